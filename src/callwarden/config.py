@@ -1,0 +1,52 @@
+"""Settings shared by every command: time zone, numbering region, where data lives.
+
+Typed with pydantic-settings: defaults here, a TOML file passed with ``--config``, and
+``CALLWARDEN_*`` environment variables override both.
+
+>>> Settings().timezone
+'Asia/Shanghai'
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from callwarden.errors import ConfigError
+
+__all__ = ["Settings", "load_toml"]
+
+
+class Settings(BaseSettings):
+    """Process-wide settings; pass them explicitly, never read a global."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLWARDEN_", extra="forbid")
+
+    #: zone in which people read times and in which a "day" begins (partitions, reports)
+    timezone: str = "Asia/Shanghai"
+    #: numbering region for numbers written without a country code
+    default_region: str = "CN"
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file, turning every failure into a :class:`ConfigError` naming the file."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+
+
+def validation_message(source: str, exc: ValidationError) -> str:
+    """One line per bad field: ``file: field.path: what is wrong``."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"{source}: {loc}: {err['msg']}")
+    return "\n".join(lines)

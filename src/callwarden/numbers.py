@@ -1,0 +1,236 @@
+"""Phone numbers: normalise to E.164, tell what kind a number is, mask it for display.
+
+Numbers are stored as E.164 strings (``+8613812345678``). Chinese short service numbers that
+have no E.164 form of their own (95xxx bank lines, 100xx operator hotlines, 12xxx public
+services, 106 SMS ports) are written as ``+86`` followed by their digits, the way switches
+record them, and classified as :attr:`NumberKind.SERVICE`.
+
+>>> normalise("138 1234 5678")
+'+8613812345678'
+>>> classify("+8617012345678").value
+'virtual_mobile'
+>>> mask("+8613812345678")
+'138****5678'
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from functools import lru_cache
+
+import phonenumbers
+import polars as pl
+from phonenumbers import PhoneNumberType
+
+from callwarden.errors import NumberFormatError
+
+__all__ = [
+    "VIRTUAL_PREFIXES",
+    "NumberKind",
+    "classify",
+    "is_chinese_mobile_national",
+    "mask",
+    "mask_series",
+    "normalise",
+    "normalise_series",
+    "try_normalise",
+]
+
+#: Mobile prefixes leased to virtual operators (MVNOs); scam call centres favour them.
+VIRTUAL_PREFIXES: tuple[str, ...] = ("162", "165", "167", "170", "171")
+
+_CN = "86"
+# Short service numbers, by national digits (after +86 / 0086 / 86 is stripped).
+_SERVICE_PATTERNS = (
+    re.compile(r"95\d{3,4}"),  # 95588 and other bank / insurer / carrier service lines
+    re.compile(r"96\d{3,4}"),  # local public service lines
+    re.compile(r"10\d{3}"),  # 10086, 10010, 10000: operator hotlines
+    re.compile(r"12\d{3}"),  # 12321 nuisance reports, 12315, 12345, 12306
+    re.compile(r"106\d{5,17}"),  # 106 SMS service ports (banks, apps, notifications)
+)
+_CN_PREFIX = re.compile(r"^(?:\+86|0086|86)")
+_MOBILE_PATTERN: str = phonenumbers.PhoneMetadata.metadata_for_region(
+    "CN"
+).mobile.national_number_pattern
+_MOBILE_FULL = re.compile(f"(?:{_MOBILE_PATTERN})")
+
+
+class NumberKind(StrEnum):
+    """What a normalised number is, for features and for the summary tables."""
+
+    MOBILE = "mobile"
+    VIRTUAL_MOBILE = "virtual_mobile"
+    LANDLINE = "landline"
+    ENTERPRISE = "enterprise"  # 400 shared-cost and 800 toll-free hotlines
+    SERVICE = "service"  # 95xxx, 100xx, 12xxx, 106 SMS ports
+    INTERNATIONAL = "international"
+    OTHER = "other"  # valid, but of a kind the above do not cover (pagers, VoIP...)
+
+
+def is_chinese_mobile_national(digits: str) -> bool:
+    """True when an 11-digit national number is in a Chinese mobile range.
+
+    >>> is_chinese_mobile_national("13812345678"), is_chinese_mobile_national("12345678901")
+    (True, False)
+    """
+    return _MOBILE_FULL.fullmatch(digits) is not None
+
+
+def _service_digits(raw: str) -> str | None:
+    digits = re.sub(r"[\s\-()]", "", raw)
+    digits = _CN_PREFIX.sub("", digits)
+    if not digits.isdigit():
+        return None
+    if any(p.fullmatch(digits) for p in _SERVICE_PATTERNS):
+        return digits
+    return None
+
+
+@lru_cache(maxsize=1_000_000)
+def try_normalise(raw: str, region: str = "CN") -> tuple[str | None, str | None]:
+    """Return ``(e164, None)`` or ``(None, reason)``; never raises.
+
+    >>> try_normalise("010-6234 5678")
+    ('+861062345678', None)
+    >>> try_normalise("95588")
+    ('+8695588', None)
+    >>> try_normalise("hello")
+    (None, "'hello' is not a phone number")
+    """
+    text = raw.strip()
+    if not text:
+        return None, "empty phone number"
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None, f"{raw!r} is not a phone number"
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if parsed.country_code == int(_CN):
+        if phonenumbers.is_valid_number(parsed):
+            return e164, None
+        service = _service_digits(text)
+        if service is not None:
+            return f"+{_CN}{service}", None
+        return None, f"{raw!r} is not a valid Chinese number"
+    # Foreign numbering plans change faster than any metadata: accept a number whose length
+    # fits its country's plan rather than lose a real call record.
+    if phonenumbers.is_possible_number(parsed) and phonenumbers.region_code_for_country_code(
+        parsed.country_code
+    ) not in ("ZZ", None):
+        return e164, None
+    return None, f"{raw!r} is not a valid phone number"
+
+
+def normalise(raw: str, region: str = "CN") -> str:
+    """Normalise one number to E.164 or raise :class:`NumberFormatError`.
+
+    >>> normalise("+44 7911 123456")
+    '+447911123456'
+    >>> normalise("12")
+    Traceback (most recent call last):
+    ...
+    callwarden.errors.NumberFormatError: '12' is not a valid Chinese number
+    """
+    e164, reason = try_normalise(raw, region)
+    if e164 is None:
+        raise NumberFormatError(reason)
+    return e164
+
+
+@lru_cache(maxsize=1_000_000)
+def classify(e164: str) -> NumberKind:
+    """Tell what kind of number a normalised E.164 string is.
+
+    >>> [classify(n).value for n in ("+8613812345678", "+864008123456", "+8695588")]
+    ['mobile', 'enterprise', 'service']
+    """
+    if not e164.startswith("+" + _CN):
+        return NumberKind.INTERNATIONAL
+    national = e164[3:]
+    if any(p.fullmatch(national) for p in _SERVICE_PATTERNS) and not (
+        len(national) == 10 and national.startswith("10")
+    ):
+        return NumberKind.SERVICE
+    parsed = phonenumbers.parse(e164)
+    kind = phonenumbers.number_type(parsed)
+    if kind == PhoneNumberType.MOBILE:
+        if national.startswith(VIRTUAL_PREFIXES):
+            return NumberKind.VIRTUAL_MOBILE
+        return NumberKind.MOBILE
+    if kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        return NumberKind.LANDLINE
+    if kind in (PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST):
+        return NumberKind.ENTERPRISE
+    if any(p.fullmatch(national) for p in _SERVICE_PATTERNS):
+        return NumberKind.SERVICE
+    return NumberKind.OTHER
+
+
+def mask(e164: str) -> str:
+    """Mask a number for logs and screens: keep the first 3 and last 4 national digits.
+
+    >>> mask("+8613812345678"), mask("+447911123456"), mask("+8695588")
+    ('138****5678', '+44 791****3456', '95***')
+    """
+    if e164.startswith("+" + _CN):
+        prefix, national = "", e164[3:]
+    elif e164.startswith("+"):
+        try:
+            cc = str(phonenumbers.parse(e164).country_code)
+        except phonenumbers.NumberParseException:
+            cc = e164[1:3]
+        prefix, national = f"+{cc} ", e164[1 + len(cc) :]
+    else:  # opaque identifiers (hashed exports) are shown shortened
+        prefix, national = "", e164
+    if len(national) >= 8:
+        return f"{prefix}{national[:3]}****{national[-4:]}"
+    return f"{prefix}{national[:2]}{'*' * (len(national) - 2)}"
+
+
+def mask_series(numbers: pl.Series) -> pl.Series:
+    """Vectorised :func:`mask` for tables shown to people."""
+    return numbers.map_elements(mask, return_dtype=pl.String)
+
+
+def normalise_series(values: pl.Series, region: str = "CN") -> tuple[pl.Series, pl.Series]:
+    """Normalise a column of raw numbers; return ``(e164, reason)``, nulls where not applicable.
+
+    Chinese mobiles (the bulk of any call record file) are checked with the phonenumbers
+    metadata pattern in one vectorised pass; the rest go through :func:`try_normalise` once per
+    distinct value.
+
+    >>> e, r = normalise_series(pl.Series(["13812345678", "+8613812345678", "x", None]))
+    >>> e.to_list(), r.to_list()
+    (['+8613812345678', '+8613812345678', None, None], [None, None, "'x' is not a phone number", 'missing'])
+    """
+    text = values.cast(pl.String).str.strip_chars()
+    frame = pl.DataFrame({"raw": text})
+    frame = frame.with_columns(
+        nat=pl.col("raw").str.replace(r"^(?:\+86|0086|86)(1\d{10})$", "$1"),
+    ).with_columns(
+        fast=(pl.lit(region == "CN") & pl.col("nat").str.contains(f"^(?:{_MOBILE_PATTERN})$"))
+        .fill_null(False)
+    )
+    slow_values = (
+        frame.filter(~pl.col("fast") & pl.col("raw").is_not_null())["raw"].unique().to_list()
+    )
+    results = [try_normalise(v, region) for v in slow_values]
+    lookup = pl.DataFrame(
+        {
+            "raw": pl.Series(slow_values, dtype=pl.String),
+            "slow_e164": pl.Series([r[0] for r in results], dtype=pl.String),
+            "slow_reason": pl.Series([r[1] for r in results], dtype=pl.String),
+        }
+    )
+    out = frame.join(lookup, on="raw", how="left", maintain_order="left").select(
+        e164=pl.when(pl.col("fast"))
+        .then(pl.lit("+" + _CN) + pl.col("nat"))
+        .otherwise(pl.col("slow_e164")),
+        reason=pl.when(pl.col("raw").is_null())
+        .then(pl.lit("missing"))
+        .when(pl.col("fast"))
+        .then(pl.lit(None, dtype=pl.String))
+        .otherwise(pl.col("slow_reason")),
+    )
+    return out["e164"], out["reason"]

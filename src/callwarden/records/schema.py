@@ -1,0 +1,237 @@
+"""The canonical records every component reads and writes (DESIGN.md section 4).
+
+Each record kind is described once here: its Arrow schema and the facts that ingest needs
+(which columns are required, which hold phone numbers, which is the key, which is the event
+time). Readers, writers, the simulator and detection all take their columns from here.
+
+>>> RECORDS["calls"].schema.field("start_time").type
+TimestampType(timestamp[us, tz=UTC])
+>>> RECORDS["calls"].required
+('caller', 'callee', 'start_time', 'duration_s')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import pyarrow as pa
+
+__all__ = [
+    "ALERTS",
+    "CALLS",
+    "DECISIONS",
+    "LABELS",
+    "LABEL_VALUES",
+    "RECORDS",
+    "REASON",
+    "REALNAME_STATUSES",
+    "SMS",
+    "SUBSCRIBERS",
+    "FieldKind",
+    "RecordSpec",
+]
+
+UTC_US = pa.timestamp("us", tz="UTC")
+
+
+class FieldKind(StrEnum):
+    """How ingest parses and checks a column's raw text."""
+
+    STRING = "string"
+    NUMBER = "number"  # phone number, normalised to E.164
+    TIMESTAMP = "timestamp"
+    DATE = "date"
+    INT = "int"  # non-negative integer
+    YEAR = "year"
+    BOOL = "bool"
+    ENUM = "enum"
+    FLOAT = "float"
+    JSON = "json"
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """One canonical record kind: schema plus what ingest must know about it."""
+
+    name: str
+    schema: pa.Schema
+    kinds: dict[str, FieldKind]
+    required: tuple[str, ...]
+    key: str | None = None
+    #: columns the key is derived from (hashed) when the input has no key column
+    key_from: tuple[str, ...] = ()
+    time: str | None = None
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema.names)
+
+    @property
+    def number_columns(self) -> list[str]:
+        return [c for c, k in self.kinds.items() if k is FieldKind.NUMBER]
+
+
+REASON = pa.struct(
+    [
+        ("code", pa.string()),
+        ("weight", pa.float64()),
+        ("text_zh", pa.string()),
+        ("text_en", pa.string()),
+        ("evidence", pa.string()),  # JSON object: the figures the texts quote
+    ]
+)
+
+DECISIONS: tuple[str, ...] = ("watch", "review", "restrict", "suspend")
+REALNAME_STATUSES: tuple[str, ...] = (
+    "verified",
+    "incomplete",
+    "mismatch",
+    "corporate_unassigned",
+    "none",
+)
+LABEL_VALUES: tuple[str, ...] = (
+    "normal",
+    "legit_heavy",
+    "relay_call",
+    "robocall",
+    "robocall_rotation",
+    "wangiri",
+    "simbox",
+    "sms_spam",
+)
+
+CALLS = RecordSpec(
+    name="calls",
+    schema=pa.schema(
+        [
+            pa.field("call_id", pa.string(), nullable=False),
+            pa.field("caller", pa.string(), nullable=False),
+            pa.field("callee", pa.string(), nullable=False),
+            pa.field("start_time", UTC_US, nullable=False),
+            pa.field("duration_s", pa.int32(), nullable=False),
+            pa.field("ring_s", pa.int32()),
+            pa.field("caller_cell", pa.string()),
+            pa.field("caller_imei", pa.string()),
+        ]
+    ),
+    kinds={
+        "call_id": FieldKind.STRING,
+        "caller": FieldKind.NUMBER,
+        "callee": FieldKind.NUMBER,
+        "start_time": FieldKind.TIMESTAMP,
+        "duration_s": FieldKind.INT,
+        "ring_s": FieldKind.INT,
+        "caller_cell": FieldKind.STRING,
+        "caller_imei": FieldKind.STRING,
+    },
+    required=("caller", "callee", "start_time", "duration_s"),
+    key="call_id",
+    key_from=("caller", "callee", "start_time", "duration_s"),
+    time="start_time",
+)
+
+SMS = RecordSpec(
+    name="sms",
+    schema=pa.schema(
+        [
+            pa.field("sms_id", pa.string(), nullable=False),
+            pa.field("sender", pa.string(), nullable=False),
+            pa.field("recipient", pa.string(), nullable=False),
+            pa.field("sent_time", UTC_US, nullable=False),
+            pa.field("length", pa.int32(), nullable=False),
+            pa.field("content", pa.string()),
+        ]
+    ),
+    kinds={
+        "sms_id": FieldKind.STRING,
+        "sender": FieldKind.NUMBER,
+        "recipient": FieldKind.NUMBER,
+        "sent_time": FieldKind.TIMESTAMP,
+        "length": FieldKind.INT,
+        "content": FieldKind.STRING,
+    },
+    required=("sender", "recipient", "sent_time", "length"),
+    key="sms_id",
+    key_from=("sender", "recipient", "sent_time", "length", "content"),
+    time="sent_time",
+)
+
+SUBSCRIBERS = RecordSpec(
+    name="subscribers",
+    schema=pa.schema(
+        [
+            pa.field("msisdn", pa.string(), nullable=False),
+            pa.field("owner_birth_year", pa.int16()),
+            pa.field("owner_type", pa.string(), nullable=False),
+            pa.field("activated_on", pa.date32(), nullable=False),
+            pa.field("realname_status", pa.string(), nullable=False),
+            pa.field("region", pa.string(), nullable=False),
+            pa.field("whitelisted", pa.bool_(), nullable=False),
+        ]
+    ),
+    kinds={
+        "msisdn": FieldKind.NUMBER,
+        "owner_birth_year": FieldKind.YEAR,
+        "owner_type": FieldKind.ENUM,
+        "activated_on": FieldKind.DATE,
+        "realname_status": FieldKind.ENUM,
+        "region": FieldKind.STRING,
+        "whitelisted": FieldKind.BOOL,
+    },
+    required=("msisdn", "owner_type", "activated_on", "realname_status", "region", "whitelisted"),
+    key="msisdn",
+    choices={
+        "owner_type": ("individual", "enterprise"),
+        "realname_status": REALNAME_STATUSES,
+    },
+)
+
+LABELS = RecordSpec(
+    name="labels",
+    schema=pa.schema(
+        [
+            pa.field("msisdn", pa.string(), nullable=False),
+            pa.field("label", pa.string(), nullable=False),
+            pa.field("behaviour_start", UTC_US),
+            # Extension: the finer actor type behind the label (courier, sales_agent, ...).
+            pa.field("actor", pa.string()),
+        ]
+    ),
+    kinds={
+        "msisdn": FieldKind.NUMBER,
+        "label": FieldKind.STRING,
+        "behaviour_start": FieldKind.TIMESTAMP,
+        "actor": FieldKind.STRING,
+    },
+    required=("msisdn", "label"),
+    key="msisdn",
+)
+
+ALERTS = RecordSpec(
+    name="alerts",
+    schema=pa.schema(
+        [
+            pa.field("msisdn", pa.string(), nullable=False),
+            pa.field("flagged_at", UTC_US, nullable=False),
+            pa.field("score", pa.float64(), nullable=False),
+            pa.field("decision", pa.string(), nullable=False),
+            pa.field("reasons", pa.list_(REASON), nullable=False),
+        ]
+    ),
+    kinds={
+        "msisdn": FieldKind.NUMBER,
+        "flagged_at": FieldKind.TIMESTAMP,
+        "score": FieldKind.FLOAT,
+        "decision": FieldKind.ENUM,
+        "reasons": FieldKind.JSON,
+    },
+    required=("msisdn", "flagged_at", "score", "decision", "reasons"),
+    time="flagged_at",
+    choices={"decision": DECISIONS},
+)
+
+RECORDS: dict[str, RecordSpec] = {
+    spec.name: spec for spec in (CALLS, SMS, SUBSCRIBERS, LABELS, ALERTS)
+}
