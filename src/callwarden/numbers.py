@@ -204,12 +204,16 @@ def normalise_series(values: pl.Series, region: str = "CN") -> tuple[pl.Series, 
     >>> e.to_list(), r.to_list()
     (['+8613812345678', '+8613812345678', None, None], [None, None, "'x' is not a phone number", 'missing'])
     """
-    text = values.cast(pl.String).str.strip_chars()
-    frame = pl.DataFrame({"raw": text})
+    frame = pl.DataFrame({"raw": values.cast(pl.String)})
     frame = frame.with_columns(
-        nat=pl.col("raw").str.replace(r"^(?:\+86|0086|86)(1\d{10})$", "$1"),
+        nat=pl.col("raw").str.strip_chars().str.replace(r"^(?:\+86|0086|86)(1[0-9]{10})$", "$1"),
     ).with_columns(
-        fast=(pl.lit(region == "CN") & pl.col("nat").str.contains(f"^(?:{_MOBILE_PATTERN})$"))
+        # [0-9] first: the metadata's \d would also match other scripts' digits
+        fast=(
+            pl.lit(region == "CN")
+            & pl.col("nat").str.contains(r"^[0-9]{11}$")
+            & pl.col("nat").str.contains(f"^(?:{_MOBILE_PATTERN})$")
+        )
         .fill_null(False)
     )
     slow_values = (

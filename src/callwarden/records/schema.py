@@ -197,6 +197,8 @@ LABELS = RecordSpec(
             pa.field("behaviour_start", UTC_US),
             # Extension: the finer actor type behind the label (courier, sales_agent, ...).
             pa.field("actor", pa.string()),
+            # Extension: the group an actor works in (one SIM box, one rotation campaign).
+            pa.field("group_id", pa.string()),
         ]
     ),
     kinds={
@@ -204,6 +206,7 @@ LABELS = RecordSpec(
         "label": FieldKind.STRING,
         "behaviour_start": FieldKind.TIMESTAMP,
         "actor": FieldKind.STRING,
+        "group_id": FieldKind.STRING,
     },
     required=("msisdn", "label"),
     key="msisdn",

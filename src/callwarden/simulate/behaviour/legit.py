@@ -1,0 +1,145 @@
+"""Hard negatives: honest heavy callers a careless detector would cut off.
+
+Couriers and drivers call dozens of strangers a day, sales agents work a client book, and
+allow-listed service lines and SMS ports send hundreds of calls and texts. What sets them apart
+from fraud is subtle: customers call back, calls connect, clients repeat, the line is registered.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from callwarden.simulate.behaviour.base import (
+    BEHAVIOURS,
+    CallBatch,
+    Day,
+    SmsBatch,
+    Traffic,
+    answered_durations,
+    own_calls,
+    spread_counts,
+    strangers,
+    window_seconds,
+)
+from callwarden.simulate.population import Population
+
+__all__ = ["couriers", "ride_hailing", "sales_agents", "service_lines", "sms_service_ports"]
+
+_SERVICE_TEXTS = [
+    "【工商银行】您尾号{}的储蓄卡于今日支出人民币{}元, 余额请查询手机银行。",
+    "【顺丰速运】您的快件已到达驿站, 取件码{}, 请凭码取件。",
+    "【中国移动】您本月话费账单已生成, 详情请登录APP查询。",
+    "【美团】您的验证码是{}, 5分钟内有效, 请勿泄露给他人。",
+]
+
+
+def _with_callbacks(
+    pop: Population, day: Day, who: np.ndarray, batch: CallBatch, share: float
+) -> list[CallBatch]:
+    """Some callees ring the caller back later: honest work is two-way."""
+    rng = day.rng
+    back = rng.random(len(batch)) < share
+    if not back.any():
+        return [batch]
+    t = np.minimum(batch.t[back] + rng.exponential(1800.0, size=int(back.sum())), 86_399.0)
+    duration = answered_durations(rng, int(back.sum()), 0.9, 45.0, 0.6)
+    reply = CallBatch(
+        caller=batch.callee[back],
+        callee=batch.caller[back],
+        t=t,
+        duration=duration,
+        ring=rng.integers(2, 12, size=int(back.sum())).astype(np.int32),
+        cell=np.full(int(back.sum()), -1, dtype=np.int32),
+        imei=np.full(int(back.sum()), -1, dtype=np.int64),
+    )
+    # Callers inside the network have a cell and a device.
+    sub = pop.index_of(reply.caller)
+    inside = sub >= 0
+    reply.cell[inside] = pop.home_cell[sub[inside]]
+    reply.imei[inside] = pop.imei[sub[inside]]
+    return [batch, reply]
+
+
+def _workers(pop: Population, day: Day, actor: str, bounds: tuple[int, int], start_h: float,
+             end_h: float) -> tuple[np.ndarray, np.ndarray]:
+    who = pop.of(actor)
+    k = spread_counts(day.rng, who.shape[0], bounds)
+    caller = np.repeat(who, k)
+    return caller, window_seconds(day.rng, caller.shape[0], start_h, end_h)
+
+
+def couriers(pop: Population, day: Day) -> Traffic:
+    cfg = pop.config.courier
+    caller, t = _workers(pop, day, "courier", cfg.calls_per_day, 8.5, 19.5)
+    n = caller.shape[0]
+    batch = own_calls(pop, day, caller, strangers(pop, day.rng, n, 0.35), t,
+                      answered_durations(day.rng, n, 0.85, 30.0, 0.6), moving=True)
+    return Traffic(calls=_with_callbacks(pop, day, caller, batch, cfg.callback_share))
+
+
+def ride_hailing(pop: Population, day: Day) -> Traffic:
+    cfg = pop.config.ride_hailing
+    caller, t = _workers(pop, day, "ride_hailing", cfg.calls_per_day, 7.0, 23.0)
+    n = caller.shape[0]
+    batch = own_calls(pop, day, caller, strangers(pop, day.rng, n, 0.4), t,
+                      answered_durations(day.rng, n, 0.8, 35.0, 0.5), moving=True)
+    return Traffic(calls=_with_callbacks(pop, day, caller, batch, cfg.callback_share))
+
+
+def sales_agents(pop: Population, day: Day) -> Traffic:
+    """Each agent owns a client book (fixed per seed) and calls clients again and again."""
+    cfg = pop.config.sales_agent
+    rng = day.rng
+    caller, t = _workers(pop, day, "sales_agent", cfg.calls_per_day, 9.0, 18.0)
+    n = caller.shape[0]
+    book = cfg.clients[0] + (caller * 2654435761) % (cfg.clients[1] - cfg.clients[0])
+    client = rng.integers(0, 1 << 30, size=n) % book
+    # the client book: a deterministic slice of the city for this agent
+    pool = pop.persons.shape[0]
+    callee = pop.number[pop.persons[(caller * 7919 + client * 104729) % pool]]
+    batch = own_calls(pop, day, caller, callee, t, answered_durations(rng, n, 0.65, 120.0, 0.8))
+    return Traffic(calls=_with_callbacks(pop, day, caller, batch, cfg.callback_share))
+
+
+def service_lines(pop: Population, day: Day) -> Traffic:
+    """Registered dispatch lines: hundreds of calls, steady pace, answered and meaningful."""
+    cfg = pop.config.service_line
+    caller, t = _workers(pop, day, "service_line", cfg.calls_per_day, 9.0, 20.0)
+    n = caller.shape[0]
+    batch = own_calls(pop, day, caller, strangers(pop, day.rng, n, 0.3), t,
+                      answered_durations(day.rng, n, 0.7, 60.0, 0.7))
+    return Traffic(calls=_with_callbacks(pop, day, caller, batch, cfg.callback_share))
+
+
+def sms_service_ports(pop: Population, day: Day) -> Traffic:
+    """Bank and app notifications from 106 ports, around the clock."""
+    cfg = pop.config.sms_service_port
+    rng = day.rng
+    who = pop.of("sms_service_port")
+    k = spread_counts(rng, who.shape[0], cfg.sms_per_day)
+    sender = np.repeat(who, k)
+    m = sender.shape[0]
+    texts = [
+        tpl.format(*(str(rng.integers(1000, 9999)) for _ in range(tpl.count("{}"))))
+        for tpl in _SERVICE_TEXTS
+    ]
+    content = rng.integers(0, len(texts), size=m).astype(np.int32)
+    lengths = np.array([len(x) for x in texts], dtype=np.int32)
+    sms = SmsBatch(
+        sender=pop.number[sender],
+        recipient=pop.number[pop.persons[rng.integers(0, pop.persons.shape[0], size=m)]],
+        t=window_seconds(rng, m, 6.0, 23.5),
+        length=lengths[content],
+        content=content,
+    )
+    return Traffic(sms=[sms], texts=texts)
+
+
+for _name, _fn in (
+    ("courier", couriers),
+    ("ride_hailing", ride_hailing),
+    ("sales_agent", sales_agents),
+    ("service_line", service_lines),
+    ("sms_service_port", sms_service_ports),
+):
+    BEHAVIOURS.register(_name, _fn)

@@ -1,0 +1,47 @@
+"""Caller-ID rotation (网络云呼): one campaign, many numbers, one shared callee list.
+
+A call centre spreads its dialing over 20-60 numbers (virtual 170/171 ranges or landlines) so
+that each stays under per-number limits; the campaign dials its list round robin, so numbers
+share callees and keep the same hours. Only a view across numbers sees it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from callwarden.simulate.behaviour.base import BEHAVIOURS, Day, Traffic, own_calls, strangers
+from callwarden.simulate.population import Population
+
+__all__ = ["rotation_campaigns"]
+
+
+def rotation_campaigns(pop: Population, day: Day) -> Traffic:
+    cfg = pop.config.rotation
+    rng = day.rng
+    members = pop.of("robocall_rotation")
+    batches = []
+    onsets: dict[int, float] = {}
+    for gid in np.unique(pop.group[members]):
+        lines = members[pop.group[members] == gid]
+        per_line = rng.integers(*cfg.calls_per_number, endpoint=True, size=lines.shape[0])
+        total = int(per_line.sum())
+        # The campaign's list: a shared set of targets, each dialled about once.
+        targets = strangers(pop, rng, total, 0.35)
+        line_of_call = np.repeat(lines, per_line)
+        rng.shuffle(line_of_call)  # round robin with a shuffled order of lines
+        morning = rng.random(total) < 0.5
+        t = np.where(
+            morning, rng.uniform(9.0, 12.0, size=total), rng.uniform(14.0, 18.0, size=total)
+        ) * 3600.0
+        t = np.sort(t)
+        answered = rng.random(total) < cfg.answer_rate
+        duration = np.where(answered, rng.integers(3, 40, size=total), 0).astype(np.int32)
+        batches.append(own_calls(pop, day, line_of_call, targets, t, duration))
+        for line in lines:
+            mine = t[line_of_call == line]
+            if mine.shape[0]:
+                onsets[int(pop.number[line])] = float(mine.min())
+    return Traffic(calls=batches, onsets=onsets)
+
+
+BEHAVIOURS.register("robocall_rotation", rotation_campaigns)

@@ -1,0 +1,230 @@
+"""Every parameter of the simulated city, typed, with documented defaults.
+
+Counts of actors are given per million subscribers (``per_million``) with a floor
+(``minimum``) so that even a small test city has at least one of each. A TOML file passed
+with ``callwarden simulate --config FILE`` overrides any field, e.g.::
+
+    subscribers = 200000
+    [relay_call]
+    per_million = 800
+    gap_s = 110
+
+>>> cfg = SimulationConfig(subscribers=2000)
+>>> cfg.relay_call.count(cfg.subscribers) >= 1
+True
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from callwarden.config import load_toml, validation_message
+from callwarden.errors import ConfigError
+
+__all__ = [
+    "ActorConfig",
+    "CourierConfig",
+    "NormalConfig",
+    "RelayCallConfig",
+    "RideHailingConfig",
+    "RobocallConfig",
+    "RotationConfig",
+    "SalesAgentConfig",
+    "ServiceLineConfig",
+    "SimBoxConfig",
+    "SimulationConfig",
+    "SmsServicePortConfig",
+    "SmsSpamConfig",
+    "WangiriConfig",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ActorConfig(_Model):
+    """How many of one actor type the city has."""
+
+    per_million: float = Field(ge=0, description="actors per million subscribers")
+    minimum: int = Field(default=1, ge=0, description="floor, so small cities have some")
+
+    def count(self, subscribers: int) -> int:
+        return max(self.minimum, math.ceil(self.per_million * subscribers / 1_000_000))
+
+
+class NormalConfig(_Model):
+    """Ordinary subscribers: reciprocal social circles and a diurnal rhythm."""
+
+    calls_per_day: float = Field(default=8.0, gt=0, description="mean outgoing attempts a day")
+    rate_shape: float = Field(default=1.4, gt=0, description="gamma shape of personal rates")
+    circle_size: int = Field(default=64, ge=4, description="people in one social community")
+    in_circle_share: float = Field(default=0.80, ge=0, le=1)
+    in_city_share: float = Field(default=0.08, ge=0, le=1, description="to anyone in the city")
+    incoming_external_per_day: float = Field(
+        default=1.5, ge=0, description="calls from other networks' numbers, per subscriber"
+    )
+    answer_rate: float = Field(default=0.82, ge=0, le=1)
+    median_duration_s: float = Field(default=70.0, gt=0)
+    sms_per_day: float = Field(default=0.6, ge=0, description="person-to-person SMS a day")
+
+
+class CourierConfig(ActorConfig):
+    """Couriers: dozens of short calls to distinct customers, moving between cells."""
+
+    per_million: float = 5000
+    calls_per_day: tuple[int, int] = (40, 90)
+    callback_share: float = 0.15
+
+
+class RideHailingConfig(ActorConfig):
+    """Ride-hailing drivers: short calls to passengers, early till late."""
+
+    per_million: float = 4000
+    calls_per_day: tuple[int, int] = (15, 40)
+    callback_share: float = 0.30
+
+
+class SalesAgentConfig(ActorConfig):
+    """Sales agents calling back a client book of their own, day after day."""
+
+    per_million: float = 3000
+    calls_per_day: tuple[int, int] = (30, 80)
+    clients: tuple[int, int] = (150, 400)
+    callback_share: float = 0.20
+
+
+class ServiceLineConfig(ActorConfig):
+    """Registered enterprise service lines (allow-listed): hundreds of dispatched calls."""
+
+    per_million: float = 200
+    calls_per_day: tuple[int, int] = (200, 600)
+    callback_share: float = 0.05
+
+
+class SmsServicePortConfig(ActorConfig):
+    """106 SMS ports of banks and apps: many notifications, allow-listed."""
+
+    per_million: float = 30
+    sms_per_day: tuple[int, int] = (500, 3000)
+
+
+class RelayCallConfig(ActorConfig):
+    """Relay-call SIMs (seed 000): an elderly or minor owner's SIM dials for a scammer."""
+
+    per_million: float = 500
+    minor_share: float = Field(default=0.3, ge=0, le=1, description="owner aged 14-17")
+    gap_s: float = Field(default=120.0, gt=0, description="typical seconds between calls")
+    gap_jitter_s: float = 15.0
+    slow_share: float = Field(default=0.2, ge=0, le=1, description="relays dialing every 2.5-5 min")
+    burst_calls: tuple[int, int] = (12, 60)
+    start_hour: float = Field(default=18.0, description="burst start, local time")
+    start_spread_h: float = 1.5
+    answer_rate: float = 0.55
+    repeat_share: float = Field(default=0.3, description="chance of another burst on later days")
+
+
+class RobocallConfig(ActorConfig):
+    """Auto-dialer lines: hundreds of calls a day, mostly unanswered or very short."""
+
+    per_million: float = 200
+    calls_per_day: tuple[int, int] = (300, 900)
+    sequential_share: float = Field(default=0.5, description="dial consecutive numbers")
+    answer_rate: float = 0.15
+    virtual_share: float = Field(default=0.3, description="lines on 170/171 virtual ranges")
+    landline_share: float = 0.3
+
+
+class RotationConfig(ActorConfig):
+    """Caller-ID rotation: one campaign, many numbers, each under per-number limits."""
+
+    per_million: float = 5
+    numbers: tuple[int, int] = (20, 60)
+    calls_per_number: tuple[int, int] = (12, 25)
+    answer_rate: float = 0.2
+    landline_share: float = 0.3
+
+
+class WangiriConfig(ActorConfig):
+    """One-ring calls from foreign numbers, baiting expensive call-backs."""
+
+    per_million: float = 50
+    calls_per_day: tuple[int, int] = (200, 1000)
+    callback_rate: float = Field(default=0.02, description="victims who call back")
+
+
+class SimBoxConfig(ActorConfig):
+    """SIM boxes: several SIMs in one cell, sharing a few device IMEIs, no incoming calls."""
+
+    per_million: float = 10
+    sims: tuple[int, int] = (8, 32)
+    sims_per_module: int = 4
+    calls_per_sim: tuple[int, int] = (40, 150)
+    answer_rate: float = 0.75
+
+
+class SmsSpamConfig(ActorConfig):
+    """SMS spam senders: templated texts to hundreds of distinct recipients."""
+
+    per_million: float = 200
+    sms_per_day: tuple[int, int] = (300, 2000)
+
+
+class SimulationConfig(_Model):
+    """The whole city. Deterministic: the same config and seed give the same files."""
+
+    subscribers: int = Field(default=10_000, ge=100, description="the operator's subscribers")
+    days: int = Field(default=1, ge=1, le=366)
+    seed: int = 0
+    start_date: date = Field(default=date(2026, 7, 8), description="first simulated local day")
+    timezone: str = "Asia/Shanghai"
+    regions: tuple[str, ...] = (
+        "成都",
+        "绵阳",
+        "德阳",
+        "南充",
+        "宜宾",
+        "自贡",
+        "乐山",
+        "泸州",
+        "达州",
+        "内江",
+    )
+    region_weights: tuple[float, ...] = (40, 10, 8, 8, 7, 6, 6, 6, 5, 4)
+    subscribers_per_cell: int = Field(default=300, ge=10)
+    external_pool_per_subscriber: float = Field(
+        default=0.5, gt=0, description="other networks' numbers the city talks to"
+    )
+    normal: NormalConfig = NormalConfig()
+    courier: CourierConfig = CourierConfig()
+    ride_hailing: RideHailingConfig = RideHailingConfig()
+    sales_agent: SalesAgentConfig = SalesAgentConfig()
+    service_line: ServiceLineConfig = ServiceLineConfig()
+    sms_service_port: SmsServicePortConfig = SmsServicePortConfig()
+    relay_call: RelayCallConfig = RelayCallConfig()
+    robocall: RobocallConfig = RobocallConfig()
+    rotation: RotationConfig = RotationConfig()
+    wangiri: WangiriConfig = WangiriConfig()
+    simbox: SimBoxConfig = SimBoxConfig()
+    sms_spam: SmsSpamConfig = SmsSpamConfig()
+
+    @classmethod
+    def load(cls, path: Path | None = None, **overrides: object) -> Self:
+        """Defaults, then a TOML file (if any), then command-line ``overrides`` (None = unset).
+
+        >>> SimulationConfig.load(subscribers=5)
+        Traceback (most recent call last):
+        ...
+        callwarden.errors.ConfigError: options: subscribers: Input should be greater than or equal to 100
+        """
+        data = load_toml(path) if path is not None else {}
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(validation_message(str(path or "options"), exc)) from None
