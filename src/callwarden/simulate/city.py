@@ -63,7 +63,9 @@ def _optional(values: np.ndarray, fmt: Callable[[pl.Expr], pl.Expr]) -> pl.Serie
 
 def _midnight_us(config: SimulationConfig, day_index: int) -> int:
     local = datetime.combine(
-        config.start_date + timedelta(days=day_index), datetime.min.time(), ZoneInfo(config.timezone)
+        config.start_date + timedelta(days=day_index),
+        datetime.min.time(),
+        ZoneInfo(config.timezone),
     )
     return int(local.astimezone(UTC).timestamp()) * 1_000_000
 
@@ -83,7 +85,9 @@ def _calls_frame(batches: list[CallBatch], midnight_us: int, day_tag: str) -> pl
             "start_time": pl.Series(start).cast(pl.Datetime("us", "UTC")),
             "duration_s": pl.Series(b.duration[order], dtype=pl.Int32),
             "ring_s": pl.Series(b.ring[order], dtype=pl.Int32),
-            "caller_cell": _optional(b.cell[order], lambda e: pl.lit("C") + e.cast(pl.String).str.zfill(5)),
+            "caller_cell": _optional(
+                b.cell[order], lambda e: pl.lit("C") + e.cast(pl.String).str.zfill(5)
+            ),
             "caller_imei": _optional(b.imei[order], lambda e: e.cast(pl.String)),
         }
     )
@@ -225,8 +229,11 @@ def simulate_city(
     _write(labels, out / "labels" / "part-00000.parquet")
     result.actors = dict(labels.group_by("actor").len().sort("actor").iter_rows())
     (out / "simulation.json").write_text(
-        json.dumps({"config": config.model_dump(mode="json"), "result": result.to_dict()},
-                   ensure_ascii=False, indent=2),
+        json.dumps(
+            {"config": config.model_dump(mode="json"), "result": result.to_dict()},
+            ensure_ascii=False,
+            indent=2,
+        ),
         encoding="utf-8",
     )
     return result

@@ -8,8 +8,8 @@ become strings only when written.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import phonenumbers
@@ -287,7 +287,9 @@ def build_population(config: SimulationConfig) -> Population:
     realname[enterprise & (rng.random(n) < 0.3)] = REALNAME.index("corporate_unassigned")
     realname[whitelisted] = 0
     fraud_lines = np.isin(actor, [A["robocall"], A["robocall_rotation"], A["simbox"]])
-    realname[fraud_lines] = rng.choice(5, size=int(fraud_lines.sum()), p=[0.6, 0.1, 0.2, 0.05, 0.05])
+    realname[fraud_lines] = rng.choice(
+        5, size=int(fraud_lines.sum()), p=[0.6, 0.1, 0.2, 0.05, 0.05]
+    )
 
     weights = np.asarray(config.region_weights, dtype=float)
     region = rng.choice(len(config.regions), size=n, p=weights / weights.sum()).astype(np.uint8)

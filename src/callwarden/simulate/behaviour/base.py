@@ -103,7 +103,9 @@ Behaviour = Callable[[Population, Day], Traffic]
 BEHAVIOURS: Registry[Behaviour] = Registry("simulator behaviour")
 
 
-def diurnal_seconds(rng: np.random.Generator, n: int, hours: np.ndarray = PEOPLE_HOURS) -> np.ndarray:
+def diurnal_seconds(
+    rng: np.random.Generator, n: int, hours: np.ndarray = PEOPLE_HOURS
+) -> np.ndarray:
     """Draw ``n`` times of day (seconds) following hourly weights."""
     hour = rng.choice(24, size=n, p=hours / hours.sum())
     return hour * 3600.0 + rng.random(n) * 3600.0
@@ -127,7 +129,9 @@ def ring_times(rng: np.random.Generator, duration: np.ndarray) -> np.ndarray:
     """Seconds of ringing: short when answered, up to the network timeout when not."""
     n = duration.shape[0]
     answered = rng.integers(2, 16, size=n)
-    unanswered = np.where(rng.random(n) < 0.7, rng.integers(20, 46, size=n), rng.integers(3, 20, size=n))
+    unanswered = np.where(
+        rng.random(n) < 0.7, rng.integers(20, 46, size=n), rng.integers(3, 20, size=n)
+    )
     return np.where(duration > 0, answered, unanswered).astype(np.int32)
 
 
@@ -135,10 +139,10 @@ def own_calls(
     pop: Population,
     day: Day,
     who: np.ndarray,
+    *,
     callee: np.ndarray,
     t: np.ndarray,
     duration: np.ndarray,
-    *,
     ring: np.ndarray | None = None,
     moving: bool = False,
 ) -> CallBatch:
@@ -165,8 +169,14 @@ def own_calls(
 
 
 def external_calls(
-    pop: Population, day: Day, caller: np.ndarray, callee: np.ndarray, t: np.ndarray,
-    duration: np.ndarray, ring: np.ndarray | None = None,
+    pop: Population,
+    day: Day,
+    *,
+    caller: np.ndarray,
+    callee: np.ndarray,
+    t: np.ndarray,
+    duration: np.ndarray,
+    ring: np.ndarray | None = None,
 ) -> CallBatch:
     """Calls placed by numbers outside the network: no cell or device is known."""
     n = caller.shape[0]
@@ -181,7 +191,9 @@ def external_calls(
     )
 
 
-def strangers(pop: Population, rng: np.random.Generator, n: int, outside_share: float = 0.3) -> np.ndarray:
+def strangers(
+    pop: Population, rng: np.random.Generator, n: int, outside_share: float = 0.3
+) -> np.ndarray:
     """Numbers with no tie to the caller: anyone in the city or on another network."""
     inside = pop.number[pop.persons[rng.integers(0, pop.persons.shape[0], size=n)]]
     outside = pop.external[rng.integers(0, pop.external.shape[0], size=n)]

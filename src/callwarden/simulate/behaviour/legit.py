@@ -33,9 +33,7 @@ _SERVICE_TEXTS = [
 ]
 
 
-def _with_callbacks(
-    pop: Population, day: Day, who: np.ndarray, batch: CallBatch, share: float
-) -> list[CallBatch]:
+def _with_callbacks(pop: Population, day: Day, batch: CallBatch, share: float) -> list[CallBatch]:
     """Some callees ring the caller back later: honest work is two-way."""
     rng = day.rng
     back = rng.random(len(batch)) < share
@@ -60,55 +58,78 @@ def _with_callbacks(
     return [batch, reply]
 
 
-def _workers(pop: Population, day: Day, actor: str, bounds: tuple[int, int], start_h: float,
-             end_h: float) -> tuple[np.ndarray, np.ndarray]:
+def _workers(
+    pop: Population, day: Day, actor: str, bounds: tuple[int, int], hours: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray]:
     who = pop.of(actor)
     k = spread_counts(day.rng, who.shape[0], bounds)
     caller = np.repeat(who, k)
-    return caller, window_seconds(day.rng, caller.shape[0], start_h, end_h)
+    return caller, window_seconds(day.rng, caller.shape[0], *hours)
 
 
 def couriers(pop: Population, day: Day) -> Traffic:
     cfg = pop.config.courier
-    caller, t = _workers(pop, day, "courier", cfg.calls_per_day, 8.5, 19.5)
+    caller, t = _workers(pop, day, "courier", cfg.calls_per_day, (8.5, 19.5))
     n = caller.shape[0]
-    batch = own_calls(pop, day, caller, strangers(pop, day.rng, n, 0.35), t,
-                      answered_durations(day.rng, n, 0.85, 30.0, 0.6), moving=True)
-    return Traffic(calls=_with_callbacks(pop, day, caller, batch, cfg.callback_share))
+    batch = own_calls(
+        pop,
+        day,
+        caller,
+        callee=strangers(pop, day.rng, n, 0.35),
+        t=t,
+        duration=answered_durations(day.rng, n, 0.85, 30.0, 0.6),
+        moving=True,
+    )
+    return Traffic(calls=_with_callbacks(pop, day, batch, cfg.callback_share))
 
 
 def ride_hailing(pop: Population, day: Day) -> Traffic:
     cfg = pop.config.ride_hailing
-    caller, t = _workers(pop, day, "ride_hailing", cfg.calls_per_day, 7.0, 23.0)
+    caller, t = _workers(pop, day, "ride_hailing", cfg.calls_per_day, (7.0, 23.0))
     n = caller.shape[0]
-    batch = own_calls(pop, day, caller, strangers(pop, day.rng, n, 0.4), t,
-                      answered_durations(day.rng, n, 0.8, 35.0, 0.5), moving=True)
-    return Traffic(calls=_with_callbacks(pop, day, caller, batch, cfg.callback_share))
+    batch = own_calls(
+        pop,
+        day,
+        caller,
+        callee=strangers(pop, day.rng, n, 0.4),
+        t=t,
+        duration=answered_durations(day.rng, n, 0.8, 35.0, 0.5),
+        moving=True,
+    )
+    return Traffic(calls=_with_callbacks(pop, day, batch, cfg.callback_share))
 
 
 def sales_agents(pop: Population, day: Day) -> Traffic:
     """Each agent owns a client book (fixed per seed) and calls clients again and again."""
     cfg = pop.config.sales_agent
     rng = day.rng
-    caller, t = _workers(pop, day, "sales_agent", cfg.calls_per_day, 9.0, 18.0)
+    caller, t = _workers(pop, day, "sales_agent", cfg.calls_per_day, (9.0, 18.0))
     n = caller.shape[0]
     book = cfg.clients[0] + (caller * 2654435761) % (cfg.clients[1] - cfg.clients[0])
     client = rng.integers(0, 1 << 30, size=n) % book
     # the client book: a deterministic slice of the city for this agent
     pool = pop.persons.shape[0]
     callee = pop.number[pop.persons[(caller * 7919 + client * 104729) % pool]]
-    batch = own_calls(pop, day, caller, callee, t, answered_durations(rng, n, 0.65, 120.0, 0.8))
-    return Traffic(calls=_with_callbacks(pop, day, caller, batch, cfg.callback_share))
+    batch = own_calls(
+        pop, day, caller, callee=callee, t=t, duration=answered_durations(rng, n, 0.65, 120.0, 0.8)
+    )
+    return Traffic(calls=_with_callbacks(pop, day, batch, cfg.callback_share))
 
 
 def service_lines(pop: Population, day: Day) -> Traffic:
     """Registered dispatch lines: hundreds of calls, steady pace, answered and meaningful."""
     cfg = pop.config.service_line
-    caller, t = _workers(pop, day, "service_line", cfg.calls_per_day, 9.0, 20.0)
+    caller, t = _workers(pop, day, "service_line", cfg.calls_per_day, (9.0, 20.0))
     n = caller.shape[0]
-    batch = own_calls(pop, day, caller, strangers(pop, day.rng, n, 0.3), t,
-                      answered_durations(day.rng, n, 0.7, 60.0, 0.7))
-    return Traffic(calls=_with_callbacks(pop, day, caller, batch, cfg.callback_share))
+    batch = own_calls(
+        pop,
+        day,
+        caller,
+        callee=strangers(pop, day.rng, n, 0.3),
+        t=t,
+        duration=answered_durations(day.rng, n, 0.7, 60.0, 0.7),
+    )
+    return Traffic(calls=_with_callbacks(pop, day, batch, cfg.callback_share))
 
 
 def sms_service_ports(pop: Population, day: Day) -> Traffic:

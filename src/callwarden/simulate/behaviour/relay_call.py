@@ -42,9 +42,7 @@ def relay_calls(pop: Population, day: Day) -> Traffic:
     mean_gap = np.where(slow, rng.uniform(150.0, 300.0, size=who.shape[0]), cfg.gap_s)
     caller = np.repeat(who, k)
     n = caller.shape[0]
-    gap = np.maximum(
-        20.0, np.repeat(mean_gap, k) + rng.normal(0.0, cfg.gap_jitter_s, size=n)
-    )
+    gap = np.maximum(20.0, np.repeat(mean_gap, k) + rng.normal(0.0, cfg.gap_jitter_s, size=n))
     # Gap i is the time from call i-1 to call i; the first call starts the burst.
     first = np.cumsum(np.concatenate([[0], k[:-1]]))
     gap[first] = 0.0
@@ -55,7 +53,7 @@ def relay_calls(pop: Population, day: Day) -> Traffic:
     answered = rng.random(n) < cfg.answer_rate
     talk = np.minimum(rng.lognormal(np.log(40.0), 0.7, size=n), np.repeat(mean_gap, k) - 15.0)
     duration = np.where(answered, np.clip(np.rint(talk), 3, None), 0).astype(np.int32)
-    calls = own_calls(pop, day, caller, strangers(pop, rng, n, 0.25), t, duration)
+    calls = own_calls(pop, day, caller, callee=strangers(pop, rng, n, 0.25), t=t, duration=duration)
     onsets = {int(pop.number[w]): float(s) for w, s in zip(who, start, strict=True)}
     return Traffic(calls=[calls], onsets=onsets)
 

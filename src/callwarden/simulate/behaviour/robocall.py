@@ -38,7 +38,9 @@ def robocalls(pop: Population, day: Day) -> Traffic:
     answered = rng.random(n) < cfg.answer_rate
     duration = np.where(answered, rng.integers(2, 25, size=n), 0).astype(np.int32)
     ring = np.where(answered, rng.integers(2, 8, size=n), rng.integers(8, 16, size=n))
-    calls = own_calls(pop, day, caller, callee, np.minimum(t, 86_399.0), duration, ring=ring)
+    calls = own_calls(
+        pop, day, caller, callee=callee, t=np.minimum(t, 86_399.0), duration=duration, ring=ring
+    )
     onsets = {int(pop.number[w]): float(s) for w, s in zip(who, start, strict=True)}
     return Traffic(calls=[calls], onsets=onsets)
 

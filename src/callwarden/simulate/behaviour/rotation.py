@@ -30,13 +30,16 @@ def rotation_campaigns(pop: Population, day: Day) -> Traffic:
         line_of_call = np.repeat(lines, per_line)
         rng.shuffle(line_of_call)  # round robin with a shuffled order of lines
         morning = rng.random(total) < 0.5
-        t = np.where(
-            morning, rng.uniform(9.0, 12.0, size=total), rng.uniform(14.0, 18.0, size=total)
-        ) * 3600.0
+        t = (
+            np.where(
+                morning, rng.uniform(9.0, 12.0, size=total), rng.uniform(14.0, 18.0, size=total)
+            )
+            * 3600.0
+        )
         t = np.sort(t)
         answered = rng.random(total) < cfg.answer_rate
         duration = np.where(answered, rng.integers(3, 40, size=total), 0).astype(np.int32)
-        batches.append(own_calls(pop, day, line_of_call, targets, t, duration))
+        batches.append(own_calls(pop, day, line_of_call, callee=targets, t=t, duration=duration))
         for line in lines:
             mine = t[line_of_call == line]
             if mine.shape[0]:

@@ -33,10 +33,12 @@ def simboxes(pop: Population, day: Day) -> Traffic:
     n = caller.shape[0]
     t = window_seconds(rng, n, 7.5, 23.5)
     duration = answered_durations(rng, n, cfg.answer_rate, 150.0, 0.7)
-    calls = own_calls(pop, day, caller, strangers(pop, rng, n, 0.5), t, duration)
+    calls = own_calls(pop, day, caller, callee=strangers(pop, rng, n, 0.5), t=t, duration=duration)
     # A SIM is moved between the box's modules: the device changes call by call.
     modules = np.unique(pop.imei[sims])
-    calls.imei = modules[rng.integers(0, modules.shape[0], size=n)] if modules.shape[0] else calls.imei
+    calls.imei = (
+        modules[rng.integers(0, modules.shape[0], size=n)] if modules.shape[0] else calls.imei
+    )
     onsets: dict[int, float] = {}
     for s in sims:
         mine = t[caller == s]

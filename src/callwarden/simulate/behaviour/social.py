@@ -58,7 +58,9 @@ def social_life(pop: Population, day: Day) -> Traffic:
     in_city = (where >= cfg.in_circle_share) & (where < cfg.in_circle_share + cfg.in_city_share)
     callee = np.empty(n, dtype=np.int64)
     callee[in_circle] = pop.number[_circle_contacts(pop, rng, caller[in_circle])]
-    callee[in_city] = pop.number[persons[rng.integers(0, persons.shape[0], size=int(in_city.sum()))]]
+    callee[in_city] = pop.number[
+        persons[rng.integers(0, persons.shape[0], size=int(in_city.sum()))]
+    ]
     outside = ~(in_circle | in_city)
     # Each person has a few outside contacts of their own (a doctor, a bank line, a relative).
     slot = rng.integers(0, 6, size=int(outside.sum()))
@@ -67,7 +69,7 @@ def social_life(pop: Population, day: Day) -> Traffic:
     shift = (pop.circle_pos[caller] % 5 - 2) * 1800.0  # early birds and night owls
     t = np.clip(diurnal_seconds(rng, n) + shift, 0, 86_399.0)
     duration = answered_durations(rng, n, cfg.answer_rate, cfg.median_duration_s)
-    calls = [own_calls(pop, day, caller, callee, t, duration)]
+    calls = [own_calls(pop, day, caller, callee=callee, t=t, duration=duration)]
 
     # Calls in from other networks: family elsewhere, shops, banks' landlines.
     k_in = rng.poisson(cfg.incoming_external_per_day * persons.shape[0])
@@ -75,8 +77,14 @@ def social_life(pop: Population, day: Day) -> Traffic:
     frm = pop.external[(to * 131 + rng.integers(0, 6, size=k_in) * 7919) % pop.external.shape[0]]
     t_in = diurnal_seconds(rng, k_in)
     calls.append(
-        external_calls(pop, day, frm, pop.number[to], t_in,
-                       answered_durations(rng, k_in, cfg.answer_rate, cfg.median_duration_s))
+        external_calls(
+            pop,
+            day,
+            caller=frm,
+            callee=pop.number[to],
+            t=t_in,
+            duration=answered_durations(rng, k_in, cfg.answer_rate, cfg.median_duration_s),
+        )
     )
 
     k_sms = rng.poisson(cfg.sms_per_day, size=persons.shape[0])
