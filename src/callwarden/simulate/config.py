@@ -146,6 +146,7 @@ class RotationConfig(ActorConfig):
     per_million: float = 5
     numbers: tuple[int, int] = (20, 60)
     calls_per_number: tuple[int, int] = (12, 25)
+    calls_per_target: float = Field(default=1.8, ge=1, description="retries from other lines")
     answer_rate: float = 0.2
     landline_share: float = 0.3
 

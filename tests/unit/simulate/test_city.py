@@ -103,7 +103,9 @@ def test_relay_calls_come_every_two_minutes_to_strangers(
     owners = subscribers.join(relays, on="msisdn")
     ages = 2026 - owners["owner_birth_year"]
     assert ((ages >= 65) | (ages <= 17)).all()
-    burst = calls.join(relays.select("msisdn", "behaviour_start"), left_on="caller", right_on="msisdn")
+    burst = calls.join(
+        relays.select("msisdn", "behaviour_start"), left_on="caller", right_on="msisdn"
+    )
     burst = burst.filter(
         (pl.col("start_time") >= pl.col("behaviour_start"))
         & (pl.col("start_time") < pl.col("behaviour_start") + pl.duration(minutes=30))
@@ -145,6 +147,9 @@ def test_rotation_campaigns_stay_under_per_number_limits(
     assert kinds <= {NumberKind.VIRTUAL_MOBILE, NumberKind.LANDLINE}
     hours = camp["start_time"].dt.convert_time_zone("Asia/Shanghai").dt.hour()
     assert hours.is_between(9, 17).all()
+    # one shared list: most targets are dialled by more than one of the campaign's numbers
+    shared = camp.group_by("group_id", "callee").agg(lines=pl.col("caller").n_unique())
+    assert (shared["lines"] > 1).mean() > 0.3  # type: ignore[operator]
 
 
 def test_wangiri_rings_once_from_abroad(calls: pl.DataFrame, labels: pl.DataFrame) -> None:

@@ -1,8 +1,9 @@
 """Caller-ID rotation (网络云呼): one campaign, many numbers, one shared callee list.
 
 A call centre spreads its dialing over 20-60 numbers (virtual 170/171 ranges or landlines) so
-that each stays under per-number limits; the campaign dials its list round robin, so numbers
-share callees and keep the same hours. Only a view across numbers sees it.
+that each stays under per-number limits; the campaign dials its list round robin and retries a
+target from another line, so numbers share callees and keep the same hours. Only a view across
+numbers sees it.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ def rotation_campaigns(pop: Population, day: Day) -> Traffic:
         lines = members[pop.group[members] == gid]
         per_line = rng.integers(*cfg.calls_per_number, endpoint=True, size=lines.shape[0])
         total = int(per_line.sum())
-        # The campaign's list: a shared set of targets, each dialled about once.
-        targets = strangers(pop, rng, total, 0.35)
+        # The campaign's list: every line dials from it, and targets that did not pick up are
+        # dialled again from another line, so lines share callees (about 1.8 calls a target).
+        campaign_list = strangers(pop, rng, max(1, int(total / cfg.calls_per_target)), 0.35)
+        targets = campaign_list[rng.integers(0, campaign_list.shape[0], size=total)]
         line_of_call = np.repeat(lines, per_line)
         rng.shuffle(line_of_call)  # round robin with a shuffled order of lines
         morning = rng.random(total) < 0.5
