@@ -310,9 +310,10 @@ def build_population(config: SimulationConfig) -> Population:
         home_cell[members] = work_cell[members] = home_cell[members[0]]
         region[members] = region[members[0]]
 
-    imei = luhn_complete(
-        _TACS[rng.integers(0, _TACS.shape[0], size=n)] * 10**6 + rng.integers(0, 10**6, size=n)
-    )
+    # Distinct devices: (model, serial) pairs drawn without repeats, for up to 6M subscribers.
+    slot = rng.permutation(n).astype(np.int64)
+    serial = _unique_suffixes(int(slot.max()) // _TACS.shape[0] + 1, 23, width=6)
+    imei = luhn_complete(_TACS[slot % _TACS.shape[0]] * 10**6 + serial[slot // _TACS.shape[0]])
     for gid in np.unique(group[boxes_idx]):  # SIMs rotate over a few modules of one box
         members = boxes_idx[group[boxes_idx] == gid]
         modules = max(1, members.shape[0] // config.simbox.sims_per_module)

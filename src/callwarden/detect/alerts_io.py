@@ -1,0 +1,50 @@
+"""Write and read alerts: Parquet (canonical) or CSV (reasons as JSON text)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+
+from callwarden.errors import InputFileError
+from callwarden.records.schema import ALERTS
+
+__all__ = ["read_alerts", "write_alerts"]
+
+
+def write_alerts(alerts: pl.DataFrame, path: Path) -> None:
+    """Parquet unless the name ends in .csv; CSV holds the reasons list as JSON text."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".csv":
+        text = alerts.with_columns(
+            flagged_at=pl.col("flagged_at").dt.to_string("%Y-%m-%dT%H:%M:%S%.6fZ"),
+            reasons=pl.col("reasons").map_elements(
+                lambda rs: json.dumps(list(rs), ensure_ascii=False), return_dtype=pl.String
+            ),
+        )
+        text.write_csv(path)
+    else:
+        alerts.write_parquet(path)
+
+
+def read_alerts(path: Path) -> pl.DataFrame:
+    """Alerts written by :func:`write_alerts` (or any file with the canonical columns)."""
+    if not path.exists():
+        raise InputFileError(path, "no such file")
+    try:
+        if path.suffix.lower() == ".csv":
+            frame = pl.read_csv(path, infer_schema_length=0).with_columns(
+                flagged_at=pl.col("flagged_at").str.to_datetime(time_zone="UTC", time_unit="us"),
+                score=pl.col("score").cast(pl.Float64),
+            )
+        else:
+            frame = pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputFileError(path, f"cannot be read as alerts ({exc})") from None
+    missing = [c for c in ("msisdn", "flagged_at", "score", "decision") if c not in frame.columns]
+    if missing:
+        raise InputFileError(
+            path, f"missing alert column(s) {', '.join(missing)}; expected {', '.join(ALERTS.columns)}"
+        )
+    return frame

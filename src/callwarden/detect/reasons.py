@@ -1,0 +1,58 @@
+"""Reasons: why a number was flagged, in words a customer-service agent can read aloud.
+
+Every detector and the learned scorer explain themselves with :class:`Reason` values: a stable
+code, a weight (the share of the score it explains), texts in zh-CN and English, and the
+evidence (the figures the texts quote) as a JSON object. They are stored in the ``reasons``
+column of alerts (``REASON`` in records/schema.py).
+
+>>> r = Reason("relay_call", 0.9, "60 分钟内主叫 42 次", "42 outbound calls in 60 min", {"calls": 42})
+>>> r.as_record()["evidence"]
+'{"calls": 42}'
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Reason", "reasons_to_json"]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One explained part of a score."""
+
+    code: str
+    weight: float
+    text_zh: str
+    text_en: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def as_record(self) -> dict[str, Any]:
+        """The struct stored in the alerts' ``reasons`` list (evidence as JSON text)."""
+        return {
+            "code": self.code,
+            "weight": float(self.weight),
+            "text_zh": self.text_zh,
+            "text_en": self.text_en,
+            "evidence": json.dumps(_plain(self.evidence), ensure_ascii=False, sort_keys=True),
+        }
+
+    def text(self, lang: str = "zh") -> str:
+        """The text in ``zh`` (default, for customers) or ``en``."""
+        return self.text_en if lang == "en" else self.text_zh
+
+
+def _plain(evidence: dict[str, Any]) -> dict[str, Any]:
+    """JSON has no NaN: unknown figures become null."""
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in evidence.items()}
+
+
+def reasons_to_json(reasons: list[Reason]) -> str:
+    """Reasons as JSON text, the form they take in CSV output.
+
+    >>> reasons_to_json([Reason("x", 1.0, "中", "en")])
+    '[{"code": "x", "evidence": "{}", "text_en": "en", "text_zh": "中", "weight": 1.0}]'
+    """
+    return json.dumps([r.as_record() for r in reasons], ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,14 @@
+"""Built-in detectors, one module each; importing this package registers them all."""
+
+from __future__ import annotations
+
+from callwarden.detect.rules import (  # noqa: F401  (imported to register)
+    autodialer,
+    profile_mismatch,
+    relay_call,
+    rotation,
+    sequential_dialing,
+    simbox,
+    sms_burst,
+    wangiri,
+)

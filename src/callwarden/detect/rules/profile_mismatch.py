@@ -1,0 +1,36 @@
+"""Profile mismatch: an elderly or minor owner's number behaving like a call centre."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from callwarden.detect.base import Detector, Features, age_text, ramp, register
+from callwarden.detect.reasons import Reason
+
+
+@register
+class ProfileMismatchDetector(Detector):
+    name = "profile_mismatch"
+    targets = ("relay_call",)
+    features = ("owner_age", "out_calls_1h", "uniq_callees_1h", "callback_share_24h")
+
+    def score(self, f: Features) -> np.ndarray:
+        age = np.nan_to_num(f["owner_age"], nan=40.0)
+        unusual_owner = np.maximum(ramp(age, 62, 70), ramp(18 - age, 0, 2))
+        busy = ramp(f["uniq_callees_1h"], 8, 14)
+        no_callbacks = ramp(0.4 - f["callback_share_24h"], 0, 0.2)
+        return unusual_owner * busy * no_callbacks
+
+    def explain(self, f: Mapping[str, float]) -> Reason:
+        n, uniq = int(f["out_calls_1h"]), int(f["uniq_callees_1h"])
+        age_zh, age_en = age_text(f["owner_age"])
+        return Reason(
+            self.name,
+            1.0,
+            f"60 分钟内向 {uniq} 个陌生号码主叫 {n} 次, 与机主使用习惯明显不符{age_zh}",
+            f"{n} outbound calls to {uniq} strangers in 60 min, far from the owner's usual "
+            f"use{age_en}",
+            {"out_calls_1h": n, "uniq_callees_1h": uniq, "owner_age": f["owner_age"]},
+        )

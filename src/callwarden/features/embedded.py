@@ -1,0 +1,297 @@
+"""The embedded feature engine: the spec's signals and windows with numpy and polars.
+
+Events are sorted once by (number, seq). A window ``(t - w, t]`` of a number's events ending at
+event i is the index range ``[start_i, i]`` found with one ``searchsorted`` on a composite
+(number block, time) key, and every windowed sum is a difference of prefix sums: O(n log n)
+for all features of all numbers at once, with no Python loop over events.
+
+Pair signals ("callee new to this number in the last hour", "a callback") group events by
+a 64-bit hash of the pair with a stable sort, so each group stays in record order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from callwarden.features.events import KIND_IN, KIND_OUT, KIND_SMS, Events, build_events
+from callwarden.features.spec import (
+    FEATURES,
+    NIGHT_HOURS,
+    ONE_RING_S,
+    SEQUENTIAL_STEP,
+    SHORT_CALL_S,
+    WINDOWS,
+    Agg,
+)
+
+__all__ = ["FeatureFrame", "compute_features"]
+
+HOUR_MS, DAY_MS = WINDOWS["1h"], WINDOWS["24h"]
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+FeatureFrame = pl.DataFrame
+
+
+def _pair_hash(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        h = a.astype(np.uint64) * _MIX
+        h ^= b.astype(np.uint64) + np.uint64(0x632BE59BD9B4E019) + (h << np.uint64(6))
+        h ^= h >> np.uint64(29)
+    return h
+
+
+def _group_starts(keys: np.ndarray) -> np.ndarray:
+    """For keys sorted into groups: index of each element's group start."""
+    n = keys.shape[0]
+    if n == 0:
+        return np.zeros(0, np.int64)
+    boundary = np.r_[True, keys[1:] != keys[:-1]]
+    return np.maximum.accumulate(np.where(boundary, np.arange(n), 0))
+
+
+def _previous_in_group(keys: np.ndarray, t: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """For elements in key-grouped, record-ordered arrays: time of the previous element of the
+    same group with ``mask`` set, or -1. The element itself is not its own previous."""
+    n = keys.shape[0]
+    idx = np.where(mask, np.arange(n), -1)
+    last = np.maximum.accumulate(idx) if n else idx
+    prev = np.r_[-1, last[:-1]] if n else last
+    starts = _group_starts(keys)
+    ok = prev >= starts
+    return np.where(ok, t[np.maximum(prev, 0)], -1)
+
+
+def _new_within(prev_t: np.ndarray, t: np.ndarray, window_ms: int) -> np.ndarray:
+    return ((prev_t < 0) | (t - prev_t >= window_ms)).astype(np.float64)
+
+
+def _signals(ev: Events) -> dict[str, np.ndarray]:
+    n = len(ev)
+    out = ev.kind == KIND_OUT
+    inc = ev.kind == KIND_IN
+    sms = ev.kind == KIND_SMS
+    answered = out & (ev.duration > 0)
+    s: dict[str, np.ndarray] = {
+        "out": out.astype(np.float64),
+        "in": inc.astype(np.float64),
+        "sms_out": sms.astype(np.float64),
+        "short_out": (out & (ev.duration < SHORT_CALL_S)).astype(np.float64),
+        "answered_out": answered.astype(np.float64),
+        "one_ring_out": (out & (ev.duration == 0) & (ev.ring >= 0) & (ev.ring <= ONE_RING_S)).astype(
+            np.float64
+        ),
+        "night_out": (
+            out & (ev.local_hour >= NIGHT_HOURS[0]) & (ev.local_hour < NIGHT_HOURS[1])
+        ).astype(np.float64),
+        "dur_out": np.where(out, ev.duration, 0).astype(np.float64),
+    }
+
+    # Gaps and sequential dialing: previous outgoing call of the same number.
+    o = np.flatnonzero(out)
+    prev_o = np.r_[-1, o[:-1]]
+    same = np.r_[False, ev.num[o[1:]] == ev.num[o[:-1]]]
+    # Whole seconds: every signal is an integer, so window sums are exact in every engine.
+    gap_ms = np.where(same, ev.t[o] - ev.t[np.maximum(prev_o, 0)], HOUR_MS)
+    has_gap = same & (gap_ms < HOUR_MS)
+    gap = (gap_ms // 1000).astype(np.float64)
+    for name, values in (
+        ("gap_out", np.where(has_gap, gap, 0.0)),
+        ("gap_out_sq", np.where(has_gap, gap * gap, 0.0)),
+        ("has_gap_out", has_gap.astype(np.float64)),
+    ):
+        s[name] = np.zeros(n)
+        s[name][o] = values
+    step = np.abs(ev.other[o] - ev.other[np.maximum(prev_o, 0)])
+    s["seq_out"] = np.zeros(n)
+    if ev.codes.numeric:
+        s["seq_out"][o] = (same & (step >= 1) & (step <= SEQUENTIAL_STEP)).astype(np.float64)
+
+    # Pair signals: group by (number, other party), keeping record order inside each group.
+    pair = _pair_hash(ev.num, ev.other)
+    by_pair = np.argsort(pair, kind="stable")
+    pk, pt, pkind = pair[by_pair], ev.t[by_pair], ev.kind[by_pair]
+    last_out = _previous_in_group(pk, pt, pkind == KIND_OUT)
+    last_sms = _previous_in_group(pk, pt, pkind == KIND_SMS)
+    for name, mask, prev, window in (
+        ("new_callee_1h", pkind == KIND_OUT, last_out, HOUR_MS),
+        ("new_callee_24h", pkind == KIND_OUT, last_out, DAY_MS),
+        ("new_recipient_1h", pkind == KIND_SMS, last_sms, HOUR_MS),
+    ):
+        values = np.zeros(n)
+        values[by_pair] = np.where(mask, _new_within(prev, pt, window), 0.0)
+        s[name] = values
+    callback = (pkind == KIND_IN) & (last_out >= 0) & (pt - last_out < DAY_MS)
+    s["callback_in"] = np.zeros(n)
+    s["callback_in"][by_pair] = callback.astype(np.float64)
+
+    # Cells: a cell is new when this number has not called from it in the last 24 h.
+    with_cell = np.flatnonzero(out & (ev.cell >= 0))
+    cell_pair = _pair_hash(ev.num[with_cell], ev.cell[with_cell])
+    by_cell = np.argsort(cell_pair, kind="stable")
+    prev_cell = _previous_in_group(
+        cell_pair[by_cell], ev.t[with_cell][by_cell], np.ones(by_cell.shape[0], bool)
+    )
+    s["new_cell_24h"] = np.zeros(n)
+    s["new_cell_24h"][with_cell[by_cell]] = _new_within(prev_cell, ev.t[with_cell][by_cell], DAY_MS)
+
+    # Shared targets: the callee's previous incoming call came from another number within 6 h.
+    i_idx = np.flatnonzero(inc)
+    prev_i = np.r_[-1, i_idx[:-1]]
+    same_callee = np.r_[False, ev.num[i_idx[1:]] == ev.num[i_idx[:-1]]]
+    shared = (
+        same_callee
+        & (ev.other[np.maximum(prev_i, 0)] != ev.other[i_idx])
+        & (ev.t[i_idx] - ev.t[np.maximum(prev_i, 0)] < WINDOWS["6h"])
+    )
+    shared_by_record = np.zeros(int(ev.record.max(initial=-1)) + 1)
+    shared_by_record[ev.record[i_idx]] = shared
+    s["shared_target_out"] = np.where(out, shared_by_record[ev.record], 0.0)
+
+    # Devices: distinct numbers calling from this IMEI in the last 24 h (as of each call).
+    s["imei_sims"] = np.zeros(n)
+    dev = np.flatnonzero(out & (ev.imei >= 0))
+    if dev.shape[0]:
+        by_seq = dev[np.argsort(ev.seq[dev], kind="stable")]
+        by_imei = by_seq[np.argsort(ev.imei[by_seq], kind="stable")]
+        dev_pair = _pair_hash(ev.imei[by_imei], ev.num[by_imei])
+        by_dev_pair = np.argsort(dev_pair, kind="stable")
+        prev_dev = _previous_in_group(
+            dev_pair[by_dev_pair], ev.t[by_imei][by_dev_pair], np.ones(by_imei.shape[0], bool)
+        )
+        new_sim = np.zeros(by_imei.shape[0])
+        new_sim[by_dev_pair] = _new_within(prev_dev, ev.t[by_imei][by_dev_pair], DAY_MS)
+        sims = _window_sums(ev.imei[by_imei], ev.t[by_imei], {"x": new_sim}, DAY_MS)["x"]
+        s["imei_sims"][by_imei] = sims
+    return s
+
+
+def _window_sums(
+    blocks: np.ndarray, t: np.ndarray, signals: dict[str, np.ndarray], window_ms: int
+) -> dict[str, np.ndarray]:
+    """Sums over ``(t - w, t]`` within each block, for arrays sorted by (block, record order)."""
+    n = t.shape[0]
+    if n == 0:
+        return {k: np.zeros(0) for k in signals}
+    block_id = np.r_[0, np.cumsum(blocks[1:] != blocks[:-1])]
+    t0 = int(t.min())
+    span = int(t.max()) - t0 + window_ms + 1
+    if int(block_id[-1]) * span >= 2**62:
+        raise OverflowError("too many numbers times too long a period for one feature pass")
+    key = block_id * span + (t - t0)
+    start = np.searchsorted(key, key - window_ms, side="right")
+    out = {}
+    for name, values in signals.items():
+        cs = np.r_[0.0, np.cumsum(values)]
+        out[name] = cs[np.arange(1, n + 1)] - cs[start]
+    return out
+
+
+def _windowed(ev: Events, signals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    needed: dict[str, set[str]] = {}
+    for f in FEATURES.values():
+        if f.window:
+            group = needed.setdefault(f.window, set())
+            group.update(x for x in (f.signal, f.over) if x)
+            if f.agg is Agg.CV:
+                group.add("gap_out_sq")
+    sums: dict[str, np.ndarray] = {}
+    for window, names in needed.items():
+        got = _window_sums(ev.num, ev.t, {k: signals[k] for k in names}, WINDOWS[window])
+        sums.update({f"{k}@{window}": v for k, v in got.items()})
+    values: dict[str, np.ndarray] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for f in FEATURES.values():
+            if f.agg is Agg.STATIC:
+                continue
+            if f.agg is Agg.LAST:
+                values[f.name] = signals[str(f.signal)]
+                continue
+            num = sums[f"{f.signal}@{f.window}"]
+            den = sums.get(f"{f.over}@{f.window}")
+            if f.agg is Agg.SUM:
+                values[f.name] = num
+            elif f.agg in (Agg.SHARE, Agg.MEAN):
+                assert den is not None  # noqa: S101  (the spec gives every share a denominator)
+                values[f.name] = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+            elif f.agg is Agg.RATIO:
+                assert den is not None  # noqa: S101
+                values[f.name] = num / (den + 1.0)
+            elif f.agg is Agg.CV:
+                assert den is not None  # noqa: S101
+                sq = sums[f"gap_out_sq@{f.window}"]
+                mean = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+                var = np.where(den > 0, sq / np.where(den > 0, den, 1), 0.0) - mean * mean
+                values[f.name] = np.where(mean > 0, np.sqrt(np.maximum(var, 0.0)) / mean, 0.0)
+    return values
+
+
+def _static(
+    numbers: pl.Series, t_ms: np.ndarray, subscribers: pl.DataFrame | None
+) -> dict[str, np.ndarray]:
+    frame = pl.DataFrame({"msisdn": numbers, "t": t_ms})
+    national = pl.col("msisdn").str.slice(3)
+    flags = frame.select(
+        is_international=(~pl.col("msisdn").str.starts_with("+86")).cast(pl.Float64),
+        is_virtual=(
+            pl.col("msisdn").str.starts_with("+86") & national.str.contains(r"^1(62|65|67|70|71)")
+        ).cast(pl.Float64),
+        is_landline=(
+            pl.col("msisdn").str.starts_with("+86") & national.str.contains(r"^(10|[2-9])")
+        ).cast(pl.Float64),
+    )
+    out = {c: flags[c].to_numpy() for c in flags.columns}
+    if subscribers is not None and subscribers.height:
+        subs = subscribers.select(
+            "msisdn",
+            act_ms=pl.col("activated_on").cast(pl.Datetime("ms")).dt.epoch("ms"),
+            birth=pl.col("owner_birth_year").cast(pl.Float64),
+        )
+        joined = frame.join(subs, on="msisdn", how="left", maintain_order="left")
+        act = joined["act_ms"].to_numpy().astype(np.float64)
+        out["new_sim_days"] = np.where(np.isnan(act), np.nan, (t_ms - act) / 86_400_000.0)
+        year = 1970 + t_ms / (365.2425 * 86_400_000.0)
+        out["owner_age"] = np.floor(year) - joined["birth"].to_numpy()
+    else:
+        out["new_sim_days"] = np.full(t_ms.shape[0], np.nan)
+        out["owner_age"] = np.full(t_ms.shape[0], np.nan)
+    return out
+
+
+def compute_features(
+    calls: pl.DataFrame,
+    sms: pl.DataFrame | None = None,
+    subscribers: pl.DataFrame | None = None,
+    timezone: str = "Asia/Shanghai",
+) -> tuple[FeatureFrame, pl.DataFrame, pl.DataFrame | None]:
+    """Features of the acting number at every outgoing call and sent SMS.
+
+    Returns ``(features, ordered_calls, ordered_sms)``. ``features`` has one row per outgoing
+    call or SMS, in record order, with ``msisdn``, ``kind`` (``call`` / ``sms``), ``record``
+    (row in the ordered input), ``seq``, ``time`` (the record's own timestamp) and every
+    feature of :data:`~callwarden.features.spec.FEATURES`.
+    """
+    ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone)
+    signals = _signals(ev)
+    values = _windowed(ev, signals)
+    acting = np.flatnonzero(ev.kind != KIND_IN)
+    acting = acting[np.argsort(ev.seq[acting], kind="stable")]
+    numbers = ev.codes.decode(ev.num[acting])
+    static = _static(numbers, ev.t[acting], subscribers)
+    is_sms = ev.kind[acting] == KIND_SMS
+    call_times = ordered_calls["start_time"]
+    rec = ev.record[acting]
+    time = call_times.gather(pl.Series(np.where(is_sms, 0, rec)))
+    if ordered_sms is not None and is_sms.any():
+        sms_times = ordered_sms["sent_time"].gather(pl.Series(np.where(is_sms, rec, 0)))
+        time = pl.select(pl.when(pl.Series(is_sms)).then(sms_times).otherwise(time)).to_series()
+    columns: dict[str, object] = {
+        "msisdn": numbers,
+        "kind": pl.Series(np.where(is_sms, "sms", "call")),
+        "record": rec,
+        "seq": ev.seq[acting],
+        "time": time,
+    }
+    for name in FEATURES:
+        series = static[name] if name in static else values[name][acting]
+        columns[name] = pl.Series(name, series, dtype=pl.Float64)
+    return pl.DataFrame(columns), ordered_calls, ordered_sms

@@ -1,0 +1,175 @@
+"""Behavioural features, defined once: signals per event, aggregated over event-time windows.
+
+Every engine (the embedded one here, the stream and Spark later) computes the same thing:
+
+1. **Events.** Each call becomes an *out* event of its caller and an *in* event of its callee;
+   each SMS an *sms_out* event of its sender. Events are totally ordered by
+   ``(time, record id)``: the order a live stream would see them in.
+2. **Signals.** Each event carries a few numbers (:data:`SIGNALS`): is it an outgoing call, was it
+   short, how long since the previous outgoing call, is the callee new to this number, ...
+   A signal of an event depends only on that event and on earlier events.
+3. **Features.** A feature is a signal aggregated over the number's own events in the window
+   ``(t - w, t]`` up to and including the current event (:data:`FEATURES`), or a static
+   attribute of the subscriber. So a feature at time t uses only records at or before t, and
+   batch scoring is the stream replayed.
+
+"Distinct" counts (``uniq_callees_1h``) count a callee when it is called after a gap of at least
+the window: exact for strangers, a slight undercount for someone called twice within the
+window on both sides of its edge. Every engine computes that same definition incrementally.
+
+>>> FEATURES["out_calls_1h"].window_ms
+3600000
+>>> sorted(f.name for f in FEATURES.values() if f.static)[:3]
+['is_international', 'is_landline', 'is_virtual']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "FEATURES",
+    "FEATURE_NAMES",
+    "SIGNALS",
+    "WINDOWS",
+    "Agg",
+    "Feature",
+    "Signal",
+]
+
+#: the event-time windows, in milliseconds
+WINDOWS: dict[str, int] = {"15m": 15 * 60_000, "1h": 3_600_000, "6h": 6 * 3_600_000, "24h": 86_400_000}
+
+SHORT_CALL_S = 10  # a connected call shorter than this counts as "short"
+ONE_RING_S = 3  # rang this long or less and was not answered: a one-ring call
+SEQUENTIAL_STEP = 10  # callee numbers this close to the previous callee are "sequential"
+NIGHT_HOURS = (0, 6)  # local hours counted as night
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A per-event number every engine computes the same way."""
+
+    name: str
+    meaning: str
+    #: the window the signal itself depends on (for "new within window" signals)
+    window: str | None = None
+
+
+SIGNALS: dict[str, Signal] = {
+    s.name: s
+    for s in (
+        Signal("out", "1 for an outgoing call"),
+        Signal("in", "1 for an incoming call"),
+        Signal("sms_out", "1 for a sent SMS"),
+        Signal("short_out", f"outgoing call unanswered or connected under {SHORT_CALL_S} s"),
+        Signal("answered_out", "outgoing call that connected"),
+        Signal("one_ring_out", f"outgoing call not answered after ringing at most {ONE_RING_S} s"),
+        Signal("night_out", f"outgoing call in local hours {NIGHT_HOURS[0]}-{NIGHT_HOURS[1]}"),
+        Signal("dur_out", "connected seconds of an outgoing call"),
+        Signal("gap_out", "whole seconds since the number's previous outgoing call, if within 1 h"),
+        Signal("gap_out_sq", "gap_out squared (for the spread of gaps)"),
+        Signal("has_gap_out", "1 when gap_out is defined (a previous outgoing call within 1 h)"),
+        Signal("seq_out", f"callee within {SEQUENTIAL_STEP} of the previous callee's number"),
+        Signal("new_callee_1h", "callee not called by this number in the previous hour", "1h"),
+        Signal("new_callee_24h", "callee not called by this number in the previous 24 h", "24h"),
+        Signal("new_recipient_1h", "SMS recipient not texted in the previous hour", "1h"),
+        Signal("callback_in", "incoming call from a number this one called in the previous 24 h"),
+        Signal("new_cell_24h", "caller cell not used by this number in the previous 24 h", "24h"),
+        Signal("shared_target_out", "callee also called by another number in the previous 6 h"),
+        Signal("imei_sims", "distinct numbers seen on this call's device in the previous 24 h"),
+    )
+}
+
+
+class Agg(StrEnum):
+    """How a feature reduces signals over its window."""
+
+    SUM = "sum"  # sum of one signal
+    SHARE = "share"  # sum(signal) / sum(denominator signal)
+    MEAN = "mean"  # sum(signal) / sum(denominator signal), in the signal's unit
+    CV = "cv"  # coefficient of variation from sum, sum of squares and count
+    RATIO = "ratio"  # sum(signal) / (sum(denominator) + 1)
+    LAST = "last"  # the signal's value on the current event
+    STATIC = "static"  # an attribute of the subscriber (or number), not of events
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One named feature: what it measures, over how long, in words for people."""
+
+    name: str
+    agg: Agg
+    signal: str | None = None
+    over: str | None = None  # denominator signal for SHARE, MEAN, RATIO, CV
+    window: str | None = None
+    label_zh: str = ""
+    label_en: str = ""
+
+    @property
+    def window_ms(self) -> int:
+        return WINDOWS[self.window] if self.window else 0
+
+    @property
+    def static(self) -> bool:
+        return self.agg is Agg.STATIC
+
+
+def _count(name: str, signal: str, window: str, zh: str, en: str) -> Feature:
+    return Feature(name, Agg.SUM, signal, window=window, label_zh=zh, label_en=en)
+
+
+def _share(name: str, signal: str, over: str, window: str, zh: str, en: str) -> Feature:
+    return Feature(name, Agg.SHARE, signal, over, window, zh, en)
+
+
+_ALL: tuple[Feature, ...] = (
+    _count("out_calls_15m", "out", "15m", "15 分钟主叫次数", "outbound calls in 15 min"),
+    _count("out_calls_1h", "out", "1h", "1 小时主叫次数", "outbound calls in 1 h"),
+    _count("out_calls_24h", "out", "24h", "24 小时主叫次数", "outbound calls in 24 h"),
+    _count("in_calls_24h", "in", "24h", "24 小时被叫次数", "inbound calls in 24 h"),
+    _count("uniq_callees_15m", "new_callee_1h", "15m", "15 分钟新被叫号码数",
+           "new callees in 15 min"),  # fmt: skip
+    _count("uniq_callees_1h", "new_callee_1h", "1h", "1 小时被叫号码数", "distinct callees in 1 h"),
+    _count(
+        "uniq_callees_24h", "new_callee_24h", "24h", "24 小时被叫号码数", "distinct callees in 24 h"
+    ),
+    Feature("gap_mean_15m", Agg.MEAN, "gap_out", "has_gap_out", "15m", "平均呼叫间隔(秒)",
+            "mean seconds between calls"),  # fmt: skip
+    Feature("gap_cv_15m", Agg.CV, "gap_out", "has_gap_out", "15m", "呼叫间隔离散度",
+            "regularity of gaps (CV)"),  # fmt: skip
+    Feature("gap_mean_1h", Agg.MEAN, "gap_out", "has_gap_out", "1h", "平均呼叫间隔(秒)",
+            "mean seconds between calls"),  # fmt: skip
+    Feature("gap_cv_1h", Agg.CV, "gap_out", "has_gap_out", "1h", "呼叫间隔离散度",
+            "regularity of gaps (CV)"),  # fmt: skip
+    _share("short_or_unanswered_share_1h", "short_out", "out", "1h", "未接通或短通话占比",
+           "share unanswered or under 10 s"),  # fmt: skip
+    _share("short_or_unanswered_share_24h", "short_out", "out", "24h", "未接通或短通话占比(24小时)",
+           "share unanswered or under 10 s in 24 h"),  # fmt: skip
+    _share("answered_share_1h", "answered_out", "out", "1h", "接通率", "answered share"),
+    _share("one_ring_share_1h", "one_ring_out", "out", "1h", "响一声挂断占比", "one-ring share"),
+    Feature("mean_duration_1h", Agg.MEAN, "dur_out", "answered_out", "1h", "平均通话时长(秒)",
+            "mean connected seconds"),  # fmt: skip
+    Feature("in_out_ratio_24h", Agg.RATIO, "in", "out", "24h", "被叫/主叫比", "inbound per outbound"),
+    _share("callback_share_24h", "callback_in", "new_callee_24h", "24h", "被叫回拨占比",
+           "share of callees who called back"),  # fmt: skip
+    _share("night_share_24h", "night_out", "out", "24h", "夜间主叫占比", "share of calls at night"),
+    _count("cells_24h", "new_cell_24h", "24h", "24 小时使用小区数", "cells used in 24 h"),
+    _share("seq_dial_score_1h", "seq_out", "out", "1h", "顺序拨号占比", "share dialled in sequence"),
+    _count("shared_targets_24h", "shared_target_out", "24h", "与其他号码共同被叫数",
+           "callees shared with other numbers in 24 h"),  # fmt: skip
+    Feature("imsis_per_imei", Agg.LAST, "imei_sims", label_zh="同一终端号码数",
+            label_en="numbers on this device in 24 h"),  # fmt: skip
+    _count("sms_out_1h", "sms_out", "1h", "1 小时发送短信数", "SMS sent in 1 h"),
+    _count("sms_recipients_1h", "new_recipient_1h", "1h", "1 小时短信接收号码数",
+           "distinct SMS recipients in 1 h"),  # fmt: skip
+    Feature("new_sim_days", Agg.STATIC, label_zh="入网天数", label_en="days since activation"),
+    Feature("owner_age", Agg.STATIC, label_zh="机主年龄", label_en="owner's age"),
+    Feature("is_virtual", Agg.STATIC, label_zh="虚拟运营商号段", label_en="virtual-operator range"),
+    Feature("is_international", Agg.STATIC, label_zh="境外号码", label_en="international number"),
+    Feature("is_landline", Agg.STATIC, label_zh="固定电话", label_en="landline"),
+)
+
+FEATURES: dict[str, Feature] = {f.name: f for f in _ALL}
+FEATURE_NAMES: list[str] = [f.name for f in _ALL]
