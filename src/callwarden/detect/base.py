@@ -44,9 +44,13 @@ class Detector(ABC):
     #: events of this kind are scored ("call" or "sms")
     kind: ClassVar[str] = "call"
 
-    @abstractmethod
     def score(self, f: Features) -> np.ndarray:
-        """Scores in [0, 1], one per event."""
+        """Scores in [0, 1], one per event (unknown figures score 0)."""
+        return np.clip(np.nan_to_num(self.raw_score(f), nan=0.0), 0.0, 1.0)
+
+    @abstractmethod
+    def raw_score(self, f: Features) -> np.ndarray:
+        """The rule itself; :meth:`score` bounds it to [0, 1]."""
 
     @abstractmethod
     def explain(self, f: Mapping[str, float]) -> Reason:

@@ -17,7 +17,7 @@ class AutoDialerDetector(Detector):
     features = ("out_calls_1h", "uniq_callees_1h", "short_or_unanswered_share_1h", "in_calls_24h",
                 "out_calls_24h")  # fmt: skip
 
-    def score(self, f: Features) -> np.ndarray:
+    def raw_score(self, f: Features) -> np.ndarray:
         volume = ramp(f["out_calls_1h"], 12, 25)
         short = ramp(f["short_or_unanswered_share_1h"], 0.55, 0.75)
         strangers = ramp(f["uniq_callees_1h"] / np.maximum(f["out_calls_1h"], 1), 0.6, 0.85)

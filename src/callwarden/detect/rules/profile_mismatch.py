@@ -16,7 +16,7 @@ class ProfileMismatchDetector(Detector):
     targets = ("relay_call",)
     features = ("owner_age", "out_calls_1h", "uniq_callees_1h", "callback_share_24h")
 
-    def score(self, f: Features) -> np.ndarray:
+    def raw_score(self, f: Features) -> np.ndarray:
         age = np.nan_to_num(f["owner_age"], nan=40.0)
         unusual_owner = np.maximum(ramp(age, 62, 70), ramp(18 - age, 0, 2))
         busy = ramp(f["uniq_callees_1h"], 8, 14)

@@ -32,7 +32,7 @@ class RelayCallDetector(Detector):
         "owner_age",
     )
 
-    def score(self, f: Features) -> np.ndarray:
+    def raw_score(self, f: Features) -> np.ndarray:
         age = np.nan_to_num(f["owner_age"], nan=40.0)
         # Elderly and minor owners are the ones recruited (seed 000): for them five steady
         # calls are evidence enough; anyone else must keep the rhythm up for longer.

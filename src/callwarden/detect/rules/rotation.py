@@ -22,7 +22,7 @@ class RotationDetector(Detector):
     features = ("shared_targets_24h", "out_calls_24h", "short_or_unanswered_share_24h",
                 "in_calls_24h", "new_sim_days", "is_virtual", "is_landline", "callback_share_24h")  # fmt: skip
 
-    def score(self, f: Features) -> np.ndarray:
+    def raw_score(self, f: Features) -> np.ndarray:
         shared = ramp(f["shared_targets_24h"], 2, 5)
         share = ramp(f["shared_targets_24h"] / np.maximum(f["out_calls_24h"], 1), 0.15, 0.35)
         short = ramp(f["short_or_unanswered_share_24h"], 0.5, 0.7) * ramp(f["out_calls_24h"], 5, 8)

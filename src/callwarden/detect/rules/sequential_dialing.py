@@ -16,7 +16,7 @@ class SequentialDialingDetector(Detector):
     targets = ("robocall",)
     features = ("out_calls_1h", "seq_dial_score_1h")
 
-    def score(self, f: Features) -> np.ndarray:
+    def raw_score(self, f: Features) -> np.ndarray:
         return ramp(f["out_calls_1h"], 5, 10) * ramp(f["seq_dial_score_1h"], 0.3, 0.6)
 
     def explain(self, f: Mapping[str, float]) -> Reason:

@@ -16,7 +16,7 @@ class SimBoxDetector(Detector):
     targets = ("simbox",)
     features = ("imsis_per_imei", "out_calls_24h", "in_calls_24h", "cells_24h", "new_sim_days")
 
-    def score(self, f: Features) -> np.ndarray:
+    def raw_score(self, f: Features) -> np.ndarray:
         shared_device = ramp(f["imsis_per_imei"], 2, 4)
         busy = ramp(f["out_calls_24h"], 3, 8)
         never_called = ramp(0.1 - f["in_calls_24h"] / np.maximum(f["out_calls_24h"], 1), 0, 0.1)

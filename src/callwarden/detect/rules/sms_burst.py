@@ -17,7 +17,7 @@ class SmsBurstDetector(Detector):
     features = ("sms_out_1h", "sms_recipients_1h")
     kind = "sms"
 
-    def score(self, f: Features) -> np.ndarray:
+    def raw_score(self, f: Features) -> np.ndarray:
         volume = ramp(f["sms_out_1h"], 10, 25)
         spread = ramp(f["sms_recipients_1h"] / np.maximum(f["sms_out_1h"], 1), 0.7, 0.9)
         return volume * spread

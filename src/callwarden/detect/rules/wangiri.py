@@ -16,7 +16,7 @@ class WangiriDetector(Detector):
     targets = ("wangiri",)
     features = ("is_international", "one_ring_share_1h", "out_calls_1h")
 
-    def score(self, f: Features) -> np.ndarray:
+    def raw_score(self, f: Features) -> np.ndarray:
         return (
             f["is_international"]
             * ramp(f["one_ring_share_1h"], 0.6, 0.85)

@@ -1,0 +1,142 @@
+"""Classification metrics of the learned scorer, and the F1-best threshold.
+
+>>> y = [0, 0, 1, 1]
+>>> s = [0.1, 0.4, 0.35, 0.8]
+>>> best_f1_threshold(y, s)
+0.35
+>>> m = fold_metrics(y, s, threshold=0.35)
+>>> m["auc"], m["f1"], m["precision"], m["recall"]
+(0.75, 0.8, 0.6667, 1.0)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
+
+if TYPE_CHECKING:
+    from callwarden.detect.model.artifact import TrainedModel
+
+__all__ = ["METRICS", "best_f1_threshold", "cv_report", "fold_metrics", "summarize"]
+
+#: The metrics reported for each fold and as mean and standard deviation over folds.
+METRICS: tuple[str, ...] = ("auc", "pr_auc", "f1", "precision", "recall")
+
+_DIGITS = 4
+
+
+def best_f1_threshold(
+    labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray
+) -> float:
+    """The score threshold (flag when ``score >= threshold``) that maximises F1 on these rows.
+
+    Ties go to the highest threshold, which flags the fewest numbers.
+
+    >>> best_f1_threshold([0, 1, 1], [0.2, 0.5, 0.9])
+    0.5
+    """
+    y = np.asarray(labels)
+    s = np.asarray(scores, dtype=float)
+    if y.sum() == 0:
+        raise ValueError("the F1-best threshold needs at least one positive label")
+    precision, recall, thresholds = precision_recall_curve(y, s)
+    # The last precision/recall pair (recall 0) has no threshold.
+    p, r = precision[:-1], recall[:-1]
+    f1 = np.divide(2 * p * r, p + r, out=np.zeros_like(p), where=(p + r) > 0)
+    best = np.flatnonzero(f1 == f1.max())
+    return float(thresholds[best].max())
+
+
+def fold_metrics(
+    labels: Sequence[int] | np.ndarray,
+    scores: Sequence[float] | np.ndarray,
+    *,
+    threshold: float,
+) -> dict[str, Any]:
+    """AUC, PR-AUC (average precision), F1, precision and recall at ``threshold``.
+
+    >>> fold_metrics([0, 1], [0.2, 0.9], threshold=0.5)["pr_auc"]
+    1.0
+    """
+    y = np.asarray(labels).astype(int)
+    s = np.asarray(scores, dtype=float)
+    flagged = s >= threshold
+    tp = int(np.sum(flagged & (y == 1)))
+    fp = int(np.sum(flagged & (y == 0)))
+    fn = int(np.sum(~flagged & (y == 1)))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    two_classes = 0 < y.sum() < y.size
+    return {
+        "rows": int(y.size),
+        "positives": int(y.sum()),
+        "threshold": float(threshold),
+        "auc": _round(roc_auc_score(y, s)) if two_classes else None,
+        "pr_auc": _round(average_precision_score(y, s)) if two_classes else None,
+        "f1": _round(f1),
+        "precision": _round(precision),
+        "recall": _round(recall),
+        "true_positives": tp,
+        "false_positives": fp,
+        "false_negatives": fn,
+    }
+
+
+def summarize(folds: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Mean and (population) standard deviation of each metric over the folds.
+
+    >>> summarize([{"auc": 0.9, "pr_auc": 0.8, "f1": 0.7, "precision": 0.6, "recall": 0.8},
+    ...            {"auc": 0.8, "pr_auc": 0.8, "f1": 0.7, "precision": 0.6, "recall": 0.8}])["auc"]
+    {'mean': 0.85, 'std': 0.05}
+    """
+    out: dict[str, dict[str, float]] = {}
+    for name in METRICS:
+        values = [float(f[name]) for f in folds if f.get(name) is not None]
+        if values:
+            out[name] = {"mean": _round(np.mean(values)), "std": _round(np.std(values))}
+    return out
+
+
+def cv_report(model: TrainedModel) -> str:
+    """The model's cross-validation metrics as a Markdown table, one row per fold.
+
+    >>> print(cv_report(model))  # doctest: +SKIP
+    | fold | rows | fraud | threshold | AUC | PR-AUC | F1 | precision | recall |
+    ...
+    """
+    cv = model.metrics["cv"]
+    header = "| fold | rows | fraud | threshold | AUC | PR-AUC | F1 | precision | recall |"
+    lines = [header, "|" + "---|" * 9]
+    for i, fold in enumerate(cv["folds"], start=1):
+        cells = [str(i), str(fold["rows"]), str(fold["positives"]), f"{fold['threshold']:.4f}"]
+        cells += [_cell(fold.get(name)) for name in METRICS]
+        lines.append("| " + " | ".join(cells) + " |")
+    mean = cv["mean"]
+    cells = ["mean ± std", str(model.metrics["rows"]), str(model.metrics["positives"]), ""]
+    cells += [
+        f"{mean[name]['mean']:.4f} ± {mean[name]['std']:.4f}" if name in mean else "-"
+        for name in METRICS
+    ]
+    lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"{cv['folds_count']}-fold stratified cross-validation (seed {cv['seed']}). "
+        f"{cv['threshold_method']}",
+        f"Decision threshold on the calibrated score: {model.threshold:.4f} "
+        f"({model.metrics['threshold']['method']}).",
+    ]
+    return "\n".join(lines)
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def _round(value: float | np.floating[Any]) -> float:
+    v = float(value)
+    return v if math.isnan(v) else round(v, _DIGITS)
