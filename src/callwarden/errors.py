@@ -12,6 +12,7 @@ __all__ = [
     "CallwardenError",
     "ConfigError",
     "InputFileError",
+    "InternalError",
     "MappingError",
     "NumberFormatError",
 ]
@@ -50,3 +51,9 @@ class InputFileError(CallwardenError):
 
 class NumberFormatError(CallwardenError, ValueError):
     """A phone number that cannot be normalised to E.164."""
+
+
+class InternalError(CallwardenError):
+    """An invariant of callwarden itself failed: a bug, never the user's input. Please report it."""
+
+    exit_code = 70  # EX_SOFTWARE from sysexits.h

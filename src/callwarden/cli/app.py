@@ -1,0 +1,60 @@
+"""The ``callwarden`` command: a thin Typer layer over the domain packages.
+
+Exit codes: 0 success, 1 internal or unexpected domain error, 2 bad configuration or options,
+3 an input file that cannot be read, 4 rows were quarantined and ``--strict`` was given.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from callwarden import __version__
+from callwarden.cli.commands import demo, ingest, mappings, score, simulate
+from callwarden.errors import CallwardenError
+
+app = typer.Typer(
+    name="callwarden",
+    help="Find the numbers that scam and harass from call records; protect honest subscribers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"callwarden {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """callwarden: protect phone users from fraud and nuisance calls."""
+
+
+app.command("simulate")(simulate.simulate)
+app.command("ingest")(ingest.ingest)
+app.command("mappings")(mappings.mappings)
+app.command("score")(score.score)
+app.command("evaluate")(score.evaluate)
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    """Entry point: domain errors become one red line and their exit code.
+
+    Usage errors (a missing option, a bad value) are reported by Typer itself, exit code 2.
+    """
+    try:
+        app()
+    except CallwardenError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)

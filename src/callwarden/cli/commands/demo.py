@@ -1,0 +1,54 @@
+"""``callwarden demo``: the main job on the embedded default (what ``make run`` runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from callwarden.cli.progress import console, frame_table, steps
+from callwarden.demo import run_demo
+from callwarden.simulate import SimulationConfig
+
+
+def demo(
+    workdir: Annotated[Path, typer.Option("--workdir", help="Folder for the run's files.")] = Path(
+        "runs/demo"
+    ),
+    subscribers: Annotated[
+        int, typer.Option("--subscribers", help="Subscribers in the city.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+) -> None:
+    """Simulate a city's day, ingest it, score it, and evaluate the alerts against the truth."""
+    config = SimulationConfig.load(subscribers=subscribers, seed=seed)
+    with steps("demo") as progress:
+        result = run_demo(workdir, config, progress=progress)
+    sim = result.simulation
+    console.print(
+        f"[bold]simulated[/] {sim.subscribers:,} subscribers, {sim.calls:,} calls, "
+        f"{sim.sms:,} SMS (seed {sim.seed}) -> {workdir / 'raw'}"
+    )
+    ingest_rows = pl.DataFrame(
+        [(r.record, r.read, r.accepted, r.quarantined) for r in result.ingest],
+        schema=["record", "read", "accepted", "quarantined"],
+        orient="row",
+    )
+    console.print(frame_table(ingest_rows, f"ingested -> {workdir / 'data'}"))
+    console.print(frame_table(result.actors, "traffic by actor type"))
+    if result.score is not None and result.evaluation is not None:
+        ev = result.evaluation
+        console.print(
+            f"[bold]scored[/] {result.score.events:,} events -> {result.score.alerts.height:,} "
+            f"alerts ({workdir / 'alerts.parquet'})"
+        )
+        console.print(frame_table(ev.per_type, "detection by actor type (flagged = review+)"))
+        head = ev.headline()
+        console.print(
+            f"precision {head['precision']:.4f}  recall {head['recall']:.4f}  "
+            f"F1 {head['f1']:.4f}  PR-AUC {head['pr_auc']:.4f}  "
+            f"false positives: legit heavy {head['fpr_legit_heavy']:.4%}, "
+            f"normal {head['fpr_normal']:.4%}"
+        )

@@ -1,0 +1,65 @@
+"""``callwarden ingest``: read an operator's export as canonical Parquet, losing no row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from callwarden.cli.progress import console, frame_table, steps
+from callwarden.config import Settings
+from callwarden.records.ingest import IngestReport
+from callwarden.records.ingest import ingest as run_ingest
+from callwarden.records.mapping import load_mapping
+
+QUARANTINED_EXIT = 4
+
+
+def report_table(report: IngestReport) -> pl.DataFrame:
+    """Counts that add up: read = accepted + quarantined, then quarantined by reason."""
+    rows = [
+        ("read", report.read),
+        ("accepted", report.accepted),
+        ("quarantined", report.quarantined),
+    ]
+    rows += [(f"  {reason}", n) for reason, n in sorted(report.reasons.items())]
+    return pl.DataFrame(rows, schema=["rows", "count"], orient="row")
+
+
+def ingest(
+    source: Annotated[
+        Path, typer.Argument(help="CSV, JSON Lines or Parquet file (or a folder of Parquet).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for canonical Parquet and the quarantine.")
+    ],
+    mapping: Annotated[
+        str,
+        typer.Option("--mapping", "-m", help="Mapping file (.toml) or a shipped mapping's name."),
+    ] = "calls",
+    chunk_rows: Annotated[int, typer.Option("--chunk-rows", help="Rows read per chunk.")] = 250_000,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help=f"Exit with code {QUARANTINED_EXIT} if any row was quarantined."
+        ),
+    ] = False,
+) -> None:
+    """Validate, normalise and write records; quarantine bad rows with their reason."""
+    spec = load_mapping(mapping)
+    with steps(f"ingesting {source.name}") as progress:
+        report = run_ingest(
+            source,
+            spec,
+            out,
+            settings=Settings(),
+            chunk_rows=chunk_rows,
+            progress=lambda done, total: progress("rows", done, total),
+        )
+    console.print(frame_table(report_table(report), f"{source} -> {out} ({report.record})"))
+    if report.quarantined:
+        console.print(f"quarantined rows and reasons: {report.quarantine_path}")
+    if strict and report.quarantined:
+        raise typer.Exit(QUARANTINED_EXIT)

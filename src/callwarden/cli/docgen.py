@@ -1,0 +1,69 @@
+"""Write docs/cli.md from the commands themselves, so the reference never drifts.
+
+python -m callwarden.cli.docgen docs/cli.md
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from typing import Any
+
+import typer
+
+from callwarden.cli.app import app
+
+
+def _param_row(param: Any) -> str:
+    if param.param_type_name == "option":
+        names = ", ".join(f"`{o}`" for o in param.opts)
+        text = param.help or ""
+        if param.required:
+            text += " (required)"
+        elif param.default not in (None, False) and not param.is_flag:
+            text += f" [default: {param.default}]"
+    else:
+        names = f"`{(param.name or '').upper()}`"
+        text = getattr(param, "help", "") or ""
+        if not param.required:
+            text += " (optional)"
+    return f"| {names} | {text.strip()} |"
+
+
+def render() -> str:
+    """The CLI reference as Markdown."""
+    root: Any = typer.main.get_command(app)
+    lines = [
+        "# Command-line reference",
+        "",
+        "Generated from the commands by `python -m callwarden.cli.docgen docs/cli.md`; "
+        "a test fails when it is out of date.",
+        "",
+        f"`callwarden`: {root.help or ''}",
+        "",
+        "Exit codes: 0 success; 1 unexpected error; 2 bad configuration or options; "
+        "3 an input file that cannot be read; 4 rows were quarantined under `--strict`.",
+        "",
+    ]
+    ctx = typer.Context(root, info_name="callwarden")
+    for name in root.list_commands(ctx):
+        cmd = root.get_command(ctx, name)
+        if cmd is None:
+            continue
+        lines += [f"## callwarden {name}", "", (cmd.help or "").strip(), ""]
+        params = [p for p in cmd.params if p.name != "help"]
+        if params:
+            lines += ["| argument / option | meaning |", "|---|---|"]
+            lines += [_param_row(p) for p in params]
+            lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else None
+    text = render()
+    if target is None:
+        sys.stdout.write(text)
+    else:
+        target.write_text(text, encoding="utf-8")
