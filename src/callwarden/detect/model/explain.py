@@ -43,7 +43,7 @@ def reasons_from_contributions(
     and a last one for the base value. Rows with no upward contribution get no reasons.
     Weights are shares of the row's total upward contribution, so they sum to at most 1.
 
-    >>> contrib = np.array([[0.6, -0.2, 0.2, -1.0]])
+    >>> contrib = np.array([[0.75, -0.2, 0.25, -1.0]])
     >>> rows = reasons_from_contributions(contrib, np.array([[9.0, 1.0, 3.0]]), ["a", "b", "c"], {})
     >>> [(r.code, r.weight) for r in rows[0]]
     [('model:a', 0.75), ('model:c', 0.25)]
@@ -114,7 +114,7 @@ def feature_reason(
         "training_median": stats.get("median"),
         "normal_median": stats.get("normal_median"),
     }
-    return Reason(f"model:{name}", round(weight, 4), text_zh, text_en, evidence)
+    return Reason(f"model:{name}", weight, text_zh, text_en, evidence)
 
 
 def compare_to_normal(value: float, stats: dict[str, float | None]) -> tuple[str, str] | None:

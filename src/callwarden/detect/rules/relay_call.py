@@ -29,6 +29,7 @@ class RelayCallDetector(Detector):
         "gap_mean_1h",
         "gap_cv_1h",
         "callback_share_24h",
+        "cells_24h",
         "owner_age",
     )
 
@@ -38,15 +39,21 @@ class RelayCallDetector(Detector):
         # calls are evidence enough; anyone else must keep the rhythm up for longer.
         unusual_owner = np.maximum(ramp(age, 60, 65), ramp(18 - age, 0, 1))
         n15, n1h = f["out_calls_15m"], f["out_calls_1h"]
-        enough_15 = unusual_owner * ramp(n15, 3.5, 5) + (1 - unusual_owner) * ramp(n15, 6, 8)
-        enough_1h = unusual_owner * ramp(n1h, 3.5, 5) + (1 - unusual_owner) * ramp(n1h, 7, 10)
+        enough_15 = unusual_owner * ramp(n15, 3.5, 5) + (1 - unusual_owner) * ramp(n15, 7, 9)
+        # A slower rhythm (a call every 3-5 minutes) is easier to hit by chance: ask for two more.
+        extra = 2.0 * ramp(f["gap_mean_1h"], 180, 300)
+        enough_1h = unusual_owner * ramp(n1h, 3.5 + extra, 5 + extra) + (1 - unusual_owner) * ramp(
+            n1h, 8 + extra, 11 + extra
+        )
         rhythm = np.maximum(
             enough_15 * ramp(0.45 - f["gap_cv_15m"], 0, 0.2) * self._pace(f["gap_mean_15m"]),
             enough_1h * ramp(0.45 - f["gap_cv_1h"], 0, 0.2) * self._pace(f["gap_mean_1h"]),
         )
         strangers = ramp(f["uniq_callees_1h"] / np.maximum(n1h, 1), 0.75, 0.95)
         no_callbacks = ramp(0.5 - f["callback_share_24h"], 0, 0.3)
-        return rhythm * strangers * no_callbacks
+        # The SIM stays where its holder sits; couriers and drivers move from cell to cell.
+        stationary = ramp(6 - f["cells_24h"], 0, 2)
+        return rhythm * strangers * no_callbacks * stationary
 
     @staticmethod
     def _pace(gap_s: np.ndarray) -> np.ndarray:

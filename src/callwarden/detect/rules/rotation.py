@@ -25,7 +25,7 @@ class RotationDetector(Detector):
     def raw_score(self, f: Features) -> np.ndarray:
         shared = ramp(f["shared_targets_24h"], 2, 5)
         share = ramp(f["shared_targets_24h"] / np.maximum(f["out_calls_24h"], 1), 0.15, 0.35)
-        short = ramp(f["short_or_unanswered_share_24h"], 0.5, 0.7) * ramp(f["out_calls_24h"], 5, 8)
+        short = ramp(f["short_or_unanswered_share_24h"], 0.4, 0.6) * ramp(f["out_calls_24h"], 5, 8)
         one_way = ramp(0.2 - f["in_calls_24h"] / np.maximum(f["out_calls_24h"], 1), 0, 0.15)
         # Only the operator's own lines: an unknown activation date (another network) is no
         # evidence of a fresh SIM.
