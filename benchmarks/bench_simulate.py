@@ -45,7 +45,8 @@ for i in range(n):
     k = int(rng.gammavariate(1.4, 8.0 / 1.4) + 0.5)
     for _ in range(k):
         circle = i // 64 * 64
-        j = circle + (i - circle + rng.choice((-1, 1)) * min(int(rng.expovariate(0.3)) + 1, 32)) % 64
+        d = min(int(rng.expovariate(0.3)) + 1, 32)
+        j = circle + (i - circle + rng.choice((-1, 1)) * d) % 64
         hour = rng.choices(range(24), hours)[0]
         answered = rng.random() < 0.82
         rows.append({

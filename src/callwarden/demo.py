@@ -38,6 +38,13 @@ class DemoResult:
     evaluation: Evaluation | None = None
 
 
+def _ingest_progress(progress: Progress | None, record: str) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    report = progress
+    return lambda done, total: report(f"ingest {record}", done, total)
+
+
 def run_demo(
     workdir: Path,
     config: SimulationConfig,
@@ -65,9 +72,7 @@ def run_demo(
             load_mapping(record),
             data,
             settings=settings,
-            progress=(lambda done, total, r=record: progress(f"ingest {r}", done, total))
-            if progress
-            else None,
+            progress=_ingest_progress(progress, record),
         )
         result.ingest.append(report)
     result.actors = actor_summary(data)

@@ -50,9 +50,9 @@ _SERVICE_PATTERNS = (
     re.compile(r"106\d{5,17}"),  # 106 SMS service ports (banks, apps, notifications)
 )
 _CN_PREFIX = re.compile(r"^(?:\+86|0086|86)")
-_MOBILE_PATTERN: str = phonenumbers.PhoneMetadata.metadata_for_region(
-    "CN"
-).mobile.national_number_pattern
+_CN_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+assert _CN_METADATA is not None and _CN_METADATA.mobile is not None  # noqa: S101  (shipped data)
+_MOBILE_PATTERN: str = str(_CN_METADATA.mobile.national_number_pattern)
 _MOBILE_FULL = re.compile(f"(?:{_MOBILE_PATTERN})")
 
 
@@ -116,7 +116,7 @@ def try_normalise(raw: str, region: str = "CN") -> tuple[str | None, str | None]
     # Foreign numbering plans change faster than any metadata: accept a number whose length
     # fits its country's plan rather than lose a real call record.
     if phonenumbers.is_possible_number(parsed) and phonenumbers.region_code_for_country_code(
-        parsed.country_code
+        parsed.country_code or 0
     ) not in ("ZZ", None):
         return e164, None
     return None, f"{raw!r} is not a valid phone number"
@@ -201,8 +201,10 @@ def normalise_series(values: pl.Series, region: str = "CN") -> tuple[pl.Series, 
     distinct value.
 
     >>> e, r = normalise_series(pl.Series(["13812345678", "+8613812345678", "x", None]))
-    >>> e.to_list(), r.to_list()
-    (['+8613812345678', '+8613812345678', None, None], [None, None, "'x' is not a phone number", 'missing'])
+    >>> e.to_list()
+    ['+8613812345678', '+8613812345678', None, None]
+    >>> r.to_list()
+    [None, None, "'x' is not a phone number", 'missing']
     """
     frame = pl.DataFrame({"raw": values.cast(pl.String)})
     frame = frame.with_columns(
@@ -213,8 +215,7 @@ def normalise_series(values: pl.Series, region: str = "CN") -> tuple[pl.Series, 
             pl.lit(region == "CN")
             & pl.col("nat").str.contains(r"^[0-9]{11}$")
             & pl.col("nat").str.contains(f"^(?:{_MOBILE_PATTERN})$")
-        )
-        .fill_null(False)
+        ).fill_null(False)
     )
     slow_values = (
         frame.filter(~pl.col("fast") & pl.col("raw").is_not_null())["raw"].unique().to_list()

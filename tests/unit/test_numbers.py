@@ -53,7 +53,8 @@ def test_normalise_and_classify(raw: str, e164: str, kind: NumberKind) -> None:
 
 
 @pytest.mark.parametrize(
-    "garbage", ["", "   ", "abc", "123", "1381234567", "138123456789", "+86 999", "++--", "12345678901"]
+    "garbage",
+    ["", "   ", "abc", "123", "1381234567", "138123456789", "+86 999", "++--", "12345678901"],
 )
 def test_garbage_is_rejected_with_a_reason(garbage: str) -> None:
     e164, reason = try_normalise(garbage)

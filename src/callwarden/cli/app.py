@@ -1,7 +1,7 @@
 """The ``callwarden`` command: a thin Typer layer over the domain packages.
 
-Exit codes: 0 success, 1 internal or unexpected domain error, 2 bad configuration or options,
-3 an input file that cannot be read, 4 rows were quarantined and ``--strict`` was given.
+Exit codes: 0 success, 1 unexpected error, 2 bad configuration or options, 3 an input file
+that cannot be read, 4 rows were quarantined and ``--strict`` was given, 70 an internal error.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-
 from typing import Any
 
 import typer
@@ -43,7 +42,8 @@ def render() -> str:
         f"`callwarden`: {root.help or ''}",
         "",
         "Exit codes: 0 success; 1 unexpected error; 2 bad configuration or options; "
-        "3 an input file that cannot be read; 4 rows were quarantined under `--strict`.",
+        "3 an input file that cannot be read; 4 rows were quarantined under `--strict`; "
+        "70 an internal error (a bug: please report it).",
         "",
     ]
     ctx = typer.Context(root, info_name="callwarden")

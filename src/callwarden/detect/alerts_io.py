@@ -45,6 +45,7 @@ def read_alerts(path: Path) -> pl.DataFrame:
     missing = [c for c in ("msisdn", "flagged_at", "score", "decision") if c not in frame.columns]
     if missing:
         raise InputFileError(
-            path, f"missing alert column(s) {', '.join(missing)}; expected {', '.join(ALERTS.columns)}"
+            path,
+            f"missing alert column(s) {', '.join(missing)}; expected {', '.join(ALERTS.columns)}",
         )
     return frame

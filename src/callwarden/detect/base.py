@@ -9,6 +9,7 @@ Adding a detector is one module in ``detect/rules/`` that subclasses :class:`Det
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import ClassVar
@@ -23,7 +24,7 @@ __all__ = ["DETECTORS", "Detector", "Features", "ramp", "register"]
 Features = Mapping[str, np.ndarray]
 
 
-def ramp(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+def ramp(x: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray) -> np.ndarray:
     """0 at or below ``lo``, 1 at or above ``hi``, linear between.
 
     >>> ramp(np.array([0.0, 5.0, 10.0, 20.0]), 0, 10).tolist()
@@ -68,6 +69,6 @@ def register(cls: type[Detector]) -> type[Detector]:
 
 def age_text(age: float) -> tuple[str, str]:
     """'; 机主 78 岁' / '; owner aged 78' when the owner's age is known."""
-    if age != age or age <= 0:  # NaN: company line or unknown owner
+    if math.isnan(age) or age <= 0:  # NaN: company line or unknown owner
         return "", ""
     return f"; 机主 {int(age)} 岁", f"; owner aged {int(age)}"

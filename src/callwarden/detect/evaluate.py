@@ -17,6 +17,8 @@ import numpy as np
 import polars as pl
 
 from callwarden.decide.policy import level_of
+from callwarden.detect import rules as _rules  # noqa: F401  (registers the detectors)
+from callwarden.detect.base import DETECTORS
 
 __all__ = ["Evaluation", "evaluate_alerts"]
 
@@ -78,7 +80,8 @@ def evaluate_alerts(
 
     >>> import datetime as dt
     >>> t = dt.datetime(2026, 7, 8, 10, tzinfo=dt.UTC)
-    >>> truth = pl.DataFrame({"msisdn": ["+1", "+2", "+3"], "label": ["relay_call", "normal", "normal"],
+    >>> truth = pl.DataFrame({"msisdn": ["+1", "+2", "+3"],
+    ...                       "label": ["relay_call", "normal", "normal"],
     ...                       "behaviour_start": [t, None, None]})
     >>> alerts = pl.DataFrame({"msisdn": ["+1"], "flagged_at": [t], "score": [0.9],
     ...                        "decision": ["restrict"]})
@@ -131,7 +134,9 @@ def evaluate_alerts(
         )
         .with_columns(
             type_f1=(
-                2 * pl.col("recall") * pl.col("type_precision")
+                2
+                * pl.col("recall")
+                * pl.col("type_precision")
                 / (pl.col("recall") + pl.col("type_precision"))
             ).round(4)
         )
@@ -148,7 +153,7 @@ def evaluate_alerts(
 
     def fpr(label: str) -> float:
         group = joined.filter(pl.col("label") == label)
-        return float(group["flagged"].mean() or 0.0) if group.height else 0.0
+        return float(np.mean(group["flagged"].to_numpy())) if group.height else 0.0
 
     return Evaluation(
         per_type=per_type,
@@ -156,7 +161,9 @@ def evaluate_alerts(
         recall=round(recall, 6),
         f1=round(f1, 6),
         pr_auc=round(
-            _average_precision(joined["fraud"].to_numpy().astype(int), joined["max_score"].to_numpy()),
+            _average_precision(
+                joined["fraud"].to_numpy().astype(int), joined["max_score"].to_numpy()
+            ),
             6,
         ),
         fpr_legit_heavy=round(fpr("legit_heavy"), 6),
@@ -167,9 +174,6 @@ def evaluate_alerts(
 
 def _detector_targets() -> dict[str, str]:
     """Reason code -> the label its detector looks for (how a flag is attributed to a type)."""
-    from callwarden.detect import rules as _rules  # noqa: F401  (registers the detectors)
-    from callwarden.detect.base import DETECTORS
-
     return {name: det.targets[0] for name, det in DETECTORS.items()}
 
 

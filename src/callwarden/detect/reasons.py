@@ -5,7 +5,7 @@ code, a weight (the share of the score it explains), texts in zh-CN and English,
 evidence (the figures the texts quote) as a JSON object. They are stored in the ``reasons``
 column of alerts (``REASON`` in records/schema.py).
 
->>> r = Reason("relay_call", 0.9, "60 分钟内主叫 42 次", "42 outbound calls in 60 min", {"calls": 42})
+>>> r = Reason("relay_call", 0.9, "60 分钟内主叫 42 次", "42 calls in 60 min", {"calls": 42})
 >>> r.as_record()["evidence"]
 '{"calls": 42}'
 """
@@ -13,6 +13,7 @@ column of alerts (``REASON`` in records/schema.py).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +47,7 @@ class Reason:
 
 def _plain(evidence: dict[str, Any]) -> dict[str, Any]:
     """JSON has no NaN: unknown figures become null."""
-    return {k: (None if isinstance(v, float) and v != v else v) for k, v in evidence.items()}
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in evidence.items()}
 
 
 def reasons_to_json(reasons: list[Reason]) -> str:

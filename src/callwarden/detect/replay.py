@@ -7,6 +7,7 @@ emitted. The conformance suite asserts they equal :func:`score_records`' alerts.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -54,14 +55,12 @@ class AlertStepper:
         scores = {}
         for name, det in self.detectors:
             value = float(det.score(arrays)[0]) if det.kind == kind else 0.0
-            scores[name] = min(max(0.0 if value != value else value, 0.0), 1.0)
+            scores[name] = min(max(0.0 if math.isnan(value) else value, 0.0), 1.0)
         combined = max(scores.values(), default=0.0)
         if combined < self.policy.watch:
             return None
         day = at.astimezone(self.features.zone).date().isoformat()
-        decision = self.state.step(
-            msisdn, day=day, score=combined, allowed=msisdn in self.allowed
-        )
+        decision = self.state.step(msisdn, day=day, score=combined, allowed=msisdn in self.allowed)
         if decision is None:
             return None
         fired = sorted(

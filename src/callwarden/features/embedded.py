@@ -66,7 +66,6 @@ def _new_within(prev_t: np.ndarray, t: np.ndarray, window_ms: int) -> np.ndarray
 
 
 def _signals(ev: Events) -> dict[str, np.ndarray]:
-    n = len(ev)
     out = ev.kind == KIND_OUT
     inc = ev.kind == KIND_IN
     sms = ev.kind == KIND_SMS
@@ -77,16 +76,25 @@ def _signals(ev: Events) -> dict[str, np.ndarray]:
         "sms_out": sms.astype(np.float64),
         "short_out": (out & (ev.duration < SHORT_CALL_S)).astype(np.float64),
         "answered_out": answered.astype(np.float64),
-        "one_ring_out": (out & (ev.duration == 0) & (ev.ring >= 0) & (ev.ring <= ONE_RING_S)).astype(
-            np.float64
-        ),
+        "one_ring_out": (
+            out & (ev.duration == 0) & (ev.ring >= 0) & (ev.ring <= ONE_RING_S)
+        ).astype(np.float64),
         "night_out": (
             out & (ev.local_hour >= NIGHT_HOURS[0]) & (ev.local_hour < NIGHT_HOURS[1])
         ).astype(np.float64),
         "dur_out": np.where(out, ev.duration, 0).astype(np.float64),
     }
 
-    # Gaps and sequential dialing: previous outgoing call of the same number.
+    s.update(_rhythm_signals(ev, out))
+    s.update(_pair_signals(ev))
+    s.update(_place_signals(ev, out, inc))
+    return s
+
+
+def _rhythm_signals(ev: Events, out: np.ndarray) -> dict[str, np.ndarray]:
+    """Gaps and sequential dialing: the previous outgoing call of the same number."""
+    n = len(ev)
+    s: dict[str, np.ndarray] = {}
     o = np.flatnonzero(out)
     prev_o = np.r_[-1, o[:-1]]
     same = np.r_[False, ev.num[o[1:]] == ev.num[o[:-1]]]
@@ -106,7 +114,13 @@ def _signals(ev: Events) -> dict[str, np.ndarray]:
     if ev.codes.numeric:
         s["seq_out"][o] = (same & (step >= 1) & (step <= SEQUENTIAL_STEP)).astype(np.float64)
 
-    # Pair signals: group by (number, other party), keeping record order inside each group.
+    return s
+
+
+def _pair_signals(ev: Events) -> dict[str, np.ndarray]:
+    """Group by (number, other party), keeping record order inside each group."""
+    n = len(ev)
+    s: dict[str, np.ndarray] = {}
     pair = _pair_hash(ev.num, ev.other)
     by_pair = np.argsort(pair, kind="stable")
     pk, pt, pkind = pair[by_pair], ev.t[by_pair], ev.kind[by_pair]
@@ -124,6 +138,13 @@ def _signals(ev: Events) -> dict[str, np.ndarray]:
     s["callback_in"] = np.zeros(n)
     s["callback_in"][by_pair] = callback.astype(np.float64)
 
+    return s
+
+
+def _place_signals(ev: Events, out: np.ndarray, inc: np.ndarray) -> dict[str, np.ndarray]:
+    """Cells, shared targets and devices."""
+    n = len(ev)
+    s: dict[str, np.ndarray] = {}
     # Cells: a cell is new when this number has not called from it in the last 24 h.
     with_cell = np.flatnonzero(out & (ev.cell >= 0))
     cell_pair = _pair_hash(ev.num[with_cell], ev.cell[with_cell])

@@ -160,7 +160,9 @@ class OnlineFeatures:
         out["is_landline"] = float(cn and (national.startswith("10") or national[:1] in "23456789"))
         return out
 
-    def _add(self, state: _Number, t: int, signals: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    def _add(
+        self, state: _Number, t: int, signals: Mapping[str, float]
+    ) -> dict[str, dict[str, float]]:
         return {w: win.add(t, signals) for w, win in state.windows.items()}
 
     def call(self, rec: Mapping[str, Any]) -> dict[str, float]:

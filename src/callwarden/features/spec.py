@@ -39,7 +39,12 @@ __all__ = [
 ]
 
 #: the event-time windows, in milliseconds
-WINDOWS: dict[str, int] = {"15m": 15 * 60_000, "1h": 3_600_000, "6h": 6 * 3_600_000, "24h": 86_400_000}
+WINDOWS: dict[str, int] = {
+    "15m": 15 * 60_000,
+    "1h": 3_600_000,
+    "6h": 6 * 3_600_000,
+    "24h": 86_400_000,
+}
 
 SHORT_CALL_S = 10  # a connected call shorter than this counts as "short"
 ONE_RING_S = 3  # rang this long or less and was not answered: a one-ring call
@@ -129,41 +134,114 @@ _ALL: tuple[Feature, ...] = (
     _count("out_calls_1h", "out", "1h", "1 小时主叫次数", "outbound calls in 1 h"),
     _count("out_calls_24h", "out", "24h", "24 小时主叫次数", "outbound calls in 24 h"),
     _count("in_calls_24h", "in", "24h", "24 小时被叫次数", "inbound calls in 24 h"),
-    _count("uniq_callees_15m", "new_callee_1h", "15m", "15 分钟新被叫号码数",
-           "new callees in 15 min"),  # fmt: skip
+    _count(
+        "uniq_callees_15m", "new_callee_1h", "15m", "15 分钟新被叫号码数", "new callees in 15 min"
+    ),
     _count("uniq_callees_1h", "new_callee_1h", "1h", "1 小时被叫号码数", "distinct callees in 1 h"),
     _count(
         "uniq_callees_24h", "new_callee_24h", "24h", "24 小时被叫号码数", "distinct callees in 24 h"
     ),
-    Feature("gap_mean_15m", Agg.MEAN, "gap_out", "has_gap_out", "15m", "平均呼叫间隔(秒)",
-            "mean seconds between calls"),  # fmt: skip
-    Feature("gap_cv_15m", Agg.CV, "gap_out", "has_gap_out", "15m", "呼叫间隔离散度",
-            "regularity of gaps (CV)"),  # fmt: skip
-    Feature("gap_mean_1h", Agg.MEAN, "gap_out", "has_gap_out", "1h", "平均呼叫间隔(秒)",
-            "mean seconds between calls"),  # fmt: skip
-    Feature("gap_cv_1h", Agg.CV, "gap_out", "has_gap_out", "1h", "呼叫间隔离散度",
-            "regularity of gaps (CV)"),  # fmt: skip
-    _share("short_or_unanswered_share_1h", "short_out", "out", "1h", "未接通或短通话占比",
-           "share unanswered or under 10 s"),  # fmt: skip
-    _share("short_or_unanswered_share_24h", "short_out", "out", "24h", "未接通或短通话占比(24小时)",
-           "share unanswered or under 10 s in 24 h"),  # fmt: skip
+    Feature(
+        "gap_mean_15m",
+        Agg.MEAN,
+        "gap_out",
+        "has_gap_out",
+        "15m",
+        "平均呼叫间隔(秒)",
+        "mean seconds between calls",
+    ),
+    Feature(
+        "gap_cv_15m",
+        Agg.CV,
+        "gap_out",
+        "has_gap_out",
+        "15m",
+        "呼叫间隔离散度",
+        "regularity of gaps (CV)",
+    ),
+    Feature(
+        "gap_mean_1h",
+        Agg.MEAN,
+        "gap_out",
+        "has_gap_out",
+        "1h",
+        "平均呼叫间隔(秒)",
+        "mean seconds between calls",
+    ),
+    Feature(
+        "gap_cv_1h",
+        Agg.CV,
+        "gap_out",
+        "has_gap_out",
+        "1h",
+        "呼叫间隔离散度",
+        "regularity of gaps (CV)",
+    ),
+    _share(
+        "short_or_unanswered_share_1h",
+        "short_out",
+        "out",
+        "1h",
+        "未接通或短通话占比",
+        "share unanswered or under 10 s",
+    ),
+    _share(
+        "short_or_unanswered_share_24h",
+        "short_out",
+        "out",
+        "24h",
+        "未接通或短通话占比(24小时)",
+        "share unanswered or under 10 s in 24 h",
+    ),
     _share("answered_share_1h", "answered_out", "out", "1h", "接通率", "answered share"),
     _share("one_ring_share_1h", "one_ring_out", "out", "1h", "响一声挂断占比", "one-ring share"),
-    Feature("mean_duration_1h", Agg.MEAN, "dur_out", "answered_out", "1h", "平均通话时长(秒)",
-            "mean connected seconds"),  # fmt: skip
-    Feature("in_out_ratio_24h", Agg.RATIO, "in", "out", "24h", "被叫/主叫比", "inbound per outbound"),
-    _share("callback_share_24h", "callback_in", "new_callee_24h", "24h", "被叫回拨占比",
-           "share of callees who called back"),  # fmt: skip
+    Feature(
+        "mean_duration_1h",
+        Agg.MEAN,
+        "dur_out",
+        "answered_out",
+        "1h",
+        "平均通话时长(秒)",
+        "mean connected seconds",
+    ),
+    Feature(
+        "in_out_ratio_24h", Agg.RATIO, "in", "out", "24h", "被叫/主叫比", "inbound per outbound"
+    ),
+    _share(
+        "callback_share_24h",
+        "callback_in",
+        "new_callee_24h",
+        "24h",
+        "被叫回拨占比",
+        "share of callees who called back",
+    ),
     _share("night_share_24h", "night_out", "out", "24h", "夜间主叫占比", "share of calls at night"),
     _count("cells_24h", "new_cell_24h", "24h", "24 小时使用小区数", "cells used in 24 h"),
-    _share("seq_dial_score_1h", "seq_out", "out", "1h", "顺序拨号占比", "share dialled in sequence"),
-    _count("shared_targets_24h", "shared_target_out", "24h", "与其他号码共同被叫数",
-           "callees shared with other numbers in 24 h"),  # fmt: skip
-    Feature("imsis_per_imei", Agg.LAST, "imei_sims", label_zh="同一终端号码数",
-            label_en="numbers on this device in 24 h"),  # fmt: skip
+    _share(
+        "seq_dial_score_1h", "seq_out", "out", "1h", "顺序拨号占比", "share dialled in sequence"
+    ),
+    _count(
+        "shared_targets_24h",
+        "shared_target_out",
+        "24h",
+        "与其他号码共同被叫数",
+        "callees shared with other numbers in 24 h",
+    ),
+    Feature(
+        "imsis_per_imei",
+        Agg.LAST,
+        "imei_sims",
+        label_zh="同一终端号码数",
+        label_en="numbers on this device in 24 h",
+    ),
     _count("sms_out_1h", "sms_out", "1h", "1 小时发送短信数", "SMS sent in 1 h"),
-    _count("sms_recipients_1h", "new_recipient_1h", "1h", "1 小时短信接收号码数",
-           "distinct SMS recipients in 1 h"),  # fmt: skip
+    _count(
+        "sms_recipients_1h",
+        "new_recipient_1h",
+        "1h",
+        "1 小时短信接收号码数",
+        "distinct SMS recipients in 1 h",
+    ),
     Feature("new_sim_days", Agg.STATIC, label_zh="入网天数", label_en="days since activation"),
     Feature("owner_age", Agg.STATIC, label_zh="机主年龄", label_en="owner's age"),
     Feature("is_virtual", Agg.STATIC, label_zh="虚拟运营商号段", label_en="virtual-operator range"),

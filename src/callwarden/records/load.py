@@ -46,7 +46,8 @@ def load_records(path: Path, record: str, *, allow_empty: bool = False) -> pl.Da
             raise InputFileError(
                 file,
                 f"missing column(s) {', '.join(missing)} for {record}; found "
-                f"{', '.join(sorted(names)) or 'none'}. Map them with `callwarden ingest --mapping`",
+                f"{', '.join(sorted(names)) or 'none'}. "
+                "Map them with `callwarden ingest --mapping`",
             )
     frame = read_canonical(path, record).collect()
     if frame.height == 0 and not allow_empty:

@@ -211,7 +211,7 @@ def simulate_city(
             calls.extend(traffic.calls)
             sms.extend((b, traffic.texts) for b in traffic.sms)
             for number, t in traffic.onsets.items():
-                at = midnight + int(round(t * 1e6))
+                at = midnight + round(t * 1e6)
                 onsets[number] = min(onsets.get(number, at), at)
             tick(name)
         tag = date.strftime("%Y%m%d")

@@ -221,7 +221,7 @@ class SimulationConfig(_Model):
         >>> SimulationConfig.load(subscribers=5)
         Traceback (most recent call last):
         ...
-        callwarden.errors.ConfigError: options: subscribers: Input should be greater than or equal to 100
+        callwarden.errors.ConfigError: options: subscribers: Input should be ... 100
         """
         data = load_toml(path) if path is not None else {}
         data.update({k: v for k, v in overrides.items() if v is not None})

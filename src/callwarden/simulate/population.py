@@ -162,7 +162,7 @@ def _foreign(n: int, rng: np.random.Generator) -> np.ndarray:
     filled = 0
     while filled < n:  # keep only numbers the validator accepts, like real CDRs would show
         cc, national = templates[int(rng.integers(len(templates)))]
-        candidate = int(f"{cc}{national // 10_000}{int(rng.integers(10_000)):04d}")
+        candidate = int(f"{cc}{(national or 0) // 10_000}{int(rng.integers(10_000)):04d}")
         if try_normalise(f"+{candidate}")[0] is not None and candidate not in out[:filled]:
             out[filled] = candidate
             filled += 1
@@ -241,7 +241,7 @@ def build_population(config: SimulationConfig) -> Population:
 
     p_age = age[:n_persons]
     relay = counts["relay_call"]
-    minors = int(round(relay * config.relay_call.minor_share))
+    minors = round(relay * config.relay_call.minor_share)
     actor[pick(relay - minors, p_age >= 65)] = A["relay_call"]
     actor[pick(minors, p_age <= 17)] = A["relay_call"]
     working = (p_age >= 20) & (p_age <= 58)

@@ -40,6 +40,10 @@ def ingest(
         typer.Option("--mapping", "-m", help="Mapping file (.toml) or a shipped mapping's name."),
     ] = "calls",
     chunk_rows: Annotated[int, typer.Option("--chunk-rows", help="Rows read per chunk.")] = 250_000,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="csv, jsonl or parquet, when the file name does not tell."),
+    ] = None,
     strict: Annotated[
         bool,
         typer.Option(
@@ -56,6 +60,7 @@ def ingest(
             out,
             settings=Settings(),
             chunk_rows=chunk_rows,
+            fmt=fmt,
             progress=lambda done, total: progress("rows", done, total),
         )
     console.print(frame_table(report_table(report), f"{source} -> {out} ({report.record})"))

@@ -23,7 +23,9 @@ def score(
     subscribers: Annotated[
         Path | None, typer.Option("--subscribers", help="Canonical subscribers (file or folder).")
     ] = None,
-    sms: Annotated[Path | None, typer.Option("--sms", help="Canonical SMS (file or folder).")] = None,
+    sms: Annotated[
+        Path | None, typer.Option("--sms", help="Canonical SMS (file or folder).")
+    ] = None,
     model: Annotated[
         Path | None, typer.Option("--model", help="A trained model directory (learned scorer).")
     ] = None,
@@ -36,7 +38,8 @@ def score(
     policy_config = PolicyConfig.load(policy)
     scorer = None
     if model is not None:
-        from callwarden.detect.model.events import event_scorer
+        # LightGBM loads only when a model is asked for
+        from callwarden.detect.model.events import event_scorer  # noqa: PLC0415
 
         scorer = event_scorer(model)
     with console.status("scoring"):
@@ -57,7 +60,9 @@ def score(
 
 def evaluate(
     alerts: Annotated[Path, typer.Argument(help="Alerts from `callwarden score`.")],
-    truth: Annotated[Path, typer.Option("--truth", help="Labels (msisdn, label, behaviour_start).")],
+    truth: Annotated[
+        Path, typer.Option("--truth", help="Labels (msisdn, label, behaviour_start).")
+    ],
     calls: Annotated[
         Path | None, typer.Option("--calls", help="Calls, to count calls to flag.")
     ] = None,

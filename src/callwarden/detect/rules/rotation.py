@@ -7,6 +7,7 @@ new SIMs on virtual-operator ranges or landlines, with hardly any call answered 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -20,7 +21,7 @@ class RotationDetector(Detector):
     name = "rotation"
     targets = ("robocall_rotation",)
     features = ("shared_targets_24h", "out_calls_24h", "short_or_unanswered_share_24h",
-                "in_calls_24h", "new_sim_days", "is_virtual", "is_landline", "callback_share_24h")  # fmt: skip
+                "in_calls_24h", "new_sim_days", "is_virtual", "is_landline")  # fmt: skip
 
     def raw_score(self, f: Features) -> np.ndarray:
         shared = ramp(f["shared_targets_24h"], 2, 5)
@@ -36,7 +37,7 @@ class RotationDetector(Detector):
     def explain(self, f: Mapping[str, float]) -> Reason:
         shared, n = int(f["shared_targets_24h"]), int(f["out_calls_24h"])
         days = f["new_sim_days"]
-        age = f"{int(days)}" if days == days else "?"
+        age = f"{int(days)}" if not math.isnan(days) else "?"
         return Reason(
             self.name,
             1.0,

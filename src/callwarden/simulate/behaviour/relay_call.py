@@ -54,7 +54,10 @@ def relay_calls(pop: Population, day: Day) -> Traffic:
     talk = np.minimum(rng.lognormal(np.log(40.0), 0.7, size=n), np.repeat(mean_gap, k) - 15.0)
     duration = np.where(answered, np.clip(np.rint(talk), 3, None), 0).astype(np.int32)
     calls = own_calls(pop, day, caller, callee=strangers(pop, rng, n, 0.25), t=t, duration=duration)
-    onsets = {int(pop.number[w]): float(s) for w, s in zip(who, start, strict=True)}
+    onsets = {
+        int(pop.number[w]): float(s)
+        for w, s in zip(who.tolist(), np.asarray(start).tolist(), strict=True)
+    }
     return Traffic(calls=[calls], onsets=onsets)
 
 

@@ -26,7 +26,7 @@ def robocalls(pop: Population, day: Day) -> Traffic:
     pace = (end - start) / k
     caller = np.repeat(who, k)
     n = caller.shape[0]
-    first = np.cumsum(np.concatenate([[0], k[:-1]]))
+    first = np.cumsum(np.r_[0, np.asarray(k)[:-1]])
     step = np.arange(n) - np.repeat(first, k)
     # Machine pace with a little jitter from call set-up times.
     t = np.repeat(start, k) + step * np.repeat(pace, k) + rng.uniform(0, 4.0, size=n)
@@ -41,7 +41,10 @@ def robocalls(pop: Population, day: Day) -> Traffic:
     calls = own_calls(
         pop, day, caller, callee=callee, t=np.minimum(t, 86_399.0), duration=duration, ring=ring
     )
-    onsets = {int(pop.number[w]): float(s) for w, s in zip(who, start, strict=True)}
+    onsets = {
+        int(pop.number[w]): float(s)
+        for w, s in zip(who.tolist(), np.asarray(start).tolist(), strict=True)
+    }
     return Traffic(calls=[calls], onsets=onsets)
 
 

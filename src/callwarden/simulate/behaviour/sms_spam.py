@@ -42,7 +42,10 @@ def sms_spam(pop: Population, day: Day) -> Traffic:
         length=lengths[content],
         content=content.astype(np.int32),
     )
-    onsets = {int(pop.number[w]): float(s) for w, s in zip(who, start, strict=True)}
+    onsets = {
+        int(pop.number[w]): float(s)
+        for w, s in zip(who.tolist(), np.asarray(start).tolist(), strict=True)
+    }
     return Traffic(sms=[sms], texts=texts, onsets=onsets)
 
 

@@ -50,7 +50,10 @@ def wangiri(pop: Population, day: Day) -> Traffic:
                 duration=rng.integers(20, 240, size=m).astype(np.int32),
             )
         )
-    onsets = {int(s): float(st) for s, st in zip(sources, start, strict=True)}
+    onsets = {
+        int(s): float(st)
+        for s, st in zip(sources.tolist(), np.asarray(start).tolist(), strict=True)
+    }
     return Traffic(calls=calls, onsets=onsets)
 
 

@@ -1,0 +1,31 @@
+"""Documentation stays true: the CLI reference is generated, the README shows the two commands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from callwarden.cli.docgen import render
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_cli_reference_is_up_to_date() -> None:
+    current = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert current == render(), "run: .venv/bin/python -m callwarden.cli.docgen docs/cli.md"
+
+
+def test_readme_quick_start_is_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make run" in readme
+    assert "make test" in readme
+
+
+def test_readme_and_docs_links_resolve() -> None:
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)#:]+\.md)\)", page.read_text(encoding="utf-8")):
+            assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
+
+
+def test_ci_calls_the_readme_test_command() -> None:
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
