@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from callwarden import __version__
-from callwarden.cli.commands import demo, ingest, mappings, score, simulate
+from callwarden.cli.commands import demo, ingest, mappings, model, score, simulate
 from callwarden.errors import CallwardenError
 
 app = typer.Typer(
@@ -45,6 +45,7 @@ app.command("ingest")(ingest.ingest)
 app.command("mappings")(mappings.mappings)
 app.command("score")(score.score)
 app.command("evaluate")(score.evaluate)
+app.add_typer(model.app, name="model")
 app.command("demo")(demo.demo)
 
 
@@ -56,5 +57,5 @@ def main() -> None:
     try:
         app()
     except CallwardenError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

@@ -30,6 +30,24 @@ def _param_row(param: Any) -> str:
     return f"| {names} | {text.strip()} |"
 
 
+def _commands(group: Any, ctx: Any, prefix: str) -> list[str]:
+    lines: list[str] = []
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        if cmd is None:
+            continue
+        if hasattr(cmd, "list_commands"):  # a command group, such as `model`
+            lines += _commands(cmd, typer.Context(cmd, info_name=name), f"{prefix} {name}")
+            continue
+        lines += [f"## {prefix} {name}", "", (cmd.help or "").strip(), ""]
+        params = [p for p in cmd.params if p.name != "help"]
+        if params:
+            lines += ["| argument / option | meaning |", "|---|---|"]
+            lines += [_param_row(p) for p in params]
+            lines.append("")
+    return lines
+
+
 def render() -> str:
     """The CLI reference as Markdown."""
     root: Any = typer.main.get_command(app)
@@ -47,16 +65,7 @@ def render() -> str:
         "",
     ]
     ctx = typer.Context(root, info_name="callwarden")
-    for name in root.list_commands(ctx):
-        cmd = root.get_command(ctx, name)
-        if cmd is None:
-            continue
-        lines += [f"## callwarden {name}", "", (cmd.help or "").strip(), ""]
-        params = [p for p in cmd.params if p.name != "help"]
-        if params:
-            lines += ["| argument / option | meaning |", "|---|---|"]
-            lines += [_param_row(p) for p in params]
-            lines.append("")
+    lines += _commands(root, ctx, "callwarden")
     return "\n".join(lines)
 
 

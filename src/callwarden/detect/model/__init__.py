@@ -13,6 +13,8 @@ tables with calibrated risk, a 0/1 decision and per-number reasons (docs/model.m
 
 from __future__ import annotations
 
+# First: it must run before lightgbm is imported (see the module).
+from callwarden.detect.model import _openmp  # noqa: F401
 from callwarden.detect.model.artifact import MODEL_FILES, ModelError, TrainedModel, load_model
 from callwarden.detect.model.calibration import IsotonicCalibrator
 from callwarden.detect.model.metrics import best_f1_threshold, cv_report, fold_metrics

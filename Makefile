@@ -1,0 +1,43 @@
+# The two commands of the quick start: `make run` and `make test`.
+# Both create .venv with the first Python >= 3.11 found and install callwarden into it.
+
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit bench clean help
+
+help:
+	@echo "make run    simulate a city's day, ingest it, print the summary"
+	@echo "make test   lint, type-check and run the whole test suite"
+	@echo "make bench  run the benchmarks (see docs/benchmarks.md)"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "callwarden needs Python 3.11 or newer on PATH (python3.11, python3.12, ...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/callwarden demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_simulate.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,98 @@
+"""``callwarden model train|score``: the learned scorer (LightGBM, calibrated, with reasons)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from callwarden.cli.progress import console
+from callwarden.config import Settings
+from callwarden.detect.model import (
+    cv_report,
+    load_feature_table,
+    load_model,
+    score_table,
+    train_model,
+    write_scores_csv,
+)
+from callwarden.detect.model.events import FEATURE_LABELS, number_table
+from callwarden.detect.model.table import FeatureTable
+from callwarden.features.embedded import compute_features
+from callwarden.records.load import load_records
+
+app = typer.Typer(help="Train and apply the learned scorer.", no_args_is_help=True)
+
+
+def _is_records(path: Path) -> bool:
+    return path.is_dir() and (path / "calls").is_dir()
+
+
+def _table(path: Path, id_column: str, label_column: str | None) -> FeatureTable:
+    """A feature table, or features computed from a folder of canonical records."""
+    if not _is_records(path):
+        return load_feature_table(path, id_column=id_column, label_column=label_column)
+    sms = load_records(path, "sms", allow_empty=True) if (path / "sms").is_dir() else None
+    subs = load_records(path, "subscribers") if (path / "subscribers").is_dir() else None
+    labels = load_records(path, "labels") if label_column and (path / "labels").is_dir() else None
+    with console.status("computing features from call records"):
+        features, _, _ = compute_features(
+            load_records(path, "calls"), sms, subs, Settings().timezone
+        )
+    return number_table(features, labels)
+
+
+@app.command("train")
+def train(
+    features: Annotated[
+        Path,
+        typer.Argument(
+            help="Per-number feature table (CSV or Parquet), or a folder of canonical records "
+            "(features are computed, labels read from its labels/)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Model directory to write.")],
+    label_column: Annotated[
+        str, typer.Option("--label-column", help="0/1 label column of the table.")
+    ] = "label",
+    id_column: Annotated[str, typer.Option("--id-column", help="Id column of the table.")] = "id",
+    cv: Annotated[int, typer.Option("--cv", help="Cross-validation folds.")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+) -> None:
+    """Cross-validate, calibrate and train; write the model directory and print CV metrics."""
+    table = _table(features, id_column, label_column)
+    with console.status("training") as status:
+        model = train_model(
+            table,
+            cv_folds=cv,
+            seed=seed,
+            feature_labels=FEATURE_LABELS if _is_records(features) else None,
+            progress=lambda line: status.update(line),
+        )
+    model.save(out)
+    console.print(cv_report(model))
+    console.print(f"model written to {out}")
+
+
+@app.command("score")
+def score(
+    model_dir: Annotated[Path, typer.Argument(help="A model directory from `model train`.")],
+    features: Annotated[
+        Path, typer.Argument(help="Feature table, or a folder of canonical records.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Scores CSV: id,score,label_pred.")],
+    id_column: Annotated[
+        str | None, typer.Option("--id-column", help="Id column [default: the model's].")
+    ] = None,
+    reasons: Annotated[
+        bool, typer.Option("--reasons", help="Add a reasons column (JSON).")
+    ] = False,
+) -> None:
+    """Score a feature table (or call records) with a trained model."""
+    model = load_model(model_dir)
+    table = _table(features, id_column or model.id_column, None)
+    scores = score_table(model, table, top_reasons=3 if reasons else 0)
+    write_scores_csv(scores, out, with_reasons=reasons)
+    flagged = int(scores["label_pred"].sum())
+    console.print(f"scored {scores.height:,} rows, {flagged:,} above the threshold -> {out}")
