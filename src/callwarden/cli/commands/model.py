@@ -68,7 +68,7 @@ def train(
             cv_folds=cv,
             seed=seed,
             feature_labels=FEATURE_LABELS if _is_records(features) else None,
-            progress=lambda line: status.update(line),
+            progress=status.update,
         )
     model.save(out)
     console.print(cv_report(model))
