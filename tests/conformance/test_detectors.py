@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from callwarden.detect import rules as _rules  # noqa: F401
 from callwarden.detect.base import DETECTORS, Detector
 from callwarden.features.spec import FEATURES
+from callwarden.features.triage import GATE
 
 DETECTOR_NAMES = DETECTORS.names()
 values = st.one_of(
@@ -58,6 +59,44 @@ def test_scores_are_probabilities_and_deterministic(name: str, data: st.DataObje
     assert first.shape == (n,)
     assert ((first >= 0) & (first <= 1)).all()
     assert np.array_equal(first, again)
+
+
+@st.composite
+def below_the_gate(draw: st.DrawFn) -> dict[str, np.ndarray]:
+    """Consistent feature values for an event that fails every triage condition."""
+    n1h = draw(st.integers(0, GATE.busy_calls_1h - 1))
+    age = draw(st.one_of(st.just(float("nan")), st.integers(5, 100).map(float)))
+    international = draw(st.sampled_from([0.0, 1.0]))
+    unusual = age == age and (age > GATE.unusual_age_over or age < GATE.unusual_age_under)
+    if unusual or international:
+        n1h = min(n1h, GATE.unusual_calls_1h - 1)
+    n15 = draw(st.integers(0, n1h))
+    n24 = draw(st.integers(n1h, 2000))
+    days = draw(st.one_of(st.just(float("nan")), st.floats(0, 9000)))
+    if days == days and days < GATE.new_sim_days:
+        n24 = min(n24, GATE.new_sim_calls_24h - 1)
+        n1h, n15 = min(n1h, n24), min(n15, n24)
+    row = {f: draw(st.floats(0, 1e4)) for f in FEATURES}
+    for share in [f for f in FEATURES if "share" in f or "score" in f or f.startswith("is_")]:
+        row[share] = draw(st.floats(0, 1))
+    row.update(
+        out_calls_15m=n15, out_calls_1h=n1h, out_calls_24h=n24,
+        uniq_callees_15m=draw(st.integers(0, n15)), uniq_callees_1h=draw(st.integers(0, n1h)),
+        owner_age=age, is_international=international, new_sim_days=days,
+        sms_out_1h=draw(st.integers(0, GATE.sms_1h - 1)),
+        imsis_per_imei=draw(st.integers(0, GATE.sims_per_device - 1)),
+    )  # fmt: skip
+    return {k: np.array([float(v)]) for k, v in row.items()}
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+@settings(max_examples=150, deadline=None)
+@given(features=below_the_gate())
+def test_detectors_stay_silent_below_the_triage_gate(
+    name: str, features: dict[str, np.ndarray]
+) -> None:
+    """Triage skips numbers that fail the gate: no detector may fire for them."""
+    assert DETECTORS.get(name).score(features)[0] == 0.0
 
 
 @pytest.mark.parametrize("name", DETECTOR_NAMES)

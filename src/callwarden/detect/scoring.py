@@ -21,6 +21,7 @@ from callwarden.detect import rules as _rules  # noqa: F401  (registers the buil
 from callwarden.detect.base import DETECTORS, Detector
 from callwarden.detect.reasons import Reason
 from callwarden.features.embedded import compute_features
+from callwarden.features.triage import candidates, restrict_to
 from callwarden.records.schema import ALERTS
 
 __all__ = ["ModelScorer", "ScoreResult", "score_events", "score_records"]
@@ -131,9 +132,18 @@ def score_records(
     *,
     timezone: str = "Asia/Shanghai",
     model: ModelScorer | None = None,
+    triage: bool = True,
 ) -> ScoreResult:
-    """Score canonical records end to end (features, detectors, policy) into alerts."""
-    features, _, _ = compute_features(calls, sms, subscribers, timezone)
+    """Score canonical records end to end (features, detectors, policy) into alerts.
+
+    Without a model, numbers no detector could flag are triaged out first (same alerts,
+    less work); ``triage=False`` computes every number's features.
+    """
+    only = None
+    if model is None and triage:
+        only = candidates(calls, sms, subscribers)
+        calls, sms = restrict_to(only, calls, sms)
+    features, _, _ = compute_features(calls, sms, subscribers, timezone, only=only)
     return score_events(
         features, subscribers, policy or PolicyConfig(), timezone=timezone, model=model
     )

@@ -109,10 +109,12 @@ def _rhythm_signals(ev: Events, out: np.ndarray) -> dict[str, np.ndarray]:
     ):
         s[name] = np.zeros(n)
         s[name][o] = values
-    step = np.abs(ev.other[o] - ev.other[np.maximum(prev_o, 0)])
+    now, before = ev.other_digits[o], ev.other_digits[np.maximum(prev_o, 0)]
+    step = np.abs(now - before)
     s["seq_out"] = np.zeros(n)
-    if ev.codes.numeric:
-        s["seq_out"][o] = (same & (step >= 1) & (step <= SEQUENTIAL_STEP)).astype(np.float64)
+    s["seq_out"][o] = (
+        same & (now >= 0) & (before >= 0) & (step >= 1) & (step <= SEQUENTIAL_STEP)
+    ).astype(np.float64)
 
     return s
 
@@ -283,8 +285,11 @@ def compute_features(
     sms: pl.DataFrame | None = None,
     subscribers: pl.DataFrame | None = None,
     timezone: str = "Asia/Shanghai",
+    only: pl.Series | None = None,
 ) -> tuple[FeatureFrame, pl.DataFrame, pl.DataFrame | None]:
     """Features of the acting number at every outgoing call and sent SMS.
+
+    ``only`` limits the rows returned to the events of those numbers (see triage).
 
     Returns ``(features, ordered_calls, ordered_sms)``. ``features`` has one row per outgoing
     call or SMS, in record order, with ``msisdn``, ``kind`` (``call`` / ``sms``), ``record``
@@ -294,7 +299,10 @@ def compute_features(
     ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone)
     signals = _signals(ev)
     values = _windowed(ev, signals)
-    acting = np.flatnonzero(ev.kind != KIND_IN)
+    acting_mask = ev.kind != KIND_IN
+    if only is not None:
+        acting_mask &= np.isin(ev.num, ev.codes.encode(only.cast(pl.String)))
+    acting = np.flatnonzero(acting_mask)
     acting = acting[np.argsort(ev.seq[acting], kind="stable")]
     numbers = ev.codes.decode(ev.num[acting])
     static = _static(numbers, ev.t[acting], subscribers)

@@ -57,6 +57,7 @@ class Events:
 
     num: np.ndarray  # int64 number code of the party whose event it is
     other: np.ndarray  # int64 code of the other party
+    other_digits: np.ndarray  # int64 E.164 digits of the other party, -1 when not E.164
     t: np.ndarray  # int64 ms
     seq: np.ndarray  # int64 global record order
     kind: np.ndarray  # int8: KIND_OUT, KIND_IN, KIND_SMS
@@ -70,6 +71,21 @@ class Events:
 
     def __len__(self) -> int:
         return int(self.num.shape[0])
+
+
+def digits(numbers: pl.Series) -> np.ndarray:
+    """E.164 digits as int64 (``+8613800000001`` -> 8613800000001), -1 for anything else."""
+    text = numbers.cast(pl.String)
+    return (
+        pl.select(
+            pl.when(pl.lit(text).str.contains(r"^\+[0-9]{1,18}$"))
+            .then(pl.lit(text).str.slice(1).cast(pl.Int64, strict=False))
+            .otherwise(-1)
+        )
+        .to_series()
+        .fill_null(-1)
+        .to_numpy()
+    )
 
 
 def _codes(values: pl.Series) -> np.ndarray:
@@ -129,11 +145,16 @@ def build_events(
     num[0::2], num[1::2] = caller, callee
     other = np.empty(m, np.int64)
     other[0::2], other[1::2] = callee, caller
+    callee_digits = callee if codes.numeric else digits(calls["callee"])
+    caller_digits = caller if codes.numeric else digits(calls["caller"])
+    other_digits = np.empty(m, np.int64)
+    other_digits[0::2], other_digits[1::2] = callee_digits, caller_digits
     kind = np.empty(m, np.int8)
     kind[0::2], kind[1::2] = KIND_OUT, KIND_IN
     parts = {
         "num": num,
         "other": other,
+        "other_digits": other_digits,
         "t": np.repeat(t_call, 2),
         "seq": np.repeat(seq_call, 2),
         "kind": kind,
@@ -149,6 +170,7 @@ def build_events(
         extra = {
             "num": codes.encode(sms["sender"]),
             "other": codes.encode(sms["recipient"]),
+            "other_digits": np.full(k, -1, np.int64),
             "t": t_sms,
             "seq": seq_sms,
             "kind": np.full(k, KIND_SMS, np.int8),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ __all__ = ["OnlineFeatures", "replay_order"]
 
 HOUR_MS, DAY_MS, SIX_H_MS = WINDOWS["1h"], WINDOWS["24h"], WINDOWS["6h"]
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_E164_DIGITS = re.compile(r"\+[0-9]{1,18}")
 
 
 def _ms(t: dt.datetime) -> int:
@@ -126,7 +128,7 @@ class OnlineFeatures:
 
     @staticmethod
     def _numeric(msisdn: str) -> int | None:
-        return int(msisdn[1:]) if msisdn.startswith("+") and msisdn[1:].isdigit() else None
+        return int(msisdn[1:]) if _E164_DIGITS.fullmatch(msisdn) else None
 
     def _features(
         self, msisdn: str, t: int, sums: dict[str, dict[str, float]], last: Mapping[str, float]
