@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import numpy as np
@@ -67,13 +68,13 @@ def below_the_gate(draw: st.DrawFn) -> dict[str, np.ndarray]:
     n1h = draw(st.integers(0, GATE.busy_calls_1h - 1))
     age = draw(st.one_of(st.just(float("nan")), st.integers(5, 100).map(float)))
     international = draw(st.sampled_from([0.0, 1.0]))
-    unusual = age == age and (age > GATE.unusual_age_over or age < GATE.unusual_age_under)
+    unusual = not math.isnan(age) and (age > GATE.unusual_age_over or age < GATE.unusual_age_under)
     if unusual or international:
         n1h = min(n1h, GATE.unusual_calls_1h - 1)
     n15 = draw(st.integers(0, n1h))
     n24 = draw(st.integers(n1h, 2000))
     days = draw(st.one_of(st.just(float("nan")), st.floats(0, 9000)))
-    if days == days and days < GATE.new_sim_days:
+    if not math.isnan(days) and days < GATE.new_sim_days:
         n24 = min(n24, GATE.new_sim_calls_24h - 1)
         n1h, n15 = min(n1h, n24), min(n15, n24)
     row = {f: draw(st.floats(0, 1e4)) for f in FEATURES}

@@ -22,7 +22,7 @@ The learned scorer can flag any number, so scoring with a model does not triage.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import polars as pl
 
@@ -79,15 +79,16 @@ def candidates(
     new_sim = pl.lit(value=False)
     if subscribers is not None and subscribers.height and calls.height:
         first, last = calls["start_time"].min(), calls["start_time"].max()
-        assert first is not None and last is not None  # noqa: S101  (calls is not empty)
+        if not isinstance(first, datetime) or not isinstance(last, datetime):
+            raise TypeError("start_time must be a timestamp column")
         subs = subscribers.select("msisdn", "owner_birth_year", "activated_on")
         out = out.join(subs, on="msisdn", how="left")
-        year_first, year_last = first.year, last.year  # type: ignore[union-attr]
+        year_first, year_last = first.year, last.year
         # a year of slack each side: the age feature counts years of 365.2425 days
         unusual = (pl.col("owner_birth_year") <= year_last - gate.unusual_age_over) | (
             pl.col("owner_birth_year") >= year_first - gate.unusual_age_under - 1
         )
-        fresh_after = (first - timedelta(days=gate.new_sim_days + 1)).date()  # type: ignore[operator]
+        fresh_after = (first - timedelta(days=gate.new_sim_days + 1)).date()
         new_sim = (pl.col("activated_on") >= fresh_after) & (
             pl.col("total") >= gate.new_sim_calls_24h
         )
