@@ -87,7 +87,7 @@ def _signals(ev: Events) -> dict[str, np.ndarray]:
 
     s.update(_rhythm_signals(ev, out))
     s.update(_pair_signals(ev))
-    s.update(_place_signals(ev, out, inc))
+    s.update(_place_signals(ev, out))
     return s
 
 
@@ -143,7 +143,7 @@ def _pair_signals(ev: Events) -> dict[str, np.ndarray]:
     return s
 
 
-def _place_signals(ev: Events, out: np.ndarray, inc: np.ndarray) -> dict[str, np.ndarray]:
+def _place_signals(ev: Events, out: np.ndarray) -> dict[str, np.ndarray]:
     """Cells, shared targets and devices."""
     n = len(ev)
     s: dict[str, np.ndarray] = {}
@@ -157,34 +157,9 @@ def _place_signals(ev: Events, out: np.ndarray, inc: np.ndarray) -> dict[str, np
     s["new_cell_24h"] = np.zeros(n)
     s["new_cell_24h"][with_cell[by_cell]] = _new_within(prev_cell, ev.t[with_cell][by_cell], DAY_MS)
 
-    # Shared targets: the callee's previous incoming call came from another number within 6 h.
-    i_idx = np.flatnonzero(inc)
-    prev_i = np.r_[-1, i_idx[:-1]]
-    same_callee = np.r_[False, ev.num[i_idx[1:]] == ev.num[i_idx[:-1]]]
-    shared = (
-        same_callee
-        & (ev.other[np.maximum(prev_i, 0)] != ev.other[i_idx])
-        & (ev.t[i_idx] - ev.t[np.maximum(prev_i, 0)] < WINDOWS["6h"])
-    )
-    shared_by_record = np.zeros(int(ev.record.max(initial=-1)) + 1)
-    shared_by_record[ev.record[i_idx]] = shared
-    s["shared_target_out"] = np.where(out, shared_by_record[ev.record], 0.0)
-
-    # Devices: distinct numbers calling from this IMEI in the last 24 h (as of each call).
-    s["imei_sims"] = np.zeros(n)
-    dev = np.flatnonzero(out & (ev.imei >= 0))
-    if dev.shape[0]:
-        by_seq = dev[np.argsort(ev.seq[dev], kind="stable")]
-        by_imei = by_seq[np.argsort(ev.imei[by_seq], kind="stable")]
-        dev_pair = _pair_hash(ev.imei[by_imei], ev.num[by_imei])
-        by_dev_pair = np.argsort(dev_pair, kind="stable")
-        prev_dev = _previous_in_group(
-            dev_pair[by_dev_pair], ev.t[by_imei][by_dev_pair], np.ones(by_imei.shape[0], bool)
-        )
-        new_sim = np.zeros(by_imei.shape[0])
-        new_sim[by_dev_pair] = _new_within(prev_dev, ev.t[by_imei][by_dev_pair], DAY_MS)
-        sims = _window_sums(ev.imei[by_imei], ev.t[by_imei], {"x": new_sim}, DAY_MS)["x"]
-        s["imei_sims"][by_imei] = sims
+    # Computed over all calls before triage (see crossing.py), carried on the out events.
+    s["shared_target_out"] = ev.shared_target
+    s["imei_sims"] = ev.imei_sims
     return s
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from callwarden.features.crossing import with_crossing_signals
+
 __all__ = ["KIND_IN", "KIND_OUT", "KIND_SMS", "Events", "NumberCodes", "build_events"]
 
 KIND_OUT, KIND_IN, KIND_SMS = 0, 1, 2
@@ -66,6 +68,8 @@ class Events:
     cell: np.ndarray  # int64 code of the caller cell, -1 unknown
     imei: np.ndarray  # int64 code of the caller device, -1 unknown
     local_hour: np.ndarray  # int8 hour in the operator's zone
+    shared_target: np.ndarray  # float: the call's shared-target signal (out events), else 0
+    imei_sims: np.ndarray  # float: numbers on the call's device in 24 h (out events), else 0
     record: np.ndarray  # int64 row of the record in the ordered calls/SMS input
     codes: NumberCodes
 
@@ -94,8 +98,11 @@ def _codes(values: pl.Series) -> np.ndarray:
     return physical.fill_null(-1).to_numpy()
 
 
-def _ordered_calls(calls: pl.DataFrame) -> pl.DataFrame:
-    return calls.sort("start_time", "call_id")
+def _out_only(values: np.ndarray) -> np.ndarray:
+    """A per-call value on the call's out event, 0 on its in event."""
+    out = np.zeros(2 * values.shape[0])
+    out[0::2] = values
+    return out
 
 
 def build_events(
@@ -106,7 +113,7 @@ def build_events(
     Returns ``(events, ordered_calls, ordered_sms)``; ``events.record`` indexes into the
     ordered calls for call events and into the ordered SMS for SMS events.
     """
-    calls = _ordered_calls(calls)
+    calls = with_crossing_signals(calls)
     sms = sms.sort("sent_time", "sms_id") if sms is not None and sms.height else None
     codes = NumberCodes.fit(
         calls["caller"],
@@ -163,6 +170,8 @@ def build_events(
         "cell": np.repeat(cell, 2),
         "imei": np.repeat(imei, 2),
         "local_hour": np.repeat(hour_call, 2),
+        "shared_target": _out_only(calls["_shared_target"].to_numpy()),
+        "imei_sims": _out_only(calls["_imei_sims"].to_numpy()),
         "record": np.repeat(np.arange(n, dtype=np.int64), 2),
     }
     if sms is not None:
@@ -184,6 +193,8 @@ def build_events(
             .cast(pl.Int8)
             .to_numpy(),
             "record": np.arange(k, dtype=np.int64),
+            "shared_target": np.zeros(k),
+            "imei_sims": np.zeros(k),
         }
         parts = {key: np.concatenate([parts[key], extra[key]]) for key in parts}
     # (number, seq) order: seq first, then a stable sort by number.

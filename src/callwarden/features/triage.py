@@ -12,8 +12,8 @@ conformance suite checks each detector against exactly this condition):
 :func:`candidates` finds, cheaply and over the whole input, every number for which one of them
 *can* hold (an hour's calls never exceed the calls of the two clock hours it spans, and so on).
 Features of those numbers are then computed exactly, from every record that can affect them:
-their own calls and SMS, all calls to the people they called (shared targets) and all calls
-from the devices they used. Other numbers cannot be flagged, so their events are not
+their own calls and SMS, with the two signals that look at other numbers' calls (shared targets,
+shared devices) computed over all calls beforehand (crossing.py). Other numbers cannot be flagged, so their events are not
 evaluated. The result equals scoring everything; it is only faster.
 
 The learned scorer can flag any number, so scoring with a model does not triage.
@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import polars as pl
+
+from callwarden.features.crossing import with_crossing_signals
 
 __all__ = ["GATE", "Gate", "candidates", "restrict_to"]
 
@@ -116,16 +118,13 @@ def candidates(
 def restrict_to(
     numbers: pl.Series, calls: pl.DataFrame, sms: pl.DataFrame | None
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """Every record that can change the features of ``numbers``, and nothing else."""
+    """The records that can change the features of ``numbers``: their own calls and SMS.
+
+    Signals that look at other numbers' calls (shared targets, shared devices) are computed on
+    all calls first and kept as columns, so dropping the other calls changes nothing.
+    """
+    calls = with_crossing_signals(calls)
     chosen = numbers.implode()
-    own = calls.filter(pl.col("caller").is_in(chosen))
-    targets = own["callee"].unique().implode()
-    devices = own["caller_imei"].drop_nulls().unique().implode()
-    kept = calls.filter(
-        pl.col("caller").is_in(chosen)
-        | pl.col("callee").is_in(chosen)
-        | pl.col("callee").is_in(targets)
-        | pl.col("caller_imei").is_in(devices).fill_null(False)
-    )
+    kept = calls.filter(pl.col("caller").is_in(chosen) | pl.col("callee").is_in(chosen))
     texts = sms.filter(pl.col("sender").is_in(chosen)) if sms is not None else None
     return kept, texts

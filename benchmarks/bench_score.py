@@ -1,0 +1,192 @@
+"""Scoring benchmark: Parquet in, alerts out, side by side with two baselines in one run.
+
+    .venv/bin/python benchmarks/bench_score.py --subscribers 1000000 [--city DIR]
+
+Measured, each in a fresh process that reports its own wall time and peak RSS:
+
+- **callwarden**: ``score_records`` end to end (read canonical Parquet, triage, every feature,
+  every detector, policy, alerts written), as ``callwarden score`` runs it;
+- **callwarden, no triage**: the same with every number's features computed;
+- **pandas**: a straightforward pandas implementation of the hourly features (calls, distinct
+  callees, mean and spread of gaps, share unanswered or short, per caller over a 1 h rolling
+  window at every outgoing call), no detectors;
+- **DuckDB**: one hand-written SQL query of the same hourly features with window functions.
+
+The baselines compute a subset of callwarden's work (five hourly features, no 15 min / 24 h
+windows, no pair, device or cell signals, no detectors), so the ratios flatter them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PRELUDE = """
+import resource, sys, time
+from pathlib import Path
+root = Path(sys.argv[1])
+t0 = time.perf_counter()
+"""
+EPILOGUE = """
+print(json.dumps({"seconds": time.perf_counter() - t0, "rows": rows,
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+CALLWARDEN = """
+import json
+from callwarden.records.load import load_records
+from callwarden.detect.scoring import score_records
+from callwarden.detect.alerts_io import write_alerts
+calls = load_records(root, "calls")
+sms = load_records(root, "sms", allow_empty=True)
+subs = load_records(root, "subscribers")
+result = score_records(calls, sms, subs, triage=TRIAGE)
+write_alerts(result.alerts, Path(sys.argv[2]) / "alerts.parquet")
+rows = calls.height
+"""
+
+PANDAS = """
+import json
+import numpy as np
+import pandas as pd
+calls = pd.read_parquet(root / "calls", columns=["caller", "callee", "start_time", "duration_s"])
+calls = calls.sort_values(["caller", "start_time"], kind="stable").reset_index(drop=True)
+calls["gap"] = calls.groupby("caller")["start_time"].diff().dt.total_seconds()
+calls.loc[calls["gap"] >= 3600, "gap"] = np.nan
+calls["short"] = (calls["duration_s"] < 10).astype(float)
+calls["one"] = 1.0
+calls["gap_sq"] = calls["gap"] ** 2
+calls["has_gap"] = calls["gap"].notna().astype(float)
+calls["gap"] = calls["gap"].fillna(0.0)
+calls["gap_sq"] = calls["gap_sq"].fillna(0.0)
+calls["prev_pair"] = calls.groupby(["caller", "callee"])["start_time"].shift()
+calls["new_callee"] = (
+    calls["prev_pair"].isna()
+    | ((calls["start_time"] - calls["prev_pair"]).dt.total_seconds() >= 3600)
+).astype(float)
+rolled = (
+    calls.set_index("start_time")
+    .groupby("caller")[["one", "new_callee", "short", "gap", "gap_sq", "has_gap"]]
+    .rolling("1h")
+    .sum()
+)
+mean = rolled["gap"] / rolled["has_gap"].where(rolled["has_gap"] > 0)
+var = rolled["gap_sq"] / rolled["has_gap"].where(rolled["has_gap"] > 0) - mean**2
+features = pd.DataFrame({
+    "out_calls_1h": rolled["one"],
+    "uniq_callees_1h": rolled["new_callee"],
+    "short_or_unanswered_share_1h": rolled["short"] / rolled["one"],
+    "gap_mean_1h": mean.fillna(0.0),
+    "gap_cv_1h": (np.sqrt(var.clip(lower=0)) / mean).fillna(0.0),
+})
+features.reset_index().to_parquet(Path(sys.argv[2]) / "pandas.parquet")
+rows = len(calls)
+"""
+
+DUCKDB = """
+import json
+import duckdb
+con = duckdb.connect()
+con.execute("PRAGMA threads=2")
+query = '''
+COPY (
+  WITH c AS (
+    SELECT caller, callee, start_time, duration_s,
+           date_diff('millisecond', lag(start_time) OVER (PARTITION BY caller ORDER BY start_time),
+                     start_time) / 1000.0 AS gap_raw,
+           lag(start_time) OVER (PARTITION BY caller, callee ORDER BY start_time) AS prev_pair
+    FROM read_parquet('CALLS/**/*.parquet')
+  ), s AS (
+    SELECT *,
+      CASE WHEN gap_raw < 3600 THEN gap_raw END AS gap,
+      CASE WHEN prev_pair IS NULL OR start_time - prev_pair >= INTERVAL 1 HOUR THEN 1 ELSE 0 END
+        AS new_callee,
+      CASE WHEN duration_s < 10 THEN 1 ELSE 0 END AS short
+    FROM c
+  )
+  SELECT caller, start_time,
+    count(*) OVER w AS out_calls_1h,
+    sum(new_callee) OVER w AS uniq_callees_1h,
+    avg(short) OVER w AS short_or_unanswered_share_1h,
+    coalesce(avg(gap) OVER w, 0) AS gap_mean_1h,
+    coalesce(stddev_pop(gap) OVER w / nullif(avg(gap) OVER w, 0), 0) AS gap_cv_1h
+  FROM s
+  WINDOW w AS (PARTITION BY caller ORDER BY start_time
+               RANGE BETWEEN INTERVAL 1 HOUR PRECEDING AND CURRENT ROW)
+) TO 'OUT/duckdb.parquet' (FORMAT parquet)
+'''
+con.execute(query.replace("CALLS", str(root / "calls")).replace("OUT", sys.argv[2]))
+rows = con.execute(
+    f"SELECT count(*) FROM read_parquet('{root}/calls/**/*.parquet')"
+).fetchone()[0]
+"""
+
+
+def _run(body: str, city: Path) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as out:
+        script = PRELUDE + body + EPILOGUE
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(city), out],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}  # type: ignore[dict-item]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["rows_per_s"] = round(result["rows"] / result["seconds"])
+    result["seconds"] = round(result["seconds"], 2)
+    result["peak_rss_mib"] = round(result["peak_rss_mib"])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--subscribers", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument("--city", type=Path, help="reuse a simulated city (default: simulate)")
+    parser.add_argument("--skip", default="", help="comma list: pandas,duckdb,full")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/score.json"))
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    city = args.city or Path(tempfile.mkdtemp()) / "city"
+    if not (city / "calls").exists():
+        from callwarden.simulate import SimulationConfig, simulate_city
+
+        simulate_city(SimulationConfig(subscribers=args.subscribers, seed=args.seed), city)
+    runs: dict[str, dict[str, float]] = {
+        "callwarden": _run(CALLWARDEN.replace("TRIAGE", "True"), city)
+    }
+    if "full" not in skip:
+        runs["callwarden_no_triage"] = _run(CALLWARDEN.replace("TRIAGE", "False"), city)
+    if "pandas" not in skip:
+        runs["pandas_hourly_features"] = _run(PANDAS, city)
+    if "duckdb" not in skip:
+        runs["duckdb_hourly_features"] = _run(DUCKDB, city)
+    base = runs["callwarden"].get("rows_per_s", 0)
+    result = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}",
+        "when": time.strftime("%Y-%m-%d"),
+        "subscribers": args.subscribers,
+        "runs": runs,
+        "callwarden_speedup": {
+            name: round(base / r["rows_per_s"], 2)
+            for name, r in runs.items()
+            if name != "callwarden" and r.get("rows_per_s")
+        },
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

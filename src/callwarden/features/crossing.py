@@ -1,0 +1,91 @@
+"""Signals that cross numbers: shared targets and shared devices, one value per call.
+
+Both look beyond the caller's own records: "the callee's previous incoming call came from
+another number within 6 h" needs every call to that callee, and "numbers seen on this device in
+the last 24 h" every call from that device. They are computed once over *all* calls, in record
+order, and carried as columns (``_shared_target``, ``_imei_sims``), so that triage can then drop
+the calls of numbers that cannot be flagged without changing these values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from callwarden.features.spec import WINDOWS
+
+__all__ = ["CROSSING_COLUMNS", "order_calls", "with_crossing_signals"]
+
+CROSSING_COLUMNS = ("_shared_target", "_imei_sims")
+SIX_H_MS, DAY_MS = WINDOWS["6h"], WINDOWS["24h"]
+
+
+def order_calls(calls: pl.DataFrame) -> pl.DataFrame:
+    """Calls in record order, ``(start_time, call_id)``; free when they already are."""
+    if calls.height < 2:
+        return calls
+    in_order = calls.select(
+        (
+            (pl.col("start_time").diff() > pl.duration(microseconds=0))
+            | (
+                (pl.col("start_time").diff() == pl.duration(microseconds=0))
+                & (pl.col("call_id") > pl.col("call_id").shift())
+            )
+        )
+        .slice(1)
+        .all()
+    ).item()
+    return calls if in_order else calls.sort("start_time", "call_id")
+
+
+def _dense(values: pl.Series) -> np.ndarray:
+    return values.cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+
+
+def _previous(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For indices sorted by group (record order inside): previous index and same-group flag."""
+    prev = np.r_[0, np.arange(groups.shape[0] - 1)]
+    same = np.r_[False, groups[1:] == groups[:-1]]
+    return prev, same
+
+
+def with_crossing_signals(calls: pl.DataFrame) -> pl.DataFrame:
+    """Ordered calls with ``_shared_target`` and ``_imei_sims`` added (if not there yet)."""
+    calls = order_calls(calls)
+    if all(c in calls.columns for c in CROSSING_COLUMNS) or calls.height == 0:
+        return calls
+    n = calls.height
+    t = calls["start_time"].dt.epoch("ms").to_numpy()
+    caller = _dense(pl.concat([calls["caller"], calls["callee"]]))[:n]
+
+    # Shared targets: group calls by callee (stable, so record order holds inside a group).
+    callee = _dense(calls["callee"])
+    by_callee = np.argsort(callee, kind="stable")
+    prev, same = _previous(callee[by_callee])
+    here, there = by_callee, by_callee[prev]
+    shared = np.zeros(n)
+    shared[here] = same & (caller[there] != caller[here]) & (t[here] - t[there] < SIX_H_MS)
+
+    # Devices: per IMEI, numbers first seen (again) within 24 h, summed over the last 24 h.
+    sims = np.zeros(n)
+    imei = _dense(calls["caller_imei"])
+    dev = np.flatnonzero(imei >= 0)
+    if dev.shape[0]:
+        by_dev = dev[np.argsort(imei[dev], kind="stable")]
+        pair = imei[by_dev] * (int(caller.max()) + 1) + caller[by_dev]
+        by_pair = np.argsort(pair, kind="stable")
+        p_prev, p_same = _previous(pair[by_pair])
+        tp = t[by_dev][by_pair]
+        gap = tp - tp[p_prev]
+        new = np.zeros(by_dev.shape[0])
+        new[by_pair] = ~(p_same & (gap < DAY_MS))
+        # windowed sum per device over (t - 24 h, t]
+        block = np.r_[0, np.cumsum(imei[by_dev][1:] != imei[by_dev][:-1])]
+        td = t[by_dev]
+        t0 = int(td.min())
+        span = int(td.max()) - t0 + DAY_MS + 1
+        key = block * span + (td - t0)
+        start = np.searchsorted(key, key - DAY_MS, side="right")
+        cs = np.r_[0.0, np.cumsum(new)]
+        sims[by_dev] = cs[1:] - cs[start]
+    return calls.with_columns(_shared_target=pl.Series(shared), _imei_sims=pl.Series(sims))
