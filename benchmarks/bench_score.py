@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from callwarden.simulate import SimulationConfig, simulate_city
+
 PRELUDE = """
 import resource, sys, time
 from pathlib import Path
@@ -158,8 +160,6 @@ def main() -> None:
     skip = set(filter(None, args.skip.split(",")))
     city = args.city or Path(tempfile.mkdtemp()) / "city"
     if not (city / "calls").exists():
-        from callwarden.simulate import SimulationConfig, simulate_city
-
         simulate_city(SimulationConfig(subscribers=args.subscribers, seed=args.seed), city)
     runs: dict[str, dict[str, float]] = {
         "callwarden": _run(CALLWARDEN.replace("TRIAGE", "True"), city)

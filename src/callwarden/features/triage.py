@@ -13,8 +13,8 @@ conformance suite checks each detector against exactly this condition):
 *can* hold (an hour's calls never exceed the calls of the two clock hours it spans, and so on).
 Features of those numbers are then computed exactly, from every record that can affect them:
 their own calls and SMS, with the two signals that look at other numbers' calls (shared targets,
-shared devices) computed over all calls beforehand (crossing.py). Other numbers cannot be flagged, so their events are not
-evaluated. The result equals scoring everything; it is only faster.
+shared devices) computed over all calls beforehand (crossing.py). Other numbers cannot be
+flagged, so their events are not evaluated. The result equals scoring everything; it is only faster.
 
 The learned scorer can flag any number, so scoring with a model does not triage.
 """
