@@ -18,7 +18,7 @@ import pyarrow as pa
 from callwarden.decide.policy import DecisionState, PolicyConfig
 from callwarden.detect import rules as _rules  # noqa: F401  (registers the built-in detectors)
 from callwarden.detect.base import DETECTORS
-from callwarden.detect.reasons import Reason
+from callwarden.detect.scoring import explain_event
 from callwarden.features.online import OnlineFeatures, replay_order
 from callwarden.records.schema import ALERTS
 
@@ -63,16 +63,7 @@ class AlertStepper:
         decision = self.state.step(msisdn, day=day, score=combined, allowed=msisdn in self.allowed)
         if decision is None:
             return None
-        fired = sorted(
-            ((s, det) for (name, det), s in zip(self.detectors, scores.values(), strict=True)
-             if s >= self.policy.watch),
-            key=lambda x: -x[0],
-        )  # fmt: skip
-        total = sum(s for s, _ in fired) or 1.0
-        reasons = []
-        for s, det in fired:
-            r = det.explain(row)
-            reasons.append(Reason(r.code, round(s / total, 4), r.text_zh, r.text_en, r.evidence))
+        reasons = explain_event(row, scores, self.policy.watch, self.detectors)
         return {
             "msisdn": msisdn,
             "flagged_at": at,

@@ -24,7 +24,7 @@ from callwarden.features.embedded import compute_features
 from callwarden.features.triage import candidates, restrict_to
 from callwarden.records.schema import ALERTS
 
-__all__ = ["ModelScorer", "ScoreResult", "score_events", "score_records"]
+__all__ = ["ModelScorer", "ScoreResult", "explain_event", "score_events", "score_records"]
 
 #: optional learned scorer: (features frame) -> (scores in [0, 1], reasons per row on demand)
 ModelScorer = Callable[[pl.DataFrame], tuple[np.ndarray, Callable[[int], list[Reason]]]]
@@ -51,9 +51,10 @@ def detector_scores(features: pl.DataFrame) -> dict[str, np.ndarray]:
     return scores
 
 
-def _reasons(
+def explain_event(
     row: dict[str, float], at: dict[str, float], watch: float, detectors: list[tuple[str, Detector]]
 ) -> list[Reason]:
+    """Reasons of every detector at or above ``watch``, strongest first, weights summing to 1."""
     fired = sorted(
         ((at[name], det) for name, det in detectors if at[name] >= watch),
         key=lambda x: -x[0],
@@ -103,7 +104,7 @@ def score_events(
             continue
         row = {c: float(cand[c][k]) for c in cand.columns if cand[c].dtype.is_float()}
         at = {name: float(s[i]) for name, s in scores.items()}
-        reasons = _reasons(row, at, policy.watch, detectors)
+        reasons = explain_event(row, at, policy.watch, detectors)
         if explain_model is not None and not reasons:
             reasons = explain_model(int(i))
         for r in reasons:

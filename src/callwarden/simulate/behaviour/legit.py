@@ -21,6 +21,7 @@ from callwarden.simulate.behaviour.base import (
     strangers,
     window_seconds,
 )
+from callwarden.simulate.config import CourierConfig, RideHailingConfig
 from callwarden.simulate.population import Population
 
 __all__ = ["couriers", "ride_hailing", "sales_agents", "service_lines", "sms_service_ports"]
@@ -67,36 +68,40 @@ def _workers(
     return caller, window_seconds(day.rng, caller.shape[0], *hours)
 
 
-def couriers(pop: Population, day: Day) -> Traffic:
-    cfg = pop.config.courier
-    caller, t = _workers(pop, day, "courier", cfg.calls_per_day, (8.5, 19.5))
+def _on_the_road(
+    pop: Population,
+    day: Day,
+    actor: str,
+    cfg: CourierConfig | RideHailingConfig,
+    hours: tuple[float, float],
+    outside_share: float,
+    talk: tuple[float, float, float],
+) -> Traffic:
+    """Short answered calls to strangers from cell to cell, and customers calling back."""
+    caller, t = _workers(pop, day, actor, cfg.calls_per_day, hours)
     n = caller.shape[0]
     batch = own_calls(
         pop,
         day,
         caller,
-        callee=strangers(pop, day.rng, n, 0.35),
+        callee=strangers(pop, day.rng, n, outside_share),
         t=t,
-        duration=answered_durations(day.rng, n, 0.85, 30.0, 0.6),
+        duration=answered_durations(day.rng, n, *talk),
         moving=True,
     )
     return Traffic(calls=_with_callbacks(pop, day, batch, cfg.callback_share))
+
+
+def couriers(pop: Population, day: Day) -> Traffic:
+    return _on_the_road(
+        pop, day, "courier", pop.config.courier, (8.5, 19.5), 0.35, (0.85, 30.0, 0.6)
+    )
 
 
 def ride_hailing(pop: Population, day: Day) -> Traffic:
-    cfg = pop.config.ride_hailing
-    caller, t = _workers(pop, day, "ride_hailing", cfg.calls_per_day, (7.0, 23.0))
-    n = caller.shape[0]
-    batch = own_calls(
-        pop,
-        day,
-        caller,
-        callee=strangers(pop, day.rng, n, 0.4),
-        t=t,
-        duration=answered_durations(day.rng, n, 0.8, 35.0, 0.5),
-        moving=True,
+    return _on_the_road(
+        pop, day, "ride_hailing", pop.config.ride_hailing, (7.0, 23.0), 0.4, (0.8, 35.0, 0.5)
     )
-    return Traffic(calls=_with_callbacks(pop, day, batch, cfg.callback_share))
 
 
 def sales_agents(pop: Population, day: Day) -> Traffic:
