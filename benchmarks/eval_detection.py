@@ -72,10 +72,15 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
-            {"subscribers": args.subscribers, "days": args.days, "runs": runs,
-             "by_type": summary.to_dicts()},
-            indent=2, default=str,
-        )  # fmt: skip
+            {
+                "subscribers": args.subscribers,
+                "days": args.days,
+                "runs": runs,
+                "by_type": summary.to_dicts(),
+            },
+            indent=2,
+            default=str,
+        )
     )
 
 
