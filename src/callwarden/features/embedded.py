@@ -23,6 +23,7 @@ from callwarden.features.spec import (
     SHORT_CALL_S,
     WINDOWS,
     Agg,
+    window_signals,
 )
 
 __all__ = ["FeatureFrame", "compute_features"]
@@ -185,13 +186,7 @@ def _window_sums(
 
 
 def _windowed(ev: Events, signals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    needed: dict[str, set[str]] = {}
-    for f in FEATURES.values():
-        if f.window:
-            group = needed.setdefault(f.window, set())
-            group.update(x for x in (f.signal, f.over) if x)
-            if f.agg is Agg.CV:
-                group.add("gap_out_sq")
+    needed = window_signals()
     sums: dict[str, np.ndarray] = {}
     for window, names in needed.items():
         got = _window_sums(ev.num, ev.t, {k: signals[k] for k in names}, WINDOWS[window])

@@ -39,6 +39,7 @@ from callwarden.features.spec import (
     SHORT_CALL_S,
     WINDOWS,
     Agg,
+    window_signals,
 )
 
 __all__ = ["OnlineFeatures", "replay_order"]
@@ -52,18 +53,7 @@ def _ms(t: dt.datetime) -> int:
     return (t - _EPOCH) // dt.timedelta(milliseconds=1)
 
 
-def _window_signals() -> dict[str, set[str]]:
-    needed: dict[str, set[str]] = {}
-    for f in FEATURES.values():
-        if f.window:
-            group = needed.setdefault(f.window, set())
-            group.update(x for x in (f.signal, f.over) if x)
-            if f.agg is Agg.CV:
-                group.add("gap_out_sq")
-    return needed
-
-
-_NEEDED = _window_signals()
+_NEEDED = window_signals()
 
 
 @dataclass

@@ -36,6 +36,7 @@ __all__ = [
     "Agg",
     "Feature",
     "Signal",
+    "window_signals",
 ]
 
 #: the event-time windows, in milliseconds
@@ -251,3 +252,19 @@ _ALL: tuple[Feature, ...] = (
 
 FEATURES: dict[str, Feature] = {f.name: f for f in _ALL}
 FEATURE_NAMES: list[str] = [f.name for f in _ALL]
+
+
+def window_signals() -> dict[str, set[str]]:
+    """For each window, the signals whose sums the features over it need.
+
+    >>> sorted(window_signals()["15m"])
+    ['gap_out', 'gap_out_sq', 'has_gap_out', 'new_callee_1h', 'out']
+    """
+    needed: dict[str, set[str]] = {}
+    for f in FEATURES.values():
+        if f.window:
+            group = needed.setdefault(f.window, set())
+            group.update(x for x in (f.signal, f.over) if x)
+            if f.agg is Agg.CV:
+                group.add("gap_out_sq")  # the spread needs the sum of squares too
+    return needed
