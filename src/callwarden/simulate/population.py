@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 import phonenumbers
+import polars as pl
 
 from callwarden.numbers import try_normalise
 from callwarden.simulate.config import SimulationConfig
@@ -144,12 +145,27 @@ def _mobiles(n: int, prefixes: np.ndarray, salt: int) -> np.ndarray:
     return 86 * 10**11 + prefix * 10**8 + _unique_suffixes(n, salt)
 
 
+_CN = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+assert _CN is not None and _CN.fixed_line is not None and _CN.general_desc is not None  # noqa: S101
+_FIXED = f"^(?:{_CN.fixed_line.national_number_pattern})$"
+_GENERAL = f"^(?:{_CN.general_desc.national_number_pattern})$"
+
+
 def _landlines(n: int, area_codes: np.ndarray, salt: int) -> np.ndarray:
-    idx = np.arange(n, dtype=np.int64)
+    """``n`` distinct landline numbers that phonenumbers accepts (some local ranges, such as
+    Beijing's 800x, are not in service, so candidates outside the plan are skipped)."""
+    tries = int(n * 1.3) + 64
+    idx = np.arange(tries, dtype=np.int64)
     area = area_codes[(idx * 5 + salt) % area_codes.shape[0]]
-    local = 60_000_000 + _unique_suffixes(n, salt) % 30_000_000  # 8-digit 6xxxxxxx-8xxxxxxx
+    local = 60_000_000 + _unique_suffixes(tries, salt) % 30_000_000  # 8-digit 6xxxxxxx-8xxxxxxx
     area_width = np.where(area >= 100, 1000, 100)
-    return (86 * area_width + area) * 10**8 + local
+    national = area * 10**8 + local
+    text = pl.Series(national).cast(pl.String)
+    valid = (text.str.contains(_FIXED) & text.str.contains(_GENERAL)).to_numpy()
+    chosen = ((86 * area_width + area) * 10**8 + local)[valid]
+    if chosen.shape[0] < n:
+        raise ValueError(f"could not draw {n} valid landline numbers")
+    return chosen[:n]
 
 
 def _foreign(n: int, rng: np.random.Generator) -> np.ndarray:

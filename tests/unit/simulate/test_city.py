@@ -71,6 +71,15 @@ def test_every_number_is_valid_e164(calls: pl.DataFrame, subscribers: pl.DataFra
     assert calls["call_id"].is_unique().all()
 
 
+def test_drawn_landlines_are_all_in_the_numbering_plan() -> None:
+    from callwarden.simulate.population import _AREA_CODES, _landlines  # noqa: PLC0415
+
+    numbers = _landlines(20_000, _AREA_CODES, salt=19)
+    assert len(set(numbers.tolist())) == numbers.shape[0]
+    bad = [n for n in numbers.tolist() if try_normalise(f"+{n}")[0] != f"+{n}"]
+    assert bad == []
+
+
 def test_every_actor_type_is_present(labels: pl.DataFrame) -> None:
     actors = set(labels["actor"].unique())
     assert {
