@@ -61,8 +61,13 @@ def traffic(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
     return calls, sms
 
 
-def _online(calls: pl.DataFrame, sms: pl.DataFrame, subs: pl.DataFrame | None) -> pl.DataFrame:
-    on = OnlineFeatures(subs)
+def _online(
+    calls: pl.DataFrame,
+    sms: pl.DataFrame,
+    subs: pl.DataFrame | None,
+    known: pl.Series | None = None,
+) -> pl.DataFrame:
+    on = OnlineFeatures(subs, known=known)
     rows = [on.call(r) if kind == "call" else on.sms(r) for kind, r in replay_order(calls, sms)]
     return pl.DataFrame(rows)
 
@@ -76,13 +81,14 @@ def _assert_same_features(batch: pl.DataFrame, online: pl.DataFrame) -> None:
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(traffic())
+@given(traffic(), st.lists(st.sampled_from(NUMBERS), max_size=4))
 def test_features_of_any_sequence_equal_the_replayed_stream(
-    world: tuple[pl.DataFrame, pl.DataFrame],
+    world: tuple[pl.DataFrame, pl.DataFrame], known_list: list[str]
 ) -> None:
     calls, sms = world
-    batch, _, _ = compute_features(calls, sms)
-    _assert_same_features(batch, _online(calls, sms, None))
+    known = pl.Series(known_list, dtype=pl.String) if known_list else None
+    batch, _, _ = compute_features(calls, sms, known=known)
+    _assert_same_features(batch, _online(calls, sms, None, known))
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +106,25 @@ def test_alerts_of_a_simulated_city_equal_the_replayed_stream(small_city: Path) 
     stream = replay_alerts(calls, sms, subs)
     assert batch.height > 0
     assert batch.equals(stream)
+
+
+def test_a_known_fraud_list_changes_batch_and_stream_alike(small_city: Path) -> None:
+    """Knowing part of a rotation campaign: batch, no-triage and stream agree, and knowing
+    it flags no honest number that was not flagged anyway."""
+    calls = pl.read_parquet(small_city / "calls", hive_partitioning=False)
+    subs = pl.read_parquet(small_city / "subscribers")
+    labels = pl.read_parquet(small_city / "labels")
+    ring = labels.filter(pl.col("actor") == "robocall_rotation").sort("msisdn")
+    known = ring["msisdn"].head(ring.height // 2)
+    batch = score_records(calls, None, subs, known=known).alerts
+    assert batch.equals(score_records(calls, None, subs, known=known, triage=False).alerts)
+    assert batch.equals(replay_alerts(calls, None, subs, known=known))
+
+    def honest_flagged(alerts: pl.DataFrame) -> set[str]:
+        flagged = alerts.filter(pl.col("decision") != "watch").join(labels, on="msisdn")
+        return set(flagged.filter(pl.col("label").is_in(["normal", "legit_heavy"]))["msisdn"])
+
+    assert honest_flagged(batch) <= honest_flagged(score_records(calls, None, subs).alerts)
 
 
 def test_triage_changes_nothing_but_the_work(small_city: Path) -> None:

@@ -33,7 +33,7 @@ values = st.one_of(
 def test_the_built_in_detectors_are_registered() -> None:
     assert set(DETECTOR_NAMES) >= {
         "relay_call", "autodialer", "rotation", "wangiri", "simbox", "sequential_dialing",
-        "sms_burst", "profile_mismatch",
+        "sms_burst", "profile_mismatch", "known_fraud_contact",
     }  # fmt: skip
 
 
@@ -86,6 +86,8 @@ def below_the_gate(draw: st.DrawFn) -> dict[str, np.ndarray]:
         owner_age=age, is_international=international, new_sim_days=days,
         sms_out_1h=draw(st.integers(0, GATE.sms_1h - 1)),
         imsis_per_imei=draw(st.integers(0, GATE.sims_per_device - 1)),
+        shared_victims_24h=draw(st.integers(0, GATE.known_signals_24h - 1)),
+        known_contacts_24h=draw(st.integers(0, GATE.known_signals_24h - 1)),
     )  # fmt: skip
     return {k: np.array([float(v)]) for k, v in row.items()}
 

@@ -33,8 +33,9 @@ class AlertStepper:
         subscribers: pl.DataFrame | None,
         policy: PolicyConfig,
         timezone: str = "Asia/Shanghai",
+        known: pl.Series | None = None,
     ) -> None:
-        self.features = OnlineFeatures(subscribers, timezone)
+        self.features = OnlineFeatures(subscribers, timezone, known)
         self.policy = policy
         self.state = DecisionState(policy)
         self.timezone = timezone
@@ -89,9 +90,10 @@ def replay_alerts(
     subscribers: pl.DataFrame | None,
     policy: PolicyConfig | None = None,
     timezone: str = "Asia/Shanghai",
+    known: pl.Series | None = None,
 ) -> pl.DataFrame:
     """All alerts from replaying the records one by one in stream order."""
-    stepper = AlertStepper(subscribers, policy or PolicyConfig(), timezone)
+    stepper = AlertStepper(subscribers, policy or PolicyConfig(), timezone, known)
     rows = list(replay(replay_order(calls, sms), stepper))
     alerts = pl.from_arrow(pa.Table.from_pylist(rows, schema=ALERTS.schema))
     assert isinstance(alerts, pl.DataFrame)  # noqa: S101

@@ -20,6 +20,7 @@ from callwarden.decide.policy import DecisionState, PolicyConfig
 from callwarden.detect import rules as _rules  # noqa: F401  (registers the built-in detectors)
 from callwarden.detect.base import DETECTORS, Detector
 from callwarden.detect.reasons import Reason
+from callwarden.features.crossing import with_crossing_signals
 from callwarden.features.embedded import compute_features
 from callwarden.features.triage import candidates, restrict_to
 from callwarden.records.schema import ALERTS
@@ -134,17 +135,20 @@ def score_records(
     timezone: str = "Asia/Shanghai",
     model: ModelScorer | None = None,
     triage: bool = True,
+    known: pl.Series | None = None,
 ) -> ScoreResult:
     """Score canonical records end to end (features, detectors, policy) into alerts.
 
     Without a model, numbers no detector could flag are triaged out first (same alerts,
-    less work); ``triage=False`` computes every number's features.
+    less work); ``triage=False`` computes every number's features. ``known`` are known fraud
+    numbers, for the shared-victim and known-contact signals.
     """
     only = None
+    calls = with_crossing_signals(calls, known)
     if model is None and triage:
         only = candidates(calls, sms, subscribers)
-        calls, sms = restrict_to(only, calls, sms)
-    features, _, _ = compute_features(calls, sms, subscribers, timezone, only=only)
+        calls, sms = restrict_to(only, calls, sms, known)
+    features, _, _ = compute_features(calls, sms, subscribers, timezone, only=only, known=known)
     return score_events(
         features, subscribers, policy or PolicyConfig(), timezone=timezone, model=model
     )

@@ -16,7 +16,7 @@ from callwarden.features.spec import WINDOWS
 
 __all__ = ["CROSSING_COLUMNS", "order_calls", "with_crossing_signals"]
 
-CROSSING_COLUMNS = ("_shared_target", "_imei_sims")
+CROSSING_COLUMNS = ("_shared_target", "_imei_sims", "_known_peer", "_shared_victim")
 SIX_H_MS, DAY_MS = WINDOWS["6h"], WINDOWS["24h"]
 
 
@@ -49,8 +49,13 @@ def _previous(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return prev, same
 
 
-def with_crossing_signals(calls: pl.DataFrame) -> pl.DataFrame:
-    """Ordered calls with ``_shared_target`` and ``_imei_sims`` added (if not there yet)."""
+def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -> pl.DataFrame:
+    """Ordered calls with the crossing columns added (if not there yet).
+
+    ``known`` are known fraud numbers (a block list, last week's confirmed cases): a call to one
+    is a ``_known_peer``; a call to someone a known number called within the previous 24 h (and
+    not this caller) is a ``_shared_victim``.
+    """
     calls = order_calls(calls)
     if all(c in calls.columns for c in CROSSING_COLUMNS) or calls.height == 0:
         return calls
@@ -88,4 +93,39 @@ def with_crossing_signals(calls: pl.DataFrame) -> pl.DataFrame:
         start = np.searchsorted(key, key - DAY_MS, side="right")
         cs = np.r_[0.0, np.cumsum(new)]
         sims[by_dev] = cs[1:] - cs[start]
-    return calls.with_columns(_shared_target=pl.Series(shared), _imei_sims=pl.Series(sims))
+    peer, victim = _known_signals(calls, known, by_callee, callee, t)
+    return calls.with_columns(
+        _shared_target=pl.Series(shared),
+        _imei_sims=pl.Series(sims),
+        _known_peer=pl.Series(peer),
+        _shared_victim=pl.Series(victim),
+    )
+
+
+def _known_signals(
+    calls: pl.DataFrame,
+    known: pl.Series | None,
+    by_callee: np.ndarray,
+    callee: np.ndarray,
+    t: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    n = calls.height
+    if known is None or known.len() == 0:
+        return np.zeros(n), np.zeros(n)
+    listed = known.cast(pl.String).implode()
+    peer = calls["callee"].is_in(listed).to_numpy().astype(np.float64)
+    by_known = calls["caller"].is_in(listed).to_numpy()
+    caller = calls["caller"].to_numpy()
+    # Within each callee's calls (record order): the latest earlier call from a known number.
+    groups = callee[by_callee]
+    starts = np.maximum.accumulate(
+        np.where(np.r_[True, groups[1:] != groups[:-1]], np.arange(n), 0)
+    )
+    marks = np.where(by_known[by_callee], np.arange(n), -1)
+    last = np.r_[-1, np.maximum.accumulate(marks)[:-1]]
+    ok = last >= starts
+    src = by_callee[np.maximum(last, 0)]
+    here = by_callee
+    victim = np.zeros(n)
+    victim[here] = ok & (caller[src] != caller[here]) & (t[here] - t[src] < DAY_MS)
+    return peer, victim

@@ -161,6 +161,8 @@ def _place_signals(ev: Events, out: np.ndarray) -> dict[str, np.ndarray]:
     # Computed over all calls before triage (see crossing.py), carried on the out events.
     s["shared_target_out"] = ev.shared_target
     s["imei_sims"] = ev.imei_sims
+    s["known_peer_out"] = ev.known_peer
+    s["shared_victim_out"] = ev.shared_victim
     return s
 
 
@@ -256,17 +258,19 @@ def compute_features(
     subscribers: pl.DataFrame | None = None,
     timezone: str = "Asia/Shanghai",
     only: pl.Series | None = None,
+    known: pl.Series | None = None,
 ) -> tuple[FeatureFrame, pl.DataFrame, pl.DataFrame | None]:
     """Features of the acting number at every outgoing call and sent SMS.
 
-    ``only`` limits the rows returned to the events of those numbers (see triage).
+    ``only`` limits the rows returned to the events of those numbers (see triage); ``known`` are
+    known fraud numbers (for the shared-victim and known-contact signals).
 
     Returns ``(features, ordered_calls, ordered_sms)``. ``features`` has one row per outgoing
     call or SMS, in record order, with ``msisdn``, ``kind`` (``call`` / ``sms``), ``record``
     (row in the ordered input), ``seq``, ``time`` (the record's own timestamp) and every
     feature of :data:`~callwarden.features.spec.FEATURES`.
     """
-    ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone)
+    ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone, known)
     signals = _signals(ev)
     values = _windowed(ev, signals)
     acting_mask = ev.kind != KIND_IN

@@ -70,6 +70,8 @@ class Events:
     local_hour: np.ndarray  # int8 hour in the operator's zone
     shared_target: np.ndarray  # float: the call's shared-target signal (out events), else 0
     imei_sims: np.ndarray  # float: numbers on the call's device in 24 h (out events), else 0
+    known_peer: np.ndarray  # float: out event to a known fraud number
+    shared_victim: np.ndarray  # float: out event to a known fraud number's recent callee
     record: np.ndarray  # int64 row of the record in the ordered calls/SMS input
     codes: NumberCodes
 
@@ -106,14 +108,17 @@ def _out_only(values: np.ndarray) -> np.ndarray:
 
 
 def build_events(
-    calls: pl.DataFrame, sms: pl.DataFrame | None = None, timezone: str = "Asia/Shanghai"
+    calls: pl.DataFrame,
+    sms: pl.DataFrame | None = None,
+    timezone: str = "Asia/Shanghai",
+    known: pl.Series | None = None,
 ) -> tuple[Events, pl.DataFrame, pl.DataFrame | None]:
     """Events for every party of every call (and SMS), plus the ordered inputs.
 
     Returns ``(events, ordered_calls, ordered_sms)``; ``events.record`` indexes into the
     ordered calls for call events and into the ordered SMS for SMS events.
     """
-    calls = with_crossing_signals(calls)
+    calls = with_crossing_signals(calls, known)
     sms = sms.sort("sent_time", "sms_id") if sms is not None and sms.height else None
     codes = NumberCodes.fit(
         calls["caller"],
@@ -172,6 +177,8 @@ def build_events(
         "local_hour": np.repeat(hour_call, 2),
         "shared_target": _out_only(calls["_shared_target"].to_numpy()),
         "imei_sims": _out_only(calls["_imei_sims"].to_numpy()),
+        "known_peer": _out_only(calls["_known_peer"].to_numpy()),
+        "shared_victim": _out_only(calls["_shared_victim"].to_numpy()),
         "record": np.repeat(np.arange(n, dtype=np.int64), 2),
     }
     if sms is not None:
@@ -195,6 +202,8 @@ def build_events(
             "record": np.arange(k, dtype=np.int64),
             "shared_target": np.zeros(k),
             "imei_sims": np.zeros(k),
+            "known_peer": np.zeros(k),
+            "shared_victim": np.zeros(k),
         }
         parts = {key: np.concatenate([parts[key], extra[key]]) for key in parts}
     # (number, seq) order: seq first, then a stable sort by number.

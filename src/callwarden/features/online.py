@@ -85,15 +85,20 @@ class _Number:
     last_out_t: int | None = None
     last_callee: int | None = None
     last_in: tuple[str, int] | None = None  # (caller, t) of the latest incoming call
+    last_known_in: tuple[str, int] | None = None  # the same, from a known fraud number
 
 
 class OnlineFeatures:
     """Per-number state; call :meth:`call` / :meth:`sms` with records in replay order."""
 
     def __init__(
-        self, subscribers: pl.DataFrame | None = None, timezone: str = "Asia/Shanghai"
+        self,
+        subscribers: pl.DataFrame | None = None,
+        timezone: str = "Asia/Shanghai",
+        known: pl.Series | None = None,
     ) -> None:
         self.zone = ZoneInfo(timezone)
+        self.known: set[str] = set(known.cast(pl.String).to_list()) if known is not None else set()
         self.numbers: dict[str, _Number] = {}
         self.pair_out: dict[tuple[str, str], int] = {}
         self.pair_sms: dict[tuple[str, str], int] = {}
@@ -192,6 +197,11 @@ class OnlineFeatures:
         if them.last_in is not None:
             who, when = them.last_in
             sig["shared_target_out"] = float(who != caller and t - when < SIX_H_MS)
+        if self.known:
+            sig["known_peer_out"] = float(callee in self.known)
+            if them.last_known_in is not None:
+                who, when = them.last_known_in
+                sig["shared_victim_out"] = float(who != caller and t - when < DAY_MS)
         imei = rec.get("caller_imei")
         if imei is not None:
             prev_dev = self.device_seen.get((imei, caller))
@@ -210,6 +220,8 @@ class OnlineFeatures:
         in_sig = {"in": 1.0, "callback_in": float(back is not None and t - back < DAY_MS)}
         self._add(them, t, in_sig)
         them.last_in = (caller, t)
+        if caller in self.known:
+            them.last_known_in = (caller, t)
         return features
 
     def sms(self, rec: Mapping[str, Any]) -> dict[str, float]:

@@ -85,6 +85,12 @@ SIGNALS: dict[str, Signal] = {
         Signal("new_cell_24h", "caller cell not used by this number in the previous 24 h", "24h"),
         Signal("shared_target_out", "callee also called by another number in the previous 6 h"),
         Signal("imei_sims", "distinct numbers seen on this call's device in the previous 24 h"),
+        Signal("known_peer_out", "outgoing call to a known fraud number"),
+        Signal(
+            "shared_victim_out",
+            "the callee's latest earlier call from a known fraud number came from another number "
+            "within 24 h",
+        ),
     )
 }
 
@@ -234,6 +240,20 @@ _ALL: tuple[Feature, ...] = (
         "imei_sims",
         label_zh="同一终端号码数",
         label_en="numbers on this device in 24 h",
+    ),
+    _count(
+        "known_contacts_24h",
+        "known_peer_out",
+        "24h",
+        "呼叫已知涉诈号码次数",
+        "calls to known fraud numbers in 24 h",
+    ),
+    _count(
+        "shared_victims_24h",
+        "shared_victim_out",
+        "24h",
+        "与已知涉诈号码共同被叫数",
+        "callees a known fraud number had called in 24 h",
     ),
     _count("sms_out_1h", "sms_out", "1h", "1 小时发送短信数", "SMS sent in 1 h"),
     _count(

@@ -7,7 +7,8 @@ conformance suite checks each detector against exactly this condition):
 - ``out_calls_1h >= 4`` and the owner is over 59 or under 19, or the number is foreign;
 - ``sms_out_1h >= 11``;
 - ``new_sim_days < 120`` and ``out_calls_24h >= 6``;
-- ``imsis_per_imei >= 3``.
+- ``imsis_per_imei >= 3``;
+- ``shared_victims_24h >= 3`` or ``known_contacts_24h >= 3`` (only with a known-fraud list).
 
 :func:`candidates` finds, cheaply and over the whole input, every number for which one of them
 *can* hold (an hour's calls never exceed the calls of the two clock hours it spans, and so on).
@@ -45,6 +46,7 @@ class Gate:
     new_sim_days: int = 120
     new_sim_calls_24h: int = 6
     sims_per_device: int = 3
+    known_signals_24h: int = 3
 
 
 GATE = Gate()
@@ -109,6 +111,16 @@ def candidates(
     )
     if shared.len():
         parts.append(calls.filter(pl.col("caller_imei").is_in(shared.implode()))["caller"])
+    if all(c in calls.columns for c in ("_known_peer", "_shared_victim")):
+        ring = calls.group_by("caller").agg(
+            peer=pl.col("_known_peer").sum(), victim=pl.col("_shared_victim").sum()
+        )
+        parts.append(
+            ring.filter(
+                (pl.col("peer") >= gate.known_signals_24h)
+                | (pl.col("victim") >= gate.known_signals_24h)
+            )["caller"]
+        )
     if sms is not None and sms.height:
         texts = _max_two_hours(sms, "sender", "sent_time")
         parts.append(texts.filter(pl.col("peak") >= gate.sms_1h)["sender"])
@@ -116,14 +128,17 @@ def candidates(
 
 
 def restrict_to(
-    numbers: pl.Series, calls: pl.DataFrame, sms: pl.DataFrame | None
+    numbers: pl.Series,
+    calls: pl.DataFrame,
+    sms: pl.DataFrame | None,
+    known: pl.Series | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """The records that can change the features of ``numbers``: their own calls and SMS.
 
     Signals that look at other numbers' calls (shared targets, shared devices) are computed on
     all calls first and kept as columns, so dropping the other calls changes nothing.
     """
-    calls = with_crossing_signals(calls)
+    calls = with_crossing_signals(calls, known)
     chosen = numbers.implode()
     kept = calls.filter(pl.col("caller").is_in(chosen) | pl.col("callee").is_in(chosen))
     texts = sms.filter(pl.col("sender").is_in(chosen)) if sms is not None else None

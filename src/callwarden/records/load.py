@@ -11,7 +11,7 @@ from callwarden.errors import InputFileError
 from callwarden.records.ingest import read_canonical
 from callwarden.records.schema import RECORDS
 
-__all__ = ["load_records"]
+__all__ = ["load_known_numbers", "load_records"]
 
 
 def _files(path: Path, record: str) -> list[Path]:
@@ -53,3 +53,33 @@ def load_records(path: Path, record: str, *, allow_empty: bool = False) -> pl.Da
     if frame.height == 0 and not allow_empty:
         raise InputFileError(path, f"holds no {record} rows")
     return frame
+
+
+_HONEST = ("normal", "legit_heavy")
+
+
+def load_known_numbers(path: Path) -> pl.Series:
+    """Known fraud numbers from a Parquet or CSV file (or folder) with an ``msisdn`` column.
+
+    A file with a ``label`` column (labels, confirmed case outcomes) contributes only the rows
+    whose label is a fraud type; alerts contribute every number they hold.
+    """
+    files = _files(path, "labels") if path.is_dir() else [path]
+    if not path.exists():
+        raise InputFileError(path, "no such file or folder")
+    frames = []
+    for file in files:
+        try:
+            frame = pl.read_csv(file) if file.suffix.lower() == ".csv" else pl.read_parquet(file)
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise InputFileError(file, f"cannot be read as a list of numbers ({exc})") from None
+        if "msisdn" not in frame.columns:
+            raise InputFileError(
+                file, f"no msisdn column; found {', '.join(frame.columns) or 'none'}"
+            )
+        if "label" in frame.columns:
+            frame = frame.filter(~pl.col("label").is_in(_HONEST))
+        frames.append(frame.select(pl.col("msisdn").cast(pl.String)))
+    if not frames:
+        raise InputFileError(path, "no Parquet or CSV files in it")
+    return pl.concat(frames)["msisdn"].drop_nulls().unique().sort()

@@ -14,7 +14,7 @@ from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import read_alerts, write_alerts
 from callwarden.detect.evaluate import evaluate_alerts
 from callwarden.detect.scoring import score_records
-from callwarden.records.load import load_records
+from callwarden.records.load import load_known_numbers, load_records
 
 
 def score(
@@ -32,6 +32,13 @@ def score(
     policy: Annotated[
         Path | None, typer.Option("--policy", help="Policy TOML: thresholds, caps, allow lists.")
     ] = None,
+    known: Annotated[
+        Path | None,
+        typer.Option(
+            "--known",
+            help="Known fraud numbers (Parquet/CSV with msisdn; labels keep their fraud rows).",
+        ),
+    ] = None,
 ) -> None:
     """Score call (and SMS) records into alerts: one row per number and decision change."""
     settings = Settings()
@@ -47,7 +54,13 @@ def score(
         subs = load_records(subscribers, "subscribers") if subscribers else None
         texts = load_records(sms, "sms", allow_empty=True) if sms else None
         result = score_records(
-            frame, texts, subs, policy_config, timezone=settings.timezone, model=scorer
+            frame,
+            texts,
+            subs,
+            policy_config,
+            timezone=settings.timezone,
+            model=scorer,
+            known=load_known_numbers(known) if known else None,
         )
     write_alerts(result.alerts, out)
     counts = result.alerts.group_by("decision").len().sort("decision")
