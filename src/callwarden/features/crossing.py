@@ -14,9 +14,12 @@ import polars as pl
 
 from callwarden.features.spec import WINDOWS
 
-__all__ = ["CROSSING_COLUMNS", "order_calls", "with_crossing_signals"]
+__all__ = ["CODE_COLUMNS", "CROSSING_COLUMNS", "order_calls", "with_crossing_signals"]
 
 CROSSING_COLUMNS = ("_shared_target", "_imei_sims", "_known_peer", "_shared_victim")
+#: int64 E.164 digits of caller and callee, added when every number of the calls is E.164
+CODE_COLUMNS = ("_caller_code", "_callee_code")
+_E164 = r"^\+[0-9]{6,15}$"
 SIX_H_MS, DAY_MS = WINDOWS["6h"], WINDOWS["24h"]
 
 
@@ -61,10 +64,23 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         return calls
     n = calls.height
     t = calls["start_time"].dt.epoch("ms").to_numpy()
-    caller = _dense(pl.concat([calls["caller"], calls["callee"]]))[:n]
+    numeric = bool(
+        calls.select(
+            pl.col("caller").str.contains(_E164).all() & pl.col("callee").str.contains(_E164).all()
+        ).item()
+    )
+    if numeric:  # E.164 digits are codes already, and far cheaper than a dictionary
+        calls = calls.with_columns(
+            _caller_code=pl.col("caller").str.slice(1).cast(pl.Int64),
+            _callee_code=pl.col("callee").str.slice(1).cast(pl.Int64),
+        )
+        caller = calls["_caller_code"].to_numpy()
+        callee = calls["_callee_code"].to_numpy()
+    else:
+        caller = _dense(pl.concat([calls["caller"], calls["callee"]]))[:n]
+        callee = _dense(calls["callee"])
 
     # Shared targets: group calls by callee (stable, so record order holds inside a group).
-    callee = _dense(calls["callee"])
     by_callee = np.argsort(callee, kind="stable")
     prev, same = _previous(callee[by_callee])
     here, there = by_callee, by_callee[prev]
@@ -77,9 +93,12 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
     dev = np.flatnonzero(imei >= 0)
     if dev.shape[0]:
         by_dev = dev[np.argsort(imei[dev], kind="stable")]
-        pair = imei[by_dev] * (int(caller.max()) + 1) + caller[by_dev]
-        by_pair = np.argsort(pair, kind="stable")
-        p_prev, p_same = _previous(pair[by_pair])
+        # (device, caller) pairs: sort by caller inside each device, keeping record order
+        by_pair = np.lexsort((np.arange(by_dev.shape[0]), caller[by_dev], imei[by_dev]))
+        pair_keys = np.stack([imei[by_dev], caller[by_dev]], axis=1)
+        p_prev = np.r_[0, np.arange(by_pair.shape[0] - 1)]
+        sorted_keys = pair_keys[by_pair]
+        p_same = np.r_[False, (sorted_keys[1:] == sorted_keys[:-1]).all(axis=1)]
         tp = t[by_dev][by_pair]
         gap = tp - tp[p_prev]
         new = np.zeros(by_dev.shape[0])

@@ -47,6 +47,8 @@ class NumberCodes:
 
     @staticmethod
     def fit(*columns: pl.Series) -> NumberCodes:
+        if not columns:
+            return NumberCodes(numeric=True)
         values = pl.concat([c.cast(pl.String) for c in columns])
         if values.len() == 0 or values.str.contains(_E164).all():
             return NumberCodes(numeric=True)
@@ -120,14 +122,22 @@ def build_events(
     """
     calls = with_crossing_signals(calls, known)
     sms = sms.sort("sent_time", "sms_id") if sms is not None and sms.height else None
-    codes = NumberCodes.fit(
-        calls["caller"],
-        calls["callee"],
-        *((sms["sender"], sms["recipient"]) if sms is not None else ()),
-    )
     n = calls.height
-    caller = codes.encode(calls["caller"])
-    callee = codes.encode(calls["callee"])
+    if "_caller_code" in calls.columns:  # every call number is E.164, already as digits
+        codes = NumberCodes.fit(*((sms["sender"], sms["recipient"]) if sms is not None else ()))
+    else:
+        codes = NumberCodes(numeric=False)
+    if codes.numeric and "_caller_code" in calls.columns:
+        caller = calls["_caller_code"].to_numpy()
+        callee = calls["_callee_code"].to_numpy()
+    else:
+        codes = NumberCodes.fit(
+            calls["caller"],
+            calls["callee"],
+            *((sms["sender"], sms["recipient"]) if sms is not None else ()),
+        )
+        caller = codes.encode(calls["caller"])
+        callee = codes.encode(calls["callee"])
     t_call = calls["start_time"].dt.epoch("ms").to_numpy()
     hour_call = (
         calls["start_time"].dt.convert_time_zone(timezone).dt.hour().cast(pl.Int8).to_numpy()
