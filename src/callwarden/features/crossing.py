@@ -45,6 +45,16 @@ def _dense(values: pl.Series) -> np.ndarray:
     return values.cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
 
 
+def _device_codes(imeis: pl.Series) -> np.ndarray:
+    """IMEIs as int64 (they are 15 digits), or dense codes when some are not numbers; -1 null."""
+    as_int = imeis.cast(pl.Int64, strict=False)
+    # only when the integer spells the same text back (no signs, spaces or leading zeros), so
+    # two different IMEIs never share a code
+    if (as_int.cast(pl.String) == imeis).fill_null(imeis.is_null()).all():
+        return as_int.fill_null(-1).to_numpy()
+    return _dense(imeis)
+
+
 def _previous(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For indices sorted by group (record order inside): previous index and same-group flag."""
     prev = np.r_[0, np.arange(groups.shape[0] - 1)]
@@ -89,7 +99,7 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
 
     # Devices: per IMEI, numbers first seen (again) within 24 h, summed over the last 24 h.
     sims = np.zeros(n)
-    imei = _dense(calls["caller_imei"])
+    imei = _device_codes(calls["caller_imei"])
     dev = np.flatnonzero(imei >= 0)
     if dev.shape[0]:
         by_dev = dev[np.argsort(imei[dev], kind="stable")]

@@ -68,7 +68,6 @@ class Events:
     duration: np.ndarray  # int32 seconds (calls), 0 for SMS
     ring: np.ndarray  # int32 seconds, -1 unknown
     cell: np.ndarray  # int64 code of the caller cell, -1 unknown
-    imei: np.ndarray  # int64 code of the caller device, -1 unknown
     local_hour: np.ndarray  # int8 hour in the operator's zone
     shared_target: np.ndarray  # float: the call's shared-target signal (out events), else 0
     imei_sims: np.ndarray  # float: numbers on the call's device in 24 h (out events), else 0
@@ -145,7 +144,6 @@ def build_events(
     duration = calls["duration_s"].fill_null(0).cast(pl.Int32).to_numpy()
     ring = calls["ring_s"].fill_null(-1).cast(pl.Int32).to_numpy()
     cell = _codes(calls["caller_cell"])
-    imei = _codes(calls["caller_imei"])
 
     # Global record order: calls and SMS merged by time (calls first on ties, then by id).
     if sms is not None:
@@ -183,7 +181,6 @@ def build_events(
         "duration": np.repeat(duration, 2),
         "ring": np.repeat(ring, 2),
         "cell": np.repeat(cell, 2),
-        "imei": np.repeat(imei, 2),
         "local_hour": np.repeat(hour_call, 2),
         "shared_target": _out_only(calls["_shared_target"].to_numpy()),
         "imei_sims": _out_only(calls["_imei_sims"].to_numpy()),
@@ -203,7 +200,6 @@ def build_events(
             "duration": np.zeros(k, np.int32),
             "ring": np.full(k, -1, np.int32),
             "cell": np.full(k, -1, np.int64),
-            "imei": np.full(k, -1, np.int64),
             "local_hour": sms["sent_time"]
             .dt.convert_time_zone(timezone)
             .dt.hour()
