@@ -26,6 +26,7 @@ from phonenumbers import PhoneNumberType
 from callwarden.errors import NumberFormatError
 
 __all__ = [
+    "E164_PATTERN",
     "VIRTUAL_PREFIXES",
     "NumberKind",
     "classify",
@@ -36,6 +37,9 @@ __all__ = [
     "normalise_series",
     "try_normalise",
 ]
+
+#: An E.164 string as stored (ASCII digits only), for vectorised checks of whole columns.
+E164_PATTERN = r"^\+[0-9]{6,15}$"
 
 #: Mobile prefixes leased to virtual operators (MVNOs); scam call centres favour them.
 VIRTUAL_PREFIXES: tuple[str, ...] = ("162", "165", "167", "170", "171")

@@ -13,13 +13,14 @@ import numpy as np
 import polars as pl
 
 from callwarden.features.spec import WINDOWS
+from callwarden.features.windows import previous_in_group, previous_index, window_sums
+from callwarden.numbers import E164_PATTERN
 
 __all__ = ["CODE_COLUMNS", "CROSSING_COLUMNS", "order_calls", "with_crossing_signals"]
 
 CROSSING_COLUMNS = ("_shared_target", "_imei_sims", "_known_peer", "_shared_victim")
 #: int64 E.164 digits of caller and callee, added when every number of the calls is E.164
 CODE_COLUMNS = ("_caller_code", "_callee_code")
-_E164 = r"^\+[0-9]{6,15}$"
 SIX_H_MS, DAY_MS = WINDOWS["6h"], WINDOWS["24h"]
 
 
@@ -55,11 +56,10 @@ def _device_codes(imeis: pl.Series) -> np.ndarray:
     return _dense(imeis)
 
 
-def _previous(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For indices sorted by group (record order inside): previous index and same-group flag."""
-    prev = np.r_[0, np.arange(groups.shape[0] - 1)]
-    same = np.r_[False, groups[1:] == groups[:-1]]
-    return prev, same
+def _pair_code(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Group ids for consecutive equal (a, b) pairs in arrays sorted by (a, b)."""
+    change = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    return np.cumsum(change)
 
 
 def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -> pl.DataFrame:
@@ -76,7 +76,8 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
     t = calls["start_time"].dt.epoch("ms").to_numpy()
     numeric = bool(
         calls.select(
-            pl.col("caller").str.contains(_E164).all() & pl.col("callee").str.contains(_E164).all()
+            pl.col("caller").str.contains(E164_PATTERN).all()
+            & pl.col("callee").str.contains(E164_PATTERN).all()
         ).item()
     )
     if numeric:  # E.164 digits are codes already, and far cheaper than a dictionary
@@ -92,10 +93,10 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
 
     # Shared targets: group calls by callee (stable, so record order holds inside a group).
     by_callee = np.argsort(callee, kind="stable")
-    prev, same = _previous(callee[by_callee])
-    here, there = by_callee, by_callee[prev]
+    prev = previous_index(callee[by_callee], np.ones(n, bool))
+    here, there = by_callee, by_callee[np.maximum(prev, 0)]
     shared = np.zeros(n)
-    shared[here] = same & (caller[there] != caller[here]) & (t[here] - t[there] < SIX_H_MS)
+    shared[here] = (prev >= 0) & (caller[there] != caller[here]) & (t[here] - t[there] < SIX_H_MS)
 
     # Devices: per IMEI, numbers first seen (again) within 24 h, summed over the last 24 h.
     sims = np.zeros(n)
@@ -105,23 +106,12 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         by_dev = dev[np.argsort(imei[dev], kind="stable")]
         # (device, caller) pairs: sort by caller inside each device, keeping record order
         by_pair = np.lexsort((np.arange(by_dev.shape[0]), caller[by_dev], imei[by_dev]))
-        pair_keys = np.stack([imei[by_dev], caller[by_dev]], axis=1)
-        p_prev = np.r_[0, np.arange(by_pair.shape[0] - 1)]
-        sorted_keys = pair_keys[by_pair]
-        p_same = np.r_[False, (sorted_keys[1:] == sorted_keys[:-1]).all(axis=1)]
+        pair = _pair_code(imei[by_dev][by_pair], caller[by_dev][by_pair])
         tp = t[by_dev][by_pair]
-        gap = tp - tp[p_prev]
+        seen = previous_in_group(pair, tp, np.ones(by_pair.shape[0], bool))
         new = np.zeros(by_dev.shape[0])
-        new[by_pair] = ~(p_same & (gap < DAY_MS))
-        # windowed sum per device over (t - 24 h, t]
-        block = np.r_[0, np.cumsum(imei[by_dev][1:] != imei[by_dev][:-1])]
-        td = t[by_dev]
-        t0 = int(td.min())
-        span = int(td.max()) - t0 + DAY_MS + 1
-        key = block * span + (td - t0)
-        start = np.searchsorted(key, key - DAY_MS, side="right")
-        cs = np.r_[0.0, np.cumsum(new)]
-        sims[by_dev] = cs[1:] - cs[start]
+        new[by_pair] = (seen < 0) | (tp - seen >= DAY_MS)
+        sims[by_dev] = window_sums(imei[by_dev], t[by_dev], {"x": new}, DAY_MS)["x"]
     peer, victim = _known_signals(calls, known, by_callee, callee, t)
     return calls.with_columns(
         _shared_target=pl.Series(shared),
@@ -146,15 +136,9 @@ def _known_signals(
     by_known = calls["caller"].is_in(listed).to_numpy()
     caller = calls["caller"].to_numpy()
     # Within each callee's calls (record order): the latest earlier call from a known number.
-    groups = callee[by_callee]
-    starts = np.maximum.accumulate(
-        np.where(np.r_[True, groups[1:] != groups[:-1]], np.arange(n), 0)
-    )
-    marks = np.where(by_known[by_callee], np.arange(n), -1)
-    last = np.r_[-1, np.maximum.accumulate(marks)[:-1]]
-    ok = last >= starts
+    last = previous_index(callee[by_callee], by_known[by_callee])
     src = by_callee[np.maximum(last, 0)]
     here = by_callee
     victim = np.zeros(n)
-    victim[here] = ok & (caller[src] != caller[here]) & (t[here] - t[src] < DAY_MS)
+    victim[here] = (last >= 0) & (caller[src] != caller[here]) & (t[here] - t[src] < DAY_MS)
     return peer, victim

@@ -25,6 +25,7 @@ from callwarden.features.spec import (
     Agg,
     window_signals,
 )
+from callwarden.features.windows import previous_in_group, window_sums
 
 __all__ = ["FeatureFrame", "compute_features"]
 
@@ -39,27 +40,6 @@ def _pair_hash(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         h ^= b.astype(np.uint64) + np.uint64(0x632BE59BD9B4E019) + (h << np.uint64(6))
         h ^= h >> np.uint64(29)
     return h
-
-
-def _group_starts(keys: np.ndarray) -> np.ndarray:
-    """For keys sorted into groups: index of each element's group start."""
-    n = keys.shape[0]
-    if n == 0:
-        return np.zeros(0, np.int64)
-    boundary = np.r_[True, keys[1:] != keys[:-1]]
-    return np.maximum.accumulate(np.where(boundary, np.arange(n), 0))
-
-
-def _previous_in_group(keys: np.ndarray, t: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """For elements in key-grouped, record-ordered arrays: time of the previous element of the
-    same group with ``mask`` set, or -1. The element itself is not its own previous."""
-    n = keys.shape[0]
-    idx = np.where(mask, np.arange(n), -1)
-    last = np.maximum.accumulate(idx) if n else idx
-    prev = np.r_[-1, last[:-1]] if n else last
-    starts = _group_starts(keys)
-    ok = prev >= starts
-    return np.where(ok, t[np.maximum(prev, 0)], -1)
 
 
 def _new_within(prev_t: np.ndarray, t: np.ndarray, window_ms: int) -> np.ndarray:
@@ -127,8 +107,8 @@ def _pair_signals(ev: Events) -> dict[str, np.ndarray]:
     pair = _pair_hash(ev.num, ev.other)
     by_pair = np.argsort(pair, kind="stable")
     pk, pt, pkind = pair[by_pair], ev.t[by_pair], ev.kind[by_pair]
-    last_out = _previous_in_group(pk, pt, pkind == KIND_OUT)
-    last_sms = _previous_in_group(pk, pt, pkind == KIND_SMS)
+    last_out = previous_in_group(pk, pt, pkind == KIND_OUT)
+    last_sms = previous_in_group(pk, pt, pkind == KIND_SMS)
     for name, mask, prev, window in (
         ("new_callee_1h", pkind == KIND_OUT, last_out, HOUR_MS),
         ("new_callee_24h", pkind == KIND_OUT, last_out, DAY_MS),
@@ -152,7 +132,7 @@ def _place_signals(ev: Events, out: np.ndarray) -> dict[str, np.ndarray]:
     with_cell = np.flatnonzero(out & (ev.cell >= 0))
     cell_pair = _pair_hash(ev.num[with_cell], ev.cell[with_cell])
     by_cell = np.argsort(cell_pair, kind="stable")
-    prev_cell = _previous_in_group(
+    prev_cell = previous_in_group(
         cell_pair[by_cell], ev.t[with_cell][by_cell], np.ones(by_cell.shape[0], bool)
     )
     s["new_cell_24h"] = np.zeros(n)
@@ -166,32 +146,11 @@ def _place_signals(ev: Events, out: np.ndarray) -> dict[str, np.ndarray]:
     return s
 
 
-def _window_sums(
-    blocks: np.ndarray, t: np.ndarray, signals: dict[str, np.ndarray], window_ms: int
-) -> dict[str, np.ndarray]:
-    """Sums over ``(t - w, t]`` within each block, for arrays sorted by (block, record order)."""
-    n = t.shape[0]
-    if n == 0:
-        return {k: np.zeros(0) for k in signals}
-    block_id = np.r_[0, np.cumsum(blocks[1:] != blocks[:-1])]
-    t0 = int(t.min())
-    span = int(t.max()) - t0 + window_ms + 1
-    if int(block_id[-1]) * span >= 2**62:
-        raise OverflowError("too many numbers times too long a period for one feature pass")
-    key = block_id * span + (t - t0)
-    start = np.searchsorted(key, key - window_ms, side="right")
-    out = {}
-    for name, values in signals.items():
-        cs = np.r_[0.0, np.cumsum(values)]
-        out[name] = cs[np.arange(1, n + 1)] - cs[start]
-    return out
-
-
 def _windowed(ev: Events, signals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     needed = window_signals()
     sums: dict[str, np.ndarray] = {}
     for window, names in needed.items():
-        got = _window_sums(ev.num, ev.t, {k: signals[k] for k in names}, WINDOWS[window])
+        got = window_sums(ev.num, ev.t, {k: signals[k] for k in names}, WINDOWS[window])
         sums.update({f"{k}@{window}": v for k, v in got.items()})
     values: dict[str, np.ndarray] = {}
     with np.errstate(divide="ignore", invalid="ignore"):

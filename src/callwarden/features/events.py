@@ -14,11 +14,11 @@ import numpy as np
 import polars as pl
 
 from callwarden.features.crossing import with_crossing_signals
+from callwarden.numbers import E164_PATTERN
 
 __all__ = ["KIND_IN", "KIND_OUT", "KIND_SMS", "Events", "NumberCodes", "build_events"]
 
 KIND_OUT, KIND_IN, KIND_SMS = 0, 1, 2
-_E164 = r"^\+[0-9]{6,15}$"
 
 
 @dataclass
@@ -50,7 +50,7 @@ class NumberCodes:
         if not columns:
             return NumberCodes(numeric=True)
         values = pl.concat([c.cast(pl.String) for c in columns])
-        if values.len() == 0 or values.str.contains(_E164).all():
+        if values.len() == 0 or values.str.contains(E164_PATTERN).all():
             return NumberCodes(numeric=True)
         return NumberCodes(numeric=False, dictionary=values.unique(maintain_order=True))
 

@@ -44,7 +44,7 @@ from callwarden.records.readers import open_source
 from callwarden.records.schema import RECORDS, RecordSpec
 from callwarden.records.validate import ChunkValidator, canonical_polars_schema
 
-__all__ = ["IngestReport", "ingest", "read_canonical"]
+__all__ = ["IngestReport", "canonical_files", "ingest", "read_canonical"]
 
 Progress = Callable[[int, int], None]
 _MAX_OPEN_WRITERS = 32  # a year of daily partitions in one file needs no more than this open
@@ -180,6 +180,18 @@ def ingest(
     return report
 
 
+def canonical_files(path: Path, record: str) -> list[Path]:
+    """The Parquet files of ``record`` at ``path``: a file, a dataset folder, or the ``out``
+    folder holding one (hidden and ``_``-prefixed entries, such as staging, are skipped)."""
+    if path.is_dir() and (path / record).is_dir():
+        path = path / record
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        return _parquet_files(path)
+    raise InputFileError(path, "no such file or folder")
+
+
 def read_canonical(path: Path, record: str) -> pl.LazyFrame:
     """Scan canonical Parquet (a file, a dataset folder or the ``out`` folder holding one).
 
@@ -192,14 +204,7 @@ def read_canonical(path: Path, record: str) -> pl.LazyFrame:
     if record not in RECORDS:
         raise ConfigError(f"unknown record {record!r} (one of {', '.join(RECORDS)})")
     schema = canonical_polars_schema(RECORDS[record].schema)
-    if path.is_dir() and (path / record).is_dir():
-        path = path / record
-    if path.is_file():
-        files = [path]
-    elif path.is_dir():
-        files = _parquet_files(path)
-    else:
-        raise InputFileError(path, "no such file or folder")
+    files = canonical_files(path, record)
     if not files:
         return pl.LazyFrame(schema=schema)
     return pl.scan_parquet(

@@ -8,20 +8,10 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from callwarden.errors import InputFileError
-from callwarden.records.ingest import read_canonical
+from callwarden.records.ingest import canonical_files, read_canonical
 from callwarden.records.schema import RECORDS
 
 __all__ = ["load_known_numbers", "load_records"]
-
-
-def _files(path: Path, record: str) -> list[Path]:
-    if path.is_dir() and (path / record).is_dir():
-        path = path / record
-    if path.is_file():
-        return [path]
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*.parquet") if not p.name.startswith((".", "_")))
-    raise InputFileError(path, "no such file or folder")
 
 
 def load_records(path: Path, record: str, *, allow_empty: bool = False) -> pl.DataFrame:
@@ -31,7 +21,7 @@ def load_records(path: Path, record: str, *, allow_empty: bool = False) -> pl.Da
     column, or (unless ``allow_empty``) holds no rows.
     """
     spec = RECORDS[record]
-    files = _files(path, record)
+    files = canonical_files(path, record)
     if not files:
         raise InputFileError(path, f"no Parquet files with {record} in it")
     for file in files:
@@ -64,9 +54,9 @@ def load_known_numbers(path: Path) -> pl.Series:
     A file with a ``label`` column (labels, confirmed case outcomes) contributes only the rows
     whose label is a fraud type; alerts contribute every number they hold.
     """
-    files = _files(path, "labels") if path.is_dir() else [path]
     if not path.exists():
         raise InputFileError(path, "no such file or folder")
+    files = canonical_files(path, "labels") if path.is_dir() else [path]
     frames = []
     for file in files:
         try:

@@ -15,14 +15,15 @@ from pathlib import Path
 
 import polars as pl
 
+from callwarden.records.ingest import canonical_files, read_canonical
+
 __all__ = ["actor_summary"]
 
 
 def _scan(root: Path, record: str) -> pl.LazyFrame | None:
-    files = sorted((root / record).rglob("*.parquet"))
-    if not files:
+    if not (root / record).is_dir() or not canonical_files(root, record):
         return None
-    return pl.scan_parquet(files, hive_partitioning=False)
+    return read_canonical(root, record)
 
 
 def actor_summary(root: Path) -> pl.DataFrame:
