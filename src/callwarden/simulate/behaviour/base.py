@@ -27,6 +27,7 @@ __all__ = [
     "Traffic",
     "answered_durations",
     "diurnal_seconds",
+    "first_calls",
     "ring_times",
 ]
 
@@ -198,6 +199,16 @@ def strangers(
     inside = pop.number[pop.persons[rng.integers(0, pop.persons.shape[0], size=n)]]
     outside = pop.external[rng.integers(0, pop.external.shape[0], size=n)]
     return np.where(rng.random(n) < outside_share, outside, inside)
+
+
+def first_calls(pop: Population, who: np.ndarray, t: np.ndarray) -> dict[int, float]:
+    """Number -> time of its first call, for calls placed by subscriber indices ``who``."""
+    order = np.lexsort((t, who))
+    first = np.r_[True, who[order][1:] != who[order][:-1]]
+    return {
+        int(pop.number[w]): float(x)
+        for w, x in zip(who[order][first].tolist(), t[order][first].tolist(), strict=True)
+    }
 
 
 def spread_counts(rng: np.random.Generator, k: int, bounds: tuple[int, int]) -> np.ndarray:

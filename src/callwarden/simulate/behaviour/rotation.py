@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from callwarden.simulate.behaviour.base import BEHAVIOURS, Day, Traffic, own_calls, strangers
+from callwarden.simulate.behaviour.base import (
+    BEHAVIOURS,
+    Day,
+    Traffic,
+    first_calls,
+    own_calls,
+    strangers,
+)
 from callwarden.simulate.population import Population
 
 __all__ = ["rotation_campaigns"]
@@ -43,10 +50,7 @@ def rotation_campaigns(pop: Population, day: Day) -> Traffic:
         answered = rng.random(total) < cfg.answer_rate
         duration = np.where(answered, rng.integers(3, 40, size=total), 0).astype(np.int32)
         batches.append(own_calls(pop, day, line_of_call, callee=targets, t=t, duration=duration))
-        for line in lines:
-            mine = t[line_of_call == line]
-            if mine.shape[0]:
-                onsets[int(pop.number[line])] = float(mine.min())
+        onsets.update(first_calls(pop, line_of_call, t))
     return Traffic(calls=batches, onsets=onsets)
 
 

@@ -13,6 +13,7 @@ from callwarden.simulate.behaviour.base import (
     Day,
     Traffic,
     answered_durations,
+    first_calls,
     own_calls,
     strangers,
     window_seconds,
@@ -39,12 +40,7 @@ def simboxes(pop: Population, day: Day) -> Traffic:
     calls.imei = (
         modules[rng.integers(0, modules.shape[0], size=n)] if modules.shape[0] else calls.imei
     )
-    onsets: dict[int, float] = {}
-    for s in sims:
-        mine = t[caller == s]
-        if mine.shape[0]:
-            onsets[int(pop.number[s])] = float(mine.min())
-    return Traffic(calls=[calls], onsets=onsets)
+    return Traffic(calls=[calls], onsets=first_calls(pop, caller, t))
 
 
 BEHAVIOURS.register("simbox", simboxes)
