@@ -1,0 +1,66 @@
+"""Array building blocks of the batch engine: groups, previous elements, event-time windows.
+
+All take arrays sorted into groups (a number's events, a callee's calls, a device's calls) with
+record order kept inside each group.
+
+>>> keys, t = np.array([1, 1, 1, 2]), np.array([0, 1000, 5000, 6000])
+>>> previous_index(keys, np.ones(4, bool)).tolist()
+[-1, 0, 1, -1]
+>>> window_sums(keys, t, {"x": np.ones(4)}, 4500)["x"].tolist()
+[1.0, 2.0, 2.0, 1.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["group_starts", "previous_in_group", "previous_index", "window_sums"]
+
+
+def group_starts(keys: np.ndarray) -> np.ndarray:
+    """For keys sorted into groups: index of each element's group start."""
+    n = keys.shape[0]
+    if n == 0:
+        return np.zeros(0, np.int64)
+    boundary = np.r_[True, keys[1:] != keys[:-1]]
+    return np.maximum.accumulate(np.where(boundary, np.arange(n), 0))
+
+
+def previous_index(keys: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Index of the previous element of the same group with ``mask`` set, or -1.
+
+    The element itself is never its own previous.
+    """
+    n = keys.shape[0]
+    if n == 0:
+        return np.zeros(0, np.int64)
+    last = np.maximum.accumulate(np.where(mask, np.arange(n), -1))
+    prev = np.r_[-1, last[:-1]]
+    return np.where(prev >= group_starts(keys), prev, -1)
+
+
+def previous_in_group(keys: np.ndarray, t: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Time of the previous element of the same group with ``mask`` set, or -1."""
+    prev = previous_index(keys, mask)
+    return np.where(prev >= 0, t[np.maximum(prev, 0)], -1)
+
+
+def window_sums(
+    blocks: np.ndarray, t: np.ndarray, signals: dict[str, np.ndarray], window_ms: int
+) -> dict[str, np.ndarray]:
+    """Sums over ``(t - w, t]`` within each block, up to and including each element."""
+    n = t.shape[0]
+    if n == 0:
+        return {k: np.zeros(0) for k in signals}
+    block_id = np.r_[0, np.cumsum(blocks[1:] != blocks[:-1])]
+    t0 = int(t.min())
+    span = int(t.max()) - t0 + window_ms + 1
+    if int(block_id[-1]) * span >= 2**62:
+        raise OverflowError("too many groups times too long a period for one window pass")
+    key = block_id * span + (t - t0)
+    start = np.searchsorted(key, key - window_ms, side="right")
+    out = {}
+    for name, values in signals.items():
+        cs = np.r_[0.0, np.cumsum(values)]
+        out[name] = cs[1:] - cs[start]
+    return out
