@@ -10,11 +10,18 @@ from pathlib import Path
 
 __all__ = [
     "CallwardenError",
+    "CaseError",
+    "Conflict",
     "ConfigError",
+    "Forbidden",
     "InputFileError",
     "InternalError",
     "MappingError",
+    "NotFound",
     "NumberFormatError",
+    "RateLimited",
+    "Unauthorized",
+    "Unprocessable",
 ]
 
 
@@ -57,3 +64,57 @@ class InternalError(CallwardenError):
     """An invariant of callwarden itself failed: a bug, never the user's input. Please report it."""
 
     exit_code = 70  # EX_SOFTWARE from sysexits.h
+
+
+class CaseError(CallwardenError):
+    """A case action that cannot be done as asked; ``status`` is the HTTP status the API answers.
+
+    >>> e = Unprocessable("items", "missing owner_id_copy")
+    >>> e.status, str(e)
+    (422, 'items: missing owner_id_copy')
+    """
+
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class Unauthorized(CaseError):
+    """No valid token or one-time code."""
+
+    status = 401
+
+
+class Forbidden(CaseError):
+    """The role may not do this, or not to this number."""
+
+    status = 403
+
+
+class NotFound(CaseError):
+    """No such case or number (for customers: indistinguishable from no access)."""
+
+    status = 404
+
+
+class Conflict(CaseError):
+    """The action is not allowed in the case's current state, or someone acted first."""
+
+    status = 409
+
+
+class Unprocessable(CaseError):
+    """A field of the action is missing or wrong."""
+
+    status = 422
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", field)
+
+
+class RateLimited(CaseError):
+    """Too many requests; try again later."""
+
+    status = 429

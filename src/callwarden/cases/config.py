@@ -1,0 +1,109 @@
+"""Case settings: business calendar, step SLAs, risk tiers, hotline, one-time codes.
+
+One typed file (``--cases-config cases.toml``); every field has a default that suits a
+mainland operator, so the embedded demo runs without one.
+
+>>> cfg = CaseConfig()
+>>> cfg.sla_minutes["under_review"], cfg.hotline
+(120, '10086')
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from callwarden.config import load_toml, validation_message
+from callwarden.errors import ConfigError
+
+__all__ = ["CalendarConfig", "CaseConfig"]
+
+# The State Council's 2026 holiday notice: days off, and the weekend days that are worked instead
+# (调休). Operators replace both lists each year when the next notice is published.
+HOLIDAYS_2026 = [
+    *(date(2026, 1, d) for d in (1, 2, 3)),
+    *(date(2026, 2, d) for d in range(15, 24)),
+    *(date(2026, 4, d) for d in (4, 5, 6)),
+    *(date(2026, 5, d) for d in range(1, 6)),
+    *(date(2026, 6, d) for d in (19, 20, 21)),
+    *(date(2026, 9, d) for d in (25, 26, 27)),
+    *(date(2026, 10, d) for d in range(1, 8)),
+]
+WORKDAYS_2026 = [
+    date(2026, 1, 4),
+    date(2026, 2, 14),
+    date(2026, 2, 28),
+    date(2026, 5, 9),
+    date(2026, 9, 20),
+    date(2026, 10, 10),
+]
+
+
+class CalendarConfig(BaseModel):
+    """When the back office works: SLA clocks only run inside these hours."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: str = "Asia/Shanghai"
+    opens: time = time(9, 0)
+    closes: time = time(18, 0)
+    #: ISO weekdays that are working days (1 = Monday)
+    weekdays: tuple[int, ...] = (1, 2, 3, 4, 5)
+    holidays: tuple[date, ...] = tuple(HOLIDAYS_2026)
+    #: weekend days that are worked (make-up days)
+    extra_workdays: tuple[date, ...] = tuple(WORKDAYS_2026)
+
+    @model_validator(mode="after")
+    def _sane(self) -> Self:
+        if self.closes <= self.opens:
+            raise ValueError("closes must be later than opens")
+        if not self.weekdays or any(d < 1 or d > 7 for d in self.weekdays):
+            raise ValueError("weekdays must be ISO weekday numbers 1..7")
+        return self
+
+
+class CaseConfig(BaseModel):
+    """Everything the case service needs to know about the operator's own rules."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    calendar: CalendarConfig = CalendarConfig()
+    #: business minutes each operator step may take; steps waiting for the customer have none
+    sla_minutes: dict[str, int] = Field(
+        default_factory=lambda: {
+            "under_review": 120,
+            "awaiting_second_approval": 60,
+            "approved": 30,
+        }
+    )
+    #: at or above this risk a restore needs a second approver, and verification in person
+    high_risk_score: float = Field(default=0.9, ge=0, le=1)
+    hotline: str = "10086"
+    #: where customers follow their case (the self-service page)
+    self_service_url: str = "https://example.invalid/self-service"
+    #: language of notices when the subscriber's is unknown: zh (default) or en
+    language: str = "zh"
+    otp_ttl_minutes: int = Field(default=10, ge=1)
+    otp_max_per_window: int = Field(default=3, ge=1, description="codes per number per TTL")
+    otp_max_attempts: int = Field(default=5, ge=1)
+    session_minutes: int = Field(default=30, ge=1)
+
+    @model_validator(mode="after")
+    def _known(self) -> Self:
+        if self.language not in ("zh", "en"):
+            raise ValueError("language must be zh or en")
+        if any(m <= 0 for m in self.sla_minutes.values()):
+            raise ValueError("sla_minutes must be positive")
+        return self
+
+    @classmethod
+    def load(cls, path: Path | None) -> Self:
+        if path is None:
+            return cls()
+        try:
+            return cls.model_validate(load_toml(path))
+        except ValidationError as exc:
+            raise ConfigError(validation_message(str(path), exc)) from None

@@ -1,0 +1,219 @@
+"""The work-order state machine: which role may take which action in which state, and whither.
+
+Pure data and one lookup, no database: the service applies it, the API and CLI show it, and the
+property tests drive it with random roles and actions.
+
+A suspension case (保护性停机 → 复机) runs::
+
+    awaiting_request ─request─▶ awaiting_verification ─verify─▶ under_review
+    under_review ─review:ask─▶ awaiting_customer ─provide─▶ under_review
+    under_review ─review:approve─▶ approved (or awaiting_second_approval when the risk is high)
+    awaiting_second_approval ─review:approve (another person)─▶ approved ─restore─▶ closed
+    under_review / awaiting_* ─reject─▶ rejected ─appeal─▶ under_review
+
+A review case (an alert at review level, no suspension) starts in ``under_review`` and ends with
+``review:clear`` (closed) or ``review:restrict`` / ``review:suspend`` (it becomes a suspension
+case awaiting the customer). ``comment``, ``escalate`` and ``complain`` never change the state;
+``survey`` records satisfaction once the case has ended.
+
+>>> rule = lookup("suspension", "approved", "restore", None)
+>>> rule.to_state, sorted(str(r) for r in rule.roles)
+('closed', ['technician'])
+>>> lookup("suspension", "approved", "restore", None).allows("analyst")
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "ACTIONS",
+    "CASE_KINDS",
+    "QUEUE_OF",
+    "RULES",
+    "STATES",
+    "STEP_TEXT",
+    "VERDICTS",
+    "Role",
+    "Rule",
+    "lookup",
+]
+
+
+class Role(StrEnum):
+    """Who acts. Least privilege: each role holds only the actions its job needs."""
+
+    customer = "customer"  # the subscriber, on their own number only, after a one-time code
+    agent = "agent"  # customer service: hotline, business hall, video desk
+    analyst = "analyst"  # security: reviews the evidence, approves or rejects
+    technician = "technician"  # performs the technical restore
+    supervisor = "supervisor"  # second approver, handles escalations and breaches
+    system = "system"  # detection intake, SLA sweeper, remote face verification
+
+
+CASE_KINDS = ("suspension", "review")
+STATES = (
+    "awaiting_request",
+    "awaiting_verification",
+    "under_review",
+    "awaiting_customer",
+    "awaiting_second_approval",
+    "approved",
+    "rejected",
+    "closed",
+)
+ACTIONS = (
+    "request",
+    "verify",
+    "review",
+    "provide",
+    "restore",
+    "reject",
+    "appeal",
+    "comment",
+    "escalate",
+    "complain",
+    "survey",
+)
+VERDICTS = ("approve", "ask", "clear", "restrict", "suspend")
+OPEN_STATES = tuple(s for s in STATES if s not in ("rejected", "closed"))
+
+#: whose move it is in each state (the queue a case sits in); escalated cases go to supervisors
+QUEUE_OF: dict[str, str | None] = {
+    "awaiting_request": "customer",
+    "awaiting_verification": "agent",
+    "under_review": "analyst",
+    "awaiting_customer": "customer",
+    "awaiting_second_approval": "analyst",
+    "approved": "technician",
+    "rejected": None,
+    "closed": None,
+}
+
+#: what the customer reads about the current step: (zh, en)
+STEP_TEXT: dict[str, tuple[str, str]] = {
+    "awaiting_request": (
+        "号码已被保护性停机, 您可以申请复机",
+        "The number is suspended for your protection; you can ask for it back",
+    ),
+    "awaiting_verification": (
+        "已受理复机申请, 请按清单携带材料完成身份核验",
+        "Request received; please verify your identity with the documents listed",
+    ),
+    "under_review": ("身份已核验, 安全部门正在审核", "Identity verified; security is reviewing"),
+    "awaiting_customer": (
+        "安全部门需要您补充说明或材料",
+        "Security needs an explanation or documents from you",
+    ),
+    "awaiting_second_approval": (
+        "审核通过, 等待第二位审核人确认",
+        "Approved; waiting for a second reviewer to confirm",
+    ),
+    "approved": ("审核通过, 正在为您恢复号码", "Approved; your number is being restored"),
+    "rejected": (
+        "复机申请未通过, 您可以提出申诉",
+        "The request was not approved; you can appeal",
+    ),
+    "closed": ("已办结", "Completed"),
+}
+
+_STAFF = frozenset({Role.agent, Role.analyst, Role.technician, Role.supervisor})
+_REVIEWERS = frozenset({Role.analyst, Role.supervisor})
+_FRONT = frozenset({Role.customer, Role.agent})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One allowed move. ``to_state`` None means the state does not change."""
+
+    action: str
+    verdict: str | None
+    kinds: frozenset[str]
+    from_states: frozenset[str]
+    roles: frozenset[Role]
+    to_state: str | None
+
+    def allows(self, role: str) -> bool:
+        return role in self.roles
+
+
+def _rule(
+    action: str,
+    from_states: tuple[str, ...],
+    roles: frozenset[Role],
+    to_state: str | None,
+    *,
+    verdict: str | None = None,
+    kinds: tuple[str, ...] = CASE_KINDS,
+) -> Rule:
+    return Rule(action, verdict, frozenset(kinds), frozenset(from_states), roles, to_state)
+
+
+_SUSP = ("suspension",)
+RULES: tuple[Rule, ...] = (
+    _rule("request", ("awaiting_request",), _FRONT, "awaiting_verification", kinds=_SUSP),
+    _rule(
+        "verify",
+        ("awaiting_verification",),
+        frozenset({Role.agent, Role.system}),
+        "under_review",
+        kinds=_SUSP,
+    ),
+    # approve leads to approved or awaiting_second_approval: the service decides by risk
+    _rule("review", ("under_review",), _REVIEWERS, "approved", verdict="approve", kinds=_SUSP),
+    _rule(
+        "review",
+        ("awaiting_second_approval",),
+        _REVIEWERS,
+        "approved",
+        verdict="approve",
+        kinds=_SUSP,
+    ),
+    _rule("review", ("under_review",), _REVIEWERS, "awaiting_customer", verdict="ask", kinds=_SUSP),
+    _rule("provide", ("awaiting_customer",), _FRONT, "under_review", kinds=_SUSP),
+    _rule("review", ("under_review",), _REVIEWERS, "closed", verdict="clear", kinds=("review",)),
+    _rule(
+        "review",
+        ("under_review",),
+        _REVIEWERS,
+        "awaiting_request",
+        verdict="restrict",
+        kinds=("review",),
+    ),
+    _rule(
+        "review",
+        ("under_review",),
+        _REVIEWERS,
+        "awaiting_request",
+        verdict="suspend",
+        kinds=("review",),
+    ),
+    _rule(
+        "reject",
+        ("awaiting_verification", "under_review", "awaiting_customer", "awaiting_second_approval"),
+        _REVIEWERS,
+        "rejected",
+        kinds=_SUSP,
+    ),
+    _rule("appeal", ("rejected",), _FRONT, "under_review", kinds=_SUSP),
+    _rule("restore", ("approved",), frozenset({Role.technician}), "closed", kinds=_SUSP),
+    _rule("comment", STATES, _STAFF | {Role.customer}, None),
+    _rule("escalate", OPEN_STATES, _STAFF - {Role.technician} | {Role.system}, None),
+    _rule("complain", STATES, _FRONT, None),
+    _rule("survey", ("rejected", "closed"), _FRONT, None),
+)
+
+
+def lookup(kind: str, state: str, action: str, verdict: str | None) -> Rule | None:
+    """The rule for this move, or None when the move is not allowed in this state at all."""
+    for rule in RULES:
+        if (
+            rule.action == action
+            and rule.verdict == verdict
+            and kind in rule.kinds
+            and state in rule.from_states
+        ):
+            return rule
+    return None

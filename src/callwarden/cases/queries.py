@@ -1,0 +1,324 @@
+"""Reading cases: the work queue, one case with its timeline, a number's story, the customer's view.
+
+Answers are plain dicts (JSON-ready) so the API, the CLI and the demo show the same thing.
+Numbers are masked for roles that do not need them in full (agents and technicians in lists).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, nulls_last, select
+from sqlalchemy.orm import Session
+
+from callwarden.cases.access import Actor
+from callwarden.cases.checklist import Checklist
+from callwarden.cases.machine import RULES, STEP_TEXT, Role
+from callwarden.cases.models import Alert, Case, CaseEvent, NoticeRow, NumberStatus, Suspension
+from callwarden.cases.notices import plain_reason
+from callwarden.cases.sla import SlaClock
+from callwarden.errors import Forbidden, NotFound, Unprocessable
+from callwarden.numbers import mask
+
+__all__ = [
+    "CaseFilter",
+    "case_detail",
+    "customer_view",
+    "list_cases",
+    "number_view",
+    "summary",
+]
+
+_FULL_NUMBER = (Role.analyst, Role.supervisor, Role.system)
+MAX_PAGE = 200
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+def _shown(actor: Actor, msisdn: str) -> str:
+    return msisdn if actor.role in _FULL_NUMBER else mask(msisdn)
+
+
+def allowed_actions(case: Case, role: Role) -> list[str]:
+    """What this role may do to this case now (verdicts as ``review:approve``)."""
+    return [
+        r.action + (f":{r.verdict}" if r.verdict else "")
+        for r in RULES
+        if case.kind in r.kinds and case.state in r.from_states and r.allows(role)
+    ]
+
+
+def _case_row(case: Case, actor: Actor, sla: SlaClock, now: datetime) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "kind": case.kind,
+        "msisdn": _shown(actor, case.msisdn),
+        "state": case.state,
+        "queue": case.queue,
+        "outcome": case.outcome,
+        "risk_score": case.risk_score,
+        "high_risk": case.high_risk,
+        "escalated": case.escalated,
+        "breached": case.breached,
+        "complaints": case.complaints,
+        "opened_at": _iso(case.opened_at),
+        "due_at": _iso(case.due_at),
+        "sla_remaining_s": sla.remaining(case, now) if case.sla_running_since else None,
+        "version": case.version,
+    }
+
+
+class CaseFilter:
+    """Filters of the work queue (all optional)."""
+
+    def __init__(
+        self,
+        *,
+        state: str | None = None,
+        kind: str | None = None,
+        queue: str | None = None,
+        msisdn: str | None = None,
+        breached: bool | None = None,
+        escalated: bool | None = None,
+        open_only: bool = False,
+    ) -> None:
+        self.state, self.kind, self.queue, self.msisdn = state, kind, queue, msisdn
+        self.breached, self.escalated, self.open_only = breached, escalated, open_only
+
+
+def list_cases(
+    s: Session,
+    actor: Actor,
+    sla: SlaClock,
+    now: datetime,
+    flt: CaseFilter,
+    *,
+    limit: int = 50,
+    after: str | None = None,
+) -> dict[str, Any]:
+    """One page of the queue, SLA first (the nearest deadline on top, paused cases last).
+
+    ``after`` is the cursor of the previous page's last row, so paging stays fast on millions
+    of cases (keyset pagination on the (due_at, id) index).
+    """
+    if actor.role is Role.customer:
+        raise Forbidden("customers see their own case on the self-service page")
+    if not 1 <= limit <= MAX_PAGE:
+        raise Unprocessable("limit", f"between 1 and {MAX_PAGE}")
+    q = select(Case)
+    for column, value in (
+        (Case.state, flt.state),
+        (Case.kind, flt.kind),
+        (Case.queue, flt.queue),
+        (Case.msisdn, flt.msisdn),
+        (Case.breached, flt.breached),
+        (Case.escalated, flt.escalated),
+    ):
+        if value is not None:
+            q = q.where(column == value)
+    if flt.open_only:
+        q = q.where(Case.closed_at.is_(None))
+    if after:
+        due, _, last_id = after.partition("|")
+        try:
+            last = int(last_id)
+            due_at = datetime.fromisoformat(due) if due else None
+        except ValueError:
+            raise Unprocessable("after", "not a cursor from a previous page") from None
+        if due_at is None:
+            q = q.where(Case.due_at.is_(None), Case.id > last)
+        else:
+            q = q.where(
+                (Case.due_at > due_at)
+                | ((Case.due_at == due_at) & (Case.id > last))
+                | Case.due_at.is_(None)
+            )
+    q = q.order_by(nulls_last(Case.due_at.asc()), Case.id).limit(limit)
+    rows = list(s.scalars(q))
+    cursor = None
+    if len(rows) == limit:
+        last_row = rows[-1]
+        cursor = f"{_iso(last_row.due_at) or ''}|{last_row.id}"
+    return {"items": [_case_row(c, actor, sla, now) for c in rows], "next": cursor}
+
+
+def _timeline(events: list[CaseEvent], *, for_customer: bool) -> list[dict[str, Any]]:
+    out = []
+    for ev in events:
+        item: dict[str, Any] = {
+            "seq": ev.seq,
+            "at": _iso(ev.at),
+            "action": ev.action,
+            "verdict": ev.verdict,
+            "from_state": ev.from_state,
+            "to_state": ev.to_state,
+            "role": ev.role,
+        }
+        if not for_customer:
+            item |= {"actor": ev.actor, "reason": ev.reason, "payload": ev.payload, "hash": ev.hash}
+        elif ev.action in ("review", "reject") and ev.reason:
+            item["reason"] = ev.reason  # what security asked for, or why it said no
+        out.append(item)
+    return out
+
+
+def _suspension(s: Session, case: Case) -> dict[str, Any] | None:
+    susp = s.get(Suspension, case.suspension_id) if case.suspension_id else None
+    if susp is None:
+        return None
+    return {
+        "id": susp.id,
+        "level": susp.level,
+        "score": susp.score,
+        "decided_by": susp.decided_by,
+        "reasons": susp.reasons,
+        "started_at": _iso(susp.started_at),
+        "lifted_at": _iso(susp.lifted_at),
+    }
+
+
+def case_detail(
+    s: Session, actor: Actor, case_id: int, sla: SlaClock, now: datetime
+) -> dict[str, Any]:
+    case = s.get(Case, case_id)
+    if case is None or actor.role is Role.customer:
+        raise NotFound(f"no case {case_id}")
+    events = list(
+        s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq))
+    )
+    alerts = s.scalars(select(Alert).where(Alert.case_id == case_id).order_by(Alert.flagged_at))
+    return _case_row(case, actor, sla, now) | {
+        "msisdn": case.msisdn if actor.role is not Role.technician else mask(case.msisdn),
+        "requester": case.requester,
+        "checklist": case.checklist,
+        "verified_channel": case.verified_channel,
+        "satisfaction": case.satisfaction,
+        "closed_at": _iso(case.closed_at),
+        "expected_completion": _iso(sla.expected_completion(case, now)),
+        "suspension": _suspension(s, case),
+        "alerts": [
+            {
+                "alert_id": a.alert_id,
+                "flagged_at": _iso(a.flagged_at),
+                "score": a.score,
+                "decision": a.decision,
+                "reasons": a.reasons,
+            }
+            for a in alerts
+        ],
+        "allowed_actions": allowed_actions(case, actor.role),
+        "timeline": _timeline(events, for_customer=False),
+    }
+
+
+def number_view(s: Session, actor: Actor, msisdn: str) -> dict[str, Any]:
+    """A number's standing, the reasons behind it, and its whole history."""
+    if actor.role is Role.customer and actor.msisdn != msisdn:
+        raise NotFound("no such number")
+    status = s.get(NumberStatus, msisdn)
+    suspensions = list(
+        s.scalars(select(Suspension).where(Suspension.msisdn == msisdn).order_by(Suspension.id))
+    )
+    cases = list(s.scalars(select(Case).where(Case.msisdn == msisdn).order_by(Case.id)))
+    alerts = list(s.scalars(select(Alert).where(Alert.msisdn == msisdn).order_by(Alert.flagged_at)))
+    if status is None and not alerts:
+        raise NotFound(f"{mask(msisdn)}: callwarden has no record of this number")
+    active = next((x for x in reversed(suspensions) if x.lifted_at is None), None)
+    return {
+        "msisdn": msisdn,
+        "status": status.status if status else "active",
+        "risk_score": status.risk_score if status else max(a.score for a in alerts),
+        "open_case_id": status.open_case_id if status else None,
+        "reasons": active.reasons if active else [],
+        "history": {
+            "alerts": [
+                {"flagged_at": _iso(a.flagged_at), "decision": a.decision, "score": a.score}
+                for a in alerts
+            ],
+            "suspensions": [
+                {
+                    "id": x.id,
+                    "level": x.level,
+                    "started_at": _iso(x.started_at),
+                    "lifted_at": _iso(x.lifted_at),
+                }
+                for x in suspensions
+            ],
+            "cases": [
+                {"id": c.id, "kind": c.kind, "state": c.state, "outcome": c.outcome} for c in cases
+            ],
+        },
+    }
+
+
+def customer_view(
+    s: Session, actor: Actor, sla: SlaClock, now: datetime, language: str
+) -> dict[str, Any]:
+    """What the subscriber sees: why, what to bring, where, the current step and when it ends."""
+    msisdn = actor.msisdn or ""
+    status = s.get(NumberStatus, msisdn)
+    case = s.scalar(select(Case).where(Case.msisdn == msisdn).order_by(Case.id.desc()).limit(1))
+    zh = language == "zh"
+    view: dict[str, Any] = {
+        "msisdn": mask(msisdn),
+        "status": status.status if status else "active",
+        "case": None,
+    }
+    if case is None:
+        return view
+    susp = s.get(Suspension, case.suspension_id) if case.suspension_id else None
+    reasons = [
+        {
+            "code": r["code"],
+            "plain": plain_reason(r["code"], language),
+            "detail": r["text_zh"] if zh else r["text_en"],
+        }
+        for r in (susp.reasons if susp else [])
+    ]
+    checklist = Checklist.from_json(case.checklist) if case.checklist else None
+    events = list(
+        s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
+    )
+    step_zh, step_en = STEP_TEXT[case.state]
+    view["case"] = {
+        "id": case.id,
+        "state": case.state,
+        "step": step_zh if zh else step_en,
+        "reasons": reasons,
+        "checklist": [
+            {"code": i.code, "text": i.text_zh if zh else i.text_en, "required": i.required}
+            for i in checklist.items
+        ]
+        if checklist
+        else None,
+        "channels": list(checklist.channels) if checklist else None,
+        "notes": [n[0] if zh else n[1] for n in checklist.notes] if checklist else [],
+        "expected_completion": _iso(sla.expected_completion(case, now)),
+        "allowed_actions": allowed_actions(case, Role.customer),
+        "version": case.version,
+        "timeline": _timeline(events, for_customer=True),
+    }
+    return view
+
+
+def summary(s: Session) -> dict[str, Any]:
+    """Counts for the operator's dashboard and the demo."""
+
+    def counts(column: Any) -> dict[str, int]:
+        rows = s.execute(select(column, func.count()).group_by(column)).all()
+        return {str(k): int(v) for k, v in rows}
+
+    return {
+        "cases_by_state": counts(Case.state),
+        "cases_by_kind": counts(Case.kind),
+        "outcomes": counts(Case.outcome),
+        "numbers_by_status": counts(NumberStatus.status),
+        "notices_queued": s.scalar(
+            select(func.count()).select_from(NoticeRow).where(NoticeRow.status == "queued")
+        ),
+        "breached": s.scalar(select(func.count()).select_from(Case).where(Case.breached.is_(True))),
+        "alerts": s.scalar(select(func.count()).select_from(Alert)),
+    }

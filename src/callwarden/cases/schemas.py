@@ -1,0 +1,117 @@
+"""Typed inputs of the case service, shared by the REST API, the CLI and the tests.
+
+Pydantic validates every field; a bad one becomes a 4xx answer naming the field, never a crash.
+
+>>> ActionIn(action="review", verdict="approve").verdict
+'approve'
+>>> AlertIn.model_validate({"msisdn": "13812345678", "flagged_at": "2026-07-08T10:00:00Z",
+...     "score": 0.97, "decision": "suspend", "reasons": []}).msisdn
+'+8613812345678'
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from callwarden.errors import NumberFormatError
+from callwarden.numbers import normalise
+
+__all__ = [
+    "CHANNELS",
+    "ActionIn",
+    "AlertIn",
+    "ReasonIn",
+    "RequesterIn",
+    "SubscriberIn",
+    "msisdn_of",
+]
+
+CHANNELS = ("hotline", "self_service", "business_hall", "video", "remote_face")
+Channel = Literal["hotline", "self_service", "business_hall", "video", "remote_face"]
+
+
+def msisdn_of(value: str) -> str:
+    """E.164 or a ValueError that pydantic reports against the field."""
+    try:
+        return normalise(value)
+    except NumberFormatError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ReasonIn(_In):
+    code: str = Field(max_length=64)
+    weight: float = Field(default=1.0, ge=0, le=1)
+    text_zh: str = Field(default="", max_length=500)
+    text_en: str = Field(default="", max_length=500)
+    evidence: str | dict[str, object] = "{}"
+
+
+class SubscriberIn(_In):
+    owner_birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    owner_type: Literal["individual", "enterprise"] = "individual"
+    realname_status: Literal[
+        "verified", "incomplete", "mismatch", "corporate_unassigned", "none"
+    ] = "verified"
+    region: str = Field(default="", max_length=32)
+    whitelisted: bool = False
+    language: Literal["zh", "en"] = "zh"
+
+
+class AlertIn(_In):
+    """One row of the canonical alerts schema, plus (optionally) the owner's profile."""
+
+    msisdn: str = Field(max_length=32)
+    flagged_at: AwareDatetime
+    score: float = Field(ge=0, le=1)
+    decision: Literal["watch", "review", "restrict", "suspend"]
+    reasons: list[ReasonIn] = Field(default_factory=list, max_length=20)
+    subscriber: SubscriberIn | None = None
+
+    @field_validator("msisdn")
+    @classmethod
+    def _e164(cls, v: str) -> str:
+        return msisdn_of(v)
+
+
+class RequesterIn(_In):
+    """Who asks for the number back (seed 000: the owner's grandson, a student)."""
+
+    relationship: Literal["owner", "family", "guardian", "colleague", "other"] = "owner"
+    document: Literal["id_card", "student_card", "passport", "residence_permit", "other"] = (
+        "id_card"
+    )
+    minor: bool = False
+    forgotten_password: bool = False
+
+
+class ActionIn(_In):
+    """One action on a case. Which fields are needed depends on the action (see docs/cases.md)."""
+
+    action: Literal[
+        "request",
+        "verify",
+        "review",
+        "provide",
+        "restore",
+        "reject",
+        "appeal",
+        "comment",
+        "escalate",
+        "complain",
+        "survey",
+    ]
+    verdict: Literal["approve", "ask", "clear", "restrict", "suspend"] | None = None
+    reason: str | None = Field(default=None, max_length=2000)
+    channel: Channel | None = None
+    requester: RequesterIn | None = None
+    #: checklist items presented at verification (their codes)
+    items: list[str] = Field(default_factory=list, max_length=20)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    #: the case version the client saw; a different current version answers 409
+    expected_version: int | None = Field(default=None, ge=1)

@@ -1,0 +1,683 @@
+"""The case service: alerts in, suspensions and work orders out, every action checked and audited.
+
+One entry point per verb, used alike by the REST API, the CLI, the demo and the stream:
+
+- :meth:`CaseService.intake` turns alerts into suspensions, cases and SMS notices (idempotent:
+  an alert received twice changes nothing);
+- :meth:`CaseService.act` applies one action of one actor to one case: the state machine says
+  whether it is allowed, the SLA clock moves, exactly one audit event is appended;
+- :meth:`CaseService.sweep` finds SLA breaches and escalates them to supervisors.
+
+Concurrent actions on one case are serialised by a row lock (PostgreSQL) and guarded by the
+case's version column everywhere: a loser is retried on fresh data, so no update is lost and a
+number is never restored twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from callwarden.cases import access
+from callwarden.cases.access import Actor
+from callwarden.cases.audit import event_fields, event_hash
+from callwarden.cases.checklist import Checklist, Owner, Requester, derive_checklist
+from callwarden.cases.config import CaseConfig
+from callwarden.cases.db import Database
+from callwarden.cases.machine import QUEUE_OF, Role, lookup
+from callwarden.cases.models import (
+    Alert,
+    Case,
+    CaseEvent,
+    NoticeRow,
+    NumberStatus,
+    SubscriberProfile,
+    Suspension,
+)
+from callwarden.cases.notices import channel_names, render, suspension_text
+from callwarden.cases.schemas import ActionIn, AlertIn, RequesterIn
+from callwarden.cases.sla import SlaClock
+from callwarden.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
+from callwarden.numbers import mask
+
+__all__ = ["SYSTEM", "ActionResult", "CaseService", "IntakeResult", "alert_id"]
+
+T = TypeVar("T")
+SYSTEM = Actor("callwarden", Role.system)
+_RETRIES = 8
+_STATUS_OF_LEVEL = {"restrict": "restricted", "suspend": "suspended"}
+_LEVEL_RANK = {"active": 0, "restricted": 1, "suspended": 2}
+
+
+def alert_id(msisdn: str, flagged_at: datetime, decision: str) -> str:
+    """Stable id of an alert: the same alert from batch, stream or a retry is one alert."""
+    key = f"{msisdn}|{flagged_at.astimezone(UTC).isoformat()}|{decision}"
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    alert_id: str
+    msisdn: str
+    decision: str
+    case_id: int | None
+    opened: bool
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    case_id: int
+    state: str
+    version: int
+    event_seq: int
+
+
+def _reason_records(alert: AlertIn) -> list[dict[str, Any]]:
+    out = []
+    for r in alert.reasons:
+        evidence = r.evidence if isinstance(r.evidence, str) else json.dumps(r.evidence)
+        out.append(
+            {
+                "code": r.code,
+                "weight": r.weight,
+                "text_zh": r.text_zh,
+                "text_en": r.text_en,
+                "evidence": evidence,
+            }
+        )
+    return out
+
+
+class CaseService:
+    """All case work on one database, with one configuration and one clock."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: CaseConfig | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.db = db
+        self.config = config or CaseConfig()
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.sla = SlaClock(self.config)
+
+    # ---------------------------------------------------------------- plumbing
+
+    def now(self) -> datetime:
+        return self.clock().astimezone(UTC)
+
+    def _retrying(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in a transaction; on a lost race, run it again on fresh data."""
+        for _ in range(_RETRIES):
+            try:
+                with self.db.sessions.begin() as s:
+                    return work(s)
+            except (StaleDataError, IntegrityError):
+                continue
+            except OperationalError as exc:  # SQLite "database is locked", PG serialization
+                if "locked" in str(exc) or "could not serialize" in str(exc):
+                    continue
+                raise
+        raise Conflict("the case changed while you acted; reload it and try again")
+
+    def _event(
+        self,
+        s: Session,
+        case: Case,
+        actor: Actor,
+        action: str,
+        from_state: str | None,
+        now: datetime,
+        *,
+        verdict: str | None = None,
+        reason: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> CaseEvent:
+        ev = CaseEvent(
+            case_id=case.id,
+            seq=case.audit_seq + 1,
+            at=now,
+            actor=actor.name,
+            role=actor.role.value,
+            action=action,
+            verdict=verdict,
+            from_state=from_state,
+            to_state=case.state,
+            reason=reason,
+            payload=payload or {},
+            prev_hash=case.audit_head,
+            hash="",
+        )
+        ev.hash = event_hash(case.audit_head, event_fields(ev))
+        case.audit_seq = ev.seq
+        case.audit_head = ev.hash
+        case.updated_at = now
+        s.add(ev)
+        return ev
+
+    def _notice(self, s: Session, case: Case | None, msisdn: str, kind: str, text: str) -> None:
+        s.add(
+            NoticeRow(
+                case_id=case.id if case else None,
+                msisdn=msisdn,
+                kind=kind,
+                language=self._language(s, msisdn),
+                text=text,
+                status="queued",
+                created_at=self.now(),
+            )
+        )
+
+    def _language(self, s: Session, msisdn: str) -> str:
+        profile = s.get(SubscriberProfile, msisdn)
+        return profile.language if profile else self.config.language
+
+    def _owner(self, s: Session, msisdn: str) -> Owner:
+        p = s.get(SubscriberProfile, msisdn)
+        return Owner(p.owner_birth_year, p.owner_type) if p else Owner()
+
+    def _checklist(self, s: Session, case: Case, requester: RequesterIn) -> Checklist:
+        return derive_checklist(
+            self._owner(s, case.msisdn),
+            Requester(**requester.model_dump()),
+            high_risk=case.high_risk,
+            year=self.now().astimezone(self.sla.calendar.zone).year,
+        )
+
+    def _local(self, at: datetime | None, language: str) -> str:
+        if at is None:
+            return "-"
+        local = at.astimezone(self.sla.calendar.zone)
+        return local.strftime("%m月%d日 %H:%M" if language == "zh" else "%d %b %H:%M")
+
+    # ---------------------------------------------------------------- intake
+
+    def intake(self, alerts: Iterable[AlertIn], actor: Actor = SYSTEM) -> list[IntakeResult]:
+        """Record alerts; open suspensions, cases and notices for those that call for them."""
+        if actor.role not in (Role.system, Role.analyst, Role.supervisor):
+            raise Forbidden(f"a {actor.role} may not submit alerts")
+        return [self._retrying(partial(self._intake_one, alert=a, actor=actor)) for a in alerts]
+
+    def _intake_one(self, s: Session, *, alert: AlertIn, actor: Actor) -> IntakeResult:
+        now = self.now()
+        aid = alert_id(alert.msisdn, alert.flagged_at, alert.decision)
+        if (seen := s.get(Alert, aid)) is not None:
+            return IntakeResult(aid, alert.msisdn, alert.decision, seen.case_id, False, True)
+        if alert.subscriber is not None:
+            s.merge(SubscriberProfile(msisdn=alert.msisdn, **alert.subscriber.model_dump()))
+        reasons = _reason_records(alert)
+        row = Alert(
+            alert_id=aid,
+            msisdn=alert.msisdn,
+            flagged_at=alert.flagged_at,
+            score=alert.score,
+            decision=alert.decision,
+            reasons=reasons,
+            received_at=now,
+        )
+        s.add(row)
+        if alert.decision == "watch":
+            return IntakeResult(aid, alert.msisdn, alert.decision, None, False, False)
+        status = s.get(NumberStatus, alert.msisdn, with_for_update=True)
+        if status is None:
+            status = NumberStatus(
+                msisdn=alert.msisdn, status="active", risk_score=0.0, updated_at=now
+            )
+            s.add(status)
+        status.risk_score = max(status.risk_score, alert.score)
+        status.updated_at = now
+        case = (
+            s.get(Case, status.open_case_id, with_for_update=True) if status.open_case_id else None
+        )
+        opened = case is None
+        if case is None:
+            kind = "suspension" if alert.decision in _STATUS_OF_LEVEL else "review"
+            case = self._open_case(s, alert, aid, actor, now, kind)
+            status.open_case_id = case.id
+        else:
+            case.risk_score = max(case.risk_score, alert.score)
+            case.high_risk = case.high_risk or alert.score >= self.config.high_risk_score
+            self._event(
+                s,
+                case,
+                actor,
+                "alert",
+                case.state,
+                now,
+                payload={"alert_id": aid, "score": alert.score, "decision": alert.decision},
+            )
+        if alert.decision in _STATUS_OF_LEVEL:
+            self._suspend(s, case, status, alert.decision, alert.score, reasons, actor, aid, now)
+        row.case_id = case.id
+        return IntakeResult(aid, alert.msisdn, alert.decision, case.id, opened, False)
+
+    def _open_case(
+        self, s: Session, alert: AlertIn, aid: str, actor: Actor, now: datetime, kind: str
+    ) -> Case:
+        state = "awaiting_request" if kind == "suspension" else "under_review"
+        case = Case(
+            kind=kind,
+            msisdn=alert.msisdn,
+            state=state,
+            queue=QUEUE_OF[state],
+            risk_score=alert.score,
+            high_risk=alert.score >= self.config.high_risk_score,
+            escalated=False,
+            complaints=0,
+            opened_at=now,
+            updated_at=now,
+            sla_used_s=0,
+            breached=False,
+            audit_seq=0,
+            audit_head="",
+        )
+        self.sla.enter(case, None, state, now)
+        s.add(case)
+        s.flush()
+        self._event(
+            s,
+            case,
+            actor,
+            "open",
+            None,
+            now,
+            payload={"alert_id": aid, "score": alert.score, "decision": alert.decision},
+        )
+        return case
+
+    def _suspend(
+        self,
+        s: Session,
+        case: Case,
+        status: NumberStatus,
+        level: str,
+        score: float,
+        reasons: list[dict[str, Any]],
+        actor: Actor,
+        aid: str | None,
+        now: datetime,
+    ) -> None:
+        """Put (or raise) the protective measure and turn the case into a way back."""
+        new_status = _STATUS_OF_LEVEL[level]
+        if _LEVEL_RANK[new_status] <= _LEVEL_RANK[status.status]:
+            return
+        susp = s.get(Suspension, case.suspension_id) if case.suspension_id else None
+        if susp is None or susp.lifted_at is not None:
+            susp = Suspension(
+                msisdn=case.msisdn,
+                level=level,
+                score=score,
+                reasons=reasons,
+                decided_by=f"{actor.role.value}:{actor.name}",
+                alert_id=aid,
+                started_at=now,
+            )
+            s.add(susp)
+            s.flush()
+            case.suspension_id = susp.id
+        else:
+            susp.level = level
+            susp.score = max(susp.score, score)
+        status.status = new_status
+        before = case.state
+        if case.kind == "review":
+            case.kind = "suspension"
+            case.state = "awaiting_request"
+            case.queue = QUEUE_OF["awaiting_request"]
+            self.sla.enter(case, before, "awaiting_request", now)
+        self._event(
+            s,
+            case,
+            actor,
+            "suspend",
+            before,
+            now,
+            payload={"level": level, "suspension_id": susp.id, "score": score},
+        )
+        language = self._language(s, case.msisdn)
+        checklist = self._checklist(s, case, RequesterIn())
+        text = suspension_text(
+            level=level,
+            masked=mask(case.msisdn),
+            reasons=susp.reasons,
+            checklist=checklist.summary(language),
+            hotline=self.config.hotline,
+            url=self.config.self_service_url,
+            language=language,
+        )
+        self._notice(
+            s, case, case.msisdn, f"{level}ed" if level == "restrict" else "suspended", text
+        )
+
+    # ---------------------------------------------------------------- actions
+
+    def act(self, case_id: int, actor: Actor, action: ActionIn) -> ActionResult:
+        """Apply one action; exactly one audit event on success, nothing at all on failure."""
+        return self._retrying(lambda s: self._act(s, case_id, actor, action))
+
+    def _act(self, s: Session, case_id: int, actor: Actor, action: ActionIn) -> ActionResult:
+        now = self.now()
+        case = s.get(Case, case_id, with_for_update=True)
+        if case is None or (actor.role is Role.customer and case.msisdn != actor.msisdn):
+            raise NotFound(f"no case {case_id}")
+        if action.expected_version is not None and action.expected_version != case.version:
+            raise Conflict(
+                f"case {case_id} is at version {case.version}, not {action.expected_version}: "
+                "someone acted first; reload it"
+            )
+        rule = lookup(case.kind, case.state, action.action, action.verdict)
+        if rule is None:
+            if action.action == "review" and action.verdict is None:
+                raise Unprocessable("verdict", "review needs a verdict")
+            what = action.action + (f":{action.verdict}" if action.verdict else "")
+            raise Conflict(f"cannot {what} a {case.kind} case that is {case.state}", "action")
+        if not rule.allows(actor.role):
+            raise Forbidden(f"a {actor.role} may not {action.action} in state {case.state}")
+        before = case.state
+        to_state = rule.to_state or case.state
+        payload = _HANDLERS[action.action](self, s, case, actor, action, now)
+        if action.action == "review" and action.verdict == "approve" and case.high_risk:
+            to_state = self._four_eyes(case, actor)
+        if to_state != before:
+            self.sla.enter(case, before, to_state, now)
+            case.state = to_state
+            case.queue = QUEUE_OF[to_state]
+        if action.action in ("escalate", "complain", "appeal"):
+            case.escalated = True
+            if case.queue is not None:
+                case.queue = "supervisor"
+        ev = self._event(
+            s,
+            case,
+            actor,
+            action.action,
+            before,
+            now,
+            verdict=action.verdict,
+            reason=action.reason,
+            payload=payload,
+        )
+        s.flush()
+        return ActionResult(case.id, case.state, case.version, ev.seq)
+
+    def _four_eyes(self, case: Case, actor: Actor) -> str:
+        if case.state == "under_review":
+            case.first_approver = actor.name
+            return "awaiting_second_approval"
+        if actor.name == case.first_approver:
+            raise Conflict(
+                "four eyes: this number's risk is high, a second person must approve the restore",
+                "actor",
+            )
+        return "approved"
+
+    def _need(self, action: ActionIn, field: str, what: str) -> None:
+        if getattr(action, field) in (None, "", []):
+            raise Unprocessable(field, f"{action.action} needs {what}")
+
+    # each handler validates its fields, changes the case and returns the audit payload
+
+    def _on_request(
+        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    ) -> dict[str, Any]:
+        if actor.role is Role.customer:
+            if action.channel not in (None, "self_service"):
+                raise Unprocessable("channel", "a customer's own request comes by self_service")
+            channel = "self_service"
+        else:
+            channel = action.channel or "hotline"
+            if channel in ("self_service", "remote_face"):
+                raise Unprocessable("channel", "an agent takes requests by hotline, hall or video")
+        requester = action.requester or RequesterIn()
+        checklist = self._checklist(s, case, requester)
+        case.requester = requester.model_dump() | {"channel": channel}
+        case.checklist = checklist.to_json()
+        language = self._language(s, case.msisdn)
+        expected = self.sla.expected_completion(case, now)
+        self._notice(
+            s,
+            case,
+            case.msisdn,
+            "request_received",
+            render(
+                "request_received",
+                language,
+                masked=mask(case.msisdn),
+                case_id=case.id,
+                checklist=checklist.summary(language),
+                channels=channel_names(checklist.channels, language),
+                expected=self._local(expected, language),
+                hotline=self.config.hotline,
+            ),
+        )
+        return {
+            "channel": channel,
+            "requester": requester.model_dump(),
+            "checklist": sorted(checklist.required_codes),
+        }
+
+    def _on_verify(
+        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    ) -> dict[str, Any]:
+        checklist = Checklist.from_json(case.checklist or {"items": [], "channels": []})
+        self._need(action, "channel", "the verification channel")
+        channel = str(action.channel)
+        if channel not in checklist.channels:
+            raise Unprocessable(
+                "channel",
+                f"this case must be verified via {' or '.join(checklist.channels)}, not {channel}",
+            )
+        if (actor.role is Role.system) != (channel == "remote_face"):
+            raise Unprocessable(
+                "channel", "remote_face is done by the face-verification system, the rest by agents"
+            )
+        missing = sorted(checklist.required_codes - set(action.items))
+        if missing:
+            raise Unprocessable("items", f"not all required items were presented: {missing}")
+        case.verified_channel = channel
+        reset = bool((case.requester or {}).get("forgotten_password"))
+        return {"channel": channel, "items": sorted(action.items), "password_reset": reset}
+
+    def _on_review(
+        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    ) -> dict[str, Any]:
+        verdict = action.verdict
+        if verdict == "ask":
+            self._need(action, "reason", "what the customer should explain or bring")
+            language = self._language(s, case.msisdn)
+            self._notice(
+                s,
+                case,
+                case.msisdn,
+                "more_info",
+                render(
+                    "more_info",
+                    language,
+                    reason=action.reason,
+                    url=self.config.self_service_url,
+                    hotline=self.config.hotline,
+                ),
+            )
+        elif verdict == "clear":
+            self._end(s, case, "cleared", now)
+        elif verdict in ("restrict", "suspend"):
+            status = s.get(NumberStatus, case.msisdn, with_for_update=True)
+            if status is None:  # a review case always has a status row; be safe
+                status = NumberStatus(
+                    msisdn=case.msisdn, status="active", risk_score=case.risk_score, updated_at=now
+                )
+                s.add(status)
+            self._suspend(
+                s, case, status, verdict, case.risk_score, self._reasons(s, case), actor, None, now
+            )
+        return {"risk_score": case.risk_score} if verdict == "approve" else {}
+
+    def _reasons(self, s: Session, case: Case) -> list[dict[str, Any]]:
+        alert = s.scalar(
+            select(Alert).where(Alert.case_id == case.id).order_by(Alert.score.desc()).limit(1)
+        )
+        return list(alert.reasons) if alert else []
+
+    def _on_text(
+        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    ) -> dict[str, Any]:
+        self._need(action, "reason", "a text")
+        if action.action == "complain":
+            case.complaints += 1
+        return {}
+
+    def _on_reject(
+        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    ) -> dict[str, Any]:
+        self._need(action, "reason", "the reason the customer will read")
+        case.outcome = "confirmed_fraud"
+        language = self._language(s, case.msisdn)
+        self._notice(
+            s,
+            case,
+            case.msisdn,
+            "rejected",
+            render(
+                "rejected",
+                language,
+                masked=mask(case.msisdn),
+                reason=action.reason,
+                url=self.config.self_service_url,
+                hotline=self.config.hotline,
+            ),
+        )
+        return {}
+
+    def _on_appeal(
+        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    ) -> dict[str, Any]:
+        self._need(action, "reason", "why the decision is wrong")
+        case.outcome = None
+        return {}
+
+    def _on_restore(
+        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    ) -> dict[str, Any]:
+        susp = s.get(Suspension, case.suspension_id) if case.suspension_id else None
+        if susp is None or susp.lifted_at is not None:
+            raise Conflict(f"case {case.id}: the number is not suspended; nothing to restore")
+        susp.lifted_at = now
+        susp.lifted_by = f"{actor.role.value}:{actor.name}"
+        self._end(s, case, "restored", now)
+        language = self._language(s, case.msisdn)
+        self._notice(
+            s,
+            case,
+            case.msisdn,
+            "restored",
+            render(
+                "restored", language, masked=mask(case.msisdn), url=self.config.self_service_url
+            ),
+        )
+        return {"suspension_id": susp.id}
+
+    def _end(self, s: Session, case: Case, outcome: str, now: datetime) -> None:
+        case.outcome = outcome
+        case.closed_at = now
+        status = s.get(NumberStatus, case.msisdn, with_for_update=True)
+        if status is not None:
+            status.status = "active"
+            status.open_case_id = None
+            status.updated_at = now
+
+    def _on_survey(
+        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    ) -> dict[str, Any]:
+        self._need(action, "rating", "a rating from 1 to 5")
+        if case.satisfaction is not None:
+            raise Conflict(f"case {case.id} was already rated", "rating")
+        case.satisfaction = action.rating
+        return {"rating": action.rating}
+
+    # ---------------------------------------------------------------- SLA
+
+    def sweep(self) -> list[int]:
+        """Escalate every case whose running SLA clock has passed its deadline; their ids."""
+
+        def work(s: Session) -> list[int]:
+            now = self.now()
+            due = s.scalars(
+                select(Case)
+                .where(Case.due_at < now, Case.breached.is_(False))
+                .order_by(Case.due_at)
+                .with_for_update()
+            ).all()
+            for case in due:
+                case.breached = True
+                case.escalated = True
+                case.queue = "supervisor"
+                self._event(
+                    s,
+                    case,
+                    SYSTEM,
+                    "breach",
+                    case.state,
+                    now,
+                    payload={"due_at": case.due_at.isoformat() if case.due_at else None},
+                )
+            return [c.id for c in due]
+
+        return self._retrying(work)
+
+    # ---------------------------------------------------------------- access
+
+    def add_user(self, username: str, role: str) -> str:
+        with self.db.sessions.begin() as s:
+            return access.add_user(s, username, role, self.now())
+
+    def authenticate(self, token: str | None) -> Actor:
+        with self.db.sessions() as s:
+            return access.authenticate(s, token, self.now())
+
+    def request_code(self, msisdn: str) -> None:
+        """Send a one-time code to the number if it is known; answer the same either way."""
+        with self.db.sessions.begin() as s:
+            code = access.request_code(s, msisdn, self.now(), self.config)
+            if code is not None:
+                language = self._language(s, msisdn)
+                text = render("otp", language, code=code, minutes=self.config.otp_ttl_minutes)
+                self._notice(s, None, msisdn, "otp", text)
+
+    def open_session(self, msisdn: str, code: str) -> tuple[str, datetime]:
+        """A session token for the number, when the code is right (wrong tries are counted)."""
+        with self.db.sessions() as s:
+            try:
+                token = access.open_session(s, msisdn, code, self.now(), self.config)
+            except Unauthorized:
+                s.commit()  # keep the count of wrong tries
+                raise
+            s.commit()
+            return token
+
+
+_Handler = Callable[[CaseService, Session, Case, Actor, ActionIn, datetime], dict[str, Any]]
+_HANDLERS: dict[str, _Handler] = {
+    "request": CaseService._on_request,
+    "verify": CaseService._on_verify,
+    "review": CaseService._on_review,
+    "provide": CaseService._on_text,
+    "restore": CaseService._on_restore,
+    "reject": CaseService._on_reject,
+    "appeal": CaseService._on_appeal,
+    "comment": CaseService._on_text,
+    "escalate": CaseService._on_text,
+    "complain": CaseService._on_text,
+    "survey": CaseService._on_survey,
+}
