@@ -1,4 +1,4 @@
-"""The main job on the embedded default: simulate a city's day, ingest, score, evaluate.
+"""The main job on the embedded default: simulate a city's day, ingest, score, evaluate, open cases.
 
 Later stages (detect, decide, open cases) join here as they are built, so ``make run`` always
 shows the whole loop as far as it goes.
@@ -10,9 +10,14 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from callwarden.cases.db import open_database
+from callwarden.cases.from_files import alerts_from_frame
+from callwarden.cases.queries import summary
+from callwarden.cases.service import CaseService
 from callwarden.config import Settings
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import write_alerts
@@ -36,6 +41,8 @@ class DemoResult:
     actors: pl.DataFrame = field(default_factory=pl.DataFrame)
     score: ScoreResult | None = None
     evaluation: Evaluation | None = None
+    #: counts from the case database (cases by state and kind, notices queued, ...)
+    cases: dict[str, Any] = field(default_factory=dict)
 
 
 def _ingest_progress(progress: Progress | None, record: str) -> Callable[[int, int], None] | None:
@@ -88,4 +95,19 @@ def run_demo(
     result.evaluation = evaluate_alerts(
         result.score.alerts, load_records(data, "labels"), calls, sms
     )
+    if progress:
+        progress("open cases", 0, 0)
+    result.cases = open_cases(result.score.alerts, subscribers, workdir / "cases.db")
     return result
+
+
+def open_cases(alerts: pl.DataFrame, subscribers: pl.DataFrame, path: Path) -> dict[str, Any]:
+    """A fresh case database for the day's alerts (what ``callwarden cases open`` does)."""
+    path.unlink(missing_ok=True)
+    db = open_database(str(path))
+    service = CaseService(db)
+    service.intake(alerts_from_frame(alerts, subscribers, source="alerts"))
+    with db.sessions() as s:
+        counts = summary(s)
+    db.engine.dispose()
+    return counts

@@ -26,6 +26,7 @@ __all__ = [
     "case_detail",
     "customer_view",
     "list_cases",
+    "notices",
     "number_view",
     "summary",
 ]
@@ -322,3 +323,25 @@ def summary(s: Session) -> dict[str, Any]:
         "breached": s.scalar(select(func.count()).select_from(Case).where(Case.breached.is_(True))),
         "alerts": s.scalar(select(func.count()).select_from(Alert)),
     }
+
+
+def notices(s: Session, *, status: str = "queued", limit: int = 100) -> list[dict[str, Any]]:
+    """The outbox, oldest first, for the SMS gateway."""
+    if not 1 <= limit <= 1000:
+        raise Unprocessable("limit", "between 1 and 1000")
+    rows = s.scalars(
+        select(NoticeRow).where(NoticeRow.status == status).order_by(NoticeRow.id).limit(limit)
+    )
+    return [
+        {
+            "id": n.id,
+            "case_id": n.case_id,
+            "msisdn": n.msisdn,
+            "kind": n.kind,
+            "language": n.language,
+            "text": n.text,
+            "status": n.status,
+            "created_at": _iso(n.created_at),
+        }
+        for n in rows
+    ]

@@ -636,6 +636,16 @@ class CaseService:
 
         return self._retrying(work)
 
+    def mark_sent(self, notice_id: int) -> None:
+        """The SMS gateway delivered this notice."""
+        with self.db.sessions.begin() as s:
+            row = s.get(NoticeRow, notice_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"no notice {notice_id}")
+            if row.status != "sent":
+                row.status = "sent"
+                row.sent_at = self.now()
+
     # ---------------------------------------------------------------- access
 
     def add_user(self, username: str, role: str) -> str:

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from callwarden import __version__
-from callwarden.cli.commands import demo, ingest, mappings, model, score, simulate
+from callwarden.cli.commands import cases, demo, ingest, mappings, model, score, simulate
 from callwarden.errors import CallwardenError
 
 app = typer.Typer(
@@ -47,6 +47,9 @@ app.command("score")(score.score)
 app.command("evaluate")(score.evaluate)
 app.add_typer(model.app, name="model")
 app.command("demo")(demo.demo)
+app.add_typer(cases.app, name="cases")
+app.add_typer(cases.labels_app, name="labels")
+app.command("serve")(cases.serve)
 
 
 def main() -> None:

@@ -52,3 +52,15 @@ def demo(
             f"false positives: legit heavy {head['fpr_legit_heavy']:.4%}, "
             f"normal {head['fpr_normal']:.4%}"
         )
+    if result.cases:
+        c = result.cases
+        rows = [(f"cases / {s}", n) for s, n in c["cases_by_kind"].items()]
+        rows += [(f"state / {s}", n) for s, n in c["cases_by_state"].items()]
+        rows += [(f"numbers / {s}", n) for s, n in c["numbers_by_status"].items()]
+        rows += [("SMS notices queued", c["notices_queued"])]
+        table = pl.DataFrame(rows, schema=["what", "count"], orient="row")
+        console.print(frame_table(table, f"cases opened -> {workdir / 'cases.db'}"))
+        console.print(
+            f"next: [bold]callwarden serve --db {workdir / 'cases.db'}[/] "
+            "(API and OpenAPI at http://127.0.0.1:8000/docs)"
+        )

@@ -1,0 +1,254 @@
+"""The FastAPI application under ``/api/v1``: alerts intake, numbers, cases, self-service, outbox.
+
+Every route is a few lines over :mod:`callwarden.cases`: authenticate, call the service or a
+query, return JSON. Errors are the service's own (``CaseError`` subclasses carry their HTTP
+status) or pydantic's field errors (422); a bad request never becomes a 5xx.
+
+>>> from callwarden.cases.db import open_database
+>>> from callwarden.cases.service import CaseService
+>>> app = create_app(CaseService(open_database("sqlite://")))
+>>> sorted(p.removeprefix("/api/v1/") for p in app.openapi()["paths"] if "self-service" in p)
+['self-service/code', 'self-service/me', 'self-service/me/actions', 'self-service/session']
+"""
+
+# No `from __future__ import annotations`: FastAPI must evaluate the routes' local annotations.
+
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callwarden import __version__
+from callwarden.api.ratelimit import SlidingWindow
+from callwarden.cases import queries
+from callwarden.cases.access import Actor
+from callwarden.cases.audit import verify
+from callwarden.cases.machine import Role
+from callwarden.cases.models import Case
+from callwarden.cases.schemas import ActionIn, AlertIn, msisdn_of
+from callwarden.cases.service import CaseService
+from callwarden.errors import CaseError, Forbidden, NotFound, RateLimited, Unprocessable
+
+__all__ = ["create_app"]
+
+_MAX_ID = 2**31 - 1
+CaseId = Annotated[int, Path(ge=1, le=_MAX_ID, description="case id")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AlertsIn(_Body):
+    alerts: list[AlertIn] = Field(min_length=1, max_length=5000)
+
+
+class CodeIn(_Body):
+    msisdn: str = Field(max_length=32)
+
+    @field_validator("msisdn")
+    @classmethod
+    def _e164(cls, v: str) -> str:
+        return msisdn_of(v)
+
+
+class SessionIn(CodeIn):
+    code: str = Field(pattern=r"^[0-9]{6}$")
+
+
+def create_app(  # noqa: PLR0915  (routes close over the one service: one short def each)
+    service: CaseService, *, self_service_per_minute: int = 30
+) -> FastAPI:
+    """The API over one case service (one database)."""
+    app = FastAPI(
+        title="callwarden",
+        version=__version__,
+        description="Protective suspensions and the way back: alerts, numbers, work orders.",
+    )
+    limiter = SlidingWindow(self_service_per_minute, 60)
+
+    @app.exception_handler(CaseError)
+    async def _case_error(_: Request, exc: CaseError) -> JSONResponse:
+        headers = {"Retry-After": "60"} if isinstance(exc, RateLimited) else None
+        return JSONResponse(
+            {"detail": str(exc), "field": exc.field}, status_code=exc.status, headers=headers
+        )
+
+    def session() -> Iterator[Session]:
+        with service.db.sessions() as s:
+            yield s
+
+    def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
+        token = None
+        if authorization and authorization.lower().startswith("bearer "):
+            token = authorization[7:].strip()
+        return service.authenticate(token)
+
+    def staff(who: Annotated[Actor, Depends(actor)]) -> Actor:
+        if who.role is Role.customer:
+            raise Forbidden("staff only")
+        return who
+
+    def roles(*allowed: Role) -> Any:
+        def check(who: Annotated[Actor, Depends(actor)]) -> Actor:
+            if who.role not in allowed:
+                raise Forbidden(f"a {who.role} may not do this")
+            return who
+
+        return Depends(check)
+
+    def throttle(request: Request) -> None:
+        client = request.client.host if request.client else "unknown"
+        if not limiter.allow(client):
+            raise RateLimited("too many self-service requests; wait a minute")
+
+    Db = Annotated[Session, Depends(session)]
+    Staff = Annotated[Actor, Depends(staff)]
+    v1 = APIRouter(prefix="/api/v1")
+
+    @app.get("/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__, "database": service.db.dialect}
+
+    @v1.post("/alerts", tags=["alerts"], status_code=201)
+    def intake(
+        body: AlertsIn, who: Annotated[Actor, roles(Role.system, Role.analyst, Role.supervisor)]
+    ) -> dict[str, Any]:
+        """Alerts in the canonical schema (as `callwarden score` writes them)."""
+        results = service.intake(body.alerts, who)
+        return {"results": [r.__dict__ for r in results]}
+
+    @v1.get("/numbers/{msisdn}", tags=["numbers"])
+    def number(msisdn: str, who: Staff, s: Db) -> dict[str, Any]:
+        """A number's status, the reasons behind it, and its history."""
+        try:
+            e164 = msisdn_of(msisdn)
+        except ValueError as exc:
+            raise Unprocessable("msisdn", str(exc)) from None
+        return queries.number_view(s, who, e164)
+
+    @v1.get("/cases", tags=["cases"])
+    def cases(
+        who: Staff,
+        s: Db,
+        state: str | None = None,
+        kind: Literal["suspension", "review"] | None = None,
+        queue: str | None = None,
+        msisdn: str | None = None,
+        breached: bool | None = None,
+        escalated: bool | None = None,
+        open: bool = False,
+        limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
+        after: Annotated[str | None, Query(max_length=80)] = None,
+    ) -> dict[str, Any]:
+        """The work queue: nearest SLA deadline first; pass `next` back as `after` to page."""
+        if msisdn is not None:
+            try:
+                msisdn = msisdn_of(msisdn)
+            except ValueError as exc:
+                raise Unprocessable("msisdn", str(exc)) from None
+        flt = queries.CaseFilter(
+            state=state,
+            kind=kind,
+            queue=queue,
+            msisdn=msisdn,
+            breached=breached,
+            escalated=escalated,
+            open_only=open,
+        )
+        return queries.list_cases(s, who, service.sla, service.now(), flt, limit=limit, after=after)
+
+    @v1.get("/cases/{case_id}", tags=["cases"])
+    def case(case_id: CaseId, who: Staff, s: Db) -> dict[str, Any]:
+        """One case with its checklist, SLA, evidence and audit timeline."""
+        return queries.case_detail(s, who, case_id, service.sla, service.now())
+
+    @v1.post("/cases/{case_id}/actions", tags=["cases"])
+    def act(case_id: CaseId, body: ActionIn, who: Staff) -> dict[str, Any]:
+        """request, verify, review, provide, restore, reject, appeal, comment, escalate,
+        complain, survey: what each needs is in docs/cases.md."""
+        return service.act(case_id, who, body).__dict__
+
+    @v1.post(
+        "/self-service/code",
+        tags=["self-service"],
+        status_code=202,
+        dependencies=[Depends(throttle)],
+    )
+    def code(body: CodeIn) -> dict[str, str]:
+        """Ask for a one-time code by SMS. The answer is the same for every number."""
+        service.request_code(body.msisdn)
+        return {"detail": "if this number is served here, a code is on its way by SMS"}
+
+    @v1.post("/self-service/session", tags=["self-service"], dependencies=[Depends(throttle)])
+    def open_session(body: SessionIn) -> dict[str, str]:
+        """Trade the code for a session token that sees this number only."""
+        token, expires = service.open_session(body.msisdn, body.code)
+        return {"token": token, "expires_at": expires.isoformat()}
+
+    @v1.get("/self-service/me", tags=["self-service"], dependencies=[Depends(throttle)])
+    def me(
+        who: Annotated[Actor, roles(Role.customer)],
+        s: Db,
+        lang: Literal["zh", "en"] = "zh",
+    ) -> dict[str, Any]:
+        """Your number: why it was stopped, what to bring, where, the current step, when."""
+        return queries.customer_view(s, who, service.sla, service.now(), lang)
+
+    @v1.post("/self-service/me/actions", tags=["self-service"], dependencies=[Depends(throttle)])
+    def my_action(
+        body: ActionIn, who: Annotated[Actor, roles(Role.customer)], s: Db
+    ) -> dict[str, Any]:
+        """Act on your latest case: request, provide, appeal, comment, complain, survey."""
+        latest = s.scalar(
+            select(Case.id).where(Case.msisdn == who.msisdn).order_by(Case.id.desc()).limit(1)
+        )
+        if latest is None:
+            raise NotFound("there is no case on your number")
+        return service.act(latest, who, body).__dict__
+
+    @v1.get("/notices", tags=["notices"])
+    def outbox(
+        who: Annotated[Actor, roles(Role.system, Role.supervisor)],
+        s: Db,
+        status: Literal["queued", "sent"] = "queued",
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> dict[str, Any]:
+        """The SMS outbox, oldest first, for the operator's SMS gateway."""
+        return {"items": queries.notices(s, status=status, limit=limit)}
+
+    @v1.post("/notices/{notice_id}/sent", tags=["notices"], status_code=204)
+    def sent(
+        notice_id: Annotated[int, Path(ge=1, le=_MAX_ID)],
+        who: Annotated[Actor, roles(Role.system, Role.supervisor)],
+    ) -> None:
+        """The gateway delivered this notice."""
+        service.mark_sent(notice_id)
+
+    @v1.get("/summary", tags=["meta"])
+    def summary(who: Annotated[Actor, roles(Role.analyst, Role.supervisor)], s: Db) -> Any:
+        """Counts by state, kind, outcome and status; queued notices; breaches."""
+        return queries.summary(s)
+
+    @v1.post("/sla/sweep", tags=["cases"])
+    def sweep(who: Annotated[Actor, roles(Role.system, Role.supervisor)]) -> dict[str, Any]:
+        """Escalate every case past its SLA deadline to supervisors."""
+        return {"escalated": service.sweep()}
+
+    @v1.get("/audit/verify", tags=["meta"])
+    def audit(who: Annotated[Actor, roles(Role.supervisor)], s: Db) -> dict[str, Any]:
+        """Recompute every case's hash chain."""
+        report = verify(s)
+        return {
+            "ok": report.ok,
+            "cases": report.cases,
+            "events": report.events,
+            "broken": report.broken,
+        }
+
+    app.include_router(v1)
+    return app

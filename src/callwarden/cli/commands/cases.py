@@ -1,0 +1,224 @@
+"""``callwarden cases ...`` and ``callwarden serve``: operators' side of the work orders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from sqlalchemy import select
+
+from callwarden.cases import queries
+from callwarden.cases.access import Actor
+from callwarden.cases.audit import verify
+from callwarden.cases.config import CaseConfig
+from callwarden.cases.db import open_database
+from callwarden.cases.from_files import alerts_from_frame
+from callwarden.cases.labels import export_labels
+from callwarden.cases.machine import Role
+from callwarden.cases.models import StaffUser
+from callwarden.cases.schemas import ActionIn, RequesterIn
+from callwarden.cases.service import CaseService
+from callwarden.cli.progress import console, frame_table
+from callwarden.detect.alerts_io import read_alerts
+from callwarden.errors import ConfigError
+from callwarden.records.load import load_records
+
+app = typer.Typer(help="Suspensions and re-activation work orders.", no_args_is_help=True)
+labels_app = typer.Typer(help="Labels from case outcomes, for retraining.", no_args_is_help=True)
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="CALLWARDEN_DB",
+        help="Case database: a SQLite file path or a URL (postgresql://...).",
+    ),
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--cases-config", help="Case settings (TOML): SLAs, calendar.")
+]
+
+
+def service(db: str, config: Path | None = None) -> CaseService:
+    return CaseService(open_database(db), CaseConfig.load(config))
+
+
+def _staff(svc: CaseService, username: str) -> Actor:
+    with svc.db.sessions() as s:
+        user = s.scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None or not user.active:
+        raise ConfigError(f"--user {username}: no such staff user (add one with cases add-user)")
+    return Actor(user.username, Role(user.role))
+
+
+@app.command("open")
+def open_cases(
+    alerts: Annotated[Path, typer.Argument(help="Alerts file from `callwarden score`.")],
+    subscribers: Annotated[
+        Path | None,
+        typer.Option("--subscribers", help="Canonical subscribers (owner age, corporate SIMs)."),
+    ] = None,
+    db: DbOption = "callwarden.db",
+    cases_config: ConfigOption = None,
+) -> None:
+    """Open suspensions, cases and SMS notices for restrict/suspend alerts; review cases for
+    review alerts. Receiving the same alert twice changes nothing."""
+    svc = service(db, cases_config)
+    subs = load_records(subscribers, "subscribers") if subscribers else None
+    inputs = alerts_from_frame(read_alerts(alerts), subs, source=str(alerts))
+    results = svc.intake(inputs)
+    opened = sum(r.opened for r in results)
+    dup = sum(r.duplicate for r in results)
+    console.print(
+        f"{len(results):,} alerts: {opened:,} cases opened, {dup:,} already received, "
+        f"{len(results) - opened - dup:,} added to open cases or watch only"
+    )
+
+
+@app.command("list")
+def list_cases(
+    state: Annotated[str | None, typer.Option("--state")] = None,
+    queue: Annotated[str | None, typer.Option("--queue")] = None,
+    kind: Annotated[str | None, typer.Option("--kind")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only cases not yet closed.")] = False,
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    db: DbOption = "callwarden.db",
+) -> None:
+    """The work queue, nearest SLA deadline first."""
+    svc = service(db)
+    who = Actor("cli", Role.supervisor)
+    flt = queries.CaseFilter(state=state, queue=queue, kind=kind, open_only=open_only)
+    with svc.db.sessions() as s:
+        page = queries.list_cases(s, who, svc.sla, svc.now(), flt, limit=limit)
+    cols = ["id", "kind", "msisdn", "state", "queue", "risk_score", "due_at", "escalated"]
+    rows = [{c: item[c] for c in cols} for item in page["items"]]
+    frame = pl.DataFrame(rows) if rows else pl.DataFrame(schema=cols)
+    console.print(frame_table(frame, "cases"))
+
+
+@app.command("show")
+def show(case_id: int, db: DbOption = "callwarden.db") -> None:
+    """One case: checklist, SLA, evidence and its audit timeline (JSON)."""
+    svc = service(db)
+    with svc.db.sessions() as s:
+        detail = queries.case_detail(s, Actor("cli", Role.supervisor), case_id, svc.sla, svc.now())
+    typer.echo(json.dumps(detail, ensure_ascii=False, indent=2))
+
+
+@app.command("act")
+def act(
+    case_id: int,
+    action: Annotated[str, typer.Argument(help="request, verify, review, restore, ...")],
+    user: Annotated[str, typer.Option("--user", help="Staff user acting.")],
+    verdict: Annotated[str | None, typer.Option("--verdict")] = None,
+    reason: Annotated[str | None, typer.Option("--reason")] = None,
+    channel: Annotated[str | None, typer.Option("--channel")] = None,
+    items: Annotated[str, typer.Option("--items", help="Checklist codes, comma-separated.")] = "",
+    relationship: Annotated[str, typer.Option("--relationship")] = "owner",
+    document: Annotated[str, typer.Option("--document")] = "id_card",
+    minor: Annotated[bool, typer.Option("--minor")] = False,
+    forgotten_password: Annotated[bool, typer.Option("--forgotten-password")] = False,
+    rating: Annotated[int | None, typer.Option("--rating")] = None,
+    db: DbOption = "callwarden.db",
+) -> None:
+    """Take one action on a case as a named staff user (same rules as the API)."""
+    svc = service(db)
+    try:
+        body = ActionIn.model_validate(
+            {
+                "action": action,
+                "verdict": verdict,
+                "reason": reason,
+                "channel": channel,
+                "items": [i for i in items.split(",") if i],
+                "rating": rating,
+                "requester": RequesterIn.model_validate(
+                    {
+                        "relationship": relationship,
+                        "document": document,
+                        "minor": minor,
+                        "forgotten_password": forgotten_password,
+                    }
+                )
+                if action == "request"
+                else None,
+            }
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    result = svc.act(case_id, _staff(svc, user), body)
+    console.print(f"case {result.case_id}: {result.state} (event {result.event_seq})")
+
+
+@app.command("add-user")
+def add_user(
+    username: str,
+    role: Annotated[str, typer.Option("--role", help="agent, analyst, technician, supervisor")],
+    db: DbOption = "callwarden.db",
+) -> None:
+    """Create a staff user and print its API token (shown once)."""
+    token = service(db).add_user(username, role)
+    typer.echo(token)
+
+
+@app.command("sweep")
+def sweep(db: DbOption = "callwarden.db") -> None:
+    """Escalate every case past its SLA deadline to supervisors."""
+    ids = service(db).sweep()
+    console.print(f"{len(ids)} cases breached their SLA and were escalated")
+
+
+@app.command("verify-audit")
+def verify_audit(db: DbOption = "callwarden.db") -> None:
+    """Recompute every case's hash chain; exit 5 when one is broken."""
+    svc = service(db)
+    with svc.db.sessions() as s:
+        report = verify(s)
+    for line in report.broken:
+        console.print(f"[red]broken:[/] {line}")
+    console.print(
+        f"{report.cases:,} cases, {report.events:,} events: "
+        + ("audit chain intact" if report.ok else f"{len(report.broken)} broken")
+    )
+    if not report.ok:
+        raise typer.Exit(5)
+
+
+@app.command("summary")
+def summary(db: DbOption = "callwarden.db") -> None:
+    """Counts by state, kind, outcome and number status."""
+    svc = service(db)
+    with svc.db.sessions() as s:
+        typer.echo(json.dumps(queries.summary(s), ensure_ascii=False, indent=2))
+
+
+@labels_app.command("export")
+def labels_export(
+    out: Annotated[Path, typer.Option("--out", help="Labels file (.parquet or .csv).")],
+    db: DbOption = "callwarden.db",
+) -> None:
+    """Write case outcomes as canonical labels: restored = normal, rejected = the fraud type."""
+    svc = service(db)
+    with svc.db.sessions() as s:
+        labels = export_labels(s, out)
+    console.print(f"{labels.height:,} labels -> {out}")
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    db: DbOption = "callwarden.db",
+    cases_config: ConfigOption = None,
+) -> None:
+    """Serve the REST API (OpenAPI at /docs); a new database is created and migrated."""
+    # imported here: the web stack is heavy and only this command needs it
+    import uvicorn  # noqa: PLC0415
+
+    from callwarden.api import create_app  # noqa: PLC0415
+
+    svc = service(db, cases_config)
+    console.print(f"callwarden API on http://{host}:{port} (docs at /docs), database {db}")
+    uvicorn.run(create_app(svc), host=host, port=port, log_level="info")
