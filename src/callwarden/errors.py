@@ -11,8 +11,8 @@ from pathlib import Path
 __all__ = [
     "CallwardenError",
     "CaseError",
-    "Conflict",
     "ConfigError",
+    "Conflict",
     "Forbidden",
     "InputFileError",
     "InternalError",
