@@ -3,6 +3,12 @@
 The tell is the rhythm: a call every one to five minutes, each to a number never called before,
 few call backs. Five calls are enough to see it, long before a volume rule (100 calls an hour)
 would fire.
+
+"Steady" is judged twice: relative to the pace (coefficient of variation) and in seconds. Each of
+a relay's calls is a dial, a ring and a short talk the scammer cuts off, so its gaps vary by
+seconds whatever the pace. Honest phone work (a sales agent between client conversations) has
+gaps that vary by minutes; at a slow pace even a modest CV is a spread of a minute and a half,
+and a busy hour of such calls can look steady relative to its mean by chance alone.
 """
 
 from __future__ import annotations
@@ -46,14 +52,20 @@ class RelayCallDetector(Detector):
             n1h, 8 + extra, 11 + extra
         )
         rhythm = np.maximum(
-            enough_15 * ramp(0.45 - f["gap_cv_15m"], 0, 0.2) * self._pace(f["gap_mean_15m"]),
-            enough_1h * ramp(0.45 - f["gap_cv_1h"], 0, 0.2) * self._pace(f["gap_mean_1h"]),
+            enough_15 * self._steady(f["gap_cv_15m"], f["gap_mean_15m"]),
+            enough_1h * self._steady(f["gap_cv_1h"], f["gap_mean_1h"]),
         )
         strangers = ramp(f["uniq_callees_1h"] / np.maximum(n1h, 1), 0.75, 0.95)
         no_callbacks = ramp(0.5 - f["callback_share_24h"], 0, 0.3)
         # The SIM stays where its holder sits; couriers and drivers move from cell to cell.
         stationary = ramp(6 - f["cells_24h"], 0, 2)
         return rhythm * strangers * no_callbacks * stationary
+
+    @classmethod
+    def _steady(cls, cv: np.ndarray, mean_s: np.ndarray) -> np.ndarray:
+        """A steady rhythm at a relay's pace: CV under 0.25, and gaps varying by under 50 s."""
+        spread_s = cv * mean_s  # standard deviation of the gaps, in seconds
+        return ramp(0.45 - cv, 0, 0.2) * ramp(80 - spread_s, 0, 30) * cls._pace(mean_s)
 
     @staticmethod
     def _pace(gap_s: np.ndarray) -> np.ndarray:
@@ -62,15 +74,17 @@ class RelayCallDetector(Detector):
 
     def explain(self, f: Mapping[str, float]) -> Reason:
         n, gap = int(f["out_calls_1h"]), round(f["gap_mean_1h"])
+        spread = round(f["gap_cv_1h"] * f["gap_mean_1h"])
         uniq = int(f["uniq_callees_1h"])
         age_zh, age_en = age_text(f["owner_age"])
         return Reason(
             self.name,
             1.0,
-            f"60 分钟内主叫 {n} 次, 平均间隔 {gap} 秒, 被叫 {uniq} 个不同号码, 几乎无回拨; "
-            f"疑似中转呼叫{age_zh}",
-            f"{n} outbound calls in 60 min, one every {gap} s on average, to {uniq} different "
-            f"numbers, almost none calling back; looks like relay calling{age_en}",
-            {"out_calls_1h": n, "gap_mean_s": gap, "uniq_callees_1h": uniq,
+            f"60 分钟内主叫 {n} 次, 平均间隔 {gap} 秒 (相差约 {spread} 秒), "
+            f"被叫 {uniq} 个不同号码, 几乎无回拨; 疑似中转呼叫{age_zh}",
+            f"{n} outbound calls in 60 min, one every {gap} s on average (give or take "
+            f"{spread} s), to {uniq} different numbers, almost none calling back; looks like "
+            f"relay calling{age_en}",
+            {"out_calls_1h": n, "gap_mean_s": gap, "gap_sd_s": spread, "uniq_callees_1h": uniq,
              "gap_cv": round(f["gap_cv_1h"], 2), "owner_age": f["owner_age"]},
         )  # fmt: skip
