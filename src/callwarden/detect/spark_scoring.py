@@ -1,0 +1,154 @@
+"""Scoring on Spark: the same detectors and policy as batch scoring, over Spark features.
+
+1. Features come from the Spark engine (``features/engines/spark.py``).
+2. The registered detectors run unchanged, vectorised over Arrow batches (``mapInArrow``):
+   each batch keeps only the events whose combined risk reaches ``watch``.
+3. The policy is sequential (decisions rise per number; the suspension cap counts per day
+   across numbers), so it runs where the sequence is: on the driver, stepping the same
+   :class:`~callwarden.decide.policy.DecisionState` in record order through
+   :func:`~callwarden.detect.scoring.score_events`. Before that, Spark drops every event that
+   cannot change the state, per number: one whose level is not above every earlier
+   non-suspend level of the number, unless it is the number's first suspend-level event of
+   its local day (a capped suspension becomes review, so a later restrict can still rise,
+   and the cap starts afresh each day). What reaches the driver is a few rows per alerted
+   number, whatever the size of the input; the alerts equal the embedded engine's.
+
+The learned scorer is not available here yet (``--model`` with ``--engine spark`` says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql.types import DoubleType, IntegerType, StructField, StructType
+
+from callwarden.decide.policy import LEVEL, PolicyConfig
+from callwarden.detect.scoring import ScoreResult, detector_scores, score_events
+from callwarden.features.engines.spark import ORDER, spark_features
+from callwarden.features.spec import FEATURES
+from callwarden.records.schema import DECISIONS
+
+if TYPE_CHECKING:
+    from pyspark import Accumulator
+
+__all__ = ["alert_candidates", "features_to_polars", "score_records_spark"]
+
+SUSPEND = LEVEL["suspend"]
+_ACTING_ORDER = tuple(c for c in ORDER if c != "kind")
+
+
+def _float_frame(batch: pa.RecordBatch) -> pl.DataFrame:
+    frame = pl.from_arrow(pa.Table.from_batches([batch]))
+    assert isinstance(frame, pl.DataFrame)  # noqa: S101  (a Table converts to a DataFrame)
+    # Spark has no NaN for "unknown": unknown static figures arrive as nulls.
+    return frame.with_columns(pl.col(name).fill_null(float("nan")) for name in FEATURES)
+
+
+def _risk_batches(
+    policy: PolicyConfig, counter: Accumulator[int] | None
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The detectors over each Arrow batch: rows at or above ``watch``, with risk and level."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            if counter is not None:
+                counter.add(batch.num_rows)
+            if batch.num_rows == 0:
+                continue
+            scores = detector_scores(_float_frame(batch))
+            risk = np.max(np.vstack(list(scores.values())), axis=0)
+            level = np.asarray(
+                np.sum([risk >= getattr(policy, d) for d in DECISIONS], axis=0), np.int32
+            )
+            keep = np.flatnonzero(risk >= policy.watch)
+            if keep.shape[0] == 0:
+                continue
+            chosen = batch.take(pa.array(keep))
+            yield pa.RecordBatch.from_arrays(
+                [*chosen.columns, pa.array(risk[keep]), pa.array(level[keep])],
+                names=[*chosen.schema.names, "risk", "level"],
+            )
+
+    return run
+
+
+def alert_candidates(
+    features: DataFrame,
+    policy: PolicyConfig,
+    timezone: str = "Asia/Shanghai",
+    counter: Accumulator[int] | None = None,
+) -> DataFrame:
+    """The events that can change a number's decision (see the module notes), as a frame."""
+    schema = StructType(
+        [
+            *features.schema.fields,
+            StructField("risk", DoubleType(), nullable=False),
+            StructField("level", IntegerType(), nullable=False),
+        ]
+    )
+    scored = features.mapInArrow(_risk_batches(policy, counter), schema)
+    level = F.col("level")
+    before = (
+        Window.partitionBy("msisdn")
+        .orderBy(*_ACTING_ORDER)
+        .rowsBetween(Window.unboundedPreceding, -1)
+    )
+    earlier_low = F.coalesce(F.max(F.when(level < SUSPEND, level)).over(before), F.lit(0))
+    day = F.to_date(F.from_utc_timestamp(F.col("time"), timezone))
+    first_of_day = Window.partitionBy("msisdn", day, level == SUSPEND).orderBy(*_ACTING_ORDER)
+    keep = ((level < SUSPEND) & (level > F.col("_earlier_low"))) | (
+        (level == SUSPEND) & (F.col("_nth_of_day") == 1)
+    )
+    marked = scored.withColumns(
+        {"_earlier_low": earlier_low, "_nth_of_day": F.row_number().over(first_of_day)}
+    )
+    return marked.where(keep).drop("risk", "level", "_earlier_low", "_nth_of_day")
+
+
+def features_to_polars(frame: DataFrame) -> pl.DataFrame:
+    """A Spark features frame as the embedded engine's: record order, ``seq``, NaN for unknown."""
+    table = frame.toArrow()
+    got = pl.from_arrow(table)
+    assert isinstance(got, pl.DataFrame)  # noqa: S101
+    got = got.sort(*_ACTING_ORDER)
+    return got.with_columns(
+        pl.col("time").cast(pl.Datetime("us", "UTC")),
+        *(pl.col(name).cast(pl.Float64).fill_null(float("nan")) for name in FEATURES),
+    ).with_columns(seq=pl.int_range(pl.len(), dtype=pl.Int64))
+
+
+def score_records_spark(
+    spark: SparkSession,
+    calls: DataFrame,
+    sms: DataFrame | None,
+    subscribers: DataFrame | None,
+    policy: PolicyConfig | None = None,
+    *,
+    timezone: str = "Asia/Shanghai",
+    known: DataFrame | None = None,
+) -> ScoreResult:
+    """Score canonical records on Spark into alerts, equal to the embedded engine's.
+
+    ``known`` is a frame with an ``msisdn`` column of known fraud numbers. ``events`` of the
+    result counts the outgoing calls and SMS scored; ``candidates`` the events that reached
+    the policy on the driver.
+    """
+    policy = policy or PolicyConfig()
+    counter = spark.sparkContext.accumulator(0)
+    features = spark_features(calls, sms, subscribers, timezone, known)
+    kept = features_to_polars(alert_candidates(features, policy, timezone, counter))
+    allowed = None
+    if subscribers is not None:
+        listed = subscribers.where(F.col("whitelisted")).select("msisdn", "whitelisted")
+        got = pl.from_arrow(listed.toArrow())
+        assert isinstance(got, pl.DataFrame)  # noqa: S101
+        allowed = got.with_columns(pl.col("whitelisted").cast(pl.Boolean))
+    result = score_events(kept, allowed, policy, timezone=timezone)
+    result.events = int(counter.value)
+    return result

@@ -1,0 +1,395 @@
+"""The Spark feature engine: the spec's signals and windows as Spark window expressions.
+
+A back-end of ``features/spec.py``, like ``features/embedded.py``, computing the same values
+(bit for bit, every signal being an integer) on a cluster:
+
+- **Events** are the calls' *out* and *in* sides and the SMS, each with the columns that order
+  a number's events as the stream sees them: ``(t, src, t_us, rid, kind)`` (time in ms, calls
+  before SMS, then the record's own microseconds and id, the caller's side first).
+- **Signals** that look back ("the previous outgoing call", "the last call to this callee") are
+  ``last(..., ignorenulls)`` over the rows before the event, partitioned by number (or by
+  number and callee, number and cell); those that look at other numbers' calls (shared
+  targets, devices, known fraud numbers) are windows over all calls by callee or by device.
+- **Windowed features** are generated from :data:`~callwarden.features.spec.FEATURES`: a sum
+  over ``(t - w, t]`` is a range window on ``t`` minus the events of the same millisecond that
+  come after the current one in record order (the window ends at the event, as the stream's).
+
+Everything is partitioned by number, so one shuffle by number serves every per-number window.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from callwarden.features.events import KIND_IN, KIND_OUT, KIND_SMS
+from callwarden.features.spec import (
+    FEATURES,
+    NIGHT_HOURS,
+    ONE_RING_S,
+    SEQUENTIAL_STEP,
+    SHORT_CALL_S,
+    WINDOWS,
+    Agg,
+    window_signals,
+)
+
+__all__ = ["ORDER", "spark_crossing_signals", "spark_events", "spark_features"]
+
+HOUR_MS, SIX_H_MS, DAY_MS = WINDOWS["1h"], WINDOWS["6h"], WINDOWS["24h"]
+SRC_CALL, SRC_SMS = 0, 1
+#: a number's events in record order (the embedded engine's ``seq`` within a number)
+ORDER = ("t", "src", "t_us", "rid", "kind")
+#: the order of the calls themselves: (start_time, call_id)
+CALL_ORDER = ("t_us", "call_id")
+_YEAR_MS = 365.2425 * 86_400_000.0
+_E164_DIGITS = r"^\+[0-9]{1,18}$"
+_EARLIER = (Window.unboundedPreceding, -1)
+
+
+def _flag(condition: Column) -> Column:
+    return F.when(condition, F.lit(1)).otherwise(F.lit(0)).cast("long")
+
+
+def _digits(number: Column) -> Column:
+    """E.164 digits as a long, -1 for anything else (opaque identifiers)."""
+    return F.when(number.rlike(_E164_DIGITS), F.substring(number, 2, 18).cast("long")).otherwise(
+        F.lit(-1).cast("long")
+    )
+
+
+def window_sum(value: str, by: list[str], window_ms: int) -> Column:
+    """Sum of ``value`` over the group's rows with time in ``(t - w, t]`` up to this row.
+
+    A range window on ``t`` holds every row of the same millisecond, also those after this one
+    in record order; those (``_later_<value>``, see :func:`_later_peers`) are taken off again.
+    """
+    ranged = Window.partitionBy(*by).orderBy("t").rangeBetween(-(window_ms - 1), 0)
+    return F.sum(value).over(ranged) - F.col(f"_later_{value}")
+
+
+def _later_peers(value: str, by: list[str], order: tuple[str, ...]) -> Column:
+    """Sum of ``value`` over the rows of the same group and millisecond after this one."""
+    peers = Window.partitionBy(*by, "t")
+    upto = peers.orderBy(*order).rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    return F.sum(value).over(peers) - F.sum(value).over(upto)
+
+
+def _with_window_sums(
+    frame: DataFrame,
+    sums: dict[str, tuple[str, int]],
+    by: list[str],
+    order: tuple[str, ...],
+) -> DataFrame:
+    """Add each ``name: (signal, window_ms)`` of ``sums`` as a column."""
+    signals = sorted({s for s, _ in sums.values()})
+    frame = frame.withColumns({f"_later_{s}": _later_peers(s, by, order) for s in signals})
+    frame = frame.withColumns({name: window_sum(s, by, w) for name, (s, w) in sums.items()})
+    return frame.drop(*(f"_later_{s}" for s in signals))
+
+
+def _timed_calls(calls: DataFrame) -> DataFrame:
+    return calls.withColumns(
+        {"t": F.unix_millis("start_time"), "t_us": F.unix_micros("start_time")}
+    )
+
+
+def spark_crossing_signals(calls: DataFrame, known: DataFrame | None = None) -> DataFrame:
+    """Calls with ``t``, ``t_us`` and the signals that look at other numbers' calls.
+
+    The same as ``features/crossing.py``: ``_shared_target`` (the callee's previous call came
+    from another number within 6 h), ``_imei_sims`` (numbers on the device in 24 h),
+    ``_known_peer`` and ``_shared_victim`` (with ``known``, a frame of ``msisdn``).
+    """
+    calls = _timed_calls(calls)
+    by_callee = Window.partitionBy("callee").orderBy(*CALL_ORDER)
+    prev_caller = F.lag("caller").over(by_callee)
+    calls = calls.withColumn(
+        "_shared_target",
+        _flag(
+            prev_caller.isNotNull()
+            & (prev_caller != F.col("caller"))
+            & (F.col("t") - F.lag("t").over(by_callee) < SIX_H_MS)
+        ),
+    )
+    # Devices: a (device, number) pair is new when not seen on the device in the last 24 h.
+    by_pair = Window.partitionBy("caller_imei", "caller").orderBy(*CALL_ORDER)
+    seen = F.lag("t").over(by_pair)
+    calls = calls.withColumn(
+        "_imei_new",
+        _flag(F.col("caller_imei").isNotNull() & (seen.isNull() | (F.col("t") - seen >= DAY_MS))),
+    )
+    calls = _with_window_sums(calls, {"_imei_sum": ("_imei_new", DAY_MS)}, ["caller_imei"],
+                              CALL_ORDER)  # fmt: skip
+    calls = calls.withColumn(
+        "_imei_sims", F.when(F.col("caller_imei").isNotNull(), F.col("_imei_sum")).otherwise(0)
+    ).drop("_imei_new", "_imei_sum")
+    if known is None:
+        return calls.withColumns({"_known_peer": F.lit(0).cast("long"),
+                                  "_shared_victim": F.lit(0).cast("long")})  # fmt: skip
+    listed = known.select(F.col("msisdn").cast("string").alias("_k")).distinct()
+    callee_known = F.broadcast(listed.select(F.col("_k").alias("callee"), F.lit(1).alias("_peer")))
+    caller_known = F.broadcast(
+        listed.select(F.col("_k").alias("caller"), F.lit(1).alias("_by_known"))
+    )
+    calls = calls.join(callee_known, "callee", "left_outer").join(
+        caller_known, "caller", "left_outer"
+    )
+    before = by_callee.rowsBetween(*_EARLIER)
+    by_known = F.col("_by_known").isNotNull()
+    src_caller = F.last(F.when(by_known, F.col("caller")), ignorenulls=True).over(before)
+    src_t = F.last(F.when(by_known, F.col("t")), ignorenulls=True).over(before)
+    return calls.withColumns(
+        {
+            "_known_peer": F.coalesce(F.col("_peer"), F.lit(0)).cast("long"),
+            "_shared_victim": _flag(
+                src_caller.isNotNull()
+                & (src_caller != F.col("caller"))
+                & (F.col("t") - src_t < DAY_MS)
+            ),
+        }
+    ).drop("_peer", "_by_known")
+
+
+def spark_events(
+    calls: DataFrame,
+    sms: DataFrame | None = None,
+    timezone: str = "Asia/Shanghai",
+    known: DataFrame | None = None,
+) -> DataFrame:
+    """Every party's events (``features/events.py``), partitioned by number.
+
+    ``calls`` must be canonical calls; the crossing signals are added here.
+    """
+    calls = spark_crossing_signals(calls, known)
+    hour = F.hour(F.from_utc_timestamp(F.col("start_time"), timezone))
+    common = {
+        "t": F.col("t"),
+        "t_us": F.col("t_us"),
+        "src": F.lit(SRC_CALL),
+        "rid": F.col("call_id"),
+        "time": F.col("start_time"),
+        "duration": F.coalesce(F.col("duration_s"), F.lit(0)).cast("long"),
+        "ring": F.coalesce(F.col("ring_s"), F.lit(-1)).cast("long"),
+        "cell": F.col("caller_cell"),
+        "local_hour": hour,
+    }
+    crossing = ("_shared_target", "_imei_sims", "_known_peer", "_shared_victim")
+    out = calls.select(
+        F.col("caller").alias("num"),
+        F.col("callee").alias("other"),
+        _digits(F.col("callee")).alias("other_digits"),
+        F.lit(KIND_OUT).alias("kind"),
+        *(v.alias(k) for k, v in common.items()),
+        *(F.col(c).cast("long").alias(c[1:]) for c in crossing),
+    )
+    inc = calls.select(
+        F.col("callee").alias("num"),
+        F.col("caller").alias("other"),
+        _digits(F.col("caller")).alias("other_digits"),
+        F.lit(KIND_IN).alias("kind"),
+        *(v.alias(k) for k, v in common.items()),
+        *(F.lit(0).cast("long").alias(c[1:]) for c in crossing),
+    )
+    events = out.unionByName(inc)
+    if sms is not None:
+        texts = sms.select(
+            F.col("sender").alias("num"),
+            F.col("recipient").alias("other"),
+            F.lit(-1).cast("long").alias("other_digits"),
+            F.lit(KIND_SMS).alias("kind"),
+            F.unix_millis("sent_time").alias("t"),
+            F.unix_micros("sent_time").alias("t_us"),
+            F.lit(SRC_SMS).alias("src"),
+            F.col("sms_id").alias("rid"),
+            F.col("sent_time").alias("time"),
+            F.lit(0).cast("long").alias("duration"),
+            F.lit(-1).cast("long").alias("ring"),
+            F.lit(None).cast("string").alias("cell"),
+            F.hour(F.from_utc_timestamp(F.col("sent_time"), timezone)).alias("local_hour"),
+            *(F.lit(0).cast("long").alias(c[1:]) for c in crossing),
+        )
+        events = events.unionByName(texts)
+    return events.repartition("num")
+
+
+def _signals(events: DataFrame) -> DataFrame:
+    """The spec's :data:`~callwarden.features.spec.SIGNALS`, one long column each."""
+    kind, t = F.col("kind"), F.col("t")
+    out, inc, sms = kind == KIND_OUT, kind == KIND_IN, kind == KIND_SMS
+    duration = F.col("duration")
+    frame = events.withColumns(
+        {
+            "out": _flag(out),
+            "in": _flag(inc),
+            "sms_out": _flag(sms),
+            "short_out": _flag(out & (duration < SHORT_CALL_S)),
+            "answered_out": _flag(out & (duration > 0)),
+            "one_ring_out": _flag(
+                out & (duration == 0) & (F.col("ring") >= 0) & (F.col("ring") <= ONE_RING_S)
+            ),
+            "night_out": _flag(
+                out
+                & (F.col("local_hour") >= NIGHT_HOURS[0])
+                & (F.col("local_hour") < NIGHT_HOURS[1])
+            ),
+            "dur_out": F.when(out, duration).otherwise(0).cast("long"),
+        }
+    )
+    # Rhythm: the number's previous outgoing call.
+    before = Window.partitionBy("num").orderBy(*ORDER).rowsBetween(*_EARLIER)
+    prev_t = F.last(F.when(out, t), ignorenulls=True).over(before)
+    prev_digits = F.last(F.when(out, F.col("other_digits")), ignorenulls=True).over(before)
+    frame = frame.withColumns({"_prev_t": prev_t, "_prev_digits": prev_digits})
+    has_gap = out & F.col("_prev_t").isNotNull() & (t - F.col("_prev_t") < HOUR_MS)
+    gap = F.floor((t - F.col("_prev_t")) / 1000).cast("long")
+    step = F.abs(F.col("other_digits") - F.col("_prev_digits"))
+    frame = frame.withColumns(
+        {
+            "gap_out": F.when(has_gap, gap).otherwise(0).cast("long"),
+            "gap_out_sq": F.when(has_gap, gap * gap).otherwise(0).cast("long"),
+            "has_gap_out": _flag(has_gap),
+            "seq_out": _flag(
+                out
+                & F.col("_prev_t").isNotNull()
+                & (F.col("other_digits") >= 0)
+                & (F.col("_prev_digits") >= 0)
+                & (step >= 1)
+                & (step <= SEQUENTIAL_STEP)
+            ),
+        }
+    )
+    # Pairs: this number's earlier events with the same other party.
+    pair = Window.partitionBy("num", "other").orderBy(*ORDER).rowsBetween(*_EARLIER)
+    frame = frame.withColumns(
+        {
+            "_last_out": F.last(F.when(out, t), ignorenulls=True).over(pair),
+            "_last_sms": F.last(F.when(sms, t), ignorenulls=True).over(pair),
+        }
+    )
+
+    def new_within(last: str, window_ms: int) -> Column:
+        return F.col(last).isNull() | (t - F.col(last) >= window_ms)
+
+    # Cells: a cell is new when this number has not called from it in the last 24 h.
+    with_cell = out & F.col("cell").isNotNull()
+    by_cell = Window.partitionBy("num", "cell").orderBy(*ORDER).rowsBetween(*_EARLIER)
+    frame = frame.withColumn(
+        "_last_cell", F.last(F.when(with_cell, t), ignorenulls=True).over(by_cell)
+    )
+    frame = frame.withColumns(
+        {
+            "new_callee_1h": _flag(out & new_within("_last_out", HOUR_MS)),
+            "new_callee_24h": _flag(out & new_within("_last_out", DAY_MS)),
+            "new_recipient_1h": _flag(sms & new_within("_last_sms", HOUR_MS)),
+            "callback_in": _flag(
+                inc & F.col("_last_out").isNotNull() & (t - F.col("_last_out") < DAY_MS)
+            ),
+            "new_cell_24h": _flag(with_cell & new_within("_last_cell", DAY_MS)),
+            # computed over all calls beforehand (spark_crossing_signals)
+            "shared_target_out": F.col("shared_target"),
+            "imei_sims": F.col("imei_sims"),
+            "known_peer_out": F.col("known_peer"),
+            "shared_victim_out": F.col("shared_victim"),
+        }
+    )
+    return frame.drop("_prev_t", "_prev_digits", "_last_out", "_last_sms", "_last_cell")
+
+
+def _ratio(num: Column, den: Column) -> Column:
+    return F.when(den > 0, num.cast("double") / den.cast("double")).otherwise(F.lit(0.0))
+
+
+def _feature_columns() -> dict[str, Column]:
+    """Every non-static feature of the spec as an expression over the window sums."""
+    columns: dict[str, Column] = {}
+    for f in FEATURES.values():
+        if f.agg is Agg.STATIC:
+            continue
+        if f.agg is Agg.LAST:
+            columns[f.name] = F.col(str(f.signal)).cast("double")
+            continue
+        num = F.col(f"{f.signal}@{f.window}")
+        den = F.col(f"{f.over}@{f.window}")
+        if f.agg is Agg.SUM:
+            columns[f.name] = num.cast("double")
+        elif f.agg in (Agg.SHARE, Agg.MEAN):
+            columns[f.name] = _ratio(num, den)
+        elif f.agg is Agg.RATIO:
+            columns[f.name] = num.cast("double") / (den.cast("double") + F.lit(1.0))
+        elif f.agg is Agg.CV:
+            mean = _ratio(num, den)
+            var = _ratio(F.col(f"gap_out_sq@{f.window}"), den) - mean * mean
+            columns[f.name] = F.when(
+                mean > 0, F.sqrt(F.greatest(var, F.lit(0.0))) / mean
+            ).otherwise(F.lit(0.0))
+        else:  # pragma: no cover  (a new Agg must be given a Spark form here)
+            raise NotImplementedError(f"aggregation {f.agg} has no Spark form yet")
+    return columns
+
+
+def _static(frame: DataFrame, subscribers: DataFrame | None) -> DataFrame:
+    msisdn = F.col("msisdn")
+    national = F.substring(msisdn, 4, 64)
+    domestic = msisdn.startswith("+86")
+    frame = frame.withColumns(
+        {
+            "is_international": (~domestic).cast("double"),
+            "is_virtual": (domestic & national.rlike("^1(62|65|67|70|71)")).cast("double"),
+            "is_landline": (domestic & national.rlike("^(10|[2-9])")).cast("double"),
+        }
+    )
+    if subscribers is None:
+        return frame.withColumns(
+            {"new_sim_days": F.lit(None).cast("double"), "owner_age": F.lit(None).cast("double")}
+        )
+    subs = subscribers.select(
+        "msisdn",
+        (F.unix_date("activated_on").cast("long") * F.lit(86_400_000)).alias("_act_ms"),
+        F.col("owner_birth_year").cast("double").alias("_birth"),
+    )
+    year = F.lit(1970.0) + F.col("t").cast("double") / F.lit(_YEAR_MS)
+    return (
+        frame.join(subs, "msisdn", "left_outer")
+        .withColumns(
+            {
+                "new_sim_days": (F.col("t") - F.col("_act_ms")).cast("double")
+                / F.lit(86_400_000.0),
+                "owner_age": F.floor(year).cast("double") - F.col("_birth"),
+            }
+        )
+        .drop("_act_ms", "_birth")
+    )
+
+
+def spark_features(
+    calls: DataFrame,
+    sms: DataFrame | None = None,
+    subscribers: DataFrame | None = None,
+    timezone: str = "Asia/Shanghai",
+    known: DataFrame | None = None,
+) -> DataFrame:
+    """Features of the acting number at every outgoing call and sent SMS, as a Spark frame.
+
+    One row per outgoing call or SMS with ``msisdn``, ``kind`` (``call`` / ``sms``), ``time``,
+    the record-order columns of :data:`ORDER` and every feature of
+    :data:`~callwarden.features.spec.FEATURES` (unknown static figures are null). The same values
+    as :func:`callwarden.features.embedded.compute_features`.
+    """
+    frame = _signals(spark_events(calls, sms, timezone, known))
+    sums = {
+        f"{signal}@{window}": (signal, WINDOWS[window])
+        for window, names in window_signals().items()
+        for signal in sorted(names)
+    }
+    frame = _with_window_sums(frame, sums, ["num"], ORDER)
+    frame = frame.where(F.col("kind") != KIND_IN).withColumns(_feature_columns())
+    frame = frame.select(
+        F.col("num").alias("msisdn"),
+        F.when(F.col("kind") == KIND_SMS, F.lit("sms")).otherwise(F.lit("call")).alias("kind"),
+        "time",
+        *(c for c in ORDER if c != "kind"),
+        *(name for name in FEATURES if not FEATURES[name].static),
+    )
+    frame = _static(frame, subscribers)
+    return frame.select("msisdn", "kind", "time", *(c for c in ORDER if c != "kind"), *FEATURES)
