@@ -19,6 +19,7 @@ The learned scorer is not available here yet (``--model`` with ``--engine spark`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,15 +30,24 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, IntegerType, StructField, StructType
 
 from callwarden.decide.policy import LEVEL, PolicyConfig
+from callwarden.detect.alerts_io import write_alerts
 from callwarden.detect.scoring import ScoreResult, detector_scores, score_events
+from callwarden.errors import ConfigError
 from callwarden.features.engines.spark import ORDER, spark_features
+from callwarden.features.engines.spark_session import is_uri
 from callwarden.features.spec import FEATURES
-from callwarden.records.schema import DECISIONS
+from callwarden.records.schema import ALERTS, DECISIONS
 
 if TYPE_CHECKING:
     from pyspark import Accumulator
 
-__all__ = ["alert_candidates", "features_to_polars", "score_records_spark"]
+__all__ = [
+    "alert_candidates",
+    "allowed_numbers",
+    "features_to_polars",
+    "score_records_spark",
+    "write_alerts_to",
+]
 
 SUSPEND = LEVEL["suspend"]
 _ACTING_ORDER = tuple(c for c in ORDER if c != "kind")
@@ -123,6 +133,27 @@ def features_to_polars(frame: DataFrame) -> pl.DataFrame:
     ).with_columns(seq=pl.int_range(pl.len(), dtype=pl.Int64))
 
 
+def allowed_numbers(subscribers: DataFrame | None) -> pl.DataFrame | None:
+    """The allow-listed subscribers (``msisdn``, ``whitelisted``), small enough for the driver."""
+    if subscribers is None:
+        return None
+    listed = subscribers.where(F.col("whitelisted")).select("msisdn", "whitelisted")
+    got = pl.from_arrow(listed.toArrow())
+    assert isinstance(got, pl.DataFrame)  # noqa: S101
+    return got.with_columns(pl.col("whitelisted").cast(pl.Boolean))
+
+
+def write_alerts_to(spark: SparkSession, alerts: pl.DataFrame, location: str) -> None:
+    """Alerts to a local file (Parquet, or CSV by its name) or, through Spark, to a Hadoop URI."""
+    if not is_uri(location):
+        write_alerts(alerts, Path(location))
+        return
+    if location.lower().endswith(".csv"):
+        raise ConfigError(f"{location}: alerts go to a Hadoop location as Parquet only")
+    table = alerts.to_arrow().cast(ALERTS.schema)
+    spark.createDataFrame(table).coalesce(1).write.mode("overwrite").parquet(location)
+
+
 def score_records_spark(
     spark: SparkSession,
     calls: DataFrame,
@@ -143,12 +174,6 @@ def score_records_spark(
     counter = spark.sparkContext.accumulator(0)
     features = spark_features(calls, sms, subscribers, timezone, known)
     kept = features_to_polars(alert_candidates(features, policy, timezone, counter))
-    allowed = None
-    if subscribers is not None:
-        listed = subscribers.where(F.col("whitelisted")).select("msisdn", "whitelisted")
-        got = pl.from_arrow(listed.toArrow())
-        assert isinstance(got, pl.DataFrame)  # noqa: S101
-        allowed = got.with_columns(pl.col("whitelisted").cast(pl.Boolean))
-    result = score_events(kept, allowed, policy, timezone=timezone)
+    result = score_events(kept, allowed_numbers(subscribers), policy, timezone=timezone)
     result.events = int(counter.value)
     return result

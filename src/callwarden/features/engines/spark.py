@@ -11,8 +11,9 @@ A back-end of ``features/spec.py``, like ``features/embedded.py``, computing the
   number and callee, number and cell); those that look at other numbers' calls (shared
   targets, devices, known fraud numbers) are windows over all calls by callee or by device.
 - **Windowed features** are generated from :data:`~callwarden.features.spec.FEATURES`: a sum
-  over ``(t - w, t]`` is a range window on ``t`` minus the events of the same millisecond that
-  come after the current one in record order (the window ends at the event, as the stream's).
+  over ``(t - w, t]`` up to the event is the number's running sum in record order less its sum
+  up to ``t - w`` (a range frame on ``t``), both running totals, as the embedded engine's
+  prefix sums.
 
 Everything is partitioned by number, so one shuffle by number serves every per-number window.
 """
@@ -58,34 +59,37 @@ def _digits(number: Column) -> Column:
     )
 
 
-def window_sum(value: str, by: list[str], window_ms: int) -> Column:
-    """Sum of ``value`` over the group's rows with time in ``(t - w, t]`` up to this row.
-
-    A range window on ``t`` holds every row of the same millisecond, also those after this one
-    in record order; those (``_later_<value>``, see :func:`_later_peers`) are taken off again.
-    """
-    ranged = Window.partitionBy(*by).orderBy("t").rangeBetween(-(window_ms - 1), 0)
-    return F.sum(value).over(ranged) - F.col(f"_later_{value}")
-
-
-def _later_peers(value: str, by: list[str], order: tuple[str, ...]) -> Column:
-    """Sum of ``value`` over the rows of the same group and millisecond after this one."""
-    peers = Window.partitionBy(*by, "t")
-    upto = peers.orderBy(*order).rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    return F.sum(value).over(peers) - F.sum(value).over(upto)
-
-
 def _with_window_sums(
     frame: DataFrame,
     sums: dict[str, tuple[str, int]],
     by: list[str],
     order: tuple[str, ...],
 ) -> DataFrame:
-    """Add each ``name: (signal, window_ms)`` of ``sums`` as a column."""
+    """Add each ``name: (signal, window_ms)`` of ``sums``: the signal summed over the group's
+    rows with time in ``(t - w, t]``, up to and including this row in ``order``.
+
+    Like the embedded engine, a difference of prefix sums: the running sum in record order,
+    less the sum of the rows at or before ``t - w``. Both frames start at the group's first
+    row, so Spark keeps them as running totals (a sliding frame would re-add every row of a
+    24 h window at every event).
+    """
     signals = sorted({s for s, _ in sums.values()})
-    frame = frame.withColumns({f"_later_{s}": _later_peers(s, by, order) for s in signals})
-    frame = frame.withColumns({name: window_sum(s, by, w) for name, (s, w) in sums.items()})
-    return frame.drop(*(f"_later_{s}" for s in signals))
+    running = (
+        Window.partitionBy(*by)
+        .orderBy(*order)
+        .rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    )
+    frame = frame.withColumns({f"_run_{s}": F.sum(s).over(running) for s in signals})
+    by_time = Window.partitionBy(*by).orderBy("t")
+
+    def expired(signal: str, window_ms: int) -> Column:
+        frame_end = by_time.rangeBetween(Window.unboundedPreceding, -window_ms)
+        return F.coalesce(F.sum(signal).over(frame_end), F.lit(0).cast("long"))
+
+    frame = frame.withColumns(
+        {name: F.col(f"_run_{s}") - expired(s, w) for name, (s, w) in sums.items()}
+    )
+    return frame.drop(*(f"_run_{s}" for s in signals))
 
 
 def _timed_calls(calls: DataFrame) -> DataFrame:
