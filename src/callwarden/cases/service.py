@@ -308,11 +308,17 @@ class CaseService:
         actor: Actor,
         aid: str | None,
         now: datetime,
-    ) -> None:
-        """Put (or raise) the protective measure and turn the case into a way back."""
+        *,
+        audit: bool = True,
+    ) -> dict[str, Any]:
+        """Put (or raise) the protective measure and turn the case into a way back.
+
+        With ``audit`` (alert intake) the change is its own audit event; inside a person's
+        action the action's one event carries the returned payload instead.
+        """
         new_status = _STATUS_OF_LEVEL[level]
         if _LEVEL_RANK[new_status] <= _LEVEL_RANK[status.status]:
-            return
+            return {}
         susp = s.get(Suspension, case.suspension_id) if case.suspension_id else None
         if susp is None or susp.lifted_at is not None:
             susp = Suspension(
@@ -331,21 +337,15 @@ class CaseService:
             susp.level = level
             susp.score = max(susp.score, score)
         status.status = new_status
-        before = case.state
-        if case.kind == "review":
-            case.kind = "suspension"
-            case.state = "awaiting_request"
-            case.queue = QUEUE_OF["awaiting_request"]
-            self.sla.enter(case, before, "awaiting_request", now)
-        self._event(
-            s,
-            case,
-            actor,
-            "suspend",
-            before,
-            now,
-            payload={"level": level, "suspension_id": susp.id, "score": score},
-        )
+        payload = {"level": level, "suspension_id": susp.id, "score": score}
+        if audit:
+            before = case.state
+            if case.kind == "review":
+                case.kind = "suspension"
+                case.state = "awaiting_request"
+                case.queue = QUEUE_OF["awaiting_request"]
+                self.sla.enter(case, before, "awaiting_request", now)
+            self._event(s, case, actor, "suspend", before, now, payload=payload)
         language = self._language(s, case.msisdn)
         checklist = self._checklist(s, case, RequesterIn())
         text = suspension_text(
@@ -360,6 +360,7 @@ class CaseService:
         self._notice(
             s, case, case.msisdn, f"{level}ed" if level == "restrict" else "suspended", text
         )
+        return payload
 
     # ---------------------------------------------------------------- actions
 
@@ -519,8 +520,10 @@ class CaseService:
                     msisdn=case.msisdn, status="active", risk_score=case.risk_score, updated_at=now
                 )
                 s.add(status)
-            self._suspend(
-                s, case, status, verdict, case.risk_score, self._reasons(s, case), actor, None, now
+            case.kind = "suspension"
+            reasons = self._reasons(s, case)
+            return self._suspend(
+                s, case, status, verdict, case.risk_score, reasons, actor, None, now, audit=False
             )
         return {"risk_score": case.risk_score} if verdict == "approve" else {}
 
