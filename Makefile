@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean help
+.PHONY: run test lint typecheck unit bench clean help java
 
 help:
 	@echo "make run    simulate a city's day, ingest it, print the summary"
@@ -19,8 +19,17 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "callwarden needs Python 3.11 or newer on PATH (python3.11, python3.12, ...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	@touch $(STAMP)
+
+# The Spark engine's tests need a Java runtime: install one from Debian's packages if missing.
+java:
+	@command -v java >/dev/null 2>&1 || [ -x "$$JAVA_HOME/bin/java" ] || { \
+	  echo "no Java runtime: installing openjdk-17-jre-headless for the Spark engine"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  { $$SUDO apt-get update -qq && { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless \
+	    || $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }; } >/dev/null \
+	  || echo "could not install Java; the Spark tests will fail. Install Java 17 or 21 (apt-get install -y openjdk-17-jre-headless) or set JAVA_HOME"; }
 
 run: $(STAMP)
 	$(BIN)/callwarden demo
@@ -31,7 +40,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) java
 	$(BIN)/pytest
 
 test: lint typecheck unit

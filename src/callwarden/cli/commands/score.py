@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,17 +15,34 @@ from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import read_alerts, write_alerts
 from callwarden.detect.evaluate import evaluate_alerts
 from callwarden.detect.scoring import score_records
+from callwarden.errors import ConfigError
 from callwarden.records.load import load_known_numbers, load_records
 
 
+class Engine(StrEnum):
+    """Where scoring runs."""
+
+    embedded = "embedded"
+    spark = "spark"
+
+
 def score(
-    calls: Annotated[Path, typer.Argument(help="Canonical calls: a Parquet file or folder.")],
-    out: Annotated[Path, typer.Option("--out", help="Alerts file (.parquet, or .csv).")],
+    calls: Annotated[
+        str,
+        typer.Argument(
+            help="Canonical calls: a Parquet file or folder (with --engine spark also any "
+            "Hadoop-compatible URI, hdfs://... or s3a://...).",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        str, typer.Option("--out", help="Alerts file (.parquet, or .csv); a folder with --stream.")
+    ],
     subscribers: Annotated[
-        Path | None, typer.Option("--subscribers", help="Canonical subscribers (file or folder).")
+        str | None, typer.Option("--subscribers", help="Canonical subscribers (file or folder).")
     ] = None,
     sms: Annotated[
-        Path | None, typer.Option("--sms", help="Canonical SMS (file or folder).")
+        str | None, typer.Option("--sms", help="Canonical SMS (file or folder).")
     ] = None,
     model: Annotated[
         Path | None, typer.Option("--model", help="A trained model directory (learned scorer).")
@@ -39,10 +57,56 @@ def score(
             help="Known fraud numbers (Parquet/CSV with msisdn; labels keep their fraud rows).",
         ),
     ] = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="embedded: this process; spark: Apache Spark (pip install 'callwarden[spark]').",
+        ),
+    ] = Engine.embedded,
+    master: Annotated[
+        str,
+        typer.Option(
+            "--master",
+            help="Spark master with --engine spark: local[*], yarn, spark://HOST:7077, k8s://...",
+        ),
+    ] = "local[*]",
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream",
+            help="With --engine spark: read CALLS as a folder of arriving Parquet files and "
+            "write alerts-<batch>.parquet files into the --out folder as they come.",
+        ),
+    ] = False,
+    trigger_seconds: Annotated[
+        float,
+        typer.Option(
+            "--trigger-seconds",
+            help="With --stream: seconds between micro-batches; 0 scores the files there now "
+            "and stops.",
+        ),
+    ] = 10.0,
 ) -> None:
     """Score call (and SMS) records into alerts: one row per number and decision change."""
     settings = Settings()
     policy_config = PolicyConfig.load(policy)
+    if engine is Engine.spark or stream:
+        if engine is not Engine.spark:
+            raise ConfigError("--stream runs on Spark: add --engine spark")
+        if model is not None:
+            raise ConfigError(
+                "the learned scorer (--model) is not available with --engine spark yet; "
+                "score with the embedded engine"
+            )
+        _score_on_spark(
+            calls, out, subscribers, sms, known, policy_config, settings.timezone, master,
+            stream=stream, trigger_seconds=trigger_seconds,
+        )  # fmt: skip
+        return
+    uris = [x for x in (calls, out, subscribers, sms) if x and "://" in x]
+    if uris:
+        raise ConfigError(f"{uris[0]}: Hadoop-compatible locations need --engine spark")
     scorer = None
     if model is not None:
         # LightGBM loads only when a model is asked for
@@ -50,9 +114,9 @@ def score(
 
         scorer = event_scorer(model)
     with console.status("scoring"):
-        frame = load_records(calls, "calls")
-        subs = load_records(subscribers, "subscribers") if subscribers else None
-        texts = load_records(sms, "sms", allow_empty=True) if sms else None
+        frame = load_records(Path(calls), "calls")
+        subs = load_records(Path(subscribers), "subscribers") if subscribers else None
+        texts = load_records(Path(sms), "sms", allow_empty=True) if sms else None
         result = score_records(
             frame,
             texts,
@@ -62,10 +126,67 @@ def score(
             model=scorer,
             known=load_known_numbers(known) if known else None,
         )
-    write_alerts(result.alerts, out)
+    write_alerts(result.alerts, Path(out))
     counts = result.alerts.group_by("decision").len().sort("decision")
     console.print(
         f"scored {frame.height:,} calls ({result.events:,} events); "
+        f"{result.alerts['msisdn'].n_unique():,} numbers alerted -> {out}"
+    )
+    console.print(frame_table(counts, "alerts by decision"))
+
+
+def _score_on_spark(
+    calls: str,
+    out: str,
+    subscribers: str | None,
+    sms: str | None,
+    known: Path | None,
+    policy: PolicyConfig,
+    timezone: str,
+    master: str,
+    *,
+    stream: bool,
+    trigger_seconds: float,
+) -> None:
+    # PySpark loads only here: the base install has no Spark, and says how to get it.
+    from callwarden.features.engines.spark_session import (  # noqa: PLC0415
+        read_records,
+        spark_session,
+    )
+
+    with console.status(f"starting Spark on {master}"):
+        spark = spark_session(master)
+    from callwarden.detect import spark_scoring  # noqa: PLC0415  (imports PySpark)
+
+    subs = read_records(spark, subscribers, "subscribers") if subscribers else None
+    listed = None
+    if known is not None:
+        numbers = load_known_numbers(known)
+        listed = spark.createDataFrame([(n,) for n in numbers.to_list()], "msisdn string")
+    if stream:
+        from callwarden.detect.spark_stream import start_stream  # noqa: PLC0415
+
+        query = start_stream(
+            spark, calls, out, subscribers=subs, policy=policy, timezone=timezone, known=listed,
+            trigger_seconds=trigger_seconds,
+        )  # fmt: skip
+        console.print(f"streaming {calls} -> {out} (Ctrl-C stops; the next run goes on)")
+        query.awaitTermination()
+        return
+    with console.status("scoring on Spark"):
+        result = spark_scoring.score_records_spark(
+            spark,
+            read_records(spark, calls, "calls"),
+            read_records(spark, sms, "sms") if sms else None,
+            subs,
+            policy,
+            timezone=timezone,
+            known=listed,
+        )
+        spark_scoring.write_alerts_to(spark, result.alerts, out)
+    counts = result.alerts.group_by("decision").len().sort("decision")
+    console.print(
+        f"scored {result.events:,} outgoing calls and SMS on Spark ({master}); "
         f"{result.alerts['msisdn'].n_unique():,} numbers alerted -> {out}"
     )
     console.print(frame_table(counts, "alerts by decision"))
