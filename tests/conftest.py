@@ -61,12 +61,15 @@ def pg_server() -> Iterator[str]:
         admin.dispose()
 
 
-def _reset_pg(url: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+@pytest.fixture
+def pg_url(pg_server: str) -> str:
+    """The session's PostgreSQL database, emptied for this test."""
+    engine = create_engine(pg_server, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+    return pg_server
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
@@ -75,9 +78,7 @@ def case_service(request: pytest.FixtureRequest, clock: Clock, tmp_path) -> Iter
     if request.param == "sqlite":
         db = open_database(str(tmp_path / "cases.db"))
     else:
-        url = request.getfixturevalue("pg_server")
-        _reset_pg(url)
-        db = open_database(url)
+        db = open_database(request.getfixturevalue("pg_url"))
     yield CaseService(db, clock=clock)
     db.engine.dispose()
 
