@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from callwarden.cli.progress import console
 from callwarden.config import Settings
-from callwarden.detect.model import (
-    cv_report,
-    load_feature_table,
-    load_model,
-    score_table,
-    train_model,
-    write_scores_csv,
-)
-from callwarden.detect.model.events import FEATURE_LABELS, number_table
-from callwarden.detect.model.table import FeatureTable
 from callwarden.features.embedded import compute_features
 from callwarden.records.load import load_records
+
+if TYPE_CHECKING:
+    from callwarden.detect.model.table import FeatureTable
+
+# LightGBM and scikit-learn take seconds to import: only the model commands load them, so every
+# other command starts fast.
 
 app = typer.Typer(help="Train and apply the learned scorer.", no_args_is_help=True)
 
@@ -31,6 +27,9 @@ def _is_records(path: Path) -> bool:
 
 def _table(path: Path, id_column: str, label_column: str | None) -> FeatureTable:
     """A feature table, or features computed from a folder of canonical records."""
+    from callwarden.detect.model import load_feature_table  # noqa: PLC0415
+    from callwarden.detect.model.events import number_table  # noqa: PLC0415
+
     if not _is_records(path):
         return load_feature_table(path, id_column=id_column, label_column=label_column)
     sms = load_records(path, "sms", allow_empty=True) if (path / "sms").is_dir() else None
@@ -61,6 +60,9 @@ def train(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
 ) -> None:
     """Cross-validate, calibrate and train; write the model directory and print CV metrics."""
+    from callwarden.detect.model import cv_report, train_model  # noqa: PLC0415
+    from callwarden.detect.model.events import FEATURE_LABELS  # noqa: PLC0415
+
     table = _table(features, id_column, label_column)
     with console.status("training") as status:
         model = train_model(
@@ -90,6 +92,8 @@ def score(
     ] = False,
 ) -> None:
     """Score a feature table (or call records) with a trained model."""
+    from callwarden.detect.model import load_model, score_table, write_scores_csv  # noqa: PLC0415
+
     model = load_model(model_dir)
     table = _table(features, id_column or model.id_column, None)
     scores = score_table(model, table, top_reasons=3 if reasons else 0)

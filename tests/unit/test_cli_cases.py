@@ -1,0 +1,124 @@
+"""The operators' case commands, as a user drives them: open, list, act, verify, export, serve."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from callwarden.detect.alerts_io import write_alerts
+from callwarden.detect.scoring import score_records
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "callwarden", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+
+
+@pytest.fixture
+def alerts_file(tmp_path: Path, seed000_records: tuple[pl.DataFrame, pl.DataFrame]) -> Path:
+    calls, subs = seed000_records
+    subs.write_parquet(tmp_path / "subscribers.parquet")
+    path = tmp_path / "alerts.parquet"
+    write_alerts(score_records(calls, None, subs).alerts, path)
+    return path
+
+
+def test_open_act_verify_export(tmp_path: Path, alerts_file: Path) -> None:
+    db = str(tmp_path / "cases.db")
+    subs = str(tmp_path / "subscribers.parquet")
+    done = run("cases", "open", str(alerts_file), "--subscribers", subs, "--db", db)
+    assert done.returncode == 0, done.stderr
+    assert "1 cases opened" in done.stdout
+    again = run("cases", "open", str(alerts_file), "--db", db)
+    assert "1 already received" in again.stdout
+    listed = run("cases", "list", "--db", db)
+    assert "awaiting_request" in listed.stdout and "+8613800001948" in listed.stdout
+    for name, role in [
+        ("li", "agent"),
+        ("wang", "analyst"),
+        ("chen", "supervisor"),
+        ("zhao", "technician"),
+    ]:
+        made = run("cases", "add-user", name, "--role", role, "--db", db)
+        assert made.returncode == 0 and len(made.stdout.strip()) > 20
+    steps = [
+        (
+            "request",
+            "li",
+            [
+                "--channel",
+                "hotline",
+                "--relationship",
+                "family",
+                "--document",
+                "student_card",
+                "--minor",
+            ],
+        ),
+        ("verify", "li", ["--channel", "business_hall", "--items", "owner_id_copy,proxy_document"]),
+        ("review", "wang", ["--verdict", "approve"]),
+        ("review", "chen", ["--verdict", "approve"]),
+        ("restore", "zhao", []),
+    ]
+    for action, user, extra in steps:
+        done = run("cases", "act", "1", action, "--user", user, "--db", db, *extra)
+        assert done.returncode == 0, (action, done.stderr)
+    refused = run("cases", "act", "1", "restore", "--user", "zhao", "--db", db)
+    assert refused.returncode == 1 and "cannot restore" in refused.stderr
+    unknown = run("cases", "act", "1", "comment", "--user", "nobody", "--reason", "x", "--db", db)
+    assert unknown.returncode == 2 and "no such staff user" in unknown.stderr
+    shown = json.loads(run("cases", "show", "1", "--db", db).stdout)
+    assert shown["state"] == "closed" and shown["outcome"] == "restored"
+    audit = run("cases", "verify-audit", "--db", db)
+    assert audit.returncode == 0 and "intact" in audit.stdout
+    out = tmp_path / "labels.parquet"
+    assert run("labels", "export", "--out", str(out), "--db", db).returncode == 0
+    assert pl.read_parquet(out).select("msisdn", "label").rows() == [("+8613800001948", "normal")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_creates_the_database_and_answers(tmp_path: Path) -> None:
+    port = _free_port()
+    db = tmp_path / "new.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "callwarden", "serve", "--port", str(port), "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health") as r:
+                    health = json.loads(r.read())
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("callwarden serve did not answer")
+        assert health["status"] == "ok" and health["database"] == "sqlite"
+        assert db.exists()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json") as r:
+            assert "/api/v1/cases/{case_id}/actions" in json.loads(r.read())["paths"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
