@@ -1,0 +1,30 @@
+"""One SparkSession for every Spark test (starting the JVM is the slow part)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[SparkSession]:
+    """Real PySpark in local mode, sized for small test data."""
+    from callwarden.features.engines.spark_session import spark_session  # noqa: PLC0415
+
+    session = spark_session(
+        "local[2]",
+        app_name="callwarden-tests",
+        conf={
+            "spark.sql.shuffle.partitions": "2",
+            "spark.default.parallelism": "2",
+            "spark.ui.enabled": "false",
+            "spark.sql.adaptive.coalescePartitions.enabled": "true",
+        },
+    )
+    yield session
+    session.stop()

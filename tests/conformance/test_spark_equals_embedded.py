@@ -1,0 +1,237 @@
+"""The Spark engine equals the embedded one: every feature, every detector, the alerts.
+
+Both engines run over the same generated records: many small independent worlds (a few numbers
+each, bursts seconds to hours apart, equal timestamps, opaque identifiers, SMS, shared devices,
+a known-fraud list) and a small simulated city. Features must be bit-identical, detector
+scores and alert scores within 1e-9, alerts otherwise equal (number, decision, flagged_at,
+reasons). What Spark cannot do yet is listed in ``GAPS`` and runs as a strict xfail, so a gap
+that closes, or a new one, shows up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from pyspark.sql import DataFrame, SparkSession
+from typer.testing import CliRunner
+
+from callwarden.cli.app import app
+from callwarden.decide.policy import PolicyConfig
+from callwarden.detect.base import DETECTORS
+from callwarden.detect.scoring import detector_scores, score_records
+from callwarden.detect.spark_scoring import features_to_polars, score_records_spark
+from callwarden.features.embedded import compute_features
+from callwarden.features.engines.spark import spark_features
+from callwarden.features.spec import FEATURE_NAMES
+from callwarden.simulate import SimulationConfig, simulate_city
+
+pytestmark = pytest.mark.integration
+
+T0 = dt.datetime(2026, 7, 8, 9, tzinfo=dt.UTC)
+TOLERANCE = 1e-9
+#: what the Spark engine does not do yet: test name -> why (each runs as a strict xfail)
+GAPS: dict[str, str] = {
+    "test_learned_scorer": "the learned scorer (--model) runs only in the embedded engine",
+}
+
+
+def _worlds(count: int = 40, seed: int = 5) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Calls, SMS and subscribers of ``count`` small independent worlds."""
+    rng = np.random.default_rng(seed)
+    calls: dict[str, list[object]] = {k: [] for k in (
+        "call_id", "caller", "callee", "start_time", "duration_s", "ring_s", "caller_cell",
+        "caller_imei")}  # fmt: skip
+    sms: dict[str, list[object]] = {k: [] for k in (
+        "sms_id", "sender", "recipient", "sent_time", "length", "content")}  # fmt: skip
+    subs: dict[str, list[object]] = {k: [] for k in (
+        "msisdn", "owner_birth_year", "owner_type", "activated_on", "realname_status", "region",
+        "whitelisted")}  # fmt: skip
+    for w in range(count):
+        numbers = [f"+86138{w:03d}000{k:02d}" for k in range(8)]
+        numbers += [f"+2162012{w:04d}", f"+86288{w:03d}12345", f"{w:04x}5e1272273e04"]
+        n = int(rng.integers(1, 80))
+        offsets = np.sort(rng.integers(0, 30 * 3_600_000, n))
+        if n > 3:  # equal timestamps happen in real CDRs
+            offsets[1] = offsets[0]
+            offsets[3] = offsets[2]
+        if w % 3 == 0:  # a burst: a call every 1-3 minutes from one number
+            offsets = np.sort(
+                np.r_[offsets, offsets[0] + np.cumsum(rng.integers(60, 180, 12)) * 1000]
+            )
+        for k, o in enumerate(offsets):
+            burst = w % 3 == 0 and k >= n
+            calls["call_id"].append(f"c{w:03d}-{k:04d}")
+            calls["caller"].append(
+                numbers[0] if burst else numbers[int(rng.integers(len(numbers)))]
+            )
+            calls["callee"].append(numbers[int(rng.integers(len(numbers)))])
+            calls["start_time"].append(T0 + dt.timedelta(milliseconds=int(o)))
+            calls["duration_s"].append(int(rng.choice([0, 0, 3, 40, 300])))
+            calls["ring_s"].append(rng.choice(np.array([None, 1, 2, 8, 30], dtype=object)))
+            calls["caller_cell"].append(rng.choice(np.array([None, "C1", "C2"], dtype=object)))
+            calls["caller_imei"].append(
+                rng.choice(np.array([None, "861234567890123", f"I{w % 4}", "I9"], dtype=object))
+            )
+        for k, o in enumerate(np.sort(rng.integers(0, 30 * 3_600_000, int(rng.integers(0, 30))))):
+            sms["sms_id"].append(f"s{w:03d}-{k:04d}")
+            sms["sender"].append(numbers[int(rng.integers(3))])
+            sms["recipient"].append(numbers[int(rng.integers(len(numbers)))])
+            sms["sent_time"].append(T0 + dt.timedelta(milliseconds=int(o)))
+            sms["length"].append(20)
+            sms["content"].append(None)
+        for k, number in enumerate(numbers[:6]):
+            subs["msisdn"].append(number)
+            subs["owner_birth_year"].append(None if k == 5 else int(rng.integers(1940, 2012)))
+            subs["owner_type"].append("individual")
+            subs["activated_on"].append(
+                dt.date(2026, 7, 1) - dt.timedelta(days=int(rng.integers(0, 900)))
+            )
+            subs["realname_status"].append("verified")
+            subs["region"].append("510100")
+            subs["whitelisted"].append(k == 4)
+    return (
+        pl.DataFrame(calls, schema_overrides={"duration_s": pl.Int32, "ring_s": pl.Int32,
+                     "start_time": pl.Datetime("us", "UTC"), "caller_cell": pl.String,
+                     "caller_imei": pl.String}),
+        pl.DataFrame(sms, schema_overrides={"length": pl.Int32, "content": pl.String,
+                     "sent_time": pl.Datetime("us", "UTC")}),
+        pl.DataFrame(subs, schema_overrides={"owner_birth_year": pl.Int16}),
+    )  # fmt: skip
+
+
+def _to_spark(spark: SparkSession, frame: pl.DataFrame) -> DataFrame:
+    return spark.createDataFrame(frame.to_arrow())
+
+
+def _known(spark: SparkSession, numbers: pl.Series) -> DataFrame:
+    return spark.createDataFrame([(n,) for n in numbers.to_list()], "msisdn string")
+
+
+@pytest.fixture(scope="module")
+def worlds() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.Series]:
+    calls, sms, subs = _worlds()
+    known = pl.Series("msisdn", ["+86138001000003", "+86138004000001", "+21620120007"])
+    return calls, sms, subs, known
+
+
+@pytest.fixture(scope="module")
+def both_features(
+    spark: SparkSession, worlds: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.Series]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    calls, sms, subs, known = worlds
+    embedded, _, _ = compute_features(calls, sms, subs, known=known)
+    on_spark = spark_features(
+        _to_spark(spark, calls), _to_spark(spark, sms), _to_spark(spark, subs),
+        known=_known(spark, known),
+    )  # fmt: skip
+    return embedded, features_to_polars(on_spark)
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sparkcity")
+    simulate_city(SimulationConfig(subscribers=1200, seed=21, days=1), out)
+    return out
+
+
+def test_the_generated_worlds_exercise_the_signals(
+    both_features: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    embedded, _ = both_features
+    for name in ("seq_dial_score_1h", "shared_targets_24h", "callback_share_24h",
+                 "known_contacts_24h", "shared_victims_24h", "sms_recipients_1h",
+                 "imsis_per_imei", "gap_cv_15m", "owner_age", "new_sim_days"):  # fmt: skip
+        values = embedded[name].fill_nan(0.0)
+        assert (values > 0).any(), f"{name} never set: the test data does not exercise it"
+
+
+def test_same_events_in_the_same_order(both_features: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    embedded, on_spark = both_features
+    assert on_spark.height == embedded.height > 1000
+    assert on_spark["msisdn"].equals(embedded["msisdn"])
+    assert on_spark["kind"].equals(embedded["kind"])
+    assert on_spark["time"].equals(embedded["time"])
+
+
+@pytest.mark.parametrize("name", FEATURE_NAMES)
+def test_feature_is_bit_identical(
+    name: str, both_features: tuple[pl.DataFrame, pl.DataFrame]
+) -> None:
+    embedded, on_spark = both_features
+    a, b = embedded[name].to_numpy(), on_spark[name].to_numpy()
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    assert same.all(), (name, a[~same][:5], b[~same][:5])
+
+
+@pytest.mark.parametrize("name", DETECTORS.names())
+def test_detector_scores_equal(name: str, both_features: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    embedded, on_spark = both_features
+    a, b = detector_scores(embedded)[name], detector_scores(on_spark)[name]
+    assert np.abs(a - b).max() <= TOLERANCE
+
+
+def _assert_same_alerts(got: pl.DataFrame, want: pl.DataFrame) -> None:
+    assert got.height == want.height
+    for column in ("msisdn", "decision", "flagged_at", "reasons"):
+        assert got[column].equals(want[column]), column
+    assert float((got["score"] - want["score"]).abs().max() or 0.0) <= TOLERANCE
+
+
+def test_alerts_of_the_generated_worlds_are_equal(
+    spark: SparkSession, worlds: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.Series]
+) -> None:
+    calls, sms, subs, known = worlds
+    # a touchy policy, so that the few bursts of these worlds alert at every level
+    policy = PolicyConfig(watch=0.05, review=0.1, restrict=0.2, suspend=0.3,
+                          daily_suspension_cap=2)  # fmt: skip
+    want = score_records(calls, sms, subs, policy, known=known, triage=False).alerts
+    got = score_records_spark(
+        spark, _to_spark(spark, calls), _to_spark(spark, sms), _to_spark(spark, subs), policy,
+        known=_known(spark, known),
+    ).alerts  # fmt: skip
+    _assert_same_alerts(got, want)
+
+
+@pytest.mark.parametrize("cap", [500, 3], ids=["default", "tight-suspension-cap"])
+def test_alerts_of_a_simulated_city_are_equal(spark: SparkSession, city: Path, cap: int) -> None:
+    calls = pl.read_parquet(city / "calls", hive_partitioning=False)
+    sms = pl.read_parquet(city / "sms", hive_partitioning=False)
+    subs = pl.read_parquet(city / "subscribers")
+    labels = pl.read_parquet(city / "labels")
+    known = labels.filter(pl.col("actor") == "robocall_rotation").sort("msisdn")["msisdn"].head(3)
+    policy = PolicyConfig(daily_suspension_cap=cap)
+    want = score_records(calls, sms, subs, policy, known=known).alerts
+    result = score_records_spark(
+        spark, _to_spark(spark, calls), _to_spark(spark, sms), _to_spark(spark, subs), policy,
+        known=_known(spark, known),
+    )  # fmt: skip
+    assert want.height > 20
+    assert result.events == calls.height + sms.height
+    _assert_same_alerts(result.alerts, want)
+
+
+def test_the_command_scores_on_spark_in_local_mode(
+    spark: SparkSession, city: Path, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    args = ["score", str(city / "calls"), "--subscribers", str(city), "--sms", str(city / "sms")]
+    embedded = runner.invoke(app, [*args, "--out", str(tmp_path / "embedded.parquet")])
+    assert embedded.exit_code == 0, embedded.output
+    on_spark = runner.invoke(app, [*args, "--out", str(tmp_path / "spark.parquet"),
+                                   "--engine", "spark", "--master", "local[2]"])  # fmt: skip
+    assert on_spark.exit_code == 0, on_spark.output
+    assert "on Spark" in on_spark.output
+    _assert_same_alerts(
+        pl.read_parquet(tmp_path / "spark.parquet"), pl.read_parquet(tmp_path / "embedded.parquet")
+    )
+
+
+@pytest.mark.xfail(strict=True, reason=GAPS["test_learned_scorer"])
+def test_learned_scorer(city: Path, tmp_path: Path) -> None:
+    args = ["score", str(city / "calls"), "--model", str(tmp_path), "--engine", "spark"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "a.parquet")])
+    assert result.exit_code == 0, result.output
