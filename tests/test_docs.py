@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from callwarden.api import create_app
+from callwarden.cases.db import open_database
+from callwarden.cases.service import CaseService
 from callwarden.cli.docgen import render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,3 +32,11 @@ def test_readme_and_docs_links_resolve() -> None:
 
 def test_ci_calls_the_readme_test_command() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_api_route_is_documented() -> None:
+    page = (ROOT / "docs" / "cases.md").read_text(encoding="utf-8")
+    app = create_app(CaseService(open_database("sqlite://")))
+    for path, methods in app.openapi()["paths"].items():
+        for method in methods:
+            assert f"`{method.upper()} {path}`" in page, f"docs/cases.md lacks {method} {path}"
