@@ -30,6 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from callwarden.cases import access
 from callwarden.cases.access import Actor
+from callwarden.cases.actions import HANDLERS
 from callwarden.cases.audit import event_fields, event_hash
 from callwarden.cases.checklist import Checklist, Owner, Requester, derive_checklist
 from callwarden.cases.config import CaseConfig
@@ -44,7 +45,7 @@ from callwarden.cases.models import (
     SubscriberProfile,
     Suspension,
 )
-from callwarden.cases.notices import channel_names, render, suspension_text
+from callwarden.cases.notices import render, suspension_text
 from callwarden.cases.schemas import ActionIn, AlertIn, RequesterIn
 from callwarden.cases.sla import SlaClock
 from callwarden.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
@@ -167,20 +168,20 @@ class CaseService:
         s.add(ev)
         return ev
 
-    def _notice(self, s: Session, case: Case | None, msisdn: str, kind: str, text: str) -> None:
+    def notice(self, s: Session, case: Case | None, msisdn: str, kind: str, text: str) -> None:
         s.add(
             NoticeRow(
                 case_id=case.id if case else None,
                 msisdn=msisdn,
                 kind=kind,
-                language=self._language(s, msisdn),
+                language=self.language(s, msisdn),
                 text=text,
                 status="queued",
                 created_at=self.now(),
             )
         )
 
-    def _language(self, s: Session, msisdn: str) -> str:
+    def language(self, s: Session, msisdn: str) -> str:
         profile = s.get(SubscriberProfile, msisdn)
         return profile.language if profile else self.config.language
 
@@ -188,7 +189,7 @@ class CaseService:
         p = s.get(SubscriberProfile, msisdn)
         return Owner(p.owner_birth_year, p.owner_type) if p else Owner()
 
-    def _checklist(self, s: Session, case: Case, requester: RequesterIn) -> Checklist:
+    def checklist_for(self, s: Session, case: Case, requester: RequesterIn) -> Checklist:
         return derive_checklist(
             self._owner(s, case.msisdn),
             Requester(**requester.model_dump()),
@@ -196,7 +197,7 @@ class CaseService:
             year=self.now().astimezone(self.sla.calendar.zone).year,
         )
 
-    def _local(self, at: datetime | None, language: str) -> str:
+    def local_time(self, at: datetime | None, language: str) -> str:
         if at is None:
             return "-"
         local = at.astimezone(self.sla.calendar.zone)
@@ -259,7 +260,7 @@ class CaseService:
                 payload={"alert_id": aid, "score": alert.score, "decision": alert.decision},
             )
         if alert.decision in _STATUS_OF_LEVEL:
-            self._suspend(s, case, status, alert.decision, alert.score, reasons, actor, aid, now)
+            self.suspend(s, case, status, alert.decision, alert.score, reasons, actor, aid, now)
         row.case_id = case.id
         return IntakeResult(aid, alert.msisdn, alert.decision, case.id, opened, False)
 
@@ -297,7 +298,7 @@ class CaseService:
         )
         return case
 
-    def _suspend(
+    def suspend(
         self,
         s: Session,
         case: Case,
@@ -346,8 +347,8 @@ class CaseService:
                 case.queue = QUEUE_OF["awaiting_request"]
                 self.sla.enter(case, before, "awaiting_request", now)
             self._event(s, case, actor, "suspend", before, now, payload=payload)
-        language = self._language(s, case.msisdn)
-        checklist = self._checklist(s, case, RequesterIn())
+        language = self.language(s, case.msisdn)
+        checklist = self.checklist_for(s, case, RequesterIn())
         text = suspension_text(
             level=level,
             masked=mask(case.msisdn),
@@ -357,7 +358,7 @@ class CaseService:
             url=self.config.self_service_url,
             language=language,
         )
-        self._notice(
+        self.notice(
             s, case, case.msisdn, f"{level}ed" if level == "restrict" else "suspended", text
         )
         return payload
@@ -388,7 +389,7 @@ class CaseService:
             raise Forbidden(f"a {actor.role} may not {action.action} in state {case.state}")
         before = case.state
         to_state = rule.to_state or case.state
-        payload = _HANDLERS[action.action](self, s, case, actor, action, now)
+        payload = HANDLERS[action.action](self, s, case, actor, action, now)
         if action.action == "review" and action.verdict == "approve" and case.high_risk:
             to_state = self._four_eyes(case, actor)
         if to_state != before:
@@ -423,191 +424,6 @@ class CaseService:
                 "actor",
             )
         return "approved"
-
-    def _need(self, action: ActionIn, field: str, what: str) -> None:
-        if getattr(action, field) in (None, "", []):
-            raise Unprocessable(field, f"{action.action} needs {what}")
-
-    # each handler validates its fields, changes the case and returns the audit payload
-
-    def _on_request(
-        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
-    ) -> dict[str, Any]:
-        if actor.role is Role.customer:
-            if action.channel not in (None, "self_service"):
-                raise Unprocessable("channel", "a customer's own request comes by self_service")
-            channel = "self_service"
-        else:
-            channel = action.channel or "hotline"
-            if channel in ("self_service", "remote_face"):
-                raise Unprocessable("channel", "an agent takes requests by hotline, hall or video")
-        requester = action.requester or RequesterIn()
-        checklist = self._checklist(s, case, requester)
-        case.requester = requester.model_dump() | {"channel": channel}
-        case.checklist = checklist.to_json()
-        language = self._language(s, case.msisdn)
-        expected = self.sla.expected_completion(case, now)
-        self._notice(
-            s,
-            case,
-            case.msisdn,
-            "request_received",
-            render(
-                "request_received",
-                language,
-                masked=mask(case.msisdn),
-                case_id=case.id,
-                checklist=checklist.summary(language),
-                channels=channel_names(checklist.channels, language),
-                expected=self._local(expected, language),
-                hotline=self.config.hotline,
-            ),
-        )
-        return {
-            "channel": channel,
-            "requester": requester.model_dump(),
-            "checklist": sorted(checklist.required_codes),
-        }
-
-    def _on_verify(
-        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
-    ) -> dict[str, Any]:
-        checklist = Checklist.from_json(case.checklist or {"items": [], "channels": []})
-        self._need(action, "channel", "the verification channel")
-        channel = str(action.channel)
-        if channel not in checklist.channels:
-            raise Unprocessable(
-                "channel",
-                f"this case must be verified via {' or '.join(checklist.channels)}, not {channel}",
-            )
-        if (actor.role is Role.system) != (channel == "remote_face"):
-            raise Unprocessable(
-                "channel", "remote_face is done by the face-verification system, the rest by agents"
-            )
-        missing = sorted(checklist.required_codes - set(action.items))
-        if missing:
-            raise Unprocessable("items", f"not all required items were presented: {missing}")
-        case.verified_channel = channel
-        reset = bool((case.requester or {}).get("forgotten_password"))
-        return {"channel": channel, "items": sorted(action.items), "password_reset": reset}
-
-    def _on_review(
-        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
-    ) -> dict[str, Any]:
-        verdict = action.verdict
-        if verdict == "ask":
-            self._need(action, "reason", "what the customer should explain or bring")
-            language = self._language(s, case.msisdn)
-            self._notice(
-                s,
-                case,
-                case.msisdn,
-                "more_info",
-                render(
-                    "more_info",
-                    language,
-                    reason=action.reason,
-                    url=self.config.self_service_url,
-                    hotline=self.config.hotline,
-                ),
-            )
-        elif verdict == "clear":
-            self._end(s, case, "cleared", now)
-        elif verdict in ("restrict", "suspend"):
-            status = s.get(NumberStatus, case.msisdn, with_for_update=True)
-            if status is None:  # a review case always has a status row; be safe
-                status = NumberStatus(
-                    msisdn=case.msisdn, status="active", risk_score=case.risk_score, updated_at=now
-                )
-                s.add(status)
-            case.kind = "suspension"
-            reasons = self._reasons(s, case)
-            return self._suspend(
-                s, case, status, verdict, case.risk_score, reasons, actor, None, now, audit=False
-            )
-        return {"risk_score": case.risk_score} if verdict == "approve" else {}
-
-    def _reasons(self, s: Session, case: Case) -> list[dict[str, Any]]:
-        alert = s.scalar(
-            select(Alert).where(Alert.case_id == case.id).order_by(Alert.score.desc()).limit(1)
-        )
-        return list(alert.reasons) if alert else []
-
-    def _on_text(
-        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
-    ) -> dict[str, Any]:
-        self._need(action, "reason", "a text")
-        if action.action == "complain":
-            case.complaints += 1
-        return {}
-
-    def _on_reject(
-        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
-    ) -> dict[str, Any]:
-        self._need(action, "reason", "the reason the customer will read")
-        case.outcome = "confirmed_fraud"
-        language = self._language(s, case.msisdn)
-        self._notice(
-            s,
-            case,
-            case.msisdn,
-            "rejected",
-            render(
-                "rejected",
-                language,
-                masked=mask(case.msisdn),
-                reason=action.reason,
-                url=self.config.self_service_url,
-                hotline=self.config.hotline,
-            ),
-        )
-        return {}
-
-    def _on_appeal(
-        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
-    ) -> dict[str, Any]:
-        self._need(action, "reason", "why the decision is wrong")
-        case.outcome = None
-        return {}
-
-    def _on_restore(
-        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
-    ) -> dict[str, Any]:
-        susp = s.get(Suspension, case.suspension_id) if case.suspension_id else None
-        if susp is None or susp.lifted_at is not None:
-            raise Conflict(f"case {case.id}: the number is not suspended; nothing to restore")
-        susp.lifted_at = now
-        susp.lifted_by = f"{actor.role.value}:{actor.name}"
-        self._end(s, case, "restored", now)
-        language = self._language(s, case.msisdn)
-        self._notice(
-            s,
-            case,
-            case.msisdn,
-            "restored",
-            render(
-                "restored", language, masked=mask(case.msisdn), url=self.config.self_service_url
-            ),
-        )
-        return {"suspension_id": susp.id}
-
-    def _end(self, s: Session, case: Case, outcome: str, now: datetime) -> None:
-        case.outcome = outcome
-        case.closed_at = now
-        status = s.get(NumberStatus, case.msisdn, with_for_update=True)
-        if status is not None:
-            status.status = "active"
-            status.open_case_id = None
-            status.updated_at = now
-
-    def _on_survey(
-        self, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
-    ) -> dict[str, Any]:
-        self._need(action, "rating", "a rating from 1 to 5")
-        if case.satisfaction is not None:
-            raise Conflict(f"case {case.id} was already rated", "rating")
-        case.satisfaction = action.rating
-        return {"rating": action.rating}
 
     # ---------------------------------------------------------------- SLA
 
@@ -664,9 +480,9 @@ class CaseService:
         with self.db.sessions.begin() as s:
             code = access.request_code(s, msisdn, self.now(), self.config)
             if code is not None:
-                language = self._language(s, msisdn)
+                language = self.language(s, msisdn)
                 text = render("otp", language, code=code, minutes=self.config.otp_ttl_minutes)
-                self._notice(s, None, msisdn, "otp", text)
+                self.notice(s, None, msisdn, "otp", text)
 
     def open_session(self, msisdn: str, code: str) -> tuple[str, datetime]:
         """A session token for the number, when the code is right (wrong tries are counted)."""
@@ -678,19 +494,3 @@ class CaseService:
                 raise
             s.commit()
             return token
-
-
-_Handler = Callable[[CaseService, Session, Case, Actor, ActionIn, datetime], dict[str, Any]]
-_HANDLERS: dict[str, _Handler] = {
-    "request": CaseService._on_request,
-    "verify": CaseService._on_verify,
-    "review": CaseService._on_review,
-    "provide": CaseService._on_text,
-    "restore": CaseService._on_restore,
-    "reject": CaseService._on_reject,
-    "appeal": CaseService._on_appeal,
-    "comment": CaseService._on_text,
-    "escalate": CaseService._on_text,
-    "complain": CaseService._on_text,
-    "survey": CaseService._on_survey,
-}
