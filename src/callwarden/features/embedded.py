@@ -146,11 +146,14 @@ def _place_signals(ev: Events, out: np.ndarray) -> dict[str, np.ndarray]:
     return s
 
 
-def _windowed(ev: Events, signals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _windowed(ev: Events, signals: dict[str, np.ndarray], at: np.ndarray) -> dict[str, np.ndarray]:
+    """Every windowed feature at the events ``at`` (indices into ``ev``)."""
     needed = window_signals()
     sums: dict[str, np.ndarray] = {}
     for window, names in needed.items():
-        got = window_sums(ev.num, ev.t, {k: signals[k] for k in names}, WINDOWS[window])
+        got = window_sums(
+            ev.num, ev.t, {k: signals[k] for k in sorted(names)}, WINDOWS[window], at=at
+        )
         sums.update({f"{k}@{window}": v for k, v in got.items()})
     values: dict[str, np.ndarray] = {}
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -158,7 +161,7 @@ def _windowed(ev: Events, signals: dict[str, np.ndarray]) -> dict[str, np.ndarra
             if f.agg is Agg.STATIC:
                 continue
             if f.agg is Agg.LAST:
-                values[f.name] = signals[str(f.signal)]
+                values[f.name] = signals[str(f.signal)][at]
                 continue
             num = sums[f"{f.signal}@{f.window}"]
             den = sums.get(f"{f.over}@{f.window}")
@@ -229,14 +232,12 @@ def compute_features(
     (row in the ordered input), ``seq``, ``time`` (the record's own timestamp) and every
     feature of :data:`~callwarden.features.spec.FEATURES`.
     """
-    ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone, known)
-    signals = _signals(ev)
-    values = _windowed(ev, signals)
-    acting_mask = ev.kind != KIND_IN
-    if only is not None:
-        acting_mask &= np.isin(ev.num, ev.codes.encode(only.cast(pl.String)))
-    acting = np.flatnonzero(acting_mask)
+    ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone, known, only=only)
+    # Acting events (outgoing calls and SMS) in record order; with ``only`` every event is one
+    # of those numbers' already.
+    acting = np.flatnonzero(ev.kind != KIND_IN)
     acting = acting[np.argsort(ev.seq[acting], kind="stable")]
+    values = _windowed(ev, _signals(ev), acting)
     numbers = ev.codes.decode(ev.num[acting])
     static = _static(numbers, ev.t[acting], subscribers)
     is_sms = ev.kind[acting] == KIND_SMS
@@ -254,6 +255,6 @@ def compute_features(
         "time": time,
     }
     for name in FEATURES:
-        series = static[name] if name in static else values[name][acting]
+        series = static[name] if name in static else values[name]
         columns[name] = pl.Series(name, series, dtype=pl.Float64)
     return pl.DataFrame(columns), ordered_calls, ordered_sms

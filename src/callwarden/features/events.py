@@ -101,11 +101,106 @@ def _codes(values: pl.Series) -> np.ndarray:
     return physical.fill_null(-1).to_numpy()
 
 
-def _out_only(values: np.ndarray) -> np.ndarray:
-    """A per-call value on the call's out event, 0 on its in event."""
-    out = np.zeros(2 * values.shape[0])
-    out[0::2] = values
-    return out
+def _number_codes(
+    calls: pl.DataFrame, sms: pl.DataFrame | None
+) -> tuple[NumberCodes, np.ndarray, np.ndarray]:
+    """The codes of every number, and the calls' caller and callee codes."""
+    if "_caller_code" in calls.columns:  # every call number is E.164, already as digits
+        codes = NumberCodes.fit(*((sms["sender"], sms["recipient"]) if sms is not None else ()))
+        if codes.numeric:
+            return codes, calls["_caller_code"].to_numpy(), calls["_callee_code"].to_numpy()
+    codes = NumberCodes.fit(
+        calls["caller"],
+        calls["callee"],
+        *((sms["sender"], sms["recipient"]) if sms is not None else ()),
+    )
+    return codes, codes.encode(calls["caller"]), codes.encode(calls["callee"])
+
+
+def _record_order(t_call: np.ndarray, t_sms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``seq`` of every call and SMS: merged by time, calls first on ties, then by row."""
+    n, k = t_call.shape[0], t_sms.shape[0]
+    if k == 0:
+        return np.arange(n, dtype=np.int64), np.zeros(0, np.int64)
+    order = np.lexsort(
+        (np.r_[np.arange(n), np.arange(k)], np.r_[np.zeros(n, np.int8), np.ones(k, np.int8)],
+         np.r_[t_call, t_sms])
+    )  # fmt: skip
+    seq = np.empty(n + k, dtype=np.int64)
+    seq[order] = np.arange(n + k)
+    return seq[:n], seq[n:]
+
+
+@dataclass
+class _Rows:
+    """Where each event comes from: its row in the calls (or the SMS), and its kind."""
+
+    kind: np.ndarray
+    record: np.ndarray
+    with_sms: bool
+
+    def __post_init__(self) -> None:
+        self.is_call = self.kind != KIND_SMS
+        self.out = self.kind == KIND_OUT
+        self.call_row = np.where(self.is_call, self.record, 0) if self.with_sms else self.record
+        self.sms_row = np.where(self.is_call, 0, self.record)
+
+    def pick(self, per_call: np.ndarray, per_sms: np.ndarray | float) -> np.ndarray:
+        """Each event's value: from its call, or from its SMS."""
+        got = per_call[self.call_row]
+        if not self.with_sms:
+            return got
+        if isinstance(per_sms, np.ndarray):
+            per_sms = per_sms[self.sms_row]
+        return np.where(self.is_call, got, per_sms)
+
+    def on_out(self, per_call: np.ndarray) -> np.ndarray:
+        """A per-call value on the call's out event, 0 on its in event and on SMS."""
+        return np.where(self.out, per_call[self.call_row], 0.0)
+
+    def other_party(
+        self, caller: np.ndarray, callee: np.ndarray, recipient: np.ndarray | int
+    ) -> np.ndarray:
+        """The callee on an out event, the caller on an in event, the recipient of an SMS."""
+        got = np.where(self.out, callee[self.call_row], caller[self.call_row])
+        if not self.with_sms:
+            return got
+        if isinstance(recipient, np.ndarray):
+            recipient = recipient[self.sms_row]
+        return np.where(self.is_call, got, recipient)
+
+
+def _select_events(
+    caller: np.ndarray,
+    callee: np.ndarray,
+    sender: np.ndarray,
+    seq_call: np.ndarray,
+    seq_sms: np.ndarray,
+    chosen: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(kind, record, num)`` of the events, sorted by (number, seq).
+
+    A call is an out event of its caller and an in event of its callee, an SMS an event of its
+    sender; with ``chosen`` (codes), only the events of those numbers.
+    """
+    rows = [
+        np.flatnonzero(np.isin(who, chosen)) if chosen is not None else np.arange(who.shape[0])
+        for who in (caller, callee, sender)
+    ]
+    kind = np.concatenate(
+        [
+            np.full(r.shape[0], k, np.int8)
+            for r, k in zip(rows, (KIND_OUT, KIND_IN, KIND_SMS), strict=True)
+        ]
+    )
+    record = np.concatenate(rows)
+    num = np.concatenate([caller[rows[0]], callee[rows[1]], sender[rows[2]]])
+    # out before in for one call (a call to oneself): 2 * seq + side orders the events
+    seq2 = np.concatenate([2 * seq_call[rows[0]], 2 * seq_call[rows[1]] + 1, 2 * seq_sms[rows[2]]])
+    # by seq, then a stable sort by number (timsort is quick on these few sorted runs)
+    by_seq = np.argsort(seq2, kind="stable")
+    perm = by_seq[np.argsort(num[by_seq], kind="stable")]
+    return kind[perm], record[perm], num[perm]
 
 
 def build_events(
@@ -113,107 +208,55 @@ def build_events(
     sms: pl.DataFrame | None = None,
     timezone: str = "Asia/Shanghai",
     known: pl.Series | None = None,
+    only: pl.Series | None = None,
 ) -> tuple[Events, pl.DataFrame, pl.DataFrame | None]:
-    """Events for every party of every call (and SMS), plus the ordered inputs.
+    """Events of every party of every call (and SMS), plus the ordered inputs.
 
-    Returns ``(events, ordered_calls, ordered_sms)``; ``events.record`` indexes into the
-    ordered calls for call events and into the ordered SMS for SMS events.
+    With ``only`` (numbers), just those numbers' events: a number's features depend on its own
+    events alone, so this changes none of them. Returns ``(events, ordered_calls,
+    ordered_sms)``; ``events.record`` indexes into the ordered calls for call events and into
+    the ordered SMS for SMS events.
     """
     calls = with_crossing_signals(calls, known)
     sms = sms.sort("sent_time", "sms_id") if sms is not None and sms.height else None
-    n = calls.height
-    if "_caller_code" in calls.columns:  # every call number is E.164, already as digits
-        codes = NumberCodes.fit(*((sms["sender"], sms["recipient"]) if sms is not None else ()))
-    else:
-        codes = NumberCodes(numeric=False)
-    if codes.numeric and "_caller_code" in calls.columns:
-        caller = calls["_caller_code"].to_numpy()
-        callee = calls["_callee_code"].to_numpy()
-    else:
-        codes = NumberCodes.fit(
-            calls["caller"],
-            calls["callee"],
-            *((sms["sender"], sms["recipient"]) if sms is not None else ()),
-        )
-        caller = codes.encode(calls["caller"])
-        callee = codes.encode(calls["callee"])
+    codes, caller, callee = _number_codes(calls, sms)
+    empty = np.zeros(0, np.int64)
+    sender = codes.encode(sms["sender"]) if sms is not None else empty
     t_call = calls["start_time"].dt.epoch("ms").to_numpy()
-    hour_call = (
-        calls["start_time"].dt.convert_time_zone(timezone).dt.hour().cast(pl.Int8).to_numpy()
+    t_sms = sms["sent_time"].dt.epoch("ms").to_numpy() if sms is not None else empty
+    seq_call, seq_sms = _record_order(t_call, t_sms)
+    chosen = codes.encode(only.cast(pl.String)) if only is not None else None
+    kind, record, num = _select_events(caller, callee, sender, seq_call, seq_sms, chosen)
+    rows = _Rows(kind, record, with_sms=sms is not None)
+
+    def local_hour(times: pl.Series) -> np.ndarray:
+        return times.dt.convert_time_zone(timezone).dt.hour().cast(pl.Int8).to_numpy()
+
+    events = Events(
+        num=num,
+        other=rows.other_party(
+            caller, callee, codes.encode(sms["recipient"]) if sms is not None else 0
+        ),
+        other_digits=rows.other_party(
+            caller if codes.numeric else digits(calls["caller"]),
+            callee if codes.numeric else digits(calls["callee"]),
+            -1,
+        ),
+        t=rows.pick(t_call, t_sms),
+        seq=rows.pick(seq_call, seq_sms),
+        kind=kind,
+        duration=rows.pick(calls["duration_s"].fill_null(0).cast(pl.Int32).to_numpy(), 0),
+        ring=rows.pick(calls["ring_s"].fill_null(-1).cast(pl.Int32).to_numpy(), -1),
+        cell=rows.pick(_codes(calls["caller_cell"]), -1),
+        local_hour=rows.pick(
+            local_hour(calls["start_time"]),
+            local_hour(sms["sent_time"]) if sms is not None else 0,
+        ),
+        shared_target=rows.on_out(calls["_shared_target"].to_numpy()),
+        imei_sims=rows.on_out(calls["_imei_sims"].to_numpy()),
+        known_peer=rows.on_out(calls["_known_peer"].to_numpy()),
+        shared_victim=rows.on_out(calls["_shared_victim"].to_numpy()),
+        record=record,
+        codes=codes,
     )
-    duration = calls["duration_s"].fill_null(0).cast(pl.Int32).to_numpy()
-    ring = calls["ring_s"].fill_null(-1).cast(pl.Int32).to_numpy()
-    cell = _codes(calls["caller_cell"])
-
-    # Global record order: calls and SMS merged by time (calls first on ties, then by id).
-    if sms is not None:
-        t_sms = sms["sent_time"].dt.epoch("ms").to_numpy()
-        order = np.lexsort(
-            (np.r_[np.arange(n), np.arange(sms.height)],
-             np.r_[np.zeros(n, np.int8), np.ones(sms.height, np.int8)],
-             np.r_[t_call, t_sms])
-        )  # fmt: skip
-        seq_all = np.empty(order.shape[0], dtype=np.int64)
-        seq_all[order] = np.arange(order.shape[0])
-        seq_call, seq_sms = seq_all[:n], seq_all[n:]
-    else:
-        seq_call = np.arange(n, dtype=np.int64)
-
-    # Interleave out/in events of each call so the arrays stay in record order.
-    m = 2 * n
-    num = np.empty(m, np.int64)
-    num[0::2], num[1::2] = caller, callee
-    other = np.empty(m, np.int64)
-    other[0::2], other[1::2] = callee, caller
-    callee_digits = callee if codes.numeric else digits(calls["callee"])
-    caller_digits = caller if codes.numeric else digits(calls["caller"])
-    other_digits = np.empty(m, np.int64)
-    other_digits[0::2], other_digits[1::2] = callee_digits, caller_digits
-    kind = np.empty(m, np.int8)
-    kind[0::2], kind[1::2] = KIND_OUT, KIND_IN
-    parts = {
-        "num": num,
-        "other": other,
-        "other_digits": other_digits,
-        "t": np.repeat(t_call, 2),
-        "seq": np.repeat(seq_call, 2),
-        "kind": kind,
-        "duration": np.repeat(duration, 2),
-        "ring": np.repeat(ring, 2),
-        "cell": np.repeat(cell, 2),
-        "local_hour": np.repeat(hour_call, 2),
-        "shared_target": _out_only(calls["_shared_target"].to_numpy()),
-        "imei_sims": _out_only(calls["_imei_sims"].to_numpy()),
-        "known_peer": _out_only(calls["_known_peer"].to_numpy()),
-        "shared_victim": _out_only(calls["_shared_victim"].to_numpy()),
-        "record": np.repeat(np.arange(n, dtype=np.int64), 2),
-    }
-    if sms is not None:
-        k = sms.height
-        extra = {
-            "num": codes.encode(sms["sender"]),
-            "other": codes.encode(sms["recipient"]),
-            "other_digits": np.full(k, -1, np.int64),
-            "t": t_sms,
-            "seq": seq_sms,
-            "kind": np.full(k, KIND_SMS, np.int8),
-            "duration": np.zeros(k, np.int32),
-            "ring": np.full(k, -1, np.int32),
-            "cell": np.full(k, -1, np.int64),
-            "local_hour": sms["sent_time"]
-            .dt.convert_time_zone(timezone)
-            .dt.hour()
-            .cast(pl.Int8)
-            .to_numpy(),
-            "record": np.arange(k, dtype=np.int64),
-            "shared_target": np.zeros(k),
-            "imei_sims": np.zeros(k),
-            "known_peer": np.zeros(k),
-            "shared_victim": np.zeros(k),
-        }
-        parts = {key: np.concatenate([parts[key], extra[key]]) for key in parts}
-    # (number, seq) order: seq first, then a stable sort by number.
-    by_seq = np.argsort(parts["seq"], kind="stable")
-    by_num = by_seq[np.argsort(parts["num"][by_seq], kind="stable")]
-    sorted_parts = {key: value[by_num] for key, value in parts.items()}
-    return Events(codes=codes, **sorted_parts), calls, sms
+    return events, calls, sms

@@ -46,21 +46,36 @@ def previous_in_group(keys: np.ndarray, t: np.ndarray, mask: np.ndarray) -> np.n
 
 
 def window_sums(
-    blocks: np.ndarray, t: np.ndarray, signals: dict[str, np.ndarray], window_ms: int
+    blocks: np.ndarray,
+    t: np.ndarray,
+    signals: dict[str, np.ndarray],
+    window_ms: int,
+    at: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Sums over ``(t - w, t]`` within each block, up to and including each element."""
+    """Sums over ``(t - w, t]`` within each block, up to and including each element.
+
+    With ``at`` (indices), only the sums ending at those elements, in that order.
+    """
     n = t.shape[0]
-    if n == 0:
-        return {k: np.zeros(0) for k in signals}
-    block_id = np.r_[0, np.cumsum(blocks[1:] != blocks[:-1])]
+    k = n if at is None else at.shape[0]
+    if n == 0 or k == 0:
+        return {name: np.zeros(k) for name in signals}
+    block_id = np.empty(n, np.int64)
+    block_id[0] = 0
+    np.cumsum(blocks[1:] != blocks[:-1], out=block_id[1:])
     t0 = int(t.min())
     span = int(t.max()) - t0 + window_ms + 1
     if int(block_id[-1]) * span >= 2**62:
         raise OverflowError("too many groups times too long a period for one window pass")
     key = block_id * span + (t - t0)
-    start = np.searchsorted(key, key - window_ms, side="right")
+    del block_id
+    end = np.arange(1, n + 1) if at is None else at + 1
+    start = np.searchsorted(key, (key if at is None else key[at]) - window_ms, side="right")
     out = {}
+    cs = np.empty(n + 1)
+    cs[0] = 0.0
     for name, values in signals.items():
-        cs = np.r_[0.0, np.cumsum(values)]
-        out[name] = cs[1:] - cs[start]
+        # the signals are integers, so these prefix sums (and their differences) are exact
+        np.cumsum(values, out=cs[1:])
+        out[name] = cs[end] - cs[start]
     return out
