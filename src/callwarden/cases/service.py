@@ -15,7 +15,6 @@ number is never restored twice.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -48,6 +47,7 @@ from callwarden.cases.models import (
 from callwarden.cases.notices import render, suspension_text
 from callwarden.cases.schemas import ActionIn, AlertIn, RequesterIn
 from callwarden.cases.sla import SlaClock
+from callwarden.detect.alerts_io import alert_id
 from callwarden.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from callwarden.numbers import mask
 
@@ -58,12 +58,6 @@ SYSTEM = Actor("callwarden", Role.system)
 _RETRIES = 8
 _STATUS_OF_LEVEL = {"restrict": "restricted", "suspend": "suspended"}
 _LEVEL_RANK = {"active": 0, "restricted": 1, "suspended": 2}
-
-
-def alert_id(msisdn: str, flagged_at: datetime, decision: str) -> str:
-    """Stable id of an alert: the same alert from batch, stream or a retry is one alert."""
-    key = f"{msisdn}|{flagged_at.astimezone(UTC).isoformat()}|{decision}"
-    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -10,7 +12,17 @@ import polars as pl
 from callwarden.errors import InputFileError
 from callwarden.records.schema import ALERTS
 
-__all__ = ["read_alerts", "write_alerts"]
+__all__ = ["alert_id", "read_alerts", "write_alerts"]
+
+
+def alert_id(msisdn: str, flagged_at: datetime, decision: str) -> str:
+    """Stable id of an alert: the same alert from batch, stream or a retry is one alert.
+
+    >>> alert_id("+8613800000001", datetime(2026, 7, 8, 10, tzinfo=UTC), "suspend")
+    '3db6b02beba6b3de9b5031b54de3e7df'
+    """
+    key = f"{msisdn}|{flagged_at.astimezone(UTC).isoformat()}|{decision}"
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
 def write_alerts(alerts: pl.DataFrame, path: Path) -> None:
