@@ -23,7 +23,9 @@ def spark() -> Iterator[SparkSession]:
             "spark.sql.shuffle.partitions": "2",
             "spark.default.parallelism": "2",
             "spark.ui.enabled": "false",
-            "spark.sql.adaptive.coalescePartitions.enabled": "true",
+            # Compiling whole-stage code for these wide plans takes longer than running them
+            # on test-sized data.
+            "spark.sql.codegen.wholeStage": "false",
         },
     )
     yield session

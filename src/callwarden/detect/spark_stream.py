@@ -38,7 +38,7 @@ from callwarden.detect.spark_scoring import (
 )
 from callwarden.features.engines.spark import spark_features
 from callwarden.features.spec import WINDOWS
-from callwarden.records.schema import ALERTS, CALLS
+from callwarden.records.schema import CALLS
 
 __all__ = ["LOOKBACK_MS", "StreamJob", "start_stream"]
 
@@ -76,21 +76,20 @@ class StreamJob:
         fresh = features.join(new.select(F.col("call_id").alias("rid")), "rid", "left_semi")
         kept = alert_candidates(fresh, self.policy, self.timezone)
         kept.write.mode("overwrite").parquet(f"{self.state}/candidates/batch={batch_id}")
-        alerts = self._alerts_up_to(batch_id)
-        before = self._alerts_up_to(batch_id - 1)
+        kept_so_far = features_to_polars(
+            self.spark.read.parquet(f"{self.state}/candidates").where(F.col("batch") <= batch_id)
+        )
+        alerts = self._alerts(kept_so_far)
+        before = self._alerts(kept_so_far.filter(pl.col("batch") < batch_id))
         new_alerts = alerts.join(before.select("msisdn", "decision"), on=["msisdn", "decision"],
                                  how="anti")  # fmt: skip
         write_alerts_to(self.spark, new_alerts, f"{self.out}/alerts-{batch_id:06d}.parquet")
 
-    def _alerts_up_to(self, batch_id: int) -> pl.DataFrame:
-        if batch_id < 0:
-            empty = pl.from_arrow(ALERTS.schema.empty_table())
-            assert isinstance(empty, pl.DataFrame)  # noqa: S101
-            return empty
-        kept = self.spark.read.parquet(f"{self.state}/candidates").where(F.col("batch") <= batch_id)
-        frame = features_to_polars(kept.drop("batch"))
+    def _alerts(self, kept: pl.DataFrame) -> pl.DataFrame:
+        """Replay the kept candidates through the policy (in record order, as batch does)."""
         if self.allowed is None:
             self.allowed = allowed_numbers(self.subscribers)
+        frame = kept.drop("batch").with_columns(seq=pl.int_range(pl.len(), dtype=pl.Int64))
         return score_events(frame, self.allowed, self.policy, timezone=self.timezone).alerts
 
 
