@@ -14,9 +14,14 @@ import polars as pl
 
 from callwarden.features.spec import WINDOWS
 from callwarden.features.windows import previous_in_group, previous_index, window_sums
-from callwarden.numbers import E164_PATTERN
 
-__all__ = ["CODE_COLUMNS", "CROSSING_COLUMNS", "order_calls", "with_crossing_signals"]
+__all__ = [
+    "CODE_COLUMNS",
+    "CROSSING_COLUMNS",
+    "digit_codes",
+    "order_calls",
+    "with_crossing_signals",
+]
 
 CROSSING_COLUMNS = ("_shared_target", "_imei_sims", "_known_peer", "_shared_victim")
 #: int64 E.164 digits of caller and callee, added when every number of the calls is E.164
@@ -28,6 +33,15 @@ def order_calls(calls: pl.DataFrame) -> pl.DataFrame:
     """Calls in record order, ``(start_time, call_id)``; free when they already are."""
     if calls.height < 2:
         return calls
+    times = calls["start_time"]
+    if times.null_count() == 0:
+        step = np.diff(times.to_physical().to_numpy())
+        if (step > 0).all():
+            return calls
+        ties = np.flatnonzero(step == 0)
+        ids = calls["call_id"]
+        in_order = bool((step >= 0).all()) and bool((ids.gather(ties + 1) > ids.gather(ties)).all())
+        return calls if in_order else calls.sort("start_time", "call_id")
     in_order = calls.select(
         (
             (pl.col("start_time").diff() > pl.duration(microseconds=0))
@@ -40,6 +54,20 @@ def order_calls(calls: pl.DataFrame) -> pl.DataFrame:
         .all()
     ).item()
     return calls if in_order else calls.sort("start_time", "call_id")
+
+
+def digit_codes(numbers: pl.Series) -> pl.Series | None:
+    """E.164 numbers as int64 digits, or None unless every number spells its code back
+    exactly (``+`` and the digits, no leading zero), so that codes and numbers map one to one.
+
+    >>> digit_codes(pl.Series(["+8613800000001", "+21620123456"])).to_list()
+    [8613800000001, 21620123456]
+    >>> digit_codes(pl.Series(["+8613800000001", "5e1272273e041e82"])) is None
+    True
+    """
+    code = numbers.str.slice(1).cast(pl.Int64, strict=False)
+    spelled = pl.select(pl.concat_str([pl.lit("+"), pl.lit(code).cast(pl.String)])).to_series()
+    return code if bool((spelled == numbers).fill_null(value=False).all()) else None
 
 
 def _dense(values: pl.Series) -> np.ndarray:
@@ -74,19 +102,13 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         return calls
     n = calls.height
     t = calls["start_time"].dt.epoch("ms").to_numpy()
-    numeric = bool(
-        calls.select(
-            pl.col("caller").str.contains(E164_PATTERN).all()
-            & pl.col("callee").str.contains(E164_PATTERN).all()
-        ).item()
-    )
-    if numeric:  # E.164 digits are codes already, and far cheaper than a dictionary
-        calls = calls.with_columns(
-            _caller_code=pl.col("caller").str.slice(1).cast(pl.Int64),
-            _callee_code=pl.col("callee").str.slice(1).cast(pl.Int64),
-        )
-        caller = calls["_caller_code"].to_numpy()
-        callee = calls["_callee_code"].to_numpy()
+    caller_code = digit_codes(calls["caller"])
+    callee_code = digit_codes(calls["callee"]) if caller_code is not None else None
+    if caller_code is not None and callee_code is not None:
+        # E.164 digits are codes already, and far cheaper than a dictionary
+        calls = calls.with_columns(_caller_code=caller_code, _callee_code=callee_code)
+        caller = caller_code.to_numpy()
+        callee = callee_code.to_numpy()
     else:
         caller = _dense(pl.concat([calls["caller"], calls["callee"]]))[:n]
         callee = _dense(calls["callee"])

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from callwarden.features.crossing import with_crossing_signals
-from callwarden.numbers import E164_PATTERN
+from callwarden.features.crossing import digit_codes, with_crossing_signals
 
 __all__ = ["KIND_IN", "KIND_OUT", "KIND_SMS", "Events", "NumberCodes", "build_events"]
 
@@ -50,7 +49,7 @@ class NumberCodes:
         if not columns:
             return NumberCodes(numeric=True)
         values = pl.concat([c.cast(pl.String) for c in columns])
-        if values.len() == 0 or values.str.contains(E164_PATTERN).all():
+        if values.len() == 0 or digit_codes(values) is not None:
             return NumberCodes(numeric=True)
         return NumberCodes(numeric=False, dictionary=values.unique(maintain_order=True))
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 import polars as pl
 
 from callwarden.features.crossing import with_crossing_signals
@@ -53,22 +54,54 @@ GATE = Gate()
 
 
 def _max_two_hours(
-    frame: pl.DataFrame, who: str, time: str, key: str | None = None
+    frame: pl.DataFrame, who: str, time: str, key: str | None = None, busy: pl.Expr | None = None
 ) -> pl.DataFrame:
-    """Per number: the most records in any two consecutive clock hours (>= any 1 h window).
+    """Per number: the most records in any two consecutive clock hours (>= any 1 h window),
+    as ``peak``, and all its records, as ``total``; only the numbers ``busy`` holds for.
 
-    ``key`` is an integer code of ``who`` to group by (much faster than strings), if there is one.
+    ``key`` is an integer code of ``who`` (its E.164 digits) to count by, much faster than
+    strings, if there is one.
     """
-    if key is not None and key in frame.columns:
-        hours = frame.select(key, hour=pl.col(time).dt.epoch("ms") // HOUR_MS)
-        per_hour = hours.group_by(key, "hour").len().sort(key, "hour")
-        result = _pairs(per_hour, key)
-        return result.with_columns(
-            pl.concat_str([pl.lit("+"), pl.col(key).cast(pl.String)]).alias(who)
-        ).drop(key)
+    busy = pl.lit(value=True) if busy is None else busy
+    if key is not None and key in frame.columns and frame.height:
+        counted = _peaks_by_code(frame[key].to_numpy(), frame[time].dt.epoch("ms").to_numpy())
+        if counted is not None:
+            return (
+                counted.filter(busy)
+                .with_columns(
+                    pl.concat_str([pl.lit("+"), pl.col("code").cast(pl.String)]).alias(who)
+                )
+                .drop("code")
+            )
     hours = frame.select(who, hour=pl.col(time).dt.epoch("ms") // HOUR_MS)
     per_hour = hours.group_by(who, "hour").len().sort(who, "hour")
-    return _pairs(per_hour, who)
+    return _pairs(per_hour, who).filter(busy)
+
+
+def _peaks_by_code(codes: np.ndarray, t_ms: np.ndarray) -> pl.DataFrame | None:
+    """``_max_two_hours`` for non-negative int64 codes: one sort of (code, hour) keys.
+
+    None when the keys would not fit in an int64.
+    """
+    hour = t_ms // HOUR_MS
+    first = int(hour.min())
+    slots = int(hour.max()) - first + 1
+    if int(codes.min()) < 0 or int(codes.max()) >= 2**62 // slots:
+        return None
+    key = pl.Series(codes * slots + (hour - first)).sort().to_numpy()
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    count = np.diff(np.r_[starts, key.shape[0]])
+    number, slot = np.divmod(key[starts], slots)
+    follows = np.r_[False, (number[1:] == number[:-1]) & (slot[1:] == slot[:-1] + 1)]
+    pair = count + np.where(follows, np.r_[0, count[:-1]], 0)
+    blocks = np.flatnonzero(np.r_[True, number[1:] != number[:-1]])
+    return pl.DataFrame(
+        {
+            "code": number[blocks],
+            "peak": np.maximum.reduceat(pair, blocks).astype(np.uint32),
+            "total": np.add.reduceat(count, blocks).astype(np.uint32),
+        }
+    )
 
 
 def _pairs(per_hour: pl.DataFrame, who: str) -> pl.DataFrame:
@@ -94,7 +127,11 @@ def candidates(
     gate: Gate = GATE,
 ) -> pl.Series:
     """Numbers that may pass the gate somewhere in the input (a superset of the flaggable)."""
-    out = _max_two_hours(calls, "caller", "start_time", key="_caller_code").rename(
+    # every condition below needs this many calls in two clock hours, or in all
+    busy = (pl.col("peak") >= min(gate.busy_calls_1h, gate.unusual_calls_1h)) | (
+        pl.col("total") >= gate.new_sim_calls_24h
+    )
+    out = _max_two_hours(calls, "caller", "start_time", key="_caller_code", busy=busy).rename(
         {"caller": "msisdn"}
     )
     unusual = pl.lit(value=False)
@@ -121,14 +158,18 @@ def candidates(
         | new_sim.fill_null(False)
     )["msisdn"]
     parts = [chosen]
-    shared = (
-        calls.drop_nulls("caller_imei")
-        .group_by("caller_imei")
-        .agg(n=pl.col("caller").n_unique())
-        .filter(pl.col("n") >= gate.sims_per_device)["caller_imei"]
-    )
-    if shared.len():
-        parts.append(calls.filter(pl.col("caller_imei").is_in(shared.implode()))["caller"])
+    if "_imei_sims" in calls.columns:  # the feature itself, computed over all calls
+        parts.append(calls.filter(pl.col("_imei_sims") >= gate.sims_per_device)["caller"])
+    else:
+        shared = (
+            calls.select("caller_imei", "caller")
+            .drop_nulls("caller_imei")
+            .group_by("caller_imei")
+            .agg(n=pl.col("caller").n_unique())
+            .filter(pl.col("n") >= gate.sims_per_device)["caller_imei"]
+        )
+        if shared.len():
+            parts.append(calls.filter(pl.col("caller_imei").is_in(shared.implode()))["caller"])
     if all(c in calls.columns for c in ("_known_peer", "_shared_victim")):
         ring = calls.group_by("caller").agg(
             peer=pl.col("_known_peer").sum(), victim=pl.col("_shared_victim").sum()
