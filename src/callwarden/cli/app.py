@@ -12,7 +12,16 @@ import typer
 from rich.console import Console
 
 from callwarden import __version__
-from callwarden.cli.commands import cases, demo, ingest, mappings, model, score, simulate
+from callwarden.cli.commands import (
+    cases,
+    demo,
+    ingest,
+    mappings,
+    model,
+    score,
+    simulate,
+    stream,
+)
 from callwarden.errors import CallwardenError
 
 app = typer.Typer(
@@ -50,6 +59,8 @@ app.command("demo")(demo.demo)
 app.add_typer(cases.app, name="cases")
 app.add_typer(cases.labels_app, name="labels")
 app.command("serve")(cases.serve)
+app.command("stream")(stream.stream)
+app.command("replay")(stream.replay)
 
 
 def main() -> None:

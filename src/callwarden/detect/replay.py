@@ -8,7 +8,7 @@ emitted. The conformance suite asserts they equal :func:`score_records`' alerts.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -43,6 +43,9 @@ class AlertStepper:
         if subscribers is not None and "whitelisted" in subscribers.columns:
             self.allowed = set(subscribers.filter(pl.col("whitelisted"))["msisdn"].to_list())
         self.detectors = list(DETECTORS.items())
+        #: optional fast path: events failing it cannot reach ``watch`` and skip the detectors
+        #: (the stream sets :func:`callwarden.stream.engine.may_alert`, the triage gate)
+        self.gate: Callable[[dict[str, float]], bool] | None = None
 
     def step(self, kind: str, record: dict[str, Any]) -> dict[str, Any] | None:
         """Process one record; return the alert row it raises, if any."""
@@ -52,6 +55,8 @@ class AlertStepper:
         else:
             msisdn, at = str(record["sender"]), record["sent_time"]
             row = self.features.sms(record)
+        if self.gate is not None and not self.gate(row):
+            return None
         arrays = {k: np.array([v]) for k, v in row.items()}
         scores = {}
         for name, det in self.detectors:

@@ -58,24 +58,35 @@ _NEEDED = window_signals()
 
 @dataclass
 class _Window:
-    """Running sums of some signals over the last ``ms`` milliseconds of one number's events."""
+    """Running sums of some signals over the last ``ms`` milliseconds of one number's events.
+
+    Events keep only their non-zero signals (most are zero), as (index, value) pairs; every
+    signal is a whole number of seconds or counts, so adding and taking away is exact.
+    """
 
     ms: int
     names: tuple[str, ...]
-    events: deque[tuple[int, tuple[float, ...]]] = field(default_factory=deque)
+    events: deque[tuple[int, tuple[tuple[int, float], ...]]] = field(default_factory=deque)
     sums: list[float] = field(default_factory=list)
 
-    def add(self, t: int, values: Mapping[str, float]) -> dict[str, float]:
-        if not self.sums:
-            self.sums = [0.0] * len(self.names)
-        row = tuple(values.get(n, 0.0) for n in self.names)
+    def __post_init__(self) -> None:
+        self.index = {n: k for k, n in enumerate(self.names)}
+        self.sums = [0.0] * len(self.names)
+
+    def add(self, t: int, values: Mapping[str, float]) -> list[float]:
+        """Add one event; the sums over the window ending at it, in ``names`` order."""
+        index, sums = self.index, self.sums
+        row = tuple((index[n], v) for n, v in values.items() if v and n in index)
         self.events.append((t, row))
-        for k, v in enumerate(row):
-            self.sums[k] += v
-        while self.events and self.events[0][0] <= t - self.ms:
-            _, old = self.events.popleft()
-            for k, v in enumerate(old):
-                self.sums[k] -= v
+        for k, v in row:
+            sums[k] += v
+        events, edge = self.events, t - self.ms
+        while events[0][0] <= edge:
+            for k, v in events.popleft()[1]:
+                sums[k] -= v
+        return sums
+
+    def as_dict(self) -> dict[str, float]:
         return dict(zip(self.names, self.sums, strict=True))
 
 
@@ -160,7 +171,11 @@ class OnlineFeatures:
     def _add(
         self, state: _Number, t: int, signals: Mapping[str, float]
     ) -> dict[str, dict[str, float]]:
-        return {w: win.add(t, signals) for w, win in state.windows.items()}
+        out = {}
+        for w, win in state.windows.items():
+            win.add(t, signals)
+            out[w] = win.as_dict()
+        return out
 
     def call(self, rec: Mapping[str, Any]) -> dict[str, float]:
         """Take one call; return the caller's features at it."""
@@ -208,7 +223,7 @@ class OnlineFeatures:
             new_sim = float(prev_dev is None or t - prev_dev >= DAY_MS)
             self.device_seen[(imei, caller)] = t
             device = self.devices.setdefault(imei, _Window(DAY_MS, ("x",)))
-            sig["imei_sims"] = device.add(t, {"x": new_sim})["x"]
+            sig["imei_sims"] = device.add(t, {"x": new_sim})[0]
 
         sums = self._add(me, t, sig)
         features = self._features(caller, t, sums, sig)

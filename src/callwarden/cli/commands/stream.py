@@ -1,0 +1,227 @@
+"""``callwarden stream`` and ``callwarden replay``: real-time detection over NATS JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+
+from callwarden.cli.progress import console
+from callwarden.config import Settings
+from callwarden.decide.policy import PolicyConfig
+from callwarden.detect.alerts_io import write_alerts
+from callwarden.errors import ConfigError
+from callwarden.records.load import load_known_numbers, load_records
+from callwarden.stream.broker import BrokerSettings, consume, publish_records
+from callwarden.stream.engine import Quarantined, StreamEngine
+from callwarden.stream.files import (
+    alerts_frame,
+    jsonl_records,
+    parquet_records,
+    run_records,
+)
+
+ServerOption = Annotated[
+    str, typer.Option("--server", envvar="CALLWARDEN_NATS", help="NATS server URL.")
+]
+PrefixOption = Annotated[
+    str,
+    typer.Option(
+        "--subject-prefix",
+        help="Subjects: PREFIX.records.<kind>.p<N>, PREFIX.alerts, PREFIX.quarantine.",
+    ),
+]
+
+
+def _partition(text: str) -> tuple[int, int]:
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ConfigError(f"--partition {text}: write it as I/N, e.g. 0/4") from None
+    if not 0 <= i < n:
+        raise ConfigError(f"--partition {text}: I must be in 0..N-1")
+    return i, n
+
+
+def _seconds(text: str) -> float:
+    t = text.strip().lower()
+    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    for unit in ("ms", "s", "m", "h"):
+        if t.endswith(unit):
+            try:
+                return float(t[: -len(unit)]) * scale[unit]
+            except ValueError:
+                break
+    try:
+        return float(t)
+    except ValueError:
+        raise ConfigError(f"{text!r}: give a duration like 30s, 500ms or 2m") from None
+
+
+def _case_handler(db: str | None, subscribers: pl.DataFrame | None) -> Any:
+    if db is None:
+        return None
+    from callwarden.cases.db import open_database  # noqa: PLC0415  (only with --db)
+    from callwarden.cases.from_files import alerts_from_frame  # noqa: PLC0415
+    from callwarden.cases.service import CaseService  # noqa: PLC0415
+
+    service = CaseService(open_database(db))
+
+    def handle(ided: list[tuple[str, dict[str, Any]]]) -> None:
+        service.intake(alerts_from_frame(alerts_frame([a for _, a in ided]), subscribers))
+
+    return handle
+
+
+def stream(
+    from_file: Annotated[
+        str | None,
+        typer.Option(
+            "--from-file",
+            help="Embedded mode, no broker: canonical calls (Parquet file or folder), or '-' "
+            "for JSON Lines records on stdin.",
+        ),
+    ] = None,
+    sms: Annotated[Path | None, typer.Option("--sms", help="With --from-file: SMS.")] = None,
+    subscribers: Annotated[
+        Path | None, typer.Option("--subscribers", help="Canonical subscribers.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the alerts emitted (.parquet or .csv).")
+    ] = None,
+    server: ServerOption = "nats://127.0.0.1:4222",
+    subject_prefix: PrefixOption = "callwarden",
+    stream_name: Annotated[str, typer.Option("--stream", help="JetStream stream.")] = "CALLWARDEN",
+    durable: Annotated[
+        str, typer.Option("--durable", help="Durable consumer name.")
+    ] = "callwarden",
+    partition: Annotated[
+        str, typer.Option("--partition", help="This consumer's partition I/N.")
+    ] = "0/1",
+    checkpoint: Annotated[
+        Path, typer.Option("--checkpoint", help="Folder for the state checkpoints.")
+    ] = Path("stream-checkpoint"),
+    checkpoint_every: Annotated[
+        int, typer.Option("--checkpoint-every", help="Records between checkpoints.")
+    ] = 50_000,
+    checkpoint_seconds: Annotated[
+        float, typer.Option("--checkpoint-seconds", help="Seconds between checkpoints.")
+    ] = 5.0,
+    lateness: Annotated[
+        str, typer.Option("--lateness", help="Allowed lateness (event time): 30s, 500ms, 2m.")
+    ] = "30s",
+    idle_exit: Annotated[
+        float | None,
+        typer.Option("--idle-exit", help="Stop after this many seconds without records."),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Open cases for the alerts in this case database."),
+    ] = None,
+    policy: Annotated[Path | None, typer.Option("--policy", help="Policy TOML.")] = None,
+    known: Annotated[
+        Path | None, typer.Option("--known", help="Known fraud numbers (msisdn column).")
+    ] = None,
+) -> None:
+    """Score records as they arrive, with the batch definitions; publish alerts as they rise."""
+    settings = Settings()
+    subs = load_records(subscribers, "subscribers") if subscribers else None
+    known_numbers = load_known_numbers(known) if known else None
+    lateness_ms = int(_seconds(lateness) * 1000)
+    handler = _case_handler(db, subs)
+
+    def new_engine() -> StreamEngine:
+        return StreamEngine(
+            subs, PolicyConfig.load(policy), settings.timezone, known_numbers, lateness_ms
+        )
+
+    if from_file is not None:
+        if out is None:
+            raise ConfigError("--from-file needs --out for the alerts")
+        engine = new_engine()
+        bad: list[Quarantined] = []
+        records = (
+            jsonl_records(sys.stdin, bad)
+            if from_file == "-"
+            else parquet_records(Path(from_file), sms)
+        )
+        alerts = run_records(engine, records)
+        if handler and alerts:
+            handler([("", a) for a in alerts])
+        write_alerts(alerts_frame(alerts), out)
+        _report(engine, len(bad) + len(engine.quarantined), out)
+        for q in bad + engine.quarantined:
+            typer.echo(json.dumps({"quarantined": q.reason}, ensure_ascii=False), err=True)
+        return
+
+    i, n = _partition(partition)
+    broker = BrokerSettings(
+        server=server,
+        prefix=subject_prefix,
+        stream=stream_name,
+        durable=durable,
+        partition=i,
+        partitions=n,
+        checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
+        checkpoint_seconds=checkpoint_seconds,
+        idle_exit=idle_exit,
+    )
+    collected: list[dict[str, Any]] = []
+
+    def on_alerts(ided: list[tuple[str, dict[str, Any]]]) -> None:
+        collected.extend(a for _, a in ided)
+        if handler:
+            handler(ided)
+
+    console.print(
+        f"consuming {broker.records_subject}.*.p{i} from {server} (stream {stream_name}, "
+        f"durable {durable}-p{i}); alerts to {broker.alerts_subject}"
+    )
+    engine = asyncio.run(consume(broker, new_engine, on_alerts))
+    if out is not None:
+        write_alerts(alerts_frame(collected), out)
+    _report(engine, engine.stats.late, out)
+
+
+def _report(engine: StreamEngine, quarantined: int, out: Path | None) -> None:
+    s = engine.stats
+    console.print(
+        f"{s.received:,} records: {s.processed:,} scored ({s.reordered:,} out of order), "
+        f"{quarantined:,} quarantined; {s.alerts:,} alerts" + (f" -> {out}" if out else "")
+    )
+
+
+def replay(
+    calls: Annotated[Path, typer.Argument(help="Canonical calls (Parquet file or folder).")],
+    sms: Annotated[Path | None, typer.Option("--sms", help="Canonical SMS.")] = None,
+    speed: Annotated[
+        str, typer.Option("--speed", help="10x = ten times real time; max = as fast as possible.")
+    ] = "max",
+    server: ServerOption = "nats://127.0.0.1:4222",
+    subject_prefix: PrefixOption = "callwarden",
+    stream_name: Annotated[str, typer.Option("--stream", help="JetStream stream.")] = "CALLWARDEN",
+    partitions: Annotated[
+        int, typer.Option("--partitions", help="Partitions (by acting number) to publish to.")
+    ] = 1,
+) -> None:
+    """Publish a day of records to the broker in event-time order (demos and benchmarks)."""
+    if speed == "max":
+        factor = None
+    else:
+        try:
+            factor = float(speed.removesuffix("x"))
+        except ValueError:
+            raise ConfigError(f"--speed {speed}: write 10x, 0.5x or max") from None
+        if factor <= 0:
+            raise ConfigError("--speed must be above 0")
+    broker = BrokerSettings(
+        server=server, prefix=subject_prefix, stream=stream_name, partitions=max(1, partitions)
+    )
+    sent = asyncio.run(publish_records(parquet_records(calls, sms), broker, speed=factor))
+    console.print(f"published {sent:,} records to {broker.records_subject}.* on {server}")

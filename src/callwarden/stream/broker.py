@@ -1,0 +1,295 @@
+"""NATS JetStream: publish records (replay), consume them crash-safely, publish alerts.
+
+Subjects (the prefix is configurable):
+
+- ``callwarden.records.<kind>.p<partition>``: canonical call and SMS records, one per message,
+  on the stream ``CALLWARDEN``; the partition is a stable hash of the acting number;
+- ``callwarden.alerts``: alerts, with their idempotent id as ``Nats-Msg-Id`` (the broker drops
+  a repeat inside the stream's duplicate window, one hour), on ``CALLWARDEN_ALERTS``;
+- ``callwarden.quarantine``: records that are not canonical or arrive too late, with a reason.
+
+Crash safety: the consumer acknowledges a message only after a checkpoint that reflects it has
+been written (atomically, by rename). Alerts are published, and handed to the case service,
+before that checkpoint. After a crash the consumer resumes from its checkpoint; the broker
+redelivers what was not acknowledged; records the checkpoint already holds are skipped by their
+stream sequence; alerts raised again carry the same id, so neither the broker nor the case
+service stores them twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nats
+from nats.aio.client import Client as NATS
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
+from nats.js.client import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from callwarden.detect.alerts_io import alert_id
+from callwarden.errors import ConfigError
+from callwarden.stream.codec import BadRecord, decode, encode, encode_alert
+from callwarden.stream.engine import StreamEngine, StreamStats
+
+__all__ = [
+    "BrokerSettings",
+    "consume",
+    "ensure_streams",
+    "load_checkpoint",
+    "partition_of",
+    "publish_records",
+    "save_checkpoint",
+]
+
+AlertHandler = Callable[[list[tuple[str, dict[str, Any]]]], None]
+
+
+def partition_of(msisdn: str, partitions: int) -> int:
+    """Stable partition of a number (the same on every machine and run).
+
+    >>> partition_of("+8613800000001", 4), partition_of("+8613800000001", 1)
+    (1, 0)
+    """
+    return zlib.crc32(msisdn.encode()) % partitions
+
+
+@dataclass
+class BrokerSettings:
+    server: str = "nats://127.0.0.1:4222"
+    prefix: str = "callwarden"
+    stream: str = "CALLWARDEN"
+    durable: str = "callwarden"
+    partition: int = 0
+    partitions: int = 1
+    batch: int = 1000
+    checkpoint: Path = field(default_factory=lambda: Path("stream-checkpoint"))
+    checkpoint_every: int = 50_000
+    checkpoint_seconds: float = 5.0
+    #: stop after this many seconds without a message (flushing the buffer); None = run forever
+    idle_exit: float | None = None
+
+    @property
+    def records_subject(self) -> str:
+        return f"{self.prefix}.records"
+
+    @property
+    def alerts_subject(self) -> str:
+        return f"{self.prefix}.alerts"
+
+    @property
+    def quarantine_subject(self) -> str:
+        return f"{self.prefix}.quarantine"
+
+    @property
+    def checkpoint_file(self) -> Path:
+        return self.checkpoint / f"{self.durable}-p{self.partition}.pickle"
+
+
+async def _connect(server: str) -> NATS:
+    try:
+        return await nats.connect(server, connect_timeout=3, max_reconnect_attempts=3)
+    except (OSError, NatsTimeout, nats.errors.NoServersError) as exc:
+        raise ConfigError(
+            f"--server {server}: cannot reach NATS ({exc.__class__.__name__}); start "
+            "nats-server -js, or use --from-file for the embedded path"
+        ) from None
+
+
+async def ensure_streams(js: JetStreamContext, settings: BrokerSettings) -> None:
+    """Create the records and alerts streams when they do not exist yet."""
+    wanted = [
+        StreamConfig(name=settings.stream, subjects=[f"{settings.records_subject}.>"]),
+        StreamConfig(
+            name=f"{settings.stream}_ALERTS",
+            subjects=[settings.alerts_subject, settings.quarantine_subject],
+            duplicate_window=3600.0,
+        ),
+    ]
+    for cfg in wanted:
+        try:
+            await js.stream_info(str(cfg.name))
+        except NotFoundError:
+            await js.add_stream(cfg)
+
+
+def save_checkpoint(engine: StreamEngine, path: Path) -> None:
+    """Write the engine's whole state atomically (a crash leaves the old or the new file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump(engine, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+
+
+def load_checkpoint(path: Path) -> StreamEngine | None:
+    if not path.exists():
+        return None
+    with path.open("rb") as fh:
+        engine = pickle.load(fh)  # noqa: S301  (our own checkpoint file, written above)
+    if not isinstance(engine, StreamEngine):
+        raise ConfigError(f"{path}: not a callwarden stream checkpoint")
+    return engine
+
+
+async def publish_records(
+    records: Iterable[tuple[str, dict[str, Any]]],
+    settings: BrokerSettings,
+    *,
+    speed: float | None = None,
+    on_sent: Callable[[int], None] | None = None,
+) -> int:
+    """Publish records in the order given (event time), ``speed`` times faster than real time.
+
+    ``speed`` None publishes as fast as the broker takes them. Each message carries its record
+    id as ``Nats-Msg-Id``, so a replay that is repeated is stored once.
+    """
+    nc = await _connect(settings.server)
+    js = nc.jetstream()
+    await ensure_streams(js, settings)
+    sent, t0_event, t0_wall = 0, None, time.monotonic()
+    try:
+        for kind, record in records:
+            at = record["start_time" if kind == "call" else "sent_time"]
+            if speed is not None:
+                t0_event = t0_event or at
+                due = t0_wall + (at - t0_event).total_seconds() / speed
+                if (wait := due - time.monotonic()) > 0:
+                    await nc.flush()
+                    await asyncio.sleep(wait)
+            actor = record["caller" if kind == "call" else "sender"]
+            part = partition_of(actor, settings.partitions)
+            rid = record["call_id" if kind == "call" else "sms_id"]
+            await nc.publish(
+                f"{settings.records_subject}.{kind}.p{part}",
+                encode(kind, record),
+                headers={"Nats-Msg-Id": f"{kind}:{rid}"},
+            )
+            sent += 1
+            if sent % 10_000 == 0:
+                await nc.flush()
+                if on_sent:
+                    on_sent(sent)
+        await nc.flush()
+    finally:
+        await nc.close()
+    return sent
+
+
+class _Consumer:
+    """One partition's loop: fetch, decode, push, emit, checkpoint, acknowledge."""
+
+    def __init__(
+        self,
+        settings: BrokerSettings,
+        js: JetStreamContext,
+        engine: StreamEngine,
+        on_alerts: AlertHandler | None,
+    ) -> None:
+        self.settings, self.js, self.engine, self.on_alerts = settings, js, engine, on_alerts
+        self.last_msg: Any = None
+        self.since = 0
+        self.last_ckpt = time.monotonic()
+
+    async def emit(self, alerts: list[dict[str, Any]]) -> None:
+        if not alerts:
+            return
+        ided = [(alert_id(a["msisdn"], a["flagged_at"], a["decision"]), a) for a in alerts]
+        for aid, a in ided:
+            await self.js.publish(
+                self.settings.alerts_subject, encode_alert(a, aid), headers={"Nats-Msg-Id": aid}
+            )
+        if self.on_alerts is not None:
+            self.on_alerts(ided)
+
+    async def quarantine(self, data: bytes, reason: str) -> None:
+        await self.js.publish(
+            self.settings.quarantine_subject, data, headers={"Callwarden-Reason": reason[:500]}
+        )
+
+    async def checkpoint(self) -> None:
+        save_checkpoint(self.engine, self.settings.checkpoint_file)
+        if self.last_msg is not None:
+            await self.last_msg.ack()  # AckPolicy.ALL: everything up to it is acknowledged
+        self.last_msg, self.since, self.last_ckpt = None, 0, time.monotonic()
+
+    async def take(self, msg: Any) -> None:
+        self.last_msg = msg
+        seq = msg.metadata.sequence.stream
+        if seq <= self.engine.last_seq:
+            return  # already in the checkpoint: a redelivery after a crash
+        try:
+            kind, record = decode(msg.data)
+        except BadRecord as exc:
+            await self.quarantine(msg.data, f"bad record: {exc}")
+        else:
+            await self.emit(self.engine.push(kind, record))
+            for q in self.engine.take_quarantined():
+                await self.quarantine(encode(q.kind, q.record), q.reason)
+        self.engine.last_seq = seq
+        self.since += 1
+
+    def due(self, now: float) -> bool:
+        s = self.settings
+        return self.since >= s.checkpoint_every or now - self.last_ckpt >= s.checkpoint_seconds
+
+
+async def consume(
+    settings: BrokerSettings,
+    new_engine: Callable[[], StreamEngine],
+    on_alerts: AlertHandler | None = None,
+    on_progress: Callable[[StreamStats], None] | None = None,
+) -> StreamEngine:
+    """Consume one partition until idle (or forever); return the final engine."""
+    nc = await _connect(settings.server)
+    js = nc.jetstream()
+    await ensure_streams(js, settings)
+    engine = load_checkpoint(settings.checkpoint_file) or new_engine()
+    durable = f"{settings.durable}-p{settings.partition}"
+    sub = await js.pull_subscribe(
+        f"{settings.records_subject}.*.p{settings.partition}",
+        durable=durable,
+        stream=settings.stream,
+        config=ConsumerConfig(
+            durable_name=durable,
+            ack_policy=AckPolicy.ALL,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=120,
+            max_ack_pending=-1,
+        ),
+    )
+    loop = _Consumer(settings, js, engine, on_alerts)
+    idle_since = time.monotonic()
+    try:
+        while True:
+            try:
+                msgs = await sub.fetch(settings.batch, timeout=0.5)
+            except NatsTimeout:
+                msgs = []
+            now = time.monotonic()
+            if msgs:
+                idle_since = now
+                for msg in msgs:
+                    await loop.take(msg)
+                if on_progress is not None:
+                    on_progress(engine.stats)
+                if loop.due(now):
+                    await loop.checkpoint()
+            elif settings.idle_exit is not None and now - idle_since >= settings.idle_exit:
+                await loop.emit(engine.flush())
+                await loop.checkpoint()
+                return engine
+            elif loop.last_msg is not None:
+                await loop.checkpoint()  # quiet now: make what was taken durable
+    finally:
+        await nc.close()

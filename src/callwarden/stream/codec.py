@@ -1,0 +1,117 @@
+"""Records and alerts on the wire: one canonical record per message, JSON, times in ISO 8601 UTC.
+
+A message that is not a valid canonical record is not dropped: :func:`decode` raises
+:class:`BadRecord` naming the field, and the consumer sends it to the quarantine subject.
+
+>>> import datetime as dt
+>>> rec = {"call_id": "c1", "caller": "+8613800000001", "callee": "+8613900000001",
+...        "start_time": dt.datetime(2026, 7, 8, 10, tzinfo=dt.UTC), "duration_s": 30,
+...        "ring_s": None, "caller_cell": None, "caller_imei": None}
+>>> decode(encode("call", rec)) == ("call", rec)
+True
+>>> decode(b'{"kind": "call", "caller": "13800000001"}')
+Traceback (most recent call last):
+...
+callwarden.stream.codec.BadRecord: call_id: missing
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from callwarden.errors import CallwardenError
+
+__all__ = ["BadRecord", "decode", "encode", "encode_alert"]
+
+_E164 = re.compile(r"\+[1-9][0-9]{4,17}")
+_FIELDS: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    # (field, type, required)
+    "call": (
+        ("call_id", "str", True),
+        ("caller", "number", True),
+        ("callee", "number", True),
+        ("start_time", "time", True),
+        ("duration_s", "int", True),
+        ("ring_s", "int", False),
+        ("caller_cell", "str", False),
+        ("caller_imei", "str", False),
+    ),
+    "sms": (
+        ("sms_id", "str", True),
+        ("sender", "number", True),
+        ("recipient", "number", True),
+        ("sent_time", "time", True),
+        ("length", "int", True),
+        ("content", "str", False),
+    ),
+}
+
+
+class BadRecord(CallwardenError):
+    """A message that is not a canonical record; the text names the field."""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return value
+
+
+def encode(kind: str, record: dict[str, Any]) -> bytes:
+    """One record as a message body."""
+    body = {"kind": kind} | {f: _plain(record.get(f)) for f, _, _ in _FIELDS[kind]}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _check(name: str, kind: str, value: Any) -> Any:
+    if kind == "time":
+        if not isinstance(value, str):
+            raise BadRecord(f"{name}: not an ISO 8601 time")
+        try:
+            at = datetime.fromisoformat(value)
+        except ValueError:
+            raise BadRecord(f"{name}: not an ISO 8601 time: {value!r}") from None
+        if at.tzinfo is None:
+            raise BadRecord(f"{name}: has no time zone: {value!r}")
+        return at.astimezone(UTC)
+    if kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise BadRecord(f"{name}: not a whole number >= 0: {value!r}")
+        return value
+    if not isinstance(value, str):
+        raise BadRecord(f"{name}: not a string: {value!r}")
+    if kind == "number" and not _E164.fullmatch(value):
+        raise BadRecord(f"{name}: not an E.164 number: {value!r}")
+    return value
+
+
+def decode(data: bytes) -> tuple[str, dict[str, Any]]:
+    """A message body back to ``(kind, record)``; :class:`BadRecord` when it is not one."""
+    try:
+        body = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRecord("not JSON") from None
+    if not isinstance(body, dict):
+        raise BadRecord("not a JSON object")
+    kind = body.get("kind")
+    if kind not in _FIELDS:
+        raise BadRecord(f"kind: must be call or sms, not {kind!r}")
+    record: dict[str, Any] = {}
+    for name, typ, required in _FIELDS[kind]:
+        value = body.get(name)
+        if value is None:
+            if required:
+                raise BadRecord(f"{name}: missing")
+            record[name] = None
+            continue
+        record[name] = _check(name, typ, value)
+    return kind, record
+
+
+def encode_alert(alert: dict[str, Any], alert_id: str) -> bytes:
+    """An alert row (canonical alerts schema) as a message body, with its idempotent id."""
+    body = {"alert_id": alert_id} | {k: _plain(v) for k, v in alert.items()}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
