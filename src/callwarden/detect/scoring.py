@@ -147,6 +147,10 @@ def score_records(
     calls = with_crossing_signals(calls, known)
     if model is None and triage:
         only = candidates(calls, sms, subscribers)
+        if only.len() == 0:  # no number can reach the gate: nothing to compute, no alert
+            empty = pl.from_arrow(ALERTS.schema.empty_table())
+            assert isinstance(empty, pl.DataFrame)  # noqa: S101
+            return ScoreResult(alerts=empty)
         calls, sms = restrict_to(only, calls, sms, known)
     features, _, _ = compute_features(calls, sms, subscribers, timezone, only=only, known=known)
     return score_events(
