@@ -13,7 +13,12 @@ import numpy as np
 import polars as pl
 
 from callwarden.features.spec import WINDOWS
-from callwarden.features.windows import previous_in_group, previous_index, window_sums
+from callwarden.features.windows import (
+    previous_in_group,
+    previous_index,
+    stable_argsort,
+    window_sums,
+)
 
 __all__ = [
     "CODE_COLUMNS",
@@ -27,6 +32,7 @@ CROSSING_COLUMNS = ("_shared_target", "_imei_sims", "_known_peer", "_shared_vict
 #: int64 E.164 digits of caller and callee, added when every number of the calls is E.164
 CODE_COLUMNS = ("_caller_code", "_callee_code")
 SIX_H_MS, DAY_MS = WINDOWS["6h"], WINDOWS["24h"]
+_POWERS_OF_TEN = 10 ** np.arange(19, dtype=np.int64)
 
 
 def order_calls(calls: pl.DataFrame) -> pl.DataFrame:
@@ -65,9 +71,16 @@ def digit_codes(numbers: pl.Series) -> pl.Series | None:
     >>> digit_codes(pl.Series(["+8613800000001", "5e1272273e041e82"])) is None
     True
     """
+    if numbers.len() == 0:
+        return numbers.cast(pl.Int64)
     code = numbers.str.slice(1).cast(pl.Int64, strict=False)
-    spelled = pl.select(pl.concat_str([pl.lit("+"), pl.lit(code).cast(pl.String)])).to_series()
-    return code if bool((spelled == numbers).fill_null(value=False).all()) else None
+    if code.null_count() or not numbers.str.starts_with("+").all():
+        return None
+    digits = code.to_numpy()
+    # as many bytes as "+" and the code's digits: no sign, space or leading zero to spare
+    length = 1 + np.searchsorted(_POWERS_OF_TEN, digits, side="right")
+    spelled = (digits > 0) & (numbers.str.len_bytes().to_numpy() == length)
+    return code if bool(spelled.all()) else None
 
 
 def _dense(values: pl.Series) -> np.ndarray:
@@ -114,7 +127,7 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         callee = _dense(calls["callee"])
 
     # Shared targets: group calls by callee (stable, so record order holds inside a group).
-    by_callee = np.argsort(callee, kind="stable")
+    by_callee = stable_argsort(callee)
     prev = previous_index(callee[by_callee], np.ones(n, bool))
     here, there = by_callee, by_callee[np.maximum(prev, 0)]
     shared = np.zeros(n)
@@ -125,9 +138,9 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
     imei = _device_codes(calls["caller_imei"])
     dev = np.flatnonzero(imei >= 0)
     if dev.shape[0]:
-        by_dev = dev[np.argsort(imei[dev], kind="stable")]
+        by_dev = dev[stable_argsort(imei[dev])]
         # (device, caller) pairs: sort by caller inside each device, keeping record order
-        by_pair = np.lexsort((np.arange(by_dev.shape[0]), caller[by_dev], imei[by_dev]))
+        by_pair = stable_argsort(imei[by_dev], caller[by_dev])
         pair = _pair_code(imei[by_dev][by_pair], caller[by_dev][by_pair])
         tp = t[by_dev][by_pair]
         seen = previous_in_group(pair, tp, np.ones(by_pair.shape[0], bool))

@@ -25,7 +25,7 @@ from callwarden.features.spec import (
     Agg,
     window_signals,
 )
-from callwarden.features.windows import previous_in_group, window_sums
+from callwarden.features.windows import previous_in_group, stable_argsort, window_sums
 
 __all__ = ["FeatureFrame", "compute_features"]
 
@@ -105,7 +105,7 @@ def _pair_signals(ev: Events) -> dict[str, np.ndarray]:
     n = len(ev)
     s: dict[str, np.ndarray] = {}
     pair = _pair_hash(ev.num, ev.other)
-    by_pair = np.argsort(pair, kind="stable")
+    by_pair = stable_argsort(pair)
     pk, pt, pkind = pair[by_pair], ev.t[by_pair], ev.kind[by_pair]
     last_out = previous_in_group(pk, pt, pkind == KIND_OUT)
     last_sms = previous_in_group(pk, pt, pkind == KIND_SMS)
@@ -131,7 +131,7 @@ def _place_signals(ev: Events, out: np.ndarray) -> dict[str, np.ndarray]:
     # Cells: a cell is new when this number has not called from it in the last 24 h.
     with_cell = np.flatnonzero(out & (ev.cell >= 0))
     cell_pair = _pair_hash(ev.num[with_cell], ev.cell[with_cell])
-    by_cell = np.argsort(cell_pair, kind="stable")
+    by_cell = stable_argsort(cell_pair)
     prev_cell = previous_in_group(
         cell_pair[by_cell], ev.t[with_cell][by_cell], np.ones(by_cell.shape[0], bool)
     )

@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from callwarden.features.crossing import digit_codes, with_crossing_signals
+from callwarden.features.windows import stable_argsort
 
 __all__ = ["KIND_IN", "KIND_OUT", "KIND_SMS", "Events", "NumberCodes", "build_events"]
 
@@ -198,7 +199,7 @@ def _select_events(
     seq2 = np.concatenate([2 * seq_call[rows[0]], 2 * seq_call[rows[1]] + 1, 2 * seq_sms[rows[2]]])
     # by seq, then a stable sort by number (timsort is quick on these few sorted runs)
     by_seq = np.argsort(seq2, kind="stable")
-    perm = by_seq[np.argsort(num[by_seq], kind="stable")]
+    perm = by_seq[stable_argsort(num[by_seq])]
     return kind[perm], record[perm], num[perm]
 
 

@@ -13,8 +13,25 @@ record order kept inside each group.
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 
-__all__ = ["group_starts", "previous_in_group", "previous_index", "window_sums"]
+__all__ = ["group_starts", "previous_in_group", "previous_index", "stable_argsort", "window_sums"]
+
+
+def stable_argsort(*keys: np.ndarray) -> np.ndarray:
+    """Indices sorting by the keys (the first one first), equal keys kept in their order.
+
+    The same as ``np.lexsort(keys[::-1])``, from polars' multithreaded sort.
+
+    >>> stable_argsort(np.array([3, 1, 3, 1]), np.array([0, 5, 0, 4])).tolist()
+    [3, 1, 0, 2]
+    """
+    if keys[0].shape[0] == 0:
+        return np.zeros(0, np.int64)
+    names = [f"k{i}" for i in range(len(keys))]
+    frame = pl.DataFrame(dict(zip(names, keys, strict=True)))
+    order = frame.select(pl.arg_sort_by(names, maintain_order=True)).to_series()
+    return order.to_numpy().astype(np.int64)
 
 
 def group_starts(keys: np.ndarray) -> np.ndarray:
