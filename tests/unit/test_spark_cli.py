@@ -38,6 +38,7 @@ def test_a_missing_java_names_the_debian_package(monkeypatch: pytest.MonkeyPatch
         (["--stream"], "--stream runs on Spark"),
         (["--engine", "spark", "--model", "m"], "not available with --engine spark"),
         (["--subscribers", "s3a://cdr/subscribers"], "need --engine spark"),
+        (["--engine", "spark", "--conf", "executors"], "expected KEY=VALUE"),
     ],
 )
 def test_options_that_need_another_engine_say_so(

@@ -71,6 +71,14 @@ def score(
             help="Spark master with --engine spark: local[*], yarn, spark://HOST:7077, k8s://...",
         ),
     ] = "local[*]",
+    spark_conf: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--conf",
+            help="With --engine spark: a Spark setting KEY=VALUE (repeat for more), e.g. "
+            "spark.executor.instances=20.",
+        ),
+    ] = None,
     stream: Annotated[
         bool,
         typer.Option(
@@ -99,9 +107,10 @@ def score(
                 "the learned scorer (--model) is not available with --engine spark yet; "
                 "score with the embedded engine"
             )
+        settings_given = dict(_key_value(item) for item in spark_conf or [])
         _score_on_spark(
             calls, out, subscribers, sms, known, policy_config, settings.timezone, master,
-            stream=stream, trigger_seconds=trigger_seconds,
+            conf=settings_given, stream=stream, trigger_seconds=trigger_seconds,
         )  # fmt: skip
         return
     uris = [x for x in (calls, out, subscribers, sms) if x and "://" in x]
@@ -135,6 +144,13 @@ def score(
     console.print(frame_table(counts, "alerts by decision"))
 
 
+def _key_value(item: str) -> tuple[str, str]:
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--conf {item!r}: expected KEY=VALUE, e.g. spark.executor.memory=8g")
+    return key.strip(), value.strip()
+
+
 def _score_on_spark(
     calls: str,
     out: str,
@@ -145,6 +161,7 @@ def _score_on_spark(
     timezone: str,
     master: str,
     *,
+    conf: dict[str, str],
     stream: bool,
     trigger_seconds: float,
 ) -> None:
@@ -155,7 +172,7 @@ def _score_on_spark(
     )
 
     with console.status(f"starting Spark on {master}"):
-        spark = spark_session(master)
+        spark = spark_session(master, conf=conf)
     from callwarden.detect import spark_scoring  # noqa: PLC0415  (imports PySpark)
 
     subs = read_records(spark, subscribers, "subscribers") if subscribers else None

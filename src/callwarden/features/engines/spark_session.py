@@ -70,23 +70,29 @@ def require_spark() -> None:
 
 
 def spark_session(
-    master: str = "local[*]", *, app_name: str = "callwarden", conf: dict[str, str] | None = None
+    master: str | None = None,
+    *,
+    app_name: str = "callwarden",
+    conf: dict[str, str] | None = None,
 ) -> SparkSession:
     """A SparkSession on ``master`` (``local[*]``, ``yarn``, ``spark://host:7077``, ``k8s://...``).
 
-    An already running session (``spark-submit``, a notebook) is reused, with its master. Times
-    are handled in UTC (the canonical records' zone); local hours use the ``timezone`` setting.
+    Without ``master``, the one ``spark-submit`` was given (or ``local[*]`` in a plain Python
+    process). An already running session (a notebook) is reused. Times are handled in UTC (the
+    canonical records' zone); local hours use the ``timezone`` setting.
     """
     require_spark()
-    # The Python workers must be this interpreter (with callwarden in it) unless told otherwise.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if master is None or master.startswith("local"):
+        # Local workers must be this interpreter (with callwarden in it); on a cluster the
+        # executors' Python is spark.pyspark.python (see docs/scale-out.md).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession  # noqa: PLC0415  (optional extra)
 
-    builder = (
-        SparkSession.builder.master(master)
-        .appName(app_name)
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.showConsoleProgress", "false")
+    builder = SparkSession.builder.appName(app_name)
+    if master is not None:
+        builder = builder.master(master)
+    builder = builder.config("spark.sql.session.timeZone", "UTC").config(
+        "spark.ui.showConsoleProgress", "false"
     )
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
