@@ -235,9 +235,11 @@ def compute_features(
     ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone, known, only=only)
     # Acting events (outgoing calls and SMS) in record order; with ``only`` every event is one
     # of those numbers' already.
+    # (windows are looked up in event order, which is fast, then put in record order)
     acting = np.flatnonzero(ev.kind != KIND_IN)
-    acting = acting[np.argsort(ev.seq[acting], kind="stable")]
-    values = _windowed(ev, _signals(ev), acting)
+    by_seq = np.argsort(ev.seq[acting])
+    values = {k: v[by_seq] for k, v in _windowed(ev, _signals(ev), acting).items()}
+    acting = acting[by_seq]
     numbers = ev.codes.decode(ev.num[acting])
     static = _static(numbers, ev.t[acting], subscribers)
     is_sms = ev.kind[acting] == KIND_SMS

@@ -159,7 +159,8 @@ def candidates(
     )["msisdn"]
     parts = [chosen]
     if "_imei_sims" in calls.columns:  # the feature itself, computed over all calls
-        parts.append(calls.filter(pl.col("_imei_sims") >= gate.sims_per_device)["caller"])
+        shared_device = pl.col("_imei_sims") >= gate.sims_per_device
+        parts.append(calls.select("caller", "_imei_sims").filter(shared_device)["caller"])
     else:
         shared = (
             calls.select("caller_imei", "caller")
@@ -171,9 +172,12 @@ def candidates(
         if shared.len():
             parts.append(calls.filter(pl.col("caller_imei").is_in(shared.implode()))["caller"])
     if all(c in calls.columns for c in ("_known_peer", "_shared_victim")):
-        ring = calls.group_by("caller").agg(
-            peer=pl.col("_known_peer").sum(), victim=pl.col("_shared_victim").sum()
-        )
+        # (both are 0 without a known-fraud list: only the calls where one is set can count)
+        ring = (
+            calls.select("caller", "_known_peer", "_shared_victim")
+            .filter((pl.col("_known_peer") > 0) | (pl.col("_shared_victim") > 0))
+            .group_by("caller")
+        ).agg(peer=pl.col("_known_peer").sum(), victim=pl.col("_shared_victim").sum())
         parts.append(
             ring.filter(
                 (pl.col("peer") >= gate.known_signals_24h)
