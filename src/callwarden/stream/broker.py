@@ -10,15 +10,16 @@ Subjects (the prefix is configurable):
 
 Crash safety: the consumer acknowledges a message only after a checkpoint that reflects it has
 been written (atomically, by rename). Alerts are published, and handed to the case service,
-before that checkpoint. After a crash the consumer resumes from its checkpoint; the broker
-redelivers what was not acknowledged; records the checkpoint already holds are skipped by their
-stream sequence; alerts raised again carry the same id, so neither the broker nor the case
+before that checkpoint. After a crash the consumer resumes from its checkpoint: its durable
+consumer is set up again to deliver from the first stream sequence the checkpoint does not
+hold, in order; alerts raised again carry the same id, so neither the broker nor the case
 service stores them twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import pickle
 import time
@@ -76,6 +77,9 @@ class BrokerSettings:
     checkpoint_seconds: float = 5.0
     #: stop after this many seconds without a message (flushing the buffer); None = run forever
     idle_exit: float | None = None
+    #: with nothing arriving for this long (wall clock), score what the buffer holds (an idle
+    #: source must not hold alerts back); records older than those that arrive later are late
+    idle_release: float = 1.0
 
     @property
     def records_subject(self) -> str:
@@ -256,6 +260,16 @@ async def consume(
     await ensure_streams(js, settings)
     engine = load_checkpoint(settings.checkpoint_file) or new_engine()
     durable = f"{settings.durable}-p{settings.partition}"
+    # The checkpoint, not the broker, knows where this partition stands: messages a killed
+    # process had fetched but not acknowledged would come back only after the ack wait, behind
+    # newer ones. So the consumer is set up again at the checkpoint's position on every start.
+    with contextlib.suppress(NotFoundError):
+        await js.delete_consumer(settings.stream, durable)
+    start = (
+        {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": engine.last_seq + 1}
+        if engine.last_seq
+        else {"deliver_policy": DeliverPolicy.ALL}
+    )
     sub = await js.pull_subscribe(
         f"{settings.records_subject}.*.p{settings.partition}",
         durable=durable,
@@ -263,9 +277,9 @@ async def consume(
         config=ConsumerConfig(
             durable_name=durable,
             ack_policy=AckPolicy.ALL,
-            deliver_policy=DeliverPolicy.ALL,
             ack_wait=120,
             max_ack_pending=-1,
+            **start,
         ),
     )
     loop = _Consumer(settings, js, engine, on_alerts)
@@ -274,7 +288,7 @@ async def consume(
         while True:
             try:
                 msgs = await sub.fetch(settings.batch, timeout=0.5)
-            except NatsTimeout:
+            except (TimeoutError, NatsTimeout):
                 msgs = []
             now = time.monotonic()
             if msgs:
@@ -289,6 +303,8 @@ async def consume(
                 await loop.emit(engine.flush())
                 await loop.checkpoint()
                 return engine
+            elif engine.buffer and now - idle_since >= settings.idle_release:
+                await loop.emit(engine.flush())
             elif loop.last_msg is not None:
                 await loop.checkpoint()  # quiet now: make what was taken durable
     finally:

@@ -68,7 +68,7 @@ def may_alert(f: dict[str, float], gate: Gate = GATE) -> bool:
         or (unusual and f["out_calls_1h"] >= gate.unusual_calls_1h)
         or f["sms_out_1h"] >= gate.sms_1h
         or (
-            days == days
+            not math.isnan(days)
             and days < gate.new_sim_days
             and f["out_calls_24h"] >= gate.new_sim_calls_24h
         )

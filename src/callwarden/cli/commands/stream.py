@@ -171,6 +171,7 @@ def stream(
         checkpoint_every=checkpoint_every,
         checkpoint_seconds=checkpoint_seconds,
         idle_exit=idle_exit,
+        idle_release=max(0.2, lateness_ms / 1000),
     )
     collected: list[dict[str, Any]] = []
 
