@@ -76,11 +76,18 @@ def digit_codes(numbers: pl.Series) -> pl.Series | None:
     code = numbers.str.slice(1).cast(pl.Int64, strict=False)
     if code.null_count() or not numbers.str.starts_with("+").all():
         return None
-    digits = code.to_numpy()
-    # as many bytes as "+" and the code's digits: no sign, space or leading zero to spare
-    length = 1 + np.searchsorted(_POWERS_OF_TEN, digits, side="right")
-    spelled = (digits > 0) & (numbers.str.len_bytes().to_numpy() == length)
+    spelled = _spells(numbers.str.slice(1), code.to_numpy()) & (code.to_numpy() > 0)
     return code if bool(spelled.all()) else None
+
+
+def _spells(texts: pl.Series, codes: np.ndarray) -> np.ndarray:
+    """Whether each text is exactly ``str(code)``, for texts that parsed as those integers.
+
+    A text that parses as an integer and is as long as the integer's own spelling has no sign,
+    space or leading zero to spare (and is cheaper to check than spelling every code back).
+    """
+    length = np.maximum(np.searchsorted(_POWERS_OF_TEN, np.abs(codes), side="right"), 1)
+    return texts.str.len_bytes().to_numpy() == length + (codes < 0)
 
 
 def _dense(values: pl.Series) -> np.ndarray:
@@ -89,11 +96,14 @@ def _dense(values: pl.Series) -> np.ndarray:
 
 def _device_codes(imeis: pl.Series) -> np.ndarray:
     """IMEIs as int64 (they are 15 digits), or dense codes when some are not numbers; -1 null."""
+    imeis = imeis.cast(pl.String)
     as_int = imeis.cast(pl.Int64, strict=False)
     # only when the integer spells the same text back (no signs, spaces or leading zeros), so
     # two different IMEIs never share a code
-    if (as_int.cast(pl.String) == imeis).fill_null(imeis.is_null()).all():
-        return as_int.fill_null(-1).to_numpy()
+    if as_int.null_count() == imeis.null_count():
+        codes = as_int.fill_null(-1).to_numpy()
+        if bool((_spells(imeis, codes) | imeis.is_null().to_numpy()).all()):
+            return codes
     return _dense(imeis)
 
 
