@@ -191,7 +191,7 @@ def test_alerts_of_the_generated_worlds_are_equal(
     want = score_records(calls, sms, subs, policy, known=known, triage=False).alerts
     got = score_records_spark(
         spark, _to_spark(spark, calls), _to_spark(spark, sms), _to_spark(spark, subs), policy,
-        known=_known(spark, known),
+        known=_known(spark, known), triage=False,
     ).alerts  # fmt: skip
     _assert_same_alerts(got, want)
 
@@ -210,7 +210,7 @@ def test_alerts_of_a_simulated_city_are_equal(spark: SparkSession, city: Path, c
         known=_known(spark, known),
     )  # fmt: skip
     assert want.height > 20
-    assert result.events == calls.height + sms.height
+    assert 0 < result.events < calls.height + sms.height  # triage: only candidates' events
     _assert_same_alerts(result.alerts, want)
 
 

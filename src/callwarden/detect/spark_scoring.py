@@ -163,16 +163,18 @@ def score_records_spark(
     *,
     timezone: str = "Asia/Shanghai",
     known: DataFrame | None = None,
+    triage: bool = True,
 ) -> ScoreResult:
     """Score canonical records on Spark into alerts, equal to the embedded engine's.
 
     ``known`` is a frame with an ``msisdn`` column of known fraud numbers. ``events`` of the
     result counts the outgoing calls and SMS scored; ``candidates`` the events that reached
-    the policy on the driver.
+    the policy on the driver. ``triage=False`` computes every number's features (the same
+    alerts, more work).
     """
     policy = policy or PolicyConfig()
     counter = spark.sparkContext.accumulator(0)
-    features = spark_features(calls, sms, subscribers, timezone, known)
+    features = spark_features(calls, sms, subscribers, timezone, known, triage=triage)
     kept = features_to_polars(alert_candidates(features, policy, timezone, counter))
     result = score_events(kept, allowed_numbers(subscribers), policy, timezone=timezone)
     result.events = int(counter.value)

@@ -72,7 +72,9 @@ class StreamJob:
             .where((F.col("batch") <= batch_id) & (F.col("start_time") >= since))
             .select(*CALLS.columns)
         )
-        features = spark_features(calls, None, self.subscribers, self.timezone, self.known)
+        features = spark_features(
+            calls, None, self.subscribers, self.timezone, self.known, triage=True
+        )
         fresh = features.join(new.select(F.col("call_id").alias("rid")), "rid", "left_semi")
         kept = alert_candidates(fresh, self.policy, self.timezone)
         kept.write.mode("overwrite").parquet(f"{self.state}/candidates/batch={batch_id}")

@@ -203,7 +203,7 @@ def _score_on_spark(
         spark_scoring.write_alerts_to(spark, result.alerts, out)
     counts = result.alerts.group_by("decision").len().sort("decision")
     console.print(
-        f"scored {result.events:,} outgoing calls and SMS on Spark ({master}); "
+        f"scored on Spark ({master}): {result.events:,} outgoing calls and SMS after triage; "
         f"{result.alerts['msisdn'].n_unique():,} numbers alerted -> {out}"
     )
     console.print(frame_table(counts, "alerts by decision"))

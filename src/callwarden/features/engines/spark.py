@@ -23,6 +23,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from callwarden.features.engines.spark_triage import spark_candidates
 from callwarden.features.events import KIND_IN, KIND_OUT, KIND_SMS
 from callwarden.features.spec import (
     FEATURES,
@@ -163,9 +164,10 @@ def spark_events(
 ) -> DataFrame:
     """Every party's events (``features/events.py``), partitioned by number.
 
-    ``calls`` must be canonical calls; the crossing signals are added here.
+    ``calls`` are canonical calls; the crossing signals are added here unless already there.
     """
-    calls = spark_crossing_signals(calls, known)
+    if "_shared_target" not in calls.columns:
+        calls = spark_crossing_signals(calls, known)
     hour = F.hour(F.from_utc_timestamp(F.col("start_time"), timezone))
     common = {
         "t": F.col("t"),
@@ -372,6 +374,8 @@ def spark_features(
     subscribers: DataFrame | None = None,
     timezone: str = "Asia/Shanghai",
     known: DataFrame | None = None,
+    *,
+    triage: bool = False,
 ) -> DataFrame:
     """Features of the acting number at every outgoing call and sent SMS, as a Spark frame.
 
@@ -379,8 +383,18 @@ def spark_features(
     the record-order columns of :data:`ORDER` and every feature of
     :data:`~callwarden.features.spec.FEATURES` (unknown static figures are null). The same values
     as :func:`callwarden.features.embedded.compute_features`.
+
+    With ``triage``, only the numbers that may pass the detectors' gate get features (their
+    rows are the same; see ``spark_triage.py``).
     """
-    frame = _signals(spark_events(calls, sms, timezone, known))
+    crossed = spark_crossing_signals(calls, known)
+    events = spark_events(crossed, sms, timezone)
+    if triage:
+        # The hourly bounds need only the calls themselves; the known-fraud sums need the
+        # crossing signals (computed again for the group-by rather than kept in memory).
+        only = spark_candidates(crossed if known is not None else calls, sms, subscribers)
+        events = events.join(only.select(F.col("msisdn").alias("num")), "num", "left_semi")
+    frame = _signals(events)
     sums = {
         f"{signal}@{window}": (signal, WINDOWS[window])
         for window, names in window_signals().items()
