@@ -137,11 +137,16 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         callee = _dense(calls["callee"])
 
     # Shared targets: group calls by callee (stable, so record order holds inside a group).
+    # Each call against the callee's previous incoming call, in that order (sequential access).
     by_callee = stable_argsort(callee)
-    prev = previous_index(callee[by_callee], np.ones(n, bool))
-    here, there = by_callee, by_callee[np.maximum(prev, 0)]
+    k_callee, k_caller, k_t = callee[by_callee], caller[by_callee], t[by_callee]
     shared = np.zeros(n)
-    shared[here] = (prev >= 0) & (caller[there] != caller[here]) & (t[here] - t[there] < SIX_H_MS)
+    shared[by_callee[1:]] = (
+        (k_callee[1:] == k_callee[:-1])
+        & (k_caller[1:] != k_caller[:-1])
+        & (k_t[1:] - k_t[:-1] < SIX_H_MS)
+    )
+    del k_callee, k_caller, k_t
 
     # Devices: per IMEI, numbers first seen (again) within 24 h, summed over the last 24 h.
     sims = np.zeros(n)

@@ -51,6 +51,10 @@ def previous_index(keys: np.ndarray, mask: np.ndarray) -> np.ndarray:
     n = keys.shape[0]
     if n == 0:
         return np.zeros(0, np.int64)
+    if mask.all():  # simply the element before, within the group
+        index = np.arange(-1, n - 1)
+        index[1:][keys[1:] != keys[:-1]] = -1
+        return index
     last = np.maximum.accumulate(np.where(mask, np.arange(n), -1))
     prev = np.r_[-1, last[:-1]]
     return np.where(prev >= group_starts(keys), prev, -1)
