@@ -159,9 +159,10 @@ async def publish_records(
     id as ``Nats-Msg-Id``, so a replay that is repeated is stored once.
     """
     nc = await _connect(settings.server)
-    js = nc.jetstream()
+    js = nc.jetstream(publish_async_max_pending=4000)
     await ensure_streams(js, settings)
     sent, t0_event, t0_wall = 0, None, time.monotonic()
+    pending: list[asyncio.Future[Any]] = []
     try:
         for kind, record in records:
             at = record["start_time" if kind == "call" else "sent_time"]
@@ -169,22 +170,26 @@ async def publish_records(
                 t0_event = t0_event or at
                 due = t0_wall + (at - t0_event).total_seconds() / speed
                 if (wait := due - time.monotonic()) > 0:
-                    await nc.flush()
                     await asyncio.sleep(wait)
             actor = record["caller" if kind == "call" else "sender"]
             part = partition_of(actor, settings.partitions)
             rid = record["call_id" if kind == "call" else "sms_id"]
-            await nc.publish(
-                f"{settings.records_subject}.{kind}.p{part}",
-                encode(kind, record),
-                headers={"Nats-Msg-Id": f"{kind}:{rid}"},
+            # acknowledged publishing, pipelined: nothing is lost, and it stays fast
+            pending.append(
+                await js.publish_async(
+                    f"{settings.records_subject}.{kind}.p{part}",
+                    encode(kind, record),
+                    wait_stall=30,
+                    headers={"Nats-Msg-Id": f"{kind}:{rid}"},
+                )
             )
             sent += 1
-            if sent % 10_000 == 0:
-                await nc.flush()
+            if len(pending) >= 2000:
+                await asyncio.gather(*pending)  # raises if the broker refused one
+                pending.clear()
                 if on_sent:
                     on_sent(sent)
-        await nc.flush()
+        await asyncio.gather(*pending)
     finally:
         await nc.close()
     return sent
