@@ -187,7 +187,8 @@ def _score_on_spark(
             spark, calls, out, subscribers=subs, policy=policy, timezone=timezone, known=listed,
             trigger_seconds=trigger_seconds,
         )  # fmt: skip
-        console.print(f"streaming {calls} -> {out} (Ctrl-C stops; the next run goes on)")
+        how = "the files there now" if trigger_seconds <= 0 else "Ctrl-C stops; a rerun goes on"
+        console.print(f"streaming {calls} -> {out} ({how})")
         query.awaitTermination()
         return
     with console.status("scoring on Spark"):

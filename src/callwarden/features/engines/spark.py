@@ -23,6 +23,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from callwarden.errors import ConfigError
 from callwarden.features.engines.spark_triage import spark_candidates
 from callwarden.features.events import KIND_IN, KIND_OUT, KIND_SMS
 from callwarden.features.spec import (
@@ -387,6 +388,13 @@ def spark_features(
     With ``triage``, only the numbers that may pass the detectors' gate get features (their
     rows are the same; see ``spark_triage.py``).
     """
+    zone = calls.sparkSession.conf.get("spark.sql.session.timeZone")
+    if zone != "UTC":
+        # Local hours and days are taken with from_utc_timestamp, which reads the session zone.
+        raise ConfigError(
+            f"the Spark session's time zone is {zone}; set spark.sql.session.timeZone=UTC "
+            "(callwarden's spark_session() does); the operator's zone is the timezone setting"
+        )
     crossed = spark_crossing_signals(calls, known)
     events = spark_events(crossed, sms, timezone)
     if triage:
