@@ -91,6 +91,19 @@ def test_features_of_any_sequence_equal_the_replayed_stream(
     _assert_same_features(batch, _online(calls, sms, None, known))
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(traffic(), st.lists(st.sampled_from([*NUMBERS, OPAQUE, "+8613999999999"]), max_size=5))
+def test_features_of_chosen_numbers_equal_their_rows_of_all(
+    world: tuple[pl.DataFrame, pl.DataFrame], chosen: list[str]
+) -> None:
+    """Triage computes features for some numbers only: the same rows, bit for bit."""
+    calls, sms = world
+    only = pl.Series(chosen, dtype=pl.String)
+    some, _, _ = compute_features(calls, sms, only=only)
+    every, _, _ = compute_features(calls, sms)
+    assert some.equals(every.filter(pl.col("msisdn").is_in(only.implode())))
+
+
 @pytest.fixture(scope="module")
 def small_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("eqcity")

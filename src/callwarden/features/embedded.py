@@ -77,8 +77,8 @@ def _rhythm_signals(ev: Events, out: np.ndarray) -> dict[str, np.ndarray]:
     n = len(ev)
     s: dict[str, np.ndarray] = {}
     o = np.flatnonzero(out)
-    prev_o = np.r_[-1, o[:-1]]
-    same = np.r_[False, ev.num[o[1:]] == ev.num[o[:-1]]]
+    prev_o = np.r_[-1, o[:-1]][: o.shape[0]]
+    same = np.r_[False, ev.num[o[1:]] == ev.num[o[:-1]]][: o.shape[0]]
     # Whole seconds: every signal is an integer, so window sums are exact in every engine.
     gap_ms = np.where(same, ev.t[o] - ev.t[np.maximum(prev_o, 0)], HOUR_MS)
     has_gap = same & (gap_ms < HOUR_MS)

@@ -30,7 +30,7 @@ class NumberCodes:
 
     def encode(self, numbers: pl.Series) -> np.ndarray:
         if self.numeric:
-            return numbers.str.slice(1).cast(pl.Int64).to_numpy()
+            return numbers.str.slice(1).cast(pl.Int64, strict=False).to_numpy()
         assert self.dictionary is not None  # noqa: S101  (set whenever numeric is False)
         lookup = pl.DataFrame({"n": self.dictionary, "code": np.arange(self.dictionary.len())})
         return (
@@ -184,7 +184,9 @@ def _select_events(
     sender; with ``chosen`` (codes), only the events of those numbers.
     """
     rows = [
-        np.flatnonzero(np.isin(who, chosen)) if chosen is not None else np.arange(who.shape[0])
+        np.flatnonzero(pl.Series(who).is_in(pl.Series(chosen).implode()).to_numpy())
+        if chosen is not None
+        else np.arange(who.shape[0])
         for who in (caller, callee, sender)
     ]
     kind = np.concatenate(
@@ -225,7 +227,10 @@ def build_events(
     t_call = calls["start_time"].dt.epoch("ms").to_numpy()
     t_sms = sms["sent_time"].dt.epoch("ms").to_numpy() if sms is not None else empty
     seq_call, seq_sms = _record_order(t_call, t_sms)
-    chosen = codes.encode(only.cast(pl.String)) if only is not None else None
+    chosen = None
+    if only is not None:  # (numbers not in the records have no code: a NaN from encode)
+        found = codes.encode(only.cast(pl.String))
+        chosen = found[~np.isnan(found)].astype(np.int64) if found.dtype.kind == "f" else found
     kind, record, num = _select_events(caller, callee, sender, seq_call, seq_sms, chosen)
     rows = _Rows(kind, record, with_sms=sms is not None)
 
