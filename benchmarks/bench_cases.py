@@ -24,7 +24,8 @@ import statistics
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, func, nulls_last, select, text
@@ -194,6 +195,73 @@ def check_no_lost_update(svc: CaseService, done: list[tuple[int, str]]) -> dict[
     return {"cases_touched": len(events), "lost_updates": lost, "audit_ok": report.ok}
 
 
+def sqlite(args: argparse.Namespace) -> None:
+    """The same queue pages and actions on the embedded SQLite file."""
+    import tempfile  # noqa: PLC0415
+
+    from sqlalchemy import insert  # noqa: PLC0415
+
+    path = Path(tempfile.mkdtemp()) / "cases.db"
+    db = open_database(str(path))
+    svc = CaseService(db)
+    states = [
+        ("awaiting_request", "customer", False),
+        ("awaiting_verification", "agent", False),
+        ("under_review", "analyst", True),
+        ("under_review", "analyst", True),
+        ("awaiting_customer", "customer", False),
+        ("approved", "technician", True),
+        ("closed", None, False),
+        ("closed", None, False),
+        ("closed", None, False),
+        ("awaiting_second_approval", "analyst", True),
+    ]
+    now = datetime.now(UTC)
+    rows = []
+    for g in range(1, args.cases + 1):
+        state, queue, running = states[g % 10]
+        rows.append(
+            {
+                "kind": "review" if g % 5 == 0 else "suspension",
+                "msisdn": f"+86138{g:08d}",
+                "state": state,
+                "queue": queue,
+                "risk_score": 0.6 + (g % 40) / 100,
+                "high_risk": g % 7 == 0,
+                "escalated": g % 50 == 0,
+                "complaints": 0,
+                "opened_at": now,
+                "updated_at": now,
+                "closed_at": now if state == "closed" else None,
+                "sla_budget_s": 7200 if running else None,
+                "sla_used_s": 0,
+                "sla_running_since": now if running else None,
+                "due_at": now + timedelta(seconds=(g * 7919) % 172800 - 3600) if running else None,
+                "breached": False,
+                "audit_seq": 0,
+                "audit_head": "",
+                "version": 1,
+            }
+        )
+    t = time.perf_counter()
+    with db.engine.begin() as conn:
+        conn.execute(insert(Case), rows)
+    fill = time.perf_counter() - t
+    with db.sessions() as s:
+        ids = list(s.scalars(select(Case.id).where(Case.closed_at.is_(None)).limit(50_000)))
+    result: dict[str, Any] = {
+        "database": "sqlite",
+        "cases": args.cases,
+        "fill_s": round(fill, 1),
+        "queue": queue_pages(svc, args.rounds, args.depth),
+    }
+    for threads in (1, 4):
+        run = actions(svc, ids[threads::7], threads, args.seconds)
+        run["check"] = check_no_lost_update(svc, run.pop("done"))
+        result[f"actions_{threads}_threads"] = run
+    print(json.dumps(result, indent=2))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=1_000_000)
@@ -202,7 +270,13 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=300)
     ap.add_argument("--depth", type=int, default=20)
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    ap.add_argument(
+        "--sqlite", action="store_true", help="the embedded default instead (a SQLite file)"
+    )
     args = ap.parse_args()
+    if args.sqlite:
+        sqlite(args)
+        return
 
     admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
     name = f"callwarden_bench_{uuid.uuid4().hex[:8]}"

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+from nats.js.api import AckPolicy, ConsumerConfig
 
 from callwarden.records.load import load_records
 from callwarden.simulate import SimulationConfig, simulate_city
@@ -82,11 +83,16 @@ def naive(records: list[tuple[str, dict[str, Any]]]) -> float:
 async def passthrough(settings: BrokerSettings, n: int) -> float:
     nc = await nats.connect(settings.server)
     js = nc.jetstream()
-    sub = await js.pull_subscribe(f"{settings.records_subject}.>", stream=settings.stream)
+    sub = await js.pull_subscribe(
+        f"{settings.records_subject}.>",
+        stream=settings.stream,
+        config=ConsumerConfig(ack_policy=AckPolicy.ALL, max_ack_pending=-1),
+    )
     got, t = 0, time.perf_counter()
     while got < n:
-        msgs = await sub.fetch(1000, timeout=5)
-        if not msgs:
+        try:
+            msgs = await sub.fetch(1000, timeout=5)
+        except TimeoutError:
             break
         got += len(msgs)
         await msgs[-1].ack()

@@ -56,7 +56,10 @@ def _ms(t: dt.datetime) -> int:
 _NEEDED = window_signals()
 
 
-@dataclass
+_INDEX: dict[tuple[str, ...], dict[str, int]] = {}
+
+
+@dataclass(slots=True)
 class _Window:
     """Running sums of some signals over the last ``ms`` milliseconds of one number's events.
 
@@ -68,9 +71,11 @@ class _Window:
     names: tuple[str, ...]
     events: deque[tuple[int, tuple[tuple[int, float], ...]]] = field(default_factory=deque)
     sums: list[float] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.index = {n: k for k, n in enumerate(self.names)}
+        # one index per set of names, shared by every number's window (memory per number)
+        self.index = _INDEX.setdefault(self.names, {n: k for k, n in enumerate(self.names)})
         self.sums = [0.0] * len(self.names)
 
     def add(self, t: int, values: Mapping[str, float]) -> list[float]:
@@ -90,7 +95,7 @@ class _Window:
         return dict(zip(self.names, self.sums, strict=True))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Number:
     windows: dict[str, _Window]
     last_out_t: int | None = None
