@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -174,6 +175,14 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_queue_due", "queue", "due_at", "id"),
         Index("ix_cases_state_due", "state", "due_at", "id"),
+        # the "open cases" queue: only the rows it can return
+        Index(
+            "ix_cases_open_due",
+            "due_at",
+            "id",
+            postgresql_where=text("closed_at IS NULL"),
+            sqlite_where=text("closed_at IS NULL"),
+        ),
     )
 
 

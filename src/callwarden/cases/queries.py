@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, nulls_last, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from callwarden.cases.access import Actor
@@ -122,6 +122,8 @@ def list_cases(
             q = q.where(column == value)
     if flt.open_only:
         q = q.where(Case.closed_at.is_(None))
+    due_at: datetime | None = None
+    last = 0
     if after:
         due, _, last_id = after.partition("|")
         try:
@@ -129,16 +131,19 @@ def list_cases(
             due_at = datetime.fromisoformat(due) if due else None
         except ValueError:
             raise Unprocessable("after", "not a cursor from a previous page") from None
-        if due_at is None:
-            q = q.where(Case.due_at.is_(None), Case.id > last)
-        else:
-            q = q.where(
-                (Case.due_at > due_at)
-                | ((Case.due_at == due_at) & (Case.id > last))
-                | Case.due_at.is_(None)
-            )
-    q = q.order_by(nulls_last(Case.due_at.asc()), Case.id).limit(limit)
-    rows = list(s.scalars(q))
+    # Two index range scans rather than one OR: cases with a deadline in (due_at, id) order,
+    # then the paused ones (no deadline) in id order.
+    rows: list[Case] = []
+    if not after or due_at is not None:
+        dated = q.where(Case.due_at.is_not(None))
+        if due_at is not None:
+            dated = dated.where(tuple_(Case.due_at, Case.id) > tuple_(due_at, last))
+        rows = list(s.scalars(dated.order_by(Case.due_at, Case.id).limit(limit)))
+    if len(rows) < limit:
+        paused = q.where(Case.due_at.is_(None))
+        if after and due_at is None:
+            paused = paused.where(Case.id > last)
+        rows += s.scalars(paused.order_by(Case.id).limit(limit - len(rows)))
     cursor = None
     if len(rows) == limit:
         last_row = rows[-1]

@@ -67,7 +67,7 @@ class CaseLifecycle(RuleBasedStateMachine):
         self.now = datetime(2026, 7, 8, 2, 0, tzinfo=UTC)
         self.service = CaseService(open_database("sqlite://"), clock=lambda: self.now)
         self.numbers: list[str] = []
-        self.last_clock: dict[int, int] = {}
+        self.last_clock: dict[int, tuple[str, int]] = {}
 
     def _case(self, case_id: int) -> tuple[str, str, int, int, bool, str | None]:
         with self.service.db.sessions() as s:
@@ -194,8 +194,10 @@ class CaseLifecycle(RuleBasedStateMachine):
             for c in s.scalars(select(Case)):
                 used = self.service.sla.used(c, self.now)
                 assert c.sla_used_s >= 0 and used >= 0
-                assert used >= self.last_clock.get(c.id, 0) or c.sla_running_since is None
-                self.last_clock[c.id] = used
+                step, before = self.last_clock.get(c.id, (c.state, 0))
+                if step == c.state and c.sla_running_since is not None:
+                    assert used >= before, "a running SLA clock went backwards"
+                self.last_clock[c.id] = (c.state, used)
                 assert (c.due_at is None) == (c.sla_running_since is None)
             report = verify(s)
             assert report.ok, report.broken

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
+from callwarden.cases import queries
 from callwarden.cases.access import Actor
 from callwarden.cases.audit import verify
 from callwarden.cases.db import open_database
@@ -216,3 +217,29 @@ def test_times_come_back_aware(svc: CaseService) -> None:
         case = s.get(Case, r.case_id)
         assert case is not None and case.opened_at.tzinfo is not None
         assert case.opened_at == datetime(2026, 7, 8, 2, 0, tzinfo=UTC)
+
+
+def test_queue_pages_cover_every_case_once_nearest_deadline_first(
+    svc: CaseService, clock: Any
+) -> None:
+    results = svc.intake(
+        [alert(f"+86138000000{i:02d}", "review" if i % 2 else "suspend") for i in range(7)]
+    )
+    for r in results[:3]:
+        clock.advance(minutes=7)
+        if r.decision == "suspend":
+            to_review(svc, r.case_id)  # a running review clock: a deadline
+    who = Actor("sup", Role.supervisor)
+    seen, cursor = [], None
+    with svc.db.sessions() as s:
+        while True:
+            page = queries.list_cases(
+                s, who, svc.sla, clock.now, queries.CaseFilter(), limit=2, after=cursor
+            )
+            seen += page["items"]
+            cursor = page["next"]
+            if cursor is None:
+                break
+    assert sorted(i["id"] for i in seen) == [r.case_id for r in results]
+    dated = [i["due_at"] for i in seen if i["due_at"]]
+    assert dated == sorted(dated) and all(i["due_at"] is None for i in seen[len(dated) :])
