@@ -233,25 +233,25 @@ def compute_features(
     feature of :data:`~callwarden.features.spec.FEATURES`.
     """
     ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone, known, only=only)
-    # Acting events (outgoing calls and SMS); with ``only`` every event is one of those
-    # numbers' already. Everything is computed in event order (number by number: fast window
-    # look-ups) and the finished rows are put in record order at the end.
+    # Acting events (outgoing calls and SMS) in record order; with ``only`` every event is one
+    # of those numbers' already.
+    # (windows are looked up in event order, which is fast, then put in record order)
     acting = np.flatnonzero(ev.kind != KIND_IN)
-    values = _windowed(ev, _signals(ev), acting)
+    by_seq = np.argsort(ev.seq[acting])
+    values = {k: v[by_seq] for k, v in _windowed(ev, _signals(ev), acting).items()}
+    acting = acting[by_seq]
     numbers = ev.codes.decode(ev.num[acting])
     static = _static(numbers, ev.t[acting], subscribers)
-    sms_mask = ev.kind[acting] == KIND_SMS
-    is_sms = pl.Series(sms_mask)
+    is_sms = ev.kind[acting] == KIND_SMS
+    call_times = ordered_calls["start_time"]
     rec = ev.record[acting]
-    time = ordered_calls["start_time"].gather(pl.Series(np.where(sms_mask, 0, rec)))
-    if ordered_sms is not None and sms_mask.any():
-        sms_times = ordered_sms["sent_time"].gather(pl.Series(np.where(sms_mask, rec, 0)))
-        time = pl.select(pl.when(is_sms).then(sms_times).otherwise(time)).to_series()
+    time = call_times.gather(pl.Series(np.where(is_sms, 0, rec)))
+    if ordered_sms is not None and is_sms.any():
+        sms_times = ordered_sms["sent_time"].gather(pl.Series(np.where(is_sms, rec, 0)))
+        time = pl.select(pl.when(pl.Series(is_sms)).then(sms_times).otherwise(time)).to_series()
     columns: dict[str, object] = {
         "msisdn": numbers,
-        "kind": pl.select(
-            pl.when(is_sms).then(pl.lit("sms")).otherwise(pl.lit("call"))
-        ).to_series(),
+        "kind": pl.Series(np.where(is_sms, "sms", "call")),
         "record": rec,
         "seq": ev.seq[acting],
         "time": time,
@@ -259,6 +259,4 @@ def compute_features(
     for name in FEATURES:
         series = static[name] if name in static else values[name]
         columns[name] = pl.Series(name, series, dtype=pl.Float64)
-    frame = pl.DataFrame(columns)
-    by_seq = pl.Series(np.argsort(ev.seq[acting]))
-    return frame.select(pl.all().gather(by_seq)), ordered_calls, ordered_sms
+    return pl.DataFrame(columns), ordered_calls, ordered_sms
