@@ -45,7 +45,7 @@ INSERT INTO cases (kind, msisdn, state, queue, outcome, risk_score, high_risk, e
     complaints, opened_at, updated_at, closed_at, sla_budget_s, sla_used_s, sla_running_since,
     due_at, breached, audit_seq, audit_head, version)
 SELECT
-    CASE WHEN g % 5 = 0 THEN 'review' ELSE 'suspension' END,
+    CASE WHEN s.state = 'under_review' AND g % 4 = 1 THEN 'review' ELSE 'suspension' END,
     '+86138' || lpad(g::text, 8, '0'),
     s.state,
     s.queue,
@@ -60,7 +60,7 @@ SELECT
     CASE WHEN s.running THEN 7200 END,
     0,
     CASE WHEN s.running THEN now() - (g % 3600) * interval '1 second' END,
-    CASE WHEN s.running THEN now() + ((g * 7919) % 172800 - 3600) * interval '1 second' END,
+    CASE WHEN s.running THEN now() + ((g::bigint * 7919) % 172800 - 3600) * interval '1 second' END,
     false,
     0,
     '',
@@ -222,7 +222,7 @@ def sqlite(args: argparse.Namespace) -> None:
         state, queue, running = states[g % 10]
         rows.append(
             {
-                "kind": "review" if g % 5 == 0 else "suspension",
+                "kind": "review" if state == "under_review" and g % 4 == 1 else "suspension",
                 "msisdn": f"+86138{g:08d}",
                 "state": state,
                 "queue": queue,
