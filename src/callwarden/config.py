@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from callwarden.errors import ConfigError
 
-__all__ = ["Settings", "load_toml"]
+__all__ = ["Settings", "load_model", "load_toml"]
 
 
 class Settings(BaseSettings):
@@ -50,3 +50,19 @@ def validation_message(source: str, exc: ValidationError) -> str:
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
         lines.append(f"{source}: {loc}: {err['msg']}")
     return "\n".join(lines)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_model(model: type[M], path: Path | None) -> M:
+    """A typed settings file (policy, cases), or the defaults when no file is given.
+
+    Every bad field becomes one line of a :class:`ConfigError` naming the file.
+    """
+    if path is None:
+        return model()
+    try:
+        return model.model_validate(load_toml(path))
+    except ValidationError as exc:
+        raise ConfigError(validation_message(str(path), exc)) from None

@@ -14,10 +14,9 @@ from datetime import date, time
 from pathlib import Path
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from callwarden.config import load_toml, validation_message
-from callwarden.errors import ConfigError
+from callwarden.config import load_model
 
 __all__ = ["CalendarConfig", "CaseConfig"]
 
@@ -101,9 +100,4 @@ class CaseConfig(BaseModel):
 
     @classmethod
     def load(cls, path: Path | None) -> Self:
-        if path is None:
-            return cls()
-        try:
-            return cls.model_validate(load_toml(path))
-        except ValidationError as exc:
-            raise ConfigError(validation_message(str(path), exc)) from None
+        return load_model(cls, path)

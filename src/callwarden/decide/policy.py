@@ -21,10 +21,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from callwarden.config import load_toml, validation_message
-from callwarden.errors import ConfigError
+from callwarden.config import load_model
 from callwarden.records.schema import DECISIONS
 
 __all__ = ["DecisionState", "PolicyConfig", "level_of"]
@@ -63,12 +62,7 @@ class PolicyConfig(BaseModel):
 
     @classmethod
     def load(cls, path: Path | None) -> Self:
-        if path is None:
-            return cls()
-        try:
-            return cls.model_validate(load_toml(path))
-        except ValidationError as exc:
-            raise ConfigError(validation_message(str(path), exc)) from None
+        return load_model(cls, path)
 
     def decision_for(self, score: float) -> str | None:
         """The decision a score earns before safeguards."""

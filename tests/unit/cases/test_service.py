@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from sqlalchemy import select, text
@@ -12,7 +12,7 @@ from callwarden.cases import queries
 from callwarden.cases.access import Actor
 from callwarden.cases.audit import verify
 from callwarden.cases.db import open_database
-from callwarden.cases.machine import Role
+from callwarden.cases.machine import ACTIONS, VERDICTS, Role
 from callwarden.cases.models import Case, NoticeRow
 from callwarden.cases.schemas import ActionIn, AlertIn
 from callwarden.cases.service import CaseService
@@ -243,3 +243,9 @@ def test_queue_pages_cover_every_case_once_nearest_deadline_first(
     assert sorted(i["id"] for i in seen) == [r.case_id for r in results]
     dated = [i["due_at"] for i in seen if i["due_at"]]
     assert dated == sorted(dated) and all(i["due_at"] is None for i in seen[len(dated) :])
+
+
+def test_the_api_accepts_exactly_the_machine_s_actions_and_verdicts() -> None:
+    assert set(get_args(ActionIn.model_fields["action"].annotation)) == set(ACTIONS)
+    verdicts = get_args(ActionIn.model_fields["verdict"].annotation)[0]
+    assert set(get_args(verdicts)) == set(VERDICTS)
