@@ -17,11 +17,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.scoring import score_records
 from callwarden.features.online import replay_order
 from callwarden.simulate import SimulationConfig, simulate_city
 from callwarden.stream.engine import StreamEngine
-from callwarden.stream.files import alerts_frame, run_records
+from callwarden.stream.files import run_records
 
 T0 = dt.datetime(2026, 7, 8, 10, tzinfo=dt.UTC)
 NUMBERS = [f"+86138000000{k:02d}" for k in range(6)] + ["+21620123456"]
@@ -91,7 +92,7 @@ def test_any_arrival_within_lateness_gives_the_batch_alerts(
     batch = score_records(calls, sms, None).alerts
     event(f"batch alerts: {min(batch.height, 3)}{'+' if batch.height >= 3 else ''}")
     engine = StreamEngine(lateness_ms=delay_s * 1000)
-    stream = alerts_frame(run_records(engine, iter(arrivals(calls, sms, delay_s * 1000, seed))))
+    stream = alerts_from_rows(run_records(engine, iter(arrivals(calls, sms, delay_s * 1000, seed))))
     assert stream.equals(batch)
     s = engine.stats
     assert s.late == 0 and s.received == s.processed == calls.height + sms.height
@@ -124,7 +125,7 @@ def test_a_city_arriving_out_of_order_gives_the_batch_alerts(city: Path) -> None
     subs = pl.read_parquet(city / "subscribers")
     batch = score_records(calls, sms, subs).alerts
     engine = StreamEngine(subs, lateness_ms=30_000)
-    stream = alerts_frame(run_records(engine, iter(arrivals(calls, sms, 30_000, seed=1))))
+    stream = alerts_from_rows(run_records(engine, iter(arrivals(calls, sms, 30_000, seed=1))))
     assert batch.height > 0
     assert stream.equals(batch)
     assert engine.stats.reordered > 0

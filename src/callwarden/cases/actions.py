@@ -121,7 +121,7 @@ def on_review(
             ),
         )
     elif verdict == "clear":
-        end_case(svc, s, case, "cleared", now)
+        end_case(s, case, "cleared", now)
     elif verdict in ("restrict", "suspend"):
         status = s.get(NumberStatus, case.msisdn, with_for_update=True)
         if status is None:  # a review case always has a status row; be safe
@@ -192,7 +192,7 @@ def on_restore(
         raise Conflict(f"case {case.id}: the number is not suspended; nothing to restore")
     susp.lifted_at = now
     susp.lifted_by = f"{actor.role.value}:{actor.name}"
-    end_case(svc, s, case, "restored", now)
+    end_case(s, case, "restored", now)
     language = svc.language(s, case.msisdn)
     svc.notice(
         s,
@@ -204,7 +204,7 @@ def on_restore(
     return {"suspension_id": susp.id}
 
 
-def end_case(svc: CaseService, s: Session, case: Case, outcome: str, now: datetime) -> None:
+def end_case(s: Session, case: Case, outcome: str, now: datetime) -> None:
     case.outcome = outcome
     case.closed_at = now
     status = s.get(NumberStatus, case.msisdn, with_for_update=True)

@@ -6,13 +6,15 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 from callwarden.errors import InputFileError
 from callwarden.records.schema import ALERTS
 
-__all__ = ["alert_id", "read_alerts", "write_alerts"]
+__all__ = ["alert_id", "alerts_from_rows", "read_alerts", "write_alerts"]
 
 
 def alert_id(msisdn: str, flagged_at: datetime, decision: str) -> str:
@@ -23,6 +25,13 @@ def alert_id(msisdn: str, flagged_at: datetime, decision: str) -> str:
     """
     key = f"{msisdn}|{flagged_at.astimezone(UTC).isoformat()}|{decision}"
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+def alerts_from_rows(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Alert rows (dicts with the canonical columns) as an alerts table, empty included."""
+    frame = pl.from_arrow(pa.Table.from_pylist(rows, schema=ALERTS.schema))
+    assert isinstance(frame, pl.DataFrame)  # noqa: S101  (a Table converts to a DataFrame)
+    return frame
 
 
 def write_alerts(alerts: pl.DataFrame, path: Path) -> None:

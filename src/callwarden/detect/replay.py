@@ -13,14 +13,13 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from callwarden.decide.policy import DecisionState, PolicyConfig
 from callwarden.detect import rules as _rules  # noqa: F401  (registers the built-in detectors)
+from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.base import DETECTORS
 from callwarden.detect.scoring import explain_event
 from callwarden.features.online import OnlineFeatures, replay_order
-from callwarden.records.schema import ALERTS
 
 __all__ = ["AlertStepper", "replay_alerts"]
 
@@ -100,6 +99,4 @@ def replay_alerts(
     """All alerts from replaying the records one by one in stream order."""
     stepper = AlertStepper(subscribers, policy or PolicyConfig(), timezone, known)
     rows = list(replay(replay_order(calls, sms), stepper))
-    alerts = pl.from_arrow(pa.Table.from_pylist(rows, schema=ALERTS.schema))
-    assert isinstance(alerts, pl.DataFrame)  # noqa: S101
-    return alerts
+    return alerts_from_rows(rows)

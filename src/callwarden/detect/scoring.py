@@ -14,16 +14,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from callwarden.decide.policy import DecisionState, PolicyConfig
 from callwarden.detect import rules as _rules  # noqa: F401  (registers the built-in detectors)
+from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.base import DETECTORS, Detector
 from callwarden.detect.reasons import Reason
 from callwarden.features.crossing import with_crossing_signals
 from callwarden.features.embedded import compute_features
 from callwarden.features.triage import candidates, restrict_to
-from callwarden.records.schema import ALERTS
 
 __all__ = ["ModelScorer", "ScoreResult", "explain_event", "score_events", "score_records"]
 
@@ -119,10 +118,7 @@ def score_events(
                 "reasons": [r.as_record() for r in reasons],
             }
         )
-    table = pa.Table.from_pylist(rows, schema=ALERTS.schema)
-    alerts = pl.from_arrow(table)
-    assert isinstance(alerts, pl.DataFrame)  # noqa: S101  (a Table converts to a DataFrame)
-    return ScoreResult(alerts, events=features.height, candidates=int(idx.shape[0]),
+    return ScoreResult(alerts_from_rows(rows), events=features.height, candidates=int(idx.shape[0]),
                        detector_hits=hits)  # fmt: skip
 
 
@@ -148,9 +144,7 @@ def score_records(
     if model is None and triage:
         only = candidates(calls, sms, subscribers)
         if only.len() == 0:  # no number can reach the gate: nothing to compute, no alert
-            empty = pl.from_arrow(ALERTS.schema.empty_table())
-            assert isinstance(empty, pl.DataFrame)  # noqa: S101
-            return ScoreResult(alerts=empty)
+            return ScoreResult(alerts=alerts_from_rows([]))
         calls, sms = restrict_to(only, calls, sms, known)
     features, _, _ = compute_features(calls, sms, subscribers, timezone, only=only, known=known)
     return score_events(

@@ -11,14 +11,14 @@ from callwarden.errors import InputFileError
 from callwarden.records.ingest import canonical_files, read_canonical
 from callwarden.records.schema import RECORDS
 
-__all__ = ["load_known_numbers", "load_records"]
+__all__ = ["check_record_files", "load_known_numbers", "load_records"]
 
 
-def load_records(path: Path, record: str, *, allow_empty: bool = False) -> pl.DataFrame:
-    """Read canonical ``record`` rows from a Parquet file or folder, checking the columns.
+def check_record_files(path: Path, record: str, *, need_key: bool = False) -> list[Path]:
+    """The Parquet files of ``record`` under ``path``, each checked for the required columns.
 
-    Raises :class:`InputFileError` naming the file when it is not Parquet, lacks a required
-    column, or (unless ``allow_empty``) holds no rows.
+    Raises :class:`InputFileError` naming the file when it is not Parquet or lacks a column
+    (with ``need_key``, also the record's id column: engines that do not derive ids need it).
     """
     spec = RECORDS[record]
     files = canonical_files(path, record)
@@ -32,6 +32,8 @@ def load_records(path: Path, record: str, *, allow_empty: bool = False) -> pl.Da
                 file, f"not a Parquet file of {record} ({exc}); convert it with `callwarden ingest`"
             ) from None
         missing = [c for c in spec.required if c not in names]
+        if need_key and spec.key and spec.key not in names:
+            missing.append(spec.key)
         if missing:
             raise InputFileError(
                 file,
@@ -39,6 +41,16 @@ def load_records(path: Path, record: str, *, allow_empty: bool = False) -> pl.Da
                 f"{', '.join(sorted(names)) or 'none'}. "
                 "Map them with `callwarden ingest --mapping`",
             )
+    return files
+
+
+def load_records(path: Path, record: str, *, allow_empty: bool = False) -> pl.DataFrame:
+    """Read canonical ``record`` rows from a Parquet file or folder, checking the columns.
+
+    Raises :class:`InputFileError` naming the file when it is not Parquet, lacks a required
+    column, or (unless ``allow_empty``) holds no rows.
+    """
+    check_record_files(path, record)
     frame = read_canonical(path, record).collect()
     if frame.height == 0 and not allow_empty:
         raise InputFileError(path, f"holds no {record} rows")

@@ -11,16 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-import polars as pl
-import pyarrow as pa
-
 from callwarden.features.online import replay_order
 from callwarden.records.load import load_records
-from callwarden.records.schema import ALERTS
 from callwarden.stream.codec import BadRecord, decode
 from callwarden.stream.engine import Quarantined, StreamEngine
 
-__all__ = ["alerts_frame", "jsonl_records", "parquet_records", "run_records"]
+__all__ = ["jsonl_records", "parquet_records", "run_records"]
 
 
 def parquet_records(calls: Path, sms: Path | None) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -53,9 +49,3 @@ def run_records(
         alerts += engine.push(kind, record)
     alerts += engine.flush()
     return alerts
-
-
-def alerts_frame(alerts: list[dict[str, Any]]) -> pl.DataFrame:
-    frame = pl.from_arrow(pa.Table.from_pylist(alerts, schema=ALERTS.schema))
-    assert isinstance(frame, pl.DataFrame)  # noqa: S101
-    return frame

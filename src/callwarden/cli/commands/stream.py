@@ -14,13 +14,12 @@ import typer
 from callwarden.cli.progress import console
 from callwarden.config import Settings
 from callwarden.decide.policy import PolicyConfig
-from callwarden.detect.alerts_io import write_alerts
+from callwarden.detect.alerts_io import alerts_from_rows, write_alerts
 from callwarden.errors import ConfigError
 from callwarden.records.load import load_known_numbers, load_records
 from callwarden.stream.broker import BrokerSettings, consume, publish_records
 from callwarden.stream.engine import Quarantined, StreamEngine
 from callwarden.stream.files import (
-    alerts_frame,
     jsonl_records,
     parquet_records,
     run_records,
@@ -73,7 +72,7 @@ def _case_handler(db: str | None, subscribers: pl.DataFrame | None) -> Any:
     service = CaseService(open_database(db))
 
     def handle(ided: list[tuple[str, dict[str, Any]]]) -> None:
-        service.intake(alerts_from_frame(alerts_frame([a for _, a in ided]), subscribers))
+        service.intake(alerts_from_frame(alerts_from_rows([a for _, a in ided]), subscribers))
 
     return handle
 
@@ -153,7 +152,7 @@ def stream(
         alerts = run_records(engine, records)
         if handler and alerts:
             handler([("", a) for a in alerts])
-        write_alerts(alerts_frame(alerts), out)
+        write_alerts(alerts_from_rows(alerts), out)
         _report(engine, len(bad) + len(engine.quarantined), out)
         for q in bad + engine.quarantined:
             typer.echo(json.dumps({"quarantined": q.reason}, ensure_ascii=False), err=True)
@@ -186,7 +185,7 @@ def stream(
     )
     engine = asyncio.run(consume(broker, new_engine, on_alerts))
     if out is not None:
-        write_alerts(alerts_frame(collected), out)
+        write_alerts(alerts_from_rows(collected), out)
     _report(engine, engine.stats.late, out)
 
 

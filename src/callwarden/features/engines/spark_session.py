@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from callwarden.errors import CallwardenError, InputFileError
-from callwarden.records.ingest import canonical_files
+from callwarden.records.load import check_record_files
 from callwarden.records.schema import RECORDS
 
 if TYPE_CHECKING:
@@ -118,28 +117,6 @@ def is_uri(location: str) -> bool:
     return "://" in location
 
 
-def _check_columns(path: Path, record: str) -> None:
-    """Local files: the same checks, and messages, as the embedded engine's loader."""
-    spec = RECORDS[record]
-    files = canonical_files(path, record)
-    if not files:
-        raise InputFileError(path, f"no Parquet files with {record} in it")
-    for file in files:
-        try:
-            names = set(pq.read_schema(file).names)
-        except Exception as exc:  # pyarrow raises several types for "not Parquet"
-            raise InputFileError(file, f"not a Parquet file of {record} ({exc})") from None
-        missing = [c for c in spec.required if c not in names]
-        if spec.key and spec.key not in names:
-            missing.append(spec.key)
-        if missing:
-            raise InputFileError(
-                file,
-                f"missing column(s) {', '.join(missing)} for {record}; "
-                "convert it with `callwarden ingest`",
-            )
-
-
 def read_records(spark: SparkSession, location: str, record: str) -> DataFrame:
     """Canonical ``record`` rows from Parquet at a local path or any Hadoop-compatible URI.
 
@@ -155,7 +132,7 @@ def read_records(spark: SparkSession, location: str, record: str) -> DataFrame:
             raise InputFileError(path, "no such file or folder")
         if path.is_dir() and (path / record).is_dir():
             path = path / record
-        _check_columns(path, record)
+        check_record_files(path, record, need_key=True)
         location = str(path.resolve())
     schema = from_arrow_schema(pa.schema([f.with_nullable(True) for f in spec.schema]))
     try:
