@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from callwarden.detect.replay import replay_alerts
 from callwarden.detect.scoring import score_records
 from callwarden.features.embedded import compute_features
+from callwarden.features.incremental import IncrementalFeatures, record_batch
 from callwarden.features.online import OnlineFeatures, replay_order
+from callwarden.features.spec import FEATURES
 from callwarden.simulate import SimulationConfig, simulate_city
 
 T0 = dt.datetime(2026, 7, 8, 9, tzinfo=dt.UTC)
@@ -91,6 +93,35 @@ def test_features_of_any_sequence_equal_the_replayed_stream(
     _assert_same_features(batch, _online(calls, sms, None, known))
 
 
+def _in_batches(
+    engine: IncrementalFeatures, records: pl.DataFrame, sizes: list[int]
+) -> pl.DataFrame:
+    parts, start, k = [], 0, 0
+    while start < records.height:
+        parts.append(engine.process(records.slice(start, sizes[k % len(sizes)])))
+        start += sizes[k % len(sizes)]
+        k += 1
+    return pl.concat(parts) if parts else engine.process(records)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    traffic(),
+    st.lists(st.sampled_from(NUMBERS), max_size=4),
+    st.lists(st.integers(1, 25), min_size=1, max_size=8),
+)
+def test_features_in_any_batches_equal_the_batch_engine(
+    world: tuple[pl.DataFrame, pl.DataFrame], known_list: list[str], sizes: list[int]
+) -> None:
+    """The stream hands the incremental engine batches of any size: the cuts change nothing."""
+    calls, sms = world
+    known = pl.Series(known_list, dtype=pl.String) if known_list else None
+    batch, _, _ = compute_features(calls, sms, known=known)
+    online = _in_batches(IncrementalFeatures(known=known), record_batch(calls, sms), sizes)
+    assert online["msisdn"].to_list() == batch["msisdn"].to_list()
+    _assert_same_features(batch.select(list(FEATURES)), online.select(list(FEATURES)))
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(traffic(), st.lists(st.sampled_from([*NUMBERS, OPAQUE, "+8613999999999"]), max_size=5))
 def test_features_of_chosen_numbers_equal_their_rows_of_all(
@@ -119,6 +150,18 @@ def test_alerts_of_a_simulated_city_equal_the_replayed_stream(small_city: Path) 
     stream = replay_alerts(calls, sms, subs)
     assert batch.height > 0
     assert batch.equals(stream)
+
+
+def test_features_of_a_two_day_city_in_batches_equal_the_batch_engine(small_city: Path) -> None:
+    """Two days, so state leaves the windows, storage is reused and old pairs are dropped."""
+    calls = pl.read_parquet(small_city / "calls", hive_partitioning=False)
+    sms = pl.read_parquet(small_city / "sms", hive_partitioning=False)
+    subs = pl.read_parquet(small_city / "subscribers")
+    batch, _, _ = compute_features(calls, sms, subs)
+    engine = IncrementalFeatures(subs)
+    online = _in_batches(engine, record_batch(calls, sms), [777, 5000, 1, 20_000])
+    _assert_same_features(batch.select(list(FEATURES)), online.select(list(FEATURES)))
+    assert engine.acting.meta[1] > 0  # events that left the day's window were freed for reuse
 
 
 def test_a_known_fraud_list_changes_batch_and_stream_alike(small_city: Path) -> None:

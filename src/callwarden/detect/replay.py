@@ -1,31 +1,28 @@
-"""Score records one at a time, as a live stream does: the reference for batch equivalence.
+"""Score records one batch at a time, as a live stream does: the reference for batch equivalence.
 
-:func:`replay_alerts` feeds records in stream order through :class:`OnlineFeatures`, the same
-detectors and the same :class:`DecisionState` as batch scoring, and returns the alerts it
-emitted. The conformance suite asserts they equal :func:`score_records`' alerts.
+:func:`replay_alerts` feeds records in stream order through the incremental feature engine
+(:class:`~callwarden.features.incremental.IncrementalFeatures`), the same detectors and the same
+:class:`~callwarden.decide.policy.DecisionState` as batch scoring, and returns the alerts it
+emitted. The conformance suite asserts they equal :func:`score_records`' alerts, whatever the
+batch sizes.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import numpy as np
 import polars as pl
 
-from callwarden.decide.policy import DecisionState, PolicyConfig
-from callwarden.detect import rules as _rules  # noqa: F401  (registers the built-in detectors)
+from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows
-from callwarden.detect.base import DETECTORS
-from callwarden.detect.scoring import explain_event
-from callwarden.features.online import OnlineFeatures, replay_order
+from callwarden.detect.scoring import EventScorer, allowed_numbers
+from callwarden.features.incremental import IncrementalFeatures, batch_of, record_batch
 
 __all__ = ["AlertStepper", "replay_alerts"]
 
 
 class AlertStepper:
-    """Features -> detector scores -> decision for one event at a time."""
+    """Features -> detector scores -> decision, for record batches in processing order."""
 
     def __init__(
         self,
@@ -34,58 +31,22 @@ class AlertStepper:
         timezone: str = "Asia/Shanghai",
         known: pl.Series | None = None,
     ) -> None:
-        self.features = OnlineFeatures(subscribers, timezone, known)
-        self.policy = policy
-        self.state = DecisionState(policy)
-        self.timezone = timezone
-        self.allowed: set[str] = set()
-        if subscribers is not None and "whitelisted" in subscribers.columns:
-            self.allowed = set(subscribers.filter(pl.col("whitelisted"))["msisdn"].to_list())
-        self.detectors = list(DETECTORS.items())
-        #: optional fast path: events failing it cannot reach ``watch`` and skip the detectors
-        #: (the stream sets :func:`callwarden.stream.engine.may_alert`, the triage gate)
-        self.gate: Callable[[dict[str, float]], bool] | None = None
+        self.features = IncrementalFeatures(subscribers, timezone, known)
+        self.scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone)
+
+    def step_batch(self, batch: pl.DataFrame) -> list[dict[str, Any]]:
+        """Process a record batch (see :func:`~callwarden.features.incremental.record_batch`);
+        return the alert rows it raises, in order."""
+        return self.scorer.score(self.features.process(batch))
+
+    def step_records(self, records: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """The same for canonical records as dictionaries, ``(kind, record)`` in order."""
+        return self.step_batch(batch_of(records)) if records else []
 
     def step(self, kind: str, record: dict[str, Any]) -> dict[str, Any] | None:
         """Process one record; return the alert row it raises, if any."""
-        if kind == "call":
-            msisdn, at = str(record["caller"]), record["start_time"]
-            row = self.features.call(record)
-        else:
-            msisdn, at = str(record["sender"]), record["sent_time"]
-            row = self.features.sms(record)
-        if self.gate is not None and not self.gate(row):
-            return None
-        arrays = {k: np.array([v]) for k, v in row.items()}
-        scores = {}
-        for name, det in self.detectors:
-            value = float(det.score(arrays)[0]) if det.kind == kind else 0.0
-            scores[name] = min(max(0.0 if math.isnan(value) else value, 0.0), 1.0)
-        combined = max(scores.values(), default=0.0)
-        if combined < self.policy.watch:
-            return None
-        day = at.astimezone(self.features.zone).date().isoformat()
-        decision = self.state.step(msisdn, day=day, score=combined, allowed=msisdn in self.allowed)
-        if decision is None:
-            return None
-        reasons = explain_event(row, scores, self.policy.watch, self.detectors)
-        return {
-            "msisdn": msisdn,
-            "flagged_at": at,
-            "score": round(combined, 6),
-            "decision": decision,
-            "reasons": [r.as_record() for r in reasons],
-        }
-
-
-def replay(
-    records: Iterable[tuple[str, dict[str, Any]]], stepper: AlertStepper
-) -> Iterator[dict[str, Any]]:
-    """Alerts raised while stepping through ``records`` in order."""
-    for kind, record in records:
-        alert = stepper.step(kind, record)
-        if alert is not None:
-            yield alert
+        rows = self.step_records([(kind, record)])
+        return rows[0] if rows else None
 
 
 def replay_alerts(
@@ -95,8 +56,12 @@ def replay_alerts(
     policy: PolicyConfig | None = None,
     timezone: str = "Asia/Shanghai",
     known: pl.Series | None = None,
+    batch_size: int = 50_000,
 ) -> pl.DataFrame:
-    """All alerts from replaying the records one by one in stream order."""
+    """All alerts from replaying the records in stream order, ``batch_size`` at a time."""
     stepper = AlertStepper(subscribers, policy or PolicyConfig(), timezone, known)
-    rows = list(replay(replay_order(calls, sms), stepper))
+    records = record_batch(calls, sms)
+    rows = []
+    for start in range(0, records.height, batch_size):
+        rows += stepper.step_batch(records.slice(start, batch_size))
     return alerts_from_rows(rows)

@@ -24,7 +24,15 @@ from callwarden.features.crossing import with_crossing_signals
 from callwarden.features.embedded import compute_features
 from callwarden.features.triage import candidates, restrict_to
 
-__all__ = ["ModelScorer", "ScoreResult", "explain_event", "score_events", "score_records"]
+__all__ = [
+    "EventScorer",
+    "ModelScorer",
+    "ScoreResult",
+    "allowed_numbers",
+    "explain_event",
+    "score_events",
+    "score_records",
+]
 
 #: optional learned scorer: (features frame) -> (scores in [0, 1], reasons per row on demand)
 ModelScorer = Callable[[pl.DataFrame], tuple[np.ndarray, Callable[[int], list[Reason]]]]
@@ -67,6 +75,88 @@ def explain_event(
     return out
 
 
+def allowed_numbers(subscribers: pl.DataFrame | None) -> set[str]:
+    """Whitelisted subscribers: never restricted or suspended automatically."""
+    if subscribers is not None and "whitelisted" in subscribers.columns:
+        return set(subscribers.filter(pl.col("whitelisted"))["msisdn"].to_list())
+    return set()
+
+
+class EventScorer:
+    """Detectors, model and policy over feature frames that arrive in record order.
+
+    The decision state persists between calls, so a day scored in one frame and the same day
+    scored in consecutive batches (the stream) give the same alerts.
+    """
+
+    def __init__(
+        self,
+        policy: PolicyConfig,
+        allowed: set[str] | None = None,
+        *,
+        timezone: str = "Asia/Shanghai",
+        model: ModelScorer | None = None,
+    ) -> None:
+        self.policy = policy
+        self.allowed = allowed or set()
+        self.timezone = timezone
+        self.model = model
+        self.state = DecisionState(policy)
+        self.detectors = list(DETECTORS.items())
+        self.hits: dict[str, int] = {}
+        self.events = 0
+        self.candidates = 0
+
+    def score(self, features: pl.DataFrame) -> list[dict[str, object]]:
+        """Alert rows raised by these events (a features frame in record order)."""
+        self.events += features.height
+        if features.height == 0:
+            return []
+        scores = detector_scores(features)
+        combined = np.max(np.vstack(list(scores.values())), axis=0) if scores else np.zeros(0)
+        explain_model: Callable[[int], list[Reason]] | None = None
+        if self.model is not None:
+            model_scores, explain_model = self.model(features)
+            combined = np.maximum(combined, model_scores)
+        idx = np.flatnonzero(combined >= self.policy.watch)
+        if "seq" in features.columns:
+            idx = idx[np.argsort(features["seq"].to_numpy()[idx], kind="stable")]
+        self.candidates += int(idx.shape[0])
+        if idx.shape[0] == 0:
+            return []
+        cand = features[idx]
+        local = cand["time"].dt.convert_time_zone(self.timezone)
+        days = local.dt.date().cast(pl.String).to_list()
+        rows: list[dict[str, object]] = []
+        numbers = cand["msisdn"].to_list()
+        times = cand["time"].to_list()
+        floats = [c for c in cand.columns if cand[c].dtype.is_float()]
+        for k, i in enumerate(idx):
+            msisdn = numbers[k]
+            decision = self.state.step(
+                msisdn, day=days[k], score=float(combined[i]), allowed=msisdn in self.allowed
+            )
+            if decision is None:
+                continue
+            row = {c: float(cand[c][k]) for c in floats}
+            at = {name: float(s[i]) for name, s in scores.items()}
+            reasons = explain_event(row, at, self.policy.watch, self.detectors)
+            if explain_model is not None and not reasons:
+                reasons = explain_model(int(i))
+            for r in reasons:
+                self.hits[r.code] = self.hits.get(r.code, 0) + 1
+            rows.append(
+                {
+                    "msisdn": msisdn,
+                    "flagged_at": times[k],
+                    "score": round(float(combined[i]), 6),
+                    "decision": decision,
+                    "reasons": [r.as_record() for r in reasons],
+                }
+            )
+        return rows
+
+
 def score_events(
     features: pl.DataFrame,
     subscribers: pl.DataFrame | None,
@@ -76,50 +166,10 @@ def score_events(
     model: ModelScorer | None = None,
 ) -> ScoreResult:
     """Alerts from a features frame (as made by the feature engine), in record order."""
-    scores = detector_scores(features)
-    combined = np.max(np.vstack(list(scores.values())), axis=0) if scores else np.zeros(0)
-    explain_model: Callable[[int], list[Reason]] | None = None
-    if model is not None:
-        model_scores, explain_model = model(features)
-        combined = np.maximum(combined, model_scores)
-    idx = np.flatnonzero(combined >= policy.watch)
-    idx = idx[np.argsort(features["seq"].to_numpy()[idx], kind="stable")]
-    cand = features[idx]
-    allowed = set()
-    if subscribers is not None and "whitelisted" in subscribers.columns:
-        allowed = set(subscribers.filter(pl.col("whitelisted"))["msisdn"].to_list())
-    days = cand["time"].dt.convert_time_zone(timezone).dt.date().cast(pl.String).to_list()
-    detectors = list(DETECTORS.items())
-    state = DecisionState(policy)
-    rows: list[dict[str, object]] = []
-    hits: dict[str, int] = {}
-    numbers = cand["msisdn"].to_list()
-    times = cand["time"].to_list()
-    for k, i in enumerate(idx):
-        msisdn = numbers[k]
-        decision = state.step(
-            msisdn, day=days[k], score=float(combined[i]), allowed=msisdn in allowed
-        )
-        if decision is None:
-            continue
-        row = {c: float(cand[c][k]) for c in cand.columns if cand[c].dtype.is_float()}
-        at = {name: float(s[i]) for name, s in scores.items()}
-        reasons = explain_event(row, at, policy.watch, detectors)
-        if explain_model is not None and not reasons:
-            reasons = explain_model(int(i))
-        for r in reasons:
-            hits[r.code] = hits.get(r.code, 0) + 1
-        rows.append(
-            {
-                "msisdn": msisdn,
-                "flagged_at": times[k],
-                "score": round(float(combined[i]), 6),
-                "decision": decision,
-                "reasons": [r.as_record() for r in reasons],
-            }
-        )
-    return ScoreResult(alerts_from_rows(rows), events=features.height, candidates=int(idx.shape[0]),
-                       detector_hits=hits)  # fmt: skip
+    scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone, model=model)
+    rows = scorer.score(features)
+    return ScoreResult(alerts_from_rows(rows), events=scorer.events, candidates=scorer.candidates,
+                       detector_hits=scorer.hits)  # fmt: skip
 
 
 def score_records(

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from callwarden.features.events import KIND_IN, KIND_OUT, KIND_SMS, Events, build_events
+from callwarden.features.formulas import features_from_sums, number_flags, profile_features
 from callwarden.features.spec import (
     FEATURES,
     NIGHT_HOURS,
@@ -155,62 +156,28 @@ def _windowed(ev: Events, signals: dict[str, np.ndarray], at: np.ndarray) -> dic
             ev.num, ev.t, {k: signals[k] for k in sorted(names)}, WINDOWS[window], at=at
         )
         sums.update({f"{k}@{window}": v for k, v in got.items()})
-    values: dict[str, np.ndarray] = {}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for f in FEATURES.values():
-            if f.agg is Agg.STATIC:
-                continue
-            if f.agg is Agg.LAST:
-                values[f.name] = signals[str(f.signal)][at]
-                continue
-            num = sums[f"{f.signal}@{f.window}"]
-            den = sums.get(f"{f.over}@{f.window}")
-            if f.agg is Agg.SUM:
-                values[f.name] = num
-            elif f.agg in (Agg.SHARE, Agg.MEAN):
-                assert den is not None  # noqa: S101  (the spec gives every share a denominator)
-                values[f.name] = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
-            elif f.agg is Agg.RATIO:
-                assert den is not None  # noqa: S101
-                values[f.name] = num / (den + 1.0)
-            elif f.agg is Agg.CV:
-                assert den is not None  # noqa: S101
-                sq = sums[f"gap_out_sq@{f.window}"]
-                mean = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
-                var = np.where(den > 0, sq / np.where(den > 0, den, 1), 0.0) - mean * mean
-                values[f.name] = np.where(mean > 0, np.sqrt(np.maximum(var, 0.0)) / mean, 0.0)
-    return values
+    last = {str(f.signal): signals[str(f.signal)][at] for f in FEATURES.values()
+            if f.agg is Agg.LAST}  # fmt: skip
+    return features_from_sums(sums, last)
 
 
 def _static(
     numbers: pl.Series, t_ms: np.ndarray, subscribers: pl.DataFrame | None
 ) -> dict[str, np.ndarray]:
-    frame = pl.DataFrame({"msisdn": numbers, "t": t_ms})
-    national = pl.col("msisdn").str.slice(3)
-    flags = frame.select(
-        is_international=(~pl.col("msisdn").str.starts_with("+86")).cast(pl.Float64),
-        is_virtual=(
-            pl.col("msisdn").str.starts_with("+86") & national.str.contains(r"^1(62|65|67|70|71)")
-        ).cast(pl.Float64),
-        is_landline=(
-            pl.col("msisdn").str.starts_with("+86") & national.str.contains(r"^(10|[2-9])")
-        ).cast(pl.Float64),
-    )
-    out = {c: flags[c].to_numpy() for c in flags.columns}
+    out = number_flags(numbers)
+    act = birth = np.full(t_ms.shape[0], np.nan)
     if subscribers is not None and subscribers.height:
         subs = subscribers.select(
             "msisdn",
             act_ms=pl.col("activated_on").cast(pl.Datetime("ms")).dt.epoch("ms"),
             birth=pl.col("owner_birth_year").cast(pl.Float64),
         )
-        joined = frame.join(subs, on="msisdn", how="left", maintain_order="left")
+        joined = pl.DataFrame({"msisdn": numbers}).join(
+            subs, on="msisdn", how="left", maintain_order="left"
+        )
         act = joined["act_ms"].to_numpy().astype(np.float64)
-        out["new_sim_days"] = np.where(np.isnan(act), np.nan, (t_ms - act) / 86_400_000.0)
-        year = 1970 + t_ms / (365.2425 * 86_400_000.0)
-        out["owner_age"] = np.floor(year) - joined["birth"].to_numpy()
-    else:
-        out["new_sim_days"] = np.full(t_ms.shape[0], np.nan)
-        out["owner_age"] = np.full(t_ms.shape[0], np.nan)
+        birth = joined["birth"].to_numpy().astype(np.float64)
+    out.update(profile_features(t_ms, act, birth))
     return out
 
 

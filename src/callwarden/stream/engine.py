@@ -3,10 +3,11 @@
 Records may arrive out of order. The engine holds them in a buffer ordered exactly as batch
 scoring orders records (event time to the millisecond, calls before SMS, then the exact time and
 the record id) and releases a record once the watermark, the latest event time seen minus the
-allowed lateness, has passed it. Released records go through :class:`AlertStepper`: the same
-online features, detectors and policy as ``replay_alerts``, which the conformance suite holds
-equal to ``callwarden score``. A record that arrives after a later one was already released is
-too late: it is not scored (that would change history) but returned as quarantined with its reason.
+allowed lateness, has passed it. Released records are scored together, as one batch, through
+:class:`AlertStepper`: the compiled incremental features, the detectors and the policy of
+``replay_alerts``, which the conformance suite holds equal to ``callwarden score``. A record that
+arrives after a later one was already released is too late: it is not scored (that would change
+history) but returned as quarantined with its reason.
 
 The engine is plain data: pickling it is the checkpoint.
 
@@ -34,9 +35,8 @@ import polars as pl
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.replay import AlertStepper
-from callwarden.features.triage import GATE, Gate
 
-__all__ = ["Quarantined", "StreamEngine", "StreamStats", "may_alert", "order_key"]
+__all__ = ["Quarantined", "StreamEngine", "StreamStats", "order_key"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -51,31 +51,6 @@ def order_key(kind: str, record: dict[str, Any]) -> Key:
     """Batch scoring's record order: (ms, calls first, exact µs, id)."""
     us = (record[_TIME[kind]] - _EPOCH) // _US
     return (us // 1000, _KIND_RANK[kind], us, str(record[_ID[kind]]))
-
-
-def may_alert(f: dict[str, float], gate: Gate = GATE) -> bool:
-    """The triage gate at one event: below it every built-in detector scores 0.
-
-    The detector conformance suite holds every detector to this, so skipping the detectors
-    for events that fail it changes no alert; it makes the stream several times faster.
-    """
-    age, days = f["owner_age"], f["new_sim_days"]
-    unusual = f["is_international"] > 0 or (
-        not math.isnan(age) and (age > gate.unusual_age_over or age < gate.unusual_age_under)
-    )
-    return (
-        f["out_calls_1h"] >= gate.busy_calls_1h
-        or (unusual and f["out_calls_1h"] >= gate.unusual_calls_1h)
-        or f["sms_out_1h"] >= gate.sms_1h
-        or (
-            not math.isnan(days)
-            and days < gate.new_sim_days
-            and f["out_calls_24h"] >= gate.new_sim_calls_24h
-        )
-        or f["imsis_per_imei"] >= gate.sims_per_device
-        or f["shared_victims_24h"] >= gate.known_signals_24h
-        or f["known_contacts_24h"] >= gate.known_signals_24h
-    )
 
 
 @dataclass
@@ -110,7 +85,6 @@ class StreamEngine:
 
     def __post_init__(self) -> None:
         self.stepper = AlertStepper(self.subscribers, self.policy, self.timezone, self.known)
-        self.stepper.gate = may_alert
         self.subscribers = None  # the stepper keeps what it needs; checkpoints stay small
         self.buffer: list[tuple[Key, int, str, dict[str, Any]]] = []
         self.max_ms = -math.inf
@@ -119,6 +93,7 @@ class StreamEngine:
         self.stats = StreamStats()
         self._n = 0
         self.quarantined: list[Quarantined] = []
+        self._ready: list[tuple[str, dict[str, Any]]] = []
 
     @property
     def watermark_ms(self) -> float:
@@ -126,6 +101,22 @@ class StreamEngine:
 
     def push(self, kind: str, record: dict[str, Any]) -> list[dict[str, Any]]:
         """Take one record; return the alerts of every record it lets through the watermark."""
+        self._accept(kind, record)
+        return self._score()
+
+    def push_many(self, records: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Take records in arrival order, exactly as :meth:`push` one by one would, but score
+        what they release as one batch (much faster); return the alerts, in order."""
+        for kind, record in records:
+            self._accept(kind, record)
+        return self._score()
+
+    def flush(self) -> list[dict[str, Any]]:
+        """End of input: score everything still buffered."""
+        self._release(math.inf)
+        return self._score()
+
+    def _accept(self, kind: str, record: dict[str, Any]) -> None:
         self.stats.received += 1
         key = order_key(kind, record)
         if self.released is not None and key <= self.released:
@@ -138,7 +129,7 @@ class StreamEngine:
                     f"(allowed lateness {self.lateness_ms} ms)",
                 )
             )
-            return []
+            return
         if self.max_key is not None and key < self.max_key:
             self.stats.reordered += 1
         else:
@@ -146,22 +137,22 @@ class StreamEngine:
         self.max_ms = max(self.max_ms, key[0])
         self._n += 1
         heapq.heappush(self.buffer, (key, self._n, kind, record))
-        return self._release(self.watermark_ms)
+        self._release(self.watermark_ms)
 
-    def flush(self) -> list[dict[str, Any]]:
-        """End of input: score everything still buffered."""
-        return self._release(math.inf)
-
-    def _release(self, up_to_ms: float) -> list[dict[str, Any]]:
-        alerts = []
+    def _release(self, up_to_ms: float) -> None:
+        """Move every buffered record at or before ``up_to_ms`` to the batch to score."""
         while self.buffer and self.buffer[0][0][0] <= up_to_ms:
             key, _, kind, record = heapq.heappop(self.buffer)
             self.released = key
-            self.stats.processed += 1
-            alert = self.stepper.step(kind, record)
-            if alert is not None:
-                self.stats.alerts += 1
-                alerts.append(alert)
+            self._ready.append((kind, record))
+
+    def _score(self) -> list[dict[str, Any]]:
+        ready, self._ready = self._ready, []
+        if not ready:
+            return []
+        self.stats.processed += len(ready)
+        alerts = self.stepper.step_records(ready)
+        self.stats.alerts += len(alerts)
         return alerts
 
     def take_quarantined(self) -> list[Quarantined]:

@@ -1,0 +1,83 @@
+"""The formulas that turn window sums and profiles into features, shared by every engine.
+
+>>> out = features_from_sums({k: np.array([0.0]) for k in window_sum_names()},
+...                          {"imei_sims": np.array([0.0])})
+>>> out["out_calls_1h"].tolist()
+[0.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from callwarden.features.spec import FEATURES, Agg, window_signals
+
+__all__ = ["features_from_sums", "number_flags", "profile_features", "window_sum_names"]
+
+
+def window_sum_names() -> list[str]:
+    """Every ``signal@window`` sum the features need."""
+    return [f"{s}@{w}" for w, names in window_signals().items() for s in sorted(names)]
+
+
+def features_from_sums(
+    sums: dict[str, np.ndarray], last: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Every windowed feature from the window sums (``signal@window``) and the LAST signals.
+
+    The one formula of each aggregation, shared by the batch and the incremental engine.
+    """
+    values: dict[str, np.ndarray] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for f in FEATURES.values():
+            if f.agg is Agg.STATIC:
+                continue
+            if f.agg is Agg.LAST:
+                values[f.name] = last[str(f.signal)]
+                continue
+            num = sums[f"{f.signal}@{f.window}"]
+            den = sums.get(f"{f.over}@{f.window}")
+            if f.agg is Agg.SUM:
+                values[f.name] = num
+            elif f.agg in (Agg.SHARE, Agg.MEAN):
+                assert den is not None  # noqa: S101  (the spec gives every share a denominator)
+                values[f.name] = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+            elif f.agg is Agg.RATIO:
+                assert den is not None  # noqa: S101
+                values[f.name] = num / (den + 1.0)
+            elif f.agg is Agg.CV:
+                assert den is not None  # noqa: S101
+                sq = sums[f"gap_out_sq@{f.window}"]
+                mean = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+                var = np.where(den > 0, sq / np.where(den > 0, den, 1), 0.0) - mean * mean
+                values[f.name] = np.where(mean > 0, np.sqrt(np.maximum(var, 0.0)) / mean, 0.0)
+    return values
+
+
+def number_flags(numbers: pl.Series) -> dict[str, np.ndarray]:
+    """Static features read off the number itself (range and country)."""
+    frame = pl.DataFrame({"msisdn": numbers.cast(pl.String)})
+    national = pl.col("msisdn").str.slice(3)
+    flags = frame.select(
+        is_international=(~pl.col("msisdn").str.starts_with("+86")).cast(pl.Float64),
+        is_virtual=(
+            pl.col("msisdn").str.starts_with("+86") & national.str.contains(r"^1(62|65|67|70|71)")
+        ).cast(pl.Float64),
+        is_landline=(
+            pl.col("msisdn").str.starts_with("+86") & national.str.contains(r"^(10|[2-9])")
+        ).cast(pl.Float64),
+    )
+    return {c: flags[c].to_numpy() for c in flags.columns}
+
+
+def profile_features(
+    t_ms: np.ndarray, act_ms: np.ndarray, birth: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Static features from the subscriber's profile at each event: days since activation
+    and the owner's age (NaN where unknown)."""
+    year = 1970 + t_ms / (365.2425 * 86_400_000.0)
+    return {
+        "new_sim_days": np.where(np.isnan(act_ms), np.nan, (t_ms - act_ms) / 86_400_000.0),
+        "owner_age": np.floor(year) - birth,
+    }
