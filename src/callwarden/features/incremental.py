@@ -52,9 +52,17 @@ from callwarden.features.spec import (
     window_signals,
 )
 
-__all__ = ["RECORD_SCHEMA", "IncrementalFeatures", "batch_of", "record_batch", "warm_up"]
+__all__ = [
+    "RECORD_SCHEMA",
+    "IncrementalFeatures",
+    "batch_of",
+    "record_batch",
+    "record_of",
+    "warm_up",
+]
 
 HOUR_MS, DAY_MS, SIX_H_MS = WINDOWS["1h"], WINDOWS["24h"], WINDOWS["6h"]
+Arrays = tuple[np.ndarray, ...]  # one pool or hash table, as the compiled code takes it
 NONE = np.iinfo(np.int64).min  # "no such time / number" in the state arrays
 _EMPTY = -1  # an empty hash-table key (keys are never negative)
 
@@ -93,6 +101,10 @@ RECORD_SCHEMA: dict[str, Any] = {
     "ring_s": pl.Int64,  # -1 unknown
     "cell": pl.String,
     "imei": pl.String,
+    # not features, carried so that a record can be given back whole (the stream's quarantine)
+    "id": pl.String,  # call_id or sms_id
+    "length": pl.Int64,  # SMS only
+    "content": pl.String,  # SMS only
 }
 KIND_CALL, KIND_SMS = 0, 1
 
@@ -114,6 +126,9 @@ def record_batch(calls: pl.DataFrame | None, sms: pl.DataFrame | None = None) ->
                 ring_s=pl.col("ring_s").fill_null(-1).cast(pl.Int64),
                 cell=pl.col("caller_cell").cast(pl.String),
                 imei=pl.col("caller_imei").cast(pl.String),
+                id=pl.col("call_id").cast(pl.String),
+                length=pl.lit(None, pl.Int64),
+                content=pl.lit(None, pl.String),
             )
         )
     if sms is not None and sms.height:
@@ -128,6 +143,13 @@ def record_batch(calls: pl.DataFrame | None, sms: pl.DataFrame | None = None) ->
                 ring_s=pl.lit(-1, pl.Int64),
                 cell=pl.lit(None, pl.String),
                 imei=pl.lit(None, pl.String),
+                id=pl.col("sms_id").cast(pl.String),
+                length=pl.col("length").cast(pl.Int64),
+                content=(
+                    pl.col("content").cast(pl.String)
+                    if "content" in s.columns
+                    else pl.lit(None, pl.String)
+                ),
             )
         )
     if not parts:
@@ -144,30 +166,51 @@ _TIME = {"call": "start_time", "sms": "sent_time"}
 def batch_of(records: list[tuple[str, dict[str, Any]]]) -> pl.DataFrame:
     """A record batch from canonical records as dictionaries (``("call" | "sms", record)``),
     in the order given (the caller's processing order)."""
-    kind, actor, other, time, duration, ring, cell, imei = [], [], [], [], [], [], [], []
+    cols: dict[str, list[Any]] = {name: [] for name in RECORD_SCHEMA}
+    kind, actor, other, time = cols["kind"], cols["actor"], cols["other"], cols["time"]
+    duration, ring, cell, imei = cols["duration_s"], cols["ring_s"], cols["cell"], cols["imei"]
+    ids, length, content = cols["id"], cols["length"], cols["content"]
     for k, r in records:
-        time.append(r[_TIME[k]])
         if k == "call":
             kind.append(KIND_CALL)
             actor.append(r["caller"])
             other.append(r["callee"])
+            time.append(r["start_time"])
             duration.append(r.get("duration_s") or 0)
             ring.append(-1 if r.get("ring_s") is None else r["ring_s"])
             cell.append(r.get("caller_cell"))
             imei.append(r.get("caller_imei"))
+            ids.append(r.get("call_id"))
+            length.append(None)
+            content.append(None)
         else:
             kind.append(KIND_SMS)
             actor.append(r["sender"])
             other.append(r["recipient"])
+            time.append(r["sent_time"])
             duration.append(0)
             ring.append(-1)
             cell.append(None)
             imei.append(None)
-    return pl.DataFrame(
-        {"kind": kind, "actor": actor, "other": other, "time": time, "duration_s": duration,
-         "ring_s": ring, "cell": cell, "imei": imei},
-        schema=RECORD_SCHEMA,
-    )  # fmt: skip
+            ids.append(r.get("sms_id"))
+            length.append(r.get("length"))
+            content.append(r.get("content"))
+    return pl.DataFrame(cols, schema=RECORD_SCHEMA)
+
+
+def record_of(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A row of a record batch back to ``(kind, canonical record)``."""
+    if row["kind"] == KIND_CALL:
+        return "call", {
+            "call_id": row["id"], "caller": row["actor"], "callee": row["other"],
+            "start_time": row["time"], "duration_s": row["duration_s"],
+            "ring_s": None if row["ring_s"] < 0 else row["ring_s"],
+            "caller_cell": row["cell"], "caller_imei": row["imei"],
+        }  # fmt: skip
+    return "sms", {
+        "sms_id": row["id"], "sender": row["actor"], "recipient": row["other"],
+        "sent_time": row["time"], "length": row["length"], "content": row["content"],
+    }  # fmt: skip
 
 
 # --- compiled state ----------------------------------------------------------------------
@@ -290,9 +333,9 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
     dur: np.ndarray, ring: np.ndarray, hour: np.ndarray, cell: np.ndarray, imei: np.ndarray,
     known_a: np.ndarray, known_b: np.ndarray, has_known: bool,
     num: np.ndarray, sums: np.ndarray,
-    act: tuple[np.ndarray, ...], act_map: np.ndarray, inc: tuple[np.ndarray, ...], in_map: np.ndarray, wms: np.ndarray,
-    dev: tuple[np.ndarray, ...], dev_sums: np.ndarray, dev_map: np.ndarray, dev_ms: np.ndarray,
-    pair_out: tuple[np.ndarray, ...], pair_sms: tuple[np.ndarray, ...], cell_seen: tuple[np.ndarray, ...], dev_seen: tuple[np.ndarray, ...],
+    act: Arrays, act_map: np.ndarray, inc: Arrays, in_map: np.ndarray, wms: np.ndarray,
+    dev: Arrays, dev_sums: np.ndarray, dev_map: np.ndarray, dev_ms: np.ndarray,
+    pair_out: Arrays, pair_sms: Arrays, cell_seen: Arrays, dev_seen: Arrays,
     sig_idx: np.ndarray, out_sums: np.ndarray, out_sims: np.ndarray,
 ) -> None:  # fmt: skip
     """Every record in order: its signals, the actor's (and callee's) windows, the sums out.
@@ -682,7 +725,7 @@ def warm_up() -> None:
     row = {
         "kind": [KIND_CALL], "actor": ["+8613800000000"], "other": ["+8613800000001"],
         "time": [dt.datetime(2026, 1, 1, tzinfo=dt.UTC)], "duration_s": [0], "ring_s": [-1],
-        "cell": ["C"], "imei": ["1"],
+        "cell": ["C"], "imei": ["1"], "id": ["c"], "length": [None], "content": [None],
     }  # fmt: skip
     IncrementalFeatures(known=pl.Series(["+8613800000001"])).process(
         pl.DataFrame(row, schema=RECORD_SCHEMA)

@@ -4,6 +4,8 @@ Subjects (the prefix is configurable):
 
 - ``callwarden.records.<kind>.p<partition>``: canonical call and SMS records, one per message,
   on the stream ``CALLWARDEN``; the partition is a stable hash of the acting number;
+  ``callwarden.records.lines.p<partition>``: several records of one partition per message
+  (JSON Lines), for throughput;
 - ``callwarden.alerts``: alerts, with their idempotent id as ``Nats-Msg-Id`` (the broker drops
   a repeat inside the stream's duplicate window, one hour), on ``CALLWARDEN_ALERTS``;
 - ``callwarden.quarantine``: records that are not canonical or arrive too late, with a reason.
@@ -38,7 +40,7 @@ from nats.js.errors import NotFoundError
 
 from callwarden.detect.alerts_io import alert_id
 from callwarden.errors import ConfigError
-from callwarden.stream.codec import BadRecord, decode, encode, encode_alert
+from callwarden.stream.codec import decode_lines, encode, encode_alert, encode_lines
 from callwarden.stream.engine import StreamEngine, StreamStats
 
 __all__ = [
@@ -151,44 +153,65 @@ async def publish_records(
     settings: BrokerSettings,
     *,
     speed: float | None = None,
+    per_message: int = 1,
     on_sent: Callable[[int], None] | None = None,
 ) -> int:
     """Publish records in the order given (event time), ``speed`` times faster than real time.
 
-    ``speed`` None publishes as fast as the broker takes them. Each message carries its record
-    id as ``Nats-Msg-Id``, so a replay that is repeated is stored once.
+    ``speed`` None publishes as fast as the broker takes them. With ``per_message`` > 1,
+    consecutive records of a partition share a message (JSON Lines) of up to that many; a
+    message goes out when it is full, or before waiting for the next record's time. Each
+    message carries an id made of its first record's id (``Nats-Msg-Id``), so a replay that
+    is repeated the same way is stored once.
     """
     nc = await _connect(settings.server)
     js = nc.jetstream(publish_async_max_pending=4000)
     await ensure_streams(js, settings)
     sent, t0_event, t0_wall = 0, None, time.monotonic()
     pending: list[asyncio.Future[Any]] = []
+    groups: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+
+    async def send(part: int) -> None:
+        group = groups.pop(part)
+        kind, first = group[0]
+        rid = first["call_id" if kind == "call" else "sms_id"]
+        if len(group) == 1:
+            subject, body, mid = f"{kind}.p{part}", encode(kind, first), f"{kind}:{rid}"
+        else:
+            subject, body = f"lines.p{part}", encode_lines(group)
+            mid = f"lines:{kind}:{rid}:{len(group)}"
+        # acknowledged publishing, pipelined: nothing is lost, and it stays fast
+        pending.append(
+            await js.publish_async(
+                f"{settings.records_subject}.{subject}", body, wait_stall=30,
+                headers={"Nats-Msg-Id": mid},
+            )
+        )  # fmt: skip
+
     try:
         for kind, record in records:
             at = record["start_time" if kind == "call" else "sent_time"]
             if speed is not None:
                 t0_event = t0_event or at
                 due = t0_wall + (at - t0_event).total_seconds() / speed
-                if (wait := due - time.monotonic()) > 0:
-                    await asyncio.sleep(wait)
+                if due > time.monotonic():
+                    for part in list(groups):  # nothing waits in a half-full message
+                        await send(part)
+                    if (wait := due - time.monotonic()) > 0:
+                        await asyncio.sleep(wait)
             actor = record["caller" if kind == "call" else "sender"]
             part = partition_of(actor, settings.partitions)
-            rid = record["call_id" if kind == "call" else "sms_id"]
-            # acknowledged publishing, pipelined: nothing is lost, and it stays fast
-            pending.append(
-                await js.publish_async(
-                    f"{settings.records_subject}.{kind}.p{part}",
-                    encode(kind, record),
-                    wait_stall=30,
-                    headers={"Nats-Msg-Id": f"{kind}:{rid}"},
-                )
-            )
+            groups.setdefault(part, []).append((kind, record))
+            if len(groups[part]) >= per_message:
+                await send(part)
             sent += 1
             if len(pending) >= 2000:
                 await asyncio.gather(*pending)  # raises if the broker refused one
                 pending.clear()
                 if on_sent:
                     on_sent(sent)
+        for part in list(groups):
+            await send(part)
         await asyncio.gather(*pending)
     finally:
         await nc.close()
@@ -232,21 +255,23 @@ class _Consumer:
             await self.last_msg.ack()  # AckPolicy.ALL: everything up to it is acknowledged
         self.last_msg, self.since, self.last_ckpt = None, 0, time.monotonic()
 
-    async def take(self, msg: Any) -> None:
-        self.last_msg = msg
-        seq = msg.metadata.sequence.stream
-        if seq <= self.engine.last_seq:
-            return  # already in the checkpoint: a redelivery after a crash
-        try:
-            kind, record = decode(msg.data)
-        except BadRecord as exc:
-            await self.quarantine(msg.data, f"bad record: {exc}")
-        else:
-            await self.emit(self.engine.push(kind, record))
-            for q in self.engine.take_quarantined():
-                await self.quarantine(encode(q.kind, q.record), q.reason)
-        self.engine.last_seq = seq
-        self.since += 1
+    async def take(self, msgs: list[Any]) -> None:
+        """One fetch: every new record in it goes to the engine as one batch."""
+        records: list[tuple[str, dict[str, Any]]] = []
+        for msg in msgs:
+            self.last_msg = msg
+            seq = msg.metadata.sequence.stream
+            if seq <= self.engine.last_seq:
+                continue  # already in the checkpoint: a redelivery after a crash
+            got, bad = decode_lines(msg.data)
+            records += got
+            for line, reason in bad:
+                await self.quarantine(line, f"bad record: {reason}")
+            self.engine.last_seq = seq
+            self.since += 1
+        await self.emit(self.engine.push_many(records))
+        for q in self.engine.take_quarantined():
+            await self.quarantine(encode(q.kind, q.record), q.reason)
 
     def due(self, now: float) -> bool:
         s = self.settings
@@ -298,8 +323,7 @@ async def consume(
             now = time.monotonic()
             if msgs:
                 idle_since = now
-                for msg in msgs:
-                    await loop.take(msg)
+                await loop.take(msgs)
                 if on_progress is not None:
                     on_progress(engine.stats)
                 if loop.due(now):
@@ -308,7 +332,7 @@ async def consume(
                 await loop.emit(engine.flush())
                 await loop.checkpoint()
                 return engine
-            elif engine.buffer and now - idle_since >= settings.idle_release:
+            elif engine.buffer.height and now - idle_since >= settings.idle_release:
                 await loop.emit(engine.flush())
             elif loop.last_msg is not None:
                 await loop.checkpoint()  # quiet now: make what was taken durable

@@ -1,4 +1,8 @@
-"""Records and alerts on the wire: one canonical record per message, JSON, times in ISO 8601 UTC.
+"""Records and alerts on the wire: canonical records as JSON, times in ISO 8601 UTC.
+
+A message holds one record (a JSON object) or several (JSON Lines, one object a line: what
+``callwarden replay --per-message N`` publishes, so that the broker carries a few large messages
+instead of many small ones).
 
 A message that is not a valid canonical record is not dropped: :func:`decode` raises
 :class:`BadRecord` naming the field, and the consumer sends it to the quarantine subject.
@@ -24,7 +28,7 @@ from typing import Any
 
 from callwarden.errors import CallwardenError
 
-__all__ = ["BadRecord", "decode", "encode", "encode_alert"]
+__all__ = ["BadRecord", "decode", "decode_lines", "encode", "encode_alert", "encode_lines"]
 
 _E164 = re.compile(r"\+[1-9][0-9]{4,17}")
 _FIELDS: dict[str, tuple[tuple[str, str, bool], ...]] = {
@@ -109,6 +113,36 @@ def decode(data: bytes) -> tuple[str, dict[str, Any]]:
             continue
         record[name] = _check(name, typ, value)
     return kind, record
+
+
+def encode_lines(records: list[tuple[str, dict[str, Any]]]) -> bytes:
+    """Several records as one message body, one JSON object a line.
+
+    >>> import datetime as dt
+    >>> rec = {"sms_id": "s1", "sender": "+8613800000001", "recipient": "+8613900000001",
+    ...        "sent_time": dt.datetime(2026, 7, 8, 10, tzinfo=dt.UTC), "length": 20,
+    ...        "content": None}
+    >>> records, bad = decode_lines(encode_lines([("sms", rec)]) + b"\\n{}")
+    >>> records == [("sms", rec)], bad
+    (True, [(b'{}', 'kind: must be call or sms, not None')])
+    """
+    return b"\n".join(encode(kind, record) for kind, record in records)
+
+
+def decode_lines(
+    data: bytes,
+) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[bytes, str]]]:
+    """A message body of one or more records; bad lines come back with their reason."""
+    records: list[tuple[str, dict[str, Any]]] = []
+    bad: list[tuple[bytes, str]] = []
+    for line in data.split(b"\n") if b"\n" in data else (data,):
+        if not line.strip():
+            continue
+        try:
+            records.append(decode(line))
+        except BadRecord as exc:
+            bad.append((line, str(exc)))
+    return records, bad
 
 
 def encode_alert(alert: dict[str, Any], alert_id: str) -> bytes:

@@ -9,6 +9,12 @@ allowed lateness, has passed it. Released records are scored together, as one ba
 arrives after a later one was already released is too late: it is not scored (that would change
 history) but returned as quarantined with its reason.
 
+Records come in batches (a broker fetch, a chunk of a file): :meth:`StreamEngine.push_frame`
+does the ordering, the lateness check and the release with a few column operations per batch,
+so the cost per record is the compiled feature engine's, not Python's. A record is late when it
+is at or behind the last record already scored before its batch arrived; :meth:`push` is a batch
+of one, so pushing records one by one gives the strictest reading of that rule.
+
 The engine is plain data: pickling it is the checkpoint.
 
 >>> import datetime as dt
@@ -25,24 +31,27 @@ The engine is plain data: pickling it is the checkpoint.
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.replay import AlertStepper
+from callwarden.features.incremental import RECORD_SCHEMA, batch_of, record_of
 
 __all__ = ["Quarantined", "StreamEngine", "StreamStats", "order_key"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
-_KIND_RANK = {"call": 0, "sms": 1}
+_KIND_RANK = {"call": 0, "sms": 1}  # the record batches' ``kind`` codes
 _TIME = {"call": "start_time", "sms": "sent_time"}
 _ID = {"call": "call_id", "sms": "sms_id"}
+#: the order of records, as columns of a keyed batch
+_KEY = ["_ms", "kind", "_us", "id"]
 
 Key = tuple[int, int, int, str]
 
@@ -51,6 +60,28 @@ def order_key(kind: str, record: dict[str, Any]) -> Key:
     """Batch scoring's record order: (ms, calls first, exact µs, id)."""
     us = (record[_TIME[kind]] - _EPOCH) // _US
     return (us // 1000, _KIND_RANK[kind], us, str(record[_ID[kind]]))
+
+
+def _keyed(frame: pl.DataFrame) -> pl.DataFrame:
+    us = pl.col("time").dt.epoch("us")
+    return frame.with_columns(_us=us, _ms=us // 1000)
+
+
+def _at_or_before(key: Key) -> pl.Expr:
+    """Rows whose order key is at or before ``key``."""
+    ms, rank, us, rid = key
+    c = pl.col
+    return (c("_ms") < ms) | (
+        (c("_ms") == ms)
+        & (
+            (c("kind") < rank)
+            | ((c("kind") == rank) & ((c("_us") < us) | ((c("_us") == us) & (c("id") <= rid))))
+        )
+    )
+
+
+def _key_of(row: tuple[Any, ...]) -> Key:
+    return (int(row[0]), int(row[1]), int(row[2]), str(row[3]))
 
 
 @dataclass
@@ -73,7 +104,8 @@ class Quarantined:
 
 @dataclass
 class StreamEngine:
-    """Per-number state and the reorder buffer: feed :meth:`push`, end with :meth:`flush`."""
+    """Per-number state and the reorder buffer: feed :meth:`push_frame` (or :meth:`push`),
+    end with :meth:`flush`."""
 
     subscribers: pl.DataFrame | None = None
     policy: PolicyConfig = field(default_factory=PolicyConfig)
@@ -86,14 +118,14 @@ class StreamEngine:
     def __post_init__(self) -> None:
         self.stepper = AlertStepper(self.subscribers, self.policy, self.timezone, self.known)
         self.subscribers = None  # the stepper keeps what it needs; checkpoints stay small
-        self.buffer: list[tuple[Key, int, str, dict[str, Any]]] = []
+        #: records waiting for the watermark, in arrival order (a keyed record batch)
+        self.buffer = _keyed(pl.DataFrame(schema=RECORD_SCHEMA))
         self.max_ms = -math.inf
         self.max_key: Key | None = None
         self.released: Key | None = None
         self.stats = StreamStats()
-        self._n = 0
         self.quarantined: list[Quarantined] = []
-        self._ready: list[tuple[str, dict[str, Any]]] = []
+        self._ready: list[pl.DataFrame] = []
 
     @property
     def watermark_ms(self) -> float:
@@ -101,14 +133,29 @@ class StreamEngine:
 
     def push(self, kind: str, record: dict[str, Any]) -> list[dict[str, Any]]:
         """Take one record; return the alerts of every record it lets through the watermark."""
-        self._accept(kind, record)
-        return self._score()
+        return self.push_frame(batch_of([(kind, record)]))
 
     def push_many(self, records: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-        """Take records in arrival order, exactly as :meth:`push` one by one would, but score
-        what they release as one batch (much faster); return the alerts, in order."""
-        for kind, record in records:
-            self._accept(kind, record)
+        """Take canonical records (dictionaries) that arrived together."""
+        return self.push_frame(batch_of(records)) if records else []
+
+    def push_frame(self, frame: pl.DataFrame) -> list[dict[str, Any]]:
+        """Take a record batch (:data:`~callwarden.features.incremental.RECORD_SCHEMA`, in
+        arrival order); return the alerts of every record the watermark lets through."""
+        if frame.height == 0:
+            return []
+        self.stats.received += frame.height
+        rows = _keyed(frame)
+        if self.released is not None:
+            late = rows.select(_at_or_before(self.released)).to_series()
+            if late.any():
+                self._quarantine_late(rows.filter(late))
+                rows = rows.filter(~late)
+        if rows.height:
+            self._count_reordered(rows)
+            self.max_ms = max(self.max_ms, float(self.max_key[0]))  # type: ignore[index]
+            self.buffer = pl.concat([self.buffer, rows], how="vertical")
+            self._release(self.watermark_ms)
         return self._score()
 
     def flush(self) -> list[dict[str, Any]]:
@@ -116,42 +163,65 @@ class StreamEngine:
         self._release(math.inf)
         return self._score()
 
-    def _accept(self, kind: str, record: dict[str, Any]) -> None:
-        self.stats.received += 1
-        key = order_key(kind, record)
-        if self.released is not None and key <= self.released:
-            self.stats.late += 1
+    def _count_reordered(self, rows: pl.DataFrame) -> None:
+        """Records behind one that arrived earlier; the latest key moves on."""
+        keys = rows.select(_KEY)
+        if self.max_key is not None:
+            keys = pl.concat([pl.DataFrame([self.max_key], schema=keys.schema, orient="row"),
+                              keys])  # fmt: skip
+        order = keys.select(pl.arg_sort_by(_KEY)).to_series().to_numpy()
+        ordered = keys[order]
+        step = np.ones(keys.height, bool)
+        step[1:] = (
+            ~ordered.select(
+                pl.all_horizontal(pl.col(c) == pl.col(c).shift(1) for c in _KEY).fill_null(False)
+            )
+            .to_series()
+            .to_numpy()[1:]
+        )
+        rank = np.empty(keys.height, np.int64)
+        rank[order] = np.cumsum(step)
+        before = np.maximum.accumulate(rank)[:-1]
+        # a row is behind when some key before it (an earlier arrival, or the previous latest
+        # key in front) is later than its own
+        self.stats.reordered += int((rank[1:] < before).sum())
+        self.max_key = _key_of(ordered.row(keys.height - 1))
+
+    def _quarantine_late(self, late: pl.DataFrame) -> None:
+        self.stats.late += late.height
+        for row in late.iter_rows(named=True):
+            kind, record = record_of(row)
             self.quarantined.append(
                 Quarantined(
                     kind,
                     record,
-                    f"late: event time {record[_TIME[kind]].isoformat()} is behind the watermark "
+                    f"late: event time {row['time'].isoformat()} is behind the watermark "
                     f"(allowed lateness {self.lateness_ms} ms)",
                 )
             )
-            return
-        if self.max_key is not None and key < self.max_key:
-            self.stats.reordered += 1
-        else:
-            self.max_key = key
-        self.max_ms = max(self.max_ms, key[0])
-        self._n += 1
-        heapq.heappush(self.buffer, (key, self._n, kind, record))
-        self._release(self.watermark_ms)
 
     def _release(self, up_to_ms: float) -> None:
         """Move every buffered record at or before ``up_to_ms`` to the batch to score."""
-        while self.buffer and self.buffer[0][0][0] <= up_to_ms:
-            key, _, kind, record = heapq.heappop(self.buffer)
-            self.released = key
-            self._ready.append((kind, record))
+        if self.buffer.height == 0:
+            return
+        due = self.buffer["_ms"] <= up_to_ms if math.isfinite(up_to_ms) else None
+        if due is None:
+            ready, self.buffer = self.buffer, self.buffer.clear()
+        elif not due.any():
+            return
+        else:
+            ready, self.buffer = self.buffer.filter(due), self.buffer.filter(~due)
+        ready = ready.sort(_KEY)
+        self.released = _key_of(ready.select(_KEY).row(ready.height - 1))
+        self._ready.append(ready)
 
     def _score(self) -> list[dict[str, Any]]:
-        ready, self._ready = self._ready, []
-        if not ready:
+        if not self._ready:
             return []
-        self.stats.processed += len(ready)
-        alerts = self.stepper.step_records(ready)
+        ready = self._ready[0] if len(self._ready) == 1 else pl.concat(self._ready)
+        self._ready = []
+        self.stats.processed += ready.height
+        alerts = self.stepper.step_batch(ready)
         self.stats.alerts += len(alerts)
         return alerts
 

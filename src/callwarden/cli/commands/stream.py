@@ -21,7 +21,9 @@ from callwarden.stream.broker import BrokerSettings, consume, publish_records
 from callwarden.stream.engine import Quarantined, StreamEngine
 from callwarden.stream.files import (
     jsonl_records,
+    parquet_frames,
     parquet_records,
+    run_frames,
     run_records,
 )
 
@@ -144,12 +146,10 @@ def stream(
             raise ConfigError("--from-file needs --out for the alerts")
         engine = new_engine()
         bad: list[Quarantined] = []
-        records = (
-            jsonl_records(sys.stdin, bad)
-            if from_file == "-"
-            else parquet_records(Path(from_file), sms)
-        )
-        alerts = run_records(engine, records)
+        if from_file == "-":
+            alerts = run_records(engine, jsonl_records(sys.stdin, bad))
+        else:
+            alerts = run_frames(engine, parquet_frames(Path(from_file), sms))
         if handler and alerts:
             handler([("", a) for a in alerts])
         write_alerts(alerts_from_rows(alerts), out)
@@ -209,8 +209,17 @@ def replay(
     partitions: Annotated[
         int, typer.Option("--partitions", help="Partitions (by acting number) to publish to.")
     ] = 1,
+    per_message: Annotated[
+        int,
+        typer.Option(
+            "--per-message",
+            help="Records per message (JSON Lines) for throughput; 1 = one record a message.",
+        ),
+    ] = 1,
 ) -> None:
     """Publish a day of records to the broker in event-time order (demos and benchmarks)."""
+    if per_message < 1:
+        raise ConfigError("--per-message must be 1 or more")
     if speed == "max":
         factor = None
     else:
@@ -223,5 +232,7 @@ def replay(
     broker = BrokerSettings(
         server=server, prefix=subject_prefix, stream=stream_name, partitions=max(1, partitions)
     )
-    sent = asyncio.run(publish_records(parquet_records(calls, sms), broker, speed=factor))
+    sent = asyncio.run(
+        publish_records(parquet_records(calls, sms), broker, speed=factor, per_message=per_message)
+    )
     console.print(f"published {sent:,} records to {broker.records_subject}.* on {server}")
