@@ -27,6 +27,7 @@ import json
 import os
 import pickle
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,7 +35,7 @@ import tempfile
 import time
 import uuid
 from collections import deque
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +43,19 @@ import nats
 import polars as pl
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from callwarden.features.online import OnlineFeatures
+from callwarden.features.embedded import compute_features
+from callwarden.features.incremental import warm_up
 from callwarden.records.load import load_records
+from callwarden.records.schema import CALLS, SMS
 from callwarden.simulate import SimulationConfig, simulate_city
 from callwarden.stream.broker import BrokerSettings, consume, ensure_streams, publish_records
-from callwarden.stream.codec import encode
+from callwarden.stream.codec import decode_lines, encode, encode_lines
 from callwarden.stream.engine import StreamEngine
-from callwarden.stream.files import parquet_records
+from callwarden.stream.files import parquet_frames, parquet_records
+
+DAY = timedelta(days=1)
+CALL_SCHEMA = pl.DataFrame(pl.from_arrow(CALLS.schema.empty_table())).schema
+SMS_SCHEMA = pl.DataFrame(pl.from_arrow(SMS.schema.empty_table())).schema
 
 
 def rss_mb() -> float:
@@ -59,33 +66,34 @@ def rss_mb() -> float:
 def naive(records: list[tuple[str, dict[str, Any]]], subs: Any) -> float:
     """Per record, recompute the acting number's features from scratch over its last 24 h.
 
-    The same definitions (a fresh OnlineFeatures fed the number's recent records), as a first
-    implementation that keeps history but no running state would do.
+    The same definitions, computed by the batch engine (``compute_features``) over the number's
+    recent records at each arrival: what a first implementation that keeps history but no
+    running state would do.
     """
     history: dict[str, deque[tuple[str, dict[str, Any]]]] = {}
-    rows = {r["msisdn"]: r for r in subs.iter_rows(named=True)}  # the owner's profile, at hand
     t = time.perf_counter()
     for kind, r in records:
         actor = r["caller" if kind == "call" else "sender"]
         now = r["start_time" if kind == "call" else "sent_time"]
         h = history.setdefault(actor, deque())
-        while (
-            h
-            and (now - h[0][1]["start_time" if h[0][0] == "call" else "sent_time"]).total_seconds()
-            >= 86400
-        ):
-            h.popleft()
-        fresh = OnlineFeatures(pl.DataFrame([rows[actor]]) if actor in rows else None)
-        for k, old in h:
-            fresh.call(old) if k == "call" else fresh.sms(old)
-        fresh.call(r) if kind == "call" else fresh.sms(r)
         h.append((kind, r))
         if kind == "call":
             history.setdefault(r["callee"], deque()).append((kind, r))
+        while (now - h[0][1]["start_time" if h[0][0] == "call" else "sent_time"]) >= DAY:
+            h.popleft()
+        calls = [x for k, x in h if k == "call"]
+        sms = [x for k, x in h if k == "sms"]
+        compute_features(
+            pl.DataFrame(calls, schema=CALL_SCHEMA) if calls else pl.DataFrame(schema=CALL_SCHEMA),
+            pl.DataFrame(sms, schema=SMS_SCHEMA) if sms else None,
+            subs,
+            only=pl.Series([actor]),
+        )
     return len(records) / (time.perf_counter() - t)
 
 
-async def passthrough(settings: BrokerSettings, n: int) -> float:
+async def passthrough(settings: BrokerSettings, n: int) -> tuple[int, float]:
+    """Fetch and acknowledge every message holding the ``n`` records, doing nothing else."""
     nc = await nats.connect(settings.server)
     js = nc.jetstream()
     sub = await js.pull_subscribe(
@@ -93,17 +101,18 @@ async def passthrough(settings: BrokerSettings, n: int) -> float:
         stream=settings.stream,
         config=ConsumerConfig(ack_policy=AckPolicy.ALL, max_ack_pending=-1),
     )
-    got, t = 0, time.perf_counter()
+    got, msgs, t = 0, 0, time.perf_counter()
     while got < n:
         try:
-            msgs = await sub.fetch(1000, timeout=5)
+            batch = await sub.fetch(1000, timeout=5)
         except TimeoutError:
             break
-        got += len(msgs)
-        await msgs[-1].ack()
-    rate = got / (time.perf_counter() - t)
+        msgs += len(batch)
+        got += sum(m.data.count(b"\n") + 1 for m in batch)
+        await batch[-1].ack()
+    wall = time.perf_counter() - t
     await nc.close()
-    return rate
+    return msgs, wall
 
 
 async def drop(settings: BrokerSettings) -> None:
@@ -119,10 +128,13 @@ async def latency(
     settings: BrokerSettings,
     records: list[tuple[str, dict[str, Any]]],
     rate: float,
+    tick_ms: float,
     workdir: Path,
     subs: Path,
 ) -> dict[str, Any]:
-    """Publish at ``rate``/s to a running ``callwarden stream``; time each alert's arrival."""
+    """Publish at ``rate`` records/s to a running ``callwarden stream``, one message per
+    ``tick_ms`` holding the records due in it; time each alert from the publishing of the
+    message that holds the record that crossed the threshold."""
     consumer = subprocess.Popen(
         [sys.executable, "-m", "callwarden", "stream", "--server", settings.server,
          "--subject-prefix", settings.prefix, "--stream", settings.stream,
@@ -140,35 +152,38 @@ async def latency(
         received.setdefault((body["msisdn"], body["flagged_at"]), time.perf_counter())
 
     await nc.subscribe(settings.alerts_subject, cb=on_alert)
-    for _ in range(300):
+    for _ in range(600):
         try:
             await js.consumer_info(settings.stream, "callwarden-p0")
             break
         except nats.js.errors.NotFoundError:
             await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)  # the consumer's first empty fetch is out of the way
     sent: dict[tuple[str, str], float] = {}
+    per_tick = max(1, round(rate * tick_ms / 1000))
     start = time.perf_counter()
-    for i, (kind, r) in enumerate(records):
+    for i in range(0, len(records), per_tick):
         due = start + i / rate
         if (wait := due - time.perf_counter()) > 0:
             await asyncio.sleep(wait)
-        actor = r["caller" if kind == "call" else "sender"]
-        at = r["start_time" if kind == "call" else "sent_time"]
-        await nc.publish(f"{settings.records_subject}.{kind}.p0", encode(kind, r))
-        sent.setdefault(
-            (actor, at.astimezone(UTC).isoformat(timespec="microseconds")), time.perf_counter()
-        )
+        chunk = records[i : i + per_tick]
+        await nc.publish(f"{settings.records_subject}.lines.p0", encode_lines(chunk))
+        now = time.perf_counter()
+        for kind, r in chunk:
+            actor = r["caller" if kind == "call" else "sender"]
+            at = r["start_time" if kind == "call" else "sent_time"]
+            sent.setdefault((actor, at.astimezone(UTC).isoformat(timespec="microseconds")), now)
     await nc.flush()
     achieved = len(records) / (time.perf_counter() - start)
     await asyncio.sleep(3)
     await nc.close()
     consumer.wait(timeout=120)
-    lat = [1000 * (received[k] - sent[k]) for k in received if k in sent]
-    lat.sort()
+    lat = sorted(1000 * (received[k] - sent[k]) for k in received if k in sent)
     if not lat:
         return {"alerts": 0}
     return {
         "rate_per_s": round(achieved),
+        "records_per_message": per_tick,
         "alerts": len(lat),
         "p50_ms": round(statistics.median(lat), 2),
         "p99_ms": round(lat[min(len(lat) - 1, int(0.99 * len(lat)))], 2),
@@ -176,56 +191,98 @@ async def latency(
     }
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--subscribers", type=int, default=20_000)
-    ap.add_argument("--rate", type=float, default=1000)
-    ap.add_argument("--latency-records", type=int, default=30_000)
-    ap.add_argument("--server", default="nats://127.0.0.1:4222")
-    args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-stream-"))
-    simulate_city(SimulationConfig(subscribers=args.subscribers, days=1, seed=11), work / "city")
-    city = work / "city"
-    subs = load_records(city / "subscribers", "subscribers")
-    records = list(parquet_records(city / "calls", city / "sms"))
-    result: dict[str, Any] = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "subscribers": args.subscribers,
-        "records": len(records),
-    }
-
+def engine_rates(
+    subs: pl.DataFrame, frame: pl.DataFrame, records: list[tuple[str, dict[str, Any]]], fetch: int
+) -> dict[str, Any]:
+    """The engine alone, fed ``fetch`` records at a time: as record batches (columns) and as
+    decoded records (dictionaries, what the broker consumer hands it)."""
+    out: dict[str, Any] = {}
     before = rss_mb()
     engine = StreamEngine(subs, lateness_ms=30_000)
     t = time.perf_counter()
-    for kind, r in records:
-        engine.push(kind, r)
-    engine.flush()
+    alerts = 0
+    for start in range(0, frame.height, fetch):
+        alerts += len(engine.push_frame(frame.slice(start, fetch)))
+    alerts += len(engine.flush())
     wall = time.perf_counter() - t
     active = len(engine.stepper.features.numbers)
-    grown = rss_mb() - before
-    state = len(pickle.dumps(engine, protocol=pickle.HIGHEST_PROTOCOL))
-    result["engine_only"] = {
-        "records_per_s": round(len(records) / wall),
-        "alerts": engine.stats.alerts,
+    out["columns"] = {"records_per_s": round(frame.height / wall), "alerts": alerts}
+    out["state"] = {
         "active_numbers": active,
-        "rss_growth_mb": round(grown, 1),
-        "bytes_per_number_rss": round(grown * 2**20 / active),
-        "checkpoint_bytes_per_number": round(state / active),
+        "state_array_bytes_per_number": round(engine.stepper.features.state_bytes() / active),
+        "rss_growth_bytes_per_number": round((rss_mb() - before) * 2**20 / active),
+        "checkpoint_bytes_per_number": round(
+            len(pickle.dumps(engine, protocol=pickle.HIGHEST_PROTOCOL)) / active
+        ),
     }
-    result["naive_recompute_records_per_s"] = round(naive(records[:20_000], subs))
+    engine = StreamEngine(subs, lateness_ms=30_000)
+    t = time.perf_counter()
+    alerts = 0
+    for start in range(0, len(records), fetch):
+        alerts += len(engine.push_many(records[start : start + fetch]))
+    alerts += len(engine.flush())
+    out["dicts"] = {
+        "records_per_s": round(len(records) / (time.perf_counter() - t)),
+        "alerts": alerts,
+    }
+    lines = [encode("call" if k == "call" else "sms", r) for k, r in records[:100_000]]
+    t = time.perf_counter()
+    for start in range(0, len(lines), fetch):
+        decode_lines(b"\n".join(lines[start : start + fetch]))
+    out["decode_json_records_per_s"] = round(len(lines) / (time.perf_counter() - t))
+    return out
 
+
+def day_state(city: Path) -> dict[str, Any]:
+    """A whole simulated day through the engine (columns): the state it holds at the end."""
+    subs = load_records(city / "subscribers", "subscribers")
+    before = rss_mb()
+    engine = StreamEngine(subs, lateness_ms=30_000)
+    t = time.perf_counter()
+    n = 0
+    for frame in parquet_frames(city / "calls", city / "sms", chunk=20_000):
+        engine.push_frame(frame)
+        n += frame.height
+    engine.flush()
+    wall = time.perf_counter() - t
+    features = engine.stepper.features
+    return {
+        "subscribers": subs.height,
+        "records": n,
+        "records_per_s": round(n / wall),
+        "numbers_seen": len(features.numbers),
+        "state_arrays_gib": round(features.state_bytes() / 2**30, 2),
+        "rss_growth_gib": round((rss_mb() - before) / 1024, 2),
+        "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+    }
+
+
+def broker_rates(
+    args: argparse.Namespace, subs: pl.DataFrame, records: list[Any], work: Path
+) -> dict[str, Any]:
+    """Publishing, the broker's own pass-through, and broker -> engine -> alerts."""
+    result: dict[str, Any] = {}
+    fetch = max(1, args.fetch // args.per_message)  # messages per fetch
     settings = BrokerSettings(server=args.server, prefix=f"b{uuid.uuid4().hex[:6]}",
                               stream=f"B{uuid.uuid4().hex[:6]}", checkpoint=work / "ckpt",
-                              idle_exit=2.0)  # fmt: skip
+                              idle_exit=2.0, batch=fetch)  # fmt: skip
+    one = BrokerSettings(server=args.server, prefix=f"o{uuid.uuid4().hex[:6]}",
+                         stream=f"O{uuid.uuid4().hex[:6]}")  # fmt: skip
     try:
         t = time.perf_counter()
-        asyncio.run(publish_records(iter(records), settings))
-        result["broker_publish_per_s"] = round(len(records) / (time.perf_counter() - t))
-        result["broker_passthrough_consume_per_s"] = round(
-            asyncio.run(passthrough(settings, len(records)))
+        asyncio.run(publish_records(iter(records[:50_000]), one))
+        result["broker_publish_one_per_message_per_s"] = round(
+            min(50_000, len(records)) / (time.perf_counter() - t)
         )
+        t = time.perf_counter()
+        asyncio.run(publish_records(iter(records), settings, per_message=args.per_message))
+        result["broker_publish_per_s"] = round(len(records) / (time.perf_counter() - t))
+        result["per_message"] = args.per_message
+        msgs, wall = asyncio.run(passthrough(settings, len(records)))
+        result["broker_passthrough"] = {
+            "messages_per_s": round(msgs / wall),
+            "records_per_s": round(len(records) / wall),
+        }
         t = time.perf_counter()
         final = asyncio.run(consume(settings, lambda: StreamEngine(subs, lateness_ms=30_000)))
         wall = time.perf_counter() - t - settings.idle_exit  # type: ignore[operator]
@@ -235,20 +292,54 @@ def main() -> None:
         }
     finally:
         asyncio.run(drop(settings))
+        asyncio.run(drop(one))
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--subscribers", type=int, default=20_000)
+    ap.add_argument("--rate", type=float, default=50_000, help="latency run: records/s")
+    ap.add_argument("--tick-ms", type=float, default=1.0, help="latency run: ms per message")
+    ap.add_argument("--latency-records", type=int, default=150_000)
+    ap.add_argument("--fetch", type=int, default=1000, help="records per engine batch")
+    ap.add_argument("--per-message", type=int, default=200, help="records per broker message")
+    ap.add_argument("--naive-records", type=int, default=2000)
+    ap.add_argument("--day-city", type=Path, help="measure a whole day's state on this city")
+    ap.add_argument("--server", default="nats://127.0.0.1:4222")
+    args = ap.parse_args()
+    warm_up()
+    work = Path(tempfile.mkdtemp(prefix="bench-stream-"))
+    simulate_city(SimulationConfig(subscribers=args.subscribers, days=1, seed=11), work / "city")
+    city = work / "city"
+    subs = load_records(city / "subscribers", "subscribers")
+    records = list(parquet_records(city / "calls", city / "sms"))
+    frame = pl.concat(list(parquet_frames(city / "calls", city / "sms")))
+    result: dict[str, Any] = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "subscribers": args.subscribers,
+        "records": len(records),
+        "fetch": args.fetch,
+    }
+    result["engine_only"] = engine_rates(subs, frame, records, args.fetch)
+    result["naive_recompute_records_per_s"] = round(naive(records[: args.naive_records], subs))
+
+    result.update(broker_rates(args, subs, records, work))
     lat_settings = BrokerSettings(server=args.server, prefix=f"l{uuid.uuid4().hex[:6]}",
                                   stream=f"L{uuid.uuid4().hex[:6]}")  # fmt: skip
     subs_file = work / "subs.parquet"
     subs.write_parquet(subs_file)
     try:
         result["latency"] = asyncio.run(
-            latency(lat_settings, records[: args.latency_records], args.rate, work, subs_file)
-        )
+            latency(lat_settings, records[: args.latency_records], args.rate, args.tick_ms, work,
+                    subs_file)
+        )  # fmt: skip
     finally:
         asyncio.run(drop(lat_settings))
-    per_number = result["engine_only"]["bytes_per_number_rss"]
-    result["projected_state_1M_subscribers_gb"] = round(
-        per_number * active / args.subscribers * 1_000_000 / 2**30, 2
-    )
+    if args.day_city is not None:
+        result["day"] = day_state(args.day_city)
     print(json.dumps(result, indent=2))
 
 

@@ -201,3 +201,26 @@ def test_a_prefix_of_the_records_gives_a_prefix_of_the_alerts(small_city: Path) 
     cut = calls["start_time"][calls.height // 2]
     early = score_records(calls.filter(pl.col("start_time") <= cut), None, subs).alerts
     assert early.equals(full.filter(pl.col("flagged_at") <= cut))
+
+
+def test_a_day_of_sms_only_scores_alike_in_batch_and_stream() -> None:
+    """No calls at all (an SMS-only feed): the batch engine used to index empty call arrays."""
+    n = 40
+    sms = pl.DataFrame(
+        {"sms_id": [f"s{k}" for k in range(n)], "sender": ["+8613800000001"] * n,
+         "recipient": [f"+86139{k:08d}" for k in range(n)],
+         "sent_time": [T0 + dt.timedelta(seconds=5 * k) for k in range(n)],
+         "length": [10] * n, "content": [None] * n},
+        schema_overrides={"content": pl.String, "sent_time": pl.Datetime("us", "UTC")},
+    )  # fmt: skip
+    calls, _ = _empty_calls()
+    batch = score_records(calls, sms, None).alerts
+    assert batch["decision"].to_list()[-1] == "suspend"
+    assert batch.equals(replay_alerts(calls, sms, None))
+
+
+def _empty_calls() -> tuple[pl.DataFrame, None]:
+    schema = {"call_id": pl.String, "caller": pl.String, "callee": pl.String,
+              "start_time": pl.Datetime("us", "UTC"), "duration_s": pl.Int32,
+              "ring_s": pl.Int32, "caller_cell": pl.String, "caller_imei": pl.String}  # fmt: skip
+    return pl.DataFrame(schema=schema), None

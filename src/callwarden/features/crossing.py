@@ -121,8 +121,10 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
     not this caller) is a ``_shared_victim``.
     """
     calls = order_calls(calls)
-    if all(c in calls.columns for c in CROSSING_COLUMNS) or calls.height == 0:
+    if all(c in calls.columns for c in CROSSING_COLUMNS):
         return calls
+    if calls.height == 0:  # (a day of SMS only)
+        return calls.with_columns(pl.lit(0.0).alias(c) for c in CROSSING_COLUMNS)
     n = calls.height
     t = calls["start_time"].dt.epoch("ms").to_numpy()
     caller_code = digit_codes(calls["caller"])

@@ -212,6 +212,8 @@ def compute_features(
     is_sms = ev.kind[acting] == KIND_SMS
     call_times = ordered_calls["start_time"]
     rec = ev.record[acting]
+    if call_times.len() == 0:  # SMS only: a placeholder the SMS times replace
+        call_times = pl.Series("start_time", [None], dtype=call_times.dtype)
     time = call_times.gather(pl.Series(np.where(is_sms, 0, rec)))
     if ordered_sms is not None and is_sms.any():
         sms_times = ordered_sms["sent_time"].gather(pl.Series(np.where(is_sms, rec, 0)))

@@ -131,6 +131,12 @@ def _record_order(t_call: np.ndarray, t_sms: np.ndarray) -> tuple[np.ndarray, np
     return seq[:n], seq[n:]
 
 
+def _any_rows(per_call: np.ndarray) -> np.ndarray:
+    """Per-call values, with a placeholder row when there are no calls (only SMS): SMS events
+    read row 0 of the call arrays, and ``np.where`` then takes their own value."""
+    return per_call if per_call.shape[0] else np.zeros(1, per_call.dtype)
+
+
 @dataclass
 class _Rows:
     """Where each event comes from: its row in the calls (or the SMS), and its kind."""
@@ -147,7 +153,7 @@ class _Rows:
 
     def pick(self, per_call: np.ndarray, per_sms: np.ndarray | float) -> np.ndarray:
         """Each event's value: from its call, or from its SMS."""
-        got = per_call[self.call_row]
+        got = _any_rows(per_call)[self.call_row]
         if not self.with_sms:
             return got
         if isinstance(per_sms, np.ndarray):
@@ -156,13 +162,15 @@ class _Rows:
 
     def on_out(self, per_call: np.ndarray) -> np.ndarray:
         """A per-call value on the call's out event, 0 on its in event and on SMS."""
-        return np.where(self.out, per_call[self.call_row], 0.0)
+        return np.where(self.out, _any_rows(per_call)[self.call_row], 0.0)
 
     def other_party(
         self, caller: np.ndarray, callee: np.ndarray, recipient: np.ndarray | int
     ) -> np.ndarray:
         """The callee on an out event, the caller on an in event, the recipient of an SMS."""
-        got = np.where(self.out, callee[self.call_row], caller[self.call_row])
+        got = np.where(
+            self.out, _any_rows(callee)[self.call_row], _any_rows(caller)[self.call_row]
+        )
         if not self.with_sms:
             return got
         if isinstance(recipient, np.ndarray):
