@@ -15,7 +15,7 @@ import polars as pl
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows
-from callwarden.detect.scoring import EventScorer, allowed_numbers
+from callwarden.detect.scoring import EventScorer, FeatureArrays, allowed_numbers
 from callwarden.features.incremental import IncrementalFeatures, batch_of, record_batch
 
 __all__ = ["AlertStepper", "replay_alerts"]
@@ -37,7 +37,7 @@ class AlertStepper:
     def step_batch(self, batch: pl.DataFrame) -> list[dict[str, Any]]:
         """Process a record batch (see :func:`~callwarden.features.incremental.record_batch`);
         return the alert rows it raises, in order."""
-        return self.scorer.score(self.features.process(batch))
+        return self.scorer.score(FeatureArrays(*self.features.process_arrays(batch)))
 
     def step_records(self, records: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         """The same for canonical records as dictionaries, ``(kind, record)`` in order."""

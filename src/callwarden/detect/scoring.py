@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
@@ -22,10 +24,12 @@ from callwarden.detect.base import DETECTORS, Detector
 from callwarden.detect.reasons import Reason
 from callwarden.features.crossing import with_crossing_signals
 from callwarden.features.embedded import compute_features
-from callwarden.features.triage import candidates, restrict_to
+from callwarden.features.formulas import fixed_offset_ms
+from callwarden.features.triage import candidates, passes_gate, restrict_to
 
 __all__ = [
     "EventScorer",
+    "FeatureArrays",
     "ModelScorer",
     "ScoreResult",
     "allowed_numbers",
@@ -48,14 +52,72 @@ class ScoreResult:
     detector_hits: dict[str, int] = field(default_factory=dict)
 
 
-def detector_scores(features: pl.DataFrame) -> dict[str, np.ndarray]:
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class FeatureArrays:
+    """Features of events as plain arrays (what the stream scores, without building a frame).
+
+    ``values`` holds every float feature; ``kind`` is ``call`` / ``sms`` per event; ``time``
+    is a Datetime series, or µs since the epoch (UTC).
+    """
+
+    msisdn: pl.Series | list[str]
+    kind: np.ndarray
+    time: pl.Series | np.ndarray
+    values: dict[str, np.ndarray]
+
+    @property
+    def height(self) -> int:
+        return int(self.kind.shape[0])
+
+    @staticmethod
+    def of(features: pl.DataFrame) -> FeatureArrays:
+        floats = [c for c in features.columns if features[c].dtype.is_float()]
+        return FeatureArrays(
+            features["msisdn"],
+            features["kind"].to_numpy(),
+            features["time"],
+            {c: features[c].to_numpy() for c in floats},
+        )
+
+    def take(self, idx: np.ndarray) -> FeatureArrays:
+        return FeatureArrays(
+            self.numbers(idx),
+            self.kind[idx],
+            self.time.gather(idx) if isinstance(self.time, pl.Series) else self.time[idx],
+            {k: v[idx] for k, v in self.values.items()},
+        )
+
+    def numbers(self, idx: np.ndarray) -> list[str]:
+        if isinstance(self.msisdn, pl.Series):
+            return self.msisdn.gather(idx).to_list()
+        return [self.msisdn[i] for i in idx]
+
+    def times_and_days(self, idx: np.ndarray, zone: str) -> tuple[list[datetime], list[str]]:
+        """Event times (UTC) and local dates (``YYYY-MM-DD``) of the events ``idx``."""
+        if isinstance(self.time, pl.Series):
+            at = self.time.gather(idx)
+            days = at.dt.convert_time_zone(zone).dt.date().cast(pl.String).to_list()
+            return at.to_list(), days
+        us = self.time[idx]
+        times = [_EPOCH + timedelta(microseconds=int(u)) for u in us]
+        off = fixed_offset_ms(ZoneInfo(zone), int(us.min()) // 1000, int(us.max()) // 1000)
+        if off is None:
+            return times, [t.astimezone(ZoneInfo(zone)).date().isoformat() for t in times]
+        local = (us // 1000 + off).astype("datetime64[ms]").astype("datetime64[D]")
+        return times, local.astype(str).tolist()
+
+
+def detector_scores(features: pl.DataFrame | FeatureArrays) -> dict[str, np.ndarray]:
     """Every registered detector's score at every event (0 where the event kind differs)."""
-    arrays = {c: features[c].to_numpy() for c in features.columns if features[c].dtype.is_float()}
-    kind = features["kind"].to_numpy()
+    if isinstance(features, pl.DataFrame):
+        features = FeatureArrays.of(features)
     scores: dict[str, np.ndarray] = {}
     for name, det in DETECTORS.items():
-        raw = np.clip(np.nan_to_num(det.score(arrays), nan=0.0), 0.0, 1.0)
-        scores[name] = np.where(kind == det.kind, raw, 0.0)
+        raw = np.clip(np.nan_to_num(det.score(features.values), nan=0.0), 0.0, 1.0)
+        scores[name] = np.where(features.kind == det.kind, raw, 0.0)
     return scores
 
 
@@ -107,30 +169,36 @@ class EventScorer:
         self.events = 0
         self.candidates = 0
 
-    def score(self, features: pl.DataFrame) -> list[dict[str, object]]:
-        """Alert rows raised by these events (a features frame in record order)."""
+    def score(self, features: pl.DataFrame | FeatureArrays) -> list[dict[str, object]]:
+        """Alert rows raised by these events (features in record order)."""
         self.events += features.height
         if features.height == 0:
             return []
-        scores = detector_scores(features)
+        frame = features if isinstance(features, pl.DataFrame) else None
+        arrays = FeatureArrays.of(features) if isinstance(features, pl.DataFrame) else features
+        if self.model is None and frame is None:
+            # the stream's small batches: only events past the triage gate can alert
+            passing = np.flatnonzero(passes_gate(arrays.values))
+            if passing.shape[0] == 0:
+                return []
+            if passing.shape[0] < arrays.height:
+                arrays = arrays.take(passing)
+        scores = detector_scores(arrays)
         combined = np.max(np.vstack(list(scores.values())), axis=0) if scores else np.zeros(0)
         explain_model: Callable[[int], list[Reason]] | None = None
         if self.model is not None:
-            model_scores, explain_model = self.model(features)
+            assert frame is not None  # noqa: S101  (a model scores frames; the stream has none)
+            model_scores, explain_model = self.model(frame)
             combined = np.maximum(combined, model_scores)
         idx = np.flatnonzero(combined >= self.policy.watch)
-        if "seq" in features.columns:
-            idx = idx[np.argsort(features["seq"].to_numpy()[idx], kind="stable")]
+        if frame is not None and "seq" in frame.columns:
+            idx = idx[np.argsort(frame["seq"].to_numpy()[idx], kind="stable")]
         self.candidates += int(idx.shape[0])
         if idx.shape[0] == 0:
             return []
-        cand = features[idx]
-        local = cand["time"].dt.convert_time_zone(self.timezone)
-        days = local.dt.date().cast(pl.String).to_list()
+        times, days = arrays.times_and_days(idx, self.timezone)
         rows: list[dict[str, object]] = []
-        numbers = cand["msisdn"].to_list()
-        times = cand["time"].to_list()
-        floats = [c for c in cand.columns if cand[c].dtype.is_float()]
+        numbers = arrays.numbers(idx)
         for k, i in enumerate(idx):
             msisdn = numbers[k]
             decision = self.state.step(
@@ -138,7 +206,7 @@ class EventScorer:
             )
             if decision is None:
                 continue
-            row = {c: float(cand[c][k]) for c in floats}
+            row = {c: float(v[i]) for c, v in arrays.values.items()}
             at = {name: float(s[i]) for name, s in scores.items()}
             reasons = explain_event(row, at, self.policy.watch, self.detectors)
             if explain_model is not None and not reasons:

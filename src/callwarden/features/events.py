@@ -168,9 +168,7 @@ class _Rows:
         self, caller: np.ndarray, callee: np.ndarray, recipient: np.ndarray | int
     ) -> np.ndarray:
         """The callee on an out event, the caller on an in event, the recipient of an SMS."""
-        got = np.where(
-            self.out, _any_rows(callee)[self.call_row], _any_rows(caller)[self.call_row]
-        )
+        got = np.where(self.out, _any_rows(callee)[self.call_row], _any_rows(caller)[self.call_row])
         if not self.with_sms:
             return got
         if isinstance(recipient, np.ndarray):

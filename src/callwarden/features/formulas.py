@@ -8,12 +8,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import numpy as np
 import polars as pl
 
 from callwarden.features.spec import FEATURES, Agg, window_signals
 
-__all__ = ["features_from_sums", "number_flags", "profile_features", "window_sum_names"]
+__all__ = [
+    "features_from_sums",
+    "fixed_offset_ms",
+    "number_flags",
+    "profile_features",
+    "window_sum_names",
+]
 
 
 def window_sum_names() -> list[str]:
@@ -81,3 +90,16 @@ def profile_features(
         "new_sim_days": np.where(np.isnan(act_ms), np.nan, (t_ms - act_ms) / 86_400_000.0),
         "owner_age": np.floor(year) - birth,
     }
+
+
+def fixed_offset_ms(zone: ZoneInfo, lo_ms: int, hi_ms: int) -> int | None:
+    """The zone's UTC offset in ms when it is the same from ``lo_ms`` to ``hi_ms`` (less than a
+    day apart; no zone changes offset twice in a day), else None (then ask the time zone
+    database per event)."""
+    if hi_ms - lo_ms >= 86_400_000:
+        return None
+    offsets = {dt.datetime.fromtimestamp(x / 1000, zone).utcoffset() for x in (lo_ms, hi_ms)}
+    if len(offsets) != 1:
+        return None
+    off = offsets.pop()
+    return None if off is None else off // dt.timedelta(milliseconds=1)

@@ -41,7 +41,12 @@ import numba
 import numpy as np
 import polars as pl
 
-from callwarden.features.formulas import features_from_sums, number_flags, profile_features
+from callwarden.features.formulas import (
+    features_from_sums,
+    fixed_offset_ms,
+    number_flags,
+    profile_features,
+)
 from callwarden.features.spec import (
     FEATURES,
     NIGHT_HOURS,
@@ -633,25 +638,22 @@ class IncrementalFeatures:
         """Hour of day in the operator's zone; by arithmetic when the batch has one offset."""
         if t.shape[0] == 0:
             return np.zeros(0, np.int64)
-        lo, hi = int(t.min()), int(t.max())
-        if hi - lo < DAY_MS:
-            offsets = {dt.datetime.fromtimestamp(x / 1000, self.zone).utcoffset() for x in (lo, hi)}
-            if len(offsets) == 1:
-                off = next(iter(offsets))
-                assert off is not None  # noqa: S101  (a ZoneInfo always has an offset)
-                return ((t + off // dt.timedelta(milliseconds=1)) // HOUR_MS) % 24
+        off = fixed_offset_ms(self.zone, int(t.min()), int(t.max()))
+        if off is not None:
+            return ((t + off) // HOUR_MS) % 24
         hour = time.dt.convert_time_zone(self.timezone).dt.hour()
         return hour.cast(pl.Int64).to_numpy()
 
-    def process(self, batch: pl.DataFrame) -> pl.DataFrame:
-        """Features of the actor at each record, in the batch's order (which must be the
-        processing order, continuing from the previous batch).
-
-        Returns ``msisdn``, ``kind`` (``call`` / ``sms``), ``time`` and every feature.
-        """
+    def process_arrays(
+        self, batch: pl.DataFrame
+    ) -> tuple[list[str], np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """:meth:`process` without building a frame: ``(msisdn, kind, time, features)``, the
+        time as µs since the epoch."""
         n = batch.height
-        t = batch["time"].dt.epoch("ms").to_numpy()
-        a = self._slots(batch["actor"].to_list())
+        us = batch["time"].to_physical().to_numpy()
+        t = us // 1000
+        actors = batch["actor"].to_list()
+        a = self._slots(actors)
         b = self._slots(batch["other"].to_list())
         kind = batch["kind"].to_numpy()
         cell, _ = self.cells.encode(batch["cell"].to_list())
@@ -683,9 +685,18 @@ class IncrementalFeatures:
         values = features_from_sums(sums, {"imei_sims": out_sims})
         values.update({name: flag[a] for name, flag in self.flags.items()})
         values.update(profile_features(t, self.act_ms[a], self.birth[a]))
+        return actors, _KIND_NAMES[kind], us, {name: values[name] for name in FEATURES}
+
+    def process(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """Features of the actor at each record, in the batch's order (which must be the
+        processing order, continuing from the previous batch).
+
+        Returns ``msisdn``, ``kind`` (``call`` / ``sms``), ``time`` and every feature.
+        """
+        _, kind, _, values = self.process_arrays(batch)
         columns: dict[str, Any] = {
             "msisdn": batch["actor"],
-            "kind": pl.Series(_KIND_NAMES[kind], dtype=pl.String),
+            "kind": pl.Series(kind, dtype=pl.String),
             "time": batch["time"],
         }
         for name in FEATURES:

@@ -30,7 +30,7 @@ import polars as pl
 
 from callwarden.features.crossing import with_crossing_signals
 
-__all__ = ["GATE", "Gate", "candidates", "restrict_to"]
+__all__ = ["GATE", "Gate", "candidates", "passes_gate", "restrict_to"]
 
 HOUR_MS = 3_600_000
 
@@ -51,6 +51,28 @@ class Gate:
 
 
 GATE = Gate()
+
+
+def passes_gate(f: dict[str, np.ndarray], gate: Gate = GATE) -> np.ndarray:
+    """The gate at each event (feature arrays): where it fails, every built-in detector
+    scores 0 (the detector conformance suite holds them to it), so scoring can skip it."""
+    age, days = f["owner_age"], f["new_sim_days"]
+    with np.errstate(invalid="ignore"):
+        unusual = (
+            (f["is_international"] > 0)
+            | (age > gate.unusual_age_over)
+            | (age < gate.unusual_age_under)
+        )
+        fresh = (days < gate.new_sim_days) & (f["out_calls_24h"] >= gate.new_sim_calls_24h)
+    return (
+        (f["out_calls_1h"] >= gate.busy_calls_1h)
+        | (unusual & (f["out_calls_1h"] >= gate.unusual_calls_1h))
+        | (f["sms_out_1h"] >= gate.sms_1h)
+        | fresh
+        | (f["imsis_per_imei"] >= gate.sims_per_device)
+        | (f["shared_victims_24h"] >= gate.known_signals_24h)
+        | (f["known_contacts_24h"] >= gate.known_signals_24h)
+    )
 
 
 def _max_two_hours(

@@ -126,6 +126,7 @@ class StreamEngine:
         self.stats = StreamStats()
         self.quarantined: list[Quarantined] = []
         self._ready: list[pl.DataFrame] = []
+        self._sorted = True  # the buffer is in record order
 
     @property
     def watermark_ms(self) -> float:
@@ -151,12 +152,41 @@ class StreamEngine:
             if late.any():
                 self._quarantine_late(rows.filter(late))
                 rows = rows.filter(~late)
-        if rows.height:
+        if rows.height == 0:
+            return self._score()
+        ms = rows["_ms"].to_numpy()
+        if self._in_order(rows, ms):
+            # the usual case, records in order behind an ordered buffer: no sorting at all
+            self.max_key = _key_of(rows.select(_KEY).row(rows.height - 1))
+            self.max_ms = max(self.max_ms, float(ms[-1]))
+            self.buffer = pl.concat([self.buffer, rows]) if self.buffer.height else rows
+            due = int(np.searchsorted(self.buffer["_ms"].to_numpy(), self.watermark_ms, "right"))
+            if due:
+                self._take(self.buffer.slice(0, due))
+                self.buffer = self.buffer.slice(due)
+        else:
             self._count_reordered(rows)
             self.max_ms = max(self.max_ms, float(self.max_key[0]))  # type: ignore[index]
             self.buffer = pl.concat([self.buffer, rows], how="vertical")
+            self._sorted = False
             self._release(self.watermark_ms)
         return self._score()
+
+    def _in_order(self, rows: pl.DataFrame, ms: np.ndarray) -> bool:
+        """Whether the batch is in record order and after every key seen (and the buffer
+        sorted), so that buffer + batch is sorted as it stands."""
+        if not self._sorted:
+            return False
+        if self.max_key is not None and int(ms[0]) <= self.max_key[0]:
+            first = _key_of(rows.select(_KEY).row(0))
+            if first <= self.max_key:
+                return False
+        if rows.height == 1:
+            return True
+        if bool((np.diff(ms) > 0).all()):
+            return True
+        order = rows.select(pl.arg_sort_by(_KEY)).to_series().to_numpy()
+        return bool((order == np.arange(rows.height)).all())
 
     def flush(self) -> list[dict[str, Any]]:
         """End of input: score everything still buffered."""
@@ -211,7 +241,14 @@ class StreamEngine:
             return
         else:
             ready, self.buffer = self.buffer.filter(due), self.buffer.filter(~due)
-        ready = ready.sort(_KEY)
+        if not self._sorted:
+            ready = ready.sort(_KEY)
+        if self.buffer.height == 0:
+            self._sorted = True
+        self._take(ready)
+
+    def _take(self, ready: pl.DataFrame) -> None:
+        """Records to score, in record order: the last of them is now released."""
         self.released = _key_of(ready.select(_KEY).row(ready.height - 1))
         self._ready.append(ready)
 
