@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from callwarden.detect.replay import replay_alerts
 from callwarden.detect.scoring import score_records
 from callwarden.features.embedded import compute_features
+from callwarden.features.formulas import e164_digits, number_flags, number_flags_of
 from callwarden.features.incremental import IncrementalFeatures, record_batch
 from callwarden.features.online import OnlineFeatures, replay_order
 from callwarden.features.spec import FEATURES
@@ -224,3 +225,25 @@ def _empty_calls() -> tuple[pl.DataFrame, None]:
               "start_time": pl.Datetime("us", "UTC"), "duration_s": pl.Int32,
               "ring_s": pl.Int32, "caller_cell": pl.String, "caller_imei": pl.String}  # fmt: skip
     return pl.DataFrame(schema=schema), None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.from_regex(r"\+86(1[0-9]{10}|[0-9]{2,11})", fullmatch=True),
+            st.from_regex(r"\+[0-9]{1,20}", fullmatch=True),
+            st.text(max_size=22),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_number_flags_in_python_equal_the_column_form(numbers: list[str]) -> None:
+    """The incremental engine reads a few new numbers in plain Python, the batch engine whole
+    columns with polars: the same digits and flags."""
+    digits, flags = number_flags_of(numbers)
+    column = pl.Series(numbers, dtype=pl.String)
+    assert digits.tolist() == e164_digits(column).tolist()
+    for name, values in number_flags(column).items():
+        assert flags[name].tolist() == values.tolist(), name

@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from callwarden.features.crossing import digit_codes, with_crossing_signals
+from callwarden.features.formulas import e164_digits as digits
 from callwarden.features.windows import stable_argsort
 
 __all__ = ["KIND_IN", "KIND_OUT", "KIND_SMS", "Events", "NumberCodes", "build_events"]
@@ -78,21 +79,6 @@ class Events:
 
     def __len__(self) -> int:
         return int(self.num.shape[0])
-
-
-def digits(numbers: pl.Series) -> np.ndarray:
-    """E.164 digits as int64 (``+8613800000001`` -> 8613800000001), -1 for anything else."""
-    text = numbers.cast(pl.String)
-    return (
-        pl.select(
-            pl.when(pl.lit(text).str.contains(r"^\+[0-9]{1,18}$"))
-            .then(pl.lit(text).str.slice(1).cast(pl.Int64, strict=False))
-            .otherwise(-1)
-        )
-        .to_series()
-        .fill_null(-1)
-        .to_numpy()
-    )
 
 
 def _codes(values: pl.Series) -> np.ndarray:

@@ -42,9 +42,11 @@ import numpy as np
 import polars as pl
 
 from callwarden.features.formulas import (
+    e164_digits,
     features_from_sums,
     fixed_offset_ms,
     number_flags,
+    number_flags_of,
     profile_features,
 )
 from callwarden.features.spec import (
@@ -568,9 +570,6 @@ class _Dictionary:
         return len(self.codes) - 1
 
 
-_DIGITS = r"^\+[0-9]{1,18}$"
-
-
 class IncrementalFeatures:
     """Per-number state; :meth:`process` takes record batches (see :func:`record_batch`)."""
 
@@ -623,14 +622,13 @@ class IncrementalFeatures:
                 self.digits = _resized(self.digits, size, -1)
                 self.is_known = _resized(self.is_known, size, 0)
                 self.flags = {k: _resized(v, size, 0) for k, v in self.flags.items()}
-            text = pl.Series(new, dtype=pl.String)
-            got = pl.select(
-                pl.when(pl.lit(text).str.contains(_DIGITS))
-                .then(pl.lit(text).str.slice(1).cast(pl.Int64, strict=False))
-                .otherwise(-1)
-            ).to_series()
-            self.digits[first : len(self.numbers)] = got.fill_null(-1).to_numpy()
-            for name, values in number_flags(text).items():
+            if len(new) < 256:  # a few new numbers (the stream's small batches)
+                digits, flags = number_flags_of(new)
+            else:
+                text = pl.Series(new, dtype=pl.String)
+                digits, flags = e164_digits(text), number_flags(text)
+            self.digits[first : len(self.numbers)] = digits
+            for name, values in flags.items():
                 self.flags[name][first : len(self.numbers)] = values
         return slots
 
