@@ -1,21 +1,25 @@
 """Stream benchmark: records/s through the engine, with and without the broker; latency; memory.
 
-    .venv/bin/python benchmarks/bench_stream.py [--subscribers 20000] [--rate 1000]
-        [--server nats://127.0.0.1:4222]
+    .venv/bin/python benchmarks/bench_stream.py [--subscribers 20000] [--rates 50000,10000]
+        [--fetch 1000] [--per-message 200] [--day-city DIR] [--server nats://127.0.0.1:4222]
 
 On one simulated day (records in event-time order), side by side in one run:
 
-1. engine only (no broker): ``StreamEngine.push`` for every record, records/s on one core;
+1. engine only (no broker), fed ``--fetch`` records at a time: as record batches (columns,
+   ``push_frame``) and as decoded records (dictionaries, ``push_many``, what the consumer does),
+   records/s; the JSON decoding rate on its own;
 2. naive baseline: per record, the acting number's features recomputed from scratch over its
-   last 24 hours (same definitions, no running state), on the day's first 20,000 records;
-3. the broker alone: publishing, and a consumer that only fetches and acknowledges (the
-   pass-through rate callwarden cannot beat);
+   last 24 hours by the batch engine (same definitions, no running state);
+3. the broker alone: publishing (one record a message, and ``--per-message`` records a
+   message), and a consumer that only fetches and acknowledges (the pass-through rate
+   callwarden cannot beat);
 4. broker -> engine -> alerts: ``callwarden stream``'s loop (fetch, decode, push, publish
    alerts, checkpoints), records/s;
-5. event-to-alert latency at a steady publishing rate (``--rate``), lateness 0: from publishing
+5. event-to-alert latency at steady publishing rates (``--rates``), one message per
+   ``--tick-ms`` with the records due in it, lateness 0: from publishing the message holding
    the record that crosses a threshold to receiving its alert;
-6. memory: engine state per active number (RSS growth and checkpoint bytes), projected to a
-   day of 1M subscribers.
+6. memory: engine state per active number; with ``--day-city``, a whole simulated day (e.g. 1M
+   subscribers) through the engine and the state it holds at the end.
 """
 
 from __future__ import annotations
@@ -138,7 +142,7 @@ async def latency(
     consumer = subprocess.Popen(
         [sys.executable, "-m", "callwarden", "stream", "--server", settings.server,
          "--subject-prefix", settings.prefix, "--stream", settings.stream,
-         "--checkpoint", str(workdir / "lat-ckpt"), "--lateness", "0s", "--idle-exit", "5",
+         "--checkpoint", str(workdir), "--lateness", "0s", "--idle-exit", "5",
          "--subscribers", str(subs)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -299,7 +303,7 @@ def broker_rates(
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--subscribers", type=int, default=20_000)
-    ap.add_argument("--rate", type=float, default=50_000, help="latency run: records/s")
+    ap.add_argument("--rates", default="50000,10000", help="latency runs: records/s, comma list")
     ap.add_argument("--tick-ms", type=float, default=1.0, help="latency run: ms per message")
     ap.add_argument("--latency-records", type=int, default=150_000)
     ap.add_argument("--fetch", type=int, default=1000, help="records per engine batch")
@@ -327,17 +331,19 @@ def main() -> None:
     result["naive_recompute_records_per_s"] = round(naive(records[: args.naive_records], subs))
 
     result.update(broker_rates(args, subs, records, work))
-    lat_settings = BrokerSettings(server=args.server, prefix=f"l{uuid.uuid4().hex[:6]}",
-                                  stream=f"L{uuid.uuid4().hex[:6]}")  # fmt: skip
     subs_file = work / "subs.parquet"
     subs.write_parquet(subs_file)
-    try:
-        result["latency"] = asyncio.run(
-            latency(lat_settings, records[: args.latency_records], args.rate, args.tick_ms, work,
-                    subs_file)
-        )  # fmt: skip
-    finally:
-        asyncio.run(drop(lat_settings))
+    result["latency"] = {}
+    for rate in (float(r) for r in args.rates.split(",")):
+        lat_settings = BrokerSettings(server=args.server, prefix=f"l{uuid.uuid4().hex[:6]}",
+                                      stream=f"L{uuid.uuid4().hex[:6]}")  # fmt: skip
+        try:
+            result["latency"][f"{rate:.0f}/s"] = asyncio.run(
+                latency(lat_settings, records[: args.latency_records], rate, args.tick_ms,
+                        work / f"lat{rate:.0f}", subs_file)
+            )  # fmt: skip
+        finally:
+            asyncio.run(drop(lat_settings))
     if args.day_city is not None:
         result["day"] = day_state(args.day_city)
     print(json.dumps(result, indent=2))

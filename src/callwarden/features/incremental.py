@@ -477,13 +477,14 @@ class _Pool:
     """Events as linked lists per owner (number or device), with windows over them."""
 
     def __init__(self, width: int, windows: int) -> None:
+        # event indices are int32: a pool holds one day's events of one consumer
         self.t = np.zeros(1024, np.int64)
-        self.next = np.zeros(1024, np.int64)
+        self.next = np.zeros(1024, np.int32)
         self.sig = np.zeros((1024, width), np.int32)
-        self.free = np.zeros(1024, np.int64)
+        self.free = np.zeros(1024, np.int32)
         self.meta = np.zeros(2, np.int64)  # used, free count
-        self.head = np.full((1024, windows), -1, np.int64)
-        self.tail = np.full(1024, -1, np.int64)
+        self.head = np.full((1024, windows), -1, np.int32)
+        self.tail = np.full(1024, -1, np.int32)
 
     def reserve(self, events: int, owners: int) -> None:
         """Room for ``events`` more events and ``owners`` owners."""
@@ -533,8 +534,12 @@ class _Table:
 
 
 def _grow(size: int, need: int) -> int:
+    """The next capacity: half as much again until ``need`` fits (less idle memory than
+    doubling, for the same amortised cost per element)."""
     while size < need:
-        size *= 2
+        size += size // 2
+    if size >= 2**31:
+        raise OverflowError("more than 2^31 events in a day's window: run more partitions")
     return size
 
 
