@@ -40,7 +40,7 @@ from nats.js.errors import NotFoundError
 
 from callwarden.detect.alerts_io import alert_id
 from callwarden.errors import ConfigError
-from callwarden.stream.codec import decode_lines, encode, encode_alert, encode_lines
+from callwarden.stream.codec import decode_batch, encode, encode_alert, encode_lines
 from callwarden.stream.engine import StreamEngine, StreamStats
 
 __all__ = [
@@ -257,19 +257,19 @@ class _Consumer:
 
     async def take(self, msgs: list[Any]) -> None:
         """One fetch: every new record in it goes to the engine as one batch."""
-        records: list[tuple[str, dict[str, Any]]] = []
+        lines: list[bytes] = []
         for msg in msgs:
             self.last_msg = msg
             seq = msg.metadata.sequence.stream
             if seq <= self.engine.last_seq:
                 continue  # already in the checkpoint: a redelivery after a crash
-            got, bad = decode_lines(msg.data)
-            records += got
-            for line, reason in bad:
-                await self.quarantine(line, f"bad record: {reason}")
+            lines += (line for line in msg.data.split(b"\n") if line.strip())
             self.engine.last_seq = seq
             self.since += 1
-        await self.emit(self.engine.push_many(records))
+        frame, bad = decode_batch(lines)
+        for line, reason in bad:
+            await self.quarantine(line, f"bad record: {reason}")
+        await self.emit(self.engine.push_frame(frame))
         for q in self.engine.take_quarantined():
             await self.quarantine(encode(q.kind, q.record), q.reason)
 

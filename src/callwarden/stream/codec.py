@@ -26,9 +26,21 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from callwarden.errors import CallwardenError
+import numpy as np
+import polars as pl
 
-__all__ = ["BadRecord", "decode", "decode_lines", "encode", "encode_alert", "encode_lines"]
+from callwarden.errors import CallwardenError
+from callwarden.features.incremental import KIND_CALL, KIND_SMS, RECORD_SCHEMA, batch_of
+
+__all__ = [
+    "BadRecord",
+    "decode",
+    "decode_batch",
+    "decode_lines",
+    "encode",
+    "encode_alert",
+    "encode_lines",
+]
 
 _E164 = re.compile(r"\+[1-9][0-9]{4,17}")
 _FIELDS: dict[str, tuple[tuple[str, str, bool], ...]] = {
@@ -143,6 +155,122 @@ def decode_lines(
         except BadRecord as exc:
             bad.append((line, str(exc)))
     return records, bad
+
+
+#: the encoder's own time form; the fast path accepts only this, everything else is decoded
+#: line by line (which accepts any ISO 8601 time with a zone)
+_CANONICAL_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}[+-]([01]\d|2[0-3]):[0-5]\d$"
+_E164_COLUMN = r"^\+[1-9][0-9]{4,17}$"
+
+
+def _plain_int(v: Any) -> bool:
+    return type(v) is int and v >= 0
+
+
+def decode_batch(lines: list[bytes]) -> tuple[pl.DataFrame, list[tuple[bytes, str]]]:
+    """Many wire records at once, as a record batch in the order given, and the bad lines
+    with their reasons: exactly what :func:`decode` line by line gives, faster.
+
+    Records in the encoder's own form are checked with one JSON parse and a few column
+    operations; any other line is decoded alone by :func:`decode`, which accepts it or names
+    the field.
+    """
+    if not lines:
+        return pl.DataFrame(schema=RECORD_SCHEMA), []
+    try:
+        bodies = json.loads(b"[" + b",".join(lines) + b"]")
+    except (ValueError, UnicodeDecodeError):
+        bodies = None
+    if not isinstance(bodies, list) or len(bodies) != len(lines):
+        bodies = [None] * len(lines)  # some line is not JSON (or holds two): line by line
+    quick = [
+        isinstance(b, dict)
+        and (
+            (
+                b.get("kind") == "call"
+                and type(b.get("call_id")) is str
+                and type(b.get("caller")) is str
+                and type(b.get("callee")) is str
+                and type(b.get("start_time")) is str
+                and _plain_int(b.get("duration_s"))
+                and (b.get("ring_s") is None or _plain_int(b.get("ring_s")))
+                and (b.get("caller_cell") is None or type(b.get("caller_cell")) is str)
+                and (b.get("caller_imei") is None or type(b.get("caller_imei")) is str)
+            )
+            or (
+                b.get("kind") == "sms"
+                and type(b.get("sms_id")) is str
+                and type(b.get("sender")) is str
+                and type(b.get("recipient")) is str
+                and type(b.get("sent_time")) is str
+                and _plain_int(b.get("length"))
+                and (b.get("content") is None or type(b.get("content")) is str)
+            )
+        )
+        for b in bodies
+    ]
+    fast = [i for i, ok in enumerate(quick) if ok]
+    frame = _columns([bodies[i] for i in fast])
+    checks = frame.select(
+        ok=pl.col("actor").str.contains(_E164_COLUMN)
+        & pl.col("other").str.contains(_E164_COLUMN)
+        & pl.col("_time").str.contains(_CANONICAL_TIME)
+        & pl.col("time").is_not_null()
+    )["ok"].to_numpy()
+    slow = sorted({i for i, ok in enumerate(quick) if not ok} | {fast[k] for k in
+                   np.flatnonzero(~checks)})  # fmt: skip
+    if not slow:
+        return frame.drop("_time"), []
+    records: list[tuple[str, dict[str, Any]]] = []
+    bad: list[tuple[bytes, str]] = []
+    kept: list[int] = []
+    for i in slow:
+        try:
+            records.append(decode(lines[i]))
+            kept.append(i)
+        except BadRecord as exc:
+            bad.append((lines[i], str(exc)))
+    order = [fast[k] for k in np.flatnonzero(checks)] + kept
+    both = pl.concat([frame.drop("_time").filter(pl.Series(checks)), batch_of(records)])
+    return both[np.argsort(order, kind="stable")], bad
+
+
+def _columns(bodies: list[dict[str, Any]]) -> pl.DataFrame:
+    """Record-batch columns (plus the time as text) from wire bodies that passed the type
+    checks."""
+    is_call = [b["kind"] == "call" for b in bodies]
+    text = [b["start_time"] if c else b["sent_time"] for b, c in zip(bodies, is_call, strict=True)]
+    frame = pl.DataFrame(
+        {
+            "kind": [KIND_CALL if c else KIND_SMS for c in is_call],
+            "actor": [b["caller"] if c else b["sender"] for b, c in zip(bodies, is_call,
+                                                                        strict=True)],
+            "other": [b["callee"] if c else b["recipient"] for b, c in zip(bodies, is_call,
+                                                                          strict=True)],
+            "time": [None] * len(bodies),
+            "duration_s": [b["duration_s"] if c else 0 for b, c in zip(bodies, is_call,
+                                                                      strict=True)],
+            "ring_s": [(-1 if b.get("ring_s") is None else b["ring_s"]) if c else -1
+                       for b, c in zip(bodies, is_call, strict=True)],
+            "cell": [b.get("caller_cell") if c else None for b, c in zip(bodies, is_call,
+                                                                        strict=True)],
+            "imei": [b.get("caller_imei") if c else None for b, c in zip(bodies, is_call,
+                                                                        strict=True)],
+            "id": [b["call_id"] if c else b["sms_id"] for b, c in zip(bodies, is_call,
+                                                                     strict=True)],
+            "length": [None if c else b["length"] for b, c in zip(bodies, is_call, strict=True)],
+            "content": [None if c else b.get("content") for b, c in zip(bodies, is_call,
+                                                                       strict=True)],
+        },
+        schema=RECORD_SCHEMA,
+    )  # fmt: skip
+    times = pl.Series("_time", text, dtype=pl.String)
+    return frame.with_columns(
+        _time=times,
+        time=times.str.to_datetime(
+            "%Y-%m-%dT%H:%M:%S%.f%:z", time_unit="us", time_zone="UTC", strict=False
+        ),
+    )
 
 
 def encode_alert(alert: dict[str, Any], alert_id: str) -> bytes:
