@@ -74,6 +74,10 @@ class BrokerSettings:
     partition: int = 0
     partitions: int = 1
     batch: int = 1000
+    #: longest wait of one fetch for the first message; the client then waits up to this long
+    #: for a full batch, so it bounds how long an arrived record can wait (and costs one
+    #: request per wait when idle)
+    fetch_wait: float = 0.01
     checkpoint: Path = field(default_factory=lambda: Path("stream-checkpoint"))
     checkpoint_every: int = 50_000
     checkpoint_seconds: float = 5.0
@@ -317,7 +321,7 @@ async def consume(
     try:
         while True:
             try:
-                msgs = await sub.fetch(settings.batch, timeout=0.5)
+                msgs = await sub.fetch(settings.batch, timeout=settings.fetch_wait)
             except (TimeoutError, NatsTimeout):
                 msgs = []
             now = time.monotonic()
@@ -334,7 +338,9 @@ async def consume(
                 return engine
             elif engine.buffer.height and now - idle_since >= settings.idle_release:
                 await loop.emit(engine.flush())
-            elif loop.last_msg is not None:
-                await loop.checkpoint()  # quiet now: make what was taken durable
+            elif loop.last_msg is not None and now - idle_since >= min(
+                1.0, loop.settings.checkpoint_seconds
+            ):
+                await loop.checkpoint()  # quiet for a while: make what was taken durable
     finally:
         await nc.close()
