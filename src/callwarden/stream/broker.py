@@ -40,6 +40,7 @@ from nats.js.errors import NotFoundError
 
 from callwarden.detect.alerts_io import alert_id
 from callwarden.errors import ConfigError
+from callwarden.features.incremental import warm_up
 from callwarden.stream.codec import decode_batch, encode, encode_alert, encode_lines
 from callwarden.stream.engine import StreamEngine, StreamStats
 
@@ -293,6 +294,7 @@ async def consume(
     js = nc.jetstream()
     await ensure_streams(js, settings)
     engine = load_checkpoint(settings.checkpoint_file) or new_engine()
+    warm_up()  # load (or compile) the engine's machine code before the first record waits
     durable = f"{settings.durable}-p{settings.partition}"
     # The checkpoint, not the broker, knows where this partition stands: messages a killed
     # process had fetched but not acknowledged would come back only after the ack wait, behind
