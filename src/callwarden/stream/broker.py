@@ -75,8 +75,10 @@ class BrokerSettings:
     partition: int = 0
     partitions: int = 1
     batch: int = 1000
-    #: how long one fetch waits for a first message when nothing is pending
-    fetch_wait: float = 0.5
+    #: longest wait of one fetch for the first message; the client then waits up to this long
+    #: for a full batch, so it bounds how long an arrived record can wait (and costs one
+    #: request per wait when idle)
+    fetch_wait: float = 0.01
     checkpoint: Path = field(default_factory=lambda: Path("stream-checkpoint"))
     checkpoint_every: int = 50_000
     checkpoint_seconds: float = 5.0
@@ -281,22 +283,6 @@ class _Consumer:
         return self.since >= s.checkpoint_every or now - self.last_ckpt >= s.checkpoint_seconds
 
 
-async def _fetch(sub: Any, batch: int, wait: float) -> list[Any]:
-    """Up to ``batch`` messages, returning as soon as there are some.
-
-    The client's own batch fetch, once a first message has come, waits for a full batch until
-    its timeout; so wait for one message, then take whatever else is already there.
-    """
-    first = await sub.fetch(1, timeout=wait)
-    if batch <= 1:
-        return list(first)
-    try:
-        more = await sub.fetch(batch - 1, timeout=0.001)
-    except (TimeoutError, NatsTimeout):
-        more = []
-    return [*first, *more]
-
-
 async def consume(
     settings: BrokerSettings,
     new_engine: Callable[[], StreamEngine],
@@ -337,7 +323,7 @@ async def consume(
     try:
         while True:
             try:
-                msgs = await _fetch(sub, settings.batch, settings.fetch_wait)
+                msgs = await sub.fetch(settings.batch, timeout=settings.fetch_wait)
             except (TimeoutError, NatsTimeout):
                 msgs = []
             now = time.monotonic()
