@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -43,23 +42,13 @@ from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.replay import AlertStepper
 from callwarden.features.incremental import RECORD_SCHEMA, batch_of, record_of
 
-__all__ = ["Quarantined", "StreamEngine", "StreamStats", "order_key"]
+__all__ = ["Quarantined", "StreamEngine", "StreamStats"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
-_KIND_RANK = {"call": 0, "sms": 1}  # the record batches' ``kind`` codes
-_TIME = {"call": "start_time", "sms": "sent_time"}
-_ID = {"call": "call_id", "sms": "sms_id"}
-#: the order of records, as columns of a keyed batch
+#: batch scoring's record order, as columns of a keyed batch: the millisecond, calls before SMS
+#: (``kind`` 0 and 1), the exact microsecond, the record id
 _KEY = ["_ms", "kind", "_us", "id"]
 
 Key = tuple[int, int, int, str]
-
-
-def order_key(kind: str, record: dict[str, Any]) -> Key:
-    """Batch scoring's record order: (ms, calls first, exact µs, id)."""
-    us = (record[_TIME[kind]] - _EPOCH) // _US
-    return (us // 1000, _KIND_RANK[kind], us, str(record[_ID[kind]]))
 
 
 def _keyed(frame: pl.DataFrame) -> pl.DataFrame:
