@@ -555,6 +555,7 @@ class _Dictionary:
 
     def __init__(self) -> None:
         self.codes: dict[str | None, int] = {None: -1}
+        self.size = 0
 
     def encode(self, values: list[str | None]) -> tuple[np.ndarray, list[str]]:
         """Codes of the values, and the values never seen before (which get the next codes)."""
@@ -567,13 +568,76 @@ class _Dictionary:
                 if out[i] == -2:
                     c = codes.get(v)
                     if c is None:
-                        c = codes[v] = len(codes) - 1
+                        c = codes[v] = self.size
+                        self.size += 1
                         new.append(str(v))
                     out[i] = c
         return np.array(out, dtype=np.int64), new
 
     def __len__(self) -> int:
-        return len(self.codes) - 1
+        return self.size
+
+
+_POWERS_OF_TEN = 10 ** np.arange(19, dtype=np.int64)
+
+
+@numba.njit(cache=True)
+def _codes_of(
+    keys: np.ndarray, vals: np.ndarray, meta: np.ndarray, q: np.ndarray, ok: np.ndarray,
+    size: np.ndarray, out: np.ndarray, new_rows: np.ndarray,
+) -> int:  # fmt: skip
+    """Codes of the integer keys ``q`` where ``ok``; unseen keys get the next codes (``size``).
+    Returns how many rows (listed in ``new_rows``) brought a new key."""
+    k = 0
+    for i in range(q.shape[0]):
+        if not ok[i]:
+            continue
+        c = _ht_get(keys, vals, q[i])
+        if c == NONE:
+            c = size[0]
+            size[0] += 1
+            _ht_put(keys, vals, meta, q[i], c)
+            new_rows[k] = i
+            k += 1
+        out[i] = c
+    return k
+
+
+class _Codebook(_Dictionary):
+    """Like :class:`_Dictionary`, with texts that spell a whole number (after ``prefix``), such
+    as E.164 numbers and IMEIs, looked up as integers in compiled code: one to one, since only
+    the exact spelling of the integer (no sign, space or leading zero) takes this path."""
+
+    def __init__(self, prefix: str = "") -> None:
+        super().__init__()
+        self.prefix = prefix
+        self.table = _Table()
+
+    def encode_series(self, values: pl.Series) -> tuple[np.ndarray, list[str]]:
+        """Codes of a column of texts, and the texts new to the codebook, in code order."""
+        n = values.len()
+        text = values.cast(pl.String)
+        skip = len(self.prefix)
+        num = text.str.slice(skip).cast(pl.Int64, strict=False)
+        q = num.fill_null(-1).to_numpy()
+        digits = np.maximum(np.searchsorted(_POWERS_OF_TEN, q, side="right"), 1)
+        ok = (q >= 0) & (text.str.len_bytes().fill_null(0).to_numpy() == digits + skip)
+        if skip:
+            ok &= text.str.starts_with(self.prefix).fill_null(False).to_numpy()
+        out = np.full(n, -1, np.int64)
+        new_rows = np.zeros(n, np.int64)
+        self.table.reserve(n)
+        size = np.array([self.size], np.int64)
+        keys, vals, meta = self.table.arrays()
+        k = _codes_of(keys, vals, meta, _i64(q), _bool(ok), size, out, new_rows)
+        self.size = int(size[0])
+        new = text.gather(new_rows[:k]).to_list() if k else []
+        rest = np.flatnonzero(~ok & text.is_not_null().to_numpy())
+        if rest.shape[0]:
+            codes, more = self.encode(text.gather(rest).to_list())
+            out[rest] = codes
+            new += more
+        return out, new
 
 
 class IncrementalFeatures:
@@ -587,7 +651,7 @@ class IncrementalFeatures:
     ) -> None:
         self.timezone = timezone
         self.zone = ZoneInfo(timezone)
-        self.numbers, self.cells, self.devices = _Dictionary(), _Dictionary(), _Dictionary()
+        self.numbers, self.cells, self.devices = _Codebook("+"), _Dictionary(), _Codebook()
         n_windows = len(_WINDOW_ORDER)
         self.acting = _Pool(len(ACT_SIGNALS), n_windows)
         self.incoming = _Pool(len(IN_SIGNALS), n_windows)
@@ -605,18 +669,18 @@ class IncrementalFeatures:
         self.cell_seen, self.device_seen = _Table(), _Table()
         self.has_known = known is not None and known.len() > 0
         if known is not None and known.len():
-            slots = self._slots(known.cast(pl.String).to_list())
+            slots = self._slots(known.cast(pl.String))
             self.is_known[slots] = True
         if subscribers is not None and subscribers.height:
-            slots = self._slots(subscribers["msisdn"].cast(pl.String).to_list())
+            slots = self._slots(subscribers["msisdn"].cast(pl.String))
             act = subscribers["activated_on"].cast(pl.Datetime("ms")).dt.epoch("ms")
             self.act_ms[slots] = act.cast(pl.Float64).fill_null(np.nan).to_numpy()
             birth = subscribers["owner_birth_year"].cast(pl.Float64)
             self.birth[slots] = birth.fill_null(np.nan).to_numpy()
 
-    def _slots(self, numbers: list[str | None]) -> np.ndarray:
+    def _slots(self, numbers: pl.Series) -> np.ndarray:
         """The slots of these numbers; new numbers get their per-number arrays filled in."""
-        slots, new = self.numbers.encode(numbers)
+        slots, new = self.numbers.encode_series(numbers)
         if new:
             first = len(self.numbers) - len(new)
             if self.num.shape[0] < len(self.numbers):
@@ -650,18 +714,17 @@ class IncrementalFeatures:
 
     def process_arrays(
         self, batch: pl.DataFrame
-    ) -> tuple[list[str], np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    ) -> tuple[pl.Series, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """:meth:`process` without building a frame: ``(msisdn, kind, time, features)``, the
         time as µs since the epoch."""
         n = batch.height
         us = batch["time"].to_physical().to_numpy()
         t = us // 1000
-        actors = batch["actor"].to_list()
-        a = self._slots(actors)
-        b = self._slots(batch["other"].to_list())
+        a = self._slots(batch["actor"])
+        b = self._slots(batch["other"])
         kind = batch["kind"].to_numpy()
         cell, _ = self.cells.encode(batch["cell"].to_list())
-        imei, _ = self.devices.encode(batch["imei"].to_list())
+        imei, _ = self.devices.encode_series(batch["imei"])
         if self.device_sums.shape[0] < len(self.devices):
             size = _grow(self.device_sums.shape[0], len(self.devices))
             self.device_sums = _resized(self.device_sums, size, 0)
@@ -689,7 +752,7 @@ class IncrementalFeatures:
         values = features_from_sums(sums, {"imei_sims": out_sims})
         values.update({name: flag[a] for name, flag in self.flags.items()})
         values.update(profile_features(t, self.act_ms[a], self.birth[a]))
-        return actors, _KIND_NAMES[kind], us, {name: values[name] for name in FEATURES}
+        return batch["actor"], _KIND_NAMES[kind], us, {name: values[name] for name in FEATURES}
 
     def process(self, batch: pl.DataFrame) -> pl.DataFrame:
         """Features of the actor at each record, in the batch's order (which must be the
