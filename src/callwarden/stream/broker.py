@@ -268,9 +268,10 @@ class _Consumer:
             seq = msg.metadata.sequence.stream
             if seq <= self.engine.last_seq:
                 continue  # already in the checkpoint: a redelivery after a crash
-            lines += (line for line in msg.data.split(b"\n") if line.strip())
+            got = [line for line in msg.data.split(b"\n") if line.strip()]
+            lines += got
             self.engine.last_seq = seq
-            self.since += 1
+            self.since += len(got)  # records, as --checkpoint-every counts them
         frame, bad = decode_batch(lines)
         for line, reason in bad:
             await self.quarantine(line, f"bad record: {reason}")
