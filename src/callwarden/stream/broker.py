@@ -134,10 +134,14 @@ async def ensure_streams(js: JetStreamContext, settings: BrokerSettings) -> None
 
 def save_checkpoint(engine: StreamEngine, path: Path) -> None:
     """Write the engine's whole state atomically (a crash leaves the old or the new file)."""
+    _write_atomically(pickle.dumps(engine, protocol=pickle.HIGHEST_PROTOCOL), path)
+
+
+def _write_atomically(data: bytes, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as fh:
-        pickle.dump(engine, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
@@ -235,6 +239,8 @@ class _Consumer:
     ) -> None:
         self.settings, self.js, self.engine, self.on_alerts = settings, js, engine, on_alerts
         self.last_msg: Any = None
+        self.to_ack: Any = None
+        self.writing: asyncio.Task[None] | None = None
         self.since = 0
         self.last_ckpt = time.monotonic()
 
@@ -255,10 +261,26 @@ class _Consumer:
         )
 
     async def checkpoint(self) -> None:
-        save_checkpoint(self.engine, self.settings.checkpoint_file)
-        if self.last_msg is not None:
-            await self.last_msg.ack()  # AckPolicy.ALL: everything up to it is acknowledged
+        """Snapshot the state now; write it in the background, and acknowledge what it holds
+        once it is on disk (records keep flowing meanwhile; a crash before that leaves the
+        previous checkpoint and the messages unacknowledged)."""
+        await self.settle()
+        data = pickle.dumps(self.engine, protocol=pickle.HIGHEST_PROTOCOL)
+        self.writing = asyncio.create_task(
+            asyncio.to_thread(_write_atomically, data, self.settings.checkpoint_file)
+        )
+        self.to_ack = self.last_msg
         self.last_msg, self.since, self.last_ckpt = None, 0, time.monotonic()
+
+    async def settle(self) -> None:
+        """Wait for the checkpoint being written, then acknowledge what it holds."""
+        if self.writing is None:
+            return
+        await self.writing
+        self.writing = None
+        if self.to_ack is not None:
+            await self.to_ack.ack()  # AckPolicy.ALL: everything up to it is acknowledged
+            self.to_ack = None
 
     async def take(self, msgs: list[Any]) -> None:
         """One fetch: every new record in it goes to the engine as one batch."""
@@ -328,6 +350,8 @@ async def consume(
             except (TimeoutError, NatsTimeout):
                 msgs = []
             now = time.monotonic()
+            if loop.writing is not None and loop.writing.done():
+                await loop.settle()
             if msgs:
                 idle_since = now
                 await loop.take(msgs)
@@ -338,6 +362,7 @@ async def consume(
             elif settings.idle_exit is not None and now - idle_since >= settings.idle_exit:
                 await loop.emit(engine.flush())
                 await loop.checkpoint()
+                await loop.settle()
                 return engine
             elif engine.buffer.height and now - idle_since >= settings.idle_release:
                 await loop.emit(engine.flush())
