@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import polars as pl
 import typer
@@ -17,15 +17,9 @@ from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows, write_alerts
 from callwarden.errors import ConfigError
 from callwarden.records.load import load_known_numbers, load_records
-from callwarden.stream.broker import BrokerSettings, consume, publish_records
-from callwarden.stream.engine import Quarantined, StreamEngine
-from callwarden.stream.files import (
-    jsonl_records,
-    parquet_frames,
-    parquet_records,
-    run_frames,
-    run_records,
-)
+
+if TYPE_CHECKING:
+    from callwarden.stream.engine import StreamEngine
 
 ServerOption = Annotated[
     str, typer.Option("--server", envvar="CALLWARDEN_NATS", help="NATS server URL.")
@@ -130,6 +124,16 @@ def stream(
     ] = None,
 ) -> None:
     """Score records as they arrive, with the batch definitions; publish alerts as they rise."""
+    # the stream engine's compiled code (numba) loads only for the commands that run it
+    from callwarden.stream.broker import BrokerSettings, consume  # noqa: PLC0415
+    from callwarden.stream.engine import Quarantined, StreamEngine  # noqa: PLC0415
+    from callwarden.stream.files import (  # noqa: PLC0415
+        jsonl_records,
+        parquet_frames,
+        run_frames,
+        run_records,
+    )
+
     settings = Settings()
     subs = load_records(subscribers, "subscribers") if subscribers else None
     known_numbers = load_known_numbers(known) if known else None
@@ -218,6 +222,9 @@ def replay(
     ] = 1,
 ) -> None:
     """Publish a day of records to the broker in event-time order (demos and benchmarks)."""
+    from callwarden.stream.broker import BrokerSettings, publish_records  # noqa: PLC0415
+    from callwarden.stream.files import parquet_records  # noqa: PLC0415
+
     if per_message < 1:
         raise ConfigError("--per-message must be 1 or more")
     if speed == "max":
