@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callwarden.features.incremental import _Codebook
+from callwarden.features.textcodes import Codebook
 
 
 @settings(max_examples=150, deadline=None)
@@ -27,7 +27,7 @@ from callwarden.features.incremental import _Codebook
     st.sampled_from(["+", ""]),
 )
 def test_codes_are_one_to_one_across_batches(batches: list[list[str | None]], prefix: str) -> None:
-    book = _Codebook(prefix)
+    book = Codebook(prefix)
     seen: dict[str, int] = {}
     new_seen: list[str] = []
     for batch in batches:

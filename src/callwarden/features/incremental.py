@@ -50,6 +50,9 @@ from callwarden.features.formulas import (
     number_flags_of,
     profile_features,
 )
+from callwarden.features.hashtable import NONE, Table, grow, resized
+from callwarden.features.hashtable import get as _ht_get
+from callwarden.features.hashtable import put as _ht_put
 from callwarden.features.spec import (
     FEATURES,
     NIGHT_HOURS,
@@ -59,6 +62,7 @@ from callwarden.features.spec import (
     WINDOWS,
     window_signals,
 )
+from callwarden.features.textcodes import Codebook, Dictionary
 
 __all__ = [
     "RECORD_SCHEMA",
@@ -71,8 +75,6 @@ __all__ = [
 
 HOUR_MS, DAY_MS, SIX_H_MS = WINDOWS["1h"], WINDOWS["24h"], WINDOWS["6h"]
 Arrays = tuple[np.ndarray, ...]  # one pool or hash table, as the compiled code takes it
-NONE = np.iinfo(np.int64).min  # "no such time / number" in the state arrays
-_EMPTY = -1  # an empty hash-table key (keys are never negative)
 
 _NEEDED = window_signals()
 #: windows shortest first: events leaving the last one leave every window
@@ -222,56 +224,6 @@ def record_of(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 # --- compiled state ----------------------------------------------------------------------
-
-
-@numba.njit(cache=True, inline="always")
-def _hash(key: int, mask: int) -> np.int64:
-    # splitmix64's finaliser: every key bit reaches the low bits the mask keeps
-    z = np.uint64(key) + np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    return np.int64(z & np.uint64(mask))
-
-
-@numba.njit(cache=True, inline="always")
-def _ht_get(keys: np.ndarray, vals: np.ndarray, key: int) -> int:
-    mask = keys.shape[0] - 1
-    i = _hash(key, mask)
-    while True:
-        k = keys[i]
-        if k == key:
-            return vals[i]
-        if k == _EMPTY:
-            return NONE
-        i = (i + 1) & mask
-
-
-@numba.njit(cache=True, inline="always")
-def _ht_put(keys: np.ndarray, vals: np.ndarray, meta: np.ndarray, key: int, val: int) -> None:
-    mask = keys.shape[0] - 1
-    i = _hash(key, mask)
-    while True:
-        k = keys[i]
-        if k == key:
-            vals[i] = val
-            return
-        if k == _EMPTY:
-            keys[i] = key
-            vals[i] = val
-            meta[0] += 1
-            return
-        i = (i + 1) & mask
-
-
-@numba.njit(cache=True)
-def _ht_rehash(keys: np.ndarray, vals: np.ndarray, new_keys: np.ndarray, new_vals: np.ndarray,
-               meta: np.ndarray, keep_after: int) -> None:  # fmt: skip
-    """Move every entry with a value after ``keep_after`` into the new (empty) table."""
-    meta[0] = 0
-    for i in range(keys.shape[0]):
-        if keys[i] != _EMPTY and vals[i] > keep_after:
-            _ht_put(new_keys, new_vals, meta, keys[i], vals[i])
 
 
 @numba.njit(cache=True, inline="always")
@@ -491,153 +443,21 @@ class _Pool:
         """Room for ``events`` more events and ``owners`` owners."""
         room = self.t.shape[0] - int(self.meta[0]) + int(self.meta[1])
         if room < events:
-            size = _grow(self.t.shape[0], self.t.shape[0] + events - room)
-            self.t = _resized(self.t, size, 0)
-            self.next = _resized(self.next, size, 0)
-            self.sig = _resized(self.sig, size, 0)
-            self.free = _resized(self.free, size, 0)
+            size = grow(self.t.shape[0], self.t.shape[0] + events - room)
+            self.t = resized(self.t, size, 0)
+            self.next = resized(self.next, size, 0)
+            self.sig = resized(self.sig, size, 0)
+            self.free = resized(self.free, size, 0)
         if self.tail.shape[0] < owners:
-            size = _grow(self.tail.shape[0], owners)
-            self.head = _resized(self.head, size, -1)
-            self.tail = _resized(self.tail, size, -1)
+            size = grow(self.tail.shape[0], owners)
+            self.head = resized(self.head, size, -1)
+            self.tail = resized(self.tail, size, -1)
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         return (self.t, self.next, self.sig, self.head, self.tail, self.free, self.meta)
 
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self.arrays())
-
-
-class _Table:
-    """An int64 -> int64 open-addressing hash table (linear probing), at most half full."""
-
-    def __init__(self) -> None:
-        self.keys = np.full(1024, _EMPTY, np.int64)
-        self.vals = np.zeros(1024, np.int64)
-        self.meta = np.zeros(1, np.int64)
-
-    def reserve(self, more: int, keep_after: int = NONE) -> None:
-        """Room for ``more`` new keys; entries with values not after ``keep_after`` may go."""
-        if 2 * (int(self.meta[0]) + more) <= self.keys.shape[0]:
-            return
-        size = self.keys.shape[0]
-        while 2 * (int(self.meta[0]) + more) > size:
-            size *= 2
-        keys, vals = np.full(size, _EMPTY, np.int64), np.zeros(size, np.int64)
-        _ht_rehash(self.keys, self.vals, keys, vals, self.meta, keep_after)
-        self.keys, self.vals = keys, vals
-
-    def arrays(self) -> tuple[np.ndarray, ...]:
-        return (self.keys, self.vals, self.meta)
-
-    def nbytes(self) -> int:
-        return self.keys.nbytes + self.vals.nbytes
-
-
-def _grow(size: int, need: int) -> int:
-    """The next capacity: half as much again until ``need`` fits (less idle memory than
-    doubling, for the same amortised cost per element)."""
-    while size < need:
-        size += size // 2
-    if size >= 2**31:
-        raise OverflowError("more than 2^31 events in a day's window: run more partitions")
-    return size
-
-
-def _resized(a: np.ndarray, size: int, fill: int) -> np.ndarray:
-    out = np.full((size, *a.shape[1:]), fill, a.dtype)
-    out[: a.shape[0]] = a
-    return out
-
-
-class _Dictionary:
-    """Texts (numbers, cells, devices) to dense codes, for good; null is -1."""
-
-    def __init__(self) -> None:
-        self.codes: dict[str | None, int] = {None: -1}
-        self.size = 0
-
-    def encode(self, values: list[str | None]) -> tuple[np.ndarray, list[str]]:
-        """Codes of the values, and the values never seen before (which get the next codes)."""
-        get = self.codes.get
-        out = [get(v, -2) for v in values]
-        new: list[str] = []
-        if -2 in out:
-            codes = self.codes
-            for i, v in enumerate(values):
-                if out[i] == -2:
-                    c = codes.get(v)
-                    if c is None:
-                        c = codes[v] = self.size
-                        self.size += 1
-                        new.append(str(v))
-                    out[i] = c
-        return np.array(out, dtype=np.int64), new
-
-    def __len__(self) -> int:
-        return self.size
-
-
-_POWERS_OF_TEN = 10 ** np.arange(19, dtype=np.int64)
-
-
-@numba.njit(cache=True)
-def _codes_of(
-    keys: np.ndarray, vals: np.ndarray, meta: np.ndarray, q: np.ndarray, ok: np.ndarray,
-    size: np.ndarray, out: np.ndarray, new_rows: np.ndarray,
-) -> int:  # fmt: skip
-    """Codes of the integer keys ``q`` where ``ok``; unseen keys get the next codes (``size``).
-    Returns how many rows (listed in ``new_rows``) brought a new key."""
-    k = 0
-    for i in range(q.shape[0]):
-        if not ok[i]:
-            continue
-        c = _ht_get(keys, vals, q[i])
-        if c == NONE:
-            c = size[0]
-            size[0] += 1
-            _ht_put(keys, vals, meta, q[i], c)
-            new_rows[k] = i
-            k += 1
-        out[i] = c
-    return k
-
-
-class _Codebook(_Dictionary):
-    """Like :class:`_Dictionary`, with texts that spell a whole number (after ``prefix``), such
-    as E.164 numbers and IMEIs, looked up as integers in compiled code: one to one, since only
-    the exact spelling of the integer (no sign, space or leading zero) takes this path."""
-
-    def __init__(self, prefix: str = "") -> None:
-        super().__init__()
-        self.prefix = prefix
-        self.table = _Table()
-
-    def encode_series(self, values: pl.Series) -> tuple[np.ndarray, list[str]]:
-        """Codes of a column of texts, and the texts new to the codebook, in code order."""
-        n = values.len()
-        text = values.cast(pl.String)
-        skip = len(self.prefix)
-        num = text.str.slice(skip).cast(pl.Int64, strict=False)
-        q = num.fill_null(-1).to_numpy()
-        digits = np.maximum(np.searchsorted(_POWERS_OF_TEN, q, side="right"), 1)
-        ok = (q >= 0) & (text.str.len_bytes().fill_null(0).to_numpy() == digits + skip)
-        if skip:
-            ok &= text.str.starts_with(self.prefix).fill_null(False).to_numpy()
-        out = np.full(n, -1, np.int64)
-        new_rows = np.zeros(n, np.int64)
-        self.table.reserve(n)
-        size = np.array([self.size], np.int64)
-        keys, vals, meta = self.table.arrays()
-        k = _codes_of(keys, vals, meta, _i64(q), _bool(ok), size, out, new_rows)
-        self.size = int(size[0])
-        new = text.gather(new_rows[:k]).to_list() if k else []
-        rest = np.flatnonzero(~ok & text.is_not_null().to_numpy())
-        if rest.shape[0]:
-            codes, more = self.encode(text.gather(rest).to_list())
-            out[rest] = codes
-            new += more
-        return out, new
 
 
 class IncrementalFeatures:
@@ -651,7 +471,7 @@ class IncrementalFeatures:
     ) -> None:
         self.timezone = timezone
         self.zone = ZoneInfo(timezone)
-        self.numbers, self.cells, self.devices = _Codebook("+"), _Dictionary(), _Codebook()
+        self.numbers, self.cells, self.devices = Codebook("+"), Dictionary(), Codebook()
         n_windows = len(_WINDOW_ORDER)
         self.acting = _Pool(len(ACT_SIGNALS), n_windows)
         self.incoming = _Pool(len(IN_SIGNALS), n_windows)
@@ -665,8 +485,8 @@ class IncrementalFeatures:
         self.digits = np.full(1024, -1, np.int64)
         self.is_known = np.zeros(1024, np.bool_)
         self.flags = {name: np.zeros(1024) for name in _FLAGS}
-        self.pair_out, self.pair_sms = _Table(), _Table()
-        self.cell_seen, self.device_seen = _Table(), _Table()
+        self.pair_out, self.pair_sms = Table(), Table()
+        self.cell_seen, self.device_seen = Table(), Table()
         self.has_known = known is not None and known.len() > 0
         if known is not None and known.len():
             slots = self._slots(known.cast(pl.String))
@@ -684,14 +504,14 @@ class IncrementalFeatures:
         if new:
             first = len(self.numbers) - len(new)
             if self.num.shape[0] < len(self.numbers):
-                size = _grow(self.num.shape[0], len(self.numbers))
-                self.num = _resized(self.num, size, NONE)
-                self.sums = _resized(self.sums, size, 0)
-                self.act_ms = _resized(self.act_ms, size, np.nan)  # type: ignore[arg-type]
-                self.birth = _resized(self.birth, size, np.nan)  # type: ignore[arg-type]
-                self.digits = _resized(self.digits, size, -1)
-                self.is_known = _resized(self.is_known, size, 0)
-                self.flags = {k: _resized(v, size, 0) for k, v in self.flags.items()}
+                size = grow(self.num.shape[0], len(self.numbers))
+                self.num = resized(self.num, size, NONE)
+                self.sums = resized(self.sums, size, 0)
+                self.act_ms = resized(self.act_ms, size, np.nan)  # type: ignore[arg-type]
+                self.birth = resized(self.birth, size, np.nan)  # type: ignore[arg-type]
+                self.digits = resized(self.digits, size, -1)
+                self.is_known = resized(self.is_known, size, 0)
+                self.flags = {k: resized(v, size, 0) for k, v in self.flags.items()}
             if len(new) < 256:  # a few new numbers (the stream's small batches)
                 digits, flags = number_flags_of(new)
             else:
@@ -726,8 +546,8 @@ class IncrementalFeatures:
         cell, _ = self.cells.encode(batch["cell"].to_list())
         imei, _ = self.devices.encode_series(batch["imei"])
         if self.device_sums.shape[0] < len(self.devices):
-            size = _grow(self.device_sums.shape[0], len(self.devices))
-            self.device_sums = _resized(self.device_sums, size, 0)
+            size = grow(self.device_sums.shape[0], len(self.devices))
+            self.device_sums = resized(self.device_sums, size, 0)
         self.acting.reserve(n, len(self.numbers))
         self.incoming.reserve(n, len(self.numbers))
         self.device.reserve(n, len(self.devices))

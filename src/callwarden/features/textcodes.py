@@ -1,0 +1,166 @@
+"""Texts to dense codes, one to one and for good: numbers, cells and devices of the stream.
+
+The incremental engine keeps per-number state in arrays, so every number (and cell, and device)
+it meets becomes a slot. :class:`Codebook` turns the texts that spell a whole number after a
+prefix (E.164 numbers after ``+``, IMEIs) into integer keys and looks them up in a compiled
+hash table, straight from the column's Arrow buffers: no Python object per text. Any other text
+goes through a dictionary (:class:`Dictionary`). Both hand out codes from one counter, and
+whether a text takes the first path depends on the text alone, so one text always gets one code
+and two texts never share one (tests/unit/test_incremental_codes.py holds it, across batches).
+
+>>> book = Codebook("+")
+>>> codes, new = book.encode_series(pl.Series(["+8613800000001", "n/a", None, "+8613800000001"]))
+>>> codes.tolist(), new
+([0, 1, -1, 0], ['+8613800000001', 'n/a'])
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from callwarden.features.hashtable import NONE, Table, get, put
+
+__all__ = ["Codebook", "Dictionary"]
+
+#: texts longer than this many digits take the dictionary (their integer could overflow)
+MAX_DIGITS = 18
+
+
+class Dictionary:
+    """Texts (numbers, cells, devices) to dense codes, for good; null is -1."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str | None, int] = {None: -1}
+        self.size = 0
+
+    def encode(self, values: list[str | None]) -> tuple[np.ndarray, list[str]]:
+        """Codes of the values, and the values never seen before (which get the next codes)."""
+        get_code = self.codes.get
+        out = [get_code(v, -2) for v in values]
+        new: list[str] = []
+        if -2 in out:
+            codes = self.codes
+            for i, v in enumerate(values):
+                if out[i] == -2:
+                    c = codes.get(v)
+                    if c is None:
+                        c = codes[v] = self.size
+                        self.size += 1
+                        new.append(str(v))
+                    out[i] = c
+        return np.array(out, dtype=np.int64), new
+
+    def __len__(self) -> int:
+        return self.size
+
+
+@numba.njit(cache=True)
+def _code_texts(
+    offsets: np.ndarray, data: np.ndarray, bitmap: np.ndarray, first: int, prefix: np.ndarray,
+    keys: np.ndarray, vals: np.ndarray, meta: np.ndarray, size: np.ndarray, out: np.ndarray,
+    new_rows: np.ndarray, rest_rows: np.ndarray,
+) -> tuple[int, int]:  # fmt: skip
+    """Codes of Arrow string values that are ``prefix`` and the digits of a whole number
+    (no sign, space or leading zero; at most MAX_DIGITS digits); unseen ones get the next codes
+    (``size``). Returns how many rows brought a new key (listed in ``new_rows``) and how many
+    are other texts (``rest_rows``, left for the dictionary). Nulls are -1."""
+    k = 0
+    r = 0
+    skip = prefix.shape[0]
+    for i in range(offsets.shape[0] - 1):
+        bit = first + i
+        if bitmap.shape[0] and not (bitmap[bit >> 3] >> (bit & 7)) & 1:
+            out[i] = -1
+            continue
+        lo, hi = offsets[i], offsets[i + 1]
+        digits = hi - lo - skip
+        ok = 0 < digits <= MAX_DIGITS
+        for j in range(skip):
+            if ok and data[lo + j] != prefix[j]:
+                ok = False
+        start = lo + skip
+        if ok and digits > 1 and data[start] == 48:  # a leading zero
+            ok = False
+        q = 0
+        if ok:
+            for j in range(start, hi):
+                c = data[j]
+                if c < 48 or c > 57:
+                    ok = False
+                    break
+                q = q * 10 + (c - 48)
+        if not ok:
+            out[i] = -1
+            rest_rows[r] = i
+            r += 1
+            continue
+        c = get(keys, vals, q)
+        if c == NONE:
+            c = size[0]
+            size[0] += 1
+            put(keys, vals, meta, q, c)
+            new_rows[k] = i
+            k += 1
+        out[i] = c
+    return k, r
+
+
+def _buffers(text: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """A string column's Arrow buffers: offsets, bytes, validity bitmap (empty: no nulls), and
+    the position of its first value in the bitmap."""
+    arr = text.to_arrow(compat_level=pl.CompatLevel.oldest())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    valid, offs, data = arr.buffers()
+    n, at = len(arr), arr.offset
+    offsets = (
+        np.frombuffer(offs, np.int64)[at : at + n + 1]
+        if offs is not None
+        else np.zeros(n + 1, np.int64)
+    )
+    raw = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    bitmap = (
+        np.frombuffer(valid, np.uint8)
+        if valid is not None and arr.null_count
+        else np.zeros(0, np.uint8)
+    )
+    return offsets, raw, bitmap, at
+
+
+class Codebook(Dictionary):
+    """Like :class:`Dictionary`, with texts that spell a whole number (after ``prefix``), such
+    as E.164 numbers and IMEIs, looked up as integers in compiled code: one to one, since only
+    the exact spelling of the integer (no sign, space or leading zero) takes this path."""
+
+    def __init__(self, prefix: str = "") -> None:
+        super().__init__()
+        self.prefix = prefix
+        self.table = Table()
+
+    def encode_series(self, values: pl.Series) -> tuple[np.ndarray, list[str]]:
+        """Codes of a column of texts, and the texts new to the codebook, in code order."""
+        n = values.len()
+        text = values.cast(pl.String)
+        offsets, data, bitmap, first = _buffers(text)
+        out = np.empty(n, np.int64)
+        new_rows = np.empty(n, np.int64)
+        rest_rows = np.empty(n, np.int64)
+        self.table.reserve(n)
+        size = np.array([self.size], np.int64)
+        keys, vals, meta = self.table.arrays()
+        prefix = np.frombuffer(self.prefix.encode(), np.uint8)
+        k, r = _code_texts(offsets, data, bitmap, first, prefix, keys, vals, meta, size, out,
+                           new_rows, rest_rows)  # fmt: skip
+        self.size = int(size[0])
+        new = text.gather(new_rows[:k]).to_list() if k else []
+        if r:
+            rest = rest_rows[:r]
+            codes, more = self.encode(text.gather(rest).to_list())
+            out[rest] = codes
+            new += more
+        return out, new
