@@ -5,6 +5,8 @@
 - Seed 000 live: the relay SIM's calls arrive in real time (sped up); the relay-call alert
   arrives before its sixth call, and the case is open with the SMS notice queued.
 - A message that is not a record goes to the quarantine subject with its reason.
+- Record batches in Arrow messages (``replay --wire arrow``), with bad Arrow and JSON messages
+  after them, give the batch alerts; the bad ones are quarantined with their reasons.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from callwarden.cases.db import open_database
 from callwarden.cases.queries import summary
 from callwarden.detect.scoring import score_records
+from callwarden.features.incremental import record_batch
 from callwarden.simulate import SimulationConfig, simulate_city
 from callwarden.stream.broker import BrokerSettings, ensure_streams
-from callwarden.stream.codec import encode
+from callwarden.stream.codec import encode, encode_arrow
 
 pytestmark = pytest.mark.integration
 SERVER = os.environ.get("CALLWARDEN_NATS", "nats://127.0.0.1:4222")
@@ -150,6 +153,11 @@ def test_killed_and_restarted_consumer_loses_nothing_and_duplicates_nothing(
     final = subprocess.run(args, capture_output=True, text=True, check=False)
     assert final.returncode == 0, final.stderr
 
+    assert_alerts_equal_batch(names, city)
+
+
+def assert_alerts_equal_batch(names: BrokerSettings, city: Path) -> None:
+    """The alerts stored on the broker: each once, and exactly the batch result."""
     messages = read_subject(names, names.alerts_subject)
     ids = [m.headers["Nats-Msg-Id"] for m in messages]
     assert len(ids) == len(set(ids)), "an alert was stored twice"
@@ -255,3 +263,42 @@ def test_a_bad_message_is_quarantined_with_its_reason(
     assert done.returncode == 0, done.stderr
     (msg,) = read_subject(names, names.quarantine_subject)
     assert "call_id: missing" in msg.headers["Callwarden-Reason"]
+
+
+def test_arrow_messages_give_the_batch_alerts_and_bad_ones_are_quarantined(
+    city: Path, names: BrokerSettings, tmp_path: Path
+) -> None:
+    published = subprocess.run(
+        cli("replay", str(city / "calls"), "--sms", str(city / "sms"), "--server", names.server,
+            "--subject-prefix", names.prefix, "--stream", names.stream, "--wire", "arrow",
+            "--per-message", "250"),
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert published.returncode == 0, published.stderr
+    calls = pl.read_parquet(city / "calls", hive_partitioning=False)
+    late = calls.sort("start_time").tail(1).with_columns(call_id=pl.lit("bad-row"),
+                                                         caller=pl.lit("13800000001"))  # fmt: skip
+
+    async def publish_bad() -> None:
+        nc = await nats.connect(names.server)
+        js = nc.jetstream()
+        await js.publish(f"{names.records_subject}.arrow.p0", b"not arrow at all")
+        await js.publish(f"{names.records_subject}.call.p0", b'{"kind": "call", "caller": "x"}')
+        await js.publish(f"{names.records_subject}.arrow.p0", encode_arrow(record_batch(late)))
+        await nc.close()
+
+    asyncio.run(publish_bad())
+    done = subprocess.run(
+        stream_args(names, tmp_path / "ckpt", "--subscribers", str(city / "subscribers"),
+                    "--idle-exit", "3"),
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert_alerts_equal_batch(names, city)
+    reasons = sorted(m.headers["Callwarden-Reason"] for m in
+                     read_subject(names, names.quarantine_subject))  # fmt: skip
+    assert reasons == [
+        "bad record: call_id: missing",
+        "bad record: caller: not an E.164 number: '13800000001'",
+        "bad record: not an Arrow IPC stream of a record batch",
+    ]

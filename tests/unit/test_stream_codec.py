@@ -5,11 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import polars as pl
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callwarden.features.incremental import batch_of
-from callwarden.stream.codec import decode_batch, decode_lines, encode
+from callwarden.stream.codec import (
+    decode,
+    decode_arrow,
+    decode_batch,
+    decode_lines,
+    encode,
+    encode_arrow,
+)
 
 T0 = dt.datetime(2026, 7, 8, 10, tzinfo=dt.UTC)
 
@@ -86,3 +95,67 @@ def test_batch_decoding_equals_line_by_line(spec: list[tuple[bool, int, str | No
     records, bad_lines = decode_lines(b"\n".join(lines))
     assert frame.equals(batch_of(records))
     assert bad == bad_lines
+
+
+#: ways a row of a record batch can break a field's rule, and the reason it is given
+ROW_MUTATIONS = {
+    "national number": ("actor", "13800000001", "not an E.164 number: '13800000001'"),
+    "bad callee": ("other", "+0123", "not an E.164 number: '+0123'"),
+    "no id": ("id", None, "missing"),
+    "negative": ("duration_s", -3, "not a whole number >= 0: -3"),
+}
+ROW_FIELD = {("call", "actor"): "caller", ("call", "other"): "callee", ("call", "id"): "call_id",
+             ("call", "duration_s"): "duration_s", ("sms", "actor"): "sender",
+             ("sms", "other"): "recipient", ("sms", "id"): "sms_id"}  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans(),
+            st.integers(0, 10_000),
+            st.one_of(st.none(), st.sampled_from(sorted(ROW_MUTATIONS))),
+        ),
+        max_size=30,
+    )
+)
+def test_arrow_batches_decode_to_the_same_records(
+    spec: list[tuple[bool, int, str | None]],
+) -> None:
+    records = [decode(_call(k) if is_call else _sms(k)) for is_call, k, _ in spec]
+    batch = batch_of(records)
+    expected_bad = []
+    for i, (is_call, _, how) in enumerate(spec):
+        if how is None or (how == "negative" and not is_call):
+            continue  # (an SMS's duration is not a field of its own)
+        column, value, reason = ROW_MUTATIONS[how]
+        batch = batch.with_columns(
+            pl.when(pl.int_range(pl.len()) == i).then(pl.lit(value)).otherwise(pl.col(column))
+            .cast(batch[column].dtype).alias(column)
+        )  # fmt: skip
+        expected_bad.append((i, f"{ROW_FIELD['call' if is_call else 'sms', column]}: {reason}"))
+    frame, bad = decode_arrow(encode_arrow(batch))
+    good = [i for i in range(len(spec)) if i not in {j for j, _ in expected_bad}]
+    assert frame.equals(batch_of([records[i] for i in good]))
+    assert [reason for _, reason in bad] == [reason for _, reason in expected_bad]
+    for (i, _), (body, _) in zip(expected_bad, bad, strict=True):
+        assert json.loads(body)["kind"] == records[i][0]  # the record itself, as JSON
+
+
+def test_an_arrow_message_without_a_column_or_of_the_wrong_type_is_bad_as_a_whole() -> None:
+    batch = batch_of([decode(_call(1)), decode(_sms(2))])
+    frame, bad = decode_arrow(encode_arrow(batch).replace(b"imei", b"imsi"))
+    assert frame.height == 0 and bad[0][1] == "column imei: missing"
+    body = _arrow(batch.with_columns(pl.col("time").dt.replace_time_zone(None)))
+    assert decode_arrow(body)[1][0][1].endswith("has no time zone")
+    narrow = _arrow(batch.with_columns(pl.col("duration_s").cast(pl.Int32)))
+    assert decode_arrow(narrow)[0].equals(batch)  # a type that casts exactly is accepted
+
+
+def _arrow(frame: pl.DataFrame) -> bytes:
+    sink = pa.BufferOutputStream()
+    table = frame.to_arrow()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())

@@ -1,8 +1,11 @@
-"""Records and alerts on the wire: canonical records as JSON, times in ISO 8601 UTC.
+"""Records and alerts on the wire: canonical records as JSON, or record batches as Arrow.
 
-A message holds one record (a JSON object) or several (JSON Lines, one object a line: what
-``callwarden replay --per-message N`` publishes, so that the broker carries a few large messages
-instead of many small ones).
+A message holds one record (a JSON object, times in ISO 8601 UTC), several (JSON Lines, one
+object a line: what ``callwarden replay --per-message N`` publishes, so that the broker carries
+a few large messages instead of many small ones), or a record batch in the Arrow IPC stream
+format (``--wire arrow``: the columns of
+:data:`~callwarden.features.incremental.RECORD_SCHEMA`, read without a Python object per
+record; :func:`encode_arrow`, :func:`decode_arrow`).
 
 A message that is not a valid canonical record is not dropped: :func:`decode` raises
 :class:`BadRecord` naming the field, and the consumer sends it to the quarantine subject.
@@ -28,17 +31,26 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from callwarden.errors import CallwardenError
-from callwarden.features.incremental import KIND_CALL, KIND_SMS, RECORD_SCHEMA, batch_of
+from callwarden.features.incremental import (
+    KIND_CALL,
+    KIND_SMS,
+    RECORD_SCHEMA,
+    batch_of,
+    record_of,
+)
 
 __all__ = [
     "BadRecord",
     "decode",
+    "decode_arrow",
     "decode_batch",
     "decode_lines",
     "encode",
     "encode_alert",
+    "encode_arrow",
     "encode_lines",
 ]
 
@@ -269,3 +281,94 @@ def encode_alert(alert: dict[str, Any], alert_id: str) -> bytes:
     """An alert row (canonical alerts schema) as a message body, with its idempotent id."""
     body = {"alert_id": alert_id} | {k: _plain(v) for k, v in alert.items()}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def encode_arrow(batch: pl.DataFrame) -> bytes:
+    """A record batch (:data:`RECORD_SCHEMA` columns, in processing order) as one message body:
+    the Arrow IPC stream format, uncompressed.
+
+    >>> import datetime as dt
+    >>> rec = {"call_id": "c1", "caller": "+8613800000001", "callee": "+8613900000001",
+    ...        "start_time": dt.datetime(2026, 7, 8, 10, tzinfo=dt.UTC), "duration_s": 30,
+    ...        "ring_s": None, "caller_cell": None, "caller_imei": None}
+    >>> frame, bad = decode_arrow(encode_arrow(batch_of([("call", rec)])))
+    >>> record_of(frame.row(0, named=True)) == ("call", rec), bad
+    (True, [])
+    >>> decode_arrow(b"{}")[1]
+    [(b'{}', 'not an Arrow IPC stream of a record batch')]
+    """
+    table = batch.select(list(RECORD_SCHEMA)).to_arrow(compat_level=pl.CompatLevel.oldest())
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+_EMPTY_BATCH = pl.DataFrame(schema=RECORD_SCHEMA)
+_E164_OK = pl.col("actor").str.contains(_E164_COLUMN) & pl.col("other").str.contains(_E164_COLUMN)
+_ROW_OK = (
+    pl.col("kind").is_in([KIND_CALL, KIND_SMS])
+    & _E164_OK
+    & pl.col("time").is_not_null()
+    & pl.col("id").is_not_null()
+    & (pl.col("duration_s") >= 0)
+    & (pl.col("ring_s") >= -1)
+    & ((pl.col("kind") == KIND_CALL) | (pl.col("length") >= 0))
+).fill_null(value=False)
+
+
+def decode_arrow(data: bytes) -> tuple[pl.DataFrame, list[tuple[bytes, str]]]:
+    """An Arrow message body as a record batch, and the bad records with their reasons.
+
+    A body that is not an Arrow stream, or lacks a column, or holds one of a type that does not
+    cast to the record batch's, is bad as a whole (the body comes back with the reason); a row
+    that breaks a field's rule (an E.164 number, a time, an id, counts >= 0) comes back alone,
+    as the JSON of its record, with the reason naming the field, as :func:`decode` words it.
+    """
+    try:
+        table = pa.ipc.open_stream(data).read_all()
+    except (pa.ArrowInvalid, OSError):
+        return _EMPTY_BATCH, [(data, "not an Arrow IPC stream of a record batch")]
+    frame = pl.DataFrame(pl.from_arrow(table))
+    for name, dtype in RECORD_SCHEMA.items():
+        if name not in frame.columns:
+            return _EMPTY_BATCH, [(data, f"column {name}: missing")]
+        have = frame[name].dtype
+        if isinstance(have, pl.Datetime) and have.time_zone is None:
+            return _EMPTY_BATCH, [(data, f"column {name}: {have} has no time zone")]
+        if have != dtype:
+            try:
+                frame = frame.with_columns(frame[name].cast(dtype, strict=True))
+            except (pl.exceptions.PolarsError, TypeError):
+                return _EMPTY_BATCH, [(data, f"column {name}: {frame[name].dtype} is not {dtype}")]
+    frame = frame.select(list(RECORD_SCHEMA)).with_columns(
+        pl.col("ring_s").fill_null(-1),
+        pl.when(pl.col("kind") == KIND_SMS)
+        .then(pl.col("duration_s").fill_null(0))
+        .otherwise(pl.col("duration_s")),
+    )
+    ok = frame.select(_ROW_OK).to_series()
+    if ok.all():
+        return frame, []
+    bad = [_bad_row(row) for row in frame.filter(~ok).iter_rows(named=True)]
+    return frame.filter(ok), bad
+
+
+def _bad_row(row: dict[str, Any]) -> tuple[bytes, str]:
+    """A row of a record batch that breaks a rule: its record as JSON, and why."""
+    if row["kind"] not in (KIND_CALL, KIND_SMS):
+        body = json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False).encode()
+        return body, f"kind: must be {KIND_CALL} (call) or {KIND_SMS} (SMS), not {row['kind']!r}"
+    kind, record = record_of(row)
+    body = encode(kind, record)
+    for name, typ, required in _FIELDS[kind]:
+        value = record.get(name)
+        if value is None:
+            if required:
+                return body, f"{name}: missing"
+            continue
+        if typ == "number" and not _E164.fullmatch(value):
+            return body, f"{name}: not an E.164 number: {value!r}"
+        if typ == "int" and value < 0:
+            return body, f"{name}: not a whole number >= 0: {value!r}"
+    return body, "ring_s: must be -1 (unknown) or a whole number >= 0"

@@ -217,16 +217,32 @@ def replay(
         int,
         typer.Option(
             "--per-message",
-            help="Records per message (JSON Lines) for throughput; 1 = one record a message.",
+            help="Records per message (JSON Lines, or an Arrow batch) for throughput; "
+            "1 = one record a message.",
         ),
     ] = 1,
+    wire: Annotated[
+        str,
+        typer.Option(
+            "--wire",
+            help="Message format: json (one JSON object a record) or arrow (record batches, "
+            "read without a Python object per record).",
+        ),
+    ] = "json",
 ) -> None:
     """Publish a day of records to the broker in event-time order (demos and benchmarks)."""
-    from callwarden.stream.broker import BrokerSettings, publish_records  # noqa: PLC0415
+    from callwarden.features.incremental import record_batch  # noqa: PLC0415
+    from callwarden.stream.broker import (  # noqa: PLC0415
+        BrokerSettings,
+        publish_frame,
+        publish_records,
+    )
     from callwarden.stream.files import parquet_records  # noqa: PLC0415
 
     if per_message < 1:
         raise ConfigError("--per-message must be 1 or more")
+    if wire not in ("json", "arrow"):
+        raise ConfigError(f"--wire {wire}: choose json or arrow")
     if speed == "max":
         factor = None
     else:
@@ -239,7 +255,16 @@ def replay(
     broker = BrokerSettings(
         server=server, prefix=subject_prefix, stream=stream_name, partitions=max(1, partitions)
     )
-    sent = asyncio.run(
-        publish_records(parquet_records(calls, sms), broker, speed=factor, per_message=per_message)
-    )
+    if wire == "arrow":
+        batch = record_batch(
+            load_records(calls, "calls"),
+            load_records(sms, "sms", allow_empty=True) if sms is not None else None,
+        )
+        sent = asyncio.run(publish_frame(batch, broker, speed=factor, per_message=per_message))
+    else:
+        sent = asyncio.run(
+            publish_records(
+                parquet_records(calls, sms), broker, speed=factor, per_message=per_message
+            )
+        )
     console.print(f"published {sent:,} records to {broker.records_subject}.* on {server}")
