@@ -45,15 +45,22 @@ from typing import Any
 
 import nats
 import polars as pl
+import pyarrow as pa
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from callwarden.features.embedded import compute_features
-from callwarden.features.incremental import warm_up
+from callwarden.features.incremental import batch_of, warm_up
 from callwarden.records.load import load_records
 from callwarden.records.schema import CALLS, SMS
 from callwarden.simulate import SimulationConfig, simulate_city
-from callwarden.stream.broker import BrokerSettings, consume, ensure_streams, publish_records
-from callwarden.stream.codec import decode_lines, encode, encode_lines
+from callwarden.stream.broker import (
+    BrokerSettings,
+    consume,
+    ensure_streams,
+    publish_frame,
+    publish_records,
+)
+from callwarden.stream.codec import decode_arrow, decode_lines, encode, encode_arrow, encode_lines
 from callwarden.stream.engine import StreamEngine
 from callwarden.stream.files import parquet_frames, parquet_records
 
@@ -112,11 +119,17 @@ async def passthrough(settings: BrokerSettings, n: int) -> tuple[int, float]:
         except TimeoutError:
             break
         msgs += len(batch)
-        got += sum(m.data.count(b"\n") + 1 for m in batch)
+        got += sum(_records_in(m) for m in batch)
         await batch[-1].ack()
     wall = time.perf_counter() - t
     await nc.close()
     return msgs, wall
+
+
+def _records_in(msg: Any) -> int:
+    if msg.subject.rsplit(".", 2)[-2] == "arrow":
+        return int(pa.ipc.open_stream(msg.data).read_all().num_rows)
+    return int(msg.data.count(b"\n") + 1)
 
 
 async def drop(settings: BrokerSettings) -> None:
@@ -135,10 +148,12 @@ async def latency(
     tick_ms: float,
     workdir: Path,
     subs: Path,
+    wire: str = "json",
 ) -> dict[str, Any]:
     """Publish at ``rate`` records/s to a running ``callwarden stream``, one message per
     ``tick_ms`` holding the records due in it; time each alert from the publishing of the
-    message that holds the record that crossed the threshold."""
+    message that holds the record that crossed the threshold. Messages are encoded before the
+    clock starts (the producer's encoding is not the consumer's latency)."""
     consumer = subprocess.Popen(
         [sys.executable, "-m", "callwarden", "stream", "--server", settings.server,
          "--subject-prefix", settings.prefix, "--stream", settings.stream,
@@ -165,18 +180,27 @@ async def latency(
     await asyncio.sleep(1.0)  # the consumer's first empty fetch is out of the way
     sent: dict[tuple[str, str], float] = {}
     per_tick = max(1, round(rate * tick_ms / 1000))
-    start = time.perf_counter()
+    ticks = []
     for i in range(0, len(records), per_tick):
+        chunk = records[i : i + per_tick]
+        keys = [
+            (r["caller" if k == "call" else "sender"],
+             r["start_time" if k == "call" else "sent_time"].astimezone(UTC)
+             .isoformat(timespec="microseconds"))
+            for k, r in chunk
+        ]  # fmt: skip
+        body = encode_arrow(batch_of(chunk)) if wire == "arrow" else encode_lines(chunk)
+        ticks.append((i, keys, body))
+    subject = f"{settings.records_subject}.{'arrow' if wire == 'arrow' else 'lines'}.p0"
+    start = time.perf_counter()
+    for i, keys, body in ticks:
         due = start + i / rate
         if (wait := due - time.perf_counter()) > 0:
             await asyncio.sleep(wait)
-        chunk = records[i : i + per_tick]
-        await nc.publish(f"{settings.records_subject}.lines.p0", encode_lines(chunk))
+        await nc.publish(subject, body)
         now = time.perf_counter()
-        for kind, r in chunk:
-            actor = r["caller" if kind == "call" else "sender"]
-            at = r["start_time" if kind == "call" else "sent_time"]
-            sent.setdefault((actor, at.astimezone(UTC).isoformat(timespec="microseconds")), now)
+        for key in keys:
+            sent.setdefault(key, now)
     await nc.flush()
     achieved = len(records) / (time.perf_counter() - start)
     await asyncio.sleep(3)
@@ -234,6 +258,15 @@ def engine_rates(
     for start in range(0, len(lines), fetch):
         decode_lines(b"\n".join(lines[start : start + fetch]))
     out["decode_json_records_per_s"] = round(len(lines) / (time.perf_counter() - t))
+    bodies = [
+        encode_arrow(frame.slice(s, fetch)) for s in range(0, min(frame.height, 100_000), fetch)
+    ]
+    t = time.perf_counter()
+    for body in bodies:
+        decode_arrow(body)
+    out["decode_arrow_records_per_s"] = round(
+        min(frame.height, 100_000) / (time.perf_counter() - t)
+    )
     return out
 
 
@@ -262,9 +295,15 @@ def day_state(city: Path) -> dict[str, Any]:
 
 
 def broker_rates(
-    args: argparse.Namespace, subs: pl.DataFrame, records: list[Any], work: Path
+    args: argparse.Namespace,
+    subs: pl.DataFrame,
+    records: list[Any],
+    frame: pl.DataFrame,
+    work: Path,
+    wire: str,
 ) -> dict[str, Any]:
-    """Publishing, the broker's own pass-through, and broker -> engine -> alerts."""
+    """Publishing, the broker's own pass-through, and broker -> engine -> alerts, with
+    ``wire`` messages (json: JSON Lines; arrow: record batches)."""
     result: dict[str, Any] = {}
     fetch = max(1, args.fetch // args.per_message)  # messages per fetch
     settings = BrokerSettings(server=args.server, prefix=f"b{uuid.uuid4().hex[:6]}",
@@ -279,7 +318,10 @@ def broker_rates(
             min(50_000, len(records)) / (time.perf_counter() - t)
         )
         t = time.perf_counter()
-        asyncio.run(publish_records(iter(records), settings, per_message=args.per_message))
+        if wire == "arrow":
+            asyncio.run(publish_frame(frame, settings, per_message=args.per_message))
+        else:
+            asyncio.run(publish_records(iter(records), settings, per_message=args.per_message))
         result["broker_publish_per_s"] = round(len(records) / (time.perf_counter() - t))
         result["per_message"] = args.per_message
         msgs, wall = asyncio.run(passthrough(settings, len(records)))
@@ -294,6 +336,8 @@ def broker_rates(
             "records_per_s": round(final.stats.processed / wall),
             "alerts": final.stats.alerts,
         }
+        # the consumer's own loop, without the idle wait at the end: fetch, decode, push, alerts
+        result["through_broker"]["seconds"] = round(wall, 2)
     finally:
         asyncio.run(drop(settings))
         asyncio.run(drop(one))
@@ -311,6 +355,8 @@ def main() -> None:
     ap.add_argument("--naive-records", type=int, default=2000)
     ap.add_argument("--day-city", type=Path, help="measure a whole day's state on this city")
     ap.add_argument("--server", default="nats://127.0.0.1:4222")
+    ap.add_argument("--wires", default="json,arrow", help="message formats to run, comma list")
+    ap.add_argument("--skip-naive", action="store_true", help="leave out the naive baseline")
     args = ap.parse_args()
     warm_up()
     work = Path(tempfile.mkdtemp(prefix="bench-stream-"))
@@ -328,22 +374,24 @@ def main() -> None:
         "fetch": args.fetch,
     }
     result["engine_only"] = engine_rates(subs, frame, records, args.fetch)
-    result["naive_recompute_records_per_s"] = round(naive(records[: args.naive_records], subs))
-
-    result.update(broker_rates(args, subs, records, work))
+    if not args.skip_naive:
+        result["naive_recompute_records_per_s"] = round(naive(records[: args.naive_records], subs))
+    wires = args.wires.split(",")
+    result["broker"] = {w: broker_rates(args, subs, records, frame, work, w) for w in wires}
     subs_file = work / "subs.parquet"
     subs.write_parquet(subs_file)
     result["latency"] = {}
-    for rate in (float(r) for r in args.rates.split(",")):
-        lat_settings = BrokerSettings(server=args.server, prefix=f"l{uuid.uuid4().hex[:6]}",
-                                      stream=f"L{uuid.uuid4().hex[:6]}")  # fmt: skip
-        try:
-            result["latency"][f"{rate:.0f}/s"] = asyncio.run(
-                latency(lat_settings, records[: args.latency_records], rate, args.tick_ms,
-                        work / f"lat{rate:.0f}", subs_file)
-            )  # fmt: skip
-        finally:
-            asyncio.run(drop(lat_settings))
+    for wire in wires:
+        for rate in (float(r) for r in args.rates.split(",")):
+            lat_settings = BrokerSettings(server=args.server, prefix=f"l{uuid.uuid4().hex[:6]}",
+                                          stream=f"L{uuid.uuid4().hex[:6]}")  # fmt: skip
+            try:
+                result["latency"][f"{wire} {rate:.0f}/s"] = asyncio.run(
+                    latency(lat_settings, records[: args.latency_records], rate, args.tick_ms,
+                            work / f"lat{wire}{rate:.0f}", subs_file, wire)
+                )  # fmt: skip
+            finally:
+                asyncio.run(drop(lat_settings))
     if args.day_city is not None:
         result["day"] = day_state(args.day_city)
     print(json.dumps(result, indent=2))

@@ -23,10 +23,11 @@ import pyarrow as pa
 
 from callwarden.features.hashtable import NONE, Table, get, put
 
-__all__ = ["Codebook", "Dictionary"]
+__all__ = ["Codebook", "Dictionary", "e164_valid"]
 
 #: texts longer than this many digits take the dictionary (their integer could overflow)
 MAX_DIGITS = 18
+_OLDEST = pl.CompatLevel.oldest()  # large_string: one offsets buffer and one of bytes
 
 
 class Dictionary:
@@ -108,10 +109,10 @@ def _code_texts(
     return k, r
 
 
-def _buffers(text: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def _buffers(text: pl.Series | pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """A string column's Arrow buffers: offsets, bytes, validity bitmap (empty: no nulls), and
     the position of its first value in the bitmap."""
-    arr = text.to_arrow(compat_level=pl.CompatLevel.oldest())
+    arr = text if isinstance(text, pa.Array) else text.to_arrow(compat_level=_OLDEST)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if not pa.types.is_large_string(arr.type):
@@ -132,6 +133,40 @@ def _buffers(text: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     return offsets, raw, bitmap, at
 
 
+def _text(values: pl.Series) -> pl.Series:
+    return values if values.dtype == pl.String else values.cast(pl.String)
+
+
+@numba.njit(cache=True)
+def _e164_valid(offsets: np.ndarray, data: np.ndarray, bitmap: np.ndarray, first: int,
+                out: np.ndarray) -> None:  # fmt: skip
+    """``+``, a digit 1-9, then 4 to 17 digits (the wire's rule); null is not valid."""
+    for i in range(offsets.shape[0] - 1):
+        bit = first + i
+        lo, hi = offsets[i], offsets[i + 1]
+        ok = not (bitmap.shape[0] and not (bitmap[bit >> 3] >> (bit & 7)) & 1)
+        ok = ok and 6 <= hi - lo <= 19 and data[lo] == 43 and 49 <= data[lo + 1] <= 57
+        j = lo + 2
+        while ok and j < hi:
+            ok = 48 <= data[j] <= 57
+            j += 1
+        out[i] = ok
+
+
+def e164_valid(numbers: pl.Series | pa.Array) -> np.ndarray:
+    """Whether each text is an E.164 number as the wire wants it (``+[1-9][0-9]{4,17}``), in
+    compiled code over the column's buffers (a regular expression costs more than the batch).
+
+    >>> e164_valid(pl.Series(["+8613800000001", "13800000001", "+0123456", None, "+861"]))
+    array([ True, False, False, False, False])
+    """
+    texts = numbers if isinstance(numbers, pa.Array) else _text(numbers)
+    offsets, data, bitmap, first = _buffers(texts)
+    out = np.zeros(len(texts), np.bool_)
+    _e164_valid(offsets, data, bitmap, first, out)
+    return out
+
+
 class Codebook(Dictionary):
     """Like :class:`Dictionary`, with texts that spell a whole number (after ``prefix``), such
     as E.164 numbers and IMEIs, looked up as integers in compiled code: one to one, since only
@@ -145,7 +180,7 @@ class Codebook(Dictionary):
     def encode_series(self, values: pl.Series) -> tuple[np.ndarray, list[str]]:
         """Codes of a column of texts, and the texts new to the codebook, in code order."""
         n = values.len()
-        text = values.cast(pl.String)
+        text = _text(values)
         offsets, data, bitmap, first = _buffers(text)
         out = np.empty(n, np.int64)
         new_rows = np.empty(n, np.int64)

@@ -358,14 +358,18 @@ class _Consumer:
         """One fetch: every new record in it goes to the engine as one batch, in order."""
         frames: list[pl.DataFrame] = []
         lines: list[bytes] = []
+        arrows: list[bytes] = []
         bad: list[tuple[bytes, str]] = []
 
-        def flush_lines() -> None:
-            if lines:
-                frame, wrong = decode_batch(lines)
-                frames.append(frame)
-                bad.extend(wrong)
-                lines.clear()
+        def flush() -> None:
+            """Decode what has gathered (runs of one wire format keep the fetch's order)."""
+            for gathered, decoder in ((lines, decode_batch), (arrows, decode_arrow)):
+                if gathered:
+                    frame, wrong = decoder(gathered)
+                    frames.append(frame)
+                    bad.extend(wrong)
+                    self.since += frame.height + len(wrong)  # records, as --checkpoint-every
+                    gathered.clear()
 
         for msg in msgs:
             self.last_msg = msg
@@ -374,16 +378,14 @@ class _Consumer:
                 continue  # already in the checkpoint: a redelivery after a crash
             self.engine.last_seq = seq
             if msg.subject.rsplit(".", 2)[-2] == "arrow":
-                flush_lines()
-                frame, wrong = decode_arrow(msg.data)
-                frames.append(frame)
-                bad.extend(wrong)
-                self.since += frame.height + len(wrong)
-                continue
-            got = [line for line in msg.data.split(b"\n") if line.strip()]
-            lines += got
-            self.since += len(got)  # records, as --checkpoint-every counts them
-        flush_lines()
+                if lines:
+                    flush()
+                arrows.append(msg.data)
+            else:
+                if arrows:
+                    flush()
+                lines += [line for line in msg.data.split(b"\n") if line.strip()]
+        flush()
         for body, reason in bad:
             await self.quarantine(body, f"bad record: {reason}")
         if frames:
