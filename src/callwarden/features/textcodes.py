@@ -109,14 +109,18 @@ def _code_texts(
     return k, r
 
 
-def _buffers(text: pl.Series | pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """A string column's Arrow buffers: offsets, bytes, validity bitmap (empty: no nulls), and
-    the position of its first value in the bitmap."""
+def _large_strings(text: pl.Series | pa.Array) -> pa.Array:
     arr = text if isinstance(text, pa.Array) else text.to_arrow(compat_level=_OLDEST)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if not pa.types.is_large_string(arr.type):
         arr = arr.cast(pa.large_string())
+    return arr
+
+
+def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """A large string array's buffers: offsets, bytes, validity bitmap (empty: no nulls), and
+    the position of its first value in the bitmap."""
     valid, offs, data = arr.buffers()
     n, at = len(arr), arr.offset
     offsets = (
@@ -160,7 +164,7 @@ def e164_valid(numbers: pl.Series | pa.Array) -> np.ndarray:
     >>> e164_valid(pl.Series(["+8613800000001", "13800000001", "+0123456", None, "+861"]))
     array([ True, False, False, False, False])
     """
-    texts = numbers if isinstance(numbers, pa.Array) else _text(numbers)
+    texts = _large_strings(numbers if isinstance(numbers, pa.Array) else _text(numbers))
     offsets, data, bitmap, first = _buffers(texts)
     out = np.zeros(len(texts), np.bool_)
     _e164_valid(offsets, data, bitmap, first, out)
@@ -180,7 +184,7 @@ class Codebook(Dictionary):
     def encode_series(self, values: pl.Series) -> tuple[np.ndarray, list[str]]:
         """Codes of a column of texts, and the texts new to the codebook, in code order."""
         n = values.len()
-        text = _text(values)
+        text = _large_strings(_text(values))
         offsets, data, bitmap, first = _buffers(text)
         out = np.empty(n, np.int64)
         new_rows = np.empty(n, np.int64)
@@ -192,10 +196,10 @@ class Codebook(Dictionary):
         k, r = _code_texts(offsets, data, bitmap, first, prefix, keys, vals, meta, size, out,
                            new_rows, rest_rows)  # fmt: skip
         self.size = int(size[0])
-        new = text.gather(new_rows[:k]).to_list() if k else []
+        new = text.take(new_rows[:k]).to_pylist() if k else []
         if r:
             rest = rest_rows[:r]
-            codes, more = self.encode(text.gather(rest).to_list())
+            codes, more = self.encode(text.take(rest).to_pylist())
             out[rest] = codes
             new += more
         return out, new

@@ -51,9 +51,15 @@ _KEY = ["_ms", "kind", "_us", "id"]
 Key = tuple[int, int, int, str]
 
 
-def _keyed(frame: pl.DataFrame) -> pl.DataFrame:
-    us = pl.col("time").dt.epoch("us")
-    return frame.with_columns(_us=us, _ms=us // 1000)
+def _keys(frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The numeric parts of the order key, as arrays: millisecond, kind, microsecond."""
+    us = frame["time"].to_numpy().view(np.int64)
+    return us // 1000, frame["kind"].to_numpy().astype(np.int64), us
+
+
+def _keyed(frame: pl.DataFrame, ms: np.ndarray, us: np.ndarray) -> pl.DataFrame:
+    # direct frame methods, not expressions: on a small batch polars' per-call cost dominates
+    return frame.hstack([pl.Series("_us", us), pl.Series("_ms", ms)])
 
 
 def _at_or_before(key: Key) -> pl.Expr:
@@ -108,7 +114,8 @@ class StreamEngine:
         self.stepper = AlertStepper(self.subscribers, self.policy, self.timezone, self.known)
         self.subscribers = None  # the stepper keeps what it needs; checkpoints stay small
         #: records waiting for the watermark, in arrival order (a keyed record batch)
-        self.buffer = _keyed(pl.DataFrame(schema=RECORD_SCHEMA))
+        empty = pl.DataFrame(schema=RECORD_SCHEMA)
+        self.buffer = _keyed(empty, *_keys(empty)[::2])
         self.max_ms = -math.inf
         self.max_key: Key | None = None
         self.released: Key | None = None
@@ -135,21 +142,30 @@ class StreamEngine:
         if frame.height == 0:
             return []
         self.stats.received += frame.height
-        rows = _keyed(frame)
-        if self.released is not None:
+        ms, kind, us = _keys(frame)
+        rows = _keyed(frame, ms, us)
+        if self.released is not None and int(ms.min()) <= self.released[0]:
             late = rows.select(_at_or_before(self.released)).to_series()
             if late.any():
                 self._quarantine_late(rows.filter(late))
-                rows = rows.filter(~late)
+                keep = ~late.to_numpy()
+                rows, ms, kind, us = rows.filter(~late), ms[keep], kind[keep], us[keep]
         if rows.height == 0:
             return self._score()
-        ms = rows["_ms"].to_numpy()
-        if self._in_order(rows, ms):
+        if self._in_order(rows, ms, kind, us):
             # the usual case, records in order behind an ordered buffer: no sorting at all
-            self.max_key = _key_of(rows.select(_KEY).row(rows.height - 1))
-            self.max_ms = max(self.max_ms, float(ms[-1]))
-            self.buffer = pl.concat([self.buffer, rows]) if self.buffer.height else rows
-            due = int(np.searchsorted(self.buffer["_ms"].to_numpy(), self.watermark_ms, "right"))
+            last = rows.height - 1
+            self.max_key = (int(ms[last]), int(kind[last]), int(us[last]), str(rows["id"][last]))
+            self.max_ms = max(self.max_ms, float(ms[last]))
+            if self.buffer.height == 0:
+                self.buffer = rows
+                waiting = ms
+            else:
+                self.buffer = self.buffer.vstack(rows)
+                if self.buffer.n_chunks() > 32:
+                    self.buffer = self.buffer.rechunk()
+                waiting = self.buffer["_ms"].to_numpy()
+            due = int(np.searchsorted(waiting, self.watermark_ms, "right"))
             if due:
                 self._take(self.buffer.slice(0, due))
                 self.buffer = self.buffer.slice(due)
@@ -161,21 +177,31 @@ class StreamEngine:
             self._release(self.watermark_ms)
         return self._score()
 
-    def _in_order(self, rows: pl.DataFrame, ms: np.ndarray) -> bool:
+    def _in_order(
+        self, rows: pl.DataFrame, ms: np.ndarray, kind: np.ndarray, us: np.ndarray
+    ) -> bool:
         """Whether the batch is in record order and after every key seen (and the buffer
         sorted), so that buffer + batch is sorted as it stands."""
         if not self._sorted:
             return False
+        ids = rows["id"]
         if self.max_key is not None and int(ms[0]) <= self.max_key[0]:
-            first = _key_of(rows.select(_KEY).row(0))
+            first = (int(ms[0]), int(kind[0]), int(us[0]), str(ids[0]))
             if first <= self.max_key:
                 return False
         if rows.height == 1:
             return True
-        if bool((np.diff(ms) > 0).all()):
+        step = np.diff(ms)
+        if bool((step > 0).all()):
             return True
-        order = rows.select(pl.arg_sort_by(_KEY)).to_series().to_numpy()
-        return bool((order == np.arange(rows.height)).all())
+        if bool((step < 0).any()):
+            return False
+        # the same millisecond: the rest of the key decides (equal keys keep their order)
+        for i in np.flatnonzero(step == 0).tolist():
+            here = (int(kind[i]), int(us[i]), str(ids[i]))
+            if here > (int(kind[i + 1]), int(us[i + 1]), str(ids[i + 1])):
+                return False
+        return True
 
     def flush(self) -> list[dict[str, Any]]:
         """End of input: score everything still buffered."""
@@ -238,7 +264,7 @@ class StreamEngine:
 
     def _take(self, ready: pl.DataFrame) -> None:
         """Records to score, in record order: the last of them is now released."""
-        self.released = _key_of(ready.select(_KEY).row(ready.height - 1))
+        self.released = _key_of(tuple(ready[c][ready.height - 1] for c in _KEY))
         self._ready.append(ready)
 
     def _score(self) -> list[dict[str, Any]]:
