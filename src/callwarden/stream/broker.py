@@ -91,7 +91,7 @@ class BrokerSettings:
     #: request per wait when idle)
     fetch_wait: float = 0.01
     checkpoint: Path = field(default_factory=lambda: Path("stream-checkpoint"))
-    checkpoint_every: int = 50_000
+    checkpoint_every: int = 1_000_000
     checkpoint_seconds: float = 5.0
     #: stop after this many seconds without a message (flushing the buffer); None = run forever
     idle_exit: float | None = None
@@ -315,15 +315,21 @@ class _Consumer:
         self.writing: asyncio.Task[None] | None = None
         self.since = 0
         self.last_ckpt = time.monotonic()
+        self.published: list[asyncio.Future[Any]] = []
 
     async def emit(self, alerts: list[dict[str, Any]]) -> None:
         if not alerts:
             return
         ided = [(alert_id(a["msisdn"], a["flagged_at"], a["decision"]), a) for a in alerts]
         for aid, a in ided:
-            await self.js.publish(
-                self.settings.alerts_subject, encode_alert(a, aid), headers={"Nats-Msg-Id": aid}
-            )
+            # pipelined: the next batch need not wait for the broker's acknowledgement; every
+            # one is awaited before a checkpoint (acked) says the records behind it are done
+            self.published.append(
+                await self.js.publish_async(
+                    self.settings.alerts_subject, encode_alert(a, aid), wait_stall=30,
+                    headers={"Nats-Msg-Id": aid},
+                )
+            )  # fmt: skip
         if self.on_alerts is not None:
             self.on_alerts(ided)
 
@@ -337,12 +343,20 @@ class _Consumer:
         once it is on disk (records keep flowing meanwhile; a crash before that leaves the
         previous checkpoint and the messages unacknowledged)."""
         await self.settle()
+        await self.confirm()
         data = pickle.dumps(self.engine, protocol=pickle.HIGHEST_PROTOCOL)
         self.writing = asyncio.create_task(
             asyncio.to_thread(_write_atomically, data, self.settings.checkpoint_file)
         )
         self.to_ack = self.last_msg
         self.last_msg, self.since, self.last_ckpt = None, 0, time.monotonic()
+
+    async def confirm(self) -> None:
+        """Wait until the broker has stored every alert published so far (raises if it
+        refused one: then no checkpoint, and the records come again after a restart)."""
+        if self.published:
+            await asyncio.gather(*self.published)
+            self.published.clear()
 
     async def settle(self) -> None:
         """Wait for the checkpoint being written, then acknowledge what it holds."""

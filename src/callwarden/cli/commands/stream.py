@@ -103,7 +103,7 @@ def stream(
     ] = Path("stream-checkpoint"),
     checkpoint_every: Annotated[
         int, typer.Option("--checkpoint-every", help="Records between checkpoints.")
-    ] = 50_000,
+    ] = 1_000_000,
     checkpoint_seconds: Annotated[
         float, typer.Option("--checkpoint-seconds", help="Seconds between checkpoints.")
     ] = 5.0,

@@ -2,9 +2,11 @@
 
 1. Stratified k-fold cross-validation (shuffled with the seed). In each fold a model is trained
    on the other folds and scores the held-out fold; those out-of-fold (OOF) scores give the
-   reported AUC and PR-AUC. F1, precision and recall need a threshold: each fold's threshold
-   is the F1-best one on *inner* OOF scores of its own training rows (``threshold_folds``
-   inner folds), so the held-out fold never helps choose it.
+   reported AUC and PR-AUC. F1, precision and recall (of the fraud class), accuracy and the
+   macro (two-class mean) figures need a threshold: each fold's threshold is the fraud-class
+   F1-best one on *inner* OOF scores of its own training rows (``threshold_folds`` inner
+   folds), so the held-out fold never helps choose it. The macro figures are only reported,
+   never optimised: the threshold rule is the product's decision rule.
 2. An isotonic calibrator is fitted on all OOF scores; the decision threshold of the model is
    the F1-best one on the calibrated OOF scores.
 3. The final model is trained on every row with the same parameters and number of trees (no
