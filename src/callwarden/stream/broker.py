@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import pickle
 import time
 import zlib
@@ -53,6 +52,7 @@ from callwarden.stream.codec import (
     encode_lines,
 )
 from callwarden.stream.engine import StreamEngine, StreamStats
+from callwarden.stream.snapshot import Snapshot, write_atomically
 
 __all__ = [
     "BrokerSettings",
@@ -145,17 +145,7 @@ async def ensure_streams(js: JetStreamContext, settings: BrokerSettings) -> None
 
 def save_checkpoint(engine: StreamEngine, path: Path) -> None:
     """Write the engine's whole state atomically (a crash leaves the old or the new file)."""
-    _write_atomically(pickle.dumps(engine, protocol=pickle.HIGHEST_PROTOCOL), path)
-
-
-def _write_atomically(data: bytes, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
+    write_atomically(pickle.dumps(engine, protocol=pickle.HIGHEST_PROTOCOL), path)
 
 
 def load_checkpoint(path: Path) -> StreamEngine | None:
@@ -312,7 +302,7 @@ class _Consumer:
         self.settings, self.js, self.engine, self.on_alerts = settings, js, engine, on_alerts
         self.last_msg: Any = None
         self.to_ack: Any = None
-        self.writing: asyncio.Task[None] | None = None
+        self.writing: Snapshot | None = None
         self.since = 0
         self.last_ckpt = time.monotonic()
         self.published: list[asyncio.Future[Any]] = []
@@ -339,15 +329,12 @@ class _Consumer:
         )
 
     async def checkpoint(self) -> None:
-        """Snapshot the state now; write it in the background, and acknowledge what it holds
-        once it is on disk (records keep flowing meanwhile; a crash before that leaves the
-        previous checkpoint and the messages unacknowledged)."""
+        """Snapshot the state now; write it in the background (a forked child: snapshot.py),
+        and acknowledge what it holds once it is on disk (records keep flowing meanwhile; a
+        crash before that leaves the previous checkpoint and the messages unacknowledged)."""
         await self.settle()
         await self.confirm()
-        data = pickle.dumps(self.engine, protocol=pickle.HIGHEST_PROTOCOL)
-        self.writing = asyncio.create_task(
-            asyncio.to_thread(_write_atomically, data, self.settings.checkpoint_file)
-        )
+        self.writing = Snapshot.start(self.engine, self.settings.checkpoint_file)
         self.to_ack = self.last_msg
         self.last_msg, self.since, self.last_ckpt = None, 0, time.monotonic()
 
@@ -362,7 +349,7 @@ class _Consumer:
         """Wait for the checkpoint being written, then acknowledge what it holds."""
         if self.writing is None:
             return
-        await self.writing
+        await self.writing.wait()
         self.writing = None
         if self.to_ack is not None:
             await self.to_ack.ack()  # AckPolicy.ALL: everything up to it is acknowledged
