@@ -149,11 +149,16 @@ async def latency(
     workdir: Path,
     subs: Path,
     wire: str = "json",
+    warm: list[tuple[str, dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Publish at ``rate`` records/s to a running ``callwarden stream``, one message per
     ``tick_ms`` holding the records due in it; time each alert from the publishing of the
     message that holds the record that crossed the threshold. Messages are encoded before the
-    clock starts (the producer's encoding is not the consumer's latency)."""
+    clock starts (the producer's encoding is not the consumer's latency).
+
+    ``warm``: records (earlier in the day) published and consumed first, as fast as they go,
+    so that the timed records meet the state of a consumer that has been running, not one
+    still growing its arrays from empty."""
     sent: dict[tuple[str, str], float] = {}
     per_tick = max(1, round(rate * tick_ms / 1000))
     ticks = []
@@ -192,6 +197,20 @@ async def latency(
         except nats.js.errors.NotFoundError:
             await asyncio.sleep(0.1)
     await asyncio.sleep(1.0)  # the consumer's first empty fetch is out of the way
+    if warm:
+        frame = batch_of(warm)
+        for k in range(0, frame.height, 1000):
+            await nc.publish(
+                f"{settings.records_subject}.arrow.p0", encode_arrow(frame[k : k + 1000])
+            )
+        await nc.flush()
+        for _ in range(1200):  # until the consumer has scored them all and checkpointed
+            info = await js.consumer_info(settings.stream, "callwarden-p0")
+            if info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)
+        received.clear()
     subject = f"{settings.records_subject}.{'arrow' if wire == 'arrow' else 'lines'}.p0"
     start = time.perf_counter()
     for i, keys, body in ticks:
@@ -367,7 +386,13 @@ def main() -> None:
     ap.add_argument("--subscribers", type=int, default=20_000)
     ap.add_argument("--rates", default="50000,10000", help="latency runs: records/s, comma list")
     ap.add_argument("--tick-ms", type=float, default=1.0, help="latency run: ms per message")
-    ap.add_argument("--latency-records", type=int, default=150_000)
+    ap.add_argument("--latency-records", type=int, default=600_000, help="timed records")
+    ap.add_argument(
+        "--latency-warm",
+        type=int,
+        default=300_000,
+        help="records consumed first (a running consumer's state), not timed",
+    )
     ap.add_argument("--fetch", type=int, default=1000, help="records per engine batch")
     ap.add_argument("--per-message", type=int, default=200, help="records per broker message")
     ap.add_argument("--naive-records", type=int, default=2000)
@@ -399,14 +424,16 @@ def main() -> None:
     subs_file = work / "subs.parquet"
     subs.write_parquet(subs_file)
     result["latency"] = {}
+    timed = records[args.latency_warm : args.latency_warm + args.latency_records]
+    warm = records[: args.latency_warm]
     for wire in wires:
         for rate in (float(r) for r in args.rates.split(",")):
             lat_settings = BrokerSettings(server=args.server, prefix=f"l{uuid.uuid4().hex[:6]}",
                                           stream=f"L{uuid.uuid4().hex[:6]}")  # fmt: skip
             try:
                 result["latency"][f"{wire} {rate:.0f}/s"] = asyncio.run(
-                    latency(lat_settings, records[: args.latency_records], rate, args.tick_ms,
-                            work / f"lat{wire}{rate:.0f}", subs_file, wire)
+                    latency(lat_settings, timed, rate, args.tick_ms,
+                            work / f"lat{wire}{rate:.0f}", subs_file, wire, warm)
                 )  # fmt: skip
             finally:
                 asyncio.run(drop(lat_settings))

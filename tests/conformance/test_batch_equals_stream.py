@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from callwarden.detect.replay import replay_alerts
 from callwarden.detect.scoring import score_records
 from callwarden.features.embedded import compute_features
-from callwarden.features.formulas import e164_digits, number_flags, number_flags_of
+from callwarden.features.formulas import e164_digits, number_flags
 from callwarden.features.incremental import IncrementalFeatures, record_batch
 from callwarden.features.online import OnlineFeatures, replay_order
 from callwarden.features.spec import FEATURES
+from callwarden.features.textcodes import number_flags_compiled
 from callwarden.simulate import SimulationConfig, simulate_city
 
 T0 = dt.datetime(2026, 7, 8, 9, tzinfo=dt.UTC)
@@ -239,10 +240,10 @@ def _empty_calls() -> tuple[pl.DataFrame, None]:
         max_size=30,
     )
 )
-def test_number_flags_in_python_equal_the_column_form(numbers: list[str]) -> None:
-    """The incremental engine reads a few new numbers in plain Python, the batch engine whole
+def test_number_flags_compiled_equal_the_column_form(numbers: list[str]) -> None:
+    """The incremental engine reads new numbers' bytes in compiled code, the batch engine whole
     columns with polars: the same digits and flags."""
-    digits, flags = number_flags_of(numbers)
+    digits, flags = number_flags_compiled(numbers)
     column = pl.Series(numbers, dtype=pl.String)
     assert digits.tolist() == e164_digits(column).tolist()
     for name, values in number_flags(column).items():

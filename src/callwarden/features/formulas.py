@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -22,7 +21,6 @@ __all__ = [
     "features_from_sums",
     "fixed_offset_ms",
     "number_flags",
-    "number_flags_of",
     "profile_features",
     "window_sum_names",
 ]
@@ -84,9 +82,6 @@ def number_flags(numbers: pl.Series) -> dict[str, np.ndarray]:
 
 
 _E164_DIGITS = r"^\+[0-9]{1,18}$"
-_VIRTUAL = re.compile(r"1(62|65|67|70|71)")
-_LANDLINE = re.compile(r"(10|[2-9])")
-_E164 = re.compile(r"\+[0-9]{1,18}")
 
 
 def e164_digits(numbers: pl.Series) -> np.ndarray:
@@ -98,24 +93,6 @@ def e164_digits(numbers: pl.Series) -> np.ndarray:
         .otherwise(-1)
     ).to_series()
     return got.fill_null(-1).to_numpy()
-
-
-def number_flags_of(numbers: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """:func:`e164_digits` and :func:`number_flags` for a few numbers, in plain Python (no
-    per-call overhead; the conformance suite holds both forms equal)."""
-    digits, intl, virtual, landline = [], [], [], []
-    for s in numbers:
-        digits.append(int(s[1:]) if _E164.fullmatch(s) else -1)
-        cn = s.startswith("+86")
-        national = s[3:]
-        intl.append(0.0 if cn else 1.0)
-        virtual.append(1.0 if cn and _VIRTUAL.match(national) else 0.0)
-        landline.append(1.0 if cn and _LANDLINE.match(national) else 0.0)
-    return np.array(digits, np.int64), {
-        "is_international": np.array(intl),
-        "is_virtual": np.array(virtual),
-        "is_landline": np.array(landline),
-    }
 
 
 def profile_features(

@@ -43,11 +43,8 @@ import numpy as np
 import polars as pl
 
 from callwarden.features.formulas import (
-    e164_digits,
     features_from_sums,
     fixed_offset_ms,
-    number_flags,
-    number_flags_of,
     profile_features,
 )
 from callwarden.features.hashtable import NONE, Table, grow, resized
@@ -62,7 +59,7 @@ from callwarden.features.spec import (
     WINDOWS,
     window_signals,
 )
-from callwarden.features.textcodes import Codebook, Dictionary
+from callwarden.features.textcodes import Codebook, Dictionary, number_flags_compiled
 
 __all__ = [
     "RECORD_SCHEMA",
@@ -512,11 +509,7 @@ class IncrementalFeatures:
                 self.digits = resized(self.digits, size, -1)
                 self.is_known = resized(self.is_known, size, 0)
                 self.flags = {k: resized(v, size, 0) for k, v in self.flags.items()}
-            if len(new) < 256:  # a few new numbers (the stream's small batches)
-                digits, flags = number_flags_of(new)
-            else:
-                text = pl.Series(new, dtype=pl.String)
-                digits, flags = e164_digits(text), number_flags(text)
+            digits, flags = number_flags_compiled(new)
             self.digits[first : len(self.numbers)] = digits
             for name, values in flags.items():
                 self.flags[name][first : len(self.numbers)] = values

@@ -83,6 +83,9 @@ class _Forked(Snapshot):
         if pid == 0:  # the child: the write and nothing else, then out without clean-up
             code = 1
             try:
+                # behind the consumer (and the broker, on a small machine) for the CPU: the
+                # write may take longer, the records must not
+                os.nice(19)
                 write_atomically(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), path)
                 code = 0
             except BaseException:
