@@ -9,15 +9,15 @@ of tens of microseconds in Python); batches of any size give the same features.
 
 State is plain numpy arrays (so a checkpoint is a pickle of arrays):
 
-* **numbers** get dense slots (a dictionary from the number as text); per slot the last
-  outgoing call, last callee, last incoming caller, last incoming known fraud caller, and the
-  running sums of every window (``signal@window``);
+* **numbers** get dense slots (a codebook of the numbers' texts, textcodes.py); per slot the
+  last outgoing call, last callee, last incoming caller, last incoming known fraud caller, and
+  the running sums of every window (``signal@window``);
 * **events** live in two pools, a number's acting events (outgoing calls and SMS, with their
   signals as int32, since every signal is a whole number) and its incoming calls, each a linked
   list per number. Each window keeps a pointer to its oldest event; when an event leaves the
   longest window its storage is reused;
 * **pairs** ("when did this number last call that one", cells, devices) are open-addressing
-  hash tables of int64 keys.
+  hash tables of int64 keys (hashtable.py).
 
 >>> import datetime as dt
 >>> eng = IncrementalFeatures()

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import pickle
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -52,7 +51,7 @@ from callwarden.stream.codec import (
     encode_lines,
 )
 from callwarden.stream.engine import StreamEngine, StreamStats
-from callwarden.stream.snapshot import Snapshot, write_atomically
+from callwarden.stream.snapshot import Snapshot, read_state, write_state
 
 __all__ = [
     "BrokerSettings",
@@ -145,14 +144,13 @@ async def ensure_streams(js: JetStreamContext, settings: BrokerSettings) -> None
 
 def save_checkpoint(engine: StreamEngine, path: Path) -> None:
     """Write the engine's whole state atomically (a crash leaves the old or the new file)."""
-    write_atomically(pickle.dumps(engine, protocol=pickle.HIGHEST_PROTOCOL), path)
+    write_state(engine, path)
 
 
 def load_checkpoint(path: Path) -> StreamEngine | None:
     if not path.exists():
         return None
-    with path.open("rb") as fh:
-        engine = pickle.load(fh)  # noqa: S301  (our own checkpoint file, written above)
+    engine = read_state(path)
     if not isinstance(engine, StreamEngine):
         raise ConfigError(f"{path}: not a callwarden stream checkpoint")
     return engine
