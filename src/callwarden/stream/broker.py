@@ -84,7 +84,12 @@ class BrokerSettings:
     durable: str = "callwarden"
     partition: int = 0
     partitions: int = 1
+    #: most messages one fetch asks for
     batch: int = 1000
+    #: about how many bytes one fetch may bring: the broker cuts off a client that has more
+    #: than its pending limit (64 MB by default) in flight, which a fetch of 1,000 Arrow
+    #: batches would be; so the messages asked for follow their running mean size
+    fetch_bytes: int = 8 * 2**20
     #: longest wait of one fetch for the first message; the client then waits up to this long
     #: for a full batch, so it bounds how long an arrived record can wait (and costs one
     #: request per wait when idle)
@@ -435,12 +440,21 @@ async def consume(
     )
     loop = _Consumer(settings, js, engine, on_alerts)
     idle_since = time.monotonic()
+    mean_size = 0.0  # bytes per message, running
     try:
         while True:
+            ask = (
+                min(settings.batch, 16)  # (the first: message sizes are not known yet)
+                if mean_size == 0
+                else max(1, min(settings.batch, int(settings.fetch_bytes // mean_size)))
+            )
             try:
-                msgs = await sub.fetch(settings.batch, timeout=settings.fetch_wait)
+                msgs = await sub.fetch(ask, timeout=settings.fetch_wait)
             except (TimeoutError, NatsTimeout):
                 msgs = []
+            if msgs:
+                size = sum(len(m.data) for m in msgs) / len(msgs)
+                mean_size = size if mean_size == 0 else 0.8 * mean_size + 0.2 * size
             now = time.monotonic()
             if loop.writing is not None and loop.writing.done():
                 await loop.settle()
