@@ -43,7 +43,7 @@ from typing import Any
 
 from callwarden.errors import CallwardenError
 
-__all__ = ["CheckpointError", "Snapshot", "read_state", "write_atomically", "write_state"]
+__all__ = ["CheckpointError", "Snapshot", "read_state", "write_state"]
 
 #: a child that has not written the checkpoint by then is stuck: it is killed, and it failed
 CHILD_TIMEOUT_S = 600.0
@@ -55,12 +55,8 @@ class CheckpointError(CallwardenError):
     """A checkpoint could not be written (the previous one stands)."""
 
 
-def write_atomically(data: bytes, path: Path) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves the old file or the new one."""
-    _write_parts(path, [data])
-
-
 def _write_parts(path: Path, parts: list[bytes | memoryview]) -> None:
+    """Write the parts to ``path`` so that a crash leaves the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as fh:
