@@ -173,7 +173,6 @@ def decode_lines(
 #: the encoder's own time form; the fast path accepts only this, everything else is decoded
 #: line by line (which accepts any ISO 8601 time with a zone)
 _CANONICAL_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}[+-]([01]\d|2[0-3]):[0-5]\d$"
-_E164_COLUMN = r"^\+[1-9][0-9]{4,17}$"
 
 
 def _plain_int(v: Any) -> bool:
@@ -216,12 +215,14 @@ def decode_batch(lines: list[bytes]) -> tuple[pl.DataFrame, list[tuple[bytes, st
     quick = [isinstance(b, dict) and _plain_types(b) for b in bodies]
     fast = [i for i, ok in enumerate(quick) if ok]
     frame = _columns([bodies[i] for i in fast])
-    checks = frame.select(
-        ok=pl.col("actor").str.contains(_E164_COLUMN)
-        & pl.col("other").str.contains(_E164_COLUMN)
-        & pl.col("_time").str.contains(_CANONICAL_TIME)
-        & pl.col("time").is_not_null()
-    )["ok"].to_numpy()
+    # numbers by the compiled rule the Arrow path uses too (one rule, and no regex per fetch)
+    checks = (
+        e164_valid(frame["actor"])
+        & e164_valid(frame["other"])
+        & frame.select(
+            ok=pl.col("_time").str.contains(_CANONICAL_TIME) & pl.col("time").is_not_null()
+        )["ok"].to_numpy()
+    )
     slow = sorted({i for i, ok in enumerate(quick) if not ok} | {fast[k] for k in
                    np.flatnonzero(~checks)})  # fmt: skip
     if not slow:

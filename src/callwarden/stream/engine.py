@@ -115,7 +115,8 @@ class StreamEngine:
         self.subscribers = None  # the stepper keeps what it needs; checkpoints stay small
         #: records waiting for the watermark, in arrival order (a keyed record batch)
         empty = pl.DataFrame(schema=RECORD_SCHEMA)
-        self.buffer = _keyed(empty, *_keys(empty)[::2])
+        ms, _, us = _keys(empty)
+        self.buffer = _keyed(empty, ms, us)
         self.max_ms = -math.inf
         self.max_key: Key | None = None
         self.released: Key | None = None
