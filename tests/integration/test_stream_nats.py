@@ -7,6 +7,8 @@
 - A message that is not a record goes to the quarantine subject with its reason.
 - Record batches in Arrow messages (``replay --wire arrow``), with bad Arrow and JSON messages
   after them, give the batch alerts; the bad ones are quarantined with their reasons.
+- Progress reports (``<prefix>.progress.p<i>``): counts that add up, the stream sequence, and
+  at the end every record and alert accounted for.
 """
 
 from __future__ import annotations
@@ -302,3 +304,47 @@ def test_arrow_messages_give_the_batch_alerts_and_bad_ones_are_quarantined(
         "bad record: caller: not an E.164 number: '13800000001'",
         "bad record: not an Arrow IPC stream of a record batch",
     ]
+
+
+def test_progress_reports_say_where_the_partition_stands(
+    city: Path, names: BrokerSettings, tmp_path: Path
+) -> None:
+    published = subprocess.run(
+        cli("replay", str(city / "calls"), "--sms", str(city / "sms"), "--server", names.server,
+            "--subject-prefix", names.prefix, "--stream", names.stream, "--wire", "arrow",
+            "--per-message", "100"),
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert published.returncode == 0, published.stderr
+    reports: list[dict[str, Any]] = []
+
+    async def run() -> int:
+        nc = await nats.connect(names.server)
+
+        async def on_report(msg: Any) -> None:
+            reports.append(json.loads(msg.data))
+
+        await nc.subscribe(names.progress_subject, cb=on_report)
+        await nc.flush()
+        proc = await asyncio.create_subprocess_exec(
+            *stream_args(names, tmp_path / "ckpt", "--subscribers", str(city / "subscribers"),
+                         "--idle-exit", "2"),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        code = await proc.wait()
+        await asyncio.sleep(0.2)
+        await nc.close()
+        return code
+
+    assert asyncio.run(run()) == 0
+    assert len(reports) > 1
+    for r in reports:  # the counts add up in every report
+        assert r["received"] == r["scored"] + r["late"] + r["buffered"]
+    seqs = [r["seq"] for r in reports]
+    assert seqs == sorted(seqs)
+    last = reports[-1]
+    records = sum(pl.read_parquet(city / kind, hive_partitioning=False).height
+                  for kind in ("calls", "sms"))  # fmt: skip
+    assert last["received"] == records and last["buffered"] == 0 and last["late"] == 0
+    assert last["alerts"] == len(read_subject(names, names.alerts_subject)) > 0
+    assert last["last_id"] is not None and last["watermark_ms"] is not None

@@ -1,9 +1,9 @@
-"""Checkpoints taken by a forked child: complete, in time, and a restored engine goes on alike.
+"""Checkpoints written in the background: complete, in time, and a restored engine goes on
+alike; the file is replaced whole (the one before becomes the spare written over next time).
 
-The child of a fork has no threads; polars serialising a frame of several chunks waits for its
-thread pool there forever. The state is therefore pickled in the consumer (arrays out of band)
-and the child only writes bytes: this test takes a checkpoint of an engine whose reorder
-buffer has many chunks, after polars has worked on threads, and bounds the wait.
+A checkpoint of an engine whose reorder buffer has many chunks, after polars has worked on
+threads (serialising such a frame in a forked child once waited forever for a thread pool the
+child does not have), with a bound on the wait.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from callwarden.features.incremental import record_batch
 from callwarden.simulate import SimulationConfig, simulate_city
 from callwarden.stream.engine import StreamEngine
-from callwarden.stream.snapshot import Snapshot, read_state
+from callwarden.stream.snapshot import SMALL, Checkpointer, read_state
 
 
 def test_a_checkpoint_of_a_busy_engine_is_written_and_restores_the_same_alerts(
@@ -33,14 +34,38 @@ def test_a_checkpoint_of_a_busy_engine_is_written_and_restores_the_same_alerts(
         alerts += engine.push_frame(batch.slice(start, min(50, cut - start)))
     assert engine.buffer.n_chunks() > 1
 
+    writer = Checkpointer(tmp_path / "ckpt")
+
     async def checkpoint() -> None:
-        await asyncio.wait_for(Snapshot.start(engine, tmp_path / "ckpt").wait(), timeout=120)
+        while not writer.start(engine):  # (a state too big to stage at once: room first)
+            await asyncio.wait_for(writer.wait(), timeout=120)
+        await asyncio.wait_for(writer.wait(), timeout=120)
 
     asyncio.run(checkpoint())
+    first = read_state(tmp_path / "ckpt")
+    asyncio.run(checkpoint())  # the second one goes over the spare, then replaces the first
+    assert (tmp_path / "ckpt.spare").exists() and not (tmp_path / "ckpt.old").exists()
     restored = read_state(tmp_path / "ckpt")
+    assert isinstance(first, StreamEngine) and first.stats == restored.stats
     assert isinstance(restored, StreamEngine)
     rest = batch.slice(cut)
     expected = engine.push_frame(rest) + engine.flush()
     got = restored.push_frame(rest) + restored.flush()
     assert got == expected
     assert restored.stats == engine.stats
+
+
+def test_a_state_bigger_than_the_staging_area_waits_for_room_and_is_written_whole(
+    tmp_path: Path,
+) -> None:
+    writer = Checkpointer(tmp_path / "big")
+    state = {"sums": np.arange(SMALL // 4, dtype=np.float64), "seq": 41}
+    assert writer.start(state) is False  # no room yet: a thread maps it, nothing is written
+    asyncio.run(writer.wait())
+    assert not (tmp_path / "big").exists() and writer.capacity >= state["sums"].nbytes
+    assert writer.start(state) is True
+    state["sums"][:] = -1.0  # the state moves on while the checkpoint is written
+    state["seq"] = 42
+    asyncio.run(writer.wait())
+    back = read_state(tmp_path / "big")
+    assert back["seq"] == 41 and np.array_equal(back["sums"], np.arange(SMALL // 4, dtype=float))

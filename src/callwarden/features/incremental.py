@@ -47,7 +47,7 @@ from callwarden.features.formulas import (
     fixed_offset_ms,
     profile_features,
 )
-from callwarden.features.hashtable import NONE, Table, grow, resized
+from callwarden.features.hashtable import NONE, Table, grow, prepare_next, resized
 from callwarden.features.hashtable import get as _ht_get
 from callwarden.features.hashtable import put as _ht_put
 from callwarden.features.spec import (
@@ -437,21 +437,36 @@ class _Pool:
         self.tail = np.full(1024, -1, np.int32)
 
     def reserve(self, events: int, owners: int) -> None:
-        """Room for ``events`` more events and ``owners`` owners."""
+        """Room for ``events`` more events and ``owners`` owners (near the limit, the next
+        size is prepared in the background: hashtable.SPARES)."""
         room = self.t.shape[0] - int(self.meta[0]) + int(self.meta[1])
         if room < events:
             size = grow(self.t.shape[0], self.t.shape[0] + events - room)
-            self.t = resized(self.t, size, 0)
-            self.next = resized(self.next, size, 0)
-            self.sig = resized(self.sig, size, 0)
-            self.free = resized(self.free, size, 0)
+            for name in ("t", "next", "sig", "free"):
+                setattr(self, name, resized(getattr(self, name), size, 0, self, name))
+        else:
+            in_use = self.t.shape[0] - room + events
+            for name in ("t", "next", "sig", "free"):
+                prepare_next(getattr(self, name), in_use, 0, self, name)
         if self.tail.shape[0] < owners:
             size = grow(self.tail.shape[0], owners)
-            self.head = resized(self.head, size, -1)
-            self.tail = resized(self.tail, size, -1)
+            self.head = resized(self.head, size, -1, self, "head")
+            self.tail = resized(self.tail, size, -1, self, "tail")
+        else:
+            prepare_next(self.head, owners, -1, self, "head")
+            prepare_next(self.tail, owners, -1, self, "tail")
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         return (self.t, self.next, self.sig, self.head, self.tail, self.free, self.meta)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The events' storage up to its last used row (a checkpoint copies and writes a fifth
+        less; :meth:`reserve` grows it again after a restore)."""
+        rows = max(int(self.meta[0]), 1024)
+        state = dict(self.__dict__)
+        for name in ("t", "next", "sig", "free"):
+            state[name] = state[name][:rows]
+        return state
 
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self.arrays())
@@ -495,6 +510,15 @@ class IncrementalFeatures:
             birth = subscribers["owner_birth_year"].cast(pl.Float64)
             self.birth[slots] = birth.fill_null(np.nan).to_numpy()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The per-number arrays up to the last number (room for more is not carried)."""
+        rows = max(len(self.numbers), 1024)
+        state = dict(self.__dict__)
+        for name, _ in _PER_NUMBER:
+            state[name] = state[name][:rows]
+        state["flags"] = {k: v[:rows] for k, v in self.flags.items()}
+        return state
+
     def _slots(self, numbers: pl.Series) -> np.ndarray:
         """The slots of these numbers; new numbers get their per-number arrays filled in."""
         slots, new = self.numbers.encode_series(numbers)
@@ -502,13 +526,14 @@ class IncrementalFeatures:
             first = len(self.numbers) - len(new)
             if self.num.shape[0] < len(self.numbers):
                 size = grow(self.num.shape[0], len(self.numbers))
-                self.num = resized(self.num, size, NONE)
-                self.sums = resized(self.sums, size, 0)
-                self.act_ms = resized(self.act_ms, size, np.nan)  # type: ignore[arg-type]
-                self.birth = resized(self.birth, size, np.nan)  # type: ignore[arg-type]
-                self.digits = resized(self.digits, size, -1)
-                self.is_known = resized(self.is_known, size, 0)
-                self.flags = {k: resized(v, size, 0) for k, v in self.flags.items()}
+                for name, fill in _PER_NUMBER:
+                    setattr(self, name, resized(getattr(self, name), size, fill, self, name))
+                self.flags = {k: resized(v, size, 0, self, k) for k, v in self.flags.items()}
+            else:
+                for name, fill in _PER_NUMBER:
+                    prepare_next(getattr(self, name), len(self.numbers), fill, self, name)
+                for k, v in self.flags.items():
+                    prepare_next(v, len(self.numbers), 0, self, k)
             digits, flags = number_flags_compiled(new)
             self.digits[first : len(self.numbers)] = digits
             for name, values in flags.items():
@@ -540,7 +565,9 @@ class IncrementalFeatures:
         imei, _ = self.devices.encode_series(batch["imei"])
         if self.device_sums.shape[0] < len(self.devices):
             size = grow(self.device_sums.shape[0], len(self.devices))
-            self.device_sums = resized(self.device_sums, size, 0)
+            self.device_sums = resized(self.device_sums, size, 0, self, "device_sums")
+        else:
+            prepare_next(self.device_sums, len(self.devices), 0, self, "device_sums")
         self.acting.reserve(n, len(self.numbers))
         self.incoming.reserve(n, len(self.numbers))
         self.device.reserve(n, len(self.devices))
@@ -596,6 +623,9 @@ class IncrementalFeatures:
 
 
 _FLAGS = ("is_international", "is_virtual", "is_landline")
+#: the per-number arrays (besides the flags) and what a new number's row holds
+_PER_NUMBER = (("num", NONE), ("sums", 0), ("act_ms", np.nan), ("birth", np.nan),
+               ("digits", -1), ("is_known", 0))  # fmt: skip
 _KIND_NAMES = np.array(["call", "sms"])
 
 

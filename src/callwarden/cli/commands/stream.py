@@ -106,7 +106,7 @@ def stream(
     ] = 1_000_000,
     checkpoint_seconds: Annotated[
         float, typer.Option("--checkpoint-seconds", help="Seconds between checkpoints.")
-    ] = 5.0,
+    ] = 30.0,
     lateness: Annotated[
         str, typer.Option("--lateness", help="Allowed lateness (event time): 30s, 500ms, 2m.")
     ] = "30s",
