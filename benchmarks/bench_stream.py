@@ -182,6 +182,7 @@ async def latency(
     subs: Path,
     wire: str = "json",
     warm: list[tuple[str, dict[str, Any]]] | None = None,
+    checkpoint_seconds: float = 30.0,
 ) -> dict[str, Any]:
     """Publish at ``rate`` records/s to a running ``callwarden stream``, one message per
     ``tick_ms`` holding the records due in it; time each alert from the publishing of the
@@ -199,7 +200,7 @@ async def latency(
         [sys.executable, "-m", "callwarden", "stream", "--server", settings.server,
          "--subject-prefix", settings.prefix, "--stream", settings.stream,
          "--checkpoint", str(workdir), "--lateness", "0s", "--idle-exit", "5",
-         "--subscribers", str(subs)],
+         "--subscribers", str(subs), "--checkpoint-seconds", str(checkpoint_seconds)],
         stdout=(log := (workdir.parent / f"{workdir.name}.log").open("w")), stderr=log,
     )  # fmt: skip
     nc = await nats.connect(settings.server)
@@ -435,6 +436,9 @@ def main() -> None:
         default=300_000,
         help="records consumed first (a running consumer's state), not timed",
     )
+    ap.add_argument(
+        "--checkpoint-seconds", type=float, default=30.0, help="latency runs' checkpoints"
+    )
     ap.add_argument("--fetch", type=int, default=1000, help="records per engine batch")
     ap.add_argument("--per-message", type=int, default=200, help="records per broker message")
     ap.add_argument("--naive-records", type=int, default=2000)
@@ -484,7 +488,8 @@ def main() -> None:
             try:
                 result["latency"][f"{wire} {rate:.0f}/s"] = asyncio.run(
                     latency(lat_settings, timed, rate, args.tick_ms,
-                            work / f"lat{wire}{rate:.0f}", subs_file, wire, warm)
+                            work / f"lat{wire}{rate:.0f}", subs_file, wire, warm,
+                            args.checkpoint_seconds)
                 )  # fmt: skip
             finally:
                 asyncio.run(drop(lat_settings))
