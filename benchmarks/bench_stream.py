@@ -17,9 +17,10 @@ On one simulated day (records in event-time order), side by side in one run:
    alerts, checkpoints), records/s;
 5. event-to-alert latency at steady publishing rates (``--rates``), one message per
    ``--tick-ms`` with the records due in it, lateness 0: from publishing the message holding
-   the record that crosses a threshold to receiving its alert; sustained: on a two-day city,
-   the consumer first takes the whole first day (as fast as it goes), then the second day's
-   records come at the rate;
+   the record that crosses a threshold to receiving its alert; and for records, from
+   publishing a message to the consumer's progress report after the batch holding its last
+   record (a sample every 5 ms at most); sustained: on a two-day city, the consumer first takes
+   the whole first day (as fast as it goes), then the second day's records come at the rate;
 6. memory: engine state per active number; with ``--day-city``, a whole simulated day (e.g. 1M
    subscribers) through the engine and the state it holds at the end.
 """

@@ -58,7 +58,7 @@ __all__ = ["CheckpointError", "Checkpointer", "read_state", "write_state"]
 MAGIC = b"CWSNAP1\n"
 _U64 = struct.Struct("<Q")
 #: the staging area is prepared this much larger than the state it last held (states grow)
-HEADROOM = 1.5
+HEADROOM = 1.25
 #: a state up to this size gets its staging area at once (a few milliseconds)
 SMALL = 4 * 2**20
 
