@@ -367,10 +367,6 @@ class _Puller:
                 out.append(msg)
         return out
 
-    async def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.sub.unsubscribe()
-
 
 class _Consumer:
     """One partition's loop: fetch, decode, push, emit, checkpoint, acknowledge."""
