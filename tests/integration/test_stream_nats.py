@@ -267,16 +267,21 @@ def test_a_bad_message_is_quarantined_with_its_reason(
     assert "call_id: missing" in msg.headers["Callwarden-Reason"]
 
 
-def test_arrow_messages_give_the_batch_alerts_and_bad_ones_are_quarantined(
-    city: Path, names: BrokerSettings, tmp_path: Path
-) -> None:
+def replay_arrow(city: Path, names: BrokerSettings, per_message: int) -> None:
+    """Publish the city's day as Arrow record-batch messages (``replay --wire arrow``)."""
     published = subprocess.run(
         cli("replay", str(city / "calls"), "--sms", str(city / "sms"), "--server", names.server,
             "--subject-prefix", names.prefix, "--stream", names.stream, "--wire", "arrow",
-            "--per-message", "250"),
+            "--per-message", str(per_message)),
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert published.returncode == 0, published.stderr
+
+
+def test_arrow_messages_give_the_batch_alerts_and_bad_ones_are_quarantined(
+    city: Path, names: BrokerSettings, tmp_path: Path
+) -> None:
+    replay_arrow(city, names, per_message=250)
     calls = pl.read_parquet(city / "calls", hive_partitioning=False)
     late = calls.sort("start_time").tail(1).with_columns(call_id=pl.lit("bad-row"),
                                                          caller=pl.lit("13800000001"))  # fmt: skip
@@ -309,13 +314,7 @@ def test_arrow_messages_give_the_batch_alerts_and_bad_ones_are_quarantined(
 def test_progress_reports_say_where_the_partition_stands(
     city: Path, names: BrokerSettings, tmp_path: Path
 ) -> None:
-    published = subprocess.run(
-        cli("replay", str(city / "calls"), "--sms", str(city / "sms"), "--server", names.server,
-            "--subject-prefix", names.prefix, "--stream", names.stream, "--wire", "arrow",
-            "--per-message", "100"),
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert published.returncode == 0, published.stderr
+    replay_arrow(city, names, per_message=100)
     reports: list[dict[str, Any]] = []
 
     async def run() -> int:
