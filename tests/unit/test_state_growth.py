@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,3 +121,17 @@ def test_a_big_table_grows_into_its_prepared_arrays_and_keeps_every_entry() -> N
     assert used_spare, "no growth took its prepared arrays"
     assert int(table.meta[0]) == keys.shape[0]
     assert all(get(table.keys, table.vals, k) == k % 1000 for k in keys[::97].tolist())
+
+
+def test_spares_stay_within_their_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    spares, owner = Spares(), Owner()
+    rows = SPARE_MIN_BYTES // 8
+    monkeypatch.setattr("callwarden.features.hashtable.SPARE_BUDGET_BYTES", 3 * SPARE_MIN_BYTES)
+    for name in ("a", "b", "c", "d"):
+        spares.prepare(owner, name, (rows,), np.int64, 0)
+    for name in ("a", "b", "c"):
+        wait_ready(spares, owner, name)
+    assert "d" not in spares._ready.get(owner, {}) and not spares._pending.get(owner)
+    spares.take(owner, "a", (rows,), np.int64, 0)  # room again
+    spares.prepare(owner, "d", (rows,), np.int64, 0)
+    wait_ready(spares, owner, "d")

@@ -97,6 +97,9 @@ def lowest_priority() -> None:
 SPARE_MIN_BYTES = 1 << 20
 #: share of the way to its next growth at which an array's successor is prepared
 SPARE_AT = 0.8
+#: most bytes of spares at once (prepared or being prepared): a day of 1M subscribers has
+#: arrays of several GB near growth at its end, and spares for all of them would add 2.4 GB
+SPARE_BUDGET_BYTES = 1 << 30
 
 
 class Spares:
@@ -116,10 +119,13 @@ class Spares:
         )
         self._lock = threading.Lock()
         self._worker: threading.Thread | None = None
+        self._pending_bytes = 0
 
     def prepare(self, owner: Any, name: str, shape: tuple[int, ...], dtype: Any, fill: Any) -> None:
-        """Have ``np.full(shape, fill, dtype)`` ready for ``owner``'s ``name`` (if big)."""
-        if int(np.prod(shape)) * np.dtype(dtype).itemsize < SPARE_MIN_BYTES:
+        """Have ``np.full(shape, fill, dtype)`` ready for ``owner``'s ``name`` (if big, and
+        within :data:`SPARE_BUDGET_BYTES`)."""
+        size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+        if size < SPARE_MIN_BYTES:
             return
         with self._lock:
             ready = self._ready.get(owner, {}).get(name)
@@ -127,6 +133,12 @@ class Spares:
                 owner, set()
             ):
                 return
+            held = self._pending_bytes + sum(
+                a.nbytes for arrays in self._ready.values() for a in arrays.values()
+            )
+            if held + size > SPARE_BUDGET_BYTES:
+                return  # (this array grows into fresh memory, as without spares)
+            self._pending_bytes += size
             self._pending.setdefault(owner, set()).add(name)
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(
@@ -149,13 +161,14 @@ class Spares:
         while True:
             ref, name, shape, dtype, fill = self._jobs.get()
             owner = ref()
-            if owner is None:
-                continue
-            array = np.full(shape, fill, dtype)  # (numpy lets go of the interpreter to fill)
+            if owner is not None:
+                array = np.full(shape, fill, dtype)  # (numpy lets go of the GIL to fill)
+                with self._lock:
+                    self._pending.get(owner, set()).discard(name)
+                    self._ready.setdefault(owner, {})[name] = array
+                del owner, array
             with self._lock:
-                self._pending.get(owner, set()).discard(name)
-                self._ready.setdefault(owner, {})[name] = array
-            del owner
+                self._pending_bytes -= int(np.prod(shape)) * np.dtype(dtype).itemsize
 
 
 #: the process's spares (one background thread)
