@@ -382,7 +382,6 @@ class _Consumer:
         self.last_msg: Any = None
         self.to_ack: Any = None
         self.writer = Checkpointer(settings.checkpoint_file)
-        self.writing = False
         self.since = 0
         self.last_ckpt = time.monotonic()
         self.published: list[asyncio.Future[Any]] = []
@@ -427,7 +426,6 @@ class _Consumer:
             if not now:
                 return
             await self.writer.wait()
-        self.writing = True
         self.to_ack = self.last_msg
         self.last_msg, self.since, self.last_ckpt = None, 0, time.monotonic()
 
@@ -440,10 +438,9 @@ class _Consumer:
 
     async def settle(self) -> None:
         """Wait for the checkpoint being written, then acknowledge what it holds."""
-        if not self.writing:
+        if not self.writer.writing:
             return
         await self.writer.wait()
-        self.writing = False
         if self.to_ack is not None:
             await self.to_ack.ack()  # AckPolicy.ALL: everything up to it is acknowledged
             self.to_ack = None
@@ -572,7 +569,7 @@ async def consume(
                 size = sum(len(m.data) for m in msgs) / len(msgs)
                 mean_size = size if mean_size == 0 else 0.8 * mean_size + 0.2 * size
             now = time.monotonic()
-            if loop.writing and loop.writer.done():
+            if loop.writer.writing and loop.writer.done():
                 await loop.settle()
             if msgs:
                 idle_since = now

@@ -178,6 +178,11 @@ class Checkpointer:
     def capacity(self) -> int:
         return int(self._stage.nbytes)
 
+    @property
+    def writing(self) -> bool:
+        """A checkpoint was started and not yet waited for (it may have finished)."""
+        return self._thread is not None and self._writing
+
     def start(self, state: Any) -> bool:
         """Take a checkpoint of ``state`` as it is now; the file is written in the background.
 
