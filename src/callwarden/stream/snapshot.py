@@ -171,11 +171,10 @@ class Checkpointer:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._writing = False
-        #: bytes of arrays in the last checkpoint, and of the staging area (for the docs' figures)
-        self.staged_bytes = 0
 
     @property
     def capacity(self) -> int:
+        """Bytes of the staging area."""
         return int(self._stage.nbytes)
 
     @property
@@ -211,7 +210,6 @@ class Checkpointer:
             np.copyto(part, np.frombuffer(v, np.uint8))
             staged.append(part.data)
             at += v.nbytes
-        self.staged_bytes = need
         self._error = None
         self._spawn(self._write, [header, data, *staged], need, writing=True)
         return True
