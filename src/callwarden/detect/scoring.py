@@ -24,7 +24,7 @@ from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.base import DETECTORS, Detector, bounded
 from callwarden.detect.reasons import Reason
 from callwarden.features.crossing import with_crossing_signals
-from callwarden.features.embedded import compute_features
+from callwarden.features.embedded import EventFeatures, compute_features, event_features
 from callwarden.features.formulas import fixed_offset_ms
 from callwarden.features.triage import candidates, passes_gate, restrict_to
 
@@ -61,13 +61,16 @@ class FeatureArrays:
     """Features of events as plain arrays (what the stream scores, without building a frame).
 
     ``values`` holds every float feature; ``kind`` is ``call`` / ``sms`` per event; ``time``
-    is a Datetime series, or µs since the epoch (UTC).
+    is a Datetime series, or µs since the epoch (UTC); ``msisdn`` the numbers, or a function
+    giving the numbers of some rows. Rows are in record order, unless ``seq`` gives each row's
+    position in it (batch scoring keeps each number's events together).
     """
 
-    msisdn: pl.Series | list[str]
+    msisdn: pl.Series | list[str] | Callable[[np.ndarray], list[str]]
     kind: np.ndarray
     time: pl.Series | np.ndarray
     values: dict[str, np.ndarray]
+    seq: np.ndarray | None = None
 
     @property
     def height(self) -> int:
@@ -83,15 +86,30 @@ class FeatureArrays:
             {c: features[c].to_numpy() for c in floats},
         )
 
-    def take(self, idx: np.ndarray) -> FeatureArrays:
+    @staticmethod
+    def of_events(features: EventFeatures) -> FeatureArrays:
+        """The feature engine's events, left in event order (``seq`` orders them)."""
         return FeatureArrays(
-            self.numbers(idx),
+            features.numbers,
+            np.where(features.is_sms, "sms", "call"),
+            features.time_us,
+            features.values,
+            seq=features.seq,
+        )
+
+    def take(self, idx: np.ndarray) -> FeatureArrays:
+        msisdn = self.msisdn
+        return FeatureArrays(
+            (lambda rows: msisdn(idx[rows])) if callable(msisdn) else self.numbers(idx),
             self.kind[idx],
             self.time.gather(idx) if isinstance(self.time, pl.Series) else self.time[idx],
             {k: v[idx] for k, v in self.values.items()},
+            seq=None if self.seq is None else self.seq[idx],
         )
 
     def numbers(self, idx: np.ndarray) -> list[str]:
+        if callable(self.msisdn):
+            return self.msisdn(idx)
         if isinstance(self.msisdn, pl.Series):
             # through Arrow: a polars gather costs more than a stream batch's few numbers
             return self.msisdn.to_arrow().take(pa.array(idx)).to_pylist()
@@ -194,6 +212,8 @@ class EventScorer:
         idx = np.flatnonzero(combined >= self.policy.watch)
         if frame is not None and "seq" in frame.columns:
             idx = idx[np.argsort(frame["seq"].to_numpy()[idx], kind="stable")]
+        elif arrays.seq is not None:  # the policy steps through events in record order
+            idx = idx[np.argsort(arrays.seq[idx], kind="stable")]
         self.candidates += int(idx.shape[0])
         if idx.shape[0] == 0:
             return []
@@ -227,14 +247,15 @@ class EventScorer:
 
 
 def score_events(
-    features: pl.DataFrame,
+    features: pl.DataFrame | FeatureArrays,
     subscribers: pl.DataFrame | None,
     policy: PolicyConfig,
     *,
     timezone: str = "Asia/Shanghai",
     model: ModelScorer | None = None,
 ) -> ScoreResult:
-    """Alerts from a features frame (as made by the feature engine), in record order."""
+    """Alerts from a features frame (as made by the feature engine, in record order), or from
+    feature arrays."""
     scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone, model=model)
     rows = scorer.score(features)
     return ScoreResult(alerts_from_rows(rows), events=scorer.events, candidates=scorer.candidates,
@@ -265,7 +286,12 @@ def score_records(
         if only.len() == 0:  # no number can reach the gate: nothing to compute, no alert
             return ScoreResult(alerts=alerts_from_rows([]))
         calls, sms = restrict_to(only, calls, sms, known)
-    features, _, _ = compute_features(calls, sms, subscribers, timezone, only=only, known=known)
+    features: pl.DataFrame | FeatureArrays
+    if model is None:  # the detectors read arrays: no frame, no reordering
+        events, _, _ = event_features(calls, sms, subscribers, timezone, only=only, known=known)
+        features = FeatureArrays.of_events(events)
+    else:
+        features, _, _ = compute_features(calls, sms, subscribers, timezone, only=only, known=known)
     return score_events(
         features, subscribers, policy or PolicyConfig(), timezone=timezone, model=model
     )

@@ -9,16 +9,13 @@ the calls of numbers that cannot be flagged without changing these values.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import polars as pl
 
 from callwarden.features.spec import WINDOWS
-from callwarden.features.windows import (
-    previous_in_group,
-    previous_index,
-    stable_argsort,
-    window_sums,
-)
+from callwarden.features.textcodes import whole_numbers
+from callwarden.features.windows import previous_index, stable_argsort
 
 __all__ = [
     "CODE_COLUMNS",
@@ -32,7 +29,6 @@ CROSSING_COLUMNS = ("_shared_target", "_imei_sims", "_known_peer", "_shared_vict
 #: int64 E.164 digits of caller and callee, added when every number of the calls is E.164
 CODE_COLUMNS = ("_caller_code", "_callee_code")
 SIX_H_MS, DAY_MS = WINDOWS["6h"], WINDOWS["24h"]
-_POWERS_OF_TEN = 10 ** np.arange(19, dtype=np.int64)
 
 
 def order_calls(calls: pl.DataFrame) -> pl.DataFrame:
@@ -73,21 +69,10 @@ def digit_codes(numbers: pl.Series) -> pl.Series | None:
     """
     if numbers.len() == 0:
         return numbers.cast(pl.Int64)
-    code = numbers.str.slice(1).cast(pl.Int64, strict=False)
-    if code.null_count() or not numbers.str.starts_with("+").all():
+    codes, bad = whole_numbers(numbers, "+")
+    if bad or numbers.null_count() or not bool((codes > 0).all()):
         return None
-    spelled = _spells(numbers.str.slice(1), code.to_numpy()) & (code.to_numpy() > 0)
-    return code if bool(spelled.all()) else None
-
-
-def _spells(texts: pl.Series, codes: np.ndarray) -> np.ndarray:
-    """Whether each text is exactly ``str(code)``, for texts that parsed as those integers.
-
-    A text that parses as an integer and is as long as the integer's own spelling has no sign,
-    space or leading zero to spare (and is cheaper to check than spelling every code back).
-    """
-    length = np.maximum(np.searchsorted(_POWERS_OF_TEN, np.abs(codes), side="right"), 1)
-    return texts.str.len_bytes().to_numpy() == length + (codes < 0)
+    return pl.Series(numbers.name, codes)
 
 
 def _dense(values: pl.Series) -> np.ndarray:
@@ -96,21 +81,97 @@ def _dense(values: pl.Series) -> np.ndarray:
 
 def _device_codes(imeis: pl.Series) -> np.ndarray:
     """IMEIs as int64 (they are 15 digits), or dense codes when some are not numbers; -1 null."""
-    imeis = imeis.cast(pl.String)
-    as_int = imeis.cast(pl.Int64, strict=False)
-    # only when the integer spells the same text back (no signs, spaces or leading zeros), so
-    # two different IMEIs never share a code
-    if as_int.null_count() == imeis.null_count():
-        codes = as_int.fill_null(-1).to_numpy()
-        if bool((_spells(imeis, codes) | imeis.is_null().to_numpy()).all()):
-            return codes
-    return _dense(imeis)
+    codes, bad = whole_numbers(imeis)
+    # only when every integer spells the same text back (no signs, spaces or leading zeros),
+    # so two different IMEIs never share a code
+    return codes if bad == 0 else _dense(imeis.cast(pl.String))
 
 
-def _pair_code(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Group ids for consecutive equal (a, b) pairs in arrays sorted by (a, b)."""
-    change = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
-    return np.cumsum(change)
+@numba.njit(cache=True)
+def _shared_targets(by_callee: np.ndarray, callee: np.ndarray, caller: np.ndarray,
+                    t: np.ndarray, window_ms: int, out: np.ndarray) -> None:  # fmt: skip
+    """``out[i]`` = 1 where the callee's previous incoming call (``by_callee``: calls grouped
+    by callee, record order inside) came from another number less than ``window_ms`` before."""
+    for k in range(1, by_callee.shape[0]):
+        i, j = by_callee[k], by_callee[k - 1]
+        if callee[i] == callee[j] and caller[i] != caller[j] and t[i] - t[j] < window_ms:
+            out[i] = 1.0
+
+
+#: devices with more calls than this find their numbers' last calls by sorting, not a list
+_SMALL_DEVICE = 64
+
+
+@numba.njit(cache=True)
+def _new_by_list(group: np.ndarray, caller: np.ndarray, t: np.ndarray, window_ms: int,
+                 new: np.ndarray) -> None:  # fmt: skip
+    """A device's calls from a number not seen on it in the ``w`` before (a short list of the
+    device's numbers and when each was last seen: a phone carries a few SIMs)."""
+    seen_num = np.empty(group.shape[0], np.int64)
+    seen_t = np.empty(group.shape[0], np.int64)
+    m = 0
+    for k in range(group.shape[0]):
+        i = group[k]
+        found = -1
+        for q in range(m):
+            if seen_num[q] == caller[i]:
+                found = q
+                break
+        if found < 0:
+            seen_num[m] = caller[i]
+            found = m
+            m += 1
+            new[k] = 1.0
+        elif t[i] - seen_t[found] >= window_ms:
+            new[k] = 1.0
+        seen_t[found] = t[i]
+
+
+@numba.njit(cache=True)
+def _new_by_sort(group: np.ndarray, caller: np.ndarray, t: np.ndarray, window_ms: int,
+                 new: np.ndarray) -> None:  # fmt: skip
+    """The same for a device with many calls: its calls sorted by number (stable, so each
+    number's calls stay in record order)."""
+    order = np.argsort(caller[group], kind="mergesort")
+    for q in range(order.shape[0]):
+        i, k = group[order[q]], order[q]
+        before = group[order[q - 1]] if q else -1
+        if before < 0 or caller[before] != caller[i] or t[i] - t[before] >= window_ms:
+            new[k] = 1.0
+
+
+#: devices with more calls than this find their numbers' last calls by sorting, not a list
+_SMALL_DEVICE = 64
+
+
+@numba.njit(cache=True)
+def _device_sims(by_dev: np.ndarray, imei: np.ndarray, caller: np.ndarray, t: np.ndarray,
+                 window_ms: int, out: np.ndarray) -> None:  # fmt: skip
+    """``out[i]``: how many of the device's calls in ``(t - w, t]`` came from a number not seen
+    on the device in the ``w`` before them (``by_dev``: calls grouped by device, record order
+    inside)."""
+    n = by_dev.shape[0]
+    new = np.zeros(n)
+    start = 0
+    while start < n:
+        end = start + 1
+        while end < n and imei[by_dev[end]] == imei[by_dev[start]]:
+            end += 1
+        group = by_dev[start:end]
+        if end - start <= _SMALL_DEVICE:
+            _new_by_list(group, caller, t, window_ms, new[start:end])
+        else:
+            _new_by_sort(group, caller, t, window_ms, new[start:end])
+        acc = 0.0
+        left = start
+        for k in range(start, end):
+            acc += new[k]
+            edge = t[by_dev[k]] - window_ms
+            while t[by_dev[left]] <= edge:
+                acc -= new[left]
+                left += 1
+            out[by_dev[k]] = acc
+        start = end
 
 
 def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -> pl.DataFrame:
@@ -139,16 +200,10 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         callee = _dense(calls["callee"])
 
     # Shared targets: group calls by callee (stable, so record order holds inside a group).
-    # Each call against the callee's previous incoming call, in that order (sequential access).
+    # Each call against the callee's previous incoming call, in that order.
     by_callee = stable_argsort(callee)
-    k_callee, k_caller, k_t = callee[by_callee], caller[by_callee], t[by_callee]
     shared = np.zeros(n)
-    shared[by_callee[1:]] = (
-        (k_callee[1:] == k_callee[:-1])
-        & (k_caller[1:] != k_caller[:-1])
-        & (k_t[1:] - k_t[:-1] < SIX_H_MS)
-    )
-    del k_callee, k_caller, k_t
+    _shared_targets(by_callee, callee, caller, t, SIX_H_MS, shared)
 
     # Devices: per IMEI, numbers first seen (again) within 24 h, summed over the last 24 h.
     sims = np.zeros(n)
@@ -156,14 +211,7 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
     dev = np.flatnonzero(imei >= 0)
     if dev.shape[0]:
         by_dev = dev[stable_argsort(imei[dev])]
-        # (device, caller) pairs: sort by caller inside each device, keeping record order
-        by_pair = stable_argsort(imei[by_dev], caller[by_dev])
-        pair = _pair_code(imei[by_dev][by_pair], caller[by_dev][by_pair])
-        tp = t[by_dev][by_pair]
-        seen = previous_in_group(pair, tp, np.ones(by_pair.shape[0], bool))
-        new = np.zeros(by_dev.shape[0])
-        new[by_pair] = (seen < 0) | (tp - seen >= DAY_MS)
-        sims[by_dev] = window_sums(imei[by_dev], t[by_dev], {"x": new}, DAY_MS)["x"]
+        _device_sims(by_dev, imei, caller, t, DAY_MS, sims)
     peer, victim = _known_signals(calls, known, by_callee, callee, t)
     return calls.with_columns(
         _shared_target=pl.Series(shared),

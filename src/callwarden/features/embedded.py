@@ -1,9 +1,9 @@
 """The embedded feature engine: the spec's signals and windows with numpy and polars.
 
-Events are sorted once by (number, seq). A window ``(t - w, t]`` of a number's events ending at
-event i is the index range ``[start_i, i]`` found with one ``searchsorted`` on a composite
-(number block, time) key, and every windowed sum is a difference of prefix sums: O(n log n)
-for all features of all numbers at once, with no Python loop over events.
+Events are sorted once by (number, seq). The sums over a window ``(t - w, t]`` of a number's
+events come from one compiled pass over each number's events per window length (running sums
+whose left end catches up as the right end steps on), written straight into rows in record
+order: O(n) for all features of all numbers at once, with no Python loop over events.
 
 Pair signals ("callee new to this number in the last hour", "a callback") group events by
 a 64-bit hash of the pair with a stable sort, so each group stays in record order.
@@ -11,10 +11,19 @@ a 64-bit hash of the pair with a stable sort, so each group stays in record orde
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 
-from callwarden.features.events import KIND_IN, KIND_OUT, KIND_SMS, Events, build_events
+from callwarden.features.events import (
+    KIND_IN,
+    KIND_OUT,
+    KIND_SMS,
+    Events,
+    NumberCodes,
+    build_events,
+)
 from callwarden.features.formulas import features_from_sums, number_flags, profile_features
 from callwarden.features.spec import (
     FEATURES,
@@ -26,9 +35,9 @@ from callwarden.features.spec import (
     Agg,
     window_signals,
 )
-from callwarden.features.windows import previous_in_group, stable_argsort, window_sums
+from callwarden.features.windows import previous_in_group, stable_argsort, window_sums_at
 
-__all__ = ["FeatureFrame", "compute_features"]
+__all__ = ["EventFeatures", "FeatureFrame", "compute_features", "event_features"]
 
 HOUR_MS, DAY_MS = WINDOWS["1h"], WINDOWS["24h"]
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -147,38 +156,124 @@ def _place_signals(ev: Events, out: np.ndarray) -> dict[str, np.ndarray]:
     return s
 
 
-def _windowed(ev: Events, signals: dict[str, np.ndarray], at: np.ndarray) -> dict[str, np.ndarray]:
-    """Every windowed feature at the events ``at`` (indices into ``ev``)."""
+def _windowed(
+    ev: Events, signals: dict[str, np.ndarray], at: np.ndarray, row: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Every windowed feature at the events ``at`` (indices into ``ev``, in the order wanted);
+    ``row[i]`` is event i's position in ``at``, or -1."""
     needed = window_signals()
     sums: dict[str, np.ndarray] = {}
     for window, names in needed.items():
-        got = window_sums(
-            ev.num, ev.t, {k: signals[k] for k in sorted(names)}, WINDOWS[window], at=at
-        )
+        got = window_sums_at(
+            ev.num, ev.t, {k: signals[k] for k in sorted(names)}, WINDOWS[window], row,
+            at.shape[0],
+        )  # fmt: skip
         sums.update({f"{k}@{window}": v for k, v in got.items()})
     last = {str(f.signal): signals[str(f.signal)][at] for f in FEATURES.values()
             if f.agg is Agg.LAST}  # fmt: skip
     return features_from_sums(sums, last)
 
 
-def _static(
-    numbers: pl.Series, t_ms: np.ndarray, subscribers: pl.DataFrame | None
+@dataclass
+class EventFeatures:
+    """Every feature at every acting event (outgoing call, sent SMS), in event order: by
+    number, then record order. What batch scoring reads; :func:`compute_features` puts the
+    same rows in record order as a frame."""
+
+    num: np.ndarray  # int64 number code of each event (decode with ``codes``)
+    codes: NumberCodes
+    is_sms: np.ndarray  # bool
+    seq: np.ndarray  # int64 position in record order
+    record: np.ndarray  # int64 row in the ordered calls (or SMS)
+    time_us: np.ndarray  # int64 µs since the epoch (UTC): the record's own timestamp
+    values: dict[str, np.ndarray]  # every feature of FEATURES
+
+    @property
+    def height(self) -> int:
+        return int(self.num.shape[0])
+
+    def numbers(self, idx: np.ndarray) -> list[str]:
+        """The numbers of the events ``idx``."""
+        return list(self.codes.decode(self.num[idx]).to_list())
+
+
+def _per_number_static(
+    ev: Events, acting: np.ndarray, subscribers: pl.DataFrame | None
 ) -> dict[str, np.ndarray]:
-    out = number_flags(numbers)
-    act = birth = np.full(t_ms.shape[0], np.nan)
+    """Static features of the acting events (in event order): the number's own flags and
+    profile, looked up once per number and spread over its events."""
+    num = ev.num[acting]
+    first = np.flatnonzero(np.r_[True, num[1:] != num[:-1]]) if num.shape[0] else num
+    counts = np.diff(np.r_[first, num.shape[0]])
+    numbers = ev.codes.decode(num[first])
+    out = {k: np.repeat(v, counts) for k, v in number_flags(numbers).items()}
+    act = birth = np.full(first.shape[0], np.nan)
     if subscribers is not None and subscribers.height:
-        subs = subscribers.select(
-            "msisdn",
-            act_ms=pl.col("activated_on").cast(pl.Datetime("ms")).dt.epoch("ms"),
-            birth=pl.col("owner_birth_year").cast(pl.Float64),
-        )
-        joined = pl.DataFrame({"msisdn": numbers}).join(
-            subs, on="msisdn", how="left", maintain_order="left"
-        )
-        act = joined["act_ms"].to_numpy().astype(np.float64)
-        birth = joined["birth"].to_numpy().astype(np.float64)
-    out.update(profile_features(t_ms, act, birth))
+        act, birth = _profile_columns(numbers, subscribers)
+    out.update(profile_features(ev.t[acting], np.repeat(act, counts), np.repeat(birth, counts)))
     return out
+
+
+def _profile_columns(
+    numbers: pl.Series, subscribers: pl.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Activation (ms since the epoch) and owner birth year of each number, NaN unknown."""
+    subs = subscribers.select(
+        "msisdn",
+        act_ms=pl.col("activated_on").cast(pl.Datetime("ms")).dt.epoch("ms"),
+        birth=pl.col("owner_birth_year").cast(pl.Float64),
+    )
+    joined = pl.DataFrame({"msisdn": numbers}).join(
+        subs, on="msisdn", how="left", maintain_order="left"
+    )
+    return (
+        joined["act_ms"].to_numpy().astype(np.float64),
+        joined["birth"].to_numpy().astype(np.float64),
+    )
+
+
+def event_features(
+    calls: pl.DataFrame,
+    sms: pl.DataFrame | None = None,
+    subscribers: pl.DataFrame | None = None,
+    timezone: str = "Asia/Shanghai",
+    only: pl.Series | None = None,
+    known: pl.Series | None = None,
+) -> tuple[EventFeatures, pl.DataFrame, pl.DataFrame | None]:
+    """The features of :func:`compute_features`, in event order, as arrays.
+
+    Returns ``(features, ordered_calls, ordered_sms)``.
+    """
+    ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone, known, only=only)
+    # Acting events (outgoing calls and SMS); with ``only`` every event is one of those
+    # numbers' already. Windows are summed in event order, where each number's events are
+    # next to each other.
+    acting = np.flatnonzero(ev.kind != KIND_IN)
+    row = np.full(len(ev), -1, np.int64)
+    row[acting] = np.arange(acting.shape[0])
+    values = _windowed(ev, _signals(ev), acting, row)
+    values.update(_per_number_static(ev, acting, subscribers))
+    is_sms = ev.kind[acting] == KIND_SMS
+    rec = ev.record[acting]
+    call_us = ordered_calls["start_time"].dt.epoch("us").to_numpy()
+    time_us = _any(call_us)[np.where(is_sms, 0, rec)]
+    if ordered_sms is not None and is_sms.any():
+        sms_us = ordered_sms["sent_time"].dt.epoch("us").to_numpy()
+        time_us = np.where(is_sms, sms_us[np.where(is_sms, rec, 0)], time_us)
+    features = EventFeatures(
+        num=ev.num[acting],
+        codes=ev.codes,
+        is_sms=is_sms,
+        seq=ev.seq[acting],
+        record=rec,
+        time_us=time_us,
+        values={name: values[name] for name in FEATURES},
+    )
+    return features, ordered_calls, ordered_sms
+
+
+def _any(values: np.ndarray) -> np.ndarray:
+    return values if values.shape[0] else np.zeros(1, values.dtype)
 
 
 def compute_features(
@@ -199,19 +294,11 @@ def compute_features(
     (row in the ordered input), ``seq``, ``time`` (the record's own timestamp) and every
     feature of :data:`~callwarden.features.spec.FEATURES`.
     """
-    ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone, known, only=only)
-    # Acting events (outgoing calls and SMS) in record order; with ``only`` every event is one
-    # of those numbers' already.
-    # (windows are looked up in event order, which is fast, then put in record order)
-    acting = np.flatnonzero(ev.kind != KIND_IN)
-    by_seq = np.argsort(ev.seq[acting])
-    values = {k: v[by_seq] for k, v in _windowed(ev, _signals(ev), acting).items()}
-    acting = acting[by_seq]
-    numbers = ev.codes.decode(ev.num[acting])
-    static = _static(numbers, ev.t[acting], subscribers)
-    is_sms = ev.kind[acting] == KIND_SMS
+    ef, ordered_calls, ordered_sms = event_features(calls, sms, subscribers, timezone, only, known)
+    order = np.argsort(ef.seq)
+    is_sms = ef.is_sms[order]
+    rec = ef.record[order]
     call_times = ordered_calls["start_time"]
-    rec = ev.record[acting]
     if call_times.len() == 0:  # SMS only: a placeholder the SMS times replace
         call_times = pl.Series("start_time", [None], dtype=call_times.dtype)
     time = call_times.gather(pl.Series(np.where(is_sms, 0, rec)))
@@ -219,13 +306,12 @@ def compute_features(
         sms_times = ordered_sms["sent_time"].gather(pl.Series(np.where(is_sms, rec, 0)))
         time = pl.select(pl.when(pl.Series(is_sms)).then(sms_times).otherwise(time)).to_series()
     columns: dict[str, object] = {
-        "msisdn": numbers,
+        "msisdn": ef.codes.decode(ef.num[order]),
         "kind": pl.Series(np.where(is_sms, "sms", "call")),
         "record": rec,
-        "seq": ev.seq[acting],
+        "seq": ef.seq[order],
         "time": time,
     }
     for name in FEATURES:
-        series = static[name] if name in static else values[name]
-        columns[name] = pl.Series(name, series, dtype=pl.Float64)
+        columns[name] = pl.Series(name, ef.values[name][order], dtype=pl.Float64)
     return pl.DataFrame(columns), ordered_calls, ordered_sms

@@ -15,6 +15,7 @@ import polars as pl
 
 from callwarden.features.crossing import digit_codes, with_crossing_signals
 from callwarden.features.formulas import e164_digits as digits
+from callwarden.features.textcodes import whole_numbers
 from callwarden.features.windows import stable_argsort
 
 __all__ = ["KIND_IN", "KIND_OUT", "KIND_SMS", "Events", "NumberCodes", "build_events"]
@@ -31,6 +32,10 @@ class NumberCodes:
 
     def encode(self, numbers: pl.Series) -> np.ndarray:
         if self.numeric:
+            codes, bad = whole_numbers(numbers, "+")
+            if bad == 0 and numbers.null_count() == 0:
+                return codes
+            # (numbers outside the fitted records: NaN where a text spells no code)
             return numbers.str.slice(1).cast(pl.Int64, strict=False).to_numpy()
         assert self.dictionary is not None  # noqa: S101  (set whenever numeric is False)
         lookup = pl.DataFrame({"n": self.dictionary, "code": np.arange(self.dictionary.len())})
@@ -104,10 +109,19 @@ def _number_codes(
 
 
 def _record_order(t_call: np.ndarray, t_sms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``seq`` of every call and SMS: merged by time, calls first on ties, then by row."""
+    """``seq`` of every call and SMS: merged by time, calls first on ties, then by row.
+
+    >>> [s.tolist() for s in _record_order(np.array([5, 7, 7]), np.array([1, 7, 9]))]
+    [[1, 2, 3], [0, 4, 5]]
+    """
     n, k = t_call.shape[0], t_sms.shape[0]
     if k == 0:
         return np.arange(n, dtype=np.int64), np.zeros(0, np.int64)
+    if bool((np.diff(t_call) >= 0).all()) and bool((np.diff(t_sms) >= 0).all()):
+        # both in time order already (as build_events has them): a merge, no sort
+        seq_call = np.arange(n, dtype=np.int64) + np.searchsorted(t_sms, t_call, side="left")
+        seq_sms = np.arange(k, dtype=np.int64) + np.searchsorted(t_call, t_sms, side="right")
+        return seq_call, seq_sms
     order = np.lexsort(
         (np.r_[np.arange(n), np.arange(k)], np.r_[np.zeros(n, np.int8), np.ones(k, np.int8)],
          np.r_[t_call, t_sms])

@@ -1,0 +1,170 @@
+"""The batch engine's compiled passes equal the plain array formulas they replaced."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from callwarden.decide.policy import PolicyConfig
+from callwarden.detect.scoring import FeatureArrays, score_events, score_records
+from callwarden.features.crossing import _SMALL_DEVICE, _device_sims, _shared_targets
+from callwarden.features.embedded import compute_features, event_features
+from callwarden.features.textcodes import MAX_DIGITS, whole_numbers
+from callwarden.features.windows import (
+    previous_in_group,
+    stable_argsort,
+    window_sums,
+    window_sums_at,
+)
+from callwarden.simulate import SimulationConfig, simulate_city
+
+DAY_MS = 86_400_000
+
+
+def _spelled(text: str | None, prefix: str) -> int:
+    """The reference: the integer a text spells after the prefix, exactly, or -1."""
+    if text is None or not text.startswith(prefix):
+        return -1
+    digits = text[len(prefix) :]
+    if not (0 < len(digits) <= MAX_DIGITS) or not all("0" <= c <= "9" for c in digits):
+        return -1
+    return int(digits) if str(int(digits)) == digits else -1
+
+
+texts = st.one_of(
+    st.none(),
+    st.text(alphabet="+0123456789 -a", max_size=21),
+    st.integers(0, 10**19).map(lambda k: f"+{k}"),
+    st.integers(0, 10**16).map(str),
+)
+
+
+@settings(deadline=None)  # (the first example compiles the pass)
+@given(st.lists(texts, max_size=40), st.sampled_from(["", "+"]))
+def test_whole_numbers_match_their_spelling(values: list[str | None], prefix: str) -> None:
+    codes, bad = whole_numbers(pl.Series(values, dtype=pl.String), prefix)
+    want = [_spelled(v, prefix) for v in values]
+    assert codes.tolist() == want
+    assert bad == sum(1 for v, w in zip(values, want, strict=True) if v is not None and w < 0)
+
+
+@st.composite
+def blocks_and_times(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    n = draw(st.integers(1, 300))
+    keys = np.sort(np.array(draw(st.lists(st.integers(0, 6), min_size=n, max_size=n))))
+    t = np.array(draw(st.lists(st.integers(0, 5 * 3_600_000), min_size=n, max_size=n)))
+    order = np.lexsort((t, keys))
+    return keys[order], t[order]
+
+
+@settings(deadline=None)
+@given(blocks_and_times(), st.sampled_from([1, 900_000, 3_600_000, DAY_MS]), st.data())
+def test_sliding_sums_equal_prefix_sums(
+    bt: tuple[np.ndarray, np.ndarray], window: int, data: st.DataObject
+) -> None:
+    keys, t = bt
+    n = keys.shape[0]
+    signals = {
+        "a": np.array(data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)), float),
+        "b": np.array(data.draw(st.lists(st.integers(0, 3600), min_size=n, max_size=n)), float)
+        ** 2,
+    }
+    at = np.flatnonzero(np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n))))
+    row = np.full(n, -1)
+    row[at] = np.random.default_rng(n).permutation(at.shape[0])  # any order of the caller's
+    got = window_sums_at(keys, t, signals, window, row, at.shape[0])
+    want = window_sums(keys, t, signals, window, at=at)
+    for name in signals:
+        assert np.array_equal(got[name][row[at]], want[name])
+
+
+def _device_sims_reference(
+    imei: np.ndarray, caller: np.ndarray, t: np.ndarray, window: int
+) -> np.ndarray:
+    """The array formulas the compiled pass replaced."""
+    n = t.shape[0]
+    sims = np.zeros(n)
+    dev = np.flatnonzero(imei >= 0)
+    if dev.shape[0] == 0:
+        return sims
+    by_dev = dev[stable_argsort(imei[dev])]
+    by_pair = stable_argsort(imei[by_dev], caller[by_dev])
+    a, b = imei[by_dev][by_pair], caller[by_dev][by_pair]
+    pair = np.cumsum(np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])])
+    tp = t[by_dev][by_pair]
+    seen = previous_in_group(pair, tp, np.ones(by_pair.shape[0], bool))
+    new = np.zeros(by_dev.shape[0])
+    new[by_pair] = (seen < 0) | (tp - seen >= window)
+    sims[by_dev] = window_sums(imei[by_dev], t[by_dev], {"x": new}, window)["x"]
+    return sims
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 3 * _SMALL_DEVICE), st.integers(1, 40), st.integers(0, 2**31))
+def test_device_sims_equal_the_pair_formulas(n: int, numbers: int, seed: int) -> None:
+    """Phones (a few SIMs) take the list, busy devices the sort; both give the same sums."""
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.integers(0, 2 * DAY_MS, n))
+    imei = rng.choice(np.array([-1, 11, 12, 13]), n, p=[0.1, 0.7, 0.1, 0.1])
+    caller = rng.integers(0, numbers, n) + 8613800000000
+    window = int(rng.choice([3_600_000, DAY_MS]))
+    got = np.zeros(n)
+    dev = np.flatnonzero(imei >= 0)
+    _device_sims(dev[stable_argsort(imei[dev])], imei, caller, t, window, got)
+    assert np.array_equal(got, _device_sims_reference(imei, caller, t, window))
+
+
+@settings(deadline=None)
+@given(st.integers(1, 200), st.integers(0, 2**31))
+def test_shared_targets_compare_each_call_with_the_callee_previous(n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.integers(0, DAY_MS, n))
+    caller, callee = rng.integers(0, 6, n), rng.integers(0, 6, n)
+    got = np.zeros(n)
+    by_callee = stable_argsort(callee)
+    _shared_targets(by_callee, callee, caller, t, 6 * 3_600_000, got)
+    want = np.zeros(n)
+    for i in range(n):
+        earlier = [j for j in range(i) if callee[j] == callee[i]]
+        if earlier:
+            j = earlier[-1]
+            want[i] = float(caller[j] != caller[i] and t[i] - t[j] < 6 * 3_600_000)
+    assert np.array_equal(got, want)
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
+    root = tmp_path_factory.mktemp("city")
+    simulate_city(SimulationConfig(subscribers=3000, seed=5), root)
+    return {
+        name: pl.read_parquet(root / name / "**" / "*.parquet")
+        for name in ("calls", "sms", "subscribers")
+    }
+
+
+def test_event_order_features_are_the_frame_reordered(city: dict[str, pl.DataFrame]) -> None:
+    calls, sms, subs = city["calls"], city["sms"], city["subscribers"]
+    frame, _, _ = compute_features(calls, sms, subs)
+    events, _, _ = event_features(calls, sms, subs)
+    order = np.argsort(events.seq)
+    assert np.array_equal(events.seq[order], frame["seq"].to_numpy())
+    assert events.numbers(order) == frame["msisdn"].to_list()
+    assert np.array_equal(events.time_us[order], frame["time"].dt.epoch("us").to_numpy())
+    for name, values in events.values.items():
+        assert np.array_equal(values[order], frame[name].to_numpy(), equal_nan=True), name
+
+
+def test_scoring_event_order_arrays_equals_scoring_the_frame(
+    city: dict[str, pl.DataFrame],
+) -> None:
+    calls, sms, subs = city["calls"], city["sms"], city["subscribers"]
+    frame, _, _ = compute_features(calls, sms, subs)
+    events, _, _ = event_features(calls, sms, subs)
+    from_frame = score_events(frame, subs, PolicyConfig()).alerts
+    from_arrays = score_events(FeatureArrays.of_events(events), subs, PolicyConfig()).alerts
+    assert from_frame.height > 0
+    assert from_arrays.equals(from_frame)
+    assert score_records(calls, sms, subs).alerts.equals(from_frame)
