@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import polars as pl
 import pytest
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.scoring import FeatureArrays, score_events, score_records
+from callwarden.features import textcodes
 from callwarden.features.crossing import _SMALL_DEVICE, _device_sims, _shared_targets
 from callwarden.features.embedded import compute_features, event_features
 from callwarden.features.textcodes import MAX_DIGITS, whole_numbers
@@ -43,9 +46,17 @@ texts = st.one_of(
 
 
 @settings(deadline=None)  # (the first example compiles the pass)
-@given(st.lists(texts, max_size=40), st.sampled_from(["", "+"]))
-def test_whole_numbers_match_their_spelling(values: list[str | None], prefix: str) -> None:
-    codes, bad = whole_numbers(pl.Series(values, dtype=pl.String), prefix)
+@given(st.lists(texts, max_size=40), st.sampled_from(["", "+"]), st.booleans())
+def test_whole_numbers_match_their_spelling(
+    values: list[str | None], prefix: str, as_views: bool
+) -> None:
+    """Read in place from polars' string views, or from plain Arrow strings."""
+    series = pl.Series(values, dtype=pl.String)
+    if as_views:
+        codes, bad = whole_numbers(series, prefix)
+    else:
+        with mock.patch.object(textcodes, "_views", return_value=None):
+            codes, bad = whole_numbers(series, prefix)
     want = [_spelled(v, prefix) for v in values]
     assert codes.tolist() == want
     assert bad == sum(1 for v, w in zip(values, want, strict=True) if v is not None and w < 0)

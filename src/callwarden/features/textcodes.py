@@ -138,40 +138,81 @@ def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
 
 
 @numba.njit(cache=True)
+def _spelled(text: np.ndarray, lo: int, hi: int, prefix: np.ndarray) -> int:
+    """The integer ``text[lo:hi]`` spells after ``prefix`` (no sign, space or leading zero;
+    1 to MAX_DIGITS digits), or -1."""
+    skip = prefix.shape[0]
+    digits = hi - lo - skip
+    if not 0 < digits <= MAX_DIGITS:
+        return -1
+    for j in range(skip):
+        if text[lo + j] != prefix[j]:
+            return -1
+    start = lo + skip
+    if digits > 1 and text[start] == 48:  # a leading zero
+        return -1
+    q = 0
+    for j in range(start, hi):
+        c = text[j]
+        if c < 48 or c > 57:
+            return -1
+        q = q * 10 + (c - 48)
+    return q
+
+
+@numba.njit(cache=True)
 def _whole_numbers(offsets: np.ndarray, data: np.ndarray, bitmap: np.ndarray, first: int,
                    prefix: np.ndarray, out: np.ndarray) -> int:  # fmt: skip
     """``out``: the integer each text spells after ``prefix`` (no sign, space or leading zero;
     1 to MAX_DIGITS digits), -1 for null and for any other text. Returns how many non-null
     texts spell no whole number."""
     bad = 0
-    skip = prefix.shape[0]
     for i in range(offsets.shape[0] - 1):
         bit = first + i
         out[i] = -1
         if bitmap.shape[0] and not (bitmap[bit >> 3] >> (bit & 7)) & 1:
             continue
-        lo, hi = offsets[i], offsets[i + 1]
-        digits = hi - lo - skip
-        ok = 0 < digits <= MAX_DIGITS
-        for j in range(skip):
-            if ok and data[lo + j] != prefix[j]:
-                ok = False
-        start = lo + skip
-        if ok and digits > 1 and data[start] == 48:  # a leading zero
-            ok = False
-        q = 0
-        if ok:
-            for j in range(start, hi):
-                c = data[j]
-                if c < 48 or c > 57:
-                    ok = False
-                    break
-                q = q * 10 + (c - 48)
-        if ok:
-            out[i] = q
-        else:
+        q = _spelled(data, offsets[i], offsets[i + 1], prefix)
+        if q < 0:
             bad += 1
+        else:
+            out[i] = q
     return bad
+
+
+@numba.njit(cache=True)
+def _whole_numbers_views(views: np.ndarray, inline: np.ndarray, bitmap: np.ndarray, first: int,
+                         data: np.ndarray, base: np.ndarray, prefix: np.ndarray,
+                         out: np.ndarray) -> int:  # fmt: skip
+    """``_whole_numbers`` over an Arrow string-view array (polars' own layout, read in place):
+    each view is (length, then the text itself up to 12 bytes, else a prefix, a buffer index
+    and an offset). The data buffers come one after the other in ``data``, buffer k from
+    ``base[k]``."""
+    bad = 0
+    for i in range(views.shape[0]):
+        bit = first + i
+        out[i] = -1
+        if bitmap.shape[0] and not (bitmap[bit >> 3] >> (bit & 7)) & 1:
+            continue
+        length = views[i, 0]
+        if length <= 12:
+            q = _spelled(inline[i], 4, 4 + length, prefix)
+        else:
+            at = base[views[i, 2]] + views[i, 3]
+            q = _spelled(data, at, at + length, prefix)
+        if q < 0:
+            bad += 1
+        else:
+            out[i] = q
+    return bad
+
+
+def _views(values: pl.Series) -> pa.Array | None:
+    """The series as an Arrow string-view array without a copy, if polars keeps it so."""
+    arr = values.to_arrow(compat_level=pl.CompatLevel.newest())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr if pa.types.is_string_view(arr.type) else None
 
 
 def whole_numbers(values: pl.Series, prefix: str = "") -> tuple[np.ndarray, int]:
@@ -184,11 +225,28 @@ def whole_numbers(values: pl.Series, prefix: str = "") -> tuple[np.ndarray, int]
     >>> codes.tolist(), bad
     ([8613800000001, -1, -1, -1], 2)
     """
+    pre = np.frombuffer(prefix.encode(), np.uint8)
+    views = _views(_text(values))
+    if views is not None and len(views):
+        valid, raw, *data = views.buffers()
+        n, at = len(views), views.offset
+        cells = np.frombuffer(raw, np.int32).reshape(-1, 4)[at : at + n]
+        inline = np.frombuffer(raw, np.uint8).reshape(-1, 16)[at : at + n]
+        bitmap = (
+            np.frombuffer(valid, np.uint8)
+            if valid is not None and views.null_count
+            else np.zeros(0, np.uint8)
+        )
+        parts = [np.frombuffer(b, np.uint8) for b in data if b is not None]
+        base = np.cumsum([0] + [p.shape[0] for p in parts], dtype=np.int64)
+        joined = np.concatenate(parts) if parts else np.zeros(0, np.uint8)
+        out = np.empty(n, np.int64)
+        bad = _whole_numbers_views(cells, inline, bitmap, at, joined, base, pre, out)
+        return out, int(bad)
     text = _large_strings(_text(values))
-    offsets, data, bitmap, first = _buffers(text)
+    offsets, raw_bytes, bitmap, first = _buffers(text)
     out = np.empty(len(text), np.int64)
-    bad = _whole_numbers(offsets, data, bitmap, first, np.frombuffer(prefix.encode(), np.uint8),
-                         out)  # fmt: skip
+    bad = _whole_numbers(offsets, raw_bytes, bitmap, first, pre, out)
     return out, int(bad)
 
 
