@@ -115,19 +115,23 @@ class FeatureArrays:
             return self.msisdn.to_arrow().take(pa.array(idx)).to_pylist()
         return [self.msisdn[i] for i in idx]
 
-    def times_and_days(self, idx: np.ndarray, zone: str) -> tuple[list[datetime], list[str]]:
-        """Event times (UTC) and local dates (``YYYY-MM-DD``) of the events ``idx``."""
+    def utc_times(self, idx: np.ndarray) -> list[datetime]:
+        """Event times (UTC) of the events ``idx``."""
+        if isinstance(self.time, pl.Series):
+            return list(self.time.gather(idx).to_list())
+        return [_EPOCH + timedelta(microseconds=int(u)) for u in self.time[idx]]
+
+    def local_days(self, idx: np.ndarray, zone: str) -> list[str]:
+        """Local dates (``YYYY-MM-DD``) of the events ``idx``."""
         if isinstance(self.time, pl.Series):
             at = self.time.gather(idx)
-            days = at.dt.convert_time_zone(zone).dt.date().cast(pl.String).to_list()
-            return at.to_list(), days
+            return list(at.dt.convert_time_zone(zone).dt.date().cast(pl.String).to_list())
         us = self.time[idx]
-        times = [_EPOCH + timedelta(microseconds=int(u)) for u in us]
         off = fixed_offset_ms(ZoneInfo(zone), int(us.min()) // 1000, int(us.max()) // 1000)
         if off is None:
-            return times, [t.astimezone(ZoneInfo(zone)).date().isoformat() for t in times]
+            return [t.astimezone(ZoneInfo(zone)).date().isoformat() for t in self.utc_times(idx)]
         local = (us // 1000 + off).astype("datetime64[ms]").astype("datetime64[D]")
-        return times, local.astype(str).tolist()
+        return list(local.astype(str).tolist())
 
 
 def detector_scores(features: pl.DataFrame | FeatureArrays) -> dict[str, np.ndarray]:
@@ -189,14 +193,15 @@ class EventScorer:
         self.candidates = 0
 
     def score(self, features: pl.DataFrame | FeatureArrays) -> list[dict[str, object]]:
-        """Alert rows raised by these events (features in record order)."""
+        """Alert rows raised by these events (features in record order, or arrays whose
+        ``seq`` gives it)."""
         self.events += features.height
         if features.height == 0:
             return []
         frame = features if isinstance(features, pl.DataFrame) else None
         arrays = FeatureArrays.of(features) if isinstance(features, pl.DataFrame) else features
         if self.model is None and frame is None:
-            # the stream's small batches: only events past the triage gate can alert
+            # without a model only events past the triage gate can alert
             passing = np.flatnonzero(passes_gate(arrays.values))
             if passing.shape[0] == 0:
                 return []
@@ -210,15 +215,27 @@ class EventScorer:
             model_scores, explain_model = self.model(frame)
             combined = np.maximum(combined, model_scores)
         idx = np.flatnonzero(combined >= self.policy.watch)
-        if frame is not None and "seq" in frame.columns:
-            idx = idx[np.argsort(frame["seq"].to_numpy()[idx], kind="stable")]
-        elif arrays.seq is not None:  # the policy steps through events in record order
-            idx = idx[np.argsort(arrays.seq[idx], kind="stable")]
+        seq = frame["seq"].to_numpy() if frame is not None and "seq" in frame.columns else None
+        seq = arrays.seq if seq is None else seq
+        if seq is not None:  # the policy steps through events in record order
+            idx = idx[np.argsort(seq[idx], kind="stable")]
         self.candidates += int(idx.shape[0])
         if idx.shape[0] == 0:
             return []
-        times, days = arrays.times_and_days(idx, self.timezone)
+        return self._step(arrays, idx, scores, combined, explain_model)
+
+    def _step(
+        self,
+        arrays: FeatureArrays,
+        idx: np.ndarray,
+        scores: dict[str, np.ndarray],
+        combined: np.ndarray,
+        explain_model: Callable[[int], list[Reason]] | None,
+    ) -> list[dict[str, object]]:
+        """The policy over the candidate events ``idx`` (in record order): a row per rise."""
+        days = arrays.local_days(idx, self.timezone)
         rows: list[dict[str, object]] = []
+        raised: list[int] = []  # the events that raised those rows
         numbers = arrays.numbers(idx)
         for k, i in enumerate(idx):
             msisdn = numbers[k]
@@ -234,15 +251,19 @@ class EventScorer:
                 reasons = explain_model(int(i))
             for r in reasons:
                 self.hits[r.code] = self.hits.get(r.code, 0) + 1
+            raised.append(int(i))
             rows.append(
                 {
                     "msisdn": msisdn,
-                    "flagged_at": times[k],
+                    "flagged_at": None,  # (below: times only for the events that alert)
                     "score": round(float(combined[i]), 6),
                     "decision": decision,
                     "reasons": [r.as_record() for r in reasons],
                 }
             )
+        if rows:
+            for alert, at_time in zip(rows, arrays.utc_times(np.array(raised)), strict=True):
+                alert["flagged_at"] = at_time
         return rows
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import polars as pl
 
@@ -110,28 +111,38 @@ def _rhythm_signals(ev: Events, out: np.ndarray) -> dict[str, np.ndarray]:
     return s
 
 
+@numba.njit(cache=True)
+def _pair_pass(by_pair: np.ndarray, pair: np.ndarray, t: np.ndarray, kind: np.ndarray,
+               out: np.ndarray) -> None:  # fmt: skip
+    """Over each (number, other party) group in record order (``by_pair``): the time of the
+    pair's previous outgoing call and SMS decides ``out[0]`` new callee in 1 h, ``out[1]`` in
+    24 h, ``out[2]`` new SMS recipient in 1 h, ``out[3]`` a callback (an incoming call within
+    24 h of an outgoing one)."""
+    last_out = -1
+    last_sms = -1
+    for k in range(by_pair.shape[0]):
+        i = by_pair[k]
+        if k == 0 or pair[i] != pair[by_pair[k - 1]]:
+            last_out = -1
+            last_sms = -1
+        if kind[i] == KIND_OUT:
+            out[0, i] = 1.0 if last_out < 0 or t[i] - last_out >= HOUR_MS else 0.0
+            out[1, i] = 1.0 if last_out < 0 or t[i] - last_out >= DAY_MS else 0.0
+            last_out = t[i]
+        elif kind[i] == KIND_SMS:
+            out[2, i] = 1.0 if last_sms < 0 or t[i] - last_sms >= HOUR_MS else 0.0
+            last_sms = t[i]
+        elif last_out >= 0 and t[i] - last_out < DAY_MS:
+            out[3, i] = 1.0
+
+
 def _pair_signals(ev: Events) -> dict[str, np.ndarray]:
     """Group by (number, other party), keeping record order inside each group."""
-    n = len(ev)
-    s: dict[str, np.ndarray] = {}
     pair = _pair_hash(ev.num, ev.other)
-    by_pair = stable_argsort(pair)
-    pk, pt, pkind = pair[by_pair], ev.t[by_pair], ev.kind[by_pair]
-    last_out = previous_in_group(pk, pt, pkind == KIND_OUT)
-    last_sms = previous_in_group(pk, pt, pkind == KIND_SMS)
-    for name, mask, prev, window in (
-        ("new_callee_1h", pkind == KIND_OUT, last_out, HOUR_MS),
-        ("new_callee_24h", pkind == KIND_OUT, last_out, DAY_MS),
-        ("new_recipient_1h", pkind == KIND_SMS, last_sms, HOUR_MS),
-    ):
-        values = np.zeros(n)
-        values[by_pair] = np.where(mask, _new_within(prev, pt, window), 0.0)
-        s[name] = values
-    callback = (pkind == KIND_IN) & (last_out >= 0) & (pt - last_out < DAY_MS)
-    s["callback_in"] = np.zeros(n)
-    s["callback_in"][by_pair] = callback.astype(np.float64)
-
-    return s
+    out = np.zeros((4, len(ev)))
+    _pair_pass(stable_argsort(pair), pair, ev.t, ev.kind, out)
+    names = ("new_callee_1h", "new_callee_24h", "new_recipient_1h", "callback_in")
+    return {name: out[k] for k, name in enumerate(names)}
 
 
 def _place_signals(ev: Events, out: np.ndarray) -> dict[str, np.ndarray]:

@@ -162,6 +162,8 @@ class _Rows:
 
     def on_out(self, per_call: np.ndarray) -> np.ndarray:
         """A per-call value on the call's out event, 0 on its in event and on SMS."""
+        if not per_call.any():  # (the known-fraud signals, without a list)
+            return np.zeros(self.kind.shape[0])
         return np.where(self.out, _any_rows(per_call)[self.call_row], 0.0)
 
     def other_party(
