@@ -9,18 +9,21 @@ stream would process them in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
 
 from callwarden.features.crossing import digit_codes, with_crossing_signals
 from callwarden.features.formulas import e164_digits as digits
+from callwarden.features.formulas import fixed_offset_ms
 from callwarden.features.textcodes import whole_numbers
 from callwarden.features.windows import stable_argsort
 
 __all__ = ["KIND_IN", "KIND_OUT", "KIND_SMS", "Events", "NumberCodes", "build_events"]
 
 KIND_OUT, KIND_IN, KIND_SMS = 0, 1, 2
+HOUR_MS = 3_600_000
 
 
 @dataclass
@@ -242,7 +245,14 @@ def build_events(
     kind, record, num = _select_events(caller, callee, sender, seq_call, seq_sms, chosen)
     rows = _Rows(kind, record, with_sms=sms is not None)
 
-    def local_hour(times: pl.Series) -> np.ndarray:
+    def local_hour(times: pl.Series, t_ms: np.ndarray) -> np.ndarray:
+        off = (
+            fixed_offset_ms(ZoneInfo(timezone), int(t_ms.min()), int(t_ms.max()))
+            if t_ms.shape[0]
+            else None
+        )
+        if off is not None:  # one offset all day (no daylight-saving change): arithmetic
+            return ((t_ms + off) // HOUR_MS % 24).astype(np.int8)
         return times.dt.convert_time_zone(timezone).dt.hour().cast(pl.Int8).to_numpy()
 
     events = Events(
@@ -262,8 +272,8 @@ def build_events(
         ring=rows.pick(calls["ring_s"].fill_null(-1).cast(pl.Int32).to_numpy(), -1),
         cell=rows.pick(_codes(calls["caller_cell"]), -1),
         local_hour=rows.pick(
-            local_hour(calls["start_time"]),
-            local_hour(sms["sent_time"]) if sms is not None else 0,
+            local_hour(calls["start_time"], t_call),
+            local_hour(sms["sent_time"], t_sms) if sms is not None else 0,
         ),
         shared_target=rows.on_out(calls["_shared_target"].to_numpy()),
         imei_sims=rows.on_out(calls["_imei_sims"].to_numpy()),
