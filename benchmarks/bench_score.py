@@ -6,6 +6,9 @@ Measured, each in a fresh process that reports its own wall time and peak RSS:
 
 - **callwarden**: ``score_records`` end to end (read canonical Parquet, triage, every feature,
   every detector, policy, alerts written), as ``callwarden score`` runs it;
+- **callwarden, phase by phase**: the same steps one after the other, each step's wall seconds
+  (reading, cross-number signals, triage, keeping the candidates' records, features, detectors
+  and policy, writing the alerts);
 - **callwarden, no triage**: the same with every number's features computed;
 - **pandas**: a straightforward pandas implementation of the hourly features (calls, distinct
   callees, mean and spread of gaps, share unanswered or short, per caller over a 1 h rolling
@@ -38,7 +41,8 @@ t0 = time.perf_counter()
 """
 EPILOGUE = """
 print(json.dumps({"seconds": time.perf_counter() - t0, "rows": rows,
-                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  **({"phases": phases} if "phases" in globals() else {})}))
 """
 
 CALLWARDEN = """
@@ -52,6 +56,41 @@ subs = load_records(root, "subscribers")
 result = score_records(calls, sms, subs, triage=TRIAGE)
 write_alerts(result.alerts, Path(sys.argv[2]) / "alerts.parquet")
 rows = calls.height
+"""
+
+# score_records step by step, each step's wall seconds (where the time goes)
+PHASES = """
+import json
+from callwarden.decide.policy import PolicyConfig
+from callwarden.detect.alerts_io import write_alerts
+from callwarden.detect.scoring import FeatureArrays, score_events
+from callwarden.features.crossing import with_crossing_signals
+from callwarden.features.embedded import event_features
+from callwarden.features.triage import candidates, restrict_to
+from callwarden.records.load import load_records
+phases = {}
+def lap(name, since):
+    phases[name] = round(time.perf_counter() - since, 2)
+    return time.perf_counter()
+t = time.perf_counter()
+calls = load_records(root, "calls")
+sms = load_records(root, "sms", allow_empty=True)
+subs = load_records(root, "subscribers")
+rows = calls.height
+t = lap("read", t)
+calls = with_crossing_signals(calls)
+t = lap("cross_number_signals", t)
+only = candidates(calls, sms, subs)
+t = lap("triage", t)
+calls, sms = restrict_to(only, calls, sms)
+t = lap("keep_candidates_records", t)
+events, _, _ = event_features(calls, sms, subs, only=only)
+t = lap("features", t)
+result = score_events(FeatureArrays.of_events(events), subs, PolicyConfig())
+t = lap("detectors_and_policy", t)
+write_alerts(result.alerts, Path(sys.argv[2]) / "alerts.parquet")
+t = lap("write_alerts", t)
+phases["numbers_kept"] = only.len()
 """
 
 PANDAS = """
@@ -154,7 +193,7 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1000)
     parser.add_argument("--city", type=Path, help="reuse a simulated city (default: simulate)")
-    parser.add_argument("--skip", default="", help="comma list: pandas,duckdb,full")
+    parser.add_argument("--skip", default="", help="comma list: pandas,duckdb,full,phases")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/score.json"))
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -164,6 +203,8 @@ def main() -> None:
     runs: dict[str, dict[str, float]] = {
         "callwarden": _run(CALLWARDEN.replace("TRIAGE", "True"), city)
     }
+    if "phases" not in skip:
+        runs["callwarden_phases"] = _run(PHASES, city)
     if "full" not in skip:
         runs["callwarden_no_triage"] = _run(CALLWARDEN.replace("TRIAGE", "False"), city)
     if "pandas" not in skip:
@@ -180,7 +221,7 @@ def main() -> None:
         "callwarden_speedup": {
             name: round(base / r["rows_per_s"], 2)
             for name, r in runs.items()
-            if name != "callwarden" and r.get("rows_per_s")
+            if name not in ("callwarden", "callwarden_phases") and r.get("rows_per_s")
         },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,11 +2,13 @@
 
 Events are sorted once by (number, seq). The sums over a window ``(t - w, t]`` of a number's
 events come from one compiled pass over each number's events per window length (running sums
-whose left end catches up as the right end steps on), written straight into rows in record
-order: O(n) for all features of all numbers at once, with no Python loop over events.
+whose left end catches up as the right end steps on): O(n) for all features of all numbers at
+once, with no Python loop over events. :func:`event_features` leaves the features in that
+order (batch scoring reads them so); :func:`compute_features` gives them in record order.
 
 Pair signals ("callee new to this number in the last hour", "a callback") group events by
-a 64-bit hash of the pair with a stable sort, so each group stays in record order.
+a 64-bit hash of the pair with a stable sort, so each group stays in record order, and read
+each group in one compiled pass.
 """
 
 from __future__ import annotations
