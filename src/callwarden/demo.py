@@ -89,8 +89,10 @@ def run_demo(
     sms = load_records(data, "sms", allow_empty=True) if (data / "sms").exists() else None
     subscribers = load_records(data, "subscribers")
     result.score = score_records(
-        calls, sms, subscribers, policy or PolicyConfig(), timezone=settings.timezone
-    )
+        calls, sms, subscribers, policy or PolicyConfig(), timezone=settings.timezone,
+        progress=(lambda step, done, total: progress(f"score: {step}", done, total))
+        if progress else None,
+    )  # fmt: skip
     write_alerts(result.score.alerts, workdir / "alerts.parquet")
     result.evaluation = evaluate_alerts(
         result.score.alerts, load_records(data, "labels"), calls, sms

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callwarden.decide.policy import PolicyConfig
-from callwarden.detect.scoring import FeatureArrays, score_events, score_records
+from callwarden.detect.scoring import SCORING_STEPS, FeatureArrays, score_events, score_records
 from callwarden.features import textcodes
 from callwarden.features.crossing import _SMALL_DEVICE, _device_sims, _shared_targets
 from callwarden.features.embedded import compute_features, event_features
@@ -179,3 +179,12 @@ def test_scoring_event_order_arrays_equals_scoring_the_frame(
     assert from_frame.height > 0
     assert from_arrays.equals(from_frame)
     assert score_records(calls, sms, subs).alerts.equals(from_frame)
+
+
+def test_score_records_reports_its_steps_in_order(city: dict[str, pl.DataFrame]) -> None:
+    heard: list[tuple[str, int, int]] = []
+    score_records(
+        city["calls"], city["sms"], city["subscribers"],
+        progress=lambda step, done, total: heard.append((step, done, total)),
+    )  # fmt: skip
+    assert heard == [(s, k, len(SCORING_STEPS)) for k, s in enumerate(SCORING_STEPS)]

@@ -29,6 +29,7 @@ from callwarden.features.formulas import fixed_offset_ms
 from callwarden.features.triage import candidates, passes_gate, restrict_to
 
 __all__ = [
+    "SCORING_STEPS",
     "EventScorer",
     "FeatureArrays",
     "ModelScorer",
@@ -54,6 +55,8 @@ class ScoreResult:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: what :func:`score_records` reports to its ``progress`` callback, in order
+SCORING_STEPS = ("cross-number signals", "triage", "features", "detectors and policy")
 
 
 @dataclass
@@ -293,26 +296,37 @@ def score_records(
     model: ModelScorer | None = None,
     triage: bool = True,
     known: pl.Series | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ScoreResult:
     """Score canonical records end to end (features, detectors, policy) into alerts.
 
     Without a model, numbers no detector could flag are triaged out first (same alerts,
     less work); ``triage=False`` computes every number's features. ``known`` are known fraud
-    numbers, for the shared-victim and known-contact signals.
+    numbers, for the shared-victim and known-contact signals. ``progress`` hears
+    ``(step, done, total)`` as each of the :data:`SCORING_STEPS` starts.
     """
+
+    def step(name: str) -> None:
+        if progress is not None:
+            progress(name, SCORING_STEPS.index(name), len(SCORING_STEPS))
+
     only = None
+    step("cross-number signals")
     calls = with_crossing_signals(calls, known)
     if model is None and triage:
+        step("triage")
         only = candidates(calls, sms, subscribers)
         if only.len() == 0:  # no number can reach the gate: nothing to compute, no alert
             return ScoreResult(alerts=alerts_from_rows([]))
         calls, sms = restrict_to(only, calls, sms, known)
+    step("features")
     features: pl.DataFrame | FeatureArrays
     if model is None:  # the detectors read arrays: no frame, no reordering
         events, _, _ = event_features(calls, sms, subscribers, timezone, only=only, known=known)
         features = FeatureArrays.of_events(events)
     else:
         features, _, _ = compute_features(calls, sms, subscribers, timezone, only=only, known=known)
+    step("detectors and policy")
     return score_events(
         features, subscribers, policy or PolicyConfig(), timezone=timezone, model=model
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from callwarden.cli.progress import console, frame_table
+from callwarden.cli.progress import console, frame_table, steps
 from callwarden.config import Settings
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import read_alerts, write_alerts
@@ -122,7 +122,8 @@ def score(
         from callwarden.detect.model.events import event_scorer  # noqa: PLC0415
 
         scorer = event_scorer(model)
-    with console.status("scoring"):
+    with steps("scoring") as progress:
+        progress("reading", 0, 0)
         frame = load_records(Path(calls), "calls")
         subs = load_records(Path(subscribers), "subscribers") if subscribers else None
         texts = load_records(Path(sms), "sms", allow_empty=True) if sms else None
@@ -134,6 +135,7 @@ def score(
             timezone=settings.timezone,
             model=scorer,
             known=load_known_numbers(known) if known else None,
+            progress=progress,
         )
     write_alerts(result.alerts, Path(out))
     counts = result.alerts.group_by("decision").len().sort("decision")
