@@ -25,6 +25,7 @@ from callwarden.features.events import (
     KIND_SMS,
     Events,
     NumberCodes,
+    _any_rows,
     build_events,
 )
 from callwarden.features.formulas import features_from_sums, number_flags, profile_features
@@ -269,7 +270,7 @@ def event_features(
     is_sms = ev.kind[acting] == KIND_SMS
     rec = ev.record[acting]
     call_us = ordered_calls["start_time"].dt.epoch("us").to_numpy()
-    time_us = _any(call_us)[np.where(is_sms, 0, rec)]
+    time_us = _any_rows(call_us)[np.where(is_sms, 0, rec)]
     if ordered_sms is not None and is_sms.any():
         sms_us = ordered_sms["sent_time"].dt.epoch("us").to_numpy()
         time_us = np.where(is_sms, sms_us[np.where(is_sms, rec, 0)], time_us)
@@ -283,10 +284,6 @@ def event_features(
         values={name: values[name] for name in FEATURES},
     )
     return features, ordered_calls, ordered_sms
-
-
-def _any(values: np.ndarray) -> np.ndarray:
-    return values if values.shape[0] else np.zeros(1, values.dtype)
 
 
 def compute_features(

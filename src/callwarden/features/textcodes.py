@@ -59,6 +59,29 @@ class Dictionary:
 
 
 @numba.njit(cache=True)
+def _spelled(text: np.ndarray, lo: int, hi: int, prefix: np.ndarray) -> int:
+    """The integer ``text[lo:hi]`` spells after ``prefix`` (no sign, space or leading zero;
+    1 to MAX_DIGITS digits), or -1."""
+    skip = prefix.shape[0]
+    digits = hi - lo - skip
+    if not 0 < digits <= MAX_DIGITS:
+        return -1
+    for j in range(skip):
+        if text[lo + j] != prefix[j]:
+            return -1
+    start = lo + skip
+    if digits > 1 and text[start] == 48:  # a leading zero
+        return -1
+    q = 0
+    for j in range(start, hi):
+        c = text[j]
+        if c < 48 or c > 57:
+            return -1
+        q = q * 10 + (c - 48)
+    return q
+
+
+@numba.njit(cache=True)
 def _code_texts(
     offsets: np.ndarray, data: np.ndarray, bitmap: np.ndarray, first: int, prefix: np.ndarray,
     keys: np.ndarray, vals: np.ndarray, meta: np.ndarray, size: np.ndarray, out: np.ndarray,
@@ -70,30 +93,13 @@ def _code_texts(
     are other texts (``rest_rows``, left for the dictionary). Nulls are -1."""
     k = 0
     r = 0
-    skip = prefix.shape[0]
     for i in range(offsets.shape[0] - 1):
         bit = first + i
         if bitmap.shape[0] and not (bitmap[bit >> 3] >> (bit & 7)) & 1:
             out[i] = -1
             continue
-        lo, hi = offsets[i], offsets[i + 1]
-        digits = hi - lo - skip
-        ok = 0 < digits <= MAX_DIGITS
-        for j in range(skip):
-            if ok and data[lo + j] != prefix[j]:
-                ok = False
-        start = lo + skip
-        if ok and digits > 1 and data[start] == 48:  # a leading zero
-            ok = False
-        q = 0
-        if ok:
-            for j in range(start, hi):
-                c = data[j]
-                if c < 48 or c > 57:
-                    ok = False
-                    break
-                q = q * 10 + (c - 48)
-        if not ok:
+        q = _spelled(data, offsets[i], offsets[i + 1], prefix)
+        if q < 0:
             out[i] = -1
             rest_rows[r] = i
             r += 1
@@ -135,29 +141,6 @@ def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         else np.zeros(0, np.uint8)
     )
     return offsets, raw, bitmap, at
-
-
-@numba.njit(cache=True)
-def _spelled(text: np.ndarray, lo: int, hi: int, prefix: np.ndarray) -> int:
-    """The integer ``text[lo:hi]`` spells after ``prefix`` (no sign, space or leading zero;
-    1 to MAX_DIGITS digits), or -1."""
-    skip = prefix.shape[0]
-    digits = hi - lo - skip
-    if not 0 < digits <= MAX_DIGITS:
-        return -1
-    for j in range(skip):
-        if text[lo + j] != prefix[j]:
-            return -1
-    start = lo + skip
-    if digits > 1 and text[start] == 48:  # a leading zero
-        return -1
-    q = 0
-    for j in range(start, hi):
-        c = text[j]
-        if c < 48 or c > 57:
-            return -1
-        q = q * 10 + (c - 48)
-    return q
 
 
 @numba.njit(cache=True)
