@@ -19,12 +19,45 @@ from callwarden.features.textcodes import MAX_DIGITS, whole_numbers
 from callwarden.features.windows import (
     previous_in_group,
     stable_argsort,
-    window_sums,
     window_sums_at,
 )
 from callwarden.simulate import SimulationConfig, simulate_city
 
 DAY_MS = 86_400_000
+
+
+def window_sums(  # the prefix-sum formulas the compiled pass replaced
+    blocks: np.ndarray,
+    t: np.ndarray,
+    signals: dict[str, np.ndarray],
+    window_ms: int,
+    at: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Reference: sums over ``(t - w, t]`` within each block as differences of prefix sums;
+    with ``at`` (indices), only the sums ending at those elements, in that order."""
+    n = t.shape[0]
+    k = n if at is None else at.shape[0]
+    if n == 0 or k == 0:
+        return {name: np.zeros(k) for name in signals}
+    block_id = np.empty(n, np.int64)
+    block_id[0] = 0
+    np.cumsum(blocks[1:] != blocks[:-1], out=block_id[1:])
+    t0 = int(t.min())
+    span = int(t.max()) - t0 + window_ms + 1
+    if int(block_id[-1]) * span >= 2**62:
+        raise OverflowError("too many groups times too long a period for one window pass")
+    key = block_id * span + (t - t0)
+    del block_id
+    end = np.arange(1, n + 1) if at is None else at + 1
+    start = np.searchsorted(key, (key if at is None else key[at]) - window_ms, side="right")
+    out = {}
+    cs = np.empty(n + 1)
+    cs[0] = 0.0
+    for name, values in signals.items():
+        # the signals are integers, so these prefix sums (and their differences) are exact
+        np.cumsum(values, out=cs[1:])
+        out[name] = cs[end] - cs[start]
+    return out
 
 
 def _spelled(text: str | None, prefix: str) -> int:

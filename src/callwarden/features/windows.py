@@ -6,7 +6,7 @@ record order kept inside each group.
 >>> keys, t = np.array([1, 1, 1, 2]), np.array([0, 1000, 5000, 6000])
 >>> previous_index(keys, np.ones(4, bool)).tolist()
 [-1, 0, 1, -1]
->>> window_sums(keys, t, {"x": np.ones(4)}, 4500)["x"].tolist()
+>>> window_sums_at(keys, t, {"x": np.ones(4)}, 4500, np.arange(4), 4)["x"].tolist()
 [1.0, 2.0, 2.0, 1.0]
 """
 
@@ -21,7 +21,6 @@ __all__ = [
     "previous_in_group",
     "previous_index",
     "stable_argsort",
-    "window_sums",
     "window_sums_at",
 ]
 
@@ -74,42 +73,6 @@ def previous_in_group(keys: np.ndarray, t: np.ndarray, mask: np.ndarray) -> np.n
     return np.where(prev >= 0, t[np.maximum(prev, 0)], -1)
 
 
-def window_sums(
-    blocks: np.ndarray,
-    t: np.ndarray,
-    signals: dict[str, np.ndarray],
-    window_ms: int,
-    at: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
-    """Sums over ``(t - w, t]`` within each block, up to and including each element.
-
-    With ``at`` (indices), only the sums ending at those elements, in that order.
-    """
-    n = t.shape[0]
-    k = n if at is None else at.shape[0]
-    if n == 0 or k == 0:
-        return {name: np.zeros(k) for name in signals}
-    block_id = np.empty(n, np.int64)
-    block_id[0] = 0
-    np.cumsum(blocks[1:] != blocks[:-1], out=block_id[1:])
-    t0 = int(t.min())
-    span = int(t.max()) - t0 + window_ms + 1
-    if int(block_id[-1]) * span >= 2**62:
-        raise OverflowError("too many groups times too long a period for one window pass")
-    key = block_id * span + (t - t0)
-    del block_id
-    end = np.arange(1, n + 1) if at is None else at + 1
-    start = np.searchsorted(key, (key if at is None else key[at]) - window_ms, side="right")
-    out = {}
-    cs = np.empty(n + 1)
-    cs[0] = 0.0
-    for name, values in signals.items():
-        # the signals are integers, so these prefix sums (and their differences) are exact
-        np.cumsum(values, out=cs[1:])
-        out[name] = cs[end] - cs[start]
-    return out
-
-
 @numba.njit(cache=True)
 def _sliding_sums(blocks: np.ndarray, t: np.ndarray, signals: tuple[np.ndarray, ...],
                   window_ms: int, row: np.ndarray, out: np.ndarray) -> None:  # fmt: skip
@@ -144,9 +107,10 @@ def window_sums_at(
     row: np.ndarray,
     rows: int,
 ) -> dict[str, np.ndarray]:
-    """The sums of :func:`window_sums`, in compiled code, in an order of the caller's choosing:
-    the sum ending at element ``i`` lands at position ``row[i]`` (``-1``: not wanted) of arrays
-    of length ``rows``. Equal to ``window_sums`` for integer-valued signals.
+    """Sums over ``(t - w, t]`` within each block, up to and including each element, in an
+    order of the caller's choosing: the sum ending at element ``i`` lands at position
+    ``row[i]`` (``-1``: not wanted) of arrays of length ``rows``. Exact for integer-valued
+    signals (every signal of the spec is one).
 
     >>> keys, t = np.array([1, 1, 1, 2]), np.array([0, 1000, 5000, 6000])
     >>> window_sums_at(keys, t, {"x": np.ones(4)}, 4500, np.array([3, -1, 0, 1]), 4)["x"].tolist()
