@@ -14,12 +14,22 @@ from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.scoring import SCORING_STEPS, FeatureArrays, score_events, score_records
 from callwarden.features import textcodes
 from callwarden.features.crossing import _SMALL_DEVICE, _device_sims, _shared_targets
-from callwarden.features.embedded import compute_features, event_features
+from callwarden.features.embedded import (
+    COUNT_SIGNALS,
+    FLAG_SIGNALS,
+    _own_signals,
+    compute_features,
+    event_features,
+)
+from callwarden.features.events import KIND_IN, KIND_OUT, KIND_SMS
+from callwarden.features.spec import NIGHT_HOURS, ONE_RING_S, SEQUENTIAL_STEP, SHORT_CALL_S
 from callwarden.features.textcodes import MAX_DIGITS, whole_numbers
+from callwarden.features.triage import GATE_FEATURES, passes_gate
 from callwarden.features.windows import (
-    previous_in_group,
+    previous_index,
     stable_argsort,
     window_sums_at,
+    window_sums_of,
 )
 from callwarden.simulate import SimulationConfig, simulate_city
 
@@ -127,6 +137,100 @@ def test_sliding_sums_equal_prefix_sums(
         assert np.array_equal(got[name][row[at]], want[name])
 
 
+@settings(deadline=None)
+@given(blocks_and_times(), st.data())
+def test_all_windows_in_one_pass_equal_prefix_sums_per_window(
+    bt: tuple[np.ndarray, np.ndarray], data: st.DataObject
+) -> None:
+    keys, t = bt
+    n = keys.shape[0]
+
+    def matrix(hi: int, width: int, dtype: type) -> np.ndarray:
+        row = st.lists(st.integers(0, hi), min_size=width, max_size=width)
+        return np.array(data.draw(st.lists(row, min_size=n, max_size=n)), dtype)
+
+    flags, counts = matrix(1, 3, np.int8), matrix(3600**2, 2, np.int32)
+    columns = [(900_000, [0, 3]), (3_600_000, [1, 2, 4]), (DAY_MS, [0, 4])]
+    at = np.flatnonzero(np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n))))
+    row = np.full(n, -1)
+    row[at] = np.arange(at.shape[0])
+    got = window_sums_of(keys, t, (flags, counts), columns, row, at.shape[0])
+    whole = np.hstack([flags, counts]).astype(float)
+    q = 0
+    for window, cols in columns:
+        want = window_sums(keys, t, {str(c): whole[:, c] for c in cols}, window, at=at)
+        for c in cols:
+            assert np.array_equal(got[q], want[str(c)])
+            q += 1
+
+
+def _rhythm_reference(
+    num: np.ndarray, t: np.ndarray, out: np.ndarray, other: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The array formulas the compiled pass replaced: each outgoing call against the
+    number's previous outgoing call."""
+    n = num.shape[0]
+    o = np.flatnonzero(out)
+    prev_o = np.r_[-1, o[:-1]][: o.shape[0]]
+    same = np.r_[False, num[o[1:]] == num[o[:-1]]][: o.shape[0]]
+    gap_ms = np.where(same, t[o] - t[np.maximum(prev_o, 0)], 3_600_000)
+    has_gap = same & (gap_ms < 3_600_000)
+    gap = (gap_ms // 1000).astype(np.float64)
+    now, before = other[o], other[np.maximum(prev_o, 0)]
+    step = np.abs(now - before)
+    got = {
+        "gap_out": np.where(has_gap, gap, 0.0),
+        "gap_out_sq": np.where(has_gap, gap * gap, 0.0),
+        "has_gap_out": has_gap.astype(np.float64),
+        "seq_out": (same & (now >= 0) & (before >= 0) & (step >= 1) & (step <= SEQUENTIAL_STEP)
+                    ).astype(np.float64),
+    }  # fmt: skip
+    result = {}
+    for name, values in got.items():
+        result[name] = np.zeros(n)
+        result[name][o] = values
+    return result
+
+
+@settings(deadline=None)
+@given(blocks_and_times(), st.data())
+def test_own_signals_equal_the_array_formulas(
+    bt: tuple[np.ndarray, np.ndarray], data: st.DataObject
+) -> None:
+    num, t = bt
+    n = num.shape[0]
+    ints = lambda lo, hi: np.array(data.draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n)))  # noqa: E731
+    kind, duration, ring, hour = ints(0, 2).astype(np.int8), ints(0, 40), ints(-1, 9), ints(0, 23)
+    other = ints(-1, 12) + 8613800000000 * (ints(0, 1))
+    flags = np.zeros((n, len(FLAG_SIGNALS)), np.int8)
+    counts = np.zeros((n, len(COUNT_SIGNALS)), np.int32)
+    limits = np.array([SHORT_CALL_S, ONE_RING_S, *NIGHT_HOURS, SEQUENTIAL_STEP, 3_600_000])
+    _own_signals(num, t, kind, duration.astype(np.int32), ring.astype(np.int32),
+                 hour.astype(np.int8), other, limits, flags, counts)  # fmt: skip
+    got = dict(zip(FLAG_SIGNALS, flags.T, strict=True)) | dict(
+        zip(COUNT_SIGNALS, counts.T, strict=True)
+    )
+    out = kind == KIND_OUT
+    want = _rhythm_reference(num, t, out, other) | {
+        "out": out,
+        "in": kind == KIND_IN,
+        "sms_out": kind == KIND_SMS,
+        "short_out": out & (duration < SHORT_CALL_S),
+        "answered_out": out & (duration > 0),
+        "one_ring_out": out & (duration == 0) & (ring >= 0) & (ring <= ONE_RING_S),
+        "night_out": out & (hour >= NIGHT_HOURS[0]) & (hour < NIGHT_HOURS[1]),
+        "dur_out": np.where(out, duration, 0),
+    }
+    for name, values in want.items():
+        assert np.array_equal(got[name], np.asarray(values, np.float64)), name
+
+
+def previous_in_group(keys: np.ndarray, t: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Time of the previous element of the same group with ``mask`` set, or -1."""
+    prev = previous_index(keys, mask)
+    return np.where(prev >= 0, t[np.maximum(prev, 0)], -1)
+
+
 def _device_sims_reference(
     imei: np.ndarray, caller: np.ndarray, t: np.ndarray, window: int
 ) -> np.ndarray:
@@ -223,3 +327,23 @@ def test_score_records_reports_its_steps_in_order(city: dict[str, pl.DataFrame])
         progress=lambda step, done, total: heard.append((step, done, total)),
     )  # fmt: skip
     assert heard == [(s, k, len(SCORING_STEPS)) for k, s in enumerate(SCORING_STEPS)]
+
+
+def test_gated_event_features_are_the_events_past_the_gate(city: dict[str, pl.DataFrame]) -> None:
+    calls, sms, subs = city["calls"], city["sms"], city["subscribers"]
+    every, _, _ = event_features(calls, sms, subs)
+    gated, _, _ = event_features(calls, sms, subs, gated=True)
+    keep = np.flatnonzero(passes_gate(every.values))
+    assert 0 < keep.shape[0] < every.height
+    assert gated.height == keep.shape[0]
+    assert gated.evaluated == every.evaluated == every.height
+    assert np.array_equal(gated.seq, every.seq[keep])
+    for name, values in every.values.items():
+        assert np.array_equal(gated.values[name], values[keep], equal_nan=True), name
+
+
+def test_the_gate_reads_only_its_listed_features(city: dict[str, pl.DataFrame]) -> None:
+    every, _, _ = event_features(city["calls"], city["sms"], city["subscribers"])
+    # (a missing feature would raise a KeyError)
+    only = {name: every.values[name] for name in GATE_FEATURES}
+    assert np.array_equal(passes_gate(only), passes_gate(every.values))

@@ -321,12 +321,19 @@ def score_records(
         calls, sms = restrict_to(only, calls, sms, known)
     step("features")
     features: pl.DataFrame | FeatureArrays
-    if model is None:  # the detectors read arrays: no frame, no reordering
-        events, _, _ = event_features(calls, sms, subscribers, timezone, only=only, known=known)
-        features = FeatureArrays.of_events(events)
+    evaluated = None
+    if model is None:
+        # the detectors read arrays (no frame, no reordering), of the events past the gate
+        events, _, _ = event_features(
+            calls, sms, subscribers, timezone, only=only, known=known, gated=True
+        )
+        features, evaluated = FeatureArrays.of_events(events), events.evaluated
     else:
         features, _, _ = compute_features(calls, sms, subscribers, timezone, only=only, known=known)
     step("detectors and policy")
-    return score_events(
+    result = score_events(
         features, subscribers, policy or PolicyConfig(), timezone=timezone, model=model
     )
+    if evaluated is not None:  # (every acting event was evaluated, up to the gate)
+        result.events = evaluated
+    return result

@@ -13,6 +13,7 @@ each group in one compiled pass.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numba
@@ -39,7 +40,8 @@ from callwarden.features.spec import (
     Agg,
     window_signals,
 )
-from callwarden.features.windows import previous_in_group, stable_argsort, window_sums_at
+from callwarden.features.triage import GATE_FEATURES, passes_gate
+from callwarden.features.windows import stable_argsort, window_sums_of
 
 __all__ = ["EventFeatures", "FeatureFrame", "compute_features", "event_features"]
 
@@ -56,71 +58,69 @@ def _pair_hash(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return h
 
 
-def _new_within(prev_t: np.ndarray, t: np.ndarray, window_ms: int) -> np.ndarray:
-    return ((prev_t < 0) | (t - prev_t >= window_ms)).astype(np.float64)
+#: every per-event signal: 0/1 flags (int8 columns), then counts and seconds (int32).
+#: All are integers, so window sums are exact in every engine.
+FLAG_SIGNALS = (
+    "out", "in", "sms_out", "short_out", "answered_out", "one_ring_out", "night_out",
+    "has_gap_out", "seq_out", "new_callee_1h", "new_callee_24h", "new_recipient_1h",
+    "callback_in", "new_cell_24h", "shared_target_out", "known_peer_out", "shared_victim_out",
+)  # fmt: skip
+COUNT_SIGNALS = ("dur_out", "gap_out", "gap_out_sq", "imei_sims")
+SIGNALS = FLAG_SIGNALS + COUNT_SIGNALS
+_COL = {name: j for j, name in enumerate(SIGNALS)}
+_FLAG = {name: j for j, name in enumerate(FLAG_SIGNALS)}
+_COUNT = {name: j for j, name in enumerate(COUNT_SIGNALS)}
 
 
-def _signals(ev: Events) -> dict[str, np.ndarray]:
-    out = ev.kind == KIND_OUT
-    inc = ev.kind == KIND_IN
-    sms = ev.kind == KIND_SMS
-    answered = out & (ev.duration > 0)
-    s: dict[str, np.ndarray] = {
-        "out": out.astype(np.float64),
-        "in": inc.astype(np.float64),
-        "sms_out": sms.astype(np.float64),
-        "short_out": (out & (ev.duration < SHORT_CALL_S)).astype(np.float64),
-        "answered_out": answered.astype(np.float64),
-        "one_ring_out": (
-            out & (ev.duration == 0) & (ev.ring >= 0) & (ev.ring <= ONE_RING_S)
-        ).astype(np.float64),
-        "night_out": (
-            out & (ev.local_hour >= NIGHT_HOURS[0]) & (ev.local_hour < NIGHT_HOURS[1])
-        ).astype(np.float64),
-        "dur_out": np.where(out, ev.duration, 0).astype(np.float64),
-    }
-
-    s.update(_rhythm_signals(ev, out))
-    s.update(_pair_signals(ev))
-    s.update(_place_signals(ev, out))
-    return s
-
-
-def _rhythm_signals(ev: Events, out: np.ndarray) -> dict[str, np.ndarray]:
-    """Gaps and sequential dialing: the previous outgoing call of the same number."""
-    n = len(ev)
-    s: dict[str, np.ndarray] = {}
-    o = np.flatnonzero(out)
-    prev_o = np.r_[-1, o[:-1]][: o.shape[0]]
-    same = np.r_[False, ev.num[o[1:]] == ev.num[o[:-1]]][: o.shape[0]]
-    # Whole seconds: every signal is an integer, so window sums are exact in every engine.
-    gap_ms = np.where(same, ev.t[o] - ev.t[np.maximum(prev_o, 0)], HOUR_MS)
-    has_gap = same & (gap_ms < HOUR_MS)
-    gap = (gap_ms // 1000).astype(np.float64)
-    for name, values in (
-        ("gap_out", np.where(has_gap, gap, 0.0)),
-        ("gap_out_sq", np.where(has_gap, gap * gap, 0.0)),
-        ("has_gap_out", has_gap.astype(np.float64)),
-    ):
-        s[name] = np.zeros(n)
-        s[name][o] = values
-    now, before = ev.other_digits[o], ev.other_digits[np.maximum(prev_o, 0)]
-    step = np.abs(now - before)
-    s["seq_out"] = np.zeros(n)
-    s["seq_out"][o] = (
-        same & (now >= 0) & (before >= 0) & (step >= 1) & (step <= SEQUENTIAL_STEP)
-    ).astype(np.float64)
-
-    return s
+@numba.njit(cache=True)
+def _own_signals(num: np.ndarray, t: np.ndarray, kind: np.ndarray, duration: np.ndarray,
+                 ring: np.ndarray, hour: np.ndarray, other_digits: np.ndarray,
+                 limits: np.ndarray, flags: np.ndarray, counts: np.ndarray) -> None:  # fmt: skip
+    """The signals of an event that need only its own number's events (sorted by number,
+    then record order): its kind, duration and hour, and the gap to (and the callee of) the
+    number's previous outgoing call. Flag columns 0-8 and count columns 0-2 (as in
+    :data:`FLAG_SIGNALS`, :data:`COUNT_SIGNALS`); ``limits``: short call, one ring, night
+    start and end, sequential step, gap horizon (ms)."""
+    short_s, one_ring_s, night_from, night_to = limits[0], limits[1], limits[2], limits[3]
+    seq_step, horizon = limits[4], limits[5]
+    last = -1  # the number's previous outgoing call
+    for i in range(t.shape[0]):
+        if i == 0 or num[i] != num[i - 1]:
+            last = -1
+        if kind[i] == KIND_IN:
+            flags[i, 1] = 1
+            continue
+        if kind[i] == KIND_SMS:
+            flags[i, 2] = 1
+            continue
+        d = duration[i]
+        flags[i, 0] = 1
+        flags[i, 3] = d < short_s
+        flags[i, 4] = d > 0
+        flags[i, 5] = d == 0 and ring[i] >= 0 and ring[i] <= one_ring_s
+        flags[i, 6] = hour[i] >= night_from and hour[i] < night_to
+        counts[i, 0] = d
+        if last >= 0:
+            # whole seconds: every signal is an integer
+            gap_ms = t[i] - t[last]
+            if gap_ms < horizon:
+                gap = gap_ms // 1000
+                counts[i, 1] = gap
+                counts[i, 2] = gap * gap
+                flags[i, 7] = 1
+            now, before = other_digits[i], other_digits[last]
+            if now >= 0 and before >= 0 and 1 <= abs(now - before) <= seq_step:
+                flags[i, 8] = 1
+        last = i
 
 
 @numba.njit(cache=True)
 def _pair_pass(by_pair: np.ndarray, pair: np.ndarray, t: np.ndarray, kind: np.ndarray,
-               out: np.ndarray) -> None:  # fmt: skip
+               out: np.ndarray, col: int) -> None:  # fmt: skip
     """Over each (number, other party) group in record order (``by_pair``): the time of the
-    pair's previous outgoing call and SMS decides ``out[0]`` new callee in 1 h, ``out[1]`` in
-    24 h, ``out[2]`` new SMS recipient in 1 h, ``out[3]`` a callback (an incoming call within
-    24 h of an outgoing one)."""
+    pair's previous outgoing call and SMS decides ``out[:, col]`` new callee in 1 h,
+    ``col + 1`` in 24 h, ``col + 2`` new SMS recipient in 1 h, ``col + 3`` a callback (an
+    incoming call within 24 h of an outgoing one)."""
     last_out = -1
     last_sms = -1
     for k in range(by_pair.shape[0]):
@@ -129,63 +129,80 @@ def _pair_pass(by_pair: np.ndarray, pair: np.ndarray, t: np.ndarray, kind: np.nd
             last_out = -1
             last_sms = -1
         if kind[i] == KIND_OUT:
-            out[0, i] = 1.0 if last_out < 0 or t[i] - last_out >= HOUR_MS else 0.0
-            out[1, i] = 1.0 if last_out < 0 or t[i] - last_out >= DAY_MS else 0.0
+            out[i, col] = last_out < 0 or t[i] - last_out >= HOUR_MS
+            out[i, col + 1] = last_out < 0 or t[i] - last_out >= DAY_MS
             last_out = t[i]
         elif kind[i] == KIND_SMS:
-            out[2, i] = 1.0 if last_sms < 0 or t[i] - last_sms >= HOUR_MS else 0.0
+            out[i, col + 2] = last_sms < 0 or t[i] - last_sms >= HOUR_MS
             last_sms = t[i]
         elif last_out >= 0 and t[i] - last_out < DAY_MS:
-            out[3, i] = 1.0
+            out[i, col + 3] = 1
 
 
-def _pair_signals(ev: Events) -> dict[str, np.ndarray]:
-    """Group by (number, other party), keeping record order inside each group."""
+@numba.njit(cache=True)
+def _new_in_group(rows: np.ndarray, key: np.ndarray, t: np.ndarray, window_ms: int,
+                  out: np.ndarray, col: int) -> None:  # fmt: skip
+    """``out[rows[k], col]`` = 1 where element ``k`` (grouped by ``key``, record order inside)
+    is its group's first, or comes ``window_ms`` or more after the one before."""
+    for k in range(rows.shape[0]):
+        if k == 0 or key[k] != key[k - 1] or t[rows[k]] - t[rows[k - 1]] >= window_ms:
+            out[rows[k], col] = 1
+
+
+def _signals(ev: Events) -> tuple[np.ndarray, np.ndarray]:
+    """Every signal of :data:`SIGNALS` at every event: an int8 matrix of the flags and an
+    int32 matrix of the counts, a row per event (small: a day's events are millions)."""
+    flags = np.zeros((len(ev), len(FLAG_SIGNALS)), np.int8)
+    counts = np.zeros((len(ev), len(COUNT_SIGNALS)), np.int32)
+    limits = np.array(
+        [SHORT_CALL_S, ONE_RING_S, NIGHT_HOURS[0], NIGHT_HOURS[1], SEQUENTIAL_STEP, HOUR_MS],
+        np.int64,
+    )
+    _own_signals(ev.num, ev.t, ev.kind, ev.duration, ev.ring, ev.local_hour, ev.other_digits,
+                 limits, flags, counts)  # fmt: skip
+    # Pairs: grouped by (number, other party), record order kept inside each group.
     pair = _pair_hash(ev.num, ev.other)
-    out = np.zeros((4, len(ev)))
-    _pair_pass(stable_argsort(pair), pair, ev.t, ev.kind, out)
-    names = ("new_callee_1h", "new_callee_24h", "new_recipient_1h", "callback_in")
-    return {name: out[k] for k, name in enumerate(names)}
-
-
-def _place_signals(ev: Events, out: np.ndarray) -> dict[str, np.ndarray]:
-    """Cells, shared targets and devices."""
-    n = len(ev)
-    s: dict[str, np.ndarray] = {}
+    _pair_pass(stable_argsort(pair), pair, ev.t, ev.kind, flags, _FLAG["new_callee_1h"])
     # Cells: a cell is new when this number has not called from it in the last 24 h.
-    with_cell = np.flatnonzero(out & (ev.cell >= 0))
+    with_cell = np.flatnonzero((ev.kind == KIND_OUT) & (ev.cell >= 0))
     cell_pair = _pair_hash(ev.num[with_cell], ev.cell[with_cell])
     by_cell = stable_argsort(cell_pair)
-    prev_cell = previous_in_group(
-        cell_pair[by_cell], ev.t[with_cell][by_cell], np.ones(by_cell.shape[0], bool)
-    )
-    s["new_cell_24h"] = np.zeros(n)
-    s["new_cell_24h"][with_cell[by_cell]] = _new_within(prev_cell, ev.t[with_cell][by_cell], DAY_MS)
-
+    _new_in_group(with_cell[by_cell], cell_pair[by_cell], ev.t, DAY_MS, flags,
+                  _FLAG["new_cell_24h"])  # fmt: skip
     # Computed over all calls before triage (see crossing.py), carried on the out events.
-    s["shared_target_out"] = ev.shared_target
-    s["imei_sims"] = ev.imei_sims
-    s["known_peer_out"] = ev.known_peer
-    s["shared_victim_out"] = ev.shared_victim
-    return s
+    flags[:, _FLAG["shared_target_out"]] = ev.shared_target
+    flags[:, _FLAG["known_peer_out"]] = ev.known_peer
+    flags[:, _FLAG["shared_victim_out"]] = ev.shared_victim
+    counts[:, _COUNT["imei_sims"]] = ev.imei_sims
+    return flags, counts
+
+
+def _column(signals: tuple[np.ndarray, np.ndarray], name: str) -> np.ndarray:
+    flags, counts = signals
+    return flags[:, _FLAG[name]] if name in _FLAG else counts[:, _COUNT[name]]
 
 
 def _windowed(
-    ev: Events, signals: dict[str, np.ndarray], at: np.ndarray, row: np.ndarray
+    ev: Events,
+    signals: tuple[np.ndarray, np.ndarray],
+    at: np.ndarray,
+    names: Iterable[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Every windowed feature at the events ``at`` (indices into ``ev``, in the order wanted);
-    ``row[i]`` is event i's position in ``at``, or -1."""
-    needed = window_signals()
-    sums: dict[str, np.ndarray] = {}
-    for window, names in needed.items():
-        got = window_sums_at(
-            ev.num, ev.t, {k: signals[k] for k in sorted(names)}, WINDOWS[window], row,
-            at.shape[0],
-        )  # fmt: skip
-        sums.update({f"{k}@{window}": v for k, v in got.items()})
-    last = {str(f.signal): signals[str(f.signal)][at] for f in FEATURES.values()
-            if f.agg is Agg.LAST}  # fmt: skip
-    return features_from_sums(sums, last)
+    """The windowed features (every one, or those of ``names``) at the events ``at``
+    (indices into ``ev``, ascending)."""
+    row = np.full(len(ev), -1, np.int64)
+    row[at] = np.arange(at.shape[0])
+    chosen = list(FEATURES) if names is None else list(names)
+    needed = window_signals(chosen)
+    columns = [(WINDOWS[w], [_COL[k] for k in sorted(needed[w])]) for w in needed]
+    sums = window_sums_of(ev.num, ev.t, signals, columns, row, at.shape[0])
+    by_name = {
+        f"{k}@{w}": sums[q]
+        for q, (w, k) in enumerate((w, k) for w in needed for k in sorted(needed[w]))
+    }
+    last = {str(f.signal): _column(signals, str(f.signal))[at].astype(np.float64)
+            for f in (FEATURES[n] for n in chosen) if f.agg is Agg.LAST}  # fmt: skip
+    return features_from_sums(by_name, last, chosen)
 
 
 @dataclass
@@ -201,6 +218,11 @@ class EventFeatures:
     record: np.ndarray  # int64 row in the ordered calls (or SMS)
     time_us: np.ndarray  # int64 µs since the epoch (UTC): the record's own timestamp
     values: dict[str, np.ndarray]  # every feature of FEATURES
+    evaluated: int = -1  # acting events evaluated (before the gate, if any): height if -1
+
+    def __post_init__(self) -> None:
+        if self.evaluated < 0:
+            self.evaluated = self.height
 
     @property
     def height(self) -> int:
@@ -253,8 +275,15 @@ def event_features(
     timezone: str = "Asia/Shanghai",
     only: pl.Series | None = None,
     known: pl.Series | None = None,
+    *,
+    gated: bool = False,
 ) -> tuple[EventFeatures, pl.DataFrame, pl.DataFrame | None]:
     """The features of :func:`compute_features`, in event order, as arrays.
+
+    ``gated``: only the events that pass the triage gate (:func:`~callwarden.features.triage.
+    passes_gate`), the only ones a detector can score above 0. Their features are the same;
+    the gate's own features are computed first, at every event, the rest only where it
+    passes. ``evaluated`` counts the events before the gate.
 
     Returns ``(features, ordered_calls, ordered_sms)``.
     """
@@ -263,10 +292,16 @@ def event_features(
     # numbers' already. Windows are summed in event order, where each number's events are
     # next to each other.
     acting = np.flatnonzero(ev.kind != KIND_IN)
-    row = np.full(len(ev), -1, np.int64)
-    row[acting] = np.arange(acting.shape[0])
-    values = _windowed(ev, _signals(ev), acting, row)
-    values.update(_per_number_static(ev, acting, subscribers))
+    evaluated = int(acting.shape[0])
+    signals = _signals(ev)
+    static = _per_number_static(ev, acting, subscribers)
+    if gated:
+        at_gate = _windowed(ev, signals, acting, GATE_FEATURES)
+        keep = np.flatnonzero(passes_gate({**at_gate, **static}))
+        acting = acting[keep]
+        static = {k: v[keep] for k, v in static.items()}
+    values = _windowed(ev, signals, acting)
+    values.update(static)
     is_sms = ev.kind[acting] == KIND_SMS
     rec = ev.record[acting]
     call_us = ordered_calls["start_time"].dt.epoch("us").to_numpy()
@@ -282,6 +317,7 @@ def event_features(
         record=rec,
         time_us=time_us,
         values={name: values[name] for name in FEATURES},
+        evaluated=evaluated,
     )
     return features, ordered_calls, ordered_sms
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -32,37 +33,47 @@ def window_sum_names() -> list[str]:
 
 
 def features_from_sums(
-    sums: dict[str, np.ndarray], last: dict[str, np.ndarray]
+    sums: dict[str, np.ndarray],
+    last: dict[str, np.ndarray],
+    names: Iterable[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Every windowed feature from the window sums (``signal@window``) and the LAST signals.
+    """Every windowed feature (or those of ``names``) from the window sums
+    (``signal@window``) and the LAST signals.
 
     The one formula of each aggregation, shared by the batch and the incremental engine.
     """
     values: dict[str, np.ndarray] = {}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for f in FEATURES.values():
-            if f.agg is Agg.STATIC:
-                continue
-            if f.agg is Agg.LAST:
-                values[f.name] = last[str(f.signal)]
-                continue
-            num = sums[f"{f.signal}@{f.window}"]
-            den = sums.get(f"{f.over}@{f.window}")
-            if f.agg is Agg.SUM:
-                values[f.name] = num
-            elif f.agg in (Agg.SHARE, Agg.MEAN):
-                assert den is not None  # noqa: S101  (the spec gives every share a denominator)
-                values[f.name] = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
-            elif f.agg is Agg.RATIO:
-                assert den is not None  # noqa: S101
-                values[f.name] = num / (den + 1.0)
-            elif f.agg is Agg.CV:
-                assert den is not None  # noqa: S101
-                sq = sums[f"gap_out_sq@{f.window}"]
-                mean = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
-                var = np.where(den > 0, sq / np.where(den > 0, den, 1), 0.0) - mean * mean
-                values[f.name] = np.where(mean > 0, np.sqrt(np.maximum(var, 0.0)) / mean, 0.0)
+    chosen = FEATURES.values() if names is None else [FEATURES[n] for n in names]
+    for f in chosen:
+        if f.agg is Agg.STATIC:
+            continue
+        if f.agg is Agg.LAST:
+            values[f.name] = last[str(f.signal)]
+            continue
+        num = sums[f"{f.signal}@{f.window}"]
+        den = sums.get(f"{f.over}@{f.window}")
+        if f.agg is Agg.SUM:
+            values[f.name] = num
+        elif f.agg in (Agg.SHARE, Agg.MEAN):
+            assert den is not None  # noqa: S101  (the spec gives every share a denominator)
+            values[f.name] = _share(num, den)
+        elif f.agg is Agg.RATIO:
+            assert den is not None  # noqa: S101
+            values[f.name] = num / (den + 1.0)
+        elif f.agg is Agg.CV:
+            assert den is not None  # noqa: S101
+            mean = _share(num, den)
+            var = _share(sums[f"gap_out_sq@{f.window}"], den)
+            var -= mean * mean
+            np.maximum(var, 0.0, out=var)
+            np.sqrt(var, out=var)
+            values[f.name] = np.divide(var, mean, out=np.zeros_like(var), where=mean > 0)
     return values
+
+
+def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den``, 0 where ``den`` is not positive."""
+    return np.divide(num, den, out=np.zeros(num.shape), where=den > 0)
 
 
 def number_flags(numbers: pl.Series) -> dict[str, np.ndarray]:

@@ -25,6 +25,7 @@ window on both sides of its edge. Every engine computes that same definition inc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -274,14 +275,18 @@ FEATURES: dict[str, Feature] = {f.name: f for f in _ALL}
 FEATURE_NAMES: list[str] = [f.name for f in _ALL]
 
 
-def window_signals() -> dict[str, set[str]]:
-    """For each window, the signals whose sums the features over it need.
+def window_signals(names: Iterable[str] | None = None) -> dict[str, set[str]]:
+    """For each window, the signals whose sums the features over it need (of all features,
+    or of the features ``names``).
 
     >>> sorted(window_signals()["15m"])
     ['gap_out', 'gap_out_sq', 'has_gap_out', 'new_callee_1h', 'out']
+    >>> {w: sorted(s) for w, s in window_signals(["out_calls_1h", "answered_share_1h"]).items()}
+    {'1h': ['answered_out', 'out']}
     """
     needed: dict[str, set[str]] = {}
-    for f in FEATURES.values():
+    chosen = FEATURES.values() if names is None else [FEATURES[n] for n in names]
+    for f in chosen:
         if f.window:
             group = needed.setdefault(f.window, set())
             group.update(x for x in (f.signal, f.over) if x)

@@ -30,7 +30,7 @@ import polars as pl
 
 from callwarden.features.crossing import with_crossing_signals
 
-__all__ = ["GATE", "Gate", "candidates", "passes_gate", "restrict_to"]
+__all__ = ["GATE", "GATE_FEATURES", "Gate", "candidates", "passes_gate", "restrict_to"]
 
 HOUR_MS = 3_600_000
 
@@ -51,6 +51,18 @@ class Gate:
 
 
 GATE = Gate()
+#: the features :func:`passes_gate` reads (batch scoring computes these first, at every event)
+GATE_FEATURES = (
+    "out_calls_1h",
+    "out_calls_24h",
+    "sms_out_1h",
+    "imsis_per_imei",
+    "shared_victims_24h",
+    "known_contacts_24h",
+    "owner_age",
+    "new_sim_days",
+    "is_international",
+)
 
 
 def passes_gate(f: dict[str, np.ndarray], gate: Gate = GATE) -> np.ndarray:

@@ -18,10 +18,10 @@ import polars as pl
 
 __all__ = [
     "group_starts",
-    "previous_in_group",
     "previous_index",
     "stable_argsort",
     "window_sums_at",
+    "window_sums_of",
 ]
 
 
@@ -67,36 +67,61 @@ def previous_index(keys: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.where(prev >= group_starts(keys), prev, -1)
 
 
-def previous_in_group(keys: np.ndarray, t: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Time of the previous element of the same group with ``mask`` set, or -1."""
-    prev = previous_index(keys, mask)
-    return np.where(prev >= 0, t[np.maximum(prev, 0)], -1)
-
-
 @numba.njit(cache=True)
-def _sliding_sums(blocks: np.ndarray, t: np.ndarray, signals: tuple[np.ndarray, ...],
-                  window_ms: int, row: np.ndarray, out: np.ndarray) -> None:  # fmt: skip
-    """One pass per block: running sums of the signals over ``(t - w, t]``, kept up to date as
-    the window's right end steps on and its left end catches up; written to ``out[:, row[i]]``
-    at every element with ``row[i] >= 0``. (Integer-valued signals: the sums are exact.)"""
-    k = len(signals)
-    acc = np.zeros(k)
-    left = 0
-    for i in range(t.shape[0]):
+def _sliding_sums(blocks: np.ndarray, t: np.ndarray, small: np.ndarray, wide: np.ndarray,
+                  cols: np.ndarray, starts: np.ndarray, windows_ms: np.ndarray, row: np.ndarray,
+                  out: np.ndarray) -> None:  # fmt: skip
+    """One pass over all windows at once: running sums over ``(t - w, t]`` of the signal
+    columns ``cols[starts[w]:starts[w + 1]]`` (a column ``c`` below ``small``'s width is
+    ``small[:, c]``, else ``wide[:, c - width]``; integer matrices, one row per element), kept
+    up to date as the window's right end steps on and each left end catches up. Sum ``q`` is
+    written to ``out[q, row[i]]`` at every element with ``row[i] >= 0``. Integer sums: exact."""
+    n, w_count, q_count = t.shape[0], windows_ms.shape[0], cols.shape[0]
+    width = small.shape[1]
+    acc = np.zeros(q_count, np.int64)
+    left = np.zeros(w_count, np.int64)
+    for i in range(n):
         if i == 0 or blocks[i] != blocks[i - 1]:
-            left = i
-            acc[:] = 0.0
-        for j in range(k):
-            acc[j] += signals[j][i]
-        edge = t[i] - window_ms
-        while t[left] <= edge:
-            for j in range(k):
-                acc[j] -= signals[j][left]
-            left += 1
+            left[:] = i
+            acc[:] = 0
+        for w in range(w_count):
+            for q in range(starts[w], starts[w + 1]):
+                c = cols[q]
+                acc[q] += small[i, c] if c < width else wide[i, c - width]
+            edge = t[i] - windows_ms[w]
+            j = left[w]
+            while t[j] <= edge:
+                for q in range(starts[w], starts[w + 1]):
+                    c = cols[q]
+                    acc[q] -= small[j, c] if c < width else wide[j, c - width]
+                j += 1
+            left[w] = j
         r = row[i]
         if r >= 0:
-            for j in range(k):
-                out[j, r] = acc[j]
+            for q in range(q_count):
+                out[q, r] = acc[q]
+
+
+def window_sums_of(
+    blocks: np.ndarray,
+    t: np.ndarray,
+    signals: tuple[np.ndarray, np.ndarray],
+    columns: list[tuple[int, list[int]]],
+    row: np.ndarray,
+    rows: int,
+) -> np.ndarray:
+    """Sums over ``(t - w, t]`` within each block, up to and including each element, of
+    signal columns: ``signals`` are two integer matrices with a row per element (narrow
+    flags, then wide counts; columns numbered across both), ``columns`` lists
+    ``(w, [column, ...])``. Row ``q`` of the result is the ``q``-th sum in that listing; the
+    sum ending at element ``i`` lands at position ``row[i]`` (``-1``: not wanted)."""
+    cols = np.array([c for _, group in columns for c in group], np.int64)
+    starts = np.cumsum([0] + [len(group) for _, group in columns]).astype(np.int64)
+    windows_ms = np.array([w for w, _ in columns], np.int64)
+    out = np.zeros((cols.shape[0], rows))
+    if cols.shape[0] and t.shape[0]:
+        _sliding_sums(blocks, t, *signals, cols, starts, windows_ms, row, out)
+    return out
 
 
 def window_sums_at(
@@ -107,18 +132,17 @@ def window_sums_at(
     row: np.ndarray,
     rows: int,
 ) -> dict[str, np.ndarray]:
-    """Sums over ``(t - w, t]`` within each block, up to and including each element, in an
-    order of the caller's choosing: the sum ending at element ``i`` lands at position
-    ``row[i]`` (``-1``: not wanted) of arrays of length ``rows``. Exact for integer-valued
-    signals (every signal of the spec is one).
+    """:func:`window_sums_of` for one window over named integer-valued signal arrays.
 
     >>> keys, t = np.array([1, 1, 1, 2]), np.array([0, 1000, 5000, 6000])
     >>> window_sums_at(keys, t, {"x": np.ones(4)}, 4500, np.array([3, -1, 0, 1]), 4)["x"].tolist()
     [2.0, 1.0, 0.0, 1.0]
     """
     names = list(signals)
-    out = np.zeros((len(names), rows))
-    if names and t.shape[0]:
-        arrays = tuple(np.ascontiguousarray(signals[k], dtype=np.float64) for k in names)
-        _sliding_sums(blocks, t, arrays, int(window_ms), row, out)
+    matrix = np.zeros((t.shape[0], len(names)), np.int64)
+    for j, name in enumerate(names):
+        matrix[:, j] = signals[name]
+    out = window_sums_of(
+        blocks, t, (matrix[:, :0], matrix), [(int(window_ms), list(range(len(names))))], row, rows
+    )
     return {name: out[j] for j, name in enumerate(names)}
