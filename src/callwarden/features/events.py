@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import numba
 import numpy as np
 import polars as pl
 
-from callwarden.features.crossing import digit_codes, with_crossing_signals
+from callwarden.features.crossing import CROSSING_COLUMNS, digit_codes, with_crossing_signals
 from callwarden.features.formulas import e164_digits as digits
 from callwarden.features.formulas import fixed_offset_ms
 from callwarden.features.textcodes import whole_numbers
@@ -140,45 +141,41 @@ def _any_rows(per_call: np.ndarray) -> np.ndarray:
     return per_call if per_call.shape[0] else np.zeros(1, per_call.dtype)
 
 
-@dataclass
-class _Rows:
-    """Where each event comes from: its row in the calls (or the SMS), and its kind."""
-
-    kind: np.ndarray
-    record: np.ndarray
-    with_sms: bool
-
-    def __post_init__(self) -> None:
-        self.is_call = self.kind != KIND_SMS
-        self.out = self.kind == KIND_OUT
-        self.call_row = np.where(self.is_call, self.record, 0) if self.with_sms else self.record
-        self.sms_row = np.where(self.is_call, 0, self.record)
-
-    def pick(self, per_call: np.ndarray, per_sms: np.ndarray | float) -> np.ndarray:
-        """Each event's value: from its call, or from its SMS."""
-        got = _any_rows(per_call)[self.call_row]
-        if not self.with_sms:
-            return got
-        if isinstance(per_sms, np.ndarray):
-            per_sms = per_sms[self.sms_row]
-        return np.where(self.is_call, got, per_sms)
-
-    def on_out(self, per_call: np.ndarray) -> np.ndarray:
-        """A per-call value on the call's out event, 0 on its in event and on SMS."""
-        if not per_call.any():  # (the known-fraud signals, without a list)
-            return np.zeros(self.kind.shape[0])
-        return np.where(self.out, _any_rows(per_call)[self.call_row], 0.0)
-
-    def other_party(
-        self, caller: np.ndarray, callee: np.ndarray, recipient: np.ndarray | int
-    ) -> np.ndarray:
-        """The callee on an out event, the caller on an in event, the recipient of an SMS."""
-        got = np.where(self.out, _any_rows(callee)[self.call_row], _any_rows(caller)[self.call_row])
-        if not self.with_sms:
-            return got
-        if isinstance(recipient, np.ndarray):
-            recipient = recipient[self.sms_row]
-        return np.where(self.is_call, got, recipient)
+@numba.njit(cache=True)
+def _gather(kind: np.ndarray, record: np.ndarray, caller: np.ndarray, callee: np.ndarray,
+            caller_digits: np.ndarray, callee_digits: np.ndarray, t_call: np.ndarray,
+            seq_call: np.ndarray, duration: np.ndarray, ring: np.ndarray, cell: np.ndarray,
+            hour_call: np.ndarray, crossing: tuple[np.ndarray, ...], recipient: np.ndarray,
+            t_sms: np.ndarray, seq_sms: np.ndarray, hour_sms: np.ndarray, other: np.ndarray,
+            other_digits: np.ndarray, t: np.ndarray, seq: np.ndarray, dur: np.ndarray,
+            rings: np.ndarray, cells: np.ndarray, hour: np.ndarray,
+            crossed: np.ndarray) -> None:  # fmt: skip
+    """Each event's columns from its record, in one pass: a call's (the other party is the
+    callee on the out side, the caller on the in side; the crossing signals go on the out
+    side), or an SMS's (no duration, ring or cell)."""
+    for i in range(kind.shape[0]):
+        r = record[i]
+        if kind[i] == KIND_SMS:
+            other[i] = recipient[r]
+            other_digits[i] = -1
+            t[i] = t_sms[r]
+            seq[i] = seq_sms[r]
+            rings[i] = -1
+            cells[i] = -1
+            hour[i] = hour_sms[r]
+            continue
+        out = kind[i] == KIND_OUT
+        other[i] = callee[r] if out else caller[r]
+        other_digits[i] = callee_digits[r] if out else caller_digits[r]
+        t[i] = t_call[r]
+        seq[i] = seq_call[r]
+        dur[i] = duration[r]
+        rings[i] = ring[r]
+        cells[i] = cell[r]
+        hour[i] = hour_call[r]
+        if out:
+            for k in range(len(crossing)):
+                crossed[k, i] = crossing[k][r]
 
 
 def _select_events(
@@ -243,7 +240,6 @@ def build_events(
         found = codes.encode(only.cast(pl.String))
         chosen = found[~np.isnan(found)].astype(np.int64) if found.dtype.kind == "f" else found
     kind, record, num = _select_events(caller, callee, sender, seq_call, seq_sms, chosen)
-    rows = _Rows(kind, record, with_sms=sms is not None)
 
     def local_hour(times: pl.Series, t_ms: np.ndarray) -> np.ndarray:
         off = (
@@ -255,31 +251,40 @@ def build_events(
             return ((t_ms + off) // HOUR_MS % 24).astype(np.int8)
         return times.dt.convert_time_zone(timezone).dt.hour().cast(pl.Int8).to_numpy()
 
+    n = kind.shape[0]
+    crossed = np.zeros((len(CROSSING_COLUMNS), n))
+    columns = {
+        name: np.empty(n, dtype)
+        for name, dtype in (("other", np.int64), ("other_digits", np.int64), ("t", np.int64),
+                            ("seq", np.int64), ("ring", np.int32), ("cell", np.int64),
+                            ("local_hour", np.int8))
+    }  # fmt: skip
+    columns["duration"] = np.zeros(n, np.int32)
+    _gather(
+        kind, record, caller, callee,
+        caller if codes.numeric else digits(calls["caller"]),
+        callee if codes.numeric else digits(calls["callee"]),
+        t_call, seq_call,
+        calls["duration_s"].fill_null(0).cast(pl.Int32).to_numpy(),
+        calls["ring_s"].fill_null(-1).cast(pl.Int32).to_numpy(),
+        _codes(calls["caller_cell"]),
+        local_hour(calls["start_time"], t_call),
+        tuple(calls[c].cast(pl.Float64).to_numpy() for c in CROSSING_COLUMNS),
+        codes.encode(sms["recipient"]) if sms is not None else empty,
+        t_sms, seq_sms,
+        local_hour(sms["sent_time"], t_sms) if sms is not None else np.zeros(0, np.int8),
+        columns["other"], columns["other_digits"], columns["t"], columns["seq"],
+        columns["duration"], columns["ring"], columns["cell"], columns["local_hour"], crossed,
+    )  # fmt: skip
     events = Events(
         num=num,
-        other=rows.other_party(
-            caller, callee, codes.encode(sms["recipient"]) if sms is not None else 0
-        ),
-        other_digits=rows.other_party(
-            caller if codes.numeric else digits(calls["caller"]),
-            callee if codes.numeric else digits(calls["callee"]),
-            -1,
-        ),
-        t=rows.pick(t_call, t_sms),
-        seq=rows.pick(seq_call, seq_sms),
         kind=kind,
-        duration=rows.pick(calls["duration_s"].fill_null(0).cast(pl.Int32).to_numpy(), 0),
-        ring=rows.pick(calls["ring_s"].fill_null(-1).cast(pl.Int32).to_numpy(), -1),
-        cell=rows.pick(_codes(calls["caller_cell"]), -1),
-        local_hour=rows.pick(
-            local_hour(calls["start_time"], t_call),
-            local_hour(sms["sent_time"], t_sms) if sms is not None else 0,
-        ),
-        shared_target=rows.on_out(calls["_shared_target"].to_numpy()),
-        imei_sims=rows.on_out(calls["_imei_sims"].to_numpy()),
-        known_peer=rows.on_out(calls["_known_peer"].to_numpy()),
-        shared_victim=rows.on_out(calls["_shared_victim"].to_numpy()),
+        shared_target=crossed[0],
+        imei_sims=crossed[1],
+        known_peer=crossed[2],
+        shared_victim=crossed[3],
         record=record,
         codes=codes,
+        **columns,
     )
     return events, calls, sms
