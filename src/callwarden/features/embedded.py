@@ -1,10 +1,12 @@
-"""The embedded feature engine: the spec's signals and windows with numpy and polars.
+"""The embedded feature engine: the spec's signals and windows with numpy, polars and numba.
 
-Events are sorted once by (number, seq). The sums over a window ``(t - w, t]`` of a number's
-events come from one compiled pass over each number's events per window length (running sums
-whose left end catches up as the right end steps on): O(n) for all features of all numbers at
-once, with no Python loop over events. :func:`event_features` leaves the features in that
-order (batch scoring reads them so); :func:`compute_features` gives them in record order.
+Events are sorted once by (number, seq). Their signals (:data:`SIGNALS`, all integers) fill two
+small matrices, a row per event: 0/1 flags as int8, counts and seconds as int32. The sums over
+every window ``(t - w, t]`` of a number's events come from one compiled pass over the events
+(running sums, one left end per window catching up as the right end steps on): O(n) for all
+features of all numbers at once, with no Python loop over events. :func:`event_features`
+leaves the features in that order (batch scoring reads them so, and with ``gated`` only at
+the events past the triage gate); :func:`compute_features` gives them in record order.
 
 Pair signals ("callee new to this number in the last hour", "a callback") group events by
 a 64-bit hash of the pair with a stable sort, so each group stays in record order, and read
