@@ -24,7 +24,7 @@ from callwarden.features.embedded import (
 from callwarden.features.events import KIND_IN, KIND_OUT, KIND_SMS
 from callwarden.features.spec import NIGHT_HOURS, ONE_RING_S, SEQUENTIAL_STEP, SHORT_CALL_S
 from callwarden.features.textcodes import MAX_DIGITS, whole_numbers
-from callwarden.features.triage import GATE_FEATURES, passes_gate
+from callwarden.features.triage import GATE_FEATURES, _max_two_hours, passes_gate
 from callwarden.features.windows import (
     previous_index,
     stable_argsort,
@@ -347,3 +347,28 @@ def test_the_gate_reads_only_its_listed_features(city: dict[str, pl.DataFrame]) 
     # (a missing feature would raise a KeyError)
     only = {name: every.values[name] for name in GATE_FEATURES}
     assert np.array_equal(passes_gate(only), passes_gate(every.values))
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 30 * 3_600_000)), min_size=1, max_size=200)
+)
+def test_hour_peaks_by_code_equal_the_grouped_strings(calls: list[tuple[int, int]]) -> None:
+    """The compiled count per (number, clock hour) gives what the string group-by gives."""
+    codes = np.array([8613800000000 + c for c, _ in calls])
+    t = np.array([ms for _, ms in calls])
+    frame = pl.DataFrame(
+        {
+            "caller": [f"+{c}" for c in codes],
+            "start_time": pl.Series(t).cast(pl.Datetime("ms")),
+            "code": codes,
+        }
+    )
+    by_code = _max_two_hours(frame, "caller", "start_time", key="code")
+    by_text = _max_two_hours(frame, "caller", "start_time")
+    assert (
+        by_code.sort("caller")
+        .select(by_text.columns)
+        .cast({"peak": pl.Int64, "total": pl.Int64})
+        .equals(by_text.sort("caller").cast({"peak": pl.Int64, "total": pl.Int64}))
+    )

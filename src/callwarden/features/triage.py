@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numba
 import numpy as np
 import polars as pl
 
@@ -113,7 +114,8 @@ def _max_two_hours(
 
 
 def _peaks_by_code(codes: np.ndarray, t_ms: np.ndarray) -> pl.DataFrame | None:
-    """``_max_two_hours`` for non-negative int64 codes: one sort of (code, hour) keys.
+    """``_max_two_hours`` for non-negative int64 codes: one sort of (code, hour) keys and one
+    compiled pass over them.
 
     None when the keys would not fit in an int64.
     """
@@ -122,20 +124,49 @@ def _peaks_by_code(codes: np.ndarray, t_ms: np.ndarray) -> pl.DataFrame | None:
     slots = int(hour.max()) - first + 1
     if int(codes.min()) < 0 or int(codes.max()) >= 2**62 // slots:
         return None
-    key = pl.Series(codes * slots + (hour - first)).sort().to_numpy()
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    count = np.diff(np.r_[starts, key.shape[0]])
-    number, slot = np.divmod(key[starts], slots)
-    follows = np.r_[False, (number[1:] == number[:-1]) & (slot[1:] == slot[:-1] + 1)]
-    pair = count + np.where(follows, np.r_[0, count[:-1]], 0)
-    blocks = np.flatnonzero(np.r_[True, number[1:] != number[:-1]])
-    return pl.DataFrame(
-        {
-            "code": number[blocks],
-            "peak": np.maximum.reduceat(pair, blocks).astype(np.uint32),
-            "total": np.add.reduceat(count, blocks).astype(np.uint32),
-        }
-    )
+    hour -= first
+    hour += codes * slots
+    key = pl.Series(hour).sort().to_numpy()
+    count = _numbers_in(key, slots)
+    number = np.empty(count, np.int64)
+    peak = np.zeros(count, np.uint32)
+    total = np.zeros(count, np.uint32)
+    _hour_peaks(key, slots, number, peak, total)
+    return pl.DataFrame({"code": number, "peak": peak, "total": total})
+
+
+@numba.njit(cache=True)
+def _numbers_in(key: np.ndarray, slots: int) -> int:
+    """How many numbers the sorted (number * slots + hour) keys hold."""
+    count = 0
+    for i in range(key.shape[0]):
+        if i == 0 or key[i] // slots != key[i - 1] // slots:
+            count += 1
+    return count
+
+
+@numba.njit(cache=True)
+def _hour_peaks(key: np.ndarray, slots: int, number: np.ndarray, peak: np.ndarray,
+                total: np.ndarray) -> None:  # fmt: skip
+    """Per number of the sorted (number * slots + hour) keys: the most records in two
+    consecutive hours (``peak``) and all its records (``total``)."""
+    m = -1
+    prev_num, prev_slot, prev_count = -1, -2, 0
+    i, n = 0, key.shape[0]
+    while i < n:
+        j = i
+        while j < n and key[j] == key[i]:
+            j += 1
+        num, slot, count = key[i] // slots, key[i] % slots, j - i
+        if num != prev_num:
+            m += 1
+            number[m] = num
+            prev_slot, prev_count = -2, 0
+        pair = count + (prev_count if slot == prev_slot + 1 else 0)
+        peak[m] = max(peak[m], pair)
+        total[m] += count
+        prev_num, prev_slot, prev_count = num, slot, count
+        i = j
 
 
 def _pairs(per_hour: pl.DataFrame, who: str) -> pl.DataFrame:
@@ -193,8 +224,8 @@ def candidates(
     )["msisdn"]
     parts = [chosen]
     if "_imei_sims" in calls.columns:  # the feature itself, computed over all calls
-        shared_device = pl.col("_imei_sims") >= gate.sims_per_device
-        parts.append(calls.select("caller", "_imei_sims").filter(shared_device)["caller"])
+        shared_device = np.flatnonzero(calls["_imei_sims"].to_numpy() >= gate.sims_per_device)
+        parts.append(calls["caller"].gather(pl.Series(shared_device)))
     else:
         shared = (
             calls.select("caller_imei", "caller")
