@@ -27,6 +27,7 @@ from callwarden.features.crossing import with_crossing_signals
 from callwarden.features.embedded import EventFeatures, compute_features, event_features
 from callwarden.features.formulas import fixed_offset_ms
 from callwarden.features.triage import candidates, passes_gate, restrict_to
+from callwarden.records.schema import DECISIONS
 
 __all__ = [
     "SCORING_STEPS",
@@ -240,13 +241,12 @@ class EventScorer:
         rows: list[dict[str, object]] = []
         raised: list[int] = []  # the events that raised those rows
         numbers = arrays.numbers(idx)
-        for k, i in enumerate(idx):
-            msisdn = numbers[k]
-            decision = self.state.step(
-                msisdn, day=days[k], score=float(combined[i]), allowed=msisdn in self.allowed
-            )
-            if decision is None:
-                continue
+        allowed = np.array([m in self.allowed for m in numbers] if self.allowed else [False])
+        levels = self.state.step_many(
+            numbers, days, combined[idx], np.broadcast_to(allowed, idx.shape)
+        )
+        for k in np.flatnonzero(levels):
+            i, msisdn, decision = idx[k], numbers[k], DECISIONS[levels[k] - 1]
             row = {c: float(v[i]) for c, v in arrays.values.items()}
             at = {name: float(s[i]) for name, s in scores.items()}
             reasons = explain_event(row, at, self.policy.watch, self.detectors)

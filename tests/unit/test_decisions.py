@@ -1,0 +1,50 @@
+"""The policy stepped over many events at once decides as stepping them one by one."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from callwarden.decide.policy import LEVEL, DecisionState, PolicyConfig
+
+NUMBERS = ["+8613800000001", "+8613800000002", "+8613800000003", "+8613900000009"]
+DAYS = ["2026-07-08", "2026-07-09"]
+
+
+@st.composite
+def policies(draw: st.DrawFn) -> PolicyConfig:
+    cuts = sorted(draw(st.lists(st.sampled_from([0.2, 0.4, 0.6, 0.8, 0.95]), min_size=4,
+                                max_size=4)))  # fmt: skip
+    return PolicyConfig(
+        watch=cuts[0], review=cuts[1], restrict=cuts[2], suspend=cuts[3],
+        daily_suspension_cap=draw(st.integers(0, 3)),
+        allow_list_ceiling=draw(st.sampled_from(list(LEVEL))),
+    )  # fmt: skip
+
+
+event = st.tuples(
+    st.sampled_from(NUMBERS),
+    st.sampled_from(DAYS),
+    st.sampled_from([0.0, 0.3, 0.5, 0.7, 0.85, 0.95, 0.99, float("nan")]),
+    st.booleans(),
+)
+
+
+@settings(deadline=None, max_examples=200)
+@given(policies(), st.lists(event, max_size=40), st.lists(event, max_size=40))
+def test_step_many_equals_one_by_one(
+    policy: PolicyConfig,
+    first: list[tuple[str, str, float, bool]],
+    then: list[tuple[str, str, float, bool]],
+) -> None:
+    one, many = DecisionState(policy), DecisionState(policy)
+    for batch in (first, then):  # (two batches: the state carries over, as in the stream)
+        want = [one.step(m, day=d, score=s, allowed=a) for m, d, s, a in batch]
+        got = many.step_many(
+            [m for m, *_ in batch], [d for _, d, *_ in batch],
+            np.array([s for *_, s, _ in batch]), np.array([a for *_, a in batch], bool),
+        )  # fmt: skip
+        assert [LEVEL.get(w or "", 0) for w in want] == got.tolist()
+        assert many.current == one.current
+        assert many.suspended_on == one.suspended_on
