@@ -199,7 +199,10 @@ def test_own_signals_equal_the_array_formulas(
 ) -> None:
     num, t = bt
     n = num.shape[0]
-    ints = lambda lo, hi: np.array(data.draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n)))  # noqa: E731
+
+    def ints(lo: int, hi: int) -> np.ndarray:
+        return np.array(data.draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n)))
+
     kind, duration, ring, hour = ints(0, 2).astype(np.int8), ints(0, 40), ints(-1, 9), ints(0, 23)
     other = ints(-1, 12) + 8613800000000 * (ints(0, 1))
     flags = np.zeros((n, len(FLAG_SIGNALS)), np.int8)
