@@ -28,7 +28,6 @@ from callwarden.features.triage import GATE_FEATURES, _max_two_hours, passes_gat
 from callwarden.features.windows import (
     previous_index,
     stable_argsort,
-    window_sums_at,
     window_sums_of,
 )
 from callwarden.simulate import SimulationConfig, simulate_city
@@ -105,6 +104,25 @@ def test_whole_numbers_match_their_spelling(
     if len(values) > 1:  # a slice of a column reads from its offset
         assert whole_numbers(series.slice(1), prefix)[0].tolist() == want[1:]
     assert bad == sum(1 for v, w in zip(values, want, strict=True) if v is not None and w < 0)
+
+
+def window_sums_at(
+    blocks: np.ndarray,
+    t: np.ndarray,
+    signals: dict[str, np.ndarray],
+    window_ms: int,
+    row: np.ndarray,
+    rows: int,
+) -> dict[str, np.ndarray]:
+    """The compiled pass for one window over named integer-valued signal arrays."""
+    names = list(signals)
+    matrix = np.zeros((t.shape[0], len(names)), np.int64)
+    for j, name in enumerate(names):
+        matrix[:, j] = signals[name]
+    out = window_sums_of(
+        blocks, t, (matrix[:, :0], matrix), [(int(window_ms), list(range(len(names))))], row, rows
+    )
+    return {name: out[j] for j, name in enumerate(names)}
 
 
 @st.composite

@@ -6,7 +6,8 @@ record order kept inside each group.
 >>> keys, t = np.array([1, 1, 1, 2]), np.array([0, 1000, 5000, 6000])
 >>> previous_index(keys, np.ones(4, bool)).tolist()
 [-1, 0, 1, -1]
->>> window_sums_at(keys, t, {"x": np.ones(4)}, 4500, np.arange(4), 4)["x"].tolist()
+>>> flags = np.ones((4, 1), np.int8)
+>>> window_sums_of(keys, t, (flags, flags[:, :0]), [(4500, [0])], np.arange(4), 4)[0].tolist()
 [1.0, 2.0, 2.0, 1.0]
 """
 
@@ -20,7 +21,6 @@ __all__ = [
     "group_starts",
     "previous_index",
     "stable_argsort",
-    "window_sums_at",
     "window_sums_of",
 ]
 
@@ -122,27 +122,3 @@ def window_sums_of(
     if cols.shape[0] and t.shape[0]:
         _sliding_sums(blocks, t, *signals, cols, starts, windows_ms, row, out)
     return out
-
-
-def window_sums_at(
-    blocks: np.ndarray,
-    t: np.ndarray,
-    signals: dict[str, np.ndarray],
-    window_ms: int,
-    row: np.ndarray,
-    rows: int,
-) -> dict[str, np.ndarray]:
-    """:func:`window_sums_of` for one window over named integer-valued signal arrays.
-
-    >>> keys, t = np.array([1, 1, 1, 2]), np.array([0, 1000, 5000, 6000])
-    >>> window_sums_at(keys, t, {"x": np.ones(4)}, 4500, np.array([3, -1, 0, 1]), 4)["x"].tolist()
-    [2.0, 1.0, 0.0, 1.0]
-    """
-    names = list(signals)
-    matrix = np.zeros((t.shape[0], len(names)), np.int64)
-    for j, name in enumerate(names):
-        matrix[:, j] = signals[name]
-    out = window_sums_of(
-        blocks, t, (matrix[:, :0], matrix), [(int(window_ms), list(range(len(names))))], row, rows
-    )
-    return {name: out[j] for j, name in enumerate(names)}
