@@ -15,6 +15,7 @@ import polars as pl
 
 from callwarden.features.spec import WINDOWS
 from callwarden.features.textcodes import whole_numbers
+from callwarden.features.threads import run_both
 from callwarden.features.windows import previous_index, stable_argsort
 
 __all__ = [
@@ -87,7 +88,7 @@ def _device_codes(imeis: pl.Series) -> np.ndarray:
     return codes if bad == 0 else _dense(imeis.cast(pl.String))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _shared_targets(by_callee: np.ndarray, callee: np.ndarray, caller: np.ndarray,
                     t: np.ndarray, window_ms: int, out: np.ndarray) -> None:  # fmt: skip
     """``out[i]`` = 1 where the callee's previous incoming call (``by_callee``: calls grouped
@@ -140,11 +141,7 @@ def _new_by_sort(group: np.ndarray, caller: np.ndarray, t: np.ndarray, window_ms
             new[k] = 1.0
 
 
-#: devices with more calls than this find their numbers' last calls by sorting, not a list
-_SMALL_DEVICE = 64
-
-
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _device_sims(by_dev: np.ndarray, imei: np.ndarray, caller: np.ndarray, t: np.ndarray,
                  window_ms: int, out: np.ndarray) -> None:  # fmt: skip
     """``out[i]``: how many of the device's calls in ``(t - w, t]`` came from a number not seen
@@ -199,20 +196,26 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         caller = _dense(pl.concat([calls["caller"], calls["callee"]]))[:n]
         callee = _dense(calls["callee"])
 
-    # Shared targets: group calls by callee (stable, so record order holds inside a group).
-    # Each call against the callee's previous incoming call, in that order.
-    by_callee = stable_argsort(callee)
-    shared = np.zeros(n)
-    _shared_targets(by_callee, callee, caller, t, SIX_H_MS, shared)
+    def targets() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # Shared targets: group calls by callee (stable, so record order holds inside a
+        # group). Each call against the callee's previous incoming call, in that order.
+        by_callee = stable_argsort(callee)
+        shared = np.zeros(n)
+        _shared_targets(by_callee, callee, caller, t, SIX_H_MS, shared)
+        return (shared, *_known_signals(calls, known, by_callee, callee, t))
 
-    # Devices: per IMEI, numbers first seen (again) within 24 h, summed over the last 24 h.
-    sims = np.zeros(n)
-    imei = _device_codes(calls["caller_imei"])
-    dev = np.flatnonzero(imei >= 0)
-    if dev.shape[0]:
-        by_dev = dev[stable_argsort(imei[dev])]
-        _device_sims(by_dev, imei, caller, t, DAY_MS, sims)
-    peer, victim = _known_signals(calls, known, by_callee, callee, t)
+    def devices() -> np.ndarray:
+        # Devices: per IMEI, numbers first seen (again) within 24 h, summed over the last 24 h.
+        sims = np.zeros(n)
+        imei = _device_codes(calls["caller_imei"])
+        dev = np.flatnonzero(imei >= 0)
+        if dev.shape[0]:
+            by_dev = dev[stable_argsort(imei[dev])]
+            _device_sims(by_dev, imei, caller, t, DAY_MS, sims)
+        return sims
+
+    # the two groupings are independent: side by side (see threads.py)
+    (shared, peer, victim), sims = run_both(targets, devices)
     return calls.with_columns(
         _shared_target=pl.Series(shared),
         _imei_sims=pl.Series(sims),

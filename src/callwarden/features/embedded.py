@@ -42,6 +42,7 @@ from callwarden.features.spec import (
     Agg,
     window_signals,
 )
+from callwarden.features.threads import run_all
 from callwarden.features.triage import GATE_FEATURES, passes_gate
 from callwarden.features.windows import stable_argsort, window_sums_of
 
@@ -74,7 +75,7 @@ _FLAG = {name: j for j, name in enumerate(FLAG_SIGNALS)}
 _COUNT = {name: j for j, name in enumerate(COUNT_SIGNALS)}
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _own_signals(num: np.ndarray, t: np.ndarray, kind: np.ndarray, duration: np.ndarray,
                  ring: np.ndarray, hour: np.ndarray, other_digits: np.ndarray,
                  limits: np.ndarray, flags: np.ndarray, counts: np.ndarray) -> None:  # fmt: skip
@@ -116,7 +117,7 @@ def _own_signals(num: np.ndarray, t: np.ndarray, kind: np.ndarray, duration: np.
         last = i
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _pair_pass(by_pair: np.ndarray, pair: np.ndarray, t: np.ndarray, kind: np.ndarray,
                out: np.ndarray, col: int) -> None:  # fmt: skip
     """Over each (number, other party) group in record order (``by_pair``): the time of the
@@ -141,7 +142,7 @@ def _pair_pass(by_pair: np.ndarray, pair: np.ndarray, t: np.ndarray, kind: np.nd
             out[i, col + 3] = 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _new_in_group(rows: np.ndarray, key: np.ndarray, t: np.ndarray, window_ms: int,
                   out: np.ndarray, col: int) -> None:  # fmt: skip
     """``out[rows[k], col]`` = 1 where element ``k`` (grouped by ``key``, record order inside)
@@ -160,17 +161,30 @@ def _signals(ev: Events) -> tuple[np.ndarray, np.ndarray]:
         [SHORT_CALL_S, ONE_RING_S, NIGHT_HOURS[0], NIGHT_HOURS[1], SEQUENTIAL_STEP, HOUR_MS],
         np.int64,
     )
-    _own_signals(ev.num, ev.t, ev.kind, ev.duration, ev.ring, ev.local_hour, ev.other_digits,
-                 limits, flags, counts)  # fmt: skip
-    # Pairs: grouped by (number, other party), record order kept inside each group.
-    pair = _pair_hash(ev.num, ev.other)
-    _pair_pass(stable_argsort(pair), pair, ev.t, ev.kind, flags, _FLAG["new_callee_1h"])
-    # Cells: a cell is new when this number has not called from it in the last 24 h.
-    with_cell = np.flatnonzero((ev.kind == KIND_OUT) & (ev.cell >= 0))
-    cell_pair = _pair_hash(ev.num[with_cell], ev.cell[with_cell])
-    by_cell = stable_argsort(cell_pair)
-    _new_in_group(with_cell[by_cell], cell_pair[by_cell], ev.t, DAY_MS, flags,
-                  _FLAG["new_cell_24h"])  # fmt: skip
+
+    def own() -> None:
+        _own_signals(ev.num, ev.t, ev.kind, ev.duration, ev.ring, ev.local_hour,
+                     ev.other_digits, limits, flags, counts)  # fmt: skip
+
+    def pairs() -> None:
+        # Pairs: grouped by (number, other party), record order kept inside each group.
+        pair = _pair_hash(ev.num, ev.other)
+        _pair_pass(stable_argsort(pair), pair, ev.t, ev.kind, flags, _FLAG["new_callee_1h"])
+
+    def cells() -> None:
+        # Cells: a cell is new when this number has not called from it in the last 24 h.
+        with_cell = np.flatnonzero((ev.kind == KIND_OUT) & (ev.cell >= 0))
+        cell_pair = _pair_hash(ev.num[with_cell], ev.cell[with_cell])
+        by_cell = stable_argsort(cell_pair)
+        _new_in_group(with_cell[by_cell], cell_pair[by_cell], ev.t, DAY_MS, flags,
+                      _FLAG["new_cell_24h"])  # fmt: skip
+
+    def own_and_cells() -> None:
+        own()
+        cells()
+
+    # each writes its own columns: the pair pass beside the other two (see threads.py)
+    run_all(pairs, own_and_cells)
     # Computed over all calls before triage (see crossing.py), carried on the out events.
     flags[:, _FLAG["shared_target_out"]] = ev.shared_target
     flags[:, _FLAG["known_peer_out"]] = ev.known_peer

@@ -19,6 +19,7 @@ from callwarden.features.crossing import CROSSING_COLUMNS, digit_codes, with_cro
 from callwarden.features.formulas import e164_digits as digits
 from callwarden.features.formulas import fixed_offset_ms
 from callwarden.features.textcodes import whole_numbers
+from callwarden.features.threads import ranges, run_ranges
 from callwarden.features.windows import stable_argsort
 
 __all__ = ["KIND_IN", "KIND_OUT", "KIND_SMS", "Events", "NumberCodes", "build_events"]
@@ -141,7 +142,7 @@ def _any_rows(per_call: np.ndarray) -> np.ndarray:
     return per_call if per_call.shape[0] else np.zeros(1, per_call.dtype)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _gather(kind: np.ndarray, record: np.ndarray, caller: np.ndarray, callee: np.ndarray,
             caller_digits: np.ndarray, callee_digits: np.ndarray, t_call: np.ndarray,
             seq_call: np.ndarray, duration: np.ndarray, ring: np.ndarray, cell: np.ndarray,
@@ -260,8 +261,8 @@ def build_events(
                             ("local_hour", np.int8))
     }  # fmt: skip
     columns["duration"] = np.zeros(n, np.int32)
-    _gather(
-        kind, record, caller, callee,
+    sources = (
+        caller, callee,
         caller if codes.numeric else digits(calls["caller"]),
         callee if codes.numeric else digits(calls["callee"]),
         t_call, seq_call,
@@ -273,9 +274,15 @@ def build_events(
         codes.encode(sms["recipient"]) if sms is not None else empty,
         t_sms, seq_sms,
         local_hour(sms["sent_time"], t_sms) if sms is not None else np.zeros(0, np.int8),
-        columns["other"], columns["other_digits"], columns["t"], columns["seq"],
-        columns["duration"], columns["ring"], columns["cell"], columns["local_hour"], crossed,
     )  # fmt: skip
+    into = tuple(columns[c] for c in ("other", "other_digits", "t", "seq", "duration", "ring",
+                                      "cell", "local_hour"))  # fmt: skip
+
+    def gather(a: int, b: int) -> None:
+        o, od, t, s, d, r, c, h = (x[a:b] for x in into)
+        _gather(kind[a:b], record[a:b], *sources, o, od, t, s, d, r, c, h, crossed[:, a:b])
+
+    run_ranges(gather, ranges(n))  # every event on its own: a piece to each thread
     events = Events(
         num=num,
         kind=kind,

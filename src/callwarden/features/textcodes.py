@@ -22,6 +22,7 @@ import polars as pl
 import pyarrow as pa
 
 from callwarden.features.hashtable import NONE, Table, get, put
+from callwarden.features.threads import ranges, run_ranges
 
 __all__ = ["Codebook", "Dictionary", "e164_valid", "number_flags_compiled", "whole_numbers"]
 
@@ -143,7 +144,7 @@ def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     return offsets, raw, bitmap, at
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _whole_numbers(offsets: np.ndarray, data: np.ndarray, bitmap: np.ndarray, first: int,
                    prefix: np.ndarray, out: np.ndarray) -> int:  # fmt: skip
     """``out``: the integer each text spells after ``prefix`` (no sign, space or leading zero;
@@ -163,7 +164,7 @@ def _whole_numbers(offsets: np.ndarray, data: np.ndarray, bitmap: np.ndarray, fi
     return bad
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _whole_numbers_views(views: np.ndarray, inline: np.ndarray, bitmap: np.ndarray, first: int,
                          data: np.ndarray, base: np.ndarray, prefix: np.ndarray,
                          out: np.ndarray) -> int:  # fmt: skip
@@ -224,13 +225,24 @@ def whole_numbers(values: pl.Series, prefix: str = "") -> tuple[np.ndarray, int]
         base = np.cumsum([0] + [p.shape[0] for p in parts], dtype=np.int64)
         joined = np.concatenate(parts) if parts else np.zeros(0, np.uint8)
         out = np.empty(n, np.int64)
-        bad = _whole_numbers_views(cells, inline, bitmap, at, joined, base, pre, out)
-        return out, int(bad)
+        # (random reads into the text buffers: two threads keep twice as many in flight)
+        bad = run_ranges(
+            lambda a, b: _whole_numbers_views(
+                cells[a:b], inline[a:b], bitmap, at + a, joined, base, pre, out[a:b]
+            ),
+            ranges(n),
+        )
+        return out, int(sum(bad))
     text = _large_strings(_text(values))
     offsets, raw_bytes, bitmap, first = _buffers(text)
     out = np.empty(len(text), np.int64)
-    bad = _whole_numbers(offsets, raw_bytes, bitmap, first, pre, out)
-    return out, int(bad)
+    bad = run_ranges(
+        lambda a, b: _whole_numbers(
+            offsets[a : b + 1], raw_bytes, bitmap, first + a, pre, out[a:b]
+        ),
+        ranges(len(text)),
+    )
+    return out, int(sum(bad))
 
 
 def _text(values: pl.Series) -> pl.Series:

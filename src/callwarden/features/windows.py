@@ -17,6 +17,8 @@ import numba
 import numpy as np
 import polars as pl
 
+from callwarden.features.threads import ranges, run_ranges
+
 __all__ = [
     "group_starts",
     "previous_index",
@@ -67,7 +69,7 @@ def previous_index(keys: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.where(prev >= group_starts(keys), prev, -1)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _sliding_sums(blocks: np.ndarray, t: np.ndarray, small: np.ndarray, wide: np.ndarray,
                   cols: np.ndarray, starts: np.ndarray, windows_ms: np.ndarray, row: np.ndarray,
                   out: np.ndarray) -> None:  # fmt: skip
@@ -120,5 +122,12 @@ def window_sums_of(
     windows_ms = np.array([w for w, _ in columns], np.int64)
     out = np.zeros((cols.shape[0], rows))
     if cols.shape[0] and t.shape[0]:
-        _sliding_sums(blocks, t, *signals, cols, starts, windows_ms, row, out)
+        small, wide = signals
+        # blocks are independent: whole blocks to each thread, each writing its own rows
+        run_ranges(
+            lambda a, b: _sliding_sums(
+                blocks[a:b], t[a:b], small[a:b], wide[a:b], cols, starts, windows_ms, row[a:b], out
+            ),
+            ranges(t.shape[0], blocks),
+        )
     return out

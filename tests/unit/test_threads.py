@@ -1,0 +1,137 @@
+"""Passes cut into pieces for threads give exactly the one-thread result."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from callwarden.decide.policy import PolicyConfig
+from callwarden.detect.scoring import score_records
+from callwarden.features import textcodes, threads
+from callwarden.features.crossing import with_crossing_signals
+from callwarden.features.embedded import compute_features
+from callwarden.features.textcodes import whole_numbers
+from callwarden.features.threads import ranges, run_all, run_ranges, thread_count
+from callwarden.simulate import SimulationConfig, simulate_city
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.integers(0, 4), max_size=60).map(sorted),
+    st.integers(1, 6),
+    st.integers(1, 10),
+)
+def test_ranges_cover_every_row_once_and_never_cut_a_group(
+    keys: list[int], pieces: int, least: int
+) -> None:
+    groups = np.array(keys, np.int64)
+    got = ranges(groups.shape[0], groups, pieces=pieces, least=least)
+    assert len(got) <= pieces
+    covered = [i for a, b in got for i in range(a, b)]
+    assert covered == list(range(groups.shape[0]))
+    assert all(a < b for a, b in got) or groups.shape[0] == 0
+    for a, _ in got[1:]:
+        assert groups[a] != groups[a - 1]  # each piece starts a group
+    if len(got) > 1:
+        assert all(b - a >= 1 for a, b in got)
+
+
+def test_run_all_keeps_the_order_and_raises_a_task_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CALLWARDEN_THREADS", "2")
+    assert run_all(lambda: "a", lambda: "b", lambda: "c") == ["a", "b", "c"]
+
+    def fails() -> str:
+        raise ValueError("in a pool thread")
+
+    with pytest.raises(ValueError, match="in a pool thread"):
+        run_all(lambda: "a", fails)
+
+
+def test_nested_run_all_in_a_pool_thread_runs_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A task that itself asks for threads does not wait on the pool it occupies."""
+    monkeypatch.setenv("CALLWARDEN_THREADS", "2")
+    seen: list[str] = []
+
+    def inner() -> list[str]:
+        return run_all(lambda: threading.current_thread().name, lambda: "second")
+
+    outer = run_all(lambda: "caller", inner)
+    seen = outer[1]
+    assert seen[0].startswith("callwarden-batch")  # both inner tasks ran in that one thread
+    assert seen[1] == "second"
+
+
+def test_thread_count_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLWARDEN_THREADS", "3")
+    assert thread_count() == 3
+    monkeypatch.setenv("CALLWARDEN_THREADS", "many")
+    with pytest.raises(ValueError, match="CALLWARDEN_THREADS"):
+        thread_count()
+    monkeypatch.delenv("CALLWARDEN_THREADS")
+    assert thread_count() >= 1
+
+
+def test_run_ranges_gives_each_piece_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLWARDEN_THREADS", "4")
+    out = np.zeros(1000, np.int64)
+
+    def work(a: int, b: int) -> int:
+        out[a:b] += 1
+        return b - a
+
+    assert sum(run_ranges(work, ranges(1000, least=10))) == 1000
+    assert (out == 1).all()
+
+
+def test_number_parsing_in_pieces_equals_one_piece(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = pl.Series([f"+86138{i:08d}" if i % 7 else None for i in range(5000)] + ["+12a", "x"])
+    monkeypatch.setenv("CALLWARDEN_THREADS", "1")
+    one = whole_numbers(texts, "+")
+    monkeypatch.setenv("CALLWARDEN_THREADS", "3")
+    monkeypatch.setattr(threads, "LEAST_ROWS", 100)
+    many = whole_numbers(texts, "+")
+    assert many[1] == one[1] == 2
+    assert np.array_equal(many[0], one[0])
+    # the offsets path (Arrow large strings, where a column is not string views) too
+    monkeypatch.setattr(textcodes, "_views", lambda values: None)
+    offsets = whole_numbers(texts, "+")
+    assert offsets[1] == 2
+    assert np.array_equal(offsets[0], one[0])
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
+    root = tmp_path_factory.mktemp("city")
+    simulate_city(SimulationConfig(subscribers=3000, seed=8), root)
+    return {
+        name: pl.read_parquet(root / name / "**" / "*.parquet")
+        for name in ("calls", "sms", "subscribers")
+    }
+
+
+def test_features_and_alerts_in_pieces_equal_one_thread(
+    city: dict[str, pl.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every threaded pass (parsing, crossing, event columns, signals, window sums) cut into
+    many small pieces gives the one-thread features and alerts, bit for bit."""
+    calls, sms, subs = city["calls"], city["sms"], city["subscribers"]
+    monkeypatch.setenv("CALLWARDEN_THREADS", "1")
+    crossed_one = with_crossing_signals(calls)
+    features_one, _, _ = compute_features(calls, sms, subs)
+    alerts_one = score_records(calls, sms, subs, PolicyConfig()).alerts
+    monkeypatch.setenv("CALLWARDEN_THREADS", "5")
+    monkeypatch.setattr(threads, "LEAST_ROWS", 97)
+    assert len(ranges(calls.height)) == 5
+    assert with_crossing_signals(calls).equals(crossed_one)
+    features_many, _, _ = compute_features(calls, sms, subs)
+    assert features_many.equals(features_one)
+    alerts_many = score_records(calls, sms, subs, PolicyConfig()).alerts
+    assert alerts_one.height > 0
+    assert alerts_many.equals(alerts_one)
