@@ -15,6 +15,7 @@ from callwarden.detect.scoring import score_records
 from callwarden.features import textcodes, threads
 from callwarden.features.crossing import with_crossing_signals
 from callwarden.features.embedded import compute_features
+from callwarden.features.hashtable import IntSet
 from callwarden.features.textcodes import whole_numbers
 from callwarden.features.threads import ranges, run_all, run_ranges, thread_count
 from callwarden.simulate import SimulationConfig, simulate_city
@@ -135,3 +136,22 @@ def test_features_and_alerts_in_pieces_equal_one_thread(
     alerts_many = score_records(calls, sms, subs, PolicyConfig()).alerts
     assert alerts_one.height > 0
     assert alerts_many.equals(alerts_one)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.integers(-3, 40), max_size=300),
+    st.lists(st.integers(0, 40), max_size=30),
+)
+def test_a_compiled_set_in_pieces_equals_numpy_isin(values: list[int], members: list[int]) -> None:
+    got_values = np.array(values, np.int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CALLWARDEN_THREADS", "3")
+        patch.setattr(threads, "LEAST_ROWS", 7)
+        got = IntSet(np.array(members, np.int64)).contains(got_values)
+    assert np.array_equal(got, np.isin(got_values, np.array(members, np.int64)))
+
+
+def test_a_compiled_set_refuses_negative_members() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        IntSet(np.array([3, -1]))

@@ -18,6 +18,7 @@ import polars as pl
 from callwarden.features.crossing import CROSSING_COLUMNS, digit_codes, with_crossing_signals
 from callwarden.features.formulas import e164_digits as digits
 from callwarden.features.formulas import fixed_offset_ms
+from callwarden.features.hashtable import IntSet
 from callwarden.features.textcodes import whole_numbers
 from callwarden.features.threads import ranges, run_ranges
 from callwarden.features.windows import stable_argsort
@@ -192,10 +193,9 @@ def _select_events(
     A call is an out event of its caller and an in event of its callee, an SMS an event of its
     sender; with ``chosen`` (codes), only the events of those numbers.
     """
+    members = IntSet(chosen) if chosen is not None else None
     rows = [
-        np.flatnonzero(pl.Series(who).is_in(pl.Series(chosen).implode()).to_numpy())
-        if chosen is not None
-        else np.arange(who.shape[0])
+        np.flatnonzero(members.contains(who)) if members is not None else np.arange(who.shape[0])
         for who in (caller, callee, sender)
     ]
     kind = np.concatenate(

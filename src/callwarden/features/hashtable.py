@@ -27,9 +27,11 @@ from typing import Any
 import numba
 import numpy as np
 
+from callwarden.features.threads import ranges, run_ranges
+
 __all__ = [
-    "EMPTY", "NONE", "SPARES", "Spares", "Table", "get", "grow", "lowest_priority",
-    "prepare_next", "put", "resized",
+    "EMPTY", "NONE", "SPARES", "IntSet", "Spares", "Table", "get", "grow",
+    "lowest_priority", "prepare_next", "put", "resized",
 ]  # fmt: skip
 
 NONE = np.iinfo(np.int64).min  # "no such time / number" in the state arrays
@@ -234,3 +236,60 @@ def prepare_next(a: np.ndarray, used: int, fill: float, owner: Any, name: str) -
     rows = a.shape[0]
     if used > SPARE_AT * rows:
         SPARES.prepare(owner, name, (grow(rows, rows + 1), *a.shape[1:]), a.dtype, fill)
+
+
+@numba.njit(cache=True, nogil=True)
+def _fill_set(members: np.ndarray, keys: np.ndarray) -> None:
+    meta = np.zeros(1, np.int64)
+    vals = np.zeros(keys.shape[0], np.int64)
+    for m in members:
+        put(keys, vals, meta, m, 1)
+
+
+@numba.njit(cache=True, nogil=True)
+def _lookup(values: np.ndarray, keys: np.ndarray, out: np.ndarray) -> None:
+    mask = keys.shape[0] - 1
+    for i in range(values.shape[0]):
+        v = values[i]
+        if v < 0:
+            continue
+        j = _hash(v, mask)
+        while True:
+            k = keys[j]
+            if k == v:
+                out[i] = True
+                break
+            if k == EMPTY:
+                break
+            j = (j + 1) & mask
+
+
+class IntSet:
+    """A set of non-negative int64 (a compiled hash set) to test many values against.
+
+    >>> IntSet(np.array([5, 9])).contains(np.array([5, 7, -1, 5])).tolist()
+    [True, False, False, True]
+    >>> IntSet(np.array([5])).contains(np.array([5.0, np.nan])).tolist()
+    [True, False]
+    """
+
+    def __init__(self, members: np.ndarray) -> None:
+        members = np.asarray(members, np.int64)
+        if members.shape[0] and int(members.min()) < 0:
+            raise ValueError("set members must not be negative")
+        size = 1024
+        while size < 2 * members.shape[0]:
+            size *= 2
+        self.keys = np.full(size, EMPTY, np.int64)
+        _fill_set(members, self.keys)
+
+    def contains(self, values: np.ndarray) -> np.ndarray:
+        """A bool mask: which ``values`` (negative ones never) are in the set; the values
+        are cut into pieces for every thread."""
+        if values.dtype.kind == "f":  # (a missing code reads NaN: never a member)
+            values = np.where(np.isnan(values), -1, values)
+        values = np.asarray(values, np.int64)
+        out = np.zeros(values.shape[0], np.bool_)
+        keys = self.keys
+        run_ranges(lambda a, b: _lookup(values[a:b], keys, out[a:b]), ranges(values.shape[0]))
+        return out

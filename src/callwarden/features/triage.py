@@ -29,7 +29,8 @@ import numba
 import numpy as np
 import polars as pl
 
-from callwarden.features.crossing import with_crossing_signals
+from callwarden.features.crossing import digit_codes, with_crossing_signals
+from callwarden.features.hashtable import IntSet
 
 __all__ = ["GATE", "GATE_FEATURES", "Gate", "candidates", "passes_gate", "restrict_to"]
 
@@ -238,10 +239,11 @@ def candidates(
             parts.append(calls.filter(pl.col("caller_imei").is_in(shared.implode()))["caller"])
     if all(c in calls.columns for c in ("_known_peer", "_shared_victim")):
         # (both are 0 without a known-fraud list: only the calls where one is set can count)
+        marked = np.flatnonzero(
+            (calls["_known_peer"].to_numpy() > 0) | (calls["_shared_victim"].to_numpy() > 0)
+        )
         ring = (
-            calls.select("caller", "_known_peer", "_shared_victim")
-            .filter((pl.col("_known_peer") > 0) | (pl.col("_shared_victim") > 0))
-            .group_by("caller")
+            calls.select("caller", "_known_peer", "_shared_victim")[marked].group_by("caller")
         ).agg(peer=pl.col("_known_peer").sum(), victim=pl.col("_shared_victim").sum())
         parts.append(
             ring.filter(
@@ -250,7 +252,10 @@ def candidates(
             )["caller"]
         )
     if sms is not None and sms.height:
-        texts = _max_two_hours(sms, "sender", "sent_time")
+        sender_codes = digit_codes(sms["sender"])  # (None unless every sender is E.164)
+        if sender_codes is not None:
+            sms = sms.select("sender", "sent_time", _sender_code=sender_codes)
+        texts = _max_two_hours(sms, "sender", "sent_time", key="_sender_code")
         parts.append(texts.filter(pl.col("peak") >= gate.sms_1h)["sender"])
     return pl.concat([p.cast(pl.String).rename("msisdn") for p in parts]).unique()
 
@@ -268,10 +273,11 @@ def restrict_to(
     """
     calls = with_crossing_signals(calls, known)
     if "_caller_code" in calls.columns:  # compare int64 codes rather than strings
-        codes = numbers.str.slice(1).cast(pl.Int64, strict=False).drop_nulls().implode()
-        kept = calls.filter(
-            pl.col("_caller_code").is_in(codes) | pl.col("_callee_code").is_in(codes)
-        )
+        codes = numbers.str.slice(1).cast(pl.Int64, strict=False).drop_nulls().to_numpy()
+        chosen_codes = IntSet(codes[codes >= 0])
+        keep = chosen_codes.contains(calls["_caller_code"].to_numpy())
+        keep |= chosen_codes.contains(calls["_callee_code"].to_numpy())
+        kept = calls.filter(pl.Series(keep))
     else:
         chosen = numbers.implode()
         kept = calls.filter(pl.col("caller").is_in(chosen) | pl.col("callee").is_in(chosen))
