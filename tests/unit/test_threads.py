@@ -113,7 +113,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
     simulate_city(SimulationConfig(subscribers=3000, seed=8), root)
     return {
         name: pl.read_parquet(root / name / "**" / "*.parquet")
-        for name in ("calls", "sms", "subscribers")
+        for name in ("calls", "sms", "subscribers", "labels")
     }
 
 
@@ -123,19 +123,23 @@ def test_features_and_alerts_in_pieces_equal_one_thread(
     """Every threaded pass (parsing, crossing, event columns, signals, window sums) cut into
     many small pieces gives the one-thread features and alerts, bit for bit."""
     calls, sms, subs = city["calls"], city["sms"], city["subscribers"]
+    labels = city["labels"]
+    known = labels.filter(~pl.col("label").is_in(["normal", "legit_heavy"]))["msisdn"].head(20)
     monkeypatch.setenv("CALLWARDEN_THREADS", "1")
-    crossed_one = with_crossing_signals(calls)
-    features_one, _, _ = compute_features(calls, sms, subs)
+    crossed_one = with_crossing_signals(calls, known)
+    features_one, _, _ = compute_features(calls, sms, subs, known=known)
     alerts_one = score_records(calls, sms, subs, PolicyConfig()).alerts
+    known_one = score_records(calls, sms, subs, PolicyConfig(), known=known).alerts
     monkeypatch.setenv("CALLWARDEN_THREADS", "5")
     monkeypatch.setattr(threads, "LEAST_ROWS", 97)
     assert len(ranges(calls.height)) == 5
-    assert with_crossing_signals(calls).equals(crossed_one)
-    features_many, _, _ = compute_features(calls, sms, subs)
+    assert crossed_one["_shared_victim"].sum() > 0
+    assert with_crossing_signals(calls, known).equals(crossed_one)
+    features_many, _, _ = compute_features(calls, sms, subs, known=known)
     assert features_many.equals(features_one)
-    alerts_many = score_records(calls, sms, subs, PolicyConfig()).alerts
     assert alerts_one.height > 0
-    assert alerts_many.equals(alerts_one)
+    assert score_records(calls, sms, subs, PolicyConfig()).alerts.equals(alerts_one)
+    assert score_records(calls, sms, subs, PolicyConfig(), known=known).alerts.equals(known_one)
 
 
 @settings(deadline=None)

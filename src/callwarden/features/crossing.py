@@ -204,10 +204,11 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         _shared_targets(by_callee, callee, caller, t, SIX_H_MS, shared)
         return (shared, *_known_signals(calls, known, by_callee, callee, t))
 
+    imei = _device_codes(calls["caller_imei"])  # (on every thread, before the two below)
+
     def devices() -> np.ndarray:
         # Devices: per IMEI, numbers first seen (again) within 24 h, summed over the last 24 h.
         sims = np.zeros(n)
-        imei = _device_codes(calls["caller_imei"])
         dev = np.flatnonzero(imei >= 0)
         if dev.shape[0]:
             by_dev = dev[stable_argsort(imei[dev])]
