@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 
 import numpy as np
@@ -67,6 +69,22 @@ def test_nested_run_all_in_a_pool_thread_runs_inline(monkeypatch: pytest.MonkeyP
     seen = outer[1]
     assert seen[0].startswith("callwarden-batch")  # both inner tasks ran in that one thread
     assert seen[1] == "second"
+
+
+def test_a_forked_child_gets_a_pool_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a fork the parent's pool threads are gone; the child must not wait on them."""
+    monkeypatch.setenv("CALLWARDEN_THREADS", "2")
+    assert run_all(lambda: 1, lambda: 2) == [1, 2]  # the parent's pool exists now
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if the tasks ran
+        code = 3
+        try:
+            signal.alarm(20)  # (a hang ends the child, not the test run)
+            code = 0 if run_all(lambda: 1, lambda: 2) == [1, 2] else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 def test_thread_count_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,8 @@ Either way the result is exactly the one-thread result: the pieces are independe
 nothing depends on which finishes first. Plain threads rather than numba's ``parallel=True``:
 numba's fallback threading layer (where no OpenMP or TBB runtime is installed) aborts the
 process when two threads enter a parallel kernel at once, and GNU OpenMP's does not survive a
-fork; threads from :mod:`concurrent.futures` are safe under both.
+fork; threads from :mod:`concurrent.futures` are safe under both (a forked child starts a
+pool of its own).
 
 ``CALLWARDEN_THREADS`` sets how many (default: the cores this process may use, at most 8;
 ``1`` runs everything in the calling thread).
@@ -70,6 +71,15 @@ def _get_pool() -> ThreadPoolExecutor:
                 )
             )
         return _pools[0]
+
+
+def _forget_pool_in_child() -> None:
+    # a forked child has none of the parent's pool threads: tasks queued there would wait
+    # for ever; it makes its own pool on first use
+    _pools.clear()
+
+
+os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
 def run_all(*tasks: Callable[[], T]) -> list[T]:
