@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.scoring import score_records
+from callwarden.errors import ConfigError
 from callwarden.features import textcodes, threads
 from callwarden.features.crossing import with_crossing_signals
 from callwarden.features.embedded import compute_features
@@ -91,7 +92,7 @@ def test_thread_count_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("CALLWARDEN_THREADS", "3")
     assert thread_count() == 3
     monkeypatch.setenv("CALLWARDEN_THREADS", "many")
-    with pytest.raises(ValueError, match="CALLWARDEN_THREADS"):
+    with pytest.raises(ConfigError, match="CALLWARDEN_THREADS"):
         thread_count()
     monkeypatch.delenv("CALLWARDEN_THREADS")
     assert thread_count() >= 1

@@ -35,6 +35,8 @@ from typing import TypeVar, cast
 
 import numpy as np
 
+from callwarden.errors import ConfigError
+
 __all__ = ["ranges", "run_all", "run_both", "run_ranges", "thread_count"]
 
 T = TypeVar("T")
@@ -55,7 +57,7 @@ def thread_count() -> int:
         try:
             return max(1, int(env))
         except ValueError:
-            raise ValueError(f"CALLWARDEN_THREADS must be a whole number, not {env!r}") from None
+            raise ConfigError(f"CALLWARDEN_THREADS must be a whole number, not {env!r}") from None
     return max(1, min(8, len(os.sched_getaffinity(0))))
 
 
