@@ -18,6 +18,7 @@ from callwarden.features.embedded import (
     COUNT_SIGNALS,
     FLAG_SIGNALS,
     _own_signals,
+    _pair_hash,
     compute_features,
     event_features,
 )
@@ -393,3 +394,18 @@ def test_hour_peaks_by_code_equal_the_grouped_strings(calls: list[tuple[int, int
         .cast({"peak": pl.Int64, "total": pl.Int64})
         .equals(by_text.sort("caller").cast({"peak": pl.Int64, "total": pl.Int64}))
     )
+
+
+@settings(deadline=None)
+@given(st.lists(st.tuples(st.integers(-(2**63), 2**63 - 1), st.integers(-(2**63), 2**63 - 1))))
+def test_pair_hash_in_one_pass_equals_the_array_formula(pairs: list[tuple[int, int]]) -> None:
+    """The compiled pair hash gives the bits of the numpy formula it replaced (negative codes,
+    -1 for an unknown cell, wrap around as uint64 in both)."""
+    a = np.array([p for p, _ in pairs], np.int64)
+    b = np.array([q for _, q in pairs], np.int64)
+    mix = np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        want = a.astype(np.uint64) * mix
+        want ^= b.astype(np.uint64) + np.uint64(0x632BE59BD9B4E019) + (want << np.uint64(6))
+        want ^= want >> np.uint64(29)
+    assert np.array_equal(_pair_hash(a, b), want)

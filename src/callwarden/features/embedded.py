@@ -53,12 +53,19 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 FeatureFrame = pl.DataFrame
 
 
+@numba.njit(cache=True, nogil=True)
+def _pair_hash_into(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    for i in range(a.shape[0]):
+        h = np.uint64(a[i]) * _MIX
+        h ^= np.uint64(b[i]) + np.uint64(0x632BE59BD9B4E019) + (h << np.uint64(6))
+        out[i] = h ^ (h >> np.uint64(29))
+
+
 def _pair_hash(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        h = a.astype(np.uint64) * _MIX
-        h ^= b.astype(np.uint64) + np.uint64(0x632BE59BD9B4E019) + (h << np.uint64(6))
-        h ^= h >> np.uint64(29)
-    return h
+    """A 64-bit hash of each (a, b) pair of int64 (wrapping arithmetic), in one pass."""
+    out = np.empty(a.shape[0], np.uint64)
+    _pair_hash_into(a, b, out)
+    return out
 
 
 #: every per-event signal: 0/1 flags (int8 columns), then counts and seconds (int32).

@@ -81,10 +81,10 @@ class Events:
     ring: np.ndarray  # int32 seconds, -1 unknown
     cell: np.ndarray  # int64 code of the caller cell, -1 unknown
     local_hour: np.ndarray  # int8 hour in the operator's zone
-    shared_target: np.ndarray  # float: the call's shared-target signal (out events), else 0
-    imei_sims: np.ndarray  # float: numbers on the call's device in 24 h (out events), else 0
-    known_peer: np.ndarray  # float: out event to a known fraud number
-    shared_victim: np.ndarray  # float: out event to a known fraud number's recent callee
+    shared_target: np.ndarray  # int32 0/1: the call's shared-target signal (out events), else 0
+    imei_sims: np.ndarray  # int32: numbers on the call's device in 24 h (out events), else 0
+    known_peer: np.ndarray  # int32 0/1: out event to a known fraud number
+    shared_victim: np.ndarray  # int32 0/1: out event to a known fraud number's recent callee
     record: np.ndarray  # int64 row of the record in the ordered calls/SMS input
     codes: NumberCodes
 
@@ -253,7 +253,7 @@ def build_events(
         return times.dt.convert_time_zone(timezone).dt.hour().cast(pl.Int8).to_numpy()
 
     n = kind.shape[0]
-    crossed = np.zeros((len(CROSSING_COLUMNS), n))
+    crossed = np.zeros((len(CROSSING_COLUMNS), n), np.int32)  # (all whole numbers)
     columns = {
         name: np.empty(n, dtype)
         for name, dtype in (("other", np.int64), ("other_digits", np.int64), ("t", np.int64),
@@ -270,7 +270,7 @@ def build_events(
         calls["ring_s"].fill_null(-1).cast(pl.Int32).to_numpy(),
         _codes(calls["caller_cell"]),
         local_hour(calls["start_time"], t_call),
-        tuple(calls[c].cast(pl.Float64).to_numpy() for c in CROSSING_COLUMNS),
+        tuple(calls[c].cast(pl.Int32).to_numpy() for c in CROSSING_COLUMNS),
         codes.encode(sms["recipient"]) if sms is not None else empty,
         t_sms, seq_sms,
         local_hour(sms["sent_time"], t_sms) if sms is not None else np.zeros(0, np.int8),
