@@ -45,6 +45,12 @@ def test_ranges_cover_every_row_once_and_never_cut_a_group(
         assert all(b - a >= 1 for a, b in got)
 
 
+def test_a_cut_inside_a_long_group_moves_to_its_end() -> None:
+    groups = np.r_[np.zeros(1, np.int64), np.ones(9000, np.int64), np.full(999, 2)]
+    assert ranges(10_000, groups, pieces=2, least=1) == [(0, 9001), (9001, 10_000)]
+    assert ranges(10_000, np.ones(10_000, np.int64), pieces=4, least=1) == [(0, 10_000)]
+
+
 def test_run_all_keeps_the_order_and_raises_a_task_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -61,15 +67,14 @@ def test_run_all_keeps_the_order_and_raises_a_task_error(
 def test_nested_run_all_in_a_pool_thread_runs_inline(monkeypatch: pytest.MonkeyPatch) -> None:
     """A task that itself asks for threads does not wait on the pool it occupies."""
     monkeypatch.setenv("CALLWARDEN_THREADS", "2")
-    seen: list[str] = []
 
     def inner() -> list[str]:
-        return run_all(lambda: threading.current_thread().name, lambda: "second")
+        here = threading.current_thread().name
+        return run_all(lambda: here, lambda: threading.current_thread().name)
 
-    outer = run_all(lambda: "caller", inner)
-    seen = outer[1]
-    assert seen[0].startswith("callwarden-batch")  # both inner tasks ran in that one thread
-    assert seen[1] == "second"
+    _, (pool_thread, second_task) = run_all(lambda: ("caller", "caller"), inner)
+    assert pool_thread.startswith("callwarden-batch")
+    assert second_task == pool_thread  # the inner tasks ran in that one pool thread
 
 
 def test_a_forked_child_gets_a_pool_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -193,7 +193,7 @@ def _select_events(
     A call is an out event of its caller and an in event of its callee, an SMS an event of its
     sender; with ``chosen`` (codes), only the events of those numbers.
     """
-    members = IntSet(chosen) if chosen is not None else None
+    members = IntSet(chosen[chosen >= 0]) if chosen is not None else None
     rows = [
         np.flatnonzero(members.contains(who)) if members is not None else np.arange(who.shape[0])
         for who in (caller, callee, sender)

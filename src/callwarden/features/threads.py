@@ -58,7 +58,8 @@ def thread_count() -> int:
             return max(1, int(env))
         except ValueError:
             raise ConfigError(f"CALLWARDEN_THREADS must be a whole number, not {env!r}") from None
-    return max(1, min(8, len(os.sched_getaffinity(0))))
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return max(1, min(8, len(usable) if usable is not None else os.cpu_count() or 1))
 
 
 def _get_pool() -> ThreadPoolExecutor:
@@ -81,7 +82,8 @@ def _forget_pool_in_child() -> None:
     _pools.clear()
 
 
-os.register_at_fork(after_in_child=_forget_pool_in_child)
+if hasattr(os, "register_at_fork"):  # (POSIX; elsewhere there is no fork)
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
 def run_all(*tasks: Callable[[], T]) -> list[T]:
@@ -125,13 +127,25 @@ def ranges(
     for p in range(1, pieces):
         at = max(cuts[-1], n * p // pieces)
         if groups is not None and 0 < at < n:
-            # move to the next group start at or after ``at``
-            later = np.flatnonzero(groups[at:] != groups[at - 1])
-            at = at + int(later[0]) if later.shape[0] else n
+            at = _next_group_start(groups, at)
         if cuts[-1] < at < n:
             cuts.append(at)
     cuts.append(n)
     return list(itertools.pairwise(cuts))
+
+
+def _next_group_start(groups: np.ndarray, at: int) -> int:
+    """The first row at or after ``at`` that starts a group (``len(groups)`` if none), looking
+    ahead in growing steps rather than comparing the whole rest."""
+    n, step = groups.shape[0], 1024
+    start = at
+    while start < n:
+        ahead = np.flatnonzero(groups[start : start + step] != groups[at - 1])
+        if ahead.shape[0]:
+            return start + int(ahead[0])
+        start += step
+        step *= 4
+    return n
 
 
 def run_ranges(work: Callable[[int, int], T], pieces: list[tuple[int, int]]) -> list[T]:
