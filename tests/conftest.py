@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from callwarden.cases.db import open_database
 from callwarden.cases.service import CaseService
 from callwarden.records.schema import CALLS, SUBSCRIBERS
+from callwarden.simulate import SimulationConfig, simulate_city
 
 PG_ADMIN = os.environ.get("CALLWARDEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -127,3 +128,25 @@ def seed000_records() -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.from_arrow(pa.Table.from_pylist(calls, schema=CALLS.schema)),  # type: ignore[return-value]
         pl.from_arrow(pa.Table.from_pylist([subscriber], schema=SUBSCRIBERS.schema)),
     )
+
+
+CityFrames = dict[str, pl.DataFrame]
+
+
+@pytest.fixture(scope="session")
+def small_city(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], CityFrames]:
+    """``small_city(seed)``: a simulated city of 3,000 subscribers (one day) as frames
+    (calls, sms, subscribers, labels), simulated once per seed and session."""
+    made: dict[int, CityFrames] = {}
+
+    def make(seed: int) -> CityFrames:
+        if seed not in made:
+            root = tmp_path_factory.mktemp(f"city-{seed}")
+            simulate_city(SimulationConfig(subscribers=3000, seed=seed), root)
+            made[seed] = {
+                name: pl.read_parquet(root / name / "**" / "*.parquet")
+                for name in ("calls", "sms", "subscribers", "labels")
+            }
+        return made[seed]
+
+    return make

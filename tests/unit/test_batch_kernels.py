@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from unittest import mock
 
 import numpy as np
@@ -31,7 +32,6 @@ from callwarden.features.windows import (
     stable_argsort,
     window_sums_of,
 )
-from callwarden.simulate import SimulationConfig, simulate_city
 
 DAY_MS = 86_400_000
 
@@ -308,13 +308,8 @@ def test_shared_targets_compare_each_call_with_the_callee_previous(n: int, seed:
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
-    root = tmp_path_factory.mktemp("city")
-    simulate_city(SimulationConfig(subscribers=3000, seed=5), root)
-    return {
-        name: pl.read_parquet(root / name / "**" / "*.parquet")
-        for name in ("calls", "sms", "subscribers")
-    }
+def city(small_city: Callable[[int], dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+    return small_city(5)
 
 
 def test_event_order_features_are_the_frame_reordered(city: dict[str, pl.DataFrame]) -> None:

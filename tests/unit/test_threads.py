@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
@@ -21,7 +22,6 @@ from callwarden.features.embedded import compute_features
 from callwarden.features.hashtable import IntSet
 from callwarden.features.textcodes import whole_numbers
 from callwarden.features.threads import ranges, run_all, run_ranges, thread_count
-from callwarden.simulate import SimulationConfig, simulate_city
 
 
 @settings(deadline=None)
@@ -132,13 +132,8 @@ def test_number_parsing_in_pieces_equals_one_piece(monkeypatch: pytest.MonkeyPat
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
-    root = tmp_path_factory.mktemp("city")
-    simulate_city(SimulationConfig(subscribers=3000, seed=8), root)
-    return {
-        name: pl.read_parquet(root / name / "**" / "*.parquet")
-        for name in ("calls", "sms", "subscribers", "labels")
-    }
+def city(small_city: Callable[[int], dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+    return small_city(8)
 
 
 def test_features_and_alerts_in_pieces_equal_one_thread(

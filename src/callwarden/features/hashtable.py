@@ -239,29 +239,16 @@ def prepare_next(a: np.ndarray, used: int, fill: float, owner: Any, name: str) -
 
 
 @numba.njit(cache=True, nogil=True)
-def _fill_set(members: np.ndarray, keys: np.ndarray) -> None:
+def _fill_set(members: np.ndarray, keys: np.ndarray, vals: np.ndarray) -> None:
     meta = np.zeros(1, np.int64)
-    vals = np.zeros(keys.shape[0], np.int64)
     for m in members:
         put(keys, vals, meta, m, 1)
 
 
 @numba.njit(cache=True, nogil=True)
-def _lookup(values: np.ndarray, keys: np.ndarray, out: np.ndarray) -> None:
-    mask = keys.shape[0] - 1
+def _lookup(values: np.ndarray, keys: np.ndarray, vals: np.ndarray, out: np.ndarray) -> None:
     for i in range(values.shape[0]):
-        v = values[i]
-        if v < 0:
-            continue
-        j = _hash(v, mask)
-        while True:
-            k = keys[j]
-            if k == v:
-                out[i] = True
-                break
-            if k == EMPTY:
-                break
-            j = (j + 1) & mask
+        out[i] = values[i] >= 0 and get(keys, vals, values[i]) != NONE
 
 
 class IntSet:
@@ -281,7 +268,8 @@ class IntSet:
         while size < 2 * members.shape[0]:
             size *= 2
         self.keys = np.full(size, EMPTY, np.int64)
-        _fill_set(members, self.keys)
+        self.vals = np.zeros(size, np.int64)
+        _fill_set(members, self.keys, self.vals)
 
     def contains(self, values: np.ndarray) -> np.ndarray:
         """A bool mask: which ``values`` (negative ones never) are in the set; the values
@@ -290,6 +278,8 @@ class IntSet:
             values = np.where(np.isnan(values), -1, values)
         values = np.asarray(values, np.int64)
         out = np.zeros(values.shape[0], np.bool_)
-        keys = self.keys
-        run_ranges(lambda a, b: _lookup(values[a:b], keys, out[a:b]), ranges(values.shape[0]))
+        keys, vals = self.keys, self.vals
+        run_ranges(
+            lambda a, b: _lookup(values[a:b], keys, vals, out[a:b]), ranges(values.shape[0])
+        )
         return out
