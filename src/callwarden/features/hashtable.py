@@ -279,7 +279,5 @@ class IntSet:
         values = np.asarray(values, np.int64)
         out = np.zeros(values.shape[0], np.bool_)
         keys, vals = self.keys, self.vals
-        run_ranges(
-            lambda a, b: _lookup(values[a:b], keys, vals, out[a:b]), ranges(values.shape[0])
-        )
+        run_ranges(lambda a, b: _lookup(values[a:b], keys, vals, out[a:b]), ranges(values.shape[0]))
         return out

@@ -16,7 +16,8 @@ fork; threads from :mod:`concurrent.futures` are safe under both (a forked child
 pool of its own).
 
 ``CALLWARDEN_THREADS`` sets how many (default: the cores this process may use, at most 8;
-``1`` runs everything in the calling thread).
+``1`` runs everything in the calling thread). The pool is sized when it is first used: a
+later, larger setting cuts passes into more pieces, which then wait their turn in that pool.
 
 >>> run_all(lambda: 1 + 1, lambda: 2 * 3)
 [2, 6]
