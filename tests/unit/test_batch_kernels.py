@@ -23,7 +23,7 @@ from callwarden.features.embedded import (
     compute_features,
     event_features,
 )
-from callwarden.features.events import KIND_IN, KIND_OUT, KIND_SMS
+from callwarden.features.events import KIND_IN, KIND_OUT, KIND_SMS, Events, NumberCodes
 from callwarden.features.spec import NIGHT_HOURS, ONE_RING_S, SEQUENTIAL_STEP, SHORT_CALL_S
 from callwarden.features.textcodes import MAX_DIGITS, whole_numbers
 from callwarden.features.triage import GATE_FEATURES, _max_two_hours, passes_gate
@@ -404,3 +404,23 @@ def test_pair_hash_in_one_pass_equals_the_array_formula(pairs: list[tuple[int, i
         want ^= b.astype(np.uint64) + np.uint64(0x632BE59BD9B4E019) + (want << np.uint64(6))
         want ^= want >> np.uint64(29)
     assert np.array_equal(_pair_hash(a, b), want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 30), max_size=30), st.integers(1, 40))
+def test_number_cuts_cover_every_event_and_keep_numbers_whole(sizes: list[int], most: int) -> None:
+    num = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    ev = Events(*(num,) * 15, codes=NumberCodes(numeric=True))  # (only num matters here)
+    cuts = ev.number_cuts(most)
+    if not sizes:
+        assert cuts == []
+        return
+    assert [a for a, _ in cuts] == [0, *(b for _, b in cuts[:-1])]  # contiguous
+    assert cuts[-1][1] == num.shape[0]
+    for a, b in cuts:
+        assert a < b
+        assert a == 0 or num[a] != num[a - 1]  # a number is never cut
+        assert b - a <= most or num[a] == num[b - 1]  # too many only for one number alone
+        if b < num.shape[0]:  # as full as whole numbers allow
+            nxt = int(np.searchsorted(num, num[b], side="right"))
+            assert nxt - a > most

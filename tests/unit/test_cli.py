@@ -119,6 +119,29 @@ def test_unknown_model_directory_is_a_clear_error(city: Path, tmp_path: Path) ->
     assert "nope" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_model_trained_on_records_scores_them(city: Path, tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    done = run("model", "train", str(city), "--out", str(model), "--cv", "2")
+    assert done.returncode == 0, done.stderr
+    assert "model written" in done.stdout
+    scores = tmp_path / "scores.csv"
+    done = run("model", "score", str(model), str(city), "--out", str(scores))
+    assert done.returncode == 0, done.stderr
+    table = pl.read_csv(scores, schema_overrides={"id": pl.String})
+    assert table.columns == ["id", "score", "label_pred"]
+    labels = pl.read_parquet(city / "labels" / "**" / "*.parquet")
+    fraud = labels.filter(~pl.col("label").is_in(["normal", "legit_heavy"]))["msisdn"]
+    flagged = table.filter(pl.col("label_pred") == 1)["id"]
+    assert flagged.len() > 0 and flagged.is_in(fraud.implode()).mean() > 0.5
+    alerts = tmp_path / "alerts.parquet"
+    done = run(
+        "score", str(city / "calls"), "--subscribers", str(city / "subscribers"),
+        "--sms", str(city / "sms"), "--model", str(model), "--out", str(alerts),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert pl.read_parquet(alerts)["msisdn"].is_in(fraud.implode()).any()
+
+
 def test_bad_simulator_option_names_the_field(tmp_path: Path) -> None:
     done = run("simulate", "--subscribers", "5", "--out", str(tmp_path / "x"))
     assert done.returncode == 2

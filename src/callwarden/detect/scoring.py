@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -24,7 +25,7 @@ from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.base import DETECTORS, Detector, bounded
 from callwarden.detect.reasons import Reason
 from callwarden.features.crossing import with_crossing_signals
-from callwarden.features.embedded import EventFeatures, compute_features, event_features
+from callwarden.features.embedded import EventFeatures, event_feature_slices, event_features
 from callwarden.features.formulas import fixed_offset_ms
 from callwarden.features.triage import candidates, passes_gate, restrict_to
 from callwarden.records.schema import DECISIONS
@@ -41,8 +42,18 @@ __all__ = [
     "score_records",
 ]
 
-#: optional learned scorer: (features frame) -> (scores in [0, 1], reasons per row on demand)
-ModelScorer = Callable[[pl.DataFrame], tuple[np.ndarray, Callable[[int], list[Reason]]]]
+
+class ModelScorer(Protocol):
+    """A learned scorer at every event (``callwarden.detect.model.events.EventModel``)."""
+
+    def inputs(self, values: dict[str, np.ndarray], groups: np.ndarray) -> np.ndarray:
+        """The model's rows at events in event order (``groups``: each event's number)."""
+
+    def scores(self, X: np.ndarray) -> np.ndarray:
+        """Risk in [0, 1] of each row."""
+
+    def reasons(self, row: np.ndarray) -> list[Reason]:
+        """Why one row scored as it did."""
 
 
 @dataclass
@@ -184,12 +195,10 @@ class EventScorer:
         allowed: set[str] | None = None,
         *,
         timezone: str = "Asia/Shanghai",
-        model: ModelScorer | None = None,
     ) -> None:
         self.policy = policy
         self.allowed = allowed or set()
         self.timezone = timezone
-        self.model = model
         self.state = DecisionState(policy)
         self.detectors = list(DETECTORS.items())
         self.hits: dict[str, int] = {}
@@ -204,8 +213,8 @@ class EventScorer:
             return []
         frame = features if isinstance(features, pl.DataFrame) else None
         arrays = FeatureArrays.of(features) if isinstance(features, pl.DataFrame) else features
-        if self.model is None and frame is None:
-            # without a model only events past the triage gate can alert
+        if frame is None:
+            # only events past the triage gate can alert
             passing = np.flatnonzero(passes_gate(arrays.values))
             if passing.shape[0] == 0:
                 return []
@@ -213,30 +222,27 @@ class EventScorer:
                 arrays = arrays.take(passing)
         scores = detector_scores(arrays)
         combined = np.max(np.vstack(list(scores.values())), axis=0) if scores else np.zeros(0)
-        explain_model: Callable[[int], list[Reason]] | None = None
-        if self.model is not None:
-            assert frame is not None  # noqa: S101  (a model scores frames; the stream has none)
-            model_scores, explain_model = self.model(frame)
-            combined = np.maximum(combined, model_scores)
         idx = np.flatnonzero(combined >= self.policy.watch)
         seq = frame["seq"].to_numpy() if frame is not None and "seq" in frame.columns else None
         seq = arrays.seq if seq is None else seq
         if seq is not None:  # the policy steps through events in record order
             idx = idx[np.argsort(seq[idx], kind="stable")]
-        self.candidates += int(idx.shape[0])
-        if idx.shape[0] == 0:
-            return []
-        return self._step(arrays, idx, scores, combined, explain_model)
+        return self.step(arrays, idx, scores, combined)
 
-    def _step(
+    def step(
         self,
         arrays: FeatureArrays,
         idx: np.ndarray,
         scores: dict[str, np.ndarray],
         combined: np.ndarray,
-        explain_model: Callable[[int], list[Reason]] | None,
+        explain_model: Callable[[int], list[Reason]] | None = None,
     ) -> list[dict[str, object]]:
-        """The policy over the candidate events ``idx`` (in record order): a row per rise."""
+        """The policy over the candidate events ``idx`` (in record order, each at or above
+        ``watch`` in ``combined``): a row per rise, with the detectors' reasons, else the
+        model's (``explain_model`` of the event)."""
+        self.candidates += int(idx.shape[0])
+        if idx.shape[0] == 0:
+            return []
         days = arrays.local_days(idx, self.timezone)
         rows: list[dict[str, object]] = []
         raised: list[int] = []  # the events that raised those rows
@@ -276,11 +282,10 @@ def score_events(
     policy: PolicyConfig,
     *,
     timezone: str = "Asia/Shanghai",
-    model: ModelScorer | None = None,
 ) -> ScoreResult:
     """Alerts from a features frame (as made by the feature engine, in record order), or from
     feature arrays."""
-    scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone, model=model)
+    scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone)
     rows = scorer.score(features)
     return ScoreResult(alerts_from_rows(rows), events=scorer.events, candidates=scorer.candidates,
                        detector_hits=scorer.hits)  # fmt: skip
@@ -311,29 +316,113 @@ def score_records(
             progress(name, SCORING_STEPS.index(name), len(SCORING_STEPS))
 
     only = None
+    policy = policy or PolicyConfig()
     step("cross-number signals")
     calls = with_crossing_signals(calls, known)
-    if model is None and triage:
+    if model is not None:
+        return _score_with_model(calls, sms, subscribers, policy, timezone, model, known, progress)
+    if triage:
         step("triage")
         only = candidates(calls, sms, subscribers)
         if only.len() == 0:  # no number can reach the gate: nothing to compute, no alert
             return ScoreResult(alerts=alerts_from_rows([]))
         calls, sms = restrict_to(only, calls, sms, known)
     step("features")
-    features: pl.DataFrame | FeatureArrays
-    evaluated = None
-    if model is None:
-        # the detectors read arrays (no frame, no reordering), of the events past the gate
-        events, _, _ = event_features(
-            calls, sms, subscribers, timezone, only=only, known=known, gated=True
-        )
-        features, evaluated = FeatureArrays.of_events(events), events.evaluated
-    else:
-        features, _, _ = compute_features(calls, sms, subscribers, timezone, only=only, known=known)
-    step("detectors and policy")
-    result = score_events(
-        features, subscribers, policy or PolicyConfig(), timezone=timezone, model=model
+    # the detectors read arrays (no frame, no reordering), of the events past the gate
+    events, _, _ = event_features(
+        calls, sms, subscribers, timezone, only=only, known=known, gated=True
     )
-    if evaluated is not None:  # (every acting event was evaluated, up to the gate)
-        result.events = evaluated
+    step("detectors and policy")
+    result = score_events(FeatureArrays.of_events(events), subscribers, policy, timezone=timezone)
+    result.events = events.evaluated  # (every acting event was evaluated, up to the gate)
     return result
+
+
+def _score_with_model(
+    calls: pl.DataFrame,
+    sms: pl.DataFrame | None,
+    subscribers: pl.DataFrame | None,
+    policy: PolicyConfig,
+    timezone: str,
+    model: ModelScorer,
+    known: pl.Series | None,
+    progress: Callable[[str, int, int], None] | None,
+) -> ScoreResult:
+    """Scoring with a learned scorer, which can flag any number: every number's features,
+    a slice of numbers at a time. Each slice keeps only its candidate events (the detectors'
+    or the model's score at or above ``watch``) with what explaining them needs; the policy
+    then steps through all candidates in record order, as its daily cap spans numbers. The
+    alerts equal scoring every event in one frame; memory holds one slice's features."""
+    total, slices = event_feature_slices(calls, sms, subscribers, timezone, known)
+    kept: list[_Candidates] = []
+    codes = None
+    for done, piece in enumerate(slices):
+        if progress is not None:
+            progress("features and scores, by slices of numbers", done, total)
+        codes = piece.codes
+        arrays = FeatureArrays.of_events(piece)
+        scores = detector_scores(arrays)
+        X = model.inputs(piece.values, piece.num)
+        combined = np.maximum(np.max(np.vstack(list(scores.values())), axis=0), model.scores(X))
+        idx = np.flatnonzero(combined >= policy.watch)
+        kept.append(
+            _Candidates(
+                piece.height, piece.num[idx], piece.is_sms[idx], piece.seq[idx],
+                piece.time_us[idx], {k: v[idx] for k, v in piece.values.items()},
+                {k: v[idx] for k, v in scores.items()}, combined[idx], X[idx],
+            )
+        )  # fmt: skip
+    if progress is not None:
+        progress("detectors and policy", total, total)
+    scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone)
+    rows: list[dict[str, object]] = []
+    if codes is not None:
+        c = _Candidates.concat(kept)
+        arrays = FeatureArrays(
+            lambda rows: list(codes.decode(c.num[rows]).to_list()),
+            np.where(c.is_sms, "sms", "call"), c.time_us, c.values, seq=c.seq,
+        )  # fmt: skip
+        order = np.argsort(c.seq, kind="stable")
+        rows = scorer.step(arrays, order, c.scores, c.combined, lambda i: model.reasons(c.X[i]))
+    return ScoreResult(
+        alerts_from_rows(rows),
+        events=sum(k.events for k in kept),
+        candidates=scorer.candidates,
+        detector_hits=scorer.hits,
+    )
+
+
+@dataclass
+class _Candidates:
+    """The candidate events of a slice of numbers (see :func:`_score_with_model`)."""
+
+    events: int  # acting events of the slice, candidates or not
+    num: np.ndarray
+    is_sms: np.ndarray
+    seq: np.ndarray
+    time_us: np.ndarray
+    values: dict[str, np.ndarray]
+    scores: dict[str, np.ndarray]
+    combined: np.ndarray
+    X: np.ndarray
+
+    @staticmethod
+    def concat(parts: list[_Candidates]) -> _Candidates:
+        def join(name: str) -> np.ndarray:
+            return np.concatenate([getattr(p, name) for p in parts])
+
+        def join_all(name: str) -> dict[str, np.ndarray]:
+            first: dict[str, np.ndarray] = getattr(parts[0], name)
+            return {k: np.concatenate([getattr(p, name)[k] for p in parts]) for k in first}
+
+        return _Candidates(
+            sum(p.events for p in parts),
+            join("num"),
+            join("is_sms"),
+            join("seq"),
+            join("time_us"),
+            join_all("values"),
+            join_all("scores"),
+            join("combined"),
+            join("X"),
+        )

@@ -15,7 +15,7 @@ each group in one compiled pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numba
@@ -46,11 +46,21 @@ from callwarden.features.threads import run_all
 from callwarden.features.triage import GATE_FEATURES, passes_gate
 from callwarden.features.windows import stable_argsort, window_sums_of
 
-__all__ = ["EventFeatures", "FeatureFrame", "compute_features", "event_features"]
+__all__ = [
+    "SLICE_EVENTS",
+    "EventFeatures",
+    "FeatureFrame",
+    "compute_features",
+    "event_feature_slices",
+    "event_features",
+]
 
 HOUR_MS, DAY_MS = WINDOWS["1h"], WINDOWS["24h"]
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 FeatureFrame = pl.DataFrame
+#: events (incoming included) per slice of :func:`event_feature_slices`: about 0.5 GB of
+#: features at a time
+SLICE_EVENTS = 1_000_000
 
 
 @numba.njit(cache=True, nogil=True)
@@ -311,6 +321,56 @@ def event_features(
     Returns ``(features, ordered_calls, ordered_sms)``.
     """
     ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone, known, only=only)
+    times = _record_times(ordered_calls, ordered_sms)
+    return _features_of(ev, subscribers, times, gated=gated), ordered_calls, ordered_sms
+
+
+def event_feature_slices(
+    calls: pl.DataFrame,
+    sms: pl.DataFrame | None = None,
+    subscribers: pl.DataFrame | None = None,
+    timezone: str = "Asia/Shanghai",
+    known: pl.Series | None = None,
+    *,
+    most: int | None = None,
+) -> tuple[int, Iterator[EventFeatures]]:
+    """:func:`event_features` of every number, a slice of whole numbers at a time.
+
+    The events are built once; each slice's signals and windows are then computed from its
+    numbers' events alone (a number's features depend on nothing else), so the slices hold
+    exactly the rows of :func:`event_features`, in the same order, while only one slice's
+    features are in memory at a time. A slice holds at most ``most`` events (incoming ones
+    included; default :data:`SLICE_EVENTS`) unless one number alone has more.
+
+    Returns ``(slices, iterator)``: how many slices there are, and the slices.
+    """
+    ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone, known)
+    times = _record_times(ordered_calls, ordered_sms)
+    cuts = ev.number_cuts(SLICE_EVENTS if most is None else most)
+    return len(cuts), (_features_of(ev.slice(a, b), subscribers, times) for a, b in cuts)
+
+
+def _record_times(
+    ordered_calls: pl.DataFrame, ordered_sms: pl.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """µs since the epoch (UTC) of every call, and of every SMS, in the ordered inputs."""
+    call_us = _any_rows(ordered_calls["start_time"].dt.epoch("us").to_numpy())
+    sms_us = (
+        ordered_sms["sent_time"].dt.epoch("us").to_numpy()
+        if ordered_sms is not None
+        else np.zeros(0, np.int64)
+    )
+    return call_us, sms_us
+
+
+def _features_of(
+    ev: Events,
+    subscribers: pl.DataFrame | None,
+    times: tuple[np.ndarray, np.ndarray],
+    *,
+    gated: bool = False,
+) -> EventFeatures:
+    """Every feature at the acting events of ``ev`` (a whole set of numbers' events)."""
     # Acting events (outgoing calls and SMS); with ``only`` every event is one of those
     # numbers' already. Windows are summed in event order, where each number's events are
     # next to each other.
@@ -327,12 +387,11 @@ def event_features(
     values.update(static)
     is_sms = ev.kind[acting] == KIND_SMS
     rec = ev.record[acting]
-    call_us = ordered_calls["start_time"].dt.epoch("us").to_numpy()
-    time_us = _any_rows(call_us)[np.where(is_sms, 0, rec)]
-    if ordered_sms is not None and is_sms.any():
-        sms_us = ordered_sms["sent_time"].dt.epoch("us").to_numpy()
+    call_us, sms_us = times
+    time_us = call_us[np.where(is_sms, 0, rec)]
+    if is_sms.any():
         time_us = np.where(is_sms, sms_us[np.where(is_sms, rec, 0)], time_us)
-    features = EventFeatures(
+    return EventFeatures(
         num=ev.num[acting],
         codes=ev.codes,
         is_sms=is_sms,
@@ -342,7 +401,6 @@ def event_features(
         values={name: values[name] for name in FEATURES},
         evaluated=evaluated,
     )
-    return features, ordered_calls, ordered_sms
 
 
 def compute_features(

@@ -8,7 +8,8 @@ stream would process them in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, fields, replace
 from zoneinfo import ZoneInfo
 
 import numba
@@ -90,6 +91,46 @@ class Events:
 
     def __len__(self) -> int:
         return int(self.num.shape[0])
+
+    def slice(self, start: int, end: int) -> Events:
+        """The events ``[start, end)`` (views, no copy); cut at number boundaries (see
+        :meth:`number_cuts`), they are those numbers' events whole."""
+        return replace(
+            self,
+            **{
+                f.name: getattr(self, f.name)[start:end]
+                for f in fields(self)
+                if isinstance(getattr(self, f.name), np.ndarray)
+            },
+        )
+
+    def number_cuts(self, most: int) -> list[tuple[int, int]]:
+        """``[start, end)`` pieces covering every event, each of whole numbers and of at most
+        ``most`` events unless one number has more.
+
+        >>> ev = Events(*(np.array([1, 1, 2, 3, 3, 3]),) * 15, codes=NumberCodes(True))
+        >>> ev.number_cuts(3)
+        [(0, 3), (3, 6)]
+        >>> ev.number_cuts(1)  # a number with more events than that stays whole
+        [(0, 2), (2, 3), (3, 6)]
+        """
+        n = len(self)
+        if n == 0:
+            return []
+        # every number's first event, and the end
+        starts = np.r_[np.flatnonzero(np.r_[True, self.num[1:] != self.num[:-1]]), n]
+        cuts = [0]
+        while cuts[-1] < n:
+            at = cuts[-1]
+            if at + most >= n:
+                cuts.append(n)
+                continue
+            # the last number start within reach, or the next one if a number alone is more
+            nxt = int(starts[np.searchsorted(starts, at + most, side="right") - 1])
+            if nxt <= at:
+                nxt = int(starts[np.searchsorted(starts, at, side="right")])
+            cuts.append(nxt)
+        return list(itertools.pairwise(cuts))
 
 
 def _codes(values: pl.Series) -> np.ndarray:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from callwarden.cli.progress import console
+from callwarden.cli.progress import console, steps
 from callwarden.config import Settings
-from callwarden.features.embedded import compute_features
+from callwarden.features.embedded import EventFeatures, event_feature_slices
 from callwarden.records.load import load_records
 
 if TYPE_CHECKING:
@@ -28,18 +29,23 @@ def _is_records(path: Path) -> bool:
 def _table(path: Path, id_column: str, label_column: str | None) -> FeatureTable:
     """A feature table, or features computed from a folder of canonical records."""
     from callwarden.detect.model import load_feature_table  # noqa: PLC0415
-    from callwarden.detect.model.events import number_table  # noqa: PLC0415
+    from callwarden.detect.model.events import number_table_of_slices  # noqa: PLC0415
 
     if not _is_records(path):
         return load_feature_table(path, id_column=id_column, label_column=label_column)
     sms = load_records(path, "sms", allow_empty=True) if (path / "sms").is_dir() else None
     subs = load_records(path, "subscribers") if (path / "subscribers").is_dir() else None
     labels = load_records(path, "labels") if label_column and (path / "labels").is_dir() else None
-    with console.status("computing features from call records"):
-        features, _, _ = compute_features(
-            load_records(path, "calls"), sms, subs, Settings().timezone
-        )
-    return number_table(features, labels)
+    calls = load_records(path, "calls")
+    with steps("computing features from call records") as progress:
+        total, slices = event_feature_slices(calls, sms, subs, Settings().timezone)
+
+        def reported() -> Iterator[EventFeatures]:
+            for done, piece in enumerate(slices):
+                progress("slices of numbers", done, total)
+                yield piece
+
+        return number_table_of_slices(reported(), labels)
 
 
 @app.command("train")

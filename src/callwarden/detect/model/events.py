@@ -12,19 +12,30 @@ alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from pathlib import Path
 
+import numba
 import numpy as np
 import polars as pl
 
-from callwarden.detect.model.artifact import TrainedModel, load_model
+from callwarden.detect.model.artifact import ModelError, TrainedModel, load_model
 from callwarden.detect.model.explain import reasons_from_contributions
 from callwarden.detect.model.table import FeatureTable
 from callwarden.detect.reasons import Reason
+from callwarden.features.embedded import EventFeatures
 from callwarden.features.spec import FEATURES
 
-__all__ = ["FEATURE_LABELS", "HONEST_LABELS", "event_scorer", "number_table", "running_max"]
+__all__ = [
+    "FEATURE_LABELS",
+    "HONEST_LABELS",
+    "EventModel",
+    "event_scorer",
+    "number_table",
+    "number_table_of_slices",
+    "peak_inputs",
+    "running_max",
+]
 
 HONEST_LABELS = ("normal", "legit_heavy")
 #: zh / en names of the engine's features, for the model's reasons
@@ -36,15 +47,66 @@ _STATIC = [f.name for f in FEATURES.values() if f.static]
 
 
 def running_max(features: pl.DataFrame) -> pl.DataFrame:
-    """Each behavioural feature's highest value so far for its number (rows in record order)."""
+    """Each behavioural feature's highest value so far for its number (rows in record order;
+    NaN until the number has a value, and passed over after)."""
     return features.with_columns(pl.col(_BEHAVIOURAL).cum_max().over("msisdn"))
 
 
+@numba.njit(cache=True, nogil=True)
+def _running_max_into(groups: np.ndarray, values: np.ndarray, out: np.ndarray) -> None:
+    """``out[i]``: the highest of ``values`` over ``i``'s group up to ``i`` (groups next to
+    each other), NaN passed over (as ``np.fmax``, and polars' ``cum_max``)."""
+    best = np.nan
+    for i in range(values.shape[0]):
+        if i == 0 or groups[i] != groups[i - 1]:
+            best = np.nan
+        v = values[i]
+        if not np.isnan(v) and (np.isnan(best) or v > best):
+            best = v
+        out[i] = best
+
+
 def number_table(features: pl.DataFrame, labels: pl.DataFrame | None) -> FeatureTable:
-    """One row per acting number: features at their peak, and ``fraud`` (1/0) from labels."""
+    """One row per acting number: features at their peak, and ``fraud`` (1/0) from labels.
+
+    ``features`` is the feature engine's frame, in record order; numbers come in the order
+    of their first event. :func:`number_table_of_slices` gives the same table from event
+    slices without that frame.
+    """
     per_number = features.group_by("msisdn", maintain_order=True).agg(
         [pl.col(c).max() for c in _BEHAVIOURAL] + [pl.col(c).last() for c in _STATIC]
     )
+    return _table(per_number, labels)
+
+
+def number_table_of_slices(
+    slices: Iterable[EventFeatures], labels: pl.DataFrame | None
+) -> FeatureTable:
+    """:func:`number_table` from :func:`~callwarden.features.embedded.event_feature_slices`:
+    a row per number from its last event's running maximum, numbers in the order of their
+    first event (what :func:`number_table` gives from the whole frame)."""
+    parts, firsts = [], []
+    for piece in slices:
+        if piece.height == 0:
+            continue
+        X = peak_inputs(piece.values, piece.num, list(FEATURES))
+        last = np.r_[np.flatnonzero(piece.num[1:] != piece.num[:-1]), piece.height - 1]
+        first = np.r_[0, last[:-1] + 1]
+        parts.append(
+            pl.DataFrame(
+                {"msisdn": piece.numbers(last), **{n: X[last, j] for j, n in enumerate(FEATURES)}}
+            )
+        )
+        firsts.append(piece.seq[first])
+    if not parts:
+        return _table(pl.DataFrame(schema={"msisdn": pl.String, **dict.fromkeys(FEATURES,
+                                                                                pl.Float64)}),
+                      labels)  # fmt: skip
+    per_number = pl.concat(parts)[np.argsort(np.concatenate(firsts), kind="stable")]
+    return _table(per_number, labels)
+
+
+def _table(per_number: pl.DataFrame, labels: pl.DataFrame | None) -> FeatureTable:
     label_column = None
     if labels is not None:
         per_number = per_number.join(
@@ -63,11 +125,56 @@ def number_table(features: pl.DataFrame, labels: pl.DataFrame | None) -> Feature
     )
 
 
-ModelScorer = Callable[[pl.DataFrame], tuple[np.ndarray, Callable[[int], list[Reason]]]]
+def peak_inputs(values: dict[str, np.ndarray], groups: np.ndarray, names: list[str]) -> np.ndarray:
+    """The rows the model reads at each event: the columns ``names`` of ``values`` (events
+    of each number next to each other, in record order; ``groups`` the number of each), each
+    behavioural feature as its running maximum (:func:`running_max`), static ones as they are.
+
+    >>> peak_inputs({"out_calls_1h": np.array([3.0, 1.0, 2.0])}, np.array([7, 7, 8]),
+    ...             ["out_calls_1h"]).ravel().tolist()
+    [3.0, 3.0, 2.0]
+    """
+    X = np.empty((groups.shape[0], len(names)), np.float64)
+    for j, name in enumerate(names):
+        if FEATURES[name].static:
+            X[:, j] = values[name]
+        else:
+            _running_max_into(groups, values[name].astype(np.float64, copy=False), X[:, j])
+    return X
 
 
-def event_scorer(model_dir: Path) -> ModelScorer:
-    """Load a model directory and return a scorer for event feature frames.
+class EventModel:
+    """A trained model at every event: what batch scoring with ``--model`` calls.
+
+    The model reads each number's features at their peak so far (:func:`peak_inputs`), as it
+    was trained on their peak over the day (:func:`number_table`).
+    """
+
+    def __init__(self, model: TrainedModel) -> None:
+        self.model = model
+
+    def inputs(self, values: dict[str, np.ndarray], groups: np.ndarray) -> np.ndarray:
+        """The model's rows at these events (see :func:`peak_inputs`)."""
+        return peak_inputs(values, groups, self.model.feature_names)
+
+    def scores(self, X: np.ndarray) -> np.ndarray:
+        """Calibrated risk in [0, 1] of each row."""
+        return self.model.predict(X) if X.shape[0] else np.zeros(0)
+
+    def reasons(self, row: np.ndarray) -> list[Reason]:
+        """The features that raised one row's score most, in zh and en."""
+        row = row.reshape(1, -1)
+        return reasons_from_contributions(
+            self.model.contributions(row),
+            row,
+            self.model.feature_names,
+            self.model.feature_stats,
+            self.model.feature_labels or FEATURE_LABELS,
+        )[0]
+
+
+def event_scorer(model_dir: Path) -> EventModel:
+    """Load a model directory for scoring call records at every event.
 
     Raises :class:`~callwarden.detect.model.artifact.ModelError` for a missing or incomplete
     directory, and names the features it lacks when the model was trained on another table.
@@ -75,28 +182,9 @@ def event_scorer(model_dir: Path) -> ModelScorer:
     model: TrainedModel = load_model(model_dir)
     missing = [n for n in model.feature_names if n not in FEATURES]
     if missing:
-        from callwarden.detect.model.artifact import ModelError  # noqa: PLC0415
-
         raise ModelError(
             f"{model_dir}: this model was trained on other features ({', '.join(missing[:5])}"
             f"{' ...' if len(missing) > 5 else ''}); train one on call records with "
             "`callwarden model train RECORDS_DIR`"
         )
-
-    def score(features: pl.DataFrame) -> tuple[np.ndarray, Callable[[int], list[Reason]]]:
-        X = running_max(features).select(model.feature_names).to_numpy().astype(np.float64)
-        scores = model.predict(X) if X.shape[0] else np.zeros(0)
-
-        def explain(i: int) -> list[Reason]:
-            row = X[i : i + 1]
-            return reasons_from_contributions(
-                model.contributions(row),
-                row,
-                model.feature_names,
-                model.feature_stats,
-                model.feature_labels or FEATURE_LABELS,
-            )[0]
-
-        return scores, explain
-
-    return score
+    return EventModel(model)

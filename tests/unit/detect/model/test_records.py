@@ -1,0 +1,163 @@
+"""The learned scorer on call records: features by slices of numbers, scored at every event.
+
+Scoring with a model computes every number's features, a slice of numbers at a time, so that
+memory holds one slice. These tests hold the sliced path to a plain one-frame reference: the
+feature engine's frame in record order, polars' running maximum per number, the model over
+every row, the detectors, and the policy stepping through the candidates in record order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from callwarden.decide.policy import PolicyConfig
+from callwarden.detect.alerts_io import alerts_from_rows
+from callwarden.detect.model import train_model
+from callwarden.detect.model.events import (
+    EventModel,
+    number_table,
+    number_table_of_slices,
+    peak_inputs,
+    running_max,
+)
+from callwarden.detect.scoring import (
+    EventScorer,
+    FeatureArrays,
+    allowed_numbers,
+    detector_scores,
+    score_records,
+)
+from callwarden.features import embedded
+from callwarden.features.embedded import compute_features, event_feature_slices
+
+from .conftest import FAST
+
+CityFrames = dict[str, pl.DataFrame]
+TZ = "Asia/Shanghai"
+
+
+@pytest.fixture(scope="module")
+def city(small_city: Callable[[int], CityFrames]) -> CityFrames:
+    return small_city(11)
+
+
+@pytest.fixture(scope="module")
+def frame(city: CityFrames) -> pl.DataFrame:
+    features, _, _ = compute_features(city["calls"], city["sms"], city["subscribers"], TZ)
+    return features
+
+
+@pytest.fixture(scope="module")
+def event_model(city: CityFrames, frame: pl.DataFrame) -> EventModel:
+    table = number_table(frame, city["labels"])
+    return EventModel(train_model(table, params=FAST, cv_folds=2, seed=0))
+
+
+def test_slices_hold_every_number_whole_and_the_rows_of_one_pass(city: CityFrames) -> None:
+    whole, _, _ = embedded.event_features(city["calls"], city["sms"], city["subscribers"], TZ)
+    total, slices = event_feature_slices(
+        city["calls"], city["sms"], city["subscribers"], TZ, most=5_000
+    )
+    pieces = list(slices)
+    assert total == len(pieces) > 3
+    numbers = [set(p.num.tolist()) for p in pieces]
+    assert sum(len(n) for n in numbers) == len(set().union(*numbers))  # no number cut
+    assert np.array_equal(np.concatenate([p.seq for p in pieces]), whole.seq)
+    assert np.array_equal(np.concatenate([p.time_us for p in pieces]), whole.time_us)
+    for name, values in whole.values.items():
+        joined = np.concatenate([p.values[name] for p in pieces])
+        assert np.array_equal(joined, values, equal_nan=True), name
+
+
+def test_number_table_from_slices_equals_the_one_from_the_frame(
+    city: CityFrames, frame: pl.DataFrame
+) -> None:
+    expected = number_table(frame, city["labels"])
+    _, slices = event_feature_slices(
+        city["calls"], city["sms"], city["subscribers"], TZ, most=3_000
+    )
+    got = number_table_of_slices(slices, city["labels"])
+    assert got.ids == expected.ids
+    assert got.X.equals(expected.X)
+    assert expected.y is not None and got.y is not None
+    assert np.array_equal(got.y, expected.y)
+    assert 0 < int(got.y.sum()) < len(got.ids)
+
+
+def _one_frame_reference(
+    city: CityFrames, frame: pl.DataFrame, model: EventModel, policy: PolicyConfig
+) -> pl.DataFrame:
+    """Every event in one record-order frame, scored whole: what slicing must reproduce."""
+    X = running_max(frame).select(model.model.feature_names).to_numpy().astype(np.float64)
+    arrays = FeatureArrays.of(frame)
+    scores = detector_scores(arrays)
+    combined = np.maximum(np.max(np.vstack(list(scores.values())), axis=0), model.scores(X))
+    idx = np.flatnonzero(combined >= policy.watch)  # (the frame is in record order)
+    scorer = EventScorer(policy, allowed_numbers(city["subscribers"]), timezone=TZ)
+    rows = scorer.step(arrays, idx, scores, combined, lambda i: model.reasons(X[i]))
+    return alerts_from_rows(rows)
+
+
+@pytest.mark.parametrize("slice_events", [2_000, 1_000_000])
+def test_scoring_with_a_model_by_slices_equals_scoring_one_frame(
+    city: CityFrames,
+    frame: pl.DataFrame,
+    event_model: EventModel,
+    slice_events: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a low watch level and a tight daily cap: many candidates, and the cap spans slices
+    policy = PolicyConfig(watch=0.3, daily_suspension_cap=2)
+    expected = _one_frame_reference(city, frame, event_model, policy)
+    monkeypatch.setattr(embedded, "SLICE_EVENTS", slice_events)
+    got = score_records(
+        city["calls"], city["sms"], city["subscribers"], policy, timezone=TZ, model=event_model
+    )
+    assert got.alerts.equals(expected)
+    assert got.events == frame.height
+    codes = {r["code"] for reasons in got.alerts["reasons"].to_list() for r in reasons}
+    assert any(c.startswith("model:") for c in codes), codes  # the model raised some alerts
+    assert (got.alerts["decision"] == "suspend").sum() <= 2  # the cap held across slices
+
+
+def test_the_model_reads_the_peak_so_far_at_each_event(frame: pl.DataFrame) -> None:
+    names = ["out_calls_1h", "gap_cv_1h", "owner_age", "new_sim_days"]
+    order = np.argsort(frame["msisdn"].to_numpy(), kind="stable")  # numbers together
+    sorted_frame = frame[order]
+    values = {n: sorted_frame[n].to_numpy() for n in names}
+    groups = np.unique(sorted_frame["msisdn"].to_numpy(), return_inverse=True)[1]
+    got = peak_inputs(values, groups, names)
+    expected = running_max(sorted_frame).select(names).to_numpy()
+    assert np.array_equal(got, expected, equal_nan=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),
+            st.one_of(st.just(float("nan")), st.floats(-5, 5, allow_nan=False)),
+        ),
+        max_size=40,
+    )
+)
+def test_running_maximum_passes_over_missing_values_as_polars_does(
+    rows: list[tuple[int, float]],
+) -> None:
+    rows = sorted(rows, key=lambda r: r[0])  # (stable: record order within a number)
+    groups = np.array([g for g, _ in rows], np.int64)
+    values = np.array([v for _, v in rows], np.float64)
+    got = peak_inputs({"out_calls_1h": values}, groups, ["out_calls_1h"])[:, 0]
+    expected = (
+        pl.DataFrame({"g": groups, "x": values}, schema={"g": pl.Int64, "x": pl.Float64})
+        .select(pl.col("x").cum_max().over("g"))
+        .to_series()
+        .to_numpy()
+    )
+    assert np.array_equal(got, expected, equal_nan=True)
