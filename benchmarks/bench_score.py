@@ -10,6 +10,10 @@ Measured, each in a fresh process that reports its own wall time and peak RSS:
   (reading, cross-number signals, triage, keeping the candidates' records, features, detectors
   and policy, writing the alerts);
 - **callwarden, no triage**: the same with every number's features computed;
+- **callwarden, with a model** (``--model DIR``): scoring with a learned scorer, every number's
+  features a slice of numbers at a time;
+- **floor**: what no scoring of these files can skip (reading them, the numbers' texts turned
+  into integers, two grouping sorts of the calls), each step's wall seconds;
 - **pandas**: a straightforward pandas implementation of the hourly features (calls, distinct
   callees, mean and spread of gaps, share unanswered or short, per caller over a 1 h rolling
   window at every outgoing call), no detectors;
@@ -91,6 +95,47 @@ t = lap("detectors_and_policy", t)
 write_alerts(result.alerts, Path(sys.argv[2]) / "alerts.parquet")
 t = lap("write_alerts", t)
 phases["numbers_kept"] = only.len()
+"""
+
+# scoring with a learned scorer (--model): every number's features, by slices of numbers
+CALLWARDEN_MODEL = """
+import json
+from callwarden.records.load import load_records
+from callwarden.detect.model.events import event_scorer
+from callwarden.detect.scoring import score_records
+from callwarden.detect.alerts_io import write_alerts
+calls = load_records(root, "calls")
+sms = load_records(root, "sms", allow_empty=True)
+subs = load_records(root, "subscribers")
+result = score_records(calls, sms, subs, model=event_scorer(Path(MODEL_DIR)))
+write_alerts(result.alerts, Path(sys.argv[2]) / "alerts.parquet")
+rows = calls.height
+"""
+
+# What no scoring of these files can skip, each step's wall seconds: reading the records,
+# turning the caller and callee texts into integers, and the two stable sorts that group the
+# calls by callee and by device (here: by caller, the same size of sort)
+FLOOR = """
+import json
+from callwarden.features.textcodes import whole_numbers
+from callwarden.features.threads import run_both
+from callwarden.features.windows import stable_argsort
+from callwarden.records.load import load_records
+phases = {}
+def lap(name, since):
+    phases[name] = round(time.perf_counter() - since, 2)
+    return time.perf_counter()
+t = time.perf_counter()
+calls = load_records(root, "calls")
+sms = load_records(root, "sms", allow_empty=True)
+rows = calls.height
+t = lap("read", t)
+caller, callee = run_both(lambda: whole_numbers(calls["caller"], "+")[0],
+                          lambda: whole_numbers(calls["callee"], "+")[0])
+t = lap("numbers_to_integers", t)
+stable_argsort(callee)
+stable_argsort(caller)
+t = lap("two_grouping_sorts", t)
 """
 
 PANDAS = """
@@ -193,7 +238,8 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1000)
     parser.add_argument("--city", type=Path, help="reuse a simulated city (default: simulate)")
-    parser.add_argument("--skip", default="", help="comma list: pandas,duckdb,full,phases")
+    parser.add_argument("--skip", default="", help="comma list: pandas,duckdb,full,phases,floor")
+    parser.add_argument("--model", type=Path, help="also score with this model directory")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/score.json"))
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -205,6 +251,11 @@ def main() -> None:
     }
     if "phases" not in skip:
         runs["callwarden_phases"] = _run(PHASES, city)
+    if "floor" not in skip:
+        runs["floor_read_parse_sort"] = _run(FLOOR, city)
+    if args.model is not None:
+        model_dir = repr(str(args.model.resolve()))
+        runs["callwarden_model"] = _run(CALLWARDEN_MODEL.replace("MODEL_DIR", model_dir), city)
     if "full" not in skip:
         runs["callwarden_no_triage"] = _run(CALLWARDEN.replace("TRIAGE", "False"), city)
     if "pandas" not in skip:
@@ -221,7 +272,8 @@ def main() -> None:
         "callwarden_speedup": {
             name: round(base / r["rows_per_s"], 2)
             for name, r in runs.items()
-            if name not in ("callwarden", "callwarden_phases") and r.get("rows_per_s")
+            if name not in ("callwarden", "callwarden_phases", "floor_read_parse_sort")
+            and r.get("rows_per_s")
         },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

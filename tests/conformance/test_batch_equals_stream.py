@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from callwarden.detect.replay import replay_alerts
 from callwarden.detect.scoring import score_records
+from callwarden.features import embedded
 from callwarden.features.embedded import compute_features
 from callwarden.features.formulas import e164_digits, number_flags
 from callwarden.features.incremental import IncrementalFeatures, record_batch
@@ -185,11 +186,16 @@ def test_a_known_fraud_list_changes_batch_and_stream_alike(small_city: Path) -> 
     assert honest_flagged(batch) <= honest_flagged(score_records(calls, None, subs).alerts)
 
 
-def test_triage_changes_nothing_but_the_work(small_city: Path) -> None:
+@pytest.mark.parametrize("slice_events", [2_000, 1_000_000])
+def test_triage_changes_nothing_but_the_work(
+    small_city: Path, slice_events: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = pl.read_parquet(small_city / "calls", hive_partitioning=False)
     sms = pl.read_parquet(small_city / "sms", hive_partitioning=False)
     subs = pl.read_parquet(small_city / "subscribers")
     triaged = score_records(calls, sms, subs)
+    # without triage every number is scored, a slice of numbers at a time
+    monkeypatch.setattr(embedded, "SLICE_EVENTS", slice_events)
     full = score_records(calls, sms, subs, triage=False)
     assert triaged.events < full.events
     assert triaged.alerts.equals(full.alerts)

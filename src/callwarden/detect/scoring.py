@@ -306,27 +306,28 @@ def score_records(
     """Score canonical records end to end (features, detectors, policy) into alerts.
 
     Without a model, numbers no detector could flag are triaged out first (same alerts,
-    less work); ``triage=False`` computes every number's features. ``known`` are known fraud
+    less work); ``triage=False`` computes every number's features. A ``model`` can flag any
+    number: every number is scored, a slice of numbers at a time. ``known`` are known fraud
     numbers, for the shared-victim and known-contact signals. ``progress`` hears
-    ``(step, done, total)`` as each of the :data:`SCORING_STEPS` starts.
+    ``(step, done, total)`` as each of the :data:`SCORING_STEPS` starts (with a model: the
+    cross-number signals, then ``(step, slice, slices)`` as each slice of numbers starts; so
+    too with ``triage=False``).
     """
 
     def step(name: str) -> None:
         if progress is not None:
             progress(name, SCORING_STEPS.index(name), len(SCORING_STEPS))
 
-    only = None
     policy = policy or PolicyConfig()
     step("cross-number signals")
     calls = with_crossing_signals(calls, known)
-    if model is not None:
-        return _score_with_model(calls, sms, subscribers, policy, timezone, model, known, progress)
-    if triage:
-        step("triage")
-        only = candidates(calls, sms, subscribers)
-        if only.len() == 0:  # no number can reach the gate: nothing to compute, no alert
-            return ScoreResult(alerts=alerts_from_rows([]))
-        calls, sms = restrict_to(only, calls, sms, known)
+    if model is not None or not triage:
+        return _score_by_slices(calls, sms, subscribers, policy, timezone, model, known, progress)
+    step("triage")
+    only = candidates(calls, sms, subscribers)
+    if only.len() == 0:  # no number can reach the gate: nothing to compute, no alert
+        return ScoreResult(alerts=alerts_from_rows([]))
+    calls, sms = restrict_to(only, calls, sms, known)
     step("features")
     # the detectors read arrays (no frame, no reordering), of the events past the gate
     events, _, _ = event_features(
@@ -338,38 +339,44 @@ def score_records(
     return result
 
 
-def _score_with_model(
+def _score_by_slices(
     calls: pl.DataFrame,
     sms: pl.DataFrame | None,
     subscribers: pl.DataFrame | None,
     policy: PolicyConfig,
     timezone: str,
-    model: ModelScorer,
+    model: ModelScorer | None,
     known: pl.Series | None,
     progress: Callable[[str, int, int], None] | None,
 ) -> ScoreResult:
-    """Scoring with a learned scorer, which can flag any number: every number's features,
-    a slice of numbers at a time. Each slice keeps only its candidate events (the detectors'
-    or the model's score at or above ``watch``) with what explaining them needs; the policy
-    then steps through all candidates in record order, as its daily cap spans numbers. The
-    alerts equal scoring every event in one frame; memory holds one slice's features."""
-    total, slices = event_feature_slices(calls, sms, subscribers, timezone, known)
+    """Every number's features, a slice of numbers at a time (with a learned scorer, which
+    can flag any number, or without triage). Each slice keeps only its candidate events (the
+    detectors' or the model's score at or above ``watch``) with what explaining them needs;
+    the policy then steps through all candidates in record order, as its daily cap spans
+    numbers. The alerts equal scoring every event in one frame; memory holds one slice's
+    features. Without a model only the events past the triage gate get every feature."""
+    total, slices = event_feature_slices(
+        calls, sms, subscribers, timezone, known, gated=model is None
+    )
     kept: list[_Candidates] = []
     codes = None
     for done, piece in enumerate(slices):
         if progress is not None:
             progress("features and scores, by slices of numbers", done, total)
         codes = piece.codes
-        arrays = FeatureArrays.of_events(piece)
-        scores = detector_scores(arrays)
-        X = model.inputs(piece.values, piece.num)
-        combined = np.maximum(np.max(np.vstack(list(scores.values())), axis=0), model.scores(X))
+        scores = detector_scores(FeatureArrays.of_events(piece))
+        combined = np.max(np.vstack(list(scores.values())), axis=0)
+        X = None
+        if model is not None:
+            X = model.inputs(piece.values, piece.num)
+            combined = np.maximum(combined, model.scores(X))
         idx = np.flatnonzero(combined >= policy.watch)
         kept.append(
             _Candidates(
-                piece.height, piece.num[idx], piece.is_sms[idx], piece.seq[idx],
+                piece.evaluated, piece.num[idx], piece.is_sms[idx], piece.seq[idx],
                 piece.time_us[idx], {k: v[idx] for k, v in piece.values.items()},
-                {k: v[idx] for k, v in scores.items()}, combined[idx], X[idx],
+                {k: v[idx] for k, v in scores.items()}, combined[idx],
+                None if X is None else X[idx],
             )
         )  # fmt: skip
     if progress is not None:
@@ -382,8 +389,9 @@ def _score_with_model(
             lambda rows: list(codes.decode(c.num[rows]).to_list()),
             np.where(c.is_sms, "sms", "call"), c.time_us, c.values, seq=c.seq,
         )  # fmt: skip
+        explain = None if model is None or c.X is None else _explainer(model, c.X)
         order = np.argsort(c.seq, kind="stable")
-        rows = scorer.step(arrays, order, c.scores, c.combined, lambda i: model.reasons(c.X[i]))
+        rows = scorer.step(arrays, order, c.scores, c.combined, explain)
     return ScoreResult(
         alerts_from_rows(rows),
         events=sum(k.events for k in kept),
@@ -392,11 +400,16 @@ def _score_with_model(
     )
 
 
+def _explainer(model: ModelScorer, X: np.ndarray) -> Callable[[int], list[Reason]]:
+    """The model's reasons for row ``i`` of its inputs ``X``."""
+    return lambda i: model.reasons(X[i])
+
+
 @dataclass
 class _Candidates:
-    """The candidate events of a slice of numbers (see :func:`_score_with_model`)."""
+    """The candidate events of a slice of numbers (see :func:`_score_by_slices`)."""
 
-    events: int  # acting events of the slice, candidates or not
+    events: int  # acting events of the slice evaluated, candidates or not
     num: np.ndarray
     is_sms: np.ndarray
     seq: np.ndarray
@@ -404,7 +417,7 @@ class _Candidates:
     values: dict[str, np.ndarray]
     scores: dict[str, np.ndarray]
     combined: np.ndarray
-    X: np.ndarray
+    X: np.ndarray | None  # the model's inputs (with a model)
 
     @staticmethod
     def concat(parts: list[_Candidates]) -> _Candidates:
@@ -424,5 +437,5 @@ class _Candidates:
             join_all("values"),
             join_all("scores"),
             join("combined"),
-            join("X"),
+            None if parts[0].X is None else join("X"),
         )

@@ -333,6 +333,7 @@ def event_feature_slices(
     known: pl.Series | None = None,
     *,
     most: int | None = None,
+    gated: bool = False,
 ) -> tuple[int, Iterator[EventFeatures]]:
     """:func:`event_features` of every number, a slice of whole numbers at a time.
 
@@ -340,14 +341,17 @@ def event_feature_slices(
     numbers' events alone (a number's features depend on nothing else), so the slices hold
     exactly the rows of :func:`event_features`, in the same order, while only one slice's
     features are in memory at a time. A slice holds at most ``most`` events (incoming ones
-    included; default :data:`SLICE_EVENTS`) unless one number alone has more.
+    included; default :data:`SLICE_EVENTS`) unless one number alone has more. ``gated`` as
+    in :func:`event_features`.
 
     Returns ``(slices, iterator)``: how many slices there are, and the slices.
     """
     ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone, known)
     times = _record_times(ordered_calls, ordered_sms)
     cuts = ev.number_cuts(SLICE_EVENTS if most is None else most)
-    return len(cuts), (_features_of(ev.slice(a, b), subscribers, times) for a, b in cuts)
+    return len(cuts), (
+        _features_of(ev.slice(a, b), subscribers, times, gated=gated) for a, b in cuts
+    )
 
 
 def _record_times(

@@ -116,10 +116,15 @@ def test_scoring_with_a_model_by_slices_equals_scoring_one_frame(
     policy = PolicyConfig(watch=0.3, daily_suspension_cap=2)
     expected = _one_frame_reference(city, frame, event_model, policy)
     monkeypatch.setattr(embedded, "SLICE_EVENTS", slice_events)
+    heard: list[tuple[str, int, int]] = []
     got = score_records(
-        city["calls"], city["sms"], city["subscribers"], policy, timezone=TZ, model=event_model
-    )
+        city["calls"], city["sms"], city["subscribers"], policy, timezone=TZ, model=event_model,
+        progress=lambda step, done, total: heard.append((step, done, total)),
+    )  # fmt: skip
     assert got.alerts.equals(expected)
+    slices = len(heard) - 2  # (the cross-number signals first, the policy last)
+    assert (slices > 10) == (slice_events == 2_000)
+    assert [done for _, done, _ in heard[1:]] == list(range(slices + 1))
     assert got.events == frame.height
     codes = {r["code"] for reasons in got.alerts["reasons"].to_list() for r in reasons}
     assert any(c.startswith("model:") for c in codes), codes  # the model raised some alerts
