@@ -24,10 +24,21 @@ def test_readme_quick_start_is_the_two_commands() -> None:
     assert "make test" in readme
 
 
+def _anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces
+    as hyphens."""
+    headings = re.findall(r"^#+ (.+)$", page.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
 def test_readme_and_docs_links_resolve() -> None:
     for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
-        for target in re.findall(r"\]\(([^)#:]+\.md)\)", page.read_text(encoding="utf-8")):
-            assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
+        text = page.read_text(encoding="utf-8")
+        for target, anchor in re.findall(r"\]\(([^)#:]*\.md|)(?:#([^)]+))?\)", text):
+            linked = page.parent / target if target else page
+            assert linked.exists(), f"{page.name} links to missing {target}"
+            if anchor:
+                assert anchor in _anchors(linked), f"{page.name} links to {target}#{anchor}"
 
 
 def test_ci_calls_the_readme_test_command() -> None:

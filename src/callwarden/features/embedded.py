@@ -58,8 +58,8 @@ __all__ = [
 HOUR_MS, DAY_MS = WINDOWS["1h"], WINDOWS["24h"]
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 FeatureFrame = pl.DataFrame
-#: events (incoming included) per slice of :func:`event_feature_slices`: about 0.5 GB of
-#: features at a time
+#: events (incoming included) per slice of :func:`event_feature_slices`: a few hundred MB
+#: of signals, window sums and features at a time
 SLICE_EVENTS = 1_000_000
 
 

@@ -34,7 +34,6 @@ __all__ = [
     "number_table",
     "number_table_of_slices",
     "peak_inputs",
-    "running_max",
 ]
 
 HONEST_LABELS = ("normal", "legit_heavy")
@@ -46,16 +45,11 @@ _BEHAVIOURAL = [f.name for f in FEATURES.values() if not f.static]
 _STATIC = [f.name for f in FEATURES.values() if f.static]
 
 
-def running_max(features: pl.DataFrame) -> pl.DataFrame:
-    """Each behavioural feature's highest value so far for its number (rows in record order;
-    NaN until the number has a value, and passed over after)."""
-    return features.with_columns(pl.col(_BEHAVIOURAL).cum_max().over("msisdn"))
-
-
 @numba.njit(cache=True, nogil=True)
 def _running_max_into(groups: np.ndarray, values: np.ndarray, out: np.ndarray) -> None:
     """``out[i]``: the highest of ``values`` over ``i``'s group up to ``i`` (groups next to
-    each other), NaN passed over (as ``np.fmax``, and polars' ``cum_max``)."""
+    each other), NaN passed over (as ``np.fmax``, and polars' ``cum_max``): NaN until the
+    group has a value."""
     best = np.nan
     for i in range(values.shape[0]):
         if i == 0 or groups[i] != groups[i - 1]:
@@ -99,9 +93,8 @@ def number_table_of_slices(
         )
         firsts.append(piece.seq[first])
     if not parts:
-        return _table(pl.DataFrame(schema={"msisdn": pl.String, **dict.fromkeys(FEATURES,
-                                                                                pl.Float64)}),
-                      labels)  # fmt: skip
+        empty = pl.DataFrame(schema={"msisdn": pl.String} | dict.fromkeys(FEATURES, pl.Float64))
+        return _table(empty, labels)
     per_number = pl.concat(parts)[np.argsort(np.concatenate(firsts), kind="stable")]
     return _table(per_number, labels)
 
@@ -128,7 +121,8 @@ def _table(per_number: pl.DataFrame, labels: pl.DataFrame | None) -> FeatureTabl
 def peak_inputs(values: dict[str, np.ndarray], groups: np.ndarray, names: list[str]) -> np.ndarray:
     """The rows the model reads at each event: the columns ``names`` of ``values`` (events
     of each number next to each other, in record order; ``groups`` the number of each), each
-    behavioural feature as its running maximum (:func:`running_max`), static ones as they are.
+    behavioural feature as its highest value so far for the number (missing values passed
+    over), static ones as they are.
 
     >>> peak_inputs({"out_calls_1h": np.array([3.0, 1.0, 2.0])}, np.array([7, 7, 8]),
     ...             ["out_calls_1h"]).ravel().tolist()
