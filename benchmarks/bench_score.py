@@ -42,6 +42,9 @@ import resource, sys, time
 from pathlib import Path
 root = Path(sys.argv[1])
 t0 = time.perf_counter()
+def lap(name, since):
+    phases[name] = round(time.perf_counter() - since, 2)
+    return time.perf_counter()
 """
 EPILOGUE = """
 print(json.dumps({"seconds": time.perf_counter() - t0, "rows": rows,
@@ -57,7 +60,7 @@ from callwarden.detect.alerts_io import write_alerts
 calls = load_records(root, "calls")
 sms = load_records(root, "sms", allow_empty=True)
 subs = load_records(root, "subscribers")
-result = score_records(calls, sms, subs, triage=TRIAGE)
+result = score_records(calls, sms, subs, HOW)
 write_alerts(result.alerts, Path(sys.argv[2]) / "alerts.parquet")
 rows = calls.height
 """
@@ -73,9 +76,6 @@ from callwarden.features.embedded import event_features
 from callwarden.features.triage import candidates, restrict_to
 from callwarden.records.load import load_records
 phases = {}
-def lap(name, since):
-    phases[name] = round(time.perf_counter() - since, 2)
-    return time.perf_counter()
 t = time.perf_counter()
 calls = load_records(root, "calls")
 sms = load_records(root, "sms", allow_empty=True)
@@ -97,21 +97,6 @@ t = lap("write_alerts", t)
 phases["numbers_kept"] = only.len()
 """
 
-# scoring with a learned scorer (--model): every number's features, by slices of numbers
-CALLWARDEN_MODEL = """
-import json
-from callwarden.records.load import load_records
-from callwarden.detect.model.events import event_scorer
-from callwarden.detect.scoring import score_records
-from callwarden.detect.alerts_io import write_alerts
-calls = load_records(root, "calls")
-sms = load_records(root, "sms", allow_empty=True)
-subs = load_records(root, "subscribers")
-result = score_records(calls, sms, subs, model=event_scorer(Path(MODEL_DIR)))
-write_alerts(result.alerts, Path(sys.argv[2]) / "alerts.parquet")
-rows = calls.height
-"""
-
 # What no scoring of these files can skip, each step's wall seconds: reading the records,
 # turning the caller and callee texts into integers, and the two stable sorts that group the
 # calls by callee and by device (here: by caller, the same size of sort)
@@ -122,9 +107,6 @@ from callwarden.features.threads import run_both
 from callwarden.features.windows import stable_argsort
 from callwarden.records.load import load_records
 phases = {}
-def lap(name, since):
-    phases[name] = round(time.perf_counter() - since, 2)
-    return time.perf_counter()
 t = time.perf_counter()
 calls = load_records(root, "calls")
 sms = load_records(root, "sms", allow_empty=True)
@@ -247,17 +229,19 @@ def main() -> None:
     if not (city / "calls").exists():
         simulate_city(SimulationConfig(subscribers=args.subscribers, seed=args.seed), city)
     runs: dict[str, dict[str, float]] = {
-        "callwarden": _run(CALLWARDEN.replace("TRIAGE", "True"), city)
+        "callwarden": _run(CALLWARDEN.replace("HOW", "triage=True"), city)
     }
     if "phases" not in skip:
         runs["callwarden_phases"] = _run(PHASES, city)
     if "floor" not in skip:
         runs["floor_read_parse_sort"] = _run(FLOOR, city)
     if args.model is not None:
-        model_dir = repr(str(args.model.resolve()))
-        runs["callwarden_model"] = _run(CALLWARDEN_MODEL.replace("MODEL_DIR", model_dir), city)
+        # (every number's features, by slices of numbers)
+        how = f"model=event_scorer(Path({str(args.model.resolve())!r}))"
+        loads = "from callwarden.detect.model.events import event_scorer\n"
+        runs["callwarden_model"] = _run(loads + CALLWARDEN.replace("HOW", how), city)
     if "full" not in skip:
-        runs["callwarden_no_triage"] = _run(CALLWARDEN.replace("TRIAGE", "False"), city)
+        runs["callwarden_no_triage"] = _run(CALLWARDEN.replace("HOW", "triage=False"), city)
     if "pandas" not in skip:
         runs["pandas_hourly_features"] = _run(PANDAS, city)
     if "duckdb" not in skip:
