@@ -6,8 +6,8 @@ each event: the running maximum over the number's events so far, which at the la
 the training row. So the model sees at time t only what was known at t, in batch and stream
 alike.
 
->>> from callwarden.simulate import SimulationConfig, simulate_city  # doctest: +SKIP
->>> table = number_table(features, labels)  # doctest: +SKIP
+>>> total, slices = event_feature_slices(calls, sms, subscribers)  # doctest: +SKIP
+>>> table = number_table_of_slices(slices, labels)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ __all__ = [
     "HONEST_LABELS",
     "EventModel",
     "event_scorer",
-    "number_table",
     "number_table_of_slices",
     "peak_inputs",
 ]
@@ -41,8 +40,6 @@ HONEST_LABELS = ("normal", "legit_heavy")
 FEATURE_LABELS: dict[str, tuple[str, str]] = {
     f.name: (f.label_zh, f.label_en) for f in FEATURES.values()
 }
-_BEHAVIOURAL = [f.name for f in FEATURES.values() if not f.static]
-_STATIC = [f.name for f in FEATURES.values() if f.static]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -60,25 +57,13 @@ def _running_max_into(groups: np.ndarray, values: np.ndarray, out: np.ndarray) -
         out[i] = best
 
 
-def number_table(features: pl.DataFrame, labels: pl.DataFrame | None) -> FeatureTable:
-    """One row per acting number: features at their peak, and ``fraud`` (1/0) from labels.
-
-    ``features`` is the feature engine's frame, in record order; numbers come in the order
-    of their first event. :func:`number_table_of_slices` gives the same table from event
-    slices without that frame.
-    """
-    per_number = features.group_by("msisdn", maintain_order=True).agg(
-        [pl.col(c).max() for c in _BEHAVIOURAL] + [pl.col(c).last() for c in _STATIC]
-    )
-    return _table(per_number, labels)
-
-
 def number_table_of_slices(
     slices: Iterable[EventFeatures], labels: pl.DataFrame | None
 ) -> FeatureTable:
-    """:func:`number_table` from :func:`~callwarden.features.embedded.event_feature_slices`:
-    a row per number from its last event's running maximum, numbers in the order of their
-    first event (what :func:`number_table` gives from the whole frame)."""
+    """One row per acting number from :func:`~callwarden.features.embedded.
+    event_feature_slices`: every behavioural feature at its peak over the number's events
+    (its last running maximum), static ones at its last event, numbers in the order of their
+    first event; and ``fraud`` (1/0) from ``labels`` (honest labels are 0)."""
     parts, firsts = [], []
     for piece in slices:
         if piece.height == 0:
@@ -141,7 +126,7 @@ class EventModel:
     """A trained model at every event: what batch scoring with ``--model`` calls.
 
     The model reads each number's features at their peak so far (:func:`peak_inputs`), as it
-    was trained on their peak over the day (:func:`number_table`).
+    was trained on their peak over the day (:func:`number_table_of_slices`).
     """
 
     def __init__(self, model: TrainedModel) -> None:

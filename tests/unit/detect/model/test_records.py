@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows
-from callwarden.detect.model import train_model
+from callwarden.detect.model import FeatureTable, train_model
 from callwarden.detect.model.events import (
+    HONEST_LABELS,
     EventModel,
-    number_table,
     number_table_of_slices,
     peak_inputs,
 )
@@ -40,6 +40,20 @@ from .conftest import FAST
 
 CityFrames = dict[str, pl.DataFrame]
 TZ = "Asia/Shanghai"
+
+
+def number_table(features: pl.DataFrame, labels: pl.DataFrame) -> FeatureTable:
+    """The reference: one row per acting number from the whole record-order frame, with
+    polars (behavioural features at their peak, static ones at the last event)."""
+    per_number = features.group_by("msisdn", maintain_order=True).agg(
+        [pl.col(f.name).max() if not f.static else pl.col(f.name).last()
+         for f in FEATURES.values()]
+    ).join(labels.select("msisdn", "label"), on="msisdn", how="left").with_columns(
+        fraud=(~pl.col("label").fill_null("normal").is_in(HONEST_LABELS)).cast(pl.Int8)
+    )  # fmt: skip
+    return FeatureTable.from_frame(
+        per_number.drop("label"), id_column="msisdn", label_column="fraud", features=list(FEATURES)
+    )
 
 
 def running_max(features: pl.DataFrame) -> pl.DataFrame:
