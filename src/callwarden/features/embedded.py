@@ -266,19 +266,35 @@ class EventFeatures:
         return list(self.codes.decode(self.num[idx]).to_list())
 
 
+#: each acting number's code (ascending), activation (ms since the epoch) and owner birth
+#: year, NaN unknown: looked up in the subscribers once for all slices
+Profiles = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _profiles(ev: Events, subscribers: pl.DataFrame | None) -> Profiles | None:
+    """The profiles of the numbers that act in ``ev`` (one join, however many slices)."""
+    if subscribers is None or subscribers.height == 0:
+        return None
+    starts = np.flatnonzero(np.r_[True, ev.num[1:] != ev.num[:-1]]) if len(ev) else ev.num
+    acts = np.add.reduceat(ev.kind != KIND_IN, starts) > 0 if len(ev) else np.zeros(0, bool)
+    codes = ev.num[starts[acts]]  # (events are sorted by number: ascending codes)
+    return (codes, *_profile_columns(ev.codes.decode(codes), subscribers))
+
+
 def _per_number_static(
-    ev: Events, acting: np.ndarray, subscribers: pl.DataFrame | None
+    ev: Events, acting: np.ndarray, profiles: Profiles | None
 ) -> dict[str, np.ndarray]:
     """Static features of the acting events (in event order): the number's own flags and
     profile, looked up once per number and spread over its events."""
     num = ev.num[acting]
     first = np.flatnonzero(np.r_[True, num[1:] != num[:-1]]) if num.shape[0] else num
     counts = np.diff(np.r_[first, num.shape[0]])
-    numbers = ev.codes.decode(num[first])
-    out = {k: np.repeat(v, counts) for k, v in number_flags(numbers).items()}
+    out = {k: np.repeat(v, counts) for k, v in number_flags(ev.codes.decode(num[first])).items()}
     act = birth = np.full(first.shape[0], np.nan)
-    if subscribers is not None and subscribers.height:
-        act, birth = _profile_columns(numbers, subscribers)
+    if profiles is not None:
+        codes, all_act, all_birth = profiles
+        at = np.searchsorted(codes, num[first])  # (every acting number is there)
+        act, birth = all_act[at], all_birth[at]
     out.update(profile_features(ev.t[acting], np.repeat(act, counts), np.repeat(birth, counts)))
     return out
 
@@ -322,7 +338,8 @@ def event_features(
     """
     ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone, known, only=only)
     times = _record_times(ordered_calls, ordered_sms)
-    return _features_of(ev, subscribers, times, gated=gated), ordered_calls, ordered_sms
+    features = _features_of(ev, _profiles(ev, subscribers), times, gated=gated)
+    return features, ordered_calls, ordered_sms
 
 
 def event_feature_slices(
@@ -348,10 +365,9 @@ def event_feature_slices(
     """
     ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone, known)
     times = _record_times(ordered_calls, ordered_sms)
+    profiles = _profiles(ev, subscribers)
     cuts = ev.number_cuts(SLICE_EVENTS if most is None else most)
-    return len(cuts), (
-        _features_of(ev.slice(a, b), subscribers, times, gated=gated) for a, b in cuts
-    )
+    return len(cuts), (_features_of(ev.slice(a, b), profiles, times, gated=gated) for a, b in cuts)
 
 
 def _record_times(
@@ -369,7 +385,7 @@ def _record_times(
 
 def _features_of(
     ev: Events,
-    subscribers: pl.DataFrame | None,
+    profiles: Profiles | None,
     times: tuple[np.ndarray, np.ndarray],
     *,
     gated: bool = False,
@@ -381,7 +397,7 @@ def _features_of(
     acting = np.flatnonzero(ev.kind != KIND_IN)
     evaluated = int(acting.shape[0])
     signals = _signals(ev)
-    static = _per_number_static(ev, acting, subscribers)
+    static = _per_number_static(ev, acting, profiles)
     if gated:
         at_gate = _windowed(ev, signals, acting, GATE_FEATURES)
         keep = np.flatnonzero(passes_gate({**at_gate, **static}))
