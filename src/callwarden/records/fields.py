@@ -37,6 +37,9 @@ MIN_YEAR, MAX_YEAR = 1900, 2100
 # Event times before the epoch or after 2100 come from wrong units or broken clocks.
 _TIME_MIN = datetime(1970, 1, 1, tzinfo=UTC)
 _TIME_MAX = datetime(2100, 1, 1, tzinfo=UTC)
+# Epoch seconds are clamped to this before becoming microseconds, which could overflow Int64;
+# clamped values (beyond the years -1199 and 5138) are still out of range.
+_EPOCH_LIMIT = 1e11
 _SHOWN_CHARS = 60  # how much of a bad value a message quotes
 _TRUE = ("true", "t", "yes", "y", "1", "是")
 _FALSE = ("false", "f", "no", "n", "0", "否")
@@ -76,8 +79,12 @@ def parse_field(
     *,
     required: bool = False,
     choices: Sequence[str] = (),
+    max_chars: int | None = None,
 ) -> Parsed:
     """Parse one column; blank values are null, and a ``missing_value`` error when required.
+
+    Text longer than ``max_chars`` characters (after trimming) is a ``field_too_long`` error and
+    is not parsed at all.
 
     Timestamps without a ``time_format`` may be ISO-8601 (``2026-07-08T18:00:00``, optional
     fraction, optional ``Z`` or ``+08:00`` offset), ``YYYY-MM-DD HH:MM[:SS]`` with ``-`` or ``/``,
@@ -91,20 +98,54 @@ def parse_field(
     >>> parse_field("owner_type", FieldKind.ENUM, pl.Series(["person"]), ParseOptions(),
     ...             choices=("individual", "enterprise")).message[0]
     "owner_type 'person' is not one of individual, enterprise"
+    >>> parse_field("caller_imei", FieldKind.STRING, pl.Series(["3" * 70]), ParseOptions(),
+    ...             max_chars=64).code[0]
+    'field_too_long'
     """
     parser = _PARSERS.get(kind)
     if parser is None:
         raise InternalError(f"ingest cannot parse {kind.value} columns ({name})")
-    col = _Column(
-        name, raw, _text(raw) if raw.dtype == pl.String else None, options, tuple(choices)
-    )
+    text = _text(raw) if raw.dtype == pl.String else None
+    long = _too_long(text, max_chars) if text is not None and max_chars else None
+    # Parsers never see an over-long value: no regex work on megabytes, and one reason per row.
+    kept = text if long is None else _where(long.mask, pl.lit(None, pl.String), long.text)
+    col = _Column(name, raw, kept, options, tuple(choices))
     values, code, message = parser(col)
     if required:
-        missing = (~col.present()).arg_true()
+        missing = (text if text is not None else raw).is_null().arg_true()
         if missing.len():
             code = code.scatter(missing, Reason.MISSING_VALUE.value)
             message = message.scatter(missing, f"{name} is empty")
+    if long is not None:
+        rows = long.mask.arg_true()
+        code = code.scatter(rows, Reason.FIELD_TOO_LONG.value)
+        message = message.scatter(rows, long.describe(name, rows))
     return Parsed(values=values.alias(name), code=code.alias(name), message=message.alias(name))
+
+
+@dataclass(frozen=True)
+class _TooLong:
+    """Which values of ``text`` are longer than ``limit`` characters."""
+
+    mask: pl.Series
+    text: pl.Series
+    limit: int
+
+    def describe(self, name: str, rows: pl.Series) -> pl.Series:
+        long = self.text.gather(rows)
+        shown = f"{name} '" + long.str.slice(0, _SHOWN_CHARS) + "...' is "
+        count = long.str.len_chars().cast(pl.String)
+        return shown + count + f" characters long (at most {self.limit})"
+
+
+def _too_long(text: pl.Series, max_chars: int) -> _TooLong | None:
+    """The values over ``max_chars`` characters; None when there are none (the usual case)."""
+    # A value no longer than the limit in bytes is no longer in characters, and the byte length
+    # is free (Arrow keeps offsets): only values long in bytes pay for counting characters.
+    if not (text.str.len_bytes() > max_chars).any():
+        return None
+    mask = (text.str.len_chars() > max_chars).fill_null(False)
+    return _TooLong(mask, text, max_chars) if mask.any() else None
 
 
 @dataclass(frozen=True)
@@ -209,14 +250,16 @@ def _parse_bool(col: _Column) -> _Result:
     return (values, *_errors(len(text), (bad, Reason.BAD_BOOL, lambda r: col.said(r) + hint)))
 
 
-def _integers(col: _Column) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """Whole numbers as Int64, plus masks of values that are not numbers / not whole."""
+def _integers(col: _Column) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series]:
+    """Whole numbers as Int64, plus masks of values that are not numbers / not whole / whole
+    but too large for Int64 (or for a float to hold exactly)."""
     dtype = col.raw.dtype
     n = len(col.raw)
     if dtype.is_integer():
         ints = col.raw.cast(pl.Int64, strict=False)
         overflow = col.raw.is_not_null() & ints.is_null()  # a UInt64 beyond Int64
-        return ints, overflow, pl.repeat(False, n, eager=True)
+        no = pl.repeat(False, n, eager=True)
+        return ints, no, no, overflow
     if dtype.is_float():
         floats, ints, present = col.raw, _nulls(n, pl.Int64()), col.raw.is_not_null()
     else:
@@ -228,20 +271,23 @@ def _integers(col: _Column) -> tuple[pl.Series, pl.Series, pl.Series]:
         floats = _nulls(n, pl.Float64())
         if todo.len():
             floats = floats.scatter(todo, text.gather(todo).cast(pl.Float64, strict=False))
-    whole = floats.is_finite() & (floats == floats.floor()) & (floats.abs() < 2.0**53)
-    ints = ints.fill_null(_where(whole, floats, pl.lit(None, pl.Float64)).cast(pl.Int64))
+    whole = floats.is_finite() & (floats == floats.floor())
+    exact = whole & (floats.abs() < 2.0**53)
+    ints = ints.fill_null(_where(exact, floats, pl.lit(None, pl.Float64)).cast(pl.Int64))
     not_number = present & ints.is_null() & ~floats.is_finite().fill_null(False)
-    not_whole = present & ints.is_null() & ~not_number
-    return ints, not_number, not_whole
+    too_big = present & ints.is_null() & whole.fill_null(False)
+    not_whole = present & ints.is_null() & ~not_number & ~too_big
+    return ints, not_number, not_whole, too_big
 
 
 def _parse_int(col: _Column) -> _Result:
-    ints, not_number, not_whole = _integers(col)
+    ints, not_number, not_whole, too_big = _integers(col)
     name = col.name
     code, message = _errors(
         len(ints),
         (not_number, Reason.BAD_INTEGER, lambda r: col.said(r) + " is not an integer"),
         (not_whole, Reason.BAD_INTEGER, lambda r: col.said(r) + " is not a whole number"),
+        (too_big, Reason.OUT_OF_RANGE, lambda r: col.said(r) + f" is beyond {INT32_MAX}"),
         (
             ints < 0,
             Reason.NEGATIVE_VALUE,
@@ -257,11 +303,12 @@ def _parse_int(col: _Column) -> _Result:
 
 
 def _parse_year(col: _Column) -> _Result:
-    ints, not_number, not_whole = _integers(col)
+    ints, not_number, not_whole, too_big = _integers(col)
     plausible = f" is not a plausible year ({MIN_YEAR}-{MAX_YEAR})"
     code, message = _errors(
         len(ints),
         (not_number | not_whole, Reason.BAD_INTEGER, lambda r: col.said(r) + " is not a year"),
+        (too_big, Reason.OUT_OF_RANGE, lambda r: col.said(r) + plausible),
         (
             (ints < MIN_YEAR) | (ints > MAX_YEAR),
             Reason.OUT_OF_RANGE,
@@ -317,7 +364,9 @@ def _to_aware(text: pl.Series, fmt: str) -> pl.Series:
 
 
 def _from_epoch(seconds: pl.Series) -> pl.Series:
-    return (seconds.cast(pl.Float64) * 1_000_000).round().cast(pl.Int64).cast(UTC_US)
+    """Epoch seconds as UTC times; NaN becomes null (unparsable), far-off values are clamped."""
+    clamped = seconds.cast(pl.Float64).clip(-_EPOCH_LIMIT, _EPOCH_LIMIT)
+    return (clamped * 1_000_000).round().cast(pl.Int64, strict=False).cast(UTC_US)
 
 
 def _parse_time_text(text: pl.Series, options: ParseOptions) -> pl.Series:

@@ -248,6 +248,7 @@ def _check_defaults(m: Mapping) -> None:
             options,
             required=name in spec.required,
             choices=spec.choices.get(name, ()),
+            max_chars=spec.max_chars(name),
         )
         if parsed.code[0] is not None:
             raise _fail(m, f"defaults.{name}", str(parsed.message[0]))

@@ -42,6 +42,10 @@ class Reason(StrEnum):
     MALFORMED_ROW = "malformed_row"  # a CSV line with the wrong number of fields
     INVALID_JSON = "invalid_json"  # a JSON Lines line that is not one JSON object
     UNKNOWN_DIRECTION = "unknown_direction"  # a direction code the mapping does not list
+    FIELD_TOO_LONG = "field_too_long"  # longer than its column's limit (RecordSpec.max_chars)
+    NESTED_VALUE = "nested_value"  # a JSON list or object where one value belongs
+    # bytes that are not UTF-8 (a binary Parquet column), or an unpaired surrogate escape
+    BAD_TEXT = "bad_text"
 
 
 #: columns of a rejects frame, in the order they are written (``file`` is added when writing)

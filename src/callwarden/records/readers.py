@@ -23,7 +23,6 @@ import codecs
 import csv
 import gzip
 import io
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -35,8 +34,19 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from polars.exceptions import PanicException
 
 from callwarden.errors import InputFileError
+from callwarden.records.arrow_types import Coerced, check_types, coerce_batch
+from callwarden.records.json_values import (
+    Invalid,
+    as_text,
+    kind_of,
+    maybe_nested,
+    maybe_surrogate,
+    parse_line,
+    scalar_problem,
+)
 from callwarden.records.quarantine import Reason, empty_rejects
 
 __all__ = [
@@ -52,6 +62,7 @@ __all__ = [
 
 #: name of the row-number column added to every chunk
 ROW = "__row__"
+_BAD, _SAID = "__bad_text__", "__bad_text_said__"
 _SAMPLE_BYTES = 1 << 20  # enough to sniff the header, check the encoding and estimate row size
 _MIN_BLOCK = 1 << 20  # pyarrow needs every row to fit in one block
 _MAX_BLOCK = 1 << 30
@@ -170,18 +181,20 @@ def _check_columns(path: Path, found: Sequence[str], required: Sequence[str], ma
     )
 
 
-def _rejects(
-    rows: list[int], reason: Reason, messages: list[str], lines: list[str]
-) -> pl.DataFrame:
-    if not rows:
+#: a line rejected while reading: row number, reason, field (if one), message, the line's text
+_Bad = tuple[int, Reason, str | None, str, str]
+
+
+def _rejects(bad: Sequence[_Bad]) -> pl.DataFrame:
+    if not bad:
         return empty_rejects()
     return pl.DataFrame(
         {
-            "row": pl.Series(rows, dtype=pl.Int64),
-            "reason": [reason.value] * len(rows),
-            "field": pl.Series([None] * len(rows), dtype=pl.String),
-            "message": messages,
-            "raw": pl.Series([{"_line": t} for t in lines], dtype=pl.Struct({"_line": pl.String})),
+            "row": pl.Series([b[0] for b in bad], dtype=pl.Int64),
+            "reason": [b[1].value for b in bad],
+            "field": pl.Series([b[2] for b in bad], dtype=pl.String),
+            "message": [b[3] for b in bad],
+            "raw": pl.Series([{"_line": b[4]} for b in bad], dtype=pl.Struct({"_line": pl.String})),
         }
     )
 
@@ -334,7 +347,7 @@ class CsvReader(SourceReader):
 
 def _invalid_rows(rows: list[tuple[int, str, str]]) -> pl.DataFrame:
     return _rejects(
-        [r[0] for r in rows], Reason.MALFORMED_ROW, [r[1] for r in rows], [r[2] for r in rows]
+        [(row, Reason.MALFORMED_ROW, None, message, text) for row, message, text in rows]
     )
 
 
@@ -389,7 +402,7 @@ class ParquetReader(SourceReader):
     def _open(file: Path) -> pq.ParquetFile:
         try:
             return pq.ParquetFile(file)
-        except (pa.ArrowInvalid, OSError) as exc:
+        except (pa.ArrowException, OSError) as exc:
             raise InputFileError(file, f"is not a readable Parquet file ({exc})") from None
 
     @property
@@ -408,16 +421,44 @@ class ParquetReader(SourceReader):
             # none has are simply absent.
             _check_columns(file, present, required, "the mapping (as the first file has them)")
             read = [c for c in columns if c in present]
+            check_types(file, handle.schema_arrow, read)
             offset = 1
             try:
                 for batch in handle.iter_batches(batch_size=chunk_rows, columns=read):
                     rows = np.arange(offset, offset + batch.num_rows, dtype=np.int64)
                     offset += batch.num_rows
-                    yield RawChunk(
-                        str(file), index, _with_rows(_to_polars(batch), rows), empty_rejects()
-                    )
-            except (pa.ArrowInvalid, OSError) as exc:
+                    yield _typed_chunk(str(file), index, coerce_batch(batch), rows)
+            except (pa.ArrowException, OSError) as exc:
                 raise InputFileError(file, f"cannot be read past row {offset - 1}: {exc}") from None
+
+
+def _typed_chunk(file: str, index: int, coerced: Coerced, rows: np.ndarray[Any, Any]) -> RawChunk:
+    """A chunk of Parquet rows; those holding bytes that are not UTF-8 go to ``rejects``."""
+    frame = _with_rows(_to_polars(coerced.batch), rows)
+    if not coerced.bad_text:
+        return RawChunk(file, index, frame, empty_rejects())
+    # Each bad row's first bad column, in column order, names the field and the value.
+    masks = [(name, pl.lit(pl.Series(mask))) for name, mask in coerced.bad_text.items()]
+    said = [
+        pl.lit(f"{name} '") + pl.col(name).str.slice(0, 60) + "' is not UTF-8 text"
+        for name, _ in masks
+    ]
+    marked = frame.with_columns(
+        pl.coalesce(pl.when(mask).then(pl.lit(name)) for name, mask in masks).alias(_BAD),
+        pl.coalesce(
+            pl.when(mask).then(text) for (_, mask), text in zip(masks, said, strict=True)
+        ).alias(_SAID),
+    )
+    sources = [c for c in frame.columns if c != ROW]
+    rejects = marked.filter(pl.col(_BAD).is_not_null()).select(
+        pl.col(ROW).alias("row"),
+        pl.lit(Reason.BAD_TEXT.value).alias("reason"),
+        pl.col(_BAD).alias("field"),
+        pl.col(_SAID).alias("message"),
+        pl.struct(pl.col(c).cast(pl.String) for c in sources).alias("raw"),
+    )
+    good = marked.filter(pl.col(_BAD).is_null()).drop(_BAD, _SAID)
+    return RawChunk(file, index, good, rejects)
 
 
 class JsonlReader(SourceReader):
@@ -446,7 +487,7 @@ class JsonlReader(SourceReader):
                     )
                 seen += 1
                 sampled += len(raw)
-                value = _loads(line)
+                value = parse_line(line)
                 if isinstance(value, dict):
                     objects += 1
                     keys.update(dict.fromkeys(value))
@@ -491,67 +532,42 @@ class JsonlReader(SourceReader):
     def _chunk(self, names: list[str], lines: list[bytes], numbers: list[int]) -> RawChunk:
         path = str(self.path)
         rows = np.array(numbers, dtype=np.int64)
-        if self.encoding.lower().replace("-", "") == "utf8":
+        data = b"\n".join(lines)
+        if self.encoding.lower().replace("-", "") == "utf8" and not maybe_surrogate(data):
             # Fast path: polars parses the whole chunk at once and writes every value as text,
-            # like _as_text below. Any bad line fails the chunk, which is then parsed line by line.
+            # like as_text. Any bad line fails the chunk, which is then parsed line by line; so
+            # does a value that may be a list or an object (see maybe_nested).
             try:
-                frame = pl.read_ndjson(
-                    io.BytesIO(b"\n".join(lines)), schema=dict.fromkeys(names, pl.String())
-                )
-            except pl.exceptions.PolarsError:
+                frame = pl.read_ndjson(io.BytesIO(data), schema=dict.fromkeys(names, pl.String()))
+            except (pl.exceptions.PolarsError, PanicException):
                 pass
             else:
-                if frame.height == len(lines):
+                if frame.height == len(lines) and not maybe_nested(frame):
                     return RawChunk(path, 0, _with_rows(frame, rows), empty_rejects())
         values: dict[str, list[str | None]] = {c: [] for c in names}
         good: list[int] = []
-        bad: tuple[list[int], list[str], list[str]] = ([], [], [])
+        bad: list[_Bad] = []
         for number, raw in zip(numbers, lines, strict=True):
             try:
                 line = raw.decode(self.encoding)
             except UnicodeDecodeError:
                 text = raw.decode(self.encoding, errors="replace")
-                _add_bad(bad, number, f"line is not {self.encoding} text", text)
+                message = f"line is not {self.encoding} text"
+                bad.append((number, Reason.INVALID_JSON, None, message, text))
                 continue
-            obj = _loads(line)
-            if isinstance(obj, dict):
-                good.append(number)
-                for c in names:
-                    values[c].append(_as_text(obj.get(c)))
-            else:
-                what = obj.message if isinstance(obj, _Invalid) else f"a JSON {type(obj).__name__}"
-                _add_bad(bad, number, f"line is not a JSON object ({what})", line)
+            obj = parse_line(line)
+            if not isinstance(obj, dict):
+                what = obj.message if isinstance(obj, Invalid) else kind_of(line)
+                message = f"line is not a JSON object ({what})"
+                bad.append((number, Reason.INVALID_JSON, None, message, line))
+                continue
+            problem = scalar_problem(obj, names)
+            if problem is not None:
+                bad.append((number, *problem, line))
+                continue
+            good.append(number)
+            for c in names:
+                values[c].append(as_text(obj.get(c)))
         frame = pl.DataFrame({c: pl.Series(values[c], dtype=pl.String) for c in names})
         frame = _with_rows(frame, np.array(good, dtype=np.int64))
-        return RawChunk(path, 0, frame, _rejects(bad[0], Reason.INVALID_JSON, bad[1], bad[2]))
-
-
-@dataclass(frozen=True)
-class _Invalid:
-    message: str
-
-
-def _loads(line: str) -> Any:
-    try:
-        return json.loads(line)
-    except json.JSONDecodeError as exc:
-        return _Invalid(f"{exc.msg} at column {exc.colno}")
-
-
-def _add_bad(
-    bad: tuple[list[int], list[str], list[str]], row: int, message: str, line: str
-) -> None:
-    bad[0].append(row)
-    bad[1].append(message)
-    bad[2].append(line)
-
-
-def _as_text(value: Any) -> str | None:
-    """A JSON value as the text a CSV would hold: validation then treats both alike."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return json.dumps(value)
-    return json.dumps(value, ensure_ascii=False)
+        return RawChunk(path, 0, frame, _rejects(bad))

@@ -34,6 +34,19 @@ __all__ = [
 
 UTC_US = pa.timestamp("us", tz="UTC")
 
+# Field length limits, in characters of the value as written (after trimming blanks). A value
+# over its column's limit is quarantined as ``field_too_long``: a megabyte "IMEI" is broken input,
+# and it would otherwise be stored, joined on and shown to people. The limits are generous for
+# real data: hashed identifiers are the longest real values (the Sichuan export hashes numbers
+# and IMEIs to 128 hex characters, SHA-512), so identifiers get twice that.
+#: identifiers: phone numbers (also hashed ones), record ids, IMEIs, cell ids
+ID_CHARS = 256
+#: times, dates, integers, years, booleans and enumerations: their longest valid spelling
+#: (``2026-07-08T18:00:00.123456789+08:00``, 35 characters) with room to spare
+DEFAULT_MAX_CHARS = 128
+#: SMS text: the most a concatenated SMS can carry, 255 parts of 153 GSM characters
+SMS_CONTENT_CHARS = 39_015
+
 
 class FieldKind(StrEnum):
     """How ingest parses and checks a column's raw text."""
@@ -63,10 +76,20 @@ class RecordSpec:
     key_from: tuple[str, ...] = ()
     time: str | None = None
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: field length limits in characters; other columns have :data:`DEFAULT_MAX_CHARS`
+    limits: dict[str, int] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
         return list(self.schema.names)
+
+    def max_chars(self, column: str) -> int:
+        """The longest value ``column`` may hold, in characters.
+
+        >>> CALLS.max_chars("caller_imei"), CALLS.max_chars("duration_s")
+        (256, 128)
+        """
+        return self.limits.get(column, DEFAULT_MAX_CHARS)
 
     @property
     def number_columns(self) -> list[str]:
@@ -130,6 +153,8 @@ CALLS = RecordSpec(
     key="call_id",
     key_from=("caller", "callee", "start_time", "duration_s"),
     time="start_time",
+    # A cell id may be a name joined from several columns ("成都/武侯区") or a hashed one.
+    limits=dict.fromkeys(("call_id", "caller", "callee", "caller_cell", "caller_imei"), ID_CHARS),
 )
 
 SMS = RecordSpec(
@@ -156,6 +181,10 @@ SMS = RecordSpec(
     key="sms_id",
     key_from=("sender", "recipient", "sent_time", "length", "content"),
     time="sent_time",
+    limits={
+        **dict.fromkeys(("sms_id", "sender", "recipient"), ID_CHARS),
+        "content": SMS_CONTENT_CHARS,
+    },
 )
 
 SUBSCRIBERS = RecordSpec(
@@ -186,6 +215,8 @@ SUBSCRIBERS = RecordSpec(
         "owner_type": ("individual", "enterprise"),
         "realname_status": REALNAME_STATUSES,
     },
+    # A region is a code or a place name ("新疆维吾尔自治区伊犁哈萨克自治州"): short either way.
+    limits={"msisdn": ID_CHARS},
 )
 
 LABELS = RecordSpec(
@@ -210,6 +241,7 @@ LABELS = RecordSpec(
     },
     required=("msisdn", "label"),
     key="msisdn",
+    limits={"msisdn": ID_CHARS, "group_id": ID_CHARS},
 )
 
 ALERTS = RecordSpec(

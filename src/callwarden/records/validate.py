@@ -92,6 +92,7 @@ class ChunkValidator:
                 self.options,
                 required=name in self.spec.required,
                 choices=self.spec.choices.get(name, ()),
+                max_chars=self.spec.max_chars(name),
             )
             errors.append((name, parsed[name].code, parsed[name].message))
         values = pl.DataFrame([parsed[name].values for name in self.spec.columns])

@@ -202,9 +202,12 @@ def test_json_lines_values_read_the_same_whether_or_not_a_chunk_has_a_bad_line(
 ) -> None:
     lines = [
         '{"caller": 13812345678, "callee": "+86 139 1234 5678", "start_time": 1783504800,'
-        ' "duration_s": 30.0, "ring_s": 4, "caller_cell": {"lac": 1, "ci": "成都"}}',
+        ' "duration_s": 30.0, "ring_s": 4, "caller_cell": "[成都] 武侯区"}',
         '{"caller": "13812345678", "callee": 10086, "start_time": "2026-07-08 18:00:00",'
-        ' "duration_s": 7, "caller_imei": true}',
+        ' "duration_s": 7, "caller_imei": true, "caller_imei": "twice: the first wins"}',
+        # Line 3: a nested value is not one value, fast path or not.
+        '{"caller": "13812345678", "callee": 10010, "start_time": "2026-07-08 18:00:00",'
+        ' "duration_s": 7, "caller_cell": {"lac": 1, "ci": "成都"}}',
     ]
     clean = tmp_path / "clean.jsonl"
     clean.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -215,10 +218,16 @@ def test_json_lines_values_read_the_same_whether_or_not_a_chunk_has_a_bad_line(
         out = tmp_path / source.stem
         report = ingest(source, load_mapping("calls"), out)
         assert report.accepted == 2
+        assert report.quarantine_path is not None
+        nested = next(read_quarantine(Path(report.quarantine_path)))
+        assert (nested["row"], nested["reason"], nested["field"]) == (
+            3,
+            "nested_value",
+            "caller_cell",
+        )
         frames.append(read_canonical(out, "calls").collect().sort("callee"))
     assert frames[0].equals(frames[1])
-    # A nested value is kept as JSON text (here written as the file has it).
-    assert frames[0]["caller_cell"].to_list()[1] == '{"lac": 1, "ci": "成都"}'
+    assert frames[0]["caller_cell"].to_list()[1] == "[成都] 武侯区"
 
 
 def test_row_numbers_stay_right_across_csv_blocks(tmp_path: Path) -> None:
