@@ -134,7 +134,7 @@ def test_relay_call_grandson_story(
         == "awaiting_second_approval"
     )
     again = api.post(f"/api/v1/cases/{case_id}/actions", json=review, headers=h["analyst-wang"])
-    assert again.status_code == 409 and "four eyes" in again.json()["detail"]
+    assert again.status_code == 403 and "four eyes" in again.json()["detail"]
     assert (
         api.post(
             f"/api/v1/cases/{case_id}/actions", json=review, headers=h["supervisor-chen"]

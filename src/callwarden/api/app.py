@@ -17,25 +17,29 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callwarden import __version__
+from callwarden.api import problems
+from callwarden.api.guard import RequestGuard
 from callwarden.api.ratelimit import SlidingWindow
 from callwarden.cases import queries
 from callwarden.cases.access import Actor
 from callwarden.cases.audit import verify
 from callwarden.cases.machine import Role
-from callwarden.cases.models import Case
 from callwarden.cases.schemas import ActionIn, AlertIn, msisdn_of
 from callwarden.cases.service import CaseService
-from callwarden.errors import CaseError, Forbidden, NotFound, RateLimited, Unprocessable
+from callwarden.errors import Forbidden, RateLimited, Unprocessable
 
 __all__ = ["create_app"]
 
 _MAX_ID = 2**31 - 1
+#: bodies of the unauthenticated self-service routes are a number, a code, one action
+_PUBLIC_BODY_BYTES = 16_384
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": problems.Problem} for status in (400, 401, 403, 404, 409, 413, 422, 429)
+}
 CaseId = Annotated[int, Path(ge=1, le=_MAX_ID, description="case id")]
 
 
@@ -61,25 +65,27 @@ class SessionIn(CodeIn):
 
 
 def create_app(  # noqa: PLR0915  (routes close over the one service: one short def each)
-    service: CaseService, *, self_service_per_minute: int = 30
+    service: CaseService, *, self_service_per_minute: int | None = None
 ) -> FastAPI:
-    """The API over one case service (one database)."""
+    """The API over one case service (one database); limits from ``service.config.api``."""
+    settings = service.config.api
     app = FastAPI(
         title="callwarden",
         version=__version__,
         description="Protective suspensions and the way back: alerts, numbers, work orders.",
     )
-    limiter = SlidingWindow(self_service_per_minute, 60)
-
-    @app.exception_handler(CaseError)
-    async def _case_error(_: Request, exc: CaseError) -> JSONResponse:
-        headers = {"Retry-After": "60"} if isinstance(exc, RateLimited) else None
-        return JSONResponse(
-            {"detail": str(exc), "field": exc.field}, status_code=exc.status, headers=headers
-        )
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        public_prefix="/api/v1/self-service/",
+        max_public_bytes=min(_PUBLIC_BODY_BYTES, settings.max_body_bytes),
+    )
+    problems.install(app)
+    limiter = SlidingWindow(self_service_per_minute or settings.self_service_per_minute, 60)
 
     def session() -> Iterator[Session]:
-        with service.db.sessions() as s:
+        # pages only read: a read session never holds SQLite's write lock
+        with service.db.reads() as s:
             yield s
 
     def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
@@ -96,7 +102,7 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
     def roles(*allowed: Role) -> Any:
         def check(who: Annotated[Actor, Depends(actor)]) -> Actor:
             if who.role not in allowed:
-                raise Forbidden(f"a {who.role} may not do this")
+                raise Forbidden(f"{who.role.with_article} may not do this")
             return who
 
         return Depends(check)
@@ -108,7 +114,7 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
 
     Db = Annotated[Session, Depends(session)]
     Staff = Annotated[Actor, Depends(staff)]
-    v1 = APIRouter(prefix="/api/v1")
+    v1 = APIRouter(prefix="/api/v1", responses=_ERRORS)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:
@@ -200,16 +206,9 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
         return queries.customer_view(s, who, service.sla, service.now(), lang)
 
     @v1.post("/self-service/me/actions", tags=["self-service"], dependencies=[Depends(throttle)])
-    def my_action(
-        body: ActionIn, who: Annotated[Actor, roles(Role.customer)], s: Db
-    ) -> dict[str, Any]:
+    def my_action(body: ActionIn, who: Annotated[Actor, roles(Role.customer)]) -> dict[str, Any]:
         """Act on your latest case: request, provide, appeal, comment, complain, survey."""
-        latest = s.scalar(
-            select(Case.id).where(Case.msisdn == who.msisdn).order_by(Case.id.desc()).limit(1)
-        )
-        if latest is None:
-            raise NotFound("there is no case on your number")
-        return service.act(latest, who, body).__dict__
+        return service.act(service.latest_case(who), who, body).__dict__
 
     @v1.get("/notices", tags=["notices"])
     def outbox(

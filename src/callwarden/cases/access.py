@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from callwarden.cases.config import CaseConfig
@@ -29,9 +29,17 @@ from callwarden.cases.models import (
 )
 from callwarden.errors import Conflict, RateLimited, Unauthorized, Unprocessable
 
-__all__ = ["Actor", "add_user", "authenticate", "open_session", "request_code"]
+__all__ = [
+    "Actor",
+    "add_user",
+    "authenticate",
+    "redeem",
+    "request_code",
+    "serialise",
+    "take_attempt",
+]
 
-_BAD_CODE = "the code is wrong or has expired; ask for a new one"
+BAD_CODE = "the code is wrong or has expired; ask for a new one"
 
 
 @dataclass(frozen=True)
@@ -83,12 +91,25 @@ def _known(session: Session, msisdn: str) -> bool:
     )
 
 
+def serialise(session: Session, key: str) -> None:
+    """Hold a lock named ``key`` until the transaction ends, so read-check-writes on it queue.
+
+    PostgreSQL takes a transaction-scoped advisory lock; SQLite transactions already hold the
+    database's write lock from their first statement (``BEGIN IMMEDIATE``, see
+    :mod:`callwarden.cases.db`), so there is nothing more to take.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
 def request_code(session: Session, msisdn: str, now: datetime, config: CaseConfig) -> str | None:
     """Record a code request; return the code to send when the number is known, else None.
 
     The per-number limit counts every request, known number or not, so the answers (and the
-    limits) are the same for numbers that exist and numbers that do not.
+    limits) are the same for numbers that exist and numbers that do not. Requests for one
+    number are serialised, so parallel requests cannot all pass the count.
     """
+    serialise(session, "otp:" + msisdn)
     window = now - timedelta(minutes=config.otp_ttl_minutes)
     recent = session.scalar(
         select(func.count())
@@ -113,23 +134,60 @@ def request_code(session: Session, msisdn: str, now: datetime, config: CaseConfi
     return code if _known(session, msisdn) else None
 
 
-def open_session(
-    session: Session, msisdn: str, code: str, now: datetime, config: CaseConfig
-) -> tuple[str, datetime]:
-    """Trade a valid code for a session token on that number only."""
-    otp = session.scalar(
-        select(OneTimeCode)
+def take_attempt(session: Session, msisdn: str, now: datetime, config: CaseConfig) -> int | None:
+    """Count one try against the number's latest live code; its id, or None when none is left.
+
+    One conditional ``UPDATE ... SET attempts = attempts + 1 WHERE attempts < max`` does the
+    check and the count at once, so however many tries arrive together, at most
+    ``otp_max_attempts`` of them are ever compared with the code, and every one is counted.
+    The caller commits this before comparing, so a wrong try stays counted.
+    """
+    latest = session.scalar(
+        select(OneTimeCode.id)
         .where(OneTimeCode.msisdn == msisdn, OneTimeCode.expires_at > now)
         .order_by(OneTimeCode.id.desc())
         .limit(1)
     )
-    if otp is None or otp.used or otp.attempts >= config.otp_max_attempts:
-        raise Unauthorized(_BAD_CODE)
-    if not hmac.compare_digest(otp.code_hash, _digest(msisdn + ":" + code)):
-        otp.attempts += 1
-        raise Unauthorized(_BAD_CODE)
-    otp.used = True
+    if latest is None:
+        return None
+    taken = session.execute(
+        update(OneTimeCode)
+        .where(
+            OneTimeCode.id == latest,
+            OneTimeCode.used.is_(False),
+            OneTimeCode.attempts < config.otp_max_attempts,
+        )
+        .values(attempts=OneTimeCode.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return latest if _rowcount(taken) == 1 else None
+
+
+def redeem(
+    session: Session, otp_id: int, msisdn: str, code: str, now: datetime, config: CaseConfig
+) -> tuple[str, datetime]:
+    """Trade a counted try (from :func:`take_attempt`) for a session token, when the code is right.
+
+    The code is burned by a conditional ``UPDATE ... SET used = true WHERE used = false``: of
+    any number of parallel redemptions of one code, exactly one changes the row and gets a
+    session; the others are told the code is wrong.
+    """
+    otp = session.get(OneTimeCode, otp_id)
+    if otp is None or not hmac.compare_digest(otp.code_hash, _digest(msisdn + ":" + code)):
+        raise Unauthorized(BAD_CODE)
+    burned = session.execute(
+        update(OneTimeCode)
+        .where(OneTimeCode.id == otp_id, OneTimeCode.used.is_(False))
+        .values(used=True)
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(burned) != 1:
+        raise Unauthorized(BAD_CODE)
     token = secrets.token_urlsafe(24)
     expires = now + timedelta(minutes=config.session_minutes)
     session.add(CustomerSession(token_hash=_digest(token), msisdn=msisdn, expires_at=expires))
     return token, expires
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0))

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from callwarden.config import load_model
 
-__all__ = ["CalendarConfig", "CaseConfig"]
+__all__ = ["ApiConfig", "CalendarConfig", "CaseConfig"]
 
 # The State Council's 2026 holiday notice: days off, and the weekend days that are worked instead
 # (调休). Operators replace both lists each year when the next notice is published.
@@ -64,6 +64,20 @@ class CalendarConfig(BaseModel):
         return self
 
 
+class ApiConfig(BaseModel):
+    """How ``callwarden serve`` meets the network (section ``[api]`` of the case settings)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: largest request body accepted; larger ones are answered 413 before they are read whole
+    max_body_bytes: int = Field(default=1_000_000, ge=1024, le=1_000_000_000)
+    #: self-service requests (codes, sessions, the customer's page) per client address a minute
+    self_service_per_minute: int = Field(default=30, ge=1)
+    #: addresses of reverse proxies whose X-Forwarded-For is believed; empty (the default)
+    #: trusts none, so a client cannot pick the address its rate limit is counted against
+    trusted_proxies: tuple[str, ...] = ()
+
+
 class CaseConfig(BaseModel):
     """Everything the case service needs to know about the operator's own rules."""
 
@@ -89,6 +103,7 @@ class CaseConfig(BaseModel):
     otp_max_per_window: int = Field(default=3, ge=1, description="codes per number per TTL")
     otp_max_attempts: int = Field(default=5, ge=1)
     session_minutes: int = Field(default=30, ge=1)
+    api: ApiConfig = ApiConfig()
 
     @model_validator(mode="after")
     def _known(self) -> Self:

@@ -8,7 +8,8 @@ A suspension case (保护性停机 → 复机) runs::
     awaiting_request ─request─▶ awaiting_verification ─verify─▶ under_review
     under_review ─review:ask─▶ awaiting_customer ─provide─▶ under_review
     under_review ─review:approve─▶ approved (or awaiting_second_approval when the risk is high)
-    awaiting_second_approval ─review:approve (another person)─▶ approved ─restore─▶ closed
+    awaiting_second_approval ─review:approve (a supervisor, not the first)─▶ approved
+    approved ─restore─▶ closed
     under_review / awaiting_* ─reject─▶ rejected ─appeal─▶ under_review
 
 A review case (an alert at review level, no suspension) starts in ``under_review`` and ends with
@@ -51,6 +52,15 @@ class Role(StrEnum):
     technician = "technician"  # performs the technical restore
     supervisor = "supervisor"  # second approver, handles escalations and breaches
     system = "system"  # detection intake, SLA sweeper, remote face verification
+
+    @property
+    def with_article(self) -> str:
+        """The role as a sentence names it.
+
+        >>> Role.agent.with_article, Role.supervisor.with_article
+        ('an agent', 'a supervisor')
+        """
+        return f"{'an' if self.value[0] in 'aeiou' else 'a'} {self.value}"
 
 
 CASE_KINDS = ("suspension", "review")
@@ -163,10 +173,11 @@ RULES: tuple[Rule, ...] = (
     ),
     # approve leads to approved or awaiting_second_approval: the service decides by risk
     _rule("review", ("under_review",), _REVIEWERS, "approved", verdict="approve", kinds=_SUSP),
+    # the second approval of a high-risk restore is a supervisor's (docs/security.md says why)
     _rule(
         "review",
         ("awaiting_second_approval",),
-        _REVIEWERS,
+        frozenset({Role.supervisor}),
         "approved",
         verdict="approve",
         kinds=_SUSP,

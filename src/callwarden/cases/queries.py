@@ -33,6 +33,8 @@ __all__ = [
 
 _FULL_NUMBER = (Role.analyst, Role.supervisor, Role.system)
 MAX_PAGE = 200
+#: ids are 32-bit integers on every database callwarden runs on
+MAX_ID = 2**31 - 1
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -90,6 +92,30 @@ class CaseFilter:
         self.breached, self.escalated, self.open_only = breached, escalated, open_only
 
 
+def _cursor(after: str) -> tuple[datetime | None, int]:
+    """The (deadline, id) a page cursor names; 422 for anything a page never gave out.
+
+    >>> _cursor("2026-07-08T10:00:00+00:00|7")[1], _cursor("|7")
+    (7, (None, 7))
+    """
+    due, sep, last_id = after.partition("|")
+    bad = Unprocessable("after", "not a cursor from a previous page")
+    if not sep or not last_id.isascii() or not last_id.isdigit() or len(last_id) > 10:
+        raise bad
+    last = int(last_id)
+    if last > MAX_ID:  # the ids are the database's 32-bit integers
+        raise bad
+    if not due:
+        return None, last
+    try:
+        due_at = datetime.fromisoformat(due)
+    except ValueError:
+        raise bad from None
+    if due_at.tzinfo is None or not 1970 <= due_at.year <= 2099:
+        raise bad
+    return due_at, last
+
+
 def list_cases(
     s: Session,
     actor: Actor,
@@ -125,12 +151,7 @@ def list_cases(
     due_at: datetime | None = None
     last = 0
     if after:
-        due, _, last_id = after.partition("|")
-        try:
-            last = int(last_id)
-            due_at = datetime.fromisoformat(due) if due else None
-        except ValueError:
-            raise Unprocessable("after", "not a cursor from a previous page") from None
+        due_at, last = _cursor(after)
     # Two index range scans rather than one OR: cases with a deadline in (due_at, id) order,
     # then the paused ones (no deadline) in id order.
     rows: list[Case] = []

@@ -11,7 +11,10 @@ Pydantic validates every field; a bad one becomes a 4xx answer naming the field,
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+import re
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -40,8 +43,43 @@ def msisdn_of(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+#: C0 controls but tab, line feed and carriage return; DEL; lone surrogates. PostgreSQL cannot
+#: store NUL in text while SQLite can: refusing them everywhere keeps both databases alike.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+#: the years a record's time may fall in (the same bounds as ingest)
+FIRST_YEAR, LAST_YEAR = 1970, 2099
+_MAX_INT = 2**31 - 1
+
+
+def _storable(value: Any, depth: int = 0) -> None:
+    """Refuse text a database cannot keep alike, and numbers JSON cannot carry, at any depth."""
+    if depth > 16:
+        raise ValueError("nested too deeply")
+    if isinstance(value, str):
+        if (bad := _UNSTORABLE.search(value)) is not None:
+            code = f"U+{ord(bad.group()):04X}"
+            raise ValueError(f"holds a control character or lone surrogate ({code})")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _storable(key, depth + 1)
+            _storable(item, depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _storable(item, depth + 1)
+
+
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """Every input model: no unknown fields, and nothing a database or JSON cannot hold."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean(cls, value: Any) -> Any:
+        _storable(value)
+        return value
 
 
 class ReasonIn(_In):
@@ -77,6 +115,13 @@ class AlertIn(_In):
     @classmethod
     def _e164(cls, v: str) -> str:
         return msisdn_of(v)
+
+    @field_validator("flagged_at")
+    @classmethod
+    def _plausible(cls, v: datetime) -> datetime:
+        if not FIRST_YEAR <= v.year <= LAST_YEAR:
+            raise ValueError(f"must fall between {FIRST_YEAR} and {LAST_YEAR}")
+        return v
 
 
 class RequesterIn(_In):
@@ -114,4 +159,4 @@ class ActionIn(_In):
     items: list[str] = Field(default_factory=list, max_length=20)
     rating: int | None = Field(default=None, ge=1, le=5)
     #: the case version the client saw; a different current version answers 409
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: int | None = Field(default=None, ge=1, le=_MAX_INT)

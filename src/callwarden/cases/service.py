@@ -202,7 +202,7 @@ class CaseService:
     def intake(self, alerts: Iterable[AlertIn], actor: Actor = SYSTEM) -> list[IntakeResult]:
         """Record alerts; open suspensions, cases and notices for those that call for them."""
         if actor.role not in (Role.system, Role.analyst, Role.supervisor):
-            raise Forbidden(f"a {actor.role} may not submit alerts")
+            raise Forbidden(f"{actor.role.with_article} may not submit alerts")
         return [self._retrying(partial(self._intake_one, alert=a, actor=actor)) for a in alerts]
 
     def _intake_one(self, s: Session, *, alert: AlertIn, actor: Actor) -> IntakeResult:
@@ -380,7 +380,14 @@ class CaseService:
             what = action.action + (f":{action.verdict}" if action.verdict else "")
             raise Conflict(f"cannot {what} a {case.kind} case that is {case.state}", "action")
         if not rule.allows(actor.role):
-            raise Forbidden(f"a {actor.role} may not {action.action} in state {case.state}")
+            if case.state == "awaiting_second_approval" and action.action == "review":
+                raise Forbidden(
+                    "four eyes: the second approval of a high-risk restore is a supervisor's, "
+                    "and not the first approver's"
+                )
+            raise Forbidden(
+                f"{actor.role.with_article} may not {action.action} in state {case.state}"
+            )
         before = case.state
         to_state = rule.to_state or case.state
         payload = HANDLERS[action.action](self, s, case, actor, action, now)
@@ -461,6 +468,19 @@ class CaseService:
 
     # ---------------------------------------------------------------- access
 
+    def latest_case(self, actor: Actor) -> int:
+        """The id of the newest case on a customer's own number (404 when there is none)."""
+        with self.db.reads() as s:
+            latest = s.scalar(
+                select(Case.id)
+                .where(Case.msisdn == actor.msisdn)
+                .order_by(Case.id.desc())
+                .limit(1)
+            )
+        if latest is None:
+            raise NotFound("there is no case on your number")
+        return latest
+
     def add_user(self, username: str, role: str) -> str:
         with self.db.sessions.begin() as s:
             return access.add_user(s, username, role, self.now())
@@ -479,12 +499,15 @@ class CaseService:
                 self.notice(s, None, msisdn, "otp", text)
 
     def open_session(self, msisdn: str, code: str) -> tuple[str, datetime]:
-        """A session token for the number, when the code is right (wrong tries are counted)."""
-        with self.db.sessions() as s:
-            try:
-                token = access.open_session(s, msisdn, code, self.now(), self.config)
-            except Unauthorized:
-                s.commit()  # keep the count of wrong tries
-                raise
-            s.commit()
-            return token
+        """A session token for the number, when the code is right.
+
+        Two transactions: the first counts the try (committed whatever the code), the second
+        compares and burns the code. See :func:`access.take_attempt` and :func:`access.redeem`.
+        """
+        now = self.now()
+        with self.db.sessions.begin() as s:
+            otp_id = access.take_attempt(s, msisdn, now, self.config)
+        if otp_id is None:
+            raise Unauthorized(access.BAD_CODE)
+        with self.db.sessions.begin() as s:
+            return access.redeem(s, otp_id, msisdn, code, now, self.config)

@@ -29,6 +29,7 @@ AGENT = Actor("agent-1", Role.agent)
 ANALYST = Actor("analyst-1", Role.analyst)
 ANALYST2 = Actor("analyst-2", Role.analyst)
 TECH = Actor("tech-1", Role.technician)
+SUPERVISOR = Actor("supervisor-1", Role.supervisor)
 
 
 def alert(
@@ -116,9 +117,20 @@ def test_high_risk_restore_needs_two_different_people(svc: CaseService) -> None:
         act(svc, r.case_id, ANALYST, action="review", verdict="approve")
         == "awaiting_second_approval"
     )
-    with pytest.raises(Conflict, match="four eyes"):
+    with pytest.raises(Forbidden, match="four eyes"):
         act(svc, r.case_id, ANALYST, action="review", verdict="approve")
-    assert act(svc, r.case_id, ANALYST2, action="review", verdict="approve") == "approved"
+    with pytest.raises(Forbidden, match="supervisor"):  # the second approval is a supervisor's
+        act(svc, r.case_id, ANALYST2, action="review", verdict="approve")
+    assert act(svc, r.case_id, SUPERVISOR, action="review", verdict="approve") == "approved"
+
+
+def test_a_supervisor_who_approved_first_cannot_approve_again(svc: CaseService) -> None:
+    (r,) = svc.intake([alert(score=0.99)])
+    act(svc, r.case_id, AGENT, action="request", channel="hotline")
+    act(svc, r.case_id, AGENT, action="verify", channel="business_hall", items=["owner_document"])
+    act(svc, r.case_id, SUPERVISOR, action="review", verdict="approve")
+    with pytest.raises(Conflict, match="four eyes"):
+        act(svc, r.case_id, SUPERVISOR, action="review", verdict="approve")
 
 
 def test_verification_needs_every_required_item(svc: CaseService) -> None:
