@@ -97,6 +97,7 @@ class NotFound(CaseError):
     """No such case or number (for customers: indistinguishable from no access)."""
 
     status = 404
+    exit_code = 2  # on the command line: the id or number given names nothing
 
 
 class Conflict(CaseError):
@@ -109,6 +110,7 @@ class Unprocessable(CaseError):
     """A field of the action is missing or wrong."""
 
     status = 422
+    exit_code = 2  # on the command line: an option's value is wrong
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}", field)

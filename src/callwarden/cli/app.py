@@ -1,7 +1,6 @@
 """The ``callwarden`` command: a thin Typer layer over the domain packages.
 
-Exit codes: 0 success, 1 unexpected error, 2 bad configuration or options, 3 an input file
-that cannot be read, 4 rows were quarantined and ``--strict`` was given, 70 an internal error.
+Exit codes and the one-line errors: :mod:`callwarden.cli.exits`.
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 
 from callwarden import __version__
 from callwarden.cli.commands import (
@@ -22,7 +20,7 @@ from callwarden.cli.commands import (
     simulate,
     stream,
 )
-from callwarden.errors import CallwardenError
+from callwarden.cli.exits import run
 
 app = typer.Typer(
     name="callwarden",
@@ -31,7 +29,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
 
 
 def _version(value: bool) -> None:
@@ -64,12 +61,5 @@ app.command("replay")(stream.replay)
 
 
 def main() -> None:
-    """Entry point: domain errors become one red line and their exit code.
-
-    Usage errors (a missing option, a bad value) are reported by Typer itself, exit code 2.
-    """
-    try:
-        app()
-    except CallwardenError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
+    """Entry point: run the process's command line and exit with its code."""
+    sys.exit(run(typer.main.get_command(app)))

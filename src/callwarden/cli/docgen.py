@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from callwarden.cli.app import app
+from callwarden.cli.exits import CODES, DEBUG_ENV
 
 
 def _param_row(param: Any) -> str:
@@ -59,9 +60,15 @@ def render() -> str:
         "",
         f"`callwarden`: {root.help or ''}",
         "",
-        "Exit codes: 0 success; 1 unexpected error; 2 bad configuration or options; "
-        "3 an input file that cannot be read; 4 rows were quarantined under `--strict`; "
-        "70 an internal error (a bug: please report it).",
+        "## Exit codes",
+        "",
+        "Every command keeps one contract: a failure is one line on stderr, `error: ...`, "
+        "naming the file, option or field, never a traceback (set "
+        f"`{DEBUG_ENV}=1` to see the traceback of an internal error), and one of these codes:",
+        "",
+        "| code | meaning |",
+        "|---|---|",
+        *(f"| {code} | {meaning} |" for code, meaning in CODES.items()),
         "",
     ]
     ctx = typer.Context(root, info_name="callwarden")

@@ -38,7 +38,8 @@ DbOption = Annotated[
     ),
 ]
 ConfigOption = Annotated[
-    Path | None, typer.Option("--cases-config", help="Case settings (TOML): SLAs, calendar.")
+    Path | None,
+    typer.Option("--cases-config", exists=True, help="Case settings (TOML): SLAs, calendar."),
 ]
 
 
@@ -56,10 +57,14 @@ def _staff(svc: CaseService, username: str) -> Actor:
 
 @app.command("open")
 def open_cases(
-    alerts: Annotated[Path, typer.Argument(help="Alerts file from `callwarden score`.")],
+    alerts: Annotated[
+        Path, typer.Argument(exists=True, help="Alerts file from `callwarden score`.")
+    ],
     subscribers: Annotated[
         Path | None,
-        typer.Option("--subscribers", help="Canonical subscribers (owner age, corporate SIMs)."),
+        typer.Option(
+            "--subscribers", exists=True, help="Canonical subscribers (owner age, corporate SIMs)."
+        ),
     ] = None,
     db: DbOption = "callwarden.db",
     cases_config: ConfigOption = None,
@@ -126,29 +131,28 @@ def act(
 ) -> None:
     """Take one action on a case as a named staff user (same rules as the API)."""
     svc = service(db)
-    try:
-        body = ActionIn.model_validate(
-            {
-                "action": action,
-                "verdict": verdict,
-                "reason": reason,
-                "channel": channel,
-                "items": [i for i in items.split(",") if i],
-                "rating": rating,
-                "requester": RequesterIn.model_validate(
-                    {
-                        "relationship": relationship,
-                        "document": document,
-                        "minor": minor,
-                        "forgotten_password": forgotten_password,
-                    }
-                )
-                if action == "request"
-                else None,
-            }
-        )
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    # a value the schema refuses is a pydantic ValidationError: one line naming the option and
+    # what it may be (callwarden.cli.exits)
+    body = ActionIn.model_validate(
+        {
+            "action": action,
+            "verdict": verdict,
+            "reason": reason,
+            "channel": channel,
+            "items": [i for i in items.split(",") if i],
+            "rating": rating,
+            "requester": RequesterIn.model_validate(
+                {
+                    "relationship": relationship,
+                    "document": document,
+                    "minor": minor,
+                    "forgotten_password": forgotten_password,
+                }
+            )
+            if action == "request"
+            else None,
+        }
+    )
     result = svc.act(case_id, _staff(svc, user), body)
     console.print(f"case {result.case_id}: {result.state} (event {result.event_seq})")
 

@@ -10,6 +10,7 @@ import typer
 
 from callwarden.cli.progress import console, frame_table, steps
 from callwarden.config import Settings
+from callwarden.errors import InputFileError
 from callwarden.records.ingest import IngestReport
 from callwarden.records.ingest import ingest as run_ingest
 from callwarden.records.mapping import load_mapping
@@ -30,7 +31,10 @@ def report_table(report: IngestReport) -> pl.DataFrame:
 
 def ingest(
     source: Annotated[
-        Path, typer.Argument(help="CSV, JSON Lines or Parquet file (or a folder of Parquet).")
+        Path,
+        typer.Argument(
+            exists=True, help="CSV, JSON Lines or Parquet file (or a folder of Parquet)."
+        ),
     ],
     out: Annotated[
         Path, typer.Option("--out", help="Folder for canonical Parquet and the quarantine.")
@@ -52,6 +56,8 @@ def ingest(
     ] = False,
 ) -> None:
     """Validate, normalise and write records; quarantine bad rows with their reason."""
+    if mapping.endswith(".toml") and not Path(mapping).exists():  # a file, not a shipped name
+        raise InputFileError(mapping, "no such file")
     spec = load_mapping(mapping)
     with steps(f"ingesting {source.name}") as progress:
         report = run_ingest(

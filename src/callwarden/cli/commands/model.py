@@ -53,8 +53,9 @@ def train(
     features: Annotated[
         Path,
         typer.Argument(
+            exists=True,
             help="Per-number feature table (CSV or Parquet), or a folder of canonical records "
-            "(features are computed, labels read from its labels/)."
+            "(features are computed, labels read from its labels/).",
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Model directory to write.")],
@@ -85,9 +86,11 @@ def train(
 
 @app.command("score")
 def score(
-    model_dir: Annotated[Path, typer.Argument(help="A model directory from `model train`.")],
+    model_dir: Annotated[
+        Path, typer.Argument(exists=True, help="A model directory from `model train`.")
+    ],
     features: Annotated[
-        Path, typer.Argument(help="Feature table, or a folder of canonical records.")
+        Path, typer.Argument(exists=True, help="Feature table, or a folder of canonical records.")
     ],
     out: Annotated[Path, typer.Option("--out", help="Scores CSV: id,score,label_pred.")],
     id_column: Annotated[

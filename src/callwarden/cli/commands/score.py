@@ -15,7 +15,7 @@ from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import read_alerts, write_alerts
 from callwarden.detect.evaluate import evaluate_alerts
 from callwarden.detect.scoring import score_records
-from callwarden.errors import ConfigError
+from callwarden.errors import ConfigError, InputFileError
 from callwarden.records.load import load_known_numbers, load_records
 
 
@@ -48,12 +48,14 @@ def score(
         Path | None, typer.Option("--model", help="A trained model directory (learned scorer).")
     ] = None,
     policy: Annotated[
-        Path | None, typer.Option("--policy", help="Policy TOML: thresholds, caps, allow lists.")
+        Path | None,
+        typer.Option("--policy", exists=True, help="Policy TOML: thresholds, caps, allow lists."),
     ] = None,
     known: Annotated[
         Path | None,
         typer.Option(
             "--known",
+            exists=True,
             help="Known fraud numbers (Parquet/CSV with msisdn; labels keep their fraud rows).",
         ),
     ] = None,
@@ -116,6 +118,9 @@ def score(
     uris = [x for x in (calls, out, subscribers, sms) if x and "://" in x]
     if uris:
         raise ConfigError(f"{uris[0]}: Hadoop-compatible locations need --engine spark")
+    for given in (calls, subscribers, sms):  # all of them before any work
+        if given and not Path(given).exists():
+            raise InputFileError(given, "no such file or folder")
     scorer = None
     if model is not None:
         # LightGBM loads only when a model is asked for
@@ -213,14 +218,16 @@ def _score_on_spark(
 
 
 def evaluate(
-    alerts: Annotated[Path, typer.Argument(help="Alerts from `callwarden score`.")],
+    alerts: Annotated[Path, typer.Argument(exists=True, help="Alerts from `callwarden score`.")],
     truth: Annotated[
-        Path, typer.Option("--truth", help="Labels (msisdn, label, behaviour_start).")
+        Path, typer.Option("--truth", exists=True, help="Labels (msisdn, label, behaviour_start).")
     ],
     calls: Annotated[
-        Path | None, typer.Option("--calls", help="Calls, to count calls to flag.")
+        Path | None, typer.Option("--calls", exists=True, help="Calls, to count calls to flag.")
     ] = None,
-    sms: Annotated[Path | None, typer.Option("--sms", help="SMS, to count texts to flag.")] = None,
+    sms: Annotated[
+        Path | None, typer.Option("--sms", exists=True, help="SMS, to count texts to flag.")
+    ] = None,
 ) -> None:
     """Precision, recall and F1 per actor type, PR-AUC, false-positive rates, time-to-flag."""
     ev = evaluate_alerts(

@@ -24,7 +24,8 @@ def simulate(
         int | None, typer.Option("--seed", help="Random seed; same seed, same city [default: 0].")
     ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="TOML file overriding any simulator parameter.")
+        Path | None,
+        typer.Option("--config", exists=True, help="TOML file overriding any simulator parameter."),
     ] = None,
 ) -> None:
     """Simulate a city's calls and SMS with ground-truth fraud labels."""

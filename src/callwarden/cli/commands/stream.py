@@ -15,7 +15,7 @@ from callwarden.cli.progress import console
 from callwarden.config import Settings
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows, write_alerts
-from callwarden.errors import ConfigError
+from callwarden.errors import ConfigError, InputFileError
 from callwarden.records.load import load_known_numbers, load_records
 
 if TYPE_CHECKING:
@@ -82,9 +82,11 @@ def stream(
             "for JSON Lines records on stdin.",
         ),
     ] = None,
-    sms: Annotated[Path | None, typer.Option("--sms", help="With --from-file: SMS.")] = None,
+    sms: Annotated[
+        Path | None, typer.Option("--sms", exists=True, help="With --from-file: SMS.")
+    ] = None,
     subscribers: Annotated[
-        Path | None, typer.Option("--subscribers", help="Canonical subscribers.")
+        Path | None, typer.Option("--subscribers", exists=True, help="Canonical subscribers.")
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the alerts emitted (.parquet or .csv).")
@@ -118,9 +120,12 @@ def stream(
         str | None,
         typer.Option("--db", help="Open cases for the alerts in this case database."),
     ] = None,
-    policy: Annotated[Path | None, typer.Option("--policy", help="Policy TOML.")] = None,
+    policy: Annotated[
+        Path | None, typer.Option("--policy", exists=True, help="Policy TOML.")
+    ] = None,
     known: Annotated[
-        Path | None, typer.Option("--known", help="Known fraud numbers (msisdn column).")
+        Path | None,
+        typer.Option("--known", exists=True, help="Known fraud numbers (msisdn column)."),
     ] = None,
 ) -> None:
     """Score records as they arrive, with the batch definitions; publish alerts as they rise."""
@@ -134,6 +139,8 @@ def stream(
         run_records,
     )
 
+    if from_file not in (None, "-") and not Path(from_file).exists():
+        raise InputFileError(from_file, "no such file or folder")
     settings = Settings()
     subs = load_records(subscribers, "subscribers") if subscribers else None
     known_numbers = load_known_numbers(known) if known else None
@@ -202,8 +209,10 @@ def _report(engine: StreamEngine, quarantined: int, out: Path | None) -> None:
 
 
 def replay(
-    calls: Annotated[Path, typer.Argument(help="Canonical calls (Parquet file or folder).")],
-    sms: Annotated[Path | None, typer.Option("--sms", help="Canonical SMS.")] = None,
+    calls: Annotated[
+        Path, typer.Argument(exists=True, help="Canonical calls (Parquet file or folder).")
+    ],
+    sms: Annotated[Path | None, typer.Option("--sms", exists=True, help="Canonical SMS.")] = None,
     speed: Annotated[
         str, typer.Option("--speed", help="10x = ten times real time; max = as fast as possible.")
     ] = "max",
