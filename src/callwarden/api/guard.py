@@ -6,7 +6,8 @@ A pure ASGI middleware, so it sees the bytes as they arrive:
   ``Content-Length`` is checked first), never read whole into memory; the unauthenticated
   self-service routes have a much smaller limit than staff routes;
 - a JSON body must be JSON as RFC 8259 defines it: ``NaN`` and ``Infinity`` (which Python's
-  parser accepts) are refused, as are integers beyond 64 bits, nesting deeper than
+  parser accepts) are refused, as are numbers that overflow to infinity (``1e400``),
+  integers beyond 64 bits, nesting deeper than
   :data:`MAX_DEPTH`, and strings holding lone surrogates or control characters (NUL first of
   all: PostgreSQL cannot store it in text, SQLite can, so they are refused on both);
 - the path and the query string may not hold control characters either.
@@ -21,6 +22,7 @@ no more of the input than a short, cleaned excerpt.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -77,28 +79,45 @@ class _Refused(ValueError):
         super().__init__(problem)
 
 
-def _reject_constant(name: str) -> Any:
-    raise _Refused(None, f"{name} is not a JSON number; send a finite number or null")
+class _Unfit:
+    """A number JSON cannot carry, kept in place while parsing so the walk can name its field."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
 
 
-def _bounded_int(digits: str) -> int:
+def _constant(name: str) -> _Unfit:
+    return _Unfit(f"{name} is not a JSON number; send a finite number or null")
+
+
+def _bounded_int(digits: str) -> int | _Unfit:
     value = int(digits) if len(digits) <= 21 else _MAX_INT + 1
     if abs(value) > _MAX_INT:
-        raise _Refused(None, f"the integer {excerpt(digits, 24)} is out of range (64 bits)")
+        return _Unfit(f"the integer {excerpt(digits, 24)} is out of range (64 bits)")
+    return value
+
+
+def _finite_float(text: str) -> float | _Unfit:
+    value = float(text)  # 1e400 parses as infinity
+    if math.isinf(value):
+        return _Unfit(f"the number {excerpt(text, 24)} is out of range")
     return value
 
 
 def _check(value: Any, path: list[str], depth: int = 0) -> None:
-    """Walk a parsed body: depth, keys and strings (numbers were checked while parsing)."""
+    """Walk a parsed body: depth, keys, strings and numbers, naming the field that fails."""
+    where = ".".join(path) or None
     if depth > MAX_DEPTH:
-        raise _Refused(".".join(path) or None, f"nested more than {MAX_DEPTH} levels deep")
+        raise _Refused(where, f"nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, _Unfit):
+        raise _Refused(where, value.problem)
     if isinstance(value, str):
         if (problem := problem_in_text(value)) is not None:
-            raise _Refused(".".join(path) or None, f"the text holds {problem}")
+            raise _Refused(where, f"the text holds {problem}")
     elif isinstance(value, dict):
         for key, item in value.items():
             if (problem := problem_in_text(key, target=True)) is not None:
-                raise _Refused(".".join(path) or None, f"a key holds {problem}")
+                raise _Refused(where, f"a key holds {problem}")
             _check(item, [*path, key], depth + 1)
     elif isinstance(value, list):
         for i, item in enumerate(value):
@@ -108,9 +127,9 @@ def _check(value: Any, path: list[str], depth: int = 0) -> None:
 def check_json(body: bytes) -> None:
     """Raise :class:`_Refused` unless ``body`` is strict JSON with clean text."""
     try:
-        parsed = json.loads(body, parse_constant=_reject_constant, parse_int=_bounded_int)
-    except _Refused:
-        raise
+        parsed = json.loads(
+            body, parse_constant=_constant, parse_int=_bounded_int, parse_float=_finite_float
+        )
     except RecursionError:
         raise _Refused(None, f"nested more than {MAX_DEPTH} levels deep") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors

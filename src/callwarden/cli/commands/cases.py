@@ -217,12 +217,13 @@ def serve(
     db: DbOption = "callwarden.db",
     cases_config: ConfigOption = None,
 ) -> None:
-    """Serve the REST API (OpenAPI at /docs); a new database is created and migrated."""
-    # imported here: the web stack is heavy and only this command needs it
-    import uvicorn  # noqa: PLC0415
+    """Serve the REST API (OpenAPI at /docs); a new database is created and migrated.
 
-    from callwarden.api import create_app  # noqa: PLC0415
+    Limits (body size, self-service rate, trusted proxies) come from the [api] section of
+    --cases-config; see docs/security.md."""
+    # imported here: the web stack is heavy and only this command needs it
+    from callwarden.api.server import server  # noqa: PLC0415
 
     svc = service(db, cases_config)
     console.print(f"callwarden API on http://{host}:{port} (docs at /docs), database {db}")
-    uvicorn.run(create_app(svc), host=host, port=port, log_level="info")
+    server(svc, host=host, port=port).run()
