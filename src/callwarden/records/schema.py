@@ -19,8 +19,10 @@ import pyarrow as pa
 
 __all__ = [
     "ALERTS",
+    "ALERT_DECISIONS",
     "CALLS",
     "DECISIONS",
+    "INTERCEPT",
     "LABELS",
     "LABEL_VALUES",
     "REALNAME_STATUSES",
@@ -106,7 +108,12 @@ REASON = pa.struct(
     ]
 )
 
+#: graduated decisions about the operator's own subscribers, lowest first
 DECISIONS: tuple[str, ...] = ("watch", "review", "restrict", "suspend")
+#: the decision about a number the operator does not serve (see callwarden.network): block the
+#: presented number at the gateway for a while and report it to the carrier that owns it
+INTERCEPT = "intercept"
+ALERT_DECISIONS: tuple[str, ...] = (*DECISIONS, INTERCEPT)
 REALNAME_STATUSES: tuple[str, ...] = (
     "verified",
     "incomplete",
@@ -264,7 +271,7 @@ ALERTS = RecordSpec(
     },
     required=("msisdn", "flagged_at", "score", "decision", "reasons"),
     time="flagged_at",
-    choices={"decision": DECISIONS},
+    choices={"decision": ALERT_DECISIONS},
 )
 
 RECORDS: dict[str, RecordSpec] = {

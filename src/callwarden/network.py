@@ -1,0 +1,225 @@
+"""On-net and off-net: whose number is it, and what may the operator do about it.
+
+An operator can suspend or restrict only the numbers it serves. For every other number in an
+alert it can intercept: block the presented number at its gateway for a while and report it,
+with the evidence, to the carrier that owns it (for a virtual-operator number, the MVNO's host
+carrier; for a foreign or invalid one, the international gateway and the regulator).
+
+Which numbers the operator serves is configuration: a subscriber table (every number in it is
+the operator's own), or a CSV of prefixes (column ``prefix``, E.164 like ``+86138`` or national
+digits like ``138``). Without either, the default is China Mobile's ranges, which is what the
+simulated city's own subscribers are drawn from.
+
+>>> served = ServedNumbers()
+>>> [network_of(n, served).value for n in ("+8613812345678", "+8613012345678", "+8617012345678")]
+['own', 'domestic_mobile', 'virtual']
+>>> [network_of(n, served).value for n in ("+861062345678", "+447911123456", "+8695588")]
+['domestic_landline', 'foreign', 'service']
+>>> network_of("+371573613369", served).value  # Latvian numbers have 8 digits: spoofed
+'invalid'
+>>> carrier_of("+8617012345678"), carrier_of("+8617101234567")
+('China Telecom', 'China Unicom')
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+import phonenumbers
+import polars as pl
+
+from callwarden.errors import ConfigError
+from callwarden.numbers import NumberKind, classify
+
+__all__ = [
+    "CARRIER_PREFIXES",
+    "DEFAULT_SERVED_PREFIXES",
+    "Network",
+    "ServedNumbers",
+    "carrier_of",
+    "is_valid_number",
+    "network_of",
+    "network_series",
+    "report_to",
+]
+
+
+class Network(StrEnum):
+    """Who serves a number, as far as the operator's decisions go."""
+
+    OWN = "own"  # the operator's own subscriber: restrict and suspend apply
+    DOMESTIC_MOBILE = "domestic_mobile"  # another domestic carrier's mobile
+    DOMESTIC_LANDLINE = "domestic_landline"  # a domestic fixed line (any carrier)
+    VIRTUAL = "virtual"  # a virtual operator's range, served through a host carrier
+    FOREIGN = "foreign"  # a valid number of another country
+    SERVICE = "service"  # 95xxx, 100xx, 12xxx, 106 SMS ports, 400 and 800 lines
+    INVALID = "invalid"  # no number anyone can own: malformed, unallocated, impossible
+
+    @property
+    def on_net(self) -> bool:
+        return self is Network.OWN
+
+
+# Mobile ranges by national prefix (MIIT allocations). Longer prefixes win over shorter ones.
+# Virtual-operator (MVNO) ranges map to their host carrier.
+CARRIER_PREFIXES: dict[str, str] = {
+    **{
+        p: "China Mobile"
+        for p in (
+            "134", "135", "136", "137", "138", "139", "147", "148", "150", "151", "152", "157",
+            "158", "159", "172", "178", "182", "183", "184", "187", "188", "195", "197", "198",
+            "1703", "1705", "1706", "165",
+        )
+    },
+    **{
+        p: "China Unicom"
+        for p in (
+            "130", "131", "132", "145", "146", "155", "156", "166", "175", "176", "185", "186",
+            "196", "1704", "1707", "1708", "1709", "171", "167",
+        )
+    },
+    **{
+        p: "China Telecom"
+        for p in (
+            "133", "1349", "149", "153", "173", "174", "177", "180", "181", "189", "190", "191",
+            "193", "199", "1700", "1701", "1702", "162",
+        )
+    },
+    "192": "China Broadnet",
+}  # fmt: skip
+#: virtual-operator mobile ranges (the MVNOs' numbers; their host carrier answers for them)
+VIRTUAL_RANGES: tuple[str, ...] = ("162", "165", "167", "170", "171")
+#: the ranges served by default: China Mobile's own (not its MVNOs' 1703/1705/1706/165)
+DEFAULT_SERVED_PREFIXES: tuple[str, ...] = tuple(
+    "+86" + p
+    for p, c in CARRIER_PREFIXES.items()
+    if c == "China Mobile" and not p.startswith(VIRTUAL_RANGES)
+)
+
+
+def carrier_of(e164: str) -> str | None:
+    """The carrier that owns a Chinese mobile number (the host carrier for an MVNO range)."""
+    if not e164.startswith("+861"):
+        return None
+    national = e164[3:]
+    for length in (4, 3):
+        owner = CARRIER_PREFIXES.get(national[:length])
+        if owner is not None:
+            return owner
+    return None
+
+
+@lru_cache(maxsize=1_000_000)
+def is_valid_number(e164: str) -> bool:
+    """True when the number can belong to someone (phonenumbers' metadata, or a CN service line).
+
+    Stricter than ingest, which keeps a foreign number whose length is merely possible: here a
+    number is judged for what may be done to it, and a number nobody can own is spoofed.
+
+    >>> is_valid_number("+8613812345678"), is_valid_number("+8612"), is_valid_number("garbage")
+    (True, False, False)
+    """
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    if phonenumbers.is_valid_number(parsed):
+        return True
+    return e164.startswith("+86") and classify(e164) is NumberKind.SERVICE
+
+
+@dataclass(frozen=True)
+class ServedNumbers:
+    """The numbers the operator serves: a subscriber table, else prefixes.
+
+    >>> ServedNumbers(numbers=frozenset({"+8617012345678"})).serves("+8617012345678")
+    True
+    >>> ServedNumbers(prefixes=("+86130",)).serves("+8613812345678")
+    False
+    """
+
+    prefixes: tuple[str, ...] = DEFAULT_SERVED_PREFIXES
+    #: every number of the subscriber table, when one is given; then prefixes are not used
+    numbers: frozenset[str] | None = field(default=None, repr=False)
+
+    def serves(self, e164: str) -> bool:
+        if self.numbers is not None:
+            return e164 in self.numbers
+        return e164.startswith(self.prefixes)
+
+    @classmethod
+    def from_numbers(cls, numbers: Iterable[str]) -> ServedNumbers:
+        """Every number of a subscriber table is served."""
+        return cls(numbers=frozenset(numbers))
+
+    @classmethod
+    def from_csv(cls, path: Path) -> ServedNumbers:
+        """A CSV with a ``prefix`` column: ``+86138`` or ``138`` (national, China)."""
+        try:
+            with path.open(encoding="utf-8", newline="") as fh:
+                rows = list(csv.DictReader(fh))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise ConfigError(f"{path}: cannot read the served prefixes ({exc})") from None
+        if not rows or "prefix" not in rows[0]:
+            raise ConfigError(f"{path}: needs a 'prefix' column (e.g. +86138 or 138)")
+        prefixes = []
+        for line, row in enumerate(rows, start=2):
+            raw = (row.get("prefix") or "").strip().replace(" ", "")
+            digits = raw.removeprefix("+")
+            if not digits.isascii() or not digits.isdigit() or len(digits) > 15:
+                raise ConfigError(f"{path}: row {line}: prefix {raw!r} is not digits")
+            prefixes.append(raw if raw.startswith("+") else "+86" + raw)
+        return cls(prefixes=tuple(prefixes))
+
+
+def network_of(e164: str, served: ServedNumbers) -> Network:
+    """Which kind of network serves a number, for the operator's decision about it."""
+    if served.serves(e164):
+        return Network.OWN
+    if not is_valid_number(e164):
+        return Network.INVALID
+    kind = classify(e164)
+    if kind is NumberKind.INTERNATIONAL:
+        return Network.FOREIGN
+    if kind in (NumberKind.SERVICE, NumberKind.ENTERPRISE):
+        return Network.SERVICE
+    if kind is NumberKind.VIRTUAL_MOBILE:
+        return Network.VIRTUAL
+    if kind is NumberKind.LANDLINE:
+        return Network.DOMESTIC_LANDLINE
+    return Network.DOMESTIC_MOBILE
+
+
+def network_series(numbers: pl.Series, served: ServedNumbers) -> pl.Series:
+    """:func:`network_of` for a column, once per distinct number."""
+    distinct = numbers.unique().drop_nulls().to_list()
+    lookup = {n: network_of(n, served).value for n in distinct}
+    return numbers.replace_strict(lookup, default=None, return_dtype=pl.String)
+
+
+def report_to(e164: str, network: Network) -> str:
+    """Whom an interception is reported to, with its evidence.
+
+    >>> report_to("+8617012345678", Network.VIRTUAL)
+    'China Telecom (host carrier of the virtual operator)'
+    >>> report_to("+371573613369", Network.INVALID)
+    'international gateway and the regulator (12321)'
+    """
+    if network is Network.VIRTUAL:
+        return f"{carrier_of(e164) or 'the host carrier'} (host carrier of the virtual operator)"
+    if network is Network.DOMESTIC_MOBILE:
+        return carrier_of(e164) or "the owning carrier"
+    if network is Network.DOMESTIC_LANDLINE:
+        return "the local fixed-line carrier"
+    if network is Network.SERVICE:
+        return "the service line's carrier and the regulator (12321)"
+    if network is Network.FOREIGN:
+        return "international gateway and the owning foreign carrier"
+    if network is Network.INVALID:
+        return "international gateway and the regulator (12321)"
+    return "the operator itself"
