@@ -11,8 +11,8 @@ quarantine holding every row:
   text (a value that is not UTF-8 quarantines its row as ``bad_text``); the null type to empty
   text; date64 to date32; a timestamp of any unit to microseconds, one with a zone to UTC (the
   stored instants are UTC whatever the zone says, so even a zone no library knows is fine); a
-  duration to seconds; an extension type to its storage. ``large_string`` and ``string_view``
-  need nothing: polars reads them as text.
+  duration to seconds; a UUID to its usual text; another extension type to its storage.
+  ``large_string`` and ``string_view`` need nothing: polars reads them as text.
 - refused: lists, structs, maps and unions (several values in one cell: which one is the
   caller?), times of day (no date), intervals, and any type not listed above.
 
@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -49,6 +50,7 @@ _LIMIT_S = 10**11  # see the module doc
 _PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 _INT64_MAX = 2**63 - 1
 _DAY_MS = 86_400_000
+_UUID_GROUPS = ((0, 8), (8, 4), (12, 4), (16, 4), (20, 12))
 _NESTED = (
     "which holds several values in each row: ingest reads one value per column and row; "
     "flatten the column (one value each) or leave it out of the mapping"
@@ -109,7 +111,7 @@ def coerce_batch(batch: pa.RecordBatch) -> Coerced:
 def _values_type(kind: pa.DataType) -> pa.DataType:
     """The type of the values themselves: an extension's storage, a dictionary's values."""
     while True:
-        if isinstance(kind, pa.ExtensionType):
+        if isinstance(kind, pa.BaseExtensionType):
             kind = kind.storage_type
         elif pa.types.is_dictionary(kind):
             kind = kind.value_type
@@ -158,7 +160,9 @@ _Mask = np.ndarray[tuple[int], np.dtype[np.bool_]]
 
 def _coerce(array: pa.Array) -> tuple[pa.Array, _Mask | None]:
     kind = array.type
-    if isinstance(kind, pa.ExtensionType):
+    if isinstance(kind, pa.UuidType):
+        return _uuid_text(array.storage), None
+    if isinstance(kind, pa.BaseExtensionType):
         return _coerce(array.storage)
     if pa.types.is_dictionary(kind):
         return _coerce(array.dictionary_decode())
@@ -177,6 +181,14 @@ def _coerce(array: pa.Array) -> tuple[pa.Array, _Mask | None]:
     if pa.types.is_duration(kind):
         return _seconds(array), None
     return array, None
+
+
+def _uuid_text(storage: pa.Array) -> pa.Array:
+    """UUIDs in their usual spelling (``550e8400-e29b-41d4-a716-446655440000``), not as 16 bytes
+    that are not text."""
+    digits = pl.Series(storage).bin.encode("hex")
+    parts = [digits.str.slice(start, length) for start, length in _UUID_GROUPS]
+    return pl.select(pl.concat_str(parts, separator="-")).to_series().to_arrow()
 
 
 def _clamp(ints: pa.Array, limit: int) -> pa.Array:
@@ -209,7 +221,8 @@ def _seconds(array: pa.Array) -> pa.Array:
     ints = array.cast(pa.int64())
     if kind.unit == "s":
         return ints
-    return pc.divide(ints.cast(pa.float64()), float(_PER_SECOND[kind.unit]))
+    # safe=False: beyond 2**53 a float rounds, which is harmless for seconds that large
+    return pc.divide(ints.cast(pa.float64(), safe=False), float(_PER_SECOND[kind.unit]))
 
 
 def _decode(array: pa.Array) -> tuple[pa.Array, _Mask | None]:

@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from callwarden.errors import InputFileError
-from callwarden.records import ingest, load_mapping, read_canonical, read_quarantine
+from callwarden.errors import InputFileError, MappingError
+from callwarden.records import Reason, ingest, load_mapping, read_canonical, read_quarantine
 from callwarden.records.fields import ParseOptions, parse_field
 from callwarden.records.schema import ID_CHARS, SMS_CONTENT_CHARS, FieldKind
 
@@ -241,3 +241,22 @@ def test_json_numbers_and_escaped_emoji_are_values(tmp_path: Path) -> None:
         "📶",
         30,
     )
+
+
+def test_a_mapping_default_over_the_limit_is_refused_when_loaded(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        'record = "calls"\n[columns]\ncaller = "a"\ncallee = "b"\nstart_time = "t"\n'
+        f'duration_s = "d"\n[defaults]\ncaller_cell = "{"x" * 300}"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(MappingError, match=r"defaults\.caller_cell: caller_cell 'xxx.*300 char"):
+        load_mapping(mapping)
+
+
+def test_every_reason_code_is_in_the_ingest_docs_reason_table() -> None:
+    docs = Path(__file__).parents[3] / "docs" / "ingest.md"
+    table = docs.read_text(encoding="utf-8").split("## Validation and quarantine")[1]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    documented = {code for line in rows for code in line.split("|")[1].split("`")[1::2]}
+    assert {reason.value for reason in Reason} <= documented
