@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from callwarden.cases.db import open_database
-from callwarden.cases.from_files import alerts_from_frame
+from callwarden.cases.from_files import IntakeCounts, alerts_from_frame
 from callwarden.cases.queries import summary
 from callwarden.cases.service import CaseService
 from callwarden.config import Settings
@@ -108,8 +108,9 @@ def open_cases(alerts: pl.DataFrame, subscribers: pl.DataFrame, path: Path) -> d
     path.unlink(missing_ok=True)
     db = open_database(str(path))
     service = CaseService(db)
-    service.intake(alerts_from_frame(alerts, subscribers, source="alerts"))
-    with db.sessions() as s:
+    inputs, rejected = alerts_from_frame(alerts, subscribers)
+    intake = IntakeCounts.of(service.intake(inputs), rejected)
+    with db.reads() as s:
         counts = summary(s)
     db.engine.dispose()
-    return counts
+    return counts | {"intake": intake.line()}

@@ -170,11 +170,18 @@ def test_streamed_body_without_length_is_cut_at_the_limit(case_service: CaseServ
 
 
 @pytest.mark.parametrize("year", ["0001", "1969", "2100", "9999"])
-def test_alert_times_outside_plausible_years_are_refused(api: Any, year: str) -> None:
+def test_alert_times_outside_plausible_years_are_reported_and_open_nothing(
+    api: Any, year: str
+) -> None:
     client, auth, _ = api
-    alert = {**ALERT, "flagged_at": f"{year}-07-08T10:00:00Z"}
-    r = client.post("/api/v1/alerts", json={"alerts": [alert]}, headers=auth)
-    assert _problem(r, 422)["field"] == "alerts.0.flagged_at"
+    bad = {**ALERT, "msisdn": "+8613900000001", "flagged_at": f"{year}-07-08T10:00:00Z"}
+    good = {**ALERT, "msisdn": "+8613900000002"}
+    r = client.post("/api/v1/alerts", json={"alerts": [bad, good]}, headers=auth)
+    assert r.status_code == 201, r.text
+    first, second = r.json()["results"]
+    assert first["field"] == "flagged_at" and "1970" in first["error"]
+    assert second["opened"] is True
+    assert r.json()["counts"]["reported"] == 1 and r.json()["counts"]["cases_opened"] == 1
 
 
 def test_unknown_routes_and_methods_answer_in_the_error_format(api: Any) -> None:

@@ -49,7 +49,9 @@ def test_relay_call_grandson_story(
     assert flagged.height >= 1
     assert flagged["reasons"][0][0]["code"] == "relay_call"
     assert (calls.filter(pl.col("start_time") <= flagged["flagged_at"][-1]).height - 2) < 6
-    body = {"alerts": [a.model_dump(mode="json") for a in alerts_from_frame(alerts, subscribers)]}
+    inputs, rejected = alerts_from_frame(alerts, subscribers)
+    assert rejected == []
+    body = {"alerts": [a.model_dump(mode="json") for a in inputs]}
     r = api.post("/api/v1/alerts", json=body, headers=h["detector"])
     assert r.status_code == 201, r.text
     case_id = r.json()["results"][0]["case_id"]

@@ -24,6 +24,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -347,3 +348,53 @@ def test_progress_reports_say_where_the_partition_stands(
     assert last["received"] == records and last["buffered"] == 0 and last["late"] == 0
     assert last["alerts"] == len(read_subject(names, names.alerts_subject)) > 0
     assert last["last_id"] is not None and last["watermark_ms"] is not None
+
+
+def test_a_spoofed_foreign_burst_is_intercepted_and_the_stream_goes_on(
+    names: BrokerSettings, tmp_path: Path, seed000_records: tuple[pl.DataFrame, pl.DataFrame]
+) -> None:
+    """Issue 19's finding: one alert on a number the operator does not serve (and that no
+    numbering plan allows) stopped `stream --db` for everyone. Now it is an interception case,
+    and the relay SIM after it is still suspended."""
+    calls, subscribers = seed000_records
+    subscribers.write_parquet(tmp_path / "subscribers.parquet")
+    start = calls["start_time"].min()
+    spoofed = [
+        {
+            "call_id": f"w{i}",
+            "caller": "+371573613369",  # Latvia has 8 national digits: a spoofed caller ID
+            "callee": f"+86138{10_000_000 + 7919 * i:08d}",
+            "start_time": start + timedelta(minutes=i),
+            "duration_s": 0,
+            "ring_s": 1,
+            "caller_cell": None,
+            "caller_imei": None,
+        }
+        for i in range(12)
+    ]
+    frame = pl.concat([pl.DataFrame(spoofed, schema=calls.schema), calls]).sort("start_time")
+    db = tmp_path / "cases.db"
+
+    async def publish() -> None:
+        nc = await nats.connect(names.server)
+        js = nc.jetstream()
+        await ensure_streams(js, names)
+        for row in frame.iter_rows(named=True):
+            await js.publish(f"{names.records_subject}.call.p0", encode("call", row))
+        await nc.close()
+
+    asyncio.run(publish())
+    done = subprocess.run(
+        stream_args(
+            names, tmp_path / "ckpt", "--subscribers", str(tmp_path / "subscribers.parquet"),
+            "--db", str(db), "--idle-exit", "3",
+        ),
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    cases = open_database(str(db))
+    with cases.reads() as s:
+        counts = summary(s)
+    cases.engine.dispose()
+    assert counts["cases_by_kind"].get("interception") == 1, counts
+    assert counts["cases_by_kind"].get("suspension") == 1, counts

@@ -122,3 +122,45 @@ def test_serve_creates_the_database_and_answers(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_open_takes_every_alert_it_can_and_reports_the_rest(tmp_path: Path) -> None:
+    """Issue 19's finding: the first alert on a number from outside failed the whole file."""
+    rows = [
+        ("+8613812345678", "suspend"),  # own: suspension
+        ("+371573613369", "suspend"),  # spoofed foreign ID: interception
+        ("+447911123456", "intercept"),  # valid foreign: interception
+        ("+8613012345678", "restrict"),  # another carrier's: interception
+        ("+8617012345678", "suspend"),  # virtual operator: interception, report to the host
+        ("+8695588", "suspend"),  # bank service line: interception
+        ("+960180379979", "review"),  # off-net review: evidence only
+        ("abc", "suspend"),  # garbage: reported
+        ("", "suspend"),  # empty: reported
+        ("+8613900000000", "watch"),
+    ]
+    alerts = tmp_path / "alerts.parquet"
+    pl.DataFrame(
+        {
+            "msisdn": [m for m, _ in rows],
+            "flagged_at": pl.datetime_range(
+                pl.datetime(2026, 7, 8, 10, time_zone="UTC"),
+                pl.datetime(2026, 7, 8, 10, 9, time_zone="UTC"),
+                "1m",
+                eager=True,
+            ),
+            "score": [0.97] * len(rows),
+            "decision": [d for _, d in rows],
+        }
+    ).write_parquet(alerts)
+    db = str(tmp_path / "cases.db")
+    done = run("cases", "open", str(alerts), "--db", db)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "10 alerts = 1 cases opened + 5 interceptions + 0 added to open cases + 0 already received"
+        " + 2 watch or evidence only + 2 reported" in done.stdout
+    ), done.stdout
+    assert "row 8" in done.stderr and "'abc'" in done.stderr
+    reported = pl.read_csv(tmp_path / "alerts.rejected.csv")
+    assert reported["row"].to_list() == [8, 9]
+    listed = run("cases", "list", "--db", db)
+    assert listed.stdout.count("interception") == 5

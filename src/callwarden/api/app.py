@@ -27,6 +27,7 @@ from callwarden.api.ratelimit import SlidingWindow
 from callwarden.cases import queries
 from callwarden.cases.access import Actor
 from callwarden.cases.audit import verify
+from callwarden.cases.from_files import IntakeCounts, Rejected, validate_alert
 from callwarden.cases.machine import Role
 from callwarden.cases.schemas import ActionIn, AlertIn, msisdn_of
 from callwarden.cases.service import CaseService
@@ -48,7 +49,9 @@ class _Body(BaseModel):
 
 
 class AlertsIn(_Body):
-    alerts: list[AlertIn] = Field(min_length=1, max_length=5000)
+    #: each one an AlertIn (the canonical alerts schema); checked one by one, so a bad alert
+    #: is reported in its result and the others are taken in
+    alerts: list[dict[str, Any]] = Field(min_length=1, max_length=5000)
 
 
 class CodeIn(_Body):
@@ -124,9 +127,22 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
     def intake(
         body: AlertsIn, who: Annotated[Actor, roles(Role.system, Role.analyst, Role.supervisor)]
     ) -> dict[str, Any]:
-        """Alerts in the canonical schema (as `callwarden score` writes them)."""
-        results = service.intake(body.alerts, who)
-        return {"results": [r.__dict__ for r in results]}
+        """Alerts in the canonical schema (as `callwarden score` writes them), one result each
+        in order; an alert that cannot become a case has `error` (and `field`) and the rest go
+        on. `counts` adds up: alerts = cases opened + interceptions + ... + reported."""
+        checked = [validate_alert(a, i + 1) for i, a in enumerate(body.alerts)]
+        intake = service.intake([a for a in checked if isinstance(a, AlertIn)], who)
+        rejected = [a for a in checked if isinstance(a, Rejected)]
+        taken = iter(intake)
+        results: list[dict[str, Any]] = []
+        for item in checked:
+            if isinstance(item, Rejected):
+                field = item.reason.partition(":")[0]
+                results.append({"msisdn": item.msisdn, "error": item.reason, "field": field})
+            else:
+                results.append(next(taken).__dict__)
+        counts = IntakeCounts.of(intake, rejected)
+        return {"results": results, "counts": counts.__dict__}
 
     @v1.get("/numbers/{msisdn}", tags=["numbers"])
     def number(msisdn: str, who: Staff, s: Db) -> dict[str, Any]:

@@ -85,10 +85,11 @@ def authenticate(session: Session, token: str | None, now: datetime) -> Actor:
 
 
 def _known(session: Session, msisdn: str) -> bool:
-    return (
-        session.get(NumberStatus, msisdn) is not None
-        or session.get(SubscriberProfile, msisdn) is not None
-    )
+    """A number callwarden may send a code to: a subscriber here, not one it only intercepts."""
+    status = session.get(NumberStatus, msisdn)
+    return (status is not None and status.status != "intercepted") or session.get(
+        SubscriberProfile, msisdn
+    ) is not None
 
 
 def serialise(session: Session, key: str) -> None:

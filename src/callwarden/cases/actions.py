@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from callwarden.cases.access import Actor
 from callwarden.cases.checklist import Checklist
 from callwarden.cases.machine import Role
-from callwarden.cases.models import Alert, Case, NumberStatus, Suspension
+from callwarden.cases.models import Alert, Case, Interception, NumberStatus, Suspension
 from callwarden.cases.notices import channel_names, render
 from callwarden.cases.schemas import ActionIn, RequesterIn
 from callwarden.errors import Conflict, Unprocessable
@@ -104,6 +104,8 @@ def on_review(
     svc: CaseService, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
 ) -> dict[str, Any]:
     verdict = action.verdict
+    if case.kind == "interception":
+        return _review_interception(s, case, actor, verdict, now)
     if verdict == "ask":
         need(action, "reason", "what the customer should explain or bring")
         language = svc.language(s, case.msisdn)
@@ -135,6 +137,26 @@ def on_review(
             s, case, status, verdict, case.risk_score, reasons, actor, None, now, audit=False
         )
     return {"risk_score": case.risk_score} if verdict == "approve" else {}
+
+
+def _review_interception(
+    s: Session, case: Case, actor: Actor, verdict: str | None, now: datetime
+) -> dict[str, Any]:
+    """approve: the block stays and the report stands; clear: the block is lifted."""
+    block = s.get(Interception, case.interception_id) if case.interception_id else None
+    if block is None:
+        raise Conflict(f"case {case.id}: no interception to review")
+    if verdict == "clear":
+        block.lifted_at = now
+        block.lifted_by = f"{actor.role.value}:{actor.name}"
+        end_case(s, case, "lifted", now)
+        return {"interception_id": block.id, "lifted": True}
+    case.outcome = "intercepted"
+    return {
+        "interception_id": block.id,
+        "until": block.until.isoformat(),
+        "report_to": block.report_to,
+    }
 
 
 def case_reasons(s: Session, case: Case) -> list[dict[str, Any]]:

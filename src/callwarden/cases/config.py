@@ -17,6 +17,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from callwarden.config import load_model
+from callwarden.network import DEFAULT_SERVED_PREFIXES
 
 __all__ = ["ApiConfig", "CalendarConfig", "CaseConfig"]
 
@@ -103,6 +104,11 @@ class CaseConfig(BaseModel):
     otp_max_per_window: int = Field(default=3, ge=1, description="codes per number per TTL")
     otp_max_attempts: int = Field(default=5, ge=1)
     session_minutes: int = Field(default=30, ge=1)
+    #: the number ranges the operator serves (E.164 prefixes); numbers with a subscriber
+    #: profile in the case database are served whatever their prefix
+    served_prefixes: tuple[str, ...] = DEFAULT_SERVED_PREFIXES
+    #: days a number the operator does not serve stays blocked at the gateway after an alert
+    intercept_days: int = Field(default=30, ge=1, le=3650)
     api: ApiConfig = ApiConfig()
 
     @model_validator(mode="after")

@@ -14,7 +14,15 @@ A suspension case (保护性停机 → 复机) runs::
 
 A review case (an alert at review level, no suspension) starts in ``under_review`` and ends with
 ``review:clear`` (closed) or ``review:restrict`` / ``review:suspend`` (it becomes a suspension
-case awaiting the customer). ``comment``, ``escalate`` and ``complain`` never change the state;
+case awaiting the customer).
+
+An interception case (a number the operator does not serve, blocked at the gateway and reported
+to the carrier that owns it) starts in ``under_review`` with the block in place::
+
+    under_review ─review:approve─▶ intercepting (confirmed: the block stays, the report stands)
+    under_review ─review:clear─▶ closed (lifted)
+    intercepting ─review:clear (a supervisor)─▶ closed (lifted later: every decision reversible)
+ ``comment``, ``escalate`` and ``complain`` never change the state;
 ``survey`` records satisfaction once the case has ended.
 
 >>> rule = lookup("suspension", "approved", "restore", None)
@@ -63,7 +71,7 @@ class Role(StrEnum):
         return f"{'an' if self.value[0] in 'aeiou' else 'a'} {self.value}"
 
 
-CASE_KINDS = ("suspension", "review")
+CASE_KINDS = ("suspension", "review", "interception")
 STATES = (
     "awaiting_request",
     "awaiting_verification",
@@ -71,6 +79,7 @@ STATES = (
     "awaiting_customer",
     "awaiting_second_approval",
     "approved",
+    "intercepting",
     "rejected",
     "closed",
 )
@@ -98,6 +107,7 @@ QUEUE_OF: dict[str, str | None] = {
     "awaiting_customer": "customer",
     "awaiting_second_approval": "analyst",
     "approved": "technician",
+    "intercepting": None,  # nobody's move: the block runs until it ends or is lifted
     "rejected": None,
     "closed": None,
 }
@@ -122,6 +132,10 @@ STEP_TEXT: dict[str, tuple[str, str]] = {
         "Approved; waiting for a second reviewer to confirm",
     ),
     "approved": ("审核通过, 正在为您恢复号码", "Approved; your number is being restored"),
+    "intercepting": (
+        "该号码的来电已在网关拦截, 并已报送号码所属运营商",
+        "Calls from this number are blocked at the gateway and reported to its carrier",
+    ),
     "rejected": (
         "复机申请未通过, 您可以提出申诉",
         "The request was not approved; you can appeal",
@@ -162,6 +176,7 @@ def _rule(
 
 
 _SUSP = ("suspension",)
+_INTC = ("interception",)
 RULES: tuple[Rule, ...] = (
     _rule("request", ("awaiting_request",), _FRONT, "awaiting_verification", kinds=_SUSP),
     _rule(
@@ -210,10 +225,22 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule("appeal", ("rejected",), _FRONT, "under_review", kinds=_SUSP),
     _rule("restore", ("approved",), frozenset({Role.technician}), "closed", kinds=_SUSP),
+    _rule(
+        "review", ("under_review",), _REVIEWERS, "intercepting", verdict="approve", kinds=_INTC
+    ),
+    _rule("review", ("under_review",), _REVIEWERS, "closed", verdict="clear", kinds=_INTC),
+    _rule(
+        "review",
+        ("intercepting",),
+        frozenset({Role.supervisor}),
+        "closed",
+        verdict="clear",
+        kinds=_INTC,
+    ),
     _rule("comment", STATES, _STAFF | {Role.customer}, None),
     _rule("escalate", OPEN_STATES, _STAFF - {Role.technician} | {Role.system}, None),
-    _rule("complain", STATES, _FRONT, None),
-    _rule("survey", ("rejected", "closed"), _FRONT, None),
+    _rule("complain", STATES, _FRONT, None, kinds=("suspension", "review")),
+    _rule("survey", ("rejected", "closed"), _FRONT, None, kinds=("suspension", "review")),
 )
 
 

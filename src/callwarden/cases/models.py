@@ -33,6 +33,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CustomerSession",
+    "Interception",
     "NoticeRow",
     "NumberStatus",
     "OneTimeCode",
@@ -138,6 +139,30 @@ class Suspension(Base):
     lifted_by: Mapped[str | None] = mapped_column(String(64))
 
 
+class Interception(Base):
+    """A number the operator does not serve, blocked at its gateway and reported to its owner.
+
+    The on-net counterpart of a suspension: logged, reviewed in its case, reversible (lifted).
+    """
+
+    __tablename__ = "interceptions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    msisdn: Mapped[str] = mapped_column(String(20), index=True)
+    #: the network of the number (callwarden.network.Network): foreign, invalid, virtual, ...
+    network: Mapped[str] = mapped_column(String(24))
+    #: whom the interception is reported to, with the reasons as evidence
+    report_to: Mapped[str] = mapped_column(String(128))
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[Any]]
+    decided_by: Mapped[str] = mapped_column(String(64))
+    alert_id: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime]
+    #: the block ends by itself then, unless renewed by a later alert
+    until: Mapped[datetime]
+    lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[str | None] = mapped_column(String(64))
+
+
 class Case(Base):
     """A work order: a suspension's way back, or a review of a suspicious number."""
 
@@ -151,6 +176,9 @@ class Case(Base):
     risk_score: Mapped[float] = mapped_column(Float)
     high_risk: Mapped[bool] = mapped_column(Boolean)
     suspension_id: Mapped[int | None] = mapped_column(ForeignKey("suspensions.id"))
+    interception_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interceptions.id", name="fk_cases_interception_id")
+    )
     requester: Mapped[dict[str, Any] | None]
     checklist: Mapped[dict[str, Any] | None]
     verified_channel: Mapped[str | None] = mapped_column(String(16))

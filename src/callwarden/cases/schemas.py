@@ -29,6 +29,7 @@ __all__ = [
     "RequesterIn",
     "SubscriberIn",
     "msisdn_of",
+    "presented_of",
 ]
 
 CHANNELS = ("hotline", "self_service", "business_hall", "video", "remote_face")
@@ -41,6 +42,38 @@ def msisdn_of(value: str) -> str:
         return normalise(value)
     except NumberFormatError as exc:
         raise ValueError(str(exc)) from None
+
+
+_PRESENTED = re.compile(r"\+[0-9]{3,19}")
+
+
+def excerpt(value: str) -> str:
+    """A value quoted for an error message, cut short."""
+    return repr(value[:40] + ("…" if len(value) > 40 else ""))
+
+
+def presented_of(value: str) -> str:
+    """E.164 where the number has one, else the number as presented (``+`` and digits).
+
+    A call that happened is evidence whatever number it showed: a spoofed caller ID that no
+    numbering plan allows is still the number to block at the gateway.
+
+    >>> presented_of("13812345678"), presented_of("+371573613369")
+    ('+8613812345678', '+371573613369')
+    >>> presented_of("hello")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'hello' is neither a valid number nor '+' and 3 to 19 digits
+    """
+    try:
+        return normalise(value)
+    except NumberFormatError:
+        compact = re.sub(r"[\s\-()]", "", value)
+        if _PRESENTED.fullmatch(compact):
+            return compact
+        raise ValueError(
+            f"{excerpt(value)} is neither a valid number nor '+' and 3 to 19 digits"
+        ) from None
 
 
 #: C0 controls but tab, line feed and carriage return; DEL; lone surrogates. PostgreSQL cannot
@@ -107,14 +140,14 @@ class AlertIn(_In):
     msisdn: str = Field(max_length=32)
     flagged_at: AwareDatetime
     score: float = Field(ge=0, le=1)
-    decision: Literal["watch", "review", "restrict", "suspend"]
+    decision: Literal["watch", "review", "restrict", "suspend", "intercept"]
     reasons: list[ReasonIn] = Field(default_factory=list, max_length=20)
     subscriber: SubscriberIn | None = None
 
     @field_validator("msisdn")
     @classmethod
     def _e164(cls, v: str) -> str:
-        return msisdn_of(v)
+        return presented_of(v)
 
     @field_validator("flagged_at")
     @classmethod

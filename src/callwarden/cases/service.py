@@ -18,18 +18,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from callwarden.cases import access
 from callwarden.cases.access import Actor
-from callwarden.cases.actions import HANDLERS
+from callwarden.cases.actions import HANDLERS, end_case
 from callwarden.cases.audit import event_fields, event_hash
 from callwarden.cases.checklist import Checklist, Owner, Requester, derive_checklist
 from callwarden.cases.config import CaseConfig
@@ -39,6 +39,7 @@ from callwarden.cases.models import (
     Alert,
     Case,
     CaseEvent,
+    Interception,
     NoticeRow,
     NumberStatus,
     SubscriberProfile,
@@ -48,8 +49,17 @@ from callwarden.cases.notices import render, suspension_text
 from callwarden.cases.schemas import ActionIn, AlertIn, RequesterIn
 from callwarden.cases.sla import SlaClock
 from callwarden.detect.alerts_io import alert_id
-from callwarden.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
+from callwarden.errors import (
+    CaseError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    Unprocessable,
+)
+from callwarden.network import Network, ServedNumbers, network_of, report_to
 from callwarden.numbers import mask
+from callwarden.records.schema import INTERCEPT
 
 __all__ = ["SYSTEM", "ActionResult", "CaseService", "IntakeResult", "alert_id"]
 
@@ -57,7 +67,11 @@ T = TypeVar("T")
 SYSTEM = Actor("callwarden", Role.system)
 _RETRIES = 8
 _STATUS_OF_LEVEL = {"restrict": "restricted", "suspend": "suspended"}
-_LEVEL_RANK = {"active": 0, "restricted": 1, "suspended": 2}
+_LEVEL_RANK = {"active": 0, "intercepted": 0, "restricted": 1, "suspended": 2}
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat()
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,12 @@ class IntakeResult:
     case_id: int | None
     opened: bool
     duplicate: bool
+    #: who serves the number (callwarden.network.Network); suspensions only for "own"
+    network: str = Network.OWN.value
+    #: the number is blocked at the gateway and reported (it is not the operator's)
+    intercepted: bool = False
+    #: why the alert could not be taken in (nothing was written for it); None when it was
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +127,7 @@ class CaseService:
         self.config = config or CaseConfig()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.sla = SlaClock(self.config)
+        self.served = ServedNumbers(prefixes=self.config.served_prefixes)
 
     # ---------------------------------------------------------------- plumbing
 
@@ -203,7 +224,18 @@ class CaseService:
         """Record alerts; open suspensions, cases and notices for those that call for them."""
         if actor.role not in (Role.system, Role.analyst, Role.supervisor):
             raise Forbidden(f"{actor.role.with_article} may not submit alerts")
-        return [self._retrying(partial(self._intake_one, alert=a, actor=actor)) for a in alerts]
+        return [self._intake_or_report(a, actor) for a in alerts]
+
+    def _intake_or_report(self, alert: AlertIn, actor: Actor) -> IntakeResult:
+        """One alert; a refusal for this alert alone is reported in its result, not raised."""
+        try:
+            return self._retrying(partial(self._intake_one, alert=alert, actor=actor))
+        except (CaseError, DataError) as exc:
+            reason = str(exc) if isinstance(exc, CaseError) else "the database refused a value"
+            aid = alert_id(alert.msisdn, alert.flagged_at, alert.decision)
+            return IntakeResult(
+                aid, alert.msisdn, alert.decision, None, False, False, error=reason
+            )
 
     def _intake_one(self, s: Session, *, alert: AlertIn, actor: Actor) -> IntakeResult:
         now = self.now()
@@ -212,6 +244,12 @@ class CaseService:
             return IntakeResult(aid, alert.msisdn, alert.decision, seen.case_id, False, True)
         if alert.subscriber is not None:
             s.merge(SubscriberProfile(msisdn=alert.msisdn, **alert.subscriber.model_dump()))
+        network = self.network(s, alert.msisdn)
+        decision = alert.decision
+        if network is Network.OWN and decision == INTERCEPT:
+            # the scorer took the number for another network's, but it is a subscriber here:
+            # a person decides rather than a suspension nobody asked for
+            decision = "review"
         reasons = _reason_records(alert)
         row = Alert(
             alert_id=aid,
@@ -223,7 +261,14 @@ class CaseService:
             received_at=now,
         )
         s.add(row)
-        if alert.decision == "watch":
+        if network is not Network.OWN:
+            if decision in ("watch", "review"):
+                # nobody to review here: the number is not the operator's; recorded as evidence
+                return IntakeResult(
+                    aid, alert.msisdn, alert.decision, None, False, False, network.value
+                )
+            return self._intercept(s, alert, row, actor, now, network)
+        if decision == "watch":
             return IntakeResult(aid, alert.msisdn, alert.decision, None, False, False)
         status = s.get(NumberStatus, alert.msisdn, with_for_update=True)
         if status is None:
@@ -238,7 +283,7 @@ class CaseService:
         )
         opened = case is None
         if case is None:
-            kind = "suspension" if alert.decision in _STATUS_OF_LEVEL else "review"
+            kind = "suspension" if decision in _STATUS_OF_LEVEL else "review"
             case = self._open_case(s, alert, aid, actor, now, kind)
             status.open_case_id = case.id
         else:
@@ -253,10 +298,82 @@ class CaseService:
                 now,
                 payload={"alert_id": aid, "score": alert.score, "decision": alert.decision},
             )
-        if alert.decision in _STATUS_OF_LEVEL:
-            self.suspend(s, case, status, alert.decision, alert.score, reasons, actor, aid, now)
+        if decision in _STATUS_OF_LEVEL:
+            self.suspend(s, case, status, decision, alert.score, reasons, actor, aid, now)
         row.case_id = case.id
         return IntakeResult(aid, alert.msisdn, alert.decision, case.id, opened, False)
+
+    def network(self, s: Session, msisdn: str) -> Network:
+        """Who serves the number: the operator when it has a profile here or is in its ranges."""
+        if s.get(SubscriberProfile, msisdn) is not None:
+            return Network.OWN
+        return network_of(msisdn, self.served)
+
+    def _intercept(
+        self, s: Session, alert: AlertIn, row: Alert, actor: Actor, now: datetime, network: Network
+    ) -> IntakeResult:
+        """Block a number the operator does not serve, report it, and open a case to review it.
+
+        A later alert on a number already intercepted extends the block (and is one more
+        event in the same case); a block that was lifted or ran out starts a new case.
+        """
+        aid = row.alert_id
+        status = s.get(NumberStatus, alert.msisdn, with_for_update=True)
+        if status is None:
+            status = NumberStatus(
+                msisdn=alert.msisdn, status="active", risk_score=0.0, updated_at=now
+            )
+            s.add(status)
+        status.risk_score = max(status.risk_score, alert.score)
+        status.updated_at = now
+        case = (
+            s.get(Case, status.open_case_id, with_for_update=True) if status.open_case_id else None
+        )
+        until = now + timedelta(days=self.config.intercept_days)
+        block = s.get(Interception, case.interception_id) if case and case.interception_id else None
+        payload: dict[str, Any] = {"alert_id": aid, "score": alert.score, "network": network}
+        if case is not None and block is not None and block.lifted_at is None:
+            block.until = max(block.until, until)
+            block.score = max(block.score, alert.score)
+            case.risk_score = max(case.risk_score, alert.score)
+            self._event(
+                s, case, actor, "alert", case.state, now, payload=payload | {"until": _iso(until)}
+            )
+            row.case_id = case.id
+            return IntakeResult(
+                aid, alert.msisdn, alert.decision, case.id, False, False, network.value, True
+            )
+        block = Interception(
+            msisdn=alert.msisdn,
+            network=network.value,
+            report_to=report_to(alert.msisdn, network),
+            score=alert.score,
+            reasons=list(row.reasons),
+            decided_by=f"{actor.role.value}:{actor.name}",
+            alert_id=aid,
+            started_at=now,
+            until=until,
+        )
+        s.add(block)
+        s.flush()
+        case = self._open_case(s, alert, aid, actor, now, "interception")
+        case.interception_id = block.id
+        status.open_case_id = case.id
+        status.status = "intercepted"
+        self._event(
+            s,
+            case,
+            actor,
+            "intercept",
+            case.state,
+            now,
+            payload=payload
+            | {"interception_id": block.id, "report_to": block.report_to, "until": _iso(until)},
+        )
+        row.case_id = case.id
+        return IntakeResult(
+            aid, alert.msisdn, alert.decision, case.id, True, False, network.value, True
+        )
 
     def _open_case(
         self, s: Session, alert: AlertIn, aid: str, actor: Actor, now: datetime, kind: str
@@ -391,7 +508,8 @@ class CaseService:
         before = case.state
         to_state = rule.to_state or case.state
         payload = HANDLERS[action.action](self, s, case, actor, action, now)
-        if action.action == "review" and action.verdict == "approve" and case.high_risk:
+        restore = case.kind == "suspension"  # four eyes guard giving a number back
+        if action.action == "review" and action.verdict == "approve" and case.high_risk and restore:
             to_state = self._four_eyes(case, actor)
         if to_state != before:
             self.sla.enter(case, before, to_state, now)
@@ -439,6 +557,7 @@ class CaseService:
                 .order_by(Case.due_at)
                 .with_for_update()
             ).all()
+            self._expire_interceptions(s, now)
             for case in due:
                 case.breached = True
                 case.escalated = True
@@ -455,6 +574,24 @@ class CaseService:
             return [c.id for c in due]
 
         return self._retrying(work)
+
+    def _expire_interceptions(self, s: Session, now: datetime) -> None:
+        """Close the cases of confirmed interceptions whose block has run out."""
+        ended = s.scalars(
+            select(Case)
+            .join(Interception, Interception.id == Case.interception_id)
+            .where(
+                Case.state == "intercepting",
+                Interception.until <= now,
+                Interception.lifted_at.is_(None),
+            )
+            .with_for_update()
+        ).all()
+        for case in ended:
+            case.state = "closed"
+            case.queue = None
+            end_case(s, case, "expired", now)
+            self._event(s, case, SYSTEM, "expire", "intercepting", now)
 
     def mark_sent(self, notice_id: int) -> None:
         """The SMS gateway delivered this notice."""

@@ -67,7 +67,10 @@ __all__ = [
     "save_checkpoint",
 ]
 
-AlertHandler = Callable[[list[tuple[str, dict[str, Any]]]], None]
+#: takes a batch of (alert id, alert) into the case database; returns the (alert id, reason) of
+#: those that could not become cases, which go to the quarantine subject instead of stopping
+#: the stream (a restart would meet the same alert again)
+AlertHandler = Callable[[list[tuple[str, dict[str, Any]]]], list[tuple[str, str]] | None]
 
 
 def partition_of(msisdn: str, partitions: int) -> int:
@@ -388,6 +391,8 @@ class _Consumer:
         #: the last record taken (arrival order): its id and event time (µs), for progress
         self.last_record: tuple[str, int] | None = None
         self.last_progress = 0.0
+        #: alerts the case database could not take (sent to the quarantine subject)
+        self.cases_reported = 0
 
     async def emit(self, alerts: list[dict[str, Any]]) -> None:
         if not alerts:
@@ -406,7 +411,12 @@ class _Consumer:
         # alerts wait for the loop's next pause (with records queued, a batch or more)
         await asyncio.sleep(0)
         if self.on_alerts is not None:
-            self.on_alerts(ided)
+            by_id = dict(ided)
+            for aid, reason in self.on_alerts(ided) or []:
+                self.cases_reported += 1
+                await self.quarantine(
+                    encode_alert(by_id[aid], aid), f"alert not opened as a case: {reason}"
+                )
 
     async def quarantine(self, data: bytes, reason: str) -> None:
         await self.js.publish(

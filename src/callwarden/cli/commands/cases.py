@@ -8,6 +8,7 @@ from typing import Annotated
 
 import polars as pl
 import typer
+from rich.console import Console
 from sqlalchemy import select
 
 from callwarden.cases import queries
@@ -15,7 +16,7 @@ from callwarden.cases.access import Actor
 from callwarden.cases.audit import verify
 from callwarden.cases.config import CaseConfig
 from callwarden.cases.db import open_database
-from callwarden.cases.from_files import alerts_from_frame
+from callwarden.cases.from_files import IntakeCounts, Rejected, alerts_from_frame
 from callwarden.cases.labels import export_labels
 from callwarden.cases.machine import Role
 from callwarden.cases.models import StaffUser
@@ -26,6 +27,7 @@ from callwarden.detect.alerts_io import read_alerts
 from callwarden.errors import ConfigError
 from callwarden.records.load import load_records
 
+err = Console(stderr=True)
 app = typer.Typer(help="Suspensions and re-activation work orders.", no_args_is_help=True)
 labels_app = typer.Typer(help="Labels from case outcomes, for retraining.", no_args_is_help=True)
 
@@ -68,19 +70,37 @@ def open_cases(
     ] = None,
     db: DbOption = "callwarden.db",
     cases_config: ConfigOption = None,
+    rejected_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejected",
+            help="CSV of the alerts that could not become cases, with the reason "
+            "(default: next to the alerts file, ALERTS.rejected.csv; written only when any).",
+        ),
+    ] = None,
 ) -> None:
     """Open suspensions, cases and SMS notices for restrict/suspend alerts; review cases for
-    review alerts. Receiving the same alert twice changes nothing."""
+    review alerts; interceptions (block at the gateway, report to the owning carrier) for numbers
+    the operator does not serve. Receiving the same alert twice changes nothing. An alert that
+    cannot become a case is reported (on the console and in --rejected) and the rest go on."""
     svc = service(db, cases_config)
     subs = load_records(subscribers, "subscribers") if subscribers else None
-    inputs = alerts_from_frame(read_alerts(alerts), subs, source=str(alerts))
+    inputs, rejected = alerts_from_frame(read_alerts(alerts), subs)
     results = svc.intake(inputs)
-    opened = sum(r.opened for r in results)
-    dup = sum(r.duplicate for r in results)
-    console.print(
-        f"{len(results):,} alerts: {opened:,} cases opened, {dup:,} already received, "
-        f"{len(results) - opened - dup:,} added to open cases or watch only"
-    )
+    failed = [
+        Rejected(0, r.msisdn, f"alert {r.alert_id}: {r.error}") for r in results if r.error
+    ]
+    for r in [*rejected, *failed][:20]:
+        err.print(f"[yellow]not opened:[/] {r.line(str(alerts))}", highlight=False)
+    if rejected or failed:
+        out = rejected_out or alerts.with_name(alerts.stem + ".rejected.csv")
+        pl.DataFrame(
+            [(r.row, r.msisdn, r.reason) for r in [*rejected, *failed]],
+            schema=["row", "msisdn", "reason"],
+            orient="row",
+        ).write_csv(out)
+        err.print(f"{len(rejected) + len(failed):,} alerts reported -> {out}", highlight=False)
+    console.print(IntakeCounts.of(results, rejected).line(), highlight=False)
 
 
 @app.command("list")

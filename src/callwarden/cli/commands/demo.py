@@ -60,6 +60,7 @@ def demo(
         rows += [("SMS notices queued", c["notices_queued"])]
         table = pl.DataFrame(rows, schema=["what", "count"], orient="row")
         console.print(frame_table(table, f"cases opened -> {workdir / 'cases.db'}"))
+        console.print(c["intake"], highlight=False)
         console.print(
             f"next: [bold]callwarden serve --db {workdir / 'cases.db'}[/] "
             "(API and OpenAPI at http://127.0.0.1:8000/docs)"

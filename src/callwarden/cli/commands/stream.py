@@ -67,8 +67,14 @@ def _case_handler(db: str | None, subscribers: pl.DataFrame | None) -> Any:
 
     service = CaseService(open_database(db))
 
-    def handle(ided: list[tuple[str, dict[str, Any]]]) -> None:
-        service.intake(alerts_from_frame(alerts_from_rows([a for _, a in ided]), subscribers))
+    def handle(ided: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str]]:
+        """Take the batch in; the alerts that could not become cases, with their reasons."""
+        inputs, rejected = alerts_from_frame(alerts_from_rows([a for _, a in ided]), subscribers)
+        results = service.intake(inputs)
+        ids = [aid for aid, _ in ided]
+        out = [(ids[r.row - 1], r.reason) for r in rejected]
+        out += [(r.alert_id, r.error) for r in results if r.error is not None]
+        return out
 
     return handle
 
@@ -162,7 +168,10 @@ def stream(
         else:
             alerts = run_frames(engine, parquet_frames(Path(from_file), sms))
         if handler and alerts:
-            handler([("", a) for a in alerts])
+            for _, reason in handler([(str(i), a) for i, a in enumerate(alerts)]):
+                typer.echo(
+                    json.dumps({"alert_not_opened": reason}, ensure_ascii=False), err=True
+                )
         write_alerts(alerts_from_rows(alerts), out)
         _report(engine, len(bad) + len(engine.quarantined), out)
         for q in bad + engine.quarantined:
@@ -185,10 +194,9 @@ def stream(
     )
     collected: list[dict[str, Any]] = []
 
-    def on_alerts(ided: list[tuple[str, dict[str, Any]]]) -> None:
+    def on_alerts(ided: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str]]:
         collected.extend(a for _, a in ided)
-        if handler:
-            handler(ided)
+        return handler(ided) if handler else []
 
     console.print(
         f"consuming {broker.records_subject}.*.p{i} from {server} (stream {stream_name}, "
