@@ -29,7 +29,7 @@ from callwarden.cases.access import Actor
 from callwarden.cases.audit import verify
 from callwarden.cases.from_files import IntakeCounts, Rejected, validate_alert
 from callwarden.cases.machine import Role
-from callwarden.cases.schemas import ActionIn, AlertIn, msisdn_of
+from callwarden.cases.schemas import ActionIn, AlertIn, msisdn_of, presented_of
 from callwarden.cases.service import CaseService
 from callwarden.errors import Forbidden, RateLimited, Unprocessable
 
@@ -145,10 +145,10 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
         return {"results": results, "counts": counts.__dict__}
 
     @v1.get("/numbers/{msisdn}", tags=["numbers"])
-    def number(msisdn: str, who: Staff, s: Db) -> dict[str, Any]:
-        """A number's status, the reasons behind it, and its history."""
+    def number(msisdn: Annotated[str, Path(max_length=40)], who: Staff, s: Db) -> dict[str, Any]:
+        """A number's status, the reasons behind it, and its history (interceptions too)."""
         try:
-            e164 = msisdn_of(msisdn)
+            e164 = presented_of(msisdn)
         except ValueError as exc:
             raise Unprocessable("msisdn", str(exc)) from None
         return queries.number_view(s, who, e164)
@@ -158,7 +158,7 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
         who: Staff,
         s: Db,
         state: str | None = None,
-        kind: Literal["suspension", "review"] | None = None,
+        kind: Literal["suspension", "review", "interception"] | None = None,
         queue: str | None = None,
         msisdn: str | None = None,
         breached: bool | None = None,
@@ -170,7 +170,7 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
         """The work queue: nearest SLA deadline first; pass `next` back as `after` to page."""
         if msisdn is not None:
             try:
-                msisdn = msisdn_of(msisdn)
+                msisdn = presented_of(msisdn)
             except ValueError as exc:
                 raise Unprocessable("msisdn", str(exc)) from None
         flt = queries.CaseFilter(
@@ -225,6 +225,18 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
     def my_action(body: ActionIn, who: Annotated[Actor, roles(Role.customer)]) -> dict[str, Any]:
         """Act on your latest case: request, provide, appeal, comment, complain, survey."""
         return service.act(service.latest_case(who), who, body).__dict__
+
+    @v1.get("/interceptions", tags=["interceptions"])
+    def blocks(
+        who: Annotated[Actor, roles(Role.system, Role.analyst, Role.supervisor)],
+        s: Db,
+        active: bool = True,
+        after: Annotated[int, Query(ge=0, le=_MAX_ID)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> dict[str, Any]:
+        """The gateway's block list: numbers the operator does not serve, intercepted until
+        `until`, each with whom to report it to and the reasons as evidence."""
+        return queries.interceptions(s, service.now(), active=active, after=after, limit=limit)
 
     @v1.get("/notices", tags=["notices"])
     def outbox(

@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 from callwarden.cases.access import Actor
 from callwarden.cases.checklist import Checklist
 from callwarden.cases.machine import RULES, STEP_TEXT, Role
-from callwarden.cases.models import Alert, Case, CaseEvent, NoticeRow, NumberStatus, Suspension
+from callwarden.cases.models import (
+    Alert,
+    Case,
+    CaseEvent,
+    Interception,
+    NoticeRow,
+    NumberStatus,
+    Suspension,
+)
 from callwarden.cases.notices import plain_reason
 from callwarden.cases.sla import SlaClock
 from callwarden.errors import Forbidden, NotFound, Unprocessable
@@ -25,6 +33,7 @@ __all__ = [
     "CaseFilter",
     "case_detail",
     "customer_view",
+    "interceptions",
     "list_cases",
     "notices",
     "number_view",
@@ -253,13 +262,19 @@ def number_view(s: Session, actor: Actor, msisdn: str) -> dict[str, Any]:
     alerts = list(s.scalars(select(Alert).where(Alert.msisdn == msisdn).order_by(Alert.flagged_at)))
     if status is None and not alerts:
         raise NotFound(f"{mask(msisdn)}: callwarden has no record of this number")
+    blocks = list(
+        s.scalars(
+            select(Interception).where(Interception.msisdn == msisdn).order_by(Interception.id)
+        )
+    )
     active = next((x for x in reversed(suspensions) if x.lifted_at is None), None)
+    block = next((x for x in reversed(blocks) if x.lifted_at is None), None)
     return {
         "msisdn": msisdn,
         "status": status.status if status else "active",
         "risk_score": status.risk_score if status else max(a.score for a in alerts),
         "open_case_id": status.open_case_id if status else None,
-        "reasons": active.reasons if active else [],
+        "reasons": active.reasons if active else (block.reasons if block else []),
         "history": {
             "alerts": [
                 {"flagged_at": _iso(a.flagged_at), "decision": a.decision, "score": a.score}
@@ -274,11 +289,40 @@ def number_view(s: Session, actor: Actor, msisdn: str) -> dict[str, Any]:
                 }
                 for x in suspensions
             ],
+            "interceptions": [_interception(x) for x in blocks],
             "cases": [
                 {"id": c.id, "kind": c.kind, "state": c.state, "outcome": c.outcome} for c in cases
             ],
         },
     }
+
+
+def _interception(x: Interception) -> dict[str, Any]:
+    return {
+        "id": x.id,
+        "msisdn": x.msisdn,
+        "network": x.network,
+        "report_to": x.report_to,
+        "score": x.score,
+        "started_at": _iso(x.started_at),
+        "until": _iso(x.until),
+        "lifted_at": _iso(x.lifted_at),
+    }
+
+
+def interceptions(
+    s: Session, now: datetime, *, active: bool = True, after: int = 0, limit: int = 100
+) -> dict[str, Any]:
+    """The gateway's block list (active: not lifted, not run out), with the evidence to report.
+
+    Paged by id: pass ``next`` back as ``after``.
+    """
+    q = select(Interception).where(Interception.id > after)
+    if active:
+        q = q.where(Interception.lifted_at.is_(None), Interception.until > now)
+    rows = list(s.scalars(q.order_by(Interception.id).limit(limit)))
+    items = [_interception(x) | {"reasons": x.reasons} for x in rows]
+    return {"items": items, "next": rows[-1].id if len(rows) == limit else None}
 
 
 def customer_view(

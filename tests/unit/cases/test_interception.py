@@ -1,4 +1,4 @@
-"""Numbers the operator does not serve: intercepted at the gateway, reported, reviewable, reversible.
+"""Numbers the operator does not serve: intercepted at the gateway, reported, reversible.
 
 The numbers here are ones the simulator never draws: spoofed foreign caller IDs that no numbering
 plan allows, other carriers' mobiles, virtual-operator ranges, service lines.
@@ -6,19 +6,26 @@ plan allows, other carriers' mobiles, virtual-operator ranges, service lines.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import polars as pl
 import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
+from callwarden.api import create_app
 from callwarden.cases.access import Actor
 from callwarden.cases.db import open_database
+from callwarden.cases.from_files import IntakeCounts, alerts_from_frame
 from callwarden.cases.machine import Role
 from callwarden.cases.models import Case, CaseEvent, Interception, NoticeRow, NumberStatus
 from callwarden.cases.schemas import ActionIn, AlertIn
 from callwarden.cases.service import CaseService
 from callwarden.errors import Forbidden
+from callwarden.records.schema import ALERT_DECISIONS as DECISIONS
 
 ANALYST = Actor("wang", Role.analyst)
 SUPERVISOR = Actor("chen", Role.supervisor)
@@ -149,3 +156,62 @@ def test_no_code_is_sent_to_a_number_that_is_only_intercepted(svc: CaseService) 
     svc.request_code("+8613012345678")
     with svc.db.reads() as s:
         assert s.scalars(select(NoticeRow)).all() == []
+
+
+def test_the_gateway_reads_its_block_list_and_staff_see_the_number(svc: CaseService) -> None:
+    a, _ = svc.intake([alert("+371573613369"), alert("+8613012345678")])
+    assert a.case_id
+    svc.act(a.case_id, ANALYST, ActionIn(action="review", verdict="clear"))  # lifted
+    token = svc.add_user("gateway", "system")
+    staff = svc.add_user("wang", "analyst")
+    client = TestClient(create_app(svc))
+    r = client.get("/api/v1/interceptions", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    (item,) = r.json()["items"]
+    assert item["msisdn"] == "+8613012345678" and item["report_to"] == "China Unicom"
+    assert item["reasons"][0]["code"] == "wangiri"
+    every = client.get(
+        "/api/v1/interceptions",
+        params={"active": False},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert len(every.json()["items"]) == 2
+    view = client.get(
+        "/api/v1/numbers/+371573613369", headers={"Authorization": f"Bearer {staff}"}
+    ).json()
+    assert view["history"]["interceptions"][0]["network"] == "invalid"
+    assert view["history"]["cases"][0]["outcome"] == "lifted"
+
+
+numbers = st.one_of(
+    st.text(max_size=30),
+    st.from_regex(r"\+?[0-9 \-()]{0,25}", fullmatch=True),
+    st.sampled_from(["+371573613369", "+8695588", "10086", "+", "0", "+8612", "１３８"]),
+)
+
+
+@given(batch=st.lists(st.tuples(numbers, st.sampled_from(DECISIONS)), min_size=1, max_size=8))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_number_string_stops_the_intake(batch: list[tuple[str, str]]) -> None:
+    svc = CaseService(open_database("sqlite://"))
+    frame = pl.DataFrame(
+        {
+            "msisdn": [m for m, _ in batch],
+            "flagged_at": [datetime(2026, 7, 8, 10, i, tzinfo=UTC) for i in range(len(batch))],
+            "score": [0.97] * len(batch),
+            "decision": [d for _, d in batch],
+        }
+    )
+    inputs, rejected = alerts_from_frame(frame, None)
+    counts = IntakeCounts.of(svc.intake(inputs), rejected)
+    assert counts.alerts == len(batch) == sum(
+        (
+            counts.cases_opened,
+            counts.interceptions,
+            counts.added_to_open_cases,
+            counts.already_received,
+            counts.evidence_only,
+            counts.reported,
+        )
+    )
+    svc.db.engine.dispose()
