@@ -16,6 +16,7 @@ record them, and classified as :attr:`NumberKind.SERVICE`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 from functools import lru_cache
 
@@ -27,7 +28,9 @@ from callwarden.errors import NumberFormatError
 
 __all__ = [
     "E164_PATTERN",
+    "STORED_PATTERN",
     "VIRTUAL_PREFIXES",
+    "NumberFlag",
     "NumberKind",
     "classify",
     "is_chinese_mobile_national",
@@ -35,11 +38,20 @@ __all__ = [
     "mask_series",
     "normalise",
     "normalise_series",
+    "presented_number",
+    "presented_series",
     "try_normalise",
 ]
 
 #: An E.164 string as stored (ASCII digits only), for vectorised checks of whole columns.
 E164_PATTERN = r"^\+[0-9]{6,15}$"
+
+#: A presented number as stored when it is kept (valid or not): ``+`` and 5 to 18 digits, the
+#: first not 0. This is what the stream's wire format and the feature engines' integer codes
+#: carry, so every stored number reaches detection.
+STORED_PATTERN = r"^\+[1-9][0-9]{4,17}$"
+_STORED = re.compile(STORED_PATTERN)
+_MOST_DIGITS = 18
 
 #: Mobile prefixes leased to virtual operators (MVNOs); scam call centres favour them.
 VIRTUAL_PREFIXES: tuple[str, ...] = ("162", "165", "167", "170", "171")
@@ -70,6 +82,23 @@ class NumberKind(StrEnum):
     SERVICE = "service"  # 95xxx, 100xx, 12xxx, 106 SMS ports
     INTERNATIONAL = "international"
     OTHER = "other"  # valid, but of a kind the above do not cover (pagers, VoIP...)
+
+
+class NumberFlag(StrEnum):
+    """Why a presented number that is kept is suspect: nobody can own it (DESIGN.md section 4).
+
+    A call that happened is evidence even when the number it shows is not a real one (a
+    spoofed caller ID, 改号), so such a number is kept with one of these codes.
+    """
+
+    #: no numbering plan has it: an unknown country code, or too few or too many digits for
+    #: any number (``+999123456``)
+    MALFORMED = "malformed"
+    #: a real country code, but a length its numbers cannot have (``+371573613369``: nine
+    #: national digits where Latvia has eight)
+    IMPOSSIBLE = "impossible"
+    #: the right length, but in no range the country has allocated (``+8612345678901``)
+    UNALLOCATED = "unallocated"
 
 
 def is_chinese_mobile_national(digits: str) -> bool:
@@ -124,6 +153,103 @@ def try_normalise(raw: str, region: str = "CN") -> tuple[str | None, str | None]
     ) not in ("ZZ", None):
         return e164, None
     return None, f"{raw!r} is not a valid phone number"
+
+
+# Separators people and switches write inside numbers; anything else but digits and a leading
+# "+" makes a value something other than a presented number.
+_SEPARATORS = re.compile(r"[\s\-./()\[\]]")
+_LENGTH_FLAGS = {
+    phonenumbers.ValidationResult.TOO_SHORT,
+    phonenumbers.ValidationResult.TOO_LONG,
+    phonenumbers.ValidationResult.INVALID_LENGTH,
+}
+
+
+def _presented_digits(text: str) -> str | None:
+    """``+`` (when written) and the ASCII digits of a value, or None when it holds anything
+    else: full-width and other scripts' digits count, separators are dropped."""
+    folded = unicodedata.normalize("NFKC", text)
+    folded = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in folded)
+    folded = _SEPARATORS.sub("", folded)
+    if re.fullmatch(r"\+?[0-9]+", folded) is None:
+        return None
+    return folded
+
+
+@lru_cache(maxsize=1_000_000)
+def presented_number(raw: str, region: str = "CN") -> tuple[str | None, str | None, str | None]:
+    """A presented number as it is kept: ``(stored, flag, None)``, or ``(None, None, reason)``
+    when the value cannot be used as a number at all; never raises.
+
+    A valid number is stored in E.164 with no flag (as :func:`try_normalise` gives it). A value
+    made of digits that no one can own is kept too, as ``+`` and its digits (the country code
+    of ``region`` put in front of a national number), with a :class:`NumberFlag`. Only values
+    with no digits, with other characters among them, or with a length no switch presents
+    (fewer than 5 or more than 18 digits with the country code) are refused.
+
+    >>> presented_number("+371 57361 3369")
+    ('+371573613369', 'impossible', None)
+    >>> presented_number("13812345678"), presented_number("95588")
+    (('+8613812345678', None, None), ('+8695588', None, None))
+    >>> presented_number("+999123456")
+    ('+999123456', 'malformed', None)
+    >>> presented_number("abc")
+    (None, None, "'abc' is not a phone number")
+    """
+    text = raw.strip()
+    if not text:
+        return None, None, "empty phone number"
+    e164, _ = try_normalise(text, region)
+    if e164 is not None and _valid(e164):
+        return e164, None, None
+    digits = _presented_digits(text)
+    if digits is None:
+        return None, None, f"{raw!r} is not a phone number"
+    stored, flag = _suspect(digits, region)
+    if _STORED.fullmatch(stored) is None:
+        return None, None, _unstorable(raw, stored)
+    return stored, flag.value, None
+
+
+def _suspect(digits: str, region: str) -> tuple[str, NumberFlag]:
+    """How a number of digits that nobody can own is kept, and why it is suspect."""
+    try:
+        parsed = phonenumbers.parse(digits, region)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is not None and parsed.country_code:
+        why = phonenumbers.is_possible_number_with_reason(parsed)
+        if why == phonenumbers.ValidationResult.INVALID_COUNTRY_CODE:
+            flag = NumberFlag.MALFORMED
+        elif why in _LENGTH_FLAGS:
+            flag = NumberFlag.IMPOSSIBLE
+        else:
+            flag = NumberFlag.UNALLOCATED
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), flag
+    # Not even a number to phonenumbers (no such country code): keep its digits as shown.
+    if digits.startswith("+"):
+        return digits, NumberFlag.MALFORMED
+    if digits.startswith("00"):  # the international prefix
+        return "+" + digits[2:], NumberFlag.MALFORMED
+    cc = phonenumbers.country_code_for_region(region) or ""
+    return f"+{cc}{digits.lstrip('0')}", NumberFlag.MALFORMED
+
+
+def _unstorable(raw: str, stored: str) -> str:
+    count = len(stored) - 1
+    if stored.startswith("+0"):
+        return f"{raw!r} has no country code (0 after the +)"
+    if count > _MOST_DIGITS:
+        return f"{raw!r} has {count} digits: too long to be a phone number"
+    return f"{raw!r} is too short to be a phone number"
+
+
+def _valid(e164: str) -> bool:
+    """A number someone can own: phonenumbers' metadata, or a Chinese service line. (Ingest's
+    :func:`try_normalise` also keeps foreign numbers whose length is merely possible.)"""
+    if e164.startswith("+" + _CN) and _service_digits(e164) is not None:
+        return True
+    return phonenumbers.is_valid_number(phonenumbers.parse(e164, None))
 
 
 def normalise(raw: str, region: str = "CN") -> str:
@@ -197,6 +323,21 @@ def mask_series(numbers: pl.Series) -> pl.Series:
     return numbers.map_elements(mask, return_dtype=pl.String)
 
 
+def _fast_mobiles(values: pl.Series, region: str) -> pl.DataFrame:
+    """Columns ``raw``, ``nat`` (national digits) and ``fast``: a plain Chinese mobile."""
+    frame = pl.DataFrame({"raw": values.cast(pl.String)})
+    return frame.with_columns(
+        nat=pl.col("raw").str.strip_chars().str.replace(r"^(?:\+86|0086|86)(1[0-9]{10})$", "$1"),
+    ).with_columns(
+        # [0-9] first: the metadata's \d would also match other scripts' digits
+        fast=(
+            pl.lit(region == "CN")
+            & pl.col("nat").str.contains(r"^[0-9]{11}$")
+            & pl.col("nat").str.contains(f"^(?:{_MOBILE_PATTERN})$")
+        ).fill_null(False)
+    )
+
+
 def normalise_series(values: pl.Series, region: str = "CN") -> tuple[pl.Series, pl.Series]:
     """Normalise a column of raw numbers; return ``(e164, reason)``, nulls where not applicable.
 
@@ -210,17 +351,7 @@ def normalise_series(values: pl.Series, region: str = "CN") -> tuple[pl.Series, 
     >>> r.to_list()
     [None, None, "'x' is not a phone number", 'missing']
     """
-    frame = pl.DataFrame({"raw": values.cast(pl.String)})
-    frame = frame.with_columns(
-        nat=pl.col("raw").str.strip_chars().str.replace(r"^(?:\+86|0086|86)(1[0-9]{10})$", "$1"),
-    ).with_columns(
-        # [0-9] first: the metadata's \d would also match other scripts' digits
-        fast=(
-            pl.lit(region == "CN")
-            & pl.col("nat").str.contains(r"^[0-9]{11}$")
-            & pl.col("nat").str.contains(f"^(?:{_MOBILE_PATTERN})$")
-        ).fill_null(False)
-    )
+    frame = _fast_mobiles(values, region)
     slow_values = (
         frame.filter(~pl.col("fast") & pl.col("raw").is_not_null())["raw"].unique().to_list()
     )
@@ -243,3 +374,45 @@ def normalise_series(values: pl.Series, region: str = "CN") -> tuple[pl.Series, 
         .otherwise(pl.col("slow_reason")),
     )
     return out["e164"], out["reason"]
+
+
+def presented_series(
+    values: pl.Series, region: str = "CN"
+) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """:func:`presented_number` for a column: ``(stored, flag, reason)``, nulls where not
+    applicable (``reason`` is ``missing`` for a null value).
+
+    Chinese mobiles take the same vectorised pass as in :func:`normalise_series`; the rest
+    are looked at once per distinct value.
+
+    >>> stored, flag, reason = presented_series(pl.Series(["13812345678", "+371573613369", "--"]))
+    >>> stored.to_list(), flag.to_list()
+    (['+8613812345678', '+371573613369', None], [None, 'impossible', None])
+    >>> reason.to_list()
+    [None, None, "'--' is not a phone number"]
+    """
+    frame = _fast_mobiles(values, region)
+    slow_values = (
+        frame.filter(~pl.col("fast") & pl.col("raw").is_not_null())["raw"].unique().to_list()
+    )
+    results = [presented_number(v, region) for v in slow_values]
+    lookup = pl.DataFrame(
+        {
+            "raw": pl.Series(slow_values, dtype=pl.String),
+            "slow_stored": pl.Series([r[0] for r in results], dtype=pl.String),
+            "slow_flag": pl.Series([r[1] for r in results], dtype=pl.String),
+            "slow_reason": pl.Series([r[2] for r in results], dtype=pl.String),
+        }
+    )
+    out = frame.join(lookup, on="raw", how="left", maintain_order="left").select(
+        stored=pl.when(pl.col("fast"))
+        .then(pl.lit("+" + _CN) + pl.col("nat"))
+        .otherwise(pl.col("slow_stored")),
+        flag=pl.when(pl.col("fast")).then(pl.lit(None, pl.String)).otherwise(pl.col("slow_flag")),
+        reason=pl.when(pl.col("raw").is_null())
+        .then(pl.lit("missing"))
+        .when(pl.col("fast"))
+        .then(pl.lit(None, dtype=pl.String))
+        .otherwise(pl.col("slow_reason")),
+    )
+    return out["stored"], out["flag"], out["reason"]

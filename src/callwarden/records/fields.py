@@ -25,7 +25,7 @@ from functools import partial
 import polars as pl
 
 from callwarden.errors import InternalError
-from callwarden.numbers import normalise_series
+from callwarden.numbers import normalise_series, presented_series
 from callwarden.records.quarantine import Reason
 from callwarden.records.schema import FieldKind
 
@@ -69,6 +69,8 @@ class Parsed:
     values: pl.Series
     code: pl.Series
     message: pl.Series
+    #: numbers parsed with ``keep_suspect``: why a kept number is suspect, null when it is not
+    flag: pl.Series | None = None
 
 
 def parse_field(
@@ -80,8 +82,13 @@ def parse_field(
     required: bool = False,
     choices: Sequence[str] = (),
     max_chars: int | None = None,
+    keep_suspect: bool = False,
 ) -> Parsed:
     """Parse one column; blank values are null, and a ``missing_value`` error when required.
+
+    A phone number column with ``keep_suspect`` keeps a number nobody can own (malformed,
+    impossible, unallocated) with the reason in :attr:`Parsed.flag`, rather than rejecting it
+    (see :func:`callwarden.numbers.presented_number`).
 
     Text longer than ``max_chars`` characters (after trimming) is a ``field_too_long`` error and
     is not parsed at all.
@@ -101,6 +108,10 @@ def parse_field(
     >>> parse_field("caller_imei", FieldKind.STRING, pl.Series(["3" * 70]), ParseOptions(),
     ...             max_chars=64).code[0]
     'field_too_long'
+    >>> p = parse_field("caller", FieldKind.NUMBER, pl.Series(["+371573613369"]), ParseOptions(),
+    ...                 keep_suspect=True)
+    >>> p.values[0], p.flag[0], p.code[0]
+    ('+371573613369', 'impossible', None)
     """
     parser = _PARSERS.get(kind)
     if parser is None:
@@ -110,7 +121,11 @@ def parse_field(
     # Parsers never see an over-long value: no regex work on megabytes, and one reason per row.
     kept = text if long is None else _where(long.mask, pl.lit(None, pl.String), long.text)
     col = _Column(name, raw, kept, options, tuple(choices))
-    values, code, message = parser(col)
+    flag = None
+    if kind is FieldKind.NUMBER and keep_suspect and not options.opaque_numbers:
+        values, code, message, flag = _parse_presented(col)
+    else:
+        values, code, message = parser(col)
     if required:
         missing = (text if text is not None else raw).is_null().arg_true()
         if missing.len():
@@ -120,7 +135,11 @@ def parse_field(
         rows = long.mask.arg_true()
         code = code.scatter(rows, Reason.FIELD_TOO_LONG.value)
         message = message.scatter(rows, long.describe(name, rows))
-    return Parsed(values=values.alias(name), code=code.alias(name), message=message.alias(name))
+    if flag is not None:
+        flag = _where(code.is_null(), flag, pl.lit(None, pl.String)).alias(name)
+    return Parsed(
+        values=values.alias(name), code=code.alias(name), message=message.alias(name), flag=flag
+    )
 
 
 @dataclass(frozen=True)
@@ -227,6 +246,16 @@ def _parse_number(col: _Column) -> _Result:
         e164,
         *_errors(len(text), (bad, Reason.BAD_NUMBER, lambda r: f"{col.name}: " + reason.gather(r))),
     )
+
+
+def _parse_presented(col: _Column) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series]:
+    text = col.as_text()
+    stored, flag, reason = presented_series(text, col.options.region)
+    bad = text.is_not_null() & stored.is_null()
+    code, message = _errors(
+        len(text), (bad, Reason.BAD_NUMBER, lambda r: f"{col.name}: " + reason.gather(r))
+    )
+    return stored, code, message, flag
 
 
 def _parse_enum(col: _Column) -> _Result:

@@ -64,6 +64,10 @@ class IngestReport:
     quarantined: int = 0
     #: quarantined rows by reason code
     reasons: dict[str, int] = field(default_factory=dict)
+    #: accepted rows kept with a suspect number (a non-null ``*_flag`` column), counted within
+    #: accepted; and by flag column and reason code (a row may count under two columns)
+    flagged: int = 0
+    flags: dict[str, dict[str, int]] = field(default_factory=dict)
     #: folder of the canonical dataset, and the Parquet files this ingest wrote into it
     output: str = ""
     files: list[str] = field(default_factory=list)
@@ -83,13 +87,17 @@ class IngestReport:
         return asdict(self)
 
     def check(self) -> None:
-        """Raise :class:`InternalError` unless read = accepted + quarantined (by reason too)."""
-        if self.read != self.accepted + self.quarantined or self.quarantined != sum(
-            self.reasons.values()
+        """Raise :class:`InternalError` unless read = accepted + quarantined (by reason too),
+        and flagged rows are among the accepted."""
+        if (
+            self.read != self.accepted + self.quarantined
+            or self.quarantined != sum(self.reasons.values())
+            or not 0 <= self.flagged <= self.accepted
         ):
             raise InternalError(
                 f"{self.source}: counts do not add up: read {self.read}, accepted "
-                f"{self.accepted}, quarantined {self.quarantined}, by reason {self.reasons}"
+                f"{self.accepted} ({self.flagged} flagged), quarantined {self.quarantined}, "
+                f"by reason {self.reasons}"
             )
 
 
@@ -137,17 +145,13 @@ def ingest(
         # beside the dataset, not in it: a folder of Parquet stays readable by any tool
         report_path=str(out / "reports" / f"{spec.name}-{tag}.json"),
     )
-    absent = [c for c in mapping.source_columns() if c not in reader.columns]
-    if absent:
-        report.warnings.append(
-            f"optional column(s) {', '.join(absent)} not in the source: left empty"
-            + (" (keys are derived)" if spec.key and spec.key in _fed_by(mapping, absent) else "")
-        )
+    report.warnings += _absent_columns(mapping, reader.columns)
     staging = out / ".staging" / f"{spec.name}-{tag}-{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
     estimate = reader.estimated_rows()
     reasons: Counter[str] = Counter()
+    flags = _FlagCounter([f for f in spec.flags.values() if f])
     validator = ChunkValidator(mapping, settings)
     writer = _DatasetWriter(staging / "data", spec, tag, settings.timezone)
     quarantine = QuarantineWriter(staging / "quarantine.jsonl")
@@ -161,11 +165,13 @@ def ingest(
                     reasons.update(rejects["reason"].to_list())
                 report.read += chunk.read
                 report.accepted += result.accepted.height
+                flags.add(result.accepted)
                 if progress is not None:
                     progress(report.read, max(estimate, report.read) if estimate else 0)
         staged = writer.close()
         report.quarantined = quarantine.count
         report.reasons = dict(sorted(reasons.items()))
+        report.flagged, report.flags = flags.flagged, flags.by_column()
         report.check()
         report.files = [str(p) for p in _commit(staging, dataset, staged, tag)]
         report.quarantine_path = _commit_quarantine(
@@ -216,9 +222,42 @@ def read_canonical(path: Path, record: str) -> pl.LazyFrame:
     )
 
 
+class _FlagCounter:
+    """Counts accepted rows with a suspect number, in all and by flag column and code."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+        self.flagged = 0
+        self._codes: dict[str, Counter[str]] = {c: Counter() for c in columns}
+
+    def add(self, accepted: pl.DataFrame) -> None:
+        if not self.columns or accepted.height == 0:
+            return
+        any_flag = pl.any_horizontal(pl.col(c).is_not_null() for c in self.columns)
+        self.flagged += accepted.select(any_flag.sum()).item()
+        for column in self.columns:
+            counts = accepted[column].drop_nulls().value_counts()
+            self._codes[column].update(dict(counts.iter_rows()))
+
+    def by_column(self) -> dict[str, dict[str, int]]:
+        return {c: dict(sorted(n.items())) for c, n in self._codes.items() if n}
+
+
 def _overlaps(source: Path, dataset: Path) -> bool:
     a, b = source.resolve(), dataset.resolve()
     return a == b or a in b.parents or b in a.parents
+
+
+def _absent_columns(mapping: Mapping, found: list[str]) -> list[str]:
+    """A warning naming the optional columns the source lacks, if any."""
+    spec = mapping.spec
+    # A flag column is filled by ingest whether the source has one or not.
+    derived = {c for f in spec.flags.values() if f for c in mapping.columns.get(f, ())}
+    absent = [c for c in mapping.source_columns() if c not in found and c not in derived]
+    if not absent:
+        return []
+    keys = " (keys are derived)" if spec.key and spec.key in _fed_by(mapping, absent) else ""
+    return [f"optional column(s) {', '.join(absent)} not in the source: left empty{keys}"]
 
 
 def _fed_by(mapping: Mapping, sources: list[str]) -> set[str]:

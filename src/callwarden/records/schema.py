@@ -8,6 +8,8 @@ time). Readers, writers, the simulator and detection all take their columns from
 TimestampType(timestamp[us, tz=UTC])
 >>> RECORDS["calls"].required
 ('caller', 'callee', 'start_time', 'duration_s')
+>>> RECORDS["calls"].flags
+{'caller': 'caller_flag', 'callee': 'callee_flag'}
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ __all__ = [
     "INTERCEPT",
     "LABELS",
     "LABEL_VALUES",
+    "NUMBER_FLAGS",
     "REALNAME_STATUSES",
     "REASON",
     "RECORDS",
     "SMS",
     "SUBSCRIBERS",
+    "TRUNK_KINDS",
     "FieldKind",
     "RecordSpec",
 ]
@@ -80,6 +84,10 @@ class RecordSpec:
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: field length limits in characters; other columns have :data:`DEFAULT_MAX_CHARS`
     limits: dict[str, int] = field(default_factory=dict)
+    #: number columns whose suspect values are kept rather than quarantined (a call that
+    #: happened is evidence, whatever number it shows), each with the column that holds the
+    #: reason (one of :data:`NUMBER_FLAGS`), or None where the record has no such column
+    flags: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
@@ -130,7 +138,21 @@ LABEL_VALUES: tuple[str, ...] = (
     "wangiri",
     "simbox",
     "sms_spam",
+    "spoofed_caller_id",  # calls presenting numbers nobody can own (虚假主叫, 改号)
+    "cloud_trunk",  # calls presenting mobile numbers through a cloud trunk (网络云呼)
 )
+#: why a kept number is suspect (the ``*_flag`` columns); null for a plain number. The first
+#: three are the number's own (callwarden.numbers.NumberFlag), the others its trunk's
+#: (callwarden.records.trunks), and a number with several gets the first of this order.
+NUMBER_FLAGS: tuple[str, ...] = (
+    "malformed",
+    "impossible",
+    "unallocated",
+    "trunk_mismatch",  # a +86 number arriving on an international trunk
+    "cloud_trunk_mobile",  # a mobile number presented by a cloud (VoIP) trunk
+)
+#: kinds of ingress trunk in a trunk table (``callwarden ingest --trunks``)
+TRUNK_KINDS: tuple[str, ...] = ("mobile_core", "fixed", "interconnect", "international", "cloud")
 
 CALLS = RecordSpec(
     name="calls",
@@ -144,6 +166,9 @@ CALLS = RecordSpec(
             pa.field("ring_s", pa.int32()),
             pa.field("caller_cell", pa.string()),
             pa.field("caller_imei", pa.string()),
+            pa.field("caller_flag", pa.string()),
+            pa.field("callee_flag", pa.string()),
+            pa.field("trunk", pa.string()),
         ]
     ),
     kinds={
@@ -155,13 +180,19 @@ CALLS = RecordSpec(
         "ring_s": FieldKind.INT,
         "caller_cell": FieldKind.STRING,
         "caller_imei": FieldKind.STRING,
+        "caller_flag": FieldKind.STRING,
+        "callee_flag": FieldKind.STRING,
+        "trunk": FieldKind.STRING,
     },
     required=("caller", "callee", "start_time", "duration_s"),
     key="call_id",
     key_from=("caller", "callee", "start_time", "duration_s"),
     time="start_time",
     # A cell id may be a name joined from several columns ("成都/武侯区") or a hashed one.
-    limits=dict.fromkeys(("call_id", "caller", "callee", "caller_cell", "caller_imei"), ID_CHARS),
+    limits=dict.fromkeys(
+        ("call_id", "caller", "callee", "caller_cell", "caller_imei", "trunk"), ID_CHARS
+    ),
+    flags={"caller": "caller_flag", "callee": "callee_flag"},
 )
 
 SMS = RecordSpec(
@@ -174,6 +205,8 @@ SMS = RecordSpec(
             pa.field("sent_time", UTC_US, nullable=False),
             pa.field("length", pa.int32(), nullable=False),
             pa.field("content", pa.string()),
+            pa.field("sender_flag", pa.string()),
+            pa.field("recipient_flag", pa.string()),
         ]
     ),
     kinds={
@@ -183,6 +216,8 @@ SMS = RecordSpec(
         "sent_time": FieldKind.TIMESTAMP,
         "length": FieldKind.INT,
         "content": FieldKind.STRING,
+        "sender_flag": FieldKind.STRING,
+        "recipient_flag": FieldKind.STRING,
     },
     required=("sender", "recipient", "sent_time", "length"),
     key="sms_id",
@@ -192,6 +227,7 @@ SMS = RecordSpec(
         **dict.fromkeys(("sms_id", "sender", "recipient"), ID_CHARS),
         "content": SMS_CONTENT_CHARS,
     },
+    flags={"sender": "sender_flag", "recipient": "recipient_flag"},
 )
 
 SUBSCRIBERS = RecordSpec(
@@ -249,6 +285,8 @@ LABELS = RecordSpec(
     required=("msisdn", "label"),
     key="msisdn",
     limits={"msisdn": ID_CHARS, "group_id": ID_CHARS},
+    # Ground truth names spoofed numbers too: kept as stored in calls, with no flag column.
+    flags={"msisdn": None},
 )
 
 ALERTS = RecordSpec(

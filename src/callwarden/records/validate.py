@@ -93,9 +93,10 @@ class ChunkValidator:
                 required=name in self.spec.required,
                 choices=self.spec.choices.get(name, ()),
                 max_chars=self.spec.max_chars(name),
+                keep_suspect=name in self.spec.flags,
             )
             errors.append((name, parsed[name].code, parsed[name].message))
-        values = pl.DataFrame([parsed[name].values for name in self.spec.columns])
+        values = pl.DataFrame([self._flagged(name, parsed) for name in self.spec.columns])
         code, field, message = _first_error(errors)
         values, code, field, message = self._keys(chunk, values, code, field, message)
         bad = code.is_not_null()
@@ -117,6 +118,17 @@ class ChunkValidator:
                 f"{rejects.height} rejected"
             )
         return ChunkResult(accepted, rejects)
+
+    def _flagged(self, name: str, parsed: dict[str, Parsed]) -> pl.Series:
+        """A column's values; a flag column gets the reason its number is suspect, else what
+        the source said (an upstream system's own flag), else null."""
+        numbers = [n for n, f in self.spec.flags.items() if f == name]
+        if not numbers:
+            return parsed[name].values
+        found = parsed[numbers[0]].flag
+        if found is None:
+            return parsed[name].values
+        return found.fill_null(parsed[name].values).alias(name)
 
     def _canonical_columns(
         self, frame: pl.DataFrame

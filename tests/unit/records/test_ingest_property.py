@@ -1,8 +1,9 @@
 """Property: nothing is lost, and exactly the corrupted rows are quarantined, for the right reason.
 
 Hypothesis writes a valid canonical calls table as CSV, JSON Lines or Parquet (text columns),
-corrupts some rows with every kind of damage operators' files show, ingests it with a random
-chunk size, and checks the counts, the quarantine and the accepted values.
+some of its numbers ones nobody can own (kept, with their flag), corrupts some rows with every
+kind of damage operators' files show, ingests it with a random chunk size, and checks the counts,
+the quarantine and the accepted values.
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ OTHER_NUMBERS = [
     ("+44 7911 123456", "+447911123456"),
     ("4008123456", "+864008123456"),
 ]
+# (raw text, as stored, flag): numbers a call may present that nobody can own
+SUSPECT_NUMBERS = [
+    ("+371573613369", "+371573613369", "impossible"),
+    ("+960 180379979", "+960180379979", "impossible"),
+    ("+252959790022", "+252959790022", "unallocated"),
+    ("+999123456", "+999123456", "malformed"),
+    ("12345678901", "+8612345678901", "unallocated"),
+]
 CORRUPTIONS = {
     # kind: expected reason per format (None: the kind does not exist in that format)
     "time": {"csv": "unparsable_time", "jsonl": "unparsable_time", "parquet": "unparsable_time"},
@@ -47,8 +56,8 @@ CORRUPTIONS = {
 @dataclass
 class Row:
     call_id: str
-    caller: tuple[str, str]  # (as written, as canonical)
-    callee: tuple[str, str]
+    caller: tuple[str, str, str | None]  # (as written, as canonical, flag)
+    callee: tuple[str, str, str | None]
     start: datetime  # UTC
     time_style: int
     duration: int
@@ -76,16 +85,19 @@ class Row:
         }
 
 
-def number(draw: st.DrawFn) -> tuple[str, str]:
-    """A number as an operator might write it, and its E.164 form."""
-    if draw(st.integers(0, 4)) == 0:
-        return draw(st.sampled_from(OTHER_NUMBERS))
+def number(draw: st.DrawFn) -> tuple[str, str, str | None]:
+    """A number as an operator might write it, its E.164 form (as stored) and its flag."""
+    pick = draw(st.integers(0, 5))
+    if pick == 0:
+        return (*draw(st.sampled_from(OTHER_NUMBERS)), None)
+    if pick == 1:
+        return draw(st.sampled_from(SUSPECT_NUMBERS))
     prefix = draw(st.sampled_from(["138", "139", "150", "186"]))
     digits = f"{prefix}{draw(st.integers(0, 10**8 - 1)):08d}"
     text = [digits, f"+86{digits}", f"0086{digits}", f"{digits[:3]} {digits[3:7]} {digits[7:]}"][
         draw(st.integers(0, 3))
     ]
-    return text, f"+86{digits}"
+    return text, f"+86{digits}", None
 
 
 @st.composite
@@ -216,6 +228,11 @@ def test_counts_add_up_and_exactly_the_damaged_rows_are_quarantined(
                 "ring_s": pl.Series([r.ring for r in intact], dtype=pl.Int32),
                 "caller_cell": pl.Series([r.cell for r in intact], dtype=pl.String),
                 "caller_imei": pl.Series([None] * len(intact), dtype=pl.String),
+                "caller_flag": pl.Series([r.caller[2] for r in intact], dtype=pl.String),
+                "callee_flag": pl.Series([r.callee[2] for r in intact], dtype=pl.String),
+                "trunk": pl.Series([None] * len(intact), dtype=pl.String),
             }
         ).sort("call_id")
+        flagged = sum(1 for r in intact if r.caller[2] or r.callee[2])
+        assert report.flagged == flagged
         assert accepted.equals(want), (accepted, want)

@@ -19,12 +19,17 @@ QUARANTINED_EXIT = 4
 
 
 def report_table(report: IngestReport) -> pl.DataFrame:
-    """Counts that add up: read = accepted + quarantined, then quarantined by reason."""
-    rows = [
-        ("read", report.read),
-        ("accepted", report.accepted),
-        ("quarantined", report.quarantined),
-    ]
+    """Counts that add up: read = accepted + quarantined, flagged within accepted (by column
+    and reason), then quarantined by reason."""
+    rows = [("read", report.read), ("accepted", report.accepted)]
+    if report.flagged:
+        rows.append(("  flagged (kept, suspect number)", report.flagged))
+        rows += [
+            (f"    {column} {code}", n)
+            for column, codes in report.flags.items()
+            for code, n in codes.items()
+        ]
+    rows.append(("quarantined", report.quarantined))
     rows += [(f"  {reason}", n) for reason, n in sorted(report.reasons.items())]
     return pl.DataFrame(rows, schema=["rows", "count"], orient="row")
 
