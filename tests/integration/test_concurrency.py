@@ -173,6 +173,12 @@ def test_parallel_actions_on_one_case_all_land(case_service: CaseService) -> Non
         assert verify(s).ok
 
 
+def test_the_same_staff_name_added_in_parallel_is_one_user(case_service: CaseService) -> None:
+    tokens, errors = together(6, lambda _: case_service.add_user("li", "agent"))
+    assert len(tokens) == 1
+    assert len(errors) == 5 and all(isinstance(e, CaseError) for e in errors)
+
+
 # ------------------------------------------------------------------ over real HTTP
 
 

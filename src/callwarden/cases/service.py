@@ -619,8 +619,12 @@ class CaseService:
         return latest
 
     def add_user(self, username: str, role: str) -> str:
-        with self.db.sessions.begin() as s:
-            return access.add_user(s, username, role, self.now())
+        """A staff user and its token (shown once); a name taken meanwhile is a conflict."""
+        try:
+            with self.db.sessions.begin() as s:
+                return access.add_user(s, username, role, self.now())
+        except IntegrityError:  # the same name added in parallel: the unique index says no
+            raise Conflict(f"user {username!r} already exists", "username") from None
 
     def authenticate(self, token: str | None) -> Actor:
         with self.db.sessions() as s:
