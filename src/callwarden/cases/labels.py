@@ -1,9 +1,10 @@
 """Outcomes become labels: what people decided on cases feeds the next model (retrain, backtest).
 
-A number restored after review, or a review cleared, was honest (``normal``); a rejected request
-confirms the fraud, labelled with the type the suspending detector looks for (relay_call for the
-relay-call rule, and so on). One row per number: its latest decided case. The table follows the
-canonical labels schema, with ``actor = "case_outcome"`` and ``group_id = "case-<id>"``.
+A number restored after review, a review cleared, or an interception lifted, was honest
+(``normal``); a rejected request, or an interception confirmed, confirms the fraud, labelled
+with the type the suspending detector looks for (relay_call for the relay-call rule, and so
+on). One row per number: its latest decided case. The table follows the canonical labels
+schema, with ``actor = "case_outcome"`` and ``group_id = "case-<id>"``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callwarden.cases.models import Case, Suspension
+from callwarden.cases.models import Case, Interception, Suspension
 from callwarden.detect import rules as _rules  # noqa: F401  (registers the detectors)
 from callwarden.detect.base import DETECTORS
 from callwarden.errors import ConfigError
@@ -24,7 +25,7 @@ from callwarden.records.schema import LABELS
 
 __all__ = ["export_labels", "outcome_labels"]
 
-_HONEST = {"restored": "normal", "cleared": "normal"}
+_HONEST = {"restored": "normal", "cleared": "normal", "lifted": "normal"}
 
 
 def _fraud_label(reasons: list[dict[str, object]]) -> str:
@@ -39,17 +40,19 @@ def outcome_labels(s: Session) -> pl.DataFrame:
     """The labels table from every decided case (latest per number)."""
     rows: dict[str, dict[str, object]] = {}
     q = (
-        select(Case, Suspension)
+        select(Case, Suspension, Interception)
         .outerjoin(Suspension, Suspension.id == Case.suspension_id)
+        .outerjoin(Interception, Interception.id == Case.interception_id)
         .where(Case.outcome.is_not(None))
         .order_by(Case.id)
     )
-    for case, susp in s.execute(q):
+    for case, susp, block in s.execute(q):
+        measure = susp or block
         if case.outcome in _HONEST:
             label, start = _HONEST[case.outcome], None
         else:
-            label = _fraud_label(susp.reasons if susp else [])
-            start = susp.started_at if susp else case.opened_at
+            label = _fraud_label(measure.reasons if measure else [])
+            start = measure.started_at if measure else case.opened_at
         rows[case.msisdn] = {
             "msisdn": case.msisdn,
             "label": label,

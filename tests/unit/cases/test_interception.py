@@ -20,6 +20,7 @@ from callwarden.api import create_app
 from callwarden.cases.access import Actor
 from callwarden.cases.db import open_database
 from callwarden.cases.from_files import IntakeCounts, alerts_from_frame
+from callwarden.cases.labels import outcome_labels
 from callwarden.cases.machine import Role
 from callwarden.cases.models import Case, CaseEvent, Interception, NoticeRow, NumberStatus
 from callwarden.cases.schemas import ActionIn, AlertIn
@@ -215,3 +216,13 @@ def test_no_number_string_stops_the_intake(batch: list[tuple[str, str]]) -> None
         )
     )
     svc.db.engine.dispose()
+
+
+def test_interception_outcomes_become_labels(svc: CaseService) -> None:
+    a, b = svc.intake([alert("+371573613369"), alert("+8613012345678")])
+    assert a.case_id and b.case_id
+    svc.act(a.case_id, ANALYST, ActionIn(action="review", verdict="approve"))
+    svc.act(b.case_id, ANALYST, ActionIn(action="review", verdict="clear"))
+    with svc.db.reads() as s:
+        labels = dict(outcome_labels(s).select("msisdn", "label").iter_rows())
+    assert labels == {"+371573613369": "wangiri", "+8613012345678": "normal"}
