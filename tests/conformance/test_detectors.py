@@ -33,7 +33,7 @@ values = st.one_of(
 def test_the_built_in_detectors_are_registered() -> None:
     assert set(DETECTOR_NAMES) >= {
         "relay_call", "autodialer", "rotation", "wangiri", "simbox", "sequential_dialing",
-        "sms_burst", "profile_mismatch", "known_fraud_contact",
+        "sms_burst", "profile_mismatch", "known_fraud_contact", "spoofed_caller_id",
     }  # fmt: skip
 
 
@@ -68,9 +68,12 @@ def below_the_gate(draw: st.DrawFn) -> dict[str, np.ndarray]:
     n1h = draw(st.integers(0, GATE.busy_calls_1h - 1))
     age = draw(st.one_of(st.just(float("nan")), st.integers(5, 100).map(float)))
     international = draw(st.sampled_from([0.0, 1.0]))
+    invalid = draw(st.sampled_from([0.0, 1.0]))
     unusual = not math.isnan(age) and (age > GATE.unusual_age_over or age < GATE.unusual_age_under)
     if unusual or international:
         n1h = min(n1h, GATE.unusual_calls_1h - 1)
+    if invalid:
+        n1h = min(n1h, GATE.invalid_calls_1h - 1)
     n15 = draw(st.integers(0, n1h))
     n24 = draw(st.integers(n1h, 2000))
     days = draw(st.one_of(st.just(float("nan")), st.floats(0, 9000)))
@@ -84,6 +87,7 @@ def below_the_gate(draw: st.DrawFn) -> dict[str, np.ndarray]:
         out_calls_15m=n15, out_calls_1h=n1h, out_calls_24h=n24,
         uniq_callees_15m=draw(st.integers(0, n15)), uniq_callees_1h=draw(st.integers(0, n1h)),
         owner_age=age, is_international=international, new_sim_days=days,
+        is_invalid_number=invalid,
         sms_out_1h=draw(st.integers(0, GATE.sms_1h - 1)),
         imsis_per_imei=draw(st.integers(0, GATE.sims_per_device - 1)),
         shared_victims_24h=draw(st.integers(0, GATE.known_signals_24h - 1)),

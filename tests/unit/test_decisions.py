@@ -6,9 +6,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callwarden.decide.policy import LEVEL, DecisionState, PolicyConfig
+from callwarden.decide.policy import LEVEL, DecisionState, PolicyConfig, level_of
+from callwarden.network import ServedNumbers
 
-NUMBERS = ["+8613800000001", "+8613800000002", "+8613800000003", "+8613900000009"]
+NUMBERS = ["+8613800000001", "+8613800000002", "+8613800000003", "+8613900000009",
+           "+8613012345678", "+371573613369"]  # fmt: skip
+#: the last two are another carrier's and a spoofed one: intercepted, never suspended
 DAYS = ["2026-07-08", "2026-07-09"]
 
 
@@ -32,19 +35,39 @@ event = st.tuples(
 
 
 @settings(deadline=None, max_examples=200)
-@given(policies(), st.lists(event, max_size=40), st.lists(event, max_size=40))
+@given(
+    policies(),
+    st.lists(event, max_size=40),
+    st.lists(event, max_size=40),
+    st.sampled_from([None, ServedNumbers()]),
+)
 def test_step_many_equals_one_by_one(
     policy: PolicyConfig,
     first: list[tuple[str, str, float, bool]],
     then: list[tuple[str, str, float, bool]],
+    served: ServedNumbers | None,
 ) -> None:
-    one, many = DecisionState(policy), DecisionState(policy)
+    one, many = DecisionState(policy, served), DecisionState(policy, served)
     for batch in (first, then):  # (two batches: the state carries over, as in the stream)
         want = [one.step(m, day=d, score=s, allowed=a) for m, d, s, a in batch]
         got = many.step_many(
             [m for m, *_ in batch], [d for _, d, *_ in batch],
             np.array([s for *_, s, _ in batch]), np.array([a for *_, a in batch], bool),
         )  # fmt: skip
-        assert [LEVEL.get(w or "", 0) for w in want] == got.tolist()
+        assert [level_of(w) for w in want] == got.tolist()
         assert many.current == one.current
         assert many.suspended_on == one.suspended_on
+        if served is not None:
+            off_net = [w for (m, *_), w in zip(batch, want, strict=True) if m in NUMBERS[-2:]]
+            assert not {"restrict", "suspend"} & set(off_net)
+
+
+def test_off_net_numbers_are_intercepted_without_using_the_cap() -> None:
+    state = DecisionState(PolicyConfig(daily_suspension_cap=1), ServedNumbers())
+    day = "2026-07-08"
+    assert state.step("+8613012345678", day=day, score=0.85, allowed=False) == "intercept"
+    assert state.step("+8613012345678", day=day, score=0.99, allowed=False) is None
+    assert state.step("+447911123456", day=day, score=0.99, allowed=False) == "intercept"
+    assert state.step("+8613800000001", day=day, score=0.99, allowed=False) == "suspend"
+    assert state.step("+8613800000002", day=day, score=0.99, allowed=False) == "review"  # cap
+    assert state.step("+8613800000003", day=day, score=0.7, allowed=False) == "review"

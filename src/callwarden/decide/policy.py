@@ -6,6 +6,13 @@ numbers on the allow list (registered service lines, consented call centres) nev
 a person (review). Decisions only ever rise within a run: a number once restricted stays so
 until a person acts on its case.
 
+An operator can restrict or suspend only the numbers it serves (``served``, see
+``decide/served.py``). For any other number (another carrier's, a virtual operator's, a foreign
+or an invalid one) a score that would restrict or suspend decides ``intercept``: block the
+presented number at the gateway and report it to whoever owns it. Interceptions do not count
+against the daily suspension cap (no subscriber of the operator is cut off by them); watch and
+review stay as they are.
+
 The same :class:`DecisionState` is stepped by batch scoring and by the live stream, so both make
 the same decisions in the same order.
 
@@ -14,6 +21,11 @@ the same decisions in the same order.
 ['watch', 'suspend', None]
 >>> state.step("+862", day="2026-07-08", score=0.99, allowed=False)  # cap reached
 'review'
+>>> from callwarden.network import ServedNumbers
+>>> off_net = DecisionState(PolicyConfig(daily_suspension_cap=0), ServedNumbers())
+>>> [off_net.step("+960180379979", day="2026-07-08", score=s, allowed=False)
+...  for s in (0.7, 0.99)]
+['review', 'intercept']
 """
 
 from __future__ import annotations
@@ -28,16 +40,21 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from callwarden.config import load_model
-from callwarden.records.schema import DECISIONS
+from callwarden.decide.served import Served
+from callwarden.records.schema import ALERT_DECISIONS, DECISIONS, INTERCEPT
 
-__all__ = ["DecisionState", "PolicyConfig", "level_of"]
+__all__ = ["ALERT_LEVEL", "INTERCEPT_LEVEL", "LEVEL", "DecisionState", "PolicyConfig", "level_of"]
 
 LEVEL = {name: i + 1 for i, name in enumerate(DECISIONS)}  # watch=1 ... suspend=4
+#: every decision an alert may carry: the operator's four, then intercept (5), which numbers
+#: the operator does not serve get instead of restrict or suspend (so it counts as flagged)
+ALERT_LEVEL = {name: i + 1 for i, name in enumerate(ALERT_DECISIONS)}
+INTERCEPT_LEVEL = ALERT_LEVEL[INTERCEPT]
 
 
 def level_of(decision: str | None) -> int:
-    """0 for no decision, 1 watch ... 4 suspend."""
-    return LEVEL.get(decision or "", 0)
+    """0 for no decision, 1 watch ... 4 suspend, 5 intercept."""
+    return ALERT_LEVEL.get(decision or "", 0)
 
 
 class PolicyConfig(BaseModel):
@@ -77,12 +94,21 @@ class PolicyConfig(BaseModel):
 
 
 class DecisionState:
-    """Per-number highest decision so far, and suspensions used per day."""
+    """Per-number highest decision so far, and suspensions used per day.
 
-    def __init__(self, policy: PolicyConfig) -> None:
+    ``served``: the numbers the operator serves; the others are intercepted rather than
+    restricted or suspended. None: every number is the operator's own.
+    """
+
+    def __init__(self, policy: PolicyConfig, served: Served | None = None) -> None:
         self.policy = policy
+        self.served = served
         self.current: dict[str, int] = {}
         self.suspended_on: dict[str, int] = {}
+
+    def on_net(self, msisdn: str) -> bool:
+        """Whether the operator serves the number (may restrict or suspend it)."""
+        return self.served is None or self.served.serves(msisdn)
 
     def step(self, msisdn: str, *, day: str, score: float, allowed: bool) -> str | None:
         """The new decision for this event, or None when the number's decision does not rise."""
@@ -90,6 +116,8 @@ class DecisionState:
         level = level_of(decision)
         if allowed:
             level = min(level, level_of(self.policy.allow_list_ceiling))
+        if level >= LEVEL["restrict"] and not self.on_net(msisdn):
+            level = INTERCEPT_LEVEL
         if level == LEVEL["suspend"]:
             used = self.suspended_on.get(day, 0)
             if used >= self.policy.daily_suspension_cap:
@@ -99,7 +127,7 @@ class DecisionState:
         if level <= self.current.get(msisdn, 0):
             return None
         self.current[msisdn] = level
-        return DECISIONS[level - 1]
+        return ALERT_DECISIONS[level - 1]
 
     def step_many(
         self,
@@ -126,12 +154,14 @@ class DecisionState:
             (scores >= t).astype(np.int8) for t in (p.watch, p.review, p.restrict, p.suspend)
         )  # (the thresholds rise: the highest one met is how many are met)
         current = np.array([self.current.get(m, 0) for m in names], np.int8)
+        off_net = np.array([not self.on_net(m) for m in names], np.bool_)
         used = np.array([self.suspended_on.get(d, 0) for d in day_names], np.int64)
         before_current, before_used = current.copy(), used.copy()
         out = np.zeros(len(numbers), np.int8)
         _step_levels(who, day, np.asarray(raw, np.int8), np.asarray(allowed, np.bool_),
-                     level_of(p.allow_list_ceiling), p.daily_suspension_cap, LEVEL["suspend"],
-                     LEVEL["review"], current, used, out)  # fmt: skip
+                     off_net, level_of(p.allow_list_ceiling), p.daily_suspension_cap,
+                     LEVEL["suspend"], LEVEL["review"], LEVEL["restrict"], INTERCEPT_LEVEL,
+                     current, used, out)  # fmt: skip
         for j in np.flatnonzero(current != before_current):
             self.current[names[j]] = int(current[j])
         for j in np.flatnonzero(used != before_used):
@@ -148,8 +178,9 @@ def _dense(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
 
 @numba.njit(cache=True)
 def _step_levels(who: np.ndarray, day: np.ndarray, raw: np.ndarray, allowed: np.ndarray,
-                 ceiling: int, cap: int, suspend: int, review: int, current: np.ndarray,
-                 used: np.ndarray, out: np.ndarray) -> None:  # fmt: skip
+                 off_net: np.ndarray, ceiling: int, cap: int, suspend: int, review: int,
+                 restrict: int, intercept: int, current: np.ndarray, used: np.ndarray,
+                 out: np.ndarray) -> None:  # fmt: skip
     """:meth:`DecisionState.step`, event after event: ``current`` per number and ``used``
     suspensions per day are updated in place; ``out`` the new level, 0 for none."""
     for i in range(who.shape[0]):
@@ -157,6 +188,8 @@ def _step_levels(who: np.ndarray, day: np.ndarray, raw: np.ndarray, allowed: np.
         if allowed[i]:
             level = min(level, ceiling)
         w = who[i]
+        if level >= restrict and off_net[w]:
+            level = intercept
         if level == suspend:
             if used[day[i]] >= cap:
                 level = review

@@ -15,14 +15,18 @@ import polars as pl
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows
-from callwarden.detect.scoring import EventScorer, FeatureArrays, allowed_numbers
+from callwarden.detect.scoring import EventScorer, FeatureArrays, allowed_numbers, served_numbers
 from callwarden.features.incremental import IncrementalFeatures, batch_of, record_batch
+from callwarden.network import ServedNumbers
 
 __all__ = ["AlertStepper", "replay_alerts"]
 
 
 class AlertStepper:
-    """Features -> detector scores -> decision, for record batches in processing order."""
+    """Features -> detector scores -> decision, for record batches in processing order.
+
+    ``served``: prefixes the operator serves, besides the subscribers (``served_numbers``).
+    """
 
     def __init__(
         self,
@@ -30,9 +34,15 @@ class AlertStepper:
         policy: PolicyConfig,
         timezone: str = "Asia/Shanghai",
         known: pl.Series | None = None,
+        served: ServedNumbers | None = None,
     ) -> None:
         self.features = IncrementalFeatures(subscribers, timezone, known)
-        self.scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone)
+        self.scorer = EventScorer(
+            policy,
+            allowed_numbers(subscribers),
+            timezone=timezone,
+            served=served_numbers(subscribers, served),
+        )
 
     def step_batch(self, batch: pl.DataFrame) -> list[dict[str, Any]]:
         """Process a record batch (see :func:`~callwarden.features.incremental.record_batch`);
@@ -57,9 +67,10 @@ def replay_alerts(
     timezone: str = "Asia/Shanghai",
     known: pl.Series | None = None,
     batch_size: int = 50_000,
+    served: ServedNumbers | None = None,
 ) -> pl.DataFrame:
     """All alerts from replaying the records in stream order, ``batch_size`` at a time."""
-    stepper = AlertStepper(subscribers, policy or PolicyConfig(), timezone, known)
+    stepper = AlertStepper(subscribers, policy or PolicyConfig(), timezone, known, served)
     records = record_batch(calls, sms)
     rows = []
     for start in range(0, records.height, batch_size):

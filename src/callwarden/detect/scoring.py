@@ -20,6 +20,7 @@ import polars as pl
 import pyarrow as pa
 
 from callwarden.decide.policy import DecisionState, PolicyConfig
+from callwarden.decide.served import Served, resolve_served
 from callwarden.detect import rules as _rules  # noqa: F401  (registers the built-in detectors)
 from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.base import DETECTORS, Detector, bounded
@@ -28,7 +29,8 @@ from callwarden.features.crossing import with_crossing_signals
 from callwarden.features.embedded import EventFeatures, event_feature_slices, event_features
 from callwarden.features.formulas import fixed_offset_ms
 from callwarden.features.triage import candidates, passes_gate, restrict_to
-from callwarden.records.schema import DECISIONS
+from callwarden.network import ServedNumbers
+from callwarden.records.schema import ALERT_DECISIONS
 
 __all__ = [
     "SCORING_STEPS",
@@ -40,6 +42,7 @@ __all__ = [
     "explain_event",
     "score_events",
     "score_records",
+    "served_numbers",
 ]
 
 
@@ -182,11 +185,25 @@ def allowed_numbers(subscribers: pl.DataFrame | None) -> set[str]:
     return set()
 
 
+def served_numbers(subscribers: pl.DataFrame | None, served: ServedNumbers | None = None) -> Served:
+    """The numbers the operator serves: the subscriber table's and the ``served`` prefixes
+    (see ``decide/served.py``; an empty table counts as none).
+
+    >>> served_numbers(None).serves("+8613812345678"), served_numbers(None).serves("+1202")
+    (True, False)
+    """
+    table = None
+    if subscribers is not None and subscribers.height:
+        table = subscribers["msisdn"].cast(pl.String).drop_nulls().to_list()
+    return resolve_served(table, served)
+
+
 class EventScorer:
     """Detectors, model and policy over feature frames that arrive in record order.
 
     The decision state persists between calls, so a day scored in one frame and the same day
-    scored in consecutive batches (the stream) give the same alerts.
+    scored in consecutive batches (the stream) give the same alerts. ``served``: the numbers
+    the operator serves (:func:`served_numbers`); None counts every number as its own.
     """
 
     def __init__(
@@ -195,11 +212,12 @@ class EventScorer:
         allowed: set[str] | None = None,
         *,
         timezone: str = "Asia/Shanghai",
+        served: Served | None = None,
     ) -> None:
         self.policy = policy
         self.allowed = allowed or set()
         self.timezone = timezone
-        self.state = DecisionState(policy)
+        self.state = DecisionState(policy, served)
         self.detectors = list(DETECTORS.items())
         self.hits: dict[str, int] = {}
         self.events = 0
@@ -252,7 +270,7 @@ class EventScorer:
             numbers, days, combined[idx], np.broadcast_to(allowed, idx.shape)
         )
         for k in np.flatnonzero(levels):
-            i, msisdn, decision = idx[k], numbers[k], DECISIONS[levels[k] - 1]
+            i, msisdn, decision = idx[k], numbers[k], ALERT_DECISIONS[levels[k] - 1]
             row = {c: float(v[i]) for c, v in arrays.values.items()}
             at = {name: float(s[i]) for name, s in scores.items()}
             reasons = explain_event(row, at, self.policy.watch, self.detectors)
@@ -282,10 +300,13 @@ def score_events(
     policy: PolicyConfig,
     *,
     timezone: str = "Asia/Shanghai",
+    served: Served | None = None,
 ) -> ScoreResult:
     """Alerts from a features frame (as made by the feature engine, in record order), or from
-    feature arrays."""
-    scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone)
+    feature arrays. ``served``: the numbers the operator serves; by default
+    :func:`served_numbers` of ``subscribers``."""
+    served = served if served is not None else served_numbers(subscribers)
+    scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone, served=served)
     rows = scorer.score(features)
     return ScoreResult(alerts_from_rows(rows), events=scorer.events, candidates=scorer.candidates,
                        detector_hits=scorer.hits)  # fmt: skip
@@ -302,6 +323,7 @@ def score_records(
     triage: bool = True,
     known: pl.Series | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    served: ServedNumbers | None = None,
 ) -> ScoreResult:
     """Score canonical records end to end (features, detectors, policy) into alerts.
 
@@ -311,7 +333,8 @@ def score_records(
     numbers, for the shared-victim and known-contact signals. ``progress`` hears
     ``(step, done, total)`` as each of the :data:`SCORING_STEPS` starts (with a model: the
     cross-number signals, then ``(step, slice, slices)`` as each slice of numbers starts; so
-    too with ``triage=False``).
+    too with ``triage=False``). ``served``: prefixes the operator serves (``--served``),
+    besides the subscribers (:func:`served_numbers`).
     """
 
     def step(name: str) -> None:
@@ -319,10 +342,13 @@ def score_records(
             progress(name, SCORING_STEPS.index(name), len(SCORING_STEPS))
 
     policy = policy or PolicyConfig()
+    on_net = served_numbers(subscribers, served)
     step("cross-number signals")
     calls = with_crossing_signals(calls, known)
     if model is not None or not triage:
-        return _score_by_slices(calls, sms, subscribers, policy, timezone, model, known, progress)
+        return _score_by_slices(
+            calls, sms, subscribers, policy, timezone, model, known, progress, on_net
+        )
     step("triage")
     only = candidates(calls, sms, subscribers)
     if only.len() == 0:  # no number can reach the gate: nothing to compute, no alert
@@ -334,7 +360,9 @@ def score_records(
         calls, sms, subscribers, timezone, only=only, known=known, gated=True
     )
     step("detectors and policy")
-    result = score_events(FeatureArrays.of_events(events), subscribers, policy, timezone=timezone)
+    result = score_events(
+        FeatureArrays.of_events(events), subscribers, policy, timezone=timezone, served=on_net
+    )
     result.events = events.evaluated  # (every acting event was evaluated, up to the gate)
     return result
 
@@ -348,6 +376,7 @@ def _score_by_slices(
     model: ModelScorer | None,
     known: pl.Series | None,
     progress: Callable[[str, int, int], None] | None,
+    served: Served,
 ) -> ScoreResult:
     """Every number's features, a slice of numbers at a time (with a learned scorer, which
     can flag any number, or without triage). Each slice keeps only its candidate events (the
@@ -381,7 +410,7 @@ def _score_by_slices(
         )  # fmt: skip
     if progress is not None:
         progress("detectors and policy", total, total)
-    scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone)
+    scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone, served=served)
     rows: list[dict[str, object]] = []
     if codes is not None:
         c = _Candidates.concat(kept)

@@ -12,6 +12,10 @@
    its local day (a capped suspension becomes review, so a later restrict can still rise,
    and the cap starts afresh each day). What reaches the driver is a few rows per alerted
    number, whatever the size of the input; the alerts equal the embedded engine's.
+4. Whether the operator serves a number (restrict and suspend, else intercept) is asked of the
+   subscribers only for the numbers that reached the driver (:func:`served_among`), so the
+   subscriber table never has to fit there. Interception takes no suspension from the daily
+   cap, and the events kept in step 3 are a superset of what it needs too.
 
 The learned scorer is not available here yet (``--model`` with ``--engine spark`` says so).
 """
@@ -30,12 +34,14 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, IntegerType, StructField, StructType
 
 from callwarden.decide.policy import LEVEL, PolicyConfig
+from callwarden.decide.served import Served, resolve_served
 from callwarden.detect.alerts_io import write_alerts
 from callwarden.detect.scoring import ScoreResult, detector_scores, score_events
 from callwarden.errors import ConfigError
 from callwarden.features.engines.spark import ORDER, spark_features
 from callwarden.features.engines.spark_session import is_uri
 from callwarden.features.spec import FEATURES
+from callwarden.network import ServedNumbers
 from callwarden.records.schema import ALERTS, DECISIONS
 
 if TYPE_CHECKING:
@@ -46,6 +52,7 @@ __all__ = [
     "allowed_numbers",
     "features_to_polars",
     "score_records_spark",
+    "served_among",
     "write_alerts_to",
 ]
 
@@ -143,6 +150,26 @@ def allowed_numbers(subscribers: DataFrame | None) -> pl.DataFrame | None:
     return got.with_columns(pl.col("whitelisted").cast(pl.Boolean))
 
 
+def served_among(
+    numbers: pl.Series, subscribers: DataFrame | None, served: ServedNumbers | None = None
+) -> Served:
+    """What the operator serves, as the embedded engine's ``served_numbers`` answers it, for
+    ``numbers`` (the few that reached the driver): which of them the subscriber table holds,
+    then the same combination with the ``served`` prefixes."""
+    if subscribers is None:
+        return resolve_served(None, served)
+    spark = subscribers.sparkSession
+    wanted = [str(n) for n in numbers.drop_nulls().unique().to_list()]
+    table: list[str] = []
+    if wanted:
+        asked = spark.createDataFrame([(n,) for n in wanted], "msisdn string")
+        own = subscribers.select("msisdn").join(asked, "msisdn", "left_semi")
+        table = [str(row[0]) for row in own.collect()]
+    if not table and subscribers.isEmpty():
+        return resolve_served(None, served)  # (an empty table counts as none, as embedded)
+    return resolve_served(table, served)
+
+
 def write_alerts_to(spark: SparkSession, alerts: pl.DataFrame, location: str) -> None:
     """Alerts to a local file (Parquet, or CSV by its name) or, through Spark, to a Hadoop URI."""
     if not is_uri(location):
@@ -164,10 +191,12 @@ def score_records_spark(
     timezone: str = "Asia/Shanghai",
     known: DataFrame | None = None,
     triage: bool = True,
+    served: ServedNumbers | None = None,
 ) -> ScoreResult:
     """Score canonical records on Spark into alerts, equal to the embedded engine's.
 
-    ``known`` is a frame with an ``msisdn`` column of known fraud numbers. ``events`` of the
+    ``known`` is a frame with an ``msisdn`` column of known fraud numbers; ``served`` prefixes
+    the operator serves besides the subscribers. ``events`` of the
     result counts the outgoing calls and SMS scored; ``candidates`` the events that reached
     the policy on the driver. ``triage=False`` computes every number's features (the same
     alerts, more work).
@@ -176,6 +205,9 @@ def score_records_spark(
     counter = spark.sparkContext.accumulator(0)
     features = spark_features(calls, sms, subscribers, timezone, known, triage=triage)
     kept = features_to_polars(alert_candidates(features, policy, timezone, counter))
-    result = score_events(kept, allowed_numbers(subscribers), policy, timezone=timezone)
+    on_net = served_among(kept["msisdn"], subscribers, served)
+    result = score_events(
+        kept, allowed_numbers(subscribers), policy, timezone=timezone, served=on_net
+    )
     result.events = int(counter.value)
     return result

@@ -34,10 +34,12 @@ from callwarden.detect.spark_scoring import (
     alert_candidates,
     allowed_numbers,
     features_to_polars,
+    served_among,
     write_alerts_to,
 )
 from callwarden.features.engines.spark import spark_features
 from callwarden.features.spec import WINDOWS
+from callwarden.network import ServedNumbers
 from callwarden.records.schema import CALLS
 
 __all__ = ["LOOKBACK_MS", "StreamJob", "start_stream"]
@@ -58,6 +60,8 @@ class StreamJob:
     timezone: str
     known: DataFrame | None
     allowed: pl.DataFrame | None = None
+    #: prefixes the operator serves, besides the subscribers
+    served: ServedNumbers | None = None
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         history = f"{self.state}/history"
@@ -92,7 +96,10 @@ class StreamJob:
         if self.allowed is None:
             self.allowed = allowed_numbers(self.subscribers)
         frame = kept.drop("batch").with_columns(seq=pl.int_range(pl.len(), dtype=pl.Int64))
-        return score_events(frame, self.allowed, self.policy, timezone=self.timezone).alerts
+        on_net = served_among(frame["msisdn"], self.subscribers, self.served)
+        return score_events(
+            frame, self.allowed, self.policy, timezone=self.timezone, served=on_net
+        ).alerts
 
 
 def start_stream(
@@ -107,6 +114,7 @@ def start_stream(
     state: str | None = None,
     trigger_seconds: float = 10.0,
     files_per_batch: int | None = None,
+    served: ServedNumbers | None = None,
 ) -> StreamingQuery:
     """Start scoring the calls arriving in ``source`` (a folder of canonical Parquet files).
 
@@ -118,7 +126,9 @@ def start_stream(
     reader = spark.readStream.schema(schema).option("pathGlobFilter", "*.parquet")
     if files_per_batch:
         reader = reader.option("maxFilesPerTrigger", files_per_batch)
-    job = StreamJob(spark, out, state, subscribers, policy or PolicyConfig(), timezone, known)
+    job = StreamJob(
+        spark, out, state, subscribers, policy or PolicyConfig(), timezone, known, served=served
+    )
     writer = (
         reader.parquet(source)
         .writeStream.foreachBatch(job)

@@ -9,18 +9,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
 
 from callwarden.features.spec import FEATURES, Agg, window_signals
+from callwarden.network import is_valid_number
 
 __all__ = [
     "e164_digits",
     "features_from_sums",
     "fixed_offset_ms",
+    "invalid_flags",
     "number_flags",
     "profile_features",
     "window_sum_names",
@@ -76,8 +78,23 @@ def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.zeros(num.shape), where=den > 0)
 
 
+def invalid_flags(numbers: Sequence[str | None]) -> np.ndarray:
+    """``is_invalid_number``: 1.0 where nobody can own the number (``network.is_valid_number``
+    says no; a null reads as the empty text, as in the compiled flags), else 0.0. Every engine
+    asks this one function, once per distinct number.
+
+    >>> invalid_flags(["+8613812345678", "+371573613369", "+8695588", "", None]).tolist()
+    [0.0, 1.0, 0.0, 1.0, 1.0]
+    """
+    out = np.ones(len(numbers))
+    for i, n in enumerate(numbers):
+        if n and is_valid_number(n):
+            out[i] = 0.0
+    return out
+
+
 def number_flags(numbers: pl.Series) -> dict[str, np.ndarray]:
-    """Static features read off the number itself (range and country)."""
+    """Static features read off the number itself (range, country, whether it is valid)."""
     frame = pl.DataFrame({"msisdn": numbers.cast(pl.String)})
     national = pl.col("msisdn").str.slice(3)
     flags = frame.select(
@@ -89,7 +106,9 @@ def number_flags(numbers: pl.Series) -> dict[str, np.ndarray]:
             pl.col("msisdn").str.starts_with("+86") & national.str.contains(r"^(10|[2-9])")
         ).cast(pl.Float64),
     )
-    return {c: flags[c].to_numpy() for c in flags.columns}
+    out = {c: flags[c].to_numpy() for c in flags.columns}
+    out["is_invalid_number"] = invalid_flags(frame["msisdn"].to_list())
+    return out
 
 
 _E164_DIGITS = r"^\+[0-9]{1,18}$"

@@ -45,6 +45,7 @@ import polars as pl
 from callwarden.features.formulas import (
     features_from_sums,
     fixed_offset_ms,
+    invalid_flags,
     profile_features,
 )
 from callwarden.features.hashtable import NONE, Table, grow, prepare_next, resized
@@ -497,6 +498,9 @@ class IncrementalFeatures:
         self.digits = np.full(1024, -1, np.int64)
         self.is_known = np.zeros(1024, np.bool_)
         self.flags = {name: np.zeros(1024) for name in _FLAGS}
+        #: is_invalid_number per number, -1 until the number first acts (asking the numbering
+        #: plan costs more than the rest of a record, and most numbers are only called)
+        self.invalid = np.full(1024, -1.0)
         self.pair_out, self.pair_sms = Table(), Table()
         self.cell_seen, self.device_seen = Table(), Table()
         self.has_known = known is not None and known.len() > 0
@@ -534,11 +538,27 @@ class IncrementalFeatures:
                     prepare_next(getattr(self, name), len(self.numbers), fill, self, name)
                 for k, v in self.flags.items():
                     prepare_next(v, len(self.numbers), 0, self, k)
-            digits, flags = number_flags_compiled(new)
+            digits, flags = number_flags_compiled(new, invalid=False)
             self.digits[first : len(self.numbers)] = digits
             for name, values in flags.items():
                 self.flags[name][first : len(self.numbers)] = values
         return slots
+
+    def _invalid(self, slots: np.ndarray, actors: pl.Series) -> np.ndarray:
+        """``is_invalid_number`` of the actors, asked once per number when it first acts."""
+        got = self.invalid[slots]
+        unknown = np.flatnonzero(got < 0)
+        if unknown.shape[0]:
+            rows = pl.Series(unknown)
+            self.invalid[slots[unknown]] = invalid_flags(actors.gather(rows).to_list())
+            got = self.invalid[slots]
+        return got
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A checkpoint from before ``is_invalid_number`` asks it again as numbers act."""
+        if "invalid" not in state:
+            state["invalid"] = np.full(state["num"].shape[0], -1.0)
+        self.__dict__.update(state)
 
     def _local_hour(self, time: pl.Series, t: np.ndarray) -> np.ndarray:
         """Hour of day in the operator's zone; by arithmetic when the batch has one offset."""
@@ -591,6 +611,7 @@ class IncrementalFeatures:
         sums = {name: out_sums[:, j] for j, name in enumerate(SUM_NAMES)}
         values = features_from_sums(sums, {"imei_sims": out_sims})
         values.update({name: flag[a] for name, flag in self.flags.items()})
+        values["is_invalid_number"] = self._invalid(a, batch["actor"])
         values.update(profile_features(t, self.act_ms[a], self.birth[a]))
         return batch["actor"], _KIND_NAMES[kind], us, {name: values[name] for name in FEATURES}
 
@@ -613,7 +634,7 @@ class IncrementalFeatures:
     def state_bytes(self) -> int:
         """Bytes of the arrays that hold the state (the dictionaries of texts not included)."""
         arrays = (self.num, self.sums, self.act_ms, self.birth, self.device_sums, self.digits,
-                  self.is_known, *self.flags.values())  # fmt: skip
+                  self.is_known, self.invalid, *self.flags.values())  # fmt: skip
         return (
             sum(a.nbytes for a in arrays)
             + sum(p.nbytes() for p in (self.acting, self.incoming, self.device))
@@ -625,7 +646,7 @@ class IncrementalFeatures:
 _FLAGS = ("is_international", "is_virtual", "is_landline")
 #: the per-number arrays (besides the flags) and what a new number's row holds
 _PER_NUMBER = (("num", NONE), ("sums", 0), ("act_ms", np.nan), ("birth", np.nan),
-               ("digits", -1), ("is_known", 0))  # fmt: skip
+               ("digits", -1), ("is_known", 0), ("invalid", -1))  # fmt: skip
 _KIND_NAMES = np.array(["call", "sms"])
 
 

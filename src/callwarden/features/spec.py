@@ -20,7 +20,7 @@ window on both sides of its edge. Every engine computes that same definition inc
 >>> FEATURES["out_calls_1h"].window_ms
 3600000
 >>> sorted(f.name for f in FEATURES.values() if f.static)[:3]
-['is_international', 'is_landline', 'is_virtual']
+['is_international', 'is_invalid_number', 'is_landline']
 """
 
 from __future__ import annotations
@@ -269,6 +269,12 @@ _ALL: tuple[Feature, ...] = (
     Feature("is_virtual", Agg.STATIC, label_zh="虚拟运营商号段", label_en="virtual-operator range"),
     Feature("is_international", Agg.STATIC, label_zh="境外号码", label_en="international number"),
     Feature("is_landline", Agg.STATIC, label_zh="固定电话", label_en="landline"),
+    Feature(
+        "is_invalid_number",
+        Agg.STATIC,
+        label_zh="无效号码(无人能持有)",
+        label_en="invalid number (nobody can own it)",
+    ),
 )
 
 FEATURES: dict[str, Feature] = {f.name: f for f in _ALL}

@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from callwarden.features.formulas import invalid_flags
 from callwarden.features.hashtable import NONE, Table, get, put
 from callwarden.features.threads import ranges, run_ranges
 
@@ -312,10 +313,12 @@ def _number_flags(offsets: np.ndarray, data: np.ndarray, bitmap: np.ndarray, fir
 
 
 def number_flags_compiled(
-    numbers: list[str] | pl.Series,
+    numbers: list[str] | pl.Series, *, invalid: bool = True
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """``e164_digits`` and ``number_flags`` of the formulas module, in compiled code over the
-    texts' bytes (the conformance suite holds the two forms equal).
+    texts' bytes (the conformance suite holds the two forms equal). ``is_invalid_number`` is
+    the formulas' own (numbering-plan metadata, no byte rule); ``invalid=False`` leaves it out,
+    for a caller that asks for it only when a number acts.
 
     >>> digits, flags = number_flags_compiled(["+8613800000001", "+8617012345678", "+861012345",
     ...                                        "+441234567", "n/a"])
@@ -334,7 +337,10 @@ def number_flags_compiled(
     flags = np.empty((len(arr), 3), np.float64)
     _number_flags(offsets, data, bitmap, first, digits, flags)
     names = ("is_international", "is_virtual", "is_landline")
-    return digits, {name: flags[:, k].copy() for k, name in enumerate(names)}
+    out = {name: flags[:, k].copy() for k, name in enumerate(names)}
+    if invalid:
+        out["is_invalid_number"] = invalid_flags(arr.to_pylist())
+    return digits, out
 
 
 class Codebook(Dictionary):

@@ -5,6 +5,8 @@ conformance suite checks each detector against exactly this condition):
 
 - ``out_calls_1h >= 6``;
 - ``out_calls_1h >= 4`` and the owner is over 59 or under 19, or the number is foreign;
+- ``out_calls_1h >= 3`` and the number is one nobody can own (``is_invalid_number``: an honest
+  caller never presents one, so a few calls are enough to look at);
 - ``sms_out_1h >= 11``;
 - ``new_sim_days < 120`` and ``out_calls_24h >= 6``;
 - ``imsis_per_imei >= 3``;
@@ -30,6 +32,7 @@ import numpy as np
 import polars as pl
 
 from callwarden.features.crossing import digit_codes, with_crossing_signals
+from callwarden.features.formulas import invalid_flags
 from callwarden.features.hashtable import IntSet
 
 __all__ = ["GATE", "GATE_FEATURES", "Gate", "candidates", "passes_gate", "restrict_to"]
@@ -45,6 +48,7 @@ class Gate:
     unusual_calls_1h: int = 4
     unusual_age_over: int = 59
     unusual_age_under: int = 19
+    invalid_calls_1h: int = 3
     sms_1h: int = 11
     new_sim_days: int = 120
     new_sim_calls_24h: int = 6
@@ -64,6 +68,7 @@ GATE_FEATURES = (
     "owner_age",
     "new_sim_days",
     "is_international",
+    "is_invalid_number",
 )
 
 
@@ -81,6 +86,7 @@ def passes_gate(f: dict[str, np.ndarray], gate: Gate = GATE) -> np.ndarray:
     return (
         (f["out_calls_1h"] >= gate.busy_calls_1h)
         | (unusual & (f["out_calls_1h"] >= gate.unusual_calls_1h))
+        | ((f["is_invalid_number"] > 0) & (f["out_calls_1h"] >= gate.invalid_calls_1h))
         | (f["sms_out_1h"] >= gate.sms_1h)
         | fresh
         | (f["imsis_per_imei"] >= gate.sims_per_device)
@@ -194,9 +200,8 @@ def candidates(
 ) -> pl.Series:
     """Numbers that may pass the gate somewhere in the input (a superset of the flaggable)."""
     # every condition below needs this many calls in two clock hours, or in all
-    busy = (pl.col("peak") >= min(gate.busy_calls_1h, gate.unusual_calls_1h)) | (
-        pl.col("total") >= gate.new_sim_calls_24h
-    )
+    fewest = min(gate.busy_calls_1h, gate.unusual_calls_1h, gate.invalid_calls_1h)
+    busy = (pl.col("peak") >= fewest) | (pl.col("total") >= gate.new_sim_calls_24h)
     out = _max_two_hours(calls, "caller", "start_time", key="_caller_code", busy=busy).rename(
         {"caller": "msisdn"}
     )
@@ -223,7 +228,7 @@ def candidates(
         | ((pl.col("peak") >= gate.unusual_calls_1h) & (unusual.fill_null(False) | foreign))
         | new_sim.fill_null(False)
     )["msisdn"]
-    parts = [chosen]
+    parts = [chosen, _invalid_callers(out, chosen, gate)]
     if "_imei_sims" in calls.columns:  # the feature itself, computed over all calls
         shared_device = np.flatnonzero(calls["_imei_sims"].to_numpy() >= gate.sims_per_device)
         parts.append(calls["caller"].gather(pl.Series(shared_device)))
@@ -258,6 +263,14 @@ def candidates(
         texts = _max_two_hours(sms, "sender", "sent_time", key="_sender_code")
         parts.append(texts.filter(pl.col("peak") >= gate.sms_1h)["sender"])
     return pl.concat([p.cast(pl.String).rename("msisdn") for p in parts]).unique()
+
+
+def _invalid_callers(out: pl.DataFrame, chosen: pl.Series, gate: Gate) -> pl.Series:
+    """Numbers nobody can own with enough calls in two clock hours (asked of the numbering plan
+    only for the few not chosen already)."""
+    busy = out.filter(pl.col("peak") >= gate.invalid_calls_1h)["msisdn"]
+    ask = busy.filter(~busy.is_in(chosen.implode())) if chosen.len() else busy
+    return ask.filter(pl.Series(invalid_flags(ask.to_list()) > 0))
 
 
 def restrict_to(

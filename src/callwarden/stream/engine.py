@@ -41,6 +41,7 @@ import polars as pl
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.replay import AlertStepper
 from callwarden.features.incremental import RECORD_SCHEMA, batch_of, record_of
+from callwarden.network import ServedNumbers
 
 __all__ = ["Quarantined", "StreamEngine", "StreamStats"]
 
@@ -109,9 +110,14 @@ class StreamEngine:
     lateness_ms: int = 30_000
     #: broker sequence of the last message this state reflects (checkpoints store it)
     last_seq: int = 0
+    #: prefixes the operator serves, besides the subscribers (numbers it does not serve are
+    #: intercepted rather than restricted or suspended; see ``decide/served.py``)
+    served: ServedNumbers | None = None
 
     def __post_init__(self) -> None:
-        self.stepper = AlertStepper(self.subscribers, self.policy, self.timezone, self.known)
+        self.stepper = AlertStepper(
+            self.subscribers, self.policy, self.timezone, self.known, self.served
+        )
         self.subscribers = None  # the stepper keeps what it needs; checkpoints stay small
         #: records waiting for the watermark, in arrival order (a keyed record batch)
         empty = pl.DataFrame(schema=RECORD_SCHEMA)

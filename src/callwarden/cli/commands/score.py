@@ -16,6 +16,7 @@ from callwarden.detect.alerts_io import read_alerts, write_alerts
 from callwarden.detect.evaluate import evaluate_alerts
 from callwarden.detect.scoring import score_records
 from callwarden.errors import ConfigError, InputFileError
+from callwarden.network import ServedNumbers
 from callwarden.records.load import load_known_numbers, load_records
 
 
@@ -57,6 +58,16 @@ def score(
             "--known",
             exists=True,
             help="Known fraud numbers (Parquet/CSV with msisdn; labels keep their fraud rows).",
+        ),
+    ] = None,
+    served: Annotated[
+        Path | None,
+        typer.Option(
+            "--served",
+            exists=True,
+            help="Prefixes the operator serves: a CSV with a prefix column (+86138 or 138). "
+            "Numbers it does not serve get intercept instead of restrict or suspend. With "
+            "--subscribers a number in either is served; with neither, China Mobile's ranges.",
         ),
     ] = None,
     engine: Annotated[
@@ -101,6 +112,7 @@ def score(
     """Score call (and SMS) records into alerts: one row per number and decision change."""
     settings = Settings()
     policy_config = PolicyConfig.load(policy)
+    prefixes = ServedNumbers.from_csv(served) if served is not None else None
     if engine is Engine.spark or stream:
         if engine is not Engine.spark:
             raise ConfigError("--stream runs on Spark: add --engine spark")
@@ -112,7 +124,7 @@ def score(
         settings_given = dict(_key_value(item) for item in spark_conf or [])
         _score_on_spark(
             calls, out, subscribers, sms, known, policy_config, settings.timezone, master,
-            conf=settings_given, stream=stream, trigger_seconds=trigger_seconds,
+            conf=settings_given, stream=stream, trigger_seconds=trigger_seconds, served=prefixes,
         )  # fmt: skip
         return
     uris = [x for x in (calls, out, subscribers, sms) if x and "://" in x]
@@ -141,6 +153,7 @@ def score(
             model=scorer,
             known=load_known_numbers(known) if known else None,
             progress=progress,
+            served=prefixes,
         )
     write_alerts(result.alerts, Path(out))
     counts = result.alerts.group_by("decision").len().sort("decision")
@@ -171,6 +184,7 @@ def _score_on_spark(
     conf: dict[str, str],
     stream: bool,
     trigger_seconds: float,
+    served: ServedNumbers | None,
 ) -> None:
     # PySpark loads only here: the base install has no Spark, and says how to get it.
     from callwarden.features.engines.spark_session import (  # noqa: PLC0415
@@ -192,7 +206,7 @@ def _score_on_spark(
 
         query = start_stream(
             spark, calls, out, subscribers=subs, policy=policy, timezone=timezone, known=listed,
-            trigger_seconds=trigger_seconds,
+            trigger_seconds=trigger_seconds, served=served,
         )  # fmt: skip
         how = "the files there now" if trigger_seconds <= 0 else "Ctrl-C stops; a rerun goes on"
         console.print(f"streaming {calls} -> {out} ({how})")
@@ -207,6 +221,7 @@ def _score_on_spark(
             policy,
             timezone=timezone,
             known=listed,
+            served=served,
         )
         spark_scoring.write_alerts_to(spark, result.alerts, out)
     counts = result.alerts.group_by("decision").len().sort("decision")

@@ -16,6 +16,7 @@ from callwarden.config import Settings
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows, write_alerts
 from callwarden.errors import ConfigError, InputFileError
+from callwarden.network import ServedNumbers
 from callwarden.records.load import load_known_numbers, load_records
 
 if TYPE_CHECKING:
@@ -133,6 +134,16 @@ def stream(
         Path | None,
         typer.Option("--known", exists=True, help="Known fraud numbers (msisdn column)."),
     ] = None,
+    served: Annotated[
+        Path | None,
+        typer.Option(
+            "--served",
+            exists=True,
+            help="Prefixes the operator serves: a CSV with a prefix column (+86138 or 138). "
+            "Numbers it does not serve get intercept instead of restrict or suspend. With "
+            "--subscribers a number in either is served; with neither, China Mobile's ranges.",
+        ),
+    ] = None,
 ) -> None:
     """Score records as they arrive, with the batch definitions; publish alerts as they rise."""
     # the stream engine's compiled code (numba) loads only for the commands that run it
@@ -150,13 +161,15 @@ def stream(
     settings = Settings()
     subs = load_records(subscribers, "subscribers") if subscribers else None
     known_numbers = load_known_numbers(known) if known else None
+    prefixes = ServedNumbers.from_csv(served) if served is not None else None
     lateness_ms = int(_seconds(lateness) * 1000)
     handler = _case_handler(db, subs)
 
     def new_engine() -> StreamEngine:
         return StreamEngine(
-            subs, PolicyConfig.load(policy), settings.timezone, known_numbers, lateness_ms
-        )
+            subs, PolicyConfig.load(policy), settings.timezone, known_numbers, lateness_ms,
+            served=prefixes,
+        )  # fmt: skip
 
     if from_file is not None:
         if out is None:

@@ -11,5 +11,6 @@ from callwarden.detect.rules import (  # noqa: F401  (imported to register)
     sequential_dialing,
     simbox,
     sms_burst,
+    spoofed_caller_id,
     wangiri,
 )

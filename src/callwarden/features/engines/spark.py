@@ -24,7 +24,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from callwarden.errors import ConfigError
-from callwarden.features.engines.spark_triage import spark_candidates
+from callwarden.features.engines.spark_triage import invalid_numbers, spark_candidates
 from callwarden.features.events import KIND_IN, KIND_OUT, KIND_SMS
 from callwarden.features.spec import (
     FEATURES,
@@ -345,6 +345,10 @@ def _static(frame: DataFrame, subscribers: DataFrame | None) -> DataFrame:
             "is_virtual": (domestic & national.rlike("^1(62|65|67|70|71)")).cast("double"),
             "is_landline": (domestic & national.rlike("^(10|[2-9])")).cast("double"),
         }
+    )
+    # asked once per distinct number, as the embedded engine does (a null reads as invalid)
+    frame = frame.join(invalid_numbers(frame), "msisdn", "left_outer").withColumn(
+        "is_invalid_number", F.coalesce(F.col("is_invalid_number"), F.lit(1.0))
     )
     if subscribers is None:
         return frame.withColumns(

@@ -8,14 +8,18 @@ numbers; the others cannot alert. The conformance suite checks that the alerts s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pyarrow as pa
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
+from callwarden.features.formulas import invalid_flags
 from callwarden.features.triage import GATE, Gate
 
-__all__ = ["spark_candidates"]
+__all__ = ["invalid_numbers", "spark_candidates"]
 
 HOUR_MS = 3_600_000
 
@@ -35,6 +39,25 @@ def _max_two_hours(frame: DataFrame, who: str, time: str) -> DataFrame:
         .groupBy("msisdn")
         .agg(F.max("pair").alias("peak"), F.sum("count").alias("total"))
     )
+
+
+def _invalid_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        numbers = batch.column(0)
+        flags = pa.array(invalid_flags(numbers.to_pylist()), pa.float64())
+        yield pa.RecordBatch.from_arrays([numbers, flags], names=["msisdn", "is_invalid_number"])
+
+
+def invalid_numbers(frame: DataFrame) -> DataFrame:
+    """Each distinct ``msisdn`` of ``frame`` with its ``is_invalid_number``: the embedded
+    engine's own function (the numbering plan's metadata), run over Arrow batches."""
+    schema = StructType(
+        [
+            StructField("msisdn", StringType()),
+            StructField("is_invalid_number", DoubleType(), nullable=False),
+        ]
+    )
+    return frame.select("msisdn").distinct().mapInArrow(_invalid_batches, schema)
 
 
 def spark_candidates(
@@ -77,6 +100,8 @@ def spark_candidates(
         | F.coalesce(new_sim, false)
     ).select("msisdn")
     parts = [chosen]
+    few = out.where(F.col("peak") >= gate.invalid_calls_1h)
+    parts.append(invalid_numbers(few).where(F.col("is_invalid_number") > 0).select("msisdn"))
     devices = (
         calls.where(F.col("caller_imei").isNotNull())
         .groupBy("caller_imei")

@@ -31,6 +31,7 @@ from callwarden.detect.scoring import (
     allowed_numbers,
     detector_scores,
     score_records,
+    served_numbers,
 )
 from callwarden.features import embedded
 from callwarden.features.embedded import compute_features, event_feature_slices
@@ -120,7 +121,10 @@ def _one_frame_reference(
     scores = detector_scores(arrays)
     combined = np.maximum(np.max(np.vstack(list(scores.values())), axis=0), model.scores(X))
     idx = np.flatnonzero(combined >= policy.watch)  # (the frame is in record order)
-    scorer = EventScorer(policy, allowed_numbers(city["subscribers"]), timezone=TZ)
+    subscribers = city["subscribers"]
+    scorer = EventScorer(
+        policy, allowed_numbers(subscribers), timezone=TZ, served=served_numbers(subscribers)
+    )
     rows = scorer.step(arrays, idx, scores, combined, lambda i: model.reasons(X[i]))
     return alerts_from_rows(rows)
 
