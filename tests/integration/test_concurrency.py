@@ -22,7 +22,7 @@ from callwarden.cases.access import Actor
 from callwarden.cases.audit import verify
 from callwarden.cases.config import ApiConfig, CaseConfig
 from callwarden.cases.machine import Role
-from callwarden.cases.models import CaseEvent, CustomerSession, NoticeRow, OneTimeCode
+from callwarden.cases.models import Case, CaseEvent, CustomerSession, NoticeRow, OneTimeCode
 from callwarden.cases.schemas import ActionIn, AlertIn
 from callwarden.cases.service import CaseService
 from callwarden.errors import CaseError, RateLimited, Unauthorized
@@ -247,3 +247,23 @@ def test_over_http_forwarded_for_is_believed_only_from_trusted_proxies(
     assert answers(live(CaseConfig(api=limit))) == [202, 202, 202, 429, 429]
     trusting = limit.model_copy(update={"trusted_proxies": ("127.0.0.1",)})
     assert answers(live(CaseConfig(api=trusting))) == [202] * 5
+
+
+def test_the_daily_suspension_cap_holds_across_parallel_intakes(case_service: CaseService) -> None:
+    """N stream partitions each keep the policy's cap for themselves; the case database's
+    cap holds for all of them together."""
+    capped = CaseService(
+        case_service.db, CaseConfig(daily_suspension_cap=3), case_service.clock
+    )
+
+    def suspend(i: int) -> Any:
+        alert = _alert(score=0.97, decision="suspend").model_copy(
+            update={"msisdn": f"+86138{10_000_000 + i:08d}"}
+        )
+        return capped.intake([alert])[0]
+
+    _, errors = together(8, suspend)
+    assert errors == []
+    with case_service.db.reads() as s:
+        kinds = sorted(c.kind for c in s.scalars(select(Case)))
+    assert kinds == ["review"] * 5 + ["suspension"] * 3

@@ -107,6 +107,10 @@ class CaseConfig(BaseModel):
     #: the number ranges the operator serves (E.164 prefixes); numbers with a subscriber
     #: profile in the case database are served whatever their prefix
     served_prefixes: tuple[str, ...] = DEFAULT_SERVED_PREFIXES
+    #: automatic suspensions per local day, counted in the case database across every scorer
+    #: process (the policy's own cap is per process); beyond it a person reviews instead.
+    #: None leaves the cap to the scorers.
+    daily_suspension_cap: int | None = Field(default=500, ge=0)
     #: days a number the operator does not serve stays blocked at the gateway after an alert
     intercept_days: int = Field(default=30, ge=1, le=3650)
     api: ApiConfig = ApiConfig()

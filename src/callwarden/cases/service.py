@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -250,6 +250,8 @@ class CaseService:
             # the scorer took the number for another network's, but it is a subscriber here:
             # a person decides rather than a suspension nobody asked for
             decision = "review"
+        if decision == "suspend" and actor.role is Role.system and self._cap_reached(s, now):
+            decision = "review"  # over the day's cap: a person decides, as the policy does
         reasons = _reason_records(alert)
         row = Alert(
             alert_id=aid,
@@ -302,6 +304,29 @@ class CaseService:
             self.suspend(s, case, status, decision, alert.score, reasons, actor, aid, now)
         row.case_id = case.id
         return IntakeResult(aid, alert.msisdn, alert.decision, case.id, opened, False)
+
+    def _cap_reached(self, s: Session, now: datetime) -> bool:
+        """Whether today's automatic suspensions (all processes together) reached the cap.
+
+        Every scorer process keeps the policy's cap for itself; N stream partitions would
+        allow N times the cap. Counted here in the one database, serialised, it holds for all.
+        """
+        cap = self.config.daily_suspension_cap
+        if cap is None:
+            return False
+        access.serialise(s, "daily-suspension-cap")
+        local = now.astimezone(self.sla.calendar.zone)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        used = s.scalar(
+            select(func.count())
+            .select_from(Suspension)
+            .where(
+                Suspension.level == "suspend",
+                Suspension.decided_by.startswith(f"{Role.system.value}:"),
+                Suspension.started_at >= midnight.astimezone(UTC),
+            )
+        )
+        return (used or 0) >= cap
 
     def network(self, s: Session, msisdn: str) -> Network:
         """Who serves the number: the operator when it has a profile here or is in its ranges."""
