@@ -27,6 +27,7 @@ from phonenumbers import PhoneNumberType
 from callwarden.errors import NumberFormatError
 
 __all__ = [
+    "CN_MOBILE_PATTERN",
     "E164_PATTERN",
     "STORED_PATTERN",
     "VIRTUAL_PREFIXES",
@@ -70,6 +71,8 @@ _CN_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("CN")
 assert _CN_METADATA is not None and _CN_METADATA.mobile is not None  # noqa: S101  (shipped data)
 _MOBILE_PATTERN: str = str(_CN_METADATA.mobile.national_number_pattern)
 _MOBILE_FULL = re.compile(f"(?:{_MOBILE_PATTERN})")
+#: A Chinese mobile number as stored (virtual operators' ranges included), for whole columns.
+CN_MOBILE_PATTERN = f"^\\+86(?:{_MOBILE_PATTERN})$"
 
 
 class NumberKind(StrEnum):

@@ -42,6 +42,7 @@ from callwarden.records.mapping import Mapping
 from callwarden.records.quarantine import QuarantineWriter
 from callwarden.records.readers import open_source
 from callwarden.records.schema import RECORDS, RecordSpec
+from callwarden.records.trunks import TrunkTable
 from callwarden.records.validate import ChunkValidator, canonical_polars_schema
 
 __all__ = ["IngestReport", "canonical_files", "ingest", "read_canonical"]
@@ -110,10 +111,13 @@ def ingest(
     chunk_rows: int = 250_000,
     progress: Progress | None = None,
     fmt: str | None = None,
+    trunks: TrunkTable | None = None,
 ) -> IngestReport:
     """Read ``source`` through ``mapping`` into ``out``; return the counts (see the module doc).
 
     ``fmt`` (``csv``, ``parquet``, ``jsonl``) overrides the mapping's format and the file name.
+    ``trunks`` (calls only) flags callers their ingress trunk could not honestly present
+    (:mod:`callwarden.records.trunks`).
     ``progress`` is called after each chunk with the rows read so far and an estimate of the
     total (0 when unknown).
 
@@ -145,14 +149,14 @@ def ingest(
         # beside the dataset, not in it: a folder of Parquet stays readable by any tool
         report_path=str(out / "reports" / f"{spec.name}-{tag}.json"),
     )
-    report.warnings += _absent_columns(mapping, reader.columns)
+    report.warnings += _absent_columns(mapping, reader.columns, trunks is not None)
     staging = out / ".staging" / f"{spec.name}-{tag}-{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
     estimate = reader.estimated_rows()
     reasons: Counter[str] = Counter()
     flags = _FlagCounter([f for f in spec.flags.values() if f])
-    validator = ChunkValidator(mapping, settings)
+    validator = ChunkValidator(mapping, settings, trunks)
     writer = _DatasetWriter(staging / "data", spec, tag, settings.timezone)
     quarantine = QuarantineWriter(staging / "quarantine.jsonl")
     try:
@@ -172,6 +176,7 @@ def ingest(
         report.quarantined = quarantine.count
         report.reasons = dict(sorted(reasons.items()))
         report.flagged, report.flags = flags.flagged, flags.by_column()
+        report.warnings += _unknown_trunks(validator.unknown_trunks)
         report.check()
         report.files = [str(p) for p in _commit(staging, dataset, staged, tag)]
         report.quarantine_path = _commit_quarantine(
@@ -248,16 +253,32 @@ def _overlaps(source: Path, dataset: Path) -> bool:
     return a == b or a in b.parents or b in a.parents
 
 
-def _absent_columns(mapping: Mapping, found: list[str]) -> list[str]:
+def _absent_columns(mapping: Mapping, found: list[str], with_trunks: bool) -> list[str]:
     """A warning naming the optional columns the source lacks, if any."""
     spec = mapping.spec
     # A flag column is filled by ingest whether the source has one or not.
     derived = {c for f in spec.flags.values() if f for c in mapping.columns.get(f, ())}
     absent = [c for c in mapping.source_columns() if c not in found and c not in derived]
+    if with_trunks and "trunk" not in mapping.columns and "trunk" not in mapping.defaults:
+        return [
+            "a trunk table was given but the mapping has no trunk column: no trunk flags",
+            *_absent_columns(mapping, found, with_trunks=False),
+        ]
     if not absent:
         return []
     keys = " (keys are derived)" if spec.key and spec.key in _fed_by(mapping, absent) else ""
     return [f"optional column(s) {', '.join(absent)} not in the source: left empty{keys}"]
+
+
+def _unknown_trunks(unknown: Counter[str]) -> list[str]:
+    if not unknown:
+        return []
+    named = ", ".join(f"{t} ({n})" for t, n in unknown.most_common(5))
+    more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+    return [
+        f"{unknown.total()} calls came in on trunks the trunk table does not list, so their "
+        f"trunks were not checked: {named}{more}"
+    ]
 
 
 def _fed_by(mapping: Mapping, sources: list[str]) -> set[str]:

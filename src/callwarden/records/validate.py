@@ -19,6 +19,7 @@ reason: the first problem in column order (the direction first, duplicates last)
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,12 +27,13 @@ import polars as pl
 import pyarrow as pa
 
 from callwarden.config import Settings
-from callwarden.errors import InternalError
+from callwarden.errors import ConfigError, InternalError
 from callwarden.records.fields import Parsed, parse_field
 from callwarden.records.keys import SeenKeys, derive_keys
 from callwarden.records.mapping import PARTIES, SUBSCRIBER_SIDE, Mapping
 from callwarden.records.quarantine import Reason, empty_rejects
 from callwarden.records.readers import ROW, RawChunk
+from callwarden.records.trunks import TrunkTable
 
 __all__ = ["ChunkResult", "ChunkValidator", "canonical_polars_schema"]
 
@@ -63,11 +65,19 @@ class ChunkResult:
 class ChunkValidator:
     """Validates the chunks of one source in order; remembers keys across chunks.
 
-    ``settings`` supply the zone and region the mapping does not set.
+    ``settings`` supply the zone and region the mapping does not set; ``trunks`` (calls only)
+    flag callers their trunk could not honestly present (:mod:`callwarden.records.trunks`).
     """
 
-    def __init__(self, mapping: Mapping, settings: Settings | None = None) -> None:
+    def __init__(
+        self, mapping: Mapping, settings: Settings | None = None, trunks: TrunkTable | None = None
+    ) -> None:
         settings = settings or Settings()
+        if trunks is not None and "trunk" not in mapping.spec.columns:
+            raise ConfigError(f"a trunk table applies to calls, not to {mapping.spec.name}")
+        self.trunks = trunks
+        #: calls on trunks the table does not list, by trunk name
+        self.unknown_trunks: Counter[str] = Counter()
         self.mapping = mapping
         self.spec = mapping.spec
         self.options = mapping.parse_options(settings.timezone, settings.default_region)
@@ -96,7 +106,8 @@ class ChunkValidator:
                 keep_suspect=name in self.spec.flags,
             )
             errors.append((name, parsed[name].code, parsed[name].message))
-        values = pl.DataFrame([self._flagged(name, parsed) for name in self.spec.columns])
+        extra = self._trunk_flags(parsed)
+        values = pl.DataFrame([self._flagged(name, parsed, extra) for name in self.spec.columns])
         code, field, message = _first_error(errors)
         values, code, field, message = self._keys(chunk, values, code, field, message)
         bad = code.is_not_null()
@@ -119,16 +130,27 @@ class ChunkValidator:
             )
         return ChunkResult(accepted, rejects)
 
-    def _flagged(self, name: str, parsed: dict[str, Parsed]) -> pl.Series:
-        """A column's values; a flag column gets the reason its number is suspect, else what
-        the source said (an upstream system's own flag), else null."""
+    def _flagged(
+        self, name: str, parsed: dict[str, Parsed], extra: dict[str, pl.Series]
+    ) -> pl.Series:
+        """A column's values; a flag column gets the reason its number is suspect (the
+        number's own, then its trunk's), else what the source said (an upstream system's own
+        flag), else null."""
         numbers = [n for n, f in self.spec.flags.items() if f == name]
         if not numbers:
             return parsed[name].values
-        found = parsed[numbers[0]].flag
-        if found is None:
+        found = [f for f in (parsed[numbers[0]].flag, extra.get(name)) if f is not None]
+        if not found:
             return parsed[name].values
-        return found.fill_null(parsed[name].values).alias(name)
+        return pl.select(pl.coalesce([*found, parsed[name].values])).to_series().alias(name)
+
+    def _trunk_flags(self, parsed: dict[str, Parsed]) -> dict[str, pl.Series]:
+        """Flag column -> the trunk flags of the calling party (empty without a trunk table)."""
+        if self.trunks is None:
+            return {}
+        caller, trunk = parsed["caller"].values, parsed["trunk"].values
+        self.unknown_trunks.update(dict(self.trunks.unknown(trunk).value_counts().iter_rows()))
+        return {"caller_flag": self.trunks.flags(caller, trunk)}
 
     def _canonical_columns(
         self, frame: pl.DataFrame

@@ -14,6 +14,7 @@ from callwarden.errors import InputFileError
 from callwarden.records.ingest import IngestReport
 from callwarden.records.ingest import ingest as run_ingest
 from callwarden.records.mapping import load_mapping
+from callwarden.records.trunks import load_trunks
 
 QUARANTINED_EXIT = 4
 
@@ -59,11 +60,22 @@ def ingest(
             "--strict", help=f"Exit with code {QUARANTINED_EXIT} if any row was quarantined."
         ),
     ] = False,
+    trunks: Annotated[
+        Path | None,
+        typer.Option(
+            "--trunks",
+            exists=True,
+            help="Trunk table (CSV: trunk, kind, optional owner; kinds mobile_core, fixed, "
+            "interconnect, international, cloud): flags +86 callers on international trunks "
+            "(trunk_mismatch) and mobile callers on cloud trunks (cloud_trunk_mobile).",
+        ),
+    ] = None,
 ) -> None:
     """Validate, normalise and write records; quarantine bad rows with their reason."""
     if mapping.endswith(".toml") and not Path(mapping).exists():  # a file, not a shipped name
         raise InputFileError(mapping, "no such file")
     spec = load_mapping(mapping)
+    table = load_trunks(trunks) if trunks is not None else None
     with steps(f"ingesting {source.name}") as progress:
         report = run_ingest(
             source,
@@ -72,9 +84,12 @@ def ingest(
             settings=Settings(),
             chunk_rows=chunk_rows,
             fmt=fmt,
+            trunks=table,
             progress=lambda done, total: progress("rows", done, total),
         )
     console.print(frame_table(report_table(report), f"{source} -> {out} ({report.record})"))
+    for warning in report.warnings:
+        console.print(f"note: {warning}")
     if report.quarantined:
         console.print(f"quarantined rows and reasons: {report.quarantine_path}")
     if strict and report.quarantined:
