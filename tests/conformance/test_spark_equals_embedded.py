@@ -53,21 +53,25 @@ def _worlds(count: int = 40, seed: int = 5) -> tuple[pl.DataFrame, pl.DataFrame,
     for w in range(count):
         numbers = [f"+86138{w:03d}000{k:02d}" for k in range(8)]
         numbers += [f"+2162012{w:04d}", f"+86288{w:03d}12345", f"{w:04x}5e1272273e04"]
+        # numbers from outside the operator: spoofed (nobody can own them), foreign, another
+        # carrier's, a virtual operator's, a service line; every third world a burst from one
+        outside = [f"+3715736{w:05d}", f"+9601803{w:05d}", f"+86130{w:03d}00001",
+                   f"+86170{w:03d}00001", f"+86955{w % 100:02d}", f"+4479111{w:05d}"]  # fmt: skip
+        numbers += outside
         n = int(rng.integers(1, 80))
         offsets = np.sort(rng.integers(0, 30 * 3_600_000, n))
         if n > 3:  # equal timestamps happen in real CDRs
             offsets[1] = offsets[0]
             offsets[3] = offsets[2]
-        if w % 3 == 0:  # a burst: a call every 1-3 minutes from one number
+        if w % 3 in (0, 1):  # a burst: a call every 1-3 minutes from one number
             offsets = np.sort(
                 np.r_[offsets, offsets[0] + np.cumsum(rng.integers(60, 180, 12)) * 1000]
             )
+        bursting = numbers[0] if w % 3 == 0 else outside[w % len(outside)]
         for k, o in enumerate(offsets):
-            burst = w % 3 == 0 and k >= n
+            burst = w % 3 in (0, 1) and k >= n
             calls["call_id"].append(f"c{w:03d}-{k:04d}")
-            calls["caller"].append(
-                numbers[0] if burst else numbers[int(rng.integers(len(numbers)))]
-            )
+            calls["caller"].append(bursting if burst else numbers[int(rng.integers(len(numbers)))])
             calls["callee"].append(numbers[int(rng.integers(len(numbers)))])
             calls["start_time"].append(T0 + dt.timedelta(milliseconds=int(o)))
             calls["duration_s"].append(int(rng.choice([0, 0, 3, 40, 300])))
@@ -114,7 +118,7 @@ def _known(spark: SparkSession, numbers: pl.Series) -> DataFrame:
 @pytest.fixture(scope="module")
 def worlds() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.Series]:
     calls, sms, subs = _worlds()
-    known = pl.Series("msisdn", ["+86138001000003", "+86138004000001", "+21620120007"])
+    known = pl.Series("msisdn", ["+8613800300003", "+8613803700003", "+21620120024"])
     return calls, sms, subs, known
 
 
@@ -144,7 +148,8 @@ def test_the_generated_worlds_exercise_the_signals(
     embedded, _ = both_features
     for name in ("seq_dial_score_1h", "shared_targets_24h", "callback_share_24h",
                  "known_contacts_24h", "shared_victims_24h", "sms_recipients_1h",
-                 "imsis_per_imei", "gap_cv_15m", "owner_age", "new_sim_days"):  # fmt: skip
+                 "imsis_per_imei", "gap_cv_15m", "owner_age", "new_sim_days",
+                 "is_invalid_number", "is_international"):  # fmt: skip
         values = embedded[name].fill_nan(0.0)
         assert (values > 0).any(), f"{name} never set: the test data does not exercise it"
 
@@ -194,6 +199,10 @@ def test_alerts_of_the_generated_worlds_are_equal(
         known=_known(spark, known), triage=False,
     ).alerts  # fmt: skip
     _assert_same_alerts(got, want)
+    # numbers from outside the operator are intercepted, on both engines alike
+    assert {"intercept", "suspend"} <= set(want["decision"])
+    intercepted = set(want.filter(pl.col("decision") == "intercept")["msisdn"])
+    assert intercepted.isdisjoint(subs["msisdn"])
 
 
 @pytest.mark.parametrize("cap", [500, 3], ids=["default", "tight-suspension-cap"])
