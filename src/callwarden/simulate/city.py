@@ -6,6 +6,11 @@ Output (canonical schemas, DESIGN.md section 4)::
     OUT/sms/day=2026-07-08/part-00000.parquet     sorted by sent_time
     OUT/subscribers/part-00000.parquet
     OUT/labels/part-00000.parquet                 ground truth, with behaviour_start
+    OUT/trunks.csv                                the operator's trunks (ingest --trunks)
+
+Calls carry their ingress trunk, and the flags ingest would give them with that trunk table
+(``caller_flag``, ``callee_flag``; ``sender_flag``, ``recipient_flag`` for SMS), so scoring the
+simulator's files directly sees what scoring their ingested copy sees.
 
 Each (seed, day, behaviour) has its own random stream, so a run is reproducible and a day can
 be regenerated alone.
@@ -24,11 +29,15 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
+from callwarden.numbers import presented_series
+from callwarden.records.trunks import TrunkTable
+
 # Importing the behaviour modules registers them.
 from callwarden.simulate.behaviour import BEHAVIOURS, Day, Traffic
 from callwarden.simulate.behaviour.base import CallBatch, SmsBatch
 from callwarden.simulate.config import SimulationConfig
 from callwarden.simulate.population import ACTORS, LABEL_OF, REALNAME, Population, build_population
+from callwarden.simulate.trunks import TRUNKS, trunk_names, write_trunks
 
 __all__ = ["SimulationResult", "simulate_city"]
 
@@ -70,11 +79,23 @@ def _midnight_us(config: SimulationConfig, day_index: int) -> int:
     return int(local.astimezone(UTC).timestamp()) * 1_000_000
 
 
-def _calls_frame(batches: list[CallBatch], midnight_us: int, day_tag: str) -> pl.DataFrame:
+_TRUNK_TABLE = TrunkTable({name: kind for name, kind, _ in TRUNKS})
+
+
+def _flag(numbers: pl.Series) -> pl.Series:
+    """The flag ingest gives a stored number (null for a number someone can own)."""
+    return presented_series(numbers)[1]
+
+
+def _calls_frame(
+    pop: Population, batches: list[CallBatch], midnight_us: int, day_tag: str
+) -> pl.DataFrame:
     b = CallBatch.concat(batches)
     order = np.argsort(b.t, kind="stable")
     start = midnight_us + np.rint(b.t[order] * 1e6).astype(np.int64)
     n = len(b)
+    caller = _e164(b.caller[order])
+    trunk = trunk_names(caller, b.trunk_codes()[order], pop.index_of(b.caller[order]) >= 0)
     frame = pl.DataFrame(
         {
             "call_id": pl.select(
@@ -91,7 +112,11 @@ def _calls_frame(batches: list[CallBatch], midnight_us: int, day_tag: str) -> pl
             "caller_imei": _optional(b.imei[order], lambda e: e.cast(pl.String)),
         }
     )
-    return frame
+    return frame.with_columns(
+        caller_flag=pl.coalesce(_flag(caller), _TRUNK_TABLE.flags(caller, trunk)),
+        callee_flag=_flag(frame["callee"]),
+        trunk=trunk,
+    )
 
 
 def _sms_frame(
@@ -127,6 +152,8 @@ def _sms_frame(
         ),
         length="length",
         content="content",
+        sender_flag=_flag(sms["sender"]),
+        recipient_flag=_flag(sms["recipient"]),
     )
 
 
@@ -146,9 +173,16 @@ def _subscribers_frame(pop: Population) -> pl.DataFrame:
 
 
 def _labels_frame(pop: Population, onsets: dict[int, int]) -> pl.DataFrame:
-    actor = np.concatenate([np.array(ACTORS)[pop.actor], np.full(pop.wangiri.shape[0], "wangiri")])
-    numbers = np.concatenate([pop.number, pop.wangiri])
-    group = np.concatenate([pop.group, np.arange(pop.wangiri.shape[0], dtype=np.int32)])
+    outside = (
+        ("wangiri", pop.wangiri, np.arange(pop.wangiri.shape[0], dtype=np.int32)),
+        ("spoofed_caller_id", pop.spoofed, np.arange(pop.spoofed.shape[0], dtype=np.int32)),
+        ("cloud_trunk", pop.cloud, pop.cloud_group),
+    )
+    actor = np.concatenate(
+        [np.array(ACTORS)[pop.actor], *(np.full(n.shape[0], a) for a, n, _ in outside)]
+    )
+    numbers = np.concatenate([pop.number, *(n for _, n, _ in outside)])
+    group = np.concatenate([pop.group, *(g for _, _, g in outside)])
     start = np.array([onsets.get(int(x), -1) for x in numbers], dtype=np.int64)
     frame = pl.DataFrame(
         {
@@ -159,7 +193,9 @@ def _labels_frame(pop: Population, onsets: dict[int, int]) -> pl.DataFrame:
             "group_id": pl.Series(group),
         }
     )
-    grouped = frame["actor"].is_in(["robocall_rotation", "simbox", "wangiri"])
+    grouped = frame["actor"].is_in(
+        ["robocall_rotation", "simbox", "wangiri", "spoofed_caller_id", "cloud_trunk"]
+    )
     return frame.with_columns(
         behaviour_start=pl.when(pl.col("behaviour_start").dt.epoch("us") >= 0)
         .then("behaviour_start")
@@ -216,7 +252,7 @@ def simulate_city(
             tick(name)
         tag = date.strftime("%Y%m%d")
         partition = f"day={date.isoformat()}"
-        call_frame = _calls_frame(calls, midnight, tag)
+        call_frame = _calls_frame(pop, calls, midnight, tag)
         _write(call_frame, out / "calls" / partition / "part-00000.parquet")
         result.calls += call_frame.height
         if sms:
@@ -225,6 +261,7 @@ def simulate_city(
             result.sms += sms_frame.height
         tick("write")
     _write(_subscribers_frame(pop), out / "subscribers" / "part-00000.parquet")
+    write_trunks(out / "trunks.csv")
     labels = _labels_frame(pop, onsets)
     _write(labels, out / "labels" / "part-00000.parquet")
     result.actors = dict(labels.group_by("actor").len().sort("actor").iter_rows())

@@ -28,6 +28,7 @@ from callwarden.errors import ConfigError
 
 __all__ = [
     "ActorConfig",
+    "CloudTrunkConfig",
     "CourierConfig",
     "NormalConfig",
     "RelayCallConfig",
@@ -40,6 +41,7 @@ __all__ = [
     "SimulationConfig",
     "SmsServicePortConfig",
     "SmsSpamConfig",
+    "SpoofedWangiriConfig",
     "WangiriConfig",
 ]
 
@@ -159,6 +161,33 @@ class WangiriConfig(ActorConfig):
     callback_rate: float = Field(default=0.02, description="victims who call back")
 
 
+class SpoofedWangiriConfig(ActorConfig):
+    """One-ring bursts from foreign caller IDs that are not numbers at all (虚假主叫): a valid
+    country code with one digit too many, as field reports show (``+371573613369``)."""
+
+    per_million: float = 20
+    calls_per_day: tuple[int, int] = (100, 400)
+    callback_rate: float = Field(default=0.01, description="victims who call back")
+
+
+class CloudTrunkConfig(ActorConfig):
+    """Cloud-trunk campaigns (网络云呼): a VoIP platform presents rotating mobile numbers of
+    other carriers, each for a few calls, all arriving on the platform's cloud trunk.
+
+    Off by default (no campaign): each number stays under per-number limits, so until a
+    detector reads the trunk flag (``caller_flag = cloud_trunk_mobile``) these numbers would
+    only lower the city's recall. Turn it on with ``[cloud_trunk] per_million = 5`` (and
+    ``minimum = 1`` for a small city)."""
+
+    per_million: float = 0  # campaigns
+    minimum: int = 0
+    numbers: tuple[int, int] = (20, 60)
+    calls_per_number: tuple[int, int] = (6, 15)
+    answer_rate: float = 0.25
+    start_hour: float = Field(default=9.0, description="working day start, local time")
+    end_hour: float = 20.0
+
+
 class SimBoxConfig(ActorConfig):
     """SIM boxes: several SIMs in one cell, sharing a few device IMEIs, no incoming calls."""
 
@@ -213,6 +242,8 @@ class SimulationConfig(_Model):
     wangiri: WangiriConfig = WangiriConfig()
     simbox: SimBoxConfig = SimBoxConfig()
     sms_spam: SmsSpamConfig = SmsSpamConfig()
+    spoofed_wangiri: SpoofedWangiriConfig = SpoofedWangiriConfig()
+    cloud_trunk: CloudTrunkConfig = CloudTrunkConfig()
 
     @classmethod
     def load(cls, path: Path | None = None, **overrides: object) -> Self:

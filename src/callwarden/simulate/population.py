@@ -7,7 +7,7 @@ become strings only when written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
@@ -15,7 +15,7 @@ import numpy as np
 import phonenumbers
 import polars as pl
 
-from callwarden.numbers import try_normalise
+from callwarden.numbers import presented_number, try_normalise
 from callwarden.simulate.config import SimulationConfig
 
 __all__ = ["ACTORS", "LABEL_OF", "Population", "build_population", "luhn_complete"]
@@ -34,6 +34,8 @@ ACTORS: tuple[str, ...] = (
     "simbox",
     "sms_spam",
     "wangiri",
+    "spoofed_caller_id",
+    "cloud_trunk",
 )
 A = {name: code for code, name in enumerate(ACTORS)}
 LABEL_OF: dict[str, str] = {
@@ -49,6 +51,8 @@ LABEL_OF: dict[str, str] = {
     "simbox": "simbox",
     "sms_spam": "sms_spam",
     "wangiri": "wangiri",
+    "spoofed_caller_id": "spoofed_caller_id",
+    "cloud_trunk": "cloud_trunk",
 }
 REALNAME = ("verified", "incomplete", "mismatch", "corporate_unassigned", "none")
 
@@ -68,6 +72,8 @@ _VIRTUAL_PREFIXES = np.array([170, 171, 162, 165, 167], dtype=np.int64)
 _AREA_CODES = np.array([28, 10, 21, 20, 23, 29, 27, 25, 755, 571, 851, 871], dtype=np.int64)
 # Foreign regions wangiri numbers come from (one-ring campaigns favour these codes).
 WANGIRI_REGIONS = ("TN", "MR", "BY", "BO", "LK", "GN", "SL", "ML", "LV", "MV")
+# Regions whose codes spoofed caller IDs borrow (with a number no one there can have).
+SPOOFED_REGIONS = ("LV", "MV", "PG", "SO", "TN", "BY", "LK", "MR")
 _TACS = np.array([35332011, 86891204, 35875310, 86769104, 35391110, 86460004], dtype=np.int64)
 _AGE_BANDS = ((14, 17, 4.0), (18, 24, 10.0), (25, 39, 28.0), (40, 54, 27.0), (55, 64, 15.0),
               (65, 74, 10.0), (75, 90, 6.0))  # fmt: skip
@@ -115,6 +121,11 @@ class Population:
     external: np.ndarray  # int64 numbers of other networks (mobiles, landlines, services)
     wangiri: np.ndarray  # int64 foreign numbers of wangiri callers
     n_cells: int
+    #: int64 caller IDs of spoofed-ID wangiri: a real country code, an impossible number
+    spoofed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: int64 mobile numbers presented by cloud-trunk campaigns, and each one's campaign
+    cloud: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cloud_group: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
 
     @property
     def size(self) -> int:
@@ -183,6 +194,42 @@ def _foreign(n: int, rng: np.random.Generator) -> np.ndarray:
             out[filled] = candidate
             filled += 1
     return out
+
+
+def _spoofed(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` distinct caller IDs with a real country code and a number nobody there can have:
+    a mobile number of the region with one digit too many (``+371573613369``)."""
+    templates = []
+    for region in SPOOFED_REGIONS:
+        example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+        if example is not None:
+            templates.append((example.country_code, str(example.national_number)))
+    out: list[int] = []
+    while len(out) < n:
+        cc, national = templates[int(rng.integers(len(templates)))]
+        body = national[:3] + "".join(str(d) for d in rng.integers(0, 10, size=len(national) - 2))
+        candidate = int(f"{cc}{body}")
+        stored, flag, _ = presented_number(f"+{candidate}")
+        if stored == f"+{candidate}" and flag is not None and candidate not in out:
+            out.append(candidate)
+    return np.array(out, dtype=np.int64)
+
+
+def _cloud_numbers(
+    sizes: np.ndarray, taken: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Other carriers' mobile numbers for each cloud campaign (none the city already knows),
+    and the campaign of each."""
+    total = int(sizes.sum())
+    numbers = np.zeros(0, dtype=np.int64)
+    while numbers.shape[0] < total:
+        k = total - numbers.shape[0] + 16
+        prefix = _OTHER_PREFIXES[rng.integers(0, _OTHER_PREFIXES.shape[0], size=k)]
+        drawn = 86 * 10**11 + prefix * 10**8 + rng.integers(0, 10**8, size=k)
+        drawn = drawn[~np.isin(drawn, taken) & ~np.isin(drawn, numbers)]
+        numbers = np.concatenate([numbers, np.unique(drawn)])[:total]
+    group = np.repeat(np.arange(sizes.shape[0], dtype=np.int32), sizes)
+    return numbers, group
 
 
 def build_population(config: SimulationConfig) -> Population:
@@ -352,6 +399,16 @@ def build_population(config: SimulationConfig) -> Population:
         ]
     )
     wangiri = _foreign(config.wangiri.count(n), rng)
+    # The campaigns added later draw from a stream of their own: the rest of the city stays
+    # exactly what the same seed gave before them.
+    extra = np.random.default_rng(np.random.SeedSequence([config.seed, 0x5F00F]))
+    spoofed = _spoofed(config.spoofed_wangiri.count(n), extra)
+    cloud_sizes = extra.integers(
+        *config.cloud_trunk.numbers, endpoint=True, size=config.cloud_trunk.count(n)
+    )
+    cloud, cloud_group = _cloud_numbers(
+        cloud_sizes, np.concatenate([number, external, wangiri]), extra
+    )
 
     return Population(
         config=config,
@@ -372,4 +429,7 @@ def build_population(config: SimulationConfig) -> Population:
         external=external,
         wangiri=wangiri,
         n_cells=n_cells,
+        spoofed=spoofed,
+        cloud=cloud,
+        cloud_group=cloud_group,
     )

@@ -8,8 +8,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from callwarden.numbers import NumberKind, classify, try_normalise
+from callwarden.network import is_valid_number
+from callwarden.numbers import NumberKind, classify, presented_series, try_normalise
+from callwarden.records.trunks import load_trunks
 from callwarden.simulate import SimulationConfig, simulate_city
+from callwarden.simulate.config import CloudTrunkConfig, SpoofedWangiriConfig
 
 SUBSCRIBERS = 6000
 
@@ -25,7 +28,11 @@ def _digest(root: Path) -> str:
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("city")
-    simulate_city(SimulationConfig(subscribers=SUBSCRIBERS, days=2, seed=11), out)
+    # the cloud-trunk campaign is off by default; this city has one
+    cloud = CloudTrunkConfig(per_million=5, minimum=1)
+    simulate_city(
+        SimulationConfig(subscribers=SUBSCRIBERS, days=2, seed=11, cloud_trunk=cloud), out
+    )
     return out
 
 
@@ -64,11 +71,21 @@ def test_partitioned_by_local_day(city: Path, calls: pl.DataFrame) -> None:
     assert [d.isoformat() for d in local] == ["2026-07-08", "2026-07-09"]
 
 
-def test_every_number_is_valid_e164(calls: pl.DataFrame, subscribers: pl.DataFrame) -> None:
+def test_every_number_is_valid_e164_but_the_spoofed_ones(
+    calls: pl.DataFrame, subscribers: pl.DataFrame, labels: pl.DataFrame
+) -> None:
+    spoofed = set(_of(labels, "spoofed_caller_id"))
     numbers = pl.concat([calls["caller"], calls["callee"], subscribers["msisdn"]]).unique()
-    bad = [n for n in numbers.to_list() if try_normalise(n)[0] != n]
-    assert bad == []
+    bad = {n for n in numbers.to_list() if try_normalise(n)[0] != n}
+    assert bad == spoofed
     assert calls["call_id"].is_unique().all()
+    # what ingest would say of each number, the simulator says too
+    _, caller_flag, _ = presented_series(calls["caller"])
+    _, callee_flag, _ = presented_series(calls["callee"])
+    assert calls["callee_flag"].equals(callee_flag, check_names=False)
+    own = caller_flag.is_not_null()
+    assert calls["caller_flag"].filter(own).equals(caller_flag.filter(own), check_names=False)
+    assert set(calls.filter(own)["caller"].unique()) == spoofed
 
 
 def test_drawn_landlines_are_all_in_the_numbering_plan() -> None:
@@ -85,6 +102,7 @@ def test_every_actor_type_is_present(labels: pl.DataFrame) -> None:
     assert {
         "normal", "courier", "ride_hailing", "sales_agent", "service_line", "sms_service_port",
         "relay_call", "robocall", "robocall_rotation", "simbox", "sms_spam", "wangiri",
+        "spoofed_caller_id", "cloud_trunk",
     } <= actors  # fmt: skip
     fraud = labels.filter(~pl.col("label").is_in(["normal", "legit_heavy"]))
     assert fraud["behaviour_start"].null_count() == 0
@@ -219,3 +237,78 @@ def test_sms_spam_sends_templates_to_strangers(city: Path, labels: pl.DataFrame)
     assert spam["recipient"].n_unique() > 0.8 * spam.height
     normal = sms.filter(pl.col("sender").is_in(_of(labels, "normal")))
     assert normal["content"].null_count() == normal.height
+
+
+def test_spoofed_wangiri_rings_once_from_numbers_nobody_can_own(
+    calls: pl.DataFrame, labels: pl.DataFrame
+) -> None:
+    spoofed = labels.filter(pl.col("label") == "spoofed_caller_id")
+    assert spoofed.height >= 1
+    assert spoofed["group_id"].str.starts_with("spoofed_caller_id-").all()
+    for number in spoofed["msisdn"]:
+        assert not is_valid_number(number)
+        assert not number.startswith("+86")
+    burst = calls.filter(pl.col("caller").is_in(spoofed["msisdn"].implode()))
+    per_day = burst.group_by("caller", pl.col("start_time").dt.date()).len()
+    assert per_day["len"].min() >= 30  # type: ignore[operator]
+    assert (burst["duration_s"] == 0).all()
+    assert (burst["ring_s"] <= 3).all()  # type: ignore[operator]
+    assert set(burst["trunk"]) == {"GW-INTL-01"}
+    assert set(burst["caller_flag"]) <= {"impossible", "malformed", "unallocated"}
+
+
+def test_cloud_trunk_campaign_rotates_mobile_numbers_on_a_cloud_trunk(
+    city: Path, calls: pl.DataFrame, labels: pl.DataFrame
+) -> None:
+    members = labels.filter(pl.col("label") == "cloud_trunk")
+    assert members.height >= 20
+    assert members["group_id"].str.starts_with("cloud_trunk-").all()
+    assert members["behaviour_start"].null_count() == 0
+    assert all(classify(n) is NumberKind.MOBILE for n in members["msisdn"])
+    placed = calls.filter(pl.col("caller").is_in(members["msisdn"].implode()))
+    assert set(placed["trunk"]) == {"CLOUD-VOIP-01"}
+    assert set(placed["caller_flag"]) == {"cloud_trunk_mobile"}
+    # each number is a handful of calls: rotation keeps them under per-number limits
+    per_number = placed.group_by("caller", pl.col("start_time").dt.date()).len()["len"]
+    assert per_number.max() <= 15  # type: ignore[operator]
+    trunks = load_trunks(city / "trunks.csv")
+    assert trunks.kinds["CLOUD-VOIP-01"] == "cloud"
+    assert set(calls["trunk"].unique()) <= set(trunks.kinds)
+
+
+def test_honest_calls_come_in_on_their_networks_trunks(
+    calls: pl.DataFrame, subscribers: pl.DataFrame, labels: pl.DataFrame
+) -> None:
+    own = subscribers["msisdn"].implode()
+    people = calls.filter(pl.col("caller").is_in(_of(labels, "normal")))
+    assert set(people["trunk"]) == {"MSC-SC-01"}
+    outside = calls.filter(~pl.col("caller").is_in(own) & pl.col("caller").str.starts_with("+86"))
+    outside = outside.filter(~pl.col("caller").is_in(labels["msisdn"].implode()))
+    assert set(outside["trunk"]) <= {"IC-CU-01", "IC-CT-01", "IC-CBN-01", "IC-FIX-01"}
+    assert outside["caller_flag"].null_count() == outside.height
+    wangiri = calls.filter(pl.col("caller").is_in(_of(labels, "wangiri")))
+    assert set(wangiri["trunk"]) == {"GW-INTL-01"}
+
+
+def test_new_campaigns_leave_the_rest_of_the_city_as_it_was(tmp_path: Path) -> None:
+    """The same seed gives the other actors the same calls with or without the campaigns."""
+    base = SimulationConfig(subscribers=800, seed=3, cloud_trunk=CloudTrunkConfig(minimum=1))
+    quiet = base.model_copy(
+        update={
+            "spoofed_wangiri": SpoofedWangiriConfig(per_million=0, minimum=0),
+            "cloud_trunk": CloudTrunkConfig(per_million=0, minimum=0),
+        }
+    )
+    simulate_city(base, tmp_path / "with")
+    simulate_city(quiet, tmp_path / "without")
+    columns = ["caller", "callee", "start_time", "duration_s", "ring_s", "caller_cell"]
+
+    def others(root: Path) -> pl.DataFrame:
+        labels = pl.read_parquet(root / "labels")
+        new = labels.filter(pl.col("label").is_in(["spoofed_caller_id", "cloud_trunk"]))
+        calls = pl.read_parquet(root / "calls", hive_partitioning=False)
+        gone = new["msisdn"].implode()
+        kept = calls.filter(~pl.col("caller").is_in(gone) & ~pl.col("callee").is_in(gone))
+        return kept.select(columns).sort(columns)
+
+    assert others(tmp_path / "with").equals(others(tmp_path / "without"))

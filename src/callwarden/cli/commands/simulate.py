@@ -37,3 +37,4 @@ def simulate(
         f"subscribers over {result.days} day(s) to {out}"
     )
     console.print(frame_table(actor_summary(out), "by actor type"))
+    console.print(f"trunk table (for callwarden ingest --trunks): {out / 'trunks.csv'}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from callwarden.simulate.behaviour import (  # noqa: F401  (imported to register)
+    cloud_trunk,
     legit,
     relay_call,
     robocall,
@@ -10,6 +11,7 @@ from callwarden.simulate.behaviour import (  # noqa: F401  (imported to register
     simbox,
     sms_spam,
     social,
+    spoofed_wangiri,
     wangiri,
 )
 from callwarden.simulate.behaviour.base import BEHAVIOURS, Behaviour, Day, Traffic

@@ -52,18 +52,25 @@ class CallBatch:
     ring: np.ndarray  # int32
     cell: np.ndarray  # int32, -1 = unknown (caller outside the network)
     imei: np.ndarray  # int64, -1 = unknown
+    #: int8 code into simulate.trunks.TRUNKS; None (or -1) = the trunk the caller's network
+    #: usually comes in on (see simulate.trunks.usual_trunks)
+    trunk: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.caller.shape[0])
 
+    def trunk_codes(self) -> np.ndarray:
+        if self.trunk is None:
+            return np.full(len(self), NULL, dtype=np.int8)
+        return self.trunk.astype(np.int8)
+
     @staticmethod
     def concat(batches: list[CallBatch]) -> CallBatch:
-        return CallBatch(
-            *(
-                np.concatenate([getattr(b, f) for b in batches])
-                for f in ("caller", "callee", "t", "duration", "ring", "cell", "imei")
-            )
-        )
+        columns = {
+            f: np.concatenate([getattr(b, f) for b in batches])
+            for f in ("caller", "callee", "t", "duration", "ring", "cell", "imei")
+        }
+        return CallBatch(**columns, trunk=np.concatenate([b.trunk_codes() for b in batches]))
 
 
 @dataclass
@@ -178,8 +185,10 @@ def external_calls(
     t: np.ndarray,
     duration: np.ndarray,
     ring: np.ndarray | None = None,
+    trunk: int = NULL,
 ) -> CallBatch:
-    """Calls placed by numbers outside the network: no cell or device is known."""
+    """Calls placed by numbers outside the network: no cell or device is known. ``trunk``
+    (a code into simulate.trunks.TRUNKS) sets the trunk they all come in on."""
     n = caller.shape[0]
     return CallBatch(
         caller=caller.astype(np.int64),
@@ -189,6 +198,7 @@ def external_calls(
         ring=ring_times(day.rng, duration) if ring is None else ring.astype(np.int32),
         cell=np.full(n, NULL, dtype=np.int32),
         imei=np.full(n, NULL, dtype=np.int64),
+        trunk=None if trunk == NULL else np.full(n, trunk, dtype=np.int8),
     )
 
 
