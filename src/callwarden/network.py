@@ -148,9 +148,11 @@ class ServedNumbers:
     numbers: frozenset[str] | None = field(default=None, repr=False)
 
     def serves(self, e164: str) -> bool:
+        """In the table (whatever it looks like), or in a served range and a valid number
+        (``+86138123456789`` has one digit too many: nobody holds it, so it is spoofed)."""
         if self.numbers is not None:
             return e164 in self.numbers
-        return e164.startswith(self.prefixes)
+        return e164.startswith(self.prefixes) and is_valid_number(e164)
 
     @classmethod
     def from_numbers(cls, numbers: Iterable[str]) -> ServedNumbers:
@@ -178,7 +180,14 @@ class ServedNumbers:
 
 
 def network_of(e164: str, served: ServedNumbers) -> Network:
-    """Which kind of network serves a number, for the operator's decision about it."""
+    """Which kind of network serves a number, for the operator's decision about it.
+
+    A number of the subscriber table is the operator's whatever it looks like; a number that
+    merely falls in a served range is only when it is valid (see :meth:`ServedNumbers.serves`).
+
+    >>> network_of("+86138123456789", ServedNumbers()).value
+    'invalid'
+    """
     if served.serves(e164):
         return Network.OWN
     if not is_valid_number(e164):

@@ -18,7 +18,7 @@ from callwarden.cli.app import app
 from callwarden.detect.replay import replay_alerts
 from callwarden.detect.scoring import score_records
 from callwarden.errors import ConfigError
-from callwarden.network import ServedNumbers
+from callwarden.network import Network, ServedNumbers, network_of
 
 T0 = dt.datetime(2026, 7, 8, 10, tzinfo=dt.UTC)
 CALL_SCHEMA = {
@@ -223,3 +223,10 @@ def test_no_number_string_stops_scoring(pairs: list[tuple[str, str]], triage: bo
     alerts = score_records(calls, None, subscribers([OWN]), triage=triage).alerts
     assert set(alerts["decision"]) <= {"watch", "review", "restrict", "suspend", "intercept"}
     assert not ({"restrict", "suspend"} & set(alerts.filter(pl.col("msisdn") != OWN)["decision"]))
+
+
+def test_a_number_in_a_served_range_that_nobody_can_hold_is_not_a_subscriber() -> None:
+    served = ServedNumbers()
+    assert served.serves("+8613812345678")
+    assert not served.serves("+86138123456789")  # one digit too many: spoofed
+    assert network_of("+86138123456789", served) is Network.INVALID
