@@ -71,6 +71,11 @@ _CN_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("CN")
 assert _CN_METADATA is not None and _CN_METADATA.mobile is not None  # noqa: S101  (shipped data)
 _MOBILE_PATTERN: str = str(_CN_METADATA.mobile.national_number_pattern)
 _MOBILE_FULL = re.compile(f"(?:{_MOBILE_PATTERN})")
+assert _CN_METADATA.fixed_line is not None and _CN_METADATA.general_desc is not None  # noqa: S101
+# A stored +86 number whose national digits fit both is a valid fixed line, exactly as
+# phonenumbers.is_valid_number says (its general pattern, then the fixed-line type).
+_FIXED_PATTERN = f"^(?:{_CN_METADATA.fixed_line.national_number_pattern})$"
+_GENERAL_PATTERN = f"^(?:{_CN_METADATA.general_desc.national_number_pattern})$"
 #: A Chinese mobile number as stored (virtual operators' ranges included), for whole columns.
 CN_MOBILE_PATTERN = f"^\\+86(?:{_MOBILE_PATTERN})$"
 
@@ -203,7 +208,8 @@ def presented_number(raw: str, region: str = "CN") -> tuple[str | None, str | No
     if not text:
         return None, None, "empty phone number"
     e164, _ = try_normalise(text, region)
-    if e164 is not None and _valid(e164):
+    # try_normalise keeps only valid Chinese numbers, but foreign ones of a possible length
+    if e164 is not None and (e164.startswith("+" + _CN) or _valid(e164)):
         return e164, None, None
     digits = _presented_digits(text)
     if digits is None:
@@ -395,6 +401,18 @@ def presented_series(
     [None, None, "'--' is not a phone number"]
     """
     frame = _fast_mobiles(values, region)
+    # Landlines already stored in E.164 (the simulator's, canonical files) skip the slow path.
+    national = pl.col("raw").str.slice(3)
+    frame = frame.with_columns(
+        stored_fixed=(
+            pl.col("raw").str.contains(r"^\+86[0-9]{5,14}$")
+            & national.str.contains(_FIXED_PATTERN)
+            & national.str.contains(_GENERAL_PATTERN)
+        ).fill_null(False)
+    ).with_columns(
+        nat=pl.when(pl.col("stored_fixed")).then(national).otherwise("nat"),
+        fast=pl.col("fast") | pl.col("stored_fixed"),
+    )
     slow_values = (
         frame.filter(~pl.col("fast") & pl.col("raw").is_not_null())["raw"].unique().to_list()
     )

@@ -184,13 +184,15 @@ def test_values_that_cannot_be_numbers_are_refused(raw: str, why: str) -> None:
     assert reason is not None and why in reason
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(
     st.lists(
         st.one_of(
             st.text(max_size=24),
             st.from_regex(r"\A\+?[0-9０-９ \-]{0,22}\Z"),
             st.from_regex(r"\A(\+86|86|0086)?1[3-9]\d{9}\Z"),
+            st.from_regex(r"\A\+86[0-9]{5,14}\Z"),  # stored landlines take a fast path
+            st.from_regex(r"\A\+86(10|2[0-9]|[3-9][0-9]{2})[0-9]{7,8}\Z"),
         ),
         max_size=20,
     )

@@ -52,13 +52,20 @@ class TrunkTable:
     def flags(self, callers: pl.Series, trunks: pl.Series) -> pl.Series:
         """Each call's trunk flag (see the module doc); null where there is none."""
         kind = self.kind_of(trunks)
-        return pl.select(
-            pl.when((kind == "international") & callers.str.starts_with("+86"))
+        out = pl.repeat(None, len(callers), dtype=pl.String, eager=True)
+        # Only calls on the two telling kinds of trunk are looked at (most calls are not).
+        rows = kind.is_in(["international", "cloud"]).fill_null(False).arg_true()
+        if rows.len() == 0:
+            return out
+        caller, on = callers.gather(rows), kind.gather(rows)
+        found = pl.select(
+            pl.when((on == "international") & caller.str.starts_with("+86"))
             .then(pl.lit(TRUNK_MISMATCH))
-            .when((kind == "cloud") & callers.str.contains(CN_MOBILE_PATTERN))
+            .when((on == "cloud") & caller.str.contains(CN_MOBILE_PATTERN))
             .then(pl.lit(CLOUD_TRUNK_MOBILE))
             .otherwise(pl.lit(None, pl.String))
         ).to_series()
+        return out.scatter(rows, found)
 
     def unknown(self, trunks: pl.Series) -> pl.Series:
         """The trunk names (not null) that the table does not list."""

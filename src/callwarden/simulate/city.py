@@ -82,9 +82,12 @@ def _midnight_us(config: SimulationConfig, day_index: int) -> int:
 _TRUNK_TABLE = TrunkTable({name: kind for name, kind, _ in TRUNKS})
 
 
-def _flag(numbers: pl.Series) -> pl.Series:
-    """The flag ingest gives a stored number (null for a number someone can own)."""
-    return presented_series(numbers)[1]
+def _flag(numbers: np.ndarray) -> pl.Series:
+    """The flag ingest gives each number (int64 E.164 digits; null for a number someone can
+    own), worked out once per distinct number."""
+    distinct, inverse = np.unique(numbers, return_inverse=True)
+    flags = presented_series(_e164(distinct))[1]
+    return flags.gather(pl.Series(inverse.ravel()))
 
 
 def _calls_frame(
@@ -95,7 +98,7 @@ def _calls_frame(
     start = midnight_us + np.rint(b.t[order] * 1e6).astype(np.int64)
     n = len(b)
     caller = _e164(b.caller[order])
-    trunk = trunk_names(caller, b.trunk_codes()[order], pop.index_of(b.caller[order]) >= 0)
+    trunk = trunk_names(b.caller[order], b.trunk_codes()[order], lambda n: pop.index_of(n) >= 0)
     frame = pl.DataFrame(
         {
             "call_id": pl.select(
@@ -113,8 +116,8 @@ def _calls_frame(
         }
     )
     return frame.with_columns(
-        caller_flag=pl.coalesce(_flag(caller), _TRUNK_TABLE.flags(caller, trunk)),
-        callee_flag=_flag(frame["callee"]),
+        caller_flag=pl.coalesce(_flag(b.caller[order]), _TRUNK_TABLE.flags(caller, trunk)),
+        callee_flag=_flag(b.callee[order]),
         trunk=trunk,
     )
 
@@ -152,8 +155,8 @@ def _sms_frame(
         ),
         length="length",
         content="content",
-        sender_flag=_flag(sms["sender"]),
-        recipient_flag=_flag(sms["recipient"]),
+        sender_flag=pl.lit(_flag(sms["sender"].str.slice(1).cast(pl.Int64).to_numpy())),
+        recipient_flag=pl.lit(_flag(sms["recipient"].str.slice(1).cast(pl.Int64).to_numpy())),
     )
 
 

@@ -13,6 +13,7 @@ records as ``trunks.csv``, the form ``callwarden ingest --trunks`` reads.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -47,32 +48,39 @@ _BY_CARRIER = {
 _PREFIX_TRUNK = {p: _BY_CARRIER[c] for p, c in CARRIER_PREFIXES.items()}
 
 
-def trunk_names(caller: pl.Series, codes: np.ndarray, own: np.ndarray) -> pl.Series:
+def trunk_names(
+    caller: np.ndarray, codes: np.ndarray, own: Callable[[np.ndarray], np.ndarray]
+) -> pl.Series:
     """Each call's trunk: the code a behaviour set (``codes >= 0``), else the usual trunk of
-    the caller's network (``own``: the caller is the operator's subscriber)."""
-    set_by = pl.Series(codes.astype(np.int32)).replace_strict(
-        dict(enumerate(name for name, _, _ in TRUNKS)), default=None, return_dtype=pl.String
-    )
-    national = caller.str.slice(3)
-    mobile = caller.str.contains(r"^\+861[0-9]{10}$")
+    the caller's network. ``caller`` holds int64 E.164 digits; ``own`` says which of some
+    numbers are the operator's subscribers. Worked out once per distinct caller."""
+    distinct, inverse = np.unique(caller, return_inverse=True)
+    text = pl.Series(distinct, dtype=pl.Int64).cast(pl.String)
+    national = text.str.slice(2)
+    mobile = text.str.contains(r"^861[0-9]{10}$")
     carrier = (
         national.str.slice(0, 4)
         .replace_strict(_PREFIX_TRUNK, default=None)
         .fill_null(national.str.slice(0, 3).replace_strict(_PREFIX_TRUNK, default=None))
     )
-    return pl.select(
-        pl.when(set_by.is_not_null())
-        .then(set_by)
-        .when(pl.lit(pl.Series(own)) & mobile)
+    is_own = pl.Series(own(distinct))
+    usual = pl.select(
+        pl.when(pl.lit(is_own) & mobile)
         .then(pl.lit("MSC-SC-01"))
-        .when(pl.lit(pl.Series(own)))
+        .when(pl.lit(is_own))
         .then(pl.lit("IMS-SC-01"))
-        .when(~caller.str.starts_with("+86"))
+        .when(~text.str.starts_with("86"))
         .then(pl.lit("GW-INTL-01"))
         .when(mobile & carrier.is_not_null())
         .then(carrier)
         .otherwise(pl.lit("IC-FIX-01"))
     ).to_series()
+    names = usual.gather(pl.Series(inverse.ravel()))
+    set_rows = np.flatnonzero(codes >= 0)
+    if set_rows.shape[0] == 0:
+        return names
+    chosen = np.array([name for name, _, _ in TRUNKS])[codes[set_rows]]
+    return names.scatter(set_rows, pl.Series(chosen, dtype=pl.String))
 
 
 def write_trunks(path: Path) -> None:
