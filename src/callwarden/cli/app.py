@@ -19,6 +19,7 @@ from callwarden.cli.commands import (
     score,
     simulate,
     stream,
+    text,
 )
 from callwarden.cli.exits import run
 
@@ -58,6 +59,7 @@ app.add_typer(cases.labels_app, name="labels")
 app.command("serve")(cases.serve)
 app.command("stream")(stream.stream)
 app.command("replay")(stream.replay)
+app.add_typer(text.app, name="text")
 
 
 def main() -> None:

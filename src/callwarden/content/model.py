@@ -1,0 +1,328 @@
+"""The content model: character and word n-grams of normalised texts, a linear SVM over them,
+calibrated by Platt scaling, and the terms that decided each prediction.
+
+A model is a folder of plain data (``model.json``: labels, settings, vocabularies;
+``weights.npz``: idf, weights, calibration), loaded without unpickling anything.
+
+>>> from callwarden.content.corpus import load_corpus
+>>> labels, texts = load_corpus()
+>>> model = ContentModel.train(labels, texts)
+>>> scores = model.score_texts(["您的账户涉嫌洗钱，请立即将资金转入安全账户配合调查", ""])
+>>> str(scores.label[0]), str(scores.label[1]), float(scores.score[1])
+('impersonate_police_gov', '', 0.0)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from callwarden.content.ngrams import Vocabulary
+from callwarden.content.normalise import MASKS, display, normalise_all
+from callwarden.content.segment import SEGMENTER, words_of
+from callwarden.errors import InputFileError
+
+__all__ = ["BENIGN", "ContentModel", "ContentScores", "ContentSettings"]
+
+FORMAT: Final = "callwarden-content/1"
+#: the label of honest texts, when a model has one: ``risk`` is the probability of any other
+BENIGN: Final = "normal"
+_MODEL_FILE = "model.json"
+_WEIGHTS_FILE = "weights.npz"
+
+
+@dataclass(frozen=True)
+class ContentSettings:
+    """What a model is made of; chosen on a validation split (docs/content.md)."""
+
+    char_ngrams: tuple[int, int] = (1, 4)
+    word_ngrams: tuple[int, int] = (1, 2)
+    min_df: int = 2
+    c: float = 1.0  # the SVM's inverse regularisation
+    balanced: bool = False  # weigh classes by the inverse of their frequency
+    calibration_folds: int = 3
+    evidence_terms: int = 3
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ContentScores:
+    """Predictions for a batch of texts, one entry per text in input order.
+
+    ``label`` is the predicted label ("" for an empty text), ``score`` its calibrated
+    probability (0 for an empty text), ``evidence`` the terms that pushed hardest towards it,
+    ``risk`` the probability of any label but :data:`BENIGN` (``nan`` when the model has no
+    such label), ``proba`` every label's probability (columns in ``classes`` order).
+    """
+
+    classes: tuple[str, ...]
+    label: npt.NDArray[np.str_]
+    score: npt.NDArray[np.float64]
+    risk: npt.NDArray[np.float64]
+    evidence: list[list[str]]
+    proba: npt.NDArray[np.float64] = field(repr=False)
+
+
+def _features(texts: Sequence[str]) -> tuple[list[str], list[list[str]]]:
+    """Normalised texts (for character n-grams) and their words."""
+    normal = normalise_all(list(texts))
+    return normal, words_of(normal)
+
+
+def _platt(decision: npt.NDArray[np.float64], truth: npt.NDArray[np.bool_]) -> tuple[float, float]:
+    """Platt's sigmoid P(y | d) = 1 / (1 + exp(a d + b)) fitted to held-out decision values."""
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+
+    fit = LogisticRegression(C=1e4).fit(decision.reshape(-1, 1), truth)
+    return -float(fit.coef_[0, 0]), -float(fit.intercept_[0])
+
+
+class ContentModel:
+    """A trained content classifier: :meth:`train`, :meth:`save`, :meth:`load`,
+    :meth:`score_texts`."""
+
+    def __init__(
+        self,
+        classes: Sequence[str],
+        settings: ContentSettings,
+        vocabulary: Vocabulary,
+        coef: npt.NDArray[np.float32],
+        intercept: npt.NDArray[np.float64],
+        platt: npt.NDArray[np.float64],
+        segmenter: str = SEGMENTER,
+    ) -> None:
+        self.classes = tuple(classes)
+        self.settings = settings
+        self.vocabulary = vocabulary
+        self.coef = coef  # (classes, features)
+        self.intercept = intercept  # (classes,)
+        self.platt = platt  # (classes, 2): a, b
+        self.segmenter = segmenter
+        self.terms = [display(t) for t in vocabulary.terms]
+        self._bare = [t.replace(" ", "") for t in self.terms]
+        self._shown = np.array([_readable(t) for t in self._bare], dtype=bool)
+
+    # training -------------------------------------------------------------------------------
+
+    @classmethod
+    def train(
+        cls, labels: Sequence[str], texts: Sequence[str], settings: ContentSettings | None = None
+    ) -> ContentModel:
+        """Fit the vocabularies, the SVM on every text and the calibration on held-out folds.
+
+        Needs at least two labels, each on at least ``calibration_folds`` texts.
+        """
+        from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415
+
+        settings = settings or ContentSettings()
+        y = np.asarray(labels, dtype=str)
+        classes = tuple(sorted(set(y.tolist())))
+        if len(classes) < 2:
+            raise ValueError(f"training needs texts of at least two labels, not {classes}")
+        normal, words = _features(texts)
+        vocabulary = Vocabulary.fit(
+            normal, words, settings.char_ngrams, settings.word_ngrams, settings.min_df
+        )
+        x = vocabulary.transform(normal, words)
+        coef, intercept = _fit_svm(x, y, classes, settings)
+        # Platt scaling on decision values the SVM gives texts it was not trained on
+        held_out = np.zeros((len(y), len(classes)))
+        folds = StratifiedKFold(
+            settings.calibration_folds, shuffle=True, random_state=settings.seed
+        )
+        for fit_rows, test_rows in folds.split(x, y):
+            c, b = _fit_svm(x[fit_rows], y[fit_rows], classes, settings)
+            held_out[test_rows] = x[test_rows] @ c.T + b
+        platt = np.array([_platt(held_out[:, k], y == name) for k, name in enumerate(classes)])
+        return cls(classes, settings, vocabulary, coef, intercept, platt)
+
+    # scoring --------------------------------------------------------------------------------
+
+    def _matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self.vocabulary.transform(*_features(texts))
+
+    def score_texts(self, texts: Sequence[str | None], workers: int = 1) -> ContentScores:
+        """Label, calibrated score, risk and evidence terms for each text.
+
+        A missing or blank text (nothing left after normalisation) gets label "" and score 0.
+        ``workers`` > 1 splits a large batch over that many processes (forked: the model is
+        shared, not copied); the result is the same.
+        """
+        if workers > 1 and len(texts) >= _PARALLEL_MIN * workers:
+            return self._score_parallel(texts, workers)
+        clean = [t or "" for t in texts]
+        x = self._matrix(clean)
+        decision = x @ self.coef.T + self.intercept
+        sig = 1.0 / (1.0 + np.exp(self.platt[:, 0] * decision + self.platt[:, 1]))
+        total = sig.sum(axis=1, keepdims=True)
+        proba = np.divide(sig, total, out=np.full_like(sig, 1 / len(self.classes)), where=total > 0)
+        empty = np.diff(x.indptr) == 0
+        proba[empty] = 0.0
+        best = proba.argmax(axis=1)
+        label = np.array(self.classes, dtype=str)[best]
+        label[empty] = ""
+        score = proba[np.arange(len(clean)), best]
+        if BENIGN in self.classes:
+            risk = 1.0 - proba[:, self.classes.index(BENIGN)]
+            risk[empty] = 0.0
+        else:
+            risk = np.full(len(clean), np.nan)
+        return ContentScores(
+            self.classes, label, score, risk, self._evidence(x, best, empty), proba
+        )
+
+    def _score_parallel(self, texts: Sequence[str | None], workers: int) -> ContentScores:
+        import multiprocessing  # noqa: PLC0415
+
+        size = -(-len(texts) // workers)
+        chunks = [list(texts[i : i + size]) for i in range(0, len(texts), size)]
+        with multiprocessing.get_context("fork").Pool(
+            workers, initializer=_share, initargs=(self,)
+        ) as pool:
+            parts = pool.map(_score_shared, chunks)
+        return ContentScores(
+            self.classes,
+            np.concatenate([p.label for p in parts]),
+            np.concatenate([p.score for p in parts]),
+            np.concatenate([p.risk for p in parts]),
+            [terms for p in parts for terms in p.evidence],
+            np.concatenate([p.proba for p in parts]),
+        )
+
+    def _evidence(
+        self, x: sp.csr_matrix, best: npt.NDArray[np.intp], empty: npt.NDArray[np.bool_]
+    ) -> list[list[str]]:
+        """Per text, the terms with the largest share of the winning label's decision value;
+        a term inside one already chosen (a character n-gram of a chosen word) is skipped."""
+        wanted = self.settings.evidence_terms
+        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+        contribution = x.data * self.coef[best[rows], x.indices]
+        # only terms a person can read that pushed towards the label, strongest first per text
+        keep = (contribution > 0) & self._shown[x.indices]
+        rows, terms, contribution = rows[keep], x.indices[keep], contribution[keep]
+        # one sort key: the text, then the contribution downwards (contributions are < 1e6)
+        order = np.argsort(rows * 1e6 - np.minimum(contribution, 1e6 - 1), kind="stable")
+        rows, terms = rows[order], terms[order]
+        starts = np.searchsorted(rows, np.arange(x.shape[0] + 1))
+        out: list[list[str]] = []
+        for i in range(x.shape[0]):
+            chosen: list[int] = []
+            for j in terms[starts[i] : min(starts[i + 1], starts[i] + wanted * 6)].tolist():
+                bare = self._bare[j]
+                if any(bare in self._bare[c] for c in chosen):
+                    continue
+                chosen = [c for c in chosen if self._bare[c] not in bare]
+                chosen.append(j)
+                if len(chosen) == wanted:
+                    break
+            out.append([self.terms[c] for c in chosen] if not empty[i] else [])
+        return out
+
+    # files ----------------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write ``model.json`` and ``weights.npz`` into ``folder`` (created if missing)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "format": FORMAT,
+            "classes": list(self.classes),
+            "settings": asdict(self.settings),
+            "segmenter": self.segmenter,
+            "char_terms": self.vocabulary.char_terms,
+            "words": self.vocabulary.words,
+            "word_terms": self.vocabulary.word_terms,
+        }
+        (folder / _MODEL_FILE).write_text(
+            json.dumps(meta, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+        )
+        np.savez_compressed(
+            folder / _WEIGHTS_FILE,
+            char_keys=self.vocabulary.char_keys,
+            char_idf=self.vocabulary.char_idf,
+            word_keys=self.vocabulary.word_keys,
+            word_idf=self.vocabulary.word_idf,
+            coef=self.coef,
+            intercept=self.intercept,
+            platt=self.platt,
+        )
+
+    @classmethod
+    def load(cls, folder: Path) -> ContentModel:
+        """A model written by :meth:`save`; a folder that holds none is an
+        :class:`~callwarden.errors.InputFileError`."""
+        meta_path = folder / _MODEL_FILE
+        if not meta_path.is_file():
+            raise InputFileError(
+                folder, f"not a content model folder (no {_MODEL_FILE}); write one with "
+                "'callwarden text train'"
+            )  # fmt: skip
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta.get("format") != FORMAT:
+                raise InputFileError(meta_path, f"format {meta.get('format')!r}, not {FORMAT}")
+            raw = dict(meta["settings"])
+            settings = ContentSettings(
+                **{**raw, "char_ngrams": tuple(raw["char_ngrams"]),
+                   "word_ngrams": tuple(raw["word_ngrams"])}
+            )  # fmt: skip
+            with np.load(folder / _WEIGHTS_FILE, allow_pickle=False) as weights:
+                arrays = {name: weights[name] for name in weights.files}
+            vocabulary = Vocabulary(
+                settings.char_ngrams, settings.word_ngrams, arrays["char_keys"],
+                arrays["char_idf"], meta["char_terms"], meta["words"], arrays["word_keys"],
+                arrays["word_idf"], meta["word_terms"],
+            )  # fmt: skip
+            return cls(
+                meta["classes"], settings, vocabulary, arrays["coef"], arrays["intercept"],
+                arrays["platt"], meta.get("segmenter", SEGMENTER),
+            )  # fmt: skip
+        except InputFileError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputFileError(folder, f"cannot read the content model ({exc})") from exc
+
+
+_PARALLEL_MIN = 5_000  # texts per process below which forking costs more than it saves
+_shared: list[ContentModel] = []  # the model, in a forked worker
+
+
+def _share(model: ContentModel) -> None:
+    _shared[:] = [model]
+
+
+def _score_shared(texts: list[str | None]) -> ContentScores:
+    return _shared[0].score_texts(texts)
+
+
+def _readable(term: str) -> bool:
+    """A term worth showing a person: two or more letters, digits or Chinese characters, or
+    a mask, with no punctuation ("，我" says nothing an agent can repeat)."""
+    for shown in MASKS.values():
+        term = term.replace(shown, "\ue000")
+    return (len(term) >= 2 or term == "\ue000") and all(
+        ch.isalnum() or ch == "\ue000" for ch in term
+    )
+
+
+def _fit_svm(
+    x: sp.csr_matrix, y: npt.NDArray[np.str_], classes: tuple[str, ...], settings: ContentSettings
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64]]:
+    """One-vs-rest weights (classes, features) and intercepts; two labels get two rows."""
+    from sklearn.svm import LinearSVC  # noqa: PLC0415
+
+    svm = LinearSVC(
+        C=settings.c, class_weight="balanced" if settings.balanced else None,
+        random_state=settings.seed, max_iter=5000,
+    ).fit(x, y)  # fmt: skip
+    coef, intercept = svm.coef_, svm.intercept_
+    if len(classes) == 2:
+        coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+    order = [list(svm.classes_).index(c) for c in classes]
+    return coef[order].astype(np.float32), intercept[order].astype(np.float64)
