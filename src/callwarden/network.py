@@ -231,4 +231,5 @@ def report_to(e164: str, network: Network) -> str:
         return "international gateway and the owning foreign carrier"
     if network is Network.INVALID:
         return "international gateway and the regulator (12321)"
-    return "the operator itself"
+    # the operator's own number, presented by someone else from outside its mobile core
+    return "the operator's own gateways (calls presenting its subscriber's number from outside)"

@@ -230,7 +230,9 @@ def end_case(s: Session, case: Case, outcome: str, now: datetime) -> None:
     case.outcome = outcome
     case.closed_at = now
     status = s.get(NumberStatus, case.msisdn, with_for_update=True)
-    if status is not None:
+    # the number's standing is this case's to end (an interception of an own number's
+    # presentations runs beside, and leaves, the number's own suspension case)
+    if status is not None and status.open_case_id in (case.id, None):
         status.status = "active"
         status.open_case_id = None
         status.updated_at = now

@@ -246,10 +246,6 @@ class CaseService:
             s.merge(SubscriberProfile(msisdn=alert.msisdn, **alert.subscriber.model_dump()))
         network = self.network(s, alert.msisdn)
         decision = alert.decision
-        if network is Network.OWN and decision == INTERCEPT:
-            # the scorer took the number for another network's, but it is a subscriber here:
-            # a person decides rather than a suspension nobody asked for
-            decision = "review"
         if decision == "suspend" and actor.role is Role.system and self._cap_reached(s, now):
             decision = "review"  # over the day's cap: a person decides, as the policy does
         reasons = _reason_records(alert)
@@ -263,6 +259,11 @@ class CaseService:
             received_at=now,
         )
         s.add(row)
+        if decision == INTERCEPT:
+            # blocking a presented number at the gateway never touches a subscriber's own
+            # service (its calls start in the mobile core), so it is safe for own numbers
+            # too: the scorer intercepts an own number whose ID others present (改号)
+            return self._intercept(s, alert, row, actor, now, network)
         if network is not Network.OWN:
             if decision in ("watch", "review"):
                 # nobody to review here: the number is not the operator's; recorded as evidence
@@ -351,9 +352,19 @@ class CaseService:
             s.add(status)
         status.risk_score = max(status.risk_score, alert.score)
         status.updated_at = now
-        case = (
-            s.get(Case, status.open_case_id, with_for_update=True) if status.open_case_id else None
-        )
+        # an own number may have a suspension case of its own beside this one: look for the
+        # open interception case itself, and leave the number's own standing alone
+        case = s.scalars(
+            select(Case)
+            .where(
+                Case.msisdn == alert.msisdn,
+                Case.kind == "interception",
+                Case.closed_at.is_(None),
+            )
+            .order_by(Case.id.desc())
+            .limit(1)
+            .with_for_update()
+        ).first()
         until = now + timedelta(days=self.config.intercept_days)
         block = s.get(Interception, case.interception_id) if case and case.interception_id else None
         payload: dict[str, Any] = {"alert_id": aid, "score": alert.score, "network": network}
@@ -383,8 +394,9 @@ class CaseService:
         s.flush()
         case = self._open_case(s, alert, aid, actor, now, "interception")
         case.interception_id = block.id
-        status.open_case_id = case.id
-        status.status = "intercepted"
+        if network is not Network.OWN:  # a number with no standing here but this block
+            status.open_case_id = case.id
+            status.status = "intercepted"
         self._event(
             s,
             case,

@@ -92,11 +92,19 @@ def test_own_subscribers_are_still_suspended(svc: CaseService) -> None:
     assert kinds == {"+8613812345678": "suspension", "+8617012345678": "suspension"}
 
 
-def test_intercept_for_an_own_number_goes_to_a_person(svc: CaseService) -> None:
+def test_intercept_for_an_own_number_blocks_its_presentations_not_its_service(
+    svc: CaseService,
+) -> None:
+    """Someone abroad presents a subscriber's number (改号): the presented number is blocked at
+    the gateway, the subscriber's own line stays as it is and is not sent any SMS."""
     (r,) = svc.intake([alert("+8613812345678", decision="intercept")])
+    assert (r.network, r.intercepted) == ("own", True)
     with svc.db.reads() as s:
         case = s.get(Case, r.case_id)
-        assert case is not None and case.kind == "review" and case.suspension_id is None
+        assert case is not None and case.kind == "interception" and case.suspension_id is None
+        block = s.get(Interception, case.interception_id)
+        assert block is not None and "own gateways" in block.report_to
+        assert s.scalars(select(NoticeRow)).all() == []
 
 
 def test_watch_and_review_of_an_off_net_number_are_evidence_only(svc: CaseService) -> None:
@@ -226,3 +234,19 @@ def test_interception_outcomes_become_labels(svc: CaseService) -> None:
     with svc.db.reads() as s:
         labels = dict(outcome_labels(s).select("msisdn", "label").iter_rows())
     assert labels == {"+371573613369": "wangiri", "+8613012345678": "normal"}
+
+
+def test_an_own_suspended_number_presented_from_abroad_keeps_its_own_case(
+    svc: CaseService,
+) -> None:
+    (susp,) = svc.intake([alert("+8613812345678", decision="suspend")])
+    later = alert("+8613812345678", decision="intercept", score=0.99)
+    later = later.model_copy(update={"flagged_at": later.flagged_at + timedelta(hours=1)})
+    (blocked,) = svc.intake([later])
+    assert blocked.intercepted and blocked.case_id != susp.case_id
+    assert blocked.case_id
+    svc.act(blocked.case_id, ANALYST, ActionIn(action="review", verdict="clear"))
+    with svc.db.reads() as s:
+        status = s.get(NumberStatus, "+8613812345678")
+        assert status is not None
+        assert (status.status, status.open_case_id) == ("suspended", susp.case_id)
