@@ -26,7 +26,7 @@ from callwarden.detect.scoring import score_records
 
 UNREACHABLE = "nats://127.0.0.1:4299"  # nothing listens there
 #: path parameters a command writes, not reads: they need not exist beforehand
-OUTPUTS = {"out", "workdir", "checkpoint"}
+OUTPUTS = {"out", "workdir", "checkpoint", "rejected_out"}
 #: input files the command checks itself rather than typer: they also take a URI (Spark), '-'
 #: or a shipped name, or another option's check comes first (--model with --engine spark)
 SELF_CHECKED = {
