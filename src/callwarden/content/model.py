@@ -42,11 +42,11 @@ _WEIGHTS_FILE = "weights.npz"
 class ContentSettings:
     """What a model is made of; chosen on a validation split (docs/content.md)."""
 
-    char_ngrams: tuple[int, int] = (1, 4)
+    char_ngrams: tuple[int, int] = (1, 3)
     word_ngrams: tuple[int, int] = (1, 2)
     min_df: int = 2
     c: float = 1.0  # the SVM's inverse regularisation
-    balanced: bool = False  # weigh classes by the inverse of their frequency
+    balanced: bool = True  # weigh classes by the inverse of their frequency
     calibration_folds: int = 3
     evidence_terms: int = 3
     seed: int = 0
