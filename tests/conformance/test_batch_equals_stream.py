@@ -49,6 +49,11 @@ def traffic(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
         schema_overrides={"duration_s": pl.Int32, "ring_s": pl.Int32,
                           "start_time": pl.Datetime("us", "UTC")},
     )  # fmt: skip
+    if draw(st.booleans()):  # caller flags from ingest (absent in older files: no flag)
+        flag = st.sampled_from([None, None, "trunk_mismatch", "cloud_trunk_mobile", "impossible"])
+        calls = calls.with_columns(
+            caller_flag=pl.Series([draw(flag) for _ in range(n)], dtype=pl.String)
+        )
     m = draw(st.integers(min_value=0, max_value=30))
     sms_offsets = sorted(draw(st.lists(st.integers(0, 30 * 3_600_000), min_size=m, max_size=m)))
     sms = pl.DataFrame(

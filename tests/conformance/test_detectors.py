@@ -34,6 +34,7 @@ def test_the_built_in_detectors_are_registered() -> None:
     assert set(DETECTOR_NAMES) >= {
         "relay_call", "autodialer", "rotation", "wangiri", "simbox", "sequential_dialing",
         "sms_burst", "profile_mismatch", "known_fraud_contact", "spoofed_caller_id",
+        "spoofed_presentation",
     }  # fmt: skip
 
 
@@ -80,6 +81,8 @@ def below_the_gate(draw: st.DrawFn) -> dict[str, np.ndarray]:
     if not math.isnan(days) and days < GATE.new_sim_days:
         n24 = min(n24, GATE.new_sim_calls_24h - 1)
         n1h, n15 = min(n1h, n24), min(n15, n24)
+    # calls presenting the number through a foreign or cloud trunk are some of its calls
+    spoofed = draw(st.integers(0, min(n1h, GATE.spoofed_calls_1h - 1)))
     row = {f: draw(st.floats(0, 1e4)) for f in FEATURES}
     for share in [f for f in FEATURES if "share" in f or "score" in f or f.startswith("is_")]:
         row[share] = draw(st.floats(0, 1))
@@ -88,6 +91,7 @@ def below_the_gate(draw: st.DrawFn) -> dict[str, np.ndarray]:
         uniq_callees_15m=draw(st.integers(0, n15)), uniq_callees_1h=draw(st.integers(0, n1h)),
         owner_age=age, is_international=international, new_sim_days=days,
         is_invalid_number=invalid,
+        spoofed_calls_1h=spoofed, spoofed_callees_1h=draw(st.integers(0, spoofed)),
         sms_out_1h=draw(st.integers(0, GATE.sms_1h - 1)),
         imsis_per_imei=draw(st.integers(0, GATE.sims_per_device - 1)),
         shared_victims_24h=draw(st.integers(0, GATE.known_signals_24h - 1)),

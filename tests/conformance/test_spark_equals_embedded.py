@@ -44,7 +44,7 @@ def _worlds(count: int = 40, seed: int = 5) -> tuple[pl.DataFrame, pl.DataFrame,
     rng = np.random.default_rng(seed)
     calls: dict[str, list[object]] = {k: [] for k in (
         "call_id", "caller", "callee", "start_time", "duration_s", "ring_s", "caller_cell",
-        "caller_imei")}  # fmt: skip
+        "caller_imei", "caller_flag")}  # fmt: skip
     sms: dict[str, list[object]] = {k: [] for k in (
         "sms_id", "sender", "recipient", "sent_time", "length", "content")}  # fmt: skip
     subs: dict[str, list[object]] = {k: [] for k in (
@@ -80,6 +80,13 @@ def _worlds(count: int = 40, seed: int = 5) -> tuple[pl.DataFrame, pl.DataFrame,
             calls["caller_imei"].append(
                 rng.choice(np.array([None, "861234567890123", f"I{w % 4}", "I9"], dtype=object))
             )
+            # every sixth world's burst from its own subscriber's number comes in on an
+            # international trunk (someone abroad presenting it); a few other calls flagged
+            spoofed = burst and w % 6 == 0
+            calls["caller_flag"].append(
+                "trunk_mismatch" if spoofed else rng.choice(np.array(
+                    [None] * 8 + ["cloud_trunk_mobile", "impossible"], dtype=object))
+            )  # fmt: skip
         for k, o in enumerate(np.sort(rng.integers(0, 30 * 3_600_000, int(rng.integers(0, 30))))):
             sms["sms_id"].append(f"s{w:03d}-{k:04d}")
             sms["sender"].append(numbers[int(rng.integers(3))])
@@ -100,7 +107,7 @@ def _worlds(count: int = 40, seed: int = 5) -> tuple[pl.DataFrame, pl.DataFrame,
     return (
         pl.DataFrame(calls, schema_overrides={"duration_s": pl.Int32, "ring_s": pl.Int32,
                      "start_time": pl.Datetime("us", "UTC"), "caller_cell": pl.String,
-                     "caller_imei": pl.String}),
+                     "caller_imei": pl.String, "caller_flag": pl.String}),
         pl.DataFrame(sms, schema_overrides={"length": pl.Int32, "content": pl.String,
                      "sent_time": pl.Datetime("us", "UTC")}),
         pl.DataFrame(subs, schema_overrides={"owner_birth_year": pl.Int16}),
@@ -149,7 +156,8 @@ def test_the_generated_worlds_exercise_the_signals(
     for name in ("seq_dial_score_1h", "shared_targets_24h", "callback_share_24h",
                  "known_contacts_24h", "shared_victims_24h", "sms_recipients_1h",
                  "imsis_per_imei", "gap_cv_15m", "owner_age", "new_sim_days",
-                 "is_invalid_number", "is_international"):  # fmt: skip
+                 "is_invalid_number", "is_international", "spoofed_calls_1h",
+                 "spoofed_callees_1h"):  # fmt: skip
         values = embedded[name].fill_nan(0.0)
         assert (values > 0).any(), f"{name} never set: the test data does not exercise it"
 
@@ -201,8 +209,15 @@ def test_alerts_of_the_generated_worlds_are_equal(
     _assert_same_alerts(got, want)
     # numbers from outside the operator are intercepted, on both engines alike
     assert {"intercept", "suspend"} <= set(want["decision"])
-    intercepted = set(want.filter(pl.col("decision") == "intercept")["msisdn"])
-    assert intercepted.isdisjoint(subs["msisdn"])
+    intercepted = want.filter(pl.col("decision") == "intercept")
+    own = intercepted.filter(pl.col("msisdn").is_in(subs["msisdn"].implode()))
+    # the operator's own numbers only when someone else presented them (spoofed bursts)
+    assert own.height > 0
+    top = own["reasons"].list.first().struct.field("code")
+    assert (top == "spoofed_presentation").all()
+    assert set(own["msisdn"]) <= set(
+        calls.filter(pl.col("caller_flag") == "trunk_mismatch")["caller"]
+    )
 
 
 @pytest.mark.parametrize("cap", [500, 3], ids=["default", "tight-suspension-cap"])

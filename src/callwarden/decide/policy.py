@@ -13,6 +13,14 @@ presented number at the gateway and report it to whoever owns it. Interceptions 
 against the daily suspension cap (no subscriber of the operator is cut off by them); watch and
 review stay as they are.
 
+Some alerts are about a number being *impersonated*, not about what its owner does: a burst of
+calls presenting it through a foreign or cloud trunk (``spoofed_presentation``, the detectors of
+:data:`INTERCEPT_ONLY_DETECTORS`). When such a detector drives the decision (its score is the
+combined score: it gives the top reason), a level that would restrict or suspend is
+``intercept`` even for the operator's own number: the presented number is blocked on calls
+from outside the mobile core, and the subscriber keeps their service. Those interceptions take
+nothing from the suspension cap either.
+
 The same :class:`DecisionState` is stepped by batch scoring and by the live stream, so both make
 the same decisions in the same order.
 
@@ -26,6 +34,9 @@ the same decisions in the same order.
 >>> [off_net.step("+960180379979", day="2026-07-08", score=s, allowed=False)
 ...  for s in (0.7, 0.99)]
 ['review', 'intercept']
+>>> own = DecisionState(PolicyConfig())  # every number the operator's own
+>>> own.step("+8613800000001", day="2026-07-08", score=0.99, allowed=False, impersonated=True)
+'intercept'
 """
 
 from __future__ import annotations
@@ -43,13 +54,24 @@ from callwarden.config import load_model
 from callwarden.decide.served import Served
 from callwarden.records.schema import ALERT_DECISIONS, DECISIONS, INTERCEPT
 
-__all__ = ["ALERT_LEVEL", "INTERCEPT_LEVEL", "LEVEL", "DecisionState", "PolicyConfig", "level_of"]
+__all__ = [
+    "ALERT_LEVEL",
+    "INTERCEPT_LEVEL",
+    "INTERCEPT_ONLY_DETECTORS",
+    "LEVEL",
+    "DecisionState",
+    "PolicyConfig",
+    "level_of",
+]
 
 LEVEL = {name: i + 1 for i, name in enumerate(DECISIONS)}  # watch=1 ... suspend=4
 #: every decision an alert may carry: the operator's four, then intercept (5), which numbers
 #: the operator does not serve get instead of restrict or suspend (so it counts as flagged)
 ALERT_LEVEL = {name: i + 1 for i, name in enumerate(ALERT_DECISIONS)}
 INTERCEPT_LEVEL = ALERT_LEVEL[INTERCEPT]
+#: detectors that find a number being impersonated (someone else presents it): where one of
+#: them drives an alert, restrict and suspend become intercept, whoever serves the number
+INTERCEPT_ONLY_DETECTORS = ("spoofed_presentation",)
 
 
 def level_of(decision: str | None) -> int:
@@ -110,13 +132,19 @@ class DecisionState:
         """Whether the operator serves the number (may restrict or suspend it)."""
         return self.served is None or self.served.serves(msisdn)
 
-    def step(self, msisdn: str, *, day: str, score: float, allowed: bool) -> str | None:
-        """The new decision for this event, or None when the number's decision does not rise."""
+    def step(
+        self, msisdn: str, *, day: str, score: float, allowed: bool, impersonated: bool = False
+    ) -> str | None:
+        """The new decision for this event, or None when the number's decision does not rise.
+
+        ``impersonated``: the score comes from calls presenting the number that its owner did
+        not make (:data:`INTERCEPT_ONLY_DETECTORS`), so restrict and suspend become intercept.
+        """
         decision = self.policy.decision_for(score)
         level = level_of(decision)
         if allowed:
             level = min(level, level_of(self.policy.allow_list_ceiling))
-        if level >= LEVEL["restrict"] and not self.on_net(msisdn):
+        if level >= LEVEL["restrict"] and (impersonated or not self.on_net(msisdn)):
             level = INTERCEPT_LEVEL
         if level == LEVEL["suspend"]:
             used = self.suspended_on.get(day, 0)
@@ -135,10 +163,12 @@ class DecisionState:
         days: Sequence[str],
         scores: np.ndarray,
         allowed: np.ndarray,
+        impersonated: np.ndarray | None = None,
     ) -> np.ndarray:
         """:meth:`step` over many events in order, in one compiled pass: each event's new
-        level (1 watch ... 4 suspend), 0 where the decision does not rise. The state ends as
-        the same steps one by one leave it.
+        level (1 watch ... 4 suspend, 5 intercept), 0 where the decision does not rise. The
+        state ends as the same steps one by one leave it. ``impersonated``: per event, as in
+        :meth:`step` (None: none is).
 
         >>> state = DecisionState(PolicyConfig(daily_suspension_cap=1))
         >>> state.step_many(["+861"] * 3 + ["+862"], ["2026-07-08"] * 4,
@@ -158,8 +188,13 @@ class DecisionState:
         used = np.array([self.suspended_on.get(d, 0) for d in day_names], np.int64)
         before_current, before_used = current.copy(), used.copy()
         out = np.zeros(len(numbers), np.int8)
+        spoofed = (
+            np.zeros(len(numbers), np.bool_)
+            if impersonated is None
+            else np.asarray(impersonated, np.bool_)
+        )
         _step_levels(who, day, np.asarray(raw, np.int8), np.asarray(allowed, np.bool_),
-                     off_net, level_of(p.allow_list_ceiling), p.daily_suspension_cap,
+                     off_net, spoofed, level_of(p.allow_list_ceiling), p.daily_suspension_cap,
                      LEVEL["suspend"], LEVEL["review"], LEVEL["restrict"], INTERCEPT_LEVEL,
                      current, used, out)  # fmt: skip
         for j in np.flatnonzero(current != before_current):
@@ -178,9 +213,9 @@ def _dense(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
 
 @numba.njit(cache=True)
 def _step_levels(who: np.ndarray, day: np.ndarray, raw: np.ndarray, allowed: np.ndarray,
-                 off_net: np.ndarray, ceiling: int, cap: int, suspend: int, review: int,
-                 restrict: int, intercept: int, current: np.ndarray, used: np.ndarray,
-                 out: np.ndarray) -> None:  # fmt: skip
+                 off_net: np.ndarray, impersonated: np.ndarray, ceiling: int, cap: int,
+                 suspend: int, review: int, restrict: int, intercept: int, current: np.ndarray,
+                 used: np.ndarray, out: np.ndarray) -> None:  # fmt: skip
     """:meth:`DecisionState.step`, event after event: ``current`` per number and ``used``
     suspensions per day are updated in place; ``out`` the new level, 0 for none."""
     for i in range(who.shape[0]):
@@ -188,7 +223,7 @@ def _step_levels(who: np.ndarray, day: np.ndarray, raw: np.ndarray, allowed: np.
         if allowed[i]:
             level = min(level, ceiling)
         w = who[i]
-        if level >= restrict and off_net[w]:
+        if level >= restrict and (off_net[w] or impersonated[i]):
             level = intercept
         if level == suspend:
             if used[day[i]] >= cap:

@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from callwarden.decide.policy import DecisionState, PolicyConfig
+from callwarden.decide.policy import INTERCEPT_ONLY_DETECTORS, DecisionState, PolicyConfig
 from callwarden.decide.served import Served, resolve_served
 from callwarden.detect import rules as _rules  # noqa: F401  (registers the built-in detectors)
 from callwarden.detect.alerts_io import alerts_from_rows
@@ -165,10 +165,13 @@ def detector_scores(features: pl.DataFrame | FeatureArrays) -> dict[str, np.ndar
 def explain_event(
     row: dict[str, float], at: dict[str, float], watch: float, detectors: list[tuple[str, Detector]]
 ) -> list[Reason]:
-    """Reasons of every detector at or above ``watch``, strongest first, weights summing to 1."""
+    """Reasons of every detector at or above ``watch``, strongest first, weights summing to 1.
+
+    On a tie an impersonation reason (``INTERCEPT_ONLY_DETECTORS``) comes first: it is the one
+    the policy decided by (:func:`impersonated`)."""
     fired = sorted(
         ((at[name], det) for name, det in detectors if at[name] >= watch),
-        key=lambda x: -x[0],
+        key=lambda x: (-x[0], x[1].name not in INTERCEPT_ONLY_DETECTORS),
     )
     total = sum(s for s, _ in fired) or 1.0
     out = []
@@ -267,7 +270,11 @@ class EventScorer:
         numbers = arrays.numbers(idx)
         allowed = np.array([m in self.allowed for m in numbers] if self.allowed else [False])
         levels = self.state.step_many(
-            numbers, days, combined[idx], np.broadcast_to(allowed, idx.shape)
+            numbers,
+            days,
+            combined[idx],
+            np.broadcast_to(allowed, idx.shape),
+            impersonated(scores, combined, idx),
         )
         for k in np.flatnonzero(levels):
             i, msisdn, decision = idx[k], numbers[k], ALERT_DECISIONS[levels[k] - 1]
@@ -292,6 +299,29 @@ class EventScorer:
             for alert, at_time in zip(rows, arrays.utc_times(np.array(raised)), strict=True):
                 alert["flagged_at"] = at_time
         return rows
+
+
+def impersonated(
+    scores: dict[str, np.ndarray], combined: np.ndarray, idx: np.ndarray
+) -> np.ndarray | None:
+    """At the events ``idx``: whether a detector of ``INTERCEPT_ONLY_DETECTORS`` drives the
+    combined score (it is the highest, ties included: honest subscribers first), so the policy
+    intercepts the presented number rather than restricting its owner. None when no such
+    detector scored.
+
+    >>> impersonated({"relay_call": np.array([0.9, 1.0]),
+    ...               "spoofed_presentation": np.array([1.0, 0.5])},
+    ...              np.array([1.0, 1.0]), np.array([0, 1])).tolist()
+    [True, False]
+    """
+    driven: np.ndarray | None = None
+    for name in INTERCEPT_ONLY_DETECTORS:
+        s = scores.get(name)
+        if s is None:
+            continue
+        mine = (s[idx] > 0) & (s[idx] >= combined[idx])
+        driven = mine if driven is None else driven | mine
+    return driven
 
 
 def score_events(

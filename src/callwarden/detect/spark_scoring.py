@@ -15,7 +15,10 @@
 4. Whether the operator serves a number (restrict and suspend, else intercept) is asked of the
    subscribers only for the numbers that reached the driver (:func:`served_among`), so the
    subscriber table never has to fit there. Interception takes no suspension from the daily
-   cap, and the events kept in step 3 are a superset of what it needs too.
+   cap, and the events kept in step 3 are a superset of what it needs too. An event whose
+   score comes from a number being impersonated (``INTERCEPT_ONLY_DETECTORS``) at a restrict
+   or suspend level is intercept whoever serves the number: step 3 counts it at the intercept
+   level, above the others, so it is kept when the number has not been there before.
 
 The learned scorer is not available here yet (``--model`` with ``--engine spark`` says so).
 """
@@ -33,10 +36,10 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, IntegerType, StructField, StructType
 
-from callwarden.decide.policy import LEVEL, PolicyConfig
+from callwarden.decide.policy import INTERCEPT_LEVEL, LEVEL, PolicyConfig
 from callwarden.decide.served import Served, resolve_served
 from callwarden.detect.alerts_io import write_alerts
-from callwarden.detect.scoring import ScoreResult, detector_scores, score_events
+from callwarden.detect.scoring import ScoreResult, detector_scores, impersonated, score_events
 from callwarden.errors import ConfigError
 from callwarden.features.engines.spark import ORDER, spark_features
 from callwarden.features.engines.spark_session import is_uri
@@ -83,6 +86,9 @@ def _risk_batches(
             level = np.asarray(
                 np.sum([risk >= getattr(policy, d) for d in DECISIONS], axis=0), np.int32
             )
+            spoofed = impersonated(scores, risk, np.arange(risk.shape[0]))
+            if spoofed is not None:  # intercept, whoever serves the number (no cap)
+                level[spoofed & (level >= LEVEL["restrict"])] = INTERCEPT_LEVEL
             keep = np.flatnonzero(risk >= policy.watch)
             if keep.shape[0] == 0:
                 continue
@@ -116,10 +122,10 @@ def alert_candidates(
         .orderBy(*_ACTING_ORDER)
         .rowsBetween(Window.unboundedPreceding, -1)
     )
-    earlier_low = F.coalesce(F.max(F.when(level < SUSPEND, level)).over(before), F.lit(0))
+    earlier_low = F.coalesce(F.max(F.when(level != SUSPEND, level)).over(before), F.lit(0))
     day = F.to_date(F.from_utc_timestamp(F.col("time"), timezone))
     first_of_day = Window.partitionBy("msisdn", day, level == SUSPEND).orderBy(*_ACTING_ORDER)
-    keep = ((level < SUSPEND) & (level > F.col("_earlier_low"))) | (
+    keep = ((level != SUSPEND) & (level > F.col("_earlier_low"))) | (
         (level == SUSPEND) & (F.col("_nth_of_day") == 1)
     )
     marked = scored.withColumns(

@@ -84,6 +84,7 @@ FLAG_SIGNALS = (
     "out", "in", "sms_out", "short_out", "answered_out", "one_ring_out", "night_out",
     "has_gap_out", "seq_out", "new_callee_1h", "new_callee_24h", "new_recipient_1h",
     "callback_in", "new_cell_24h", "shared_target_out", "known_peer_out", "shared_victim_out",
+    "spoofed_out", "spoofed_new_callee_1h",
 )  # fmt: skip
 COUNT_SIGNALS = ("dur_out", "gap_out", "gap_out_sq", "imei_sims")
 SIGNALS = FLAG_SIGNALS + COUNT_SIGNALS
@@ -207,6 +208,9 @@ def _signals(ev: Events) -> tuple[np.ndarray, np.ndarray]:
     flags[:, _FLAG["known_peer_out"]] = ev.known_peer
     flags[:, _FLAG["shared_victim_out"]] = ev.shared_victim
     counts[:, _COUNT["imei_sims"]] = ev.imei_sims
+    if ev.spoofed is not None:  # (None: no flagged call, both columns stay 0)
+        flags[:, _FLAG["spoofed_out"]] = ev.spoofed
+        flags[:, _FLAG["spoofed_new_callee_1h"]] = ev.spoofed * flags[:, _FLAG["new_callee_1h"]]
     return flags, counts
 
 

@@ -57,6 +57,7 @@ from callwarden.features.spec import (
     ONE_RING_S,
     SEQUENTIAL_STEP,
     SHORT_CALL_S,
+    SPOOFED_FLAGS,
     WINDOWS,
     window_signals,
 )
@@ -109,10 +110,12 @@ RECORD_SCHEMA: dict[str, Any] = {
     "ring_s": pl.Int64,  # -1 unknown
     "cell": pl.String,
     "imei": pl.String,
+    "flag": pl.String,  # the call's caller_flag (records/schema.py NUMBER_FLAGS), null for none
     # not features, carried so that a record can be given back whole (the stream's quarantine)
     "id": pl.String,  # call_id or sms_id
     "length": pl.Int64,  # SMS only
     "content": pl.String,  # SMS only
+    "trunk": pl.String,  # the call's ingress trunk, null unknown
 }
 KIND_CALL, KIND_SMS = 0, 1
 
@@ -134,9 +137,11 @@ def record_batch(calls: pl.DataFrame | None, sms: pl.DataFrame | None = None) ->
                 ring_s=pl.col("ring_s").fill_null(-1).cast(pl.Int64),
                 cell=pl.col("caller_cell").cast(pl.String),
                 imei=pl.col("caller_imei").cast(pl.String),
+                flag=_optional(c, "caller_flag"),
                 id=pl.col("call_id").cast(pl.String),
                 length=pl.lit(None, pl.Int64),
                 content=pl.lit(None, pl.String),
+                trunk=_optional(c, "trunk"),
             )
         )
     if sms is not None and sms.height:
@@ -151,6 +156,7 @@ def record_batch(calls: pl.DataFrame | None, sms: pl.DataFrame | None = None) ->
                 ring_s=pl.lit(-1, pl.Int64),
                 cell=pl.lit(None, pl.String),
                 imei=pl.lit(None, pl.String),
+                flag=pl.lit(None, pl.String),
                 id=pl.col("sms_id").cast(pl.String),
                 length=pl.col("length").cast(pl.Int64),
                 content=(
@@ -158,6 +164,7 @@ def record_batch(calls: pl.DataFrame | None, sms: pl.DataFrame | None = None) ->
                     if "content" in s.columns
                     else pl.lit(None, pl.String)
                 ),
+                trunk=pl.lit(None, pl.String),
             )
         )
     if not parts:
@@ -166,6 +173,11 @@ def record_batch(calls: pl.DataFrame | None, sms: pl.DataFrame | None = None) ->
         return parts[0]
     both = pl.concat([p.with_row_index("_i") for p in parts])
     return both.sort(pl.col("time").dt.epoch("ms"), "kind", "_i").drop("_i")
+
+
+def _optional(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """A nullable text column of the calls, all null where the input lacks it (older files)."""
+    return pl.col(name).cast(pl.String) if name in frame.columns else pl.lit(None, pl.String)
 
 
 _TIME = {"call": "start_time", "sms": "sent_time"}
@@ -178,6 +190,7 @@ def batch_of(records: list[tuple[str, dict[str, Any]]]) -> pl.DataFrame:
     kind, actor, other, time = cols["kind"], cols["actor"], cols["other"], cols["time"]
     duration, ring, cell, imei = cols["duration_s"], cols["ring_s"], cols["cell"], cols["imei"]
     ids, length, content = cols["id"], cols["length"], cols["content"]
+    flag, trunk = cols["flag"], cols["trunk"]
     for k, r in records:
         if k == "call":
             kind.append(KIND_CALL)
@@ -188,6 +201,8 @@ def batch_of(records: list[tuple[str, dict[str, Any]]]) -> pl.DataFrame:
             ring.append(-1 if r.get("ring_s") is None else r["ring_s"])
             cell.append(r.get("caller_cell"))
             imei.append(r.get("caller_imei"))
+            flag.append(r.get("caller_flag"))
+            trunk.append(r.get("trunk"))
             ids.append(r.get("call_id"))
             length.append(None)
             content.append(None)
@@ -200,6 +215,8 @@ def batch_of(records: list[tuple[str, dict[str, Any]]]) -> pl.DataFrame:
             ring.append(-1)
             cell.append(None)
             imei.append(None)
+            flag.append(None)
+            trunk.append(None)
             ids.append(r.get("sms_id"))
             length.append(r.get("length"))
             content.append(r.get("content"))
@@ -207,14 +224,19 @@ def batch_of(records: list[tuple[str, dict[str, Any]]]) -> pl.DataFrame:
 
 
 def record_of(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """A row of a record batch back to ``(kind, canonical record)``."""
+    """A row of a record batch back to ``(kind, canonical record)``; a call's ``caller_flag``
+    and ``trunk`` only when it has them (as calls from files without those columns)."""
     if row["kind"] == KIND_CALL:
-        return "call", {
+        call = {
             "call_id": row["id"], "caller": row["actor"], "callee": row["other"],
             "start_time": row["time"], "duration_s": row["duration_s"],
             "ring_s": None if row["ring_s"] < 0 else row["ring_s"],
             "caller_cell": row["cell"], "caller_imei": row["imei"],
         }  # fmt: skip
+        for key, column in (("caller_flag", "flag"), ("trunk", "trunk")):
+            if row.get(column) is not None:
+                call[key] = row[column]
+        return "call", call
     return "sms", {
         "sms_id": row["id"], "sender": row["actor"], "recipient": row["other"],
         "sent_time": row["time"], "length": row["length"], "content": row["content"],
@@ -289,7 +311,7 @@ def _push(pool_t: np.ndarray, nxt: np.ndarray, sig: np.ndarray, head: np.ndarray
 def _process(  # noqa: PLR0915  (one compiled loop over records)
     kind: np.ndarray, t: np.ndarray, a: np.ndarray, b: np.ndarray, digits: np.ndarray,
     dur: np.ndarray, ring: np.ndarray, hour: np.ndarray, cell: np.ndarray, imei: np.ndarray,
-    known_a: np.ndarray, known_b: np.ndarray, has_known: bool,
+    spoofed: np.ndarray, known_a: np.ndarray, known_b: np.ndarray, has_known: bool,
     num: np.ndarray, sums: np.ndarray,
     act: Arrays, act_map: np.ndarray, inc: Arrays, in_map: np.ndarray, wms: np.ndarray,
     dev: Arrays, dev_sums: np.ndarray, dev_map: np.ndarray, dev_ms: np.ndarray,
@@ -329,6 +351,7 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
         sig_idx[16],
         sig_idx[17],
     )
+    i_spoof, i_spoof_new = sig_idx[18], sig_idx[19]
     for r in range(kind.shape[0]):
         v[:] = 0.0
         me, them, tr = a[r], b[r], t[r]
@@ -365,6 +388,9 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
         prev_pair = _ht_get(pair_out[0], pair_out[1], pair_key)
         v[i_new1] = 1.0 if (prev_pair == NONE or tr - prev_pair >= HOUR_MS) else 0.0
         v[i_new24] = 1.0 if (prev_pair == NONE or tr - prev_pair >= DAY_MS) else 0.0
+        if spoofed[r]:
+            v[i_spoof] = 1.0
+            v[i_spoof_new] = v[i_new1]
         if cell[r] >= 0:
             ck = me * 4294967296 + cell[r]
             prev_cell = _ht_get(cell_seen[0], cell_seen[1], ck)
@@ -417,7 +443,7 @@ _SIG = np.array(
             "out", "short_out", "answered_out", "one_ring_out", "night_out", "dur_out",
             "gap_out", "gap_out_sq", "has_gap_out", "seq_out", "new_callee_1h", "new_callee_24h",
             "new_cell_24h", "shared_target_out", "known_peer_out", "shared_victim_out", "sms_out",
-            "new_recipient_1h",
+            "new_recipient_1h", "spoofed_out", "spoofed_new_callee_1h",
         )
     ],
     np.int64,
@@ -558,6 +584,13 @@ class IncrementalFeatures:
         """A checkpoint from before ``is_invalid_number`` asks it again as numbers act."""
         if "invalid" not in state:
             state["invalid"] = np.full(state["num"].shape[0], -1.0)
+        # A checkpoint from before the spoofed-presentation signals: their sums start at 0
+        # (no call before it carried a caller flag on the wire).
+        if state["sums"].shape[1] == len(_SUMS_BEFORE_SPOOFED):
+            state["sums"] = _widen(state["sums"], _SUMS_BEFORE_SPOOFED, SUM_NAMES)
+        acting = state["acting"]
+        if acting.sig.shape[1] == len(_ACT_BEFORE_SPOOFED):
+            acting.sig = _widen(acting.sig, _ACT_BEFORE_SPOOFED, ACT_SIGNALS)
         self.__dict__.update(state)
 
     def _local_hour(self, time: pl.Series, t: np.ndarray) -> np.ndarray:
@@ -602,8 +635,8 @@ class IncrementalFeatures:
             _i64(kind), _i64(t), _i64(a), _i64(b), _i64(self.digits[b]),
             _i64(batch["duration_s"]), _i64(batch["ring_s"]),
             _i64(self._local_hour(batch["time"], t)), _i64(cell), _i64(imei),
-            _bool(self.is_known[a]), _bool(self.is_known[b]), self.has_known, self.num,
-            self.sums, self.acting.arrays(), _ACT_MAP, self.incoming.arrays(), _IN_MAP,
+            _spoofed(batch), _bool(self.is_known[a]), _bool(self.is_known[b]), self.has_known,
+            self.num, self.sums, self.acting.arrays(), _ACT_MAP, self.incoming.arrays(), _IN_MAP,
             _WINDOW_MS, self.device.arrays(), self.device_sums, _DEVICE_MAP, _DEVICE_MS,
             self.pair_out.arrays(), self.pair_sms.arrays(), self.cell_seen.arrays(),
             self.device_seen.arrays(), _SIG, out_sums, out_sims,
@@ -643,6 +676,18 @@ class IncrementalFeatures:
         )  # fmt: skip
 
 
+_SUMS_BEFORE_SPOOFED = tuple(n for n in SUM_NAMES if not n.startswith("spoofed_"))
+_ACT_BEFORE_SPOOFED = tuple(n for n in ACT_SIGNALS if not n.startswith("spoofed_"))
+
+
+def _widen(values: np.ndarray, old: tuple[str, ...], new: tuple[str, ...]) -> np.ndarray:
+    """Columns named ``old`` placed among the columns ``new`` (the others 0)."""
+    out = np.zeros((values.shape[0], len(new)), values.dtype)
+    for j, name in enumerate(old):
+        out[:, new.index(name)] = values[:, j]
+    return out
+
+
 _FLAGS = ("is_international", "is_virtual", "is_landline")
 #: the per-number arrays (besides the flags) and what a new number's row holds
 _PER_NUMBER = (("num", NONE), ("sums", 0), ("act_ms", np.nan), ("birth", np.nan),
@@ -657,6 +702,15 @@ def _i64(values: np.ndarray | pl.Series) -> np.ndarray:
     return np.array(values, dtype=np.int64, copy=True, order="C")
 
 
+def _spoofed(batch: pl.DataFrame) -> np.ndarray:
+    """Per record, whether its caller flag is one of SPOOFED_FLAGS (a batch without the
+    ``flag`` column, from before it, has none)."""
+    if "flag" not in batch.columns or batch["flag"].null_count() == batch.height:
+        return np.zeros(batch.height, np.bool_)
+    marked = batch["flag"].is_in(list(SPOOFED_FLAGS)).fill_null(value=False)
+    return _bool(marked.to_numpy())
+
+
 def _bool(values: np.ndarray) -> np.ndarray:
     return np.array(values, dtype=np.bool_, copy=True, order="C")
 
@@ -667,7 +721,8 @@ def warm_up() -> None:
     row = {
         "kind": [KIND_CALL], "actor": ["+8613800000000"], "other": ["+8613800000001"],
         "time": [dt.datetime(2026, 1, 1, tzinfo=dt.UTC)], "duration_s": [0], "ring_s": [-1],
-        "cell": ["C"], "imei": ["1"], "id": ["c"], "length": [None], "content": [None],
+        "cell": ["C"], "imei": ["1"], "flag": ["trunk_mismatch"], "id": ["c"],
+        "length": [None], "content": [None], "trunk": ["GW"],
     }  # fmt: skip
     IncrementalFeatures(known=pl.Series(["+8613800000001"])).process(
         pl.DataFrame(row, schema=RECORD_SCHEMA)

@@ -33,6 +33,7 @@ __all__ = [
     "FEATURES",
     "FEATURE_NAMES",
     "SIGNALS",
+    "SPOOFED_FLAGS",
     "WINDOWS",
     "Agg",
     "Feature",
@@ -52,6 +53,11 @@ SHORT_CALL_S = 10  # a connected call shorter than this counts as "short"
 ONE_RING_S = 3  # rang this long or less and was not answered: a one-ring call
 SEQUENTIAL_STEP = 10  # callee numbers this close to the previous callee are "sequential"
 NIGHT_HOURS = (0, 6)  # local hours counted as night
+#: caller flags (``caller_flag`` of canonical calls, records/schema.py NUMBER_FLAGS) that say
+#: the call presented a number that is probably someone else's: a +86 number on an
+#: international trunk, a mobile number on a cloud (VoIP) trunk. An absent or null
+#: ``caller_flag`` is no flag.
+SPOOFED_FLAGS = ("trunk_mismatch", "cloud_trunk_mobile")
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,16 @@ SIGNALS: dict[str, Signal] = {
             "shared_victim_out",
             "the callee's latest earlier call from a known fraud number came from another number "
             "within 24 h",
+        ),
+        Signal(
+            "spoofed_out",
+            "outgoing call whose presented caller number its ingress trunk could not honestly "
+            f"carry (caller_flag {' or '.join(SPOOFED_FLAGS)})",
+        ),
+        Signal(
+            "spoofed_new_callee_1h",
+            "spoofed_out to a callee not called by this number in the previous hour",
+            "1h",
         ),
     )
 }
@@ -255,6 +271,20 @@ _ALL: tuple[Feature, ...] = (
         "24h",
         "与已知涉诈号码共同被叫数",
         "callees a known fraud number had called in 24 h",
+    ),
+    _count(
+        "spoofed_calls_1h",
+        "spoofed_out",
+        "1h",
+        "1 小时经境外或云呼中继显示本号码的呼叫数",
+        "calls in 1 h presenting this number through a foreign or cloud trunk",
+    ),
+    _count(
+        "spoofed_callees_1h",
+        "spoofed_new_callee_1h",
+        "1h",
+        "1 小时经境外或云呼中继显示本号码呼叫的不同号码数",
+        "distinct callees in 1 h of calls presenting this number through a foreign or cloud trunk",
     ),
     _count("sms_out_1h", "sms_out", "1h", "1 小时发送短信数", "SMS sent in 1 h"),
     _count(

@@ -7,6 +7,8 @@ conformance suite checks each detector against exactly this condition):
 - ``out_calls_1h >= 4`` and the owner is over 59 or under 19, or the number is foreign;
 - ``out_calls_1h >= 3`` and the number is one nobody can own (``is_invalid_number``: an honest
   caller never presents one, so a few calls are enough to look at);
+- ``spoofed_calls_1h >= 3``: calls presenting the number through a trunk that could not carry
+  it (``caller_flag`` trunk_mismatch or cloud_trunk_mobile), 改号 / 网络云呼;
 - ``sms_out_1h >= 11``;
 - ``new_sim_days < 120`` and ``out_calls_24h >= 6``;
 - ``imsis_per_imei >= 3``;
@@ -34,6 +36,7 @@ import polars as pl
 from callwarden.features.crossing import digit_codes, with_crossing_signals
 from callwarden.features.formulas import invalid_flags
 from callwarden.features.hashtable import IntSet
+from callwarden.features.spec import SPOOFED_FLAGS
 
 __all__ = ["GATE", "GATE_FEATURES", "Gate", "candidates", "passes_gate", "restrict_to"]
 
@@ -49,6 +52,7 @@ class Gate:
     unusual_age_over: int = 59
     unusual_age_under: int = 19
     invalid_calls_1h: int = 3
+    spoofed_calls_1h: int = 3
     sms_1h: int = 11
     new_sim_days: int = 120
     new_sim_calls_24h: int = 6
@@ -69,6 +73,7 @@ GATE_FEATURES = (
     "new_sim_days",
     "is_international",
     "is_invalid_number",
+    "spoofed_calls_1h",
 )
 
 
@@ -87,6 +92,7 @@ def passes_gate(f: dict[str, np.ndarray], gate: Gate = GATE) -> np.ndarray:
         (f["out_calls_1h"] >= gate.busy_calls_1h)
         | (unusual & (f["out_calls_1h"] >= gate.unusual_calls_1h))
         | ((f["is_invalid_number"] > 0) & (f["out_calls_1h"] >= gate.invalid_calls_1h))
+        | (f["spoofed_calls_1h"] >= gate.spoofed_calls_1h)
         | (f["sms_out_1h"] >= gate.sms_1h)
         | fresh
         | (f["imsis_per_imei"] >= gate.sims_per_device)
@@ -228,7 +234,7 @@ def candidates(
         | ((pl.col("peak") >= gate.unusual_calls_1h) & (unusual.fill_null(False) | foreign))
         | new_sim.fill_null(False)
     )["msisdn"]
-    parts = [chosen, _invalid_callers(out, chosen, gate)]
+    parts = [chosen, _invalid_callers(out, chosen, gate), _spoofed_callers(calls, gate)]
     if "_imei_sims" in calls.columns:  # the feature itself, computed over all calls
         shared_device = np.flatnonzero(calls["_imei_sims"].to_numpy() >= gate.sims_per_device)
         parts.append(calls["caller"].gather(pl.Series(shared_device)))
@@ -271,6 +277,18 @@ def _invalid_callers(out: pl.DataFrame, chosen: pl.Series, gate: Gate) -> pl.Ser
     busy = out.filter(pl.col("peak") >= gate.invalid_calls_1h)["msisdn"]
     ask = busy.filter(~busy.is_in(chosen.implode())) if chosen.len() else busy
     return ask.filter(pl.Series(invalid_flags(ask.to_list()) > 0))
+
+
+def _spoofed_callers(calls: pl.DataFrame, gate: Gate) -> pl.Series:
+    """Numbers presented through a trunk that could not carry them (``SPOOFED_FLAGS``) on
+    enough calls in two clock hours."""
+    if "caller_flag" not in calls.columns or calls["caller_flag"].null_count() == calls.height:
+        return pl.Series("msisdn", [], pl.String)
+    flagged = calls.filter(pl.col("caller_flag").cast(pl.String).is_in(list(SPOOFED_FLAGS)))
+    if flagged.height == 0:
+        return pl.Series("msisdn", [], pl.String)
+    peaks = _max_two_hours(flagged, "caller", "start_time")
+    return peaks.filter(pl.col("peak") >= gate.spoofed_calls_1h)["caller"]
 
 
 def restrict_to(

@@ -67,6 +67,8 @@ _FIELDS: dict[str, tuple[tuple[str, str, bool], ...]] = {
         ("ring_s", "int", False),
         ("caller_cell", "str", False),
         ("caller_imei", "str", False),
+        ("caller_flag", "str", False),
+        ("trunk", "str", False),
     ),
     "sms": (
         ("sms_id", "str", True),
@@ -77,6 +79,13 @@ _FIELDS: dict[str, tuple[tuple[str, str, bool], ...]] = {
         ("content", "str", False),
     ),
 }
+
+
+#: fields written only when set, and decoded only when there: records from sources without
+#: them (older producers, files without the columns) read back exactly as they were
+_WHEN_SET = frozenset({"caller_flag", "trunk"})
+#: record-batch columns an Arrow body from an older producer may lack (all null then)
+_ARROW_OPTIONAL = ("flag", "trunk")
 
 
 class BadRecord(CallwardenError):
@@ -91,7 +100,11 @@ def _plain(value: Any) -> Any:
 
 def encode(kind: str, record: dict[str, Any]) -> bytes:
     """One record as a message body."""
-    body = {"kind": kind} | {f: _plain(record.get(f)) for f, _, _ in _FIELDS[kind]}
+    body = {"kind": kind} | {
+        f: _plain(record.get(f))
+        for f, _, _ in _FIELDS[kind]
+        if f not in _WHEN_SET or record.get(f) is not None
+    }
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -134,7 +147,8 @@ def decode(data: bytes) -> tuple[str, dict[str, Any]]:
         if value is None:
             if required:
                 raise BadRecord(f"{name}: missing")
-            record[name] = None
+            if name not in _WHEN_SET:
+                record[name] = None
             continue
         record[name] = _check(name, typ, value)
     return kind, record
@@ -262,11 +276,15 @@ def _columns(bodies: list[dict[str, Any]]) -> pl.DataFrame:
                                                                         strict=True)],
             "imei": [b.get("caller_imei") if c else None for b, c in zip(bodies, is_call,
                                                                         strict=True)],
+            "flag": [b.get("caller_flag") if c else None for b, c in zip(bodies, is_call,
+                                                                        strict=True)],
             "id": [b["call_id"] if c else b["sms_id"] for b, c in zip(bodies, is_call,
                                                                      strict=True)],
             "length": [None if c else b["length"] for b, c in zip(bodies, is_call, strict=True)],
             "content": [None if c else b.get("content") for b, c in zip(bodies, is_call,
                                                                        strict=True)],
+            "trunk": [b.get("trunk") if c else None for b, c in zip(bodies, is_call,
+                                                                   strict=True)],
         },
         schema=RECORD_SCHEMA,
     )  # fmt: skip
@@ -392,6 +410,8 @@ def _conform(table: pa.Table) -> pa.Table | str:
     """A table cast to the record batch's columns, or the reason it cannot be."""
     frame = pl.DataFrame(pl.from_arrow(table))
     for name, dtype in RECORD_SCHEMA.items():
+        if name not in frame.columns and name in _ARROW_OPTIONAL:
+            frame = frame.with_columns(pl.lit(None, dtype).alias(name))
         if name not in frame.columns:
             return f"column {name}: missing"
         have = frame[name].dtype

@@ -12,5 +12,6 @@ from callwarden.detect.rules import (  # noqa: F401  (imported to register)
     simbox,
     sms_burst,
     spoofed_caller_id,
+    spoofed_presentation,
     wangiri,
 )

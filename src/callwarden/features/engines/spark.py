@@ -32,6 +32,7 @@ from callwarden.features.spec import (
     ONE_RING_S,
     SEQUENTIAL_STEP,
     SHORT_CALL_S,
+    SPOOFED_FLAGS,
     WINDOWS,
     Agg,
     window_signals,
@@ -182,6 +183,13 @@ def spark_events(
         "local_hour": hour,
     }
     crossing = ("_shared_target", "_imei_sims", "_known_peer", "_shared_victim")
+    # the caller flag says the call presented a number its trunk could not carry (absent in
+    # older files: no flag)
+    spoofed = (
+        _flag(F.coalesce(F.col("caller_flag").isin(*SPOOFED_FLAGS), F.lit(False)))
+        if "caller_flag" in calls.columns
+        else F.lit(0).cast("long")
+    )
     out = calls.select(
         F.col("caller").alias("num"),
         F.col("callee").alias("other"),
@@ -189,6 +197,7 @@ def spark_events(
         F.lit(KIND_OUT).alias("kind"),
         *(v.alias(k) for k, v in common.items()),
         *(F.col(c).cast("long").alias(c[1:]) for c in crossing),
+        spoofed.alias("spoofed"),
     )
     inc = calls.select(
         F.col("callee").alias("num"),
@@ -197,6 +206,7 @@ def spark_events(
         F.lit(KIND_IN).alias("kind"),
         *(v.alias(k) for k, v in common.items()),
         *(F.lit(0).cast("long").alias(c[1:]) for c in crossing),
+        F.lit(0).cast("long").alias("spoofed"),
     )
     events = out.unionByName(inc)
     if sms is not None:
@@ -215,6 +225,7 @@ def spark_events(
             F.lit(None).cast("string").alias("cell"),
             F.hour(F.from_utc_timestamp(F.col("sent_time"), timezone)).alias("local_hour"),
             *(F.lit(0).cast("long").alias(c[1:]) for c in crossing),
+            F.lit(0).cast("long").alias("spoofed"),
         )
         events = events.unionByName(texts)
     return events.repartition("num")
@@ -298,8 +309,10 @@ def _signals(events: DataFrame) -> DataFrame:
             "imei_sims": F.col("imei_sims"),
             "known_peer_out": F.col("known_peer"),
             "shared_victim_out": F.col("shared_victim"),
+            "spoofed_out": F.col("spoofed"),
         }
     )
+    frame = frame.withColumn("spoofed_new_callee_1h", F.col("spoofed_out") * F.col("new_callee_1h"))
     return frame.drop("_prev_t", "_prev_digits", "_last_out", "_last_sms", "_last_cell")
 
 

@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
 from callwarden.features.formulas import invalid_flags
+from callwarden.features.spec import SPOOFED_FLAGS
 from callwarden.features.triage import GATE, Gate
 
 __all__ = ["invalid_numbers", "spark_candidates"]
@@ -102,6 +103,11 @@ def spark_candidates(
     parts = [chosen]
     few = out.where(F.col("peak") >= gate.invalid_calls_1h)
     parts.append(invalid_numbers(few).where(F.col("is_invalid_number") > 0).select("msisdn"))
+    if "caller_flag" in calls.columns:  # (absent in older files: no flags)
+        spoofed = _max_two_hours(
+            calls.where(F.col("caller_flag").isin(*SPOOFED_FLAGS)), "caller", "start_time"
+        )
+        parts.append(spoofed.where(F.col("peak") >= gate.spoofed_calls_1h).select("msisdn"))
     devices = (
         calls.where(F.col("caller_imei").isNotNull())
         .groupBy("caller_imei")
