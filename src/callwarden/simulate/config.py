@@ -174,13 +174,13 @@ class CloudTrunkConfig(ActorConfig):
     """Cloud-trunk campaigns (网络云呼): a VoIP platform presents rotating mobile numbers of
     other carriers, each for a few calls, all arriving on the platform's cloud trunk.
 
-    Off by default (no campaign): each number stays under per-number limits, so until a
-    detector reads the trunk flag (``caller_flag = cloud_trunk_mobile``) these numbers would
-    only lower the city's recall. Turn it on with ``[cloud_trunk] per_million = 5`` (and
-    ``minimum = 1`` for a small city)."""
+    Each number stays under per-number limits; the ``spoofed_presentation`` detector finds
+    them by their trunk flag (``caller_flag = cloud_trunk_mobile``). Five campaigns per
+    million subscribers, at least one (``per_million = 0`` with ``minimum = 0`` turns them
+    off)."""
 
-    per_million: float = 0  # campaigns
-    minimum: int = 0
+    per_million: float = 5  # campaigns
+    minimum: int = 1
     numbers: tuple[int, int] = (20, 60)
     calls_per_number: tuple[int, int] = (6, 15)
     answer_rate: float = 0.25
