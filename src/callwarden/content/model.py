@@ -126,6 +126,12 @@ class ContentModel:
         classes = tuple(sorted(set(y.tolist())))
         if len(classes) < 2:
             raise ValueError(f"training needs texts of at least two labels, not {classes}")
+        rare = [c for c in classes if int((y == c).sum()) < settings.calibration_folds]
+        if rare:
+            raise ValueError(
+                f"labels {', '.join(rare)} have fewer than {settings.calibration_folds} texts "
+                "each: give each label at least that many"
+            )
         normal, words = _features(texts)
         vocabulary = Vocabulary.fit(
             normal, words, settings.char_ngrams, settings.word_ngrams, settings.min_df
@@ -152,11 +158,31 @@ class ContentModel:
         """Label, calibrated score, risk and evidence terms for each text.
 
         A missing or blank text (nothing left after normalisation) gets label "" and score 0.
-        ``workers`` > 1 splits a large batch over that many processes (forked: the model is
-        shared, not copied); the result is the same.
+        Texts are scored in chunks of :data:`CHUNK` (memory stays flat whatever the input's
+        size); ``workers`` > 1 spreads the chunks of a large batch over that many processes
+        (forked: the model is shared, not copied). The result is the same either way.
         """
-        if workers > 1 and len(texts) >= _PARALLEL_MIN * workers:
-            return self._score_parallel(texts, workers)
+        chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
+        if workers > 1 and len(chunks) > 1:
+            import multiprocessing  # noqa: PLC0415
+
+            context = multiprocessing.get_context("fork")
+            with context.Pool(workers, initializer=_share, initargs=(self,)) as pool:
+                parts = pool.map(_score_shared, [list(c) for c in chunks])
+        else:
+            parts = [self._score_chunk(c) for c in chunks] or [self._score_chunk([])]
+        if len(parts) == 1:
+            return parts[0]
+        return ContentScores(
+            self.classes,
+            np.concatenate([p.label for p in parts]),
+            np.concatenate([p.score for p in parts]),
+            np.concatenate([p.risk for p in parts]),
+            [terms for p in parts for terms in p.evidence],
+            np.concatenate([p.proba for p in parts]),
+        )
+
+    def _score_chunk(self, texts: Sequence[str | None]) -> ContentScores:
         clean = [t or "" for t in texts]
         x = self._matrix(clean)
         decision = x @ self.coef.T + self.intercept
@@ -178,24 +204,6 @@ class ContentModel:
             self.classes, label, score, risk, self._evidence(x, best, empty), proba
         )
 
-    def _score_parallel(self, texts: Sequence[str | None], workers: int) -> ContentScores:
-        import multiprocessing  # noqa: PLC0415
-
-        size = -(-len(texts) // workers)
-        chunks = [list(texts[i : i + size]) for i in range(0, len(texts), size)]
-        with multiprocessing.get_context("fork").Pool(
-            workers, initializer=_share, initargs=(self,)
-        ) as pool:
-            parts = pool.map(_score_shared, chunks)
-        return ContentScores(
-            self.classes,
-            np.concatenate([p.label for p in parts]),
-            np.concatenate([p.score for p in parts]),
-            np.concatenate([p.risk for p in parts]),
-            [terms for p in parts for terms in p.evidence],
-            np.concatenate([p.proba for p in parts]),
-        )
-
     def _evidence(
         self, x: sp.csr_matrix, best: npt.NDArray[np.intp], empty: npt.NDArray[np.bool_]
     ) -> list[list[str]]:
@@ -207,8 +215,10 @@ class ContentModel:
         # only terms a person can read that pushed towards the label, strongest first per text
         keep = (contribution > 0) & self._shown[x.indices]
         rows, terms, contribution = rows[keep], x.indices[keep], contribution[keep]
-        # one sort key: the text, then the contribution downwards (contributions are < 1e6)
-        order = np.argsort(rows * 1e6 - np.minimum(contribution, 1e6 - 1), kind="stable")
+        # one integer key, by text then contribution downwards (in steps of 2**-32, below any
+        # difference that matters): a third of the time of a two-key lexsort
+        rank = np.int64(2**42 - 1) - (np.minimum(contribution, 1023.0) * 2**32).astype(np.int64)
+        order = np.argsort((rows.astype(np.int64) << 42) | rank, kind="stable")
         rows, terms = rows[order], terms[order]
         starts = np.searchsorted(rows, np.arange(x.shape[0] + 1))
         out: list[list[str]] = []
@@ -289,7 +299,9 @@ class ContentModel:
             raise InputFileError(folder, f"cannot read the content model ({exc})") from exc
 
 
-_PARALLEL_MIN = 5_000  # texts per process below which forking costs more than it saves
+#: texts scored at a time: big enough that numpy's per-call costs vanish, small enough that
+#: the n-gram keys (a few hundred bytes a text) stay in the caches and memory stays flat
+CHUNK = 5_000
 _shared: list[ContentModel] = []  # the model, in a forked worker
 
 
@@ -298,7 +310,7 @@ def _share(model: ContentModel) -> None:
 
 
 def _score_shared(texts: list[str | None]) -> ContentScores:
-    return _shared[0].score_texts(texts)
+    return _shared[0]._score_chunk(texts)
 
 
 def _readable(term: str) -> bool:

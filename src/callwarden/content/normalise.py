@@ -46,7 +46,9 @@ _NUMERAL_CHARS = _DIGIT_CHARS + "".join(_UNITS) + "".join(_BIG)
 _SPELLED = re.compile(f"[{_DIGIT_CHARS}]{{4,}}")
 # an amount in positional numerals: "五万元", "叁仟伍佰块", "两千"
 _UNIT_CHARS = "".join(_UNITS) + "".join(_BIG)
-_POSITIONAL = re.compile(f"[{_NUMERAL_CHARS}]*[{_UNIT_CHARS}][{_NUMERAL_CHARS}]*(?=[元块圆])")
+_POSITIONAL = re.compile(
+    f"(?=[{_NUMERAL_CHARS}])[{_NUMERAL_CHARS}]*[{_UNIT_CHARS}][{_NUMERAL_CHARS}]*(?=[元块圆])"
+)
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 # three or more single characters (Chinese, letters, digits) each followed by 1-3 separators
@@ -56,17 +58,21 @@ _SINGLE = f"(?<![{_CJK}a-z0-9])[{_CJK}a-z0-9]"
 # (separators never include a line break: a batch is normalised as one string, a text a line)
 _SPACED = re.compile(f"(?:{_SINGLE}(?:[^\\w\\n]|_){{1,3}}){{3,}}{_SINGLE}(?![{_CJK}a-z0-9])")
 _SEPARATORS = re.compile(r"[\W_]+")
+# each pattern opens with a look-ahead on its first character, so that the engine passes over
+# Chinese characters at once rather than trying every alternative at every position
 _URL = re.compile(
-    r"(?:https?://|www\.)[\x21-\x7e]+"
-    r"|(?<![a-z0-9@.])(?:[a-z0-9-]+\.)+(?:com|cn|net|org|cc|top|vip|xyz|me|io|info|co|tk|app|site|"
-    r"shop|club|ly|gl|im|la|ink|link|online|fun|pro|wang|ren|biz|tv|hk|so)(?![a-z])(?:/[\x21-\x7e]*)?"
+    r"(?=[a-z0-9])(?:(?:https?://|www\.)[\x21-\x7e]+"
+    r"|(?<![a-z0-9@.])(?:[a-z0-9-]+\.)+(?:com|cn|net|org|cc|top|vip|xyz|me|io|info|co|tk|app|"
+    r"site|shop|club|ly|gl|im|la|ink|link|online|fun|pro|wang|ren|biz|tv|hk|so)(?![a-z])"
+    r"(?:/[\x21-\x7e]*)?)"
 )
 _PHONE = re.compile(
-    r"(?<!\d)(?:\+?86[ -]?)?(?:1[3-9]\d(?:[ -]?\d){8}|0\d{2,3}[ -]?\d{7,8}"
+    r"(?=[+\d])(?<!\d)(?:\+?86[ -]?)?(?:1[3-9]\d(?:[ -]?\d){8}|0\d{2,3}[ -]?\d{7,8}"
     r"|[48]00[ -]?\d{3}[ -]?\d{4}|95\d{3,4}|1\d{4}(?=\D|$))(?!\d)"
 )
 _AMOUNT = re.compile(
-    r"[¥$] ?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\ ?(?:万元|万|千元|千|元|块|rmb|w(?![a-z]))"
+    r"(?=[¥$\d])(?:[¥$] ?\d[\d,]*(?:\.\d+)?"
+    r"|\d[\d,]*(?:\.\d+)?\ ?(?:万元|万|千元|千|元|块|rmb|w(?![a-z])))"
 )
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _SPACES = re.compile(r"[^\S\n]+")

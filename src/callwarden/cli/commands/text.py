@@ -58,8 +58,13 @@ def classify(
     out: Annotated[Path, typer.Option("--out", help="CSV of predictions to write.")],
     workers: Annotated[
         int,
-        typer.Option("--workers", min=0, help="Processes for large inputs (0: one per core)."),
-    ] = 0,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Processes to spread inputs of over 5,000 texts over (0: one per core); "
+            "more than one helps only on cores nothing else is using.",
+        ),
+    ] = 1,
 ) -> None:
     """Label each text, in input order: id (when given), label_pred, score, evidence."""
     from callwarden.content.model import ContentModel  # noqa: PLC0415
