@@ -12,7 +12,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import typer
 
+from callwarden.cases.db import open_database
+from callwarden.cases.schemas import AlertIn
+from callwarden.cases.service import CaseService
+from callwarden.cli.app import app
+from callwarden.cli.exits import run as run_cli
 from callwarden.detect.alerts_io import write_alerts
 from callwarden.detect.scoring import score_records
 
@@ -164,3 +170,38 @@ def test_open_takes_every_alert_it_can_and_reports_the_rest(tmp_path: Path) -> N
     assert reported["row"].to_list() == [8, 9]
     listed = run("cases", "list", "--db", db)
     assert listed.stdout.count("interception") == 5
+
+
+def _three_cases(db: Path) -> None:
+    svc = CaseService(open_database(str(db)))
+    svc.intake(
+        AlertIn.model_validate(
+            {
+                "msisdn": f"+861381234567{i}",
+                "flagged_at": f"2026-07-08T10:0{i}:00Z",
+                "score": 0.9,
+                "decision": "restrict",
+                "reasons": [{"code": "relay_call", "text_zh": "中转呼叫", "text_en": "relay"}],
+            }
+        )
+        for i in range(3)
+    )
+
+
+def test_list_says_how_many_in_all_and_filters_by_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "cases.db"
+    _three_cases(db)
+    command = typer.main.get_command(app)
+    assert run_cli(command, ["cases", "list", "--limit", "2", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "cases: 2 of 3" in out and "1 more: raise --limit" in out
+    assert run_cli(command, ["cases", "list", "--msisdn", "13812345671", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "+8613812345671" in out and "+8613812345670" not in out and "cases: 1" in out
+    assert run_cli(command, ["cases", "list", "--limit", "1", "--json", "--db", str(db)]) == 0
+    page = json.loads(capsys.readouterr().out)
+    assert page["total"] == 3 and len(page["items"]) == 1 and page["next"]
+    assert run_cli(command, ["cases", "list", "--msisdn", "hello", "--db", str(db)]) == 2
+    assert "--msisdn: 'hello' is neither a valid number" in capsys.readouterr().err

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from callwarden.cases.access import Actor
@@ -32,6 +32,7 @@ from callwarden.numbers import mask
 __all__ = [
     "CaseFilter",
     "case_detail",
+    "count_cases",
     "customer_view",
     "interceptions",
     "list_cases",
@@ -125,6 +126,27 @@ def _cursor(after: str) -> tuple[datetime | None, int]:
     return due_at, last
 
 
+def _filtered(q: Select[Any], flt: CaseFilter) -> Select[Any]:
+    for column, value in (
+        (Case.state, flt.state),
+        (Case.kind, flt.kind),
+        (Case.queue, flt.queue),
+        (Case.msisdn, flt.msisdn),
+        (Case.breached, flt.breached),
+        (Case.escalated, flt.escalated),
+    ):
+        if value is not None:
+            q = q.where(column == value)
+    if flt.open_only:
+        q = q.where(Case.closed_at.is_(None))
+    return q
+
+
+def count_cases(s: Session, flt: CaseFilter) -> int:
+    """How many cases the filters match in all (what a page of ``list_cases`` is out of)."""
+    return int(s.scalar(_filtered(select(func.count()).select_from(Case), flt)) or 0)
+
+
 def list_cases(
     s: Session,
     actor: Actor,
@@ -144,19 +166,7 @@ def list_cases(
         raise Forbidden("customers see their own case on the self-service page")
     if not 1 <= limit <= MAX_PAGE:
         raise Unprocessable("limit", f"between 1 and {MAX_PAGE}")
-    q = select(Case)
-    for column, value in (
-        (Case.state, flt.state),
-        (Case.kind, flt.kind),
-        (Case.queue, flt.queue),
-        (Case.msisdn, flt.msisdn),
-        (Case.breached, flt.breached),
-        (Case.escalated, flt.escalated),
-    ):
-        if value is not None:
-            q = q.where(column == value)
-    if flt.open_only:
-        q = q.where(Case.closed_at.is_(None))
+    q = _filtered(select(Case), flt)
     due_at: datetime | None = None
     last = 0
     if after:
@@ -251,7 +261,12 @@ def case_detail(
 
 
 def number_view(s: Session, actor: Actor, msisdn: str) -> dict[str, Any]:
-    """A number's standing, the reasons behind it, and its whole history."""
+    """A number's standing, the reasons behind it, and its whole history.
+
+    ``reasons`` are those of the measure in force (empty once it is lifted); every alert,
+    suspension and interception in ``history`` keeps its own reasons, so why a number was once
+    stopped still reads after it was restored. Each case comes with its timeline.
+    """
     if actor.role is Role.customer and actor.msisdn != msisdn:
         raise NotFound("no such number")
     status = s.get(NumberStatus, msisdn)
@@ -267,6 +282,14 @@ def number_view(s: Session, actor: Actor, msisdn: str) -> dict[str, Any]:
             select(Interception).where(Interception.msisdn == msisdn).order_by(Interception.id)
         )
     )
+    events: dict[int, list[CaseEvent]] = {c.id: [] for c in cases}
+    if cases:
+        for ev in s.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id.in_(list(events)))
+            .order_by(CaseEvent.case_id, CaseEvent.seq)
+        ):
+            events[ev.case_id].append(ev)
     active = next((x for x in reversed(suspensions) if x.lifted_at is None), None)
     block = next((x for x in reversed(blocks) if x.lifted_at is None), None)
     return {
@@ -277,21 +300,41 @@ def number_view(s: Session, actor: Actor, msisdn: str) -> dict[str, Any]:
         "reasons": active.reasons if active else (block.reasons if block else []),
         "history": {
             "alerts": [
-                {"flagged_at": _iso(a.flagged_at), "decision": a.decision, "score": a.score}
+                {
+                    "alert_id": a.alert_id,
+                    "flagged_at": _iso(a.flagged_at),
+                    "decision": a.decision,
+                    "score": a.score,
+                    "case_id": a.case_id,
+                    "reasons": a.reasons,
+                }
                 for a in alerts
             ],
             "suspensions": [
                 {
                     "id": x.id,
                     "level": x.level,
+                    "score": x.score,
+                    "decided_by": x.decided_by,
                     "started_at": _iso(x.started_at),
                     "lifted_at": _iso(x.lifted_at),
+                    "lifted_by": x.lifted_by,
+                    "reasons": x.reasons,
                 }
                 for x in suspensions
             ],
-            "interceptions": [_interception(x) for x in blocks],
+            "interceptions": [_interception(x) | {"reasons": x.reasons} for x in blocks],
             "cases": [
-                {"id": c.id, "kind": c.kind, "state": c.state, "outcome": c.outcome} for c in cases
+                {
+                    "id": c.id,
+                    "kind": c.kind,
+                    "state": c.state,
+                    "outcome": c.outcome,
+                    "opened_at": _iso(c.opened_at),
+                    "closed_at": _iso(c.closed_at),
+                    "timeline": _timeline(events[c.id], for_customer=False),
+                }
+                for c in cases
             ],
         },
     }

@@ -16,6 +16,7 @@ from callwarden.cli.commands import (
     ingest,
     mappings,
     model,
+    number,
     score,
     simulate,
     stream,
@@ -60,6 +61,7 @@ app.command("serve")(cases.serve)
 app.command("stream")(stream.stream)
 app.command("replay")(stream.replay)
 app.add_typer(text.app, name="text")
+app.command("number")(number.number)
 
 
 def main() -> None:

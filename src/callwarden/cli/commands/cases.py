@@ -20,11 +20,11 @@ from callwarden.cases.from_files import IntakeCounts, Rejected, alerts_from_fram
 from callwarden.cases.labels import export_labels
 from callwarden.cases.machine import Role
 from callwarden.cases.models import StaffUser
-from callwarden.cases.schemas import ActionIn, RequesterIn
+from callwarden.cases.schemas import ActionIn, RequesterIn, presented_of
 from callwarden.cases.service import CaseService
 from callwarden.cli.progress import console, frame_table
 from callwarden.detect.alerts_io import read_alerts
-from callwarden.errors import ConfigError
+from callwarden.errors import ConfigError, Unprocessable
 from callwarden.records.load import load_records
 
 err = Console(stderr=True)
@@ -105,23 +105,87 @@ def open_cases(
 
 @app.command("list")
 def list_cases(
-    state: Annotated[str | None, typer.Option("--state")] = None,
-    queue: Annotated[str | None, typer.Option("--queue")] = None,
-    kind: Annotated[str | None, typer.Option("--kind")] = None,
+    state: Annotated[
+        str | None,
+        typer.Option(
+            "--state",
+            help="Only cases in this state: awaiting_request, awaiting_verification, "
+            "under_review, awaiting_customer, awaiting_second_approval, approved, "
+            "intercepting, rejected, closed.",
+            show_default="any",
+        ),
+    ] = None,
+    queue: Annotated[
+        str | None,
+        typer.Option(
+            "--queue",
+            help="Only cases waiting on this queue: agent, analyst, technician, supervisor, "
+            "customer.",
+            show_default="any",
+        ),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="Only cases of this kind: suspension (保护性停机 and its 复机工单), review, "
+            "interception.",
+            show_default="any",
+        ),
+    ] = None,
+    msisdn: Annotated[
+        str | None,
+        typer.Option(
+            "--msisdn",
+            help="Only the cases of this number (E.164 or as dialled); `callwarden number` "
+            "tells its whole story.",
+            show_default="any",
+        ),
+    ] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only cases not yet closed.")] = False,
-    limit: Annotated[int, typer.Option("--limit")] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", help=f"Rows to show, 1 to {queries.MAX_PAGE}.")
+    ] = 50,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON for machines instead of a table.")
+    ] = False,
     db: DbOption = "callwarden.db",
 ) -> None:
-    """The work queue, nearest SLA deadline first."""
+    """The work queue (工单), nearest SLA deadline first; says how many cases match in all when
+    it shows fewer.
+
+    Example:
+
+        callwarden cases list --open --queue analyst --db runs/demo/cases.db
+    """
     svc = service(db)
+    if msisdn is not None:
+        try:
+            msisdn = presented_of(msisdn)
+        except ValueError as exc:
+            raise Unprocessable("msisdn", str(exc)) from None
     who = Actor("cli", Role.supervisor)
-    flt = queries.CaseFilter(state=state, queue=queue, kind=kind, open_only=open_only)
+    flt = queries.CaseFilter(
+        state=state, queue=queue, kind=kind, msisdn=msisdn, open_only=open_only
+    )
     with svc.db.sessions() as s:
         page = queries.list_cases(s, who, svc.sla, svc.now(), flt, limit=limit)
+        total = len(page["items"]) if page["next"] is None else queries.count_cases(s, flt)
+    if as_json:
+        typer.echo(json.dumps(page | {"total": total}, ensure_ascii=False, indent=2))
+        return
     cols = ["id", "kind", "msisdn", "state", "queue", "risk_score", "due_at", "escalated"]
     rows = [{c: item[c] for c in cols} for item in page["items"]]
     frame = pl.DataFrame(rows) if rows else pl.DataFrame(schema=cols)
-    console.print(frame_table(frame, "cases"))
+    shown = len(rows)
+    title = f"cases: {shown:,}" if shown == total else f"cases: {shown:,} of {total:,}"
+    console.print(frame_table(frame, title))
+    if shown < total:
+        console.print(
+            f"{total - shown:,} more: raise --limit (up to {queries.MAX_PAGE}) or narrow with "
+            "--state, --queue, --kind, --msisdn, --open",
+            highlight=False,
+        )
 
 
 @app.command("show")
