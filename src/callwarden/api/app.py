@@ -14,9 +14,13 @@ status) or pydantic's field errors (422); a bad request never becomes a 5xx.
 # No `from __future__ import annotations`: FastAPI must evaluate the routes' local annotations.
 
 from collections.abc import Iterator
+from importlib.resources import files
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
@@ -33,7 +37,10 @@ from callwarden.cases.schemas import ActionIn, AlertIn, msisdn_of, presented_of
 from callwarden.cases.service import CaseService
 from callwarden.errors import Forbidden, RateLimited, Unprocessable
 
-__all__ = ["create_app"]
+__all__ = ["DOCS_ASSETS", "create_app"]
+
+#: where the Swagger UI and ReDoc files are served from: those shipped by fastapi-offline
+DOCS_ASSETS = "/docs-assets"
 
 _MAX_ID = 2**31 - 1
 #: bodies of the unauthenticated self-service routes are a number, a code, one action
@@ -67,6 +74,36 @@ class SessionIn(CodeIn):
     code: str = Field(pattern=r"^[0-9]{6}$")
 
 
+def _offline_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` from the files fastapi-offline ships, so the pages
+    work on a network without internet access: nothing is fetched from a CDN or Google Fonts."""
+    static = files("fastapi_offline") / "static"
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(static)), name="docs-assets")
+    openapi = app.openapi_url or "/openapi.json"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{openapi}",
+            title=f"{app.title} API",
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}{openapi}",
+            title=f"{app.title} API",
+            redoc_js_url=f"{root}{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
+
+
 def create_app(  # noqa: PLR0915  (routes close over the one service: one short def each)
     service: CaseService, *, self_service_per_minute: int | None = None
 ) -> FastAPI:
@@ -76,7 +113,10 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
         title="callwarden",
         version=__version__,
         description="Protective suspensions and the way back: alerts, numbers, work orders.",
+        docs_url=None,  # served below from local files: an operator's network may have no CDN
+        redoc_url=None,
     )
+    _offline_docs(app)
     app.add_middleware(
         RequestGuard,
         max_body_bytes=settings.max_body_bytes,

@@ -17,6 +17,7 @@ from callwarden.cli.commands import (
     mappings,
     model,
     number,
+    samples,
     score,
     simulate,
     stream,
@@ -62,6 +63,7 @@ app.command("stream")(stream.stream)
 app.command("replay")(stream.replay)
 app.add_typer(text.app, name="text")
 app.command("number")(number.number)
+app.command("samples")(samples.samples)
 
 
 def main() -> None:
