@@ -119,9 +119,16 @@ def is_chinese_mobile_national(digits: str) -> bool:
 
 
 def _service_digits(raw: str) -> str | None:
+    """The national digits of a short service number, in ASCII (full-width ``９５５８８`` too).
+
+    >>> _service_digits("９５５８８"), _service_digits("9500０")
+    ('95588', '95000')
+    """
     digits = re.sub(r"[\s\-()]", "", raw)
+    # any script's decimal digits as ASCII, so what is stored is plain E.164
+    digits = "".join(str(unicodedata.decimal(c, c)) if c.isdecimal() else c for c in digits)
     digits = _CN_PREFIX.sub("", digits)
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         return None
     if any(p.fullmatch(digits) for p in _SERVICE_PATTERNS):
         return digits

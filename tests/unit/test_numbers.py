@@ -210,3 +210,9 @@ def test_any_text_is_kept_in_the_stored_form_or_refused_with_a_reason(values: li
             # a number ingest accepted before is stored as it was
             before = try_normalise(value)[0]
             assert before is None or before == s
+
+
+def test_full_width_digits_of_a_service_number_are_stored_as_ascii() -> None:
+    # found by the property above: the service-number path kept a full-width digit
+    assert try_normalise("9500０") == ("+8695000", None)
+    assert presented_number("９５５８８") == ("+8695588", None, None)
