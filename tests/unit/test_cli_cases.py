@@ -87,7 +87,7 @@ def test_open_act_verify_export(tmp_path: Path, alerts_file: Path) -> None:
     assert refused.returncode == 1 and "cannot restore" in refused.stderr
     unknown = run("cases", "act", "1", "comment", "--user", "nobody", "--reason", "x", "--db", db)
     assert unknown.returncode == 2 and "no such staff user" in unknown.stderr
-    shown = json.loads(run("cases", "show", "1", "--db", db).stdout)
+    shown = json.loads(run("cases", "show", "1", "--json", "--db", db).stdout)
     assert shown["state"] == "closed" and shown["outcome"] == "restored"
     audit = run("cases", "verify-audit", "--db", db)
     assert audit.returncode == 0 and "intact" in audit.stdout
@@ -205,3 +205,22 @@ def test_list_says_how_many_in_all_and_filters_by_number(
     assert page["total"] == 3 and len(page["items"]) == 1 and page["next"]
     assert run_cli(command, ["cases", "list", "--msisdn", "hello", "--db", str(db)]) == 2
     assert "--msisdn: 'hello' is neither a valid number" in capsys.readouterr().err
+
+
+def test_summary_and_show_are_tables_and_json_on_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "cases.db"
+    _three_cases(db)
+    command = typer.main.get_command(app)
+    assert run_cli(command, ["cases", "summary", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "case summary" in out and "┃ what" in out and not out.lstrip().startswith("{")
+    assert run_cli(command, ["cases", "summary", "--json", "--db", str(db)]) == 0
+    assert json.loads(capsys.readouterr().out)["cases_by_kind"] == {"suspension": 3}
+    assert run_cli(command, ["cases", "show", "1", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "case 1" in out and "timeline" in out and "relay" in out and "中转呼叫" in out
+    assert not out.lstrip().startswith("{") and len(out.splitlines()) < 80
+    assert run_cli(command, ["cases", "show", "1", "--json", "--db", str(db)]) == 0
+    assert json.loads(capsys.readouterr().out)["id"] == 1

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import polars as pl
 import typer
-from rich.console import Console
+from rich.console import Console, Group
+from rich.table import Table
 from sqlalchemy import select
 
 from callwarden.cases import queries
@@ -41,7 +42,12 @@ DbOption = Annotated[
 ]
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--cases-config", exists=True, help="Case settings (TOML): SLAs, calendar."),
+    typer.Option(
+        "--cases-config",
+        exists=True,
+        help="Case settings (TOML): SLAs, calendar, checklists, API limits.",
+        show_default="built-in settings",
+    ),
 ]
 
 
@@ -57,6 +63,57 @@ def _staff(svc: CaseService, username: str) -> Actor:
     return Actor(user.username, Role(user.role))
 
 
+def case_tables(detail: dict[str, Any]) -> Group:
+    """One case as tables a person reads: the case, its alerts with reasons, its timeline."""
+    fields = [
+        "id", "kind", "msisdn", "state", "queue", "outcome", "risk_score", "high_risk",
+        "escalated", "breached", "complaints", "opened_at", "due_at", "expected_completion",
+        "closed_at", "verified_channel", "satisfaction",
+    ]
+    head = Table(title=f"case {detail['id']}", title_justify="left", show_header=False)
+    head.add_column("field", style="bold")
+    head.add_column("value")
+    for name in fields:
+        if detail.get(name) is not None:
+            head.add_row(name.replace("_", " "), str(detail[name]))
+    head.add_row("allowed actions", ", ".join(detail["allowed_actions"]) or "none")
+    checklist = detail.get("checklist") or {}
+    items = Table(title="checklist (what to bring)", title_justify="left")
+    for name in ("code", "required", "what"):
+        items.add_column(name)
+    for item in checklist.get("items", []):
+        items.add_row(
+            str(item.get("code")),
+            "yes" if item.get("required") else "",
+            f"{item.get('text_en', '')}\n{item.get('text_zh', '')}",
+        )
+    alerts = Table(title="alerts", title_justify="left", show_lines=True)
+    for name in ("flagged at", "decision", "score", "reasons (en / zh)"):
+        alerts.add_column(name)
+    for a in detail["alerts"]:
+        reasons = "\n".join(
+            f"{r.get('code')}: {r.get('text_en', '')}\n  {r.get('text_zh', '')}"
+            for r in a["reasons"]
+        )
+        alerts.add_row(a["flagged_at"], a["decision"], f"{a['score']:.2f}", reasons)
+    timeline = Table(title="timeline", title_justify="left")
+    for name in ("#", "at", "action", "state", "by", "note"):
+        timeline.add_column(name)
+    for ev in detail["timeline"]:
+        timeline.add_row(
+            str(ev["seq"]),
+            ev["at"] or "",
+            ev["action"] + (f":{ev['verdict']}" if ev["verdict"] else ""),
+            f"{ev['from_state'] or ''} → {ev['to_state'] or ''}",
+            f"{ev.get('actor') or ''} ({ev['role']})",
+            ev.get("reason") or "",
+        )
+    parts: list[Any] = [head]
+    if checklist.get("items"):
+        parts.append(items)
+    return Group(*parts, alerts, timeline)
+
+
 @app.command("open")
 def open_cases(
     alerts: Annotated[
@@ -65,7 +122,11 @@ def open_cases(
     subscribers: Annotated[
         Path | None,
         typer.Option(
-            "--subscribers", exists=True, help="Canonical subscribers (owner age, corporate SIMs)."
+            "--subscribers",
+            exists=True,
+            help="Canonical subscribers (owner age, corporate SIMs); a number with a profile "
+            "is the operator's own.",
+            show_default="served prefixes decide",
         ),
     ] = None,
     db: DbOption = "callwarden.db",
@@ -75,14 +136,20 @@ def open_cases(
         typer.Option(
             "--rejected",
             help="CSV of the alerts that could not become cases, with the reason "
-            "(default: next to the alerts file, ALERTS.rejected.csv; written only when any).",
+            "(written only when any).",
+            show_default="ALERTS.rejected.csv beside the alerts file",
         ),
     ] = None,
 ) -> None:
     """Open suspensions, cases and SMS notices for restrict/suspend alerts; review cases for
     review alerts; interceptions (block at the gateway, report to the owning carrier) for numbers
     the operator does not serve. Receiving the same alert twice changes nothing. An alert that
-    cannot become a case is reported (on the console and in --rejected) and the rest go on."""
+    cannot become a case is reported (on the console and in --rejected) and the rest go on.
+
+    Example:
+
+        callwarden cases open alerts.parquet --subscribers data/subscribers --db cases.db
+    """
     svc = service(db, cases_config)
     subs = load_records(subscribers, "subscribers") if subscribers else None
     inputs, rejected = alerts_from_frame(read_alerts(alerts), subs)
@@ -189,31 +256,104 @@ def list_cases(
 
 
 @app.command("show")
-def show(case_id: int, db: DbOption = "callwarden.db") -> None:
-    """One case: checklist, SLA, evidence and its audit timeline (JSON)."""
+def show(
+    case_id: Annotated[int, typer.Argument(help="The case (工单) id, as `cases list` shows it.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON for machines instead of tables.")
+    ] = False,
+    db: DbOption = "callwarden.db",
+) -> None:
+    """One case: state, SLA, checklist, the alerts and their reasons, and its audit timeline.
+
+    Example:
+
+        callwarden cases show 1 --db cases.db
+    """
     svc = service(db)
     with svc.db.sessions() as s:
         detail = queries.case_detail(s, Actor("cli", Role.supervisor), case_id, svc.sla, svc.now())
-    typer.echo(json.dumps(detail, ensure_ascii=False, indent=2))
+    if as_json:
+        typer.echo(json.dumps(detail, ensure_ascii=False, indent=2))
+        return
+    console.print(case_tables(detail), highlight=False)
 
 
 @app.command("act")
 def act(
-    case_id: int,
-    action: Annotated[str, typer.Argument(help="request, verify, review, restore, ...")],
-    user: Annotated[str, typer.Option("--user", help="Staff user acting.")],
-    verdict: Annotated[str | None, typer.Option("--verdict")] = None,
-    reason: Annotated[str | None, typer.Option("--reason")] = None,
-    channel: Annotated[str | None, typer.Option("--channel")] = None,
-    items: Annotated[str, typer.Option("--items", help="Checklist codes, comma-separated.")] = "",
-    relationship: Annotated[str, typer.Option("--relationship")] = "owner",
-    document: Annotated[str, typer.Option("--document")] = "id_card",
-    minor: Annotated[bool, typer.Option("--minor")] = False,
-    forgotten_password: Annotated[bool, typer.Option("--forgotten-password")] = False,
-    rating: Annotated[int | None, typer.Option("--rating")] = None,
+    case_id: Annotated[int, typer.Argument(help="The case (工单) id.")],
+    action: Annotated[
+        str,
+        typer.Argument(
+            help="request, verify, review, provide, restore (复机), reject, appeal, comment, "
+            "escalate, complain, survey (docs/cases.md)."
+        ),
+    ],
+    user: Annotated[str, typer.Option("--user", help="Staff user acting (cases add-user).")],
+    verdict: Annotated[
+        str | None,
+        typer.Option(
+            "--verdict",
+            help="For review: approve, ask (for more from the customer), clear, restrict, "
+            "suspend.",
+            show_default="none",
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason",
+            help="Why, in words the customer may read: needed for ask, provide, reject, "
+            "appeal, comment, escalate, complain.",
+            show_default="none",
+        ),
+    ] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            "--channel",
+            help="request: hotline, business_hall (营业厅), video; verify: business_hall, "
+            "remote_face (远程人脸识别, by the system).",
+            show_default="none",
+        ),
+    ] = None,
+    items: Annotated[
+        str, typer.Option("--items", help="Checklist codes presented, comma-separated.")
+    ] = "",
+    relationship: Annotated[
+        str,
+        typer.Option(
+            "--relationship", help="request: who asks: owner, family, company, other."
+        ),
+    ] = "owner",
+    document: Annotated[
+        str,
+        typer.Option(
+            "--document", help="request: the requester's document: id_card, student_card, ..."
+        ),
+    ] = "id_card",
+    minor: Annotated[
+        bool, typer.Option("--minor", help="request: the requester is under 18.")
+    ] = False,
+    forgotten_password: Annotated[
+        bool,
+        typer.Option(
+            "--forgotten-password", help="request: the owner forgot the service password."
+        ),
+    ] = False,
+    rating: Annotated[
+        int | None,
+        typer.Option("--rating", help="survey: satisfaction from 1 to 5.", show_default="none"),
+    ] = None,
     db: DbOption = "callwarden.db",
 ) -> None:
-    """Take one action on a case as a named staff user (same rules as the API)."""
+    """Take one action on a case as a named staff user (same rules as the API). A refused
+    action (the role may not, or the state does not allow it) exits 1.
+
+    Example:
+
+        callwarden cases act 1 request --user li --channel hotline --relationship family
+        --document student_card --minor --db cases.db
+    """
     svc = service(db)
     # a value the schema refuses is a pydantic ValidationError: one line naming the option and
     # what it may be (callwarden.cli.exits)
@@ -243,25 +383,47 @@ def act(
 
 @app.command("add-user")
 def add_user(
-    username: str,
-    role: Annotated[str, typer.Option("--role", help="agent, analyst, technician, supervisor")],
+    username: Annotated[str, typer.Argument(help="Login name of the staff user.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help="agent (客服), analyst (security), technician, supervisor, or system (a "
+            "gateway or the stream).",
+        ),
+    ],
     db: DbOption = "callwarden.db",
 ) -> None:
-    """Create a staff user and print its API token (shown once)."""
+    """Create a staff user and print its API token (shown once); creates the database.
+
+    Example:
+
+        callwarden cases add-user li --role agent --db cases.db
+    """
     token = service(db).add_user(username, role)
     typer.echo(token)
 
 
 @app.command("sweep")
 def sweep(db: DbOption = "callwarden.db") -> None:
-    """Escalate every case past its SLA deadline to supervisors."""
+    """Escalate every case past its SLA deadline to supervisors.
+
+    Example:
+
+        callwarden cases sweep --db cases.db
+    """
     ids = service(db).sweep()
     console.print(f"{len(ids)} cases breached their SLA and were escalated")
 
 
 @app.command("verify-audit")
 def verify_audit(db: DbOption = "callwarden.db") -> None:
-    """Recompute every case's hash chain; exit 5 when one is broken."""
+    """Recompute every case's hash chain; exit 5 when one is broken.
+
+    Example:
+
+        callwarden cases verify-audit --db cases.db
+    """
     svc = service(db)
     with svc.db.sessions() as s:
         report = verify(s)
@@ -276,19 +438,50 @@ def verify_audit(db: DbOption = "callwarden.db") -> None:
 
 
 @app.command("summary")
-def summary(db: DbOption = "callwarden.db") -> None:
-    """Counts by state, kind, outcome and number status."""
+def summary(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON for machines instead of tables.")
+    ] = False,
+    db: DbOption = "callwarden.db",
+) -> None:
+    """Counts by state, kind, outcome and number status; queued SMS notices; SLA breaches.
+
+    Example:
+
+        callwarden cases summary --db cases.db
+    """
     svc = service(db)
     with svc.db.sessions() as s:
-        typer.echo(json.dumps(queries.summary(s), ensure_ascii=False, indent=2))
+        counts = queries.summary(s)
+    if as_json:
+        typer.echo(json.dumps(counts, ensure_ascii=False, indent=2))
+        return
+    rows = [
+        (group.removeprefix("cases_by_").replace("_", " "), str(key), int(n))
+        for group, values in counts.items()
+        if isinstance(values, dict)
+        for key, n in values.items()
+    ]
+    rows += [
+        (name.replace("_", " "), "", int(n or 0))
+        for name, n in counts.items()
+        if not isinstance(n, dict)
+    ]
+    frame = pl.DataFrame(rows, schema=["what", "which", "count"], orient="row")
+    console.print(frame_table(frame, "case summary"))
 
 
 @labels_app.command("export")
 def labels_export(
-    out: Annotated[Path, typer.Option("--out", help="Labels file (.parquet or .csv).")],
+    out: Annotated[Path, typer.Option("--out", help="Labels file to write (.parquet or .csv).")],
     db: DbOption = "callwarden.db",
 ) -> None:
-    """Write case outcomes as canonical labels: restored = normal, rejected = the fraud type."""
+    """Write case outcomes as canonical labels: restored = normal, rejected = the fraud type.
+
+    Example:
+
+        callwarden labels export --out outcomes.parquet --db cases.db
+    """
     svc = service(db)
     with svc.db.sessions() as s:
         labels = export_labels(s, out)
@@ -296,15 +489,23 @@ def labels_export(
 
 
 def serve(
-    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port")] = 8000,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (0.0.0.0: every interface).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port to listen on.")] = 8000,
     db: DbOption = "callwarden.db",
     cases_config: ConfigOption = None,
 ) -> None:
     """Serve the REST API (OpenAPI at /docs); a new database is created and migrated.
 
     Limits (body size, self-service rate, trusted proxies) come from the [api] section of
-    --cases-config; see docs/security.md."""
+    --cases-config; see docs/security.md. /docs and /redoc are served from local files: they
+    work without internet access.
+
+    Example:
+
+        callwarden serve --db cases.db --port 8000
+    """
     # imported here: the web stack is heavy and only this command needs it
     from callwarden.api.server import server  # noqa: PLC0415
 

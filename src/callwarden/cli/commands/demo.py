@@ -22,7 +22,13 @@ def demo(
     ] = 20_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
 ) -> None:
-    """Simulate a city's day, ingest it, score it, and evaluate the alerts against the truth."""
+    """Simulate a city's day, ingest it, score it, evaluate the alerts against the truth, and
+    open the cases (保护性停机 and 复机工单): what `make run` runs.
+
+    Example:
+
+        callwarden demo --workdir runs/demo --subscribers 20000 --seed 7
+    """
     config = SimulationConfig.load(subscribers=subscribers, seed=seed)
     with steps("demo") as progress:
         result = run_demo(workdir, config, progress=progress)

@@ -52,7 +52,11 @@ def ingest(
     chunk_rows: Annotated[int, typer.Option("--chunk-rows", help="Rows read per chunk.")] = 250_000,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="csv, jsonl or parquet, when the file name does not tell."),
+        typer.Option(
+            "--format",
+            help="csv, jsonl or parquet, when the file name does not tell.",
+            show_default="from the file name",
+        ),
     ] = None,
     strict: Annotated[
         bool,
@@ -68,10 +72,18 @@ def ingest(
             help="Trunk table (CSV: trunk, kind, optional owner; kinds mobile_core, fixed, "
             "interconnect, international, cloud): flags +86 callers on international trunks "
             "(trunk_mismatch) and mobile callers on cloud trunks (cloud_trunk_mobile).",
+            show_default="no trunk checks",
         ),
     ] = None,
 ) -> None:
-    """Validate, normalise and write records; quarantine bad rows with their reason."""
+    """Validate, normalise and write records (话单 and the rest) as canonical Parquet;
+    quarantine bad rows with their reason. Read = accepted + quarantined, always. Try it on
+    `callwarden samples` (docs/ingest.md).
+
+    Example:
+
+        callwarden ingest sample/calls.csv --mapping sample/calls.toml --out data
+    """
     if mapping.endswith(".toml") and not Path(mapping).exists():  # a file, not a shipped name
         raise InputFileError(mapping, "no such file")
     spec = load_mapping(mapping)

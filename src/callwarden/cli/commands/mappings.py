@@ -11,9 +11,17 @@ from callwarden.records.mapping import list_mappings, load_mapping
 
 
 def mappings(
-    name: Annotated[str | None, typer.Argument(help="Show one mapping's file.")] = None,
+    name: Annotated[
+        str | None,
+        typer.Argument(help="Show one mapping's file, to copy and adapt.", show_default="list all"),
+    ] = None,
 ) -> None:
-    """List the shipped column mappings, or print one to copy and adapt."""
+    """List the shipped column mappings, or print one to copy and adapt.
+
+    Example:
+
+        callwarden mappings sichuan-calls > my-operator.toml
+    """
     if name is None:
         for shipped in list_mappings():
             spec = load_mapping(shipped)

@@ -66,7 +66,12 @@ def train(
     cv: Annotated[int, typer.Option("--cv", help="Cross-validation folds.")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
 ) -> None:
-    """Cross-validate, calibrate and train; write the model directory and print CV metrics."""
+    """Cross-validate, calibrate and train; write the model directory and print CV metrics.
+
+    Example:
+
+        callwarden model train city --out model
+    """
     from callwarden.detect.model import cv_report, train_model  # noqa: PLC0415
     from callwarden.detect.model.events import FEATURE_LABELS  # noqa: PLC0415
 
@@ -100,7 +105,12 @@ def score(
         bool, typer.Option("--reasons", help="Add a reasons column (JSON).")
     ] = False,
 ) -> None:
-    """Score a feature table (or call records) with a trained model."""
+    """Score a feature table (or call records) with a trained model.
+
+    Example:
+
+        callwarden model score model city --out scores.csv --reasons
+    """
     from callwarden.detect.model import load_model, score_table, write_scores_csv  # noqa: PLC0415
 
     model = load_model(model_dir)

@@ -15,20 +15,39 @@ from callwarden.simulate.summary import actor_summary
 def simulate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write canonical Parquet into.")],
     subscribers: Annotated[
-        int | None, typer.Option("--subscribers", help="Subscribers in the city [default: 10000].")
+        int | None,
+        typer.Option(
+            "--subscribers", help="Subscribers in the city.", show_default="10000, or --config's"
+        ),
     ] = None,
     days: Annotated[
-        int | None, typer.Option("--days", help="Days to simulate [default: 1].")
+        int | None,
+        typer.Option("--days", help="Days to simulate.", show_default="1, or --config's"),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Random seed; same seed, same city [default: 0].")
+        int | None,
+        typer.Option(
+            "--seed", help="Random seed; same seed, same city.", show_default="0, or --config's"
+        ),
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", exists=True, help="TOML file overriding any simulator parameter."),
+        typer.Option(
+            "--config",
+            exists=True,
+            help="TOML file overriding any simulator parameter (docs/simulator.md).",
+            show_default="built-in parameters",
+        ),
     ] = None,
 ) -> None:
-    """Simulate a city's calls and SMS with ground-truth fraud labels."""
+    """Simulate a city's calls and SMS with ground-truth fraud labels: relay calls (中转呼叫),
+    robocalls and caller-ID rotation, wangiri (响一声), SIM boxes (猫池), SMS spam, spoofed
+    caller IDs (改号), among honest subscribers and heavy legitimate callers.
+
+    Example:
+
+        callwarden simulate --out city --subscribers 20000 --seed 7
+    """
     cfg = SimulationConfig.load(config, subscribers=subscribers, days=days, seed=seed)
     with steps("simulating") as progress:
         result = simulate_city(cfg, out, progress=progress)

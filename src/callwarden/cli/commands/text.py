@@ -27,7 +27,12 @@ def train(
     ],
     out: Annotated[Path, typer.Option("--out", help="Model directory to write.")],
 ) -> None:
-    """Train a content model on labelled texts (any set of two or more labels)."""
+    """Train a content model on labelled texts (any set of two or more labels).
+
+    Example:
+
+        callwarden text train texts.tsv --out text-model
+    """
     from callwarden.content.model import ContentModel  # noqa: PLC0415  # scikit-learn: slow import
     from callwarden.content.texts_io import read_labelled  # noqa: PLC0415
 
@@ -66,7 +71,12 @@ def classify(
         ),
     ] = 1,
 ) -> None:
-    """Label each text, in input order: id (when given), label_pred, score, evidence."""
+    """Label each text, in input order: id (when given), label_pred, score, evidence.
+
+    Example:
+
+        callwarden text classify text-model sms.tsv --out predictions.csv
+    """
     from callwarden.content.model import ContentModel  # noqa: PLC0415
     from callwarden.content.predictions import write_predictions  # noqa: PLC0415
     from callwarden.content.texts_io import read_texts  # noqa: PLC0415
