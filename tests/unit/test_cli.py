@@ -101,12 +101,12 @@ def test_a_wrong_file_gets_one_clear_error(tmp_path: Path, content: str, problem
 def test_score_rejects_missing_columns_and_empty_input(tmp_path: Path) -> None:
     bad = tmp_path / "calls.parquet"
     pl.DataFrame({"caller": ["+8613812345678"]}).write_parquet(bad)
-    done = run("score", str(bad), "--out", str(tmp_path / "a.parquet"))
+    done = run("score", str(bad), "--no-subscribers", "--out", str(tmp_path / "a.parquet"))
     assert done.returncode == 3
     assert "missing column" in done.stderr and "callee" in done.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
-    done = run("score", str(empty), "--out", str(tmp_path / "a.parquet"))
+    done = run("score", str(empty), "--no-subscribers", "--out", str(tmp_path / "a.parquet"))
     assert done.returncode == 3
     assert "Traceback" not in done.stderr
 

@@ -20,6 +20,7 @@ import polars as pl
 import pytest
 import typer
 
+from callwarden.cases.db import open_database
 from callwarden.cli.app import app, main
 from callwarden.detect.alerts_io import write_alerts
 from callwarden.detect.scoring import score_records
@@ -268,6 +269,7 @@ def test_a_bad_value_is_one_line_naming_it_and_exit_2(
     argv: list[str], expected: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     Path("readable.txt").write_text("x", encoding="utf-8")
+    open_database("callwarden.db").engine.dispose()  # the commands that read refuse none
     code, line = call(capsys, *argv)
     assert code == 2
     for text in expected:

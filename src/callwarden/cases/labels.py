@@ -5,6 +5,10 @@ A number restored after review, a review cleared, or an interception lifted, was
 with the type the suspending detector looks for (relay_call for the relay-call rule, and so
 on). One row per number: its latest decided case. The table follows the canonical labels
 schema, with ``actor = "case_outcome"`` and ``group_id = "case-<id>"``.
+
+``behaviour_start`` comes from the records: the event time of the number's first alert (the
+record that first crossed a threshold), not the wall-clock time a suspension was applied,
+which may be hours or days later when alerts are scored from files.
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callwarden.cases.models import Case, Interception, Suspension
+from callwarden.cases.models import Alert, Case, Interception, Suspension
 from callwarden.detect import rules as _rules  # noqa: F401  (registers the detectors)
 from callwarden.detect.base import DETECTORS
 from callwarden.errors import ConfigError
@@ -46,13 +50,17 @@ def outcome_labels(s: Session) -> pl.DataFrame:
         .where(Case.outcome.is_not(None))
         .order_by(Case.id)
     )
+    first_flag = select(Alert.msisdn, func.min(Alert.flagged_at)).group_by(Alert.msisdn)
+    first_alert = {msisdn: at for msisdn, at in s.execute(first_flag)}
     for case, susp, block in s.execute(q):
         measure = susp or block
         if case.outcome in _HONEST:
             label, start = _HONEST[case.outcome], None
         else:
             label = _fraud_label(measure.reasons if measure else [])
-            start = measure.started_at if measure else case.opened_at
+            start = first_alert.get(case.msisdn) or (
+                measure.started_at if measure else case.opened_at
+            )
         rows[case.msisdn] = {
             "msisdn": case.msisdn,
             "label": label,

@@ -20,7 +20,7 @@ from callwarden.decide.policy import level_of
 from callwarden.detect import rules as _rules  # noqa: F401  (registers the detectors)
 from callwarden.detect.base import DETECTORS
 
-__all__ = ["Evaluation", "evaluate_alerts"]
+__all__ = ["Evaluation", "evaluate_alerts", "uncovered"]
 
 HONEST = ("normal", "legit_heavy")
 
@@ -69,14 +69,31 @@ def _average_precision(y: np.ndarray, s: np.ndarray) -> float:
     return float(np.sum((recall - recall_prev) * precision))
 
 
+def uncovered(alerts: pl.DataFrame, truth: pl.DataFrame) -> pl.Series:
+    """The alerted numbers the truth does not list (sorted).
+
+    >>> alerts = pl.DataFrame({"msisdn": ["+1", "+2", "+2"]})
+    >>> uncovered(alerts, pl.DataFrame({"msisdn": ["+1"]})).to_list()
+    ['+2']
+    """
+    listed = truth["msisdn"].unique().implode()
+    return alerts.filter(~pl.col("msisdn").is_in(listed))["msisdn"].unique().sort()
+
+
 def evaluate_alerts(
     alerts: pl.DataFrame,
     truth: pl.DataFrame,
     calls: pl.DataFrame | None = None,
     sms: pl.DataFrame | None = None,
     attribution: dict[str, str] | None = None,
+    *,
+    covers: str = "all",
 ) -> Evaluation:
     """Compare alerts with labels (``msisdn, label, behaviour_start``).
+
+    ``covers`` says which numbers the truth speaks for: ``all`` (it lists every fraud number,
+    as a simulated city's labels do: a number it does not list is honest) or ``listed`` (only
+    its own numbers, as case outcomes: alerts on other numbers are left out).
 
     >>> import datetime as dt
     >>> t = dt.datetime(2026, 7, 8, 10, tzinfo=dt.UTC)
@@ -89,6 +106,10 @@ def evaluate_alerts(
     >>> ev.precision, ev.recall
     (1.0, 1.0)
     """
+    if covers not in ("all", "listed"):
+        raise ValueError(f"covers={covers!r}: all or listed")
+    if covers == "listed":
+        alerts = alerts.filter(pl.col("msisdn").is_in(truth["msisdn"].unique().implode()))
     flagged_level = level_of("review")
     attribution = attribution if attribution is not None else _detector_targets()
     if "reasons" in alerts.columns and alerts.schema["reasons"] != pl.String:
@@ -180,9 +201,13 @@ def _detector_targets() -> dict[str, str]:
 def _time_to_flag(
     flagged: pl.DataFrame, calls: pl.DataFrame | None, sms: pl.DataFrame | None
 ) -> pl.DataFrame:
-    """Median minutes, and median own records, from behaviour_start to the first flag."""
+    """Median minutes, and median own records, from behaviour_start to the first flag.
+
+    A number flagged before its labelled start (a label dated by a later event than the one
+    that flagged it) was flagged at once: 0 minutes, never a negative time."""
     frame = flagged.filter(pl.col("behaviour_start").is_not_null()).with_columns(
-        minutes=(pl.col("first_flag") - pl.col("behaviour_start")).dt.total_seconds() / 60.0
+        minutes=((pl.col("first_flag") - pl.col("behaviour_start")).dt.total_seconds() / 60.0)
+        .clip(lower_bound=0.0)
     )
     aggs = [pl.col("minutes").median().round(1).alias("median_minutes_to_flag")]
     acts = []

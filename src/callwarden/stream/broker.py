@@ -40,7 +40,7 @@ from nats.aio.client import Client as NATS
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.client import JetStreamContext
-from nats.js.errors import NotFoundError
+from nats.js.errors import BadRequestError, NotFoundError
 
 from callwarden.detect.alerts_io import alert_id
 from callwarden.errors import ConfigError
@@ -58,6 +58,7 @@ from callwarden.stream.snapshot import Checkpointer, read_state, write_state
 
 __all__ = [
     "BrokerSettings",
+    "ConsumeStatus",
     "consume",
     "ensure_streams",
     "load_checkpoint",
@@ -133,6 +134,27 @@ class BrokerSettings:
         return self.checkpoint / f"{self.durable}-p{self.partition}.pickle"
 
 
+@dataclass(frozen=True)
+class ConsumeStatus:
+    """Where one partition's consumer stands, for a progress display (``consume``'s
+    ``on_status``, about every ``status_every`` seconds and once at the end)."""
+
+    #: seconds since the consumer was set up
+    elapsed: float
+    received: int
+    alerts: int
+    #: records set aside: late, undecodable, alerts the case database could not take
+    quarantined: int
+    #: messages on this partition's subjects not yet taken (None: the broker did not say)
+    pending: int | None
+    #: event time (µs since the epoch, UTC) of the newest record taken
+    newest_us: int | None
+    #: while nothing has been taken: the server's streams, (name, subjects, messages), to
+    #: tell a stream name or subject prefix that does not match the publisher's
+    streams: tuple[tuple[str, tuple[str, ...], int], ...] = ()
+    final: bool = False
+
+
 async def _connect(server: str) -> NATS:
     try:
         return await nats.connect(server, connect_timeout=3, max_reconnect_attempts=3)
@@ -157,7 +179,32 @@ async def ensure_streams(js: JetStreamContext, settings: BrokerSettings) -> None
         try:
             await js.stream_info(str(cfg.name))
         except NotFoundError:
-            await js.add_stream(cfg)
+            try:
+                await js.add_stream(cfg)
+            except BadRequestError as exc:
+                if exc.err_code != _SUBJECTS_OVERLAP:
+                    raise
+                raise ConfigError(await _overlap(js, cfg)) from None
+
+
+_SUBJECTS_OVERLAP = 10065  # JetStream: the subjects are another stream's already
+_FILTER_OUTSIDE_STREAM = 10093  # JetStream: a consumer's subjects are not the stream's
+
+
+async def _overlap(js: JetStreamContext, cfg: StreamConfig) -> str:
+    """One line: the stream named does not exist, and the one holding its subjects does."""
+    wanted = list(cfg.subjects or ())
+    holders = [
+        str(info.config.name)
+        for info in await js.streams_info()
+        if any(s in (info.config.subjects or ()) for s in wanted)
+    ]
+    where = f"stream {', '.join(holders)}" if holders else "another stream"
+    return (
+        f"--stream {cfg.name}: no such stream, and its subjects ({', '.join(wanted)}) are in "
+        f"{where} on the server; give --stream {holders[0] if holders else 'NAME'}, or "
+        "another --subject-prefix"
+    )
 
 
 def save_checkpoint(engine: StreamEngine, path: Path) -> None:
@@ -393,6 +440,8 @@ class _Consumer:
         self.last_progress = 0.0
         #: alerts the case database could not take (sent to the quarantine subject)
         self.cases_reported = 0
+        #: records that could not be decoded (sent to the quarantine subject)
+        self.bad = 0
 
     async def emit(self, alerts: list[dict[str, Any]]) -> None:
         if not alerts:
@@ -487,6 +536,7 @@ class _Consumer:
                     flush()
                 lines += [line for line in msg.data.split(b"\n") if line.strip()]
         flush()
+        self.bad += len(bad)
         for body, reason in bad:
             await self.quarantine(body, f"bad record: {reason}")
         if frames:
@@ -523,23 +573,24 @@ class _Consumer:
         return due and self.writer.done()
 
 
-async def consume(
-    settings: BrokerSettings,
-    new_engine: Callable[[], StreamEngine],
-    on_alerts: AlertHandler | None = None,
-    on_progress: Callable[[StreamStats], None] | None = None,
-) -> StreamEngine:
-    """Consume one partition until idle (or forever); return the final engine."""
+async def _open(
+    settings: BrokerSettings, new_engine: Callable[[], StreamEngine]
+) -> tuple[NATS, JetStreamContext, StreamEngine]:
+    """Connect, make sure the streams exist, and take the checkpoint's engine or a new one
+    (a factory that refuses closes the connection before its error goes up)."""
     nc = await _connect(settings.server)
-    js = nc.jetstream()
-    await ensure_streams(js, settings)
-    engine = load_checkpoint(settings.checkpoint_file) or new_engine()
-    warm_up()  # load (or compile) the engine's machine code before the first record waits
-    # What lives now (the libraries' objects, the state) lives as long as the process: out of
-    # the collector's sight, so that a full collection walks only what came later (50-70 ms
-    # for the libraries' 180,000 objects otherwise, every record behind it waiting)
-    gc.collect()
-    gc.freeze()
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js, settings)
+        engine = load_checkpoint(settings.checkpoint_file) or new_engine()
+    except BaseException:
+        await nc.close()
+        raise
+    return nc, js, engine
+
+
+async def _subscribe(js: JetStreamContext, settings: BrokerSettings, engine: StreamEngine) -> str:
+    """Set this partition's durable consumer up at the engine's position; its name."""
     durable = f"{settings.durable}-p{settings.partition}"
     # The checkpoint, not the broker, knows where this partition stands: messages a killed
     # process had fetched but not acknowledged would come back only after the ack wait, behind
@@ -551,21 +602,85 @@ async def consume(
         if engine.last_seq
         else {"deliver_policy": DeliverPolicy.ALL}
     )
-    await js.add_consumer(
-        settings.stream,
-        config=ConsumerConfig(
-            durable_name=durable,
-            filter_subject=f"{settings.records_subject}.*.p{settings.partition}",
-            ack_policy=AckPolicy.ALL,
-            ack_wait=120,
-            max_ack_pending=-1,
-            **start,
-        ),
+    wanted = f"{settings.records_subject}.*.p{settings.partition}"
+    try:
+        await js.add_consumer(
+            settings.stream,
+            config=ConsumerConfig(
+                durable_name=durable,
+                filter_subject=wanted,
+                ack_policy=AckPolicy.ALL,
+                ack_wait=120,
+                max_ack_pending=-1,
+                **start,
+            ),
+        )
+    except BadRequestError as exc:
+        if exc.err_code != _FILTER_OUTSIDE_STREAM:
+            raise
+        held = (await js.stream_info(settings.stream)).config.subjects or []
+        raise ConfigError(
+            f"--subject-prefix {settings.prefix}: stream {settings.stream} holds "
+            f"{', '.join(held)}, not {wanted}; give the --subject-prefix it was made with, or "
+            "another --stream"
+        ) from None
+    return durable
+
+
+async def _status(
+    js: JetStreamContext, loop: _Consumer, started: float, durable: str, *, final: bool = False
+) -> ConsumeStatus:
+    settings, st = loop.settings, loop.engine.stats
+    pending: int | None = None
+    streams: tuple[tuple[str, tuple[str, ...], int], ...] = ()
+    with contextlib.suppress(Exception):  # a status line never stops the consumer
+        pending = int((await js.consumer_info(settings.stream, durable)).num_pending)
+    if st.received == 0:
+        with contextlib.suppress(Exception):
+            streams = tuple(
+                (
+                    str(info.config.name),
+                    tuple(info.config.subjects or ()),
+                    int(info.state.messages),
+                )
+                for info in await js.streams_info()
+            )
+    return ConsumeStatus(
+        elapsed=time.monotonic() - started,
+        received=st.received,
+        alerts=st.alerts,
+        quarantined=st.late + loop.bad + loop.cases_reported,
+        pending=pending,
+        newest_us=loop.last_record[1] if loop.last_record else None,
+        streams=streams,
+        final=final,
     )
+
+
+async def consume(
+    settings: BrokerSettings,
+    new_engine: Callable[[], StreamEngine],
+    on_alerts: AlertHandler | None = None,
+    on_progress: Callable[[StreamStats], None] | None = None,
+    on_status: Callable[[ConsumeStatus], None] | None = None,
+    status_every: float = 1.0,
+) -> StreamEngine:
+    """Consume one partition until idle (or forever); return the final engine.
+
+    ``on_status`` hears where the consumer stands (:class:`ConsumeStatus`) about every
+    ``status_every`` seconds, and once when it stops for want of records."""
+    nc, js, engine = await _open(settings, new_engine)
+    warm_up()  # load (or compile) the engine's machine code before the first record waits
+    # What lives now (the libraries' objects, the state) lives as long as the process: out of
+    # the collector's sight, so that a full collection walks only what came later (50-70 ms
+    # for the libraries' 180,000 objects otherwise, every record behind it waiting)
+    gc.collect()
+    gc.freeze()
+    durable = await _subscribe(js, settings, engine)
     puller = _Puller(nc, settings.stream, durable)
     await puller.start()
     loop = _Consumer(settings, js, engine, on_alerts)
-    idle_since = time.monotonic()
+    idle_since = started = last_status = time.monotonic()
     mean_size = 0.0  # bytes per message, running
     try:
         while True:
@@ -594,6 +709,8 @@ async def consume(
                 await loop.report(nc, now, force=True)
                 await loop.checkpoint(now=True)
                 await loop.settle()
+                if on_status is not None:
+                    on_status(await _status(js, loop, started, durable, final=True))
                 return engine
             elif engine.buffer.height and now - idle_since >= settings.idle_release:
                 await loop.emit(engine.flush())
@@ -602,5 +719,8 @@ async def consume(
                 1.0, loop.settings.checkpoint_seconds
             ):
                 await loop.checkpoint()  # quiet for a while: make what was taken durable
+            if on_status is not None and now - last_status >= status_every:
+                last_status = now
+                on_status(await _status(js, loop, started, durable))
     finally:
         await nc.close()

@@ -180,7 +180,7 @@ def test_the_command_reads_served_prefixes(tmp_path: Path) -> None:
     _outside_day().write_parquet(tmp_path / "calls.parquet")
     (tmp_path / "served.csv").write_text("prefix\n138\n+86130\n", encoding="utf-8")
     runner = CliRunner()
-    base = ["score", str(tmp_path / "calls.parquet")]
+    base = ["score", str(tmp_path / "calls.parquet"), "--no-subscribers"]
     plain = runner.invoke(app, [*base, "--out", str(tmp_path / "a.parquet")])
     assert plain.exit_code == 0, plain.output
     alerts = pl.read_parquet(tmp_path / "a.parquet")

@@ -10,13 +10,13 @@ import polars as pl
 import typer
 from rich.console import Console, Group
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 
 from callwarden.cases import queries
 from callwarden.cases.access import Actor
 from callwarden.cases.audit import verify
 from callwarden.cases.config import CaseConfig
-from callwarden.cases.db import open_database
+from callwarden.cases.db import Database, database_url, open_database
 from callwarden.cases.from_files import IntakeCounts, Rejected, alerts_from_frame
 from callwarden.cases.labels import export_labels
 from callwarden.cases.machine import Role
@@ -51,8 +51,31 @@ ConfigOption = Annotated[
 ]
 
 
-def service(db: str, config: Path | None = None) -> CaseService:
-    return CaseService(open_database(db), CaseConfig.load(config))
+def open_cases_db(db: str, *, create: bool = False) -> Database:
+    """The case database of ``--db``. Only the commands that create one (``cases open``,
+    ``cases add-user``, ``serve``, ``stream --db``, ``demo``) make a new SQLite file; the ones
+    that read refuse a file that is not there, so a mistyped ``--db`` is an error, not a new
+    empty database."""
+    url = make_url(database_url(db))
+    name = url.database
+    if not create and url.get_backend_name() == "sqlite" and name and name != ":memory:":
+        path = Path(name)
+        if not path.parent.is_dir():
+            raise ConfigError(
+                f"--db {name}: cannot open the database: there is no folder {path.parent}"
+            )
+        if not path.exists():
+            raise ConfigError(
+                f"--db {name}: cannot open: no such case database (check the path, or "
+                "CALLWARDEN_DB); `cases open` or `cases add-user` creates one"
+            )
+    return open_database(db)
+
+
+def service(db: str, config: Path | None = None, *, create: bool = False) -> CaseService:
+    """The case service over ``--db`` (:func:`open_cases_db`: ``create`` for the commands
+    that may start a new database)."""
+    return CaseService(open_cases_db(db, create=create), CaseConfig.load(config))
 
 
 def _staff(svc: CaseService, username: str) -> Actor:
@@ -150,7 +173,7 @@ def open_cases(
 
         callwarden cases open alerts.parquet --subscribers data/subscribers --db cases.db
     """
-    svc = service(db, cases_config)
+    svc = service(db, cases_config, create=True)
     subs = load_records(subscribers, "subscribers") if subscribers else None
     inputs, rejected = alerts_from_frame(read_alerts(alerts), subs)
     results = svc.intake(inputs)
@@ -400,7 +423,7 @@ def add_user(
 
         callwarden cases add-user li --role agent --db cases.db
     """
-    token = service(db).add_user(username, role)
+    token = service(db, create=True).add_user(username, role)
     typer.echo(token)
 
 
@@ -509,6 +532,6 @@ def serve(
     # imported here: the web stack is heavy and only this command needs it
     from callwarden.api.server import server  # noqa: PLC0415
 
-    svc = service(db, cases_config)
+    svc = service(db, cases_config, create=True)
     console.print(f"callwarden API on http://{host}:{port} (docs at /docs), database {db}")
     server(svc, host=host, port=port).run()

@@ -9,11 +9,12 @@ from typing import Annotated
 import polars as pl
 import typer
 
+from callwarden.cli.inputs import find_parts, part_of, warn_without_subscribers
 from callwarden.cli.progress import console, frame_table, steps
 from callwarden.config import Settings
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import read_alerts, write_alerts
-from callwarden.detect.evaluate import evaluate_alerts
+from callwarden.detect.evaluate import evaluate_alerts, uncovered
 from callwarden.detect.scoring import score_records
 from callwarden.errors import ConfigError, InputFileError
 from callwarden.network import ServedNumbers
@@ -31,8 +32,9 @@ def score(
     calls: Annotated[
         str,
         typer.Argument(
-            help="Canonical calls: a Parquet file or folder (with --engine spark also any "
-            "Hadoop-compatible URI, hdfs://... or s3a://...).",
+            help="Canonical calls: a Parquet file or folder, or a city or export folder "
+            "holding calls/ (its sms/ and subscribers/ are read too, unless given); with "
+            "--engine spark also any Hadoop-compatible URI, hdfs://... or s3a://....",
             show_default=False,
         ),
     ],
@@ -40,8 +42,21 @@ def score(
         str, typer.Option("--out", help="Alerts file (.parquet, or .csv); a folder with --stream.")
     ],
     subscribers: Annotated[
-        str | None, typer.Option("--subscribers", help="Canonical subscribers (file or folder).")
+        str | None,
+        typer.Option(
+            "--subscribers",
+            help="Canonical subscribers (file or folder); required unless CALLS is a folder "
+            "holding subscribers/, or --no-subscribers is given.",
+        ),
     ] = None,
+    no_subscribers: Annotated[
+        bool,
+        typer.Option(
+            "--no-subscribers",
+            help="Score without subscribers, knowingly: owner ages, corporate SIMs, the allow "
+            "list and the operator's own numbers are then unknown (a warning says so).",
+        ),
+    ] = False,
     sms: Annotated[
         str | None, typer.Option("--sms", help="Canonical SMS (file or folder).")
     ] = None,
@@ -122,8 +137,16 @@ def score(
                 "score with the embedded engine"
             )
         settings_given = dict(_key_value(item) for item in spark_conf or [])
+        from callwarden.features.engines.spark_session import require_spark  # noqa: PLC0415
+
+        require_spark()  # the install hint before anything else
+        parts = find_parts(calls, sms, subscribers, no_subscribers=no_subscribers)
+        parts.say()
+        if no_subscribers:
+            warn_without_subscribers()
         _score_on_spark(
-            calls, out, subscribers, sms, known, policy_config, settings.timezone, master,
+            parts.calls, out, parts.subscribers, parts.sms, known, policy_config,
+            settings.timezone, master,
             conf=settings_given, stream=stream, trigger_seconds=trigger_seconds, served=prefixes,
         )  # fmt: skip
         return
@@ -139,6 +162,11 @@ def score(
         from callwarden.detect.model.events import event_scorer  # noqa: PLC0415
 
         scorer = event_scorer(model)
+    parts = find_parts(calls, sms, subscribers, no_subscribers=no_subscribers)
+    calls, sms, subscribers = parts.calls, parts.sms, parts.subscribers
+    parts.say()
+    if no_subscribers:
+        warn_without_subscribers()
     with steps("scoring") as progress:
         progress("reading", 0, 0)
         frame = load_records(Path(calls), "calls")
@@ -232,24 +260,65 @@ def _score_on_spark(
     console.print(frame_table(counts, "alerts by decision"))
 
 
+class TruthCovers(StrEnum):
+    """Which numbers a truth file speaks for."""
+
+    all = "all"
+    listed = "listed"
+
+
 def evaluate(
     alerts: Annotated[Path, typer.Argument(exists=True, help="Alerts from `callwarden score`.")],
     truth: Annotated[
-        Path, typer.Option("--truth", exists=True, help="Labels (msisdn, label, behaviour_start).")
+        Path,
+        typer.Option(
+            "--truth",
+            exists=True,
+            help="Labels (msisdn, label, behaviour_start): a file or folder, or a city folder "
+            "holding labels/ (its calls/ and sms/ are read too, unless given).",
+        ),
     ],
     calls: Annotated[
-        Path | None, typer.Option("--calls", exists=True, help="Calls, to count calls to flag.")
+        Path | None,
+        typer.Option("--calls", exists=True, help="Calls, to count a number's calls to flag."),
     ] = None,
     sms: Annotated[
         Path | None, typer.Option("--sms", exists=True, help="SMS, to count texts to flag.")
     ] = None,
+    truth_covers: Annotated[
+        TruthCovers | None,
+        typer.Option(
+            "--truth-covers",
+            help="Which numbers --truth speaks for, when it does not list every alerted "
+            "number: all (it lists every fraud number; the others are honest) or listed "
+            "(only its numbers are judged, as with case outcomes from `labels export`). "
+            "Not needed when it lists them all.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Precision, recall and F1 per actor type, PR-AUC, false-positive rates, time-to-flag."""
+    if (labels := part_of(truth, "labels")) is not None:
+        calls = calls or part_of(truth, "calls")
+        sms = sms or part_of(truth, "sms")
+        truth = labels
+    alerted = read_alerts(alerts)
+    labelled = load_records(truth, "labels")
+    missing = uncovered(alerted, labelled)
+    if missing.len() and truth_covers is None:
+        raise ConfigError(
+            f"--truth {truth} does not list {missing.len():,} of the "
+            f"{alerted['msisdn'].n_unique():,} numbers alerted in {alerts} (e.g. "
+            f"{missing[0]}): add --truth-covers all if it lists every fraud number (the "
+            "others are then honest), or --truth-covers listed if it speaks only for its own "
+            "numbers (case outcomes: the others are left out)"
+        )
     ev = evaluate_alerts(
-        read_alerts(alerts),
-        load_records(truth, "labels"),
+        alerted,
+        labelled,
         load_records(calls, "calls") if calls else None,
         load_records(sms, "sms", allow_empty=True) if sms else None,
+        covers=str(truth_covers or TruthCovers.all),
     )
     console.print(frame_table(ev.per_type, "by actor type"))
     head = pl.DataFrame({"metric": list(ev.headline()), "value": list(ev.headline().values())})

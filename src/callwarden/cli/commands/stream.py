@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import polars as pl
 import typer
 
-from callwarden.cli.progress import console
+from callwarden.cli.inputs import find_parts, part_of, warn_without_subscribers
+from callwarden.cli.progress import Status, console
 from callwarden.config import Settings
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows, write_alerts
@@ -20,11 +21,22 @@ from callwarden.network import ServedNumbers
 from callwarden.records.load import load_known_numbers, load_records
 
 if TYPE_CHECKING:
+    from callwarden.stream.broker import BrokerSettings, ConsumeStatus
     from callwarden.stream.engine import StreamEngine
 
 ServerOption = Annotated[
     str, typer.Option("--server", envvar="CALLWARDEN_NATS", help="NATS server URL.")
 ]
+StatusEveryOption = Annotated[
+    float,
+    typer.Option(
+        "--status-every",
+        help="Seconds between status lines on stderr when it is not a terminal (a terminal "
+        "gets a live display).",
+    ),
+]
+#: seconds without a record before ``stream`` says that nothing is published on its subjects
+QUIET_HINT_AFTER = 10.0
 PrefixOption = Annotated[
     str,
     typer.Option(
@@ -62,11 +74,10 @@ def _seconds(text: str) -> float:
 def _case_handler(db: str | None, subscribers: pl.DataFrame | None) -> Any:
     if db is None:
         return None
-    from callwarden.cases.db import open_database  # noqa: PLC0415  (only with --db)
-    from callwarden.cases.from_files import alerts_from_frame  # noqa: PLC0415
-    from callwarden.cases.service import CaseService  # noqa: PLC0415
+    from callwarden.cases.from_files import alerts_from_frame  # noqa: PLC0415  (only with --db)
+    from callwarden.cli.commands.cases import service as case_service  # noqa: PLC0415
 
-    service = CaseService(open_database(db))
+    service = case_service(db, create=True)  # stream --db starts a new database if need be
 
     def handle(ided: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str]]:
         """Take the batch in; the alerts that could not become cases, with their reasons."""
@@ -85,24 +96,47 @@ def stream(
         str | None,
         typer.Option(
             "--from-file",
-            help="Embedded mode, no broker: canonical calls (Parquet file or folder), or '-' "
-            "for JSON Lines records on stdin.",
+            help="Embedded mode, no broker: canonical calls (Parquet file or folder, or a city "
+            "or export folder holding calls/, whose sms/ and subscribers/ are read too), or "
+            "'-' for JSON Lines records on stdin.",
+            show_default=False,
         ),
     ] = None,
     sms: Annotated[
-        Path | None, typer.Option("--sms", exists=True, help="With --from-file: SMS.")
+        Path | None,
+        typer.Option("--sms", exists=True, help="With --from-file: SMS.", show_default=False),
     ] = None,
     subscribers: Annotated[
-        Path | None, typer.Option("--subscribers", exists=True, help="Canonical subscribers.")
+        Path | None,
+        typer.Option(
+            "--subscribers",
+            exists=True,
+            help="Canonical subscribers (file or folder, or a city folder holding "
+            "subscribers/); required unless --no-subscribers.",
+            show_default=False,
+        ),
     ] = None,
+    no_subscribers: Annotated[
+        bool,
+        typer.Option(
+            "--no-subscribers",
+            help="Score without subscribers, knowingly: owner ages, corporate SIMs, the allow "
+            "list and the operator's own numbers are then unknown (a warning says so).",
+        ),
+    ] = False,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write the alerts emitted (.parquet or .csv).")
+        Path | None,
+        typer.Option(
+            "--out", help="Write the alerts emitted (.parquet or .csv).", show_default=False
+        ),
     ] = None,
     server: ServerOption = "nats://127.0.0.1:4222",
     subject_prefix: PrefixOption = "callwarden",
-    stream_name: Annotated[str, typer.Option("--stream", help="JetStream stream.")] = "CALLWARDEN",
+    stream_name: Annotated[
+        str, typer.Option("--stream", help="JetStream stream the records are in.")
+    ] = "CALLWARDEN",
     durable: Annotated[
-        str, typer.Option("--durable", help="Durable consumer name.")
+        str, typer.Option("--durable", help="Durable consumer name (-p<I> is added).")
     ] = "callwarden",
     partition: Annotated[
         str, typer.Option("--partition", help="This consumer's partition I/N.")
@@ -121,18 +155,37 @@ def stream(
     ] = "30s",
     idle_exit: Annotated[
         float | None,
-        typer.Option("--idle-exit", help="Stop after this many seconds without records."),
+        typer.Option(
+            "--idle-exit",
+            help="Stop after this many seconds without records (default: run until Ctrl-C).",
+            show_default=False,
+        ),
     ] = None,
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Open cases for the alerts in this case database."),
+        typer.Option(
+            "--db",
+            help="Open cases for the alerts in this case database (created if need be).",
+            show_default=False,
+        ),
     ] = None,
     policy: Annotated[
-        Path | None, typer.Option("--policy", exists=True, help="Policy TOML.")
+        Path | None,
+        typer.Option(
+            "--policy",
+            exists=True,
+            help="Policy TOML (default: the shipped policy).",
+            show_default=False,
+        ),
     ] = None,
     known: Annotated[
         Path | None,
-        typer.Option("--known", exists=True, help="Known fraud numbers (msisdn column)."),
+        typer.Option(
+            "--known",
+            exists=True,
+            help="Known fraud numbers (msisdn column).",
+            show_default=False,
+        ),
     ] = None,
     served: Annotated[
         Path | None,
@@ -142,10 +195,22 @@ def stream(
             help="Prefixes the operator serves: a CSV with a prefix column (+86138 or 138). "
             "Numbers it does not serve get intercept instead of restrict or suspend. With "
             "--subscribers a number in either is served; with neither, China Mobile's ranges.",
+            show_default=False,
         ),
     ] = None,
+    status_every: StatusEveryOption = 10.0,
 ) -> None:
-    """Score records as they arrive, with the batch definitions; publish alerts as they rise."""
+    """Score records as they arrive, with the batch definitions; publish alerts as they rise.
+
+    On a terminal a live line shows records in, rate, messages still waiting (lag), the
+    newest event time, alerts and quarantined records; otherwise a plain line every
+    --status-every seconds. When nothing arrives on its subjects, it says so and names the
+    streams the server has.
+
+    Example:
+
+        callwarden stream --subscribers city/subscribers --db cases.db --idle-exit 60
+    """
     # the stream engine's compiled code (numba) loads only for the commands that run it
     from callwarden.stream.broker import BrokerSettings, consume  # noqa: PLC0415
     from callwarden.stream.engine import Quarantined, StreamEngine  # noqa: PLC0415
@@ -158,6 +223,7 @@ def stream(
 
     if from_file not in (None, "-") and not Path(from_file).exists():
         raise InputFileError(from_file, "no such file or folder")
+    from_file, sms, subscribers = _inputs(from_file, sms, subscribers, no_subscribers)
     settings = Settings()
     subs = load_records(subscribers, "subscribers") if subscribers else None
     known_numbers = load_known_numbers(known) if known else None
@@ -166,6 +232,14 @@ def stream(
     handler = _case_handler(db, subs)
 
     def new_engine() -> StreamEngine:
+        # refused here, after the broker answered: a wrong --server is said first
+        if subs is None and not no_subscribers:
+            raise ConfigError(
+                "no subscribers: give --subscribers PATH (a file, or a city folder holding "
+                "subscribers/), or --no-subscribers to score without them"
+            )
+        if no_subscribers:
+            warn_without_subscribers()
         return StreamEngine(
             subs, PolicyConfig.load(policy), settings.timezone, known_numbers, lateness_ms,
             served=prefixes,
@@ -182,9 +256,7 @@ def stream(
             alerts = run_frames(engine, parquet_frames(Path(from_file), sms))
         if handler and alerts:
             for _, reason in handler([(str(i), a) for i, a in enumerate(alerts)]):
-                typer.echo(
-                    json.dumps({"alert_not_opened": reason}, ensure_ascii=False), err=True
-                )
+                typer.echo(json.dumps({"alert_not_opened": reason}, ensure_ascii=False), err=True)
         write_alerts(alerts_from_rows(alerts), out)
         _report(engine, len(bad) + len(engine.quarantined), out)
         for q in bad + engine.quarantined:
@@ -215,10 +287,35 @@ def stream(
         f"consuming {broker.records_subject}.*.p{i} from {server} (stream {stream_name}, "
         f"durable {durable}-p{i}); alerts to {broker.alerts_subject}"
     )
-    engine = asyncio.run(consume(broker, new_engine, on_alerts))
+    with Status("stream", unit="records", every=status_every) as status:
+        watch = _Watch(status, broker, settings.timezone)
+        engine = asyncio.run(consume(broker, new_engine, on_alerts, on_status=watch))
     if out is not None:
         write_alerts(alerts_from_rows(collected), out)
     _report(engine, engine.stats.late, out)
+
+
+def _inputs(
+    from_file: str | None, sms: Path | None, subscribers: Path | None, no_subscribers: bool
+) -> tuple[str | None, Path | None, Path | None]:
+    """The calls, SMS and subscribers: a city folder's parts unless given."""
+    if from_file not in (None, "-") and part_of(from_file, "calls") is not None:
+        city = Path(str(from_file))
+        parts = find_parts(
+            str(city),
+            str(sms) if sms else None,
+            str(subscribers) if subscribers else None,
+            # the folder's subscribers are taken below; whether they are needed is the
+            # engine's to say (after the broker answered)
+            no_subscribers=subscribers is None,
+        )
+        parts.say()
+        from_file, sms = parts.calls, Path(parts.sms) if parts.sms else None
+        if subscribers is None and not no_subscribers:
+            subscribers = part_of(city, "subscribers")
+    if subscribers is not None and no_subscribers:
+        raise ConfigError("--subscribers and --no-subscribers: give one of them")
+    return from_file, sms, subscribers
 
 
 def _report(engine: StreamEngine, quarantined: int, out: Path | None) -> None:
@@ -229,17 +326,81 @@ def _report(engine: StreamEngine, quarantined: int, out: Path | None) -> None:
     )
 
 
+class _Watch:
+    """Feeds the consumer's status to the display, and says once, on stderr, when nothing
+    has arrived on the subjects (a stream name or subject prefix that is not the
+    publisher's)."""
+
+    def __init__(self, status: Status, broker: BrokerSettings, timezone: str) -> None:
+        self.status, self.broker, self.timezone = status, broker, timezone
+        self.hinted = False
+
+    def __call__(self, st: ConsumeStatus) -> None:
+        detail = [f"{st.alerts:,} alerts", f"{st.quarantined:,} quarantined"]
+        if st.pending is not None:
+            detail.insert(0, f"lag {st.pending:,} msgs")
+        if st.newest_us is not None:
+            from datetime import UTC, datetime  # noqa: PLC0415
+            from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+            newest = datetime.fromtimestamp(st.newest_us / 1e6, UTC)
+            detail.insert(
+                1, f"newest event {newest.astimezone(ZoneInfo(self.timezone)):%m-%d %H:%M:%S}"
+            )
+        self.status.update(st.received, ", ".join(detail))
+        if st.received == 0 and not self.hinted and (st.final or st.elapsed >= QUIET_HINT_AFTER):
+            self.hinted = True
+            self.status.console.print(
+                f"[yellow]note:[/] {nothing_published(self.broker, st)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+
+
+def nothing_published(broker: BrokerSettings, st: ConsumeStatus) -> str:
+    """One line: nothing has arrived on the consumer's subjects, and which streams hold
+    records instead (a ``--stream`` or ``--subject-prefix`` that is not the publisher's)."""
+    subject = f"{broker.records_subject}.*.p{broker.partition}"
+    text = f"nothing published on {subject} in stream {broker.stream} after {st.elapsed:.0f}s"
+    others = [
+        f"{name} ({', '.join(subjects)}: {messages:,} messages)"
+        for name, subjects, messages in st.streams
+        if messages and name != broker.stream and any(".records." in x for x in subjects)
+    ]
+    own = next((m for name, _, m in st.streams if name == broker.stream), 0)
+    if others:
+        text += f"; records are in {'; '.join(others)}: give replay's --stream and --subject-prefix"
+    elif own:
+        text += (
+            f"; stream {broker.stream} holds {own:,} messages on other subjects: check "
+            "--subject-prefix and --partition against replay's"
+        )
+    else:
+        text += "; is replay publishing to this server with the same --stream and --subject-prefix?"
+    return text
+
+
 def replay(
     calls: Annotated[
-        Path, typer.Argument(exists=True, help="Canonical calls (Parquet file or folder).")
+        Path,
+        typer.Argument(
+            exists=True,
+            help="Canonical calls (Parquet file or folder), or a city or export folder holding "
+            "calls/ (its sms/ is sent too, unless --sms is given).",
+        ),
     ],
-    sms: Annotated[Path | None, typer.Option("--sms", exists=True, help="Canonical SMS.")] = None,
+    sms: Annotated[
+        Path | None,
+        typer.Option("--sms", exists=True, help="Canonical SMS.", show_default=False),
+    ] = None,
     speed: Annotated[
         str, typer.Option("--speed", help="10x = ten times real time; max = as fast as possible.")
     ] = "max",
     server: ServerOption = "nats://127.0.0.1:4222",
     subject_prefix: PrefixOption = "callwarden",
-    stream_name: Annotated[str, typer.Option("--stream", help="JetStream stream.")] = "CALLWARDEN",
+    stream_name: Annotated[
+        str, typer.Option("--stream", help="JetStream stream to publish into.")
+    ] = "CALLWARDEN",
     partitions: Annotated[
         int, typer.Option("--partitions", help="Partitions (by acting number) to publish to.")
     ] = 1,
@@ -259,8 +420,17 @@ def replay(
             "read without a Python object per record).",
         ),
     ] = "json",
+    status_every: StatusEveryOption = 10.0,
 ) -> None:
-    """Publish a day of records to the broker in event-time order (demos and benchmarks)."""
+    """Publish a day of records to the broker in event-time order (demos and benchmarks).
+
+    On a terminal a live bar shows records sent, the rate and the time left; otherwise a plain
+    line every --status-every seconds.
+
+    Example:
+
+        callwarden replay city/ --speed 10x --partitions 4
+    """
     from callwarden.features.incremental import record_batch  # noqa: PLC0415
     from callwarden.stream.broker import (  # noqa: PLC0415
         BrokerSettings,
@@ -282,19 +452,46 @@ def replay(
             raise ConfigError(f"--speed {speed}: write 10x, 0.5x or max") from None
         if factor <= 0:
             raise ConfigError("--speed must be above 0")
+    if (inner := part_of(calls, "calls")) is not None:
+        sms = sms or part_of(calls, "sms")
+        calls = inner
     broker = BrokerSettings(
         server=server, prefix=subject_prefix, stream=stream_name, partitions=max(1, partitions)
     )
-    if wire == "arrow":
-        batch = record_batch(
-            load_records(calls, "calls"),
-            load_records(sms, "sms", allow_empty=True) if sms is not None else None,
-        )
-        sent = asyncio.run(publish_frame(batch, broker, speed=factor, per_message=per_message))
-    else:
-        sent = asyncio.run(
-            publish_records(
-                parquet_records(calls, sms), broker, speed=factor, per_message=per_message
+    with Status("replay", total=_count(calls, sms), every=status_every) as status:
+        if wire == "arrow":
+            batch = record_batch(
+                load_records(calls, "calls"),
+                load_records(sms, "sms", allow_empty=True) if sms is not None else None,
             )
-        )
+            sent = asyncio.run(
+                publish_frame(
+                    batch, broker, speed=factor, per_message=per_message, on_sent=status.update
+                )
+            )
+        else:
+            sent = asyncio.run(
+                publish_records(
+                    parquet_records(calls, sms),
+                    broker,
+                    speed=factor,
+                    per_message=per_message,
+                    on_sent=status.update,
+                )
+            )
     console.print(f"published {sent:,} records to {broker.records_subject}.* on {server}")
+
+
+def _count(calls: Path, sms: Path | None) -> int | None:
+    """How many records a replay sends (None when the files cannot tell: their error comes
+    when they are read, after the broker answered)."""
+    from callwarden.records.ingest import read_canonical  # noqa: PLC0415
+
+    try:
+        total = 0
+        for path, kind in ((calls, "calls"), (sms, "sms")):
+            if path is not None:
+                total += int(read_canonical(path, kind).select(pl.len()).collect().item())
+    except Exception:  # any unreadable file: no total here, and its own error when read
+        return None
+    return total
