@@ -61,12 +61,12 @@ def test_ingest_score_evaluate_end_to_end(city: Path, tmp_path: Path) -> None:
     assert "relay_call" in done.stdout and "precision" in done.stdout
 
 
-def test_alerts_as_csv_keep_reasons_as_json(city: Path, tmp_path: Path) -> None:
+def test_alerts_as_csv_read_like_a_note(city: Path, tmp_path: Path) -> None:
     out = tmp_path / "alerts.csv"
     done = run("score", str(city), "--subscribers", str(city), "--out", str(out))
     assert done.returncode == 0, done.stderr
-    first = pl.read_csv(out)["reasons"][0]
-    assert first.startswith("[") and "text_zh" in first
+    first = pl.read_csv(out).row(0, named=True)
+    assert first["flagged_at"].endswith("+08:00") and first["reasons_en"] and first["reasons_zh"]
 
 
 def test_bad_rows_are_quarantined_and_strict_fails(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from callwarden.decide.policy import level_of
 from callwarden.detect import rules as _rules  # noqa: F401  (registers the detectors)
 from callwarden.detect.base import DETECTORS
 
-__all__ = ["Evaluation", "evaluate_alerts", "uncovered"]
+__all__ = ["Evaluation", "evaluate_alerts", "pr_curve", "uncovered"]
 
 HONEST = ("normal", "legit_heavy")
 
@@ -38,6 +38,8 @@ class Evaluation:
     fpr_normal: float
     flagged: int
     extra: dict[str, float] = field(default_factory=dict)
+    #: the precision-recall curve (threshold, precision, recall), one row per distinct score
+    curve: pl.DataFrame | None = None
 
     def headline(self) -> dict[str, float]:
         return {
@@ -52,21 +54,36 @@ class Evaluation:
         }
 
 
-def _average_precision(y: np.ndarray, s: np.ndarray) -> float:
-    """Area under the precision-recall curve (step interpolation, as average precision)."""
-    positives = int(y.sum())
-    if positives == 0:
-        return float("nan")
+def pr_curve(y: np.ndarray, s: np.ndarray) -> pl.DataFrame:
+    """Precision and recall at each distinct score threshold, highest threshold first.
+
+    >>> pr_curve(np.array([1, 0, 1]), np.array([0.9, 0.5, 0.2])).rows()
+    [(0.9, 1.0, 0.5), (0.5, 0.5, 0.5), (0.2, 0.6666666666666666, 1.0)]
+    """
+    positives = max(int(y.sum()), 1)
     order = np.argsort(-s, kind="stable")
     y, s = y[order], s[order]
     tp = np.cumsum(y)
     fp = np.cumsum(1 - y)
     # one point per distinct score threshold
-    last = np.r_[s[1:] != s[:-1], True]
-    precision = tp[last] / (tp[last] + fp[last])
-    recall = tp[last] / positives
+    last = np.r_[s[1:] != s[:-1], True] if len(s) else np.array([], dtype=bool)
+    return pl.DataFrame(
+        {
+            "threshold": s[last].astype(float),
+            "precision": tp[last] / (tp[last] + fp[last]),
+            "recall": tp[last] / positives,
+        }
+    )
+
+
+def _average_precision(y: np.ndarray, s: np.ndarray) -> float:
+    """Area under the precision-recall curve (step interpolation, as average precision)."""
+    if int(y.sum()) == 0:
+        return float("nan")
+    curve = pr_curve(y, s)
+    recall = curve["recall"].to_numpy()
     recall_prev = np.r_[0.0, recall[:-1]]
-    return float(np.sum((recall - recall_prev) * precision))
+    return float(np.sum((recall - recall_prev) * curve["precision"].to_numpy()))
 
 
 def uncovered(alerts: pl.DataFrame, truth: pl.DataFrame) -> pl.Series:
@@ -176,20 +193,17 @@ def evaluate_alerts(
         group = joined.filter(pl.col("label") == label)
         return float(np.mean(group["flagged"].to_numpy())) if group.height else 0.0
 
+    y, scores = joined["fraud"].to_numpy().astype(int), joined["max_score"].to_numpy()
     return Evaluation(
         per_type=per_type,
         precision=round(precision, 6),
         recall=round(recall, 6),
         f1=round(f1, 6),
-        pr_auc=round(
-            _average_precision(
-                joined["fraud"].to_numpy().astype(int), joined["max_score"].to_numpy()
-            ),
-            6,
-        ),
+        pr_auc=round(_average_precision(y, scores), 6),
         fpr_legit_heavy=round(fpr("legit_heavy"), 6),
         fpr_normal=round(fpr("normal"), 6),
         flagged=tp + fp,
+        curve=pr_curve(y, scores),
     )
 
 

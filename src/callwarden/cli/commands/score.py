@@ -19,6 +19,7 @@ from callwarden.detect.scoring import score_records
 from callwarden.errors import ConfigError, InputFileError
 from callwarden.network import ServedNumbers
 from callwarden.records.load import load_known_numbers, load_records
+from callwarden.report import evaluation_report, scoring_report
 
 
 class Engine(StrEnum):
@@ -47,6 +48,7 @@ def score(
             "--subscribers",
             help="Canonical subscribers (file or folder); required unless CALLS is a folder "
             "holding subscribers/, or --no-subscribers is given.",
+            show_default="CALLS/subscribers when there",
         ),
     ] = None,
     no_subscribers: Annotated[
@@ -58,14 +60,29 @@ def score(
         ),
     ] = False,
     sms: Annotated[
-        str | None, typer.Option("--sms", help="Canonical SMS (file or folder).")
+        str | None,
+        typer.Option(
+            "--sms",
+            help="Canonical SMS (file or folder).",
+            show_default="CALLS/sms when there, else no SMS",
+        ),
     ] = None,
     model: Annotated[
-        Path | None, typer.Option("--model", help="A trained model directory (learned scorer).")
+        Path | None,
+        typer.Option(
+            "--model",
+            help="A trained model directory (learned scorer).",
+            show_default="none: the rules alone",
+        ),
     ] = None,
     policy: Annotated[
         Path | None,
-        typer.Option("--policy", exists=True, help="Policy TOML: thresholds, caps, allow lists."),
+        typer.Option(
+            "--policy",
+            exists=True,
+            help="Policy TOML: thresholds, caps, allow lists.",
+            show_default="the shipped policy",
+        ),
     ] = None,
     known: Annotated[
         Path | None,
@@ -73,6 +90,7 @@ def score(
             "--known",
             exists=True,
             help="Known fraud numbers (Parquet/CSV with msisdn; labels keep their fraud rows).",
+            show_default="none",
         ),
     ] = None,
     served: Annotated[
@@ -83,6 +101,7 @@ def score(
             help="Prefixes the operator serves: a CSV with a prefix column (+86138 or 138). "
             "Numbers it does not serve get intercept instead of restrict or suspend. With "
             "--subscribers a number in either is served; with neither, China Mobile's ranges.",
+            show_default="the subscribers' numbers",
         ),
     ] = None,
     engine: Annotated[
@@ -105,6 +124,7 @@ def score(
             "--conf",
             help="With --engine spark: a Spark setting KEY=VALUE (repeat for more), e.g. "
             "spark.executor.instances=20.",
+            show_default="Spark's own defaults",
         ),
     ] = None,
     stream: Annotated[
@@ -123,8 +143,25 @@ def score(
             "and stops.",
         ),
     ] = 10.0,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report/--no-report",
+            help="Write a summary beside the alerts: OUT.summary.json and a self-contained "
+            "OUT.report.html with charts (alerts over time by decision, numbers by type).",
+        ),
+    ] = True,
 ) -> None:
-    """Score call (and SMS) records into alerts: one row per number and decision change."""
+    """Score call (and SMS) records into alerts: one row per number and decision change.
+
+    A CSV shows times in the local time zone with their offset and the reasons as text
+    columns (reasons_zh, reasons_en); Parquet keeps the typed columns. A summary and an HTML
+    report go beside the alerts (docs/reports.md).
+
+    Example:
+
+        callwarden score city/ --out alerts.parquet
+    """
     settings = Settings()
     policy_config = PolicyConfig.load(policy)
     prefixes = ServedNumbers.from_csv(served) if served is not None else None
@@ -183,13 +220,23 @@ def score(
             progress=progress,
             served=prefixes,
         )
-    write_alerts(result.alerts, Path(out))
+    write_alerts(result.alerts, Path(out), timezone=settings.timezone)
     counts = result.alerts.group_by("decision").len().sort("decision")
     console.print(
         f"scored {frame.height:,} calls ({result.events:,} events); "
         f"{result.alerts['msisdn'].n_unique():,} numbers alerted -> {out}"
     )
     console.print(frame_table(counts, "alerts by decision"))
+    if report:
+        written = scoring_report(
+            result.alerts,
+            Path(out),
+            timezone=settings.timezone,
+            inputs={"calls": calls, "sms": sms, "subscribers": subscribers},
+            calls=frame.height,
+            events=result.events,
+        )
+        console.print(f"summary -> {written[0]}; report -> {written[1]}", highlight=False)
 
 
 def _key_value(item: str) -> tuple[str, str]:
@@ -280,10 +327,21 @@ def evaluate(
     ],
     calls: Annotated[
         Path | None,
-        typer.Option("--calls", exists=True, help="Calls, to count a number's calls to flag."),
+        typer.Option(
+            "--calls",
+            exists=True,
+            help="Calls, to count a number's calls to flag.",
+            show_default="TRUTH/calls when --truth is a city folder, else not counted",
+        ),
     ] = None,
     sms: Annotated[
-        Path | None, typer.Option("--sms", exists=True, help="SMS, to count texts to flag.")
+        Path | None,
+        typer.Option(
+            "--sms",
+            exists=True,
+            help="SMS, to count texts to flag.",
+            show_default="TRUTH/sms when --truth is a city folder, else not counted",
+        ),
     ] = None,
     truth_covers: Annotated[
         TruthCovers | None,
@@ -293,11 +351,28 @@ def evaluate(
             "number: all (it lists every fraud number; the others are honest) or listed "
             "(only its numbers are judged, as with case outcomes from `labels export`). "
             "Not needed when it lists them all.",
-            show_default=False,
+            show_default="none: refused unless the truth lists every alerted number",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where the evaluation goes: OUT.summary.json and a self-contained "
+            "OUT.report.html with charts (precision-recall, recall per type, alerts over time).",
+            show_default="beside ALERTS: ALERTS.evaluation.summary.json and .report.html",
         ),
     ] = None,
 ) -> None:
-    """Precision, recall and F1 per actor type, PR-AUC, false-positive rates, time-to-flag."""
+    """Precision, recall and F1 per actor type, PR-AUC, false-positive rates, time-to-flag.
+
+    A number counts as flagged at review or higher. The summary (JSON) and an HTML report with
+    charts go beside the alerts, or to --out (docs/reports.md).
+
+    Example:
+
+        callwarden evaluate alerts.parquet --truth city/
+    """
     if (labels := part_of(truth, "labels")) is not None:
         calls = calls or part_of(truth, "calls")
         sms = sms or part_of(truth, "sms")
@@ -323,3 +398,15 @@ def evaluate(
     console.print(frame_table(ev.per_type, "by actor type"))
     head = pl.DataFrame({"metric": list(ev.headline()), "value": list(ev.headline().values())})
     console.print(frame_table(head, "overall (flagged = review or higher)"))
+    inputs = {"alerts": str(alerts), "truth": str(truth)}
+    inputs |= {k: str(v) for k, v in (("calls", calls), ("sms", sms)) if v is not None}
+    if truth_covers is not None:
+        inputs["truth covers"] = str(truth_covers)
+    written = evaluation_report(
+        ev,
+        alerted,
+        out or alerts.with_name(alerts.stem + ".evaluation"),
+        timezone=Settings().timezone,
+        inputs=inputs,
+    )
+    console.print(f"summary -> {written[0]}; report -> {written[1]}", highlight=False)

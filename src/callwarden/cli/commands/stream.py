@@ -99,12 +99,17 @@ def stream(
             help="Embedded mode, no broker: canonical calls (Parquet file or folder, or a city "
             "or export folder holding calls/, whose sms/ and subscribers/ are read too), or "
             "'-' for JSON Lines records on stdin.",
-            show_default=False,
+            show_default="none: read from the broker",
         ),
     ] = None,
     sms: Annotated[
         Path | None,
-        typer.Option("--sms", exists=True, help="With --from-file: SMS.", show_default=False),
+        typer.Option(
+            "--sms",
+            exists=True,
+            help="With --from-file: SMS.",
+            show_default="FROM_FILE/sms when there, else no SMS",
+        ),
     ] = None,
     subscribers: Annotated[
         Path | None,
@@ -113,7 +118,7 @@ def stream(
             exists=True,
             help="Canonical subscribers (file or folder, or a city folder holding "
             "subscribers/); required unless --no-subscribers.",
-            show_default=False,
+            show_default="FROM_FILE/subscribers when there",
         ),
     ] = None,
     no_subscribers: Annotated[
@@ -127,7 +132,9 @@ def stream(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="Write the alerts emitted (.parquet or .csv).", show_default=False
+            "--out",
+            help="Write the alerts emitted (.parquet or .csv).",
+            show_default="none: alerts go to the broker only",
         ),
     ] = None,
     server: ServerOption = "nats://127.0.0.1:4222",
@@ -157,8 +164,8 @@ def stream(
         float | None,
         typer.Option(
             "--idle-exit",
-            help="Stop after this many seconds without records (default: run until Ctrl-C).",
-            show_default=False,
+            help="Stop after this many seconds without records.",
+            show_default="none: run until Ctrl-C",
         ),
     ] = None,
     db: Annotated[
@@ -166,7 +173,7 @@ def stream(
         typer.Option(
             "--db",
             help="Open cases for the alerts in this case database (created if need be).",
-            show_default=False,
+            show_default="none: no cases opened",
         ),
     ] = None,
     policy: Annotated[
@@ -174,8 +181,8 @@ def stream(
         typer.Option(
             "--policy",
             exists=True,
-            help="Policy TOML (default: the shipped policy).",
-            show_default=False,
+            help="Policy TOML: thresholds, caps, allow lists.",
+            show_default="the shipped policy",
         ),
     ] = None,
     known: Annotated[
@@ -184,7 +191,7 @@ def stream(
             "--known",
             exists=True,
             help="Known fraud numbers (msisdn column).",
-            show_default=False,
+            show_default="none",
         ),
     ] = None,
     served: Annotated[
@@ -195,7 +202,7 @@ def stream(
             help="Prefixes the operator serves: a CSV with a prefix column (+86138 or 138). "
             "Numbers it does not serve get intercept instead of restrict or suspend. With "
             "--subscribers a number in either is served; with neither, China Mobile's ranges.",
-            show_default=False,
+            show_default="the subscribers' numbers",
         ),
     ] = None,
     status_every: StatusEveryOption = 10.0,
@@ -391,7 +398,12 @@ def replay(
     ],
     sms: Annotated[
         Path | None,
-        typer.Option("--sms", exists=True, help="Canonical SMS.", show_default=False),
+        typer.Option(
+            "--sms",
+            exists=True,
+            help="Canonical SMS.",
+            show_default="CALLS/sms when there, else no SMS",
+        ),
     ] = None,
     speed: Annotated[
         str, typer.Option("--speed", help="10x = ten times real time; max = as fast as possible.")
