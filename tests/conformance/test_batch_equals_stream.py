@@ -143,6 +143,46 @@ def test_features_of_chosen_numbers_equal_their_rows_of_all(
     assert some.equals(every.filter(pl.col("msisdn").is_in(only.implode())))
 
 
+def _keyed(features: pl.DataFrame, calls: pl.DataFrame, sms: pl.DataFrame | None) -> pl.DataFrame:
+    """Features with the id of the record each row is the event of."""
+    call_ids = calls["call_id"].to_list()
+    sms_ids = sms["sms_id"].to_list() if sms is not None else []
+    ids = [(sms_ids if kind == "sms" else call_ids)[r]
+           for kind, r in zip(features["kind"], features["record"], strict=True)]  # fmt: skip
+    return features.with_columns(id=pl.Series(ids, dtype=pl.String))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(traffic(), st.data(), st.lists(st.sampled_from(NUMBERS), max_size=4))
+def test_spoofed_presentations_change_no_one_s_own_features(
+    world: tuple[pl.DataFrame, pl.DataFrame], data: st.DataObject, known_list: list[str]
+) -> None:
+    """A call presenting a number through a trunk that could not carry it is not that
+    number's call: take every such call away and every feature of every remaining event is
+    the same, but the presented numbers' ``spoofed_*`` and their callees' incoming counts
+    (the callee did receive a call). Batch and stream alike."""
+    calls, sms = world
+    flag = st.sampled_from([None, "trunk_mismatch", "cloud_trunk_mobile", "impossible"])
+    calls = calls.with_columns(
+        caller_flag=pl.Series([data.draw(flag) for _ in range(calls.height)], dtype=pl.String)
+    )
+    known = pl.Series(known_list, dtype=pl.String) if known_list else None
+    with_them, ordered, ordered_sms = compute_features(calls, sms, known=known)
+    spoofed = pl.col("caller_flag").is_in(["trunk_mismatch", "cloud_trunk_mobile"])
+    own_calls = calls.filter(~spoofed.fill_null(value=False))
+    without, ordered_own, ordered_sms_own = compute_features(own_calls, sms, known=known)
+    same = [f for f in FEATURES if not f.startswith("spoofed_")
+            and f not in ("in_calls_24h", "in_out_ratio_24h")]  # fmt: skip
+    kept = _keyed(with_them, ordered, ordered_sms).join(
+        _keyed(without, ordered_own, ordered_sms_own).select("id", "kind"), on=["id", "kind"],
+        how="semi", maintain_order="left",
+    )  # fmt: skip
+    assert kept.height == without.height
+    _assert_same_features(kept.select(same), without.select(same))
+    stream = _in_batches(IncrementalFeatures(known=known), record_batch(calls, sms), [3, 17])
+    _assert_same_features(with_them.select(list(FEATURES)), stream.select(list(FEATURES)))
+
+
 @pytest.fixture(scope="module")
 def small_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("eqcity")

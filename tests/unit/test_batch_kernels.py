@@ -224,15 +224,19 @@ def test_own_signals_equal_the_array_formulas(
 
     kind, duration, ring, hour = ints(0, 2).astype(np.int8), ints(0, 40), ints(-1, 9), ints(0, 23)
     other = ints(-1, 12) + 8613800000000 * (ints(0, 1))
+    # spoofed presentations (or none at all: an empty array) are no own outgoing calls
+    spoofed = ints(0, 1).astype(np.int8) if data.draw(st.booleans()) else np.zeros(0, np.int8)
     flags = np.zeros((n, len(FLAG_SIGNALS)), np.int8)
     counts = np.zeros((n, len(COUNT_SIGNALS)), np.int32)
     limits = np.array([SHORT_CALL_S, ONE_RING_S, *NIGHT_HOURS, SEQUENTIAL_STEP, 3_600_000])
-    _own_signals(num, t, kind, duration.astype(np.int32), ring.astype(np.int32),
+    _own_signals(num, t, kind, spoofed, duration.astype(np.int32), ring.astype(np.int32),
                  hour.astype(np.int8), other, limits, flags, counts)  # fmt: skip
     got = dict(zip(FLAG_SIGNALS, flags.T, strict=True)) | dict(
         zip(COUNT_SIGNALS, counts.T, strict=True)
     )
     out = kind == KIND_OUT
+    if spoofed.shape[0]:
+        out &= spoofed == 0
     want = _rhythm_reference(num, t, out, other) | {
         "out": out,
         "in": kind == KIND_IN,

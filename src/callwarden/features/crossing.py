@@ -5,6 +5,12 @@ another number within 6 h" needs every call to that callee, and "numbers seen on
 the last 24 h" every call from that device. They are computed once over *all* calls, in record
 order, and carried as columns (``_shared_target``, ``_imei_sims``), so that triage can then drop
 the calls of numbers that cannot be flagged without changing these values.
+
+A spoofed presentation (a call whose ``caller_flag`` is one of
+:data:`~callwarden.features.spec.SPOOFED_FLAGS`) is not a call of the number it shows: it takes
+no part in these signals. Its own values are 0, it is not "the callee's previous call" of
+anyone's shared target, its device (if any) is not the presented number's, and it is not a
+call *from* a known fraud number either (whoever placed it only showed that number).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import numba
 import numpy as np
 import polars as pl
 
-from callwarden.features.spec import WINDOWS
+from callwarden.features.spec import SPOOFED_FLAGS, WINDOWS
 from callwarden.features.textcodes import whole_numbers
 from callwarden.features.threads import run_both
 from callwarden.features.windows import previous_index, stable_argsort
@@ -23,6 +29,7 @@ __all__ = [
     "CROSSING_COLUMNS",
     "digit_codes",
     "order_calls",
+    "spoofed_calls",
     "with_crossing_signals",
 ]
 
@@ -74,6 +81,26 @@ def digit_codes(numbers: pl.Series) -> pl.Series | None:
     if bad or numbers.null_count() or not bool((codes > 0).all()):
         return None
     return pl.Series(numbers.name, codes)
+
+
+def spoofed_calls(calls: pl.DataFrame) -> np.ndarray | None:
+    """Per call, 1 where its ``caller_flag`` is one of :data:`SPOOFED_FLAGS` (int8); None
+    when no call is (the column absent, as in files written before it, or all null).
+
+    >>> spoofed_calls(pl.DataFrame({"caller_flag": [None, "trunk_mismatch", "impossible"]}))
+    array([0, 1, 0], dtype=int8)
+    >>> spoofed_calls(pl.DataFrame({"caller": ["+8613800000001"]})) is None
+    True
+    """
+    if "caller_flag" not in calls.columns or calls.height == 0:
+        return None
+    flag = calls["caller_flag"]
+    if flag.null_count() == flag.len():
+        return None
+    marked = flag.cast(pl.String).is_in(list(SPOOFED_FLAGS)).fill_null(value=False)
+    if not marked.any():
+        return None
+    return marked.cast(pl.Int8).to_numpy()
 
 
 def _dense(values: pl.Series) -> np.ndarray:
@@ -176,7 +203,8 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
 
     ``known`` are known fraud numbers (a block list, last week's confirmed cases): a call to one
     is a ``_known_peer``; a call to someone a known number called within the previous 24 h (and
-    not this caller) is a ``_shared_victim``.
+    not this caller) is a ``_shared_victim``. Spoofed presentations (:func:`spoofed_calls`) are
+    left out of every signal: theirs are 0, and no other call's looks at them.
     """
     calls = order_calls(calls)
     if all(c in calls.columns for c in CROSSING_COLUMNS):
@@ -196,15 +224,21 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         caller = _dense(pl.concat([calls["caller"], calls["callee"]]))[:n]
         callee = _dense(calls["callee"])
 
+    spoofed = spoofed_calls(calls)
+    own = np.flatnonzero(spoofed == 0) if spoofed is not None else None
+
     def targets() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # Shared targets: group calls by callee (stable, so record order holds inside a
-        # group). Each call against the callee's previous incoming call, in that order.
-        by_callee = stable_argsort(callee)
+        # group). Each call against the callee's previous incoming call, in that order; a
+        # spoofed presentation is no number's call, so it is not in the groups at all.
+        by_callee = stable_argsort(callee) if own is None else own[stable_argsort(callee[own])]
         shared = np.zeros(n)
         _shared_targets(by_callee, callee, caller, t, SIX_H_MS, shared)
-        return (shared, *_known_signals(calls, known, by_callee, callee, t))
+        return (shared, *_known_signals(calls, known, by_callee, callee, t, spoofed))
 
     imei = _device_codes(calls["caller_imei"])  # (on every thread, before the two below)
+    if spoofed is not None:  # the device on a spoofed presentation is not the number's
+        imei = np.where(spoofed == 0, imei, -1)
 
     def devices() -> np.ndarray:
         # Devices: per IMEI, numbers first seen (again) within 24 h, summed over the last 24 h.
@@ -231,12 +265,15 @@ def _known_signals(
     by_callee: np.ndarray,
     callee: np.ndarray,
     t: np.ndarray,
+    spoofed: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     n = calls.height
     if known is None or known.len() == 0:
         return np.zeros(n), np.zeros(n)
     listed = known.cast(pl.String).implode()
     peer = calls["callee"].is_in(listed).to_numpy().astype(np.float64)
+    if spoofed is not None:  # (and ``by_callee`` holds only the callers' own calls)
+        peer[spoofed != 0] = 0.0
     by_known = calls["caller"].is_in(listed).to_numpy()
     caller = calls["caller"].to_numpy()
     # Within each callee's calls (record order): the latest earlier call from a known number.

@@ -94,16 +94,20 @@ _COUNT = {name: j for j, name in enumerate(COUNT_SIGNALS)}
 
 
 @numba.njit(cache=True, nogil=True)
-def _own_signals(num: np.ndarray, t: np.ndarray, kind: np.ndarray, duration: np.ndarray,
-                 ring: np.ndarray, hour: np.ndarray, other_digits: np.ndarray,
-                 limits: np.ndarray, flags: np.ndarray, counts: np.ndarray) -> None:  # fmt: skip
+def _own_signals(num: np.ndarray, t: np.ndarray, kind: np.ndarray, spoofed: np.ndarray,
+                 duration: np.ndarray, ring: np.ndarray, hour: np.ndarray,
+                 other_digits: np.ndarray, limits: np.ndarray, flags: np.ndarray,
+                 counts: np.ndarray) -> None:  # fmt: skip
     """The signals of an event that need only its own number's events (sorted by number,
     then record order): its kind, duration and hour, and the gap to (and the callee of) the
     number's previous outgoing call. Flag columns 0-8 and count columns 0-2 (as in
     :data:`FLAG_SIGNALS`, :data:`COUNT_SIGNALS`); ``limits``: short call, one ring, night
-    start and end, sequential step, gap horizon (ms)."""
+    start and end, sequential step, gap horizon (ms). A spoofed presentation (``spoofed``,
+    empty when the input has none) is not the number's own call: none of these, and not the
+    previous call of the next one."""
     short_s, one_ring_s, night_from, night_to = limits[0], limits[1], limits[2], limits[3]
     seq_step, horizon = limits[4], limits[5]
+    any_spoofed = spoofed.shape[0] > 0
     last = -1  # the number's previous outgoing call
     for i in range(t.shape[0]):
         if i == 0 or num[i] != num[i - 1]:
@@ -113,6 +117,8 @@ def _own_signals(num: np.ndarray, t: np.ndarray, kind: np.ndarray, duration: np.
             continue
         if kind[i] == KIND_SMS:
             flags[i, 2] = 1
+            continue
+        if any_spoofed and spoofed[i]:
             continue
         d = duration[i]
         flags[i, 0] = 1
@@ -137,19 +143,31 @@ def _own_signals(num: np.ndarray, t: np.ndarray, kind: np.ndarray, duration: np.
 
 @numba.njit(cache=True, nogil=True)
 def _pair_pass(by_pair: np.ndarray, pair: np.ndarray, t: np.ndarray, kind: np.ndarray,
-               out: np.ndarray, col: int) -> None:  # fmt: skip
+               spoofed: np.ndarray, out: np.ndarray, col: int, spoof_col: int) -> None:  # fmt: skip
     """Over each (number, other party) group in record order (``by_pair``): the time of the
     pair's previous outgoing call and SMS decides ``out[:, col]`` new callee in 1 h,
     ``col + 1`` in 24 h, ``col + 2`` new SMS recipient in 1 h, ``col + 3`` a callback (an
-    incoming call within 24 h of an outgoing one)."""
+    incoming call within 24 h of an outgoing one).
+
+    Spoofed presentations (``spoofed``, empty when the input has none) keep a time of their
+    own: ``out[:, spoof_col]`` a callee no spoofed presentation of the number reached in the
+    hour before. They are neither the number's outgoing calls nor, on the callee's side,
+    callbacks."""
+    any_spoofed = spoofed.shape[0] > 0
     last_out = -1
     last_sms = -1
+    last_spoof = -1
     for k in range(by_pair.shape[0]):
         i = by_pair[k]
         if k == 0 or pair[i] != pair[by_pair[k - 1]]:
             last_out = -1
             last_sms = -1
-        if kind[i] == KIND_OUT:
+            last_spoof = -1
+        if any_spoofed and spoofed[i]:
+            if kind[i] == KIND_OUT:
+                out[i, spoof_col] = last_spoof < 0 or t[i] - last_spoof >= HOUR_MS
+                last_spoof = t[i]
+        elif kind[i] == KIND_OUT:
             out[i, col] = last_out < 0 or t[i] - last_out >= HOUR_MS
             out[i, col + 1] = last_out < 0 or t[i] - last_out >= DAY_MS
             last_out = t[i]
@@ -179,19 +197,27 @@ def _signals(ev: Events) -> tuple[np.ndarray, np.ndarray]:
         [SHORT_CALL_S, ONE_RING_S, NIGHT_HOURS[0], NIGHT_HOURS[1], SEQUENTIAL_STEP, HOUR_MS],
         np.int64,
     )
+    # Spoofed presentations count only in the spoofed_* signals (see spec.py); an empty array
+    # when there are none, so the passes read nothing more.
+    spoofed = ev.spoofed if ev.spoofed is not None else np.zeros(0, np.int8)
 
     def own() -> None:
-        _own_signals(ev.num, ev.t, ev.kind, ev.duration, ev.ring, ev.local_hour,
+        _own_signals(ev.num, ev.t, ev.kind, spoofed, ev.duration, ev.ring, ev.local_hour,
                      ev.other_digits, limits, flags, counts)  # fmt: skip
 
     def pairs() -> None:
         # Pairs: grouped by (number, other party), record order kept inside each group.
         pair = _pair_hash(ev.num, ev.other)
-        _pair_pass(stable_argsort(pair), pair, ev.t, ev.kind, flags, _FLAG["new_callee_1h"])
+        _pair_pass(stable_argsort(pair), pair, ev.t, ev.kind, spoofed, flags,
+                   _FLAG["new_callee_1h"], _FLAG["spoofed_new_callee_1h"])  # fmt: skip
 
     def cells() -> None:
-        # Cells: a cell is new when this number has not called from it in the last 24 h.
-        with_cell = np.flatnonzero((ev.kind == KIND_OUT) & (ev.cell >= 0))
+        # Cells: a cell is new when this number has not called from it in the last 24 h
+        # (its own calls: a spoofed presentation's cell is not the number's).
+        own_out = ev.kind == KIND_OUT
+        if ev.spoofed is not None:
+            own_out &= ev.spoofed == 0
+        with_cell = np.flatnonzero(own_out & (ev.cell >= 0))
         cell_pair = _pair_hash(ev.num[with_cell], ev.cell[with_cell])
         by_cell = stable_argsort(cell_pair)
         _new_in_group(with_cell[by_cell], cell_pair[by_cell], ev.t, DAY_MS, flags,
@@ -209,8 +235,7 @@ def _signals(ev: Events) -> tuple[np.ndarray, np.ndarray]:
     flags[:, _FLAG["shared_victim_out"]] = ev.shared_victim
     counts[:, _COUNT["imei_sims"]] = ev.imei_sims
     if ev.spoofed is not None:  # (None: no flagged call, both columns stay 0)
-        flags[:, _FLAG["spoofed_out"]] = ev.spoofed
-        flags[:, _FLAG["spoofed_new_callee_1h"]] = ev.spoofed * flags[:, _FLAG["new_callee_1h"]]
+        flags[:, _FLAG["spoofed_out"]] = ev.spoofed * (ev.kind == KIND_OUT)
     return flags, counts
 
 

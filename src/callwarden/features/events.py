@@ -16,11 +16,15 @@ import numba
 import numpy as np
 import polars as pl
 
-from callwarden.features.crossing import CROSSING_COLUMNS, digit_codes, with_crossing_signals
+from callwarden.features.crossing import (
+    CROSSING_COLUMNS,
+    digit_codes,
+    spoofed_calls,
+    with_crossing_signals,
+)
 from callwarden.features.formulas import e164_digits as digits
 from callwarden.features.formulas import fixed_offset_ms
 from callwarden.features.hashtable import IntSet
-from callwarden.features.spec import SPOOFED_FLAGS
 from callwarden.features.textcodes import whole_numbers
 from callwarden.features.threads import ranges, run_ranges
 from callwarden.features.windows import stable_argsort
@@ -97,8 +101,9 @@ class Events:
     shared_victim: np.ndarray  # int32 0/1: out event to a known fraud number's recent callee
     record: np.ndarray  # int64 row of the record in the ordered calls/SMS input
     codes: NumberCodes
-    #: int32 0/1: out event presenting its number through a trunk that could not carry it
-    #: (``caller_flag`` in SPOOFED_FLAGS); None when no call of the input is so flagged
+    #: int8 0/1: out or in event of a call that presented its caller number through a trunk
+    #: that could not carry it (``caller_flag`` in SPOOFED_FLAGS): not the caller's own call,
+    #: see spec.py; None when no call of the input is so flagged
     spoofed: np.ndarray | None = None
 
     def __len__(self) -> int:
@@ -143,26 +148,6 @@ class Events:
                 nxt = int(starts[np.searchsorted(starts, at, side="right")])
             cuts.append(nxt)
         return list(itertools.pairwise(cuts))
-
-
-def spoofed_calls(calls: pl.DataFrame) -> np.ndarray | None:
-    """Per call, 1 where its ``caller_flag`` is one of :data:`SPOOFED_FLAGS` (int32); None
-    when no call is (the column absent, as in files written before it, or all null).
-
-    >>> spoofed_calls(pl.DataFrame({"caller_flag": [None, "trunk_mismatch", "impossible"]}))
-    array([0, 1, 0], dtype=int32)
-    >>> spoofed_calls(pl.DataFrame({"caller": ["+8613800000001"]})) is None
-    True
-    """
-    if "caller_flag" not in calls.columns or calls.height == 0:
-        return None
-    flag = calls["caller_flag"]
-    if flag.null_count() == flag.len():
-        return None
-    marked = flag.cast(pl.String).is_in(list(SPOOFED_FLAGS)).fill_null(value=False)
-    if not marked.any():
-        return None
-    return marked.cast(pl.Int32).to_numpy()
 
 
 def _codes(values: pl.Series) -> np.ndarray:
@@ -326,15 +311,7 @@ def build_events(
         return times.dt.convert_time_zone(timezone).dt.hour().cast(pl.Int8).to_numpy()
 
     n = kind.shape[0]
-    spoofed = spoofed_calls(calls)
     per_call = tuple(calls[c].cast(pl.Int32).to_numpy() for c in CROSSING_COLUMNS)
-    if spoofed is not None:  # carried on the out events like the crossing signals
-        # (a tuple the compiled pass indexes must hold arrays of one type: read-only alike)
-        if per_call[0].flags.writeable:
-            spoofed = np.array(spoofed, np.int32)
-        else:
-            spoofed.flags.writeable = False
-        per_call = (*per_call, spoofed)
     crossed = np.zeros((len(per_call), n), np.int32)  # (all whole numbers)
     columns = {
         name: np.empty(n, dtype)
@@ -365,6 +342,11 @@ def build_events(
         _gather(kind[a:b], record[a:b], *sources, o, od, t, s, d, r, c, h, crossed[:, a:b])
 
     run_ranges(gather, ranges(n))  # every event on its own: a piece to each thread
+    spoofed = spoofed_calls(calls)
+    if spoofed is not None:  # on both sides of the call (the callee's in event too)
+        is_sms = kind == KIND_SMS
+        spoofed = spoofed[np.where(is_sms, 0, record)]
+        spoofed[is_sms] = 0
     events = Events(
         num=num,
         kind=kind,
@@ -374,7 +356,7 @@ def build_events(
         shared_victim=crossed[3],
         record=record,
         codes=codes,
-        spoofed=crossed[len(CROSSING_COLUMNS)] if spoofed is not None else None,
+        spoofed=spoofed,
         **columns,
     )
     return events, calls, sms

@@ -315,13 +315,14 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
     num: np.ndarray, sums: np.ndarray,
     act: Arrays, act_map: np.ndarray, inc: Arrays, in_map: np.ndarray, wms: np.ndarray,
     dev: Arrays, dev_sums: np.ndarray, dev_map: np.ndarray, dev_ms: np.ndarray,
-    pair_out: Arrays, pair_sms: Arrays, cell_seen: Arrays, dev_seen: Arrays,
-    sig_idx: np.ndarray, out_sums: np.ndarray, out_sims: np.ndarray,
+    pair_out: Arrays, pair_sms: Arrays, pair_spoof: Arrays, cell_seen: Arrays,
+    dev_seen: Arrays, sig_idx: np.ndarray, out_sums: np.ndarray, out_sims: np.ndarray,
 ) -> None:  # fmt: skip
     """Every record in order: its signals, the actor's (and callee's) windows, the sums out.
 
-    ``num[slot]`` = last out time, last callee digits, last in caller, its time, last known
-    in caller, its time. ``sig_idx`` gives the ACT_SIGNALS positions (see ``_SIG``).
+    ``num[slot]`` = last own out time, last own callee digits, last in caller, its time, last
+    known in caller, its time (spoofed presentations leave them alone). ``sig_idx`` gives the
+    ACT_SIGNALS positions (see ``_SIG``).
     """
     n_act = act[2].shape[1]
     v = np.zeros(n_act)
@@ -368,6 +369,24 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
             out_sums[r, :] = sums[me, :]
             out_sims[r] = 0.0
             continue
+        if spoofed[r]:
+            # Not the actor's own call (spec.py): only the spoofed signals, with a pair time
+            # of their own; the callee received a call, but from nobody it can call back.
+            prev_spoof = _ht_get(pair_spoof[0], pair_spoof[1], pair_key)
+            v[i_spoof] = 1.0
+            v[i_spoof_new] = 1.0 if (prev_spoof == NONE or tr - prev_spoof >= HOUR_MS) else 0.0
+            _ht_put(pair_spoof[0], pair_spoof[1], pair_spoof[2], pair_key, tr)
+            _push(act[0], act[1], act[2], act[3], act[4], act[5], act[6], sums, act_map, wms,
+                  me, tr, v)  # fmt: skip
+            _advance(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
+                     me, tr)  # fmt: skip
+            out_sums[r, :] = sums[me, :]
+            out_sims[r] = 0.0
+            vin[0] = 1.0
+            vin[1] = 0.0
+            _push(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
+                  them, tr, vin)  # fmt: skip
+            continue
         d = dur[r]
         v[i_out] = 1.0
         v[i_short] = 1.0 if d < SHORT_CALL_S else 0.0
@@ -388,9 +407,6 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
         prev_pair = _ht_get(pair_out[0], pair_out[1], pair_key)
         v[i_new1] = 1.0 if (prev_pair == NONE or tr - prev_pair >= HOUR_MS) else 0.0
         v[i_new24] = 1.0 if (prev_pair == NONE or tr - prev_pair >= DAY_MS) else 0.0
-        if spoofed[r]:
-            v[i_spoof] = 1.0
-            v[i_spoof_new] = v[i_new1]
         if cell[r] >= 0:
             ck = me * 4294967296 + cell[r]
             prev_cell = _ht_get(cell_seen[0], cell_seen[1], ck)
@@ -528,6 +544,8 @@ class IncrementalFeatures:
         #: plan costs more than the rest of a record, and most numbers are only called)
         self.invalid = np.full(1024, -1.0)
         self.pair_out, self.pair_sms = Table(), Table()
+        #: (number, callee) -> time of the latest spoofed presentation of the number to it
+        self.pair_spoof = Table()
         self.cell_seen, self.device_seen = Table(), Table()
         self.has_known = known is not None and known.len() > 0
         if known is not None and known.len():
@@ -584,6 +602,9 @@ class IncrementalFeatures:
         """A checkpoint from before ``is_invalid_number`` asks it again as numbers act."""
         if "invalid" not in state:
             state["invalid"] = np.full(state["num"].shape[0], -1.0)
+        # From before spoofed presentations kept their own pair times: none known (a callee
+        # a presentation reached within the hour before the checkpoint counts as new again).
+        state.setdefault("pair_spoof", Table())
         # A checkpoint from before the spoofed-presentation signals: their sums start at 0
         # (no call before it carried a caller flag on the wire).
         if state["sums"].shape[1] == len(_SUMS_BEFORE_SPOOFED):
@@ -629,17 +650,19 @@ class IncrementalFeatures:
         stale = int(t.min()) - DAY_MS if n else NONE
         for table in (self.pair_out, self.pair_sms, self.cell_seen, self.device_seen):
             table.reserve(n, stale)
+        spoofed = _spoofed(batch)
+        self.pair_spoof.reserve(int(np.count_nonzero(spoofed)), stale)
         out_sums = np.zeros((n, len(SUM_NAMES)))
         out_sims = np.zeros(n)
         _process(
             _i64(kind), _i64(t), _i64(a), _i64(b), _i64(self.digits[b]),
             _i64(batch["duration_s"]), _i64(batch["ring_s"]),
             _i64(self._local_hour(batch["time"], t)), _i64(cell), _i64(imei),
-            _spoofed(batch), _bool(self.is_known[a]), _bool(self.is_known[b]), self.has_known,
+            spoofed, _bool(self.is_known[a]), _bool(self.is_known[b]), self.has_known,
             self.num, self.sums, self.acting.arrays(), _ACT_MAP, self.incoming.arrays(), _IN_MAP,
             _WINDOW_MS, self.device.arrays(), self.device_sums, _DEVICE_MAP, _DEVICE_MS,
-            self.pair_out.arrays(), self.pair_sms.arrays(), self.cell_seen.arrays(),
-            self.device_seen.arrays(), _SIG, out_sums, out_sims,
+            self.pair_out.arrays(), self.pair_sms.arrays(), self.pair_spoof.arrays(),
+            self.cell_seen.arrays(), self.device_seen.arrays(), _SIG, out_sums, out_sims,
         )  # fmt: skip
         sums = {name: out_sums[:, j] for j, name in enumerate(SUM_NAMES)}
         values = features_from_sums(sums, {"imei_sims": out_sims})
@@ -671,8 +694,8 @@ class IncrementalFeatures:
         return (
             sum(a.nbytes for a in arrays)
             + sum(p.nbytes() for p in (self.acting, self.incoming, self.device))
-            + sum(tb.nbytes() for tb in (self.pair_out, self.pair_sms, self.cell_seen,
-                                         self.device_seen))
+            + sum(tb.nbytes() for tb in (self.pair_out, self.pair_sms, self.pair_spoof,
+                                         self.cell_seen, self.device_seen))
         )  # fmt: skip
 
 

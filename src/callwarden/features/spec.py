@@ -13,6 +13,18 @@ Every engine (the embedded one here, the stream and Spark later) computes the sa
    attribute of the subscriber. So a feature at time t uses only records at or before t, and
    batch scoring is the stream replayed.
 
+**Spoofed presentations.** A call whose ``caller_flag`` is one of :data:`SPOOFED_FLAGS` (a +86
+number on an international trunk, a mobile number on a cloud trunk: 改号 / 网络云呼) shows a
+number that is very often a real, honest subscriber's, who did not place it. It is an event of
+the presented number (so the number's features are looked at there), but it is **not the
+number's own call**: it counts only in the ``spoofed_*`` signals. Every other signal of it is 0
+(``out``, short, answered, one-ring, night, duration, gap, sequence, new callee, cell, shared
+target, device, known fraud contact or victim), and it is not the "previous call" or the "last
+call to that callee" of any later one. Its callee did receive a call: ``in`` is 1 there, but
+not ``callback_in`` (nobody the callee can call back placed it), and it is no other number's
+"previous call from another number" either. So a burst of presentations changes none of the
+owner's own behavioural features; only the ``spoofed_*`` features see it.
+
 "Distinct" counts (``uniq_callees_1h``) count a callee when it is called after a gap of at least
 the window: exact for strangers, a slight undercount for someone called twice within the
 window on both sides of its edge. Every engine computes that same definition incrementally.
@@ -73,39 +85,63 @@ class Signal:
 SIGNALS: dict[str, Signal] = {
     s.name: s
     for s in (
-        Signal("out", "1 for an outgoing call"),
-        Signal("in", "1 for an incoming call"),
+        Signal("out", "1 for an outgoing call of the number's own (not a spoofed presentation)"),
+        Signal("in", "1 for an incoming call (a spoofed presentation too: the callee got it)"),
         Signal("sms_out", "1 for a sent SMS"),
-        Signal("short_out", f"outgoing call unanswered or connected under {SHORT_CALL_S} s"),
-        Signal("answered_out", "outgoing call that connected"),
-        Signal("one_ring_out", f"outgoing call not answered after ringing at most {ONE_RING_S} s"),
-        Signal("night_out", f"outgoing call in local hours {NIGHT_HOURS[0]}-{NIGHT_HOURS[1]}"),
-        Signal("dur_out", "connected seconds of an outgoing call"),
-        Signal("gap_out", "whole seconds since the number's previous outgoing call, if within 1 h"),
+        Signal("short_out", f"own outgoing call unanswered or connected under {SHORT_CALL_S} s"),
+        Signal("answered_out", "own outgoing call that connected"),
+        Signal(
+            "one_ring_out", f"own outgoing call not answered after ringing at most {ONE_RING_S} s"
+        ),
+        Signal("night_out", f"own outgoing call in local hours {NIGHT_HOURS[0]}-{NIGHT_HOURS[1]}"),
+        Signal("dur_out", "connected seconds of an own outgoing call"),
+        Signal(
+            "gap_out", "whole seconds since the number's previous own outgoing call, if within 1 h"
+        ),
         Signal("gap_out_sq", "gap_out squared (for the spread of gaps)"),
-        Signal("has_gap_out", "1 when gap_out is defined (a previous outgoing call within 1 h)"),
-        Signal("seq_out", f"callee within {SEQUENTIAL_STEP} of the previous callee's number"),
-        Signal("new_callee_1h", "callee not called by this number in the previous hour", "1h"),
-        Signal("new_callee_24h", "callee not called by this number in the previous 24 h", "24h"),
+        Signal(
+            "has_gap_out", "1 when gap_out is defined (a previous own outgoing call within 1 h)"
+        ),
+        Signal("seq_out", f"callee within {SEQUENTIAL_STEP} of the previous own call's callee"),
+        Signal(
+            "new_callee_1h", "own call to a callee no own call reached in the previous hour", "1h"
+        ),
+        Signal(
+            "new_callee_24h", "own call to a callee no own call reached in the previous 24 h", "24h"
+        ),
         Signal("new_recipient_1h", "SMS recipient not texted in the previous hour", "1h"),
-        Signal("callback_in", "incoming call from a number this one called in the previous 24 h"),
-        Signal("new_cell_24h", "caller cell not used by this number in the previous 24 h", "24h"),
-        Signal("shared_target_out", "callee also called by another number in the previous 6 h"),
-        Signal("imei_sims", "distinct numbers seen on this call's device in the previous 24 h"),
-        Signal("known_peer_out", "outgoing call to a known fraud number"),
+        Signal(
+            "callback_in",
+            "incoming call, not a spoofed presentation, from a number this one called (own "
+            "calls) in the previous 24 h",
+        ),
+        Signal("new_cell_24h", "own call from a cell no own call used in the previous 24 h", "24h"),
+        Signal(
+            "shared_target_out",
+            "own call whose callee's previous incoming call, not a spoofed presentation, came "
+            "from another number within 6 h",
+        ),
+        Signal(
+            "imei_sims",
+            "distinct numbers seen on this own call's device in the previous 24 h (own calls; "
+            "a spoofed presentation's device is not the number's)",
+        ),
+        Signal("known_peer_out", "own outgoing call to a known fraud number"),
         Signal(
             "shared_victim_out",
-            "the callee's latest earlier call from a known fraud number came from another number "
-            "within 24 h",
+            "own call whose callee's latest earlier call from a known fraud number (not a "
+            "spoofed presentation of it) came from another number within 24 h",
         ),
         Signal(
             "spoofed_out",
             "outgoing call whose presented caller number its ingress trunk could not honestly "
-            f"carry (caller_flag {' or '.join(SPOOFED_FLAGS)})",
+            f"carry (caller_flag {' or '.join(SPOOFED_FLAGS)}); such a call counts in no other "
+            "signal of the number",
         ),
         Signal(
             "spoofed_new_callee_1h",
-            "spoofed_out to a callee not called by this number in the previous hour",
+            "spoofed_out to a callee no spoofed presentation of this number reached in the "
+            "previous hour",
             "1h",
         ),
     )

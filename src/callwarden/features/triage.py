@@ -16,6 +16,8 @@ conformance suite checks each detector against exactly this condition):
 
 :func:`candidates` finds, cheaply and over the whole input, every number for which one of them
 *can* hold (an hour's calls never exceed the calls of the two clock hours it spans, and so on).
+``out_calls_*`` count only a number's own calls, not spoofed presentations of it (spec.py);
+the clock-hour counts take every call, flagged ones included, which bounds them all the same.
 Features of those numbers are then computed exactly, from every record that can affect them:
 their own calls and SMS, with the two signals that look at other numbers' calls (shared targets,
 shared devices) computed over all calls beforehand (crossing.py). Other numbers cannot be

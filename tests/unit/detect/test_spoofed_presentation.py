@@ -1,6 +1,7 @@
 """Spoofed presentations (改号 / 网络云呼): calls presenting a real number through a foreign or
 cloud trunk are counted as such, detected, and intercepted, never held against the number's
-owner (no restriction, no suspension, no share of the daily suspension cap)."""
+owner: they are not its own calls in any behavioural feature, and they bring no restriction,
+no suspension and no share of the daily suspension cap."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import pytest
 from callwarden.decide.policy import DecisionState, PolicyConfig
 from callwarden.detect.base import DETECTORS
 from callwarden.detect.replay import replay_alerts
-from callwarden.detect.scoring import impersonated, score_records
+from callwarden.detect.scoring import detector_scores, impersonated, score_records
 from callwarden.features.embedded import compute_features
 from callwarden.features.incremental import IncrementalFeatures, record_batch
+from callwarden.features.spec import FEATURES
 from callwarden.features.triage import candidates, passes_gate
 from callwarden.stream.codec import decode, decode_arrow, decode_batch, encode, encode_arrow
 
@@ -43,11 +45,11 @@ def _calls(rows: list[tuple[str, str, int, int, str | None]]) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def _subscribers(*numbers: str) -> pl.DataFrame:
+def _subscribers(*numbers: str, born: int = 1980) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "msisdn": list(numbers),
-            "owner_birth_year": [1980] * len(numbers),
+            "owner_birth_year": [born] * len(numbers),
             "owner_type": ["individual"] * len(numbers),
             "activated_on": [dt.date(2019, 3, 1)] * len(numbers),
             "realname_status": ["verified"] * len(numbers),
@@ -77,20 +79,42 @@ def test_the_signal_counts_flagged_calls_only() -> None:
     # the second call to ...0002 is flagged but not a new callee; "impossible" is not a trunk flag
     assert features["spoofed_calls_1h"].to_list() == [0.0, 1.0, 2.0, 2.0, 3.0]
     assert features["spoofed_callees_1h"].to_list() == [0.0, 1.0, 1.0, 1.0, 2.0]
-    assert features["out_calls_1h"].to_list() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    # the flagged calls are not the number's own: two own calls (the first, the "impossible")
+    assert features["out_calls_1h"].to_list() == [1.0, 1.0, 1.0, 2.0, 2.0]
+    assert features["uniq_callees_1h"].to_list() == [1.0, 1.0, 1.0, 2.0, 2.0]
+    stream = IncrementalFeatures().process(record_batch(calls))
+    assert stream.select(list(FEATURES)).equals(features.select(list(FEATURES)))
 
 
 def test_an_absent_or_empty_flag_column_is_no_flag() -> None:
     calls = _own_day_with_a_spoofed_burst()
+    flagged, _, _ = compute_features(calls)
     for unflagged in (calls.drop("caller_flag"), calls.with_columns(caller_flag=None)):
         batch, _, _ = compute_features(unflagged)
         assert batch["spoofed_calls_1h"].sum() == 0
         stream = IncrementalFeatures().process(record_batch(unflagged))
         assert stream["spoofed_calls_1h"].sum() == 0
-        # everything else as with the flags
-        flagged, _, _ = compute_features(calls)
-        same = [c for c in flagged.columns if not c.startswith("spoofed_")]
-        assert batch.select(same).equals(flagged.select(same))
+        # without flags every call is the number's own
+        assert batch["out_calls_24h"].max() == 24
+        assert flagged["out_calls_24h"].max() == 4
+        assert stream.select(list(FEATURES)).equals(batch.select(list(FEATURES)))
+
+
+def test_a_spoofed_presentation_changes_none_of_the_owner_s_own_features() -> None:
+    """At the owner's own calls every feature but the spoofed ones is what it would be had
+    nobody presented the number; at the presentations, what it was at the last own call
+    (bar the windows moving on)."""
+    calls = _own_day_with_a_spoofed_burst()
+    with_burst, ordered, _ = compute_features(calls)
+    alone, _, _ = compute_features(calls.filter(pl.col("caller_flag").is_null()))
+    own = [c for c in FEATURES if not c.startswith("spoofed_")]
+    mine = ordered["caller_flag"].gather(with_burst["record"]).is_null()
+    assert with_burst.filter(mine).select(own).equals(alone.select(own))
+    # during the burst: one own call in the hour (the 50th minute), nothing more
+    burst = with_burst.filter(~mine)
+    assert burst["out_calls_24h"].unique().to_list() == [2.0]
+    assert burst["short_or_unanswered_share_1h"].max() == 0.0
+    assert burst["spoofed_calls_1h"].max() == 20
 
 
 def test_stream_features_equal_batch_with_flags() -> None:
@@ -208,3 +232,45 @@ def test_the_wire_carries_the_caller_flag_and_trunk() -> None:
     # an Arrow body from a producer without the columns: no flags
     older = encode_arrow(frame.drop("flag", "trunk").with_columns(flag=None, trunk=None))
     assert decode_arrow(older)[0]["flag"].null_count() == 2
+
+
+def _elderly_day_with_a_long_burst(flag: str | None) -> pl.DataFrame:
+    """An elderly subscriber's ordinary day (answered calls to a few family numbers, some of
+    them calling back), and from 10:30 three hours of calls every two minutes, unanswered or
+    cut off within seconds, presented through a cloud trunk: first redialling three
+    neighbouring numbers for 24 minutes, then working through a range of strangers (machine
+    dialling, range scanning, a relay's rhythm). The owner's own calls go on before, during
+    and after it."""
+    family = [f"+861390000{k:04d}" for k in range(4)]
+    own = [(OWN, family[k % 4], m, 120 + 7 * k, None)
+           for k, m in enumerate((0, 25, 70, 140, 200, 260, 330, 400, 480))]  # fmt: skip
+    back = [(family[k], OWN, m, 60, None) for k, m in ((0, 5), (1, 150), (2, 410))]
+    callees = [f"+861370{k % 3:06d}" for k in range(12)] + [f"+861370{k:06d}" for k in range(3, 81)]
+    burst = [(OWN, who, 30 + 2 * k, 3 * (k % 3 == 0), flag) for k, who in enumerate(callees)]
+    return _calls(sorted(own + back + burst, key=lambda r: r[2]))
+
+
+def test_a_long_spoofed_burst_never_restricts_an_honest_elderly_owner() -> None:
+    """The owner is 78 (the relay rule needs only five steady calls), the burst looks like
+    machine dialling for three hours, and the owner's own calls come before, during and after
+    it: at no moment is the owner restricted or suspended, and no detector that judges the
+    owner's behaviour scores at all, so the policy's tie rule is not what protects it (while
+    the burst redials three numbers the impersonation scores only 0.25: had its calls been
+    counted as the owner's, range scanning would have out-scored it and suspended the owner
+    before the impersonation was clear)."""
+    subs = _subscribers(OWN, born=1948)
+    calls = _elderly_day_with_a_long_burst("cloud_trunk_mobile")
+    features, _, _ = compute_features(calls, None, subs)
+    scores = detector_scores(features)
+    mine = features["msisdn"] == OWN
+    for name, values in scores.items():
+        if name != "spoofed_presentation":
+            assert values[mine.to_numpy()].max() == 0.0, name
+    alerts = score_records(calls, None, subs).alerts.filter(pl.col("msisdn") == OWN)
+    assert alerts["decision"].to_list() == ["watch", "review", "intercept"]
+    assert replay_alerts(calls, None, subs, batch_size=7).equals(
+        score_records(calls, None, subs).alerts
+    )
+    # the same calls as the owner's own: the owner is restricted or suspended
+    unflagged = score_records(_elderly_day_with_a_long_burst(None), None, subs).alerts
+    assert {"restrict", "suspend"} & set(unflagged.filter(pl.col("msisdn") == OWN)["decision"])

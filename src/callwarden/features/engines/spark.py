@@ -10,6 +10,8 @@ A back-end of ``features/spec.py``, like ``features/embedded.py``, computing the
   ``last(..., ignorenulls)`` over the rows before the event, partitioned by number (or by
   number and callee, number and cell); those that look at other numbers' calls (shared
   targets, devices, known fraud numbers) are windows over all calls by callee or by device.
+- **Spoofed presentations** (``caller_flag`` in ``SPOOFED_FLAGS``) are events of the presented
+  number that count only in its ``spoofed_*`` signals, as in every engine (see ``spec.py``).
 - **Windowed features** are generated from :data:`~callwarden.features.spec.FEATURES`: a sum
   over ``(t - w, t]`` up to the event is the number's running sum in record order less its sum
   up to ``t - w`` (a range frame on ``t``), both running totals, as the embedded engine's
@@ -95,6 +97,14 @@ def _with_window_sums(
     return frame.drop(*(f"_run_{s}" for s in signals))
 
 
+def _own_call(calls: DataFrame) -> Column | None:
+    """True where a call is its caller's own, not a spoofed presentation; None when the calls
+    carry no ``caller_flag`` (older files: every call is its caller's own)."""
+    if "caller_flag" not in calls.columns:
+        return None
+    return ~F.coalesce(F.col("caller_flag").isin(*SPOOFED_FLAGS), F.lit(False))
+
+
 def _timed_calls(calls: DataFrame) -> DataFrame:
     return calls.withColumns(
         {"t": F.unix_millis("start_time"), "t_us": F.unix_micros("start_time")}
@@ -106,31 +116,45 @@ def spark_crossing_signals(calls: DataFrame, known: DataFrame | None = None) -> 
 
     The same as ``features/crossing.py``: ``_shared_target`` (the callee's previous call came
     from another number within 6 h), ``_imei_sims`` (numbers on the device in 24 h),
-    ``_known_peer`` and ``_shared_victim`` (with ``known``, a frame of ``msisdn``).
+    ``_known_peer`` and ``_shared_victim`` (with ``known``, a frame of ``msisdn``). Spoofed
+    presentations take no part: their signals are 0 and no other call's looks at them.
     """
     calls = _timed_calls(calls)
+    own = _own_call(calls)
     by_callee = Window.partitionBy("callee").orderBy(*CALL_ORDER)
-    prev_caller = F.lag("caller").over(by_callee)
+    if own is None:
+        prev_caller, prev_t = F.lag("caller").over(by_callee), F.lag("t").over(by_callee)
+        mine: Column = F.lit(True)
+    else:  # the callee's previous call that was its caller's own
+        before = by_callee.rowsBetween(*_EARLIER)
+        prev_caller = F.last(F.when(own, F.col("caller")), ignorenulls=True).over(before)
+        prev_t = F.last(F.when(own, F.col("t")), ignorenulls=True).over(before)
+        mine = own
     calls = calls.withColumn(
         "_shared_target",
         _flag(
-            prev_caller.isNotNull()
+            mine
+            & prev_caller.isNotNull()
             & (prev_caller != F.col("caller"))
-            & (F.col("t") - F.lag("t").over(by_callee) < SIX_H_MS)
+            & (F.col("t") - prev_t < SIX_H_MS)
         ),
     )
-    # Devices: a (device, number) pair is new when not seen on the device in the last 24 h.
-    by_pair = Window.partitionBy("caller_imei", "caller").orderBy(*CALL_ORDER)
+    # Devices: a (device, number) pair is new when not seen on the device in the last 24 h
+    # (a spoofed presentation's device is not the number's: as if it had none).
+    calls = calls.withColumn(
+        "_dev", F.col("caller_imei") if own is None else F.when(own, F.col("caller_imei"))
+    )
+    by_pair = Window.partitionBy("_dev", "caller").orderBy(*CALL_ORDER)
     seen = F.lag("t").over(by_pair)
     calls = calls.withColumn(
         "_imei_new",
-        _flag(F.col("caller_imei").isNotNull() & (seen.isNull() | (F.col("t") - seen >= DAY_MS))),
+        _flag(F.col("_dev").isNotNull() & (seen.isNull() | (F.col("t") - seen >= DAY_MS))),
     )
-    calls = _with_window_sums(calls, {"_imei_sum": ("_imei_new", DAY_MS)}, ["caller_imei"],
+    calls = _with_window_sums(calls, {"_imei_sum": ("_imei_new", DAY_MS)}, ["_dev"],
                               CALL_ORDER)  # fmt: skip
     calls = calls.withColumn(
-        "_imei_sims", F.when(F.col("caller_imei").isNotNull(), F.col("_imei_sum")).otherwise(0)
-    ).drop("_imei_new", "_imei_sum")
+        "_imei_sims", F.when(F.col("_dev").isNotNull(), F.col("_imei_sum")).otherwise(0)
+    ).drop("_imei_new", "_imei_sum", "_dev")
     if known is None:
         return calls.withColumns({"_known_peer": F.lit(0).cast("long"),
                                   "_shared_victim": F.lit(0).cast("long")})  # fmt: skip
@@ -143,14 +167,15 @@ def spark_crossing_signals(calls: DataFrame, known: DataFrame | None = None) -> 
         caller_known, "caller", "left_outer"
     )
     before = by_callee.rowsBetween(*_EARLIER)
-    by_known = F.col("_by_known").isNotNull()
+    by_known = F.col("_by_known").isNotNull() & mine
     src_caller = F.last(F.when(by_known, F.col("caller")), ignorenulls=True).over(before)
     src_t = F.last(F.when(by_known, F.col("t")), ignorenulls=True).over(before)
     return calls.withColumns(
         {
-            "_known_peer": F.coalesce(F.col("_peer"), F.lit(0)).cast("long"),
+            "_known_peer": _flag(F.col("_peer").isNotNull() & mine),
             "_shared_victim": _flag(
-                src_caller.isNotNull()
+                mine
+                & src_caller.isNotNull()
                 & (src_caller != F.col("caller"))
                 & (F.col("t") - src_t < DAY_MS)
             ),
@@ -184,12 +209,9 @@ def spark_events(
     }
     crossing = ("_shared_target", "_imei_sims", "_known_peer", "_shared_victim")
     # the caller flag says the call presented a number its trunk could not carry (absent in
-    # older files: no flag)
-    spoofed = (
-        _flag(F.coalesce(F.col("caller_flag").isin(*SPOOFED_FLAGS), F.lit(False)))
-        if "caller_flag" in calls.columns
-        else F.lit(0).cast("long")
-    )
+    # older files: no flag); both sides of the call carry it
+    own = _own_call(calls)
+    spoofed = F.lit(0).cast("long") if own is None else _flag(~own)
     out = calls.select(
         F.col("caller").alias("num"),
         F.col("callee").alias("other"),
@@ -206,7 +228,7 @@ def spark_events(
         F.lit(KIND_IN).alias("kind"),
         *(v.alias(k) for k, v in common.items()),
         *(F.lit(0).cast("long").alias(c[1:]) for c in crossing),
-        F.lit(0).cast("long").alias("spoofed"),
+        spoofed.alias("spoofed"),
     )
     events = out.unionByName(inc)
     if sms is not None:
@@ -234,7 +256,11 @@ def spark_events(
 def _signals(events: DataFrame) -> DataFrame:
     """The spec's :data:`~callwarden.features.spec.SIGNALS`, one long column each."""
     kind, t = F.col("kind"), F.col("t")
-    out, inc, sms = kind == KIND_OUT, kind == KIND_IN, kind == KIND_SMS
+    spoofed = F.col("spoofed") != 0
+    # ``out``: the number's own outgoing calls; a spoofed presentation counts only as
+    # ``spoof`` (spoofed_* signals), and its callee's in event is no callback
+    spoof = (kind == KIND_OUT) & spoofed
+    out, inc, sms = (kind == KIND_OUT) & ~spoofed, kind == KIND_IN, kind == KIND_SMS
     duration = F.col("duration")
     frame = events.withColumns(
         {
@@ -283,6 +309,7 @@ def _signals(events: DataFrame) -> DataFrame:
         {
             "_last_out": F.last(F.when(out, t), ignorenulls=True).over(pair),
             "_last_sms": F.last(F.when(sms, t), ignorenulls=True).over(pair),
+            "_last_spoof": F.last(F.when(spoof, t), ignorenulls=True).over(pair),
         }
     )
 
@@ -301,7 +328,7 @@ def _signals(events: DataFrame) -> DataFrame:
             "new_callee_24h": _flag(out & new_within("_last_out", DAY_MS)),
             "new_recipient_1h": _flag(sms & new_within("_last_sms", HOUR_MS)),
             "callback_in": _flag(
-                inc & F.col("_last_out").isNotNull() & (t - F.col("_last_out") < DAY_MS)
+                inc & ~spoofed & F.col("_last_out").isNotNull() & (t - F.col("_last_out") < DAY_MS)
             ),
             "new_cell_24h": _flag(with_cell & new_within("_last_cell", DAY_MS)),
             # computed over all calls beforehand (spark_crossing_signals)
@@ -309,11 +336,13 @@ def _signals(events: DataFrame) -> DataFrame:
             "imei_sims": F.col("imei_sims"),
             "known_peer_out": F.col("known_peer"),
             "shared_victim_out": F.col("shared_victim"),
-            "spoofed_out": F.col("spoofed"),
+            "spoofed_out": _flag(spoof),
+            "spoofed_new_callee_1h": _flag(spoof & new_within("_last_spoof", HOUR_MS)),
         }
     )
-    frame = frame.withColumn("spoofed_new_callee_1h", F.col("spoofed_out") * F.col("new_callee_1h"))
-    return frame.drop("_prev_t", "_prev_digits", "_last_out", "_last_sms", "_last_cell")
+    return frame.drop(
+        "_prev_t", "_prev_digits", "_last_out", "_last_sms", "_last_spoof", "_last_cell"
+    )
 
 
 def _ratio(num: Column, den: Column) -> Column:
