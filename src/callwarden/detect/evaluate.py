@@ -11,6 +11,7 @@ its top reason's detector looks for, and asks how often that type was right.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -131,6 +132,8 @@ def evaluate_alerts(
     attribution = attribution if attribution is not None else _detector_targets()
     if "reasons" in alerts.columns and alerts.schema["reasons"] != pl.String:
         top = alerts["reasons"].list.first().struct.field("code")
+    elif "reasons" in alerts.columns:  # read from a CSV: the reasons as JSON text
+        top = pl.Series([_first_code(r) for r in alerts["reasons"]], dtype=pl.String)
     else:
         top = pl.Series([None] * alerts.height, dtype=pl.String)
     per_number = (
@@ -205,6 +208,19 @@ def evaluate_alerts(
         flagged=tp + fp,
         curve=pr_curve(y, scores),
     )
+
+
+def _first_code(text: str | None) -> str | None:
+    """The top reason's code of reasons written as JSON text (a CSV's).
+
+    >>> _first_code('[{"code": "relay_call", "weight": 0.8}]'), _first_code("[]")
+    ('relay_call', None)
+    """
+    try:
+        reasons = json.loads(text) if text else []
+    except ValueError:
+        return None
+    return str(reasons[0].get("code")) if reasons and isinstance(reasons[0], dict) else None
 
 
 def _detector_targets() -> dict[str, str]:

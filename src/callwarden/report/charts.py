@@ -39,8 +39,9 @@ def alerts_over_time(alerts: pl.DataFrame, timezone: str, *, every: str = "1h") 
             .group_by("bin", "decision")
             .len()
             .pivot(on="decision", index="bin", values="len")
-            .fill_null(0)
             .sort("bin")
+            .upsample("bin", every=every)  # quiet hours are bars of zero, not gaps
+            .fill_null(0)
         )
         when = [t.replace(tzinfo=None) for t in counts["bin"].to_list()]
         width = (when[1] - when[0]) * 0.9 if len(when) > 1 else 0.03
@@ -50,6 +51,7 @@ def alerts_over_time(alerts: pl.DataFrame, timezone: str, *, every: str = "1h") 
                 values = counts[decision].to_list()
                 ax.bar(when, values, width, bottom=bottom, color=colour, label=decision)
                 bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+        ax.margins(y=0.15)  # room for the legend above the tallest bar
         ax.legend(loc="upper left", fontsize=8, ncols=5, frameon=False)
         fig.autofmt_xdate()
     ax.set_ylabel(f"alerts per {every}")
@@ -82,7 +84,9 @@ def precision_recall(curve: pl.DataFrame, pr_auc: float) -> str:
     """The precision-recall curve (columns recall, precision), with its area."""
     fig = Figure(figsize=(4.5, 4))
     ax = fig.subplots()
-    ax.step(curve["recall"].to_list(), curve["precision"].to_list(), where="post", color="#1565c0")
+    recall = [0.0, *curve["recall"].to_list()]  # from the top left: nothing flagged yet
+    precision = [1.0, *curve["precision"].to_list()]
+    ax.step(recall, precision, where="pre", color="#1565c0")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("recall")
