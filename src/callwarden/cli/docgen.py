@@ -18,14 +18,14 @@ from callwarden.cli.exits import CODES, DEBUG_ENV
 def _param_row(param: Any) -> str:
     if param.param_type_name == "option":
         names = ", ".join(f"`{o}`" for o in param.opts)
-        text = param.help or ""
+        text = _plain(param.help or "")
         if param.required:
             text += " (required)"
         elif param.default not in (None, False) and not param.is_flag:
             text += f" [default: {param.default}]"
     else:
         names = f"`{(param.name or '').upper()}`"
-        text = getattr(param, "help", "") or ""
+        text = _plain(getattr(param, "help", "") or "")
         if not param.required:
             text += " (optional)"
     return f"| {names} | {text.strip()} |"
@@ -47,6 +47,11 @@ def _commands(group: Any, ctx: Any, prefix: str) -> list[str]:
             lines += [_param_row(p) for p in params]
             lines.append("")
     return lines
+
+
+def _plain(text: str) -> str:
+    r"""Help text without Rich's markup escapes (``\[spark]`` reads ``[spark]``)."""
+    return text.replace("\\[", "[")
 
 
 def render() -> str:

@@ -108,7 +108,7 @@ def score(
         Engine,
         typer.Option(
             "--engine",
-            help="embedded: this process; spark: Apache Spark (pip install 'callwarden[spark]').",
+            help="embedded: this process; spark: Apache Spark (pip install 'callwarden\\[spark]').",
         ),
     ] = Engine.embedded,
     master: Annotated[
