@@ -6,6 +6,7 @@ Exit codes and the one-line errors: :mod:`callwarden.cli.exits`.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -66,6 +67,40 @@ app.command("number")(number.number)
 app.command("samples")(samples.samples)
 
 
+def command() -> Any:
+    """The click command tree of :data:`app`, with help that reads as people write it.
+
+    Typer prints a flag's type (``--no-subscribers <bool>``) and an argument as ``{calls}``;
+    a flag takes no value, so it shows none, and an argument shows as ``CALLS``.
+    """
+    root = typer.main.get_command(app)
+    stack = [root]
+    while stack:
+        cmd = stack.pop()
+        stack.extend(getattr(cmd, "commands", {}).values())
+        cmd.get_help_option = _typeless(cmd.get_help_option)  # type: ignore[method-assign]
+        for param in cmd.params:
+            if param.metavar is not None:
+                continue
+            if getattr(param, "is_flag", False):
+                param.metavar = ""
+            elif param.param_type_name == "argument" and param.name:
+                param.metavar = param.name.upper()
+    return root
+
+
+def _typeless(make: Any) -> Any:
+    """``--help`` is made per context: give it the same no-type look as the other flags."""
+
+    def help_option(ctx: Any) -> Any:
+        option = make(ctx)
+        if option is not None and option.metavar is None:
+            option.metavar = ""
+        return option
+
+    return help_option
+
+
 def main() -> None:
     """Entry point: run the process's command line and exit with its code."""
-    sys.exit(run(typer.main.get_command(app)))
+    sys.exit(run(command()))

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from callwarden.cli.app import app
+from callwarden.cli.app import command
 from callwarden.cli.exits import CODES, DEBUG_ENV
 
 
@@ -56,7 +56,7 @@ def _plain(text: str) -> str:
 
 def render() -> str:
     """The CLI reference as Markdown."""
-    root: Any = typer.main.get_command(app)
+    root: Any = command()
     lines = [
         "# Command-line reference",
         "",
