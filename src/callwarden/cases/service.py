@@ -60,6 +60,7 @@ from callwarden.errors import (
 from callwarden.network import Network, ServedNumbers, network_of, report_to
 from callwarden.numbers import mask
 from callwarden.records.schema import INTERCEPT
+from callwarden.reputation import book as marks
 
 __all__ = ["SYSTEM", "ActionResult", "CaseService", "IntakeResult", "alert_id"]
 
@@ -259,6 +260,7 @@ class CaseService:
             received_at=now,
         )
         s.add(row)
+        marks.on_alert(s, row, now)
         if decision == INTERCEPT:
             # blocking a presented number at the gateway never touches a subscriber's own
             # service (its calls start in the mobile core), so it is safe for own numbers
@@ -545,6 +547,7 @@ class CaseService:
         before = case.state
         to_state = rule.to_state or case.state
         payload = HANDLERS[action.action](self, s, case, actor, action, now)
+        marks.on_case(s, case, action.action, now)  # confirmed: strengthened; restored: withdrawn
         restore = case.kind == "suspension"  # four eyes guard giving a number back
         if action.action == "review" and action.verdict == "approve" and case.high_risk and restore:
             to_state = self._four_eyes(case, actor)

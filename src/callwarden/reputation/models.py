@@ -1,0 +1,71 @@
+"""Reputation marks in the case database: a number's marks, every change to them, reporters.
+
+The tables share the case database's metadata (:class:`callwarden.cases.models.Base`) and
+are created by its migration ``0004``. A mark keeps its evidence as of one moment
+(``evidence``, ``evidence_at``); the score is that evidence decayed to the time it is read
+(:mod:`callwarden.reputation.scoring`), so nothing has to run for a mark to fade.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callwarden.cases.models import Base
+
+__all__ = ["Mark", "MarkEvent", "Reporter"]
+
+
+class Mark(Base):
+    """One number in one category: its sources, count, first and last seen, evidence."""
+
+    __tablename__ = "reputation_marks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    msisdn: Mapped[str] = mapped_column(String(20), index=True)
+    category: Mapped[str] = mapped_column(String(24))
+    #: reports standing, by source ({"complaint": 3, "detection_alert": 1})
+    sources: Mapped[dict[str, Any]]
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    #: weighted reports, decayed to evidence_at
+    evidence: Mapped[float] = mapped_column(Float, default=0.0)
+    evidence_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("msisdn", "category", name="uq_reputation_marks_number"),)
+
+
+class MarkEvent(Base):
+    """One change to a mark, append-only: what, from where, by whom, with what weight."""
+
+    __tablename__ = "reputation_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mark_id: Mapped[int] = mapped_column(ForeignKey("reputation_marks.id"), index=True)
+    at: Mapped[datetime]
+    #: add (a report), confirm (a case confirmed it), withdraw (a case restored the number)
+    action: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(24))
+    reporter: Mapped[str | None] = mapped_column(String(64))
+    #: evidence this event added (negative for a withdrawal), at ``at``
+    weight: Mapped[float] = mapped_column(Float)
+    alert_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: the event this one withdraws
+    withdraws: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Reporter(Base):
+    """Someone who reports numbers; their record decides how much their reports weigh."""
+
+    __tablename__ = "reputation_reporters"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_seen: Mapped[datetime]
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+    #: reports later proven right (a case confirmed the number) or wrong (it was restored)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0)
+    refuted: Mapped[int] = mapped_column(Integer, default=0)
+    #: reporters known to act together (one device, one enterprise, one campaign)
+    link: Mapped[str | None] = mapped_column(String(64), index=True)
