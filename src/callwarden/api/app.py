@@ -36,6 +36,7 @@ from callwarden.cases.machine import Role
 from callwarden.cases.schemas import ActionIn, AlertIn, msisdn_of, presented_of
 from callwarden.cases.service import CaseService
 from callwarden.errors import Forbidden, RateLimited, Unprocessable
+from callwarden.reputation.book import marks_of
 
 __all__ = ["DOCS_ASSETS", "create_app"]
 
@@ -192,6 +193,17 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
         except ValueError as exc:
             raise Unprocessable("msisdn", str(exc)) from None
         return queries.number_view(s, who, e164)
+
+    @v1.get("/numbers/{msisdn}/marks", tags=["numbers"])
+    def number_marks(
+        msisdn: Annotated[str, Path(max_length=40)], who: Staff, s: Db
+    ) -> dict[str, Any]:
+        """A number's reputation marks (号码标记): category, score, sources, every change."""
+        try:
+            e164 = presented_of(msisdn)
+        except ValueError as exc:
+            raise Unprocessable("msisdn", str(exc)) from None
+        return marks_of(s, e164, service.now())
 
     @v1.get("/cases", tags=["cases"])
     def cases(

@@ -16,6 +16,7 @@ from callwarden.cli.commands import (
     demo,
     ingest,
     mappings,
+    marks,
     model,
     number,
     samples,
@@ -65,6 +66,7 @@ app.command("replay")(stream.replay)
 app.add_typer(text.app, name="text")
 app.command("number")(number.number)
 app.command("samples")(samples.samples)
+app.add_typer(marks.app, name="marks")
 
 
 def command() -> Any:
