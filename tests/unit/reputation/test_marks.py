@@ -177,3 +177,29 @@ def test_a_restore_leaves_marks_from_elsewhere(case_service: CaseService) -> Non
     with case_service.db.reads() as s:
         assert s.get(Reporter, "u1").refuted == 1  # type: ignore[union-attr]
         assert len(s.scalars(select(MarkEvent)).all()) == 3
+
+
+def test_a_confirmed_interception_strengthens_and_lifting_it_withdraws(
+    case_service: CaseService,
+) -> None:
+    foreign = "+447911123456"  # not the operator's: intercepted, not suspended
+    (r,) = case_service.intake(
+        [alert("spoofed_caller_id", "suspend", 0.9).model_copy(update={"msisdn": foreign})]
+    )
+    assert r.intercepted
+    supervisor = Actor("chen", Role.supervisor)
+
+    def fraud() -> dict[str, Any]:
+        with case_service.db.reads() as s:
+            (mark,) = marks_of(s, foreign, case_service.now())["marks"]
+        return mark
+
+    added = fraud()
+    act(case_service, r.case_id, ANALYST, action="review", verdict="approve")
+    confirmed = fraud()
+    assert confirmed["score"] > added["score"]
+    assert [e["action"] for e in confirmed["events"]] == ["add", "confirm"]
+    act(case_service, r.case_id, supervisor, action="review", verdict="clear")
+    lifted = fraud()
+    assert lifted["count"] == 0
+    assert [e["action"] for e in lifted["events"]] == ["add", "confirm", "withdraw", "withdraw"]
