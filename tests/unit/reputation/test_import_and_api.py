@@ -101,3 +101,11 @@ def test_bad_input_is_a_4xx_in_the_one_format(case_service: CaseService, number:
 def test_marks_are_for_staff_only(case_service: CaseService) -> None:
     client, _ = _client(case_service, "agent")
     assert client.get("/api/v1/numbers/13812345678/marks").status_code == 401
+
+
+@pytest.mark.parametrize("raw", ["%00", "%F0%9F%98%80", "%ED%A0%80", "NaN", "%2B", "-1"])
+def test_hostile_numbers_never_make_a_5xx(case_service: CaseService, raw: str) -> None:
+    client, staff = _client(case_service, "supervisor")
+    r = client.get(f"/api/v1/numbers/{raw}/marks", headers=staff)
+    assert 400 <= r.status_code < 500, r.text
+    assert set(r.json()) == {"detail", "field"}
