@@ -11,6 +11,7 @@ Pydantic validates every field; a bad one becomes a 4xx answer naming the field,
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import datetime
@@ -148,6 +149,19 @@ class AlertIn(_In):
     @classmethod
     def _e164(cls, v: str) -> str:
         return presented_of(v)
+
+    def reason_records(self) -> list[dict[str, Any]]:
+        """The reasons as stored with alerts and measures (evidence as JSON text)."""
+        return [
+            {
+                "code": r.code,
+                "weight": r.weight,
+                "text_zh": r.text_zh,
+                "text_en": r.text_en,
+                "evidence": r.evidence if isinstance(r.evidence, str) else json.dumps(r.evidence),
+            }
+            for r in self.reasons
+        ]
 
     @field_validator("flagged_at")
     @classmethod

@@ -15,10 +15,9 @@ number is never restored twice.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -27,9 +26,9 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from callwarden.cases import access
+from callwarden.cases import access, interception
 from callwarden.cases.access import Actor
-from callwarden.cases.actions import HANDLERS, end_case
+from callwarden.cases.actions import HANDLERS
 from callwarden.cases.audit import event_fields, event_hash
 from callwarden.cases.checklist import Checklist, Owner, Requester, derive_checklist
 from callwarden.cases.config import CaseConfig
@@ -39,7 +38,6 @@ from callwarden.cases.models import (
     Alert,
     Case,
     CaseEvent,
-    Interception,
     NoticeRow,
     NumberStatus,
     SubscriberProfile,
@@ -57,7 +55,7 @@ from callwarden.errors import (
     Unauthorized,
     Unprocessable,
 )
-from callwarden.network import Network, ServedNumbers, network_of, report_to
+from callwarden.network import Network, ServedNumbers, network_of
 from callwarden.numbers import mask
 from callwarden.records.schema import INTERCEPT
 from callwarden.reputation import book as marks
@@ -69,10 +67,6 @@ SYSTEM = Actor("callwarden", Role.system)
 _RETRIES = 8
 _STATUS_OF_LEVEL = {"restrict": "restricted", "suspend": "suspended"}
 _LEVEL_RANK = {"active": 0, "intercepted": 0, "restricted": 1, "suspended": 2}
-
-
-def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat()
 
 
 @dataclass(frozen=True)
@@ -97,22 +91,6 @@ class ActionResult:
     state: str
     version: int
     event_seq: int
-
-
-def _reason_records(alert: AlertIn) -> list[dict[str, Any]]:
-    out = []
-    for r in alert.reasons:
-        evidence = r.evidence if isinstance(r.evidence, str) else json.dumps(r.evidence)
-        out.append(
-            {
-                "code": r.code,
-                "weight": r.weight,
-                "text_zh": r.text_zh,
-                "text_en": r.text_en,
-                "evidence": evidence,
-            }
-        )
-    return out
 
 
 class CaseService:
@@ -149,7 +127,7 @@ class CaseService:
                 raise
         raise Conflict("the case changed while you acted; reload it and try again")
 
-    def _event(
+    def event(
         self,
         s: Session,
         case: Case,
@@ -249,7 +227,7 @@ class CaseService:
         decision = alert.decision
         if decision == "suspend" and actor.role is Role.system and self._cap_reached(s, now):
             decision = "review"  # over the day's cap: a person decides, as the policy does
-        reasons = _reason_records(alert)
+        reasons = alert.reason_records()
         row = Alert(
             alert_id=aid,
             msisdn=alert.msisdn,
@@ -265,36 +243,29 @@ class CaseService:
             # blocking a presented number at the gateway never touches a subscriber's own
             # service (its calls start in the mobile core), so it is safe for own numbers
             # too: the scorer intercepts an own number whose ID others present (改号)
-            return self._intercept(s, alert, row, actor, now, network)
+            return self._intercepted(s, alert, row, actor, now, network)
         if network is not Network.OWN:
             if decision in ("watch", "review"):
                 # nobody to review here: the number is not the operator's; recorded as evidence
                 return IntakeResult(
                     aid, alert.msisdn, alert.decision, None, False, False, network.value
                 )
-            return self._intercept(s, alert, row, actor, now, network)
+            return self._intercepted(s, alert, row, actor, now, network)
         if decision == "watch":
             return IntakeResult(aid, alert.msisdn, alert.decision, None, False, False)
-        status = s.get(NumberStatus, alert.msisdn, with_for_update=True)
-        if status is None:
-            status = NumberStatus(
-                msisdn=alert.msisdn, status="active", risk_score=0.0, updated_at=now
-            )
-            s.add(status)
-        status.risk_score = max(status.risk_score, alert.score)
-        status.updated_at = now
+        status = self.standing(s, alert, now)
         case = (
             s.get(Case, status.open_case_id, with_for_update=True) if status.open_case_id else None
         )
         opened = case is None
         if case is None:
             kind = "suspension" if decision in _STATUS_OF_LEVEL else "review"
-            case = self._open_case(s, alert, aid, actor, now, kind)
+            case = self.open_case(s, alert, aid, actor, now, kind)
             status.open_case_id = case.id
         else:
             case.risk_score = max(case.risk_score, alert.score)
             case.high_risk = case.high_risk or alert.score >= self.config.high_risk_score
-            self._event(
+            self.event(
                 s,
                 case,
                 actor,
@@ -331,21 +302,8 @@ class CaseService:
         )
         return (used or 0) >= cap
 
-    def network(self, s: Session, msisdn: str) -> Network:
-        """Who serves the number: the operator when it has a profile here or is in its ranges."""
-        if s.get(SubscriberProfile, msisdn) is not None:
-            return Network.OWN
-        return network_of(msisdn, self.served)
-
-    def _intercept(
-        self, s: Session, alert: AlertIn, row: Alert, actor: Actor, now: datetime, network: Network
-    ) -> IntakeResult:
-        """Block a number the operator does not serve, report it, and open a case to review it.
-
-        A later alert on a number already intercepted extends the block (and is one more
-        event in the same case); a block that was lifted or ran out starts a new case.
-        """
-        aid = row.alert_id
+    def standing(self, s: Session, alert: AlertIn, now: datetime) -> NumberStatus:
+        """The number's status row, locked (created when new), its risk raised to the alert's."""
         status = s.get(NumberStatus, alert.msisdn, with_for_update=True)
         if status is None:
             status = NumberStatus(
@@ -354,67 +312,23 @@ class CaseService:
             s.add(status)
         status.risk_score = max(status.risk_score, alert.score)
         status.updated_at = now
-        # an own number may have a suspension case of its own beside this one: look for the
-        # open interception case itself, and leave the number's own standing alone
-        case = s.scalars(
-            select(Case)
-            .where(
-                Case.msisdn == alert.msisdn,
-                Case.kind == "interception",
-                Case.closed_at.is_(None),
-            )
-            .order_by(Case.id.desc())
-            .limit(1)
-            .with_for_update()
-        ).first()
-        until = now + timedelta(days=self.config.intercept_days)
-        block = s.get(Interception, case.interception_id) if case and case.interception_id else None
-        payload: dict[str, Any] = {"alert_id": aid, "score": alert.score, "network": network}
-        if case is not None and block is not None and block.lifted_at is None:
-            block.until = max(block.until, until)
-            block.score = max(block.score, alert.score)
-            case.risk_score = max(case.risk_score, alert.score)
-            self._event(
-                s, case, actor, "alert", case.state, now, payload=payload | {"until": _iso(until)}
-            )
-            row.case_id = case.id
-            return IntakeResult(
-                aid, alert.msisdn, alert.decision, case.id, False, False, network.value, True
-            )
-        block = Interception(
-            msisdn=alert.msisdn,
-            network=network.value,
-            report_to=report_to(alert.msisdn, network),
-            score=alert.score,
-            reasons=list(row.reasons),
-            decided_by=f"{actor.role.value}:{actor.name}",
-            alert_id=aid,
-            started_at=now,
-            until=until,
-        )
-        s.add(block)
-        s.flush()
-        case = self._open_case(s, alert, aid, actor, now, "interception")
-        case.interception_id = block.id
-        if network is not Network.OWN:  # a number with no standing here but this block
-            status.open_case_id = case.id
-            status.status = "intercepted"
-        self._event(
-            s,
-            case,
-            actor,
-            "intercept",
-            case.state,
-            now,
-            payload=payload
-            | {"interception_id": block.id, "report_to": block.report_to, "until": _iso(until)},
-        )
-        row.case_id = case.id
+        return status
+
+    def network(self, s: Session, msisdn: str) -> Network:
+        """Who serves the number: the operator when it has a profile here or is in its ranges."""
+        if s.get(SubscriberProfile, msisdn) is not None:
+            return Network.OWN
+        return network_of(msisdn, self.served)
+
+    def _intercepted(
+        self, s: Session, alert: AlertIn, row: Alert, actor: Actor, now: datetime, network: Network
+    ) -> IntakeResult:
+        case_id, opened = interception.intercept(self, s, alert, row, actor, now, network)
         return IntakeResult(
-            aid, alert.msisdn, alert.decision, case.id, True, False, network.value, True
+            row.alert_id, alert.msisdn, alert.decision, case_id, opened, False, network.value, True
         )
 
-    def _open_case(
+    def open_case(
         self, s: Session, alert: AlertIn, aid: str, actor: Actor, now: datetime, kind: str
     ) -> Case:
         state = "awaiting_request" if kind == "suspension" else "under_review"
@@ -437,7 +351,7 @@ class CaseService:
         self.sla.enter(case, None, state, now)
         s.add(case)
         s.flush()
-        self._event(
+        self.event(
             s,
             case,
             actor,
@@ -496,7 +410,7 @@ class CaseService:
                 case.state = "awaiting_request"
                 case.queue = QUEUE_OF["awaiting_request"]
                 self.sla.enter(case, before, "awaiting_request", now)
-            self._event(s, case, actor, "suspend", before, now, payload=payload)
+            self.event(s, case, actor, "suspend", before, now, payload=payload)
         language = self.language(s, case.msisdn)
         checklist = self.checklist_for(s, case, RequesterIn())
         text = suspension_text(
@@ -559,7 +473,7 @@ class CaseService:
             case.escalated = True
             if case.queue is not None:
                 case.queue = "supervisor"
-        ev = self._event(
+        ev = self.event(
             s,
             case,
             actor,
@@ -597,12 +511,12 @@ class CaseService:
                 .order_by(Case.due_at)
                 .with_for_update()
             ).all()
-            self._expire_interceptions(s, now)
+            interception.expire(self, s, now, SYSTEM)
             for case in due:
                 case.breached = True
                 case.escalated = True
                 case.queue = "supervisor"
-                self._event(
+                self.event(
                     s,
                     case,
                     SYSTEM,
@@ -614,24 +528,6 @@ class CaseService:
             return [c.id for c in due]
 
         return self._retrying(work)
-
-    def _expire_interceptions(self, s: Session, now: datetime) -> None:
-        """Close the cases of confirmed interceptions whose block has run out."""
-        ended = s.scalars(
-            select(Case)
-            .join(Interception, Interception.id == Case.interception_id)
-            .where(
-                Case.state == "intercepting",
-                Interception.until <= now,
-                Interception.lifted_at.is_(None),
-            )
-            .with_for_update()
-        ).all()
-        for case in ended:
-            case.state = "closed"
-            case.queue = None
-            end_case(s, case, "expired", now)
-            self._event(s, case, SYSTEM, "expire", "intercepting", now)
 
     def mark_sent(self, notice_id: int) -> None:
         """The SMS gateway delivered this notice."""

@@ -4,8 +4,9 @@ This is the incremental engine of :mod:`callwarden.features.spec`: the stream ru
 conformance suite holds it equal to the batch engine bit for bit. Records are processed one by
 one in the order a live stream sees them (:func:`record_batch`, ``replay_order``): each record's
 signals depend only on earlier records, and the acting number's features at it are its window
-sums ``(t - w, t]``. The loop over records is compiled with numba (about 2 µs a record instead
-of tens of microseconds in Python); batches of any size give the same features.
+sums ``(t - w, t]``. The loop over records is compiled with numba (a per-record Python loop
+would dominate; docs/benchmarks.md has the figures); batches of any size give the same
+features.
 
 State is plain numpy arrays (so a checkpoint is a pickle of arrays):
 

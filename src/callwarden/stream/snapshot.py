@@ -9,7 +9,7 @@ records/s that is the 99th-percentile latency. So a checkpoint is taken in two s
    buffers (the numpy arrays are referred to, not copied; everything else, the dictionaries
    and the reorder buffer, is a few MB at most), and the arrays are copied into a **staging
    area** the :class:`Checkpointer` keeps from one checkpoint to the next. The copy runs at
-   memory speed (about 14 GB/s here: 26 ms for 360 MB) because the staging memory is already
+   memory speed (docs/stream.md has the figures) because the staging memory is already
    mapped: it is allocated, and touched, ahead of need by the writer thread.
 2. A thread at the lowest CPU priority writes the staged bytes to a file atomically (over the
    checkpoint before the last, in place; fsync; rename) while the consumer goes on scoring;
