@@ -55,16 +55,11 @@ from callwarden.features.incremental import batch_of, warm_up
 from callwarden.records.load import load_records
 from callwarden.records.schema import CALLS, SMS
 from callwarden.simulate import SimulationConfig, simulate_city
-from callwarden.stream.broker import (
-    BrokerSettings,
-    consume,
-    ensure_streams,
-    publish_frame,
-    publish_records,
-)
+from callwarden.stream.broker import BrokerSettings, consume, ensure_streams
 from callwarden.stream.codec import decode_arrow, decode_lines, encode, encode_arrow, encode_lines
 from callwarden.stream.engine import StreamEngine
 from callwarden.stream.files import parquet_frames, parquet_records
+from callwarden.stream.publish import publish_frame, publish_records
 
 DAY = timedelta(days=1)
 CALL_SCHEMA = pl.DataFrame(pl.from_arrow(CALLS.schema.empty_table())).schema

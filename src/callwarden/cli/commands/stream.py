@@ -444,12 +444,9 @@ def replay(
         callwarden replay city/ --speed 10x --partitions 4
     """
     from callwarden.features.incremental import record_batch  # noqa: PLC0415
-    from callwarden.stream.broker import (  # noqa: PLC0415
-        BrokerSettings,
-        publish_frame,
-        publish_records,
-    )
+    from callwarden.stream.broker import BrokerSettings  # noqa: PLC0415
     from callwarden.stream.files import parquet_records  # noqa: PLC0415
+    from callwarden.stream.publish import publish_frame, publish_records  # noqa: PLC0415
 
     if per_message < 1:
         raise ConfigError("--per-message must be 1 or more")
