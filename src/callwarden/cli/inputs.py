@@ -12,10 +12,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.console import Console
 
 from callwarden.errors import ConfigError
+
+#: options ``score`` and ``stream`` share, written once
+NoSubscribersOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-subscribers",
+        help="Score without subscribers, knowingly: owner ages, corporate SIMs, the allow "
+        "list and the operator's own numbers are then unknown (a warning says so).",
+    ),
+]
+ServedOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--served",
+        exists=True,
+        help="Prefixes the operator serves: a CSV with a prefix column (+86138 or 138). "
+        "Numbers it does not serve get intercept instead of restrict or suspend. With "
+        "--subscribers a number in either is served; with neither, China Mobile's ranges.",
+        show_default="the subscribers' numbers",
+    ),
+]
 
 __all__ = ["WITHOUT_SUBSCRIBERS", "Parts", "find_parts", "part_of", "warn_without_subscribers"]
 

@@ -9,7 +9,13 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from callwarden.cli.inputs import find_parts, part_of, warn_without_subscribers
+from callwarden.cli.inputs import (
+    NoSubscribersOption,
+    ServedOption,
+    find_parts,
+    part_of,
+    warn_without_subscribers,
+)
 from callwarden.cli.progress import console, frame_table, steps
 from callwarden.config import Settings
 from callwarden.decide.policy import PolicyConfig
@@ -51,14 +57,7 @@ def score(
             show_default="CALLS/subscribers when there",
         ),
     ] = None,
-    no_subscribers: Annotated[
-        bool,
-        typer.Option(
-            "--no-subscribers",
-            help="Score without subscribers, knowingly: owner ages, corporate SIMs, the allow "
-            "list and the operator's own numbers are then unknown (a warning says so).",
-        ),
-    ] = False,
+    no_subscribers: NoSubscribersOption = False,
     sms: Annotated[
         str | None,
         typer.Option(
@@ -93,17 +92,7 @@ def score(
             show_default="none",
         ),
     ] = None,
-    served: Annotated[
-        Path | None,
-        typer.Option(
-            "--served",
-            exists=True,
-            help="Prefixes the operator serves: a CSV with a prefix column (+86138 or 138). "
-            "Numbers it does not serve get intercept instead of restrict or suspend. With "
-            "--subscribers a number in either is served; with neither, China Mobile's ranges.",
-            show_default="the subscribers' numbers",
-        ),
-    ] = None,
+    served: ServedOption = None,
     engine: Annotated[
         Engine,
         typer.Option(

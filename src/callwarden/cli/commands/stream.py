@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import polars as pl
 import typer
 
-from callwarden.cli.inputs import find_parts, part_of, warn_without_subscribers
+from callwarden.cli.inputs import (
+    NoSubscribersOption,
+    ServedOption,
+    find_parts,
+    part_of,
+    warn_without_subscribers,
+)
 from callwarden.cli.progress import Status, console
 from callwarden.config import Settings
 from callwarden.decide.policy import PolicyConfig
@@ -121,14 +127,7 @@ def stream(
             show_default="FROM_FILE/subscribers when there",
         ),
     ] = None,
-    no_subscribers: Annotated[
-        bool,
-        typer.Option(
-            "--no-subscribers",
-            help="Score without subscribers, knowingly: owner ages, corporate SIMs, the allow "
-            "list and the operator's own numbers are then unknown (a warning says so).",
-        ),
-    ] = False,
+    no_subscribers: NoSubscribersOption = False,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -194,17 +193,7 @@ def stream(
             show_default="none",
         ),
     ] = None,
-    served: Annotated[
-        Path | None,
-        typer.Option(
-            "--served",
-            exists=True,
-            help="Prefixes the operator serves: a CSV with a prefix column (+86138 or 138). "
-            "Numbers it does not serve get intercept instead of restrict or suspend. With "
-            "--subscribers a number in either is served; with neither, China Mobile's ranges.",
-            show_default="the subscribers' numbers",
-        ),
-    ] = None,
+    served: ServedOption = None,
     status_every: StatusEveryOption = 10.0,
 ) -> None:
     """Score records as they arrive, with the batch definitions; publish alerts as they rise.
