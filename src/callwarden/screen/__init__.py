@@ -1,0 +1,1 @@
+"""Hotline screening: per-enterprise policy, marks in memory, the decision service and its log."""
