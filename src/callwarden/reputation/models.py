@@ -8,15 +8,15 @@ are created by its migration ``0004``. A mark keeps its evidence as of one momen
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callwarden.cases.models import Base
 
-__all__ = ["Mark", "MarkEvent", "Reporter"]
+__all__ = ["Complaint", "Mark", "MarkEvent", "Reporter"]
 
 
 class Mark(Base):
@@ -69,3 +69,42 @@ class Reporter(Base):
     refuted: Mapped[int] = mapped_column(Integer, default=0)
     #: reporters known to act together (one device, one enterprise, one campaign)
     link: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class Complaint(Base):
+    """One nuisance report (12321 举报) about a number, and what it became.
+
+    Where the number is from (归属地: province, or country for a foreign number) and its
+    carrier are read from the number when the complaint is filed, and the call's local day and
+    hour are kept with it, so statistics are plain GROUP BYs on any database.
+    """
+
+    __tablename__ = "reputation_complaints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the number complained about: E.164, or '+' and digits when it is no valid number
+    msisdn: Mapped[str] = mapped_column(String(20), index=True)
+    category: Mapped[str] = mapped_column(String(24))
+    #: when the call came (as the complainant says), and when the complaint came in
+    called_at: Mapped[datetime | None]
+    received_at: Mapped[datetime]
+    #: the call's day and hour where the operator is (the complaint's when no call time)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    hour: Mapped[int] = mapped_column(Integer)
+    region: Mapped[str] = mapped_column(String(64))
+    region_en: Mapped[str] = mapped_column(String(64))
+    #: ISO country of the number ("" when it is no valid number)
+    country: Mapped[str] = mapped_column(String(2))
+    carrier: Mapped[str] = mapped_column(String(64))
+    carrier_en: Mapped[str] = mapped_column(String(64))
+    #: the complainant as the marks book knows them (a pseudonym, never a phone number)
+    reporter: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: self_service (a subscriber), staff (taken by an agent), partner (a feed), file (import)
+    channel: Mapped[str] = mapped_column(String(16))
+    filed_by: Mapped[str] = mapped_column(String(96))
+    #: the feed's own id (a 12321 ticket number), prefixed with the feed; unique
+    external_id: Mapped[str | None] = mapped_column(String(96), unique=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    #: the report this complaint made in the marks book
+    mark_event_id: Mapped[int | None] = mapped_column(ForeignKey("reputation_events.id"))
+    #: the number's case when the complaint came (open, else the latest)
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
