@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean help java
+.PHONY: run test lint typecheck unit bench clean help java sip
 
 help:
 	@echo "make run    simulate a city's day, ingest it, print the summary"
@@ -31,6 +31,17 @@ java:
 	    || $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }; } >/dev/null \
 	  || echo "could not install Java; the Spark tests will fail. Install Java 17 or 21 (apt-get install -y openjdk-17-jre-headless) or set JAVA_HOME"; }
 
+# The SIP path's tests and benchmark (docs/sip.md) need Kamailio with its http_client and jansson
+# modules, and SIPp: install them from Debian's packages if missing.
+SIP_PACKAGES := kamailio kamailio-utils-modules kamailio-extra-modules sip-tester
+sip:
+	@{ command -v kamailio && command -v sipp \
+	  && ls /usr/lib/*/kamailio/modules/http_client.so /usr/lib/*/kamailio/modules/jansson.so; } >/dev/null 2>&1 || { \
+	  echo "no Kamailio or SIPp: installing $(SIP_PACKAGES) for the SIP path's tests"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SIP_PACKAGES); } >/dev/null \
+	  || echo "could not install Kamailio and SIPp; the SIP tests will fail. Install them with: apt-get install -y $(SIP_PACKAGES)"; }
+
 run: $(STAMP)
 	$(BIN)/callwarden demo
 
@@ -40,7 +51,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) java
+unit: $(STAMP) java sip
 	$(BIN)/pytest
 
 test: lint typecheck unit
