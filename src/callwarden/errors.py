@@ -13,6 +13,7 @@ __all__ = [
     "CaseError",
     "ConfigError",
     "Conflict",
+    "EdgeError",
     "Forbidden",
     "InputFileError",
     "InternalError",
@@ -64,6 +65,13 @@ class InternalError(CallwardenError):
     """An invariant of callwarden itself failed: a bug, never the user's input. Please report it."""
 
     exit_code = 70  # EX_SOFTWARE from sysexits.h
+
+
+class EdgeError(CallwardenError):
+    """The SIP edge (Kamailio, SIPp) is missing or would not start; the message says what to
+    install or which log to read."""
+
+    exit_code = 2  # as a server that cannot be reached (docs/cli.md's exit codes)
 
 
 class CaseError(CallwardenError):
