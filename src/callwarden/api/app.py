@@ -28,6 +28,7 @@ from callwarden import __version__
 from callwarden.api import problems
 from callwarden.api.guard import RequestGuard
 from callwarden.api.ratelimit import SlidingWindow
+from callwarden.api.screen_routes import screen_router
 from callwarden.cases import queries
 from callwarden.cases.access import Actor
 from callwarden.cases.audit import verify
@@ -330,4 +331,5 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
         }
 
     app.include_router(v1)
+    app.include_router(screen_router(service))
     return app

@@ -1,0 +1,255 @@
+"""The decision service: a hotline's token and a call in, a decision out, logged.
+
+Everything a decision reads is in memory: the marks (:mod:`callwarden.screen.marktable`), the
+hotlines with their policies in force, the wrong business codes each caller keyed lately. A
+background thread keeps them current from the database (:mod:`callwarden.screen.feed`):
+``LISTEN callwarden_screen`` on PostgreSQL, a poll of the change log every ``poll`` seconds on
+SQLite. Decisions go to the batched log (:mod:`callwarden.screen.decisions`).
+
+>>> from datetime import UTC, datetime
+>>> from callwarden.cases.db import open_database
+>>> from callwarden.screen.hotlines import add_hotline
+>>> db = open_database("sqlite://")
+>>> with db.sessions.begin() as s:
+...     token = add_hotline(s, "acme", "4001234567", datetime(2026, 12, 1, tzinfo=UTC))
+>>> screener = Screener(db).start()
+>>> call = ScreenIn(caller="13812345678", callee="4001234567", time="2026-12-01T10:00:00+08:00")
+>>> screener.screen(token, call)["action"]
+'allow'
+>>> screener.close()
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import func, select
+
+from callwarden.cases.db import Database
+from callwarden.errors import Forbidden, Unauthorized, Unprocessable
+from callwarden.numbers import try_normalise
+from callwarden.screen.callers import caller_of
+from callwarden.screen.decide import Decision, decide
+from callwarden.screen.decisions import DecisionLog
+from callwarden.screen.feed import MarkFeed
+from callwarden.screen.hotlines import HotlineState, digest, load_hotlines
+from callwarden.screen.marktable import MarkTable
+from callwarden.screen.models import Hotline, HotlinePolicy
+
+__all__ = ["ScreenIn", "Screener"]
+
+log = logging.getLogger("callwarden.screen")
+#: fold the overlay into the arrays once it holds this many numbers
+_COMPACT_AT = 200_000
+
+
+class ScreenIn(BaseModel):
+    """One call to screen, as the SIP edge sends it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    #: the presented caller number: anything a switch or a spoofer presents is screened (a
+    #: value that is no number is an odd caller, not an error)
+    caller: str = Field(max_length=256)
+    callee: str = Field(min_length=1, max_length=64)
+    #: ISO 8601; without a zone it is read in the policy's time zone
+    time: datetime
+    #: the digits the caller keyed at the IVR challenge, when asked
+    ivr_input: str | None = Field(default=None, max_length=32, pattern=r"^[0-9*#]*$")
+
+    @field_validator("callee")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not value.isprintable():
+            raise ValueError("holds characters that are not printable")
+        return value
+
+
+class Screener:
+    """Screens calls for every hotline in one database."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        poll: float = 1.0,
+        log_interval: float = 0.5,
+        table: MarkTable | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.poll = poll
+        self.feed = MarkFeed(db)
+        self.table = table
+        self.log = DecisionLog(db, interval=log_interval)
+        self._by_token: dict[str, HotlineState] = {}
+        self._hotlines_seen: tuple[Any, ...] = ()
+        #: (hotline id, caller) -> times of wrong business codes
+        self._wrong: dict[tuple[int, str], list[datetime]] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- keeping current -------------------------------------------------------------------
+    def start(self, *, background: bool = True) -> Screener:
+        """Load the marks and hotlines; start the log writer and the refresher thread."""
+        if self.table is None:
+            self.table = self.feed.load(self.clock())
+        else:  # a table given (a benchmark's): follow the log from now on
+            self.feed.last_event = self.feed.newest()
+        self._reload_hotlines()
+        self.log.start()
+        if background:
+            target = self._listen if self.db.dialect == "postgresql" else self._poll
+            self._thread = threading.Thread(target=target, name="screen-feed", daemon=True)
+            self._thread.start()
+        return self
+
+    def refresh(self) -> int:
+        """Catch up with the marks' change log and the hotlines; the numbers updated."""
+        with self._lock:
+            table = self.table
+            if table is None:
+                return 0
+            updated = self.feed.catch_up(table)
+            if len(table.overlay) >= _COMPACT_AT:
+                self.table = table.compacted()
+            self._reload_hotlines()
+            return updated
+
+    def _reload_hotlines(self) -> None:
+        with self.db.reads() as s:
+            count, updated = s.execute(
+                select(func.count(Hotline.id), func.max(Hotline.updated_at))
+            ).one()
+            seen = (count, updated, s.scalar(select(func.max(HotlinePolicy.id))))
+            if seen == self._hotlines_seen:
+                return
+            states = load_hotlines(s)
+        self._by_token = {h.token_hash: h for h in states}
+        self._hotlines_seen = seen
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self.poll):
+            self._safely(self.refresh)
+
+    def _listen(self) -> None:
+        """LISTEN for the trigger's NOTIFY; poll slowly behind it in case a notice is lost."""
+        import psycopg  # noqa: PLC0415  (PostgreSQL only)
+
+        url = self.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute("LISTEN callwarden_screen")
+                    self._safely(self.refresh)  # what changed while not listening
+                    quiet = 0.0
+                    while not self._stop.is_set():
+                        woke = any(True for _ in conn.notifies(timeout=1.0, stop_after=1))
+                        quiet = 0.0 if woke else quiet + 1.0
+                        if woke or quiet >= self.poll * 10:
+                            quiet = 0.0
+                            self._safely(self.refresh)
+            except psycopg.Error:
+                log.exception("screening: lost the LISTEN connection; reconnecting")
+                self._stop.wait(self.poll)
+                self._safely(self.refresh)
+
+    def _safely(self, work: Callable[[], object]) -> None:
+        try:
+            work()
+        except Exception:  # the refresher must outlive a database hiccup
+            log.exception("screening: refresh failed; the last state stays in use")
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.log.close()
+
+    # -- deciding ----------------------------------------------------------------------------
+    def hotline(self, token: str | None) -> HotlineState:
+        """The hotline a bearer token belongs to."""
+        state = self._by_token.get(digest(token)) if token else None
+        if state is None:
+            raise Unauthorized("give the hotline's API token (callwarden hotline add prints it)")
+        return state
+
+    def screen(self, token: str | None, call: ScreenIn) -> dict[str, Any]:
+        """The decision for one call to the token's hotline, logged; the API's answer."""
+        hotline = self.hotline(token)
+        callee, _ = try_normalise(call.callee)
+        if callee is None:
+            raise Unprocessable("callee", f"{call.callee!r} is not a phone number")
+        if callee != hotline.number:
+            raise Forbidden(
+                f"callee: this token screens calls to {hotline.number}, not {callee}", "callee"
+            )
+        at = call.time if call.time.tzinfo else call.time.replace(tzinfo=hotline.policy.zone)
+        decision = self.decide(hotline, call.caller, at, call.ivr_input)
+        return {
+            "action": decision.action,
+            "queue": decision.queue,
+            "reasons": [r.as_dict() for r in decision.reasons],
+            "policy_version": hotline.version,
+        }
+
+    def decide(
+        self, hotline: HotlineState, raw_caller: str, at: datetime, ivr_input: str | None = None
+    ) -> Decision:
+        """Decide and log one call (no token or callee check: the caller did them)."""
+        table = self.table
+        caller = caller_of(raw_caller, hotline.policy.home_country)
+        marks = table.lookup(caller.key, at) if table is not None and caller.key else []
+        wrong_key = (hotline.id, caller.stored or raw_caller[:64])
+        window = hotline.policy.challenge.window_minutes if hotline.policy.challenge else 30
+        failures = self._failures(wrong_key, at, timedelta(minutes=window))
+        decision = decide(hotline.policy, caller, marks, at, ivr_input, failures)
+        if decision.wrong_code:
+            self._wrong.setdefault(wrong_key, []).append(at)
+        elif ivr_input is not None and decision.action != "challenge":
+            self._wrong.pop(wrong_key, None)  # passed (or blocked): start afresh next time
+        self.log.append(
+            {
+                "hotline_id": hotline.id,
+                "at": at.astimezone(UTC),
+                "decided_at": self.clock(),
+                "caller": caller.stored or _cleaned(raw_caller),
+                "caller_flag": caller.flag,
+                "action": decision.action,
+                "queue": decision.queue,
+                "category": decision.category,
+                "score": None if decision.score is None else round(decision.score, 4),
+                "country": caller.country,
+                "region": caller.region_zh[:64],
+                "policy_version": hotline.version,
+                "reasons": [r.code for r in decision.reasons],
+            }
+        )
+        return decision
+
+    def _failures(self, key: tuple[int, str], at: datetime, window: timedelta) -> int:
+        times = self._wrong.get(key)
+        if not times:
+            return 0
+        recent = [t for t in times if at - window <= t <= at]
+        if len(self._wrong) > 100_000:  # forget stale callers now and then
+            self._wrong = {k: v for k, v in self._wrong.items() if v and v[-1] >= at - window}
+        if recent:
+            self._wrong[key] = recent
+        else:
+            self._wrong.pop(key, None)
+        return len(recent)
+
+
+def _cleaned(raw: str) -> str:
+    """A presented value that is no number, safe to store: printable ASCII, at most 64."""
+    text = "".join(ch if ch.isascii() and ch.isprintable() else "?" for ch in raw[:64])
+    return text or "(empty)"
