@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callwarden.cases import realname_case
 from callwarden.cases.access import Actor
 from callwarden.cases.checklist import Checklist
 from callwarden.cases.machine import Role
@@ -106,6 +107,8 @@ def on_review(
     verdict = action.verdict
     if case.kind == "interception":
         return _review_interception(s, case, actor, verdict, now)
+    if case.kind == "realname" and verdict == "approve":
+        realname_case.need_hardship(action)
     if verdict == "ask":
         need(action, "reason", "what the customer should explain or bring")
         language = svc.language(s, case.msisdn)
@@ -261,4 +264,6 @@ HANDLERS: dict[str, Handler] = {
     "escalate": on_text,
     "complain": on_text,
     "survey": on_survey,
+    "register": realname_case.on_register,
+    "terminate": realname_case.on_terminate,
 }

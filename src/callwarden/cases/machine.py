@@ -22,6 +22,15 @@ to the carrier that owns it) starts in ``under_review`` with the block in place:
     under_review ─review:approve─▶ intercepting (confirmed: the block stays, the report stands)
     under_review ─review:clear─▶ closed (lifted)
     intercepting ─review:clear (a supervisor)─▶ closed (lifted later: every decision reversible)
+
+A real-name case (实名登记停机, :mod:`callwarden.realname`) starts suspended in
+``awaiting_registration``::
+
+    awaiting_registration ─register─▶ closed (restored at once, the customer told)
+    awaiting_registration ─review:approve─▶ awaiting_second_approval (emergency restore, 紧急复机)
+    awaiting_second_approval ─review:approve (a supervisor, not the first)─▶ approved
+    approved ─restore─▶ closed
+    awaiting_registration ─terminate─▶ closed (销户, the balance refunded)
  ``comment``, ``escalate`` and ``complain`` never change the state;
 ``survey`` records satisfaction once the case has ended.
 
@@ -71,9 +80,10 @@ class Role(StrEnum):
         return f"{'an' if self.value[0] in 'aeiou' else 'a'} {self.value}"
 
 
-CASE_KINDS = ("suspension", "review", "interception")
+CASE_KINDS = ("suspension", "review", "interception", "realname")
 STATES = (
     "awaiting_request",
+    "awaiting_registration",
     "awaiting_verification",
     "under_review",
     "awaiting_customer",
@@ -95,6 +105,8 @@ ACTIONS = (
     "escalate",
     "complain",
     "survey",
+    "register",
+    "terminate",
 )
 VERDICTS = ("approve", "ask", "clear", "restrict", "suspend")
 OPEN_STATES = tuple(s for s in STATES if s not in ("rejected", "closed"))
@@ -102,6 +114,7 @@ OPEN_STATES = tuple(s for s in STATES if s not in ("rejected", "closed"))
 #: whose move it is in each state (the queue a case sits in); escalated cases go to supervisors
 QUEUE_OF: dict[str, str | None] = {
     "awaiting_request": "customer",
+    "awaiting_registration": "customer",
     "awaiting_verification": "agent",
     "under_review": "analyst",
     "awaiting_customer": "customer",
@@ -117,6 +130,11 @@ STEP_TEXT: dict[str, tuple[str, str]] = {
     "awaiting_request": (
         "号码已被保护性停机, 您可以申请复机",
         "The number is suspended for your protection; you can ask for it back",
+    ),
+    "awaiting_registration": (
+        "号码因未完成实名登记已停机, 完成登记后即时恢复",
+        "The number is suspended until its real-name registration; it is restored as soon as "
+        "you register",
     ),
     "awaiting_verification": (
         "已受理复机申请, 请按清单携带材料完成身份核验",
@@ -177,6 +195,7 @@ def _rule(
 
 _SUSP = ("suspension",)
 _INTC = ("interception",)
+_REAL = ("realname",)
 RULES: tuple[Rule, ...] = (
     _rule("request", ("awaiting_request",), _FRONT, "awaiting_verification", kinds=_SUSP),
     _rule(
@@ -195,7 +214,7 @@ RULES: tuple[Rule, ...] = (
         frozenset({Role.supervisor}),
         "approved",
         verdict="approve",
-        kinds=_SUSP,
+        kinds=(*_SUSP, *_REAL),
     ),
     _rule("review", ("under_review",), _REVIEWERS, "awaiting_customer", verdict="ask", kinds=_SUSP),
     _rule("provide", ("awaiting_customer",), _FRONT, "under_review", kinds=_SUSP),
@@ -224,10 +243,27 @@ RULES: tuple[Rule, ...] = (
         kinds=_SUSP,
     ),
     _rule("appeal", ("rejected",), _FRONT, "under_review", kinds=_SUSP),
-    _rule("restore", ("approved",), frozenset({Role.technician}), "closed", kinds=_SUSP),
+    _rule("restore", ("approved",), frozenset({Role.technician}), "closed", kinds=(*_SUSP, *_REAL)),
+    # real-name: registration restores at once; an emergency restore needs four eyes (the
+    # service sends the first approval to awaiting_second_approval); termination is the
+    # campaign's last phase
     _rule(
-        "review", ("under_review",), _REVIEWERS, "intercepting", verdict="approve", kinds=_INTC
+        "register",
+        ("awaiting_registration", "awaiting_second_approval", "approved"),
+        frozenset({Role.agent, Role.system}),
+        "closed",
+        kinds=_REAL,
     ),
+    _rule(
+        "review",
+        ("awaiting_registration",),
+        frozenset({Role.agent, *_REVIEWERS}),
+        "approved",
+        verdict="approve",
+        kinds=_REAL,
+    ),
+    _rule("terminate", ("awaiting_registration",), frozenset({Role.system}), "closed", kinds=_REAL),
+    _rule("review", ("under_review",), _REVIEWERS, "intercepting", verdict="approve", kinds=_INTC),
     _rule("review", ("under_review",), _REVIEWERS, "closed", verdict="clear", kinds=_INTC),
     _rule(
         "review",
@@ -239,8 +275,10 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule("comment", STATES, _STAFF | {Role.customer}, None),
     _rule("escalate", OPEN_STATES, _STAFF - {Role.technician} | {Role.system}, None),
-    _rule("complain", STATES, _FRONT, None, kinds=("suspension", "review")),
-    _rule("survey", ("rejected", "closed"), _FRONT, None, kinds=("suspension", "review")),
+    _rule("complain", STATES, _FRONT, None, kinds=("suspension", "review", "realname")),
+    _rule(
+        "survey", ("rejected", "closed"), _FRONT, None, kinds=("suspension", "review", "realname")
+    ),
 )
 
 

@@ -197,6 +197,8 @@ class ActionIn(_In):
         "escalate",
         "complain",
         "survey",
+        "register",
+        "terminate",
     ]
     verdict: Literal["approve", "ask", "clear", "restrict", "suspend"] | None = None
     reason: str | None = Field(default=None, max_length=2000)

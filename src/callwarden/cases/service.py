@@ -66,7 +66,7 @@ T = TypeVar("T")
 SYSTEM = Actor("callwarden", Role.system)
 _RETRIES = 8
 _STATUS_OF_LEVEL = {"restrict": "restricted", "suspend": "suspended"}
-_LEVEL_RANK = {"active": 0, "intercepted": 0, "restricted": 1, "suspended": 2}
+_LEVEL_RANK = {"active": 0, "intercepted": 0, "restricted": 1, "suspended": 2, "terminated": 3}
 
 
 @dataclass(frozen=True)
@@ -462,7 +462,7 @@ class CaseService:
         to_state = rule.to_state or case.state
         payload = HANDLERS[action.action](self, s, case, actor, action, now)
         marks.on_case(s, case, action.action, now)  # confirmed: strengthened; restored: withdrawn
-        restore = case.kind == "suspension"  # four eyes guard giving a number back
+        restore = case.kind in ("suspension", "realname")  # four eyes guard giving it back
         if action.action == "review" and action.verdict == "approve" and case.high_risk and restore:
             to_state = self._four_eyes(case, actor)
         if to_state != before:
@@ -488,7 +488,7 @@ class CaseService:
         return ActionResult(case.id, case.state, case.version, ev.seq)
 
     def _four_eyes(self, case: Case, actor: Actor) -> str:
-        if case.state == "under_review":
+        if case.state != "awaiting_second_approval":  # the first approval
             case.first_approver = actor.name
             return "awaiting_second_approval"
         if actor.name == case.first_approver:

@@ -24,6 +24,7 @@ __all__ = [
     "ALERT_DECISIONS",
     "CALLS",
     "DECISIONS",
+    "ID_TYPES",
     "INTERCEPT",
     "LABELS",
     "LABEL_VALUES",
@@ -31,6 +32,7 @@ __all__ = [
     "REALNAME_STATUSES",
     "REASON",
     "RECORDS",
+    "REGISTRATION_CHANNELS",
     "SMS",
     "SUBSCRIBERS",
     "TRUNK_KINDS",
@@ -129,6 +131,19 @@ REALNAME_STATUSES: tuple[str, ...] = (
     "corporate_unassigned",
     "none",
 )
+#: identity documents a real-name registration rests on (实名登记证件)
+ID_TYPES: tuple[str, ...] = (
+    "resident_id",  # 居民身份证
+    "passport",
+    "hk_macao_permit",  # 港澳居民来往内地通行证 / 居住证
+    "taiwan_permit",
+    "foreign_permanent_id",  # 外国人永久居留身份证
+    "business_licence",  # 营业执照 (a company's line)
+    "org_code",  # 组织机构代码证 / 事业单位法人证书
+)
+#: where a registration was done: own business hall, an authorised partner outlet (社会渠道),
+#: online (operator's app or web hall), or a video call with an agent
+REGISTRATION_CHANNELS: tuple[str, ...] = ("business_hall", "partner_outlet", "online", "video")
 LABEL_VALUES: tuple[str, ...] = (
     "normal",
     "legit_heavy",
@@ -241,6 +256,18 @@ SUBSCRIBERS = RecordSpec(
             pa.field("realname_status", pa.string(), nullable=False),
             pa.field("region", pa.string(), nullable=False),
             pa.field("whitelisted", pa.bool_(), nullable=False),
+            # Extension, all optional (realname campaigns, docs/campaigns.md): what the
+            # registration holds. Documents are references to the operator's records, never
+            # the document numbers themselves.
+            pa.field("id_type", pa.string()),
+            pa.field("id_ref", pa.string()),
+            pa.field("address_on_file", pa.bool_()),
+            pa.field("user_differs", pa.bool_()),
+            pa.field("user_id_ref", pa.string()),
+            pa.field("agent_id_ref", pa.string()),
+            pa.field("registered_on", pa.date32()),
+            pa.field("registration_channel", pa.string()),
+            pa.field("balance_fen", pa.int32()),
         ]
     ),
     kinds={
@@ -251,15 +278,26 @@ SUBSCRIBERS = RecordSpec(
         "realname_status": FieldKind.ENUM,
         "region": FieldKind.STRING,
         "whitelisted": FieldKind.BOOL,
+        "id_type": FieldKind.ENUM,
+        "id_ref": FieldKind.STRING,
+        "address_on_file": FieldKind.BOOL,
+        "user_differs": FieldKind.BOOL,
+        "user_id_ref": FieldKind.STRING,
+        "agent_id_ref": FieldKind.STRING,
+        "registered_on": FieldKind.DATE,
+        "registration_channel": FieldKind.ENUM,
+        "balance_fen": FieldKind.INT,
     },
     required=("msisdn", "owner_type", "activated_on", "realname_status", "region", "whitelisted"),
     key="msisdn",
     choices={
         "owner_type": ("individual", "enterprise"),
         "realname_status": REALNAME_STATUSES,
+        "id_type": ID_TYPES,
+        "registration_channel": REGISTRATION_CHANNELS,
     },
     # A region is a code or a place name ("新疆维吾尔自治区伊犁哈萨克自治州"): short either way.
-    limits={"msisdn": ID_CHARS},
+    limits=dict.fromkeys(("msisdn", "id_ref", "user_id_ref", "agent_id_ref"), ID_CHARS),
 )
 
 LABELS = RecordSpec(

@@ -37,6 +37,7 @@ from callwarden.simulate.behaviour import BEHAVIOURS, Day, Traffic
 from callwarden.simulate.behaviour.base import CallBatch, SmsBatch
 from callwarden.simulate.config import SimulationConfig
 from callwarden.simulate.population import ACTORS, LABEL_OF, REALNAME, Population, build_population
+from callwarden.simulate.registration import registration_columns
 from callwarden.simulate.trunks import TRUNKS, trunk_names, write_trunks
 
 __all__ = ["SimulationResult", "simulate_city"]
@@ -171,6 +172,7 @@ def _subscribers_frame(pop: Population) -> pl.DataFrame:
             "realname_status": pl.Series(np.array(REALNAME)[pop.realname]),
             "region": pl.Series(np.array(cfg.regions)[pop.region]),
             "whitelisted": pl.Series(pop.whitelisted),
+            **registration_columns(pop),
         }
     )
 

@@ -1,0 +1,503 @@
+"""The campaign's work on the case database: load a plan, run a day, take in registrations.
+
+:meth:`CampaignService.run_day` does one local day's actions in one transaction, and is
+idempotent: every action is a ``realname_actions`` row unique per (campaign, number, day,
+action), and every step picks only the subjects whose state still calls for it, so running a
+day twice changes nothing the second time. :meth:`CampaignService.register` restores a
+suspended number through its case (``register``) the moment the registration arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from callwarden.cases import realname_case
+from callwarden.cases.access import Actor
+from callwarden.cases.db import Database
+from callwarden.cases.machine import Role
+from callwarden.cases.models import Case, NoticeRow
+from callwarden.cases.realname_case import Suspend, copy_rows
+from callwarden.cases.schemas import ActionIn
+from callwarden.cases.service import CaseService
+from callwarden.errors import CaseError
+from callwarden.numbers import mask
+from callwarden.realname.campaign import Campaign
+from callwarden.realname.models import Action, Complaint, RegionTotal, Subject
+from callwarden.realname.texts import sms, yuan
+
+__all__ = ["ACTOR", "CampaignService", "DayResult", "RegisterResult"]
+
+#: the campaign acts as this system user in case trails
+ACTOR = Actor("realname-campaign", Role.system)
+_CHUNK = 5_000
+_LIVE = ("open", "suspended", "emergency")
+
+
+@dataclass
+class DayResult:
+    """What one run of one day did (all zero when the day had been run before)."""
+
+    day: date
+    phase: str | None
+    loaded: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    call_list: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class RegisterResult:
+    read: int = 0
+    registered: int = 0
+    restored: int = 0
+    unknown: int = 0
+    already: int = 0
+    terminated: int = 0
+
+
+def _table(model: type[Any]) -> Any:
+    return model.__table__
+
+
+class CampaignService:
+    """One campaign on one case database, with one clock."""
+
+    def __init__(
+        self,
+        db: Database,
+        campaign: Campaign,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.db = db
+        self.campaign = campaign
+        self.cases = CaseService(db, clock=clock)
+
+    def now(self) -> datetime:
+        return self.cases.now()
+
+    def local_day(self, at: datetime) -> date:
+        return at.astimezone(self.campaign.zone).date()
+
+    # ------------------------------------------------------------------ plan
+
+    def load(self, plan: pl.DataFrame, regions: Iterable[dict[str, Any]]) -> int:
+        """Take the plan's subjects in (once: numbers already in the campaign are kept as they
+        stand); the number of subjects added."""
+        c = self.campaign
+        with self.db.sessions.begin() as s:
+            have = set(s.scalars(select(Subject.msisdn).where(Subject.campaign == c.name)))
+            new = plan.filter(~pl.col("msisdn").is_in(list(have))) if have else plan
+            rows = [
+                {
+                    "campaign": c.name,
+                    "msisdn": r["msisdn"],
+                    "kind": r["kind"],
+                    "reason": r["reason"],
+                    "reason_zh": r["reason_zh"],
+                    "region": r["region"],
+                    "owner_type": r["owner_type"],
+                    "batch": c.batch_of(r["msisdn"]),
+                    "balance_fen": r["balance_fen"],
+                    "state": "open",
+                    "ivr_tag": None,
+                    "registered_at": None,
+                    "registration_channel": None,
+                    "suspended_at": None,
+                    "case_id": None,
+                    "restored_at": None,
+                    "grace_until": None,
+                    "terminated_at": None,
+                    "refund_fen": None,
+                }
+                for r in new.iter_rows(named=True)
+            ]
+            copy_rows(s, _table(Subject), rows)
+            known = set(s.scalars(select(RegionTotal.region).where(RegionTotal.campaign == c.name)))
+            copy_rows(
+                s,
+                _table(RegionTotal),
+                [
+                    {
+                        "campaign": c.name,
+                        "region": r["region"],
+                        "subscribers": int(r["subscribers"]),
+                        "verified": int(r["verified"]),
+                    }
+                    for r in regions
+                    if r["region"] not in known
+                ],
+            )
+            return len(rows)
+
+    # ------------------------------------------------------------------ one day
+
+    def run_day(self, day: date) -> DayResult:
+        """Do ``day``'s actions; what was done."""
+        c = self.campaign
+        result = DayResult(day, c.phase_on(day))
+        now = self.now()
+        with self.db.sessions.begin() as s:
+            counts = result.counts
+            counts["emergency_restore"] = self._emergencies(s, now)
+            subjects = self._subjects(s)
+            counts["ivr_tag"] = self._ivr_tags(s, subjects, day, now)
+            open_ = subjects.filter(pl.col("state") == "open")
+            if c.is_reminder_day(day):
+                sms_kinds = [k for k, a in c.kinds.items() if a.sms]
+                counts["sms_reminder"] = self._texts(
+                    s, open_.filter(pl.col("kind").is_in(sms_kinds)), "sms_reminder",
+                    "reminder", day, now, on=c.phases.suspension[0],
+                )  # fmt: skip
+                callers = [k for k, a in c.kinds.items() if a.outbound_call]
+                result.call_list = self._calls(
+                    s, open_.filter(pl.col("kind").is_in(callers)), day, now
+                )
+                counts["outbound_call"] = len(result.call_list)
+            warn = open_.filter(
+                pl.col("kind").is_in([k for k, a in c.kinds.items() if a.sms and a.suspend])
+                & (pl.col("warn_day") == day)
+            )
+            counts["sms_warning"] = self._texts(
+                s, warn, "sms_warning", "warning", day, now, on=None
+            )
+            if result.phase in ("suspension", "registration", "termination"):
+                counts["suspend"], counts["suspend_deferred"] = self._suspend(s, subjects, day, now)
+            if result.phase == "termination":
+                counts["terminate"] = self._terminate(s, day, now)
+        return result
+
+    def _subjects(self, s: Session) -> pl.DataFrame:
+        c = self.campaign
+        rows = s.execute(
+            select(
+                Subject.msisdn, Subject.kind, Subject.batch, Subject.state, Subject.ivr_tag,
+                Subject.grace_until, Subject.balance_fen, Subject.case_id, Subject.suspended_at,
+            ).where(Subject.campaign == c.name, Subject.state.in_(_LIVE))
+        ).all()  # fmt: skip
+        frame = pl.DataFrame(
+            rows,
+            schema={
+                "msisdn": pl.String, "kind": pl.String, "batch": pl.Int64, "state": pl.String,
+                "ivr_tag": pl.String, "grace_until": pl.Date, "balance_fen": pl.Int64,
+                "case_id": pl.Int64, "suspended_at": pl.Datetime("us", "UTC"),
+            },
+            orient="row",
+        )  # fmt: skip
+        start, t_start = c.phases.suspension[0], c.phases.termination[0]
+        lead = timedelta(days=c.reminders.before_suspension_days)
+        days = pl.duration(days=pl.col("batch"))
+        return frame.with_columns(
+            suspend_day=pl.lit(start) + days,
+            warn_day=pl.lit(start - lead) + days,
+            terminate_day=pl.lit(t_start) + days,
+        )
+
+    def _done(self, s: Session, day: date, action: str) -> set[str]:
+        return set(
+            s.scalars(
+                select(Action.msisdn).where(
+                    Action.campaign == self.campaign.name,
+                    Action.day == day,
+                    Action.action == action,
+                )
+            )
+        )
+
+    def _log(
+        self, s: Session, numbers: Iterable[str], day: date, action: str, now: datetime,
+        detail: dict[str, Any] | None = None,
+    ) -> int:  # fmt: skip
+        rows = [
+            {
+                "campaign": self.campaign.name,
+                "msisdn": m,
+                "day": day,
+                "action": action,
+                "at": now,
+                "detail": detail,
+            }
+            for m in numbers
+        ]
+        copy_rows(s, _table(Action), rows)
+        return len(rows)
+
+    def _ivr_tags(self, s: Session, subjects: pl.DataFrame, day: date, now: datetime) -> int:
+        done = 0
+        for kind, actions in self.campaign.kinds.items():
+            if not actions.ivr_tag:
+                continue
+            todo = subjects.filter((pl.col("kind") == kind) & pl.col("ivr_tag").is_null())[
+                "msisdn"
+            ].to_list()
+            for i in range(0, len(todo), _CHUNK):
+                chunk = todo[i : i + _CHUNK]
+                s.execute(
+                    update(Subject)
+                    .where(Subject.campaign == self.campaign.name, Subject.msisdn.in_(chunk))
+                    .values(ivr_tag=actions.ivr_tag)
+                    .execution_options(synchronize_session=False)
+                )
+            done += self._log(s, todo, day, "ivr_tag", now, {"tag": actions.ivr_tag})
+        return done
+
+    def _texts(
+        self, s: Session, who: pl.DataFrame, action: str, template: str, day: date,
+        now: datetime, *, on: date | None,
+    ) -> int:  # fmt: skip
+        c = self.campaign
+        done = self._done(s, day, action)
+        who = who.filter(~pl.col("msisdn").is_in(list(done))) if done else who
+        language = c.language
+        notices = [
+            {
+                "case_id": None,
+                "msisdn": r["msisdn"],
+                "kind": f"realname_{template}",
+                "language": language,
+                "text": sms(
+                    c, template, r["kind"], language, masked=mask(r["msisdn"]),
+                    on=str(on or r["suspend_day"]),
+                ),
+                "status": "queued",
+                "created_at": now,
+                "sent_at": None,
+            }
+            for r in who.select("msisdn", "kind", "suspend_day").iter_rows(named=True)
+        ]  # fmt: skip
+        copy_rows(s, _table(NoticeRow), notices)
+        return self._log(s, who["msisdn"].to_list(), day, action, now)
+
+    def _calls(
+        self, s: Session, who: pl.DataFrame, day: date, now: datetime
+    ) -> list[dict[str, Any]]:
+        done = self._done(s, day, "outbound_call")
+        who = who.filter(~pl.col("msisdn").is_in(list(done))) if done else who
+        self._log(s, who["msisdn"].to_list(), day, "outbound_call", now)
+        return who.select("msisdn", "kind", "suspend_day").to_dicts()
+
+    def _suspend(
+        self, s: Session, subjects: pl.DataFrame, day: date, now: datetime
+    ) -> tuple[int, int]:
+        c = self.campaign
+        kinds = [k for k, a in c.kinds.items() if a.suspend]
+        due = subjects.filter(
+            pl.col("kind").is_in(kinds)
+            & (
+                ((pl.col("state") == "open") & (pl.col("suspend_day") <= day))
+                | ((pl.col("state") == "emergency") & (pl.col("grace_until") < day))
+            )
+        )
+        deferred_before = self._done(s, day, "suspend_deferred")
+        language = c.language
+        todo = [
+            Suspend(
+                msisdn=r["msisdn"],
+                reason_zh=f"未完成实名登记: {r['kind']}",
+                reason_en=f"not registered: {r['kind']}",
+                notice=sms(
+                    c, "suspended", r["kind"], language, masked=mask(r["msisdn"]),
+                    on=str(r["terminate_day"]),
+                ),
+                language=language,
+                payload={"campaign": c.name, "kind": r["kind"], "day": day.isoformat()},
+            )
+            for r in due.iter_rows(named=True)
+        ]  # fmt: skip
+        opened, deferred = realname_case.suspend_many(s, todo, ACTOR, now)
+        cases = {o.msisdn: o.case_id for o in opened}
+        if cases:
+            params = [{"m": m, "cid": cid} for m, cid in cases.items()]
+            t = _table(Subject)
+            s.connection().execute(
+                t.update()
+                .where(t.c.campaign == c.name, t.c.msisdn == bindparam("m"))
+                .values(
+                    state="suspended", case_id=bindparam("cid"), suspended_at=now, grace_until=None
+                ),
+                params,
+            )
+        self._log(s, list(cases), day, "suspend", now)
+        self._log(
+            s, [m for m in deferred if m not in deferred_before], day, "suspend_deferred", now
+        )
+        return len(cases), len(deferred)
+
+    def _terminate(self, s: Session, day: date, now: datetime) -> int:
+        c = self.campaign
+        subjects = self._subjects(s)
+        zone = c.zone
+        due = subjects.filter(
+            (pl.col("state") == "suspended")
+            & (pl.col("terminate_day") <= day)
+            & (pl.col("suspended_at").dt.convert_time_zone(str(zone)).dt.date() < day)
+        )
+        language = c.language
+        todo = []
+        refunds: dict[int, tuple[str, int]] = {}
+        for r in due.iter_rows(named=True):
+            refund = max(0, int(r["balance_fen"] or 0))
+            body = sms(
+                c, "terminated", r["kind"], language, masked=mask(r["msisdn"]),
+                on=day.isoformat(), refund=yuan(refund),
+            )  # fmt: skip
+            payload = {"campaign": c.name, "refund_fen": refund}
+            todo.append((int(r["case_id"]), language, body, payload))
+            refunds[int(r["case_id"])] = (r["msisdn"], refund)
+        ended = realname_case.terminate_many(s, todo, ACTOR, now)
+        if ended:
+            t = _table(Subject)
+            s.connection().execute(
+                t.update()
+                .where(t.c.campaign == c.name, t.c.msisdn == bindparam("m"))
+                .values(
+                    state="terminated", terminated_at=now, refund_fen=bindparam("fen"), ivr_tag=None
+                ),
+                [{"m": refunds[cid][0], "fen": refunds[cid][1]} for cid in ended],
+            )
+            for cid in ended:
+                msisdn, fen = refunds[cid]
+                self._log(s, [msisdn], day, "terminate", now, {"refund_fen": fen, "case_id": cid})
+        return len(ended)
+
+    def sync_emergencies(self) -> int:
+        """Record the emergency restores done on real-name cases since the last look (a run
+        does this too); how many."""
+        with self.db.sessions.begin() as s:
+            return self._emergencies(s, self.now())
+
+    def _emergencies(self, s: Session, now: datetime) -> int:
+        """Suspended subjects whose case was restored by staff (four eyes): an emergency
+        restore. They get the grace days, and the SMS that says until when."""
+        c = self.campaign
+        rows = s.execute(
+            select(Subject.msisdn, Subject.kind, Case.closed_at)
+            .join(Case, Case.id == Subject.case_id)
+            .where(
+                Subject.campaign == c.name,
+                Subject.state == "suspended",
+                Case.outcome == "restored",
+            )
+        ).all()
+        language = c.language
+        for msisdn, kind, closed in rows:
+            closed_at: datetime = closed or now
+            on = self.local_day(closed_at) + timedelta(days=c.suspension.emergency_grace_days)
+            s.execute(
+                update(Subject)
+                .where(Subject.campaign == c.name, Subject.msisdn == msisdn)
+                .values(state="emergency", restored_at=closed_at, grace_until=on)
+            )
+            body = sms(c, "emergency", kind, language, masked=mask(msisdn), on=on.isoformat())
+            copy_rows(
+                s,
+                _table(NoticeRow),
+                [
+                    {
+                        "case_id": None, "msisdn": msisdn, "kind": "realname_emergency",
+                        "language": language, "text": body, "status": "queued",
+                        "created_at": now, "sent_at": None,
+                    }
+                ],
+            )  # fmt: skip
+            self._log(s, [msisdn], self.local_day(closed_at), "emergency_restore", now)
+        return len(rows)
+
+    # ------------------------------------------------------------------ registrations
+
+    def register(self, rows: pl.DataFrame) -> RegisterResult:
+        """Registrations (``msisdn``, ``registered_at``, ``channel``) as they arrive: the
+        subject is registered, and a suspended number is restored through its case now."""
+        c = self.campaign
+        result = RegisterResult(read=rows.height)
+        for r in rows.sort("registered_at").iter_rows(named=True):
+            msisdn, at, channel = r["msisdn"], r["registered_at"], r["channel"]
+            with self.db.sessions.begin() as s:
+                subject = s.get(Subject, (c.name, msisdn), with_for_update=True)
+                if subject is None:
+                    result.unknown += 1
+                    continue
+                if subject.state in ("registered", "terminated"):
+                    if subject.state == "registered":
+                        result.already += 1
+                    else:
+                        result.terminated += 1
+                    continue
+                case_id = subject.case_id if subject.state == "suspended" else None
+            if case_id is not None:
+                self._restore(case_id, channel)
+                result.restored += 1
+            now = self.now()
+            with self.db.sessions.begin() as s:
+                subject = s.get(Subject, (c.name, msisdn), with_for_update=True)
+                if subject is None or subject.state in ("registered", "terminated"):
+                    continue
+                subject.state = "registered"
+                subject.registered_at = at
+                subject.registration_channel = channel
+                subject.ivr_tag = None
+                subject.grace_until = None
+                self._log(s, [msisdn], self.local_day(at), "registered", now, {"channel": channel})
+                if case_id is not None:
+                    subject.restored_at = now
+                    lag = (now - at).total_seconds()
+                    detail = {"case_id": case_id, "lag_s": max(0.0, lag)}
+                    self._log(s, [msisdn], self.local_day(now), "restore", now, detail)
+                    body = sms(c, "restored", subject.kind, c.language, masked=mask(msisdn), on="")
+                    self.cases.notice(s, None, msisdn, "realname_restored", body)
+                result.registered += 1
+        return result
+
+    def _restore(self, case_id: int, channel: str) -> None:
+        try:
+            self.cases.act(
+                case_id, ACTOR, ActionIn(action="register", reason=f"registered via {channel}")
+            )
+        except CaseError:
+            with self.db.reads() as s:
+                case = s.get(Case, case_id)
+                if case is None or case.outcome not in ("registered", "restored"):
+                    raise
+
+    def take_complaints(self, rows: pl.DataFrame) -> tuple[int, int]:
+        """Complaints about the campaign (see :func:`~callwarden.realname.feeds.read_complaints`);
+        (accepted, already known by id)."""
+        name = self.campaign.name
+        ids = rows["complaint_id"].to_list()
+        with self.db.sessions.begin() as s:
+            known: set[str] = set()
+            for i in range(0, len(ids), _CHUNK):
+                chunk = ids[i : i + _CHUNK]
+                known |= set(
+                    s.scalars(
+                        select(Complaint.complaint_id).where(Complaint.complaint_id.in_(chunk))
+                    )
+                )
+            new = [
+                r | {"campaign": name} for r in rows.to_dicts() if r["complaint_id"] not in known
+            ]
+            copy_rows(s, _table(Complaint), new)
+        return len(new), len(known)
+
+    # ------------------------------------------------------------------ emergency restore
+
+    def emergency(self, msisdn: str, actor: Actor, reason: str) -> str:
+        """One approval of an emergency restore (紧急复机): the first moves the case to a second
+        approver, the second (a supervisor, not the first) approves; the case's state after."""
+        with self.db.reads() as s:
+            subject = s.get(Subject, (self.campaign.name, msisdn))
+        if subject is None or subject.case_id is None or subject.state != "suspended":
+            raise CaseError(f"{mask(msisdn)} is not suspended by campaign {self.campaign.name}")
+        out = self.cases.act(
+            subject.case_id, actor, ActionIn(action="review", verdict="approve", reason=reason)
+        )
+        return out.state
+
+
+def utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
