@@ -28,6 +28,7 @@ from callwarden import __version__
 from callwarden.api import problems
 from callwarden.api.guard import RequestGuard
 from callwarden.api.ratelimit import SlidingWindow
+from callwarden.api.reputation_routes import reputation_routes
 from callwarden.api.screen_routes import screen_router
 from callwarden.cases import queries
 from callwarden.cases.access import Actor
@@ -331,5 +332,6 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
         }
 
     app.include_router(v1)
+    app.include_router(reputation_routes(service, actor))
     app.include_router(screen_router(service))
     return app

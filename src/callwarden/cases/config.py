@@ -113,6 +113,8 @@ class CaseConfig(BaseModel):
     daily_suspension_cap: int | None = Field(default=500, ge=0)
     #: days a number the operator does not serve stays blocked at the gateway after an alert
     intercept_days: int = Field(default=30, ge=1, le=3650)
+    #: complaints one complainant may file in 24 hours (subscribers and named reporters)
+    complaints_per_day: int = Field(default=20, ge=1)
     api: ApiConfig = ApiConfig()
 
     @model_validator(mode="after")

@@ -12,8 +12,11 @@ import typer
 
 from callwarden import __version__
 from callwarden.cli.commands import (
+    campaign,
     cases,
+    complaints,
     demo,
+    hotline,
     ingest,
     mappings,
     marks,
@@ -21,6 +24,7 @@ from callwarden.cli.commands import (
     number,
     samples,
     score,
+    screen,
     simulate,
     stream,
     text,
@@ -67,6 +71,10 @@ app.add_typer(text.app, name="text")
 app.command("number")(number.number)
 app.command("samples")(samples.samples)
 app.add_typer(marks.app, name="marks")
+app.add_typer(hotline.app, name="hotline")
+app.add_typer(screen.app, name="screen")
+app.add_typer(campaign.app, name="campaign")
+app.add_typer(complaints.app, name="complaints")
 
 
 def command() -> Any:
