@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callwarden.cases.models import Base
 
-__all__ = ["Complaint", "Mark", "MarkEvent", "Reporter"]
+__all__ = ["Appeal", "Complaint", "Mark", "MarkEvent", "Reporter"]
 
 
 class Mark(Base):
@@ -108,3 +108,24 @@ class Complaint(Base):
     mark_event_id: Mapped[int | None] = mapped_column(ForeignKey("reputation_events.id"))
     #: the number's case when the complaint came (open, else the latest)
     case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class Appeal(Base):
+    """What the owner of a marked number asks in an appeal case (kind ``appeal``): marks to
+    take off, the verified-business label (认证企业) to grant, and the evidence."""
+
+    __tablename__ = "reputation_appeals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    msisdn: Mapped[str] = mapped_column(String(20), index=True)
+    #: the categories of the marks disputed (may be empty when only the label is asked for)
+    categories: Mapped[list[Any]]
+    #: the owner asks for the verified-business label
+    label: Mapped[bool] = mapped_column(Boolean, default=False)
+    business_name: Mapped[str | None] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    #: documents by reference only ({kind, ref, note}): nothing of them is stored here
+    evidence: Mapped[list[Any]]
+    #: the appellant's language for notices (zh or en)
+    language: Mapped[str] = mapped_column(String(2))
+    filed_at: Mapped[datetime]
