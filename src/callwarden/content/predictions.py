@@ -25,14 +25,17 @@ __all__ = ["EVIDENCE_SEPARATOR", "write_predictions"]
 EVIDENCE_SEPARATOR = "; "
 
 
-def write_predictions(path: Path, scores: ContentScores, ids: list[str] | None = None) -> None:
-    """Write ``id`` (when the input had one), ``label_pred``, ``score`` (4 decimals) and
-    ``evidence`` (terms separated by ``"; "``, strongest first)."""
-    columns: dict[str, object] = {} if ids is None else {"id": ids}
+def write_predictions(
+    path: Path, scores: ContentScores, ids: list[str] | None = None, id_name: str = "id"
+) -> None:
+    """Write ``id`` (when the input had one; named ``id_name``: ``call_id`` for transcripts),
+    ``label_pred``, ``score`` (4 decimals) and ``evidence`` (terms separated by ``"; "``,
+    strongest first)."""
+    columns: dict[str, object] = {} if ids is None else {id_name: ids}
     columns["label_pred"] = scores.label.tolist()
     columns["score"] = [round(float(s), 4) for s in scores.score]
     columns["evidence"] = [EVIDENCE_SEPARATOR.join(terms) for terms in scores.evidence]
     path.parent.mkdir(parents=True, exist_ok=True)
     pl.DataFrame(
-        columns, schema_overrides={"id": pl.String} if ids is not None else None
+        columns, schema_overrides={id_name: pl.String} if ids is not None else None
     ).write_csv(path)

@@ -2,6 +2,10 @@
 writing the predictions. A file that cannot be used is an
 :class:`~callwarden.errors.InputFileError` naming the file and, where there is one, the row.
 
+Canonical records that hold text are read as they are: ``transcripts`` (``call_id``,
+``text``) and ``sms`` (``sms_id``, ``content``), as a Parquet file or a folder of them
+(``data/transcripts``, as ``callwarden ingest`` writes it).
+
 Rows are counted as a spreadsheet shows them: the header is row 1, the first text row 2.
 """
 
@@ -19,15 +23,23 @@ __all__ = ["TextTable", "read_labelled", "read_texts"]
 TEXT = "text"
 LABEL = "label"
 ID = "id"
+#: where a file has no ``text`` column: the text column of SMS records
+CONTENT = "content"
+#: where a file has no ``id`` column: the keys of transcripts and SMS records, in this order
+RECORD_IDS = ("call_id", "sms_id")
 
 
 @dataclass(frozen=True)
 class TextTable:
-    """The columns callwarden reads from a text file, in file order (``None`` where absent)."""
+    """The columns callwarden reads from a text file, in file order (``None`` where absent).
+
+    ``id_name`` is the column the ids came from (``id``, ``call_id`` or ``sms_id``).
+    """
 
     texts: list[str]
     ids: list[str] | None
     labels: list[str] | None
+    id_name: str = ID
 
 
 def _decoded(path: Path) -> str:
@@ -83,6 +95,18 @@ def _parquet(path: Path) -> tuple[list[str], list[list[str]]]:
     import pyarrow as pa  # noqa: PLC0415
     import pyarrow.parquet as pq  # noqa: PLC0415
 
+    if path.is_dir():  # a records folder: its Parquet parts (day partitions too), in name order
+        parts = sorted(p for p in path.rglob("*.parquet") if p.is_file())
+        if not parts:
+            raise InputFileError(path, "a folder without Parquet files; give a file or a "
+                                 "records folder such as data/transcripts")  # fmt: skip
+        header, rows = _parquet(parts[0])
+        for part in parts[1:]:
+            more_header, more = _parquet(part)
+            if more_header != header:
+                raise InputFileError(part, f"columns {more_header}, not {header} as in {parts[0]}")
+            rows += more
+        return header, rows
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
@@ -99,13 +123,14 @@ def _parquet(path: Path) -> tuple[list[str], list[list[str]]]:
 
 def _table(path: Path, needed: tuple[str, ...]) -> TextTable:
     suffix = path.suffix.lower()
-    if suffix == ".parquet":
+    if suffix == ".parquet" or path.is_dir():
         header, rows = _parquet(path)
     elif suffix == ".csv":
         header, rows = _csv(path, _decoded(path))
     else:  # .tsv, .txt, anything else: the training format
         header, rows = _tsv(path, _decoded(path))
-    missing = [c for c in needed if c not in header]
+    text_name = TEXT if TEXT in header or LABEL in needed or CONTENT not in header else CONTENT
+    missing = [c for c in needed if c not in header and not (c == TEXT and text_name == CONTENT)]
     if missing:
         shown = ", ".join(header[:8]) or "none"
         raise InputFileError(
@@ -121,11 +146,16 @@ def _table(path: Path, needed: tuple[str, ...]) -> TextTable:
         at = header.index(name)
         return ["" if row[at] is None else row[at] for row in rows]
 
-    return TextTable(texts=column(TEXT) or [], ids=column(ID), labels=column(LABEL))
+    id_name = next((c for c in (ID, *RECORD_IDS) if c in header), ID)
+    return TextTable(
+        texts=column(text_name) or [], ids=column(id_name), labels=column(LABEL), id_name=id_name
+    )
 
 
 def read_texts(path: Path) -> TextTable:
-    """The ``text`` column (and ``id``, ``label`` when present) of a TSV, CSV or Parquet file."""
+    """The ``text`` column (and ``id``, ``label`` when present) of a TSV, CSV or Parquet file,
+    or of a folder of Parquet files; SMS records' ``content`` where there is no ``text``, and
+    ``call_id`` or ``sms_id`` where there is no ``id``."""
     return _table(path, (TEXT,))
 
 

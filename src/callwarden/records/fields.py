@@ -347,6 +347,19 @@ def _parse_year(col: _Column) -> _Result:
     return _where(code.is_null(), ints, pl.lit(None, pl.Int64)).cast(pl.Int16), code, message
 
 
+def _parse_float(col: _Column) -> _Result:
+    """A finite decimal number (``0.87``, ``1e-3``); NaN, infinities and words are not."""
+    if col.raw.dtype.is_float() or col.raw.dtype.is_integer():
+        floats = col.raw.cast(pl.Float64)
+    else:
+        floats = col.as_text().cast(pl.Float64, strict=False)
+    bad = col.present() & ~floats.is_finite().fill_null(False)
+    code, message = _errors(
+        len(floats), (bad, Reason.BAD_FLOAT, lambda r: col.said(r) + " is not a finite number")
+    )
+    return _where(bad, pl.lit(None, pl.Float64), floats), code, message
+
+
 def _parse_date(col: _Column) -> _Result:
     dtype = col.raw.dtype
     if dtype == pl.Date:
@@ -469,6 +482,7 @@ _PARSERS: dict[FieldKind, Callable[[_Column], _Result]] = {
     FieldKind.YEAR: _parse_year,
     FieldKind.BOOL: _parse_bool,
     FieldKind.ENUM: _parse_enum,
+    FieldKind.FLOAT: _parse_float,
 }
 
 #: kinds that ingest can read; records with other kinds (alerts) are produced, not ingested

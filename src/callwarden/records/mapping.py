@@ -5,7 +5,7 @@ for files already in canonical form, ``sichuan-calls`` and ``sichuan-sms`` for t
 competition's raw exports) are named; any other is given by path::
 
     description = "Acme switch CDR export"   # optional, shown by `callwarden mappings`
-    record = "calls"               # calls, sms, subscribers or labels
+    record = "calls"               # calls, sms, subscribers, labels or transcripts
     numbers = "e164"               # or "opaque": hashed identifiers, kept as they are
     timezone = "Asia/Shanghai"     # zone of times written without an offset (default: settings)
     time_format = ""               # strptime-style; empty accepts ISO-8601, 'Y-m-d H:M:S', epoch s

@@ -34,6 +34,7 @@ class Reason(StrEnum):
     UNPARSABLE_TIME = "unparsable_time"
     BAD_DATE = "bad_date"
     BAD_INTEGER = "bad_integer"  # not a whole number
+    BAD_FLOAT = "bad_float"  # not a finite decimal number
     NEGATIVE_VALUE = "negative_value"
     OUT_OF_RANGE = "out_of_range"  # too large for its column, or an implausible year or time
     BAD_CHOICE = "bad_choice"  # not one of the allowed values of an enumerated column

@@ -35,6 +35,7 @@ __all__ = [
     "REGISTRATION_CHANNELS",
     "SMS",
     "SUBSCRIBERS",
+    "TRANSCRIPTS",
     "TRUNK_KINDS",
     "FieldKind",
     "RecordSpec",
@@ -54,6 +55,8 @@ ID_CHARS = 256
 DEFAULT_MAX_CHARS = 128
 #: SMS text: the most a concatenated SMS can carry, 255 parts of 153 GSM characters
 SMS_CONTENT_CHARS = 39_015
+#: call transcript text: an hour of speech (about 15,000 characters) several times over
+TRANSCRIPT_CHARS = 100_000
 
 
 class FieldKind(StrEnum):
@@ -350,6 +353,28 @@ ALERTS = RecordSpec(
     choices={"decision": ALERT_DECISIONS},
 )
 
+TRANSCRIPTS = RecordSpec(
+    name="transcripts",
+    schema=pa.schema(
+        [
+            # the call transcribed (calls.call_id), one row per call: the whole text
+            pa.field("call_id", pa.string(), nullable=False),
+            pa.field("text", pa.string(), nullable=False),
+            pa.field("language", pa.string()),  # as the speech-to-text system says: zh-CN
+            pa.field("confidence", pa.float64()),  # the system's confidence, 0 to 1
+        ]
+    ),
+    kinds={
+        "call_id": FieldKind.STRING,
+        "text": FieldKind.STRING,
+        "language": FieldKind.STRING,
+        "confidence": FieldKind.FLOAT,
+    },
+    required=("call_id", "text"),
+    key="call_id",
+    limits={"call_id": ID_CHARS, "text": TRANSCRIPT_CHARS},
+)
+
 RECORDS: dict[str, RecordSpec] = {
-    spec.name: spec for spec in (CALLS, SMS, SUBSCRIBERS, LABELS, ALERTS)
+    spec.name: spec for spec in (CALLS, SMS, SUBSCRIBERS, LABELS, ALERTS, TRANSCRIPTS)
 }

@@ -11,7 +11,9 @@ from callwarden.errors import MappingError
 from callwarden.records import ingest, list_mappings, load_mapping, read_canonical, read_quarantine
 from callwarden.records.keys import derive_keys
 
-SHIPPED = ["calls", "labels", "sichuan-calls", "sichuan-sms", "sms", "subscribers"]
+SHIPPED = [
+    "calls", "labels", "sichuan-calls", "sichuan-sms", "sms", "subscribers", "transcripts"
+]  # fmt: skip
 
 # The Sichuan competition's raw voice export, by hand: hashed numbers, calltype 1/2/3, one
 # unknown calltype and one empty calltype.

@@ -56,8 +56,8 @@ def classify(
         Path,
         typer.Argument(
             exists=True,
-            dir_okay=False,
-            help="TSV, CSV or Parquet with a 'text' column and optionally 'id'.",
+            help="TSV, CSV or Parquet with a 'text' column and optionally 'id'; or canonical "
+            "transcripts or SMS records (a Parquet file or folder: data/transcripts).",
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="CSV of predictions to write.")],
@@ -73,9 +73,13 @@ def classify(
 ) -> None:
     """Label each text, in input order: id (when given), label_pred, score, evidence.
 
+    Transcripts and SMS records keep their key (call_id, sms_id) in place of id.
+
     Example:
 
         callwarden text classify text-model sms.tsv --out predictions.csv
+
+        callwarden text classify text-model data/transcripts --out calls-content.csv
     """
     from callwarden.content.model import ContentModel  # noqa: PLC0415
     from callwarden.content.predictions import write_predictions  # noqa: PLC0415
@@ -85,5 +89,5 @@ def classify(
     table = read_texts(texts)
     with console.status(f"classifying {len(table.texts):,} texts"):
         scores = content.score_texts(table.texts, workers or os.cpu_count() or 1)
-    write_predictions(out, scores, table.ids)
+    write_predictions(out, scores, table.ids, table.id_name)
     console.print(f"{len(table.texts):,} predictions written to {out}")

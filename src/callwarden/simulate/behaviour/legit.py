@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from callwarden.content.templates import compose
 from callwarden.simulate.behaviour.base import (
     BEHAVIOURS,
     CallBatch,
@@ -149,6 +150,10 @@ def sms_service_ports(pop: Population, day: Day) -> Traffic:
         tpl.format(*(str(rng.integers(1000, 9999)) for _ in range(tpl.count("{}"))))
         for tpl in _SERVICE_TEXTS
     ]
+    # and as many honest notifications of the day from callwarden's templates (a stream of
+    # their own: the traffic's draws do not depend on them)
+    words = rng.spawn(1)[0]
+    texts += [compose("normal", words) for _ in _SERVICE_TEXTS]
     content = rng.integers(0, len(texts), size=m).astype(np.int32)
     lengths = np.array([len(x) for x in texts], dtype=np.int32)
     sms = SmsBatch(

@@ -1,22 +1,19 @@
-"""SMS spam senders: templated loan, gambling and fake-refund texts to distinct strangers."""
+"""SMS spam senders: scam texts to distinct strangers, each sender one kind of scam (police or
+government, loan or credit card, customer service, leader or acquaintance), written afresh
+each day from callwarden's own templates (:mod:`callwarden.content.templates`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from callwarden.content.templates import FRAUD_LABELS, compose
 from callwarden.simulate.behaviour.base import BEHAVIOURS, Day, SmsBatch, Traffic, strangers
 from callwarden.simulate.population import Population
 
-__all__ = ["SPAM_TEXTS", "sms_spam"]
+__all__ = ["VARIANTS", "sms_spam"]
 
-SPAM_TEXTS = [
-    "【惠民贷】您有一笔20万元额度待领取, 当天放款, 点击 http://d{}.cn 退订回T",
-    "尊敬的客户, 您的快递在运输中丢失, 可申请双倍理赔, 请添加客服QQ {}",
-    "【XX娱乐】首充送888元彩金, 百万大奖等你来拿, 注册即送: http://y{}.vip",
-    "您的医保卡已被冻结, 请立即联系 {} 处理, 逾期将影响报销",
-    "兼职刷单, 日结200-500元, 在家可做, 加微信 wx{} 了解",
-    "【ETC】您的ETC卡已失效, 请点击 http://etc{}.top 重新认证",
-]
+#: texts of each scam kind written per day; a sender pushes one or two of its kind's
+VARIANTS = 3
 
 
 def sms_spam(pop: Population, day: Day) -> Traffic:
@@ -28,10 +25,14 @@ def sms_spam(pop: Population, day: Day) -> Traffic:
     k = rng.integers(cfg.sms_per_day[0], cfg.sms_per_day[1], endpoint=True, size=who.shape[0])
     sender = np.repeat(who, k)
     m = sender.shape[0]
-    # Each sender pushes one or two templates with its own link or contact.
-    texts = [tpl.format(int(rng.integers(1000, 99999))) for tpl in SPAM_TEXTS for _ in range(2)]
-    own = (who * 3 + day.index) % len(texts)
-    content = (np.repeat(own, k) + (rng.random(m) < 0.3)) % len(texts)
+    # Each sender works one kind of scam and pushes one or two of the day's texts of that kind,
+    # each with its own names, amounts, links and contacts. The texts come from a stream of
+    # their own: the traffic's draws are the same whatever the templates say.
+    words = rng.spawn(1)[0]
+    texts = [compose(label, words) for label in FRAUD_LABELS for _ in range(VARIANTS)]
+    kind = (who * 7) % len(FRAUD_LABELS)
+    variant = np.repeat((who + day.index) % VARIANTS, k) + (rng.random(m) < 0.3)
+    content = np.repeat(kind, k) * VARIANTS + variant % VARIANTS
     start = rng.uniform(8.0, 12.0, size=who.shape[0]) * 3600.0
     t = np.minimum(np.repeat(start, k) + rng.uniform(0, 9 * 3600.0, size=m), 86_399.0)
     lengths = np.array([len(x) for x in texts], dtype=np.int32)
