@@ -11,12 +11,14 @@ handlers here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, text, update
+import polars as pl
+from sqlalchemy import JSON, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from callwarden.cases.access import Actor
@@ -34,7 +36,9 @@ __all__ = [
     "Opened",
     "Suspend",
     "allocate_ids",
+    "copy_frame",
     "copy_rows",
+    "fetch_frame",
     "on_register",
     "on_terminate",
     "suspend_many",
@@ -111,30 +115,88 @@ def need_hardship(action: ActionIn) -> None:
 # ------------------------------------------------------------------------------ bulk
 
 
-def copy_rows(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert many rows: PostgreSQL's COPY where available, else one executemany."""
-    if not rows:
+def _json_columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns if isinstance(c.type, JSON)]
+
+
+def copy_frame(s: Session, table: Table, frame: pl.DataFrame) -> None:
+    """Insert a frame's rows into ``table`` (its JSON columns given as JSON text).
+
+    PostgreSQL: one ``COPY ... FROM STDIN`` of the frame written as CSV by Polars, so the rows
+    never become Python objects; elsewhere one executemany.
+    """
+    if frame.height == 0:
         return
     conn = s.connection()
+    json_cols = [c for c in _json_columns(table) if c in frame.columns]
     if conn.dialect.name != "postgresql":
+        rows = frame.to_dicts()
+        for row in rows:
+            for c in json_cols:
+                row[c] = None if row[c] is None else json.loads(row[c])
+        s.execute(insert(table), rows)
+        return
+    body = frame.write_csv(
+        include_header=False,
+        null_value="\\N",
+        datetime_format="%Y-%m-%dT%H:%M:%S%.6f%z",
+    )
+    raw: Any = conn.connection.driver_connection
+    columns = ", ".join(frame.columns)
+    sql = f"COPY {table.name} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    with raw.cursor() as cur, cur.copy(sql) as copy:
+        copy.write(body)
+
+
+def copy_rows(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows given as dicts (JSON columns as Python values): see :func:`copy_frame`."""
+    if not rows:
+        return
+    if s.connection().dialect.name != "postgresql":
         s.execute(insert(table), list(rows))
         return
+    json_cols = set(_json_columns(table))
     columns = list(rows[0])
-    raw: Any = conn.connection.driver_connection
-    json_cols = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
-    import json  # noqa: PLC0415  (only PostgreSQL needs JSON text here)
+    data = {
+        c: [
+            json.dumps(r[c], ensure_ascii=False) if c in json_cols and r[c] is not None else r[c]
+            for r in rows
+        ]
+        for c in columns
+    }
+    schema = {c: pl.String for c in columns if c in json_cols}
+    copy_frame(s, table, pl.DataFrame(data, schema_overrides=schema, strict=False))
 
-    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with raw.cursor() as cur, cur.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(
-                [
-                    json.dumps(row[c], ensure_ascii=False)
-                    if c in json_cols and row[c] is not None
-                    else row[c]
-                    for c in columns
-                ]
-            )
+
+def fetch_frame(s: Session, query: Any, schema: dict[str, Any]) -> pl.DataFrame:
+    """A query's rows as a frame: on PostgreSQL through ``COPY (...) TO STDOUT`` read by Polars
+    (hundreds of thousands of rows without a Python object each), elsewhere row by row."""
+    conn = s.connection()
+    if conn.dialect.name != "postgresql":
+        return pl.DataFrame(s.execute(query).all(), schema=schema, orient="row")
+    sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+    raw: Any = conn.connection.driver_connection
+    buf = bytearray()
+    with raw.cursor() as cur:
+        cur.execute("SET LOCAL TimeZone = 'UTC'")  # times come out as ...+00
+    with raw.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+        for block in copy:
+            buf += block
+    if not buf:
+        return pl.DataFrame(schema=schema)
+    text_schema = {k: pl.String for k in schema}
+    frame = pl.read_csv(bytes(buf), has_header=False, new_columns=list(schema), schema=text_schema)
+    out = []
+    for name, dtype in schema.items():
+        col = pl.col(name)
+        if dtype == pl.Datetime("us", "UTC"):
+            naive = col.str.replace(r"\+00$", "").str.to_datetime(time_unit="us")
+            out.append(naive.dt.replace_time_zone("UTC"))
+        elif dtype == pl.Date:
+            out.append(col.str.to_date())
+        else:
+            out.append(col.cast(dtype))
+    return frame.select(out)
 
 
 def allocate_ids(s: Session, table: Table, n: int) -> list[int]:

@@ -9,6 +9,7 @@ suspended number through its case (``register``) the moment the registration arr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -23,14 +24,14 @@ from callwarden.cases.access import Actor
 from callwarden.cases.db import Database
 from callwarden.cases.machine import Role
 from callwarden.cases.models import Case, NoticeRow
-from callwarden.cases.realname_case import Suspend, copy_rows
+from callwarden.cases.realname_case import Suspend, copy_frame, copy_rows, fetch_frame
 from callwarden.cases.schemas import ActionIn
 from callwarden.cases.service import CaseService
 from callwarden.errors import CaseError
 from callwarden.numbers import mask
 from callwarden.realname.campaign import Campaign
 from callwarden.realname.models import Action, Complaint, RegionTotal, Subject
-from callwarden.realname.texts import sms, yuan
+from callwarden.realname.texts import mask_numbers, sms, yuan
 
 __all__ = ["ACTOR", "CampaignService", "DayResult", "RegisterResult"]
 
@@ -174,20 +175,18 @@ class CampaignService:
 
     def _subjects(self, s: Session) -> pl.DataFrame:
         c = self.campaign
-        rows = s.execute(
-            select(
-                Subject.msisdn, Subject.kind, Subject.batch, Subject.state, Subject.ivr_tag,
-                Subject.grace_until, Subject.balance_fen, Subject.case_id, Subject.suspended_at,
-            ).where(Subject.campaign == c.name, Subject.state.in_(_LIVE))
-        ).all()  # fmt: skip
-        frame = pl.DataFrame(
-            rows,
-            schema={
+        query = select(
+            Subject.msisdn, Subject.kind, Subject.batch, Subject.state, Subject.ivr_tag,
+            Subject.grace_until, Subject.balance_fen, Subject.case_id, Subject.suspended_at,
+        ).where(Subject.campaign == c.name, Subject.state.in_(_LIVE))  # fmt: skip
+        frame = fetch_frame(
+            s,
+            query,
+            {
                 "msisdn": pl.String, "kind": pl.String, "batch": pl.Int64, "state": pl.String,
                 "ivr_tag": pl.String, "grace_until": pl.Date, "balance_fen": pl.Int64,
                 "case_id": pl.Int64, "suspended_at": pl.Datetime("us", "UTC"),
             },
-            orient="row",
         )  # fmt: skip
         start, t_start = c.phases.suspension[0], c.phases.termination[0]
         lead = timedelta(days=c.reminders.before_suspension_days)
@@ -210,40 +209,41 @@ class CampaignService:
         )
 
     def _log(
-        self, s: Session, numbers: Iterable[str], day: date, action: str, now: datetime,
-        detail: dict[str, Any] | None = None,
+        self, s: Session, numbers: Iterable[str] | pl.Series, day: date, action: str,
+        now: datetime, detail: dict[str, Any] | None = None,
     ) -> int:  # fmt: skip
-        rows = [
-            {
-                "campaign": self.campaign.name,
-                "msisdn": m,
-                "day": day,
-                "action": action,
-                "at": now,
-                "detail": detail,
-            }
-            for m in numbers
-        ]
-        copy_rows(s, _table(Action), rows)
-        return len(rows)
+        series = numbers if isinstance(numbers, pl.Series) else pl.Series(list(numbers))
+        frame = pl.DataFrame({"msisdn": series.cast(pl.String)}).select(
+            campaign=pl.lit(self.campaign.name),
+            msisdn="msisdn",
+            day=pl.lit(day),
+            action=pl.lit(action),
+            at=pl.lit(now).dt.cast_time_unit("us"),
+            detail=pl.lit(None if detail is None else json.dumps(detail), pl.String),
+        )
+        copy_frame(s, _table(Action), frame)
+        return frame.height
 
     def _ivr_tags(self, s: Session, subjects: pl.DataFrame, day: date, now: datetime) -> int:
         done = 0
+        t = _table(Subject)
         for kind, actions in self.campaign.kinds.items():
             if not actions.ivr_tag:
                 continue
-            todo = subjects.filter((pl.col("kind") == kind) & pl.col("ivr_tag").is_null())[
-                "msisdn"
-            ].to_list()
-            for i in range(0, len(todo), _CHUNK):
-                chunk = todo[i : i + _CHUNK]
-                s.execute(
-                    update(Subject)
-                    .where(Subject.campaign == self.campaign.name, Subject.msisdn.in_(chunk))
-                    .values(ivr_tag=actions.ivr_tag)
-                    .execution_options(synchronize_session=False)
+            todo = subjects.filter((pl.col("kind") == kind) & pl.col("ivr_tag").is_null())
+            if not todo.height:
+                continue
+            s.connection().execute(
+                t.update()
+                .where(
+                    t.c.campaign == self.campaign.name,
+                    t.c.kind == kind,
+                    t.c.state.in_(_LIVE),
+                    t.c.ivr_tag.is_(None),
                 )
-            done += self._log(s, todo, day, "ivr_tag", now, {"tag": actions.ivr_tag})
+                .values(ivr_tag=actions.ivr_tag)
+            )
+            done += self._log(s, todo["msisdn"], day, "ivr_tag", now, {"tag": actions.ivr_tag})
         return done
 
     def _texts(
@@ -253,32 +253,36 @@ class CampaignService:
         c = self.campaign
         done = self._done(s, day, action)
         who = who.filter(~pl.col("msisdn").is_in(list(done))) if done else who
+        if not who.height:
+            return 0
         language = c.language
-        notices = [
-            {
-                "case_id": None,
-                "msisdn": r["msisdn"],
-                "kind": f"realname_{template}",
-                "language": language,
-                "text": sms(
-                    c, template, r["kind"], language, masked=mask(r["msisdn"]),
-                    on=str(on or r["suspend_day"]),
-                ),
-                "status": "queued",
-                "created_at": now,
-                "sent_at": None,
-            }
-            for r in who.select("msisdn", "kind", "suspend_day").iter_rows(named=True)
-        ]  # fmt: skip
-        copy_rows(s, _table(NoticeRow), notices)
-        return self._log(s, who["msisdn"].to_list(), day, action, now)
+        # each kind's text once, with markers where the number and the date go
+        bodies = {
+            k: sms(c, template, k, language, masked="\x00M\x00", on="\x00D\x00") for k in c.kinds
+        }
+        on_day = pl.lit(on.isoformat()) if on is not None else pl.col("suspend_day").cast(pl.String)
+        notices = who.select(
+            case_id=pl.lit(None, pl.Int64),
+            msisdn="msisdn",
+            kind=pl.lit(f"realname_{template}"),
+            language=pl.lit(language),
+            text=pl.col("kind")
+            .replace_strict(bodies, return_dtype=pl.String)
+            .str.replace_all("\x00M\x00", mask_numbers(pl.col("msisdn")), literal=True)
+            .str.replace_all("\x00D\x00", on_day, literal=True),
+            status=pl.lit("queued"),
+            created_at=pl.lit(now).dt.cast_time_unit("us"),
+            sent_at=pl.lit(None, pl.Datetime("us", "UTC")),
+        )
+        copy_frame(s, _table(NoticeRow), notices)
+        return self._log(s, who["msisdn"], day, action, now)
 
     def _calls(
         self, s: Session, who: pl.DataFrame, day: date, now: datetime
     ) -> list[dict[str, Any]]:
         done = self._done(s, day, "outbound_call")
         who = who.filter(~pl.col("msisdn").is_in(list(done))) if done else who
-        self._log(s, who["msisdn"].to_list(), day, "outbound_call", now)
+        self._log(s, who["msisdn"], day, "outbound_call", now)
         return who.select("msisdn", "kind", "suspend_day").to_dicts()
 
     def _suspend(

@@ -2,7 +2,10 @@
 
 Every text says why (the kind's reason), what to bring, where to go, and the hotline.
 
->>> from callwarden.realname.campaign import Campaign
+>>> import polars as pl
+
+from callwarden.numbers import mask
+from callwarden.realname.campaign import Campaign
 >>> c = Campaign.model_validate({"name": "t", "phases": {
 ...     "reminder": ["2026-09-01", "2026-09-30"], "suspension": ["2026-10-01", "2026-10-10"],
 ...     "registration": ["2026-10-11", "2026-11-30"], "termination": ["2026-12-01", "2026-12-15"]}})
@@ -16,10 +19,13 @@ True
 
 from __future__ import annotations
 
+import polars as pl
+
+from callwarden.numbers import mask
 from callwarden.realname.campaign import Campaign
 from callwarden.realname.kinds import KIND_TEXT
 
-__all__ = ["TEMPLATES", "sms", "yuan"]
+__all__ = ["TEMPLATES", "mask_numbers", "sms", "yuan"]
 
 TEMPLATES: dict[str, tuple[str, str]] = {
     "reminder": (
@@ -88,4 +94,19 @@ def sms(
         hotline=campaign.hotline,
         on=on,
         refund=refund,
+    )
+
+
+def mask_numbers(numbers: pl.Expr) -> pl.Expr:
+    """:func:`callwarden.numbers.mask` as an expression: Chinese numbers in Polars, others one
+    by one.
+
+    >>> pl.select(mask_numbers(pl.lit("+8613812345678"))).item()
+    '138****5678'
+    """
+    national = numbers.str.slice(3)
+    return (
+        pl.when(numbers.str.starts_with("+86") & (national.str.len_chars() >= 8))
+        .then(national.str.slice(0, 3) + pl.lit("****") + national.str.slice(-4))
+        .otherwise(numbers.map_elements(mask, return_dtype=pl.String))
     )
