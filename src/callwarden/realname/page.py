@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import warnings
 from pathlib import Path
 
 import polars as pl
@@ -15,9 +16,18 @@ from callwarden.realname.report import CampaignReport
 __all__ = ["write_page"]
 
 
+#: region names are Chinese: the first of these fonts installed draws them (fonts-noto-cjk)
+CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei", "DejaVu Sans"]
+
+
 def _svg(fig: Figure) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with (
+        warnings.catch_warnings()
+    ):  # without a CJK font the names show as boxes; the table has them
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        warnings.filterwarnings("ignore", message="findfont")
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
     return text[text.index("<svg") :]
 
