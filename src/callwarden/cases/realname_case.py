@@ -18,7 +18,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
-from sqlalchemy import JSON, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    MetaData,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from callwarden.cases.access import Actor
@@ -43,6 +54,7 @@ __all__ = [
     "on_terminate",
     "suspend_many",
     "terminate_many",
+    "update_from",
 ]
 
 KIND = "realname"
@@ -166,6 +178,58 @@ def copy_rows(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     }
     schema = {c: pl.String for c in columns if c in json_cols}
     copy_frame(s, table, pl.DataFrame(data, schema_overrides=schema, strict=False))
+
+
+def update_from(
+    s: Session,
+    table: Table,
+    frame: pl.DataFrame,
+    keys: Sequence[str],
+    fixed: dict[str, Any] | None = None,
+    only: dict[str, Sequence[str]] | None = None,
+) -> int:
+    """Update the rows of ``table`` matched by ``keys`` with ``frame``'s other columns and the
+    ``fixed`` values, where each ``only`` column holds one of its values; rows changed.
+
+    PostgreSQL: the frame is copied into a temporary table and joined in one ``UPDATE ...
+    FROM``; elsewhere one executemany.
+    """
+    if frame.height == 0:
+        return 0
+    fixed, only = fixed or {}, only or {}
+    unknown = {*frame.columns, *fixed, *only} - set(table.c.keys())
+    if unknown:  # the names go into SQL text below: only the table's own columns
+        raise InternalError(f"{table.name} has no column(s) {sorted(unknown)}")
+    varying = [c for c in frame.columns if c not in keys]
+    conn = s.connection()
+    if conn.dialect.name != "postgresql":
+        where = [table.c[k] == bindparam(f"k_{k}") for k in keys]
+        where += [table.c[c].in_(list(v)) for c, v in only.items()]
+        stmt = update(table).where(*where).values({c: bindparam(f"v_{c}") for c in varying} | fixed)
+        rows = [
+            {f"k_{k}": r[k] for k in keys} | {f"v_{c}": r[c] for c in varying}
+            for r in frame.iter_rows(named=True)
+        ]
+        return int(conn.execute(stmt, rows).rowcount)
+    tmp = f"_cw_{table.name}_update"
+    cols = ", ".join(frame.columns)
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {tmp}")
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {table.name} WITH NO DATA"  # noqa: S608
+    )
+    tmp_table = Table(tmp, MetaData(), *(Column(c, table.c[c].type) for c in frame.columns))
+    copy_frame(s, tmp_table, frame)
+    sets = [f"{c} = {tmp}.{c}" for c in varying]
+    params: dict[str, Any] = {}
+    for i, (c, v) in enumerate(fixed.items()):
+        sets.append(f"{c} = :f{i}")
+        params[f"f{i}"] = v
+    conds = [f"{table.name}.{k} = {tmp}.{k}" for k in keys]
+    for i, (c, values) in enumerate(only.items()):
+        conds.append(f"{table.name}.{c} = ANY(:o{i})")
+        params[f"o{i}"] = list(values)
+    sql = f"UPDATE {table.name} SET {', '.join(sets)} FROM {tmp} WHERE {' AND '.join(conds)}"  # noqa: S608  (checked column names)
+    return int(conn.execute(text(sql), params).rowcount)
 
 
 def fetch_frame(s: Session, query: Any, schema: dict[str, Any]) -> pl.DataFrame:
@@ -412,22 +476,25 @@ def terminate_many(
             notices.append(_notice(cid, msisdn, "terminated", language, body, now))
             changes.append({"cid": cid, "seq": seq + 1, "head": ev["hash"]})
             done.append(cid)
-    cases = _t(Case)
     if changes:
-        s.connection().execute(
-            update(cases)
-            .where(cases.c.id == bindparam("cid"))
-            .values(
-                state="closed",
-                queue=None,
-                outcome="terminated",
-                closed_at=now,
-                updated_at=now,
-                audit_seq=bindparam("seq"),
-                audit_head=bindparam("head"),
-                version=cases.c.version + 1,
-            ),
-            changes,
+        update_from(
+            s,
+            _t(Case),
+            pl.DataFrame(changes).rename({"cid": "id", "seq": "audit_seq", "head": "audit_head"}),
+            ["id"],
+            fixed={
+                "state": "closed",
+                "queue": None,
+                "outcome": "terminated",
+                "closed_at": now,
+                "updated_at": now,
+            },
+        )
+        s.execute(
+            update(Case)
+            .where(Case.id.in_(done))
+            .values(version=Case.version + 1)
+            .execution_options(synchronize_session=False)
         )
     copy_rows(s, _t(CaseEvent), events)
     copy_rows(s, _t(NoticeRow), notices)

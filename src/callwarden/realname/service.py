@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from callwarden.cases import realname_case
@@ -24,7 +24,13 @@ from callwarden.cases.access import Actor
 from callwarden.cases.db import Database
 from callwarden.cases.machine import Role
 from callwarden.cases.models import Case, NoticeRow
-from callwarden.cases.realname_case import Suspend, copy_frame, copy_rows, fetch_frame
+from callwarden.cases.realname_case import (
+    Suspend,
+    copy_frame,
+    copy_rows,
+    fetch_frame,
+    update_from,
+)
 from callwarden.cases.schemas import ActionIn
 from callwarden.cases.service import CaseService
 from callwarden.errors import CaseError
@@ -315,17 +321,16 @@ class CampaignService:
         ]  # fmt: skip
         opened, deferred = realname_case.suspend_many(s, todo, ACTOR, now)
         cases = {o.msisdn: o.case_id for o in opened}
-        if cases:
-            params = [{"m": m, "cid": cid} for m, cid in cases.items()]
-            t = _table(Subject)
-            s.connection().execute(
-                t.update()
-                .where(t.c.campaign == c.name, t.c.msisdn == bindparam("m"))
-                .values(
-                    state="suspended", case_id=bindparam("cid"), suspended_at=now, grace_until=None
-                ),
-                params,
-            )
+        update_from(
+            s,
+            _table(Subject),
+            pl.DataFrame(
+                {"msisdn": list(cases), "case_id": list(cases.values())},
+                schema={"msisdn": pl.String, "case_id": pl.Int64},
+            ).with_columns(campaign=pl.lit(c.name)),
+            ["campaign", "msisdn"],
+            fixed={"state": "suspended", "suspended_at": now, "grace_until": None},
+        )
         self._log(s, list(cases), day, "suspend", now)
         self._log(
             s, [m for m in deferred if m not in deferred_before], day, "suspend_deferred", now
@@ -355,14 +360,18 @@ class CampaignService:
             refunds[int(r["case_id"])] = (r["msisdn"], refund)
         ended = realname_case.terminate_many(s, todo, ACTOR, now)
         if ended:
-            t = _table(Subject)
-            s.connection().execute(
-                t.update()
-                .where(t.c.campaign == c.name, t.c.msisdn == bindparam("m"))
-                .values(
-                    state="terminated", terminated_at=now, refund_fen=bindparam("fen"), ivr_tag=None
-                ),
-                [{"m": refunds[cid][0], "fen": refunds[cid][1]} for cid in ended],
+            update_from(
+                s,
+                _table(Subject),
+                pl.DataFrame(
+                    {
+                        "msisdn": [refunds[cid][0] for cid in ended],
+                        "refund_fen": [refunds[cid][1] for cid in ended],
+                    },
+                    schema={"msisdn": pl.String, "refund_fen": pl.Int64},
+                ).with_columns(campaign=pl.lit(c.name)),
+                ["campaign", "msisdn"],
+                fixed={"state": "terminated", "terminated_at": now, "ivr_tag": None},
             )
             for cid in ended:
                 msisdn, fen = refunds[cid]
@@ -415,47 +424,82 @@ class CampaignService:
     # ------------------------------------------------------------------ registrations
 
     def register(self, rows: pl.DataFrame) -> RegisterResult:
-        """Registrations (``msisdn``, ``registered_at``, ``channel``) as they arrive: the
-        subject is registered, and a suspended number is restored through its case now."""
+        """Registrations (``msisdn``, ``registered_at``, ``channel``) as they arrive.
+
+        Numbers in service are marked registered together; a suspended number is restored
+        through its case (``register``) at once, and told.
+        """
         c = self.campaign
         result = RegisterResult(read=rows.height)
-        for r in rows.sort("registered_at").iter_rows(named=True):
-            msisdn, at, channel = r["msisdn"], r["registered_at"], r["channel"]
-            with self.db.sessions.begin() as s:
-                subject = s.get(Subject, (c.name, msisdn), with_for_update=True)
-                if subject is None:
-                    result.unknown += 1
-                    continue
-                if subject.state in ("registered", "terminated"):
-                    if subject.state == "registered":
-                        result.already += 1
-                    else:
-                        result.terminated += 1
-                    continue
-                case_id = subject.case_id if subject.state == "suspended" else None
-            if case_id is not None:
-                self._restore(case_id, channel)
-                result.restored += 1
-            now = self.now()
-            with self.db.sessions.begin() as s:
-                subject = s.get(Subject, (c.name, msisdn), with_for_update=True)
-                if subject is None or subject.state in ("registered", "terminated"):
-                    continue
-                subject.state = "registered"
-                subject.registered_at = at
-                subject.registration_channel = channel
-                subject.ivr_tag = None
-                subject.grace_until = None
-                self._log(s, [msisdn], self.local_day(at), "registered", now, {"channel": channel})
-                if case_id is not None:
-                    subject.restored_at = now
-                    lag = (now - at).total_seconds()
-                    detail = {"case_id": case_id, "lag_s": max(0.0, lag)}
-                    self._log(s, [msisdn], self.local_day(now), "restore", now, detail)
-                    body = sms(c, "restored", subject.kind, c.language, masked=mask(msisdn), on="")
-                    self.cases.notice(s, None, msisdn, "realname_restored", body)
-                result.registered += 1
+        first = rows.sort("registered_at").unique("msisdn", keep="first", maintain_order=True)
+        result.already += rows.height - first.height
+        t = _table(Subject)
+        with self.db.reads() as s:
+            states = fetch_frame(
+                s,
+                select(t.c.msisdn, t.c.state, t.c.case_id).where(
+                    t.c.campaign == c.name, t.c.msisdn.in_(first["msisdn"].to_list())
+                ),
+                {"msisdn": pl.String, "state": pl.String, "case_id": pl.Int64},
+            )
+        joined = first.join(states, on="msisdn", how="left")
+        result.unknown += int(joined["state"].is_null().sum())
+        result.already += int((joined["state"] == "registered").sum())
+        result.terminated += int((joined["state"] == "terminated").sum())
+        in_service = joined.filter(pl.col("state").is_in(("open", "emergency")))
+        if in_service.height:
+            result.registered += self._register_in_service(in_service)
+        for r in joined.filter(pl.col("state") == "suspended").iter_rows(named=True):
+            at, channel, case_id = r["registered_at"], r["channel"], int(r["case_id"])
+            done = self._register_suspended(r["msisdn"], at, channel, case_id)
+            result.registered += done
+            result.restored += done
         return result
+
+    def _register_in_service(self, rows: pl.DataFrame) -> int:
+        c, now = self.campaign, self.now()
+        with self.db.sessions.begin() as s:
+            changed = update_from(
+                s,
+                _table(Subject),
+                rows.select(
+                    campaign=pl.lit(c.name),
+                    msisdn="msisdn",
+                    registered_at="registered_at",
+                    registration_channel="channel",
+                ),
+                ["campaign", "msisdn"],
+                fixed={"ivr_tag": None, "grace_until": None, "state": "registered"},
+                only={"state": ("open", "emergency")},
+            )
+            local = rows.with_columns(
+                day=pl.col("registered_at").dt.convert_time_zone(c.timezone).dt.date()
+            )
+            for (day, channel), group in local.group_by("day", "channel"):
+                self._log(s, group["msisdn"], day, "registered", now, {"channel": channel})
+        return int(changed)
+
+    def _register_suspended(self, msisdn: str, at: datetime, channel: str, case_id: int) -> int:
+        c = self.campaign
+        self._restore(case_id, channel)
+        now = self.now()
+        with self.db.sessions.begin() as s:
+            subject = s.get(Subject, (c.name, msisdn), with_for_update=True)
+            if subject is None or subject.state in ("registered", "terminated"):
+                return 0
+            subject.state = "registered"
+            subject.registered_at = at
+            subject.registration_channel = channel
+            subject.ivr_tag = None
+            subject.grace_until = None
+            subject.restored_at = now
+            self._log(s, [msisdn], self.local_day(at), "registered", now, {"channel": channel})
+            lag = (now - at).total_seconds()
+            detail = {"case_id": case_id, "lag_s": max(0.0, lag)}
+            self._log(s, [msisdn], self.local_day(now), "restore", now, detail)
+            body = sms(c, "restored", subject.kind, c.language, masked=mask(msisdn), on="")
+            self.cases.notice(s, None, msisdn, "realname_restored", body)
+        return 1
 
     def _restore(self, case_id: int, channel: str) -> None:
         try:
