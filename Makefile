@@ -31,12 +31,12 @@ java:
 	    || $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }; } >/dev/null \
 	  || echo "could not install Java; the Spark tests will fail. Install Java 17 or 21 (apt-get install -y openjdk-17-jre-headless) or set JAVA_HOME"; }
 
-# The SIP path's tests and benchmark (docs/sip.md) need Kamailio with its http_client and jansson
-# modules, and SIPp: install them from Debian's packages if missing.
-SIP_PACKAGES := kamailio kamailio-utils-modules kamailio-extra-modules sip-tester
+# The SIP path's tests and benchmark (docs/sip.md) need Kamailio with its Python module, and SIPp:
+# install them from Debian's packages if missing.
+SIP_PACKAGES := kamailio kamailio-python3-modules sip-tester
 sip:
 	@{ command -v kamailio && command -v sipp \
-	  && ls /usr/lib/*/kamailio/modules/http_client.so /usr/lib/*/kamailio/modules/jansson.so; } >/dev/null 2>&1 || { \
+	  && ls /usr/lib/*/kamailio/modules/app_python3.so; } >/dev/null 2>&1 || { \
 	  echo "no Kamailio or SIPp: installing $(SIP_PACKAGES) for the SIP path's tests"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SIP_PACKAGES); } >/dev/null \

@@ -8,8 +8,8 @@ time over the control socket (``kamcmd cfg.seti callwarden screening 0|1``).
 >>> s = EdgeSettings(listen="udp:127.0.0.1:5060", screen_url="http://127.0.0.1:8000/api/v1/screen",
 ...                  token="t0k", agents="127.0.0.2:5060", ivr="127.0.0.3:5060",
 ...                  control="unix:/tmp/cw.ctl")
->>> s.environment()["CALLWARDEN_AGENTS"], s.environment()["CALLWARDEN_SCREEN_TIMEOUT"]
-('127.0.0.2:5060', '1')
+>>> s.environment()["CALLWARDEN_AGENTS"], s.environment()["CALLWARDEN_SCREEN_TIMEOUT_MS"]
+('127.0.0.2:5060', '500')
 """
 
 from __future__ import annotations
@@ -26,12 +26,14 @@ from types import TracebackType
 
 from callwarden.errors import EdgeError
 
-__all__ = ["CONFIG", "PACKAGES", "EdgeProxy", "EdgeSettings", "free_udp_port", "require"]
+__all__ = ["CONFIG", "PACKAGES", "SCRIPT", "EdgeProxy", "EdgeSettings", "free_udp_port", "require"]
 
 #: the edge proxy's Kamailio configuration, shipped with the package
 CONFIG = Path(__file__).with_name("callwarden-edge.cfg")
+#: the question to the decision service, which Kamailio's app_python3 runs
+SCRIPT = Path(__file__).with_name("kamailio_screen.py")
 #: the Debian packages the SIP path needs (``make sip`` installs them)
-PACKAGES = "kamailio kamailio-utils-modules kamailio-extra-modules sip-tester"
+PACKAGES = "kamailio kamailio-python3-modules sip-tester"
 
 
 def require(program: str) -> str:
@@ -70,8 +72,9 @@ class EdgeSettings:
     #: the address the IVR sends from when it hands a caller back (default: the IVR's host)
     ivr_source: str = ""
     default_queue: str = "agents"
-    #: seconds to wait for the decision service before the call goes to the agents
-    timeout_s: int = 1
+    #: longest wait on each step of the question (connect, send, read) before the call goes to
+    #: the agents
+    timeout_ms: int = 500
     children: int = 4
     workers: int = 8
 
@@ -79,13 +82,14 @@ class EdgeSettings:
         """The variables the configuration reads."""
         env = {
             "CALLWARDEN_SIP_LISTEN": self.listen,
+            "CALLWARDEN_SCREEN_SCRIPT": str(SCRIPT),
             "CALLWARDEN_SCREEN_URL": self.screen_url,
             "CALLWARDEN_HOTLINE_TOKEN": self.token,
             "CALLWARDEN_AGENTS": self.agents,
             "CALLWARDEN_IVR": self.ivr,
             "CALLWARDEN_SIP_CTL": self.control,
             "CALLWARDEN_DEFAULT_QUEUE": self.default_queue,
-            "CALLWARDEN_SCREEN_TIMEOUT": str(self.timeout_s),
+            "CALLWARDEN_SCREEN_TIMEOUT_MS": str(self.timeout_ms),
             "CALLWARDEN_SIP_CHILDREN": str(self.children),
             "CALLWARDEN_SCREEN_WORKERS": str(self.workers),
         }
@@ -115,6 +119,13 @@ class EdgeProxy:
 
     def _env(self) -> dict[str, str]:
         return {**os.environ, **self.settings.environment()}
+
+    @property
+    def pid(self) -> int:
+        """The main Kamailio process (its workers are its children)."""
+        if self._process is None:
+            raise EdgeError("the edge proxy is not running")
+        return self._process.pid
 
     def check(self) -> None:
         """``kamailio -c``: the configuration parses and every module loads."""
