@@ -451,9 +451,11 @@ class CampaignService:
             result.registered += self._register_in_service(in_service)
         for r in joined.filter(pl.col("state") == "suspended").iter_rows(named=True):
             at, channel, case_id = r["registered_at"], r["channel"], int(r["case_id"])
-            done = self._register_suspended(r["msisdn"], at, channel, case_id)
-            result.registered += done
-            result.restored += done
+            outcome = self._register_suspended(r["msisdn"], at, channel, case_id)
+            result.registered += outcome == "restored"
+            result.restored += outcome == "restored"
+            result.terminated += outcome == "terminated"
+            result.already += outcome == "already"
         return result
 
     def _register_in_service(self, rows: pl.DataFrame) -> int:
@@ -479,14 +481,17 @@ class CampaignService:
                 self._log(s, group["msisdn"], day, "registered", now, {"channel": channel})
         return int(changed)
 
-    def _register_suspended(self, msisdn: str, at: datetime, channel: str, case_id: int) -> int:
+    def _register_suspended(self, msisdn: str, at: datetime, channel: str, case_id: int) -> str:
+        """Restore through the case and mark registered: ``restored``, or ``terminated`` /
+        ``already`` when another process got there first."""
         c = self.campaign
-        self._restore(case_id, channel)
+        if not self._restore(case_id, channel):
+            return "terminated"  # cancelled (销户) while the registration was on its way
         now = self.now()
         with self.db.sessions.begin() as s:
             subject = s.get(Subject, (c.name, msisdn), with_for_update=True)
             if subject is None or subject.state in ("registered", "terminated"):
-                return 0
+                return "already"
             subject.state = "registered"
             subject.registered_at = at
             subject.registration_channel = channel
@@ -499,9 +504,10 @@ class CampaignService:
             self._log(s, [msisdn], self.local_day(now), "restore", now, detail)
             body = sms(c, "restored", subject.kind, c.language, masked=mask(msisdn), on="")
             self.cases.notice(s, None, msisdn, "realname_restored", body)
-        return 1
+        return "restored"
 
-    def _restore(self, case_id: int, channel: str) -> None:
+    def _restore(self, case_id: int, channel: str) -> bool:
+        """Move the case with ``register``; False when it was cancelled meanwhile."""
         try:
             self.cases.act(
                 case_id, ACTOR, ActionIn(action="register", reason=f"registered via {channel}")
@@ -509,8 +515,11 @@ class CampaignService:
         except CaseError:
             with self.db.reads() as s:
                 case = s.get(Case, case_id)
+                if case is not None and case.outcome == "terminated":
+                    return False
                 if case is None or case.outcome not in ("registered", "restored"):
                     raise
+        return True
 
     def take_complaints(self, rows: pl.DataFrame) -> tuple[int, int]:
         """Complaints about the campaign (see :func:`~callwarden.realname.feeds.read_complaints`);
