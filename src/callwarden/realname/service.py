@@ -93,38 +93,40 @@ class CampaignService:
 
     # ------------------------------------------------------------------ plan
 
-    def load(self, plan: pl.DataFrame, regions: Iterable[dict[str, Any]]) -> int:
+    def load(
+        self, plan: pl.DataFrame, regions: Iterable[dict[str, Any]], day: date | None = None
+    ) -> int:
         """Take the plan's subjects in (once: numbers already in the campaign are kept as they
-        stand); the number of subjects added."""
+        stand), each tagged for the IVR as its kind says (logged on ``day``, the campaign's
+        first by default); the number of subjects added."""
         c = self.campaign
+        tags = {k: a.ivr_tag for k, a in c.kinds.items()}
         with self.db.sessions.begin() as s:
-            have = set(s.scalars(select(Subject.msisdn).where(Subject.campaign == c.name)))
-            new = plan.filter(~pl.col("msisdn").is_in(list(have))) if have else plan
-            rows = [
-                {
-                    "campaign": c.name,
-                    "msisdn": r["msisdn"],
-                    "kind": r["kind"],
-                    "reason": r["reason"],
-                    "reason_zh": r["reason_zh"],
-                    "region": r["region"],
-                    "owner_type": r["owner_type"],
-                    "batch": c.batch_of(r["msisdn"]),
-                    "balance_fen": r["balance_fen"],
-                    "state": "open",
-                    "ivr_tag": None,
-                    "registered_at": None,
-                    "registration_channel": None,
-                    "suspended_at": None,
-                    "case_id": None,
-                    "restored_at": None,
-                    "grace_until": None,
-                    "terminated_at": None,
-                    "refund_fen": None,
-                }
-                for r in new.iter_rows(named=True)
-            ]
-            copy_rows(s, _table(Subject), rows)
+            have = fetch_frame(
+                s, select(Subject.msisdn).where(Subject.campaign == c.name), {"msisdn": pl.String}
+            )
+            new = plan.join(have, on="msisdn", how="anti") if have.height else plan
+            digits = pl.col("msisdn").str.slice(-4).str.replace_all("[^0-9]", "")
+            batch = digits.cast(pl.Int64, strict=False).fill_null(0) % c.suspension.batches
+            rows = new.select(
+                campaign=pl.lit(c.name),
+                msisdn="msisdn",
+                kind="kind",
+                reason="reason",
+                reason_zh="reason_zh",
+                region="region",
+                owner_type="owner_type",
+                batch=batch,  # Campaign.batch_of, for the whole column
+                balance_fen=pl.col("balance_fen").cast(pl.Int64),
+                state=pl.lit("open"),
+                ivr_tag=pl.col("kind").replace_strict(tags, return_dtype=pl.String),
+            )
+            copy_frame(s, _table(Subject), rows)
+            tagged = rows.filter(pl.col("ivr_tag").is_not_null())
+            for (tag,), group in tagged.group_by("ivr_tag"):
+                self._log(
+                    s, group["msisdn"], day or c.first_day, "ivr_tag", self.now(), {"tag": tag}
+                )
             known = set(s.scalars(select(RegionTotal.region).where(RegionTotal.campaign == c.name)))
             copy_rows(
                 s,
@@ -140,7 +142,7 @@ class CampaignService:
                     if r["region"] not in known
                 ],
             )
-            return len(rows)
+            return rows.height
 
     # ------------------------------------------------------------------ one day
 

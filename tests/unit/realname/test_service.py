@@ -13,6 +13,7 @@ from callwarden.cases.db import open_database
 from callwarden.cases.models import Case, NoticeRow, NumberStatus
 from callwarden.realname.campaign import Campaign
 from callwarden.realname.models import Subject
+from callwarden.realname.report import build_report
 from callwarden.realname.service import CampaignService
 
 CAMPAIGN = Campaign.model_validate(
@@ -46,6 +47,10 @@ def _service() -> tuple[CampaignService, list[datetime]]:
     )
     regions = [{"region": r, "subscribers": 100, "verified": 98} for r in ("太原", "大同")]
     assert svc.load(plan, regions) == 4
+    assert svc.load(plan, regions) == 0
+    with svc.db.reads() as s:
+        batches = dict(s.execute(select(Subject.msisdn, Subject.batch)).all())
+    assert batches == {m: CAMPAIGN.batch_of(m) for m in NUMBERS}
     return svc, now
 
 
@@ -67,7 +72,13 @@ def _regs(*rows: tuple[str, datetime]) -> pl.DataFrame:
 def test_a_campaign_on_sqlite() -> None:
     svc, now = _service()
     first = svc.run_day(date(2026, 9, 1))
-    assert first.counts["sms_reminder"] == 4 and first.counts["ivr_tag"] == 4
+    assert first.counts["sms_reminder"] == 4
+    assert first.counts["ivr_tag"] == 0  # tagged when the plan was taken in
+    with svc.db.reads() as s:
+        assert build_report(s, CAMPAIGN, date(2026, 9, 1)).actions["ivr_tag"] == 4
+        assert s.scalars(select(Subject.ivr_tag).where(Subject.msisdn == NUMBERS[3])).one() == (
+            "RN_CORP"
+        )
     assert first.counts["outbound_call"] == 2  # user_differs and corporate
     at = datetime(2026, 9, 2, 2, tzinfo=UTC)
     r = svc.register(_regs((NUMBERS[0], at), (NUMBERS[0], at), ("+8613900000000", at)))

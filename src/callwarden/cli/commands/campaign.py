@@ -138,7 +138,7 @@ def run(
     when = _day(day)
     frame, summary = read_plan(plan_file)
     svc = CampaignService(open_cases_db(db, create=True), c)
-    loaded = svc.load(frame, summary["regions"])
+    loaded = svc.load(frame, summary["regions"], when)
     if registrations is not None:
         feed = read_registrations(registrations)
         _rejected(feed, registrations)
