@@ -122,7 +122,7 @@ def main() -> None:
     clock = [datetime(2026, 9, 1, 1, tzinfo=UTC)]
     svc = CampaignService(db, CAMPAIGN, clock=lambda: clock[0])
     t0 = time.perf_counter()
-    svc.load(plan, [{"region": "all", "subscribers": subs.height, "verified": 0}])
+    svc.load(plan, [{"region": "all", "subscribers": subs.height, "verified": 0}], date(2026, 9, 1))
     t_load = time.perf_counter() - t0
     t0 = time.perf_counter()
     svc.run_day(date(2026, 9, 1))  # reminders, IVR tags, call list
