@@ -125,7 +125,7 @@ def main() -> None:
     svc.load(plan, [{"region": "all", "subscribers": subs.height, "verified": 0}], date(2026, 9, 1))
     t_load = time.perf_counter() - t0
     t0 = time.perf_counter()
-    svc.run_day(date(2026, 9, 1))  # reminders, IVR tags, call list
+    first = svc.run_day(date(2026, 9, 1))  # reminders, call list
     t_remind = time.perf_counter() - t0
     clock[0] = datetime(2026, 10, 1, 1, tzinfo=UTC)
     t0 = time.perf_counter()
@@ -139,7 +139,7 @@ def main() -> None:
     suspended = day.counts.get("suspend", 0)
     print(f"subscribers {subs.height:,}; unregistered {plan.height:,}")
     print(f"draw {t_draw:.1f} s; plan (classify) {t_plan:.1f} s; load subjects {t_load:.1f} s")
-    print(f"reminder day: {t_remind:.1f} s")
+    print(f"reminder day: {t_remind:.1f} s ({first.counts})")
     print(f"suspension day: {t_suspend:.1f} s ({suspended:,} suspended, "
           f"{day.counts.get('sms_warning', 0):,} warned); run again: {t_again:.1f} s, "
           f"{sum(again.counts.values())} changes")  # fmt: skip
