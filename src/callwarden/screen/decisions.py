@@ -27,8 +27,17 @@ log = logging.getLogger("callwarden.screen")
 class DecisionLog:
     """Batched, durable-within-an-interval writes of decisions."""
 
-    def __init__(self, db: Database, *, interval: float = 0.5, batch: int = 2000) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        interval: float = 0.5,
+        batch: int = 2000,
+        table: type[Any] = ScreenDecision,
+    ) -> None:
         self.db = db
+        #: the mapped class whose table the rows go to (the outbound checks log uses it too)
+        self.table = table
         self.interval = interval
         self.batch = batch
         self._rows: deque[dict[str, Any]] = deque()
@@ -46,7 +55,8 @@ class DecisionLog:
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="screen-log", daemon=True)
+            name = f"{self.table.__tablename__}-log"
+            self._thread = threading.Thread(target=self._run, name=name, daemon=True)
             self._thread.start()
 
     def _run(self) -> None:
@@ -63,7 +73,7 @@ class DecisionLog:
                 return 0
             try:
                 with self.db.sessions.begin() as s:
-                    s.execute(insert(ScreenDecision), rows)
+                    s.execute(insert(self.table), rows)
             except Exception:  # kept and retried: the log must not lose decisions
                 log.exception("decision log: %d rows not written; retrying", len(rows))
                 self._rows.extendleft(reversed(rows))
