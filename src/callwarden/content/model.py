@@ -18,7 +18,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +31,9 @@ from callwarden.errors import InputFileError
 
 __all__ = ["BENIGN", "ContentModel", "ContentScores", "ContentSettings"]
 
-FORMAT: Final = "callwarden-content/1"
+FORMAT: Final = "callwarden-content/2"
+#: earlier models (no opening block) still load
+_FORMATS: Final = ("callwarden-content/1", FORMAT)
 #: the label of honest texts, when a model has one: ``risk`` is the probability of any other
 BENIGN: Final = "normal"
 _MODEL_FILE = "model.json"
@@ -44,6 +46,11 @@ class ContentSettings:
 
     char_ngrams: tuple[int, int] = (1, 3)
     word_ngrams: tuple[int, int] = (1, 2)
+    #: the opening's characters (who the sender claims to be) as a block of their own:
+    #: character 1-3-grams and words of the first ``opening_chars`` characters, weighted
+    #: ``opening_weight`` against the whole text's blocks; 0: no such block
+    opening_chars: int = 40
+    opening_weight: float = 0.5
     min_df: int = 2
     c: float = 1.0  # the SVM's inverse regularisation
     balanced: bool = True  # weigh classes by the inverse of their frequency
@@ -70,10 +77,27 @@ class ContentScores:
     proba: npt.NDArray[np.float64] = field(repr=False)
 
 
-def _features(texts: Sequence[str]) -> tuple[list[str], list[list[str]]]:
-    """Normalised texts (for character n-grams) and their words."""
+@dataclass(frozen=True)
+class _Batch:
+    """Normalised texts and their words; their openings and the openings' words."""
+
+    texts: list[str]
+    words: list[list[str]]
+    openings: list[str]
+    opening_words: list[list[str]]
+
+
+def _features(texts: Sequence[str], opening: int) -> _Batch:
     normal = normalise_all(list(texts))
-    return normal, words_of(normal)
+    if not opening:
+        return _Batch(normal, words_of(normal), [], [])
+    head = [t[:opening] for t in normal]
+    return _Batch(normal, words_of(normal), head, words_of(head))
+
+
+#: the opening block's n-grams: character 1-3-grams and single words
+_OPENING_CHARS = (1, 3)
+_OPENING_WORDS = (1, 1)
 
 
 def _platt(decision: npt.NDArray[np.float64], truth: npt.NDArray[np.bool_]) -> tuple[float, float]:
@@ -97,15 +121,17 @@ class ContentModel:
         intercept: npt.NDArray[np.float64],
         platt: npt.NDArray[np.float64],
         segmenter: str = SEGMENTER,
+        opening: Vocabulary | None = None,
     ) -> None:
         self.classes = tuple(classes)
         self.settings = settings
         self.vocabulary = vocabulary
+        self.opening = opening  # the opening block's n-grams, when the settings have one
         self.coef = coef  # (classes, features)
         self.intercept = intercept  # (classes,)
         self.platt = platt  # (classes, 2): a, b
         self.segmenter = segmenter
-        self.terms = [display(t) for t in vocabulary.terms]
+        self.terms = [display(t) for t in vocabulary.terms + (opening.terms if opening else [])]
         self._bare = [t.replace(" ", "") for t in self.terms]
         self._shown = np.array([_readable(t) for t in self._bare], dtype=bool)
 
@@ -132,11 +158,17 @@ class ContentModel:
                 f"labels {', '.join(rare)} have fewer than {settings.calibration_folds} texts "
                 "each: give each label at least that many"
             )
-        normal, words = _features(texts)
+        batch = _features(texts, settings.opening_chars)
         vocabulary = Vocabulary.fit(
-            normal, words, settings.char_ngrams, settings.word_ngrams, settings.min_df
+            batch.texts, batch.words, settings.char_ngrams, settings.word_ngrams, settings.min_df
         )
-        x = vocabulary.transform(normal, words)
+        opening = None
+        if settings.opening_chars:
+            opening = Vocabulary.fit(
+                batch.openings, batch.opening_words, _OPENING_CHARS, _OPENING_WORDS,
+                settings.min_df,
+            )  # fmt: skip
+        x = _stack(vocabulary, opening, batch, settings.opening_weight)
         coef, intercept = _fit_svm(x, y, classes, settings)
         # Platt scaling on decision values the SVM gives texts it was not trained on
         held_out = np.zeros((len(y), len(classes)))
@@ -147,12 +179,13 @@ class ContentModel:
             c, b = _fit_svm(x[fit_rows], y[fit_rows], classes, settings)
             held_out[test_rows] = x[test_rows] @ c.T + b
         platt = np.array([_platt(held_out[:, k], y == name) for k, name in enumerate(classes)])
-        return cls(classes, settings, vocabulary, coef, intercept, platt)
+        return cls(classes, settings, vocabulary, coef, intercept, platt, opening=opening)
 
     # scoring --------------------------------------------------------------------------------
 
     def _matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
-        return self.vocabulary.transform(*_features(texts))
+        batch = _features(texts, self.settings.opening_chars if self.opening else 0)
+        return _stack(self.vocabulary, self.opening, batch, self.settings.opening_weight)
 
     def score_texts(self, texts: Sequence[str | None], workers: int = 1) -> ContentScores:
         """Label, calibrated score, risk and evidence terms for each text.
@@ -248,20 +281,32 @@ class ContentModel:
             "char_terms": self.vocabulary.char_terms,
             "words": self.vocabulary.words,
             "word_terms": self.vocabulary.word_terms,
-        }
+            "opening": None if self.opening is None else {
+                "char_terms": self.opening.char_terms,
+                "words": self.opening.words,
+                "word_terms": self.opening.word_terms,
+            },
+        }  # fmt: skip
         (folder / _MODEL_FILE).write_text(
             json.dumps(meta, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
         )
-        np.savez_compressed(
-            folder / _WEIGHTS_FILE,
-            char_keys=self.vocabulary.char_keys,
-            char_idf=self.vocabulary.char_idf,
-            word_keys=self.vocabulary.word_keys,
-            word_idf=self.vocabulary.word_idf,
-            coef=self.coef,
-            intercept=self.intercept,
-            platt=self.platt,
-        )
+        arrays: dict[str, npt.NDArray[Any]] = {
+            "char_keys": self.vocabulary.char_keys,
+            "char_idf": self.vocabulary.char_idf,
+            "word_keys": self.vocabulary.word_keys,
+            "word_idf": self.vocabulary.word_idf,
+            "coef": self.coef,
+            "intercept": self.intercept,
+            "platt": self.platt,
+        }
+        if self.opening is not None:
+            arrays |= {
+                "opening_char_keys": self.opening.char_keys,
+                "opening_char_idf": self.opening.char_idf,
+                "opening_word_keys": self.opening.word_keys,
+                "opening_word_idf": self.opening.word_idf,
+            }
+        np.savez_compressed(folder / _WEIGHTS_FILE, allow_pickle=False, **arrays)
 
     @classmethod
     def load(cls, folder: Path) -> ContentModel:
@@ -275,9 +320,9 @@ class ContentModel:
             )  # fmt: skip
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            if meta.get("format") != FORMAT:
+            if meta.get("format") not in _FORMATS:
                 raise InputFileError(meta_path, f"format {meta.get('format')!r}, not {FORMAT}")
-            raw = dict(meta["settings"])
+            raw = {"opening_chars": 0, **meta["settings"]}  # format 1: no opening block
             settings = ContentSettings(
                 **{**raw, "char_ngrams": tuple(raw["char_ngrams"]),
                    "word_ngrams": tuple(raw["word_ngrams"])}
@@ -289,9 +334,17 @@ class ContentModel:
                 arrays["char_idf"], meta["char_terms"], meta["words"], arrays["word_keys"],
                 arrays["word_idf"], meta["word_terms"],
             )  # fmt: skip
+            opening = None
+            if meta.get("opening"):
+                opening = Vocabulary(
+                    _OPENING_CHARS, _OPENING_WORDS, arrays["opening_char_keys"],
+                    arrays["opening_char_idf"], meta["opening"]["char_terms"],
+                    meta["opening"]["words"], arrays["opening_word_keys"],
+                    arrays["opening_word_idf"], meta["opening"]["word_terms"],
+                )  # fmt: skip
             return cls(
                 meta["classes"], settings, vocabulary, arrays["coef"], arrays["intercept"],
-                arrays["platt"], meta.get("segmenter", SEGMENTER),
+                arrays["platt"], meta.get("segmenter", SEGMENTER), opening,
             )  # fmt: skip
         except InputFileError:
             raise
@@ -311,6 +364,18 @@ def _share(model: ContentModel) -> None:
 
 def _score_shared(texts: list[str | None]) -> ContentScores:
     return _shared[0]._score_chunk(texts)
+
+
+def _stack(
+    vocabulary: Vocabulary, opening: Vocabulary | None, batch: _Batch, weight: float
+) -> sp.csr_matrix:
+    """The whole text's blocks, then the opening's, weighted."""
+    x = vocabulary.transform(batch.texts, batch.words)
+    if opening is None:
+        return x
+    head = opening.transform(batch.openings, batch.opening_words)
+    head.data *= weight
+    return sp.hstack([x, head], format="csr")
 
 
 def _readable(term: str) -> bool:

@@ -3,7 +3,8 @@
 scikit-learn's vectorisers look every n-gram up in a Python dictionary, one at a time: at a
 thousand texts a second that is most of the classifier's time. Here a batch's characters are
 one array of code points; each character n-gram is a 64-bit polynomial key computed for every
-position at once and found in the model's sorted keys by binary search. Words are looked up
+position at once and found in the model's keys by one probe of a hash table (keys that share
+a slot, a few percent, by binary search in the sorted keys). Words are looked up
 once per word; word bigrams are keys of two word ids. Weights are those of scikit-learn's
 ``TfidfVectorizer(sublinear_tf=True)``: ``1 + log(count)`` times the smoothed idf, each block
 (characters, words) scaled to unit length.
@@ -89,19 +90,69 @@ def _word_keys(
     return np.concatenate(keys), np.concatenate(docs)
 
 
+#: odd multipliers of Fibonacci-style hashing, one per level of :class:`_Table`
+_MULTIPLIERS = tuple(
+    np.uint64(m) for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                           0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53)
+)  # fmt: skip
+_EMPTY, _SHARED = -1, -2
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Hash tables over a vocabulary's keys, found with one probe per level: a slot holds the
+    column of its one key, or is empty, or is shared by several keys, which the next level
+    (another multiplier) tells apart; keys still sharing after the last level are found by
+    binary search in the sorted keys."""
+
+    keys: _U64
+    levels: tuple[tuple[npt.NDArray[np.int32], np.uint64, np.uint64], ...]
+
+    @classmethod
+    def of(cls, keys: _U64) -> _Table:
+        levels = []
+        columns = np.arange(len(keys), dtype=np.int32)
+        for multiplier in _MULTIPLIERS:
+            if not len(columns):
+                break
+            bits = max(4, int(np.ceil(np.log2(len(columns) * 4))))  # a quarter full at most
+            shift = np.uint64(64 - bits)
+            slot = ((keys[columns] * multiplier) >> shift).astype(np.intp)
+            slots = np.full(1 << bits, _EMPTY, dtype=np.int32)
+            slots[slot] = columns
+            shared = np.bincount(slot, minlength=1 << bits) > 1
+            slots[shared] = _SHARED
+            levels.append((slots, shift, multiplier))
+            columns = columns[shared[slot]]
+        return cls(keys, tuple(levels))
+
+    def find(self, needles: _U64) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_]]:
+        """Each needle's column and whether it is a key at all."""
+        column = np.full(len(needles), _SHARED, dtype=np.int32)
+        if not len(self.keys):
+            return column, np.zeros(len(needles), dtype=bool)
+        todo = np.arange(len(needles))
+        for slots, shift, multiplier in self.levels:
+            column[todo] = slots[((needles[todo] * multiplier) >> shift).astype(np.intp)]
+            todo = todo[column[todo] == _SHARED]
+            if not len(todo):
+                break
+        if len(todo):
+            at = np.searchsorted(self.keys, needles[todo])
+            column[todo] = np.where(at == len(self.keys), 0, at)
+        found = column >= 0
+        found[found] = self.keys[column[found]] == needles[found]
+        return column, found
+
+
 def _block(
-    keys: _U64, docs: _I64, vocab: _U64, idf: npt.NDArray[np.float64], rows: int
+    keys: _U64, docs: _I64, vocab: _Table, idf: npt.NDArray[np.float64], rows: int
 ) -> sp.csr_matrix:
     """Sublinear TF-IDF rows, unit length, over the n-grams found in ``vocab``."""
-    # looked up in sorted order: neighbouring needles touch neighbouring memory
-    order = np.argsort(keys)
-    keys, docs = keys[order], docs[order]
-    at = np.searchsorted(vocab, keys)
-    at[at == len(vocab)] = 0
-    found = vocab[at] == keys if len(vocab) else np.zeros(len(keys), dtype=bool)
+    column, found = vocab.find(keys)
     x = sp.csr_matrix(
-        (np.ones(int(found.sum()), dtype=np.float64), (docs[found], at[found])),
-        shape=(rows, len(vocab)),
+        (np.ones(int(found.sum()), dtype=np.float64), (docs[found], column[found])),
+        shape=(rows, len(vocab.keys)),
     )
     x.sum_duplicates()
     x.data = (1.0 + np.log(x.data)) * idf[x.indices]
@@ -175,6 +226,14 @@ class Vocabulary:
     def _ids(self) -> dict[str, int]:
         return {w: i for i, w in enumerate(self.words)}
 
+    @cached_property
+    def _char_table(self) -> _Table:
+        return _Table.of(self.char_keys)
+
+    @cached_property
+    def _word_table(self) -> _Table:
+        return _Table.of(self.word_keys)
+
     @property
     def terms(self) -> list[str]:
         """Every feature's text, in column order (characters, then words)."""
@@ -184,7 +243,7 @@ class Vocabulary:
         """One row per text: character block, then word block."""
         codes, doc = _codes(texts)
         keys, docs, _, _ = _char_keys(codes, doc, self.char_ngrams)
-        chars = _block(keys, docs, self.char_keys, self.char_idf, len(texts))
+        chars = _block(keys, docs, self._char_table, self.char_idf, len(texts))
         wkeys, wdocs = _word_keys(words, self._ids.get, self.word_ngrams)
-        word_block = _block(wkeys, wdocs, self.word_keys, self.word_idf, len(texts))
+        word_block = _block(wkeys, wdocs, self._word_table, self.word_idf, len(texts))
         return sp.hstack([chars, word_block], format="csr")
