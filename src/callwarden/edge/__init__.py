@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from callwarden.edge.proxy import CONFIG, EdgeProxy, EdgeSettings, free_udp_port
+from callwarden.edge.proxy import CONFIG, SCRIPT, EdgeProxy, EdgeSettings, free_udp_port
 from callwarden.edge.sipp import SCENARIOS, CallRun, Peer, place_calls
 
 __all__ = [
     "CONFIG",
     "SCENARIOS",
+    "SCRIPT",
     "CallRun",
     "EdgeProxy",
     "EdgeSettings",

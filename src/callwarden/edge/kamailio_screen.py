@@ -3,13 +3,15 @@
 Kamailio loads this file with its own Python (``modparam("app_python3", "load", ...)``), so
 it uses the standard library only and never imports callwarden. Each Kamailio worker keeps
 one HTTP connection to the decision service open and reuses it (Kamailio 5.6's http_client
-opens a new one per question, which costs the service three times the CPU), and waits at
-most ``CALLWARDEN_SCREEN_TIMEOUT_MS`` on each step (connect, send, read).
+opens a new one per question, and the service pays for each; docs/sip.md), and waits at
+most ``CALLWARDEN_SCREEN_TIMEOUT_MS`` (or what is left of the call's budget) on each step
+(connect, send, read).
 
-The configuration calls ``python_exec("ask", "")`` with ``$var(caller)``, ``$var(callee)``
-and ``$var(ivr_input)`` set; afterwards ``$var(action)`` is allow, block, challenge or route,
-or empty when the service gave no usable answer (the configuration then fails open), with
-``$var(queue)``, ``$var(policy)`` and ``$var(status)`` (the HTTP status, or what went wrong).
+The configuration calls ``python_exec("ask", "$var(budget)")`` (the milliseconds left of the
+call's screening budget) with ``$var(caller)``, ``$var(callee)`` and ``$var(ivr_input)`` set;
+afterwards ``$var(action)`` is allow, block, challenge or route, or empty when the service
+gave no usable answer (the configuration then fails open), with ``$var(queue)``,
+``$var(policy)`` and ``$var(status)`` (the HTTP status, or what went wrong).
 
 >>> question("13800138000", "4001234567", "", datetime(2026, 12, 7, 3, 0, tzinfo=UTC))
 b'{"caller": "13800138000", "callee": "4001234567", "time": "2026-12-07T03:00:00Z"}'
@@ -126,12 +128,17 @@ class DecisionClient:
             self._conn.close()
         self._conn = None
 
-    def ask(self, caller: str, callee: str, ivr_input: str) -> Answer:
+    def ask(self, caller: str, callee: str, ivr_input: str, budget_ms: float = 0) -> Answer:
+        """Ask about one call, waiting at most ``budget_ms`` on each step (0: the timeout)."""
         body = question(caller, callee, ivr_input, datetime.now(UTC))
+        wait = min(self.timeout, budget_ms / 1000) if budget_ms > 0 else self.timeout
         for _ in range(2):
             conn, reused = self._connection()
+            conn.timeout = wait
             try:
-                if conn.sock is None:
+                if conn.sock is not None:
+                    conn.sock.settimeout(wait)
+                else:
                     conn.connect()
                     # http.client sends the headers and the body in two writes: without this
                     # the body waits for the service's delayed ACK (40 ms on Linux)
@@ -172,8 +179,13 @@ class Screen:
         return 0
 
     def ask(self, msg: object, args: str = "") -> int:
+        """``args``: the milliseconds left of the screening budget."""
+        try:
+            budget = float(args)
+        except ValueError:
+            budget = 0
         caller, callee = _text("$var(caller)"), _text("$var(callee)")
-        got = self.client.ask(caller, callee, _text("$var(ivr_input)"))
+        got = self.client.ask(caller, callee, _text("$var(ivr_input)"), budget)
         KSR.pv.sets("$var(action)", got.action)
         KSR.pv.sets("$var(queue)", got.queue)
         KSR.pv.sets("$var(policy)", got.policy)

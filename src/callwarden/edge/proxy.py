@@ -72,8 +72,8 @@ class EdgeSettings:
     #: the address the IVR sends from when it hands a caller back (default: the IVR's host)
     ivr_source: str = ""
     default_queue: str = "agents"
-    #: longest wait on each step of the question (connect, send, read) before the call goes to
-    #: the agents
+    #: the screening budget from the INVITE's arrival (waiting for a worker, then each step of
+    #: the question); past it the call goes to the agents unscreened
     timeout_ms: int = 500
     children: int = 4
     workers: int = 8
