@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean help java sip
+.PHONY: run test lint typecheck unit bench clean help java sip chromium
 
 help:
 	@echo "make run    simulate a city's day, ingest it, print the summary"
@@ -42,6 +42,15 @@ sip:
 	  { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SIP_PACKAGES); } >/dev/null \
 	  || echo "could not install Kamailio and SIPp; the SIP tests will fail. Install them with: apt-get install -y $(SIP_PACKAGES)"; }
 
+# The browser tests (tests/e2e) drive Debian's chromium through Playwright, launched by its path:
+# install it from Debian's packages if missing (Playwright never downloads a browser here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "no chromium: installing chromium for the browser tests (tests/e2e)"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; } >/dev/null \
+	  || echo "could not install chromium; the browser tests will fail in CI and skip elsewhere. Install it with: apt-get install -y chromium"; }
+
 run: $(STAMP)
 	$(BIN)/callwarden demo
 
@@ -51,7 +60,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) java sip
+unit: $(STAMP) java sip chromium
 	$(BIN)/pytest
 
 test: lint typecheck unit

@@ -39,6 +39,7 @@ from callwarden.cases.schemas import ActionIn, AlertIn, msisdn_of, presented_of
 from callwarden.cases.service import CaseService
 from callwarden.errors import Forbidden, RateLimited, Unprocessable
 from callwarden.reputation.book import marks_of
+from callwarden.web import mount_web
 
 __all__ = ["DOCS_ASSETS", "create_app"]
 
@@ -334,4 +335,5 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
     app.include_router(v1)
     app.include_router(reputation_routes(service, actor))
     app.include_router(screen_router(service))
+    mount_web(app, service)  # the console (/console), self-service (/self), and / (login)
     return app

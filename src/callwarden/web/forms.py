@@ -1,0 +1,58 @@
+"""Reading the pages' forms into the services' own input models, with errors per field.
+
+A form's fields are strings; the case actions take :class:`ActionIn`. A bad value becomes a
+message beside its field, never an exception page.
+
+>>> action_of({"action": "review", "verdict": "approve", "reason": "ok"})[0].verdict
+'approve'
+>>> action_of({"action": "survey", "rating": "9"})[1]
+{'rating': 'Input should be less than or equal to 5'}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from callwarden.cases.schemas import ActionIn
+
+__all__ = ["action_of", "errors_of"]
+
+_REQUESTER = ("relationship", "document")
+
+
+def errors_of(exc: ValidationError) -> dict[str, str]:
+    """pydantic's errors as {field: message}, the first message of each field."""
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"] if not isinstance(p, int)]
+        field = loc[-1] if loc else "form"
+        out.setdefault(field, err["msg"])
+    return out
+
+
+def action_of(form: Mapping[str, Any]) -> tuple[ActionIn | None, dict[str, str]]:
+    """The action a case page's form asks for, or the errors by field."""
+    data: dict[str, Any] = {"action": form.get("action") or ""}
+    for key in ("verdict", "reason", "channel"):
+        value = str(form.get(key) or "").strip()
+        if value:
+            data[key] = value
+    if form.get("rating"):
+        data["rating"] = form.get("rating")
+    items = form.getlist("items") if hasattr(form, "getlist") else form.get("items", [])
+    if items:
+        data["items"] = [str(i) for i in items]
+    if form.get("expected_version"):
+        data["expected_version"] = form.get("expected_version")
+    if any(form.get(k) for k in _REQUESTER):
+        requester: dict[str, Any] = {k: form.get(k) for k in _REQUESTER if form.get(k)}
+        requester["minor"] = form.get("minor") == "on"
+        requester["forgotten_password"] = form.get("forgotten_password") == "on"
+        data["requester"] = requester
+    try:
+        return ActionIn.model_validate(data), {}
+    except ValidationError as exc:
+        return None, errors_of(exc)
