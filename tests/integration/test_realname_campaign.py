@@ -243,6 +243,19 @@ def _check_final(
         assert row["rate"] == round(
             (total["verified"] + per_region.get(row["region"], 0)) / total["subscribers"], 4
         )
+    # by kind: everyone either registered in time or was cancelled by the last day
+    kinds = done.join(plan.select("msisdn", "kind"), on="msisdn")
+    registered = dict(kinds.group_by("kind").len().iter_rows())
+    subjects_of = dict(plan.group_by("kind").len().iter_rows())
+    for row in daily.kinds.iter_rows(named=True):
+        assert row["subjects"] == subjects_of[row["kind"]]
+        assert row["registered"] == registered.get(row["kind"], 0)
+        assert row["terminated"] == row["subjects"] - row["registered"]
+        assert row["suspended_now"] == 0
+    # registrations by channel in the week of 15-21 September
+    in_days = local.filter(pl.col("day").is_between(date(2026, 9, 15), date(2026, 9, 21)))
+    by_channel = dict(in_days.group_by("channel").len().iter_rows())
+    assert dict(week.channels.select("channel", "registrations").iter_rows()) == by_channel
     # refunds: the balance of every number terminated on the last day of termination
     terminated = plan.filter(
         pl.col("msisdn").is_in([m for m, (st, _) in subjects.items() if st == "terminated"])
