@@ -185,7 +185,9 @@ def _emergency(svc: CampaignService, msisdn: str, clock: Clock) -> None:
         svc.emergency(msisdn, agent, "")  # no hardship given
     assert svc.emergency(msisdn, agent, "家中老人就医, 需要联系") == "awaiting_second_approval"
     with svc.db.reads() as s:
-        case_id = s.get(Subject, (CAMPAIGN.name, msisdn)).case_id  # type: ignore[union-attr]
+        subject = s.get(Subject, (CAMPAIGN.name, msisdn))
+        assert subject is not None and subject.case_id is not None
+        case_id = subject.case_id
     with pytest.raises(CaseError):
         svc.cases.act(case_id, agent, ActionIn(action="review", verdict="approve", reason="x"))
     svc.cases.act(case_id, boss, ActionIn(action="review", verdict="approve", reason="核实"))
@@ -270,7 +272,7 @@ def _check_final(
     assert week.complaints["complaints"] == in_week.height
     answered = in_week.filter(pl.col("satisfaction").is_not_null())
     assert week.complaints["satisfaction_rate"] == round(
-        float((answered["satisfaction"] >= 4).mean() or 0), 4
+        float(answered.select((pl.col("satisfaction") >= 4).mean()).item() or 0), 4
     )
     often = in_week.group_by("msisdn").len().filter(pl.col("len") >= 3)
     assert sorted(week.frequent["msisdn"].to_list()) == sorted(often["msisdn"].to_list())
