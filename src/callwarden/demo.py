@@ -26,7 +26,9 @@ from callwarden.detect.scoring import ScoreResult, score_records
 from callwarden.records.ingest import IngestReport, ingest
 from callwarden.records.load import load_records
 from callwarden.records.mapping import load_mapping
+from callwarden.screen.day import ScreenedDay, screen_day
 from callwarden.simulate import SimulationConfig, SimulationResult, simulate_city
+from callwarden.simulate.hotline import HotlineDayConfig, new_policy, simulate_hotline_day
 from callwarden.simulate.summary import actor_summary
 
 __all__ = ["DemoResult", "run_demo"]
@@ -43,6 +45,8 @@ class DemoResult:
     evaluation: Evaluation | None = None
     #: counts from the case database (cases by state and kind, notices queued, ...)
     cases: dict[str, Any] = field(default_factory=dict)
+    #: a hotline's incoming day screened against the marks (seed 003)
+    hotline: ScreenedDay | None = None
 
 
 def _ingest_progress(progress: Progress | None, record: str) -> Callable[[int, int], None] | None:
@@ -100,7 +104,21 @@ def run_demo(
     if progress:
         progress("open cases", 0, 0)
     result.cases = open_cases(result.score.alerts, subscribers, workdir / "cases.db")
+    if progress:
+        progress("screen a hotline day", 0, 0)
+    result.hotline = screen_hotline(workdir / "cases.db", config.seed)
     return result
+
+
+def screen_hotline(path: Path, seed: int, calls: int = 1500) -> ScreenedDay:
+    """A 400 line's day screened in the demo's case database (its calls written beside it)."""
+    day = simulate_hotline_day(HotlineDayConfig(calls=calls, seed=seed))
+    day.calls.write_csv(path.with_name("hotline-calls.csv"))
+    db = open_database(str(path))
+    try:
+        return screen_day(db, day, new_policy(day))
+    finally:
+        db.engine.dispose()
 
 
 def open_cases(alerts: pl.DataFrame, subscribers: pl.DataFrame, path: Path) -> dict[str, Any]:

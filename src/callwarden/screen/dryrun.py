@@ -31,7 +31,7 @@ from callwarden.screen.decide import Decision, decide
 from callwarden.screen.marktable import MarkTable
 from callwarden.screen.policy import Policy
 
-__all__ = ["OUTCOMES", "DryRun", "compare", "read_calls", "replay"]
+__all__ = ["OUTCOMES", "DryRun", "compare", "outcome_of", "read_calls", "replay"]
 
 OUTCOMES = ("connected", "auto_reply", "challenged", "blocked")
 
@@ -67,7 +67,8 @@ def read_calls(path: Path) -> tuple[pl.DataFrame, int]:
     return frame, bad
 
 
-def _outcome(policy: Policy, decision: Decision) -> str:
+def outcome_of(decision: Decision) -> str:
+    """How a call ends after its last decision: one of :data:`OUTCOMES`."""
     if decision.action == "block":
         return "blocked"
     if decision.action == "challenge":
@@ -102,7 +103,7 @@ def replay(calls: pl.DataFrame, policy: Policy, table: MarkTable) -> pl.DataFram
             wrong.pop(raw, None)
         out["action"].append(first.action)
         out["queue"].append(final.queue)
-        out["outcome"].append(_outcome(policy, final))
+        out["outcome"].append(outcome_of(final))
         out["category"].append(first.category)
         out["score"].append(None if first.score is None else round(first.score, 3))
         out["reasons"].append(

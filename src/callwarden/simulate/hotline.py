@@ -33,7 +33,13 @@ import numpy as np
 import phonenumbers
 import polars as pl
 
-__all__ = ["HotlineDay", "HotlineDayConfig", "simulate_hotline_day", "write_hotline_day"]
+__all__ = [
+    "HotlineDay",
+    "HotlineDayConfig",
+    "new_policy",
+    "simulate_hotline_day",
+    "write_hotline_day",
+]
 
 #: who calls, and the share of the day's calls each makes
 MIX: dict[str, float] = {
@@ -289,8 +295,11 @@ def write_hotline_day(day: HotlineDay, out: Path) -> dict[str, Path]:
     day.calls.write_csv(paths["calls"])
     day.marks.write_csv(paths["marks"])
     paths["policy_current"].write_text(CURRENT_POLICY, encoding="utf-8")
-    allow = ", ".join(f'"{n}"' for n in day.key_customers)
-    paths["policy_new"].write_text(
-        NEW_POLICY.format(allow=allow, code=day.config.code), encoding="utf-8"
-    )
+    paths["policy_new"].write_text(new_policy(day), encoding="utf-8")
     return paths
+
+
+def new_policy(day: HotlineDay) -> str:
+    """The stricter policy for ``day``: its key customers allowed, its business code asked."""
+    allow = ", ".join(f'"{n}"' for n in day.key_customers)
+    return NEW_POLICY.format(allow=allow, code=day.config.code)

@@ -67,6 +67,18 @@ def demo(
         table = pl.DataFrame(rows, schema=["what", "count"], orient="row")
         console.print(frame_table(table, f"cases opened -> {workdir / 'cases.db'}"))
         console.print(c["intake"], highlight=False)
+    if result.hotline is not None:
+        h = result.hotline
+        console.print(frame_table(h.outcomes, f"hotline {h.hotline}: a day screened (by caller)"))
+        console.print(
+            f"unwanted calls kept from the agents: {h.unwanted_kept_out[0]:,} of "
+            f"{h.unwanted_kept_out[1]:,}; wanted calls through: {h.wanted_through[0]:,} of "
+            f"{h.wanted_through[1]:,}; {h.logged:,} decisions logged "
+            f"([bold]callwarden hotline report {h.hotline} --day {h.day} "
+            f"--db {workdir / 'cases.db'}[/])",
+            highlight=False,
+        )
+    if result.cases:
         console.print(
             f"next: [bold]callwarden serve --db {workdir / 'cases.db'}[/] "
             "(API and OpenAPI at http://127.0.0.1:8000/docs)"
