@@ -23,7 +23,7 @@ from callwarden.cases import realname_case
 from callwarden.cases.access import Actor
 from callwarden.cases.db import Database
 from callwarden.cases.machine import Role
-from callwarden.cases.models import Case, NoticeRow
+from callwarden.cases.models import Case, NoticeRow, SubscriberProfile
 from callwarden.cases.realname_case import (
     Suspend,
     copy_frame,
@@ -205,6 +205,25 @@ class CampaignService:
             terminate_day=pl.lit(t_start) + days,
         )
 
+    def _others(self, s: Session) -> set[str]:
+        """Subjects whose profile in the case database asks for the other language."""
+        c = self.campaign
+        return set(
+            s.scalars(
+                select(Subject.msisdn)
+                .join(SubscriberProfile, SubscriberProfile.msisdn == Subject.msisdn)
+                .where(
+                    Subject.campaign == c.name,
+                    Subject.state.in_(_LIVE),
+                    SubscriberProfile.language != c.language,
+                )
+            )
+        )
+
+    def _language(self, msisdn: str, others: set[str]) -> str:
+        default = self.campaign.language
+        return ("en" if default == "zh" else "zh") if msisdn in others else default
+
     def _done(self, s: Session, day: date, action: str) -> set[str]:
         return set(
             s.scalars(
@@ -263,18 +282,26 @@ class CampaignService:
         who = who.filter(~pl.col("msisdn").is_in(list(done))) if done else who
         if not who.height:
             return 0
-        language = c.language
-        # each kind's text once, with markers where the number and the date go
+        # each kind's text once per language, with markers where the number and the date go
         bodies = {
-            k: sms(c, template, k, language, masked="\x00M\x00", on="\x00D\x00") for k in c.kinds
+            f"{k}|{lang}": sms(c, template, k, lang, masked="\x00M\x00", on="\x00D\x00")
+            for k in c.kinds
+            for lang in ("zh", "en")
         }
+        other = "en" if c.language == "zh" else "zh"
+        language = (
+            pl.when(pl.col("msisdn").is_in(list(self._others(s))))
+            .then(pl.lit(other))
+            .otherwise(pl.lit(c.language))
+        )
+        who = who.with_columns(language=language)
         on_day = pl.lit(on.isoformat()) if on is not None else pl.col("suspend_day").cast(pl.String)
         notices = who.select(
             case_id=pl.lit(None, pl.Int64),
             msisdn="msisdn",
             kind=pl.lit(f"realname_{template}"),
-            language=pl.lit(language),
-            text=pl.col("kind")
+            language="language",
+            text=(pl.col("kind") + "|" + pl.col("language"))
             .replace_strict(bodies, return_dtype=pl.String)
             .str.replace_all("\x00M\x00", mask_numbers(pl.col("msisdn")), literal=True)
             .str.replace_all("\x00D\x00", on_day, literal=True),
@@ -306,17 +333,18 @@ class CampaignService:
             )
         )
         deferred_before = self._done(s, day, "suspend_deferred")
-        language = c.language
+        others = self._others(s)
         todo = [
             Suspend(
                 msisdn=r["msisdn"],
                 reason_zh=f"未完成实名登记: {r['kind']}",
                 reason_en=f"not registered: {r['kind']}",
                 notice=sms(
-                    c, "suspended", r["kind"], language, masked=mask(r["msisdn"]),
+                    c, "suspended", r["kind"], self._language(r["msisdn"], others),
+                    masked=mask(r["msisdn"]),
                     on=str(r["terminate_day"]),
                 ),
-                language=language,
+                language=self._language(r["msisdn"], others),
                 payload={"campaign": c.name, "kind": r["kind"], "day": day.isoformat()},
             )
             for r in due.iter_rows(named=True)
@@ -348,11 +376,12 @@ class CampaignService:
             & (pl.col("terminate_day") <= day)
             & (pl.col("suspended_at").dt.convert_time_zone(str(zone)).dt.date() < day)
         )
-        language = c.language
+        others = self._others(s)
         todo = []
         refunds: dict[int, tuple[str, int]] = {}
         for r in due.iter_rows(named=True):
             refund = max(0, int(r["balance_fen"] or 0))
+            language = self._language(r["msisdn"], others)
             body = sms(
                 c, "terminated", r["kind"], language, masked=mask(r["msisdn"]),
                 on=day.isoformat(), refund=yuan(refund),
@@ -399,8 +428,9 @@ class CampaignService:
                 Case.outcome == "restored",
             )
         ).all()
-        language = c.language
+        others = self._others(s) if rows else set()
         for msisdn, kind, closed in rows:
+            language = self._language(msisdn, others)
             closed_at: datetime = closed or now
             on = self.local_day(closed_at) + timedelta(days=c.suspension.emergency_grace_days)
             s.execute(
@@ -504,7 +534,9 @@ class CampaignService:
             lag = (now - at).total_seconds()
             detail = {"case_id": case_id, "lag_s": max(0.0, lag)}
             self._log(s, [msisdn], self.local_day(now), "restore", now, detail)
-            body = sms(c, "restored", subject.kind, c.language, masked=mask(msisdn), on="")
+            profile = s.get(SubscriberProfile, msisdn)
+            language = profile.language if profile is not None else c.language
+            body = sms(c, "restored", subject.kind, language, masked=mask(msisdn), on="")
             self.cases.notice(s, None, msisdn, "realname_restored", body)
         return "restored"
 

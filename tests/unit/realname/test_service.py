@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from callwarden.cases.audit import verify
 from callwarden.cases.db import open_database
-from callwarden.cases.models import Case, NoticeRow, NumberStatus
+from callwarden.cases.models import Case, NoticeRow, NumberStatus, SubscriberProfile
 from callwarden.realname.campaign import Campaign
 from callwarden.realname.models import Subject
 from callwarden.realname.report import build_report
@@ -71,7 +71,12 @@ def _regs(*rows: tuple[str, datetime]) -> pl.DataFrame:
 
 def test_a_campaign_on_sqlite() -> None:
     svc, now = _service()
+    with svc.db.sessions.begin() as s:  # one subscriber reads Chinese
+        s.add(SubscriberProfile(msisdn=NUMBERS[2], language="zh"))
     first = svc.run_day(date(2026, 9, 1))
+    with svc.db.reads() as s:
+        texts = dict(s.execute(select(NoticeRow.msisdn, NoticeRow.text)).all())
+    assert "实名登记" in texts[NUMBERS[2]] and "Real-name" in texts[NUMBERS[0]]
     assert first.counts["sms_reminder"] == 4
     assert first.counts["ivr_tag"] == 0  # tagged when the plan was taken in
     with svc.db.reads() as s:
