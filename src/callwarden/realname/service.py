@@ -36,6 +36,7 @@ from callwarden.cases.service import CaseService
 from callwarden.errors import CaseError
 from callwarden.numbers import mask
 from callwarden.realname.campaign import Campaign
+from callwarden.realname.kinds import KIND_TEXT
 from callwarden.realname.models import Action, Complaint, RegionTotal, Subject
 from callwarden.realname.texts import mask_numbers, sms, yuan
 
@@ -337,8 +338,8 @@ class CampaignService:
         todo = [
             Suspend(
                 msisdn=r["msisdn"],
-                reason_zh=f"未完成实名登记: {r['kind']}",
-                reason_en=f"not registered: {r['kind']}",
+                reason_zh=f"未完成实名登记: {KIND_TEXT[r['kind']][0]}",
+                reason_en=f"not registered: {KIND_TEXT[r['kind']][1]}",
                 notice=sms(
                     c, "suspended", r["kind"], self._language(r["msisdn"], others),
                     masked=mask(r["msisdn"]),
