@@ -82,10 +82,10 @@ def test_plan_run_twice_register_report(
     html = tmp_path / "report.html"
     code, out = cli(
         "campaign", "report", "--campaign", str(toml), "--db", db, "--date", "2026-09-15",
-        "--week", "--html", str(html),
+        "--week", "--html", str(html), "--agent", "李娜",
     )  # fmt: skip
     assert code == 0, out
-    assert "real-name rate by region" in out and "王敏" in out
+    assert "real-name rate by region" in out and "李娜" in out
     assert "<svg" in html.read_text(encoding="utf-8")
 
 

@@ -239,6 +239,14 @@ def report(
             help="Write the HTML report here. Example: --html report.html",
         ),
     ] = None,
+    agent: Annotated[
+        str | None,
+        typer.Option(
+            "--agent",
+            show_default="the campaign file's warning.agent",
+            help="The named agent (专人) following the frequent complainers. Example: --agent 王敏",
+        ),
+    ] = None,
     complainers_out: Annotated[
         Path | None,
         typer.Option(
@@ -260,6 +268,8 @@ def report(
     svc = CampaignService(open_cases_db(db), c)
     with svc.db.reads() as s:
         r = build_report(s, c, when, week=week)
+    if agent:
+        r.agent = agent
     for title, frame in (
         ("real-name rate by region", r.regions),
         ("by kind", r.kinds),
