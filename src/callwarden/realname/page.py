@@ -12,6 +12,7 @@ import polars as pl
 from matplotlib.figure import Figure
 
 from callwarden.realname.report import CampaignReport
+from callwarden.realname.texts import mask_numbers
 
 __all__ = ["write_page"]
 
@@ -92,9 +93,7 @@ def write_page(report: CampaignReport, threshold: int, out: Path) -> tuple[Path,
         f"<p class=warn>⚠ {w['day']}: {w['complaints']} complaints (threshold {w['threshold']})</p>"
         for w in report.warnings
     )
-    masked = report.frequent.with_columns(
-        pl.col("msisdn").str.slice(0, 6) + "****" + pl.col("msisdn").str.slice(-4)
-    )
+    masked = report.frequent.with_columns(mask_numbers(pl.col("msisdn")).alias("msisdn"))
     page = f"""<!doctype html><html lang="en"><meta charset="utf-8">
 <title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
