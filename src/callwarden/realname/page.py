@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import polars as pl
+from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from callwarden.realname.report import CampaignReport
@@ -19,6 +20,11 @@ __all__ = ["write_page"]
 
 #: region names are Chinese: the first of these fonts installed draws them (fonts-noto-cjk)
 CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei", "DejaVu Sans"]
+
+
+def _cjk_font() -> bool:
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return any(name in installed for name in CJK_FONTS[:-1])
 
 
 def _svg(fig: Figure) -> str:
@@ -37,9 +43,13 @@ def _rates(report: CampaignReport) -> str:
     regions = report.regions.filter(pl.col("region") != "(all)")
     fig = Figure(figsize=(7, 3))
     ax = fig.subplots()
-    ax.bar(
-        regions["region"].to_list(), [100 * r for r in regions["rate"].to_list()], color="#2e7d32"
-    )
+    names = regions["region"].to_list()
+    ax.bar(range(len(names)), [100 * r for r in regions["rate"].to_list()], color="#2e7d32")
+    if _cjk_font() or all(n.isascii() for n in names):
+        ax.set_xticks(range(len(names)), names, fontfamily=CJK_FONTS)
+    else:  # no font here draws the names: number the bars as the table's rows
+        ax.set_xticks(range(len(names)), [str(i + 1) for i in range(len(names))])
+        ax.set_xlabel("region: row of the table below (install a CJK font to see the names)")
     ax.set_ylim(min([90.0, *(100 * r for r in regions["rate"].to_list())]) - 1, 100)
     ax.set_ylabel("real-name rate (%)")
     ax.spines[["top", "right"]].set_visible(False)
@@ -57,7 +67,7 @@ def _days(report: CampaignReport) -> str:
         ("terminate", "#6a1b9a"),
     ):
         ax.plot(when, report.daily[column].to_list(), marker="o", label=column, color=colour)
-    ax.legend(fontsize=8, frameon=False, ncols=4)
+    ax.legend(fontsize=8, frameon=False, ncols=4, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     ax.set_ylabel("numbers per day")
     ax.spines[["top", "right"]].set_visible(False)
     fig.autofmt_xdate()
@@ -69,7 +79,8 @@ def _complaints(report: CampaignReport, threshold: int) -> str:
     ax = fig.subplots()
     ax.bar(report.daily["day"].to_list(), report.daily["complaints"].to_list(), color="#ef6c00")
     ax.axhline(threshold, color="#c62828", linestyle="--", label=f"warning above {threshold}")
-    ax.legend(fontsize=8, frameon=False)
+    ax.margins(y=0.25)  # the threshold line and legend clear of the bars
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
     ax.set_ylabel("complaints per day")
     ax.spines[["top", "right"]].set_visible(False)
     fig.autofmt_xdate()
