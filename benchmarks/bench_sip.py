@@ -15,7 +15,9 @@ modes and the two take the same SIP path. 10,000 other numbers carry marks.
 
 Besides the set-up times: calls that went on unscreened because no answer came within the
 screening budget (500 ms from the INVITE, fail-open), the CPU the decision service and
-Kamailio used per phase, and the question alone (one at a time, as a Kamailio worker asks it).
+Kamailio used per phase, the question alone (one at a time, as a Kamailio worker asks it),
+and the questions alone at the same rate over as many connections as Kamailio keeps (no SIP):
+where the set-up time goes when screening adds more than the question costs.
 
 Needs kamailio and sipp (``make sip``). The decision service's database is a SQLite file unless
 ``--db`` names an empty one (``postgresql+psycopg://postgres@127.0.0.1:5432/bench_sip``).
@@ -27,11 +29,13 @@ import argparse
 import json
 import os
 import platform
+import queue
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,6 +132,40 @@ def _row(
         f"{row['kamailio_cpu_pct']:.0f}% |"
     )
     return row
+
+
+#: Kamailio's screening workers (CALLWARDEN_SCREEN_WORKERS), each with its connection
+WORKERS = 8
+
+
+def _paced_questions(
+    url: str, token: str, callers: list[str], rate: float, seconds: float
+) -> list[float]:
+    """Questions at ``rate`` a second for ``seconds``, over WORKERS connections as Kamailio's
+    workers ask them; each one's time from when it was due to its answer, in ms."""
+    due: queue.Queue[tuple[float, str] | None] = queue.Queue()
+    times: list[float] = []
+
+    def work() -> None:
+        client = DecisionClient(url, token, 5000)
+        while (item := due.get()) is not None:
+            client.ask(item[1], HOTLINE, "")
+            times.append((time.perf_counter() - item[0]) * 1000)
+
+    threads = [threading.Thread(target=work) for _ in range(WORKERS)]
+    for t in threads:
+        t.start()
+    start = time.perf_counter()
+    for i in range(int(rate * seconds)):
+        at = start + i / rate
+        while (left := at - time.perf_counter()) > 0:
+            time.sleep(min(left, 0.001))
+        due.put((at, callers[i % len(callers)]))
+    for _ in threads:
+        due.put(None)
+    for t in threads:
+        t.join()
+    return times
 
 
 def main() -> None:  # noqa: PLR0915  (one straight script: set up, alternate, report)
@@ -236,6 +274,7 @@ def main() -> None:  # noqa: PLR0915  (one straight script: set up, alternate, r
             client.ask(c, HOTLINE, "")
             alone.append((time.perf_counter() - started) * 1000)
         alone_cpu_ms = 1000 * (_cpu_s(api.pid) - before_api) / len(alone)
+        paced = _paced_questions(settings.screen_url, token, callers, args.rate, args.seconds)
     finally:
         api.terminate()
         api.wait(20)
@@ -264,6 +303,11 @@ def main() -> None:  # noqa: PLR0915  (one straight script: set up, alternate, r
         f"the question alone ({len(alone):,}, one at a time, kept-open connection): "
         f"p50 {_percentile(alone, 0.5):.2f} ms, p99 {_percentile(alone, 0.99):.2f} ms; "
         f"decision service CPU {alone_cpu_ms:.2f} ms per question"
+    )
+    print(
+        f"the questions alone at {args.rate:.0f}/s over {WORKERS} kept-open connections (no SIP, "
+        f"{len(paced):,}): p50 {_percentile(paced, 0.5):.1f} ms, p90 "
+        f"{_percentile(paced, 0.9):.1f} ms, p99 {_percentile(paced, 0.99):.1f} ms"
     )
     if args.json:
         args.json.write_text(json.dumps({"off": off, "on": on, "added": added}, indent=2))
