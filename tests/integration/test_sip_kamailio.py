@@ -343,3 +343,14 @@ def test_a_connection_the_service_closed_while_idle_is_replaced(line: Line) -> N
     assert line.call(SCAMMER, "caller_declined.xml")
     time.sleep(6)
     assert line.call(SCAMMER, "caller_declined.xml"), "the call after a quiet spell failed open"
+
+
+def test_withheld_and_foreign_callers_are_screened_not_refused(line: Line) -> None:
+    # a withheld number is an odd caller: this policy has a challenge, so the IVR asks
+    assert line.call("anonymous"), "the withheld caller's call was not answered"
+    [got] = _reached(line.ivr, "anonymous")
+    assert got.headers["x-callwarden-action"] == "challenge"
+    # a foreign number someone can own: the policy lets foreign callers through
+    assert line.call("+12025550123")
+    [got] = _reached(line.agents, "+12025550123")
+    assert got.headers["x-callwarden-screen"] == "ok"
