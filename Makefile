@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean help java sip chromium
+.PHONY: run test lint typecheck unit bench clean help java sip chromium axe
 
 help:
 	@echo "make run    simulate a city's day, ingest it, print the summary"
@@ -51,6 +51,14 @@ chromium:
 	  { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; } >/dev/null \
 	  || echo "could not install chromium; the browser tests will fail in CI and skip elsewhere. Install it with: apt-get install -y chromium"; }
 
+# The accessibility check of the pages runs axe-core, from npm, served by the test site itself.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+axe:
+	@test -f $(AXE) || { \
+	  echo "no axe-core: installing it from npm into tests/e2e for the accessibility check"; \
+	  npm install --no-save --no-package-lock --silent --prefix tests/e2e axe-core@4 >/dev/null \
+	  || echo "could not install axe-core (needs node and npm: apt-get install -y npm); the accessibility test will fail in CI and skip elsewhere"; }
+
 run: $(STAMP)
 	$(BIN)/callwarden demo
 
@@ -60,7 +68,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) java sip chromium
+unit: $(STAMP) java sip chromium axe
 	$(BIN)/pytest
 
 test: lint typecheck unit

@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 import pytest
 import uvicorn
+from fastapi.staticfiles import StaticFiles
 
 from callwarden.api.app import create_app
 from callwarden.cases.db import open_database
@@ -32,6 +33,8 @@ OWNER = "+8613812345678"
 OTHER = "+8613912345678"
 #: the customer of the Chinese self-service test (the agent works OWNER's case)
 CUSTOMER = "+8613712345678"
+#: axe-core's script, installed from npm by `make axe`
+AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
 #: a phone-sized viewport (iPhone 12/13/14 CSS pixels)
 PHONE = {"width": 390, "height": 844}
 
@@ -130,6 +133,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         if getattr(r, "path", "") not in ("/", "/console", "/self", "/static")
     ]
     mount_web(app, service, calls=_calls(folder / "calls.parquet"))
+    if AXE.exists():  # axe-core from npm (make axe), for the accessibility check
+        app.mount("/__axe", StaticFiles(directory=str(AXE.parent)), name="axe")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

@@ -10,6 +10,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import text
+
 from callwarden.cases import queries
 
 SHOTS = os.environ.get("CALLWARDEN_SCREENSHOTS")
@@ -120,6 +123,27 @@ def test_customer_self_service_on_a_phone_in_chinese(
     page.wait_for_selector("#done")
     assert "complain" in page.inner_text("#progress")
     shot(page, "self-service-progress-zh")
+    # the assistant answers from the case, then a person takes over and answers
+    page.fill("#chat-text", "需要带什么材料?")
+    page.click("#chat-send")
+    page.wait_for_selector(".msg.bot")
+    assert "请准备以下材料" in page.inner_text("#chat-log")
+    page.click("#chat-person")
+    page.wait_for_selector("#chat-waiting")
+    agent = browser.new_page(viewport={"width": 1280, "height": 900})
+    login(agent, site, "agent")
+    agent.click("#nav-handoffs")
+    agent.click("#handoff-queue tbody tr:first-child a")
+    assert "需要带什么材料" in agent.inner_text("#chat-log")
+    agent.fill("#reply-text", "您好, 我是客服, 请问机主是您的家人吗?")
+    agent.click("#reply-send")
+    agent.wait_for_selector(".msg.agent")
+    shot(agent, "handoff")
+    agent.close()
+    # the customer's page fetches the log again by itself: the reply arrives without a reload
+    page.wait_for_selector(".msg.agent", timeout=15000)
+    assert "请问机主是您的家人吗" in page.inner_text("#chat-log")
+    shot(page, "assistant-zh")
     page.context.close()
 
 
@@ -144,3 +168,53 @@ def test_customer_self_service_in_english_sees_only_their_number(browser: Any, s
     response = page.goto(site.url + f"/api/v1/cases/{owner_case}")
     assert response is not None and response.status == 401
     page.context.close()
+
+
+AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
+
+
+def serious(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page.
+
+    The test site serves the npm package's file on its own origin (tests/e2e/conftest.py), so
+    the pages' CSP, which allows only their own scripts, lets it run unchanged."""
+    page.add_script_tag(url="/__axe/axe.min.js")
+    assert page.evaluate("typeof axe.run") == "function"
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))"
+    )
+    return [str(v) for v in found]
+
+
+def test_main_pages_have_no_serious_accessibility_violations(browser: Any, site: Any) -> None:
+    if not AXE.exists():
+        message = "axe-core is not installed: run `make axe` (npm install axe-core in tests/e2e)"
+        if os.environ.get("CI"):
+            raise AssertionError(message)
+        pytest.skip(message)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(site.url + "/console/login")
+    problems = {"login": serious(page)}
+    login(page, site, "supervisor")
+    problems["queue"] = serious(page)
+    with site.service.db.reads() as s:
+        case_id = s.scalar(text("select min(id) from cases"))
+    for name, path in (
+        ("case", f"/console/cases/{case_id}"),
+        ("number", f"/console/numbers/{site.owner}"),
+        ("alerts", "/console/alerts"),
+        ("dashboard", "/console/dashboard"),
+        ("handoffs", "/console/handoffs"),
+        ("kb", "/console/kb"),
+        ("self-start", "/self/?lang=zh"),
+    ):
+        page.goto(site.url + path)
+        problems[name] = serious(page)
+    context.close()
+    phone = _self_service(browser, site, site.other, "zh")
+    problems["self-case"] = serious(phone)
+    phone.context.close()
+    assert {k: v for k, v in problems.items() if v} == {}

@@ -158,5 +158,5 @@ def test_mappings_are_listed_and_printable() -> None:
 def test_demo_prints_the_summary(tmp_path: Path) -> None:
     done = run("demo", "--subscribers", "2000", "--workdir", str(tmp_path / "demo"))
     assert done.returncode == 0, done.stderr
-    for text in ("by actor type", "relay_call", "precision", "courier"):
+    for text in ("by actor type", "relay_call", "precision", "courier", "log in as demo-agent"):
         assert text in done.stdout

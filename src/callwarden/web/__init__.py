@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from callwarden.assistant.service import Assistant
 from callwarden.cases.service import CaseService
 
 __all__ = ["CALLS_ENV", "mount_web"]
@@ -40,5 +41,7 @@ def mount_web(app: FastAPI, service: CaseService, calls: Path | None = None) -> 
     app.mount(
         "/static", StaticFiles(directory=str(files("callwarden.web") / "static")), name="web-static"
     )
-    app.mount("/console", console_app(service, calls), name="console")
-    app.mount("/self", self_service_app(service), name="self-service")
+    assistant = Assistant(service)
+    assistant.ensure_articles()
+    app.mount("/console", console_app(service, assistant, calls), name="console")
+    app.mount("/self", self_service_app(service, assistant), name="self-service")

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from callwarden.api.ratelimit import SlidingWindow
+from callwarden.assistant.service import Assistant
 from callwarden.cases import overview, queries
 from callwarden.cases.access import Actor
 from callwarden.cases.machine import Role
@@ -39,6 +40,7 @@ from callwarden.reputation.complaint_stats import complaint_stats
 from callwarden.reputation.complaints import list_complaints
 from callwarden.web.charts import bars, stacked
 from callwarden.web.forms import action_of
+from callwarden.web.helpdesk import add_helpdesk
 from callwarden.web.i18n import texts
 from callwarden.web.pages import language, render, secure_headers
 from callwarden.web.security import STAFF_COOKIE, StaffSessions, csrf_ok, set_cookie
@@ -54,7 +56,7 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def console_app(service: CaseService, calls: Path | None = None) -> FastAPI:  # noqa: PLR0915  (one short def per page)
+def console_app(service: CaseService, assistant: Assistant, calls: Path | None = None) -> FastAPI:  # noqa: PLR0915  (one short def per page)
     """The console's pages over one case service; ``calls``: the call records for the charts."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     sessions = StaffSessions()
@@ -67,7 +69,10 @@ def console_app(service: CaseService, calls: Path | None = None) -> FastAPI:  # 
         return actor
 
     def page(request: Request, template: str, actor: Actor, **ctx: Any) -> Response:
-        return render(request, template, actor=actor, figures=actor.role in _FIGURES, **ctx)
+        helpdesk = actor.role in (Role.agent, Role.analyst, Role.supervisor)
+        return render(
+            request, template, actor=actor, figures=actor.role in _FIGURES, helpdesk=helpdesk, **ctx
+        )
 
     @app.exception_handler(CaseError)
     def _error(request: Request, exc: CaseError) -> Response:
@@ -410,6 +415,7 @@ def console_app(service: CaseService, calls: Path | None = None) -> FastAPI:  # 
         )
         return page(request, "dashboard.html", actor, figs=figs, charts=charts, share=share)
 
+    add_helpdesk(app, assistant, who, form_of, page)
     return app
 
 

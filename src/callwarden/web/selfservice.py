@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from callwarden.api.ratelimit import SlidingWindow
+from callwarden.assistant.service import Assistant
 from callwarden.cases import queries
 from callwarden.cases.access import Actor
 from callwarden.cases.machine import Role
@@ -23,7 +24,14 @@ from callwarden.cases.notices import channel_names
 from callwarden.cases.schemas import msisdn_of
 from callwarden.cases.service import CaseService
 from callwarden.documents import store
-from callwarden.errors import CaseError, Forbidden, NotFound, RateLimited, Unauthorized
+from callwarden.errors import (
+    CaseError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    Unprocessable,
+)
 from callwarden.web.console import download_response
 from callwarden.web.forms import action_of
 from callwarden.web.i18n import texts
@@ -41,7 +49,7 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def self_service_app(service: CaseService) -> FastAPI:  # noqa: PLR0915  (one short def per page)
+def self_service_app(service: CaseService, assistant: Assistant) -> FastAPI:  # noqa: PLR0915  (one short def per page)
     """The self-service pages over one case service."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     limiter = SlidingWindow(service.config.api.self_service_per_minute, 60)
@@ -139,6 +147,7 @@ def self_service_app(service: CaseService) -> FastAPI:  # noqa: PLR0915  (one sh
             view = queries.customer_view(s, actor, service.sla, service.now(), lang)
             case = view["case"]
             docs = store.documents_of(s, actor, case["id"]) if case else []
+            chat = assistant.conversation(s, actor)
         where = channel_names(case["channels"], lang) if case and case["channels"] else ""
         return render(
             request,
@@ -153,6 +162,7 @@ def self_service_app(service: CaseService) -> FastAPI:  # noqa: PLR0915  (one sh
                 a for a in (case["allowed_actions"] if case else []) if a in _CUSTOMER_ACTIONS
             ],
             doc_kinds=_DOC_KINDS,
+            chat=chat,
             **extra,
         )
 
@@ -216,6 +226,30 @@ def self_service_app(service: CaseService) -> FastAPI:  # noqa: PLR0915  (one sh
         with service.db.reads() as s:
             meta, data = store.document(s, actor, document_id)
         return download_response(meta, data)
+
+    @app.get("/chat")
+    def chat_log(request: Request) -> Response:
+        actor = who(request)
+        with service.db.reads() as s:
+            chat = assistant.conversation(s, actor)
+        return render(request, "self_chat.html", chat=chat)
+
+    @app.post("/chat")
+    async def chat(request: Request) -> Response:
+        actor = who(request)
+        form = await form_of(request)
+        try:
+            assistant.ask(actor, str(form.get("text") or ""), language(request))
+        except Unprocessable as exc:
+            return case_page(request, actor, status=422, errors={"text": str(exc)})
+        return _see_other("/self/case#chat")
+
+    @app.post("/chat/person")
+    async def person(request: Request) -> Response:
+        actor = who(request)
+        await form_of(request)
+        assistant.hand_off(actor, language(request))
+        return _see_other("/self/case#chat")
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:

@@ -236,3 +236,52 @@ def test_bad_code_and_bad_number_are_told_beside_the_field(svc: CaseService) -> 
     r = c.post("/self/session", data={"csrf": csrf(c), "msisdn": OWNER, "code": "000000"})
     assert r.status_code == 401 and 'id="code-error"' in r.text
     assert c.get("/self/case").status_code == 401
+
+
+def test_assistant_answers_from_the_case_then_hands_off_and_the_agent_reply_arrives(
+    svc: CaseService,
+) -> None:
+    c = customer(svc, OWNER)
+    c.post("/self/chat", data={"csrf": csrf(c), "text": "我的号码为什么停机了?"})
+    page = c.get("/self/case").text
+    # the answer names the case's own reason in plain words
+    assert 'class="msg bot"' in page and "中转呼叫" in page
+    c.post("/self/chat", data={"csrf": csrf(c), "text": "今天天气怎么样"})
+    assert 'id="chat-waiting"' in c.get("/self/case").text  # no article: a person takes over
+    agent = client(svc)
+    login(svc, agent, "ann", "agent")
+    queue = agent.get("/console/handoffs").text
+    conv = re.findall(r"/console/handoffs/(\d+)", queue)[0]
+    transcript = agent.get(f"/console/handoffs/{conv}").text
+    assert "今天天气怎么样" in transcript and "中转呼叫" in transcript
+    r = agent.post(
+        f"/console/handoffs/{conv}/reply", data={"csrf": csrf(agent), "text": "您好, 我是客服小王"}
+    )
+    assert r.status_code == 200
+    log = c.get("/self/chat").text
+    assert "您好, 我是客服小王" in log and 'class="msg agent"' in log and "ann" not in log
+    # another customer sees nothing of it
+    other = customer(svc, OTHER)
+    assert "客服小王" not in other.get("/self/case").text
+
+
+def test_operators_edit_the_knowledge_base_and_the_assistant_uses_it(svc: CaseService) -> None:
+    agent = client(svc)
+    login(svc, agent, "ann", "agent")
+    r = agent.post(
+        "/console/kb",
+        data={
+            "csrf": csrf(agent),
+            "question_zh": "营业厅 营业时间 几点开门",
+            "question_en": "opening hours business hall",
+            "answer_zh": "营业厅每天 9:00-18:00 营业。",
+            "answer_en": "Business halls open 9:00-18:00 every day.",
+            "active": "on",
+        },
+    )
+    assert r.status_code == 200 and "营业厅每天" in r.text
+    r = agent.post("/console/kb", data={"csrf": csrf(agent), "question_zh": ""})
+    assert r.status_code == 200 and 'class="error"' in r.text
+    c = customer(svc, OWNER)
+    c.post("/self/chat?lang=en", data={"csrf": csrf(c), "text": "what are the opening hours?"})
+    assert "Business halls open 9:00-18:00" in c.get("/self/chat").text

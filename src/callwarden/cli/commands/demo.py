@@ -8,8 +8,11 @@ from typing import Annotated
 import polars as pl
 import typer
 
+from callwarden.cases.db import open_database
+from callwarden.cases.service import CaseService
 from callwarden.cli.progress import console, frame_table, steps
 from callwarden.demo import run_demo
+from callwarden.errors import Conflict
 from callwarden.simulate import SimulationConfig
 
 
@@ -83,3 +86,23 @@ def demo(
             f"next: [bold]callwarden serve --db {workdir / 'cases.db'}[/] "
             "(API and OpenAPI at http://127.0.0.1:8000/docs)"
         )
+        _console_logins(workdir)
+
+
+def _console_logins(workdir: Path) -> None:
+    """Demo logins for the console, and how to open it on the demo's data (docs/console.md)."""
+    service = CaseService(open_database(str(workdir / "cases.db")))
+    logins = []
+    for role in ("agent", "analyst", "supervisor"):
+        try:
+            logins.append((f"demo-{role}", role, service.add_user(f"demo-{role}", role)))
+        except Conflict:  # made by an earlier run on this database: its token was shown then
+            continue
+    console.print(
+        f"console: [bold]CALLWARDEN_CALLS={workdir / 'data'} callwarden serve --db "
+        f"{workdir / 'cases.db'}[/], then open http://127.0.0.1:8000/ "
+        "(self-service at http://127.0.0.1:8000/self/)",
+        highlight=False,
+    )
+    for name, role, token in logins:
+        console.print(f"  log in as {name} ({role}) with the token {token}", highlight=False)

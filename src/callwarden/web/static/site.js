@@ -21,6 +21,23 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   }
+  // A conversation with a person: the log is fetched again every few seconds, so the agent's
+  // reply (or the customer's next line) shows without a reload; the form keeps what is typed.
+  const poll = () => {
+    const log = document.getElementById("chat-log");
+    if (!log || !log.dataset.poll) return;
+    fetch(log.dataset.poll, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.text() : null))
+      .then((html) => {
+        if (!html) return;
+        const box = document.createElement("div");
+        box.innerHTML = html;
+        const fresh = box.querySelector("#chat-log");
+        if (fresh) log.replaceWith(fresh);
+      })
+      .catch(() => {});
+  };
+  setInterval(poll, 4000);
   // The case queue refreshes its SLA clocks every minute while it is open.
   if (document.getElementById("case-queue")) {
     setTimeout(() => window.location.reload(), 60000);
