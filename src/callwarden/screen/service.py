@@ -62,6 +62,14 @@ class ScreenIn(BaseModel):
     #: the digits the caller keyed at the IVR challenge, when asked
     ivr_input: str | None = Field(default=None, max_length=32, pattern=r"^[0-9*#]*$")
 
+    @field_validator("time")
+    @classmethod
+    def _plausible(cls, value: datetime) -> datetime:
+        # a switch's clock, not a date arithmetic can overflow on (year 1 in +08:00)
+        if not 2000 <= value.year <= 2999:
+            raise ValueError("is not a call's time (give the year 2000 to 2999)")
+        return value
+
     @field_validator("callee")
     @classmethod
     def _printable(cls, value: str) -> str:
