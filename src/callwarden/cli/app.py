@@ -22,6 +22,7 @@ from callwarden.cli.commands import (
     marks,
     model,
     number,
+    outbound,
     samples,
     score,
     screen,
@@ -75,6 +76,7 @@ app.add_typer(hotline.app, name="hotline")
 app.add_typer(screen.app, name="screen")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(complaints.app, name="complaints")
+app.add_typer(outbound.app, name="outbound")
 
 
 def command() -> Any:

@@ -14,7 +14,7 @@ be read are set aside (``unreadable``), never guessed at.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
@@ -116,8 +116,8 @@ def _prepare(calls: pl.DataFrame, policy: OutboundPolicy) -> tuple[pl.DataFrame,
     for optional in ("seat", "vendor", "category"):
         if optional not in calls.columns:
             calls = calls.with_columns(pl.lit(None, pl.Utf8).alias(optional))
-    callee, _ = normalise_series(calls["callee"].cast(pl.Utf8), policy.home_country)
-    line, _ = normalise_series(calls["caller_line"].cast(pl.Utf8), policy.home_country)
+    callee = _stored(calls["callee"], policy.home_country)
+    line = _stored(calls["caller_line"], policy.home_country)
     start = calls["start_time"]
     if isinstance(start.dtype, pl.Datetime):
         at = start.dt.replace_time_zone("UTC") if start.dtype.time_zone is None else start
@@ -136,6 +136,22 @@ def _prepare(calls: pl.DataFrame, policy: OutboundPolicy) -> tuple[pl.DataFrame,
     return frame, n - frame.height
 
 
+def _stored(values: pl.Series, home: str) -> pl.Series:
+    """Numbers as stored: a value already in E.164 shape is kept as it is (its digits are the
+    registers' key; one nobody can own simply matches no consent), every other distinct value
+    is normalised once (:func:`callwarden.numbers.normalise_series`); null when it is none."""
+    text = values.cast(pl.Utf8)
+    shaped = text.str.contains(r"^\+[1-9][0-9]{6,14}$").fill_null(False)
+    rest = text.filter(~shaped).unique().drop_nulls()
+    e164, _ = normalise_series(rest, home)
+    lookup = pl.DataFrame({"raw": rest, "e164": e164})
+    frame = pl.DataFrame({"raw": text, "shaped": shaped})
+    out = frame.join(lookup, on="raw", how="left", maintain_order="left").select(
+        pl.when(pl.col("shaped")).then(pl.col("raw")).otherwise(pl.col("e164"))
+    )
+    return out.to_series().alias(values.name)
+
+
 def _seconds(window_time: Any) -> int:
     seconds = window_time.hour * 3600 + window_time.minute * 60 + window_time.second
     return (
@@ -145,14 +161,17 @@ def _seconds(window_time: Any) -> int:
     )
 
 
+def _local_seconds(policy: OutboundPolicy) -> pl.Expr:
+    """Seconds since 1970-01-01 on the policy zone's wall clock (computed once per row)."""
+    local = pl.col("start_time").dt.convert_time_zone(policy.timezone).dt.replace_time_zone(None)
+    return local.dt.epoch("s").alias("local_s")
+
+
 def _hours_expr(policy: OutboundPolicy) -> pl.Expr:
-    """Inside the calling hours, for numbers of the home country (the policy's zone)."""
-    local = pl.col("start_time").dt.convert_time_zone(policy.timezone)
-    clock = (
-        local.dt.hour().cast(pl.Int32) * 3600
-        + local.dt.minute().cast(pl.Int32) * 60
-        + (local.dt.second().cast(pl.Int32))
-    )
+    """Inside the calling hours, for numbers of the home country (the policy's zone), from
+    ``local_s`` in integer arithmetic."""
+    clock = pl.col("local_s") % _DAY
+    days = pl.col("local_s") // _DAY
     inside = pl.lit(False)
     for w in policy.hours.windows:
         lo, hi = _seconds(w.start), _seconds(w.end)
@@ -160,11 +179,13 @@ def _hours_expr(policy: OutboundPolicy) -> pl.Expr:
             inside = inside | ((clock >= lo) & (clock < hi))
         else:
             inside = inside | (clock >= lo) | (clock < hi)
-    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-    allowed_days = [i + 1 for i, d in enumerate(days) if d in policy.hours.days]
-    inside = inside & local.dt.weekday().is_in(allowed_days)
+    names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    allowed = [i for i, d in enumerate(names) if d in policy.hours.days]
+    if len(allowed) < len(names):
+        inside = inside & ((days + 3) % 7).is_in(allowed)  # 1970-01-01 was a Thursday
     if policy.hours.closed_on:
-        inside = inside & ~local.dt.strftime("%Y-%m-%d").is_in(list(policy.hours.closed_on))
+        closed = [(date.fromisoformat(d) - date(1970, 1, 1)).days for d in policy.hours.closed_on]
+        inside = inside & ~days.is_in(closed)
     return inside
 
 
@@ -213,6 +234,7 @@ def audit_calls(
             refused_expr(pl.col("r"), pl.col("state"), pl.col("g"), pl.col("t")).alias("refused"),
             pl.col("callee").str.starts_with(home).alias("home"),
         )
+        .with_columns(_local_seconds(policy))
         .with_columns(pl.when(pl.col("home")).then(_hours_expr(policy)).alias("inside"))
     )
     foreign = frame.filter(~pl.col("home")).select("callee", "start_time").unique()
@@ -236,16 +258,29 @@ def audit_calls(
         "outside_hours": ~pl.col("inside"),
         "frequency": pl.col("over") > 0,
     }
-    frame = frame.with_columns(
-        pl.concat_list([pl.when(expr).then(pl.lit(code)) for code, expr in flags.items()])
-        .list.drop_nulls()
-        .alias("codes"),
-        pl.col("category").cast(pl.Utf8).fill_null(policy.category.value),
-    ).with_columns(
-        pl.when(pl.col("category").is_in([c.value for c in Category]))
-        .then(pl.col("category"))
-        .otherwise(pl.lit(policy.category.value))
-        .alias("category")
+    # one bit per rule; the codes' lists are made once per combination that occurs
+    mask = pl.sum_horizontal(
+        [expr.fill_null(False).cast(pl.UInt8) * (1 << i) for i, expr in enumerate(flags.values())]
+    ).cast(pl.UInt8)
+    frame = frame.with_columns(mask.alias("mask"))
+    masks = frame["mask"].unique().to_list()
+    names = list(flags)
+    lists = pl.DataFrame(
+        {
+            "mask": pl.Series(masks, dtype=pl.UInt8),
+            "codes": [[n for i, n in enumerate(names) if m >> i & 1] for m in masks],
+        },
+        schema={"mask": pl.UInt8, "codes": pl.List(pl.Utf8)},
+    )
+    frame = (
+        frame.join(lists, on="mask", how="left")
+        .with_columns(pl.col("category").cast(pl.Utf8).fill_null(policy.category.value))
+        .with_columns(
+            pl.when(pl.col("category").is_in([c.value for c in Category]))
+            .then(pl.col("category"))
+            .otherwise(pl.lit(policy.category.value))
+            .alias("category")
+        )
     )
     result = _summaries(business, frame, unreadable)
     return result

@@ -27,6 +27,7 @@ plus one insert. The frequency limits count the dials this service allowed.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -43,7 +44,8 @@ from callwarden.compliance.models import Business, Check, Consent, Refusal
 from callwarden.compliance.rules import Reason, consent_state, describe, refused
 from callwarden.compliance.table import moment, stamp
 from callwarden.errors import Forbidden, Unauthorized, Unprocessable
-from callwarden.screen.callers import caller_of
+from callwarden.numbers import is_chinese_mobile_national, presented_number
+from callwarden.screen.callers import key_of
 from callwarden.screen.decisions import DecisionLog
 from callwarden.screen.hotlines import digest
 
@@ -179,26 +181,17 @@ class Checker:
                 "business",
             )
         policy = business.policy
-        line = caller_of(dial.caller_line, policy.home_country)
-        if line.stored is None or line.flag is not None:
-            raise Unprocessable("caller_line", f"{dial.caller_line!r} is not a phone number")
-        callee = caller_of(dial.callee, policy.home_country)
-        if callee.stored is None or callee.key is None or callee.flag is not None:
-            why = (
-                f"is not a number anyone can own ({callee.flag})"
-                if callee.flag
-                else "is not a phone number"
-            )
-            raise Unprocessable("callee", f"{dial.callee!r} {why}")
+        line, _ = _number(dial.caller_line, policy.home_country, "caller_line")
+        callee, key = _number(dial.callee, policy.home_country, "callee")
         at = dial.time if dial.time.tzinfo else dial.time.replace(tzinfo=policy.zone)
         if not _YEARS[0] <= at.year < _YEARS[1]:
             raise Unprocessable("time", f"give a time between {_YEARS[0]} and {_YEARS[1]}")
-        reasons = self.evaluate(business, line.stored, callee.stored, callee.key, at)
+        reasons = self.evaluate(business, line, callee, key, at)
         return {
             "allowed": not reasons,
             "reasons": [r.as_dict() for r in reasons],
             "business": business.name,
-            "callee": callee.stored,
+            "callee": callee,
         }
 
     def evaluate(
@@ -206,7 +199,7 @@ class Checker:
     ) -> list[Reason]:
         """The broken rules of one dial (none: allowed), logged; an allowed dial is counted."""
         policy = business.policy
-        registers = self.registers or Registers()
+        registers = self.registers if self.registers is not None else _NONE
         t = stamp(at)
         reasons: list[Reason] = []
         if line not in policy.line_set:
@@ -254,6 +247,27 @@ class Checker:
             }
         )
         return reasons
+
+
+_NONE = Registers()
+#: a Chinese mobile as diallers send it (national, 86 or +86 in front): no phonenumbers call
+_PLAIN_MOBILE = re.compile(r"(?:\+?86)?(1[0-9]{10})")
+
+
+def _number(raw: str, home: str, field: str) -> tuple[str, int]:
+    """A dialled number as stored and its key; 422 naming ``field`` when nobody can own it."""
+    text = raw.strip()
+    plain = _PLAIN_MOBILE.fullmatch(text) if home == "CN" else None
+    if plain is not None and is_chinese_mobile_national(plain.group(1)):
+        national = plain.group(1)
+        return "+86" + national, int("86" + national)
+    stored, flag, reason = presented_number(text[:64], home)
+    key = key_of(stored) if stored is not None else None
+    if stored is None or key is None:
+        raise Unprocessable(field, f"{raw[:64]!r} is not a phone number ({reason})")
+    if flag is not None:
+        raise Unprocessable(field, f"{stored} is not a number anyone can own ({flag})")
+    return stored, key
 
 
 _CONSENT_CODE = {

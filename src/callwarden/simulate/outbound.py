@@ -27,6 +27,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import phonenumbers
 import polars as pl
 
 __all__ = ["OutboundDay", "OutboundDayConfig", "simulate_outbound_day", "write_outbound_day"]
@@ -88,8 +89,9 @@ class _Numbers:
 
     def british(self) -> str:
         while True:
-            number = f"+4479{int(self.rng.integers(10**8)):08d}"
-            if number not in self.used:
+            number = f"+44798{int(self.rng.integers(10**7)):07d}"
+            valid = phonenumbers.is_valid_number(phonenumbers.parse(number))
+            if valid and number not in self.used:
                 self.used.add(number)
                 return number
 
