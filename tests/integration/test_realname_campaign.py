@@ -8,6 +8,7 @@ restore needs two people; a day run twice changes nothing the second time.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -282,3 +283,47 @@ def _check_final(
         d.isoformat() for d, n in per_day.items() if n > 2
     )
     assert week.restore_minutes["max"] is not None and week.restore_minutes["max"] <= 3.01
+
+
+def test_the_same_day_run_twice_at_once(pg_url: str) -> None:
+    """Two processes run the same campaign day at the same instant: one does the work, the
+    other waits and finds nothing left; no error, nothing twice."""
+    plan = pl.DataFrame(
+        {
+            "msisdn": [f"+861380000{i:04d}" for i in range(300)],
+            "kind": ["never_registered", "incomplete", "user_differs", "corporate"] * 75,
+            "reason": ["r"] * 300,
+            "reason_zh": ["原因"] * 300,
+            "region": ["太原"] * 300,
+            "owner_type": ["individual"] * 300,
+            "balance_fen": [100] * 300,
+        }
+    )
+    day = CAMPAIGN.phases.suspension[0]
+    clock = Clock()
+    clock.now = _at(day, 8)
+    dbs = [open_database(pg_url) for _ in range(2)]
+    services = [CampaignService(db, CAMPAIGN, clock=clock) for db in dbs]
+    regions = [{"region": "太原", "subscribers": 10_000, "verified": 9_700}]
+    results: list[Any] = []
+    barrier = threading.Barrier(2)
+
+    def work(svc: CampaignService) -> None:
+        barrier.wait()
+        svc.load(plan, regions)
+        results.append(svc.run_day(day))
+
+    threads = [threading.Thread(target=work, args=(svc,)) for svc in services]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2
+    suspended = sorted(r.counts["suspend"] for r in results)
+    assert suspended == [0, 100]  # batch 0 of 3: numbers ending in 0000, 0003, ...
+    with dbs[0].reads() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 100
+        assert s.scalar(select(func.count()).select_from(Subject)) == 300
+        assert verify(s).ok
+    for db in dbs:
+        db.engine.dispose()

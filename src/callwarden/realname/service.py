@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from callwarden.cases import realname_case
-from callwarden.cases.access import Actor
+from callwarden.cases.access import Actor, serialise
 from callwarden.cases.db import Database
 from callwarden.cases.machine import Role
 from callwarden.cases.models import Case, NoticeRow, SubscriberProfile
@@ -89,6 +89,10 @@ class CampaignService:
     def now(self) -> datetime:
         return self.cases.now()
 
+    @property
+    def _lock(self) -> str:
+        return f"realname:{self.campaign.name}"
+
     def local_day(self, at: datetime) -> date:
         return at.astimezone(self.campaign.zone).date()
 
@@ -103,6 +107,7 @@ class CampaignService:
         c = self.campaign
         tags = {k: a.ivr_tag for k, a in c.kinds.items()}
         with self.db.sessions.begin() as s:
+            serialise(s, self._lock)
             have = fetch_frame(
                 s, select(Subject.msisdn).where(Subject.campaign == c.name), {"msisdn": pl.String}
             )
@@ -153,6 +158,9 @@ class CampaignService:
         result = DayResult(day, c.phase_on(day))
         now = self.now()
         with self.db.sessions.begin() as s:
+            # one run at a time, and no registration taken in while a day picks its numbers: a
+            # second run of the same day waits, then finds nothing left to do
+            serialise(s, self._lock)
             counts = result.counts
             counts["emergency_restore"] = self._emergencies(s, now)
             subjects = self._subjects(s)
@@ -494,6 +502,7 @@ class CampaignService:
     def _register_in_service(self, rows: pl.DataFrame) -> int:
         c, now = self.campaign, self.now()
         with self.db.sessions.begin() as s:
+            serialise(s, self._lock)
             changed = update_from(
                 s,
                 _table(Subject),
