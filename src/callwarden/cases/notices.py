@@ -47,6 +47,10 @@ _PLAIN: dict[str, tuple[str, str]] = {
         "与已确认的诈骗号码存在关联",
         "links to numbers confirmed as fraud",
     ),
+    "realname_unregistered": (
+        "号码未完成电话用户实名登记",
+        "the number is not registered under the real-name rules",
+    ),
 }
 _DEFAULT_PLAIN = ("通话行为异常", "unusual calling behaviour")
 _LEVEL = {
