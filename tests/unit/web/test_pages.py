@@ -1,11 +1,11 @@
-"""The console and self-service pages through the whole app (SQLite, real services, no browser)."""
+"""The console and self-service pages through the whole app (SQLite and PostgreSQL, real
+services, no browser)."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pytest
@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from callwarden.api.app import create_app
 from callwarden.cases import queries
 from callwarden.cases.access import Actor
-from callwarden.cases.db import open_database
 from callwarden.cases.machine import Role
 from callwarden.cases.schemas import AlertIn
 from callwarden.cases.service import CaseService
@@ -46,10 +45,10 @@ def alert(msisdn: str) -> AlertIn:
 
 
 @pytest.fixture
-def svc(clock: Any) -> CaseService:
-    service = CaseService(open_database("sqlite://"), clock=clock)
-    service.intake([alert(OWNER), alert(OTHER)])
-    return service
+def svc(case_service: CaseService) -> CaseService:
+    """Two suspended numbers, on SQLite and on PostgreSQL (the suite's case_service)."""
+    case_service.intake([alert(OWNER), alert(OTHER)])
+    return case_service
 
 
 def client(svc: CaseService) -> TestClient:
