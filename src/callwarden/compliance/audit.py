@@ -142,14 +142,14 @@ def _stored(values: pl.Series, home: str) -> pl.Series:
     is normalised once (:func:`callwarden.numbers.normalise_series`); null when it is none."""
     text = values.cast(pl.Utf8)
     shaped = text.str.contains(r"^\+[1-9][0-9]{6,14}$").fill_null(False)
-    rest = text.filter(~shaped).unique().drop_nulls()
-    e164, _ = normalise_series(rest, home)
-    lookup = pl.DataFrame({"raw": rest, "e164": e164})
-    frame = pl.DataFrame({"raw": text, "shaped": shaped})
-    out = frame.join(lookup, on="raw", how="left", maintain_order="left").select(
-        pl.when(pl.col("shaped")).then(pl.col("raw")).otherwise(pl.col("e164"))
-    )
-    return out.to_series().alias(values.name)
+    if shaped.all():
+        return text.alias(values.name)
+    rows = (~shaped).arg_true()
+    others = text.gather(rows)
+    distinct = others.unique().drop_nulls()
+    e164, _ = normalise_series(distinct, home)
+    mapped = others.replace_strict(distinct, e164, default=None, return_dtype=pl.Utf8)
+    return text.scatter(rows, mapped).alias(values.name)
 
 
 def _seconds(window_time: Any) -> int:
@@ -193,10 +193,10 @@ def _frequency(frame: pl.DataFrame, policy: OutboundPolicy) -> pl.Series:
     """Per row (in the frame's order): the limit it goes over (days), or 0."""
     if not policy.limits or frame.height == 0:
         return pl.Series("over", np.zeros(frame.height, np.int32))
-    order = frame.select(pl.int_range(pl.len()).alias("row"), "key", "t", "call_id").sort(
-        ["key", "t", "call_id"]
-    )
-    rank = order["key"].rank("dense").cast(pl.Int64).to_numpy()
+    # ties (the same second) in file order, as the dials were made
+    order = frame.select(pl.int_range(pl.len()).alias("row"), "key", "t").sort(["key", "t", "row"])
+    keys = order["key"].to_numpy()
+    rank = np.cumsum(np.concatenate([[True], keys[1:] != keys[:-1]])).astype(np.int64)
     t = order["t"].to_numpy().astype(np.int64)
     combined = (rank << 33) | (t + (1 << 32))  # stamps may be negative before 2000
     index = np.arange(len(combined), dtype=np.int64)
@@ -225,20 +225,22 @@ def audit_calls(
     frame, unreadable = _prepare(calls, policy)
     home = f"+{_country_code(policy.home_country)}"
     frame = (
-        frame.join(consents.lazy().collect(), on="key", how="left")
-        .join(refusals.lazy().collect(), on="key", how="left")
+        frame.lazy()
+        .join(consents.lazy(), on="key", how="left")
+        .join(refusals.lazy(), on="key", how="left")
         .with_columns(
-            consent_expr(pl.col("g"), pl.col("e"), pl.col("w"), pl.col("t")).alias("state")
+            consent_expr(pl.col("g"), pl.col("e"), pl.col("w"), pl.col("t")).alias("state"),
+            pl.col("callee").str.starts_with(home).alias("home"),
+            _local_seconds(policy),
         )
         .with_columns(
             refused_expr(pl.col("r"), pl.col("state"), pl.col("g"), pl.col("t")).alias("refused"),
-            pl.col("callee").str.starts_with(home).alias("home"),
+            pl.when(pl.col("home")).then(_hours_expr(policy)).alias("inside"),
         )
-        .with_columns(_local_seconds(policy))
-        .with_columns(pl.when(pl.col("home")).then(_hours_expr(policy)).alias("inside"))
+        .collect()
     )
     foreign = frame.filter(~pl.col("home")).select("callee", "start_time").unique()
-    if foreign.height:
+    if foreign.height:  # rare: each foreign number's zones looked up once
         checked = [
             policy.inside_hours(at.astimezone(UTC), callee) for callee, at in foreign.iter_rows()
         ]
@@ -263,31 +265,24 @@ def audit_calls(
         [expr.fill_null(False).cast(pl.UInt8) * (1 << i) for i, expr in enumerate(flags.values())]
     ).cast(pl.UInt8)
     frame = frame.with_columns(mask.alias("mask"))
-    masks = frame["mask"].unique().to_list()
+    bad = frame.filter(pl.col("mask") > 0)
+    masks = bad["mask"].unique().to_list()
     names = list(flags)
-    lists = pl.DataFrame(
-        {
-            "mask": pl.Series(masks, dtype=pl.UInt8),
-            "codes": [[n for i, n in enumerate(names) if m >> i & 1] for m in masks],
-        },
-        schema={"mask": pl.UInt8, "codes": pl.List(pl.Utf8)},
+    codes = [[n for i, n in enumerate(names) if m >> i & 1] for m in masks]
+    known = [c.value for c in Category]
+    bad = bad.with_columns(
+        pl.col("mask").replace_strict(masks, codes, return_dtype=pl.List(pl.Utf8)).alias("codes"),
+        pl.when(pl.col("category").cast(pl.Utf8).is_in(known))
+        .then(pl.col("category").cast(pl.Utf8))
+        .otherwise(pl.lit(policy.category.value))
+        .alias("category"),
     )
-    frame = (
-        frame.join(lists, on="mask", how="left")
-        .with_columns(pl.col("category").cast(pl.Utf8).fill_null(policy.category.value))
-        .with_columns(
-            pl.when(pl.col("category").is_in([c.value for c in Category]))
-            .then(pl.col("category"))
-            .otherwise(pl.lit(policy.category.value))
-            .alias("category")
-        )
-    )
-    result = _summaries(business, frame, unreadable)
-    return result
+    return _summaries(business, frame, bad, unreadable)
 
 
-def _summaries(business: str, frame: pl.DataFrame, unreadable: int) -> AuditResult:
-    bad = frame.filter(pl.col("codes").list.len() > 0)
+def _summaries(
+    business: str, frame: pl.DataFrame, bad: pl.DataFrame, unreadable: int
+) -> AuditResult:
     violations = bad.select(
         "call_id",
         "start_time",
@@ -297,7 +292,7 @@ def _summaries(business: str, frame: pl.DataFrame, unreadable: int) -> AuditResu
         "callee",
         "category",
         "codes",
-    ).sort("start_time", "call_id")
+    ).sort("start_time", maintain_order=True)
     exploded = bad.select("call_id", "seat", "caller_line", "codes").explode("codes")
     by_rule = [
         {
@@ -313,8 +308,8 @@ def _summaries(business: str, frame: pl.DataFrame, unreadable: int) -> AuditResu
         .iter_rows()
     ]
     result = AuditResult(business, frame.height, unreadable, violations, by_rule)
-    result.by_seat = _by(frame, "seat", exploded)
-    result.by_line = _by(frame, "caller_line", exploded)
+    result.by_seat = _by(frame, bad, "seat", exploded)
+    result.by_line = _by(frame, bad, "caller_line", exploded)
     cats = bad.group_by("category").len().sort("len", "category", descending=[True, False])
     total = bad.height
     result.by_category = [
@@ -330,17 +325,19 @@ def _summaries(business: str, frame: pl.DataFrame, unreadable: int) -> AuditResu
     return result
 
 
-def _by(frame: pl.DataFrame, column: str, exploded: pl.DataFrame) -> list[dict[str, Any]]:
+def _by(
+    frame: pl.DataFrame, bad: pl.DataFrame, column: str, exploded: pl.DataFrame
+) -> list[dict[str, Any]]:
     """Calls dialled and those that broke a rule, with each rule's count, by seat or line."""
     dialled = frame.group_by(column).len("calls")
-    bad = frame.filter(pl.col("codes").list.len() > 0).group_by(column).len("violating")
+    broke = bad.group_by(column).len("violating")
     codes = (
         exploded.group_by(column, "codes").len().pivot("codes", index=column, values="len")
         if exploded.height
         else pl.DataFrame({column: []}, schema={column: pl.Utf8})
     )
     table = (
-        dialled.join(bad, on=column, how="left", nulls_equal=True)
+        broke.join(dialled, on=column, how="left", nulls_equal=True)
         .join(codes, on=column, how="left", nulls_equal=True)
         .with_columns(cs.numeric().fill_null(0))
         .filter(pl.col("violating") > 0)
