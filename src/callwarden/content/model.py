@@ -15,6 +15,7 @@ A model is a folder of plain data (``model.json``: labels, settings, vocabularie
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -131,9 +132,10 @@ class ContentModel:
         self.intercept = intercept  # (classes,)
         self.platt = platt  # (classes, 2): a, b
         self.segmenter = segmenter
-        self.terms = [display(t) for t in vocabulary.terms + (opening.terms if opening else [])]
+        raw = vocabulary.terms + (opening.terms if opening else [])
+        self.terms = [display(t) for t in raw]
         self._bare = [t.replace(" ", "") for t in self.terms]
-        shown = np.array([_readable(t) for t in self._bare], dtype=bool)
+        shown = np.fromiter(map(_readable, raw), dtype=bool, count=len(raw))
         # per label and feature, flat: a term a person can read that pushes towards the label
         self._telling = ((coef > 0) & shown).ravel()
         self._width = coef.shape[1]
@@ -382,14 +384,20 @@ def _stack(
     return sp.hstack([x, head], format="csr")
 
 
+#: letters, digits and Chinese characters (not "_"), or masks
+_READABLE = re.compile(f"(?:[^\\W_]|[{''.join(MASKS)}])+")
+
+
 def _readable(term: str) -> bool:
     """A term worth showing a person: two or more letters, digits or Chinese characters, or
-    a mask, with no punctuation ("，我" says nothing an agent can repeat)."""
-    for shown in MASKS.values():
-        term = term.replace(shown, "\ue000")
-    return (len(term) >= 2 or term == "\ue000") and all(
-        ch.isalnum() or ch == "\ue000" for ch in term
-    )
+    a mask, with no punctuation ("，我" says nothing an agent can repeat); spaces between
+    words do not count.
+
+    >>> _readable("安全 账户"), _readable("\ue000"), _readable("，我"), _readable("我")
+    (True, True, False, False)
+    """
+    bare = term.replace(" ", "")
+    return _READABLE.fullmatch(bare) is not None and (len(bare) >= 2 or bare in MASKS)
 
 
 def _fit_svm(

@@ -30,6 +30,7 @@ PHONE: Final = "\ue001"
 AMOUNT: Final = "\ue002"
 NUMBER: Final = "\ue003"
 MASKS: Final = {URL: "<网址>", PHONE: "<电话>", AMOUNT: "<金额>", NUMBER: "<数字>"}
+_SHOWN: Final = str.maketrans(MASKS)
 
 _DIGITS = {
     "零": 0, "〇": 0, "○": 0, "Ｏ": 0, "一": 1, "幺": 1, "壹": 1, "二": 2, "两": 2, "贰": 2,
@@ -160,6 +161,4 @@ def display(term: str) -> str:
     >>> display("点击 \ue000")
     '点击 <网址>'
     """
-    for mask, shown in MASKS.items():
-        term = term.replace(mask, shown)
-    return term
+    return term.translate(_SHOWN)
