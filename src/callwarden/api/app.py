@@ -213,7 +213,7 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
         who: Staff,
         s: Db,
         state: str | None = None,
-        kind: Literal["suspension", "review", "interception"] | None = None,
+        kind: Literal["suspension", "review", "interception", "realname", "appeal"] | None = None,
         queue: str | None = None,
         msisdn: str | None = None,
         breached: bool | None = None,
