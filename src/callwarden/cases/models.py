@@ -115,7 +115,7 @@ class Alert(Base):
     __tablename__ = "alerts"
     alert_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     msisdn: Mapped[str] = mapped_column(String(20), index=True)
-    flagged_at: Mapped[datetime]
+    flagged_at: Mapped[datetime] = mapped_column(index=True)  # the console's newest first
     score: Mapped[float] = mapped_column(Float)
     decision: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[Any]]
@@ -134,8 +134,9 @@ class Suspension(Base):
     reasons: Mapped[list[Any]]
     decided_by: Mapped[str] = mapped_column(String(64))
     alert_id: Mapped[str | None] = mapped_column(String(32))
-    started_at: Mapped[datetime]
-    lifted_at: Mapped[datetime | None]
+    # indexed for the dashboard's days (suspensions and restorations per day)
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    lifted_at: Mapped[datetime | None] = mapped_column(index=True)
     lifted_by: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -188,7 +189,7 @@ class Case(Base):
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)  # the dashboard's days
     # SLA clock of the current step, in business seconds
     sla_budget_s: Mapped[int | None] = mapped_column(Integer)
     sla_used_s: Mapped[int] = mapped_column(Integer, default=0)

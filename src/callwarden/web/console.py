@@ -8,6 +8,8 @@ the role, and the service checks them once more when one is taken.
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -48,6 +50,8 @@ from callwarden.web.security import STAFF_COOKIE, StaffSessions, csrf_ok, set_co
 __all__ = ["console_app", "download_response"]
 
 _FIGURES = (Role.analyst, Role.supervisor)
+#: how long the dashboard's figures are reused before they are counted again
+FIGURES_SECONDS = 60
 _FULL = (Role.analyst, Role.supervisor, Role.system)
 _DOC_KINDS = ("id_card", "student_card", "business_licence", "police_report", "other")
 
@@ -61,6 +65,8 @@ def console_app(service: CaseService, assistant: Assistant, calls: Path | None =
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     sessions = StaffSessions()
     logins = SlidingWindow(limit=10, seconds=60)
+    #: the dashboard's figures, computed at most once a minute per window length
+    figures_cache: dict[int, tuple[float, dict[str, Any], dict[str, Any], datetime]] = {}
 
     def who(request: Request) -> Actor:
         actor = service.authenticate(sessions.token(request.cookies.get(STAFF_COOKIE)))
@@ -368,14 +374,16 @@ def console_app(service: CaseService, assistant: Assistant, calls: Path | None =
         if actor.role not in _FIGURES:
             raise Forbidden(f"{actor.role.with_article} may not see the dashboard")
         t = texts(language(request))
-        with service.db.reads() as s:
-            figs = overview.figures(
-                s,
-                service.now(),
-                days=max(1, min(days, 92)),
-                timezone=service.config.calendar.timezone,
-            )
-            stats = complaint_stats(s, top=5, shown=str)
+        days = max(1, min(days, 92))
+        cached = figures_cache.get(days)
+        if cached is None or time.monotonic() - cached[0] > FIGURES_SECONDS:
+            with service.db.reads() as s:
+                figs = overview.figures(
+                    s, service.now(), days=days, timezone=service.config.calendar.timezone
+                )
+                stats = complaint_stats(s, top=5, shown=str)
+            cached = figures_cache[days] = (time.monotonic(), figs, stats, service.now())
+        _, figs, stats, as_of = cached
         charts = {}
         for period in ("daily", "weekly"):
             rows = figs[period]
@@ -413,7 +421,9 @@ def console_app(service: CaseService, assistant: Assistant, calls: Path | None =
             label=t("complaint_shares"),
             colour="#bf8700",
         )
-        return page(request, "dashboard.html", actor, figs=figs, charts=charts, share=share)
+        return page(
+            request, "dashboard.html", actor, figs=figs, charts=charts, share=share, as_of=as_of
+        )
 
     add_helpdesk(app, assistant, who, form_of, page)
     return app
