@@ -9,5 +9,8 @@ import importlib.util
 collect_ignore_glob = (
     []
     if importlib.util.find_spec("pyspark")
-    else ["src/callwarden/features/engines/spark.py", "src/callwarden/detect/spark_*.py"]
+    else [
+        f"src/callwarden/features/engines/spark/{name}.py"
+        for name in ("features", "triage", "scoring", "stream")
+    ]
 )

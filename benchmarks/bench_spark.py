@@ -36,12 +36,13 @@ from pathlib import Path
 from callwarden.records.load import load_records
 from callwarden.detect.scoring import score_records
 from callwarden.detect.alerts_io import write_alerts
+from callwarden.features.engines.base import Traffic
 root, out = Path(sys.argv[1]), Path(sys.argv[2])
 t0 = time.perf_counter()
 calls = load_records(root, "calls")
 sms = load_records(root, "sms", allow_empty=True)
 subs = load_records(root, "subscribers")
-result = score_records(calls, sms, subs, triage=TRIAGE)
+result = score_records(Traffic(calls, sms, subs), triage=TRIAGE)
 write_alerts(result.alerts, out / "alerts.parquet")
 print(json.dumps({"seconds": time.perf_counter() - t0, "records": calls.height + sms.height,
                   "alerts": result.alerts.height}))
@@ -50,8 +51,8 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "records": calls.height +
 SPARK = """
 import json, sys, time
 from pathlib import Path
-from callwarden.features.engines.spark_session import read_records, spark_session
-from callwarden.detect.spark_scoring import score_records_spark, write_alerts_to
+from callwarden.features.engines.spark.session import read_records, spark_session
+from callwarden.features.engines.spark.scoring import score_records_spark, write_alerts_to
 root, out, cores = sys.argv[1], sys.argv[2], int(sys.argv[3])
 t0 = time.perf_counter()
 spark = spark_session(f"local[{cores}]", conf={

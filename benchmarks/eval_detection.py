@@ -20,6 +20,7 @@ import polars as pl
 
 from callwarden.detect.evaluate import evaluate_alerts
 from callwarden.detect.scoring import score_records
+from callwarden.features.engines.base import Traffic
 from callwarden.records.load import load_records
 from callwarden.simulate import SimulationConfig, simulate_city
 
@@ -31,7 +32,7 @@ def evaluate_seed(subscribers: int, seed: int, days: int, workdir: Path) -> dict
     sms = load_records(city, "sms", allow_empty=True)
     subs = load_records(city, "subscribers")
     started = time.perf_counter()
-    result = score_records(calls, sms, subs)
+    result = score_records(Traffic(calls, sms, subs))
     seconds = time.perf_counter() - started
     ev = evaluate_alerts(result.alerts, load_records(city, "labels"), calls, sms)
     return {

@@ -23,6 +23,7 @@ from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import write_alerts
 from callwarden.detect.evaluate import Evaluation, evaluate_alerts
 from callwarden.detect.scoring import ScoreResult, score_records
+from callwarden.features.engines.base import Traffic
 from callwarden.records.ingest import IngestReport, ingest
 from callwarden.records.load import load_records
 from callwarden.records.mapping import load_mapping
@@ -93,10 +94,12 @@ def run_demo(
     sms = load_records(data, "sms", allow_empty=True) if (data / "sms").exists() else None
     subscribers = load_records(data, "subscribers")
     result.score = score_records(
-        calls, sms, subscribers, policy or PolicyConfig(), timezone=settings.timezone,
+        Traffic(calls, sms, subscribers, timezone=settings.timezone),
+        policy or PolicyConfig(),
         progress=(lambda step, done, total: progress(f"score: {step}", done, total))
-        if progress else None,
-    )  # fmt: skip
+        if progress
+        else None,
+    )
     write_alerts(result.score.alerts, workdir / "alerts.parquet")
     result.evaluation = evaluate_alerts(
         result.score.alerts, load_records(data, "labels"), calls, sms

@@ -34,7 +34,7 @@ import phonenumbers
 import polars as pl
 
 from callwarden.errors import ConfigError
-from callwarden.numbers import NumberKind, classify
+from callwarden.numbers import VIRTUAL_PREFIXES, NumberKind, classify
 
 __all__ = [
     "CARRIER_PREFIXES",
@@ -93,7 +93,7 @@ CARRIER_PREFIXES: dict[str, str] = {
     "192": "China Broadnet",
 }  # fmt: skip
 #: virtual-operator mobile ranges (the MVNOs' numbers; their host carrier answers for them)
-VIRTUAL_RANGES: tuple[str, ...] = ("162", "165", "167", "170", "171")
+VIRTUAL_RANGES: tuple[str, ...] = VIRTUAL_PREFIXES
 #: the ranges served by default: China Mobile's own (not its MVNOs' 1703/1705/1706/165)
 DEFAULT_SERVED_PREFIXES: tuple[str, ...] = tuple(
     "+86" + p

@@ -28,7 +28,6 @@ from callwarden.errors import NumberFormatError
 
 __all__ = [
     "CN_MOBILE_PATTERN",
-    "E164_PATTERN",
     "STORED_PATTERN",
     "VIRTUAL_PREFIXES",
     "NumberFlag",
@@ -36,16 +35,12 @@ __all__ = [
     "classify",
     "is_chinese_mobile_national",
     "mask",
-    "mask_series",
     "normalise",
     "normalise_series",
     "presented_number",
     "presented_series",
     "try_normalise",
 ]
-
-#: An E.164 string as stored (ASCII digits only), for vectorised checks of whole columns.
-E164_PATTERN = r"^\+[0-9]{6,15}$"
 
 #: A presented number as stored when it is kept (valid or not): ``+`` and 5 to 18 digits, the
 #: first not 0. This is what the stream's wire format and the feature engines' integer codes
@@ -332,11 +327,6 @@ def mask(e164: str) -> str:
     if len(national) >= 8:
         return f"{prefix}{national[:3]}****{national[-4:]}"
     return f"{prefix}{national[:2]}{'*' * (len(national) - 2)}"
-
-
-def mask_series(numbers: pl.Series) -> pl.Series:
-    """Vectorised :func:`mask` for tables shown to people."""
-    return numbers.map_elements(mask, return_dtype=pl.String)
 
 
 def _fast_mobiles(values: pl.Series, region: str) -> pl.DataFrame:

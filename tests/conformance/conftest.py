@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
     """Real PySpark in local mode, sized for small test data."""
-    from callwarden.features.engines.spark_session import spark_session  # noqa: PLC0415
+    from callwarden.features.engines.spark.session import spark_session  # noqa: PLC0415
 
     session = spark_session(
         "local[2]",

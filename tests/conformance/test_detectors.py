@@ -3,7 +3,7 @@
 - it reads only features the spec defines;
 - scores are in [0, 1] for any feature values (NaN included) and deterministic;
 - its reason has both languages, the zh text in Chinese, and JSON evidence;
-- batch scoring equals replaying the records one by one (see test_batch_equals_stream.py).
+- batch scoring equals replaying the records one by one (see test_batch_equals_live.py).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from callwarden.detect import rules as _rules  # noqa: F401
 from callwarden.detect.base import DETECTORS, Detector
+from callwarden.features.gate import GATE
 from callwarden.features.spec import FEATURES
-from callwarden.features.triage import GATE
 
 DETECTOR_NAMES = DETECTORS.names()
 values = st.one_of(

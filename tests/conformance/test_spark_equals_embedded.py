@@ -23,9 +23,9 @@ from callwarden.cli.app import app
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.base import DETECTORS
 from callwarden.detect.scoring import detector_scores, score_records
-from callwarden.detect.spark_scoring import features_to_polars, score_records_spark
-from callwarden.features.embedded import compute_features
-from callwarden.features.engines.spark import spark_features
+from callwarden.features.engines.base import Traffic, feature_frame, load_engine
+from callwarden.features.engines.spark import SparkEngine
+from callwarden.features.engines.spark.scoring import score_records_spark
 from callwarden.features.spec import FEATURE_NAMES
 from callwarden.simulate import SimulationConfig, simulate_city
 
@@ -133,13 +133,9 @@ def worlds() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.Series]:
 def both_features(
     spark: SparkSession, worlds: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.Series]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    calls, sms, subs, known = worlds
-    embedded, _, _ = compute_features(calls, sms, subs, known=known)
-    on_spark = spark_features(
-        _to_spark(spark, calls), _to_spark(spark, sms), _to_spark(spark, subs),
-        known=_known(spark, known),
-    )  # fmt: skip
-    return embedded, features_to_polars(on_spark)
+    traffic = Traffic(*worlds)
+    embedded = feature_frame(load_engine("compiled")(), traffic)
+    return embedded, feature_frame(SparkEngine(spark), traffic)
 
 
 @pytest.fixture(scope="module")
@@ -201,12 +197,15 @@ def test_alerts_of_the_generated_worlds_are_equal(
     # a touchy policy, so that the few bursts of these worlds alert at every level
     policy = PolicyConfig(watch=0.05, review=0.1, restrict=0.2, suspend=0.3,
                           daily_suspension_cap=2)  # fmt: skip
-    want = score_records(calls, sms, subs, policy, known=known, triage=False).alerts
+    want = score_records(Traffic(calls, sms, subs, known=known), policy, triage=False).alerts
     got = score_records_spark(
         spark, _to_spark(spark, calls), _to_spark(spark, sms), _to_spark(spark, subs), policy,
         known=_known(spark, known), triage=False,
     ).alerts  # fmt: skip
     _assert_same_alerts(got, want)
+    # batch scoring over the Spark engine's features, through the contract: the same alerts
+    through = score_records(Traffic(calls, sms, subs, known=known), policy, engine="spark")
+    _assert_same_alerts(through.alerts, want)
     # numbers from outside the operator are intercepted, on both engines alike
     assert {"intercept", "suspend"} <= set(want["decision"])
     intercepted = want.filter(pl.col("decision") == "intercept")
@@ -228,7 +227,7 @@ def test_alerts_of_a_simulated_city_are_equal(spark: SparkSession, city: Path, c
     labels = pl.read_parquet(city / "labels")
     known = labels.filter(pl.col("actor") == "robocall_rotation").sort("msisdn")["msisdn"].head(3)
     policy = PolicyConfig(daily_suspension_cap=cap)
-    want = score_records(calls, sms, subs, policy, known=known).alerts
+    want = score_records(Traffic(calls, sms, subs, known=known), policy).alerts
     result = score_records_spark(
         spark, _to_spark(spark, calls), _to_spark(spark, sms), _to_spark(spark, subs), policy,
         known=_known(spark, known),

@@ -15,8 +15,9 @@ import pytest
 from pyspark.sql import SparkSession
 
 from callwarden.detect.scoring import score_records
-from callwarden.detect.spark_stream import start_stream
-from callwarden.features.engines.spark_session import read_records
+from callwarden.features.engines.base import Traffic
+from callwarden.features.engines.spark.session import read_records
+from callwarden.features.engines.spark.stream import start_stream
 from callwarden.simulate import SimulationConfig, simulate_city
 
 pytestmark = pytest.mark.integration
@@ -53,6 +54,6 @@ def test_arriving_files_give_the_batch_alerts(spark: SparkSession, tmp_path: Pat
     files = sorted(out.glob("alerts-*.parquet"))
     assert len(files) == 3  # files 0-1, 2, then 3-4
     got = pl.read_parquet(files)
-    want = score_records(calls, None, subs).alerts
+    want = score_records(Traffic(calls, None, subs)).alerts
     assert want.height > 10
     assert got.equals(want)

@@ -19,6 +19,7 @@ from callwarden.cases.from_files import alerts_from_frame
 from callwarden.cases.labels import outcome_labels
 from callwarden.cases.service import CaseService
 from callwarden.detect.scoring import score_records
+from callwarden.features.engines.base import Traffic
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -44,7 +45,7 @@ def test_relay_call_grandson_story(
     h = {name: _bearer(t) for name, t in tokens.items()}
 
     # 1. detection: flagged within its first calls, with a relay-call reason
-    alerts = score_records(calls, None, subscribers).alerts
+    alerts = score_records(Traffic(calls, None, subscribers)).alerts
     flagged = alerts.filter(pl.col("msisdn") == owner).sort("flagged_at")
     assert flagged.height >= 1
     assert flagged["reasons"][0][0]["code"] == "relay_call"

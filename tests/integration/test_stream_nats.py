@@ -36,7 +36,8 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from callwarden.cases.db import open_database
 from callwarden.cases.queries import summary
 from callwarden.detect.scoring import score_records
-from callwarden.features.incremental import record_batch
+from callwarden.features.engines.base import Traffic
+from callwarden.records.batch import record_batch
 from callwarden.simulate import SimulationConfig, simulate_city
 from callwarden.stream.broker import BrokerSettings, ensure_streams
 from callwarden.stream.codec import encode, encode_arrow
@@ -177,7 +178,7 @@ def assert_alerts_equal_batch(names: BrokerSettings, city: Path) -> None:
     calls = pl.read_parquet(city / "calls", hive_partitioning=False)
     sms = pl.read_parquet(city / "sms", hive_partitioning=False)
     subs = pl.read_parquet(city / "subscribers")
-    batch = score_records(calls, sms, subs).alerts.with_columns(
+    batch = score_records(Traffic(calls, sms, subs)).alerts.with_columns(
         flagged_at=pl.col("flagged_at").dt.to_string("%Y-%m-%dT%H:%M:%S%.6f+00:00")
     )
     key = ["msisdn", "decision", "flagged_at"]

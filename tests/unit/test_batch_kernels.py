@@ -13,24 +13,37 @@ from hypothesis import strategies as st
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.scoring import SCORING_STEPS, FeatureArrays, score_events, score_records
-from callwarden.features import textcodes
-from callwarden.features.crossing import _SMALL_DEVICE, _device_sims, _shared_targets
-from callwarden.features.embedded import (
+from callwarden.features.engines.base import Traffic, feature_frame, load_engine
+from callwarden.features.engines.compiled import textcodes
+from callwarden.features.engines.compiled.batch import (
     COUNT_SIGNALS,
     FLAG_SIGNALS,
     _own_signals,
     _pair_hash,
-    compute_features,
     event_features,
 )
-from callwarden.features.events import KIND_IN, KIND_OUT, KIND_SMS, Events, NumberCodes
-from callwarden.features.spec import NIGHT_HOURS, ONE_RING_S, SEQUENTIAL_STEP, SHORT_CALL_S
-from callwarden.features.textcodes import MAX_DIGITS, whole_numbers
-from callwarden.features.triage import GATE_FEATURES, _max_two_hours, passes_gate
-from callwarden.features.windows import (
+from callwarden.features.engines.compiled.crossing import (
+    _SMALL_DEVICE,
+    _device_sims,
+    _shared_targets,
+)
+from callwarden.features.engines.compiled.events import Events, NumberCodes
+from callwarden.features.engines.compiled.textcodes import MAX_DIGITS, whole_numbers
+from callwarden.features.engines.compiled.triage import _max_two_hours
+from callwarden.features.engines.compiled.windows import (
     previous_index,
     stable_argsort,
     window_sums_of,
+)
+from callwarden.features.gate import GATE_FEATURES, passes_gate
+from callwarden.features.spec import (
+    EVENT_IN,
+    EVENT_OUT,
+    EVENT_SMS,
+    NIGHT_HOURS,
+    ONE_RING_S,
+    SEQUENTIAL_STEP,
+    SHORT_CALL_S,
 )
 
 DAY_MS = 86_400_000
@@ -234,13 +247,13 @@ def test_own_signals_equal_the_array_formulas(
     got = dict(zip(FLAG_SIGNALS, flags.T, strict=True)) | dict(
         zip(COUNT_SIGNALS, counts.T, strict=True)
     )
-    out = kind == KIND_OUT
+    out = kind == EVENT_OUT
     if spoofed.shape[0]:
         out &= spoofed == 0
     want = _rhythm_reference(num, t, out, other) | {
         "out": out,
-        "in": kind == KIND_IN,
-        "sms_out": kind == KIND_SMS,
+        "in": kind == EVENT_IN,
+        "sms_out": kind == EVENT_SMS,
         "short_out": out & (duration < SHORT_CALL_S),
         "answered_out": out & (duration > 0),
         "one_ring_out": out & (duration == 0) & (ring >= 0) & (ring <= ONE_RING_S),
@@ -318,7 +331,7 @@ def city(small_city: Callable[[int], dict[str, pl.DataFrame]]) -> dict[str, pl.D
 
 def test_event_order_features_are_the_frame_reordered(city: dict[str, pl.DataFrame]) -> None:
     calls, sms, subs = city["calls"], city["sms"], city["subscribers"]
-    frame, _, _ = compute_features(calls, sms, subs)
+    frame = feature_frame(load_engine("compiled")(), Traffic(calls, sms, subs))
     events, _, _ = event_features(calls, sms, subs)
     order = np.argsort(events.seq)
     assert np.array_equal(events.seq[order], frame["seq"].to_numpy())
@@ -332,21 +345,21 @@ def test_scoring_event_order_arrays_equals_scoring_the_frame(
     city: dict[str, pl.DataFrame],
 ) -> None:
     calls, sms, subs = city["calls"], city["sms"], city["subscribers"]
-    frame, _, _ = compute_features(calls, sms, subs)
+    frame = feature_frame(load_engine("compiled")(), Traffic(calls, sms, subs))
     events, _, _ = event_features(calls, sms, subs)
     from_frame = score_events(frame, subs, PolicyConfig()).alerts
     from_arrays = score_events(FeatureArrays.of_events(events), subs, PolicyConfig()).alerts
     assert from_frame.height > 0
     assert from_arrays.equals(from_frame)
-    assert score_records(calls, sms, subs).alerts.equals(from_frame)
+    assert score_records(Traffic(calls, sms, subs)).alerts.equals(from_frame)
 
 
 def test_score_records_reports_its_steps_in_order(city: dict[str, pl.DataFrame]) -> None:
     heard: list[tuple[str, int, int]] = []
     score_records(
-        city["calls"], city["sms"], city["subscribers"],
-        progress=lambda step, done, total: heard.append((step, done, total)),
-    )  # fmt: skip
+        Traffic(city["calls"], city["sms"], city["subscribers"]),
+        progress=lambda *heard_now: heard.append(heard_now),
+    )
     assert heard == [(s, k, len(SCORING_STEPS)) for k, s in enumerate(SCORING_STEPS)]
 
 

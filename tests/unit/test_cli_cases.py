@@ -21,6 +21,7 @@ from callwarden.cli.app import app
 from callwarden.cli.exits import run as run_cli
 from callwarden.detect.alerts_io import write_alerts
 from callwarden.detect.scoring import score_records
+from callwarden.features.engines.base import Traffic
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -39,7 +40,7 @@ def alerts_file(tmp_path: Path, seed000_records: tuple[pl.DataFrame, pl.DataFram
     calls, subs = seed000_records
     subs.write_parquet(tmp_path / "subscribers.parquet")
     path = tmp_path / "alerts.parquet"
-    write_alerts(score_records(calls, None, subs).alerts, path)
+    write_alerts(score_records(Traffic(calls, None, subs)).alerts, path)
     return path
 
 

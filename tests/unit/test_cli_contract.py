@@ -24,6 +24,7 @@ from callwarden.cases.db import open_database
 from callwarden.cli.app import app, main
 from callwarden.detect.alerts_io import write_alerts
 from callwarden.detect.scoring import score_records
+from callwarden.features.engines.base import Traffic
 
 UNREACHABLE = "nats://127.0.0.1:4299"  # nothing listens there
 #: path parameters a command writes, not reads: they need not exist beforehand
@@ -281,7 +282,7 @@ def test_a_bad_value_is_one_line_naming_it_and_exit_2(
 def alerts_file(tmp_path: Path, seed000_records: tuple[pl.DataFrame, pl.DataFrame]) -> Path:
     calls, subs = seed000_records
     path = tmp_path / "alerts.parquet"
-    write_alerts(score_records(calls, None, subs).alerts, path)
+    write_alerts(score_records(Traffic(calls, None, subs)).alerts, path)
     return path
 
 

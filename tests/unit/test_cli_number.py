@@ -18,6 +18,7 @@ from callwarden.cases.service import CaseService
 from callwarden.cli.app import app
 from callwarden.cli.exits import run
 from callwarden.detect.scoring import score_records
+from callwarden.features.engines.base import Traffic
 
 OWNER = "+8613800001948"
 
@@ -31,7 +32,7 @@ def story(tmp_path: Path, seed000_records: tuple[pl.DataFrame, pl.DataFrame]) ->
         duration_s=pl.when(pl.int_range(pl.len()) % 3 == 2).then(0).otherwise(pl.col("duration_s"))
     )
     calls.write_parquet(tmp_path / "calls.parquet")
-    alerts = score_records(calls, None, subs).alerts
+    alerts = score_records(Traffic(calls, None, subs)).alerts
     inputs, rejected = alerts_from_frame(alerts, subs)
     assert not rejected
     svc = CaseService(open_database(str(tmp_path / "cases.db")))

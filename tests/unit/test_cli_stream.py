@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from callwarden.detect.scoring import score_records
+from callwarden.features.engines.base import Traffic
 from callwarden.stream.codec import encode
 
 
@@ -29,7 +30,7 @@ def test_from_file_and_from_stdin_give_the_batch_alerts(
     calls, subs = seed000_records
     calls.write_parquet(tmp_path / "calls.parquet")
     subs.write_parquet(tmp_path / "subs.parquet")
-    batch = score_records(calls, None, subs).alerts
+    batch = score_records(Traffic(calls, None, subs)).alerts
 
     out = tmp_path / "alerts.parquet"
     done = run("stream", "--from-file", str(tmp_path / "calls.parquet"),

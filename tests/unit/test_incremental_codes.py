@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callwarden.features.textcodes import Codebook
+from callwarden.features.engines.compiled.textcodes import Codebook
 
 
 @settings(max_examples=150, deadline=None)

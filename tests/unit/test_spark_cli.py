@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from callwarden.cli.app import app
 from callwarden.errors import ConfigError
-from callwarden.features.engines import spark_session
-from callwarden.features.engines.spark_session import SparkMissingError, require_spark
+from callwarden.features.engines.spark import session as spark_session
+from callwarden.features.engines.spark.session import SparkMissingError, require_spark
 
 
 def test_a_missing_extra_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callwarden.features.hashtable import (
+from callwarden.features.engines.compiled.hashtable import (
     EMPTY,
     NONE,
     SPARE_MIN_BYTES,
@@ -126,7 +126,9 @@ def test_a_big_table_grows_into_its_prepared_arrays_and_keeps_every_entry() -> N
 def test_spares_stay_within_their_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     spares, owner = Spares(), Owner()
     rows = SPARE_MIN_BYTES // 8
-    monkeypatch.setattr("callwarden.features.hashtable.SPARE_BUDGET_BYTES", 3 * SPARE_MIN_BYTES)
+    monkeypatch.setattr(
+        "callwarden.features.engines.compiled.hashtable.SPARE_BUDGET_BYTES", 3 * SPARE_MIN_BYTES
+    )
     for name in ("a", "b", "c", "d"):
         spares.prepare(owner, name, (rows,), np.int64, 0)
     for name in ("a", "b", "c"):

@@ -10,7 +10,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callwarden.features.incremental import batch_of
+from callwarden.records.batch import batch_of
 from callwarden.stream.codec import (
     decode,
     decode_arrow,

@@ -9,12 +9,13 @@ child does not have), with a bound on the wait.
 from __future__ import annotations
 
 import asyncio
+import pickle
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from callwarden.features.incremental import record_batch
+from callwarden.records.batch import record_batch
 from callwarden.simulate import SimulationConfig, simulate_city
 from callwarden.stream.engine import StreamEngine
 from callwarden.stream.snapshot import SMALL, Checkpointer, read_state
@@ -69,3 +70,32 @@ def test_a_state_bigger_than_the_staging_area_waits_for_room_and_is_written_whol
     asyncio.run(writer.wait())
     back = read_state(tmp_path / "big")
     assert back["seq"] == 41 and np.array_equal(back["sums"], np.arange(SMALL // 4, dtype=float))
+
+
+def test_a_checkpoint_written_before_the_engines_moved_still_restores(tmp_path: Path) -> None:
+    """A state pickled when the live engine was ``features/incremental.py`` (and the live
+    scorer ``detect/replay.py``) restores into today's classes and goes on alike."""
+    simulate_city(SimulationConfig(subscribers=300, days=1, seed=9), tmp_path / "city")
+    calls = pl.read_parquet(tmp_path / "city" / "calls", hive_partitioning=False)
+    subs = pl.read_parquet(tmp_path / "city" / "subscribers")
+    batch = record_batch(calls)
+    cut = batch.height // 2
+    engine = StreamEngine(subs, lateness_ms=0)
+    engine.push_frame(batch.slice(0, cut))
+    text = pickle.dumps(engine, protocol=0)  # (protocol 0 names classes as text lines)
+    for new, old in (
+        (b"callwarden.features.engines.compiled.live\nIncrementalFeatures",
+         b"callwarden.features.incremental\nIncrementalFeatures"),
+        (b"callwarden.features.engines.compiled.pools\nPool",
+         b"callwarden.features.incremental\n_Pool"),
+        (b"callwarden.features.engines.compiled.hashtable\n", b"callwarden.features.hashtable\n"),
+        (b"callwarden.features.engines.compiled.textcodes\n", b"callwarden.features.textcodes\n"),
+        (b"callwarden.detect.live\nLiveScorer", b"callwarden.detect.replay\nAlertStepper"),
+    ):  # fmt: skip
+        assert new in text
+        text = text.replace(new, old)
+    (tmp_path / "old.pickle").write_bytes(text)
+    restored = read_state(tmp_path / "old.pickle")
+    assert isinstance(restored, StreamEngine)
+    rest = batch.slice(cut)
+    assert restored.push_frame(rest) + restored.flush() == engine.push_frame(rest) + engine.flush()

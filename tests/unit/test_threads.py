@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.scoring import score_records
 from callwarden.errors import ConfigError
-from callwarden.features import textcodes, threads
-from callwarden.features.crossing import with_crossing_signals
-from callwarden.features.embedded import compute_features
-from callwarden.features.hashtable import IntSet
-from callwarden.features.textcodes import whole_numbers
-from callwarden.features.threads import ranges, run_all, run_ranges, thread_count
+from callwarden.features.engines.base import Traffic, feature_frame, load_engine
+from callwarden.features.engines.compiled import textcodes, threads
+from callwarden.features.engines.compiled.crossing import with_crossing_signals
+from callwarden.features.engines.compiled.hashtable import IntSet
+from callwarden.features.engines.compiled.textcodes import whole_numbers
+from callwarden.features.engines.compiled.threads import ranges, run_all, run_ranges, thread_count
 
 
 @settings(deadline=None)
@@ -146,19 +146,21 @@ def test_features_and_alerts_in_pieces_equal_one_thread(
     known = labels.filter(~pl.col("label").is_in(["normal", "legit_heavy"]))["msisdn"].head(20)
     monkeypatch.setenv("CALLWARDEN_THREADS", "1")
     crossed_one = with_crossing_signals(calls, known)
-    features_one, _, _ = compute_features(calls, sms, subs, known=known)
-    alerts_one = score_records(calls, sms, subs, PolicyConfig()).alerts
-    known_one = score_records(calls, sms, subs, PolicyConfig(), known=known).alerts
+    features_one = feature_frame(load_engine("compiled")(), Traffic(calls, sms, subs, known=known))
+    alerts_one = score_records(Traffic(calls, sms, subs), PolicyConfig()).alerts
+    known_one = score_records(Traffic(calls, sms, subs, known=known), PolicyConfig()).alerts
     monkeypatch.setenv("CALLWARDEN_THREADS", "5")
     monkeypatch.setattr(threads, "LEAST_ROWS", 97)
     assert len(ranges(calls.height)) == 5
     assert crossed_one["_shared_victim"].sum() > 0
     assert with_crossing_signals(calls, known).equals(crossed_one)
-    features_many, _, _ = compute_features(calls, sms, subs, known=known)
+    features_many = feature_frame(load_engine("compiled")(), Traffic(calls, sms, subs, known=known))
     assert features_many.equals(features_one)
     assert alerts_one.height > 0
-    assert score_records(calls, sms, subs, PolicyConfig()).alerts.equals(alerts_one)
-    assert score_records(calls, sms, subs, PolicyConfig(), known=known).alerts.equals(known_one)
+    assert score_records(Traffic(calls, sms, subs), PolicyConfig()).alerts.equals(alerts_one)
+    assert score_records(Traffic(calls, sms, subs, known=known), PolicyConfig()).alerts.equals(
+        known_one
+    )
 
 
 @settings(deadline=None)

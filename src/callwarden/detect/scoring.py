@@ -25,10 +25,15 @@ from callwarden.detect import rules as _rules  # noqa: F401  (registers the buil
 from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.base import DETECTORS, Detector, bounded
 from callwarden.detect.reasons import Reason
-from callwarden.features.crossing import with_crossing_signals
-from callwarden.features.embedded import EventFeatures, event_feature_slices, event_features
+from callwarden.features.engines.base import (
+    BATCH_STEPS,
+    DEFAULT_TIMEZONE,
+    EventFeatures,
+    Traffic,
+    load_engine,
+)
 from callwarden.features.formulas import fixed_offset_ms
-from callwarden.features.triage import candidates, passes_gate, restrict_to
+from callwarden.features.gate import passes_gate
 from callwarden.network import ServedNumbers
 from callwarden.records.schema import ALERT_DECISIONS
 
@@ -71,7 +76,7 @@ class ScoreResult:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: what :func:`score_records` reports to its ``progress`` callback, in order
-SCORING_STEPS = ("cross-number signals", "triage", "features", "detectors and policy")
+SCORING_STEPS = (*BATCH_STEPS, "detectors and policy")
 
 
 @dataclass
@@ -214,7 +219,7 @@ class EventScorer:
         policy: PolicyConfig,
         allowed: set[str] | None = None,
         *,
-        timezone: str = "Asia/Shanghai",
+        timezone: str = DEFAULT_TIMEZONE,
         served: Served | None = None,
     ) -> None:
         self.policy = policy
@@ -329,7 +334,7 @@ def score_events(
     subscribers: pl.DataFrame | None,
     policy: PolicyConfig,
     *,
-    timezone: str = "Asia/Shanghai",
+    timezone: str = DEFAULT_TIMEZONE,
     served: Served | None = None,
 ) -> ScoreResult:
     """Alerts from a features frame (as made by the feature engine, in record order), or from
@@ -343,28 +348,25 @@ def score_events(
 
 
 def score_records(
-    calls: pl.DataFrame,
-    sms: pl.DataFrame | None,
-    subscribers: pl.DataFrame | None,
+    traffic: Traffic,
     policy: PolicyConfig | None = None,
     *,
-    timezone: str = "Asia/Shanghai",
     model: ModelScorer | None = None,
     triage: bool = True,
-    known: pl.Series | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     served: ServedNumbers | None = None,
+    engine: str = "compiled",
 ) -> ScoreResult:
     """Score canonical records end to end (features, detectors, policy) into alerts.
 
-    Without a model, numbers no detector could flag are triaged out first (same alerts,
-    less work); ``triage=False`` computes every number's features. A ``model`` can flag any
-    number: every number is scored, a slice of numbers at a time. ``known`` are known fraud
-    numbers, for the shared-victim and known-contact signals. ``progress`` hears
-    ``(step, done, total)`` as each of the :data:`SCORING_STEPS` starts (with a model: the
-    cross-number signals, then ``(step, slice, slices)`` as each slice of numbers starts; so
-    too with ``triage=False``). ``served``: prefixes the operator serves (``--served``),
-    besides the subscribers (:func:`served_numbers`).
+    The features come from the feature engine ``engine`` (``features/engines/base.py``).
+    Without a model, only the events past the detectors' gate are scored, and numbers that
+    cannot reach it are skipped (same alerts, less work); ``triage=False`` computes every
+    number's features. A ``model`` can flag any number: every event is scored, a part of
+    the numbers at a time. ``progress`` hears ``(step, done, total)`` as each of the
+    :data:`SCORING_STEPS` starts (with a model or without triage, ``(step, part, parts)`` as
+    each part of the numbers starts). ``served``: prefixes the operator serves
+    (``--served``), besides the subscribers (:func:`served_numbers`).
     """
 
     def step(name: str) -> None:
@@ -372,57 +374,17 @@ def score_records(
             progress(name, SCORING_STEPS.index(name), len(SCORING_STEPS))
 
     policy = policy or PolicyConfig()
-    on_net = served_numbers(subscribers, served)
-    step("cross-number signals")
-    calls = with_crossing_signals(calls, known)
-    if model is not None or not triage:
-        return _score_by_slices(
-            calls, sms, subscribers, policy, timezone, model, known, progress, on_net
-        )
-    step("triage")
-    only = candidates(calls, sms, subscribers)
-    if only.len() == 0:  # no number can reach the gate: nothing to compute, no alert
-        return ScoreResult(alerts=alerts_from_rows([]))
-    calls, sms = restrict_to(only, calls, sms, known)
-    step("features")
-    # the detectors read arrays (no frame, no reordering), of the events past the gate
-    events, _, _ = event_features(
-        calls, sms, subscribers, timezone, only=only, known=known, gated=True
+    on_net = served_numbers(traffic.subscribers, served)
+    total, parts = load_engine(engine)().features(
+        traffic, gated=model is None, triage=triage and model is None, progress=step
     )
-    step("detectors and policy")
-    result = score_events(
-        FeatureArrays.of_events(events), subscribers, policy, timezone=timezone, served=on_net
-    )
-    result.events = events.evaluated  # (every acting event was evaluated, up to the gate)
-    return result
-
-
-def _score_by_slices(
-    calls: pl.DataFrame,
-    sms: pl.DataFrame | None,
-    subscribers: pl.DataFrame | None,
-    policy: PolicyConfig,
-    timezone: str,
-    model: ModelScorer | None,
-    known: pl.Series | None,
-    progress: Callable[[str, int, int], None] | None,
-    served: Served,
-) -> ScoreResult:
-    """Every number's features, a slice of numbers at a time (with a learned scorer, which
-    can flag any number, or without triage). Each slice keeps only its candidate events (the
-    detectors' or the model's score at or above ``watch``) with what explaining them needs;
-    the policy then steps through all candidates in record order, as its daily cap spans
-    numbers. The alerts equal scoring every event in one frame; memory holds one slice's
-    features. Without a model only the events past the triage gate get every feature."""
-    total, slices = event_feature_slices(
-        calls, sms, subscribers, timezone, known, gated=model is None
-    )
+    by_parts = model is not None or not triage
     kept: list[_Candidates] = []
-    codes = None
-    for done, piece in enumerate(slices):
-        if progress is not None:
+    decode = None
+    for done, piece in enumerate(parts):
+        if progress is not None and by_parts:
             progress("features and scores, by slices of numbers", done, total)
-        codes = piece.codes
+        decode = piece.decode
         scores = detector_scores(FeatureArrays.of_events(piece))
         combined = np.max(np.vstack(list(scores.values())), axis=0)
         X = None
@@ -438,14 +400,19 @@ def _score_by_slices(
                 None if X is None else X[idx],
             )
         )  # fmt: skip
-    if progress is not None:
+    if by_parts and progress is not None:
         progress("detectors and policy", total, total)
-    scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone, served=served)
+    elif not by_parts:
+        step("detectors and policy")
+    scorer = EventScorer(
+        policy, allowed_numbers(traffic.subscribers), timezone=traffic.timezone, served=on_net
+    )
     rows: list[dict[str, object]] = []
-    if codes is not None:
+    if decode is not None:
         c = _Candidates.concat(kept)
+        codes = decode
         arrays = FeatureArrays(
-            lambda rows: list(codes.decode(c.num[rows]).to_list()),
+            lambda rows: list(codes(c.num[rows]).to_list()),
             np.where(c.is_sms, "sms", "call"), c.time_us, c.values, seq=c.seq,
         )  # fmt: skip
         explain = None if model is None or c.X is None else _explainer(model, c.X)
@@ -466,7 +433,7 @@ def _explainer(model: ModelScorer, X: np.ndarray) -> Callable[[int], list[Reason
 
 @dataclass
 class _Candidates:
-    """The candidate events of a slice of numbers (see :func:`_score_by_slices`)."""
+    """The candidate events of a part of the numbers (see :func:`score_records`)."""
 
     events: int  # acting events of the slice evaluated, candidates or not
     num: np.ndarray

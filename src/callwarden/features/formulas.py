@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
-from callwarden.features.spec import FEATURES, Agg, window_signals
+from callwarden.features.spec import (
+    FEATURES,
+    HOME_PREFIX,
+    LANDLINE_PATTERN,
+    VIRTUAL_PATTERN,
+    Agg,
+    window_signals,
+)
 from callwarden.network import is_valid_number
 
 __all__ = [
@@ -96,15 +103,12 @@ def invalid_flags(numbers: Sequence[str | None]) -> np.ndarray:
 def number_flags(numbers: pl.Series) -> dict[str, np.ndarray]:
     """Static features read off the number itself (range, country, whether it is valid)."""
     frame = pl.DataFrame({"msisdn": numbers.cast(pl.String)})
-    national = pl.col("msisdn").str.slice(3)
+    home = pl.col("msisdn").str.starts_with(HOME_PREFIX)
+    national = pl.col("msisdn").str.slice(len(HOME_PREFIX))
     flags = frame.select(
-        is_international=(~pl.col("msisdn").str.starts_with("+86")).cast(pl.Float64),
-        is_virtual=(
-            pl.col("msisdn").str.starts_with("+86") & national.str.contains(r"^1(62|65|67|70|71)")
-        ).cast(pl.Float64),
-        is_landline=(
-            pl.col("msisdn").str.starts_with("+86") & national.str.contains(r"^(10|[2-9])")
-        ).cast(pl.Float64),
+        is_international=(~home).cast(pl.Float64),
+        is_virtual=(home & national.str.contains(VIRTUAL_PATTERN)).cast(pl.Float64),
+        is_landline=(home & national.str.contains(LANDLINE_PATTERN)).cast(pl.Float64),
     )
     out = {c: flags[c].to_numpy() for c in flags.columns}
     out["is_invalid_number"] = invalid_flags(frame["msisdn"].to_list())

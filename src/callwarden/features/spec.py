@@ -41,11 +41,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from callwarden.numbers import VIRTUAL_PREFIXES
+
 __all__ = [
+    "CALL_ORDER",
+    "EVENT_IN",
+    "EVENT_OUT",
+    "EVENT_SMS",
     "FEATURES",
     "FEATURE_NAMES",
+    "HOME_PREFIX",
+    "LANDLINE_PATTERN",
+    "NUMBER_FLAGS",
+    "RECORD_CALL",
+    "RECORD_ORDER",
+    "RECORD_SMS",
     "SIGNALS",
+    "SMS_ORDER",
     "SPOOFED_FLAGS",
+    "VIRTUAL_PATTERN",
     "WINDOWS",
     "Agg",
     "Feature",
@@ -60,6 +74,25 @@ WINDOWS: dict[str, int] = {
     "6h": 6 * 3_600_000,
     "24h": 86_400_000,
 }
+
+#: record kinds: the ``kind`` column of a record batch (records/batch.py) and of the stream
+RECORD_CALL, RECORD_SMS = 0, 1
+#: event kinds: a call is an OUT event of its caller and an IN event of its callee, an SMS an
+#: SMS event of its sender (OUT before IN for a call to oneself)
+EVENT_OUT, EVENT_IN, EVENT_SMS = 0, 1, 2
+#: Record order, the order a live stream processes records in and what "earlier" means to
+#: every engine: calls by ``CALL_ORDER``, SMS by ``SMS_ORDER``, merged by the millisecond with
+#: calls first. As columns of a record batch: its millisecond, kind, microsecond and id.
+CALL_ORDER = ("start_time", "call_id")
+SMS_ORDER = ("sent_time", "sms_id")
+RECORD_ORDER = ("ms", "kind", "us", "id")
+
+#: Number flags, read off the number itself: not under ``HOME_PREFIX`` (international); under it
+#: and a virtual-operator range (``numbers.VIRTUAL_PREFIXES``), or a landline range.
+HOME_PREFIX = "+86"
+VIRTUAL_PATTERN = "^(" + "|".join(VIRTUAL_PREFIXES) + ")"
+LANDLINE_PATTERN = "^(10|[2-9])"  # national digits of a fixed line (Beijing 10, then area codes)
+NUMBER_FLAGS = ("is_international", "is_virtual", "is_landline")
 
 SHORT_CALL_S = 10  # a connected call shorter than this counts as "short"
 ONE_RING_S = 3  # rang this long or less and was not answered: a one-ring call

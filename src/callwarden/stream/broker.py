@@ -43,7 +43,7 @@ from nats.js.errors import BadRequestError, NotFoundError
 
 from callwarden.detect.alerts_io import alert_id
 from callwarden.errors import ConfigError
-from callwarden.features.incremental import warm_up
+from callwarden.features.engines.base import load_engine
 from callwarden.stream.codec import (
     decode_arrow,
     decode_batch,
@@ -51,7 +51,7 @@ from callwarden.stream.codec import (
     encode_alert,
 )
 from callwarden.stream.engine import StreamEngine, StreamStats
-from callwarden.stream.snapshot import Checkpointer, read_state, write_state
+from callwarden.stream.snapshot import Checkpointer, read_state
 
 __all__ = [
     "BrokerSettings",
@@ -60,7 +60,6 @@ __all__ = [
     "ensure_streams",
     "load_checkpoint",
     "partition_of",
-    "save_checkpoint",
 ]
 
 #: takes a batch of (alert id, alert) into the case database; returns the (alert id, reason) of
@@ -202,11 +201,6 @@ async def _overlap(js: JetStreamContext, cfg: StreamConfig) -> str:
     )
 
 
-def save_checkpoint(engine: StreamEngine, path: Path) -> None:
-    """Write the engine's whole state atomically (a crash leaves the old or the new file)."""
-    write_state(engine, path)
-
-
 def load_checkpoint(path: Path) -> StreamEngine | None:
     if not path.exists():
         return None
@@ -222,8 +216,8 @@ class _Puller:
     only when nothing has.
 
     ``fetch()`` of the client asks for a batch and, when it has to wait, keeps collecting
-    until the batch is full or its time is up: at 50k records/s every record waited up to the
-    fetch's 10 ms in the client while the consumer sat idle (half the median latency). Here a
+    until the batch is full or its time is up: every record waited up to the fetch's timeout in
+    the client while the consumer sat idle (docs/benchmarks.md has what it cost). Here a
     new request tops the credit up before it runs out (JetStream's pull protocol:
     ``$JS.API.CONSUMER.MSG.NEXT``; a request that expires unfilled says how many it still
     owed in ``Nats-Pending-Messages``)."""
@@ -534,7 +528,7 @@ async def consume(
     ``on_status`` hears where the consumer stands (:class:`ConsumeStatus`) about every
     ``status_every`` seconds, and once when it stops for want of records."""
     nc, js, engine = await _open(settings, new_engine)
-    warm_up()  # load (or compile) the engine's machine code before the first record waits
+    load_engine("compiled")().warm_up()  # before the first record waits (a restored state too)
     # What lives now (the libraries' objects, the state) lives as long as the process: out of
     # the collector's sight, so that a full collection walks only what came later (50-70 ms
     # for the libraries' 180,000 objects otherwise, every record behind it waiting)

@@ -4,7 +4,7 @@ A message holds one record (a JSON object, times in ISO 8601 UTC), several (JSON
 object a line: what ``callwarden replay --per-message N`` publishes, so that the broker carries
 a few large messages instead of many small ones), or a record batch in the Arrow IPC stream
 format (``--wire arrow``: the columns of
-:data:`~callwarden.features.incremental.RECORD_SCHEMA`, read without a Python object per
+:data:`~callwarden.records.batch.RECORD_SCHEMA`, read without a Python object per
 record; :func:`encode_arrow`, :func:`decode_arrow`).
 
 A message that is not a valid canonical record is not dropped: :func:`decode` raises
@@ -34,14 +34,9 @@ import polars as pl
 import pyarrow as pa
 
 from callwarden.errors import CallwardenError
-from callwarden.features.incremental import (
-    KIND_CALL,
-    KIND_SMS,
-    RECORD_SCHEMA,
-    batch_of,
-    record_of,
-)
-from callwarden.features.textcodes import e164_valid
+from callwarden.features.spec import RECORD_CALL, RECORD_SMS
+from callwarden.records.arrow_text import e164_valid
+from callwarden.records.batch import RECORD_SCHEMA, batch_of, record_of
 
 __all__ = [
     "BadRecord",
@@ -262,7 +257,7 @@ def _columns(bodies: list[dict[str, Any]]) -> pl.DataFrame:
     text = [b["start_time"] if c else b["sent_time"] for b, c in zip(bodies, is_call, strict=True)]
     frame = pl.DataFrame(
         {
-            "kind": [KIND_CALL if c else KIND_SMS for c in is_call],
+            "kind": [RECORD_CALL if c else RECORD_SMS for c in is_call],
             "actor": [b["caller"] if c else b["sender"] for b, c in zip(bodies, is_call,
                                                                         strict=True)],
             "other": [b["callee"] if c else b["recipient"] for b, c in zip(bodies, is_call,
@@ -360,17 +355,17 @@ def decode_arrow(data: bytes | list[bytes]) -> tuple[pl.DataFrame, list[tuple[by
     kind = _ints(table, "kind", -1)
     ring = _ints(table, "ring_s", -1)  # null: unknown
     duration = _ints(table, "duration_s", -1)
-    duration[(duration == -1) & (kind == KIND_SMS)] = 0  # an SMS has no duration of its own
+    duration[(duration == -1) & (kind == RECORD_SMS)] = 0  # an SMS has no duration of its own
     filled = bool(table.column("ring_s").null_count or table.column("duration_s").null_count)
     ok = (
-        ((kind == KIND_CALL) | (kind == KIND_SMS))
+        ((kind == RECORD_CALL) | (kind == RECORD_SMS))
         & _e164(table, "actor")
         & _e164(table, "other")
         & _present(table, "time")
         & _present(table, "id")
         & (duration >= 0)
         & (ring >= -1)
-        & ((kind == KIND_CALL) | (_ints(table, "length", -1) >= 0))
+        & ((kind == RECORD_CALL) | (_ints(table, "length", -1) >= 0))
     )
     frame = pl.DataFrame({name: pl.Series(name, _column(table, name)) for name in RECORD_SCHEMA})
     if filled:
@@ -427,9 +422,12 @@ def _conform(table: pa.Table) -> pa.Table | str:
 
 def _bad_row(row: dict[str, Any]) -> tuple[bytes, str]:
     """A row of a record batch that breaks a rule: its record as JSON, and why."""
-    if row["kind"] not in (KIND_CALL, KIND_SMS):
+    if row["kind"] not in (RECORD_CALL, RECORD_SMS):
         body = json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False).encode()
-        return body, f"kind: must be {KIND_CALL} (call) or {KIND_SMS} (SMS), not {row['kind']!r}"
+        return (
+            body,
+            f"kind: must be {RECORD_CALL} (call) or {RECORD_SMS} (SMS), not {row['kind']!r}",
+        )
     kind, record = record_of(row)
     body = encode(kind, record)
     for name, typ, required in _FIELDS[kind]:

@@ -4,7 +4,7 @@ Records may arrive out of order. The engine holds them in a buffer ordered exact
 scoring orders records (event time to the millisecond, calls before SMS, then the exact time and
 the record id) and releases a record once the watermark, the latest event time seen minus the
 allowed lateness, has passed it. Released records are scored together, as one batch, through
-:class:`AlertStepper`: the compiled incremental features, the detectors and the policy of
+:class:`LiveScorer`: the compiled incremental features, the detectors and the policy of
 ``replay_alerts``, which the conformance suite holds equal to ``callwarden score``. A record that
 arrives after a later one was already released is too late: it is not scored (that would change
 history) but returned as quarantined with its reason.
@@ -39,15 +39,17 @@ import numpy as np
 import polars as pl
 
 from callwarden.decide.policy import PolicyConfig
-from callwarden.detect.replay import AlertStepper
-from callwarden.features.incremental import RECORD_SCHEMA, batch_of, record_of
+from callwarden.detect.live import LiveScorer
+from callwarden.features.engines.base import DEFAULT_TIMEZONE, Traffic
+from callwarden.features.spec import RECORD_ORDER
 from callwarden.network import ServedNumbers
+from callwarden.records.batch import RECORD_SCHEMA, batch_of, record_of
 
 __all__ = ["Quarantined", "StreamEngine", "StreamStats"]
 
-#: batch scoring's record order, as columns of a keyed batch: the millisecond, calls before SMS
-#: (``kind`` 0 and 1), the exact microsecond, the record id
-_KEY = ["_ms", "kind", "_us", "id"]
+#: record order (``spec.RECORD_ORDER``) as columns of a keyed batch: the millisecond and the
+#: microsecond are helper columns added to it, ``kind`` and ``id`` its own
+_KEY = [{"ms": "_ms", "us": "_us"}.get(c, c) for c in RECORD_ORDER]
 
 Key = tuple[int, int, int, str]
 
@@ -105,7 +107,7 @@ class StreamEngine:
 
     subscribers: pl.DataFrame | None = None
     policy: PolicyConfig = field(default_factory=PolicyConfig)
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     known: pl.Series | None = None
     lateness_ms: int = 30_000
     #: broker sequence of the last message this state reflects (checkpoints store it)
@@ -115,8 +117,8 @@ class StreamEngine:
     served: ServedNumbers | None = None
 
     def __post_init__(self) -> None:
-        self.stepper = AlertStepper(
-            self.subscribers, self.policy, self.timezone, self.known, self.served
+        self.stepper = LiveScorer(
+            Traffic.context(self.subscribers, self.known, self.timezone), self.policy, self.served
         )
         self.subscribers = None  # the stepper keeps what it needs; checkpoints stay small
         #: records waiting for the watermark, in arrival order (a keyed record batch)
@@ -144,7 +146,7 @@ class StreamEngine:
         return self.push_frame(batch_of(records)) if records else []
 
     def push_frame(self, frame: pl.DataFrame) -> list[dict[str, Any]]:
-        """Take a record batch (:data:`~callwarden.features.incremental.RECORD_SCHEMA`, in
+        """Take a record batch (:data:`~callwarden.records.batch.RECORD_SCHEMA`, in
         arrival order); return the alerts of every record the watermark lets through."""
         if frame.height == 0:
             return []

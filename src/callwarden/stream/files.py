@@ -14,8 +14,7 @@ from typing import Any, TextIO
 
 import polars as pl
 
-from callwarden.features.incremental import record_batch
-from callwarden.features.online import replay_order
+from callwarden.records.batch import in_record_order, record_batch
 from callwarden.records.load import load_records
 from callwarden.stream.codec import BadRecord, decode
 from callwarden.stream.engine import Quarantined, StreamEngine
@@ -27,7 +26,7 @@ def parquet_records(calls: Path, sms: Path | None) -> Iterator[tuple[str, dict[s
     """Canonical Parquet records in event-time order (the order a live stream delivers)."""
     call_frame = load_records(calls, "calls")
     sms_frame = load_records(sms, "sms", allow_empty=True) if sms is not None else None
-    for kind, row in replay_order(call_frame, sms_frame):
+    for kind, row in in_record_order(call_frame, sms_frame):
         yield kind, {k: v for k, v in row.items() if not k.startswith("_")}
 
 

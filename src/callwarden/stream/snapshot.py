@@ -2,8 +2,8 @@
 a thread.
 
 Pickling a day's state (hundreds of MB, GBs for a large operator) into one bytes object holds
-the interpreter for a tenth of a second to seconds, and every record behind it waits: at 50k
-records/s that is the 99th-percentile latency. So a checkpoint is taken in two steps:
+the interpreter for a long while, and every record behind it waits: at the stream's rates that
+sets the 99th-percentile latency (docs/benchmarks.md). So a checkpoint is taken in two steps:
 
 1. In the consumer, between two batches, the state is pickled with protocol 5 and out-of-band
    buffers (the numpy arrays are referred to, not copied; everything else, the dictionaries
@@ -18,10 +18,10 @@ records/s that is the 99th-percentile latency. So a checkpoint is taken in two s
 
 Why not fork, like a database's background save: a forked child shares the pages
 copy-on-write, and every page the consumer then writes first is copied into fresh memory. In
-a virtual machine a fresh page costs about 8 µs (an untouched 360 MB copy took 770 ms here,
-a copy into touched memory 26 ms), and the consumer's first tens of thousands of records after
-each fork paid for it: batches three to seven times slower for half a second, the 99th
-percentile at 50k records/s over 80 ms. A copy into reused memory is one short, bounded pause.
+a virtual machine a fresh page is slow to map, a copy into memory already touched many times
+faster, and the consumer's first tens of thousands of records after each fork paid for it in
+latency (docs/benchmarks.md has the figures). A copy into reused memory is one short, bounded
+pause.
 
 File: ``CWSNAP1\\n``, the pickle's length, the number of arrays and each one's length (little
 endian uint64), the pickle, the arrays. :func:`read_state` also reads a plain pickle.
@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import io
 import os
 import pickle
 import struct
@@ -50,8 +51,8 @@ from typing import Any
 
 import numpy as np
 
+from callwarden.background import lowest_priority
 from callwarden.errors import CallwardenError
-from callwarden.features.hashtable import lowest_priority
 
 __all__ = ["CheckpointError", "Checkpointer", "read_state", "write_state"]
 
@@ -73,8 +74,8 @@ def _write_parts(path: Path, parts: list[bytes | memoryview]) -> None:
     The new file is written over the one before the current (``<name>.spare``), in place,
     then renamed over ``path``; the replaced file becomes the next spare (kept by a hard link).
     Writing over a file reuses its cached pages: a fresh file of hundreds of MB made the kernel
-    map as many new pages each time (0.8 s of CPU for 323 MB in a virtual machine, against
-    35 ms in place), taken from the cores the broker and the consumer share."""
+    map as many new pages each time (many times the CPU of writing in place;
+    docs/benchmarks.md), taken from the cores the broker and the consumer share."""
     path.parent.mkdir(parents=True, exist_ok=True)
     spare = path.with_name(path.name + ".spare")
     old = path.with_name(path.name + ".old")
@@ -136,7 +137,7 @@ def read_state(path: Path) -> Any:
     its arrays are writable."""
     raw = bytearray(path.read_bytes())
     if not raw.startswith(MAGIC):
-        return pickle.loads(raw)  # noqa: S301  (our own checkpoint file)
+        return _Unpickler(io.BytesIO(raw)).load()
     at = len(MAGIC)
     size, count = _U64.unpack_from(raw, at)[0], _U64.unpack_from(raw, at + 8)[0]
     at += 16
@@ -149,7 +150,31 @@ def read_state(path: Path) -> Any:
     for n in lengths:
         buffers.append(view[at : at + n])
         at += n
-    return pickle.loads(data, buffers=buffers)  # noqa: S301  (our own checkpoint file)
+    return _Unpickler(io.BytesIO(data), buffers=buffers).load()
+
+
+#: where the classes of checkpoints written before features/ became engines behind one
+#: contract live now: (module, name) -> (module, name)
+_MOVED = {
+    ("callwarden.features.incremental", "IncrementalFeatures"): (
+        "callwarden.features.engines.compiled.live", "IncrementalFeatures"),
+    ("callwarden.features.incremental", "_Pool"): (
+        "callwarden.features.engines.compiled.pools", "Pool"),
+    ("callwarden.features.hashtable", "Table"): (
+        "callwarden.features.engines.compiled.hashtable", "Table"),
+    ("callwarden.features.textcodes", "Codebook"): (
+        "callwarden.features.engines.compiled.textcodes", "Codebook"),
+    ("callwarden.features.textcodes", "Dictionary"): (
+        "callwarden.features.engines.compiled.textcodes", "Dictionary"),
+    ("callwarden.detect.replay", "AlertStepper"): ("callwarden.detect.live", "LiveScorer"),
+}  # fmt: skip
+
+
+class _Unpickler(pickle.Unpickler):
+    """Reads checkpoints, those written before classes moved too (:data:`_MOVED`)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        return super().find_class(*_MOVED.get((module, name), (module, name)))
 
 
 def _touched(size: int) -> np.ndarray:

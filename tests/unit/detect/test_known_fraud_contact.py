@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 
 from callwarden.detect.scoring import score_records
+from callwarden.features.engines.base import Traffic
 
 T0 = dt.datetime(2026, 7, 8, 2, tzinfo=dt.UTC)
 KNOWN = "+8617000000001"
@@ -39,9 +40,9 @@ def _calls() -> pl.DataFrame:
 
 def test_the_partner_is_flagged_and_the_neighbour_is_not() -> None:
     calls = _calls()
-    without = score_records(calls, None, None).alerts
+    without = score_records(Traffic(calls)).alerts
     assert PARTNER not in without["msisdn"].to_list()
-    alerts = score_records(calls, None, None, known=pl.Series([KNOWN])).alerts
+    alerts = score_records(Traffic(calls, None, None, known=pl.Series([KNOWN]))).alerts
     flagged = alerts.filter(pl.col("decision") != "watch")
     assert PARTNER in flagged["msisdn"].to_list()
     assert "+8613800000009" not in alerts["msisdn"].to_list()

@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from callwarden.cli.app import app
-from callwarden.detect.replay import replay_alerts
+from callwarden.detect.live import replay_alerts
 from callwarden.detect.scoring import score_records
 from callwarden.errors import ConfigError
+from callwarden.features.engines.base import Traffic
 from callwarden.network import Network, ServedNumbers, network_of
 
 T0 = dt.datetime(2026, 7, 8, 10, tzinfo=dt.UTC)
@@ -84,7 +85,7 @@ def codes(alerts: pl.DataFrame, msisdn: str) -> set[str]:
 
 @pytest.mark.parametrize("number", [SPOOFED_MALDIVES, SPOOFED_LATVIAN, FOREIGN])
 def test_a_foreign_wangiri_number_is_intercepted_not_suspended(number: str) -> None:
-    alerts = score_records(burst(number, 12), None, None).alerts
+    alerts = score_records(Traffic(burst(number, 12))).alerts
     got = decisions(alerts, number)
     assert got[-1] == "intercept", got
     assert not {"restrict", "suspend"} & set(got)
@@ -95,7 +96,7 @@ def test_a_foreign_wangiri_number_is_intercepted_not_suspended(number: str) -> N
 @pytest.mark.parametrize("number", [SPOOFED_LATVIAN, "+8614012345678", "+0123456789"])
 def test_a_few_calls_presenting_an_invalid_number_are_a_spoofed_caller_id(number: str) -> None:
     # connected calls (not wangiri), to five different people in five minutes
-    alerts = score_records(burst(number, 5, duration_s=90, ring_s=8), None, None).alerts
+    alerts = score_records(Traffic(burst(number, 5, duration_s=90, ring_s=8))).alerts
     assert decisions(alerts, number)[-1] == "intercept"
     assert "spoofed_caller_id" in codes(alerts, number)
     last = alerts.filter(pl.col("msisdn") == number)["reasons"].to_list()[-1]
@@ -105,7 +106,7 @@ def test_a_few_calls_presenting_an_invalid_number_are_a_spoofed_caller_id(number
 
 
 def test_two_calls_from_an_invalid_number_are_not_enough() -> None:
-    alerts = score_records(burst(SPOOFED_LATVIAN, 2, duration_s=90, ring_s=8), None, None).alerts
+    alerts = score_records(Traffic(burst(SPOOFED_LATVIAN, 2, duration_s=90, ring_s=8))).alerts
     assert alerts.height == 0
 
 
@@ -116,7 +117,7 @@ def _robocall(number: str) -> pl.DataFrame:
 
 @pytest.mark.parametrize("number", [OTHER_CARRIER, VIRTUAL, SERVICE])
 def test_numbers_of_other_operators_are_intercepted(number: str) -> None:
-    alerts = score_records(_robocall(number), None, subscribers([OWN])).alerts
+    alerts = score_records(Traffic(_robocall(number), None, subscribers([OWN]))).alerts
     got = decisions(alerts, number)
     assert got and got[-1] == "intercept", got
     assert not {"restrict", "suspend"} & set(got)
@@ -125,11 +126,11 @@ def test_numbers_of_other_operators_are_intercepted(number: str) -> None:
 def test_the_operators_own_subscribers_are_still_suspended() -> None:
     # a virtual-operator number in the subscriber table is the operator's own
     calls = pl.concat([_robocall(VIRTUAL), _robocall(OWN)])
-    alerts = score_records(calls, None, subscribers([OWN, VIRTUAL])).alerts
+    alerts = score_records(Traffic(calls, None, subscribers([OWN, VIRTUAL]))).alerts
     assert decisions(alerts, VIRTUAL)[-1] == "suspend"
     assert decisions(alerts, OWN)[-1] == "suspend"
     # without a subscriber table, China Mobile's ranges are served: not the MVNO's
-    alerts = score_records(calls, None, None).alerts
+    alerts = score_records(Traffic(calls)).alerts
     assert decisions(alerts, OWN)[-1] == "suspend"
     assert decisions(alerts, VIRTUAL)[-1] == "intercept"
 
@@ -137,7 +138,7 @@ def test_the_operators_own_subscribers_are_still_suspended() -> None:
 def test_served_prefixes_add_to_the_subscriber_table() -> None:
     calls = pl.concat([_robocall(OTHER_CARRIER), _robocall(OWN)])
     served = ServedNumbers(prefixes=("+86130",))
-    alerts = score_records(calls, None, subscribers([OWN]), served=served).alerts
+    alerts = score_records(Traffic(calls, None, subscribers([OWN])), served=served).alerts
     assert decisions(alerts, OTHER_CARRIER)[-1] == "suspend"
     assert decisions(alerts, OWN)[-1] == "suspend"
 
@@ -148,7 +149,7 @@ def test_interceptions_take_nothing_from_the_daily_suspension_cap() -> None:
     late = T0 + dt.timedelta(hours=2)
     calls = pl.concat([burst(FOREIGN, 12), _robocall(OTHER_CARRIER),
                        burst(OWN, 40, duration_s=4, ring_s=6, start=late)])  # fmt: skip
-    alerts = score_records(calls, None, None, PolicyConfig(daily_suspension_cap=1)).alerts
+    alerts = score_records(Traffic(calls), PolicyConfig(daily_suspension_cap=1)).alerts
     assert decisions(alerts, OWN)[-1] == "suspend"
 
 
@@ -170,8 +171,8 @@ def _outside_day() -> pl.DataFrame:
 @pytest.mark.parametrize("batch_size", [1, 7, 10_000])
 def test_the_stream_decides_as_batch_for_numbers_from_outside(batch_size: int) -> None:
     calls, subs = _outside_day(), subscribers([OWN, VIRTUAL])
-    want = score_records(calls, None, subs).alerts
-    got = replay_alerts(calls, None, subs, batch_size=batch_size)
+    want = score_records(Traffic(calls, None, subs)).alerts
+    got = replay_alerts(Traffic(calls, None, subs), batch_size=batch_size)
     assert set(want["decision"]) >= {"intercept", "suspend"}
     assert got.equals(want)
 
@@ -220,7 +221,7 @@ def test_no_number_string_stops_scoring(pairs: list[tuple[str, str]], triage: bo
         for k, (caller, callee) in enumerate(pairs)
     ]
     calls = pl.concat(frames)
-    alerts = score_records(calls, None, subscribers([OWN]), triage=triage).alerts
+    alerts = score_records(Traffic(calls, None, subscribers([OWN])), triage=triage).alerts
     assert set(alerts["decision"]) <= {"watch", "review", "restrict", "suspend", "intercept"}
     assert not ({"restrict", "suspend"} & set(alerts.filter(pl.col("msisdn") != OWN)["decision"]))
 

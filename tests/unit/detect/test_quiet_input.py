@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 
 from callwarden.detect.scoring import score_records
+from callwarden.features.engines.base import Traffic
 from callwarden.records.schema import ALERTS
 
 
@@ -28,6 +29,6 @@ def test_nobody_near_the_gate_gives_an_empty_alerts_table() -> None:
                           "caller_cell": pl.String, "caller_imei": pl.String},
     )  # fmt: skip
     for triage in (True, False):
-        alerts = score_records(calls, None, None, triage=triage).alerts
+        alerts = score_records(Traffic(calls), triage=triage).alerts
         assert alerts.height == 0
         assert alerts.columns == ALERTS.columns

@@ -13,17 +13,29 @@ import pytest
 
 from callwarden.decide.policy import DecisionState, PolicyConfig
 from callwarden.detect.base import DETECTORS
-from callwarden.detect.replay import replay_alerts
+from callwarden.detect.live import replay_alerts
 from callwarden.detect.scoring import detector_scores, impersonated, score_records
-from callwarden.features.embedded import compute_features
-from callwarden.features.incremental import IncrementalFeatures, record_batch
+from callwarden.features.engines.base import Traffic, feature_frame, load_engine
+from callwarden.features.engines.compiled.live import IncrementalFeatures
+from callwarden.features.engines.compiled.triage import candidates
+from callwarden.features.gate import passes_gate
 from callwarden.features.spec import FEATURES
-from callwarden.features.triage import candidates, passes_gate
+from callwarden.records.batch import record_batch
 from callwarden.stream.codec import decode, decode_arrow, decode_batch, encode, encode_arrow
 
 T0 = dt.datetime(2026, 7, 8, 10, tzinfo=dt.UTC)
 OWN = "+8613800000001"
 OTHER_OWN = "+8613800000002"
+
+
+def _features(
+    calls: pl.DataFrame,
+    sms: pl.DataFrame | None = None,
+    subs: pl.DataFrame | None = None,
+    known: pl.Series | None = None,
+) -> pl.DataFrame:
+    """The batch features of the compiled engine, in record order."""
+    return feature_frame(load_engine("compiled")(), Traffic(calls, sms, subs, known=known))
 
 
 def _calls(rows: list[tuple[str, str, int, int, str | None]]) -> pl.DataFrame:
@@ -75,7 +87,7 @@ def test_the_signal_counts_flagged_calls_only() -> None:
          (OWN, "+8613900000003", 3, 30, "impossible"),
          (OWN, "+8613900000004", 4, 30, "cloud_trunk_mobile")]
     )  # fmt: skip
-    features, _, _ = compute_features(calls)
+    features = _features(calls)
     # the second call to ...0002 is flagged but not a new callee; "impossible" is not a trunk flag
     assert features["spoofed_calls_1h"].to_list() == [0.0, 1.0, 2.0, 2.0, 3.0]
     assert features["spoofed_callees_1h"].to_list() == [0.0, 1.0, 1.0, 1.0, 2.0]
@@ -88,9 +100,9 @@ def test_the_signal_counts_flagged_calls_only() -> None:
 
 def test_an_absent_or_empty_flag_column_is_no_flag() -> None:
     calls = _own_day_with_a_spoofed_burst()
-    flagged, _, _ = compute_features(calls)
+    flagged = _features(calls)
     for unflagged in (calls.drop("caller_flag"), calls.with_columns(caller_flag=None)):
-        batch, _, _ = compute_features(unflagged)
+        batch = _features(unflagged)
         assert batch["spoofed_calls_1h"].sum() == 0
         stream = IncrementalFeatures().process(record_batch(unflagged))
         assert stream["spoofed_calls_1h"].sum() == 0
@@ -105,10 +117,10 @@ def test_a_spoofed_presentation_changes_none_of_the_owner_s_own_features() -> No
     nobody presented the number; at the presentations, what it was at the last own call
     (bar the windows moving on)."""
     calls = _own_day_with_a_spoofed_burst()
-    with_burst, ordered, _ = compute_features(calls)
-    alone, _, _ = compute_features(calls.filter(pl.col("caller_flag").is_null()))
+    with_burst = _features(calls)
+    alone = _features(calls.filter(pl.col("caller_flag").is_null()))
     own = [c for c in FEATURES if not c.startswith("spoofed_")]
-    mine = ordered["caller_flag"].gather(with_burst["record"]).is_null()
+    mine = record_batch(calls)["flag"].gather(with_burst["seq"]).is_null()
     assert with_burst.filter(mine).select(own).equals(alone.select(own))
     # during the burst: one own call in the hour (the 50th minute), nothing more
     burst = with_burst.filter(~mine)
@@ -119,7 +131,7 @@ def test_a_spoofed_presentation_changes_none_of_the_owner_s_own_features() -> No
 
 def test_stream_features_equal_batch_with_flags() -> None:
     calls = _own_day_with_a_spoofed_burst("trunk_mismatch")
-    batch, _, _ = compute_features(calls)
+    batch = _features(calls)
     engine = IncrementalFeatures()
     records = record_batch(calls)
     stream = pl.concat([engine.process(records.slice(a, 5)) for a in range(0, records.height, 5)])
@@ -164,14 +176,14 @@ def test_triage_finds_numbers_presented_on_flagged_calls() -> None:
 def test_an_own_number_presented_by_someone_else_is_intercepted_not_suspended() -> None:
     subs = _subscribers(OWN)
     calls = _own_day_with_a_spoofed_burst()
-    alerts = score_records(calls, None, subs).alerts
+    alerts = score_records(Traffic(calls, None, subs)).alerts
     assert alerts["msisdn"].unique().to_list() == [OWN]
     assert set(alerts["decision"]) <= {"watch", "review", "intercept"}
     assert alerts["decision"][-1] == "intercept"
     top = alerts["reasons"].list.first().struct.field("code")
     assert top[-1] == "spoofed_presentation"
     # the same calls without the trunk flags read as the subscriber's own machine dialling
-    unflagged = score_records(calls.drop("caller_flag"), None, subs).alerts
+    unflagged = score_records(Traffic(calls.drop("caller_flag"), None, subs)).alerts
     assert {"restrict", "suspend"} & set(unflagged["decision"])
 
 
@@ -184,9 +196,9 @@ def test_the_stream_replay_decides_as_batch_with_flags() -> None:
                     for k in range(8)]).with_columns(call_id=pl.format("d{}", "call_id")),
         ]
     )  # fmt: skip
-    batch = score_records(calls, None, subs).alerts
+    batch = score_records(Traffic(calls, None, subs)).alerts
     for size in (1, 7, 1000):
-        assert replay_alerts(calls, None, subs, batch_size=size).equals(batch)
+        assert replay_alerts(Traffic(calls, None, subs), batch_size=size).equals(batch)
     assert set(batch.filter(pl.col("decision") == "intercept")["msisdn"]) == {OWN, OTHER_OWN}
 
 
@@ -260,17 +272,17 @@ def test_a_long_spoofed_burst_never_restricts_an_honest_elderly_owner() -> None:
     before the impersonation was clear)."""
     subs = _subscribers(OWN, born=1948)
     calls = _elderly_day_with_a_long_burst("cloud_trunk_mobile")
-    features, _, _ = compute_features(calls, None, subs)
+    features = _features(calls, None, subs)
     scores = detector_scores(features)
     mine = features["msisdn"] == OWN
     for name, values in scores.items():
         if name != "spoofed_presentation":
             assert values[mine.to_numpy()].max() == 0.0, name
-    alerts = score_records(calls, None, subs).alerts.filter(pl.col("msisdn") == OWN)
+    alerts = score_records(Traffic(calls, None, subs)).alerts.filter(pl.col("msisdn") == OWN)
     assert alerts["decision"].to_list() == ["watch", "review", "intercept"]
-    assert replay_alerts(calls, None, subs, batch_size=7).equals(
-        score_records(calls, None, subs).alerts
+    assert replay_alerts(Traffic(calls, None, subs), batch_size=7).equals(
+        score_records(Traffic(calls, None, subs)).alerts
     )
     # the same calls as the owner's own: the owner is restricted or suspended
-    unflagged = score_records(_elderly_day_with_a_long_burst(None), None, subs).alerts
+    unflagged = score_records(Traffic(_elderly_day_with_a_long_burst(None), None, subs)).alerts
     assert {"restrict", "suspend"} & set(unflagged.filter(pl.col("msisdn") == OWN)["decision"])

@@ -10,7 +10,7 @@ import typer
 
 from callwarden.cli.progress import console, steps
 from callwarden.config import Settings
-from callwarden.features.embedded import EventFeatures, event_feature_slices
+from callwarden.features.engines.base import EventFeatures, Traffic, load_engine
 from callwarden.records.load import load_records
 
 if TYPE_CHECKING:
@@ -38,7 +38,8 @@ def _table(path: Path, id_column: str, label_column: str | None) -> FeatureTable
     labels = load_records(path, "labels") if label_column and (path / "labels").is_dir() else None
     calls = load_records(path, "calls")
     with steps("computing features from call records") as progress:
-        total, slices = event_feature_slices(calls, sms, subs, Settings().timezone)
+        traffic = Traffic(calls, sms, subs, timezone=Settings().timezone)
+        total, slices = load_engine("compiled")().features(traffic)
 
         def reported() -> Iterator[EventFeatures]:
             for done, piece in enumerate(slices):

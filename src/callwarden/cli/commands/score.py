@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import polars as pl
 import typer
@@ -23,9 +23,13 @@ from callwarden.detect.alerts_io import read_alerts, write_alerts
 from callwarden.detect.evaluate import evaluate_alerts, uncovered
 from callwarden.detect.scoring import score_records
 from callwarden.errors import ConfigError, InputFileError
+from callwarden.features.engines.base import Traffic, load_engine
 from callwarden.network import ServedNumbers
 from callwarden.records.load import load_known_numbers, load_records
 from callwarden.report import evaluation_report, scoring_report
+
+if TYPE_CHECKING:
+    from callwarden.features.engines.spark import SparkEngine
 
 
 class Engine(StrEnum):
@@ -163,9 +167,7 @@ def score(
                 "score with the embedded engine"
             )
         settings_given = dict(_key_value(item) for item in spark_conf or [])
-        from callwarden.features.engines.spark_session import require_spark  # noqa: PLC0415
-
-        require_spark()  # the install hint before anything else
+        load_engine("spark")  # the install hint before anything else
         parts = find_parts(calls, sms, subscribers, no_subscribers=no_subscribers)
         parts.say()
         if no_subscribers:
@@ -198,16 +200,15 @@ def score(
         frame = load_records(Path(calls), "calls")
         subs = load_records(Path(subscribers), "subscribers") if subscribers else None
         texts = load_records(Path(sms), "sms", allow_empty=True) if sms else None
-        result = score_records(
+        traffic = Traffic(
             frame,
             texts,
             subs,
-            policy_config,
-            timezone=settings.timezone,
-            model=scorer,
             known=load_known_numbers(known) if known else None,
-            progress=progress,
-            served=prefixes,
+            timezone=settings.timezone,
+        )
+        result = score_records(
+            traffic, policy_config, model=scorer, progress=progress, served=prefixes
         )
     write_alerts(result.alerts, Path(out), timezone=settings.timezone)
     counts = result.alerts.group_by("decision").len().sort("decision")
@@ -251,25 +252,14 @@ def _score_on_spark(
     served: ServedNumbers | None,
 ) -> None:
     # PySpark loads only here: the base install has no Spark, and says how to get it.
-    from callwarden.features.engines.spark_session import (  # noqa: PLC0415
-        read_records,
-        spark_session,
-    )
-
+    spark_engine = cast("type[SparkEngine]", load_engine("spark"))
     with console.status(f"starting Spark on {master}"):
-        spark = spark_session(master, conf=conf)
-    from callwarden.detect import spark_scoring  # noqa: PLC0415  (imports PySpark)
-
-    subs = read_records(spark, subscribers, "subscribers") if subscribers else None
-    listed = None
-    if known is not None:
-        numbers = load_known_numbers(known)
-        listed = spark.createDataFrame([(n,) for n in numbers.to_list()], "msisdn string")
+        spark = spark_engine.start(master, conf)
+    subs = spark.read(subscribers, "subscribers") if subscribers else None
+    listed = spark.known(load_known_numbers(known)) if known is not None else None
     if stream:
-        from callwarden.detect.spark_stream import start_stream  # noqa: PLC0415
-
-        query = start_stream(
-            spark, calls, out, subscribers=subs, policy=policy, timezone=timezone, known=listed,
+        query = spark.stream(
+            calls, out, subscribers=subs, policy=policy, timezone=timezone, known=listed,
             trigger_seconds=trigger_seconds, served=served,
         )  # fmt: skip
         how = "the files there now" if trigger_seconds <= 0 else "Ctrl-C stops; a rerun goes on"
@@ -277,17 +267,11 @@ def _score_on_spark(
         query.awaitTermination()
         return
     with console.status("scoring on Spark"):
-        result = spark_scoring.score_records_spark(
-            spark,
-            read_records(spark, calls, "calls"),
-            read_records(spark, sms, "sms") if sms else None,
-            subs,
-            policy,
-            timezone=timezone,
-            known=listed,
-            served=served,
-        )
-        spark_scoring.write_alerts_to(spark, result.alerts, out)
+        result = spark.score(
+            spark.read(calls, "calls"), spark.read(sms, "sms") if sms else None, subs, policy,
+            timezone=timezone, known=listed, served=served,
+        )  # fmt: skip
+        spark.write_alerts(result.alerts, out)
     counts = result.alerts.group_by("decision").len().sort("decision")
     console.print(
         f"scored on Spark ({master}): {result.events:,} outgoing calls and SMS after triage; "

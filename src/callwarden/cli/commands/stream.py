@@ -432,7 +432,7 @@ def replay(
 
         callwarden replay city/ --speed 10x --partitions 4
     """
-    from callwarden.features.incremental import record_batch  # noqa: PLC0415
+    from callwarden.records.batch import record_batch  # noqa: PLC0415
     from callwarden.stream.broker import BrokerSettings  # noqa: PLC0415
     from callwarden.stream.files import parquet_records  # noqa: PLC0415
     from callwarden.stream.publish import publish_frame, publish_records  # noqa: PLC0415

@@ -2,9 +2,8 @@
 
 GNU OpenMP's default ("active") waiting spins on the CPU between parallel steps. On a machine
 whose cores are also busy with other work (a shared server, two trainings at once, a test run
-beside a benchmark), the spinning threads steal time from the ones doing the work: a 500-tree
-fit on the Sichuan table took 49.5 to 53 s with two spinning threads while one or two other
-jobs ran, against 2 to 6 s with passive waiting (1.1 s on idle cores). libgomp reads the
+beside a benchmark), the spinning threads steal time from the ones doing the work: ten times
+slower fits and more (docs/benchmarks.md has the figures). libgomp reads the
 setting once, when it is loaded, so it is set before lightgbm is first imported;
 ``setdefault`` keeps any value the operator chose.
 """

@@ -6,7 +6,7 @@ each event: the running maximum over the number's events so far, which at the la
 the training row. So the model sees at time t only what was known at t, in batch and stream
 alike.
 
->>> total, slices = event_feature_slices(calls, sms, subscribers)  # doctest: +SKIP
+>>> total, slices = load_engine("compiled")().features(traffic)  # doctest: +SKIP
 >>> table = number_table_of_slices(slices, labels)  # doctest: +SKIP
 """
 
@@ -23,7 +23,7 @@ from callwarden.detect.model.artifact import ModelError, TrainedModel, load_mode
 from callwarden.detect.model.explain import reasons_from_contributions
 from callwarden.detect.model.table import FeatureTable
 from callwarden.detect.reasons import Reason
-from callwarden.features.embedded import EventFeatures
+from callwarden.features.engines.base import EventFeatures
 from callwarden.features.spec import FEATURES
 
 __all__ = [
@@ -60,10 +60,10 @@ def _running_max_into(groups: np.ndarray, values: np.ndarray, out: np.ndarray) -
 def number_table_of_slices(
     slices: Iterable[EventFeatures], labels: pl.DataFrame | None
 ) -> FeatureTable:
-    """One row per acting number from :func:`~callwarden.features.embedded.
-    event_feature_slices`: every behavioural feature at its peak over the number's events
-    (its last running maximum), static ones at its last event, numbers in the order of their
-    first event; and ``fraud`` (1/0) from ``labels`` (honest labels are 0)."""
+    """One row per acting number from a feature engine's parts (``Engine.features``: whole
+    numbers, a number's events together): every behavioural feature at its peak over the
+    number's events (its last running maximum), static ones at its last event, numbers in
+    the order of their first event; and ``fraud`` (1/0) from ``labels`` (honest labels are 0)."""
     parts, firsts = [], []
     for piece in slices:
         if piece.height == 0:

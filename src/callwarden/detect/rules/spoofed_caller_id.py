@@ -8,7 +8,7 @@ number. A single such call can be a misconfigured switchboard; several to differ
 within the hour is a campaign, and the number shown is worthless for calling back. So a few
 calls suffice, as long as they reach different people.
 
-Triage lets such numbers through from three calls in an hour (``features/triage.py``).
+Triage lets such numbers through from three calls in an hour (``features/gate.py``).
 """
 
 from __future__ import annotations

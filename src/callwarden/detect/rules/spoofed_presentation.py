@@ -15,7 +15,7 @@ One flagged call can be a roaming subscriber calling home through a foreign netw
 to different people within the hour is a campaign. Three different callees are watched, four
 reviewed at most, six or more intercepted.
 
-Triage lets such numbers through from three flagged calls in an hour (``features/triage.py``).
+Triage lets such numbers through from three flagged calls in an hour (``features/gate.py``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
-"""Feature engines other than the embedded one, each a back-end of ``features/spec.py``.
+"""Feature engines behind one contract (:mod:`.base`): ``compiled`` (in process) and ``spark``.
 
-``spark`` (needs ``pip install 'callwarden[spark]'`` and a Java runtime) runs the same
-signals, windows and detectors on Apache Spark; :mod:`.spark_session` checks for both and says
-how to install what is missing. Nothing here is imported by the base package.
+Each engine is a package that only the registry (:func:`.base.load_engine`) imports; the
+``spark`` one needs ``pip install 'callwarden[spark]'`` and a Java runtime, and says so.
 """

@@ -33,8 +33,9 @@ from callwarden.detect.scoring import (
     score_records,
     served_numbers,
 )
-from callwarden.features import embedded
-from callwarden.features.embedded import compute_features, event_feature_slices
+from callwarden.features.engines.base import Traffic, feature_frame, load_engine
+from callwarden.features.engines.compiled import batch as embedded
+from callwarden.features.engines.compiled.batch import event_feature_slices
 from callwarden.features.spec import FEATURES
 
 from .conftest import FAST
@@ -71,8 +72,8 @@ def city(small_city: Callable[[int], CityFrames]) -> CityFrames:
 
 @pytest.fixture(scope="module")
 def frame(city: CityFrames) -> pl.DataFrame:
-    features, _, _ = compute_features(city["calls"], city["sms"], city["subscribers"], TZ)
-    return features
+    traffic = Traffic(city["calls"], city["sms"], city["subscribers"], timezone=TZ)
+    return feature_frame(load_engine("compiled")(), traffic)
 
 
 @pytest.fixture(scope="module")
@@ -142,10 +143,10 @@ def test_scoring_with_a_model_by_slices_equals_scoring_one_frame(
     expected = _one_frame_reference(city, frame, event_model, policy)
     monkeypatch.setattr(embedded, "SLICE_EVENTS", slice_events)
     heard: list[tuple[str, int, int]] = []
+    traffic = Traffic(city["calls"], city["sms"], city["subscribers"], timezone=TZ)
     got = score_records(
-        city["calls"], city["sms"], city["subscribers"], policy, timezone=TZ, model=event_model,
-        progress=lambda step, done, total: heard.append((step, done, total)),
-    )  # fmt: skip
+        traffic, policy, model=event_model, progress=lambda *heard_now: heard.append(heard_now)
+    )
     assert got.alerts.equals(expected)
     slices = len(heard) - 2  # (the cross-number signals first, the policy last)
     assert (slices > 10) == (slice_events == 2_000)

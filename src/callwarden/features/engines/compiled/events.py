@@ -16,30 +16,28 @@ import numba
 import numpy as np
 import polars as pl
 
-from callwarden.features.crossing import (
+from callwarden.features.engines.base import DEFAULT_TIMEZONE
+from callwarden.features.engines.compiled.crossing import (
     CROSSING_COLUMNS,
     digit_codes,
     spoofed_calls,
     with_crossing_signals,
 )
+from callwarden.features.engines.compiled.hashtable import IntSet
+from callwarden.features.engines.compiled.textcodes import whole_numbers
+from callwarden.features.engines.compiled.threads import ranges, run_ranges
+from callwarden.features.engines.compiled.windows import stable_argsort
 from callwarden.features.formulas import e164_digits as digits
 from callwarden.features.formulas import fixed_offset_ms
-from callwarden.features.hashtable import IntSet
-from callwarden.features.textcodes import whole_numbers
-from callwarden.features.threads import ranges, run_ranges
-from callwarden.features.windows import stable_argsort
+from callwarden.features.spec import EVENT_IN, EVENT_OUT, EVENT_SMS, SMS_ORDER
 
 __all__ = [
-    "KIND_IN",
-    "KIND_OUT",
-    "KIND_SMS",
     "Events",
     "NumberCodes",
     "build_events",
     "spoofed_calls",
 ]
 
-KIND_OUT, KIND_IN, KIND_SMS = 0, 1, 2
 HOUR_MS = 3_600_000
 
 
@@ -90,7 +88,7 @@ class Events:
     other_digits: np.ndarray  # int64 E.164 digits of the other party, -1 when not E.164
     t: np.ndarray  # int64 ms
     seq: np.ndarray  # int64 global record order
-    kind: np.ndarray  # int8: KIND_OUT, KIND_IN, KIND_SMS
+    kind: np.ndarray  # int8: EVENT_OUT, EVENT_IN, EVENT_SMS
     duration: np.ndarray  # int32 seconds (calls), 0 for SMS
     ring: np.ndarray  # int32 seconds, -1 unknown
     cell: np.ndarray  # int64 code of the caller cell, -1 unknown
@@ -215,7 +213,7 @@ def _gather(kind: np.ndarray, record: np.ndarray, caller: np.ndarray, callee: np
     side), or an SMS's (no duration, ring or cell)."""
     for i in range(kind.shape[0]):
         r = record[i]
-        if kind[i] == KIND_SMS:
+        if kind[i] == EVENT_SMS:
             other[i] = recipient[r]
             other_digits[i] = -1
             t[i] = t_sms[r]
@@ -224,7 +222,7 @@ def _gather(kind: np.ndarray, record: np.ndarray, caller: np.ndarray, callee: np
             cells[i] = -1
             hour[i] = hour_sms[r]
             continue
-        out = kind[i] == KIND_OUT
+        out = kind[i] == EVENT_OUT
         other[i] = callee[r] if out else caller[r]
         other_digits[i] = callee_digits[r] if out else caller_digits[r]
         t[i] = t_call[r]
@@ -259,7 +257,7 @@ def _select_events(
     kind = np.concatenate(
         [
             np.full(r.shape[0], k, np.int8)
-            for r, k in zip(rows, (KIND_OUT, KIND_IN, KIND_SMS), strict=True)
+            for r, k in zip(rows, (EVENT_OUT, EVENT_IN, EVENT_SMS), strict=True)
         ]
     )
     record = np.concatenate(rows)
@@ -275,7 +273,7 @@ def _select_events(
 def build_events(
     calls: pl.DataFrame,
     sms: pl.DataFrame | None = None,
-    timezone: str = "Asia/Shanghai",
+    timezone: str = DEFAULT_TIMEZONE,
     known: pl.Series | None = None,
     only: pl.Series | None = None,
 ) -> tuple[Events, pl.DataFrame, pl.DataFrame | None]:
@@ -287,7 +285,7 @@ def build_events(
     the ordered SMS for SMS events.
     """
     calls = with_crossing_signals(calls, known)
-    sms = sms.sort("sent_time", "sms_id") if sms is not None and sms.height else None
+    sms = sms.sort(*SMS_ORDER) if sms is not None and sms.height else None
     codes, caller, callee = _number_codes(calls, sms)
     empty = np.zeros(0, np.int64)
     sender = codes.encode(sms["sender"]) if sms is not None else empty
@@ -344,7 +342,7 @@ def build_events(
     run_ranges(gather, ranges(n))  # every event on its own: a piece to each thread
     spoofed = spoofed_calls(calls)
     if spoofed is not None:  # on both sides of the call (the callee's in event too)
-        is_sms = kind == KIND_SMS
+        is_sms = kind == EVENT_SMS
         spoofed = spoofed[np.where(is_sms, 0, record)]
         spoofed[is_sms] = 0
     events = Events(

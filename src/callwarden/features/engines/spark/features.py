@@ -1,6 +1,6 @@
 """The Spark feature engine: the spec's signals and windows as Spark window expressions.
 
-A back-end of ``features/spec.py``, like ``features/embedded.py``, computing the same values
+A back-end of ``features/spec.py``, like the compiled engine, computing the same values
 (bit for bit, every signal being an integer) on a cluster:
 
 - **Events** are the calls' *out* and *in* sides and the SMS, each with the columns that order
@@ -26,15 +26,25 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from callwarden.errors import ConfigError
-from callwarden.features.engines.spark_triage import invalid_numbers, spark_candidates
-from callwarden.features.events import KIND_IN, KIND_OUT, KIND_SMS
+from callwarden.features.engines.base import DEFAULT_TIMEZONE
+from callwarden.features.engines.spark.triage import invalid_numbers, spark_candidates
+from callwarden.features.spec import CALL_ORDER as SPEC_CALL_ORDER
 from callwarden.features.spec import (
+    EVENT_IN,
+    EVENT_OUT,
+    EVENT_SMS,
     FEATURES,
+    HOME_PREFIX,
+    LANDLINE_PATTERN,
     NIGHT_HOURS,
     ONE_RING_S,
+    RECORD_CALL,
+    RECORD_ORDER,
+    RECORD_SMS,
     SEQUENTIAL_STEP,
     SHORT_CALL_S,
     SPOOFED_FLAGS,
+    VIRTUAL_PATTERN,
     WINDOWS,
     Agg,
     window_signals,
@@ -43,11 +53,13 @@ from callwarden.features.spec import (
 __all__ = ["ORDER", "spark_crossing_signals", "spark_events", "spark_features"]
 
 HOUR_MS, SIX_H_MS, DAY_MS = WINDOWS["1h"], WINDOWS["6h"], WINDOWS["24h"]
-SRC_CALL, SRC_SMS = 0, 1
-#: a number's events in record order (the embedded engine's ``seq`` within a number)
-ORDER = ("t", "src", "t_us", "rid", "kind")
-#: the order of the calls themselves: (start_time, call_id)
-CALL_ORDER = ("t_us", "call_id")
+
+#: spec.RECORD_ORDER as the event columns here (ms, calls before SMS, µs, id), then the
+#: caller's side of a call before the callee's (a call to oneself)
+_COLUMNS = {"ms": "t", "kind": "src", "us": "t_us", "id": "rid"}
+ORDER = (*(_COLUMNS[c] for c in RECORD_ORDER), "kind")
+#: the order of the calls themselves (spec.CALL_ORDER, with the time in µs)
+CALL_ORDER = ("t_us", SPEC_CALL_ORDER[1])
 _YEAR_MS = 365.2425 * 86_400_000.0
 _E164_DIGITS = r"^\+[0-9]{1,18}$"
 _EARLIER = (Window.unboundedPreceding, -1)
@@ -114,8 +126,8 @@ def _timed_calls(calls: DataFrame) -> DataFrame:
 def spark_crossing_signals(calls: DataFrame, known: DataFrame | None = None) -> DataFrame:
     """Calls with ``t``, ``t_us`` and the signals that look at other numbers' calls.
 
-    The same as ``features/crossing.py``: ``_shared_target`` (the callee's previous call came
-    from another number within 6 h), ``_imei_sims`` (numbers on the device in 24 h),
+    The same as the compiled engine's ``crossing.py``: ``_shared_target`` (the callee's previous
+    call came from another number within 6 h), ``_imei_sims`` (numbers on the device in 24 h),
     ``_known_peer`` and ``_shared_victim`` (with ``known``, a frame of ``msisdn``). Spoofed
     presentations take no part: their signals are 0 and no other call's looks at them.
     """
@@ -186,10 +198,10 @@ def spark_crossing_signals(calls: DataFrame, known: DataFrame | None = None) -> 
 def spark_events(
     calls: DataFrame,
     sms: DataFrame | None = None,
-    timezone: str = "Asia/Shanghai",
+    timezone: str = DEFAULT_TIMEZONE,
     known: DataFrame | None = None,
 ) -> DataFrame:
-    """Every party's events (``features/events.py``), partitioned by number.
+    """Every party's events (the compiled engine's ``events.py``), partitioned by number.
 
     ``calls`` are canonical calls; the crossing signals are added here unless already there.
     """
@@ -199,7 +211,7 @@ def spark_events(
     common = {
         "t": F.col("t"),
         "t_us": F.col("t_us"),
-        "src": F.lit(SRC_CALL),
+        "src": F.lit(RECORD_CALL),
         "rid": F.col("call_id"),
         "time": F.col("start_time"),
         "duration": F.coalesce(F.col("duration_s"), F.lit(0)).cast("long"),
@@ -216,7 +228,7 @@ def spark_events(
         F.col("caller").alias("num"),
         F.col("callee").alias("other"),
         _digits(F.col("callee")).alias("other_digits"),
-        F.lit(KIND_OUT).alias("kind"),
+        F.lit(EVENT_OUT).alias("kind"),
         *(v.alias(k) for k, v in common.items()),
         *(F.col(c).cast("long").alias(c[1:]) for c in crossing),
         spoofed.alias("spoofed"),
@@ -225,7 +237,7 @@ def spark_events(
         F.col("callee").alias("num"),
         F.col("caller").alias("other"),
         _digits(F.col("caller")).alias("other_digits"),
-        F.lit(KIND_IN).alias("kind"),
+        F.lit(EVENT_IN).alias("kind"),
         *(v.alias(k) for k, v in common.items()),
         *(F.lit(0).cast("long").alias(c[1:]) for c in crossing),
         spoofed.alias("spoofed"),
@@ -236,10 +248,10 @@ def spark_events(
             F.col("sender").alias("num"),
             F.col("recipient").alias("other"),
             F.lit(-1).cast("long").alias("other_digits"),
-            F.lit(KIND_SMS).alias("kind"),
+            F.lit(EVENT_SMS).alias("kind"),
             F.unix_millis("sent_time").alias("t"),
             F.unix_micros("sent_time").alias("t_us"),
-            F.lit(SRC_SMS).alias("src"),
+            F.lit(RECORD_SMS).alias("src"),
             F.col("sms_id").alias("rid"),
             F.col("sent_time").alias("time"),
             F.lit(0).cast("long").alias("duration"),
@@ -259,8 +271,8 @@ def _signals(events: DataFrame) -> DataFrame:
     spoofed = F.col("spoofed") != 0
     # ``out``: the number's own outgoing calls; a spoofed presentation counts only as
     # ``spoof`` (spoofed_* signals), and its callee's in event is no callback
-    spoof = (kind == KIND_OUT) & spoofed
-    out, inc, sms = (kind == KIND_OUT) & ~spoofed, kind == KIND_IN, kind == KIND_SMS
+    spoof = (kind == EVENT_OUT) & spoofed
+    out, inc, sms = (kind == EVENT_OUT) & ~spoofed, kind == EVENT_IN, kind == EVENT_SMS
     duration = F.col("duration")
     frame = events.withColumns(
         {
@@ -379,13 +391,13 @@ def _feature_columns() -> dict[str, Column]:
 
 def _static(frame: DataFrame, subscribers: DataFrame | None) -> DataFrame:
     msisdn = F.col("msisdn")
-    national = F.substring(msisdn, 4, 64)
-    domestic = msisdn.startswith("+86")
+    national = F.substring(msisdn, len(HOME_PREFIX) + 1, 64)
+    domestic = msisdn.startswith(HOME_PREFIX)
     frame = frame.withColumns(
         {
             "is_international": (~domestic).cast("double"),
-            "is_virtual": (domestic & national.rlike("^1(62|65|67|70|71)")).cast("double"),
-            "is_landline": (domestic & national.rlike("^(10|[2-9])")).cast("double"),
+            "is_virtual": (domestic & national.rlike(VIRTUAL_PATTERN)).cast("double"),
+            "is_landline": (domestic & national.rlike(LANDLINE_PATTERN)).cast("double"),
         }
     )
     # asked once per distinct number, as the embedded engine does (a null reads as invalid)
@@ -419,7 +431,7 @@ def spark_features(
     calls: DataFrame,
     sms: DataFrame | None = None,
     subscribers: DataFrame | None = None,
-    timezone: str = "Asia/Shanghai",
+    timezone: str = DEFAULT_TIMEZONE,
     known: DataFrame | None = None,
     *,
     triage: bool = False,
@@ -429,7 +441,7 @@ def spark_features(
     One row per outgoing call or SMS with ``msisdn``, ``kind`` (``call`` / ``sms``), ``time``,
     the record-order columns of :data:`ORDER` and every feature of
     :data:`~callwarden.features.spec.FEATURES` (unknown static figures are null). The same values
-    as :func:`callwarden.features.embedded.compute_features`.
+    as the compiled engine (``base.feature_frame``).
 
     With ``triage``, only the numbers that may pass the detectors' gate get features (their
     rows are the same; see ``spark_triage.py``).
@@ -455,10 +467,10 @@ def spark_features(
         for signal in sorted(names)
     }
     frame = _with_window_sums(frame, sums, ["num"], ORDER)
-    frame = frame.where(F.col("kind") != KIND_IN).withColumns(_feature_columns())
+    frame = frame.where(F.col("kind") != EVENT_IN).withColumns(_feature_columns())
     frame = frame.select(
         F.col("num").alias("msisdn"),
-        F.when(F.col("kind") == KIND_SMS, F.lit("sms")).otherwise(F.lit("call")).alias("kind"),
+        F.when(F.col("kind") == EVENT_SMS, F.lit("sms")).otherwise(F.lit("call")).alias("kind"),
         "time",
         *(c for c in ORDER if c != "kind"),
         *(name for name in FEATURES if not FEATURES[name].static),

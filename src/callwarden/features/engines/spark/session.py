@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from callwarden.errors import CallwardenError, InputFileError
+from callwarden.errors import InputFileError
+from callwarden.features.engines.base import EngineMissingError
 from callwarden.records.load import check_record_files
 from callwarden.records.schema import RECORDS
 
@@ -38,7 +39,7 @@ INSTALL_EXTRA = "pip install 'callwarden[spark]'"
 INSTALL_JAVA = "apt-get install -y openjdk-17-jre-headless"
 
 
-class SparkMissingError(CallwardenError):
+class SparkMissingError(EngineMissingError):
     """PySpark (the ``spark`` extra) or the Java runtime Spark runs on is not installed."""
 
 

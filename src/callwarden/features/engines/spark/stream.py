@@ -1,11 +1,11 @@
 """Scoring as a Structured Streaming job: a directory of arriving Parquet files, alerts out.
 
 For operators whose records land on HDFS or S3 as files: Spark's file source picks up each new
-file, and every micro-batch runs the batch job of :mod:`callwarden.detect.spark_scoring` on
-the new calls together with the calls of the lookback before them (twice the longest window:
-a 24 h feature at an event sums signals that themselves look back 24 h). Only the new calls'
-events are scored. The policy's memory (decisions so far, suspensions per day) is the set of
-alert candidates kept so far, replayed through the same ``DecisionState``.
+file, and every micro-batch runs the batch job of :mod:`.scoring` on the new calls together
+with the calls of the lookback before them (twice the longest window: a 24 h feature at an
+event sums signals that themselves look back 24 h). Only the new calls' events are scored.
+The policy's memory (decisions so far, suspensions per day) is the set of alert candidates
+kept so far, replayed through the same ``DecisionState``.
 
 Everything the job remembers is in files under ``state`` (by default ``OUT/_state``): Spark's
 checkpoint (which input files are done), the lookback of calls and the kept candidates, each
@@ -30,14 +30,15 @@ from pyspark.sql.streaming.query import StreamingQuery
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.scoring import score_events
-from callwarden.detect.spark_scoring import (
+from callwarden.features.engines.base import DEFAULT_TIMEZONE
+from callwarden.features.engines.spark.features import spark_features
+from callwarden.features.engines.spark.scoring import (
     alert_candidates,
     allowed_numbers,
     features_to_polars,
     served_among,
     write_alerts_to,
 )
-from callwarden.features.engines.spark import spark_features
 from callwarden.features.spec import WINDOWS
 from callwarden.network import ServedNumbers
 from callwarden.records.schema import CALLS
@@ -109,7 +110,7 @@ def start_stream(
     *,
     subscribers: DataFrame | None = None,
     policy: PolicyConfig | None = None,
-    timezone: str = "Asia/Shanghai",
+    timezone: str = DEFAULT_TIMEZONE,
     known: DataFrame | None = None,
     state: str | None = None,
     trigger_seconds: float = 10.0,

@@ -17,7 +17,7 @@ import numba
 import numpy as np
 import polars as pl
 
-from callwarden.features.threads import ranges, run_ranges
+from callwarden.features.engines.compiled.threads import ranges, run_ranges
 
 __all__ = [
     "group_starts",

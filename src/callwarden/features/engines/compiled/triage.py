@@ -1,106 +1,33 @@
-"""Triage: skip the numbers no detector could flag, before computing their features.
+"""Triage for the compiled engine: skip the numbers no detector could flag, before their features.
 
-Every built-in detector scores 0 unless at least one of these holds at the event (the
-conformance suite checks each detector against exactly this condition):
-
-- ``out_calls_1h >= 6``;
-- ``out_calls_1h >= 4`` and the owner is over 59 or under 19, or the number is foreign;
-- ``out_calls_1h >= 3`` and the number is one nobody can own (``is_invalid_number``: an honest
-  caller never presents one, so a few calls are enough to look at);
-- ``spoofed_calls_1h >= 3``: calls presenting the number through a trunk that could not carry
-  it (``caller_flag`` trunk_mismatch or cloud_trunk_mobile), 改号 / 网络云呼;
-- ``sms_out_1h >= 11``;
-- ``new_sim_days < 120`` and ``out_calls_24h >= 6``;
-- ``imsis_per_imei >= 3``;
-- ``shared_victims_24h >= 3`` or ``known_contacts_24h >= 3`` (only with a known-fraud list).
-
-:func:`candidates` finds, cheaply and over the whole input, every number for which one of them
-*can* hold (an hour's calls never exceed the calls of the two clock hours it spans, and so on).
-``out_calls_*`` count only a number's own calls, not spoofed presentations of it (spec.py);
-the clock-hour counts take every call, flagged ones included, which bounds them all the same.
-Features of those numbers are then computed exactly, from every record that can affect them:
-their own calls and SMS, with the two signals that look at other numbers' calls (shared targets,
-shared devices) computed over all calls beforehand (crossing.py). Other numbers cannot be
-flagged, so their events are not evaluated. The result equals scoring everything; it is only faster.
-
-The learned scorer can flag any number, so scoring with a model does not triage.
+:func:`candidates` finds, cheaply and over the whole input, every number for which a condition
+of the gate (``features/gate.py``) *can* hold (an hour's calls never exceed the calls of the two
+clock hours it spans, and so on). ``out_calls_*`` count only a number's own calls, not spoofed
+presentations of it (spec.py); the clock-hour counts take every call, flagged ones included,
+which bounds them all the same. Features of those numbers are then computed exactly, from every
+record that can affect them (:func:`restrict_to`): their own calls and SMS, with the two signals
+that look at other numbers' calls (shared targets, shared devices) computed over all calls
+beforehand (crossing.py). Other numbers cannot be flagged, so their events are not evaluated.
+The result equals scoring everything; it is only faster.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numba
 import numpy as np
 import polars as pl
 
-from callwarden.features.crossing import digit_codes, with_crossing_signals
+from callwarden.features.engines.compiled.crossing import digit_codes, with_crossing_signals
+from callwarden.features.engines.compiled.hashtable import IntSet
 from callwarden.features.formulas import invalid_flags
-from callwarden.features.hashtable import IntSet
-from callwarden.features.spec import SPOOFED_FLAGS
+from callwarden.features.gate import GATE, Gate
+from callwarden.features.spec import HOME_PREFIX, SPOOFED_FLAGS
 
-__all__ = ["GATE", "GATE_FEATURES", "Gate", "candidates", "passes_gate", "restrict_to"]
+__all__ = ["candidates", "restrict_to"]
 
 HOUR_MS = 3_600_000
-
-
-@dataclass(frozen=True)
-class Gate:
-    """The thresholds above; detectors must not fire below them."""
-
-    busy_calls_1h: int = 6
-    unusual_calls_1h: int = 4
-    unusual_age_over: int = 59
-    unusual_age_under: int = 19
-    invalid_calls_1h: int = 3
-    spoofed_calls_1h: int = 3
-    sms_1h: int = 11
-    new_sim_days: int = 120
-    new_sim_calls_24h: int = 6
-    sims_per_device: int = 3
-    known_signals_24h: int = 3
-
-
-GATE = Gate()
-#: the features :func:`passes_gate` reads (batch scoring computes these first, at every event)
-GATE_FEATURES = (
-    "out_calls_1h",
-    "out_calls_24h",
-    "sms_out_1h",
-    "imsis_per_imei",
-    "shared_victims_24h",
-    "known_contacts_24h",
-    "owner_age",
-    "new_sim_days",
-    "is_international",
-    "is_invalid_number",
-    "spoofed_calls_1h",
-)
-
-
-def passes_gate(f: dict[str, np.ndarray], gate: Gate = GATE) -> np.ndarray:
-    """The gate at each event (feature arrays): where it fails, every built-in detector
-    scores 0 (the detector conformance suite holds them to it), so scoring can skip it."""
-    age, days = f["owner_age"], f["new_sim_days"]
-    with np.errstate(invalid="ignore"):
-        unusual = (
-            (f["is_international"] > 0)
-            | (age > gate.unusual_age_over)
-            | (age < gate.unusual_age_under)
-        )
-        fresh = (days < gate.new_sim_days) & (f["out_calls_24h"] >= gate.new_sim_calls_24h)
-    return (
-        (f["out_calls_1h"] >= gate.busy_calls_1h)
-        | (unusual & (f["out_calls_1h"] >= gate.unusual_calls_1h))
-        | ((f["is_invalid_number"] > 0) & (f["out_calls_1h"] >= gate.invalid_calls_1h))
-        | (f["spoofed_calls_1h"] >= gate.spoofed_calls_1h)
-        | (f["sms_out_1h"] >= gate.sms_1h)
-        | fresh
-        | (f["imsis_per_imei"] >= gate.sims_per_device)
-        | (f["shared_victims_24h"] >= gate.known_signals_24h)
-        | (f["known_contacts_24h"] >= gate.known_signals_24h)
-    )
 
 
 def _max_two_hours(
@@ -230,7 +157,7 @@ def candidates(
         new_sim = (pl.col("activated_on") >= fresh_after) & (
             pl.col("total") >= gate.new_sim_calls_24h
         )
-    foreign = ~pl.col("msisdn").str.starts_with("+86")
+    foreign = ~pl.col("msisdn").str.starts_with(HOME_PREFIX)
     chosen = out.filter(
         (pl.col("peak") >= gate.busy_calls_1h)
         | ((pl.col("peak") >= gate.unusual_calls_1h) & (unusual.fill_null(False) | foreign))

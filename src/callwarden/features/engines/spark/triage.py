@@ -1,9 +1,9 @@
 """Triage on Spark: the numbers that may pass the detectors' gate, found with group-bys.
 
-The same gate (:data:`~callwarden.features.triage.GATE`) and the same bounds as
-``features/triage.py``: an hour's calls never exceed the calls of the two clock hours it spans,
-an owner's age is known to within a year, and so on. Features are then computed only for these
-numbers; the others cannot alert. The conformance suite checks that the alerts stay equal.
+The same gate (:data:`~callwarden.features.gate.GATE`) and the same bounds as the compiled engine's
+``triage.py``: an hour's calls never exceed the calls of the two clock hours it spans, an owner's
+age is known to within a year, and so on. Features are then computed only for these numbers; the
+others cannot alert. The conformance suite checks that the alerts stay equal.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
 from callwarden.features.formulas import invalid_flags
+from callwarden.features.gate import GATE, Gate
 from callwarden.features.spec import SPOOFED_FLAGS
-from callwarden.features.triage import GATE, Gate
 
 __all__ = ["invalid_numbers", "spark_candidates"]
 

@@ -1,6 +1,6 @@
 """Scoring on Spark: the same detectors and policy as batch scoring, over Spark features.
 
-1. Features come from the Spark engine (``features/engines/spark.py``).
+1. Features come from the Spark engine (:mod:`.features`).
 2. The registered detectors run unchanged, vectorised over Arrow batches (``mapInArrow``):
    each batch keeps only the events whose combined risk reaches ``watch``.
 3. The policy is sequential (decisions rise per number; the suspension cap counts per day
@@ -41,8 +41,9 @@ from callwarden.decide.served import Served, resolve_served
 from callwarden.detect.alerts_io import write_alerts
 from callwarden.detect.scoring import ScoreResult, detector_scores, impersonated, score_events
 from callwarden.errors import ConfigError
-from callwarden.features.engines.spark import ORDER, spark_features
-from callwarden.features.engines.spark_session import is_uri
+from callwarden.features.engines.base import DEFAULT_TIMEZONE
+from callwarden.features.engines.spark.features import ORDER, spark_features
+from callwarden.features.engines.spark.session import is_uri
 from callwarden.features.spec import FEATURES
 from callwarden.network import ServedNumbers
 from callwarden.records.schema import ALERTS, DECISIONS
@@ -104,7 +105,7 @@ def _risk_batches(
 def alert_candidates(
     features: DataFrame,
     policy: PolicyConfig,
-    timezone: str = "Asia/Shanghai",
+    timezone: str = DEFAULT_TIMEZONE,
     counter: Accumulator[int] | None = None,
 ) -> DataFrame:
     """The events that can change a number's decision (see the module notes), as a frame."""
@@ -194,7 +195,7 @@ def score_records_spark(
     subscribers: DataFrame | None,
     policy: PolicyConfig | None = None,
     *,
-    timezone: str = "Asia/Shanghai",
+    timezone: str = DEFAULT_TIMEZONE,
     known: DataFrame | None = None,
     triage: bool = True,
     served: ServedNumbers | None = None,

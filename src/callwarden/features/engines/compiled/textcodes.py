@@ -21,15 +21,20 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from callwarden.features.engines.compiled.hashtable import NONE, Table, get, put
+from callwarden.features.engines.compiled.threads import ranges, run_ranges
 from callwarden.features.formulas import invalid_flags
-from callwarden.features.hashtable import NONE, Table, get, put
-from callwarden.features.threads import ranges, run_ranges
+from callwarden.features.spec import HOME_PREFIX
+from callwarden.numbers import VIRTUAL_PREFIXES
+from callwarden.records.arrow_text import as_text, large_strings, string_buffers
 
-__all__ = ["Codebook", "Dictionary", "e164_valid", "number_flags_compiled", "whole_numbers"]
+__all__ = ["Codebook", "Dictionary", "number_flags_compiled", "whole_numbers"]
 
 #: texts longer than this many digits take the dictionary (their integer could overflow)
 MAX_DIGITS = 18
-_OLDEST = pl.CompatLevel.oldest()  # large_string: one offsets buffer and one of bytes
+#: the home prefix's bytes and the virtual-operator ranges as integers (all three digits)
+_HOME = np.frombuffer(HOME_PREFIX.encode(), np.uint8).copy()
+_VIRTUAL = np.array([int(p) for p in VIRTUAL_PREFIXES if len(p) == 3], np.int64)
 
 
 class Dictionary:
@@ -117,34 +122,6 @@ def _code_texts(
     return k, r
 
 
-def _large_strings(text: pl.Series | pa.Array) -> pa.Array:
-    arr = text if isinstance(text, pa.Array) else text.to_arrow(compat_level=_OLDEST)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if not pa.types.is_large_string(arr.type):
-        arr = arr.cast(pa.large_string())
-    return arr
-
-
-def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """A large string array's buffers: offsets, bytes, validity bitmap (empty: no nulls), and
-    the position of its first value in the bitmap."""
-    valid, offs, data = arr.buffers()
-    n, at = len(arr), arr.offset
-    offsets = (
-        np.frombuffer(offs, np.int64)[at : at + n + 1]
-        if offs is not None
-        else np.zeros(n + 1, np.int64)
-    )
-    raw = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
-    bitmap = (
-        np.frombuffer(valid, np.uint8)
-        if valid is not None and arr.null_count
-        else np.zeros(0, np.uint8)
-    )
-    return offsets, raw, bitmap, at
-
-
 @numba.njit(cache=True, nogil=True)
 def _whole_numbers(offsets: np.ndarray, data: np.ndarray, bitmap: np.ndarray, first: int,
                    prefix: np.ndarray, out: np.ndarray) -> int:  # fmt: skip
@@ -211,7 +188,7 @@ def whole_numbers(values: pl.Series, prefix: str = "") -> tuple[np.ndarray, int]
     ([8613800000001, -1, -1, -1], 2)
     """
     pre = np.frombuffer(prefix.encode(), np.uint8)
-    views = _views(_text(values))
+    views = _views(as_text(values))
     if views is not None and len(views):
         valid, raw, *data = views.buffers()
         n, at = len(views), views.offset
@@ -234,8 +211,8 @@ def whole_numbers(values: pl.Series, prefix: str = "") -> tuple[np.ndarray, int]
             ranges(n),
         )
         return out, int(sum(bad))
-    text = _large_strings(_text(values))
-    offsets, raw_bytes, bitmap, first = _buffers(text)
+    text = large_strings(as_text(values))
+    offsets, raw_bytes, bitmap, first = string_buffers(text)
     out = np.empty(len(text), np.int64)
     bad = run_ranges(
         lambda a, b: _whole_numbers(
@@ -246,46 +223,12 @@ def whole_numbers(values: pl.Series, prefix: str = "") -> tuple[np.ndarray, int]
     return out, int(sum(bad))
 
 
-def _text(values: pl.Series) -> pl.Series:
-    return values if values.dtype == pl.String else values.cast(pl.String)
-
-
-@numba.njit(cache=True)
-def _e164_valid(offsets: np.ndarray, data: np.ndarray, bitmap: np.ndarray, first: int,
-                out: np.ndarray) -> None:  # fmt: skip
-    """``+``, a digit 1-9, then 4 to 17 digits (the wire's rule); null is not valid."""
-    for i in range(offsets.shape[0] - 1):
-        bit = first + i
-        lo, hi = offsets[i], offsets[i + 1]
-        ok = not (bitmap.shape[0] and not (bitmap[bit >> 3] >> (bit & 7)) & 1)
-        ok = ok and 6 <= hi - lo <= 19 and data[lo] == 43 and 49 <= data[lo + 1] <= 57
-        j = lo + 2
-        while ok and j < hi:
-            ok = 48 <= data[j] <= 57
-            j += 1
-        out[i] = ok
-
-
-def e164_valid(numbers: pl.Series | pa.Array) -> np.ndarray:
-    """Whether each text is an E.164 number as the wire wants it (``+[1-9][0-9]{4,17}``), in
-    compiled code over the column's buffers (a regular expression costs more than the batch).
-
-    >>> e164_valid(pl.Series(["+8613800000001", "13800000001", "+0123456", None, "+861"]))
-    array([ True, False, False, False, False])
-    """
-    texts = _large_strings(numbers if isinstance(numbers, pa.Array) else _text(numbers))
-    offsets, data, bitmap, first = _buffers(texts)
-    out = np.zeros(len(texts), np.bool_)
-    _e164_valid(offsets, data, bitmap, first, out)
-    return out
-
-
 @numba.njit(cache=True)
 def _number_flags(offsets: np.ndarray, data: np.ndarray, bitmap: np.ndarray, first: int,
                   digits: np.ndarray, flags: np.ndarray) -> None:  # fmt: skip
     """The formulas of ``number_flags`` over bytes: E.164 digits (``\\+[0-9]{1,18}``, else
-    -1); international (not ``+86``); virtual (``+86`` then 162/165/167/170/171); landline
-    (``+86`` then 10 or 2-9). (A null reads as the empty text; codebooks never ask.)"""
+    -1); international (not ``+86``); virtual (``+86`` then a ``VIRTUAL_PREFIXES`` range);
+    landline (``+86`` then 10 or 2-9). (A null reads as the empty text; codebooks never ask.)"""
     for i in range(offsets.shape[0] - 1):
         bit = first + i
         lo, hi = offsets[i], offsets[i + 1]
@@ -301,13 +244,19 @@ def _number_flags(offsets: np.ndarray, data: np.ndarray, bitmap: np.ndarray, fir
                     break
                 d = d * 10 + (c - 48)
         digits[i] = d
-        cn = hi - lo >= 3 and data[lo] == 43 and data[lo + 1] == 56 and data[lo + 2] == 54
-        n = lo + 3
+        cn = hi - lo >= _HOME.shape[0]
+        for k in range(_HOME.shape[0]):
+            cn = cn and data[lo + k] == _HOME[k]
+        n = lo + _HOME.shape[0]
         a = data[n] if cn and hi - n >= 1 else 0
         b = data[n + 1] if cn and hi - n >= 2 else 0
         c3 = data[n + 2] if cn and hi - n >= 3 else 0
         flags[i, 0] = 0.0 if cn else 1.0
-        virtual = a == 49 and ((b == 54 and c3 in (50, 53, 55)) or (b == 55 and c3 in (48, 49)))
+        virtual = False
+        if 48 <= a <= 57 and 48 <= b <= 57 and 48 <= c3 <= 57:
+            three = (a - 48) * 100 + (b - 48) * 10 + (c3 - 48)
+            for p in _VIRTUAL:
+                virtual = virtual or three == p
         flags[i, 1] = 1.0 if virtual else 0.0
         flags[i, 2] = 1.0 if (a == 49 and b == 48) or 50 <= a <= 57 else 0.0
 
@@ -330,9 +279,9 @@ def number_flags_compiled(
     arr = (
         pa.array(numbers, pa.large_string())
         if isinstance(numbers, list)
-        else _large_strings(_text(numbers))
+        else large_strings(as_text(numbers))
     )
-    offsets, data, bitmap, first = _buffers(arr)
+    offsets, data, bitmap, first = string_buffers(arr)
     digits = np.empty(len(arr), np.int64)
     flags = np.empty((len(arr), 3), np.float64)
     _number_flags(offsets, data, bitmap, first, digits, flags)
@@ -356,8 +305,8 @@ class Codebook(Dictionary):
     def encode_series(self, values: pl.Series) -> tuple[np.ndarray, list[str]]:
         """Codes of a column of texts, and the texts new to the codebook, in code order."""
         n = values.len()
-        text = _large_strings(_text(values))
-        offsets, data, bitmap, first = _buffers(text)
+        text = large_strings(as_text(values))
+        offsets, data, bitmap, first = string_buffers(text)
         out = np.empty(n, np.int64)
         new_rows = np.empty(n, np.int64)
         rest_rows = np.empty(n, np.int64)

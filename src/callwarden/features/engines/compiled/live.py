@@ -2,11 +2,10 @@
 
 This is the incremental engine of :mod:`callwarden.features.spec`: the stream runs it, and the
 conformance suite holds it equal to the batch engine bit for bit. Records are processed one by
-one in the order a live stream sees them (:func:`record_batch`, ``replay_order``): each record's
+one in record order (``records/batch.py``, ``spec.RECORD_ORDER``): each record's
 signals depend only on earlier records, and the acting number's features at it are its window
 sums ``(t - w, t]``. The loop over records is compiled with numba (a per-record Python loop
-would dominate; docs/benchmarks.md has the figures); batches of any size give the same
-features.
+would dominate); batches of any size give the same features.
 
 State is plain numpy arrays (so a checkpoint is a pickle of arrays):
 
@@ -28,6 +27,7 @@ State is plain numpy arrays (so a checkpoint is a pickle of arrays):
 ...     "start_time": [t0 + dt.timedelta(minutes=2 * k) for k in range(3)],
 ...     "duration_s": [0, 0, 0], "ring_s": [20, 20, 20], "caller_cell": ["C1"] * 3,
 ...     "caller_imei": ["1"] * 3})
+>>> from callwarden.records.batch import record_batch
 >>> f = eng.process(record_batch(calls))
 >>> f["out_calls_15m"].to_list(), f["gap_mean_15m"].to_list()
 ([1.0, 2.0, 3.0], [0.0, 120.0, 120.0])
@@ -43,35 +43,38 @@ import numba
 import numpy as np
 import polars as pl
 
+from callwarden.features.engines.base import DEFAULT_TIMEZONE, LiveBatch, LiveFeatures
+from callwarden.features.engines.compiled.hashtable import NONE, Table, grow, prepare_next, resized
+from callwarden.features.engines.compiled.hashtable import get as _ht_get
+from callwarden.features.engines.compiled.hashtable import put as _ht_put
+from callwarden.features.engines.compiled.pools import Pool, advance, push
+from callwarden.features.engines.compiled.textcodes import (
+    Codebook,
+    Dictionary,
+    number_flags_compiled,
+)
 from callwarden.features.formulas import (
     features_from_sums,
     fixed_offset_ms,
     invalid_flags,
     profile_features,
 )
-from callwarden.features.hashtable import NONE, Table, grow, prepare_next, resized
-from callwarden.features.hashtable import get as _ht_get
-from callwarden.features.hashtable import put as _ht_put
 from callwarden.features.spec import (
     FEATURES,
     NIGHT_HOURS,
+    NUMBER_FLAGS,
     ONE_RING_S,
+    RECORD_CALL,
+    RECORD_SMS,
     SEQUENTIAL_STEP,
     SHORT_CALL_S,
     SPOOFED_FLAGS,
     WINDOWS,
     window_signals,
 )
-from callwarden.features.textcodes import Codebook, Dictionary, number_flags_compiled
+from callwarden.records.batch import RECORD_SCHEMA
 
-__all__ = [
-    "RECORD_SCHEMA",
-    "IncrementalFeatures",
-    "batch_of",
-    "record_batch",
-    "record_of",
-    "warm_up",
-]
+__all__ = ["IncrementalFeatures", "warm_up"]
 
 HOUR_MS, DAY_MS, SIX_H_MS = WINDOWS["1h"], WINDOWS["24h"], WINDOWS["6h"]
 Arrays = tuple[np.ndarray, ...]  # one pool or hash table, as the compiled code takes it
@@ -101,211 +104,7 @@ _ACT_MAP, _IN_MAP = _window_map(ACT_SIGNALS), _window_map(IN_SIGNALS)
 _WINDOW_MS = np.array([WINDOWS[w] for w in _WINDOW_ORDER], np.int64)
 _DEVICE_MAP, _DEVICE_MS = np.zeros((1, 1), np.int64), np.array([DAY_MS], np.int64)
 
-#: the columns of a record batch (calls and SMS, one row each, in processing order)
-RECORD_SCHEMA: dict[str, Any] = {
-    "kind": pl.Int8,  # 0 call, 1 SMS
-    "actor": pl.String,  # caller or sender
-    "other": pl.String,  # callee or recipient
-    "time": pl.Datetime("us", "UTC"),
-    "duration_s": pl.Int64,  # 0 for SMS
-    "ring_s": pl.Int64,  # -1 unknown
-    "cell": pl.String,
-    "imei": pl.String,
-    "flag": pl.String,  # the call's caller_flag (records/schema.py NUMBER_FLAGS), null for none
-    # not features, carried so that a record can be given back whole (the stream's quarantine)
-    "id": pl.String,  # call_id or sms_id
-    "length": pl.Int64,  # SMS only
-    "content": pl.String,  # SMS only
-    "trunk": pl.String,  # the call's ingress trunk, null unknown
-}
-KIND_CALL, KIND_SMS = 0, 1
-
-
-def record_batch(calls: pl.DataFrame | None, sms: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Canonical calls and SMS as one record batch in processing order (see ``replay_order``):
-    calls by ``(start_time, call_id)``, SMS by ``(sent_time, sms_id)``, merged by the
-    millisecond with calls first."""
-    parts = []
-    if calls is not None and calls.height:
-        c = calls.sort("start_time", "call_id")
-        parts.append(
-            c.select(
-                kind=pl.lit(KIND_CALL, pl.Int8),
-                actor=pl.col("caller").cast(pl.String),
-                other=pl.col("callee").cast(pl.String),
-                time=pl.col("start_time").cast(RECORD_SCHEMA["time"]),
-                duration_s=pl.col("duration_s").fill_null(0).cast(pl.Int64),
-                ring_s=pl.col("ring_s").fill_null(-1).cast(pl.Int64),
-                cell=pl.col("caller_cell").cast(pl.String),
-                imei=pl.col("caller_imei").cast(pl.String),
-                flag=_optional(c, "caller_flag"),
-                id=pl.col("call_id").cast(pl.String),
-                length=pl.lit(None, pl.Int64),
-                content=pl.lit(None, pl.String),
-                trunk=_optional(c, "trunk"),
-            )
-        )
-    if sms is not None and sms.height:
-        s = sms.sort("sent_time", "sms_id")
-        parts.append(
-            s.select(
-                kind=pl.lit(KIND_SMS, pl.Int8),
-                actor=pl.col("sender").cast(pl.String),
-                other=pl.col("recipient").cast(pl.String),
-                time=pl.col("sent_time").cast(RECORD_SCHEMA["time"]),
-                duration_s=pl.lit(0, pl.Int64),
-                ring_s=pl.lit(-1, pl.Int64),
-                cell=pl.lit(None, pl.String),
-                imei=pl.lit(None, pl.String),
-                flag=pl.lit(None, pl.String),
-                id=pl.col("sms_id").cast(pl.String),
-                length=pl.col("length").cast(pl.Int64),
-                content=(
-                    pl.col("content").cast(pl.String)
-                    if "content" in s.columns
-                    else pl.lit(None, pl.String)
-                ),
-                trunk=pl.lit(None, pl.String),
-            )
-        )
-    if not parts:
-        return pl.DataFrame(schema=RECORD_SCHEMA)
-    if len(parts) == 1:
-        return parts[0]
-    both = pl.concat([p.with_row_index("_i") for p in parts])
-    return both.sort(pl.col("time").dt.epoch("ms"), "kind", "_i").drop("_i")
-
-
-def _optional(frame: pl.DataFrame, name: str) -> pl.Expr:
-    """A nullable text column of the calls, all null where the input lacks it (older files)."""
-    return pl.col(name).cast(pl.String) if name in frame.columns else pl.lit(None, pl.String)
-
-
-_TIME = {"call": "start_time", "sms": "sent_time"}
-
-
-def batch_of(records: list[tuple[str, dict[str, Any]]]) -> pl.DataFrame:
-    """A record batch from canonical records as dictionaries (``("call" | "sms", record)``),
-    in the order given (the caller's processing order)."""
-    cols: dict[str, list[Any]] = {name: [] for name in RECORD_SCHEMA}
-    kind, actor, other, time = cols["kind"], cols["actor"], cols["other"], cols["time"]
-    duration, ring, cell, imei = cols["duration_s"], cols["ring_s"], cols["cell"], cols["imei"]
-    ids, length, content = cols["id"], cols["length"], cols["content"]
-    flag, trunk = cols["flag"], cols["trunk"]
-    for k, r in records:
-        if k == "call":
-            kind.append(KIND_CALL)
-            actor.append(r["caller"])
-            other.append(r["callee"])
-            time.append(r["start_time"])
-            duration.append(r.get("duration_s") or 0)
-            ring.append(-1 if r.get("ring_s") is None else r["ring_s"])
-            cell.append(r.get("caller_cell"))
-            imei.append(r.get("caller_imei"))
-            flag.append(r.get("caller_flag"))
-            trunk.append(r.get("trunk"))
-            ids.append(r.get("call_id"))
-            length.append(None)
-            content.append(None)
-        else:
-            kind.append(KIND_SMS)
-            actor.append(r["sender"])
-            other.append(r["recipient"])
-            time.append(r["sent_time"])
-            duration.append(0)
-            ring.append(-1)
-            cell.append(None)
-            imei.append(None)
-            flag.append(None)
-            trunk.append(None)
-            ids.append(r.get("sms_id"))
-            length.append(r.get("length"))
-            content.append(r.get("content"))
-    return pl.DataFrame(cols, schema=RECORD_SCHEMA)
-
-
-def record_of(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """A row of a record batch back to ``(kind, canonical record)``; a call's ``caller_flag``
-    and ``trunk`` only when it has them (as calls from files without those columns)."""
-    if row["kind"] == KIND_CALL:
-        call = {
-            "call_id": row["id"], "caller": row["actor"], "callee": row["other"],
-            "start_time": row["time"], "duration_s": row["duration_s"],
-            "ring_s": None if row["ring_s"] < 0 else row["ring_s"],
-            "caller_cell": row["cell"], "caller_imei": row["imei"],
-        }  # fmt: skip
-        for key, column in (("caller_flag", "flag"), ("trunk", "trunk")):
-            if row.get(column) is not None:
-                call[key] = row[column]
-        return "call", call
-    return "sms", {
-        "sms_id": row["id"], "sender": row["actor"], "recipient": row["other"],
-        "sent_time": row["time"], "length": row["length"], "content": row["content"],
-    }  # fmt: skip
-
-
 # --- compiled state ----------------------------------------------------------------------
-
-
-@numba.njit(cache=True, inline="always")
-def _advance(pool_t: np.ndarray, nxt: np.ndarray, sig: np.ndarray, head: np.ndarray,
-             tail: np.ndarray, free: np.ndarray, meta: np.ndarray, sums: np.ndarray,
-             wmap: np.ndarray, wms: np.ndarray, s: int, t: int) -> None:  # fmt: skip
-    """Move every window ``(t - w, t]`` of owner ``s`` up to ``t``, taking leavers out of sums.
-
-    ``meta`` is ``[used, free count]``; windows are shortest first, so events that leave the
-    last window leave them all and their storage goes back to the free list.
-    """
-    nw = head.shape[1]
-    for w in range(nw):
-        h = head[s, w]
-        if h < 0:
-            continue
-        edge = t - wms[w]
-        while h >= 0 and pool_t[h] <= edge:
-            for k in range(sig.shape[1]):
-                j = wmap[w, k]
-                if j >= 0:
-                    sums[s, j] -= sig[h, k]
-            h = nxt[h]
-        if w == nw - 1:
-            g = head[s, w]
-            while g != h:
-                after = nxt[g]
-                free[meta[1]] = g
-                meta[1] += 1
-                g = after
-            if h < 0:
-                tail[s] = -1
-        head[s, w] = h
-
-
-@numba.njit(cache=True, inline="always")
-def _push(pool_t: np.ndarray, nxt: np.ndarray, sig: np.ndarray, head: np.ndarray,
-          tail: np.ndarray, free: np.ndarray, meta: np.ndarray, sums: np.ndarray,
-          wmap: np.ndarray, wms: np.ndarray, s: int, t: int, v: np.ndarray) -> None:  # fmt: skip
-    """Append an event with signals ``v`` to owner ``s``'s list, then move its windows."""
-    if meta[1] > 0:
-        meta[1] -= 1
-        e = free[meta[1]]
-    else:
-        e = meta[0]
-        meta[0] += 1
-    pool_t[e] = t
-    nxt[e] = -1
-    for k in range(sig.shape[1]):
-        sig[e, k] = np.int32(v[k])
-    if tail[s] >= 0:
-        nxt[tail[s]] = e
-    tail[s] = e
-    for w in range(head.shape[1]):
-        if head[s, w] < 0:
-            head[s, w] = e
-        for k in range(sig.shape[1]):
-            j = wmap[w, k]
-            if j >= 0:
-                sums[s, j] += v[k]
-    _advance(pool_t, nxt, sig, head, tail, free, meta, sums, wmap, wms, s, t)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -358,14 +157,14 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
         v[:] = 0.0
         me, them, tr = a[r], b[r], t[r]
         pair_key = me * 4294967296 + them
-        if kind[r] == 1:  # SMS
+        if kind[r] == RECORD_SMS:
             prev = _ht_get(pair_sms[0], pair_sms[1], pair_key)
             v[i_sms] = 1.0
             v[i_recip] = 1.0 if (prev == NONE or tr - prev >= HOUR_MS) else 0.0
             _ht_put(pair_sms[0], pair_sms[1], pair_sms[2], pair_key, tr)
-            _push(act[0], act[1], act[2], act[3], act[4], act[5], act[6], sums, act_map, wms,
+            push(act[0], act[1], act[2], act[3], act[4], act[5], act[6], sums, act_map, wms,
                   me, tr, v)  # fmt: skip
-            _advance(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
+            advance(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
                      me, tr)  # fmt: skip
             out_sums[r, :] = sums[me, :]
             out_sims[r] = 0.0
@@ -377,15 +176,15 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
             v[i_spoof] = 1.0
             v[i_spoof_new] = 1.0 if (prev_spoof == NONE or tr - prev_spoof >= HOUR_MS) else 0.0
             _ht_put(pair_spoof[0], pair_spoof[1], pair_spoof[2], pair_key, tr)
-            _push(act[0], act[1], act[2], act[3], act[4], act[5], act[6], sums, act_map, wms,
+            push(act[0], act[1], act[2], act[3], act[4], act[5], act[6], sums, act_map, wms,
                   me, tr, v)  # fmt: skip
-            _advance(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
+            advance(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
                      me, tr)  # fmt: skip
             out_sums[r, :] = sums[me, :]
             out_sims[r] = 0.0
             vin[0] = 1.0
             vin[1] = 0.0
-            _push(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
+            push(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
                   them, tr, vin)  # fmt: skip
             continue
         d = dur[r]
@@ -427,12 +226,12 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
             prev_dev = _ht_get(dev_seen[0], dev_seen[1], dk)
             vdev[0] = 1.0 if (prev_dev == NONE or tr - prev_dev >= DAY_MS) else 0.0
             _ht_put(dev_seen[0], dev_seen[1], dev_seen[2], dk, tr)
-            _push(dev[0], dev[1], dev[2], dev[3], dev[4], dev[5], dev[6], dev_sums, dev_map,
+            push(dev[0], dev[1], dev[2], dev[3], dev[4], dev[5], dev[6], dev_sums, dev_map,
                   dev_ms, imei[r], tr, vdev)  # fmt: skip
             sims = dev_sums[imei[r], 0]
-        _push(act[0], act[1], act[2], act[3], act[4], act[5], act[6], sums, act_map, wms,
+        push(act[0], act[1], act[2], act[3], act[4], act[5], act[6], sums, act_map, wms,
               me, tr, v)  # fmt: skip
-        _advance(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
+        advance(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
                  me, tr)  # fmt: skip
         out_sums[r, :] = sums[me, :]
         out_sims[r] = sims
@@ -443,7 +242,7 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
         back = _ht_get(pair_out[0], pair_out[1], them * 4294967296 + me)
         vin[0] = 1.0
         vin[1] = 1.0 if (back != NONE and tr - back < DAY_MS) else 0.0
-        _push(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
+        push(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
               them, tr, vin)  # fmt: skip
         num[them, 2] = me
         num[them, 3] = tr
@@ -467,71 +266,22 @@ _SIG = np.array(
 )  # fmt: skip
 
 
-class _Pool:
-    """Events as linked lists per owner (number or device), with windows over them."""
-
-    def __init__(self, width: int, windows: int) -> None:
-        # event indices are int32: a pool holds one day's events of one consumer
-        self.t = np.zeros(1024, np.int64)
-        self.next = np.zeros(1024, np.int32)
-        self.sig = np.zeros((1024, width), np.int32)
-        self.free = np.zeros(1024, np.int32)
-        self.meta = np.zeros(2, np.int64)  # used, free count
-        self.head = np.full((1024, windows), -1, np.int32)
-        self.tail = np.full(1024, -1, np.int32)
-
-    def reserve(self, events: int, owners: int) -> None:
-        """Room for ``events`` more events and ``owners`` owners (near the limit, the next
-        size is prepared in the background: hashtable.SPARES)."""
-        room = self.t.shape[0] - int(self.meta[0]) + int(self.meta[1])
-        if room < events:
-            size = grow(self.t.shape[0], self.t.shape[0] + events - room)
-            for name in ("t", "next", "sig", "free"):
-                setattr(self, name, resized(getattr(self, name), size, 0, self, name))
-        else:
-            in_use = self.t.shape[0] - room + events
-            for name in ("t", "next", "sig", "free"):
-                prepare_next(getattr(self, name), in_use, 0, self, name)
-        if self.tail.shape[0] < owners:
-            size = grow(self.tail.shape[0], owners)
-            self.head = resized(self.head, size, -1, self, "head")
-            self.tail = resized(self.tail, size, -1, self, "tail")
-        else:
-            prepare_next(self.head, owners, -1, self, "head")
-            prepare_next(self.tail, owners, -1, self, "tail")
-
-    def arrays(self) -> tuple[np.ndarray, ...]:
-        return (self.t, self.next, self.sig, self.head, self.tail, self.free, self.meta)
-
-    def __getstate__(self) -> dict[str, Any]:
-        """The events' storage up to its last used row (a checkpoint copies and writes a fifth
-        less; :meth:`reserve` grows it again after a restore)."""
-        rows = max(int(self.meta[0]), 1024)
-        state = dict(self.__dict__)
-        for name in ("t", "next", "sig", "free"):
-            state[name] = state[name][:rows]
-        return state
-
-    def nbytes(self) -> int:
-        return sum(a.nbytes for a in self.arrays())
-
-
-class IncrementalFeatures:
-    """Per-number state; :meth:`process` takes record batches (see :func:`record_batch`)."""
+class IncrementalFeatures(LiveFeatures):
+    """Per-number state; :meth:`update` takes record batches (``records/batch.py``)."""
 
     def __init__(
         self,
         subscribers: pl.DataFrame | None = None,
-        timezone: str = "Asia/Shanghai",
+        timezone: str = DEFAULT_TIMEZONE,
         known: pl.Series | None = None,
     ) -> None:
         self.timezone = timezone
         self.zone = ZoneInfo(timezone)
         self.numbers, self.cells, self.devices = Codebook("+"), Dictionary(), Codebook()
         n_windows = len(_WINDOW_ORDER)
-        self.acting = _Pool(len(ACT_SIGNALS), n_windows)
-        self.incoming = _Pool(len(IN_SIGNALS), n_windows)
-        self.device = _Pool(1, 1)
+        self.acting = Pool(len(ACT_SIGNALS), n_windows)
+        self.incoming = Pool(len(IN_SIGNALS), n_windows)
+        self.device = Pool(1, 1)
         self.device_sums = np.zeros((1024, 1))
         self.num = np.full((1024, 6), NONE, np.int64)
         self.sums = np.zeros((1024, len(SUM_NAMES)))
@@ -672,6 +422,11 @@ class IncrementalFeatures:
         values.update(profile_features(t, self.act_ms[a], self.birth[a]))
         return batch["actor"], _KIND_NAMES[kind], us, {name: values[name] for name in FEATURES}
 
+    def update(self, batch: pl.DataFrame) -> LiveBatch:
+        """The actor's features at each record of the batch (in record order, continuing
+        from the previous batch)."""
+        return LiveBatch(*self.process_arrays(batch))
+
     def process(self, batch: pl.DataFrame) -> pl.DataFrame:
         """Features of the actor at each record, in the batch's order (which must be the
         processing order, continuing from the previous batch).
@@ -712,7 +467,7 @@ def _widen(values: np.ndarray, old: tuple[str, ...], new: tuple[str, ...]) -> np
     return out
 
 
-_FLAGS = ("is_international", "is_virtual", "is_landline")
+_FLAGS = NUMBER_FLAGS
 #: the per-number arrays (besides the flags) and what a new number's row holds
 _PER_NUMBER = (("num", NONE), ("sums", 0), ("act_ms", np.nan), ("birth", np.nan),
                ("digits", -1), ("is_known", 0), ("invalid", -1))  # fmt: skip
@@ -743,7 +498,7 @@ def warm_up() -> None:
     """Compile the engine now (the first batch would otherwise pay for it; the compiled code
     is cached on disk, so only the first process after an install waits)."""
     row = {
-        "kind": [KIND_CALL], "actor": ["+8613800000000"], "other": ["+8613800000001"],
+        "kind": [RECORD_CALL], "actor": ["+8613800000000"], "other": ["+8613800000001"],
         "time": [dt.datetime(2026, 1, 1, tzinfo=dt.UTC)], "duration_s": [0], "ring_s": [-1],
         "cell": ["C"], "imei": ["1"], "flag": ["trunk_mismatch"], "id": ["c"],
         "length": [None], "content": [None], "trunk": ["GW"],

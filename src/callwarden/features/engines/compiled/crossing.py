@@ -19,10 +19,10 @@ import numba
 import numpy as np
 import polars as pl
 
-from callwarden.features.spec import SPOOFED_FLAGS, WINDOWS
-from callwarden.features.textcodes import whole_numbers
-from callwarden.features.threads import run_both
-from callwarden.features.windows import previous_index, stable_argsort
+from callwarden.features.engines.compiled.textcodes import whole_numbers
+from callwarden.features.engines.compiled.threads import run_both
+from callwarden.features.engines.compiled.windows import previous_index, stable_argsort
+from callwarden.features.spec import CALL_ORDER, SPOOFED_FLAGS, WINDOWS
 
 __all__ = [
     "CODE_COLUMNS",
@@ -51,7 +51,7 @@ def order_calls(calls: pl.DataFrame) -> pl.DataFrame:
         ties = np.flatnonzero(step == 0)
         ids = calls["call_id"]
         in_order = bool((step >= 0).all()) and bool((ids.gather(ties + 1) > ids.gather(ties)).all())
-        return calls if in_order else calls.sort("start_time", "call_id")
+        return calls if in_order else calls.sort(*CALL_ORDER)
     in_order = calls.select(
         (
             (pl.col("start_time").diff() > pl.duration(microseconds=0))
@@ -63,7 +63,7 @@ def order_calls(calls: pl.DataFrame) -> pl.DataFrame:
         .slice(1)
         .all()
     ).item()
-    return calls if in_order else calls.sort("start_time", "call_id")
+    return calls if in_order else calls.sort(*CALL_ORDER)
 
 
 def digit_codes(numbers: pl.Series) -> pl.Series | None:

@@ -1,9 +1,8 @@
 """Compiled int64 -> int64 hash tables and the growth rule of the engine's state arrays.
 
 State arrays grow into memory mapped ahead of need (:data:`SPARES`): in a virtual machine the
-first write to a fresh page costs about 8 µs, so growing a 64 MB hash table into fresh memory
-took 155 ms in the middle of a stream, and 20 ms into memory a background thread had already
-allocated and filled.
+first write to a fresh page is slow, so a big table grown into fresh memory stalls the stream
+(docs/benchmarks.md has the figures); a background thread allocates and fills it beforehand.
 
 Open addressing with linear probing, at most half full; keys are never negative (``EMPTY`` marks
 a free slot) and a missing key reads as ``NONE``. The functions take the table's arrays, so that
@@ -17,8 +16,6 @@ numba-compiled loops (the incremental feature engine, the text codebooks) can us
 
 from __future__ import annotations
 
-import contextlib
-import os
 import queue
 import threading
 import weakref
@@ -27,11 +24,12 @@ from typing import Any
 import numba
 import numpy as np
 
-from callwarden.features.threads import ranges, run_ranges
+from callwarden.background import lowest_priority
+from callwarden.features.engines.compiled.threads import ranges, run_ranges
 
 __all__ = [
     "EMPTY", "NONE", "SPARES", "IntSet", "Spares", "Table", "get", "grow",
-    "lowest_priority", "prepare_next", "put", "resized",
+    "prepare_next", "put", "resized",
 ]  # fmt: skip
 
 NONE = np.iinfo(np.int64).min  # "no such time / number" in the state arrays
@@ -86,13 +84,6 @@ def _rehash(keys: np.ndarray, vals: np.ndarray, new_keys: np.ndarray, new_vals: 
     for i in range(keys.shape[0]):
         if keys[i] != EMPTY and vals[i] > keep_after:
             put(new_keys, new_vals, meta, keys[i], vals[i])
-
-
-def lowest_priority() -> None:
-    """The calling thread behind every other for the CPU (on Linux a thread has its own nice
-    value): background work may take longer, the records must not."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
 #: arrays at least this big are prepared ahead of need (smaller ones are quick to map)

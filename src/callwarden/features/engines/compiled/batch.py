@@ -6,7 +6,7 @@ every window ``(t - w, t]`` of a number's events come from one compiled pass ove
 (running sums, one left end per window catching up as the right end steps on): O(n) for all
 features of all numbers at once, with no Python loop over events. :func:`event_features`
 leaves the features in that order (batch scoring reads them so, and with ``gated`` only at
-the events past the triage gate); :func:`compute_features` gives them in record order.
+the events past the triage gate).
 
 Pair signals ("callee new to this number in the last hour", "a callback") group events by
 a 64-bit hash of the pair with a stable sort, so each group stays in record order, and read
@@ -16,23 +16,25 @@ each group in one compiled pass.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 import numba
 import numpy as np
 import polars as pl
 
-from callwarden.features.events import (
-    KIND_IN,
-    KIND_OUT,
-    KIND_SMS,
+from callwarden.features.engines.base import DEFAULT_TIMEZONE, EventFeatures
+from callwarden.features.engines.compiled.events import (
     Events,
-    NumberCodes,
     _any_rows,
     build_events,
 )
+from callwarden.features.engines.compiled.threads import run_all
+from callwarden.features.engines.compiled.windows import stable_argsort, window_sums_of
 from callwarden.features.formulas import features_from_sums, number_flags, profile_features
+from callwarden.features.gate import GATE_FEATURES, passes_gate
 from callwarden.features.spec import (
+    EVENT_IN,
+    EVENT_OUT,
+    EVENT_SMS,
     FEATURES,
     NIGHT_HOURS,
     ONE_RING_S,
@@ -42,22 +44,15 @@ from callwarden.features.spec import (
     Agg,
     window_signals,
 )
-from callwarden.features.threads import run_all
-from callwarden.features.triage import GATE_FEATURES, passes_gate
-from callwarden.features.windows import stable_argsort, window_sums_of
 
 __all__ = [
     "SLICE_EVENTS",
-    "EventFeatures",
-    "FeatureFrame",
-    "compute_features",
     "event_feature_slices",
     "event_features",
 ]
 
 HOUR_MS, DAY_MS = WINDOWS["1h"], WINDOWS["24h"]
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-FeatureFrame = pl.DataFrame
 #: events (incoming included) per slice of :func:`event_feature_slices`: a few hundred MB
 #: of signals, window sums and features at a time
 SLICE_EVENTS = 1_000_000
@@ -112,10 +107,10 @@ def _own_signals(num: np.ndarray, t: np.ndarray, kind: np.ndarray, spoofed: np.n
     for i in range(t.shape[0]):
         if i == 0 or num[i] != num[i - 1]:
             last = -1
-        if kind[i] == KIND_IN:
+        if kind[i] == EVENT_IN:
             flags[i, 1] = 1
             continue
-        if kind[i] == KIND_SMS:
+        if kind[i] == EVENT_SMS:
             flags[i, 2] = 1
             continue
         if any_spoofed and spoofed[i]:
@@ -164,14 +159,14 @@ def _pair_pass(by_pair: np.ndarray, pair: np.ndarray, t: np.ndarray, kind: np.nd
             last_sms = -1
             last_spoof = -1
         if any_spoofed and spoofed[i]:
-            if kind[i] == KIND_OUT:
+            if kind[i] == EVENT_OUT:
                 out[i, spoof_col] = last_spoof < 0 or t[i] - last_spoof >= HOUR_MS
                 last_spoof = t[i]
-        elif kind[i] == KIND_OUT:
+        elif kind[i] == EVENT_OUT:
             out[i, col] = last_out < 0 or t[i] - last_out >= HOUR_MS
             out[i, col + 1] = last_out < 0 or t[i] - last_out >= DAY_MS
             last_out = t[i]
-        elif kind[i] == KIND_SMS:
+        elif kind[i] == EVENT_SMS:
             out[i, col + 2] = last_sms < 0 or t[i] - last_sms >= HOUR_MS
             last_sms = t[i]
         elif last_out >= 0 and t[i] - last_out < DAY_MS:
@@ -214,7 +209,7 @@ def _signals(ev: Events) -> tuple[np.ndarray, np.ndarray]:
     def cells() -> None:
         # Cells: a cell is new when this number has not called from it in the last 24 h
         # (its own calls: a spoofed presentation's cell is not the number's).
-        own_out = ev.kind == KIND_OUT
+        own_out = ev.kind == EVENT_OUT
         if ev.spoofed is not None:
             own_out &= ev.spoofed == 0
         with_cell = np.flatnonzero(own_out & (ev.cell >= 0))
@@ -235,7 +230,7 @@ def _signals(ev: Events) -> tuple[np.ndarray, np.ndarray]:
     flags[:, _FLAG["shared_victim_out"]] = ev.shared_victim
     counts[:, _COUNT["imei_sims"]] = ev.imei_sims
     if ev.spoofed is not None:  # (None: no flagged call, both columns stay 0)
-        flags[:, _FLAG["spoofed_out"]] = ev.spoofed * (ev.kind == KIND_OUT)
+        flags[:, _FLAG["spoofed_out"]] = ev.spoofed * (ev.kind == EVENT_OUT)
     return flags, counts
 
 
@@ -267,34 +262,6 @@ def _windowed(
     return features_from_sums(by_name, last, chosen)
 
 
-@dataclass
-class EventFeatures:
-    """Every feature at every acting event (outgoing call, sent SMS), in event order: by
-    number, then record order. What batch scoring reads; :func:`compute_features` puts the
-    same rows in record order as a frame."""
-
-    num: np.ndarray  # int64 number code of each event (decode with ``codes``)
-    codes: NumberCodes
-    is_sms: np.ndarray  # bool
-    seq: np.ndarray  # int64 position in record order
-    record: np.ndarray  # int64 row in the ordered calls (or SMS)
-    time_us: np.ndarray  # int64 µs since the epoch (UTC): the record's own timestamp
-    values: dict[str, np.ndarray]  # every feature of FEATURES
-    evaluated: int = -1  # acting events evaluated (before the gate, if any): height if -1
-
-    def __post_init__(self) -> None:
-        if self.evaluated < 0:
-            self.evaluated = self.height
-
-    @property
-    def height(self) -> int:
-        return int(self.num.shape[0])
-
-    def numbers(self, idx: np.ndarray) -> list[str]:
-        """The numbers of the events ``idx``."""
-        return list(self.codes.decode(self.num[idx]).to_list())
-
-
 #: each acting number's code (ascending), activation (ms since the epoch) and owner birth
 #: year, NaN unknown: looked up in the subscribers once for all slices
 Profiles = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -305,7 +272,7 @@ def _profiles(ev: Events, subscribers: pl.DataFrame | None) -> Profiles | None:
     if subscribers is None or subscribers.height == 0:
         return None
     starts = np.flatnonzero(np.r_[True, ev.num[1:] != ev.num[:-1]]) if len(ev) else ev.num
-    acts = np.add.reduceat(ev.kind != KIND_IN, starts) > 0 if len(ev) else np.zeros(0, bool)
+    acts = np.add.reduceat(ev.kind != EVENT_IN, starts) > 0 if len(ev) else np.zeros(0, bool)
     codes = ev.num[starts[acts]]  # (events are sorted by number: ascending codes)
     return (codes, *_profile_columns(ev.codes.decode(codes), subscribers))
 
@@ -350,18 +317,18 @@ def event_features(
     calls: pl.DataFrame,
     sms: pl.DataFrame | None = None,
     subscribers: pl.DataFrame | None = None,
-    timezone: str = "Asia/Shanghai",
+    timezone: str = DEFAULT_TIMEZONE,
     only: pl.Series | None = None,
     known: pl.Series | None = None,
     *,
     gated: bool = False,
 ) -> tuple[EventFeatures, pl.DataFrame, pl.DataFrame | None]:
-    """The features of :func:`compute_features`, in event order, as arrays.
+    """Every feature at every acting event, in event order (by number, then record order).
 
-    ``gated``: only the events that pass the triage gate (:func:`~callwarden.features.triage.
-    passes_gate`), the only ones a detector can score above 0. Their features are the same;
-    the gate's own features are computed first, at every event, the rest only where it
-    passes. ``evaluated`` counts the events before the gate.
+    ``gated``: only the events that pass the gate (``features/gate.py``), the only ones a
+    detector can score above 0. Their features are the same; the gate's own features are
+    computed first, at every event, the rest only where it passes. ``evaluated`` counts the
+    events before the gate.
 
     Returns ``(features, ordered_calls, ordered_sms)``.
     """
@@ -375,7 +342,7 @@ def event_feature_slices(
     calls: pl.DataFrame,
     sms: pl.DataFrame | None = None,
     subscribers: pl.DataFrame | None = None,
-    timezone: str = "Asia/Shanghai",
+    timezone: str = DEFAULT_TIMEZONE,
     known: pl.Series | None = None,
     *,
     most: int | None = None,
@@ -423,7 +390,7 @@ def _features_of(
     # Acting events (outgoing calls and SMS); with ``only`` every event is one of those
     # numbers' already. Windows are summed in event order, where each number's events are
     # next to each other.
-    acting = np.flatnonzero(ev.kind != KIND_IN)
+    acting = np.flatnonzero(ev.kind != EVENT_IN)
     evaluated = int(acting.shape[0])
     signals = _signals(ev)
     static = _per_number_static(ev, acting, profiles)
@@ -434,7 +401,7 @@ def _features_of(
         static = {k: v[keep] for k, v in static.items()}
     values = _windowed(ev, signals, acting)
     values.update(static)
-    is_sms = ev.kind[acting] == KIND_SMS
+    is_sms = ev.kind[acting] == EVENT_SMS
     rec = ev.record[acting]
     call_us, sms_us = times
     time_us = call_us[np.where(is_sms, 0, rec)]
@@ -442,52 +409,10 @@ def _features_of(
         time_us = np.where(is_sms, sms_us[np.where(is_sms, rec, 0)], time_us)
     return EventFeatures(
         num=ev.num[acting],
-        codes=ev.codes,
+        decode=ev.codes.decode,
         is_sms=is_sms,
         seq=ev.seq[acting],
-        record=rec,
         time_us=time_us,
         values={name: values[name] for name in FEATURES},
         evaluated=evaluated,
     )
-
-
-def compute_features(
-    calls: pl.DataFrame,
-    sms: pl.DataFrame | None = None,
-    subscribers: pl.DataFrame | None = None,
-    timezone: str = "Asia/Shanghai",
-    only: pl.Series | None = None,
-    known: pl.Series | None = None,
-) -> tuple[FeatureFrame, pl.DataFrame, pl.DataFrame | None]:
-    """Features of the acting number at every outgoing call and sent SMS.
-
-    ``only`` limits the rows returned to the events of those numbers (see triage); ``known`` are
-    known fraud numbers (for the shared-victim and known-contact signals).
-
-    Returns ``(features, ordered_calls, ordered_sms)``. ``features`` has one row per outgoing
-    call or SMS, in record order, with ``msisdn``, ``kind`` (``call`` / ``sms``), ``record``
-    (row in the ordered input), ``seq``, ``time`` (the record's own timestamp) and every
-    feature of :data:`~callwarden.features.spec.FEATURES`.
-    """
-    ef, ordered_calls, ordered_sms = event_features(calls, sms, subscribers, timezone, only, known)
-    order = np.argsort(ef.seq)
-    is_sms = ef.is_sms[order]
-    rec = ef.record[order]
-    call_times = ordered_calls["start_time"]
-    if call_times.len() == 0:  # SMS only: a placeholder the SMS times replace
-        call_times = pl.Series("start_time", [None], dtype=call_times.dtype)
-    time = call_times.gather(pl.Series(np.where(is_sms, 0, rec)))
-    if ordered_sms is not None and is_sms.any():
-        sms_times = ordered_sms["sent_time"].gather(pl.Series(np.where(is_sms, rec, 0)))
-        time = pl.select(pl.when(pl.Series(is_sms)).then(sms_times).otherwise(time)).to_series()
-    columns: dict[str, object] = {
-        "msisdn": ef.codes.decode(ef.num[order]),
-        "kind": pl.Series(np.where(is_sms, "sms", "call")),
-        "record": rec,
-        "seq": ef.seq[order],
-        "time": time,
-    }
-    for name in FEATURES:
-        columns[name] = pl.Series(name, ef.values[name][order], dtype=pl.Float64)
-    return pl.DataFrame(columns), ordered_calls, ordered_sms

@@ -1,0 +1,67 @@
+"""The compiled engine: the spec's signals and windows with numpy, polars and numba, in process.
+
+Batch (:mod:`.batch` over :mod:`.events`, :mod:`.crossing`, :mod:`.windows`, with :mod:`.triage`)
+and live (:mod:`.live`, per-number state in :mod:`.hashtable` tables, numbers coded by
+:mod:`.textcodes`), both equal to the spec bit for bit; :mod:`.threads` runs independent passes
+on every core. Nothing outside this package imports its modules but the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from callwarden.features.engines.base import Engine, EventFeatures, LiveFeatures, Traffic
+from callwarden.features.engines.compiled.batch import event_feature_slices, event_features
+from callwarden.features.engines.compiled.crossing import with_crossing_signals
+from callwarden.features.engines.compiled.live import IncrementalFeatures, warm_up
+from callwarden.features.engines.compiled.triage import candidates, restrict_to
+
+__all__ = ["CompiledEngine"]
+
+_warm: list[bool] = []  # whether this process has loaded the live engine's machine code
+
+
+class CompiledEngine(Engine):
+    """Both verbs in process: batch over whole columns, live over per-number state."""
+
+    name = "compiled"
+
+    def features(
+        self,
+        traffic: Traffic,
+        *,
+        gated: bool = False,
+        triage: bool = True,
+        progress: Callable[[str], None] | None = None,
+    ) -> tuple[int, Iterator[EventFeatures]]:
+        def step(name: str) -> None:
+            if progress is not None:
+                progress(name)
+
+        step("cross-number signals")
+        calls = with_crossing_signals(traffic.calls, traffic.known)
+        if not (gated and triage):
+            return event_feature_slices(
+                calls, traffic.sms, traffic.subscribers, traffic.timezone, traffic.known,
+                gated=gated,
+            )  # fmt: skip
+        step("triage")
+        only = candidates(calls, traffic.sms, traffic.subscribers)
+        if only.len() == 0:  # no number can reach the gate: no event to compute
+            return 0, iter(())
+        calls, sms = restrict_to(only, calls, traffic.sms, traffic.known)
+        step("features")
+        got, _, _ = event_features(
+            calls, sms, traffic.subscribers, traffic.timezone, only=only, known=traffic.known,
+            gated=True,
+        )  # fmt: skip
+        return 1, iter((got,))
+
+    def live(self, traffic: Traffic) -> LiveFeatures:
+        self.warm_up()
+        return IncrementalFeatures(traffic.subscribers, traffic.timezone, traffic.known)
+
+    def warm_up(self) -> None:
+        if not _warm:  # the machine code, loaded (or compiled) once per process
+            warm_up()
+            _warm.append(True)
