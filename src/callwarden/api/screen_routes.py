@@ -14,11 +14,13 @@ call: it loads the marks into memory and follows their change log from then on.
 # No `from __future__ import annotations`: FastAPI must evaluate the route's annotations.
 
 import atexit
+import json
 import threading
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from callwarden.api import problems
@@ -88,7 +90,9 @@ def screen_router(service: CaseService, screener: Screener | None = None) -> API
         token = None
         if authorization and authorization.lower().startswith("bearer "):
             token = authorization[7:].strip()
-        return holder.get().screen(token, body)
+        # the answer is built by the service: encoded once, not validated again on the way out
+        answer = json.dumps(holder.get().screen(token, body), ensure_ascii=False)
+        return Response(answer.encode(), media_type="application/json")
 
     router.add_event_handler("shutdown", holder.close)
     return router
