@@ -175,6 +175,12 @@ class Assistant:
             s.flush()
             return row.id
 
+    def lookup(self, s: Session, question: str) -> tuple[dict[str, Any] | None, float]:
+        """The article the assistant would answer ``question`` from, and its score."""
+        article_id, score = self._index_of(s).best(question)
+        found = next((a for a in self.articles(s) if a["id"] == article_id), None)
+        return found, score
+
     def _index_of(self, s: Session) -> Index:
         stamp = s.execute(
             select(func.count(), func.max(Article.updated_at), func.max(Article.id)).where(

@@ -68,11 +68,16 @@ def add_helpdesk(
         return RedirectResponse(f"/console/handoffs/{conversation_id}", status_code=303)
 
     @app.get("/kb")
-    def kb(request: Request, saved: int = 0) -> Response:
+    def kb(request: Request, saved: int = 0, q: str = "") -> Response:
+        """The articles; with ``q``, the one the assistant would answer it from."""
         actor = who(request)
+        q = q.strip()[:200]
         with db.reads() as s:
             articles = assistant.articles(s)
-        return page(request, "kb.html", actor, articles=articles, saved=saved)
+            found, score = assistant.lookup(s, q) if q else (None, 0.0)
+        return page(
+            request, "kb.html", actor, articles=articles, saved=saved, q=q, found=found, score=score
+        )
 
     async def save(request: Request, article_id: int | None) -> Response:
         actor = who(request)

@@ -100,6 +100,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error": ("出错了", "Something is wrong"),
     "back": ("返回", "Back"),
     "handoffs": ("人工接入", "Hand-offs"),
+    "ask_kb": ("查询知识库", "Ask the knowledge base"),
+    "kb_none": (
+        "没有足够相近的条目: 助手会转人工",
+        "No article is close enough: the assistant hands off",
+    ),
     "kb": ("知识库", "Knowledge base"),
     "question": ("问题 (关键词)", "Question (key words)"),
     "answer": ("回答", "Answer"),
