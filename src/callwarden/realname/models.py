@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callwarden.cases.models import Base
 
-__all__ = ["SUBJECT_STATES", "Action", "Complaint", "RegionTotal", "Subject"]
+__all__ = ["SUBJECT_STATES", "Action", "Complaint", "RegionTotal", "Subject", "table_of"]
 
 #: open: unregistered, in service; suspended (停机); emergency: restored for hardship, still
 #: unregistered; registered; terminated (销户)
@@ -96,3 +96,10 @@ class RegionTotal(Base):
     region: Mapped[str] = mapped_column(String(64), primary_key=True)
     subscribers: Mapped[int] = mapped_column(Integer)
     verified: Mapped[int] = mapped_column(Integer)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for Core statements and bulk copies."""
+    table = model.__table__
+    assert isinstance(table, Table)  # noqa: S101  (declarative models map one Table)
+    return table

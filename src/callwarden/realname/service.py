@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from callwarden.cases import realname_case
 from callwarden.cases.access import Actor, serialise
 from callwarden.cases.db import Database
-from callwarden.cases.machine import Role
 from callwarden.cases.models import Case, NoticeRow, SubscriberProfile
 from callwarden.cases.realname_case import (
     Suspend,
@@ -35,16 +34,17 @@ from callwarden.cases.schemas import ActionIn
 from callwarden.cases.service import CaseService
 from callwarden.errors import CaseError
 from callwarden.numbers import mask
+from callwarden.realname import registrations
 from callwarden.realname.campaign import Campaign
 from callwarden.realname.kinds import KIND_TEXT
-from callwarden.realname.models import Action, Complaint, RegionTotal, Subject
+from callwarden.realname.models import Action, Complaint, RegionTotal, Subject, table_of
+from callwarden.realname.registrations import ACTOR, RegisterResult
 from callwarden.realname.texts import mask_numbers, sms, yuan
 
 __all__ = ["ACTOR", "CampaignService", "DayResult", "RegisterResult"]
 
-#: the campaign acts as this system user in case trails
-ACTOR = Actor("realname-campaign", Role.system)
 _CHUNK = 5_000
+#: the subjects a campaign day still works on
 _LIVE = ("open", "suspended", "emergency")
 
 
@@ -57,20 +57,6 @@ class DayResult:
     loaded: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     call_list: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class RegisterResult:
-    read: int = 0
-    registered: int = 0
-    restored: int = 0
-    unknown: int = 0
-    already: int = 0
-    terminated: int = 0
-
-
-def _table(model: type[Any]) -> Any:
-    return model.__table__
 
 
 class CampaignService:
@@ -90,7 +76,7 @@ class CampaignService:
         return self.cases.now()
 
     @property
-    def _lock(self) -> str:
+    def lock(self) -> str:
         return f"realname:{self.campaign.name}"
 
     def local_day(self, at: datetime) -> date:
@@ -107,7 +93,7 @@ class CampaignService:
         c = self.campaign
         tags = {k: a.ivr_tag for k, a in c.kinds.items()}
         with self.db.sessions.begin() as s:
-            serialise(s, self._lock)
+            serialise(s, self.lock)
             have = fetch_frame(
                 s, select(Subject.msisdn).where(Subject.campaign == c.name), {"msisdn": pl.String}
             )
@@ -127,16 +113,16 @@ class CampaignService:
                 state=pl.lit("open"),
                 ivr_tag=pl.col("kind").replace_strict(tags, return_dtype=pl.String),
             )
-            copy_frame(s, _table(Subject), rows)
+            copy_frame(s, table_of(Subject), rows)
             tagged = rows.filter(pl.col("ivr_tag").is_not_null())
             for (tag,), group in tagged.group_by("ivr_tag"):
-                self._log(
+                self.log(
                     s, group["msisdn"], day or c.first_day, "ivr_tag", self.now(), {"tag": tag}
                 )
             known = set(s.scalars(select(RegionTotal.region).where(RegionTotal.campaign == c.name)))
             copy_rows(
                 s,
-                _table(RegionTotal),
+                table_of(RegionTotal),
                 [
                     {
                         "campaign": c.name,
@@ -160,7 +146,7 @@ class CampaignService:
         with self.db.sessions.begin() as s:
             # one run at a time, and no registration taken in while a day picks its numbers: a
             # second run of the same day waits, then finds nothing left to do
-            serialise(s, self._lock)
+            serialise(s, self.lock)
             counts = result.counts
             counts["emergency_restore"] = self._emergencies(s, now)
             subjects = self._subjects(s)
@@ -244,7 +230,7 @@ class CampaignService:
             )
         )
 
-    def _log(
+    def log(
         self, s: Session, numbers: Iterable[str] | pl.Series, day: date, action: str,
         now: datetime, detail: dict[str, Any] | None = None,
     ) -> int:  # fmt: skip
@@ -257,12 +243,12 @@ class CampaignService:
             at=pl.lit(now).dt.cast_time_unit("us"),
             detail=pl.lit(None if detail is None else json.dumps(detail), pl.String),
         )
-        copy_frame(s, _table(Action), frame)
+        copy_frame(s, table_of(Action), frame)
         return frame.height
 
     def _ivr_tags(self, s: Session, subjects: pl.DataFrame, day: date, now: datetime) -> int:
         done = 0
-        t = _table(Subject)
+        t = table_of(Subject)
         for kind, actions in self.campaign.kinds.items():
             if not actions.ivr_tag:
                 continue
@@ -279,7 +265,7 @@ class CampaignService:
                 )
                 .values(ivr_tag=actions.ivr_tag)
             )
-            done += self._log(s, todo["msisdn"], day, "ivr_tag", now, {"tag": actions.ivr_tag})
+            done += self.log(s, todo["msisdn"], day, "ivr_tag", now, {"tag": actions.ivr_tag})
         return done
 
     def _texts(
@@ -318,15 +304,15 @@ class CampaignService:
             created_at=pl.lit(now).dt.cast_time_unit("us"),
             sent_at=pl.lit(None, pl.Datetime("us", "UTC")),
         )
-        copy_frame(s, _table(NoticeRow), notices)
-        return self._log(s, who["msisdn"], day, action, now)
+        copy_frame(s, table_of(NoticeRow), notices)
+        return self.log(s, who["msisdn"], day, action, now)
 
     def _calls(
         self, s: Session, who: pl.DataFrame, day: date, now: datetime
     ) -> list[dict[str, Any]]:
         done = self._done(s, day, "outbound_call")
         who = who.filter(~pl.col("msisdn").is_in(list(done))) if done else who
-        self._log(s, who["msisdn"], day, "outbound_call", now)
+        self.log(s, who["msisdn"], day, "outbound_call", now)
         return who.select("msisdn", "kind", "suspend_day").to_dicts()
 
     def _suspend(
@@ -362,7 +348,7 @@ class CampaignService:
         cases = {o.msisdn: o.case_id for o in opened}
         update_from(
             s,
-            _table(Subject),
+            table_of(Subject),
             pl.DataFrame(
                 {"msisdn": list(cases), "case_id": list(cases.values())},
                 schema={"msisdn": pl.String, "case_id": pl.Int64},
@@ -370,10 +356,8 @@ class CampaignService:
             ["campaign", "msisdn"],
             fixed={"state": "suspended", "suspended_at": now, "grace_until": None},
         )
-        self._log(s, list(cases), day, "suspend", now)
-        self._log(
-            s, [m for m in deferred if m not in deferred_before], day, "suspend_deferred", now
-        )
+        self.log(s, list(cases), day, "suspend", now)
+        self.log(s, [m for m in deferred if m not in deferred_before], day, "suspend_deferred", now)
         return len(cases), len(deferred)
 
     def _terminate(self, s: Session, day: date, now: datetime) -> int:
@@ -402,7 +386,7 @@ class CampaignService:
         if ended:
             update_from(
                 s,
-                _table(Subject),
+                table_of(Subject),
                 pl.DataFrame(
                     {
                         "msisdn": [refunds[cid][0] for cid in ended],
@@ -415,7 +399,7 @@ class CampaignService:
             )
             for cid in ended:
                 msisdn, fen = refunds[cid]
-                self._log(s, [msisdn], day, "terminate", now, {"refund_fen": fen, "case_id": cid})
+                self.log(s, [msisdn], day, "terminate", now, {"refund_fen": fen, "case_id": cid})
         return len(ended)
 
     def sync_emergencies(self) -> int:
@@ -450,7 +434,7 @@ class CampaignService:
             body = sms(c, "emergency", kind, language, masked=mask(msisdn), on=on.isoformat())
             copy_rows(
                 s,
-                _table(NoticeRow),
+                table_of(NoticeRow),
                 [
                     {
                         "case_id": None, "msisdn": msisdn, "kind": "realname_emergency",
@@ -459,111 +443,14 @@ class CampaignService:
                     }
                 ],
             )  # fmt: skip
-            self._log(s, [msisdn], self.local_day(closed_at), "emergency_restore", now)
+            self.log(s, [msisdn], self.local_day(closed_at), "emergency_restore", now)
         return len(rows)
 
     # ------------------------------------------------------------------ registrations
 
     def register(self, rows: pl.DataFrame) -> RegisterResult:
-        """Registrations (``msisdn``, ``registered_at``, ``channel``) as they arrive.
-
-        Numbers in service are marked registered together; a suspended number is restored
-        through its case (``register``) at once, and told.
-        """
-        c = self.campaign
-        result = RegisterResult(read=rows.height)
-        first = rows.sort("registered_at").unique("msisdn", keep="first", maintain_order=True)
-        result.already += rows.height - first.height
-        t = _table(Subject)
-        with self.db.reads() as s:
-            states = fetch_frame(
-                s,
-                select(t.c.msisdn, t.c.state, t.c.case_id).where(
-                    t.c.campaign == c.name, t.c.msisdn.in_(first["msisdn"].to_list())
-                ),
-                {"msisdn": pl.String, "state": pl.String, "case_id": pl.Int64},
-            )
-        joined = first.join(states, on="msisdn", how="left")
-        result.unknown += int(joined["state"].is_null().sum())
-        result.already += int((joined["state"] == "registered").sum())
-        result.terminated += int((joined["state"] == "terminated").sum())
-        in_service = joined.filter(pl.col("state").is_in(("open", "emergency")))
-        if in_service.height:
-            result.registered += self._register_in_service(in_service)
-        for r in joined.filter(pl.col("state") == "suspended").iter_rows(named=True):
-            at, channel, case_id = r["registered_at"], r["channel"], int(r["case_id"])
-            outcome = self._register_suspended(r["msisdn"], at, channel, case_id)
-            result.registered += outcome == "restored"
-            result.restored += outcome == "restored"
-            result.terminated += outcome == "terminated"
-            result.already += outcome == "already"
-        return result
-
-    def _register_in_service(self, rows: pl.DataFrame) -> int:
-        c, now = self.campaign, self.now()
-        with self.db.sessions.begin() as s:
-            serialise(s, self._lock)
-            changed = update_from(
-                s,
-                _table(Subject),
-                rows.select(
-                    campaign=pl.lit(c.name),
-                    msisdn="msisdn",
-                    registered_at="registered_at",
-                    registration_channel="channel",
-                ),
-                ["campaign", "msisdn"],
-                fixed={"ivr_tag": None, "grace_until": None, "state": "registered"},
-                only={"state": ("open", "emergency")},
-            )
-            local = rows.with_columns(
-                day=pl.col("registered_at").dt.convert_time_zone(c.timezone).dt.date()
-            )
-            for (day, channel), group in local.group_by("day", "channel"):
-                self._log(s, group["msisdn"], day, "registered", now, {"channel": channel})
-        return int(changed)
-
-    def _register_suspended(self, msisdn: str, at: datetime, channel: str, case_id: int) -> str:
-        """Restore through the case and mark registered: ``restored``, or ``terminated`` /
-        ``already`` when another process got there first."""
-        c = self.campaign
-        if not self._restore(case_id, channel):
-            return "terminated"  # cancelled (销户) while the registration was on its way
-        now = self.now()
-        with self.db.sessions.begin() as s:
-            subject = s.get(Subject, (c.name, msisdn), with_for_update=True)
-            if subject is None or subject.state in ("registered", "terminated"):
-                return "already"
-            subject.state = "registered"
-            subject.registered_at = at
-            subject.registration_channel = channel
-            subject.ivr_tag = None
-            subject.grace_until = None
-            subject.restored_at = now
-            self._log(s, [msisdn], self.local_day(at), "registered", now, {"channel": channel})
-            lag = (now - at).total_seconds()
-            detail = {"case_id": case_id, "lag_s": max(0.0, lag)}
-            self._log(s, [msisdn], self.local_day(now), "restore", now, detail)
-            profile = s.get(SubscriberProfile, msisdn)
-            language = profile.language if profile is not None else c.language
-            body = sms(c, "restored", subject.kind, language, masked=mask(msisdn), on="")
-            self.cases.notice(s, None, msisdn, "realname_restored", body)
-        return "restored"
-
-    def _restore(self, case_id: int, channel: str) -> bool:
-        """Move the case with ``register``; False when it was cancelled meanwhile."""
-        try:
-            self.cases.act(
-                case_id, ACTOR, ActionIn(action="register", reason=f"registered via {channel}")
-            )
-        except CaseError:
-            with self.db.reads() as s:
-                case = s.get(Case, case_id)
-                if case is not None and case.outcome == "terminated":
-                    return False
-                if case is None or case.outcome not in ("registered", "restored"):
-                    raise
-        return True
+        """Registrations as they arrive (:func:`callwarden.realname.registrations.register`)."""
+        return registrations.register(self, rows)
 
     def take_complaints(self, rows: pl.DataFrame) -> tuple[int, int]:
         """Complaints about the campaign (see :func:`~callwarden.realname.feeds.read_complaints`);
@@ -582,7 +469,7 @@ class CampaignService:
             new = [
                 r | {"campaign": name} for r in rows.to_dicts() if r["complaint_id"] not in known
             ]
-            copy_rows(s, _table(Complaint), new)
+            copy_rows(s, table_of(Complaint), new)
         return len(new), len(known)
 
     # ------------------------------------------------------------------ emergency restore
@@ -598,7 +485,3 @@ class CampaignService:
             subject.case_id, actor, ActionIn(action="review", verdict="approve", reason=reason)
         )
         return out.state
-
-
-def utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
