@@ -45,6 +45,7 @@ from callwarden.web.forms import action_of
 from callwarden.web.helpdesk import add_helpdesk
 from callwarden.web.i18n import texts
 from callwarden.web.pages import language, render, secure_headers
+from callwarden.web.screening import add_screening
 from callwarden.web.security import STAFF_COOKIE, StaffSessions, csrf_ok, set_cookie
 
 __all__ = ["console_app", "download_response"]
@@ -426,6 +427,7 @@ def console_app(service: CaseService, assistant: Assistant, calls: Path | None =
         )
 
     add_helpdesk(app, assistant, who, form_of, page)
+    add_screening(app, service, who, page)
     return app
 
 

@@ -100,6 +100,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error": ("出错了", "Something is wrong"),
     "back": ("返回", "Back"),
     "handoffs": ("人工接入", "Hand-offs"),
+    "screening": ("热线来电筛查", "Hotline screening"),
+    "hotline": ("热线", "Hotline"),
+    "day": ("日期", "Day"),
+    "no_hotlines": (
+        "尚未登记热线 (callwarden hotline add)",
+        "No hotline yet (callwarden hotline add)",
+    ),
     "ask_kb": ("查询知识库", "Ask the knowledge base"),
     "kb_none": (
         "没有足够相近的条目: 助手会转人工",
