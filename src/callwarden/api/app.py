@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from callwarden import __version__
 from callwarden.api import problems
 from callwarden.api.guard import RequestGuard
+from callwarden.api.outbound_routes import outbound_router
 from callwarden.api.ratelimit import SlidingWindow
 from callwarden.api.reputation_routes import reputation_routes
 from callwarden.api.screen_routes import screen_router
@@ -335,5 +336,6 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
     app.include_router(v1)
     app.include_router(reputation_routes(service, actor))
     app.include_router(screen_router(service))
+    app.include_router(outbound_router(service))
     mount_web(app, service)  # the console (/console), self-service (/self), and / (login)
     return app
