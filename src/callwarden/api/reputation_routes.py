@@ -1,4 +1,5 @@
-"""Routes of number reputation under ``/api/v1``: complaints (12321 举报) and their statistics.
+"""Routes of number reputation under ``/api/v1``: complaints (12321 举报), their statistics, and
+appeals against marks.
 
 A few lines each over :mod:`callwarden.reputation`; the caller's identity comes from the app's
 one authentication dependency, errors are the service's own (docs/reputation.md says who may
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from callwarden.api import problems
 from callwarden.cases.access import Actor
+from callwarden.cases.appeal import AppealIn, file_appeal
 from callwarden.cases.machine import Role
 from callwarden.cases.schemas import presented_of
 from callwarden.cases.service import CaseService
@@ -102,5 +104,14 @@ def reputation_routes(service: CaseService, actor: Callable[..., Actor]) -> APIR
     ) -> dict[str, Any]:
         """One complaint, its number's marks as they stand now, and the case it links to."""
         return complaint_detail(s, who, complaint_id, service.now())
+
+    @v1.post("/appeals", tags=["appeals"], status_code=201)
+    def appeal(body: AppealIn, who: Who) -> dict[str, Any]:
+        """The owner of a marked number disputes its marks (`categories`), or asks for the
+        verified-business label (`label`, with `business_name` and a `business_licence` in
+        `evidence`), on their self-service session. Opens an appeal case (kind `appeal`) that
+        staff review with the case actions (two people uphold); progress on
+        `GET /api/v1/self-service/me`."""
+        return file_appeal(service, who, body)
 
     return v1

@@ -28,6 +28,7 @@ from callwarden.cases.models import (
     SubscriberProfile,
 )
 from callwarden.errors import Conflict, RateLimited, Unauthorized, Unprocessable
+from callwarden.reputation.models import Mark
 
 __all__ = [
     "Actor",
@@ -85,11 +86,16 @@ def authenticate(session: Session, token: str | None, now: datetime) -> Actor:
 
 
 def _known(session: Session, msisdn: str) -> bool:
-    """A number callwarden may send a code to: a subscriber here, not one it only intercepts."""
+    """A number callwarden may send a code to: a subscriber here, not one it only intercepts;
+    or another marked number, whose owner may appeal its marks (docs/reputation.md)."""
     status = session.get(NumberStatus, msisdn)
-    return (status is not None and status.status != "intercepted") or session.get(
+    if (status is not None and status.status != "intercepted") or session.get(
         SubscriberProfile, msisdn
-    ) is not None
+    ) is not None:
+        return True
+    if status is not None:  # only intercepted: never a code (docs/cases.md)
+        return False
+    return session.scalar(select(Mark.id).where(Mark.msisdn == msisdn).limit(1)) is not None
 
 
 def serialise(session: Session, key: str) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callwarden.cases import realname_case
+from callwarden.cases import appeal, realname_case
 from callwarden.cases.access import Actor
 from callwarden.cases.checklist import Checklist
 from callwarden.cases.machine import Role
@@ -107,6 +107,8 @@ def on_review(
     verdict = action.verdict
     if case.kind == "interception":
         return _review_interception(s, case, actor, verdict, now)
+    if case.kind == appeal.KIND:
+        return appeal.review(svc, s, case, actor, action, now)
     if case.kind == "realname" and verdict == "approve":
         realname_case.need_hardship(action)
     if verdict == "ask":
@@ -181,6 +183,8 @@ def on_text(
 def on_reject(
     svc: CaseService, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
 ) -> dict[str, Any]:
+    if case.kind == appeal.KIND:
+        return appeal.reject(svc, s, case, actor, action, now)
     need(action, "reason", "the reason the customer will read")
     case.outcome = "confirmed_fraud"
     language = svc.language(s, case.msisdn)

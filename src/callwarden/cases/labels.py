@@ -29,7 +29,9 @@ from callwarden.records.schema import LABELS
 
 __all__ = ["export_labels", "outcome_labels"]
 
-_HONEST = {"restored": "normal", "cleared": "normal", "lifted": "normal"}
+#: an upheld appeal against marks says the number is honest too; a dismissed one says nothing
+#: about how it calls (it keeps the marks), so it gives no label
+_HONEST = {"restored": "normal", "cleared": "normal", "lifted": "normal", "upheld": "normal"}
 
 
 def _fraud_label(reasons: list[dict[str, object]]) -> str:
@@ -53,6 +55,8 @@ def outcome_labels(s: Session) -> pl.DataFrame:
     first_flag = select(Alert.msisdn, func.min(Alert.flagged_at)).group_by(Alert.msisdn)
     first_alert = {msisdn: at for msisdn, at in s.execute(first_flag)}
     for case, susp, block in s.execute(q):
+        if case.kind == "appeal" and case.outcome not in _HONEST:
+            continue
         measure = susp or block
         if case.outcome in _HONEST:
             label, start = _HONEST[case.outcome], None

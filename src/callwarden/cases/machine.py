@@ -31,7 +31,17 @@ A real-name case (实名登记停机, :mod:`callwarden.realname`) starts suspend
     awaiting_second_approval ─review:approve (a supervisor, not the first)─▶ approved
     approved ─restore─▶ closed
     awaiting_registration ─terminate─▶ closed (销户, the balance refunded)
- ``comment``, ``escalate`` and ``complain`` never change the state;
+
+An appeal case (the owner of a marked number disputes its marks, or asks for the
+verified-business label, :mod:`callwarden.cases.appeal`) starts in ``under_review``; taking a
+mark off or granting the label always needs two people::
+
+    under_review ─review:ask─▶ awaiting_customer ─provide─▶ under_review
+    under_review ─review:approve─▶ awaiting_second_approval
+    awaiting_second_approval ─review:approve (a supervisor, not the first)─▶ closed (upheld)
+    under_review / awaiting_* ─reject─▶ rejected ─appeal─▶ under_review
+
+``comment``, ``escalate`` and ``complain`` never change the state;
 ``survey`` records satisfaction once the case has ended.
 
 >>> rule = lookup("suspension", "approved", "restore", None)
@@ -57,6 +67,7 @@ __all__ = [
     "Role",
     "Rule",
     "lookup",
+    "step_text",
 ]
 
 
@@ -80,7 +91,7 @@ class Role(StrEnum):
         return f"{'an' if self.value[0] in 'aeiou' else 'a'} {self.value}"
 
 
-CASE_KINDS = ("suspension", "review", "interception", "realname")
+CASE_KINDS = ("suspension", "review", "interception", "realname", "appeal")
 STATES = (
     "awaiting_request",
     "awaiting_registration",
@@ -160,6 +171,41 @@ STEP_TEXT: dict[str, tuple[str, str]] = {
     ),
     "closed": ("已办结", "Completed"),
 }
+#: where a kind's steps read differently from a suspension's
+KIND_STEP_TEXT: dict[str, dict[str, tuple[str, str]]] = {
+    "appeal": {
+        "under_review": (
+            "申诉已受理, 正在审核您的材料",
+            "Appeal received; your evidence is being reviewed",
+        ),
+        "awaiting_customer": (
+            "审核人员需要您补充说明或材料",
+            "The reviewers need an explanation or documents from you",
+        ),
+        "awaiting_second_approval": (
+            "初审通过, 等待第二位审核人确认",
+            "Approved once; waiting for a second reviewer to confirm",
+        ),
+        "rejected": (
+            "申诉未通过, 有新的材料可再次申诉",
+            "The appeal was not upheld; you can appeal again with new evidence",
+        ),
+        "closed": (
+            "申诉成立, 标记已撤销, 1 分钟内停止展示",
+            "Appeal upheld; the marks are withdrawn and stop being shown within a minute",
+        ),
+    },
+}
+
+
+def step_text(kind: str, state: str) -> tuple[str, str]:
+    """What the customer reads about a case's current step: (zh, en).
+
+    >>> step_text("appeal", "rejected")[1]
+    'The appeal was not upheld; you can appeal again with new evidence'
+    """
+    return KIND_STEP_TEXT.get(kind, {}).get(state) or STEP_TEXT[state]
+
 
 _STAFF = frozenset({Role.agent, Role.analyst, Role.technician, Role.supervisor})
 _REVIEWERS = frozenset({Role.analyst, Role.supervisor})
@@ -196,6 +242,7 @@ def _rule(
 _SUSP = ("suspension",)
 _INTC = ("interception",)
 _REAL = ("realname",)
+_APPL = ("appeal",)
 RULES: tuple[Rule, ...] = (
     _rule("request", ("awaiting_request",), _FRONT, "awaiting_verification", kinds=_SUSP),
     _rule(
@@ -216,8 +263,15 @@ RULES: tuple[Rule, ...] = (
         verdict="approve",
         kinds=(*_SUSP, *_REAL),
     ),
-    _rule("review", ("under_review",), _REVIEWERS, "awaiting_customer", verdict="ask", kinds=_SUSP),
-    _rule("provide", ("awaiting_customer",), _FRONT, "under_review", kinds=_SUSP),
+    _rule(
+        "review",
+        ("under_review",),
+        _REVIEWERS,
+        "awaiting_customer",
+        verdict="ask",
+        kinds=(*_SUSP, *_APPL),
+    ),
+    _rule("provide", ("awaiting_customer",), _FRONT, "under_review", kinds=(*_SUSP, *_APPL)),
     _rule("review", ("under_review",), _REVIEWERS, "closed", verdict="clear", kinds=("review",)),
     _rule(
         "review",
@@ -240,9 +294,19 @@ RULES: tuple[Rule, ...] = (
         ("awaiting_verification", "under_review", "awaiting_customer", "awaiting_second_approval"),
         _REVIEWERS,
         "rejected",
-        kinds=_SUSP,
+        kinds=(*_SUSP, *_APPL),
     ),
-    _rule("appeal", ("rejected",), _FRONT, "under_review", kinds=_SUSP),
+    _rule("appeal", ("rejected",), _FRONT, "under_review", kinds=(*_SUSP, *_APPL)),
+    # an appeal: the first approval goes to awaiting_second_approval (the service's four eyes)
+    _rule("review", ("under_review",), _REVIEWERS, "closed", verdict="approve", kinds=_APPL),
+    _rule(
+        "review",
+        ("awaiting_second_approval",),
+        frozenset({Role.supervisor}),
+        "closed",
+        verdict="approve",
+        kinds=_APPL,
+    ),
     _rule("restore", ("approved",), frozenset({Role.technician}), "closed", kinds=(*_SUSP, *_REAL)),
     # real-name: registration restores at once; an emergency restore needs four eyes (the
     # service sends the first approval to awaiting_second_approval); termination is the
@@ -275,9 +339,13 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule("comment", STATES, _STAFF | {Role.customer}, None),
     _rule("escalate", OPEN_STATES, _STAFF - {Role.technician} | {Role.system}, None),
-    _rule("complain", STATES, _FRONT, None, kinds=("suspension", "review", "realname")),
+    _rule("complain", STATES, _FRONT, None, kinds=("suspension", "review", "realname", "appeal")),
     _rule(
-        "survey", ("rejected", "closed"), _FRONT, None, kinds=("suspension", "review", "realname")
+        "survey",
+        ("rejected", "closed"),
+        _FRONT,
+        None,
+        kinds=("suspension", "review", "realname", "appeal"),
     ),
 )
 

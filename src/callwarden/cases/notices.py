@@ -122,6 +122,28 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "[Restore result] The request for {masked} was not approved: {reason}. You can appeal "
         "at {url} or by calling {hotline}.",
     ),
+    "appeal_received": (
+        "【号码标记申诉】号码{masked}的申诉已受理(工单 {case_id}): {what}。"
+        "预计 {expected} 前答复; 进度可在 {url} 查询, 热线 {hotline}。",
+        "[Mark appeal] We received the appeal for {masked} (case {case_id}): {what}. Expect an "
+        "answer by {expected}; follow progress at {url}, hotline {hotline}.",
+    ),
+    "appeal_more_info": (
+        "【号码标记申诉】审核人员需要您补充说明或材料: {reason}。请在 {url} 回复或拨打 {hotline}。",
+        "[Mark appeal] The reviewers need more from you: {reason}. Reply at {url} or call "
+        "{hotline}.",
+    ),
+    "appeal_upheld": (
+        "【号码标记申诉结果】号码{masked}的申诉成立: {done}。标记将在 1 分钟内停止展示。",
+        "[Mark appeal result] The appeal for {masked} is upheld: {done}. The change is shown "
+        "everywhere within a minute.",
+    ),
+    "appeal_rejected": (
+        "【号码标记申诉结果】号码{masked}的申诉未通过: {reason}。"
+        "如有新的材料, 可在 {url} 再次申诉或拨打 {hotline}。",
+        "[Mark appeal result] The appeal for {masked} was not upheld: {reason}. With new "
+        "evidence you can appeal again at {url} or by calling {hotline}.",
+    ),
     "otp": (
         "【验证码】{code}, {minutes} 分钟内有效, 用于查询号码状态。请勿告诉他人。",
         "[Code] {code}, valid for {minutes} minutes, to check your number's status. Never "

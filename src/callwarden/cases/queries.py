@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from callwarden.cases import appeal
 from callwarden.cases.access import Actor
 from callwarden.cases.checklist import Checklist
-from callwarden.cases.machine import RULES, STEP_TEXT, Role
+from callwarden.cases.machine import RULES, Role, step_text
 from callwarden.cases.models import (
     Alert,
     Case,
@@ -245,6 +246,7 @@ def case_detail(
         "closed_at": _iso(case.closed_at),
         "expected_completion": _iso(sla.expected_completion(case, now)),
         "suspension": _suspension(s, case),
+        "appeal": appeal.detail(s, case, now) if case.kind == appeal.KIND else None,
         "alerts": [
             {
                 "alert_id": a.alert_id,
@@ -396,7 +398,7 @@ def customer_view(
     events = list(
         s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
     )
-    step_zh, step_en = STEP_TEXT[case.state]
+    step_zh, step_en = step_text(case.kind, case.state)
     view["case"] = {
         "id": case.id,
         "state": case.state,
@@ -415,6 +417,8 @@ def customer_view(
         "version": case.version,
         "timeline": _timeline(events, for_customer=True),
     }
+    if case.kind == appeal.KIND:
+        view["case"]["appeal"] = appeal.customer_view(s, case, language, now)
     return view
 
 

@@ -113,7 +113,7 @@ class CaseService:
     def now(self) -> datetime:
         return self.clock().astimezone(UTC)
 
-    def _retrying(self, work: Callable[[Session], T]) -> T:
+    def retrying(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in a transaction; on a lost race, run it again on fresh data."""
         for _ in range(_RETRIES):
             try:
@@ -162,13 +162,15 @@ class CaseService:
         s.add(ev)
         return ev
 
-    def notice(self, s: Session, case: Case | None, msisdn: str, kind: str, text: str) -> None:
+    def notice(
+        self, s: Session, case: Case | None, msisdn: str, kind: str, text: str, lang: str = ""
+    ) -> None:
         s.add(
             NoticeRow(
                 case_id=case.id if case else None,
                 msisdn=msisdn,
                 kind=kind,
-                language=self.language(s, msisdn),
+                language=lang or self.language(s, msisdn),
                 text=text,
                 status="queued",
                 created_at=self.now(),
@@ -208,13 +210,11 @@ class CaseService:
     def _intake_or_report(self, alert: AlertIn, actor: Actor) -> IntakeResult:
         """One alert; a refusal for this alert alone is reported in its result, not raised."""
         try:
-            return self._retrying(partial(self._intake_one, alert=alert, actor=actor))
+            return self.retrying(partial(self._intake_one, alert=alert, actor=actor))
         except (CaseError, DataError) as exc:
             reason = str(exc) if isinstance(exc, CaseError) else "the database refused a value"
             aid = alert_id(alert.msisdn, alert.flagged_at, alert.decision)
-            return IntakeResult(
-                aid, alert.msisdn, alert.decision, None, False, False, error=reason
-            )
+            return IntakeResult(aid, alert.msisdn, alert.decision, None, False, False, error=reason)
 
     def _intake_one(self, s: Session, *, alert: AlertIn, actor: Actor) -> IntakeResult:
         now = self.now()
@@ -331,14 +331,28 @@ class CaseService:
     def open_case(
         self, s: Session, alert: AlertIn, aid: str, actor: Actor, now: datetime, kind: str
     ) -> Case:
+        payload = {"alert_id": aid, "score": alert.score, "decision": alert.decision}
+        return self.new_case(s, alert.msisdn, kind, alert.score, actor, now, payload)
+
+    def new_case(
+        self,
+        s: Session,
+        msisdn: str,
+        kind: str,
+        score: float,
+        actor: Actor,
+        now: datetime,
+        payload: dict[str, Any],
+    ) -> Case:
+        """A case of ``kind``: its first state, SLA clock running, and its ``open`` event."""
         state = "awaiting_request" if kind == "suspension" else "under_review"
         case = Case(
             kind=kind,
-            msisdn=alert.msisdn,
+            msisdn=msisdn,
             state=state,
             queue=QUEUE_OF[state],
-            risk_score=alert.score,
-            high_risk=alert.score >= self.config.high_risk_score,
+            risk_score=score,
+            high_risk=score >= self.config.high_risk_score,
             escalated=False,
             complaints=0,
             opened_at=now,
@@ -351,15 +365,7 @@ class CaseService:
         self.sla.enter(case, None, state, now)
         s.add(case)
         s.flush()
-        self.event(
-            s,
-            case,
-            actor,
-            "open",
-            None,
-            now,
-            payload={"alert_id": aid, "score": alert.score, "decision": alert.decision},
-        )
+        self.event(s, case, actor, "open", None, now, payload=payload)
         return case
 
     def suspend(
@@ -431,7 +437,7 @@ class CaseService:
 
     def act(self, case_id: int, actor: Actor, action: ActionIn) -> ActionResult:
         """Apply one action; exactly one audit event on success, nothing at all on failure."""
-        return self._retrying(lambda s: self._act(s, case_id, actor, action))
+        return self.retrying(lambda s: self._act(s, case_id, actor, action))
 
     def _act(self, s: Session, case_id: int, actor: Actor, action: ActionIn) -> ActionResult:
         now = self.now()
@@ -452,8 +458,8 @@ class CaseService:
         if not rule.allows(actor.role):
             if case.state == "awaiting_second_approval" and action.action == "review":
                 raise Forbidden(
-                    "four eyes: the second approval of a high-risk restore is a supervisor's, "
-                    "and not the first approver's"
+                    "four eyes: the second approval (of a high-risk restore, of an appeal) is a "
+                    "supervisor's, and not the first approver's"
                 )
             raise Forbidden(
                 f"{actor.role.with_article} may not {action.action} in state {case.state}"
@@ -462,9 +468,14 @@ class CaseService:
         to_state = rule.to_state or case.state
         payload = HANDLERS[action.action](self, s, case, actor, action, now)
         marks.on_case(s, case, action.action, now)  # confirmed: strengthened; restored: withdrawn
-        restore = case.kind in ("suspension", "realname")  # four eyes guard giving it back
-        if action.action == "review" and action.verdict == "approve" and case.high_risk and restore:
-            to_state = self._four_eyes(case, actor)
+        # four eyes guard giving a risky number back, and taking a mark off (an appeal)
+        restore = case.high_risk and case.kind in ("suspension", "realname")
+        if (
+            action.action == "review"
+            and action.verdict == "approve"
+            and (restore or case.kind == "appeal")
+        ):
+            to_state = self._four_eyes(case, actor, to_state)
         if to_state != before:
             self.sla.enter(case, before, to_state, now)
             case.state = to_state
@@ -487,16 +498,15 @@ class CaseService:
         s.flush()
         return ActionResult(case.id, case.state, case.version, ev.seq)
 
-    def _four_eyes(self, case: Case, actor: Actor) -> str:
+    def _four_eyes(self, case: Case, actor: Actor, done: str) -> str:
         if case.state != "awaiting_second_approval":  # the first approval
             case.first_approver = actor.name
             return "awaiting_second_approval"
         if actor.name == case.first_approver:
             raise Conflict(
-                "four eyes: this number's risk is high, a second person must approve the restore",
-                "actor",
+                "four eyes: a second person, not the first approver, must approve", "actor"
             )
-        return "approved"
+        return done
 
     # ---------------------------------------------------------------- SLA
 
@@ -527,7 +537,7 @@ class CaseService:
                 )
             return [c.id for c in due]
 
-        return self._retrying(work)
+        return self.retrying(work)
 
     def mark_sent(self, notice_id: int) -> None:
         """The SMS gateway delivered this notice."""
@@ -545,10 +555,7 @@ class CaseService:
         """The id of the newest case on a customer's own number (404 when there is none)."""
         with self.db.reads() as s:
             latest = s.scalar(
-                select(Case.id)
-                .where(Case.msisdn == actor.msisdn)
-                .order_by(Case.id.desc())
-                .limit(1)
+                select(Case.id).where(Case.msisdn == actor.msisdn).order_by(Case.id.desc()).limit(1)
             )
         if latest is None:
             raise NotFound("there is no case on your number")

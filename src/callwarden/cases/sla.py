@@ -25,6 +25,15 @@ _AHEAD = {
     "awaiting_second_approval": ("approved",),
     "approved": (),
 }
+#: the same for an appeal: a second approval always, then it is done
+_AHEAD_OF = {
+    "suspension": _AHEAD,
+    "appeal": {
+        "under_review": ("awaiting_second_approval",),
+        "awaiting_customer": ("awaiting_second_approval",),
+        "awaiting_second_approval": (),
+    },
+}
 
 
 class SlaClock:
@@ -80,12 +89,14 @@ class SlaClock:
             self._run(case, now)
 
     def expected_completion(self, case: Case, now: datetime) -> datetime | None:
-        """When the customer may expect the number back if everyone acts now (None: ended)."""
-        if case.state not in _AHEAD or case.kind != "suspension":
+        """When the customer may expect the number back (an appeal: its answer) if everyone
+        acts now (None: ended)."""
+        ahead = _AHEAD_OF.get(case.kind, {}).get(case.state)
+        if ahead is None:
             return None
         left = max(0, self.remaining(case, now) or 0)
-        for step in _AHEAD[case.state]:
-            if step == "awaiting_second_approval" and not case.high_risk:
+        for step in ahead:
+            if step == "awaiting_second_approval" and not case.high_risk and case.kind != "appeal":
                 continue
             left += self.budget(step) or 0
         return self.calendar.add(now, left)

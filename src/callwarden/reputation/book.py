@@ -28,12 +28,14 @@ from callwarden.reputation.categories import Category, Source, category_of_reaso
 from callwarden.reputation.models import Mark, MarkEvent, Reporter
 from callwarden.reputation.scoring import Scoring
 
-__all__ = ["SCORING", "marks_of", "on_alert", "on_case", "report"]
+__all__ = ["SCORING", "grant", "marks_of", "on_alert", "on_case", "report", "withdraw_marks"]
 
 SCORING = Scoring()
 #: case outcomes that prove the number's marks (from that case) right, or wrong
 _CONFIRMING = frozenset({"confirmed_fraud", "intercepted"})
 _WITHDRAWING = frozenset({"restored", "cleared", "lifted"})
+#: events that hold evidence until withdrawn
+_STANDING = ("add", "confirm", "grant")
 
 
 def _mark(s: Session, msisdn: str, category: Category, now: datetime) -> Mark:
@@ -245,34 +247,103 @@ def _confirm(s: Session, case: Case, now: datetime, scoring: Scoring) -> list[Ma
     return out
 
 
+def _take_back(
+    s: Session, ev: MarkEvent, now: datetime, scoring: Scoring, case_id: int, note: str
+) -> MarkEvent | None:
+    """Withdraw one standing event from its mark: the evidence it still holds, its report."""
+    mark = s.get(Mark, ev.mark_id, with_for_update=True)
+    if mark is None:  # an event's mark is there (foreign key); be safe
+        return None
+    left = ev.weight * scoring.decay(now - ev.at)
+    _apply(mark, -left, now, scoring)
+    if ev.action in ("add", "grant"):  # a report (or a granted label) no longer stands
+        mark.count = max(mark.count - 1, 0)
+        standing = int(mark.sources.get(ev.source, 0)) - 1
+        sources = {k: v for k, v in mark.sources.items() if k != ev.source}
+        mark.sources = sources | ({ev.source: standing} if standing > 0 else {})
+    return MarkEvent(
+        mark_id=ev.mark_id,
+        at=now,
+        action="withdraw",
+        source=ev.source,
+        weight=-round(left, 6),
+        case_id=case_id,
+        withdraws=ev.id,
+        note=note,
+    )
+
+
 def _withdraw(s: Session, case: Case, now: datetime, scoring: Scoring) -> list[MarkEvent]:
-    out = []
-    for ev in _case_events(s, case):
-        mark = s.get(Mark, ev.mark_id, with_for_update=True)
-        if mark is None:
-            continue
-        left = ev.weight * scoring.decay(now - ev.at)
-        _apply(mark, -left, now, scoring)
-        if ev.action == "add":
-            mark.count = max(mark.count - 1, 0)
-            standing = int(mark.sources.get(ev.source, 0)) - 1
-            sources = {k: v for k, v in mark.sources.items() if k != ev.source}
-            mark.sources = sources | ({ev.source: standing} if standing > 0 else {})
-        out.append(
-            MarkEvent(
-                mark_id=ev.mark_id,
-                at=now,
-                action="withdraw",
-                source=ev.source,
-                weight=-round(left, 6),
-                case_id=case.id,
-                withdraws=ev.id,
-                note=f"case {case.id}: {case.outcome}",
-            )
-        )
+    note = f"case {case.id}: {case.outcome}"
+    taken = [_take_back(s, ev, now, scoring, case.id, note) for ev in _case_events(s, case)]
+    out = [ev for ev in taken if ev is not None]
     s.add_all(out)
     _judge_reporters(s, {ev.mark_id for ev in out}, right=False)
     return out
+
+
+def withdraw_marks(
+    s: Session,
+    msisdn: str,
+    categories: list[Category],
+    now: datetime,
+    *,
+    case_id: int,
+    note: str,
+    scoring: Scoring = SCORING,
+) -> list[MarkEvent]:
+    """Take these marks off the number (an upheld appeal): every report and confirmation still
+    standing is withdrawn, one event each, and the reporters are counted as proven wrong. The
+    marks stay, empty, with their history; later reports mark the number again."""
+    marks = s.scalars(
+        select(Mark)
+        .where(Mark.msisdn == msisdn, Mark.category.in_([c.value for c in categories]))
+        .order_by(Mark.id)
+        .with_for_update()
+    ).all()
+    events = s.scalars(
+        select(MarkEvent).where(MarkEvent.mark_id.in_([m.id for m in marks])).order_by(MarkEvent.id)
+    ).all()
+    gone = {ev.withdraws for ev in events if ev.withdraws is not None}
+    standing = [ev for ev in events if ev.action in _STANDING and ev.id not in gone]
+    taken = [_take_back(s, ev, now, scoring, case_id, note) for ev in standing]
+    out = [ev for ev in taken if ev is not None]
+    for mark in marks:  # nothing stands: no rounding left over
+        mark.evidence, mark.evidence_at, mark.count, mark.sources = 0.0, now, 0, {}
+    s.add_all(out)
+    _judge_reporters(s, {m.id for m in marks}, right=False)
+    return out
+
+
+def grant(
+    s: Session,
+    msisdn: str,
+    category: Category,
+    now: datetime,
+    *,
+    case_id: int,
+    note: str,
+    scoring: Scoring = SCORING,
+) -> MarkEvent:
+    """A case grants the number a benign label (认证企业 after an upheld application): one
+    event adding ``scoring.grant_weight``, counted under the source ``appeal``; the label fades
+    like any mark unless renewed."""
+    mark = _mark(s, msisdn, category, now)
+    _apply(mark, scoring.grant_weight, now, scoring)
+    mark.count += 1
+    mark.sources = {**mark.sources, "appeal": int(mark.sources.get("appeal", 0)) + 1}
+    mark.last_seen = max(mark.last_seen, now)
+    event = MarkEvent(
+        mark_id=mark.id,
+        at=now,
+        action="grant",
+        source="appeal",
+        weight=scoring.grant_weight,
+        case_id=case_id,
+        note=note,
+    )
+    s.add(event)
+    return event
 
 
 def marks_of(s: Session, msisdn: str, now: datetime, scoring: Scoring = SCORING) -> dict[str, Any]:

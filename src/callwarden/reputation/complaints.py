@@ -289,7 +289,7 @@ def file_complaint(svc: CaseService, actor: Actor, c: ComplaintIn) -> dict[str, 
             view["mark"] = {"category": mark.category, "score": score, "count": mark.count}
         return view
 
-    return svc._retrying(work)
+    return svc.retrying(work)
 
 
 _FULL_NUMBER = (Role.analyst, Role.supervisor, Role.system)

@@ -44,7 +44,8 @@ class MarkEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     mark_id: Mapped[int] = mapped_column(ForeignKey("reputation_marks.id"), index=True)
     at: Mapped[datetime]
-    #: add (a report), confirm (a case confirmed it), withdraw (a case restored the number)
+    #: add (a report), confirm (a case confirmed it), grant (a case granted a label),
+    #: withdraw (a case restored the number, or upheld an appeal)
     action: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(24))
     reporter: Mapped[str | None] = mapped_column(String(64))

@@ -44,6 +44,9 @@ class Scoring:
     )
     #: a case that confirms a mark adds this much evidence
     confirm_weight: float = 2.0
+    #: a label a case grants (认证企业) starts with this much evidence: its score stays above
+    #: 0.5 for about 3.5 half-lives (some three and a half months), then it wants renewing
+    grant_weight: float = 8.0
 
     def decay(self, elapsed: timedelta) -> float:
         """The share of evidence left after ``elapsed`` without reports."""

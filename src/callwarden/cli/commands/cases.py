@@ -219,7 +219,7 @@ def list_cases(
         typer.Option(
             "--kind",
             help="Only cases of this kind: suspension (保护性停机 and its 复机工单), review, "
-            "interception.",
+            "interception, realname (实名登记停机), appeal (号码标记申诉).",
             show_default="any",
         ),
     ] = None,
