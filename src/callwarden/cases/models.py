@@ -120,7 +120,7 @@ class Alert(Base):
     decision: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[Any]]
     received_at: Mapped[datetime]
-    case_id: Mapped[int | None] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)  # a case's alerts
 
 
 class Suspension(Base):
