@@ -114,6 +114,11 @@ ROUTES = [
     ("GET", "/api/v1/self-service/me"),
     ("GET", "/api/v1/notices"),
     ("POST", "/api/v1/notices/{x}/sent"),
+    ("POST", "/api/v1/complaints"),
+    ("GET", "/api/v1/complaints"),
+    ("GET", "/api/v1/complaints/{x}"),
+    ("GET", "/api/v1/complaints/stats"),
+    ("POST", "/api/v1/appeals"),
 ]
 FIELDS = [
     "msisdn",
@@ -135,6 +140,19 @@ FIELDS = [
     "limit",
     "state",
     "lang",
+    "category",
+    "called_at",
+    "reporter",
+    "external_id",
+    "text",
+    "since",
+    "until",
+    "top",
+    "categories",
+    "label",
+    "business_name",
+    "evidence",
+    "language",
 ]
 
 evil_text = st.sampled_from(
