@@ -44,7 +44,7 @@ from callwarden.web.charts import bars, stacked
 from callwarden.web.forms import action_of
 from callwarden.web.helpdesk import add_helpdesk
 from callwarden.web.i18n import texts
-from callwarden.web.pages import language, render, secure_headers
+from callwarden.web.pages import Id, Offset, language, render, secure_headers
 from callwarden.web.screening import add_screening
 from callwarden.web.security import STAFF_COOKIE, StaffSessions, csrf_ok, set_cookie
 
@@ -146,7 +146,7 @@ def console_app(service: CaseService, assistant: Assistant, calls: Path | None =
         msisdn: str = "",
         min_score: str = "",
         open: str = "",
-        page_no: int = 0,
+        page_no: Offset = 0,
     ) -> Response:
         actor = who(request)
         errors: dict[str, str] = {}
@@ -295,14 +295,14 @@ def console_app(service: CaseService, assistant: Assistant, calls: Path | None =
         )
 
     @app.get("/cases/{case_id}")
-    def case_view(request: Request, case_id: int, done: str = "") -> Response:
+    def case_view(request: Request, case_id: Id, done: str = "") -> Response:
         actor = who(request)
         if not 1 <= case_id <= queries.MAX_ID:
             raise NotFound(f"no case {case_id}")
         return case_page(request, actor, case_id, done=done[:40])
 
     @app.post("/cases/{case_id}/act")
-    async def case_act(request: Request, case_id: int) -> Response:
+    async def case_act(request: Request, case_id: Id) -> Response:
         actor = who(request)
         form = await form_of(request)
         action, errors = action_of(form)
@@ -318,7 +318,7 @@ def console_app(service: CaseService, assistant: Assistant, calls: Path | None =
         return _see_other(f"/console/cases/{case_id}?done={quote(action.action)}")
 
     @app.post("/cases/{case_id}/documents")
-    async def case_upload(request: Request, case_id: int) -> Response:
+    async def case_upload(request: Request, case_id: Id) -> Response:
         actor = who(request)
         form = await form_of(request)
         upload = form.get("file")
@@ -345,14 +345,14 @@ def console_app(service: CaseService, assistant: Assistant, calls: Path | None =
         return _see_other(f"/console/cases/{case_id}?done=upload")
 
     @app.get("/documents/{document_id}")
-    def download(request: Request, document_id: int) -> Response:
+    def download(request: Request, document_id: Id) -> Response:
         actor = who(request)
         with service.db.reads() as s:
             meta, data = store.document(s, actor, document_id)
         return download_response(meta, data)
 
     @app.get("/complaints")
-    def complaints(request: Request, after: int = 0) -> Response:
+    def complaints(request: Request, after: Offset = 0) -> Response:
         actor = who(request)
         shown = (lambda n: n) if actor.role in _FULL else mask
         with service.db.reads() as s:

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from callwarden.assistant.service import Assistant
 from callwarden.cases.access import Actor
 from callwarden.errors import Unprocessable
-from callwarden.web.pages import render
+from callwarden.web.pages import Id, render
 
 __all__ = ["add_helpdesk"]
 
@@ -44,18 +44,18 @@ def add_helpdesk(
         return page(request, "handoff.html", actor, chat=chat, **extra)
 
     @app.get("/handoffs/{conversation_id}")
-    def handoff(request: Request, conversation_id: int) -> Response:
+    def handoff(request: Request, conversation_id: Id) -> Response:
         return conversation(request, who(request), conversation_id)
 
     @app.get("/handoffs/{conversation_id}/log")
-    def handoff_log(request: Request, conversation_id: int) -> Response:
+    def handoff_log(request: Request, conversation_id: Id) -> Response:
         actor = who(request)
         with db.reads() as s:
             chat = assistant.handoff(s, actor, conversation_id)
         return render(request, "handoff_log.html", chat=chat)
 
     @app.post("/handoffs/{conversation_id}/reply")
-    async def reply(request: Request, conversation_id: int) -> Response:
+    async def reply(request: Request, conversation_id: Id) -> Response:
         actor = who(request)
         form = await form_of(request)
         try:
@@ -99,5 +99,5 @@ def add_helpdesk(
         return await save(request, None)
 
     @app.post("/kb/{article_id}")
-    async def edit_article(request: Request, article_id: int) -> Response:
+    async def edit_article(request: Request, article_id: Id) -> Response:
         return await save(request, article_id)

@@ -7,10 +7,11 @@ script, no CDN), ``X-Frame-Options: DENY`` and ``no-store`` caching for pages wi
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from fastapi import Path, Query
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -19,7 +20,7 @@ from callwarden.numbers import mask
 from callwarden.web.i18n import language_of, texts
 from callwarden.web.security import CSRF_COOKIE, LANG_COOKIE, csrf_token, set_cookie
 
-__all__ = ["ENV", "FormErrors", "language", "render", "secure_headers"]
+__all__ = ["ENV", "FormErrors", "Id", "Offset", "language", "render", "secure_headers"]
 
 ENV = Environment(
     loader=PackageLoader("callwarden.web", "templates"),
@@ -32,6 +33,10 @@ _CSP = (
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 FormErrors = dict[str, str]
+#: an id in a page's path: the databases' ids are 32-bit (a larger one is a 422, never a 5xx)
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+#: a page number or cursor in a query string
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
 
 def _local(value: str | datetime | None, zone: str = "Asia/Shanghai") -> str:

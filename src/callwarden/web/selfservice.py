@@ -35,7 +35,7 @@ from callwarden.errors import (
 from callwarden.web.console import download_response
 from callwarden.web.forms import action_of
 from callwarden.web.i18n import texts
-from callwarden.web.pages import language, render, secure_headers
+from callwarden.web.pages import Id, language, render, secure_headers
 from callwarden.web.security import CUSTOMER_COOKIE, csrf_ok, set_cookie
 
 __all__ = ["self_service_app"]
@@ -221,7 +221,7 @@ def self_service_app(service: CaseService, assistant: Assistant) -> FastAPI:  # 
         return _see_other("/self/case?done=upload")
 
     @app.get("/documents/{document_id}")
-    def download(request: Request, document_id: int) -> Response:
+    def download(request: Request, document_id: Id) -> Response:
         actor = who(request)
         with service.db.reads() as s:
             meta, data = store.document(s, actor, document_id)

@@ -163,6 +163,11 @@ def test_number_page_draws_the_behaviour_from_call_records(
     assert r.status_code == 200 and "30 calls, 10" in r.text
     assert r.text.count('<svg class="chart"') == 4 and "江苏" not in r.text[:0]
     assert c.get("/console/numbers?msisdn=hello").status_code == 422
+    huge = "/console/cases/99999999999"
+    assert c.get(huge).status_code == 422
+    assert c.post(huge + "/act", data={"csrf": csrf(c), "action": "comment"}).status_code == 422
+    assert c.get("/console/documents/0").status_code == 422
+    assert c.get("/console/complaints?after=-1").status_code == 422
     assert c.get("/console/alerts?min_score=abc").status_code == 200
 
 
