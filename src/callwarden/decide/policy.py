@@ -21,6 +21,12 @@ combined score: it gives the top reason), a level that would restrict or suspend
 from outside the mobile core, and the subscriber keeps their service. Those interceptions take
 nothing from the suspension cap either.
 
+A learned model's score alone never goes above ``model_alone_ceiling`` (``review`` by
+default): where no detector scored at least ``review`` at the event, the model's score is held
+just under the next threshold (:meth:`PolicyConfig.combine_model`). A model trained on one
+population flags honest heavy callers of another; until it meets its precision target across
+cities, restricting or suspending a number needs rule evidence, and a person reviews the rest.
+
 The same :class:`DecisionState` is stepped by batch scoring and by the live stream, so both make
 the same decisions in the same order.
 
@@ -94,13 +100,19 @@ class PolicyConfig(BaseModel):
     allow_list_ceiling: str = Field(
         default="watch", description="the highest decision for an allow-listed number"
     )
+    model_alone_ceiling: str = Field(
+        default="review",
+        description="the highest decision a learned model's score earns at an event where "
+        "no detector scored at least `review` (no rule evidence)",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if not self.watch <= self.review <= self.restrict <= self.suspend:
             raise ValueError("thresholds must rise: watch <= review <= restrict <= suspend")
-        if self.allow_list_ceiling not in DECISIONS:
-            raise ValueError(f"allow_list_ceiling must be one of {', '.join(DECISIONS)}")
+        for name in ("allow_list_ceiling", "model_alone_ceiling"):
+            if getattr(self, name) not in DECISIONS:
+                raise ValueError(f"{name} must be one of {', '.join(DECISIONS)}")
         return self
 
     @classmethod
@@ -113,6 +125,25 @@ class PolicyConfig(BaseModel):
             if score >= getattr(self, name):
                 return name
         return None
+
+    def combine_model(self, rules: np.ndarray, model: np.ndarray) -> np.ndarray:
+        """The combined risk per event: the higher of the detectors' and the model's score,
+        the model's held below the threshold above ``model_alone_ceiling`` where no detector
+        scored at least ``review`` (rule evidence a person would act on): a model score alone,
+        or beside a mere ``watch`` from the rules, never earns more than the ceiling.
+
+        >>> policy = PolicyConfig()  # model_alone_ceiling="review": below restrict (0.8)
+        >>> rules = np.array([0.0, 0.5, 0.65, 0.9])
+        >>> [policy.decision_for(float(s)) for s in policy.combine_model(rules, np.full(4, 0.99))]
+        ['review', 'review', 'suspend', 'suspend']
+        """
+        rules = np.asarray(rules, dtype=np.float64)
+        model = np.asarray(model, dtype=np.float64)
+        above = DECISIONS.index(self.model_alone_ceiling) + 1
+        if above < len(DECISIONS):
+            cap = float(np.nextafter(getattr(self, DECISIONS[above]), -np.inf))
+            model = np.where(rules >= self.review, model, np.minimum(model, cap))
+        return np.maximum(rules, model)
 
 
 class DecisionState:

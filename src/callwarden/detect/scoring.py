@@ -390,7 +390,7 @@ def score_records(
         X = None
         if model is not None:
             X = model.inputs(piece.values, piece.num)
-            combined = np.maximum(combined, model.scores(X))
+            combined = policy.combine_model(combined, model.scores(X))
         idx = np.flatnonzero(combined >= policy.watch)
         kept.append(
             _Candidates(

@@ -120,7 +120,9 @@ def _one_frame_reference(
     X = running_max(frame).select(model.model.feature_names).to_numpy().astype(np.float64)
     arrays = FeatureArrays.of(frame)
     scores = detector_scores(arrays)
-    combined = np.maximum(np.max(np.vstack(list(scores.values())), axis=0), model.scores(X))
+    combined = policy.combine_model(
+        np.max(np.vstack(list(scores.values())), axis=0), model.scores(X)
+    )
     idx = np.flatnonzero(combined >= policy.watch)  # (the frame is in record order)
     subscribers = city["subscribers"]
     scorer = EventScorer(

@@ -1,0 +1,89 @@
+"""A learned score alone never raises a decision above ``review`` without rule evidence.
+
+The model here is deliberately harmful: trained to call the city's honest heavy callers fraud,
+it scores them near 1. The detectors see nothing wrong with them, so the policy must hold them
+at ``review`` at most; with the ceiling lifted, the same model restricts or suspends them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import polars as pl
+import pytest
+
+from callwarden.decide.policy import LEVEL, PolicyConfig, level_of
+from callwarden.detect.model import FeatureTable, train_model
+from callwarden.detect.model.events import EventModel
+from callwarden.detect.scoring import score_records
+from callwarden.features.engines.base import Traffic, feature_frame, load_engine
+from callwarden.features.spec import FEATURES
+
+from .conftest import FAST
+
+CityFrames = dict[str, pl.DataFrame]
+TZ = "Asia/Shanghai"
+
+
+@pytest.fixture(scope="module")
+def city(small_city: Callable[[int], CityFrames]) -> CityFrames:
+    return small_city(11)
+
+
+@pytest.fixture(scope="module")
+def heavy(city: CityFrames) -> set[str]:
+    labels = city["labels"]
+    numbers = set(labels.filter(pl.col("label") == "legit_heavy")["msisdn"].to_list())
+    assert len(numbers) >= 5, "the small city should hold a few honest heavy callers"
+    return numbers
+
+
+@pytest.fixture(scope="module")
+def harmful_model(city: CityFrames, heavy: set[str]) -> EventModel:
+    traffic = Traffic(city["calls"], city["sms"], city["subscribers"], timezone=TZ)
+    frame = feature_frame(load_engine("compiled")(), traffic)
+    per_number = frame.group_by("msisdn", maintain_order=True).agg(
+        [pl.col(f.name).max() if not f.static else pl.col(f.name).last()
+         for f in FEATURES.values()]
+    ).with_columns(heavy=pl.col("msisdn").is_in(list(heavy)).cast(pl.Int8))  # fmt: skip
+    table = FeatureTable.from_frame(
+        per_number, id_column="msisdn", label_column="heavy", features=list(FEATURES)
+    )
+    return EventModel(train_model(table, params=FAST, cv_folds=2, seed=0))
+
+
+def _highest(alerts: pl.DataFrame, numbers: set[str]) -> dict[str, int]:
+    mine = alerts.filter(pl.col("msisdn").is_in(list(numbers)))
+    out: dict[str, int] = {}
+    for msisdn, decision in zip(mine["msisdn"], mine["decision"], strict=True):
+        out[msisdn] = max(out.get(msisdn, 0), level_of(decision))
+    return out
+
+
+def test_model_alone_stops_at_review_for_honest_heavy_callers(
+    city: CityFrames, heavy: set[str], harmful_model: EventModel
+) -> None:
+    traffic = Traffic(city["calls"], city["sms"], city["subscribers"], timezone=TZ)
+    rules_only = _highest(score_records(traffic, PolicyConfig()).alerts, heavy)
+    assert all(level < LEVEL["review"] for level in rules_only.values()), rules_only
+
+    lifted = PolicyConfig(model_alone_ceiling="suspend")
+    unsafe = _highest(score_records(traffic, lifted, model=harmful_model).alerts, heavy)
+    assert any(level >= LEVEL["restrict"] for level in unsafe.values()), unsafe
+
+    safe = _highest(score_records(traffic, PolicyConfig(), model=harmful_model).alerts, heavy)
+    assert safe, "the harmful model should still put honest heavy callers under review"
+    assert max(safe.values()) <= LEVEL["review"], safe
+
+
+def test_rule_evidence_lets_the_model_raise_the_decision() -> None:
+    policy = PolicyConfig()
+    rules = np.array([0.0, 0.45, 0.6, 0.0])
+    model = np.array([0.99, 0.99, 0.99, 0.5])
+    combined = policy.combine_model(rules, model)
+    assert [policy.decision_for(float(s)) for s in combined] == [
+        "review", "review", "suspend", "watch",
+    ]
+    with pytest.raises(ValueError, match="model_alone_ceiling"):
+        PolicyConfig(model_alone_ceiling="block")
