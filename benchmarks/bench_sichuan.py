@@ -268,9 +268,7 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--only-file-order", action="store_true", help="run the file-order selection only"
     )
-    parser.add_argument(
-        "--test", type=Path, default=None, help="labelled later rows to score once"
-    )
+    parser.add_argument("--test", type=Path, default=None, help="labelled later rows to score once")
     parser.add_argument(
         "--out", type=Path, default=ROOT / "benchmarks" / "results" / "sichuan.json"
     )

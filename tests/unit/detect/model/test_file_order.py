@@ -53,13 +53,12 @@ def test_ratio_feature_lets_the_model_see_the_signal() -> None:
     derived = (ratio("distinct_share", "distinct", "calls"),)
     assert with_derived(table, derived).feature_names[-1] == "distinct_share"
     plain = evaluate_candidate(table, Candidate("plain", SMALL), train_rows=180)
-    shared = evaluate_candidate(
-        table, Candidate("ratio", SMALL, derived=derived), train_rows=180
-    )
+    shared = evaluate_candidate(table, Candidate("ratio", SMALL, derived=derived), train_rows=180)
     assert shared["validation_rows"] == 60
     assert shared["at_train_threshold"]["f1"] > plain["at_train_threshold"]["f1"]
     chosen, results = choose_on_validation(
-        table, [Candidate("plain", SMALL), Candidate("ratio", SMALL, derived=derived)],
+        table,
+        [Candidate("plain", SMALL), Candidate("ratio", SMALL, derived=derived)],
         train_rows=180,
     )
     assert chosen.name == "ratio"

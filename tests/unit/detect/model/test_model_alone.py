@@ -83,7 +83,10 @@ def test_rule_evidence_lets_the_model_raise_the_decision() -> None:
     model = np.array([0.99, 0.99, 0.99, 0.5])
     combined = policy.combine_model(rules, model)
     assert [policy.decision_for(float(s)) for s in combined] == [
-        "review", "review", "suspend", "watch",
+        "review",
+        "review",
+        "suspend",
+        "watch",
     ]
     with pytest.raises(ValueError, match="model_alone_ceiling"):
         PolicyConfig(model_alone_ceiling="block")
