@@ -18,16 +18,31 @@ drivers, sales teams, service lines, SMS service ports) are scored beside the va
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from callwarden.decide.policy import level_of
+from callwarden.errors import ConfigError
 from callwarden.simulate.config import SimulationConfig
 
-__all__ = ["LOOK_ALIKES", "VARIANTS", "Variant", "variant_report"]
+__all__ = [
+    "LOOK_ALIKES",
+    "SCENARIO_FILE",
+    "VARIANTS",
+    "Variant",
+    "read_scenario",
+    "variant_report",
+    "variant_tables",
+    "write_scenario",
+]
+
+#: Written into a variant city's folder by ``callwarden simulate --variant``; read by evaluate.
+SCENARIO_FILE = "scenario.json"
 
 #: The honest actors whose traffic looks like fraud in one way or another (labelled legit_heavy).
 LOOK_ALIKES = ("courier", "ride_hailing", "sales_agent", "service_line", "sms_service_port")
@@ -50,7 +65,10 @@ class Variant:
 
     def config(self, *, subscribers: int, seed: int = 0) -> SimulationConfig:
         """The city of this variant."""
-        base = SimulationConfig(subscribers=subscribers, seed=seed)
+        return self.apply(SimulationConfig(subscribers=subscribers, seed=seed))
+
+    def apply(self, base: SimulationConfig) -> SimulationConfig:
+        """``base`` with this variant's overrides (and boost) applied."""
         sections: dict[str, Any] = {}
         for section, changes in self.overrides.items():
             current = getattr(base, section)
@@ -159,3 +177,48 @@ def variant_report(alerts: pl.DataFrame, labels: pl.DataFrame, variant: Variant)
         "recall": round(found / targets.height, 4) if targets.height else None,
         "look_alikes": look_alikes,
     }
+
+
+def write_scenario(city: Path, variant: Variant) -> Path:
+    """Record which variant a simulated city is, in ``city/scenario.json``."""
+    path = city / SCENARIO_FILE
+    body = {"variant": variant.name, "label": variant.label, "cue": variant.cue}
+    path.write_text(json.dumps(body, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def read_scenario(city: Path) -> Variant | None:
+    """The variant a city folder was simulated as, or None for an ordinary city."""
+    path = city / SCENARIO_FILE
+    if not path.is_file():
+        return None
+    try:
+        name = json.loads(path.read_text(encoding="utf-8"))["variant"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: not a scenario file ({exc})") from exc
+    if name not in VARIANTS:
+        raise ConfigError(f"{path}: unknown variant {name!r}; known: {', '.join(VARIANTS)}")
+    return VARIANTS[name]
+
+
+def variant_tables(report: dict[str, Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The report as two tables: the variant's recall, and look-alikes above watch."""
+    recall = pl.DataFrame(
+        {
+            "variant": [report["variant"]],
+            "type": [report["label"]],
+            "cue disguised": [report["cue"]],
+            "numbers": [report["numbers"]],
+            "found (review+)": [report["found"]],
+            "recall": [report["recall"]],
+        }
+    )
+    look = report["look_alikes"]
+    alikes = pl.DataFrame(
+        {
+            "look-alike": list(look),
+            "numbers": [v["numbers"] for v in look.values()],
+            "above watch": [v["above_watch"] for v in look.values()],
+        }
+    )
+    return recall, alikes

@@ -27,6 +27,7 @@ from callwarden.features.engines.base import Traffic, load_engine
 from callwarden.network import ServedNumbers
 from callwarden.records.load import load_known_numbers, load_records
 from callwarden.report import evaluation_report, scoring_report
+from callwarden.simulate.scenarios import read_scenario, variant_report, variant_tables
 
 if TYPE_CHECKING:
     from callwarden.features.engines.spark import SparkEngine
@@ -346,7 +347,9 @@ def evaluate(
 
         callwarden evaluate alerts.parquet --truth city/
     """
+    scenario = None
     if (labels := part_of(truth, "labels")) is not None:
+        scenario = read_scenario(truth)
         calls = calls or part_of(truth, "calls")
         sms = sms or part_of(truth, "sms")
         truth = labels
@@ -371,6 +374,10 @@ def evaluate(
     console.print(frame_table(ev.per_type, "by actor type"))
     head = pl.DataFrame({"metric": list(ev.headline()), "value": list(ev.headline().values())})
     console.print(frame_table(head, "overall (flagged = review or higher)"))
+    if scenario is not None:
+        recall, alikes = variant_tables(variant_report(alerted, labelled, scenario))
+        console.print(frame_table(recall, "adversarial variant: recall (flagged = review+)"))
+        console.print(frame_table(alikes, "look-alikes above watch"))
     inputs = {"alerts": str(alerts), "truth": str(truth)}
     inputs |= {k: str(v) for k, v in (("calls", calls), ("sms", sms)) if v is not None}
     if truth_covers is not None:

@@ -9,6 +9,7 @@ import typer
 
 from callwarden.cli.progress import console, frame_table, steps
 from callwarden.simulate import SimulationConfig, simulate_city
+from callwarden.simulate.scenarios import VARIANTS, write_scenario
 from callwarden.simulate.summary import actor_summary
 
 
@@ -39,6 +40,15 @@ def simulate(
             show_default="built-in parameters",
         ),
     ] = None,
+    variant: Annotated[
+        str | None,
+        typer.Option(
+            "--variant",
+            help="An adversarial variant that disguises one cue of a fraud type "
+            f"(e.g. --variant relay_slow); one of: {', '.join(VARIANTS)}.",
+            show_default="none: the ordinary city",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a city's calls and SMS with ground-truth fraud labels: relay calls (中转呼叫),
     robocalls and caller-ID rotation, wangiri (响一声), SIM boxes (猫池), SMS spam, spoofed
@@ -49,6 +59,12 @@ def simulate(
         callwarden simulate --out city --subscribers 20000 --seed 7
     """
     cfg = SimulationConfig.load(config, subscribers=subscribers, days=days, seed=seed)
+    if variant is not None and variant not in VARIANTS:
+        raise typer.BadParameter(
+            f"unknown variant {variant!r}; one of: {', '.join(VARIANTS)}", param_hint="--variant"
+        )
+    if variant is not None:
+        cfg = VARIANTS[variant].apply(cfg)
     with steps("simulating") as progress:
         result = simulate_city(cfg, out, progress=progress)
     console.print(
@@ -57,3 +73,5 @@ def simulate(
     )
     console.print(frame_table(actor_summary(out), "by actor type"))
     console.print(f"trunk table (for callwarden ingest --trunks): {out / 'trunks.csv'}")
+    if variant is not None:
+        console.print(f"variant {variant}: {write_scenario(out, VARIANTS[variant])}")
