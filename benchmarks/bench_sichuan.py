@@ -181,6 +181,21 @@ def _file_order_candidates(params: ModelParams) -> list[Candidate]:
         Candidate("+ 5 ratio features", params, derived=RATIOS),
         Candidate("+ ratios, monotone", params, derived=RATIOS, monotone=MONOTONE),
         Candidate("+ ratios, monotone, balanced", balanced, derived=RATIOS, monotone=MONOTONE),
+        Candidate(
+            "1000 trees at learning_rate 0.015",
+            params.model_copy(update={"learning_rate": 0.015, "n_estimators": 1000}),
+        ),
+        Candidate(
+            "num_leaves 15, min_child_samples 40",
+            params.model_copy(update={"num_leaves": 15, "min_child_samples": 40}),
+        ),
+        Candidate("feature_fraction 0.5", params.model_copy(update={"feature_fraction": 0.5})),
+        Candidate(
+            "lambda_l2 5, min_child_samples 40, feature_fraction 0.5",
+            params.model_copy(
+                update={"lambda_l2": 5.0, "min_child_samples": 40, "feature_fraction": 0.5}
+            ),
+        ),
     ]
 
 
