@@ -32,6 +32,9 @@ __all__ = ["export_labels", "outcome_labels"]
 #: an upheld appeal against marks says the number is honest too; a dismissed one says nothing
 #: about how it calls (it keeps the marks), so it gives no label
 _HONEST = {"restored": "normal", "cleared": "normal", "lifted": "normal", "upheld": "normal"}
+#: the kinds whose outcome says how a number calls; a real-name case (registered, terminated,
+#: restored for hardship) is about paperwork, not behaviour, and gives no label at all
+_LABELLED_KINDS = ("suspension", "review", "interception", "appeal")
 
 
 def _fraud_label(reasons: list[dict[str, object]]) -> str:
@@ -55,6 +58,8 @@ def outcome_labels(s: Session) -> pl.DataFrame:
     first_flag = select(Alert.msisdn, func.min(Alert.flagged_at)).group_by(Alert.msisdn)
     first_alert = {msisdn: at for msisdn, at in s.execute(first_flag)}
     for case, susp, block in s.execute(q):
+        if case.kind not in _LABELLED_KINDS:
+            continue
         if case.kind == "appeal" and case.outcome not in _HONEST:
             continue
         measure = susp or block

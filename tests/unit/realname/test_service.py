@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from callwarden.cases.audit import verify
 from callwarden.cases.db import open_database
+from callwarden.cases.labels import outcome_labels
 from callwarden.cases.models import Case, NoticeRow, NumberStatus, SubscriberProfile
 from callwarden.realname.campaign import Campaign
 from callwarden.realname.models import Subject
@@ -114,3 +115,5 @@ def test_a_campaign_on_sqlite() -> None:
         assert verify(s).ok
     r = svc.register(_regs((NUMBERS[3], now[0])))
     assert (r.registered, r.terminated) == (0, 1)  # too late: the line is cancelled
+    with svc.db.reads() as s:  # registered or terminated says nothing about fraud: no labels
+        assert outcome_labels(s).height == 0
