@@ -129,7 +129,7 @@ VARIANTS: dict[str, Variant] = _variants(
     Variant(
         "simbox_spread",
         "simbox",
-        "concentration: 1-2 SIMs per module, fewer calls on each SIM",
+        "concentration: one SIM per module, fewer calls on each SIM",
         {"simbox": {"sims_per_module": 1, "calls_per_sim": (15, 40)}},
         boost=4.0,
     ),
