@@ -30,7 +30,7 @@ from callwarden.api.guard import RequestGuard
 from callwarden.api.outbound_routes import outbound_router
 from callwarden.api.ratelimit import SlidingWindow
 from callwarden.api.reputation_routes import reputation_routes
-from callwarden.api.screen_routes import screen_router
+from callwarden.api.screen_routes import screen_router, screener_holder
 from callwarden.cases import queries
 from callwarden.cases.access import Actor
 from callwarden.cases.audit import verify
@@ -164,9 +164,16 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
     Staff = Annotated[Actor, Depends(staff)]
     v1 = APIRouter(prefix="/api/v1", responses=_ERRORS)
 
+    screening = screener_holder(service)  # loaded at startup: see screen_routes
+
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__, "database": service.db.dialect}
+        return {
+            "status": "ok",
+            "version": __version__,
+            "database": service.db.dialect,
+            "screening": "ready" if screening.ready else "loading",
+        }
 
     @v1.post("/alerts", tags=["alerts"], status_code=201)
     def intake(
@@ -335,7 +342,7 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
 
     app.include_router(v1)
     app.include_router(reputation_routes(service, actor))
-    app.include_router(screen_router(service))
+    app.include_router(screen_router(service, holder=screening))
     app.include_router(outbound_router(service))
     mount_web(app, service)  # the console (/console), self-service (/self), and / (login)
     return app

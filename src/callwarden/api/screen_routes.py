@@ -1,8 +1,10 @@
 """``POST /api/v1/screen``: the decision API a hotline's SIP edge asks for every incoming call.
 
 Authenticated by the hotline's own token (``callwarden hotline add`` prints it), not a staff
-token. The decision service (:class:`callwarden.screen.service.Screener`) starts on the first
-call: it loads the marks into memory and follows their change log from then on.
+token. The decision service (:class:`callwarden.screen.service.Screener`) starts with the
+application (its startup event, before uvicorn accepts a connection): it loads the marks and
+policies into memory and follows their change log from then on. ``/health`` says
+``"screening": "ready"`` once it has.
 
 >>> from callwarden.cases.db import open_database
 >>> from callwarden.cases.service import CaseService
@@ -27,7 +29,7 @@ from callwarden.api import problems
 from callwarden.cases.service import CaseService
 from callwarden.screen.service import Screener, ScreenIn
 
-__all__ = ["ScreenOut", "screen_router"]
+__all__ = ["ScreenOut", "ScreenerHolder", "screen_router", "screener_holder"]
 
 
 class ReasonOut(BaseModel):
@@ -47,8 +49,9 @@ class ScreenOut(BaseModel):
     policy_version: int
 
 
-class _Lazy:
-    """The one screener of this app, started on first use, closed at shutdown."""
+class ScreenerHolder:
+    """The one screener of this app: started at startup (or on first use where no startup
+    event runs, as in a test client used without ``with``), closed at shutdown."""
 
     def __init__(self, make: Callable[[], Screener]) -> None:
         self._make = make
@@ -65,6 +68,11 @@ class _Lazy:
                 screener = self._screener
         return screener
 
+    @property
+    def ready(self) -> bool:
+        """Whether the marks and policies are loaded."""
+        return self._screener is not None
+
     def close(self) -> None:
         with self._lock:
             if self._screener is not None:
@@ -72,9 +80,16 @@ class _Lazy:
                 self._screener = None
 
 
-def screen_router(service: CaseService, screener: Screener | None = None) -> APIRouter:
+def screener_holder(service: CaseService, screener: Screener | None = None) -> ScreenerHolder:
+    """The holder of the screener over the case service's database (or of one given)."""
+    return ScreenerHolder(lambda: screener or Screener(service.db, clock=service.clock).start())
+
+
+def screen_router(
+    service: CaseService, screener: Screener | None = None, holder: ScreenerHolder | None = None
+) -> APIRouter:
     """The screening routes over the case service's database (or a screener given)."""
-    holder = _Lazy(lambda: screener or Screener(service.db, clock=service.clock).start())
+    holder = holder or screener_holder(service, screener)
     router = APIRouter(
         prefix="/api/v1",
         tags=["screening"],
@@ -94,5 +109,6 @@ def screen_router(service: CaseService, screener: Screener | None = None) -> API
         answer = json.dumps(holder.get().screen(token, body), ensure_ascii=False)
         return Response(answer.encode(), media_type="application/json")
 
+    router.add_event_handler("startup", holder.get)  # ready before the first call
     router.add_event_handler("shutdown", holder.close)
     return router

@@ -77,6 +77,9 @@ class ApiConfig(BaseModel):
     #: addresses of reverse proxies whose X-Forwarded-For is believed; empty (the default)
     #: trusts none, so a client cannot pick the address its rate limit is counted against
     trusted_proxies: tuple[str, ...] = ()
+    #: a log line per request (uvicorn's access log); off by default: on the screening API
+    #: writing it costs more than the decision
+    access_log: bool = False
 
 
 class CaseConfig(BaseModel):

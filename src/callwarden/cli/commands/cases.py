@@ -518,6 +518,16 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="TCP port to listen on.")] = 8000,
     db: DbOption = "callwarden.db",
     cases_config: ConfigOption = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Processes sharing the port, each with its own copy of the marks "
+            "(e.g. --workers 2 on two cores).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the REST API (OpenAPI at /docs); a new database is created and migrated.
 
@@ -530,8 +540,8 @@ def serve(
         callwarden serve --db cases.db --port 8000
     """
     # imported here: the web stack is heavy and only this command needs it
-    from callwarden.api.server import server  # noqa: PLC0415
+    from callwarden.api.server import serve as run_api  # noqa: PLC0415
 
     svc = service(db, cases_config, create=True)
     console.print(f"callwarden API on http://{host}:{port} (docs at /docs), database {db}")
-    server(svc, host=host, port=port).run()
+    run_api(svc, host=host, port=port, workers=workers, db=db, config=cases_config)
