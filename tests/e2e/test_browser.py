@@ -121,7 +121,7 @@ def test_customer_self_service_on_a_phone_in_chinese(
     page.fill("#reason-complain", "等了很久没有人联系我")
     page.click("#do-complain")
     page.wait_for_selector("#done")
-    assert "complain" in page.inner_text("#progress")
+    assert "投诉" in page.inner_text("#progress")
     shot(page, "self-service-progress-zh")
     # the assistant answers from the case, then a person takes over and answers
     page.fill("#chat-text", "需要带什么材料?")

@@ -170,6 +170,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     "bot": ("助手", "Assistant"),
     "agent": ("客服", "Agent"),
     "system": ("系统", "System"),
+    "doc_id_card": ("身份证", "ID card"),
+    "doc_student_card": ("学生证", "student card"),
+    "doc_business_licence": ("营业执照", "business licence"),
+    "doc_police_report": ("报警回执", "police report"),
+    "doc_other": ("其他材料", "other"),
+    "act_open": ("建立工单", "case opened"),
+    "act_suspend": ("保护性停机", "suspended for protection"),
+    "act_restrict": ("限制呼出", "outgoing calls restricted"),
+    "act_request": ("申请复机", "restore requested"),
+    "act_verify": ("身份核验完成", "identity verified"),
+    "act_review": ("安全审核", "security review"),
+    "act_provide": ("补充材料", "information added"),
+    "act_comment": ("补充说明", "note added"),
+    "act_restore": ("已复机", "restored"),
+    "act_reject": ("未通过", "not approved"),
+    "act_appeal": ("申诉", "appeal"),
+    "act_complain": ("投诉", "complaint"),
+    "act_escalate": ("已升级处理", "escalated"),
+    "act_survey": ("服务评价", "rating"),
+    "act_breach": ("处理超时, 已升级", "past its deadline, escalated"),
     "owner": ("本人", "owner"),
     "family": ("家人", "family"),
     "guardian": ("监护人", "guardian"),
@@ -183,12 +203,14 @@ def language_of(value: str | None) -> str:
     return "en" if value == "en" else "zh"
 
 
-def texts(language: str) -> Callable[[str], str]:
-    """The lookup for one language."""
+def texts(language: str) -> Callable[..., str]:
+    """The lookup for one language; ``t(key, default)`` gives ``default`` for an unknown key."""
     index = 1 if language == "en" else 0
 
-    def t(key: str) -> str:
+    def t(key: str, default: str | None = None) -> str:
         entry = TEXTS.get(key)
-        return entry[index] if entry else key
+        if entry:
+            return entry[index]
+        return key if default is None else default
 
     return t
