@@ -37,6 +37,7 @@ __all__ = [
     "redeem",
     "request_code",
     "serialise",
+    "staff_key",
     "take_attempt",
 ]
 
@@ -83,6 +84,15 @@ def authenticate(session: Session, token: str | None, now: datetime) -> Actor:
     if cs is not None and cs.expires_at > now:
         return Actor("customer", Role.customer, cs.msisdn)
     raise Unauthorized("the token is unknown or has expired")
+
+
+def staff_key(session: Session, username: str) -> tuple[Actor, str] | None:
+    """An active staff user and a secret only the server holds (their token's hash), with
+    which the console signs that user's browser session; None for anyone else."""
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None or not user.active or user.role == Role.customer:
+        return None
+    return Actor(user.username, Role(user.role)), user.token_hash
 
 
 def _known(session: Session, msisdn: str) -> bool:

@@ -573,6 +573,11 @@ class CaseService:
         with self.db.sessions() as s:
             return access.authenticate(s, token, self.now())
 
+    def staff_key(self, username: str) -> tuple[Actor, str] | None:
+        """See :func:`access.staff_key` (the console's signed sessions)."""
+        with self.db.reads() as s:
+            return access.staff_key(s, username)
+
     def request_code(self, msisdn: str) -> None:
         """Send a one-time code to the number if it is known; answer the same either way."""
         with self.db.sessions.begin() as s:

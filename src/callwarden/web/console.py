@@ -46,7 +46,7 @@ from callwarden.web.helpdesk import add_helpdesk
 from callwarden.web.i18n import texts
 from callwarden.web.pages import Id, Offset, language, render, secure_headers
 from callwarden.web.screening import add_screening
-from callwarden.web.security import STAFF_COOKIE, StaffSessions, csrf_ok, set_cookie
+from callwarden.web.security import STAFF_COOKIE, STAFF_HOURS, csrf_ok, seal, set_cookie, unseal
 
 __all__ = ["console_app", "download_response"]
 
@@ -64,16 +64,23 @@ def _see_other(url: str) -> RedirectResponse:
 def console_app(service: CaseService, assistant: Assistant, calls: Path | None = None) -> FastAPI:  # noqa: PLR0915  (one short def per page)
     """The console's pages over one case service; ``calls``: the call records for the charts."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    sessions = StaffSessions()
     logins = SlidingWindow(limit=10, seconds=60)
     #: the dashboard's figures, computed at most once a minute per window length
     figures_cache: dict[int, tuple[float, dict[str, Any], dict[str, Any], datetime]] = {}
 
     def who(request: Request) -> Actor:
-        actor = service.authenticate(sessions.token(request.cookies.get(STAFF_COOKIE)))
-        if actor.role is Role.customer:
-            raise Unauthorized("staff only")
-        return actor
+        keys: dict[str, tuple[Actor, str] | None] = {}
+
+        def key_of(username: str) -> str | None:
+            keys[username] = service.staff_key(username)
+            found = keys[username]
+            return found[1] if found else None
+
+        username = unseal(request.cookies.get(STAFF_COOKIE), key_of, time.time())
+        found = keys.get(username or "")
+        if username is None or found is None:
+            raise Unauthorized("log in")
+        return found[0]
 
     def page(request: Request, template: str, actor: Actor, **ctx: Any) -> Response:
         helpdesk = actor.role in (Role.agent, Role.analyst, Role.supervisor)
@@ -122,14 +129,18 @@ def console_app(service: CaseService, assistant: Assistant, calls: Path | None =
             return render(
                 request, "login.html", status=401, errors=errors, next=nxt, username=username
             )
+        found = service.staff_key(username)
+        if found is None:
+            raise Unauthorized("log in")
+        seconds = STAFF_HOURS * 3600
         response = _see_other(nxt)
-        set_cookie(request, response, STAFF_COOKIE, sessions.open(token), int(sessions.seconds))
+        cookie = seal(found[1], username, int(time.time()) + seconds)
+        set_cookie(request, response, STAFF_COOKIE, cookie, seconds)
         return secure_headers(response)
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
         await form_of(request)
-        sessions.close(request.cookies.get(STAFF_COOKIE))
         response = _see_other("/console/login")
         response.delete_cookie(STAFF_COOKIE, path="/")
         return response

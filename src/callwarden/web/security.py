@@ -1,27 +1,31 @@
 """Sessions and CSRF protection for the pages.
 
 - Staff log in with their user name and the access token ``callwarden cases add-user`` gave
-  them; the browser then holds only a random session id (cookie ``cw_staff``) that names the
-  token in this process's memory, for :data:`STAFF_HOURS` hours at most. Every request
-  authenticates that token again, so a user switched off is out at once.
+  them; the browser then holds a cookie (``cw_staff``) with the user name and its expiry
+  (:data:`STAFF_HOURS` hours) signed with a key only the server holds (the hash of the user's
+  token, :func:`callwarden.cases.access.staff_key`): no token in the browser, nothing kept in a
+  process, so every worker of ``serve --workers N`` accepts it. Every request looks the user up
+  again, so a user switched off, or given a new token, is out at once.
 - Customers hold the self-service session token the one-time code bought (cookie ``cw_self``),
   which the database expires; it sees one number only.
 - Every form carries the value of the ``cw_csrf`` cookie in a hidden field (double submit);
   a POST whose field and cookie differ is refused. All cookies are HttpOnly and SameSite=Strict,
   and Secure when the request came over HTTPS.
 
->>> store = StaffSessions(); sid = store.open("tok"); store.token(sid), store.token("nope")
-('tok', None)
->>> store.close(sid); store.token(sid) is None
-True
+>>> cookie = seal("k", "ann", 2000)
+>>> unseal(cookie, {"ann": "k"}.get, 1000), unseal(cookie, {"ann": "other"}.get, 1000)
+('ann', None)
+>>> unseal(cookie, {"ann": "k"}.get, 3000), unseal("ann.2000.00", {"ann": "k"}.get, 1000)
+(None, None)
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
-import time
-from threading import Lock
+from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,10 +35,11 @@ __all__ = [
     "CUSTOMER_COOKIE",
     "STAFF_COOKIE",
     "STAFF_HOURS",
-    "StaffSessions",
     "csrf_ok",
     "csrf_token",
+    "seal",
     "set_cookie",
+    "unseal",
 ]
 
 STAFF_COOKIE = "cw_staff"
@@ -44,35 +49,28 @@ LANG_COOKIE = "cw_lang"
 STAFF_HOURS = 8
 
 
-class StaffSessions:
-    """Staff browser sessions in this process: session id -> access token, with an expiry."""
+def seal(key: str, username: str, expires: int) -> str:
+    """The staff cookie: the user name, when it expires, and a signature with the user's key."""
+    name = base64.urlsafe_b64encode(username.encode()).decode()
+    mac = hmac.new(key.encode(), f"console|{name}|{expires}".encode(), hashlib.sha256).hexdigest()
+    return f"{name}.{expires}.{mac}"
 
-    def __init__(self, hours: float = STAFF_HOURS) -> None:
-        self.seconds = hours * 3600
-        self._live: dict[str, tuple[str, float]] = {}
-        self._lock = Lock()
 
-    def open(self, token: str) -> str:
-        sid = secrets.token_urlsafe(32)
-        with self._lock:
-            now = time.monotonic()
-            if len(self._live) > 10_000:  # forget the expired before growing further
-                self._live = {k: v for k, v in self._live.items() if v[1] > now}
-            self._live[sid] = (token, now + self.seconds)
-        return sid
-
-    def token(self, sid: str | None) -> str | None:
-        if not sid:
-            return None
-        with self._lock:
-            entry = self._live.get(sid)
-        if entry is None or entry[1] <= time.monotonic():
-            return None
-        return entry[0]
-
-    def close(self, sid: str | None) -> None:
-        with self._lock:
-            self._live.pop(sid or "", None)
+def unseal(cookie: str | None, key_of: Callable[[str], str | None], now: float) -> str | None:
+    """The user name a staff cookie names, when its signature holds and it has not expired."""
+    parts = (cookie or "").split(".")
+    if len(parts) != 3 or not parts[1].isdigit() or int(parts[1]) <= now or len(parts[0]) > 100:
+        return None
+    try:
+        username = base64.urlsafe_b64decode(parts[0].encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    key = key_of(username)
+    if key is None:
+        return None
+    return (
+        username if hmac.compare_digest(seal(key, username, int(parts[1])), cookie or "") else None
+    )
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:

@@ -292,3 +292,19 @@ def test_operators_edit_the_knowledge_base_and_the_assistant_uses_it(svc: CaseSe
     c = customer(svc, OWNER)
     c.post("/self/chat?lang=en", data={"csrf": csrf(c), "text": "what are the opening hours?"})
     assert "Business halls open 9:00-18:00" in c.get("/self/chat").text
+
+
+def test_a_staff_login_holds_in_another_worker_and_a_forged_cookie_does_not(
+    svc: CaseService,
+) -> None:
+    c = client(svc)
+    login(svc, c, "ann", "agent")
+    cookie = str(c.cookies.get("cw_staff"))
+    assert "ann" not in cookie and len(cookie.split(".")) == 3  # the name is encoded, signed
+    other = TestClient(create_app(svc))  # another worker: nothing shared but the database
+    other.cookies.set("cw_staff", cookie)
+    assert other.get("/console/cases", follow_redirects=False).status_code == 200
+    name, expires, mac = cookie.split(".")
+    forged = f"{name}.{int(expires) + 3600}.{mac}"
+    other.cookies.set("cw_staff", forged)
+    assert other.get("/console/cases", follow_redirects=False).status_code == 303
