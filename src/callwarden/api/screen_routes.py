@@ -51,10 +51,12 @@ class ScreenOut(BaseModel):
 
 class ScreenerHolder:
     """The one screener of this app: started at startup (or on first use where no startup
-    event runs, as in a test client used without ``with``), closed at shutdown."""
+    event runs, as in a test client used without ``with``), closed at shutdown when this
+    holder made it (``owned``): a screener handed in belongs to whoever made it."""
 
-    def __init__(self, make: Callable[[], Screener]) -> None:
+    def __init__(self, make: Callable[[], Screener], *, owned: bool = True) -> None:
         self._make = make
+        self._owned = owned
         self._screener: Screener | None = None
         self._lock = threading.Lock()
 
@@ -75,14 +77,17 @@ class ScreenerHolder:
 
     def close(self) -> None:
         with self._lock:
-            if self._screener is not None:
+            if self._screener is not None and self._owned:
                 self._screener.close()
-                self._screener = None
+            self._screener = None
 
 
 def screener_holder(service: CaseService, screener: Screener | None = None) -> ScreenerHolder:
     """The holder of the screener over the case service's database (or of one given)."""
-    return ScreenerHolder(lambda: screener or Screener(service.db, clock=service.clock).start())
+    return ScreenerHolder(
+        lambda: screener or Screener(service.db, clock=service.clock).start(),
+        owned=screener is None,
+    )
 
 
 def screen_router(
