@@ -29,6 +29,11 @@ from callwarden.features.engines.base import Traffic
 UNREACHABLE = "nats://127.0.0.1:4299"  # nothing listens there
 #: path parameters a command writes, not reads: they need not exist beforehand
 OUTPUTS = {"out", "workdir", "checkpoint", "rejected_out"}
+
+
+def _is_output(p: Any) -> bool:
+    """A file the command writes: named in OUTPUTS, or ``*_out`` (html_out, calls_out)."""
+    return p.name in OUTPUTS or str(p.name).endswith("_out")
 #: input files the command checks itself rather than typer: they also take a URI (Spark), '-'
 #: or a shipped name, or another option's check comes first (--model with --engine spark)
 SELF_CHECKED = {
@@ -77,7 +82,7 @@ def _inputs(path: tuple[str, ...], cmd: Any) -> list[Any]:
     return [
         p
         for p in cmd.params
-        if (_is_path(p) and p.name not in OUTPUTS) or (path[-1], p.name) in SELF_CHECKED
+        if (_is_path(p) and not _is_output(p)) or (path[-1], p.name) in SELF_CHECKED
     ]
 
 
@@ -85,12 +90,14 @@ def _value(param: Any, read: bool, tmp: Path, readable: Path) -> str:
     """A value for a required parameter that gets past the command line's own checks."""
     if read:
         return str(readable)
-    if _is_path(param) or param.name in OUTPUTS:
+    if _is_path(param) or _is_output(param):
         return str(tmp / f"written-{param.name}")
+    if param.name == "role":
+        return "agent"
     if _annotation(param) is int:
         return "1"
     assert _annotation(param) is str, f"give {param.name} a value in this test"
-    return "agent" if param.name == "role" else "x"
+    return "x"
 
 
 def _argv(path: tuple[str, ...], cmd: Any, tmp: Path, given: dict[str, str]) -> list[str]:
@@ -150,7 +157,7 @@ def test_an_unknown_option_is_one_line_and_exit_2(
 def test_path_parameters_say_whether_they_are_read(path_cmd: tuple[tuple[str, ...], Any]) -> None:
     path, cmd = path_cmd
     for p in cmd.params:
-        if _is_path(p) and p.name not in OUTPUTS and (path[-1], p.name) not in SELF_CHECKED:
+        if _is_path(p) and not _is_output(p) and (path[-1], p.name) not in SELF_CHECKED:
             # typer checks the file while parsing: before a command loads a day of records
             # and only then finds a mistyped --known
             assert p.type_descriptor.parameter_info.exists, f"{_id(path_cmd)} {p.name}"

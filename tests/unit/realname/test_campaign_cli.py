@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from callwarden.cli.app import main
+from callwarden.cli.commands.cases import open_cases_db
 from callwarden.errors import ConfigError
 from callwarden.realname.campaign import Campaign
 from callwarden.realname.kinds import classify
@@ -100,6 +101,7 @@ def test_bad_input_is_a_clear_error(tmp_path: Path, cli: Callable[..., tuple[int
         "--date", "2026-09-15", "--db", str(tmp_path / "c.db"),
     )  # fmt: skip
     assert code == 3 and "none.parquet" in out
+    open_cases_db(str(tmp_path / "c.db"), create=True)  # the date is read once the db opens
     code, out = cli("campaign", "report", "--campaign", str(toml), "--date", "15/09/2026",
                      "--db", str(tmp_path / "c.db"))  # fmt: skip
     assert code != 0 and "--date" in out

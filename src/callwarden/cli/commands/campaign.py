@@ -97,7 +97,12 @@ def run(
     campaign: CampaignOption,
     plan_file: Annotated[
         Path,
-        typer.Option("--plan", help="The plan of `campaign plan`. Example: --plan plan.parquet"),
+        typer.Option(
+            "--plan",
+            exists=True,
+            dir_okay=False,
+            help="The plan of `campaign plan`. Example: --plan plan.parquet",
+        ),
     ],
     day: DayOption,
     db: DbOption = "callwarden.db",
@@ -105,6 +110,8 @@ def run(
         Path | None,
         typer.Option(
             "--registrations",
+            exists=True,
+            dir_okay=False,
             show_default="none",
             help="Registrations to take in first (msisdn, registered_at, channel). "
             "Example: --registrations regs.csv",
@@ -114,6 +121,8 @@ def run(
         Path | None,
         typer.Option(
             "--complaints",
+            exists=True,
+            dir_okay=False,
             show_default="none",
             help="Complaints about the campaign to take in. Example: --complaints complaints.csv",
         ),
@@ -134,10 +143,11 @@ def run(
 
         callwarden campaign run --campaign campaign.toml --plan plan.parquet --date 2026-10-01
     """
+    database = open_cases_db(db, create=True)  # a wrong --db is named before anything is read
     c = Campaign.load(campaign)
     when = _day(day)
     frame, summary = read_plan(plan_file)
-    svc = CampaignService(open_cases_db(db, create=True), c)
+    svc = CampaignService(database, c)
     loaded = svc.load(frame, summary["regions"], when)
     if registrations is not None:
         feed = read_registrations(registrations)
@@ -181,10 +191,11 @@ def register(
 
         callwarden campaign register regs.csv --campaign campaign.toml
     """
+    database = open_cases_db(db)
     c = Campaign.load(campaign)
     feed = read_registrations(registrations)
     _rejected(feed, registrations)
-    svc = CampaignService(open_cases_db(db), c)
+    svc = CampaignService(database, c)
     r = svc.register(feed.rows)
     console.print(
         f"read {feed.read:,} = registered {r.registered:,} (restored {r.restored:,}) + already "
@@ -215,10 +226,11 @@ def restore(
         callwarden campaign restore 13812345678 --campaign c.toml --actor li --role agent
         --reason '就医'
     """
+    database = open_cases_db(db)
     e164, why = try_normalise(msisdn)
     if e164 is None:
         raise ConfigError(f"MSISDN: {why}")
-    svc = CampaignService(open_cases_db(db), Campaign.load(campaign))
+    svc = CampaignService(database, Campaign.load(campaign))
     state = svc.emergency(e164, Actor(actor, role), reason)
     console.print(f"{mask(e164)}: {state}", highlight=False)
 
@@ -263,9 +275,10 @@ def report(
 
         callwarden campaign report --campaign campaign.toml --date 2026-10-01 --week
     """
+    database = open_cases_db(db)
     c = Campaign.load(campaign)
     when = _day(day)
-    svc = CampaignService(open_cases_db(db), c)
+    svc = CampaignService(database, c)
     with svc.db.reads() as s:
         r = build_report(s, c, when, week=week)
     if agent:
@@ -317,7 +330,12 @@ def simulate(
     campaign: CampaignOption,
     plan_file: Annotated[
         Path,
-        typer.Option("--plan", help="The plan of `campaign plan`. Example: --plan plan.parquet"),
+        typer.Option(
+            "--plan",
+            exists=True,
+            dir_okay=False,
+            help="The plan of `campaign plan`. Example: --plan plan.parquet",
+        ),
     ],
     out: Annotated[
         Path, typer.Option("--out", help="Folder for the two files. Example: --out sim/")
