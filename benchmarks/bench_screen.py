@@ -14,7 +14,9 @@ Side by side, in the same run:
 - **baseline**: the same service, the marks read with one indexed SQL query per call
   (``reputation_marks`` on SQLite holding ``--baseline-numbers`` numbers);
 - **HTTP**: ``POST /api/v1/screen`` through uvicorn on loopback (one worker, the in-memory
-  marks), driven by ``--clients`` concurrent keep-alive connections from another process.
+  marks), driven by ``--clients`` concurrent keep-alive connections from another process;
+  first as ``serve`` ran it before (h11, asyncio, an access-log line per request on stderr),
+  then as it runs now (httptools, uvloop, no access log).
 
 Memory: the compact table's arrays, and the process's resident memory before and after it is
 built. Besides wall-clock rates, each run states the process's CPU time per decision (all its
@@ -183,9 +185,9 @@ def run(screener: Screener, token: str, bodies: list[dict[str, Any]]) -> dict[st
         lat[i] = time.perf_counter_ns() - t0
         actions[answer["action"]] = actions.get(answer["action"], 0) + 1
     wall = time.perf_counter() - start
-    t0 = time.perf_counter()
+    t_flush = time.perf_counter()
     screener.log.flush()
-    drain = time.perf_counter() - t0
+    drain = time.perf_counter() - t_flush
     cpu = time.process_time() - cpu
     return {
         "per_s": len(bodies) / (wall + drain),
@@ -228,21 +230,33 @@ def _client(port: int, token: str, bodies: list[dict[str, Any]], clients: int, q
     q.put(asyncio.run(main()))
 
 
+#: uvicorn as ``callwarden serve`` ran it before: pure-Python HTTP parser, asyncio's loop, an
+#: access-log line per request (to stderr)
+OLD_SERVE = {"http": "h11", "loop": "asyncio", "access_log": True, "log_level": "info"}
+
+
 def http_run(
-    screener: Screener, token: str, bodies: list[dict[str, Any]], clients: int
+    screener: Screener,
+    token: str,
+    bodies: list[dict[str, Any]],
+    clients: int,
+    options: dict[str, Any] | None = None,
 ) -> dict[str, float]:
     import uvicorn  # noqa: PLC0415
     from fastapi import FastAPI  # noqa: PLC0415
 
     from callwarden.api import problems  # noqa: PLC0415, TID251
     from callwarden.api.screen_routes import screen_router  # noqa: PLC0415, TID251
+    from callwarden.api.server import fast_options  # noqa: PLC0415, TID251
     from callwarden.cases.service import CaseService  # noqa: PLC0415
 
     app = FastAPI()
     problems.install(app)
     app.include_router(screen_router(CaseService(screener.db), screener=screener))
     port = 18000 + os.getpid() % 1000
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    if options is None:  # as `callwarden serve` runs it now
+        options = {**fast_options(), "access_log": False, "log_level": "warning"}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -310,8 +324,11 @@ def main() -> None:
         res = run(screener, token, bodies)
         print(f"in memory : {res}")
         if args.http_calls:
-            h = http_run(screener, token, bodies[: args.http_calls], args.clients)
-            print(f"HTTP      : {h} ({args.clients} clients, 1 uvicorn worker)")
+            part = bodies[: args.http_calls]
+            old = http_run(screener, token, part, args.clients, OLD_SERVE)
+            print(f"HTTP old  : {old} (h11, asyncio, access log; {args.clients} clients)")
+            h = http_run(screener, token, part, args.clients)
+            print(f"HTTP      : {h} (httptools, uvloop, no access log; {args.clients} clients)")
         screener.close()
         if args.baseline_numbers:
             base = Screener(db, table=SqlMarks(db, table.scoring)).start()  # type: ignore[arg-type]
