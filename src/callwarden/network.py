@@ -30,6 +30,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import phonenumbers
 import polars as pl
 
@@ -46,6 +47,7 @@ __all__ = [
     "network_of",
     "network_series",
     "report_to",
+    "valid_numbers",
 ]
 
 
@@ -131,6 +133,64 @@ def is_valid_number(e164: str) -> bool:
     if phonenumbers.is_valid_number(parsed):
         return True
     return e164.startswith("+86") and classify(e164) is NumberKind.SERVICE
+
+
+#: the descriptions a valid number of a region matches one of (phonenumbers' number types)
+_TYPES = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
+          "voicemail", "fixed_line", "mobile")  # fmt: skip
+
+
+def _desc_matches(national: pl.Expr, desc: phonenumbers.PhoneNumberDesc | None) -> pl.Expr:
+    """phonenumbers' ``_is_number_matching_desc`` over a column of national digits: a possible
+    length, and the whole text matching the pattern."""
+    if desc is None or not desc.national_number_pattern:
+        return pl.lit(value=False)
+    fits = national.str.contains(f"^(?:{desc.national_number_pattern})$")
+    if desc.possible_length:
+        fits &= national.str.len_bytes().is_in(list(desc.possible_length))
+    return fits
+
+
+def _home_rule(country_code: int = 86) -> tuple[str, pl.Expr, str]:
+    """For numbers of ``country_code``: the E.164 prefix, whether national digits are a valid
+    number, and the national prefixes parsing would strip (such numbers are asked in full)."""
+    region = phonenumbers.region_code_for_country_code(country_code)
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    assert meta is not None  # noqa: S101  (phonenumbers has every country code's region)
+    national = pl.col("national")
+    types = [_desc_matches(national, getattr(meta, t)) for t in _TYPES]
+    valid = _desc_matches(national, meta.general_desc) & pl.any_horizontal(types)
+    return f"+{country_code}", valid, meta.national_prefix_for_parsing or ""
+
+
+def valid_numbers(numbers: pl.Series) -> np.ndarray:
+    """:func:`is_valid_number` of a whole column, the same answers (the suite compares).
+
+    Chinese numbers in E.164 (``+86``, the national digits not starting with 0 nor with a
+    prefix that parsing would strip) are judged by phonenumbers' own metadata patterns as
+    column expressions: what ``phonenumbers.is_valid_number`` does one number at a time,
+    without parsing each (most numbers of a day are such, and asking the library one by one
+    costs about 30 µs a number). Every other number, and every one those patterns reject
+    (service lines), is asked of :func:`is_valid_number`.
+
+    >>> valid_numbers(pl.Series(["+8613812345678", "+8612", "+371573613369", None])).tolist()
+    [True, False, False, False]
+    """
+    prefix, valid, strip = _home_rule()
+    frame = pl.DataFrame({"n": numbers.cast(pl.String)}).with_columns(
+        national=pl.col("n").str.strip_prefix(prefix)
+    )
+    plain = (
+        pl.col("n").str.starts_with(prefix)
+        & pl.col("national").str.contains(r"^[1-9][0-9]{6,11}$")
+        & ~pl.col("national").str.contains(f"^(?:{strip})" if strip else "^$")
+    )
+    fast = frame.select(plain.fill_null(value=False), (valid & plain).fill_null(value=False))
+    out = fast.to_series(1).to_numpy().copy()
+    ask = np.flatnonzero(~out)
+    texts = frame["n"].gather(pl.Series(ask, dtype=pl.UInt32)).to_list()
+    out[ask] = [bool(t) and is_valid_number(t) for t in texts]
+    return out
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from callwarden.features.spec import (
     Agg,
     window_signals,
 )
-from callwarden.network import is_valid_number
+from callwarden.network import valid_numbers
 
 __all__ = [
     "e164_digits",
@@ -85,19 +85,16 @@ def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.zeros(num.shape), where=den > 0)
 
 
-def invalid_flags(numbers: Sequence[str | None]) -> np.ndarray:
-    """``is_invalid_number``: 1.0 where nobody can own the number (``network.is_valid_number``
-    says no; a null reads as the empty text, as in the compiled flags), else 0.0. Every engine
-    asks this one function, once per distinct number.
+def invalid_flags(numbers: Sequence[str | None] | pl.Series) -> np.ndarray:
+    """``is_invalid_number``: 1.0 where nobody can own the number (``network.valid_numbers``,
+    the answers of ``is_valid_number`` for a whole column; a null reads as the empty text, as
+    in the compiled flags), else 0.0. Every engine asks this one function.
 
     >>> invalid_flags(["+8613812345678", "+371573613369", "+8695588", "", None]).tolist()
     [0.0, 1.0, 0.0, 1.0, 1.0]
     """
-    out = np.ones(len(numbers))
-    for i, n in enumerate(numbers):
-        if n and is_valid_number(n):
-            out[i] = 0.0
-    return out
+    column = numbers if isinstance(numbers, pl.Series) else pl.Series(numbers, dtype=pl.String)
+    return (~valid_numbers(column)).astype(np.float64)
 
 
 def number_flags(numbers: pl.Series) -> dict[str, np.ndarray]:
@@ -111,7 +108,7 @@ def number_flags(numbers: pl.Series) -> dict[str, np.ndarray]:
         is_landline=(home & national.str.contains(LANDLINE_PATTERN)).cast(pl.Float64),
     )
     out = {c: flags[c].to_numpy() for c in flags.columns}
-    out["is_invalid_number"] = invalid_flags(frame["msisdn"].to_list())
+    out["is_invalid_number"] = invalid_flags(frame["msisdn"])
     return out
 
 

@@ -345,7 +345,7 @@ class IncrementalFeatures(LiveFeatures):
         unknown = np.flatnonzero(got < 0)
         if unknown.shape[0]:
             rows = pl.Series(unknown)
-            self.invalid[slots[unknown]] = invalid_flags(actors.gather(rows).to_list())
+            self.invalid[slots[unknown]] = invalid_flags(actors.gather(rows))
             got = self.invalid[slots]
         return got
 

@@ -205,7 +205,7 @@ def _invalid_callers(out: pl.DataFrame, chosen: pl.Series, gate: Gate) -> pl.Ser
     only for the few not chosen already)."""
     busy = out.filter(pl.col("peak") >= gate.invalid_calls_1h)["msisdn"]
     ask = busy.filter(~busy.is_in(chosen.implode())) if chosen.len() else busy
-    return ask.filter(pl.Series(invalid_flags(ask.to_list()) > 0))
+    return ask.filter(pl.Series(invalid_flags(ask) > 0))
 
 
 def _spoofed_callers(calls: pl.DataFrame, gate: Gate) -> pl.Series:
