@@ -47,14 +47,7 @@ from callwarden.cases.notices import render, suspension_text
 from callwarden.cases.schemas import ActionIn, AlertIn, RequesterIn
 from callwarden.cases.sla import SlaClock
 from callwarden.detect.alerts_io import alert_id
-from callwarden.errors import (
-    CaseError,
-    Conflict,
-    Forbidden,
-    NotFound,
-    Unauthorized,
-    Unprocessable,
-)
+from callwarden.errors import CaseError, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from callwarden.network import Network, ServedNumbers, network_of
 from callwarden.numbers import mask
 from callwarden.records.schema import INTERCEPT
