@@ -340,9 +340,10 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
             "broken": report.broken,
         }
 
+    # first: the SIP edge's per-call route is matched before the others are tried
+    app.include_router(screen_router(service, holder=screening))
     app.include_router(v1)
     app.include_router(reputation_routes(service, actor))
-    app.include_router(screen_router(service, holder=screening))
     app.include_router(outbound_router(service))
     mount_web(app, service)  # the console (/console), self-service (/self), and / (login)
     return app
