@@ -153,3 +153,23 @@ def test_a_body_that_is_not_json_is_a_422(api: tuple[TestClient, dict[str, str],
         "/api/v1/screen", content=b"{caller", headers=auth | {"content-type": "application/json"}
     )
     assert got.status_code == 422 and "JSON" in got.json()["detail"]
+
+
+def test_marks_are_loaded_at_startup_before_the_first_call(tmp_path: Any) -> None:
+    svc = CaseService(open_database(str(tmp_path / "cases.db")), clock=lambda: NOW)
+    with svc.db.sessions.begin() as s:
+        add_hotline(s, "acme", "400-123-4567", NOW)
+    app = create_app(svc)
+    unstarted = TestClient(app)  # no startup event yet: nothing loaded
+    assert unstarted.get("/health").json()["screening"] == "loading"
+    with TestClient(app) as client:  # the startup event loads marks and policies
+        assert client.get("/health").json()["screening"] == "ready"
+
+
+def test_served_with_the_fast_parser_and_no_access_log() -> None:
+    from callwarden.api.server import fast_options, uvicorn_options  # noqa: PLC0415
+    from callwarden.cases.config import ApiConfig  # noqa: PLC0415
+
+    assert fast_options() == {"http": "httptools", "loop": "uvloop"}  # both are dependencies
+    assert uvicorn_options(ApiConfig())["access_log"] is False
+    assert uvicorn_options(ApiConfig(access_log=True))["access_log"] is True
