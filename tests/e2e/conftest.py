@@ -152,7 +152,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         thread.join(10)
 
 
-@pytest.fixture(scope="session")
+# module, not session: the sync API keeps an event loop running in this thread until it stops,
+# and the suite's later asyncio.run() calls would find it
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
