@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,15 +17,13 @@ from sqlalchemy.orm import Session
 from callwarden.cases import appeal, realname_case
 from callwarden.cases.access import Actor
 from callwarden.cases.checklist import Checklist
+from callwarden.cases.context import CaseContext
 from callwarden.cases.machine import Role
 from callwarden.cases.models import Alert, Case, Interception, NumberStatus, Suspension
 from callwarden.cases.notices import channel_names, render
 from callwarden.cases.schemas import ActionIn, RequesterIn
 from callwarden.errors import Conflict, Unprocessable
 from callwarden.numbers import mask
-
-if TYPE_CHECKING:
-    from callwarden.cases.service import CaseService
 
 __all__ = ["HANDLERS"]
 
@@ -39,7 +37,7 @@ def need(action: ActionIn, field: str, what: str) -> None:
 
 
 def on_request(
-    svc: CaseService, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    svc: CaseContext, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
 ) -> dict[str, Any]:
     if actor.role is Role.customer:
         if action.channel not in (None, "self_service"):
@@ -79,7 +77,7 @@ def on_request(
 
 
 def on_verify(
-    svc: CaseService, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    svc: CaseContext, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
 ) -> dict[str, Any]:
     checklist = Checklist.from_json(case.checklist or {"items": [], "channels": []})
     need(action, "channel", "the verification channel")
@@ -102,7 +100,7 @@ def on_verify(
 
 
 def on_review(
-    svc: CaseService, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    svc: CaseContext, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
 ) -> dict[str, Any]:
     verdict = action.verdict
     if case.kind == "interception":
@@ -172,7 +170,7 @@ def case_reasons(s: Session, case: Case) -> list[dict[str, Any]]:
 
 
 def on_text(
-    svc: CaseService, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    svc: CaseContext, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
 ) -> dict[str, Any]:
     need(action, "reason", "a text")
     if action.action == "complain":
@@ -181,7 +179,7 @@ def on_text(
 
 
 def on_reject(
-    svc: CaseService, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    svc: CaseContext, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
 ) -> dict[str, Any]:
     if case.kind == appeal.KIND:
         return appeal.reject(svc, s, case, actor, action, now)
@@ -206,7 +204,7 @@ def on_reject(
 
 
 def on_appeal(
-    svc: CaseService, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    svc: CaseContext, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
 ) -> dict[str, Any]:
     need(action, "reason", "why the decision is wrong")
     case.outcome = None
@@ -214,7 +212,7 @@ def on_appeal(
 
 
 def on_restore(
-    svc: CaseService, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    svc: CaseContext, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
 ) -> dict[str, Any]:
     susp = s.get(Suspension, case.suspension_id) if case.suspension_id else None
     if susp is None or susp.lifted_at is not None:
@@ -246,7 +244,7 @@ def end_case(s: Session, case: Case, outcome: str, now: datetime) -> None:
 
 
 def on_survey(
-    svc: CaseService, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    svc: CaseContext, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
 ) -> dict[str, Any]:
     need(action, "rating", "a rating from 1 to 5")
     if case.satisfaction is not None:
@@ -255,7 +253,7 @@ def on_survey(
     return {"rating": action.rating}
 
 
-Handler = Callable[["CaseService", Session, Case, Actor, ActionIn, datetime], dict[str, Any]]
+Handler = Callable[[CaseContext, Session, Case, Actor, ActionIn, datetime], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {
     "request": on_request,
     "verify": on_verify,

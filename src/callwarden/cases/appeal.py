@@ -23,7 +23,7 @@ pydantic_core._pydantic_core.ValidationError: 1 validation error for AppealIn
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 from sqlalchemy import func, select
@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from callwarden.cases import access
 from callwarden.cases.access import Actor
+from callwarden.cases.context import CaseContext
 from callwarden.cases.machine import OPEN_STATES, Role
 from callwarden.cases.models import Case
 from callwarden.cases.notices import render
@@ -40,9 +41,6 @@ from callwarden.numbers import mask
 from callwarden.reputation.book import SCORING, grant, marks_of, withdraw_marks
 from callwarden.reputation.categories import Category
 from callwarden.reputation.models import Appeal, Complaint, Mark
-
-if TYPE_CHECKING:
-    from callwarden.cases.service import CaseService
 
 __all__ = ["KIND", "AppealIn", "EvidenceIn", "customer_view", "detail", "file_appeal"]
 
@@ -120,7 +118,7 @@ def _asked(appeal: Appeal, language: str) -> str:
     return ("; " if zh else " and ").join(parts)
 
 
-def file_appeal(svc: CaseService, actor: Actor, body: AppealIn) -> dict[str, Any]:
+def file_appeal(svc: CaseContext, actor: Actor, body: AppealIn) -> dict[str, Any]:
     """Open an appeal case for the caller's own number (a self-service session proves it)."""
     if actor.role is not Role.customer or actor.msisdn is None:
         raise Forbidden(
@@ -191,7 +189,7 @@ def _appeal(s: Session, case: Case) -> Appeal:
 
 
 def review(
-    svc: CaseService, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    svc: CaseContext, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
 ) -> dict[str, Any]:
     """ask: the appellant is asked for more; approve: the first approval, or (the second, by
     another person) the appeal is upheld."""
@@ -216,7 +214,7 @@ def review(
 
 
 def _uphold(
-    svc: CaseService, s: Session, case: Case, appeal: Appeal, now: datetime
+    svc: CaseContext, s: Session, case: Case, appeal: Appeal, now: datetime
 ) -> dict[str, Any]:
     note = f"appeal case {case.id} upheld"
     categories = [Category(c) for c in appeal.categories]
@@ -258,7 +256,7 @@ def _uphold(
 
 
 def reject(
-    svc: CaseService, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    svc: CaseContext, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
 ) -> dict[str, Any]:
     """The appeal is not upheld: the appellant reads why, and may appeal again."""
     appeal = _appeal(s, case)

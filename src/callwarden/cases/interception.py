@@ -10,19 +10,17 @@ own service is never touched: its calls start in the mobile core, not at the gat
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callwarden.cases.access import Actor
 from callwarden.cases.actions import end_case
+from callwarden.cases.context import CaseContext
 from callwarden.cases.models import Alert, Case, Interception
 from callwarden.cases.schemas import AlertIn
 from callwarden.network import Network, report_to
-
-if TYPE_CHECKING:
-    from callwarden.cases.service import CaseService
 
 __all__ = ["expire", "intercept"]
 
@@ -32,7 +30,7 @@ def _iso(at: datetime) -> str:
 
 
 def intercept(
-    svc: CaseService,
+    svc: CaseContext,
     s: Session,
     alert: AlertIn,
     row: Alert,
@@ -104,7 +102,7 @@ def intercept(
     return case.id, True
 
 
-def expire(svc: CaseService, s: Session, now: datetime, actor: Actor) -> None:
+def expire(svc: CaseContext, s: Session, now: datetime, actor: Actor) -> None:
     """Close the cases of confirmed interceptions whose block has run out."""
     ended = s.scalars(
         select(Case)

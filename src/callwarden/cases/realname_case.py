@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import polars as pl
 from sqlalchemy import (
@@ -34,13 +34,11 @@ from sqlalchemy.orm import Session
 
 from callwarden.cases.access import Actor
 from callwarden.cases.audit import event_hash
+from callwarden.cases.context import CaseContext
 from callwarden.cases.machine import QUEUE_OF, lookup
 from callwarden.cases.models import Case, CaseEvent, NoticeRow, NumberStatus, Suspension
 from callwarden.cases.schemas import ActionIn
 from callwarden.errors import Conflict, InternalError, Unprocessable
-
-if TYPE_CHECKING:
-    from callwarden.cases.service import CaseService
 
 __all__ = [
     "KIND",
@@ -95,7 +93,7 @@ def _close(s: Session, case: Case, outcome: str, status_to: str, now: datetime) 
 
 
 def on_register(
-    svc: CaseService, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    svc: CaseContext, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
 ) -> dict[str, Any]:
     """The owner registered: lift the suspension now and tell them (the notice is the caller's:
     it knows the campaign's words)."""
@@ -111,7 +109,7 @@ def on_register(
 
 
 def on_terminate(
-    svc: CaseService, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
+    svc: CaseContext, s: Session, case: Case, actor: Actor, action: ActionIn, now: datetime
 ) -> dict[str, Any]:
     """The last phase: the number is cancelled (销户); the refund is the campaign's to record."""
     _close(s, case, "terminated", "terminated", now)
