@@ -40,13 +40,22 @@ from callwarden.report.behaviour import number_behaviour
 from callwarden.reputation.book import marks_of
 from callwarden.reputation.complaint_stats import complaint_stats
 from callwarden.reputation.complaints import list_complaints
+from callwarden.staff import sessions
 from callwarden.web.charts import bars, stacked
 from callwarden.web.forms import action_of
 from callwarden.web.helpdesk import add_helpdesk
 from callwarden.web.i18n import texts
 from callwarden.web.pages import Id, Offset, language, render, secure_headers
 from callwarden.web.screening import add_screening
-from callwarden.web.security import STAFF_COOKIE, STAFF_HOURS, csrf_ok, seal, set_cookie, unseal
+from callwarden.web.security import (
+    STAFF_COOKIE,
+    STAFF_HOURS,
+    STAFF_IDLE_MINUTES,
+    csrf_ok,
+    seal,
+    set_cookie,
+    unseal,
+)
 
 __all__ = ["console_app", "download_response"]
 
@@ -76,9 +85,12 @@ def console_app(service: CaseService, assistant: Assistant, calls: Path | None =
             found = keys[username]
             return found[1] if found else None
 
-        username = unseal(request.cookies.get(STAFF_COOKIE), key_of, time.time())
-        found = keys.get(username or "")
-        if username is None or found is None:
+        sealed = unseal(request.cookies.get(STAFF_COOKIE), key_of, time.time())
+        found = keys.get(sealed[0]) if sealed else None
+        if sealed is None or found is None:
+            raise Unauthorized("log in")
+        live = sessions.alive(service.db, sealed[1], service.now(), idle_minutes=STAFF_IDLE_MINUTES)
+        if live != sealed[0]:
             raise Unauthorized("log in")
         return found[0]
 
@@ -134,13 +146,17 @@ def console_app(service: CaseService, assistant: Assistant, calls: Path | None =
             raise Unauthorized("log in")
         seconds = STAFF_HOURS * 3600
         response = _see_other(nxt)
-        cookie = seal(found[1], username, int(time.time()) + seconds)
+        secret = sessions.begin(service.db, username, service.now(), hours=STAFF_HOURS)
+        cookie = seal(found[1], username, int(time.time()) + seconds, secret)
         set_cookie(request, response, STAFF_COOKIE, cookie, seconds)
         return secure_headers(response)
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
         await form_of(request)
+        parts = str(request.cookies.get(STAFF_COOKIE) or "").split(".")
+        if len(parts) == 4:  # ended whoever holds a copy; nothing to end for a broken cookie
+            sessions.end(service.db, parts[2], service.now())
         response = _see_other("/console/login")
         response.delete_cookie(STAFF_COOKIE, path="/")
         return response

@@ -300,11 +300,11 @@ def test_a_staff_login_holds_in_another_worker_and_a_forged_cookie_does_not(
     c = client(svc)
     login(svc, c, "ann", "agent")
     cookie = str(c.cookies.get("cw_staff"))
-    assert "ann" not in cookie and len(cookie.split(".")) == 3  # the name is encoded, signed
+    assert "ann" not in cookie and len(cookie.split(".")) == 4  # the name is encoded, signed
     other = TestClient(create_app(svc))  # another worker: nothing shared but the database
     other.cookies.set("cw_staff", cookie)
     assert other.get("/console/cases", follow_redirects=False).status_code == 200
-    name, expires, mac = cookie.split(".")
-    forged = f"{name}.{int(expires) + 3600}.{mac}"
+    name, expires, secret, mac = cookie.split(".")
+    forged = f"{name}.{int(expires) + 3600}.{secret}.{mac}"
     other.cookies.set("cw_staff", forged)
     assert other.get("/console/cases", follow_redirects=False).status_code == 303
