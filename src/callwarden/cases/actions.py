@@ -18,7 +18,7 @@ from callwarden.cases import appeal, realname_case
 from callwarden.cases.access import Actor
 from callwarden.cases.checklist import Checklist
 from callwarden.cases.context import CaseContext
-from callwarden.cases.machine import Role
+from callwarden.cases.machine import ACTIONS, Action, Role
 from callwarden.cases.models import Alert, Case, Interception, NumberStatus, Suspension
 from callwarden.cases.notices import channel_names, render
 from callwarden.cases.schemas import ActionIn, RequesterIn
@@ -254,7 +254,7 @@ def on_survey(
 
 
 Handler = Callable[[CaseContext, Session, Case, Actor, ActionIn, datetime], dict[str, Any]]
-HANDLERS: dict[str, Handler] = {
+_HANDLER_OF: dict[Action, Handler] = {
     "request": on_request,
     "verify": on_verify,
     "review": on_review,
@@ -269,3 +269,5 @@ HANDLERS: dict[str, Handler] = {
     "register": realname_case.on_register,
     "terminate": realname_case.on_terminate,
 }
+#: one handler per action of the machine, in its order (an action without one fails at import)
+HANDLERS: dict[Action, Handler] = {action: _HANDLER_OF[action] for action in ACTIONS}

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal, get_args
 
 __all__ = [
     "ACTIONS",
@@ -64,8 +65,10 @@ __all__ = [
     "STATES",
     "STEP_TEXT",
     "VERDICTS",
+    "Action",
     "Role",
     "Rule",
+    "Verdict",
     "lookup",
     "step_text",
 ]
@@ -104,7 +107,8 @@ STATES = (
     "rejected",
     "closed",
 )
-ACTIONS = (
+#: every action on a case, written once: the API's schema, the handlers and the rules use it
+Action = Literal[
     "request",
     "verify",
     "review",
@@ -118,8 +122,10 @@ ACTIONS = (
     "survey",
     "register",
     "terminate",
-)
-VERDICTS = ("approve", "ask", "clear", "restrict", "suspend")
+]
+ACTIONS: tuple[Action, ...] = get_args(Action)
+Verdict = Literal["approve", "ask", "clear", "restrict", "suspend"]
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
 OPEN_STATES = tuple(s for s in STATES if s not in ("rejected", "closed"))
 
 #: whose move it is in each state (the queue a case sits in); escalated cases go to supervisors
@@ -216,8 +222,8 @@ _FRONT = frozenset({Role.customer, Role.agent})
 class Rule:
     """One allowed move. ``to_state`` None means the state does not change."""
 
-    action: str
-    verdict: str | None
+    action: Action
+    verdict: Verdict | None
     kinds: frozenset[str]
     from_states: frozenset[str]
     roles: frozenset[Role]
@@ -228,12 +234,12 @@ class Rule:
 
 
 def _rule(
-    action: str,
+    action: Action,
     from_states: tuple[str, ...],
     roles: frozenset[Role],
     to_state: str | None,
     *,
-    verdict: str | None = None,
+    verdict: Verdict | None = None,
     kinds: tuple[str, ...] = CASE_KINDS,
 ) -> Rule:
     return Rule(action, verdict, frozenset(kinds), frozenset(from_states), roles, to_state)

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from callwarden.cases.machine import Action, Verdict
 from callwarden.errors import NumberFormatError
 from callwarden.numbers import normalise
 
@@ -185,22 +186,8 @@ class RequesterIn(_In):
 class ActionIn(_In):
     """One action on a case. Which fields are needed depends on the action (see docs/cases.md)."""
 
-    action: Literal[
-        "request",
-        "verify",
-        "review",
-        "provide",
-        "restore",
-        "reject",
-        "appeal",
-        "comment",
-        "escalate",
-        "complain",
-        "survey",
-        "register",
-        "terminate",
-    ]
-    verdict: Literal["approve", "ask", "clear", "restrict", "suspend"] | None = None
+    action: Action
+    verdict: Verdict | None = None
     reason: str | None = Field(default=None, max_length=2000)
     channel: Channel | None = None
     requester: RequesterIn | None = None

@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from callwarden.cases import queries
 from callwarden.cases.access import Actor
+from callwarden.cases.actions import HANDLERS
 from callwarden.cases.audit import verify
 from callwarden.cases.db import open_database
 from callwarden.cases.machine import ACTIONS, VERDICTS, Role
@@ -261,3 +262,7 @@ def test_the_api_accepts_exactly_the_machine_s_actions_and_verdicts() -> None:
     assert set(get_args(ActionIn.model_fields["action"].annotation)) == set(ACTIONS)
     verdicts = get_args(ActionIn.model_fields["verdict"].annotation)[0]
     assert set(get_args(verdicts)) == set(VERDICTS)
+
+
+def test_every_action_has_exactly_one_handler_in_the_machine_s_order() -> None:
+    assert tuple(HANDLERS) == ACTIONS
