@@ -30,7 +30,7 @@ from callwarden.api.guard import RequestGuard
 from callwarden.api.outbound_routes import outbound_router
 from callwarden.api.ratelimit import SlidingWindow
 from callwarden.api.reputation_routes import reputation_routes
-from callwarden.api.screen_routes import screen_router, screener_holder
+from callwarden.api.screen_routes import ScreenFastPath, screen_router, screener_holder
 from callwarden.cases import queries
 from callwarden.cases.access import Actor
 from callwarden.cases.audit import verify
@@ -165,6 +165,8 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
     v1 = APIRouter(prefix="/api/v1", responses=_ERRORS)
 
     screening = screener_holder(service)  # loaded at startup: see screen_routes
+    # outermost: a well-formed screening request skips the framework (errors go on to it)
+    app.add_middleware(ScreenFastPath, holder=screening, max_body_bytes=settings.max_body_bytes)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -1,7 +1,13 @@
 """``POST /api/v1/screen``: the decision API a hotline's SIP edge asks for every incoming call.
 
 Authenticated by the hotline's own token (``callwarden hotline add`` prints it), not a staff
-token. The decision service (:class:`callwarden.screen.service.Screener`) starts with the
+token. A well-formed request is answered by :class:`ScreenFastPath`, a plain ASGI layer in
+front of the application that parses the body with pydantic's Rust JSON parser and validates
+it with the same model (``ScreenIn``); anything it is not sure of (a body that is not a flat
+object of clean strings, a field the model refuses, an odd header) goes on, untouched, to the
+request guard and the FastAPI route below, so every error answer is the one that route gives.
+
+The decision service (:class:`callwarden.screen.service.Screener`) starts with the
 application (its startup event, before uvicorn accepts a connection): it loads the marks and
 policies into memory and follows their change log from then on. ``/health`` says
 ``"screening": "ready"`` once it has.
@@ -17,19 +23,36 @@ policies into memory and follows their change log from then on. ``/health`` says
 
 import atexit
 import json
+import logging
 import threading
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json, to_json
 
 from callwarden.api import problems
+from callwarden.api.guard import (
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    error_body,
+    problem_in_text,
+)
 from callwarden.cases.service import CaseService
+from callwarden.errors import CaseError
 from callwarden.screen.service import Screener, ScreenIn
 
-__all__ = ["ScreenOut", "ScreenerHolder", "screen_router", "screener_holder"]
+__all__ = ["ScreenFastPath", "ScreenOut", "ScreenerHolder", "screen_router", "screener_holder"]
+
+log = logging.getLogger("callwarden.api")
+SCREEN_PATH = "/api/v1/screen"
+_FIELDS = frozenset(ScreenIn.model_fields)
+_JSON = b"application/json"
 
 
 class ReasonOut(BaseModel):
@@ -117,3 +140,115 @@ def screen_router(
     router.add_event_handler("startup", holder.get)  # ready before the first call
     router.add_event_handler("shutdown", holder.close)
     return router
+
+
+class ScreenFastPath:
+    """ASGI layer answering a well-formed ``POST /api/v1/screen`` itself (see the module
+    docstring): the same model, the same screener, the same answer, without the framework's
+    per-request machinery (middleware chain, routing, dependency resolution, a second JSON
+    parse in the guard). Whatever it does not answer reaches ``app`` exactly as it arrived."""
+
+    def __init__(self, app: ASGIApp, *, holder: ScreenerHolder, max_body_bytes: int) -> None:
+        self.app = app
+        self.holder = holder
+        #: a screening body is a few hundred bytes; larger ones take the full path (413 there)
+        self.max_body = min(max_body_bytes, 8192)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope.get("method") != "POST"
+            or scope.get("path") not in (SCREEN_PATH, scope.get("root_path", "") + SCREEN_PATH)
+            or scope.get("query_string")
+        ):
+            await self.app(scope, receive, send)
+            return
+        length, content_type, authorization = _headers(scope)
+        if not 0 < length <= self.max_body or content_type.partition(b";")[0].strip() != _JSON:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        call = _screen_in(body)
+        if call is None:  # the full path answers, with its own error
+            await self.app(scope, _replay(body, receive), send)
+            return
+        token = None
+        if authorization is not None and authorization.lower().startswith("bearer "):
+            token = authorization[7:].strip()
+        try:
+            answer = to_json(self.holder.get().screen(token, call))
+            status = 200
+        except CaseError as exc:  # as problems' handler answers it
+            answer, status = error_body(str(exc), exc.field), exc.status
+        except Exception:  # as problems' handler answers a bug
+            log.exception("unexpected error on POST %s", SCREEN_PATH)
+            answer, status = error_body("internal error; it has been logged", None), 500
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-length", str(len(answer)).encode()),
+                    (b"content-type", _JSON),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": answer})
+
+
+def _headers(scope: Scope) -> tuple[int, bytes, str | None]:
+    """Content-Length (-1 when absent or odd), Content-Type, the first Authorization."""
+    length = -1
+    content_type = b""
+    authorization: str | None = None
+    for raw, value in scope["headers"]:
+        name = raw.lower()
+        if name == b"content-length":
+            length = int(value) if value.isdigit() else -1
+        elif name == b"content-type":
+            content_type = value
+        elif name == b"authorization" and authorization is None:
+            authorization = value.decode("latin-1")
+    return length, content_type, authorization
+
+
+def _screen_in(body: bytes) -> ScreenIn | None:
+    """The call in ``body`` when it is a flat JSON object of the model's fields holding clean
+    strings (what the request guard lets through) and the model accepts it; else None."""
+    try:
+        parsed = from_json(body)
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict) or not parsed.keys() <= _FIELDS:
+        return None
+    for value in parsed.values():
+        if not isinstance(value, str) or problem_in_text(value) is not None:
+            if value is None:
+                continue  # ivr_input: null (any other field: the model says so below)
+            return None
+    try:
+        return ScreenIn.model_validate(parsed)
+    except ValidationError:
+        return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive channel that gives ``body`` first, then what the connection sends next."""
+    replayed = False
+
+    async def again() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return again
