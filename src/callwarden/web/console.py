@@ -40,6 +40,7 @@ from callwarden.report.behaviour import number_behaviour
 from callwarden.reputation.book import marks_of
 from callwarden.reputation.complaint_stats import complaint_stats
 from callwarden.reputation.complaints import list_complaints
+from callwarden.rollup import daily
 from callwarden.staff import sessions
 from callwarden.web.charts import bars, stacked
 from callwarden.web.forms import action_of
@@ -405,10 +406,10 @@ def console_app(service: CaseService, assistant: Assistant, calls: Path | None =
         days = max(1, min(days, 92))
         cached = figures_cache.get(days)
         if cached is None or time.monotonic() - cached[0] > FIGURES_SECONDS:
+            figs = daily.figures(
+                service.db, service.now(), days=days, timezone=service.config.calendar.timezone
+            )
             with service.db.reads() as s:
-                figs = overview.figures(
-                    s, service.now(), days=days, timezone=service.config.calendar.timezone
-                )
                 stats = complaint_stats(s, top=5, shown=str)
             cached = figures_cache[days] = (time.monotonic(), figs, stats, service.now())
         _, figs, stats, as_of = cached

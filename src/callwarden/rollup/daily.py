@@ -1,0 +1,254 @@
+"""The dashboard's daily and weekly figures from a roll-up, equal to counting them afresh.
+
+Counting 14 days afresh (:func:`callwarden.cases.overview.figures`) groups every alert,
+suspension and case of the window by local day. Here each local day that has closed is counted
+once, alone (its rows found through the time indexes), and stored in ``daily_figures``; today
+is counted from slices: each closed hour of today once per process, the current hour on every
+call. So a call reads the stored days and about an hour of rows. The answer has the same shape
+and the same numbers as :func:`~callwarden.cases.overview.figures` (a test compares them).
+
+A slice counts as closed :data:`SETTLE` after it ended, to let late rows (an alert flagged a
+moment before it reached the database) land in it first. Figures of a day are not counted
+again by themselves: whoever writes rows into a past day (an import of old alerts, a rating
+given on a case closed on an earlier day) calls :func:`forget` for those days, and the next call
+counts them again.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import weakref
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, case, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from callwarden.cases.db import Database
+from callwarden.cases.models import Alert, Case, CaseEvent, Suspension
+from callwarden.errors import Unprocessable
+from callwarden.rollup.models import DailyFigures
+
+__all__ = ["SETTLE", "count_slice", "figures", "forget"]
+
+#: a day or an hour is final this long after it ended
+SETTLE = timedelta(minutes=10)
+_HOUR = timedelta(hours=1)
+#: closed hours of today, per process and database: engine -> (zone, start) -> counts
+_hours_of: weakref.WeakKeyDictionary[Engine, dict[tuple[str, datetime], dict[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+_hours_lock = threading.Lock()
+
+
+def _empty() -> dict[str, Any]:
+    return {
+        "alerts": {},
+        "suspensions": 0,
+        "restorations": 0,
+        "restore_hours": [],
+        "breaches": 0,
+        "closed": 0,
+        "resolved": 0,
+        "rating_sum": 0,
+        "ratings": 0,
+    }
+
+
+def _add(into: dict[str, Any], part: dict[str, Any]) -> None:
+    alerts = Counter(into["alerts"])
+    alerts.update(part["alerts"])
+    into["alerts"] = dict(alerts)
+    for key in ("suspensions", "restorations", "breaches", "closed", "resolved"):
+        into[key] += part[key]
+    into["rating_sum"] += part["rating_sum"]
+    into["ratings"] += part["ratings"]
+    into["restore_hours"] = into["restore_hours"] + part["restore_hours"]
+
+
+def count_slice(s: Session, start: datetime, end: datetime) -> dict[str, Any]:
+    """The counts of the rows in ``[start, end)``: each source read by its time index."""
+    out = _empty()
+    code = Alert.reasons[0]["code"].as_string()
+    alerts: Counter[str] = Counter()
+    for kind, n in s.execute(
+        select(code, func.count())
+        .where(Alert.flagged_at >= start, Alert.flagged_at < end)
+        .group_by(code)
+    ):
+        alerts[kind or "other"] += int(n)
+    out["alerts"] = dict(alerts)
+    out["suspensions"] = int(
+        s.scalar(
+            select(func.count()).where(Suspension.started_at >= start, Suspension.started_at < end)
+        )
+        or 0
+    )
+    hours = [
+        (lifted - begun).total_seconds() / 3600  # type: ignore[operator]
+        for begun, lifted in s.execute(  # lifted in the slice: never None
+            select(Suspension.started_at, Suspension.lifted_at).where(
+                Suspension.lifted_at >= start, Suspension.lifted_at < end
+            )
+        )
+    ]
+    out["restorations"], out["restore_hours"] = len(hours), hours
+    out["breaches"] = int(
+        s.scalar(
+            select(func.count()).where(
+                CaseEvent.action == "breach", CaseEvent.at >= start, CaseEvent.at < end
+            )
+        )
+        or 0
+    )
+    n, ok, rating_sum, ratings = s.execute(
+        select(
+            func.count(),
+            func.sum(case((Case.outcome == "restored", 1), else_=0)),
+            func.sum(Case.satisfaction),
+            func.count(Case.satisfaction),
+        ).where(Case.closed_at >= start, Case.closed_at < end)
+    ).one()
+    out["closed"], out["resolved"] = int(n or 0), int(ok or 0)
+    out["rating_sum"], out["ratings"] = int(rating_sum or 0), int(ratings or 0)
+    return out
+
+
+def _bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+    return start, end
+
+
+def _closed_days(db: Database, zone: ZoneInfo, days: list[date]) -> dict[date, dict[str, Any]]:
+    """The stored figures of closed days, counting (and storing) those not stored yet."""
+    with db.reads() as s:
+        have = {
+            r.day: r.figures
+            for r in s.scalars(
+                select(DailyFigures).where(
+                    DailyFigures.zone == zone.key, DailyFigures.day.in_(days)
+                )
+            )
+        }
+    for day in days:
+        if day in have:
+            continue
+        start, end = _bounds(day, zone)
+        with db.reads() as s:
+            counts = count_slice(s, start, end)
+        have[day] = counts
+        rows = {k: v for k, v in counts.items() if k not in ("alerts", "restore_hours")}
+        try:
+            with db.sessions.begin() as s:
+                s.add(
+                    DailyFigures(
+                        zone=zone.key,
+                        day=day,
+                        figures=counts,
+                        sources={"alerts": sum(counts["alerts"].values()), **rows},
+                        counted_at=datetime.now(UTC),
+                    )
+                )
+        except IntegrityError:  # another worker stored the day meanwhile: the same counts
+            pass
+    return have
+
+
+def _today(
+    db: Database, start: datetime, end: datetime, now: datetime, zone: ZoneInfo
+) -> dict[str, Any]:
+    """Today: each closed hour counted once per process, the rest of the day now (rows dated
+    later today, which a clock behind the data's can see, count as they do afresh)."""
+    total = _empty()
+    at = start
+    with _hours_lock:
+        _hours = _hours_of.setdefault(db.engine, {})
+    with db.reads() as s:
+        while at + _HOUR + SETTLE <= now:
+            key = (zone.key, at)
+            with _hours_lock:
+                part = _hours.get(key)
+            if part is None:
+                part = count_slice(s, at, at + _HOUR)
+                with _hours_lock:
+                    _hours[key] = part
+            _add(total, part)
+            at += _HOUR
+        _add(total, count_slice(s, at, end))
+    with _hours_lock:  # yesterday's hours are in the stored days now
+        for key in [k for k in _hours if k[1] < start]:
+            del _hours[key]
+    return total
+
+
+def forget(db: Database, since: date, timezone: str = "Asia/Shanghai") -> int:
+    """Drop the stored figures of ``since`` and later days (rows were written into them after
+    they were counted); the next call counts them again. How many days were dropped."""
+    with _hours_lock:
+        _hours_of.pop(db.engine, None)
+    with db.sessions.begin() as s:
+        done = s.execute(
+            delete(DailyFigures).where(DailyFigures.zone == timezone, DailyFigures.day >= since)
+        )
+    return int(getattr(done, "rowcount", 0))
+
+
+def _row(label: str, v: dict[str, Any]) -> dict[str, Any]:
+    hours = v["restore_hours"]
+    return {
+        "label": label,
+        "alerts": dict(v["alerts"]),
+        "alerts_total": sum(v["alerts"].values()),
+        "suspensions": v["suspensions"],
+        "restorations": v["restorations"],
+        "median_restore_h": round(statistics.median(hours), 1) if hours else None,
+        "breaches": v["breaches"],
+        "closed": v["closed"],
+        "resolution_rate": round(v["resolved"] / v["closed"], 3) if v["closed"] else None,
+        "satisfaction": round(v["rating_sum"] / v["ratings"], 2) if v["ratings"] else None,
+    }
+
+
+def figures(
+    db: Database, now: datetime, *, days: int = 14, timezone: str = "Asia/Shanghai"
+) -> dict[str, Any]:
+    """Daily and weekly figures of the last ``days`` local days, today included: the same
+    answer as :func:`callwarden.cases.overview.figures`, from the roll-up."""
+    if not 1 <= days <= 92:
+        raise Unprocessable("days", "between 1 and 92")
+    zone = ZoneInfo(timezone)
+    today = now.astimezone(zone).date()
+    first = today - timedelta(days=days - 1)
+    window = [first + timedelta(days=i) for i in range(days)]
+    closed = [d for d in window if _bounds(d, zone)[1] + SETTLE <= now]
+    by_day = _closed_days(db, zone, closed)
+    for d in window:
+        if d not in by_day:  # today, and yesterday until it has settled
+            start, end = _bounds(d, zone)
+            by_day[d] = _today(db, start, end, now, zone) if d == today else _slice(db, start, end)
+    weeks: dict[str, dict[str, Any]] = {}
+    for d in window:
+        year, week, _ = d.isocalendar()
+        _add(weeks.setdefault(f"{year}-W{week:02d}", _empty()), by_day[d])
+    types = sorted({t for d in window for t in by_day[d]["alerts"]})
+    with db.reads() as s:
+        open_cases = s.scalar(
+            select(func.count()).select_from(Case).where(Case.closed_at.is_(None))
+        )
+    return {
+        "since": first.isoformat(),
+        "types": types,
+        "daily": [_row(d.isoformat(), by_day[d]) for d in window],
+        "weekly": [_row(k, v) for k, v in weeks.items()],
+        "open_cases": int(open_cases or 0),
+    }
+
+
+def _slice(db: Database, start: datetime, end: datetime) -> dict[str, Any]:
+    with db.reads() as s:
+        return count_slice(s, start, end)
