@@ -13,10 +13,13 @@ Side by side, in the same run:
 
 - **baseline**: the same service, the marks read with one indexed SQL query per call
   (``reputation_marks`` on SQLite holding ``--baseline-numbers`` numbers);
-- **HTTP**: ``POST /api/v1/screen`` through uvicorn on loopback (one worker, the in-memory
-  marks), driven by ``--clients`` concurrent keep-alive connections from another process;
-  first as ``serve`` ran it before (h11, asyncio, an access-log line per request on stderr),
-  then as it runs now (httptools, uvloop, no access log).
+- **HTTP**: ``POST /api/v1/screen`` through uvicorn on loopback (httptools, uvloop, no
+  access log), ``--workers`` processes on one socket as ``serve --workers N`` runs them (each
+  its own screener and decision log over the in-memory marks, forked after the table was
+  built), driven by ``--clients`` concurrent keep-alive connections from another process:
+  first through the FastAPI route as it answered before (the request guard, routing, the
+  route's validation), then with the ASGI fast path in front, as served now. The server's CPU
+  time is read from ``/proc`` for every worker (all threads, the log writer's included).
 
 Memory: the compact table's arrays, and the process's resident memory before and after it is
 built. Besides wall-clock rates, each run states the process's CPU time per decision (all its
@@ -202,9 +205,7 @@ def run(screener: Screener, token: str, bodies: list[dict[str, Any]]) -> dict[st
 
 
 # -- HTTP -------------------------------------------------------------------------------------
-def _raw_client(
-    port: int, token: str, bodies: list[dict[str, Any]], clients: int, q: Any
-) -> None:
+def _raw_client(port: int, token: str, bodies: list[dict[str, Any]], clients: int, q: Any) -> None:
     """Keep-alive HTTP/1.1 over plain asyncio streams: requests encoded ahead, so the client
     costs little CPU beside the server on a 2-core machine (httpx costs more than uvicorn)."""
     import json  # noqa: PLC0415
@@ -274,49 +275,110 @@ def _client(port: int, token: str, bodies: list[dict[str, Any]], clients: int, q
     q.put(asyncio.run(main()))
 
 
-#: uvicorn as ``callwarden serve`` ran it before: pure-Python HTTP parser, asyncio's loop, an
-#: access-log line per request (to stderr)
-OLD_SERVE = {"http": "h11", "loop": "asyncio", "access_log": True, "log_level": "info"}
-
-
-def http_run(
-    screener: Screener,
-    token: str,
-    bodies: list[dict[str, Any]],
-    clients: int,
-    options: dict[str, Any] | None = None,
-    client: str = "raw",
-) -> dict[str, float]:
-    import uvicorn  # noqa: PLC0415
+def _app(screener: Screener, fast: bool) -> Any:
+    """The screening part of the API as ``create_app`` assembles it: the request guard, the
+    error handlers, the route; with ``fast``, the ASGI fast path in front (as served now)."""
     from fastapi import FastAPI  # noqa: PLC0415
 
     from callwarden.api import problems  # noqa: PLC0415, TID251
-    from callwarden.api.screen_routes import screen_router  # noqa: PLC0415, TID251
-    from callwarden.api.server import fast_options  # noqa: PLC0415, TID251
+    from callwarden.api.guard import RequestGuard  # noqa: PLC0415, TID251
+    from callwarden.api.screen_routes import (  # noqa: PLC0415, TID251
+        ScreenFastPath,
+        screen_router,
+        screener_holder,
+    )
     from callwarden.cases.service import CaseService  # noqa: PLC0415
 
     app = FastAPI()
+    limit = 1_000_000  # ApiConfig's default
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=limit,
+        public_prefix="/api/v1/self-service/",
+        max_public_bytes=16_384,
+    )
     problems.install(app)
-    app.include_router(screen_router(CaseService(screener.db), screener=screener))
-    port = 18000 + os.getpid() % 1000
-    if options is None:  # as `callwarden serve` runs it now
-        options = {**fast_options(), "access_log": False, "log_level": "warning"}
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    q: Any = multiprocessing.get_context("spawn").Queue()
-    proc = multiprocessing.get_context("spawn").Process(
+    holder = screener_holder(CaseService(screener.db), screener)
+    if fast:
+        app.add_middleware(ScreenFastPath, holder=holder, max_body_bytes=limit)
+    app.include_router(screen_router(CaseService(screener.db), holder=holder))
+    return app
+
+
+def _serve(sock: Any, db_path: str, table: MarkTable, fast: bool, ready: Any) -> None:
+    """One worker process (forked: the marks table is shared copy-on-write, as after the
+    parent built it): its own screener and decision log over the same database."""
+    import uvicorn  # noqa: PLC0415
+
+    from callwarden.api.server import fast_options  # noqa: PLC0415, TID251
+
+    screener = Screener(open_database(db_path), table=table).start()
+    options = {**fast_options(), "access_log": False, "log_level": "warning"}
+    server = uvicorn.Server(uvicorn.Config(_app(screener, fast), **options))
+
+    def tell() -> None:
+        while not server.started:
+            time.sleep(0.02)
+        ready.put(os.getpid())
+
+    threading.Thread(target=tell, daemon=True).start()
+    server.run(sockets=[sock])
+    screener.close()
+
+
+def _cpu_s(pid: int) -> float:
+    """User and system CPU seconds of a process, all its threads (``/proc/PID/stat``)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        fields = fh.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def http_run(
+    db_path: str,
+    table: MarkTable,
+    token: str,
+    bodies: list[dict[str, Any]],
+    clients: int,
+    *,
+    fast: bool,
+    workers: int = 1,
+    client: str = "raw",
+) -> dict[str, float]:
+    """``bodies`` through uvicorn on loopback, ``workers`` processes on one socket as
+    ``serve --workers N`` runs them; the server's CPU is every worker's, the client's not."""
+    import signal  # noqa: PLC0415
+    import socket  # noqa: PLC0415
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    port = sock.getsockname()[1]
+    fork = multiprocessing.get_context("fork")
+    ready = fork.Queue()
+    procs = [
+        fork.Process(target=_serve, args=(sock, db_path, table, fast, ready))
+        for _ in range(workers)
+    ]
+    for p in procs:
+        p.start()
+    pids = [ready.get(timeout=120) for _ in procs]
+    spawn = multiprocessing.get_context("spawn")
+    q: Any = spawn.Queue()
+    proc = spawn.Process(
         target=_raw_client if client == "raw" else _client, args=(port, token, bodies, clients, q)
     )
-    cpu = time.process_time()  # the server's process (uvicorn and the screener), not the client
-    proc.start()
+    proc.start()  # the client encodes its requests before it starts the clock
+    cpu = sum(_cpu_s(pid) for pid in pids)
     lat, wall, bad = q.get()
-    cpu = time.process_time() - cpu
+    time.sleep(0.8)  # the decision logs' last batch (written every 0.5 s)
+    cpu = sum(_cpu_s(pid) for pid in pids) - cpu
     proc.join()
-    server.should_exit = True
-    thread.join(timeout=5)
+    for pid in pids:
+        os.kill(pid, signal.SIGTERM)
+    for p in procs:
+        p.join(timeout=20)
+    sock.close()
     return {
         "per_s": len(bodies) / wall,
         "cpu_us": cpu / len(bodies) * 1e6,
@@ -335,6 +397,7 @@ def main() -> None:
     ap.add_argument("--baseline-calls", type=int, default=20_000)
     ap.add_argument("--http-calls", type=int, default=10_000)
     ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--workers", type=int, default=2, help="server processes (serve --workers)")
     ap.add_argument(
         "--client",
         choices=("raw", "httpx"),
@@ -374,13 +437,22 @@ def main() -> None:
         screener = Screener(db, table=table).start()
         res = run(screener, token, bodies)
         print(f"in memory : {res}")
+        screener.close()  # before the workers fork: no thread of it runs in them
         if args.http_calls:
             part = bodies[: args.http_calls]
-            old = http_run(screener, token, part, args.clients, OLD_SERVE, args.client)
-            print(f"HTTP old  : {old} (h11, asyncio, access log; {args.clients} clients)")
-            h = http_run(screener, token, part, args.clients, None, args.client)
-            print(f"HTTP      : {h} (httptools, uvloop, no access log; {args.clients} clients)")
-        screener.close()
+            for fast in (False, True):
+                h = http_run(
+                    str(Path(tmp) / "bench.db"),
+                    table,
+                    token,
+                    part,
+                    args.clients,
+                    fast=fast,
+                    workers=args.workers,
+                    client=args.client,
+                )
+                what = "ASGI fast path" if fast else "FastAPI route "
+                print(f"HTTP {what}: {h} ({args.workers} workers, {args.clients} clients)")
         if args.baseline_numbers:
             base = Screener(db, table=SqlMarks(db, table.scoring)).start()  # type: ignore[arg-type]
             bl = run(base, token, calls(keys[: args.baseline_numbers], args.baseline_calls))
