@@ -17,7 +17,6 @@ from urllib.parse import quote
 import polars as pl
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import UploadFile
 
 from callwarden.api.ratelimit import SlidingWindow
 from callwarden.assistant.service import Assistant
@@ -43,7 +42,7 @@ from callwarden.reputation.complaints import list_complaints
 from callwarden.rollup import daily
 from callwarden.staff import sessions
 from callwarden.web.charts import bars, stacked
-from callwarden.web.forms import action_of
+from callwarden.web.forms import action_of, upload_of
 from callwarden.web.helpdesk import add_helpdesk
 from callwarden.web.i18n import texts
 from callwarden.web.pages import Id, Offset, language, render, secure_headers
@@ -349,25 +348,7 @@ def console_app(service: CaseService, assistant: Assistant, calls: Path | None =
     async def case_upload(request: Request, case_id: Id) -> Response:
         actor = who(request)
         form = await form_of(request)
-        upload = form.get("file")
-        errors: dict[str, str] = {}
-        if not isinstance(upload, UploadFile):
-            errors["file"] = "choose a file"
-        else:
-            data = await upload.read(store.MAX_BYTES + 1)
-            try:
-                with service.db.sessions.begin() as s:
-                    store.add_document(
-                        s,
-                        actor,
-                        case_id,
-                        kind=str(form.get("kind") or ""),
-                        filename=upload.filename or "file",
-                        data=data,
-                        now=service.now(),
-                    )
-            except Unprocessable as exc:
-                errors[exc.field or "file"] = str(exc)
+        errors = await upload_of(service, actor, form, lambda: case_id)
         if errors:
             return case_page(request, actor, case_id, errors=errors, tried="upload")
         return _see_other(f"/console/cases/{case_id}?done=upload")

@@ -11,14 +11,19 @@ message beside its field, never an exception page.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
+from callwarden.cases.access import Actor
 from callwarden.cases.schemas import ActionIn
+from callwarden.cases.service import CaseService
+from callwarden.documents import store
+from callwarden.errors import CaseError, NotFound, Unauthorized
 
-__all__ = ["action_of", "errors_of"]
+__all__ = ["action_of", "errors_of", "upload_of"]
 
 _REQUESTER = ("relationship", "document")
 
@@ -56,3 +61,35 @@ def action_of(form: Mapping[str, Any]) -> tuple[ActionIn | None, dict[str, str]]
         return ActionIn.model_validate(data), {}
     except ValidationError as exc:
         return None, errors_of(exc)
+
+
+async def upload_of(
+    service: CaseService, actor: Actor, form: Mapping[str, Any], case_of: Callable[[], int]
+) -> dict[str, str]:
+    """Keep the file a page's upload form sent on the case ``case_of`` names (the console's
+    case in its path, the customer's latest case); the errors by field, empty when it was kept.
+
+    The file is read to one byte over the limit (the store refuses it by its size, its first
+    bytes, the case's state and the actor's role); a case that is not the actor's, or a lost
+    session, is raised for the page's own handling (404, the login)."""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        return {"file": "choose a file"}
+    data = await upload.read(store.MAX_BYTES + 1)
+    try:
+        case_id = case_of()
+        with service.db.sessions.begin() as s:
+            store.add_document(
+                s,
+                actor,
+                case_id,
+                kind=str(form.get("kind") or ""),
+                filename=upload.filename or "file",
+                data=data,
+                now=service.now(),
+            )
+    except (Unauthorized, NotFound):
+        raise
+    except CaseError as exc:
+        return {exc.field or "file": str(exc)}
+    return {}

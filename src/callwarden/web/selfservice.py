@@ -13,7 +13,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import UploadFile
 
 from callwarden.api.ratelimit import SlidingWindow
 from callwarden.assistant.service import Assistant
@@ -33,7 +32,7 @@ from callwarden.errors import (
     Unprocessable,
 )
 from callwarden.web.console import download_response
-from callwarden.web.forms import action_of
+from callwarden.web.forms import action_of, upload_of
 from callwarden.web.i18n import texts
 from callwarden.web.pages import Id, language, render, secure_headers
 from callwarden.web.security import CUSTOMER_COOKIE, csrf_ok, set_cookie
@@ -194,28 +193,7 @@ def self_service_app(service: CaseService, assistant: Assistant) -> FastAPI:  # 
     async def upload(request: Request) -> Response:
         actor = who(request)
         form = await form_of(request)
-        file = form.get("file")
-        errors: dict[str, str] = {}
-        if not isinstance(file, UploadFile):
-            errors["file"] = "choose a file"
-        else:
-            data = await file.read(store.MAX_BYTES + 1)
-            try:
-                case_id = service.latest_case(actor)
-                with service.db.sessions.begin() as s:
-                    store.add_document(
-                        s,
-                        actor,
-                        case_id,
-                        kind=str(form.get("kind") or ""),
-                        filename=file.filename or "file",
-                        data=data,
-                        now=service.now(),
-                    )
-            except (Unauthorized, NotFound):
-                raise
-            except CaseError as exc:
-                errors[exc.field or "file"] = str(exc)
+        errors = await upload_of(service, actor, form, lambda: service.latest_case(actor))
         if errors:
             return case_page(request, actor, status=422, errors=errors, tried="upload")
         return _see_other("/self/case?done=upload")

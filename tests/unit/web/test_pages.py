@@ -308,3 +308,33 @@ def test_a_staff_login_holds_in_another_worker_and_a_forged_cookie_does_not(
     forged = f"{name}.{int(expires) + 3600}.{secret}.{mac}"
     other.cookies.set("cw_staff", forged)
     assert other.get("/console/cases", follow_redirects=False).status_code == 303
+
+
+def test_console_upload_through_the_shared_form_helper(svc: CaseService) -> None:
+    """The console's and the customer's upload forms share one helper: same checks, errors
+    beside the field, a technician refused, another case's number unreachable."""
+    c = client(svc)
+    login(svc, c, "ann", "agent")
+    cid = case_of(svc, OWNER)
+    r = c.post(
+        f"/console/cases/{cid}/documents",
+        data={"csrf": csrf(c), "kind": "id_card"},
+        files={"file": ("id.png", PNG, "image/png")},
+    )
+    assert r.status_code == 200 and "id.png" in r.text and r.url.query == b"done=upload"
+    r = c.post(f"/console/cases/{cid}/documents", data={"csrf": csrf(c), "kind": "id_card"})
+    assert 'id="file-error"' in r.text  # no file chosen: told beside the field
+    r = c.post(
+        f"/console/cases/{cid}/documents",
+        data={"csrf": csrf(c), "kind": "passport"},
+        files={"file": ("id.png", PNG, "image/png")},
+    )
+    assert 'id="kind-error"' in r.text
+    tech = client(svc)
+    login(svc, tech, "tom", "technician")
+    r = tech.post(
+        f"/console/cases/{cid}/documents",
+        data={"csrf": csrf(tech), "kind": "id_card"},
+        files={"file": ("id.png", PNG, "image/png")},
+    )
+    assert r.status_code == 404
