@@ -45,6 +45,7 @@ from callwarden.compliance.rules import Reason, consent_state, describe, refused
 from callwarden.compliance.table import moment, stamp
 from callwarden.errors import Forbidden, Unauthorized, Unprocessable
 from callwarden.numbers import is_chinese_mobile_national, presented_number
+from callwarden.refresher import Refresher
 from callwarden.screen.callers import key_of
 from callwarden.screen.decisions import DecisionLog
 from callwarden.screen.hotlines import digest
@@ -102,8 +103,9 @@ class Checker:
         #: (business id, person key) -> stamps of the dials allowed lately, oldest first
         self._dials: dict[tuple[int, int], list[int]] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._refresher = Refresher(
+            db, self.refresh, poll=poll, name="outbound-feed", log=log, label="outbound"
+        )
 
     # -- keeping current -------------------------------------------------------------------
     def start(self, *, background: bool = True) -> Checker:
@@ -121,8 +123,7 @@ class Checker:
             self._dials = self.feed.recent_dials(since)
         self.log.start()
         if background:
-            self._thread = threading.Thread(target=self._poll, name="outbound-feed", daemon=True)
-            self._thread.start()
+            self._refresher.start()
         return self
 
     def refresh(self) -> int:
@@ -150,18 +151,8 @@ class Checker:
         self._by_token = {b.token_hash: b for b in states}
         self._seen = seen
 
-    def _poll(self) -> None:
-        while not self._stop.wait(self.poll):
-            try:
-                self.refresh()
-            except Exception:  # the refresher must outlive a database hiccup
-                log.exception("outbound: refresh failed; the last state stays in use")
-
     def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._refresher.stop()
         self.log.close()
 
     # -- checking ----------------------------------------------------------------------------

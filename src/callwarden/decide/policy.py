@@ -58,6 +58,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from callwarden.config import load_model
 from callwarden.decide.served import Served
+from callwarden.detect.campaigns import CampaignConfig
 from callwarden.records.schema import ALERT_DECISIONS, DECISIONS, INTERCEPT
 
 __all__ = [
@@ -104,6 +105,10 @@ class PolicyConfig(BaseModel):
         default="review",
         description="the highest decision a learned model's score earns at an event where "
         "no detector scored at least `review` (no rule evidence)",
+    )
+    campaigns: CampaignConfig = Field(
+        default_factory=CampaignConfig,
+        description="the group pass that finds one campaign's many lines (detect/campaigns.py)",
     )
 
     @model_validator(mode="after")

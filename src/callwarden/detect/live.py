@@ -15,6 +15,7 @@ import polars as pl
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows
+from callwarden.detect.campaign_steps import LiveCampaigns
 from callwarden.detect.scoring import EventScorer, FeatureArrays, allowed_numbers, served_numbers
 from callwarden.features.engines.base import Traffic, load_engine
 from callwarden.network import ServedNumbers
@@ -44,10 +45,16 @@ class LiveScorer:
             timezone=traffic.timezone,
             served=served_numbers(traffic.subscribers, served),
         )
+        #: the campaign pass at its checkpoints (``detect/campaign_steps.py``)
+        self.campaigns = LiveCampaigns(traffic.subscribers, policy, self.scorer)
 
     def step_batch(self, batch: pl.DataFrame) -> list[dict[str, Any]]:
         """Process a record batch (``records/batch.py``); return the alert rows it raises,
-        in order."""
+        in order (the groups of each campaign checkpoint it crosses included)."""
+        return self.campaigns.step(batch, self._step_part)
+
+    def _step_part(self, batch: pl.DataFrame) -> list[dict[str, Any]]:
+        """The detectors and the policy over records between two campaign checkpoints."""
         got = self.features.update(batch)
         return self.scorer.score(FeatureArrays(got.msisdn, got.kind, got.time_us, got.values))
 

@@ -24,6 +24,7 @@ from callwarden.decide.served import Served, resolve_served
 from callwarden.detect import rules as _rules  # noqa: F401  (registers the built-in detectors)
 from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.base import DETECTORS, Detector, bounded
+from callwarden.detect.campaign_steps import BatchCampaigns
 from callwarden.detect.reasons import Reason
 from callwarden.features.engines.base import (
     BATCH_STEPS,
@@ -408,6 +409,7 @@ def score_records(
         policy, allowed_numbers(traffic.subscribers), timezone=traffic.timezone, served=on_net
     )
     rows: list[dict[str, object]] = []
+    groups = BatchCampaigns(traffic, policy, scorer)
     if decode is not None:
         c = _Candidates.concat(kept)
         codes = decode
@@ -417,7 +419,13 @@ def score_records(
         )  # fmt: skip
         explain = None if model is None or c.X is None else _explainer(model, c.X)
         order = np.argsort(c.seq, kind="stable")
-        rows = scorer.step(arrays, order, c.scores, c.combined, explain)
+        # the events before each checkpoint, then the groups found at it (as the stream)
+        for part, checkpoint in groups.segments(c.time_us[order]):
+            rows += scorer.step(arrays, order[part], c.scores, c.combined, explain)
+            rows += groups.at(checkpoint)
+    else:
+        for _, checkpoint in groups.segments(np.zeros(0, np.int64)):
+            rows += groups.at(checkpoint)
     return ScoreResult(
         alerts_from_rows(rows),
         events=sum(k.events for k in kept),

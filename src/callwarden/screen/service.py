@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from callwarden.cases.db import Database
 from callwarden.errors import Forbidden, Unauthorized, Unprocessable
 from callwarden.numbers import try_normalise
+from callwarden.refresher import Refresher
 from callwarden.screen.callers import caller_of
 from callwarden.screen.decide import Decision, decide
 from callwarden.screen.decisions import DecisionLog
@@ -101,8 +102,15 @@ class Screener:
         #: (hotline id, caller) -> times of wrong business codes
         self._wrong: dict[tuple[int, str], list[datetime]] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._refresher = Refresher(
+            db,
+            self.refresh,
+            poll=poll,
+            name="screen-feed",
+            channel="callwarden_screen",
+            log=log,
+            label="screening",
+        )
 
     # -- keeping current -------------------------------------------------------------------
     def start(self, *, background: bool = True) -> Screener:
@@ -113,10 +121,8 @@ class Screener:
             self.feed.last_event = self.feed.newest()
         self._reload_hotlines()
         self.log.start()
-        if background:
-            target = self._listen if self.db.dialect == "postgresql" else self._poll
-            self._thread = threading.Thread(target=target, name="screen-feed", daemon=True)
-            self._thread.start()
+        if background:  # LISTEN callwarden_screen on PostgreSQL, a poll on SQLite
+            self._refresher.start()
         return self
 
     def refresh(self) -> int:
@@ -143,43 +149,8 @@ class Screener:
         self._by_token = {h.token_hash: h for h in states}
         self._hotlines_seen = seen
 
-    def _poll(self) -> None:
-        while not self._stop.wait(self.poll):
-            self._safely(self.refresh)
-
-    def _listen(self) -> None:
-        """LISTEN for the trigger's NOTIFY; poll slowly behind it in case a notice is lost."""
-        import psycopg  # noqa: PLC0415  (PostgreSQL only)
-
-        url = self.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        while not self._stop.is_set():
-            try:
-                with psycopg.connect(url, autocommit=True) as conn:
-                    conn.execute("LISTEN callwarden_screen")
-                    self._safely(self.refresh)  # what changed while not listening
-                    quiet = 0.0
-                    while not self._stop.is_set():
-                        woke = any(True for _ in conn.notifies(timeout=1.0, stop_after=1))
-                        quiet = 0.0 if woke else quiet + 1.0
-                        if woke or quiet >= self.poll * 10:
-                            quiet = 0.0
-                            self._safely(self.refresh)
-            except psycopg.Error:
-                log.exception("screening: lost the LISTEN connection; reconnecting")
-                self._stop.wait(self.poll)
-                self._safely(self.refresh)
-
-    def _safely(self, work: Callable[[], object]) -> None:
-        try:
-            work()
-        except Exception:  # the refresher must outlive a database hiccup
-            log.exception("screening: refresh failed; the last state stays in use")
-
     def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._refresher.stop()
         self.log.close()
 
     # -- deciding ----------------------------------------------------------------------------

@@ -1,0 +1,238 @@
+"""Where the campaign pass runs: at the same checkpoints in batch scoring and in the stream.
+
+The checkpoints are whole multiples of ``CampaignConfig.every_s`` of event time, from the
+first one after the first record to the first one after the last record (the close of the
+input). The per-number events before a checkpoint are decided first, then the groups found at
+it (``decide/groups.py``), so the decision state (caps, allow lists) sees the same steps in the
+same order whether records come as one file (:class:`BatchCampaigns`) or in batches of any
+size (:class:`LiveCampaigns`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
+
+import numpy as np
+import polars as pl
+
+from callwarden.decide.groups import group_rows
+from callwarden.decide.policy import DecisionState, PolicyConfig
+from callwarden.detect.campaigns import (
+    CampaignConfig,
+    CampaignContext,
+    CampaignGroup,
+    find_campaigns,
+)
+from callwarden.features.engines.base import Traffic
+
+__all__ = ["BatchCampaigns", "CampaignTracker", "LiveCampaigns", "calls_of_traffic"]
+
+_US = 1_000_000
+
+_MS = 1000
+
+
+class CampaignTracker:
+    """The calls of the last window and the checkpoints, for a record stream in record order.
+
+    Batch scoring hands it all its calls at once (:meth:`windows` of a whole frame); the live
+    path adds record batches as they come (:meth:`add`) and asks for the checkpoints a batch
+    crosses (:meth:`due`). Both run :func:`find_campaigns` at the same event times over the
+    same calls. Group ids carry over between checkpoints by shared members.
+    """
+
+    def __init__(self, subscribers: pl.DataFrame | None, cfg: CampaignConfig | None = None):
+        self.cfg = cfg or CampaignConfig()
+        self.context = CampaignContext(subscribers).frame()
+        self.buffer = _empty_calls()
+        self.next_us: int | None = None
+        self.ids: dict[str, str] = {}  # member -> the id of the group it was last in
+
+    @staticmethod
+    def calls_of(records: pl.DataFrame) -> pl.DataFrame:
+        """The calls of a record batch (``records/batch.py``) in the pass's columns."""
+        if records.height == 0:
+            return _empty_calls()
+        return records.filter(pl.col("kind") == 0).select(
+            a=pl.col("actor"),
+            b=pl.col("other"),
+            t=pl.col("time").dt.epoch("us"),
+            d=pl.col("duration_s").fill_null(0).cast(pl.Int64),
+            cell=pl.coalesce(pl.col("cell"), pl.col("trunk")),
+            imei=pl.col("imei"),
+        )
+
+    def start(self, first_us: int) -> None:
+        if self.next_us is None:
+            every = self.cfg.every_s * _US
+            self.next_us = (first_us // every + 1) * every
+
+    def add(self, calls: pl.DataFrame) -> None:
+        """Calls (pass columns) in record order."""
+        if calls.height:
+            self.buffer = pl.concat([self.buffer, calls], how="vertical_relaxed")
+
+    def checkpoint(self, at_us: int, calls: pl.DataFrame | None = None) -> list[CampaignGroup]:
+        """The groups at ``at_us`` (calls from ``calls`` or the buffer, before ``at_us``); the
+        next checkpoint moves on."""
+        cfg = self.cfg
+        lo = at_us - cfg.window_s * _US
+        if calls is None:
+            self.buffer = self.buffer.filter(pl.col("t") >= lo)
+            calls = self.buffer
+        window = calls.filter((pl.col("t") >= lo) & (pl.col("t") < at_us))
+        self.next_us = at_us + cfg.every_s * _US
+        groups = find_campaigns(window, self.context, at_us, cfg) if cfg.enabled else []
+        for g in groups:
+            before = Counter(self.ids[m] for m in g.members if m in self.ids)
+            if before:
+                g.group_id = min(before.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            for m in g.members:
+                self.ids[m] = g.group_id
+        return groups
+
+
+def _empty_calls() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "a": pl.String,
+            "b": pl.String,
+            "t": pl.Int64,
+            "d": pl.Int64,
+            "cell": pl.String,
+            "imei": pl.String,
+        }
+    )
+
+
+class _Scorer(Protocol):
+    """What the group decisions need of an ``EventScorer`` (state, allow list, zone, hits)."""
+
+    state: DecisionState
+    allowed: set[str]
+    timezone: str
+    hits: dict[str, int]
+
+
+def calls_of_traffic(calls: pl.DataFrame | None) -> pl.DataFrame:
+    """Canonical calls in the pass's columns, as ``CampaignTracker.calls_of`` reads a record
+    batch of them (cell, else the ingress trunk), sorted by time."""
+    if calls is None or calls.height == 0:
+        return CampaignTracker.calls_of(pl.DataFrame())
+    trunk = pl.col("trunk").cast(pl.String) if "trunk" in calls.columns else pl.lit(None, pl.String)
+    return calls.select(
+        a=pl.col("caller").cast(pl.String),
+        b=pl.col("callee").cast(pl.String),
+        t=pl.col("start_time").cast(pl.Datetime("us", "UTC")).dt.epoch("us"),
+        d=pl.col("duration_s").fill_null(0).cast(pl.Int64),
+        cell=pl.coalesce(pl.col("caller_cell").cast(pl.String), trunk),
+        imei=pl.col("caller_imei").cast(pl.String),
+    ).sort("t", maintain_order=True)
+
+
+def _span_us(traffic: Traffic) -> tuple[int, int] | None:
+    """First and last record time (µs) of calls and SMS, None without records."""
+    times = []
+    if traffic.calls is not None and traffic.calls.height:
+        times.append(traffic.calls["start_time"].cast(pl.Datetime("us", "UTC")).dt.epoch("us"))
+    if traffic.sms is not None and traffic.sms.height:
+        times.append(traffic.sms["sent_time"].cast(pl.Datetime("us", "UTC")).dt.epoch("us"))
+    if not times:
+        return None
+    both = pl.concat(times)
+    lo, hi = both.min(), both.max()
+    return (int(lo), int(hi)) if lo is not None and hi is not None else None  # type: ignore[arg-type]
+
+
+class BatchCampaigns:
+    """The checkpoints of a whole recorded traffic, over its calls."""
+
+    def __init__(self, traffic: Traffic, policy: PolicyConfig, scorer: _Scorer) -> None:
+        self.scorer = scorer
+        self.tracker = CampaignTracker(traffic.subscribers, policy.campaigns)
+        self.enabled = policy.campaigns.enabled
+        self.calls = calls_of_traffic(traffic.calls) if self.enabled else None
+        self.span = _span_us(traffic) if self.enabled else None
+        self._t = None if self.calls is None else self.calls["t"].to_numpy()
+
+    def checkpoints(self) -> list[int]:
+        if self.span is None:
+            return []
+        self.tracker.start(self.span[0])
+        first, last = self.tracker.next_us, self.span[1] // _MS * _MS
+        assert first is not None  # noqa: S101  (start set it)
+        every = self.tracker.cfg.every_s * _US
+        # a checkpoint runs once a record at or after it comes (the stream knows no more)
+        return list(range(first, last + 1, every))
+
+    def segments(self, times_us: np.ndarray) -> Iterator[tuple[np.ndarray, int | None]]:
+        """(positions of the events before the checkpoint, checkpoint) in order; events are
+        in record order, ``times_us`` their times. Last, ``(the rest, None)``: the events
+        after the last checkpoint."""
+        ms = times_us // _MS
+        lo = 0
+        for at in self.checkpoints():
+            hi = int(np.searchsorted(ms, at // _MS, "left"))
+            yield np.arange(lo, hi), at
+            lo = hi
+        yield np.arange(lo, ms.shape[0]), None
+
+    def at(self, checkpoint: int | None) -> list[dict[str, Any]]:
+        """The group alerts of a checkpoint."""
+        if checkpoint is None or self.calls is None or self._t is None:
+            return []
+        window = self.tracker.cfg.window_s * 1_000_000
+        lo = int(np.searchsorted(self._t, checkpoint - window, "left"))
+        hi = int(np.searchsorted(self._t, checkpoint, "left"))
+        groups = self.tracker.checkpoint(checkpoint, self.calls.slice(lo, hi - lo))
+        s = self.scorer
+        return group_rows(s.state, groups, checkpoint, s.allowed, s.timezone, s.hits)
+
+
+class LiveCampaigns:
+    """The checkpoints of a record stream: record batches are cut at each checkpoint they
+    cross."""
+
+    def __init__(self, subscribers: pl.DataFrame | None, policy: PolicyConfig, scorer: _Scorer):
+        self.scorer = scorer
+        self.tracker = CampaignTracker(subscribers, policy.campaigns)
+        self.enabled = policy.campaigns.enabled
+
+    def step(
+        self, batch: pl.DataFrame, step: Callable[[pl.DataFrame], list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        """``step`` (the per-number scoring) over the batch's records before each checkpoint,
+        then the checkpoint's group alerts."""
+        if not self.enabled or batch.height == 0:
+            return step(batch)
+        ms = batch["time"].dt.epoch("ms").to_numpy()
+        tracker = self.tracker
+        tracker.start(int(ms[0]) * _MS)
+        rows: list[dict[str, Any]] = []
+        lo = 0
+        while True:
+            at = tracker.next_us
+            assert at is not None  # noqa: S101  (start set it)
+            hi = int(np.searchsorted(ms, at // _MS, "left"))
+            if hi >= ms.shape[0]:
+                rows += self._part(batch.slice(lo), step)
+                return rows
+            if hi > lo:
+                rows += self._part(batch.slice(lo, hi - lo), step)
+            rows += self._groups(at)
+            lo = hi
+
+    def _part(
+        self, part: pl.DataFrame, step: Callable[[pl.DataFrame], list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        if part.height == 0:
+            return []
+        self.tracker.add(CampaignTracker.calls_of(part))
+        return step(part)
+
+    def _groups(self, at: int) -> list[dict[str, Any]]:
+        groups = self.tracker.checkpoint(at)
+        s = self.scorer
+        return group_rows(s.state, groups, at, s.allowed, s.timezone, s.hits)

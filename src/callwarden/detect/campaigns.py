@@ -1,0 +1,556 @@
+"""Campaigns across numbers: the lines of one call centre found as a group.
+
+A call centre rotates through many lines ("现在骚扰电话号码都不带重样的，天南地北都有"): no
+number repeats and each stays under any per-number limit, so a detector that looks at one
+number at a time sees nothing. This module looks at the numbers together. Every
+``CampaignConfig.every_s`` of event time (a *checkpoint*) it takes the calls of the last
+``window_s`` and runs one group pass:
+
+1. **Nodes**: every number that placed at least ``min_calls`` calls in the window, is not a
+   registered enterprise or service number (400/800, 95xxx, 100xx, 12xxx), and does not
+   talk like a person: under a third of its calls are long conversations, and fewer than
+   three in ten of the people it calls (or calls from anyone, per call it places) come back.
+2. **Edges**: two nodes are linked when at least two pieces of evidence tie them: callees they
+   share that few others call (``rare_callers``; each counts, up to two, and only
+   between nodes that spend a quarter of their calls on such callees), the same device
+   (IMEI, counts two), the same serving cell or ingress trunk, numbers in one hundred-block,
+   landlines of one area code, both on virtual-operator ranges (170/171/165/167/162), both
+   starting and stopping within the same quarter hour, both receiving no calls at all, both
+   fresh SIMs.
+3. **Groups**: connected components (scipy) of at least ``min_members`` numbers.
+4. **Cues** of a group: a shared callee list, synchronised start and stop, a shared cell or
+   trunk, a shared device, adjacent numbers (one block or one area code), virtual ranges,
+   no inbound calls, fresh SIMs. No cue is required: two make a group worth a review (five
+   lines or more; fewer are watched), three a restriction, four a suspension (the policy's
+   thresholds and safeguards still apply).
+5. **Honest behaviour** lowers a group's score, whatever its cues: people calling the lines
+   back, long answered calls (conversations), callees called again by the same line (its own
+   customers), nearly every call answered (notifications people expect), and established lines
+   registered to an enterprise. A number whose own calls are honest in this way, or that does
+   not itself show three of its group's cues, or two with one about the line itself (range,
+   age, place, device, timing), is left out of the group's decision: it only touches it.
+
+The pass is one function (:func:`find_campaigns`) over a window of calls; batch scoring and
+the live stream call it at the same checkpoints over the same calls
+(``detect/campaign_steps.py``), so both raise the same group alerts in the same order. A
+checkpoint runs once a record at or after it arrives: the calls after the last record's
+checkpoint wait for the next record, as they would in the stream. Each group keeps an id
+(``campaign-<hash>``) from checkpoint to checkpoint while it shares members with the group
+found before; the id, the members and the cues are in the reason's evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from callwarden.detect.reasons import Reason
+from callwarden.features.formulas import number_flags
+from callwarden.numbers import NumberKind, classify
+
+__all__ = [
+    "CAMPAIGN_CODE",
+    "CUES",
+    "CampaignConfig",
+    "CampaignContext",
+    "CampaignGroup",
+    "find_campaigns",
+    "group_of",
+    "utc_of",
+]
+
+#: the reason code of a group alert
+CAMPAIGN_CODE = "campaign"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = 1_000_000
+
+#: cue -> (zh-CN, English) wording in a reason
+CUES: dict[str, tuple[str, str]] = {
+    "shared_callees": ("共用同一批被叫", "share one callee list"),
+    "synchronised": ("同一时段开始和停止外呼", "start and stop calling together"),
+    "shared_cell": ("同一基站或中继", "on one cell or trunk"),
+    "shared_device": ("共用同一终端 (IMEI)", "share a device (IMEI)"),
+    "adjacent_numbers": ("号码相邻 (同号段或同区号)", "adjacent numbers (one block or area code)"),
+    "virtual_range": ("虚拟运营商号段 (170/171/165/167)", "virtual ranges (170/171/165/167)"),
+    "no_inbound": ("无人回拨或呼入", "receive no calls"),
+    "fresh_sims": ("新入网号码", "fresh SIMs"),
+}
+
+
+class CampaignConfig(BaseModel):
+    """How the group pass reads a window of calls (``[campaigns]`` of the policy file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    every_s: int = Field(default=3600, ge=60, description="seconds of event time between passes")
+    window_s: int = Field(default=86_400, ge=600, description="calls looked at by each pass")
+    min_calls: int = Field(default=3, ge=1, description="calls in the window to be a node")
+    min_members: int = Field(default=3, ge=2, description="numbers to make a group")
+    rare_callers: int = Field(
+        default=6,
+        ge=2,
+        description="a callee called by more numbers than this is no list's",
+    )
+    list_callers: int = Field(
+        default=20, ge=2, description="a callee shared by more dialing lines links none of them"
+    )
+    talk_s: int = Field(default=60, ge=1, description="an answered call this long is talk")
+    fresh_days: int = Field(default=90, ge=1, description="a SIM younger than this is fresh")
+    sync_s: int = Field(default=900, ge=60, description="start/stop grid for synchronisation")
+
+
+@dataclass(frozen=True)
+class CampaignContext:
+    """What the pass reads numbers against: activation dates, owners, allow list."""
+
+    subscribers: pl.DataFrame | None = None
+
+    def frame(self) -> pl.DataFrame:
+        """``msisdn, activated_us, enterprise`` of the subscribers (empty when none)."""
+        empty = pl.DataFrame(
+            schema={"msisdn": pl.String, "activated_us": pl.Int64, "enterprise": pl.Boolean}
+        )
+        subs = self.subscribers
+        if subs is None or subs.height == 0 or "msisdn" not in subs.columns:
+            return empty
+        act = (
+            pl.col("activated_on").cast(pl.Datetime("us")).dt.epoch("us")
+            if "activated_on" in subs.columns
+            else pl.lit(None, pl.Int64)
+        )
+        ent = (
+            (pl.col("owner_type") == "enterprise").fill_null(False)
+            if "owner_type" in subs.columns
+            else pl.lit(False)
+        )
+        return subs.select(
+            msisdn=pl.col("msisdn").cast(pl.String), activated_us=act, enterprise=ent
+        ).unique("msisdn", keep="first")
+
+
+@dataclass
+class CampaignGroup:
+    """One group found at a checkpoint."""
+
+    group_id: str
+    members: list[str]  # every number of the group, sorted
+    flagged: list[str]  # the members the decision is about (honest-looking ones left out)
+    cues: list[str]
+    score: float
+    honesty: float
+    figures: dict[str, float] = field(default_factory=dict)
+
+    def reason(self) -> Reason:
+        """The group's reason: `与 14 个号码共用同一批被叫, 同一时段外呼 ...`."""
+        n = len(self.members) - 1
+        zh = ", ".join(CUES[c][0] for c in self.cues)
+        en = ", ".join(CUES[c][1] for c in self.cues)
+        shown = self.members[:20]
+        more = len(self.members) - len(shown)
+        listed = ", ".join(shown) + (f" 等 {len(self.members)} 个" if more else "")
+        listed_en = ", ".join(shown) + (f" and {more} more" if more else "")
+        calls = int(self.figures.get("calls", 0))
+        return Reason(
+            CAMPAIGN_CODE,
+            1.0,
+            f"疑似呼叫中心轮换号码外呼: 与 {n} 个号码{zh}; 该组 24 小时外呼 {calls} 次 "
+            f"(组 {self.group_id}: {listed})",
+            f"looks like one call centre rotating its lines: with {n} other numbers, they {en}; "
+            f"{calls} calls from the group in 24 h (group {self.group_id}: {listed_en})",
+            {
+                "group_id": self.group_id,
+                "members": self.members,
+                "cues": self.cues,
+                "honesty": round(self.honesty, 4),
+                **{k: round(v, 4) for k, v in self.figures.items()},
+            },
+        )
+
+
+def group_of(reasons: Sequence[dict[str, Any]] | None) -> str | None:
+    """The campaign group id in an alert's reasons (records with JSON evidence), if any.
+
+    >>> group_of([{"code": "campaign", "evidence": '{"group_id": "campaign-ab12"}'}])
+    'campaign-ab12'
+    >>> group_of([{"code": "relay_call", "evidence": "{}"}]) is None
+    True
+    """
+    import json  # noqa: PLC0415  (only here)
+
+    for r in reasons or []:
+        if r.get("code") == CAMPAIGN_CODE:
+            ev = r.get("evidence")
+            data = json.loads(ev) if isinstance(ev, str) else (ev or {})
+            gid = data.get("group_id")
+            return str(gid) if gid is not None else None
+    return None
+
+
+def _ramp(x: float, lo: float, hi: float) -> float:
+    return float(min(1.0, max(0.0, (x - lo) / (hi - lo))))
+
+
+def _area(numbers: pl.Expr) -> pl.Expr:
+    """A Chinese landline's area code (``+86 10``, ``+86 2x``, else three digits)."""
+    national = numbers.str.slice(3)
+    two = national.str.starts_with("10") | national.str.starts_with("2")
+    return pl.when(two).then(national.str.slice(0, 2)).otherwise(national.str.slice(0, 3))
+
+
+def _nodes(calls: pl.DataFrame, ctx: pl.DataFrame, cfg: CampaignConfig, at_us: int) -> pl.DataFrame:
+    """Per-number figures of the window's callers that may belong to a campaign."""
+    per = calls.group_by("a").agg(
+        calls=pl.len(),
+        callees=pl.col("b").n_unique(),
+        answered=(pl.col("d") > 0).sum(),
+        talk=(pl.col("d") >= cfg.talk_s).sum(),
+        first=pl.col("t").min(),
+        last=pl.col("t").max(),
+        cell=pl.col("cell").drop_nulls().mode().sort().first(),
+        imei=pl.col("imei").drop_nulls().mode().sort().first(),
+        repeat=(pl.col("b").is_duplicated()).sum(),
+    )
+    per = per.filter(pl.col("calls") >= cfg.min_calls)
+    per = per.filter(~pl.col("a").is_in(_registered(per["a"]).implode()))
+    if per.height == 0:
+        return per
+    names = per["a"].implode()
+    inbound = (
+        calls.filter(pl.col("b").is_in(names))
+        .group_by("b")
+        .agg(inbound=pl.len())
+        .rename({"b": "a"})
+    )
+    # callbacks: distinct callees of a node that called it in the window
+    out_pairs = calls.filter(pl.col("a").is_in(names)).select("a", "b").unique()
+    back_pairs = calls.select(a="b", b="a").unique()
+    callbacks = (
+        out_pairs.join(back_pairs, on=["a", "b"], how="semi").group_by("a").agg(callbacks=pl.len())
+    )
+    flags = number_flags(per["a"])
+    per = (
+        per.join(inbound, on="a", how="left")
+        .join(callbacks, on="a", how="left")
+        .join(ctx, left_on="a", right_on="msisdn", how="left")
+        .with_columns(
+            pl.col("inbound").fill_null(0),
+            pl.col("callbacks").fill_null(0),
+            pl.col("enterprise").fill_null(False),
+            virtual=pl.Series(flags["is_virtual"] > 0),
+            landline=pl.Series(flags["is_landline"] > 0),
+            age_days=((at_us - pl.col("activated_us")) / (86_400 * _US)),
+        )
+        .with_columns(
+            block=pl.col("a").str.slice(0, pl.col("a").str.len_chars() - 2),
+            area=pl.when(pl.col("landline")).then(_area(pl.col("a"))),
+            talk_share=pl.col("talk") / pl.col("calls"),
+            back_share=pl.col("callbacks") / pl.col("callees"),
+            repeat_share=pl.col("repeat") / pl.col("calls"),
+        )
+    )
+    # a person in two-way conversation is no dialing line: calls mostly short or unanswered,
+    # and few of the people called, or anyone, calling back
+    return per.filter(
+        (pl.col("talk_share") < 0.35)
+        & (pl.col("back_share") < 0.3)
+        & (pl.col("inbound") < 0.3 * pl.col("calls"))
+    ).sort("a")
+
+
+def _registered(numbers: pl.Series) -> pl.Series:
+    """The registered enterprise and service numbers among ``numbers`` (400/800 hotlines,
+    95xxx, 100xx, 12xxx: ranges the regulator allocates to named enterprises), which are no
+    rotating lines of a call centre.
+
+    >>> _registered(pl.Series(["+8695588", "+864008123456", "+8617012345678"])).to_list()
+    ['+8695588', '+864008123456']
+    """
+    short = numbers.filter(
+        numbers.str.starts_with("+86")
+        & (
+            (numbers.str.len_chars() <= 11)
+            | numbers.str.starts_with("+86400")
+            | numbers.str.starts_with("+86800")
+        )
+    )
+    keep = [m for m in short.to_list() if classify(m) in _REGISTERED]
+    return pl.Series(keep, dtype=pl.String)
+
+
+_REGISTERED = (NumberKind.ENTERPRISE, NumberKind.SERVICE)
+
+
+def _pairs_by_key(nodes: pl.DataFrame, key: str, cap: int = 400) -> pl.DataFrame:
+    """(i, j) index pairs of nodes sharing ``key`` (groups above ``cap`` left out)."""
+    keyed = nodes.select("i", key).drop_nulls()
+    sizes = keyed.group_by(key).agg(n=pl.len()).filter((pl.col("n") >= 2) & (pl.col("n") <= cap))
+    keyed = keyed.join(sizes.select(key), on=key, how="semi")
+    return (
+        keyed.join(keyed, on=key, suffix="_j")
+        .filter(pl.col("i") < pl.col("i_j"))
+        .select("i", j="i_j")
+    )
+
+
+def _edges(
+    calls: pl.DataFrame, nodes: pl.DataFrame, cfg: CampaignConfig
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Linked node pairs (i < j) with at least two pieces of evidence, and the nodes with
+    ``listed``, their share of calls to callees another node also calls."""
+    index = nodes.select("a", "i")
+    # shared callees: those two to ``list_callers`` dialing lines call (their friends and
+    # family, who talk with them, are no nodes and do not count)
+    callers = calls.group_by("b").agg(callers=pl.col("a").n_unique())
+    rare = callers.filter(pl.col("callers") <= cfg.rare_callers)
+    touched = calls.join(rare, on="b", how="semi").join(index, on="a").select("i", "b").unique()
+    by_nodes = touched.group_by("b").agg(k=pl.len())
+    by_nodes = by_nodes.filter((pl.col("k") >= 2) & (pl.col("k") <= cfg.list_callers))
+    touched = touched.join(by_nodes, on="b", how="semi")
+    # a node's share of calls to callees another node also calls: high for the lines of one
+    # list, low for a number whose callees merely cross a list now and then
+    listed = (
+        calls.join(index, on="a")
+        .join(by_nodes, on="b", how="left")
+        .group_by("i")
+        .agg(listed=(pl.col("k").is_not_null()).mean())
+    )
+    nodes = nodes.join(listed, on="i", how="left").with_columns(pl.col("listed").fill_null(0.0))
+    on_list = nodes.filter(pl.col("listed") >= 0.25).select("i")
+    touched = touched.join(on_list, on="i", how="semi")
+    shared = (
+        touched.join(touched, on="b", suffix="_j")
+        .filter(pl.col("i") < pl.col("i_j"))
+        .group_by("i", j="i_j")
+        .agg(shared=pl.len())
+    )
+    grid = nodes.with_columns(
+        sync=pl.concat_str(
+            (pl.col("first") // (cfg.sync_s * _US)).cast(pl.String),
+            (pl.col("last") // (cfg.sync_s * _US)).cast(pl.String),
+            separator="/",
+        ),
+    )
+    pairs = [
+        shared.select("i", "j"),
+        _pairs_by_key(grid, "imei"),
+        _pairs_by_key(grid, "block"),
+        _pairs_by_key(grid, "sync"),
+    ]
+    cand = pl.concat(pairs).unique()
+    attrs = grid.select(
+        "i", "imei", "cell", "block", "area", "virtual", "sync",
+        # absence of calls in is evidence only where the operator would see them: its own
+        # subscribers (another network's number may be called on that network)
+        none=(pl.col("inbound") == 0) & pl.col("age_days").is_not_null(),
+        fresh=(pl.col("age_days") < cfg.fresh_days).fill_null(False),
+    )  # fmt: skip
+    both = cand.join(attrs, on="i").join(attrs, left_on="j", right_on="i", suffix="_j")
+    both = both.join(shared, on=["i", "j"], how="left").with_columns(pl.col("shared").fill_null(0))
+
+    def same(c: str) -> pl.Expr:
+        return (pl.col(c) == pl.col(f"{c}_j")).fill_null(False).cast(pl.Int32)
+
+    evidence = (
+        pl.col("shared").clip(0, 2)
+        + 2 * same("imei")
+        + same("cell")
+        + same("block")
+        + same("area")
+        + same("sync")
+        + (pl.col("virtual") & pl.col("virtual_j")).cast(pl.Int32)
+        + (pl.col("none") & pl.col("none_j")).cast(pl.Int32)
+        + (pl.col("fresh") & pl.col("fresh_j")).cast(pl.Int32)
+    )
+    return both.filter(evidence >= 2).select("i", "j"), nodes
+
+
+def _cues(g: pl.DataFrame, calls: pl.DataFrame, cfg: CampaignConfig, at_us: int) -> list[str]:
+    """The cues a group shows (see the module's notes)."""
+    n = g.height
+    cues = []
+    mine = calls.filter(pl.col("a").is_in(g["a"].implode()))
+    callers = mine.group_by("b").agg(k=pl.col("a").n_unique())
+    shared_calls = mine.join(callers.filter(pl.col("k") >= 2), on="b", how="semi").height
+    if shared_calls >= max(3, 0.2 * mine.height):
+        cues.append("shared_callees")
+    first, last = g["first"].to_numpy(), g["last"].to_numpy()
+    spread = cfg.sync_s * _US
+    # a start is seen only after the window's first call, a stop only before the checkpoint
+    seen = (
+        np.median(first) >= int(np.min(calls["t"].to_numpy())) + 2 * spread
+        and np.median(last) <= at_us - 2 * spread
+    )
+    if (
+        n >= 3
+        and seen
+        and np.median(np.abs(first - np.median(first))) <= spread
+        and np.median(np.abs(last - np.median(last))) <= spread
+    ):
+        cues.append("synchronised")
+    if _share_of_mode(g["cell"]) >= 0.5:
+        cues.append("shared_cell")
+    if g["imei"].drop_nulls().is_duplicated().any():
+        cues.append("shared_device")
+    if max(_share_of_mode(g["block"]), _share_of_mode(g["area"])) >= 0.5:
+        cues.append("adjacent_numbers")
+    if float(np.mean(g["virtual"].to_numpy())) >= 0.5:
+        cues.append("virtual_range")
+    if int(g["inbound"].sum()) <= 0.02 * int(g["calls"].sum()):
+        cues.append("no_inbound")
+    age = g["age_days"].drop_nulls()
+    if age.len() and float(np.median(age.to_numpy())) < cfg.fresh_days:
+        cues.append("fresh_sims")
+    return cues
+
+
+def _share_of_mode(values: pl.Series) -> float:
+    known = values.drop_nulls()
+    if known.len() == 0:
+        return 0.0
+    return float(known.value_counts(sort=True)["count"][0]) / values.len()
+
+
+def _honesty(g: pl.DataFrame) -> float:
+    """How much the group behaves like honest work, in [0, 1] (see the module's notes)."""
+    calls = float(g["calls"].sum())
+    answered = float(g["answered"].sum()) / calls
+    talk = float(g["talk"].sum()) / calls
+    back = float(g["callbacks"].sum()) / max(float(g["callees"].sum()), 1.0)
+    repeat = float(g["repeat"].sum()) / calls
+    age = g["age_days"].drop_nulls()
+    established = (
+        bool(g["enterprise"].all())
+        and age.len() == g.height
+        and float(np.min(age.to_numpy(), initial=np.inf)) >= 365
+    )
+    return max(
+        _ramp(back, 0.1, 0.3),
+        _ramp(talk, 0.15, 0.35),
+        _ramp(repeat, 0.2, 0.4),
+        _ramp(answered, 0.85, 0.95),
+        0.6 if established else 0.0,
+    )
+
+
+def _member_cues(g: pl.DataFrame, cues: list[str], cfg: CampaignConfig) -> list[tuple[int, int]]:
+    """How many of the group's cues each member shows on its own, and how many of those are
+    about the line itself (range, age, place, device, timing), not only whom it calls and who
+    calls it: a number that only touches the group (a courier whose customers were on the list
+    too) is left out."""
+    spread = cfg.sync_s * _US
+
+    def mode(c: str) -> Any:
+        known = g[c].drop_nulls()
+        return known.mode().sort()[0] if known.len() else None
+
+    checks = {
+        "shared_callees": pl.col("listed") >= 0.25,
+        "synchronised": ((pl.col("first") - pl.col("first").median()).abs() <= spread)
+        & ((pl.col("last") - pl.col("last").median()).abs() <= spread),
+        "shared_cell": pl.col("cell") == pl.lit(mode("cell"), pl.String),
+        "shared_device": pl.col("imei").is_duplicated() & pl.col("imei").is_not_null(),
+        "adjacent_numbers": (pl.col("block") == pl.lit(mode("block"), pl.String))
+        | (pl.col("area") == pl.lit(mode("area"), pl.String)),
+        "virtual_range": pl.col("virtual"),
+        "no_inbound": pl.col("inbound") == 0,
+        "fresh_sims": pl.col("age_days") < cfg.fresh_days,
+    }
+    identity = [c for c in cues if c not in ("shared_callees", "no_inbound")]
+
+    def count(names: list[str]) -> pl.Expr:
+        if not names:
+            return pl.lit(0, pl.Int32)
+        return pl.sum_horizontal(checks[c].fill_null(False).cast(pl.Int32) for c in names)
+
+    shown = g.select(k=count(cues), ident=count(identity))
+    return [(int(a), int(b)) for a, b in shown.iter_rows()]
+
+
+def _member_honest(row: dict[str, Any]) -> bool:
+    return bool(row["talk_share"] >= 0.35 or row["back_share"] >= 0.3)
+
+
+_BASE = {2: 0.65, 3: 0.85}
+
+
+def find_campaigns(
+    calls: pl.DataFrame,
+    context: pl.DataFrame,
+    at_us: int,
+    cfg: CampaignConfig | None = None,
+) -> list[CampaignGroup]:
+    """The groups among the calls of one window (columns ``a`` caller, ``b`` callee, ``t``
+    µs, ``d`` seconds, ``cell``, ``imei``), sorted by their smallest member; ids are
+    provisional (the members' hash) until :class:`CampaignTracker` carries them over.
+    ``context``: :meth:`CampaignContext.frame`."""
+    cfg = cfg or CampaignConfig()
+    if calls.height == 0:
+        return []
+    nodes = _nodes(calls, context, cfg, at_us)
+    if nodes.height < cfg.min_members:
+        return []
+    nodes = nodes.with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))
+    edges, nodes = _edges(calls, nodes, cfg)
+    if edges.height == 0:
+        return []
+    n = nodes.height
+    i, j = edges["i"].to_numpy(), edges["j"].to_numpy()
+    graph = coo_matrix((np.ones(i.shape[0], np.int8), (i, j)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    nodes = nodes.with_columns(component=pl.Series(label))
+    sizes = nodes.group_by("component").agg(n=pl.len()).filter(pl.col("n") >= cfg.min_members)
+    groups = []
+    for (comp,) in sizes.select("component").sort("component").iter_rows():
+        g = nodes.filter(pl.col("component") == comp)
+        cues = _cues(g, calls, cfg, at_us)
+        if len(cues) < 2:
+            continue
+        honesty = _honesty(g)
+        base = _BASE.get(len(cues), 0.97)
+        if len(cues) == 2 and g.height < 5:
+            base = 0.45  # two cues on three or four lines: watched, not acted on
+        score = min(base * (1.0 - honesty), 1.0)
+        members = sorted(g["a"].to_list())
+        own = _member_cues(g, cues, cfg)
+        flagged = sorted(
+            r["a"]
+            for r, k in zip(g.iter_rows(named=True), own, strict=True)
+            if k[0] >= 3 or (k[0] >= 2 and k[1] >= 1)
+            if not _member_honest(r)
+        )
+        groups.append(
+            CampaignGroup(
+                group_id=_gid(members),
+                members=members,
+                flagged=flagged,
+                cues=cues,
+                score=round(score, 6),
+                honesty=honesty,
+                figures={
+                    "calls": float(g["calls"].sum()),
+                    "answered_share": float(g["answered"].sum()) / float(g["calls"].sum()),
+                },
+            )
+        )
+    groups.sort(key=lambda x: x.members[0])
+    return groups
+
+
+def _gid(members: Sequence[str]) -> str:
+    digest = hashlib.blake2b("|".join(members).encode(), digest_size=5).hexdigest()
+    return f"campaign-{digest}"
+
+
+def utc_of(us: int) -> datetime:
+    """µs since the epoch as a UTC datetime."""
+    return _EPOCH + timedelta(microseconds=int(us))
