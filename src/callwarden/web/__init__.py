@@ -8,6 +8,7 @@ no SQL here.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 
@@ -17,15 +18,23 @@ from fastapi.staticfiles import StaticFiles
 
 from callwarden.assistant.service import Assistant
 from callwarden.cases.service import CaseService
+from callwarden.realname.campaign import Campaign
 
-__all__ = ["CALLS_ENV", "mount_web"]
+__all__ = ["CALLS_ENV", "CAMPAIGNS_ENV", "mount_web"]
 
 #: where the console reads call records for a number's charts (a canonical calls Parquet
 #: file or folder); without it the number page shows the alerts' evidence only
 CALLS_ENV = "CALLWARDEN_CALLS"
+#: the real-name campaign files (TOML) the console shows, separated by the path separator
+CAMPAIGNS_ENV = "CALLWARDEN_CAMPAIGNS"
 
 
-def mount_web(app: FastAPI, service: CaseService, calls: Path | None = None) -> None:
+def mount_web(
+    app: FastAPI,
+    service: CaseService,
+    calls: Path | None = None,
+    campaigns: Sequence[Campaign] | None = None,
+) -> None:
     """Add ``/`` (the operator login), ``/console``, ``/self`` and ``/static`` to ``app``."""
     # imported here: the templates load when the app is built, not when the package is named
     from callwarden.web.console import console_app  # noqa: PLC0415
@@ -33,6 +42,9 @@ def mount_web(app: FastAPI, service: CaseService, calls: Path | None = None) -> 
 
     if calls is None and os.environ.get(CALLS_ENV):
         calls = Path(os.environ[CALLS_ENV])
+    if campaigns is None:
+        named = [p for p in os.environ.get(CAMPAIGNS_ENV, "").split(os.pathsep) if p.strip()]
+        campaigns = [Campaign.load(Path(p.strip())) for p in named]
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -43,5 +55,5 @@ def mount_web(app: FastAPI, service: CaseService, calls: Path | None = None) -> 
     )
     assistant = Assistant(service)
     assistant.ensure_articles()
-    app.mount("/console", console_app(service, assistant, calls), name="console")
+    app.mount("/console", console_app(service, assistant, calls, campaigns), name="console")
     app.mount("/self", self_service_app(service, assistant), name="self-service")

@@ -9,6 +9,7 @@ the role, and the service checks them once more when one is taken.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,16 +36,19 @@ from callwarden.errors import (
     Unprocessable,
 )
 from callwarden.numbers import mask
+from callwarden.realname.campaign import Campaign
 from callwarden.report.behaviour import number_behaviour
 from callwarden.reputation.book import marks_of
 from callwarden.reputation.complaint_stats import complaint_stats
 from callwarden.reputation.complaints import list_complaints
 from callwarden.rollup import daily
 from callwarden.staff import sessions
+from callwarden.web.campaigns import add_campaigns
 from callwarden.web.charts import bars, stacked
 from callwarden.web.forms import action_of, upload_of
 from callwarden.web.helpdesk import add_helpdesk
 from callwarden.web.i18n import texts
+from callwarden.web.outbound import add_outbound
 from callwarden.web.pages import Id, Offset, language, render, secure_headers
 from callwarden.web.screening import add_screening
 from callwarden.web.security import (
@@ -70,8 +74,14 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def console_app(service: CaseService, assistant: Assistant, calls: Path | None = None) -> FastAPI:  # noqa: PLR0915  (one short def per page)
-    """The console's pages over one case service; ``calls``: the call records for the charts."""
+def console_app(  # noqa: PLR0915  (one short def per page)
+    service: CaseService,
+    assistant: Assistant,
+    calls: Path | None = None,
+    campaigns: Sequence[Campaign] = (),
+) -> FastAPI:
+    """The console's pages over one case service; ``calls``: the call records for the charts;
+    ``campaigns``: the real-name campaigns shown."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     logins = SlidingWindow(limit=10, seconds=60)
     #: the dashboard's figures, computed at most once a minute per window length
@@ -437,6 +447,8 @@ def console_app(service: CaseService, assistant: Assistant, calls: Path | None =
 
     add_helpdesk(app, assistant, who, form_of, page)
     add_screening(app, service, who, page)
+    add_campaigns(app, service, campaigns, who, form_of, page)
+    add_outbound(app, service, who, form_of, page)
     return app
 
 

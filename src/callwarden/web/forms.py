@@ -23,7 +23,7 @@ from callwarden.cases.service import CaseService
 from callwarden.documents import store
 from callwarden.errors import CaseError, NotFound, Unauthorized
 
-__all__ = ["action_of", "errors_of", "upload_of"]
+__all__ = ["action_of", "errors_of", "file_of", "upload_of"]
 
 _REQUESTER = ("relationship", "document")
 
@@ -72,10 +72,10 @@ async def upload_of(
     The file is read to one byte over the limit (the store refuses it by its size, its first
     bytes, the case's state and the actor's role); a case that is not the actor's, or a lost
     session, is raised for the page's own handling (404, the login)."""
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        return {"file": "choose a file"}
-    data = await upload.read(store.MAX_BYTES + 1)
+    got = await file_of(form, store.MAX_BYTES)
+    if isinstance(got, dict):
+        return got
+    filename, data = got
     try:
         case_id = case_of()
         with service.db.sessions.begin() as s:
@@ -84,7 +84,7 @@ async def upload_of(
                 actor,
                 case_id,
                 kind=str(form.get("kind") or ""),
-                filename=upload.filename or "file",
+                filename=filename,
                 data=data,
                 now=service.now(),
             )
@@ -93,3 +93,16 @@ async def upload_of(
     except CaseError as exc:
         return {exc.field or "file": str(exc)}
     return {}
+
+
+async def file_of(
+    form: Mapping[str, Any], limit: int, field: str = "file"
+) -> tuple[str, bytes] | dict[str, str]:
+    """The file a form sent in ``field``: its name and at most ``limit`` + 1 bytes (so the
+    caller, or the store, can tell it is too large without reading it all); or the error by
+    field when none was chosen or it is empty."""
+    upload = form.get(field)
+    if not isinstance(upload, UploadFile):
+        return {field: "choose a file"}
+    data = await upload.read(limit + 1)
+    return (upload.filename or "file"), data

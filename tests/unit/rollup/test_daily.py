@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
+from tests.conftest import Clock
 
 from callwarden.cases import overview
 from callwarden.cases.models import Case, CaseEvent, Suspension
@@ -13,7 +14,6 @@ from callwarden.cases.schemas import AlertIn
 from callwarden.cases.service import CaseService
 from callwarden.rollup import daily
 from callwarden.rollup.models import DailyFigures
-from tests.conftest import Clock
 
 CODES = ("relay_call", "robocall", "wangiri", "simbox")
 
