@@ -21,7 +21,6 @@ callwarden.errors.ConfigError: p.toml: lines: Tuple should have at least 1 item 
 from __future__ import annotations
 
 import re
-import tomllib
 from datetime import datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -30,11 +29,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from phonenumbers import timezone as number_zones
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from callwarden.config import validation_message
-from callwarden.errors import ConfigError
 from callwarden.numbers import try_normalise
+from callwarden.policy_files import load_model, parse_model
 from callwarden.reputation.categories import Category
 from callwarden.screen.policy import Day, Window, weekday
 
@@ -179,22 +177,9 @@ def _zones(e164: str) -> tuple[ZoneInfo, ...]:
 
 def parse_policy(text: str, source: str = "policy") -> OutboundPolicy:
     """A policy from its TOML text; a :class:`ConfigError` naming ``source`` and the field."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
-    try:
-        return OutboundPolicy.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(validation_message(source, exc).replace("\n", "; ")) from None
+    return parse_model(OutboundPolicy, text, source)
 
 
 def load_policy(path: Path) -> tuple[OutboundPolicy, str]:
     """A policy file: the policy and its text (kept as installed)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the policy ({exc})") from None
-    return parse_policy(text, str(path)), text
+    return load_model(OutboundPolicy, path)

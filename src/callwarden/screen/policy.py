@@ -22,7 +22,6 @@ callwarden.errors.ConfigError: p.toml: bands.0.categories.0: Input should be 'fr
 from __future__ import annotations
 
 import re
-import tomllib
 from datetime import time
 from functools import cached_property
 from pathlib import Path
@@ -34,14 +33,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from callwarden.config import validation_message
-from callwarden.errors import ConfigError
 from callwarden.numbers import presented_number
+from callwarden.policy_files import load_model, parse_model
 from callwarden.reputation.categories import Category
 
 __all__ = [
@@ -271,25 +268,12 @@ class Policy(_Part):
 
 def parse_policy(text: str, source: str = "policy") -> Policy:
     """A policy from its TOML text; a :class:`ConfigError` naming ``source`` and the field."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
-    try:
-        return Policy.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(validation_message(source, exc).replace("\n", "; ")) from None
+    return parse_model(Policy, text, source)
 
 
 def load_policy(path: Path) -> tuple[Policy, str]:
     """A policy file: the policy and its text (kept as installed, for ``policy show``)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the policy ({exc})") from None
-    return parse_policy(text, str(path)), text
+    return load_model(Policy, path)
 
 
 def weekday(index: int) -> str:
