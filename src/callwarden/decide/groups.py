@@ -10,9 +10,8 @@ with the group id and its members in the evidence.
 
 >>> from callwarden.decide.policy import PolicyConfig
 >>> from callwarden.detect.campaigns import CampaignGroup
->>> g = CampaignGroup("campaign-1", ["+8617000000001", "+8617000000002", "+8617000000003"],
-...                   ["+8617000000001", "+8617000000003"], ["shared_callees", "no_inbound"],
-...                   0.7, 0.0)
+>>> g = CampaignGroup("campaign-1", ["+8617000000001", "+8617000000003"], 3,
+...                   ["shared_callees", "no_inbound"], 0.7, 0.0)
 >>> rows = group_rows(DecisionState(PolicyConfig()), [g], 10, set(), "Asia/Shanghai")
 >>> [(r["msisdn"], r["decision"]) for r in rows]
 [('+8617000000001', 'review'), ('+8617000000003', 'review')]
@@ -42,10 +41,10 @@ def group_rows(
     day = utc_of(at_us).astimezone(ZoneInfo(timezone)).date().isoformat()
     rows: list[dict[str, Any]] = []
     for g in groups:
-        if g.score < state.policy.watch or not g.flagged:
+        if g.score < state.policy.watch:
             continue
         record = g.reason().as_record()
-        for m in g.flagged:
+        for m in g.members:
             decision = state.step(m, day=day, score=g.score, allowed=m in allowed)
             if decision is None:
                 continue

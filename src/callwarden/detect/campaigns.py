@@ -28,7 +28,8 @@ number at a time sees nothing. This module looks at the numbers together. Every
    customers), nearly every call answered (notifications people expect), and established lines
    registered to an enterprise. A number whose own calls are honest in this way, or that does
    not itself show three of its group's cues, or two with one about the line itself (range,
-   age, place, device, timing), is left out of the group's decision: it only touches it.
+   age, place, device, timing), only touches the group: it is no member (the group is the
+   rest, if three or more).
 
 The pass is one function (:func:`find_campaigns`) over a window of calls; batch scoring and
 the live stream call it at the same checkpoints over the same calls
@@ -143,8 +144,8 @@ class CampaignGroup:
     """One group found at a checkpoint."""
 
     group_id: str
-    members: list[str]  # every number of the group, sorted
-    flagged: list[str]  # the members the decision is about (honest-looking ones left out)
+    members: list[str]  # the numbers the decision is about, sorted
+    linked: int  # numbers in the component, those that only touch the group included
     cues: list[str]
     score: float
     honesty: float
@@ -171,6 +172,7 @@ class CampaignGroup:
                 "group_id": self.group_id,
                 "members": self.members,
                 "cues": self.cues,
+                "linked": self.linked,
                 "honesty": round(self.honesty, 4),
                 **{k: round(v, 4) for k, v in self.figures.items()},
             },
@@ -520,19 +522,20 @@ def find_campaigns(
         if len(cues) == 2 and g.height < 5:
             base = 0.45  # two cues on three or four lines: watched, not acted on
         score = min(base * (1.0 - honesty), 1.0)
-        members = sorted(g["a"].to_list())
         own = _member_cues(g, cues, cfg)
-        flagged = sorted(
+        members = sorted(
             r["a"]
             for r, k in zip(g.iter_rows(named=True), own, strict=True)
             if k[0] >= 3 or (k[0] >= 2 and k[1] >= 1)
             if not _member_honest(r)
         )
+        if len(members) < cfg.min_members:
+            continue
         groups.append(
             CampaignGroup(
                 group_id=_gid(members),
                 members=members,
-                flagged=flagged,
+                linked=g.height,
                 cues=cues,
                 score=round(score, 6),
                 honesty=honesty,

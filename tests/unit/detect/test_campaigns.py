@@ -1,0 +1,127 @@
+"""The campaign pass on a city written apart from the simulator (``campaign_world.py``).
+
+Every campaign variant keeps two cues or more and must be found (recall >= 0.95 per variant);
+no honest group (a sales team with a consented list, bank notices, a school's call round,
+hospital reminders, couriers, drivers) and no person may go above ``watch``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+
+from callwarden.decide.groups import group_rows
+from callwarden.decide.policy import DecisionState, PolicyConfig, level_of
+from callwarden.detect.campaign_steps import CampaignTracker, calls_of_traffic
+from callwarden.detect.campaigns import CampaignGroup, group_of
+from callwarden.detect.live import replay_alerts
+from callwarden.detect.scoring import score_records
+from callwarden.features.engines.base import Traffic
+
+from .campaign_world import CAMPAIGN_VARIANTS, LOOK_ALIKES, world
+
+
+@pytest.fixture(scope="module", params=[11, 12])
+def scored(request: pytest.FixtureRequest) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    calls, subs, truth = world(request.param)
+    alerts = score_records(Traffic(calls, None, subs)).alerts
+    return calls, alerts, truth
+
+
+def _levels(alerts: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
+    top = alerts.group_by("msisdn").agg(
+        level=pl.col("decision").map_elements(level_of, return_dtype=pl.Int64).max()
+    )
+    return truth.join(top, on="msisdn", how="left").with_columns(pl.col("level").fill_null(0))
+
+
+def test_every_campaign_variant_is_found(scored: tuple[pl.DataFrame, ...]) -> None:
+    _, alerts, truth = scored
+    levels = _levels(alerts, truth)
+    for variant in CAMPAIGN_VARIANTS:
+        lines = levels.filter(pl.col("kind") == f"campaign:{variant}")
+        found = int((lines["level"] >= level_of("review")).sum())
+        assert found / lines.height >= 0.95, (variant, found, lines.height)
+
+
+def test_no_honest_group_or_person_goes_above_watch(scored: tuple[pl.DataFrame, ...]) -> None:
+    _, alerts, truth = scored
+    levels = _levels(alerts, truth)
+    for name in (*LOOK_ALIKES, "person"):
+        kind = name if name == "person" else f"honest:{name}"
+        above = levels.filter((pl.col("kind") == kind) & (pl.col("level") > level_of("watch")))
+        assert above.height == 0, (name, above["msisdn"].to_list())
+
+
+def test_group_alerts_are_precise_and_name_their_group(scored: tuple[pl.DataFrame, ...]) -> None:
+    _, alerts, truth = scored
+    kinds = dict(zip(truth["msisdn"], truth["kind"], strict=True))
+    groups = dict(zip(truth["msisdn"], truth["group"], strict=True))
+    grouped = alerts.filter(pl.col("reasons").list.first().struct.field("code") == "campaign")
+    assert grouped.height > 0
+    right = sum(str(kinds.get(m, "")).startswith("campaign:") for m in grouped["msisdn"])
+    assert right / grouped.height >= 0.99
+    for reasons in grouped["reasons"].to_list()[:20]:
+        evidence = json.loads(reasons[0]["evidence"])
+        members = evidence["members"]
+        assert len(members) >= 3
+        assert f"与 {len(members) - 1} 个号码" in reasons[0]["text_zh"]
+        assert f"with {len(members) - 1} other numbers" in reasons[0]["text_en"]
+        assert group_of(reasons) == evidence["group_id"]
+        # members are campaign lines (two campaigns of one city may be found as one group)
+        assert all(str(groups.get(m, "")).startswith("campaign:") for m in members)
+
+
+def test_the_stream_raises_the_same_group_alerts() -> None:
+    calls, subs, _ = world(15, people=1500)
+    batch = score_records(Traffic(calls, None, subs)).alerts
+    assert (batch["reasons"].list.first().struct.field("code") == "campaign").any()
+    for size in (997, 40_000):
+        assert replay_alerts(Traffic(calls, None, subs), batch_size=size).equals(batch)
+
+
+def test_group_ids_carry_over_from_checkpoint_to_checkpoint() -> None:
+    calls, subs, truth = world(13)
+    tracker = CampaignTracker(subs)
+    c = calls_of_traffic(calls)
+    hour = 3_600_000_000
+    first = (int(c["t"].min()) // hour + 1) * hour  # type: ignore[operator]
+    ids: dict[str, set[str]] = {}
+    for at in range(first + 4 * hour, first + 10 * hour, hour):
+        for g in tracker.checkpoint(at, c.filter(pl.col("t") < at)):
+            true = truth.filter(pl.col("msisdn").is_in(g.members))["group"].mode()[0]
+            ids.setdefault(true, set()).add(g.group_id)
+    assert ids
+    assert sum(len(v) == 1 for v in ids.values()) / len(ids) >= 0.8
+
+
+def _group(score: float) -> CampaignGroup:
+    members = [f"+86170000000{k:02d}" for k in range(6)]
+    return CampaignGroup("campaign-t", members, 6, ["shared_callees", "no_inbound"], score, 0.0)
+
+
+def test_the_policy_acts_on_a_group_with_its_caps_and_allow_list() -> None:
+    state = DecisionState(PolicyConfig(daily_suspension_cap=2))
+    allowed = {"+8617000000003"}
+    rows = group_rows(state, [_group(0.97)], 1_789_000_000_000_000, allowed, "Asia/Shanghai")
+    decisions = {r["msisdn"]: r["decision"] for r in rows}
+    assert decisions["+8617000000003"] == "watch"  # allow list: the ceiling
+    assert list(decisions.values()).count("suspend") == 2  # the daily cap
+    assert list(decisions.values()).count("review") == 3  # the overflow goes to a person
+    again = group_rows(state, [_group(0.97)], 1_789_000_000_000_000, allowed, "Asia/Shanghai")
+    assert again == []  # decisions only rise
+
+
+def test_a_group_below_watch_raises_nothing() -> None:
+    state = DecisionState(PolicyConfig())
+    assert group_rows(state, [_group(0.2)], 1_789_000_000_000_000, set(), "Asia/Shanghai") == []
+
+
+def test_switched_off_the_pass_raises_no_group_alert() -> None:
+    calls, subs, _ = world(14, people=800)
+    policy = PolicyConfig.model_validate({"campaigns": {"enabled": False}})
+    alerts = score_records(Traffic(calls, None, subs), policy).alerts
+    codes = alerts["reasons"].list.first().struct.field("code")
+    assert not (codes == "campaign").any()
