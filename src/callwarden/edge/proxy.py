@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
+from callwarden.edge.process import ChildProcess
 from callwarden.errors import EdgeError
 
 __all__ = ["CONFIG", "PACKAGES", "SCRIPT", "EdgeProxy", "EdgeSettings", "free_udp_port", "require"]
@@ -103,7 +102,7 @@ class EdgeSettings:
         return self.listen.split(":", 1)[1]
 
 
-class EdgeProxy:
+class EdgeProxy(ChildProcess):
     """One Kamailio with the edge configuration, in the foreground; a context manager.
 
     ``workdir`` holds its run files and its log (``kamailio.log``, read it when a call goes
@@ -115,10 +114,12 @@ class EdgeProxy:
         self.workdir = workdir
         self.config = config
         self.log = workdir / "kamailio.log"
-        self._process: subprocess.Popen[bytes] | None = None
 
     def _env(self) -> dict[str, str]:
         return {**os.environ, **self.settings.environment()}
+
+    #: Kamailio's children end first: give it longer than a SIPp
+    stop_wait_s = 15.0
 
     @property
     def pid(self) -> int:
@@ -146,7 +147,7 @@ class EdgeProxy:
         self.check()
         self.workdir.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
-            self._process = subprocess.Popen(  # noqa: S603
+            process = self._launch(
                 [
                     require("kamailio"),
                     "-f", str(self.config),
@@ -160,8 +161,8 @@ class EdgeProxy:
             )  # fmt: skip
         deadline = time.monotonic() + wait_s
         while True:
-            if self._process.poll() is not None:
-                raise EdgeError(f"Kamailio exited at start (code {self._process.returncode}); "
+            if process.poll() is not None:
+                raise EdgeError(f"Kamailio exited at start (code {process.returncode}); "
                                 f"see {self.log}")  # fmt: skip
             if self.rpc("core.uptime", check=False) == 0:
                 return
@@ -187,27 +188,3 @@ class EdgeProxy:
     def screening(self, on: bool) -> None:
         """Switch screening on (ask the decision service) or off (every call to the agents)."""
         self.rpc("cfg.seti", "callwarden", "screening", "1" if on else "0")
-
-    def stop(self) -> None:
-        if self._process is None:
-            return
-        if self._process.poll() is None:
-            self._process.send_signal(signal.SIGTERM)
-            try:
-                self._process.wait(15)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(5)
-        self._process = None
-
-    def __enter__(self) -> EdgeProxy:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

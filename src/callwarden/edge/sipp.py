@@ -26,15 +26,14 @@ from __future__ import annotations
 
 import csv
 import re
-import signal
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
+from callwarden.edge.process import ChildProcess
 from callwarden.edge.proxy import require
 from callwarden.errors import EdgeError
 
@@ -75,7 +74,7 @@ def _invites(log: str) -> list[Invite]:
     return found
 
 
-class Peer:
+class Peer(ChildProcess):
     """A SIPp answering every call on ``host:port`` (``name`` is its Contact user); a context
     manager. ``trace`` keeps the message log that :meth:`invites` reads (off for load runs)."""
 
@@ -85,7 +84,6 @@ class Peer:
         self.trace = trace
         self.messages = workdir / f"{name}_messages.log"
         self.errors = workdir / f"{name}_errors.log"
-        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def address(self) -> str:
@@ -104,14 +102,12 @@ class Peer:
         ]  # fmt: skip
         if self.trace:
             args += ["-trace_msg", "-message_file", str(self.messages)]
-        self._process = subprocess.Popen(  # noqa: S603  (fixed program, arguments are ours)
-            args, cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        process = self._launch(args, cwd=self.workdir)
         time.sleep(0.3)
-        if self._process.poll() is not None:
+        if process.poll() is not None:
             raise EdgeError(
                 f"SIPp peer {self.name} on {self.address} exited at start "
-                f"(code {self._process.returncode}); see {self.errors}"
+                f"(code {process.returncode}); see {self.errors}"
             )
 
     def invites(self) -> list[Invite]:
@@ -122,28 +118,6 @@ class Peer:
         for invite in _invites(self.messages.read_text(encoding="utf-8", errors="replace")):
             seen.setdefault(invite.headers.get("call-id", invite.uri), invite)
         return list(seen.values())
-
-    def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGTERM)
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(5)
-        self._process = None
-
-    def __enter__(self) -> Peer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 @dataclass(frozen=True)
