@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -135,6 +136,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     mount_web(app, service, calls=_calls(folder / "calls.parquet"))
     if AXE.exists():  # axe-core from npm (make axe), for the accessibility check
         app.mount("/__axe", StaticFiles(directory=str(AXE.parent)), name="axe")
+    with served(app) as url:
+        yield Site(url, service, tokens)
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """The app served by uvicorn on a free port, in a thread; its URL while the block runs."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -146,7 +154,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             break
         time.sleep(0.05)
     try:
-        yield Site(f"http://127.0.0.1:{port}", service, tokens)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)

@@ -380,7 +380,7 @@ def console_app(  # noqa: PLR0915  (one short def per page)
         lang = language(request)
         share = bars(
             [
-                (c.get("name_zh" if lang == "zh" else "name_en") or c["category"], 100 * c["share"])
+                (c.get("name_zh" if lang == "zh" else "name_en") or c["category"], c["share"])
                 for c in stats["by_category"]
             ],
             label=texts(lang)("complaint_shares"),
@@ -435,7 +435,7 @@ def console_app(  # noqa: PLR0915  (one short def per page)
         lang = language(request)
         share = bars(
             [
-                (c.get("name_zh" if lang == "zh" else "name_en") or c["category"], 100 * c["share"])
+                (c.get("name_zh" if lang == "zh" else "name_en") or c["category"], c["share"])
                 for c in stats["by_category"]
             ],
             label=t("complaint_shares"),

@@ -121,6 +121,7 @@ def test_outbound_registers_check_log_and_audit(outbound_svc: CaseService) -> No
     assert r.status_code == 200 and 'id="audit-result"' in r.text
     seats = r.text.split('id="audit-by_seat"')[1].split("</table>")[0]
     assert "A01" in seats and "B07" in seats
+    assert "<td>100.0</td>" in r.text and "10000" not in r.text  # shares: percentages
     lines = r.text.split('id="audit-by_line"')[1].split("</table>")[0]
     assert "09999999999" in lines or "+869999999999" in lines or "9999999999" in lines
     r = analyst.post(
