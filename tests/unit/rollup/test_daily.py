@@ -93,3 +93,17 @@ def test_a_day_written_into_after_it_was_counted_is_counted_again_once_forgotten
     assert daily.figures(db, now) != _fresh(case_service, now, 14)  # stored, so stale
     assert daily.forget(db, (late + timedelta(hours=8)).date()) >= 1
     assert daily.figures(db, now) == _fresh(case_service, now, 14)
+
+
+def test_the_median_from_counted_durations_is_statistics_median() -> None:
+    import statistics  # noqa: PLC0415
+
+    rng = random.Random(5)
+    for n in (1, 2, 3, 10, 11, 400):
+        us = [rng.choice((3_600_000_000, rng.randrange(1, 10**11))) for _ in range(n)]
+        counted: dict[str, int] = {}
+        for u in us:
+            counted[str(u)] = counted.get(str(u), 0) + 1
+        hours = [timedelta(microseconds=u).total_seconds() / 3600 for u in us]
+        assert daily._median_hours(counted) == round(statistics.median(hours), 1)
+    assert daily._median_hours({}) is None
