@@ -18,6 +18,10 @@ True
 >>> secret = begin(db, "ann", t0, hours=8)
 >>> end(db, secret, t0), alive(db, secret, t0, idle_minutes=30)
 (True, None)
+>>> _ = begin(db, "ann", t0 + timedelta(days=2), hours=8)  # the ended ones are dropped
+>>> with db.reads() as s:
+...     s.query(StaffSession).count()
+1
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, or_, update
 
 from callwarden.cases.db import Database
 from callwarden.staff.models import StaffSession
@@ -42,9 +46,17 @@ def _hash(secret: str) -> str:
 
 
 def begin(db: Database, username: str, now: datetime, *, hours: int) -> str:
-    """A new session for ``username``; its secret (kept by the browser only)."""
+    """A new session for ``username``; its secret (kept by the browser only). The user's
+    sessions that ended or expired more than a day ago are dropped (the table stays small)."""
     secret = secrets.token_urlsafe(24)
     with db.sessions.begin() as s:
+        old = now - timedelta(days=1)
+        s.execute(
+            delete(StaffSession).where(
+                StaffSession.username == username,
+                or_(StaffSession.expires_at < old, StaffSession.ended_at < old),
+            )
+        )
         s.add(
             StaffSession(
                 id_hash=_hash(secret),
