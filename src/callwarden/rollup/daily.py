@@ -3,20 +3,22 @@
 Counting 14 days afresh (:func:`callwarden.cases.overview.figures`) groups every alert,
 suspension and case of the window by local day. Here each local day that has closed is counted
 once, alone (its rows found through the time indexes), and stored in ``daily_figures``; today
-is counted from slices: each closed hour of today once per process, the current hour on every
-call. So a call reads the stored days and about an hour of rows. The answer has the same shape
+is counted from slices: each closed hour of today once per process (counted again after
+:data:`HOURS_TTL`), the current hour on every call. So a call reads the stored days and about
+an hour of rows. The answer has the same shape
 and the same numbers as :func:`~callwarden.cases.overview.figures` (a test compares them).
 
 A slice counts as closed :data:`SETTLE` after it ended, to let late rows (an alert flagged a
 moment before it reached the database) land in it first. Figures of a day are not counted
 again by themselves: whoever writes rows into a past day (an import of old alerts, a rating
 given on a case closed on an earlier day) calls :func:`forget` for those days, and the next call
-counts them again.
+counts them again (``callwarden cases open`` does, for the days of the alerts it takes in).
 """
 
 from __future__ import annotations
 
 import threading
+import time as clock
 import weakref
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
@@ -32,16 +34,19 @@ from callwarden.cases.models import Alert, Case, CaseEvent, Suspension
 from callwarden.errors import Unprocessable
 from callwarden.rollup.models import DailyFigures
 
-__all__ = ["SETTLE", "count_slice", "figures", "forget"]
+__all__ = ["HOURS_TTL", "SETTLE", "count_slice", "figures", "forget"]
 
 #: a day or an hour is final this long after it ended
 SETTLE = timedelta(minutes=10)
 _HOUR = timedelta(hours=1)
 _MICRO = timedelta(microseconds=1)
 #: closed hours of today, per process and database: engine -> (zone, start) -> counts
-_hours_of: weakref.WeakKeyDictionary[Engine, dict[tuple[str, datetime], dict[str, Any]]] = (
-    weakref.WeakKeyDictionary()
-)
+_hours_of: weakref.WeakKeyDictionary[
+    Engine, dict[tuple[str, datetime], tuple[float, dict[str, Any]]]
+] = weakref.WeakKeyDictionary()
+#: seconds an hour of today is reused before it is counted again (rows that reach it late,
+#: written by another process, are in the figures within this long)
+HOURS_TTL = 600
 _hours_lock = threading.Lock()
 
 
@@ -165,8 +170,9 @@ def _closed_days(db: Database, zone: ZoneInfo, days: list[date]) -> dict[date, d
 def _today(
     db: Database, start: datetime, end: datetime, now: datetime, zone: ZoneInfo
 ) -> dict[str, Any]:
-    """Today: each closed hour counted once per process, the rest of the day now (rows dated
-    later today, which a clock behind the data's can see, count as they do afresh)."""
+    """Today: each closed hour counted once per process and reused for :data:`HOURS_TTL`
+    seconds, the rest of the day now (rows dated later today, which a clock behind the data's
+    can see, count as they do afresh)."""
     total = _empty()
     at = start
     with _hours_lock:
@@ -175,11 +181,13 @@ def _today(
         while at + _HOUR + SETTLE <= now:
             key = (zone.key, at)
             with _hours_lock:
-                part = _hours.get(key)
-            if part is None:
+                kept = _hours.get(key)
+            if kept is not None and clock.monotonic() - kept[0] <= HOURS_TTL:
+                part = kept[1]
+            else:
                 part = count_slice(s, at, at + _HOUR)
                 with _hours_lock:
-                    _hours[key] = part
+                    _hours[key] = (clock.monotonic(), part)
             _add(total, part)
             at += _HOUR
         _add(total, count_slice(s, at, end))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import typer
@@ -27,6 +28,7 @@ from callwarden.cli.progress import console, frame_table
 from callwarden.detect.alerts_io import read_alerts
 from callwarden.errors import ConfigError, Unprocessable
 from callwarden.records.load import load_records
+from callwarden.rollup.daily import forget
 
 err = Console(stderr=True)
 app = typer.Typer(help="Suspensions and re-activation work orders.", no_args_is_help=True)
@@ -177,6 +179,9 @@ def open_cases(
     subs = load_records(subscribers, "subscribers") if subscribers else None
     inputs, rejected = alerts_from_frame(read_alerts(alerts), subs)
     results = svc.intake(inputs)
+    if inputs:  # alerts of past days: the dashboard's roll-up counts those days again
+        zone = ZoneInfo(svc.config.calendar.timezone)
+        forget(svc.db, min(a.flagged_at for a in inputs).astimezone(zone).date(), zone.key)
     failed = [
         Rejected(0, r.msisdn, f"alert {r.alert_id}: {r.error}") for r in results if r.error
     ]
