@@ -174,13 +174,10 @@ class CaseService:
         profile = s.get(SubscriberProfile, msisdn)
         return profile.language if profile else self.config.language
 
-    def _owner(self, s: Session, msisdn: str) -> Owner:
-        p = s.get(SubscriberProfile, msisdn)
-        return Owner(p.owner_birth_year, p.owner_type) if p else Owner()
-
     def checklist_for(self, s: Session, case: Case, requester: RequesterIn) -> Checklist:
+        p = s.get(SubscriberProfile, case.msisdn)
         return derive_checklist(
-            self._owner(s, case.msisdn),
+            Owner(p.owner_birth_year, p.owner_type) if p else Owner(),
             Requester(**requester.model_dump()),
             high_risk=case.high_risk,
             year=self.now().astimezone(self.sla.calendar.zone).year,
@@ -565,6 +562,11 @@ class CaseService:
     def authenticate(self, token: str | None) -> Actor:
         with self.db.sessions() as s:
             return access.authenticate(s, token, self.now())
+
+    def staff(self, username: str) -> Actor | None:
+        """The active staff user of that name; None for anyone else."""
+        found = self.staff_key(username)
+        return found[0] if found else None
 
     def staff_key(self, username: str) -> tuple[Actor, str] | None:
         """See :func:`access.staff_key` (the console's signed sessions)."""

@@ -37,6 +37,7 @@ __all__ = [
     "add_hotline",
     "digest",
     "hotline_named",
+    "hotlines_by_name",
     "install_policy",
     "load_hotlines",
     "policy_text",
@@ -144,6 +145,11 @@ def policy_text(s: Session, name: str, version: int | None = None) -> tuple[int,
     if row is None:
         raise NotFound(f"VERSION: {name!r} has no policy version {version}", "version")
     return version, row.body
+
+
+def hotlines_by_name(s: Session) -> list[Hotline]:
+    """Every hotline, active or not, by name (for people to read)."""
+    return list(s.scalars(select(Hotline).order_by(Hotline.name)))
 
 
 def load_hotlines(s: Session) -> list[HotlineState]:

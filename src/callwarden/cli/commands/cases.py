@@ -11,7 +11,7 @@ import polars as pl
 import typer
 from rich.console import Console, Group
 from rich.table import Table
-from sqlalchemy import make_url, select
+from sqlalchemy import make_url
 
 from callwarden.cases import queries
 from callwarden.cases.access import Actor
@@ -21,7 +21,6 @@ from callwarden.cases.db import Database, database_url, open_database
 from callwarden.cases.from_files import IntakeCounts, Rejected, alerts_from_frame
 from callwarden.cases.labels import export_labels
 from callwarden.cases.machine import Role
-from callwarden.cases.models import StaffUser
 from callwarden.cases.schemas import ActionIn, RequesterIn, presented_of
 from callwarden.cases.service import CaseService
 from callwarden.cli.progress import console, frame_table
@@ -81,11 +80,10 @@ def service(db: str, config: Path | None = None, *, create: bool = False) -> Cas
 
 
 def _staff(svc: CaseService, username: str) -> Actor:
-    with svc.db.sessions() as s:
-        user = s.scalar(select(StaffUser).where(StaffUser.username == username))
-    if user is None or not user.active:
+    who = svc.staff(username)
+    if who is None:
         raise ConfigError(f"--user {username}: no such staff user (add one with cases add-user)")
-    return Actor(user.username, Role(user.role))
+    return who
 
 
 def case_tables(detail: dict[str, Any]) -> Group:

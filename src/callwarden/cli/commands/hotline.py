@@ -12,8 +12,13 @@ import typer
 
 from callwarden.cli.commands.cases import DbOption, open_cases_db
 from callwarden.cli.progress import console, frame_table
-from callwarden.screen.hotlines import activate_policy, add_hotline, install_policy, policy_text
-from callwarden.screen.models import Hotline
+from callwarden.screen.hotlines import (
+    activate_policy,
+    add_hotline,
+    hotlines_by_name,
+    install_policy,
+    policy_text,
+)
 from callwarden.screen.policy import load_policy
 from callwarden.screen.report import daily_report
 
@@ -62,7 +67,7 @@ def list_hotlines(db: DbOption = "callwarden.db") -> None:
     with database.reads() as s:
         rows = [
             (h.name, h.number, h.policy_version or 0, h.created_at.isoformat()[:19])
-            for h in s.query(Hotline).order_by(Hotline.name)
+            for h in hotlines_by_name(s)
         ]
     frame = pl.DataFrame(rows, schema=["name", "number", "policy", "added"], orient="row")
     console.print(frame_table(frame, "hotlines"))
