@@ -12,7 +12,8 @@ A slice counts as closed :data:`SETTLE` after it ended, to let late rows (an ale
 moment before it reached the database) land in it first. Figures of a day are not counted
 again by themselves: whoever writes rows into a past day (an import of old alerts, a rating
 given on a case closed on an earlier day) calls :func:`forget` for those days, and the next call
-counts them again (``callwarden cases open`` does, for the days of the alerts it takes in).
+counts them again (``callwarden cases open`` does, for the days of the alerts it takes in);
+a rating given on a closed case calls :func:`rated` (the self-service page does).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from callwarden.cases.models import Alert, Case, CaseEvent, Suspension
 from callwarden.errors import Unprocessable
 from callwarden.rollup.models import DailyFigures
 
-__all__ = ["HOURS_TTL", "SETTLE", "count_slice", "figures", "forget"]
+__all__ = ["HOURS_TTL", "SETTLE", "count_slice", "figures", "forget", "rated"]
 
 #: a day or an hour is final this long after it ended
 SETTLE = timedelta(minutes=10)
@@ -197,16 +198,31 @@ def _today(
     return total
 
 
-def forget(db: Database, since: date, timezone: str = "Asia/Shanghai") -> int:
-    """Drop the stored figures of ``since`` and later days (rows were written into them after
-    they were counted); the next call counts them again. How many days were dropped."""
+def forget(
+    db: Database, since: date, timezone: str = "Asia/Shanghai", *, until: date | None = None
+) -> int:
+    """Drop the stored figures of ``since`` and later days (to ``until`` when given): rows
+    were written into them after they were counted; the next call counts them again. How
+    many days were dropped."""
     with _hours_lock:
         _hours_of.pop(db.engine, None)
+    where = [DailyFigures.zone == timezone, DailyFigures.day >= since]
+    if until is not None:
+        where.append(DailyFigures.day <= until)
     with db.sessions.begin() as s:
-        done = s.execute(
-            delete(DailyFigures).where(DailyFigures.zone == timezone, DailyFigures.day >= since)
-        )
+        done = s.execute(delete(DailyFigures).where(*where))
     return int(getattr(done, "rowcount", 0))
+
+
+def rated(db: Database, case_id: int, timezone: str = "Asia/Shanghai") -> int:
+    """A case was rated (or otherwise changed) after it closed: the day it closed is counted
+    again (its satisfaction figures). How many days were dropped (0 or 1)."""
+    with db.reads() as s:
+        closed = s.scalar(select(Case.closed_at).where(Case.id == case_id))
+    if closed is None:
+        return 0
+    day = closed.astimezone(ZoneInfo(timezone)).date()
+    return forget(db, day, timezone, until=day)
 
 
 def _median_hours(durations: dict[str, int]) -> float | None:

@@ -31,6 +31,7 @@ from callwarden.errors import (
     Unauthorized,
     Unprocessable,
 )
+from callwarden.rollup import daily
 from callwarden.web.console import download_response
 from callwarden.web.forms import action_of, upload_of
 from callwarden.web.i18n import texts
@@ -178,7 +179,10 @@ def self_service_app(service: CaseService, assistant: Assistant) -> FastAPI:  # 
             errors = {"action": "not a self-service action"}
         elif action is not None:
             try:
-                service.act(service.latest_case(actor), actor, action)
+                case_id = service.latest_case(actor)
+                service.act(case_id, actor, action)
+                if action.action == "survey":  # the closed day's satisfaction figures change
+                    daily.rated(service.db, case_id, service.config.calendar.timezone)
             except (Unauthorized, NotFound):
                 raise
             except CaseError as exc:

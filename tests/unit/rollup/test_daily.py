@@ -107,3 +107,27 @@ def test_the_median_from_counted_durations_is_statistics_median() -> None:
         hours = [timedelta(microseconds=u).total_seconds() / 3600 for u in us]
         assert daily._median_hours(counted) == round(statistics.median(hours), 1)
     assert daily._median_hours({}) is None
+
+
+def test_a_rating_after_the_close_counts_its_day_again(
+    case_service: CaseService, clock: Clock
+) -> None:
+    now = clock.now = datetime(2026, 7, 8, 7, 37, tzinfo=UTC)
+    _fill(case_service, now, n=60)
+    db = case_service.db
+    with db.sessions.begin() as s:
+        cid = s.scalar(
+            select(Case.id)
+            .where(
+                Case.closed_at < now - timedelta(days=2), Case.closed_at > now - timedelta(days=9)
+            )
+            .limit(1)
+        )
+        s.execute(update(Case).where(Case.id == cid).values(satisfaction=None))
+    assert cid is not None
+    assert daily.figures(db, now) == _fresh(case_service, now, 14)  # stored
+    with db.sessions.begin() as s:  # the survey, days after the case closed
+        s.execute(update(Case).where(Case.id == cid).values(satisfaction=1))
+    assert daily.figures(db, now) != _fresh(case_service, now, 14)
+    assert daily.rated(db, cid) == 1
+    assert daily.figures(db, now) == _fresh(case_service, now, 14)
