@@ -18,7 +18,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from callwarden.errors import ConfigError
 
-__all__ = ["Settings", "load_model", "load_toml"]
+__all__ = ["DEFAULT_TIMEZONE", "Settings", "load_model", "load_toml"]
+
+#: the zone every setting that names one starts from (Settings.timezone, case, campaign and
+#: policy files); the one place it is written
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 class Settings(BaseSettings):
@@ -27,7 +31,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALLWARDEN_", extra="forbid")
 
     #: zone in which people read times and in which a "day" begins (partitions, reports)
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     #: numbering region for numbers written without a country code
     default_region: str = "CN"
 

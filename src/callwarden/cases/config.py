@@ -16,7 +16,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from callwarden.config import load_model
+from callwarden.config import DEFAULT_TIMEZONE, load_model
 from callwarden.network import DEFAULT_SERVED_PREFIXES
 
 __all__ = ["ApiConfig", "CalendarConfig", "CaseConfig"]
@@ -47,7 +47,7 @@ class CalendarConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     opens: time = time(9, 0)
     closes: time = time(18, 0)
     #: ISO weekdays that are working days (1 = Monday)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from callwarden.cases.access import Actor
 from callwarden.cases.machine import Role
 from callwarden.cases.models import Alert, Case, CaseEvent, Suspension
+from callwarden.config import DEFAULT_TIMEZONE
 from callwarden.errors import Forbidden, Unprocessable
 from callwarden.numbers import mask
 
@@ -117,7 +118,7 @@ def _empty() -> dict[str, Any]:
 
 
 def figures(  # noqa: PLR0912  (one grouped query per source table)
-    s: Session, now: datetime, *, days: int = 14, timezone: str = "Asia/Shanghai"
+    s: Session, now: datetime, *, days: int = 14, timezone: str = DEFAULT_TIMEZONE
 ) -> dict[str, Any]:
     """Daily and weekly figures of the last ``days`` local days (today included).
 

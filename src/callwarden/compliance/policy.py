@@ -31,6 +31,7 @@ import phonenumbers
 from phonenumbers import timezone as number_zones
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from callwarden.config import DEFAULT_TIMEZONE
 from callwarden.numbers import try_normalise
 from callwarden.policy_files import load_model, parse_model
 from callwarden.reputation.categories import Category
@@ -92,7 +93,7 @@ class OutboundPolicy(_Part):
     name: str = Field(default="", max_length=200)
     #: what its calls are, in the categories of the complaint statistics (real_estate, ...)
     category: Category = Category.MARKETING
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     home_country: str = Field(default="CN", pattern=r"^[A-Z]{2}$")
     #: marketing calls need the person's consent on the register (false: service calls)
     consent_required: bool = True

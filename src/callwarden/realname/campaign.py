@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from callwarden.config import load_model
+from callwarden.config import DEFAULT_TIMEZONE, load_model
 from callwarden.realname.kinds import KINDS
 
 __all__ = ["PHASES", "Campaign", "KindActions", "Phases"]
@@ -151,7 +151,7 @@ class Campaign(_Strict):
     """One real-name campaign, as its file says."""
 
     name: str = Field(min_length=1, max_length=64, pattern=r"^[\w.-]+$")
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     hotline: str = Field(default="10086", max_length=20)
     #: where to register, in the customer's words: (zh, en); empty takes the built-in text
     where_zh: str = Field(default="", max_length=200)

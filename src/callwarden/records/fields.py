@@ -24,6 +24,7 @@ from functools import partial
 
 import polars as pl
 
+from callwarden.config import DEFAULT_TIMEZONE
 from callwarden.errors import InternalError
 from callwarden.numbers import normalise_series, presented_series
 from callwarden.records.quarantine import Reason
@@ -53,7 +54,7 @@ class ParseOptions:
     """How raw values are read: where naive times are, which numbering plan, which format."""
 
     #: zone of timestamps written without an offset
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     #: numbering region for numbers written without a country code
     region: str = "CN"
     #: a strptime-style format for timestamps; empty accepts the usual forms (see parse_field)

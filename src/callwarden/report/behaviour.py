@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from callwarden.config import DEFAULT_TIMEZONE
 from callwarden.records.ingest import read_canonical
 from callwarden.reputation.region import origin
 
@@ -52,7 +53,7 @@ def number_behaviour(
     *,
     end: datetime | None = None,
     hours: int = 24,
-    timezone: str = "Asia/Shanghai",
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> dict[str, Any]:
     """The number's behaviour in the ``hours`` before ``end`` (its last call when None)."""
     return behaviour_of(
@@ -66,7 +67,7 @@ def behaviour_of(
     *,
     end: datetime | None = None,
     hours: int = 24,
-    timezone: str = "Asia/Shanghai",
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> dict[str, Any]:
     """:func:`number_behaviour` over a lazy frame of calls (caller, callee, start_time,
     duration_s)."""

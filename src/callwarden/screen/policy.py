@@ -37,6 +37,7 @@ from pydantic import (
     model_validator,
 )
 
+from callwarden.config import DEFAULT_TIMEZONE
 from callwarden.numbers import presented_number
 from callwarden.policy_files import load_model, parse_model
 from callwarden.reputation.categories import Category
@@ -196,7 +197,7 @@ class Policy(_Part):
 
     #: a label for people (``"spring campaign"``); the version number is given on install
     name: str = Field(default="", max_length=200)
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     #: the agents' queue for calls no route takes
     default_queue: Queue = "agents"
     #: key customers: never blocked or challenged, whatever their marks

@@ -23,7 +23,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from callwarden.config import load_toml, validation_message
+from callwarden.config import DEFAULT_TIMEZONE, load_toml, validation_message
 from callwarden.errors import ConfigError
 
 __all__ = [
@@ -212,7 +212,7 @@ class SimulationConfig(_Model):
     days: int = Field(default=1, ge=1, le=366)
     seed: int = 0
     start_date: date = Field(default=date(2026, 7, 8), description="first simulated local day")
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     regions: tuple[str, ...] = (
         "成都",
         "绵阳",

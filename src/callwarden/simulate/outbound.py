@@ -30,9 +30,11 @@ import numpy as np
 import phonenumbers
 import polars as pl
 
+from callwarden.config import DEFAULT_TIMEZONE
+
 __all__ = ["OutboundDay", "OutboundDayConfig", "simulate_outbound_day", "write_outbound_day"]
 
-ZONE = ZoneInfo("Asia/Shanghai")
+ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 #: calling hours in seconds of the local day
 WINDOWS = ((9 * 3600, 12 * 3600), (14 * 3600, 20 * 3600))
 _MOBILE_PREFIXES = ("135", "136", "138", "139", "150", "151", "158", "186", "187", "188")

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from callwarden.config import DEFAULT_TIMEZONE
 from callwarden.numbers import mask
 from callwarden.web.i18n import language_of, texts
 from callwarden.web.security import CSRF_COOKIE, LANG_COOKIE, csrf_token, set_cookie
@@ -39,7 +40,7 @@ Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
 
-def _local(value: str | datetime | None, zone: str = "Asia/Shanghai") -> str:
+def _local(value: str | datetime | None, zone: str = DEFAULT_TIMEZONE) -> str:
     if not value:
         return ""
     at = datetime.fromisoformat(value) if isinstance(value, str) else value
