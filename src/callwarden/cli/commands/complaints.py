@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from rich.table import Table
 from callwarden.cases.config import CaseConfig
 from callwarden.cases.sla import SlaClock
 from callwarden.cli.commands.cases import ConfigOption, DbOption, open_cases_db
+from callwarden.cli.imports import report_import
 from callwarden.cli.progress import console
 from callwarden.reputation.complaint_import import import_complaints, read_complaints
 from callwarden.reputation.complaint_stats import complaint_stats
@@ -68,17 +68,7 @@ def import_file(
     filer = Filer("file", f"file:{feed}"[:96])
     with database.sessions.begin() as s:
         counts, bad = import_complaints(s, rows, filer, datetime.now(UTC), zone)
-    if bad:
-        out = rejected_out or file.with_name(file.stem + ".rejected.csv")
-        with out.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["line", "row", "reason"])
-            writer.writerows([q.line, ",".join(q.row), q.reason] for q in bad)
-        console.print(f"{counts.quarantined:,} rows quarantined -> {out}", highlight=False)
-    console.print(
-        f"read {counts.read:,} = accepted {counts.accepted:,} + quarantined {counts.quarantined:,}",
-        highlight=False,
-    )
+    report_import(counts, bad, file, rejected_out)
 
 
 def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> Table:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ import typer
 from rich.table import Table
 
 from callwarden.cli.commands.cases import DbOption, open_cases_db
+from callwarden.cli.imports import report_import
 from callwarden.cli.progress import console
 from callwarden.errors import ConfigError
 from callwarden.numbers import try_normalise
@@ -58,18 +58,7 @@ def import_marks(
     now = datetime.now(UTC)
     with database.sessions.begin() as s:
         counts, bad = import_rows(s, read_rows(file), now, source=source, note=file.name)
-    if bad:
-        out = rejected_out or file.with_name(file.stem + ".rejected.csv")
-        with out.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["line", "row", "reason"])
-            writer.writerows([q.line, ",".join(q.row), q.reason] for q in bad)
-        console.print(f"{counts.quarantined:,} rows quarantined -> {out}", highlight=False)
-    console.print(
-        f"read {counts.read:,} = accepted {counts.accepted:,} + quarantined "
-        f"{counts.quarantined:,}",
-        highlight=False,
-    )
+    report_import(counts, bad, file, rejected_out)
 
 
 @app.command("show")

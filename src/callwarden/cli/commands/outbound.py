@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from callwarden.cli.commands.cases import DbOption, open_cases_db
+from callwarden.cli.imports import report_import
 from callwarden.cli.progress import console
 from callwarden.compliance.audit import AuditResult, audit_calls, read_calls
 from callwarden.compliance.businesses import add_business, business_named, set_policy
@@ -109,14 +110,7 @@ def _import(kind: Kind, file: Path, business: str, db: str, rejected: Path | Non
     database = open_cases_db(db)
     with database.sessions.begin() as s:
         counts, bad = import_register(s, business, file, kind, datetime.now(UTC))
-    if bad.height:
-        out = rejected or file.with_name(file.stem + ".rejected.csv")
-        bad.write_csv(out)
-        console.print(f"{counts.quarantined:,} rows quarantined -> {out}", highlight=False)
-    console.print(
-        f"read {counts.read:,} = accepted {counts.accepted:,} + quarantined {counts.quarantined:,}",
-        highlight=False,
-    )
+    report_import(counts, bad, file, rejected)
 
 
 RejectedOption = Annotated[
