@@ -71,6 +71,7 @@ def test_an_upheld_appeal_is_gone_from_the_decision_path_within_a_minute(
         "reasons": [{"code": "relay_call", "weight": 0.8}],
     }
     (r,) = svc.intake([AlertIn.model_validate(alert)])
+    assert r.case_id is not None
     _until(lambda: screener.screen(token, _call(svc))["action"] == "block")
     blocked = screener.screen(token, _call(svc))
     assert "诈骗" in blocked["reasons"][0]["text_zh"]
