@@ -20,7 +20,10 @@ from hypothesis import strategies as st
 from callwarden.detect import rules as _rules  # noqa: F401
 from callwarden.detect.base import DETECTORS, Detector
 from callwarden.features.gate import GATE
-from callwarden.features.spec import FEATURES
+from callwarden.features.spec import FEATURES, RECORD_FEATURES
+
+#: what a detector may read: the engines' features and those detection fills in from records
+READABLE = {**FEATURES, **RECORD_FEATURES}
 
 DETECTOR_NAMES = DETECTORS.names()
 values = st.one_of(
@@ -41,7 +44,7 @@ def test_the_built_in_detectors_are_registered() -> None:
 @pytest.mark.parametrize("name", DETECTOR_NAMES)
 def test_reads_only_defined_features(name: str) -> None:
     det = DETECTORS.get(name)
-    assert set(det.features) <= set(FEATURES)
+    assert set(det.features) <= set(READABLE)
     assert det.kind in ("call", "sms")
     assert det.targets
 
@@ -54,7 +57,7 @@ def test_scores_are_probabilities_and_deterministic(name: str, data: st.DataObje
     n = data.draw(st.integers(min_value=1, max_value=8))
     arrays = {
         f: np.array(data.draw(st.lists(values, min_size=n, max_size=n)), dtype=np.float64)
-        for f in FEATURES
+        for f in READABLE
     }
     first = np.nan_to_num(det.score(arrays), nan=0.0)
     again = np.nan_to_num(det.score({k: v.copy() for k, v in arrays.items()}), nan=0.0)
@@ -84,6 +87,7 @@ def below_the_gate(draw: st.DrawFn) -> dict[str, np.ndarray]:
     # calls presenting the number through a foreign or cloud trunk are some of its calls
     spoofed = draw(st.integers(0, min(n1h, GATE.spoofed_calls_1h - 1)))
     row = {f: draw(st.floats(0, 1e4)) for f in FEATURES}
+    row.update({f: draw(st.floats(0, 1)) for f in RECORD_FEATURES})  # (probabilities)
     for share in [f for f in FEATURES if "share" in f or "score" in f or f.startswith("is_")]:
         row[share] = draw(st.floats(0, 1))
     row.update(
@@ -113,7 +117,7 @@ def test_detectors_stay_silent_below_the_triage_gate(
 @pytest.mark.parametrize("name", DETECTOR_NAMES)
 def test_explains_itself_in_both_languages(name: str) -> None:
     det: Detector = DETECTORS.get(name)
-    row = {f: 7.0 for f in FEATURES}
+    row = {f: 7.0 for f in READABLE}
     row["owner_age"] = 78.0
     reason = det.explain(row)
     assert reason.code == name

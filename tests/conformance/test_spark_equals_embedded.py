@@ -35,6 +35,7 @@ T0 = dt.datetime(2026, 7, 8, 9, tzinfo=dt.UTC)
 TOLERANCE = 1e-9
 #: what the Spark engine does not do yet: test name -> why (each runs as a strict xfail)
 GAPS: dict[str, str] = {
+    "test_sms_texts": "SMS texts (content) are read by the embedded engine only",
     "test_learned_scorer": "the learned scorer (--model) runs only in the embedded engine",
 }
 
@@ -142,6 +143,9 @@ def both_features(
 def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sparkcity")
     simulate_city(SimulationConfig(subscribers=1200, seed=21, days=1), out)
+    # the Spark engine reads no SMS texts yet (GAPS: test_sms_texts): its city carries none
+    for part in (out / "sms").rglob("*.parquet"):
+        pl.read_parquet(part, hive_partitioning=False).drop("content").write_parquet(part)
     return out
 
 
@@ -258,3 +262,27 @@ def test_learned_scorer(city: Path, tmp_path: Path) -> None:
     args = ["score", str(city / "calls"), "--model", str(tmp_path), "--engine", "spark"]
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "a.parquet")])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.xfail(strict=True, reason=GAPS["test_sms_texts"])
+def test_sms_texts(spark: SparkSession) -> None:
+    """A burst of scam texts: the embedded engine reads them (detect/sms_content.py)."""
+    count, text = 22, "【公安局】您的账户涉嫌洗钱，请立即将资金转入安全账户配合调查 {n}"
+    sms = pl.DataFrame(
+        {
+            "sms_id": [f"s{k:03d}" for k in range(count)],
+            "sender": ["+8613812345678"] * count,
+            "recipient": [f"+86139{k:08d}" for k in range(count)],
+            "sent_time": [T0 + dt.timedelta(minutes=2 * k) for k in range(count)],
+            "length": [40] * count,
+            "content": [text.format(n=k) for k in range(count)],
+        },
+        schema_overrides={"length": pl.Int32, "sent_time": pl.Datetime("us", "UTC")},
+    )
+    calls, _, subs = _worlds(count=1)
+    want = score_records(Traffic(calls, sms, subs)).alerts
+    got = score_records_spark(
+        spark, _to_spark(spark, calls), _to_spark(spark, sms), _to_spark(spark, subs)
+    ).alerts
+    assert "content" in {r["code"] for reasons in want["reasons"].to_list() for r in reasons}
+    _assert_same_alerts(got, want)

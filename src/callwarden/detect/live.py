@@ -17,6 +17,7 @@ from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.campaign_steps import LiveCampaigns
 from callwarden.detect.scoring import EventScorer, FeatureArrays, allowed_numbers, served_numbers
+from callwarden.detect.sms_content import SmsContent
 from callwarden.features.engines.base import Traffic, load_engine
 from callwarden.network import ServedNumbers
 from callwarden.records.batch import batch_of, record_batch
@@ -56,6 +57,8 @@ class LiveScorer:
     def _step_part(self, batch: pl.DataFrame) -> list[dict[str, Any]]:
         """The detectors and the policy over records between two campaign checkpoints."""
         got = self.features.update(batch)
+        # what the batch's SMS say: the content feature, filled in at the events scored
+        self.scorer.content = SmsContent.of_batch(batch)
         return self.scorer.score(FeatureArrays(got.msisdn, got.kind, got.time_us, got.values))
 
     def step_records(self, records: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:

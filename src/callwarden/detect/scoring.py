@@ -26,6 +26,8 @@ from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.base import DETECTORS, Detector, bounded
 from callwarden.detect.campaign_steps import BatchCampaigns
 from callwarden.detect.reasons import Reason
+from callwarden.detect.rules.sms_burst import volume_score
+from callwarden.detect.sms_content import CONTENT_FEATURE, SmsContent
 from callwarden.features.engines.base import (
     BATCH_STEPS,
     DEFAULT_TIMEZONE,
@@ -139,6 +141,13 @@ class FeatureArrays:
             return self.msisdn.to_arrow().take(pa.array(idx)).to_pylist()
         return [self.msisdn[i] for i in idx]
 
+    def times_us(self, idx: np.ndarray | None = None) -> np.ndarray:
+        """Event times in µs since the epoch (UTC), of every event or of ``idx``."""
+        if isinstance(self.time, pl.Series):
+            at = self.time if idx is None else self.time.gather(idx)
+            return at.cast(pl.Datetime("us", "UTC")).dt.epoch("us").to_numpy().astype(np.int64)
+        return np.asarray(self.time if idx is None else self.time[idx], dtype=np.int64)
+
     def utc_times(self, idx: np.ndarray) -> list[datetime]:
         """Event times (UTC) of the events ``idx``."""
         if isinstance(self.time, pl.Series):
@@ -231,6 +240,9 @@ class EventScorer:
         self.hits: dict[str, int] = {}
         self.events = 0
         self.candidates = 0
+        #: the texts of the SMS being scored (``detect/sms_content.py``), where records carry
+        #: them: the content feature of SMS events and the content reason of their alerts
+        self.content: SmsContent | None = None
 
     def score(self, features: pl.DataFrame | FeatureArrays) -> list[dict[str, object]]:
         """Alert rows raised by these events (features in record order, or arrays whose
@@ -247,6 +259,9 @@ class EventScorer:
                 return []
             if passing.shape[0] < arrays.height:
                 arrays = arrays.take(passing)
+        if self.content is not None and CONTENT_FEATURE not in arrays.values:
+            sms = arrays.kind == "sms"
+            self.content.fill(arrays.values, sms, arrays.times_us(), arrays.numbers)
         scores = detector_scores(arrays)
         combined = np.max(np.vstack(list(scores.values())), axis=0) if scores else np.zeros(0)
         idx = np.flatnonzero(combined >= self.policy.watch)
@@ -287,6 +302,8 @@ class EventScorer:
             row = {c: float(v[i]) for c, v in arrays.values.items()}
             at = {name: float(s[i]) for name, s in scores.items()}
             reasons = explain_event(row, at, self.policy.watch, self.detectors)
+            if self.content is not None and arrays.kind[i] == "sms":
+                reasons = self._with_content(reasons, row, at, msisdn, arrays, int(i))
             if explain_model is not None and not reasons:
                 reasons = explain_model(int(i))
             for r in reasons:
@@ -305,6 +322,35 @@ class EventScorer:
             for alert, at_time in zip(rows, arrays.utc_times(np.array(raised)), strict=True):
                 alert["flagged_at"] = at_time
         return rows
+
+    def _with_content(
+        self,
+        reasons: list[Reason],
+        row: dict[str, float],
+        at: dict[str, float],
+        msisdn: str,
+        arrays: FeatureArrays,
+        i: int,
+    ) -> list[Reason]:
+        """The SMS burst's reasons with the content reason beside it (the category and the
+        words that decided), taking the share of the burst's weight the text added to it."""
+        burst = next((k for k, r in enumerate(reasons) if r.code == "sms_burst"), None)
+        if burst is None or self.content is None:
+            return reasons
+        weight = reasons[burst].weight
+        score = at["sms_burst"]
+        plain = float(volume_score({k: np.array([v]) for k, v in row.items()})[0])
+        share = min(max((score - plain) / score, 0.0), 1.0) if score > 0 else 0.0
+        found = self.content.reason(msisdn, int(arrays.times_us(np.array([i]))[0]),
+                                    round(weight * share, 4))  # fmt: skip
+        if found is None:
+            return reasons
+        mine = reasons[burst]
+        reasons = list(reasons)
+        reasons[burst] = Reason(mine.code, round(weight - found.weight, 4), mine.text_zh,
+                                mine.text_en, mine.evidence)  # fmt: skip
+        reasons.insert(burst + 1, found)
+        return reasons
 
 
 def impersonated(
@@ -382,10 +428,12 @@ def score_records(
     by_parts = model is not None or not triage
     kept: list[_Candidates] = []
     decode = None
+    content = SmsContent.of_sms(traffic.sms)
     for done, piece in enumerate(parts):
         if progress is not None and by_parts:
             progress("features and scores, by slices of numbers", done, total)
         decode = piece.decode
+        content.fill(piece.values, piece.is_sms, piece.time_us, piece.numbers)
         scores = detector_scores(FeatureArrays.of_events(piece))
         combined = np.max(np.vstack(list(scores.values())), axis=0)
         X = None
@@ -408,6 +456,7 @@ def score_records(
     scorer = EventScorer(
         policy, allowed_numbers(traffic.subscribers), timezone=traffic.timezone, served=on_net
     )
+    scorer.content = content
     rows: list[dict[str, object]] = []
     groups = BatchCampaigns(traffic, policy, scorer)
     if decode is not None:

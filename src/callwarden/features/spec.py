@@ -54,6 +54,7 @@ __all__ = [
     "LANDLINE_PATTERN",
     "NUMBER_FLAGS",
     "RECORD_CALL",
+    "RECORD_FEATURES",
     "RECORD_ORDER",
     "RECORD_SMS",
     "SIGNALS",
@@ -378,6 +379,18 @@ _ALL: tuple[Feature, ...] = (
 
 FEATURES: dict[str, Feature] = {f.name: f for f in _ALL}
 FEATURE_NAMES: list[str] = [f.name for f in _ALL]
+
+#: Features of what a record *says*, not of events: no engine computes them. Detection fills
+#: them in at the events it scores, where it reads the records (``detect/sms_content.py``);
+#: a detector reading one scores as without it where it is absent.
+RECORD_FEATURES: dict[str, Feature] = {
+    "sms_content_risk": Feature(
+        "sms_content_risk",
+        Agg.LAST,
+        label_zh="短信内容诈骗概率",
+        label_en="probability that the SMS text is a scam",
+    ),
+}
 
 
 def window_signals(names: Iterable[str] | None = None) -> dict[str, set[str]]:

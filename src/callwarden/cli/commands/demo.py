@@ -61,6 +61,8 @@ def demo(
             f"false positives: legit heavy {head['fpr_legit_heavy']:.4%}, "
             f"normal {head['fpr_normal']:.4%}"
         )
+        for line in _content_lines(result.score.alerts):
+            console.print(line, highlight=False)
     if result.cases:
         c = result.cases
         rows = [(f"cases / {s}", n) for s, n in c["cases_by_kind"].items()]
@@ -87,6 +89,26 @@ def demo(
             "(API and OpenAPI at http://127.0.0.1:8000/docs)"
         )
         _console_logins(workdir)
+
+
+def _content_lines(alerts: pl.DataFrame) -> list[str]:
+    """How many alerts read what the SMS said (docs/content.md), and the strongest one's
+    reason."""
+    if not alerts.height or "reasons" not in alerts.columns:
+        return []
+    read = alerts.filter(
+        pl.col("reasons").list.eval(pl.element().struct.field("code") == "content").list.any()
+    )
+    if not read.height:
+        return []
+    first = read.sort("score", descending=True).row(0, named=True)
+    reason = next(r for r in first["reasons"] if r["code"] == "content")
+    return [
+        f"SMS content read in {read.height:,} alerts, e.g. {first['msisdn']} "
+        f"({first['decision']}):",
+        f"  {reason['text_zh']}",
+        f"  {reason['text_en']}",
+    ]
 
 
 def _console_logins(workdir: Path) -> None:
