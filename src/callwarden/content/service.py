@@ -30,6 +30,7 @@ __all__ = [
     "LABEL_CATEGORY",
     "SCORE_COLUMNS",
     "category_of_label",
+    "category_of_text",
     "content_reason",
     "score_records",
     "score_texts",
@@ -65,6 +66,23 @@ def category_of_label(label: str) -> Category | None:
         return Category(label)
     except ValueError:
         return None
+
+
+def category_of_text(
+    text: str | None, model: ContentModel | None = None, *, at_least: float = 0.5
+) -> Category | None:
+    """The mark category a text reads as (a complaint's own words, a transcript), when the
+    model gives its label at least ``at_least``; None for an honest, empty or unclear text.
+
+    >>> category_of_text("民警说我的账户涉嫌洗钱，让我把钱转到安全账户")
+    <Category.FRAUD: 'fraud'>
+    >>> category_of_text("您的快递已到驿站，取件码 1234") is None
+    True
+    """
+    scores = (model or default_model()).score_texts([text])
+    if float(scores.score[0]) < at_least:
+        return None
+    return category_of_label(str(scores.label[0]))
 
 
 def score_texts(texts: Sequence[str | None], model: ContentModel | None = None) -> pl.DataFrame:

@@ -4,8 +4,10 @@ quarantined with its reason.
 Columns are found by their header, in English or as 12321 exports name them (被举报号码, 举报类型,
 来电时间, 举报人, 举报编号, 举报内容); columns it does not know are left alone. A file with no
 header is read in the order ``msisdn,category[,called_at[,reporter[,external_id[,text]]]]``.
-A call time without a zone is the operator's local time (``2026-07-08 14:23``). Counts add up:
-``read == accepted + quarantined``.
+A call time without a zone is the operator's local time (``2026-07-08 14:23``). A row without a
+category but with the complainant's words (``text``, 举报内容) takes the category the words
+read as (``callwarden.content``: "民警说我的账户涉嫌洗钱" is fraud); where they read as none, the
+row is quarantined. Counts add up: ``read == accepted + quarantined``.
 
 >>> columns(["被举报号码", "举报类型", "来电时间", "处理状态"])
 {'msisdn': 0, 'category': 1, 'called_at': 2}
@@ -88,11 +90,12 @@ def read_complaints(path: Path) -> ComplaintRows:
     delimiter = _delimiter(path, first)
     header = next(csv.reader([first], delimiter=delimiter), [])
     fields = columns(header)
-    if fields and ("msisdn" not in fields or "category" not in fields):
+    if fields and ("msisdn" not in fields or not {"category", "text"} & set(fields)):
         raise InputFileError(
             path,
             f"the header names no {'msisdn' if 'msisdn' not in fields else 'category'} "
-            "column (e.g. msisdn or 被举报号码, category or 举报类型)",
+            "column (e.g. msisdn or 被举报号码, category or 举报类型, or the complaint's "
+            "text, 举报内容, to read the category from)",
         )
 
     def rows() -> Iterator[tuple[int, list[str]]]:
@@ -130,6 +133,13 @@ def _complaint(cells: list[str], rows: ComplaintRows, zone: ZoneInfo) -> Complai
         cell = cells[i].strip() if i < len(cells) else ""
         if cell:
             values[field] = cell
+    if "category" not in values and "text" in values:
+        from callwarden.content.service import category_of_text  # noqa: PLC0415  # model load
+
+        read = category_of_text(values["text"])
+        if read is None:
+            return "category: not given, and the text reads as no complaint category"
+        values["category"] = read
     if "called_at" in values:
         try:
             values["called_at"] = _when(values["called_at"], zone)

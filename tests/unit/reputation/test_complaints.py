@@ -187,3 +187,20 @@ def test_stats_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture
     assert code == 0 and "贷款理财" in out and "by region" in out
     code, _, err = cli(capsys, "complaints", "stats", "--db", db, "--since", "July")
     assert code == 2 and "--since" in err
+
+
+def test_a_complaint_without_a_category_takes_the_one_its_words_read_as(tmp_path: Path) -> None:
+    export = tmp_path / "words.csv"
+    export.write_text(
+        "被举报号码,举报内容\n"
+        "13812345678,对方自称民警，说我的账户涉嫌洗钱，让我把钱转到安全账户配合调查\n"
+        "13812345679,对方说是快递员，问我在不在家\n",
+        encoding="utf-8",
+    )
+    db = open_database("sqlite://")
+    with db.sessions.begin() as s:
+        counts, bad = import_complaints(s, read_complaints(export), FEED, NOW, ZONE)
+    assert (counts.read, counts.accepted) == (2, 1)
+    assert bad[0].reason == "category: not given, and the text reads as no complaint category"
+    with db.reads() as s:
+        assert {m.category: m.count for m in s.scalars(select(Mark))} == {"fraud": 1}
