@@ -1,12 +1,14 @@
 """Content classifier on the shared Chinese fraud-text set, beside the baseline in the same run.
 
 The set (../shared/datasets/fraud-texts/train.tsv, research use only) is read here and never
-copied or shipped. The model's settings are chosen by cross-validation inside the training
-part (80%, stratified, seed 0) only; then the test part (the other 20%) and a cross-validation
-of the whole file are scored once, for the chosen settings and for the baseline (character
-1-3-gram TF-IDF + LinearSVC), the test part on plain texts and on the same texts disguised
-(full-width forms, traditional characters, separators between characters, Chinese numerals,
-other links and numbers).
+copied or shipped. Near duplicates (one campaign's text with another name or number: character
+4-gram Jaccard >= 0.8 after normalisation) are grouped first, and a group always stays on one
+side of a split. The model's settings are chosen by cross-validation inside the training part
+(four fifths, stratified, seed 0) only; then the test part (the other fifth) and a
+cross-validation of the whole file are scored once, for the chosen settings and for the
+baseline (character 1-3-gram TF-IDF + LinearSVC), the test part on plain texts and on the
+same texts disguised (full-width forms, traditional characters, separators between
+characters, Chinese numerals, other links and numbers: :func:`disguise`).
 
     .venv/bin/python benchmarks/bench_content.py            # selection, split, disguises, speed
     .venv/bin/python benchmarks/bench_content.py --cv 5     # and 5-fold cross-validation
@@ -32,6 +34,7 @@ import numpy as np
 import polars as pl
 
 from callwarden.content.model import ContentModel, ContentSettings
+from callwarden.content.normalise import normalise_all
 from callwarden.content.texts_io import read_labelled
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "fraud-texts" / "train.tsv"
@@ -104,12 +107,41 @@ def ours_fit(
     return lambda batch: model.score_texts(batch).label.tolist()
 
 
-def split(labels: Sequence[str], share: float, seed: int) -> tuple[list[int], list[int]]:
-    from sklearn.model_selection import train_test_split  # noqa: PLC0415
+def near_duplicate_groups(texts: Sequence[str], threshold: float = 0.8) -> np.ndarray:
+    """A group id per text: texts whose sets of character 4-grams (after normalisation)
+    overlap by a Jaccard index of ``threshold`` or more share a group, and so do the texts
+    joined through them. A group stays on one side of every split, so that a test text's
+    near copy (one campaign's text with another name or number) is never a training text."""
+    from scipy.sparse import coo_matrix  # noqa: PLC0415
+    from scipy.sparse.csgraph import connected_components  # noqa: PLC0415
+    from sklearn.feature_extraction.text import CountVectorizer  # noqa: PLC0415
 
-    rows = list(range(len(labels)))
-    fit, held = train_test_split(rows, test_size=share, stratify=labels, random_state=seed)
-    return sorted(fit), sorted(held)
+    grams = CountVectorizer(analyzer="char", ngram_range=(4, 4), binary=True, lowercase=False)
+    m = grams.fit_transform(normalise_all(list(texts))).astype(np.float32).tocsr()
+    size = np.asarray(m.sum(axis=1)).ravel()
+    shared = (m @ m.T).tocoo()
+    jaccard = shared.data / np.maximum(size[shared.row] + size[shared.col] - shared.data, 1)
+    near = (jaccard >= threshold) & (shared.row != shared.col)
+    n = len(texts)
+    graph = coo_matrix((np.ones(int(near.sum())), (shared.row[near], shared.col[near])), (n, n))
+    return np.asarray(connected_components(graph, directed=False)[1])
+
+
+def group_folds(
+    labels: Sequence[str], groups: np.ndarray, folds: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified folds that keep each group of near duplicates together."""
+    from sklearn.model_selection import StratifiedGroupKFold  # noqa: PLC0415
+
+    splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(labels)), labels, groups))
+
+
+def split(labels: Sequence[str], groups: np.ndarray, seed: int) -> tuple[list[int], list[int]]:
+    """The fixed split: one fifth of the texts held out (stratified, near duplicates kept
+    together), chosen once by the seed."""
+    fit, held = group_folds(labels, groups, 5, seed)[0]
+    return sorted(fit.tolist()), sorted(held.tolist())
 
 
 def speed(labels: list[str], texts: list[str], chosen: ContentSettings) -> None:
@@ -154,14 +186,17 @@ def speed(labels: list[str], texts: list[str], chosen: ContentSettings) -> None:
 
 
 def select(
-    labels: list[str], texts: list[str], train_rows: list[int], folds: int, seed: int
+    labels: list[str],
+    texts: list[str],
+    train_rows: list[int],
+    groups: np.ndarray,
+    folds: int,
+    seed: int,
 ) -> str:
     """The candidate with the best macro-F1 in cross-validation inside the training part
     (every fold's validation texts are training texts: the test part is not looked at)."""
-    from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415
-
     train_labels = [labels[i] for i in train_rows]
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    splits = group_folds(train_labels, groups[train_rows], folds, seed)
     print(
         f"\nmodel selection: {folds}-fold cross-validation inside the training part "
         f"({len(train_rows):,} texts), macro-F1 mean and wrong labels in all folds:"
@@ -169,7 +204,7 @@ def select(
     best_name, best_f1 = "", -1.0
     for name, settings in CANDIDATES.items():
         f1s, wrong = [], 0
-        for fit, val in splitter.split(train_rows, train_labels):
+        for fit, val in splits:
             model = ContentModel.train(
                 [labels[train_rows[i]] for i in fit], [texts[train_rows[i]] for i in fit], settings
             )
@@ -213,14 +248,22 @@ def main() -> int:
     if args.speed_only:
         speed(labels, texts, CANDIDATES[DEFAULT])
         return 0
-    train_rows, test_rows = split(labels, 0.2, args.seed)
-    best_name = select(labels, texts, train_rows, args.select_folds, args.seed)
+    groups = near_duplicate_groups(texts)
+    print(
+        f"near duplicates (character 4-gram Jaccard >= 0.8): {len(texts) - len(set(groups)):,} "
+        f"texts in {sum(np.bincount(groups) > 1):,} groups, each kept on one side of a split"
+    )
+    train_rows, test_rows = split(labels, groups, args.seed)
+    best_name = select(labels, texts, train_rows, groups, args.select_folds, args.seed)
     chosen = CANDIDATES[best_name]
 
     rng = random.Random(args.seed)
     ty, tx = pick(test_rows)
     disguised = [disguise(t, rng, to_traditional) for t in tx]
-    print("\nfixed split: train on 80%, test on the other 20% (plain | disguised):")
+    print(
+        f"\nfixed split: train on {len(train_rows):,} texts, test on the other "
+        f"{len(test_rows):,} (plain | disguised):"
+    )
     for name, fit in (
         ("baseline char 1-3 TF-IDF + LinearSVC", baseline_fit),
         ("callwarden content", lambda y, x: ours_fit(y, x, chosen)),
@@ -230,12 +273,8 @@ def main() -> int:
         print(f"  {name:<40} {plain_f1:.4f} | {hidden_f1:.4f}", flush=True)
 
     if args.cv:
-        from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415
-
         print(f"\n{args.cv}-fold cross-validation, macro-F1 mean (min-max):")
-        folds = list(
-            StratifiedKFold(args.cv, shuffle=True, random_state=args.seed).split(texts, labels)
-        )
+        folds = group_folds(labels, groups, args.cv, args.seed)
         for name, fit in (
             ("baseline char 1-3 TF-IDF + LinearSVC", baseline_fit),
             ("callwarden content", lambda y, x: ours_fit(y, x, chosen)),
