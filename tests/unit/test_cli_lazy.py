@@ -49,10 +49,13 @@ def test_help_and_a_small_command_import_no_other_command_module() -> None:
         "from callwarden.cli.exits import run\n"
         "run(command(), sys.argv[1:])\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('callwarden.cli.commands.'))\n"
+        "heavy = sorted({'polars', 'sqlalchemy', 'sklearn', 'scipy'} & set(sys.modules))\n"
+        "print(heavy if sys.argv[1:] == ['--help'] else [], file=sys.stderr)\n"
         "print(loaded, file=sys.stderr)\n"
     )
     for argv, want in ((["--help"], "[]"), (["mappings"], "['callwarden.cli.commands.mappings']")):
         done = subprocess.run(
             [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True
         )
-        assert done.stderr.strip().splitlines()[-1] == want
+        *_, heavy, loaded = done.stderr.strip().splitlines()
+        assert (heavy, loaded) == ("[]", want)
