@@ -6,14 +6,14 @@ at start and then follow the database: every ``poll`` seconds, or, on PostgreSQL
 (every ten ``poll`` intervals) in case a notice is lost. A refresh that fails (a database
 hiccup) is logged and the last state stays in use; the thread lives on.
 
+>>> import threading
 >>> from callwarden.cases.db import open_database
->>> seen = []
->>> r = Refresher(open_database("sqlite://"), lambda: seen.append(1), poll=0.01, name="doc")
+>>> seen = threading.Event()
+>>> r = Refresher(open_database("sqlite://"), seen.set, poll=0.01, name="doc")
 >>> r.start()
->>> import time; time.sleep(0.1)
->>> r.stop()
->>> len(seen) > 0
+>>> seen.wait(10)
 True
+>>> r.stop()
 """
 
 from __future__ import annotations
