@@ -9,11 +9,12 @@ an hour of rows. The answer has the same shape
 and the same numbers as :func:`~callwarden.cases.overview.figures` (a test compares them).
 
 A slice counts as closed :data:`SETTLE` after it ended, to let late rows (an alert flagged a
-moment before it reached the database) land in it first. Figures of a day are not counted
-again by themselves: whoever writes rows into a past day (an import of old alerts, a rating
-given on a case closed on an earlier day) calls :func:`forget` for those days, and the next call
-counts them again (``callwarden cases open`` does, for the days of the alerts it takes in);
-a rating given on a closed case calls :func:`rated` (the self-service page does).
+moment before it reached the database) land in it first. Rows written later into a stored day
+through the case service (an alert of an earlier day taken in, a rating given on a case closed
+on an earlier day) drop that day in the writer's transaction (:mod:`callwarden.rollup.watch`),
+and the next call counts it again. Writes that bypass the ORM (bulk SQL, another program) call
+:func:`forget` (``callwarden cases open`` does, for the days of the alerts it takes in) or
+:func:`rated`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 from callwarden.cases.db import Database
 from callwarden.cases.models import Alert, Case, CaseEvent, Suspension
 from callwarden.errors import Unprocessable
+from callwarden.rollup import watch
 from callwarden.rollup.models import DailyFigures
 
 __all__ = ["HOURS_TTL", "SETTLE", "count_slice", "figures", "forget", "rated"]
@@ -266,6 +268,7 @@ def figures(
     if not 1 <= days <= 92:
         raise Unprocessable("days", "between 1 and 92")
     zone = ZoneInfo(timezone)
+    watch.ZONES.add(zone.key)
     today = now.astimezone(zone).date()
     first = today - timedelta(days=days - 1)
     window = [first + timedelta(days=i) for i in range(days)]

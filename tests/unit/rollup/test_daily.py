@@ -81,7 +81,7 @@ def test_the_roll_up_equals_counting_afresh(case_service: CaseService, clock: Cl
         assert daily.figures(db, now + later) == _fresh(case_service, now + later, 14)
 
 
-def test_a_day_written_into_after_it_was_counted_is_counted_again_once_forgotten(
+def test_a_day_written_into_after_it_was_counted_is_counted_again(
     case_service: CaseService, clock: Clock
 ) -> None:
     now = clock.now = datetime(2026, 7, 8, 7, 37, tzinfo=UTC)
@@ -89,9 +89,12 @@ def test_a_day_written_into_after_it_was_counted_is_counted_again_once_forgotten
     db = case_service.db
     assert daily.figures(db, now) == _fresh(case_service, now, 14)
     late = now - timedelta(days=3)
-    case_service.intake([_alert(90_000, late, "wangiri")])  # an import of an old alert
-    assert daily.figures(db, now) != _fresh(case_service, now, 14)  # stored, so stale
-    assert daily.forget(db, (late + timedelta(hours=8)).date()) >= 1
+    case_service.intake([_alert(90_000, late, "wangiri")])  # an old alert, through the service
+    assert daily.figures(db, now) == _fresh(case_service, now, 14)  # its day was dropped
+    with db.sessions.begin() as s:  # written around the service (bulk SQL): stale until forgotten
+        s.execute(update(Suspension).values(started_at=late))
+    assert daily.figures(db, now) != _fresh(case_service, now, 14)
+    assert daily.forget(db, (now - timedelta(days=30)).date()) >= 1  # every day it moved
     assert daily.figures(db, now) == _fresh(case_service, now, 14)
 
 
@@ -130,4 +133,27 @@ def test_a_rating_after_the_close_counts_its_day_again(
         s.execute(update(Case).where(Case.id == cid).values(satisfaction=1))
     assert daily.figures(db, now) != _fresh(case_service, now, 14)
     assert daily.rated(db, cid) == 1
+    assert daily.figures(db, now) == _fresh(case_service, now, 14)
+
+
+def test_a_rating_through_the_service_drops_the_closed_day(
+    case_service: CaseService, clock: Clock
+) -> None:
+    """The ORM's flush drops the stored day a rating changes (rollup.watch)."""
+    now = clock.now = datetime(2026, 7, 8, 7, 37, tzinfo=UTC)
+    _fill(case_service, now, n=60)
+    db = case_service.db
+    with db.sessions.begin() as s:
+        case = s.scalars(
+            select(Case).where(
+                Case.closed_at < now - timedelta(days=2), Case.closed_at > now - timedelta(days=9)
+            )
+        ).first()
+        assert case is not None
+        case.satisfaction = None
+    assert daily.figures(db, now) == _fresh(case_service, now, 14)
+    with db.sessions.begin() as s:
+        again = s.get(Case, case.id)
+        assert again is not None
+        again.satisfaction = 2
     assert daily.figures(db, now) == _fresh(case_service, now, 14)
