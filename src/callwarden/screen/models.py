@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from callwarden.cases.models import Base
 
-__all__ = ["Hotline", "HotlinePolicy", "ScreenDecision"]
+__all__ = ["Hotline", "HotlinePolicy", "ScreenDecision", "WrongCode"]
 
 
 class Hotline(Base):
@@ -72,3 +72,20 @@ class ScreenDecision(Base):
     #: the reasons' codes, in order
     reasons: Mapped[list[Any]]
     __table_args__ = (Index("ix_screen_decisions_hotline_at", "hotline_id", "at"),)
+
+
+class WrongCode(Base):
+    """One wrong business code keyed at a hotline's IVR challenge, within its window.
+
+    Kept in the database, not in a worker's memory, so that every worker of ``serve --workers
+    N`` (and every thread) counts the same tries: a caller gets ``retries`` tries in all.
+    """
+
+    __tablename__ = "screen_wrong_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hotline_id: Mapped[int] = mapped_column(Integer)
+    #: the caller as stored, or the presented value (cut short) when it is no number
+    caller: Mapped[str] = mapped_column(String(64))
+    #: the call's time (UTC)
+    at: Mapped[datetime]
+    __table_args__ = (Index("ix_screen_wrong_codes_caller", "hotline_id", "caller", "at"),)
