@@ -18,10 +18,11 @@ __all__ = ["DailyFigures"]
 class DailyFigures(Base):
     """The figures of one closed local day, with the row counts they were taken from.
 
-    ``sources`` holds, per source table, how many rows of the day there were when the figures
-    were counted (alerts, suspensions started and lifted, breaches, cases closed and rated): a
-    day whose counts have moved since (rows imported late, a rating given after the case
-    closed) is counted again.
+    ``figures`` holds the day's counts (alerts by type, suspensions, restorations with their
+    times to restore, breaches, cases closed, resolved and rated); ``sources`` how many rows of
+    each source the count read, for an operator comparing a day with its tables. A row is
+    deleted when rows are written into its day later (:mod:`callwarden.rollup.watch`,
+    :func:`callwarden.rollup.daily.forget`) and counted again on the next call.
     """
 
     __tablename__ = "daily_figures"
