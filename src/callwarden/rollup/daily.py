@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from callwarden.cases.db import Database
 from callwarden.cases.models import Alert, Case, CaseEvent, Suspension
+from callwarden.config import DEFAULT_TIMEZONE
 from callwarden.errors import Unprocessable
 from callwarden.rollup import watch
 from callwarden.rollup.models import DailyFigures
@@ -201,7 +202,7 @@ def _today(
 
 
 def forget(
-    db: Database, since: date, timezone: str = "Asia/Shanghai", *, until: date | None = None
+    db: Database, since: date, timezone: str = DEFAULT_TIMEZONE, *, until: date | None = None
 ) -> int:
     """Drop the stored figures of ``since`` and later days (to ``until`` when given): rows
     were written into them after they were counted; the next call counts them again. How
@@ -216,7 +217,7 @@ def forget(
     return int(getattr(done, "rowcount", 0))
 
 
-def rated(db: Database, case_id: int, timezone: str = "Asia/Shanghai") -> int:
+def rated(db: Database, case_id: int, timezone: str = DEFAULT_TIMEZONE) -> int:
     """A case was rated (or otherwise changed) after it closed: the day it closed is counted
     again (its satisfaction figures). How many days were dropped (0 or 1)."""
     with db.reads() as s:
@@ -261,7 +262,7 @@ def _row(label: str, v: dict[str, Any]) -> dict[str, Any]:
 
 
 def figures(
-    db: Database, now: datetime, *, days: int = 14, timezone: str = "Asia/Shanghai"
+    db: Database, now: datetime, *, days: int = 14, timezone: str = DEFAULT_TIMEZONE
 ) -> dict[str, Any]:
     """Daily and weekly figures of the last ``days`` local days, today included: the same
     answer as :func:`callwarden.cases.overview.figures`, from the roll-up."""

@@ -25,12 +25,13 @@ from sqlalchemy.orm import Session
 
 from callwarden.cases.db import Database
 from callwarden.cases.models import Alert, Case
+from callwarden.config import DEFAULT_TIMEZONE
 from callwarden.rollup.models import DailyFigures
 
 __all__ = ["ZONES", "stored_days"]
 
 #: the time zones whose days are dropped (the console adds the zone it counts in)
-ZONES: set[str] = {"Asia/Shanghai"}
+ZONES: set[str] = {DEFAULT_TIMEZONE}
 
 
 def stored_days(db: Database) -> int:
