@@ -5,22 +5,37 @@ engine's live features (``features/engines/base.py``), the registered detectors 
 :class:`~callwarden.decide.policy.DecisionState` as batch scoring. :func:`replay_alerts` feeds
 recorded traffic through it, ``batch_size`` records at a time; the conformance suite asserts
 that gives :func:`~callwarden.detect.scoring.score_records`' alerts, whatever the batch sizes.
+
+With a learned model (``model``, an :class:`~callwarden.detect.model.events.EventModel`) every
+record is scored, not only those past the detectors' gate, and the model reads each number's
+features at their peak so far, carried from batch to batch
+(:class:`~callwarden.detect.model.events.RunningPeaks`): the rows batch scoring gives it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.campaign_steps import LiveCampaigns
-from callwarden.detect.scoring import EventScorer, FeatureArrays, allowed_numbers, served_numbers
+from callwarden.detect.scoring import (
+    EventScorer,
+    FeatureArrays,
+    allowed_numbers,
+    detector_scores,
+    served_numbers,
+)
 from callwarden.detect.sms_content import SmsContent
 from callwarden.features.engines.base import Traffic, load_engine
 from callwarden.network import ServedNumbers
 from callwarden.records.batch import batch_of, record_batch
+
+if TYPE_CHECKING:
+    from callwarden.detect.model.events import EventModel
 
 __all__ = ["LiveScorer", "replay_alerts"]
 
@@ -29,7 +44,8 @@ class LiveScorer:
     """Features -> detector scores -> decision, for record batches in record order.
 
     ``traffic`` gives the subscribers, known numbers and time zone (its records are not read);
-    ``served``: prefixes the operator serves, besides the subscribers (``served_numbers``).
+    ``served``: prefixes the operator serves, besides the subscribers (``served_numbers``);
+    ``model``: a learned scorer beside the detectors.
     """
 
     def __init__(
@@ -38,6 +54,7 @@ class LiveScorer:
         policy: PolicyConfig,
         served: ServedNumbers | None = None,
         engine: str = "compiled",
+        model: EventModel | None = None,
     ) -> None:
         self.features = load_engine(engine)().live(traffic)
         self.scorer = EventScorer(
@@ -48,6 +65,8 @@ class LiveScorer:
         )
         #: the campaign pass at its checkpoints (``detect/campaign_steps.py``)
         self.campaigns = LiveCampaigns(traffic.subscribers, policy, self.scorer)
+        self.model = model
+        self.peaks = model.running() if model is not None else None
 
     def step_batch(self, batch: pl.DataFrame) -> list[dict[str, Any]]:
         """Process a record batch (``records/batch.py``); return the alert rows it raises,
@@ -57,9 +76,23 @@ class LiveScorer:
     def _step_part(self, batch: pl.DataFrame) -> list[dict[str, Any]]:
         """The detectors and the policy over records between two campaign checkpoints."""
         got = self.features.update(batch)
+        arrays = FeatureArrays(got.msisdn, got.kind, got.time_us, got.values)
         # what the batch's SMS say: the content feature, filled in at the events scored
         self.scorer.content = SmsContent.of_batch(batch)
-        return self.scorer.score(FeatureArrays(got.msisdn, got.kind, got.time_us, got.values))
+        if self.model is None or self.peaks is None:
+            return self.scorer.score(arrays)
+        self.scorer.events += arrays.height
+        if arrays.height == 0:
+            return []
+        model = self.model
+        X = self.peaks.update(got.msisdn.to_list(), got.values)
+        self.scorer.content.fill(arrays.values, arrays.kind == "sms", arrays.times_us(),
+                                 arrays.numbers)  # fmt: skip
+        scores = detector_scores(arrays)
+        rules = np.max(np.vstack(list(scores.values())), axis=0)
+        combined = self.scorer.policy.combine_model(rules, model.scores(X))
+        idx = np.flatnonzero(combined >= self.scorer.policy.watch)
+        return self.scorer.step(arrays, idx, scores, combined, lambda i: model.reasons(X[i]))
 
     def step_records(self, records: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         """The same for canonical records as dictionaries, ``(kind, record)`` in order."""
@@ -76,10 +109,11 @@ def replay_alerts(
     policy: PolicyConfig | None = None,
     batch_size: int = 50_000,
     served: ServedNumbers | None = None,
+    model: EventModel | None = None,
 ) -> pl.DataFrame:
     """All alerts from replaying recorded traffic through :class:`LiveScorer` in record
-    order, ``batch_size`` records at a time."""
-    scorer = LiveScorer(traffic, policy or PolicyConfig(), served)
+    order, ``batch_size`` records at a time (with ``model``, the learned scorer too)."""
+    scorer = LiveScorer(traffic, policy or PolicyConfig(), served, model=model)
     records = record_batch(traffic.calls, traffic.sms)
     rows = []
     for start in range(0, records.height, batch_size):

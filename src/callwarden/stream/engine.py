@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -44,6 +44,9 @@ from callwarden.features.engines.base import DEFAULT_TIMEZONE, Traffic
 from callwarden.features.spec import RECORD_ORDER
 from callwarden.network import ServedNumbers
 from callwarden.records.batch import RECORD_SCHEMA, batch_of, record_of
+
+if TYPE_CHECKING:
+    from callwarden.detect.model.events import EventModel
 
 __all__ = ["Quarantined", "StreamEngine", "StreamStats"]
 
@@ -115,10 +118,15 @@ class StreamEngine:
     #: prefixes the operator serves, besides the subscribers (numbers it does not serve are
     #: intercepted rather than restricted or suspended; see ``decide/served.py``)
     served: ServedNumbers | None = None
+    #: a learned scorer beside the detectors (``score --model``'s, with the same alerts)
+    model: EventModel | None = None
 
     def __post_init__(self) -> None:
         self.stepper = LiveScorer(
-            Traffic.context(self.subscribers, self.known, self.timezone), self.policy, self.served
+            Traffic.context(self.subscribers, self.known, self.timezone),
+            self.policy,
+            self.served,
+            model=self.model,
         )
         self.subscribers = None  # the stepper keeps what it needs; checkpoints stay small
         #: records waiting for the watermark, in arrival order (a keyed record batch)

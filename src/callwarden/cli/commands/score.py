@@ -162,10 +162,11 @@ def score(
     if engine is Engine.spark or stream:
         if engine is not Engine.spark:
             raise ConfigError("--stream runs on Spark: add --engine spark")
-        if model is not None:
+        if model is not None and stream:
             raise ConfigError(
-                "the learned scorer (--model) is not available with --engine spark yet; "
-                "score with the embedded engine"
+                "the learned scorer (--model) is not available with --stream on Spark yet; "
+                "score the files in batch (without --stream), or run `callwarden stream "
+                "--model`"
             )
         settings_given = dict(_key_value(item) for item in spark_conf or [])
         load_engine("spark")  # the install hint before anything else
@@ -177,6 +178,7 @@ def score(
             parts.calls, out, parts.subscribers, parts.sms, known, policy_config,
             settings.timezone, master,
             conf=settings_given, stream=stream, trigger_seconds=trigger_seconds, served=prefixes,
+            model=model,
         )  # fmt: skip
         return
     uris = [x for x in (calls, out, subscribers, sms) if x and "://" in x]
@@ -251,7 +253,14 @@ def _score_on_spark(
     stream: bool,
     trigger_seconds: float,
     served: ServedNumbers | None,
+    model: Path | None = None,
 ) -> None:
+    scorer = None
+    if model is not None:
+        # LightGBM loads only when a model is asked for
+        from callwarden.detect.model.events import event_scorer  # noqa: PLC0415
+
+        scorer = event_scorer(model)
     # PySpark loads only here: the base install has no Spark, and says how to get it.
     spark_engine = cast("type[SparkEngine]", load_engine("spark"))
     with console.status(f"starting Spark on {master}"):
@@ -270,7 +279,7 @@ def _score_on_spark(
     with console.status("scoring on Spark"):
         result = spark.score(
             spark.read(calls, "calls"), spark.read(sms, "sms") if sms else None, subs, policy,
-            timezone=timezone, known=listed, served=served,
+            timezone=timezone, known=listed, served=served, model=scorer,
         )  # fmt: skip
         spark.write_alerts(result.alerts, out)
     counts = result.alerts.group_by("decision").len().sort("decision")

@@ -194,6 +194,15 @@ def stream(
         ),
     ] = None,
     served: ServedOption = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            exists=True,
+            help="A trained model directory (learned scorer), as score --model.",
+            show_default="none: the rules alone",
+        ),
+    ] = None,
     status_every: StatusEveryOption = 10.0,
 ) -> None:
     """Score records as they arrive, with the batch definitions; publish alerts as they rise.
@@ -226,6 +235,12 @@ def stream(
     prefixes = ServedNumbers.from_csv(served) if served is not None else None
     lateness_ms = int(_seconds(lateness) * 1000)
     handler = _case_handler(db, subs)
+    scorer = None
+    if model is not None:
+        # LightGBM loads only when a model is asked for
+        from callwarden.detect.model.events import event_scorer  # noqa: PLC0415
+
+        scorer = event_scorer(model)
 
     def new_engine() -> StreamEngine:
         # refused here, after the broker answered: a wrong --server is said first
@@ -238,7 +253,7 @@ def stream(
             warn_without_subscribers()
         return StreamEngine(
             subs, PolicyConfig.load(policy), settings.timezone, known_numbers, lateness_ms,
-            served=prefixes,
+            served=prefixes, model=scorer,
         )  # fmt: skip
 
     if from_file is not None:

@@ -30,6 +30,7 @@ __all__ = [
     "FEATURE_LABELS",
     "HONEST_LABELS",
     "EventModel",
+    "RunningPeaks",
     "event_scorer",
     "number_table_of_slices",
     "peak_inputs",
@@ -122,6 +123,63 @@ def peak_inputs(values: dict[str, np.ndarray], groups: np.ndarray, names: list[s
     return X
 
 
+class RunningPeaks:
+    """The live form of :func:`peak_inputs`: each number's running maximum kept between
+    record batches, so that a stream fed batch after batch gives the model the rows batch
+    scoring gives it.
+
+    >>> peaks = RunningPeaks(["out_calls_1h", "owner_age"])
+    >>> first = peaks.update(["+1", "+2"], {"out_calls_1h": np.array([3.0, 1.0]),
+    ...                                     "owner_age": np.array([30.0, 40.0])})
+    >>> peaks.update(["+1"], {"out_calls_1h": np.array([2.0]),
+    ...                       "owner_age": np.array([31.0])}).tolist()
+    [[3.0, 31.0]]
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = list(names)
+        self.behavioural = np.array([not FEATURES[n].static for n in self.names], bool)
+        self.rows: dict[str, int] = {}
+        self.best = np.full((1024, len(self.names)), np.nan)
+
+    def update(self, numbers: list[str], values: dict[str, np.ndarray]) -> np.ndarray:
+        """The model's rows at these events (in record order, ``numbers`` the acting number
+        of each), the running maxima carried on from earlier batches."""
+        n = len(numbers)
+        if n == 0:
+            return np.empty((0, len(self.names)), np.float64)
+        rows = self.rows
+        for m in numbers:
+            if m not in rows:
+                rows[m] = len(rows)
+        where = np.fromiter((rows[m] for m in numbers), np.int64, n)
+        if len(rows) > self.best.shape[0]:
+            grown = np.full((max(len(rows), 2 * self.best.shape[0]), len(self.names)), np.nan)
+            grown[: self.best.shape[0]] = self.best
+            self.best = grown
+        # each number's earlier peak first, then its events in record order, numbers together
+        seen = np.unique(where)
+        groups = np.r_[seen, where]
+        order = np.argsort(groups, kind="stable")
+        X = np.empty((n, len(self.names)), np.float64)
+        prior = self.best[seen]
+        for j, name in enumerate(self.names):
+            column = values[name].astype(np.float64, copy=False)
+            if not self.behavioural[j]:
+                X[:, j] = column
+                continue
+            both = np.r_[prior[:, j], column][order]
+            out = np.empty_like(both)
+            _running_max_into(groups[order], both, out)
+            peaked = np.empty_like(out)
+            peaked[order] = out
+            X[:, j] = peaked[seen.shape[0] :]
+        last = np.empty(len(rows), np.int64)
+        last[where] = np.arange(n)  # (the last assignment wins: each number's last event)
+        self.best[seen] = X[last[seen]]
+        return X
+
+
 class EventModel:
     """A trained model at every event: what batch scoring with ``--model`` calls.
 
@@ -135,6 +193,10 @@ class EventModel:
     def inputs(self, values: dict[str, np.ndarray], groups: np.ndarray) -> np.ndarray:
         """The model's rows at these events (see :func:`peak_inputs`)."""
         return peak_inputs(values, groups, self.model.feature_names)
+
+    def running(self) -> RunningPeaks:
+        """A live state of the model's rows, for records that arrive in batches."""
+        return RunningPeaks(self.model.feature_names)
 
     def scores(self, X: np.ndarray) -> np.ndarray:
         """Calibrated risk in [0, 1] of each row."""

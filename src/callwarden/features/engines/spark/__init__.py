@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pyspark.sql.streaming.query import StreamingQuery
 
     from callwarden.decide.policy import PolicyConfig
+    from callwarden.detect.model.events import EventModel
     from callwarden.detect.scoring import ScoreResult
     from callwarden.network import ServedNumbers
 
@@ -68,13 +69,14 @@ class SparkEngine(Engine):
         timezone: str,
         known: DataFrame | None = None,
         served: ServedNumbers | None = None,
+        model: EventModel | None = None,
     ) -> ScoreResult:
         """Alerts of records on the cluster (:func:`.scoring.score_records_spark`)."""
         from callwarden.features.engines.spark.scoring import score_records_spark  # noqa: PLC0415
 
         return score_records_spark(
             self.spark, calls, sms, subscribers, policy, timezone=timezone, known=known,
-            served=served,
+            served=served, model=model,
         )  # fmt: skip
 
     def write_alerts(self, alerts: pl.DataFrame, location: str) -> None:

@@ -20,7 +20,14 @@
    or suspend level is intercept whoever serves the number: step 3 counts it at the intercept
    level, above the others, so it is kept when the number has not been there before.
 
-The learned scorer is not available here yet (``--model`` with ``--engine spark`` says so).
+With a learned model (``--model``), every number gets features (no triage), and a window per
+number adds the model's inputs: each behavioural feature at its highest so far in record order,
+missing values passed over (``_peak_<j>`` columns; static features as they are), the rows
+batch scoring gives the model (``detect/model/events.py``). The executors score the model beside
+the detectors and keep an event when the combined risk (``PolicyConfig.combine_model``) can
+change a decision; the driver explains a model-only alert with the model's reasons, as batch
+does. The model ships to the executors in the task closure (LightGBM's own text format inside).
+Streaming on Spark with a model is not available (``--stream`` refuses ``--model``).
 """
 
 from __future__ import annotations
@@ -38,8 +45,15 @@ from pyspark.sql.types import DoubleType, IntegerType, StructField, StructType
 
 from callwarden.decide.policy import INTERCEPT_LEVEL, LEVEL, PolicyConfig
 from callwarden.decide.served import Served, resolve_served
-from callwarden.detect.alerts_io import write_alerts
-from callwarden.detect.scoring import ScoreResult, detector_scores, impersonated, score_events
+from callwarden.detect.alerts_io import alerts_from_rows, write_alerts
+from callwarden.detect.scoring import (
+    EventScorer,
+    FeatureArrays,
+    ScoreResult,
+    detector_scores,
+    impersonated,
+    score_events,
+)
 from callwarden.errors import ConfigError
 from callwarden.features.engines.base import DEFAULT_TIMEZONE
 from callwarden.features.engines.spark.features import ORDER, spark_features
@@ -50,6 +64,8 @@ from callwarden.records.schema import ALERTS, DECISIONS
 
 if TYPE_CHECKING:
     from pyspark import Accumulator
+
+    from callwarden.detect.model.events import EventModel
 
 __all__ = [
     "alert_candidates",
@@ -68,13 +84,50 @@ def _float_frame(batch: pa.RecordBatch) -> pl.DataFrame:
     frame = pl.from_arrow(pa.Table.from_batches([batch]))
     assert isinstance(frame, pl.DataFrame)  # noqa: S101  (a Table converts to a DataFrame)
     # Spark has no NaN for "unknown": unknown static figures arrive as nulls.
-    return frame.with_columns(pl.col(name).fill_null(float("nan")) for name in FEATURES)
+    return frame.with_columns(
+        pl.col(name).cast(pl.Float64).fill_null(float("nan"))
+        for name in frame.columns
+        if name in FEATURES or name.startswith(_PEAK)
+    )
+
+
+_PEAK = "_peak_"
+
+
+def _peak_columns(features: DataFrame, names: list[str]) -> DataFrame:
+    """``features`` with the model's inputs beside them: ``_peak_<j>`` for the model's ``j``-th
+    feature, a behavioural one at its highest so far for the number in record order (missing
+    values, NaN or null, passed over; null until there is one), a static one as it is."""
+    so_far = (
+        Window.partitionBy("msisdn")
+        .orderBy(*_ACTING_ORDER)
+        .rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    )
+    columns = {}
+    for j, name in enumerate(names):
+        column = F.col(name).cast(DoubleType())
+        if FEATURES[name].static:
+            columns[f"{_PEAK}{j}"] = column
+        else:  # (Spark's max ranks NaN above every number: NaN is made null first)
+            known = F.when(F.isnan(column), F.lit(None)).otherwise(column)
+            columns[f"{_PEAK}{j}"] = F.max(known).over(so_far)
+    return features.withColumns(columns)
+
+
+def _model_rows(frame: pl.DataFrame, width: int) -> np.ndarray:
+    """The model's inputs (``_peak_<j>``) of a polars frame, as a float matrix."""
+    if width == 0:
+        return np.empty((frame.height, 0))
+    columns = [frame[f"{_PEAK}{j}"].cast(pl.Float64).fill_null(float("nan")) for j in range(width)]
+    return np.column_stack([c.to_numpy() for c in columns])
 
 
 def _risk_batches(
-    policy: PolicyConfig, counter: Accumulator[int] | None
+    policy: PolicyConfig, counter: Accumulator[int] | None, model: EventModel | None = None
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The detectors over each Arrow batch: rows at or above ``watch``, with risk and level."""
+    """The detectors (and the model) over each Arrow batch: rows at or above ``watch``, with
+    risk and level."""
+    width = len(model.model.feature_names) if model is not None else 0
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
@@ -82,8 +135,11 @@ def _risk_batches(
                 counter.add(batch.num_rows)
             if batch.num_rows == 0:
                 continue
-            scores = detector_scores(_float_frame(batch))
+            frame = _float_frame(batch)
+            scores = detector_scores(frame)
             risk = np.max(np.vstack(list(scores.values())), axis=0)
+            if model is not None:
+                risk = policy.combine_model(risk, model.scores(_model_rows(frame, width)))
             level = np.asarray(
                 np.sum([risk >= getattr(policy, d) for d in DECISIONS], axis=0), np.int32
             )
@@ -107,8 +163,12 @@ def alert_candidates(
     policy: PolicyConfig,
     timezone: str = DEFAULT_TIMEZONE,
     counter: Accumulator[int] | None = None,
+    model: EventModel | None = None,
 ) -> DataFrame:
-    """The events that can change a number's decision (see the module notes), as a frame."""
+    """The events that can change a number's decision (see the module notes), as a frame;
+    with ``model``, with the model's inputs (``_peak_<j>``) beside the features."""
+    if model is not None:
+        features = _peak_columns(features, model.model.feature_names)
     schema = StructType(
         [
             *features.schema.fields,
@@ -116,7 +176,7 @@ def alert_candidates(
             StructField("level", IntegerType(), nullable=False),
         ]
     )
-    scored = features.mapInArrow(_risk_batches(policy, counter), schema)
+    scored = features.mapInArrow(_risk_batches(policy, counter, model), schema)
     level = F.col("level")
     before = (
         Window.partitionBy("msisdn")
@@ -199,8 +259,10 @@ def score_records_spark(
     known: DataFrame | None = None,
     triage: bool = True,
     served: ServedNumbers | None = None,
+    model: EventModel | None = None,
 ) -> ScoreResult:
-    """Score canonical records on Spark into alerts, equal to the embedded engine's.
+    """Score canonical records on Spark into alerts, equal to the embedded engine's
+    (``model``: with the learned scorer, as ``score_records(..., model=...)``).
 
     ``known`` is a frame with an ``msisdn`` column of known fraud numbers; ``served`` prefixes
     the operator serves besides the subscribers. ``events`` of the
@@ -210,11 +272,41 @@ def score_records_spark(
     """
     policy = policy or PolicyConfig()
     counter = spark.sparkContext.accumulator(0)
+    triage = triage and model is None  # (a model can flag any number)
     features = spark_features(calls, sms, subscribers, timezone, known, triage=triage)
-    kept = features_to_polars(alert_candidates(features, policy, timezone, counter))
+    kept = features_to_polars(alert_candidates(features, policy, timezone, counter, model))
     on_net = served_among(kept["msisdn"], subscribers, served)
-    result = score_events(
-        kept, allowed_numbers(subscribers), policy, timezone=timezone, served=on_net
-    )
+    if model is None:
+        result = score_events(
+            kept, allowed_numbers(subscribers), policy, timezone=timezone, served=on_net
+        )
+    else:
+        result = _score_with_model(kept, model, allowed_numbers(subscribers), policy, timezone,
+                                   on_net)  # fmt: skip
     result.events = int(counter.value)
     return result
+
+
+def _score_with_model(
+    kept: pl.DataFrame,
+    model: EventModel,
+    allowed: pl.DataFrame | None,
+    policy: PolicyConfig,
+    timezone: str,
+    served: Served,
+) -> ScoreResult:
+    """The policy on the driver over the kept events, the model's score combined with the
+    detectors' as the executors combined it, and a model-only alert explained by the model."""
+    width = len(model.model.feature_names)
+    X = _model_rows(kept, width)
+    features = kept.drop([f"{_PEAK}{j}" for j in range(width)])
+    arrays = FeatureArrays.of(features)
+    scores = detector_scores(arrays)
+    rules = np.max(np.vstack(list(scores.values())), axis=0) if features.height else np.zeros(0)
+    combined = policy.combine_model(rules, model.scores(X))
+    idx = np.flatnonzero(combined >= policy.watch)  # (kept is in record order)
+    listed = set(allowed["msisdn"].to_list()) if allowed is not None else set()
+    scorer = EventScorer(policy, listed, timezone=timezone, served=served)
+    rows = scorer.step(arrays, idx, scores, combined, lambda i: model.reasons(X[i]))
+    return ScoreResult(alerts_from_rows(rows), candidates=scorer.candidates,
+                       detector_hits=scorer.hits)  # fmt: skip
