@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from callwarden.cases.notices import plain_reason
 from callwarden.detect.live import replay_alerts
 from callwarden.detect.rules.sms_burst import SmsBurstDetector
 from callwarden.detect.scoring import score_records
@@ -84,6 +85,8 @@ def test_a_scam_burst_is_flagged_sooner_and_its_alert_names_category_and_words()
     for reasons in scam["reasons"].to_list():
         assert sum(float(r["weight"]) for r in reasons) == pytest.approx(1.0, abs=1e-3)
     assert not [r for r in _reasons(honest) if r["code"] == "content"]
+    # the owner's notice and the console say what the content reason means
+    assert plain_reason("content", "en") == "text messages whose words read as a scam"
 
 
 @pytest.mark.parametrize("batch_size", [1, 7, 50_000])
