@@ -32,7 +32,7 @@ from callwarden.web.charts import bars, stacked
 from callwarden.web.i18n import texts
 from callwarden.web.pages import language
 
-__all__ = ["add_campaigns"]
+__all__ = ["add_campaigns", "sync_restores"]
 
 #: who sees the campaigns (agents take the calls about them); technicians do not
 READERS = (Role.agent, Role.analyst, Role.supervisor)
@@ -45,6 +45,16 @@ def _day(value: str, today: date, errors: dict[str, str]) -> date:
     except ValueError:
         errors["day"] = "YYYY-MM-DD"
         return today
+
+
+def sync_restores(service: CaseService, campaigns: Sequence[Campaign]) -> int:
+    """Numbers the campaigns suspended whose case staff have since restored (the four-eyes
+    emergency restore, then the technician's restore on the case page) are recorded as the
+    campaign's run records them (``CampaignService.sync_emergencies``): the subject in
+    ``emergency`` with its grace days, the SMS that says until when. How many."""
+    return sum(
+        CampaignService(service.db, c, clock=service.clock).sync_emergencies() for c in campaigns
+    )
 
 
 def add_campaigns(  # noqa: PLR0915  (one short def per page)

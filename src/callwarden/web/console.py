@@ -43,7 +43,7 @@ from callwarden.reputation.complaint_stats import complaint_stats
 from callwarden.reputation.complaints import list_complaints
 from callwarden.rollup import daily
 from callwarden.staff import sessions
-from callwarden.web.campaigns import add_campaigns
+from callwarden.web.campaigns import add_campaigns, sync_restores
 from callwarden.web.charts import bars, stacked
 from callwarden.web.forms import action_of, upload_of
 from callwarden.web.helpdesk import add_helpdesk
@@ -352,6 +352,8 @@ def console_app(  # noqa: PLR0915  (one short def per page)
                 errors = {"form" if exc.field in (None, "action") else exc.field: str(exc)}
         if errors or action is None:
             return case_page(request, actor, case_id, errors=errors, tried=str(form.get("action")))
+        if action.action == "restore" and campaigns:
+            sync_restores(service, campaigns)  # an emergency restore: the campaign records it now
         return _see_other(f"/console/cases/{case_id}?done={quote(action.action)}")
 
     @app.post("/cases/{case_id}/documents")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from tests.conftest import Clock
 from tests.unit.web.scenes import (
     AUDIT_CALLS,
@@ -19,7 +20,9 @@ from tests.unit.web.scenes import (
 )
 
 from callwarden.api.app import create_app
+from callwarden.cases.models import NoticeRow
 from callwarden.cases.service import CaseService
+from callwarden.realname.models import Subject
 from callwarden.web import CAMPAIGNS_ENV
 
 
@@ -90,6 +93,39 @@ def test_emergency_restore_takes_two_people(campaign_svc: CaseService) -> None:
     assert r.status_code == 404
     r = boss.post("/console/campaigns/emergency", data={**form, "csrf": "x" * 30})
     assert r.status_code == 403
+
+
+def test_restore_on_the_case_page_is_the_campaigns_emergency_restore(
+    campaign_svc: CaseService,
+) -> None:
+    """The technician's restore after the four eyes: the campaign records the emergency restore
+    at once (subject, grace days, the SMS), not only at the next ``campaign run``."""
+    number = SUSPENDED[0]
+    for who, role in (("ann", "agent"), ("sue", "supervisor")):
+        c = _staff(campaign_svc, who, role)
+        form = {"csrf": c.cookies["cw_csrf"], "name": "autumn", "msisdn": number, "reason": "就医"}
+        assert 'id="done"' in c.post("/console/campaigns/emergency", data=form).text
+    with campaign_svc.db.reads() as s:
+        subject = s.get(Subject, ("autumn", number))
+        assert subject is not None and subject.state == "suspended" and subject.case_id
+        case_id = subject.case_id
+    tech = _staff(campaign_svc, "tom", "technician")
+    r = tech.post(
+        f"/console/cases/{case_id}/act",
+        data={"csrf": tech.cookies["cw_csrf"], "action": "restore"},
+    )
+    assert r.status_code == 200 and "done=restore" in str(r.url)
+    with campaign_svc.db.reads() as s:
+        subject = s.get(Subject, ("autumn", number))
+        assert subject is not None and subject.state == "emergency"
+        assert subject.grace_until is not None
+        sms = s.scalars(
+            select(NoticeRow.msisdn).where(NoticeRow.kind == "realname_emergency")
+        ).all()
+    assert sms == [number]
+    boss = _staff(campaign_svc, "sam", "supervisor")
+    states = boss.get("/console/campaigns").text.split('id="states"')[1].split("</table>")[0]
+    assert ">2</td>" in states and ">1</td>" in states  # two still suspended, one in emergency
 
 
 def test_no_campaign_configured(case_service: CaseService) -> None:
