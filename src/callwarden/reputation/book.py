@@ -17,6 +17,7 @@ all. Every change appends one :class:`~callwarden.reputation.models.MarkEvent`.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -149,10 +150,13 @@ def report(
 
 def on_alert(s: Session, alert: Alert, now: datetime) -> MarkEvent | None:
     """A detection alert marks its number by its top reason (none when no reason names a
-    scheme); the alert's score is the report's strength."""
+    scheme); the alert's score is the report's strength. What the number's texts said
+    comes first: a ``content`` reason marks by the category of its label (an SMS burst of
+    police-impersonation texts is ``fraud``, not ``marketing``)."""
     reasons = sorted(alert.reasons, key=lambda r: -float(r.get("weight") or 0.0))
+    reasons.sort(key=lambda r: r.get("code") != "content")  # (stable: by weight otherwise)
     for reason in reasons:
-        category = category_of_reason(str(reason.get("code", "")))
+        category = _category_of(reason)
         if category is not None:
             return report(
                 s,
@@ -165,6 +169,20 @@ def on_alert(s: Session, alert: Alert, now: datetime) -> MarkEvent | None:
                 note=str(reason.get("code")),
             )
     return None
+
+
+def _category_of(reason: dict[str, Any]) -> Category | None:
+    """The category a reason stands for: a content reason's label's, else its code's."""
+    code = str(reason.get("code", ""))
+    if code != "content":
+        return category_of_reason(code)
+    from callwarden.content.service import category_of_label  # noqa: PLC0415
+
+    try:
+        label = json.loads(str(reason.get("evidence") or "{}")).get("label", "")
+    except (ValueError, AttributeError):
+        return None
+    return category_of_label(str(label))
 
 
 def _case_events(s: Session, case: Case) -> list[MarkEvent]:

@@ -203,3 +203,20 @@ def test_a_confirmed_interception_strengthens_and_lifting_it_withdraws(
     lifted = fraud()
     assert lifted["count"] == 0
     assert [e["action"] for e in lifted["events"]] == ["add", "confirm", "withdraw", "withdraw"]
+
+
+def test_an_alert_with_scam_texts_marks_by_what_they_said(case_service: CaseService) -> None:
+    content = {
+        "code": "content", "weight": 0.3, "text_zh": "短信内容像冒充公检法", "text_en": "police",
+        "evidence": '{"label": "impersonate_police_gov", "score": 0.9, "terms": ["安全账户"]}',
+    }  # fmt: skip
+    burst = AlertIn.model_validate(
+        {
+            "msisdn": NUMBER, "flagged_at": "2026-07-08T10:08:00Z", "score": 0.9,
+            "decision": "watch", "reasons": [{"code": "sms_burst", "weight": 0.7}, content],
+        }
+    )  # fmt: skip
+    case_service.intake([burst])
+    got = marks(case_service)
+    assert set(got) == {"fraud"}  # not "marketing", as the burst's volume alone would say
+    assert got["fraud"]["events"][0]["note"] == "content"
