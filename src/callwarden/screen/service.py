@@ -1,7 +1,8 @@
 """The decision service: a hotline's token and a call in, a decision out, logged.
 
-Everything a decision reads is in memory: the marks (:mod:`callwarden.screen.marktable`), the
-hotlines with their policies in force, the wrong business codes each caller keyed lately. A
+Everything a decision reads is in memory: the marks (:mod:`callwarden.screen.marktable`) and the
+hotlines with their policies in force; only a call that keys a business code also reads and
+writes the database (the wrong codes each caller keyed lately, shared by every worker). A
 background thread keeps them current from the database (:mod:`callwarden.screen.feed`):
 ``LISTEN callwarden_screen`` on PostgreSQL, a poll of the change log every ``poll`` seconds on
 SQLite. Decisions go to the batched log (:mod:`callwarden.screen.decisions`).
@@ -28,19 +29,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from callwarden.cases.access import serialise
 from callwarden.cases.db import Database
 from callwarden.errors import Forbidden, Unauthorized, Unprocessable
 from callwarden.numbers import try_normalise
 from callwarden.refresher import Refresher
-from callwarden.screen.callers import caller_of
+from callwarden.reputation.categories import Category
+from callwarden.screen.callers import Caller, caller_of
 from callwarden.screen.decide import Decision, decide
 from callwarden.screen.decisions import DecisionLog
 from callwarden.screen.feed import MarkFeed
 from callwarden.screen.hotlines import HotlineState, digest, load_hotlines
 from callwarden.screen.marktable import MarkTable
-from callwarden.screen.models import Hotline, HotlinePolicy
+from callwarden.screen.models import Hotline, HotlinePolicy, WrongCode
 
 __all__ = ["ScreenIn", "Screener"]
 
@@ -99,8 +102,6 @@ class Screener:
         self.log = DecisionLog(db, interval=log_interval)
         self._by_token: dict[str, HotlineState] = {}
         self._hotlines_seen: tuple[Any, ...] = ()
-        #: (hotline id, caller) -> times of wrong business codes
-        self._wrong: dict[tuple[int, str], list[datetime]] = {}
         self._lock = threading.Lock()
         self._refresher = Refresher(
             db,
@@ -187,14 +188,10 @@ class Screener:
         table = self.table
         caller = caller_of(raw_caller, hotline.policy.home_country)
         marks = table.lookup(caller.key, at) if table is not None and caller.key else []
-        wrong_key = (hotline.id, caller.stored or raw_caller[:64])
-        window = hotline.policy.challenge.window_minutes if hotline.policy.challenge else 30
-        failures = self._failures(wrong_key, at, timedelta(minutes=window))
-        decision = decide(hotline.policy, caller, marks, at, ivr_input, failures)
-        if decision.wrong_code:
-            self._wrong.setdefault(wrong_key, []).append(at)
-        elif ivr_input is not None and decision.action != "challenge":
-            self._wrong.pop(wrong_key, None)  # passed (or blocked): start afresh next time
+        if ivr_input is None:  # no code keyed: the tries so far change nothing
+            decision = decide(hotline.policy, caller, marks, at)
+        else:
+            decision = self._keyed(hotline, caller, raw_caller, marks, at, ivr_input)
         self.log.append(
             {
                 "hotline_id": hotline.id,
@@ -214,18 +211,40 @@ class Screener:
         )
         return decision
 
-    def _failures(self, key: tuple[int, str], at: datetime, window: timedelta) -> int:
-        times = self._wrong.get(key)
-        if not times:
-            return 0
-        recent = [t for t in times if at - window <= t <= at]
-        if len(self._wrong) > 100_000:  # forget stale callers now and then
-            self._wrong = {k: v for k, v in self._wrong.items() if v and v[-1] >= at - window}
-        if recent:
-            self._wrong[key] = recent
-        else:
-            self._wrong.pop(key, None)
-        return len(recent)
+    def _keyed(
+        self,
+        hotline: HotlineState,
+        caller: Caller,
+        raw_caller: str,
+        marks: list[tuple[Category, float]],
+        at: datetime,
+        ivr_input: str,
+    ) -> Decision:
+        """Decide a call that keyed a code, counting wrong codes in the database.
+
+        One transaction per keyed call, serialised per (hotline, caller): the tries in the
+        window are counted, the call decided, and a wrong code recorded (or, once the caller
+        passed or was blocked, the tries forgotten) before the next try of the same caller is
+        counted, whichever worker or thread it reaches. So a caller gets exactly ``retries``
+        tries however many workers serve and however many tries arrive at once.
+        """
+        key = caller.stored or raw_caller[:64]
+        window = hotline.policy.challenge.window_minutes if hotline.policy.challenge else 30
+        utc = at.astimezone(UTC)
+        since = utc - timedelta(minutes=window)
+        mine = (WrongCode.hotline_id == hotline.id, WrongCode.caller == key)
+        with self.db.sessions.begin() as s:
+            serialise(s, f"screen-wrong-code:{hotline.id}:{key}")
+            s.execute(delete(WrongCode).where(*mine, WrongCode.at < since))
+            failures = s.scalar(
+                select(func.count()).select_from(WrongCode).where(*mine, WrongCode.at <= utc)
+            )
+            decision = decide(hotline.policy, caller, marks, at, ivr_input, failures or 0)
+            if decision.wrong_code:
+                s.add(WrongCode(hotline_id=hotline.id, caller=key, at=utc))
+            elif decision.action != "challenge":  # passed (or blocked): start afresh next time
+                s.execute(delete(WrongCode).where(*mine))
+        return decision
 
 
 def _cleaned(raw: str) -> str:

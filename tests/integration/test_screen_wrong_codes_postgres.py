@@ -1,0 +1,57 @@
+"""Wrong business codes on PostgreSQL: two screeners (two workers) and many threads count
+one caller's tries together, serialised by an advisory lock, so the limit holds exactly."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+
+from callwarden.cases.db import open_database
+from callwarden.reputation.book import report
+from callwarden.reputation.categories import Category, Source
+from callwarden.screen.hotlines import add_hotline, install_policy
+from callwarden.screen.service import Screener, ScreenIn
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+CALLER = "+8613700000007"
+POLICY = """
+[[bands]]
+categories = ["marketing"]
+action = "challenge"
+[challenge]
+code = "66"
+retries = 4
+queue = "ivr-code"
+"""
+
+
+def test_concurrent_wrong_codes_on_two_workers_share_one_count(pg_url: str) -> None:
+    db = open_database(pg_url)
+    with db.sessions.begin() as s:
+        token = add_hotline(s, "acme", "4001234567", NOW)
+        install_policy(s, "acme", POLICY, NOW, "admin")
+        report(s, CALLER, Category.MARKETING, Source.COMPLAINT, NOW)
+    workers = [Screener(open_database(pg_url), clock=lambda: NOW, poll=600) for _ in range(2)]
+    for w in workers:
+        w.start(background=False)
+    wrong = ScreenIn(caller=CALLER, callee="4001234567", time=NOW, ivr_input="00")
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            actions = list(
+                pool.map(lambda i: workers[i % 2].screen(token, wrong)["action"], range(16))
+            )
+        right = ScreenIn(caller=CALLER, callee="4001234567", time=NOW, ivr_input="66")
+        # passing starts afresh (the block before it was for wrong codes only)
+        assert workers[0].screen(token, right)["action"] != "challenge"
+        assert workers[1].screen(token, wrong)["action"] == "challenge"
+    finally:
+        for w in workers:
+            w.close()
+            w.db.engine.dispose()
+        db.engine.dispose()
+    # retries = 4: three wrong codes are asked again, the fourth and every later one blocks
+    assert sorted(actions) == ["block"] * 13 + ["challenge"] * 3

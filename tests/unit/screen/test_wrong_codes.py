@@ -1,0 +1,72 @@
+"""Wrong business codes at the IVR challenge are counted in the database: every worker of
+``serve --workers N`` and every thread counts the same tries, so the limit holds exactly."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from callwarden.api.app import create_app
+from callwarden.cases.db import open_database
+from callwarden.cases.service import CaseService
+from callwarden.reputation.book import report
+from callwarden.reputation.categories import Category, Source
+from callwarden.screen.hotlines import add_hotline, install_policy
+
+NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+CALLER = "+8613700000007"
+POLICY = """
+[[bands]]
+categories = ["marketing"]
+action = "challenge"
+[challenge]
+code = "66"
+retries = 3
+queue = "ivr-code"
+"""
+
+
+def _setup(url: str) -> str:
+    db = open_database(url)
+    with db.sessions.begin() as s:
+        token = add_hotline(s, "acme", "400-123-4567", NOW)
+        install_policy(s, "acme", POLICY, NOW, "admin")
+        report(s, CALLER, Category.MARKETING, Source.COMPLAINT, NOW)
+    db.engine.dispose()
+    return token
+
+
+def _wrong(client: TestClient, token: str) -> str:
+    call = {"caller": CALLER, "callee": "4001234567", "time": "2026-12-02T10:00:00+08:00"}
+    got = client.post(
+        "/api/v1/screen",
+        json=call | {"ivr_input": "00"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert got.status_code == 200, got.text
+    return str(got.json()["action"])
+
+
+def test_two_workers_and_many_threads_share_one_count(tmp_path: Path) -> None:
+    url = str(tmp_path / "cases.db")
+    token = _setup(url)
+    # two apps on one database: two workers of serve --workers 2
+    workers: list[Any] = [
+        TestClient(create_app(CaseService(open_database(url), clock=lambda: NOW))) for _ in range(2)
+    ]
+    for w in workers:
+        w.__enter__()
+    try:
+        tries = [workers[i % 2] for i in range(9)]
+        with ThreadPoolExecutor(6) as pool:
+            actions = list(pool.map(lambda w: _wrong(w, token), tries))
+    finally:
+        for w in workers:
+            w.__exit__(None, None, None)
+    # in whatever order they were counted: two wrong codes are asked again, the third and every
+    # later one in the window blocks; a count per worker would let each worker ask twice
+    assert sorted(actions) == ["block"] * 7 + ["challenge"] * 2
