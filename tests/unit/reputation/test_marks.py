@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from callwarden.cases.access import Actor
-from callwarden.cases.db import open_database
+from callwarden.cases.db import Database, open_database
 from callwarden.cases.machine import Role
 from callwarden.cases.schemas import ActionIn, AlertIn
 from callwarden.cases.service import CaseService
@@ -46,12 +46,34 @@ def marks(svc: CaseService) -> dict[str, dict[str, Any]]:
         return {m["category"]: m for m in marks_of(s, NUMBER, svc.now())["marks"]}
 
 
-def test_a_mark_fades_by_half_lives_when_reports_stop() -> None:
+@pytest.fixture
+def db() -> Database:
+    """An empty case database in memory."""
+    return open_database("sqlite://")
+
+
+@pytest.fixture
+def verified(case_service: CaseService) -> int:
+    """A restrict alert's case on :data:`NUMBER`, requested and verified: under review."""
+    (r,) = case_service.intake([alert()])
+    assert r.case_id is not None
+    act(case_service, r.case_id, AGENT, action="request", channel="hotline")
+    act(
+        case_service,
+        r.case_id,
+        AGENT,
+        action="verify",
+        channel="business_hall",
+        items=["owner_document"],
+    )
+    return r.case_id
+
+
+def test_a_mark_fades_by_half_lives_when_reports_stop(db: Database) -> None:
     scoring = Scoring(half_life=timedelta(days=10))
     fresh = scoring.score(2.0, timedelta(0))
     assert scoring.score(2.0, timedelta(days=10)) == pytest.approx(scoring.score(1.0, timedelta(0)))
     assert scoring.score(2.0, timedelta(days=100)) < 0.01 < fresh
-    db = open_database("sqlite://")
     with db.sessions.begin() as s:
         report(s, NUMBER, Category.MARKETING, Source.COMPLAINT, T0, scoring=scoring)
         report(s, NUMBER, Category.MARKETING, Source.COMPLAINT, T0, scoring=scoring)
@@ -61,8 +83,7 @@ def test_a_mark_fades_by_half_lives_when_reports_stop() -> None:
     assert later["score"] == pytest.approx(1 - (1 - now["score"]) ** (1 / 8), abs=1e-3)
 
 
-def test_a_reporter_proven_right_counts_more_and_a_burst_is_damped() -> None:
-    db = open_database("sqlite://")
+def test_a_reporter_proven_right_counts_more_and_a_burst_is_damped(db: Database) -> None:
     with db.sessions.begin() as s:
         s.add(
             Reporter(
@@ -129,49 +150,31 @@ def test_an_alert_marks_its_number_by_its_top_reason(case_service: CaseService) 
     assert marks(case_service)["one_ring"]["count"] == 1
 
 
-def test_a_confirmed_case_strengthens_and_a_restore_withdraws(case_service: CaseService) -> None:
-    (r,) = case_service.intake([alert()])
-    before = marks(case_service)["fraud"]
-    act(case_service, r.case_id, AGENT, action="request", channel="hotline")
-    act(
-        case_service,
-        r.case_id,
-        AGENT,
-        action="verify",
-        channel="business_hall",
-        items=["owner_document"],
-    )
-    act(case_service, r.case_id, ANALYST, action="reject", reason="a relay-call SIM")
+def test_a_confirmed_case_strengthens_and_a_restore_withdraws(
+    case_service: CaseService, verified: int
+) -> None:
+    before = marks(case_service)["fraud"]  # request and verify leave the marks alone
+    act(case_service, verified, ANALYST, action="reject", reason="a relay-call SIM")
     confirmed = marks(case_service)["fraud"]
     assert confirmed["score"] > before["score"]
     assert [e["action"] for e in confirmed["events"]] == ["add", "confirm"]
-    act(case_service, r.case_id, AGENT, action="appeal", reason="my grandson did it")
-    act(case_service, r.case_id, ANALYST, action="review", verdict="approve")
-    act(case_service, r.case_id, TECH, action="restore")
+    act(case_service, verified, AGENT, action="appeal", reason="my grandson did it")
+    act(case_service, verified, ANALYST, action="review", verdict="approve")
+    act(case_service, verified, TECH, action="restore")
     withdrawn = marks(case_service)["fraud"]
     assert withdrawn["count"] == 0 and withdrawn["sources"] == {}
     assert withdrawn["score"] == pytest.approx(0.0, abs=1e-6)
     events = withdrawn["events"]
     assert [e["action"] for e in events] == ["add", "confirm", "withdraw", "withdraw"]
     assert {e["withdraws"] for e in events[2:]} == {events[0]["id"], events[1]["id"]}
-    assert all(e["case_id"] == r.case_id for e in events[1:])
+    assert all(e["case_id"] == verified for e in events[1:])
 
 
-def test_a_restore_leaves_marks_from_elsewhere(case_service: CaseService) -> None:
+def test_a_restore_leaves_marks_from_elsewhere(case_service: CaseService, verified: int) -> None:
     with case_service.db.sessions.begin() as s:
         report(s, NUMBER, Category.FRAUD, Source.COMPLAINT, case_service.now(), reporter="u1")
-    (r,) = case_service.intake([alert()])
-    act(case_service, r.case_id, AGENT, action="request", channel="hotline")
-    act(
-        case_service,
-        r.case_id,
-        AGENT,
-        action="verify",
-        channel="business_hall",
-        items=["owner_document"],
-    )
-    act(case_service, r.case_id, ANALYST, action="review", verdict="approve")
-    act(case_service, r.case_id, TECH, action="restore")
+    act(case_service, verified, ANALYST, action="review", verdict="approve")
+    act(case_service, verified, TECH, action="restore")
     fraud = marks(case_service)["fraud"]
     assert fraud["count"] == 1 and fraud["sources"] == {"complaint": 1} and fraud["score"] > 0
     with case_service.db.reads() as s:
