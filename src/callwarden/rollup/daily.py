@@ -218,8 +218,10 @@ def forget(
 
 
 def rated(db: Database, case_id: int, timezone: str = DEFAULT_TIMEZONE) -> int:
-    """A case was rated (or otherwise changed) after it closed: the day it closed is counted
-    again (its satisfaction figures). How many days were dropped (0 or 1)."""
+    """A case was rated (or otherwise changed) after it closed by a write around the case
+    service (bulk SQL): the day it closed is counted again (its satisfaction figures). A rating
+    through the service (the self-service survey) needs no call: :mod:`callwarden.rollup.watch`
+    drops the day in the survey's own transaction. How many days were dropped (0 or 1)."""
     with db.reads() as s:
         closed = s.scalar(select(Case.closed_at).where(Case.id == case_id))
     if closed is None:

@@ -31,7 +31,6 @@ from callwarden.errors import (
     Unauthorized,
     Unprocessable,
 )
-from callwarden.rollup import daily
 from callwarden.web.console import download_response
 from callwarden.web.forms import action_of, upload_of
 from callwarden.web.i18n import texts
@@ -180,9 +179,9 @@ def self_service_app(service: CaseService, assistant: Assistant) -> FastAPI:  # 
         elif action is not None:
             try:
                 case_id = service.latest_case(actor)
+                # a rating on a case that closed on an earlier day drops that day from the
+                # roll-up in the survey's own transaction (callwarden.rollup.watch)
                 service.act(case_id, actor, action)
-                if action.action == "survey":  # the closed day's satisfaction figures change
-                    daily.rated(service.db, case_id, service.config.calendar.timezone)
             except (Unauthorized, NotFound):
                 raise
             except CaseError as exc:
