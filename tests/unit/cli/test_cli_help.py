@@ -1,6 +1,6 @@
 """Every command's help describes every option and ends with an example (issue 20).
 
-The commands are found in the app itself, as tests/unit/test_cli_contract.py finds them, so a
+The commands are found in the app itself, as tests/unit/cli/test_cli_contract.py finds them, so a
 new command or option is held to this without a line added here.
 """
 
