@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -158,7 +158,3 @@ def _cannot_open(engine: Engine, exc: DatabaseError) -> str:
     if not Path(where).parent.is_dir():
         return f"--db {where}: cannot open the database: there is no folder {Path(where).parent}"
     return f"--db {where}: cannot open the SQLite database ({reason})"
-
-
-def table_names(db: Database) -> list[str]:
-    return sorted(inspect(db.engine).get_table_names())
