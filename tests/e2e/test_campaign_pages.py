@@ -1,5 +1,6 @@
 """In a real browser: the real-name campaign and outbound compliance pages, in Chinese and
-English, the four-eyes emergency restore, an audit uploaded, and axe-core's check on them.
+English, the four-eyes emergency restore (then the technician's restore the campaign records),
+an audit uploaded, and axe-core's check on them.
 
 Set ``CALLWARDEN_SCREENSHOTS=docs/img`` to write the screenshots docs/console.md shows.
 """
@@ -24,6 +25,7 @@ from callwarden.api.app import create_app
 from callwarden.cases.db import open_database
 from callwarden.cases.service import CaseService
 from callwarden.realname.campaign import Campaign
+from callwarden.realname.models import Subject
 from callwarden.web import mount_web
 
 
@@ -44,7 +46,9 @@ def rn_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     path = campaign_scene(service, folder, now.date())
     # the dials at 10:00 in Shanghai today (inside the calling hours: some are allowed)
     outbound_scene(service, folder, datetime.combine(now.date(), time(2), UTC))
-    tokens = {role: service.add_user(f"{role}-1", role) for role in ("agent", "supervisor")}
+    tokens = {
+        role: service.add_user(f"{role}-1", role) for role in ("agent", "supervisor", "technician")
+    }
     app = create_app(service)
     app.router.routes = [
         r
@@ -95,6 +99,21 @@ def test_campaign_report_and_emergency_restore_with_four_eyes(rn_site: Site, bro
     assert "approved" in page.inner_text("#done")
     page.goto(rn_site.url + "/console/campaigns?lang=zh")
     shot(page, "campaigns")
+    page.context.close()
+    # a technician restores the number on the case page: the campaign's emergency restore
+    with rn_site.service.db.reads() as s:
+        subject = s.get(Subject, ("autumn", SUSPENDED[1]))
+        assert subject is not None and subject.state == "suspended"
+        case_id = subject.case_id
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    login(page, rn_site, "technician")
+    page.goto(f"{rn_site.url}/console/cases/{case_id}")
+    page.click("#action-restore")
+    page.click("#do-restore")
+    page.wait_for_url(re.compile(r"done=restore"))
+    with rn_site.service.db.reads() as s:
+        subject = s.get(Subject, ("autumn", SUSPENDED[1]))
+        assert subject is not None and subject.state == "emergency" and subject.grace_until
     page.context.close()
 
 

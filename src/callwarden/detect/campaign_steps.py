@@ -27,7 +27,13 @@ from callwarden.detect.campaigns import (
 )
 from callwarden.features.engines.base import Traffic
 
-__all__ = ["BatchCampaigns", "CampaignTracker", "LiveCampaigns", "calls_of_traffic"]
+__all__ = [
+    "BatchCampaigns",
+    "CampaignTracker",
+    "LiveCampaigns",
+    "calls_of_traffic",
+    "collected_traffic",
+]
 
 _US = 1_000_000
 
@@ -236,3 +242,27 @@ class LiveCampaigns:
         groups = self.tracker.checkpoint(at)
         s = self.scorer
         return group_rows(s.state, groups, at, s.allowed, s.timezone, s.hits)
+
+
+def collected_traffic(
+    calls: Any, sms: Any | None, subscribers: Any | None, timezone: str
+) -> Traffic:
+    """Records of a Spark job as the campaign pass reads them, collected on the driver: the
+    calls' own columns, the SMS times (the first record may be one), the subscribers'
+    activation and owner. ``calls``, ``sms``, ``subscribers`` are Spark DataFrames (anything
+    with ``columns``, ``select`` and ``toArrow``)."""
+
+    def collect(frame: Any, names: list[str]) -> pl.DataFrame:
+        got = pl.from_arrow(frame.select(*[c for c in names if c in frame.columns]).toArrow())
+        assert isinstance(got, pl.DataFrame)  # noqa: S101  (a table converts to a frame)
+        return got
+
+    wanted = ["caller", "callee", "start_time", "duration_s", "caller_cell", "caller_imei", "trunk"]
+    return Traffic(
+        collect(calls, wanted),
+        None if sms is None else collect(sms, ["sent_time"]),
+        None
+        if subscribers is None
+        else collect(subscribers, ["msisdn", "activated_on", "owner_type"]),
+        timezone=timezone,
+    )

@@ -383,13 +383,36 @@ def score_events(
     *,
     timezone: str = DEFAULT_TIMEZONE,
     served: Served | None = None,
+    campaigns: Traffic | None = None,
 ) -> ScoreResult:
     """Alerts from a features frame (as made by the feature engine, in record order), or from
     feature arrays. ``served``: the numbers the operator serves; by default
-    :func:`served_numbers` of ``subscribers``."""
+    :func:`served_numbers` of ``subscribers``. ``campaigns``: the records (calls, SMS times,
+    subscribers) the campaign pass reads at its checkpoints, between the events before each
+    and the events after it, as :func:`score_records` does; None: no campaign pass."""
     served = served if served is not None else served_numbers(subscribers)
     scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone, served=served)
-    rows = scorer.score(features)
+    if campaigns is None:
+        rows = scorer.score(features)
+    else:
+        rows = []
+        groups = BatchCampaigns(campaigns, policy, scorer)
+        if isinstance(features, pl.DataFrame):
+            times = features["time"].cast(pl.Datetime("us", "UTC")).dt.epoch("us").to_numpy()
+        elif isinstance(features.time, pl.Series):
+            times = features.time.cast(pl.Datetime("us", "UTC")).dt.epoch("us").to_numpy()
+        else:
+            times = np.asarray(features.time, np.int64)
+        for part, checkpoint in groups.segments(times):
+            if part.shape[0]:
+                lo, n = int(part[0]), int(part.shape[0])
+                piece = (
+                    features.slice(lo, n)
+                    if isinstance(features, pl.DataFrame)
+                    else features.take(part)
+                )
+                rows += scorer.score(piece)
+            rows += groups.at(checkpoint)
     return ScoreResult(alerts_from_rows(rows), events=scorer.events, candidates=scorer.candidates,
                        detector_hits=scorer.hits)  # fmt: skip
 

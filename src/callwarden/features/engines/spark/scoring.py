@@ -46,6 +46,7 @@ from pyspark.sql.types import DoubleType, IntegerType, StructField, StructType
 from callwarden.decide.policy import INTERCEPT_LEVEL, LEVEL, PolicyConfig
 from callwarden.decide.served import Served, resolve_served
 from callwarden.detect.alerts_io import alerts_from_rows, write_alerts
+from callwarden.detect.campaign_steps import collected_traffic
 from callwarden.detect.scoring import (
     EventScorer,
     FeatureArrays,
@@ -55,7 +56,7 @@ from callwarden.detect.scoring import (
     score_events,
 )
 from callwarden.errors import ConfigError
-from callwarden.features.engines.base import DEFAULT_TIMEZONE
+from callwarden.features.engines.base import DEFAULT_TIMEZONE, Traffic
 from callwarden.features.engines.spark.features import ORDER, spark_features
 from callwarden.features.engines.spark.session import is_uri
 from callwarden.features.spec import FEATURES
@@ -275,10 +276,16 @@ def score_records_spark(
     triage = triage and model is None  # (a model can flag any number)
     features = spark_features(calls, sms, subscribers, timezone, known, triage=triage)
     kept = features_to_polars(alert_candidates(features, policy, timezone, counter, model))
-    on_net = served_among(kept["msisdn"], subscribers, served)
+    campaigns = _campaign_records(calls, sms, subscribers, policy, timezone)
+    # the numbers that may be decided on: the kept events', and a campaign group's lines
+    deciding = kept["msisdn"]
+    if campaigns is not None:
+        deciding = pl.concat([deciding, campaigns.calls["caller"].cast(pl.String)]).unique()
+    on_net = served_among(deciding, subscribers, served)
     if model is None:
         result = score_events(
-            kept, allowed_numbers(subscribers), policy, timezone=timezone, served=on_net
+            kept, allowed_numbers(subscribers), policy, timezone=timezone, served=on_net,
+            campaigns=campaigns,
         )
     else:
         result = _score_with_model(kept, model, allowed_numbers(subscribers), policy, timezone,
@@ -310,3 +317,16 @@ def _score_with_model(
     rows = scorer.step(arrays, idx, scores, combined, lambda i: model.reasons(X[i]))
     return ScoreResult(alerts_from_rows(rows), candidates=scorer.candidates,
                        detector_hits=scorer.hits)  # fmt: skip
+
+
+def _campaign_records(
+    calls: DataFrame,
+    sms: DataFrame | None,
+    subscribers: DataFrame | None,
+    policy: PolicyConfig,
+    timezone: str,
+) -> Traffic | None:
+    """The records the campaign pass reads on the driver (``detect/campaign_steps.py``)."""
+    if not policy.campaigns.enabled:
+        return None
+    return collected_traffic(calls, sms, subscribers, timezone)
