@@ -188,9 +188,8 @@ class Screener:
         table = self.table
         caller = caller_of(raw_caller, hotline.policy.home_country)
         marks = table.lookup(caller.key, at) if table is not None and caller.key else []
-        if ivr_input is None:  # no code keyed: the tries so far change nothing
-            decision = decide(hotline.policy, caller, marks, at)
-        else:
+        decision = decide(hotline.policy, caller, marks, at, ivr_input)
+        if ivr_input is not None and _challenged(decision):  # only then do earlier tries count
             decision = self._keyed(hotline, caller, raw_caller, marks, at, ivr_input)
         self.log.append(
             {
@@ -245,6 +244,11 @@ class Screener:
             elif decision.action != "challenge":  # passed (or blocked): start afresh next time
                 s.execute(delete(WrongCode).where(*mine))
         return decision
+
+
+def _challenged(decision: Decision) -> bool:
+    """Whether the decision went through the IVR challenge (a keyed code was checked)."""
+    return any(r.code.startswith("challenge") for r in decision.reasons)
 
 
 def _cleaned(raw: str) -> str:
