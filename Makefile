@@ -79,6 +79,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_score.py
 	$(BIN)/python benchmarks/eval_detection.py
 	$(BIN)/python benchmarks/bench_sichuan.py
+	$(BIN)/python benchmarks/bench_model_cities.py
 	$(BIN)/python benchmarks/bench_api_guard.py
 	$(BIN)/python benchmarks/bench_content.py --cv 5
 

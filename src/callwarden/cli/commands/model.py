@@ -10,6 +10,7 @@ import typer
 
 from callwarden.cli.progress import console, steps
 from callwarden.config import Settings
+from callwarden.errors import ConfigError
 from callwarden.features.engines.base import EventFeatures, Traffic, load_engine
 from callwarden.records.load import load_records
 
@@ -66,6 +67,16 @@ def train(
     id_column: Annotated[str, typer.Option("--id-column", help="Id column of the table.")] = "id",
     cv: Annotated[int, typer.Option("--cv", help="Cross-validation folds.")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    holdout: Annotated[
+        Path | None,
+        typer.Option(
+            "--holdout",
+            exists=True,
+            help="Another labelled city (records folder) to choose the model alone's review "
+            "cut on: above every honest number's highest score there (docs/model.md).",
+            show_default="none: the calibrated score as it is",
+        ),
+    ] = None,
 ) -> None:
     """Cross-validate, calibrate and train; write the model directory and print CV metrics.
 
@@ -84,6 +95,17 @@ def train(
             seed=seed,
             feature_labels=FEATURE_LABELS if _is_records(features) else None,
             progress=status.update,
+        )
+    if holdout is not None:
+        if not _is_records(features) or not _is_records(holdout):
+            raise ConfigError("--holdout: train on a folder of call records and give another")
+        from callwarden.detect.model.cities import set_review_cut  # noqa: PLC0415
+
+        with console.status("choosing the review cut on the held-out city"):
+            cut = set_review_cut(model, holdout)
+        console.print(
+            f"model alone reaches review at {cut['review_cut']:.4f} (chosen on {holdout}: "
+            f"{cut['fraud_at_cut']} of {cut['fraud_numbers']} fraud numbers there at or above)"
         )
     model.save(out)
     console.print(cv_report(model))

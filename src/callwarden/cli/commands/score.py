@@ -192,7 +192,7 @@ def score(
         # LightGBM loads only when a model is asked for
         from callwarden.detect.model.events import event_scorer  # noqa: PLC0415
 
-        scorer = event_scorer(model)
+        scorer = event_scorer(model, policy_config.review)
     parts = find_parts(calls, sms, subscribers, no_subscribers=no_subscribers)
     calls, sms, subscribers = parts.calls, parts.sms, parts.subscribers
     parts.say()
@@ -260,7 +260,7 @@ def _score_on_spark(
         # LightGBM loads only when a model is asked for
         from callwarden.detect.model.events import event_scorer  # noqa: PLC0415
 
-        scorer = event_scorer(model)
+        scorer = event_scorer(model, policy.review)
     # PySpark loads only here: the base install has no Spark, and says how to get it.
     spark_engine = cast("type[SparkEngine]", load_engine("spark"))
     with console.status(f"starting Spark on {master}"):

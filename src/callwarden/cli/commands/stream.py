@@ -240,7 +240,7 @@ def stream(
         # LightGBM loads only when a model is asked for
         from callwarden.detect.model.events import event_scorer  # noqa: PLC0415
 
-        scorer = event_scorer(model)
+        scorer = event_scorer(model, PolicyConfig.load(policy).review)
 
     def new_engine() -> StreamEngine:
         # refused here, after the broker answered: a wrong --server is said first

@@ -19,6 +19,7 @@ import numba
 import numpy as np
 import polars as pl
 
+from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.model.artifact import ModelError, TrainedModel, load_model
 from callwarden.detect.model.explain import reasons_from_contributions
 from callwarden.detect.model.table import FeatureTable
@@ -32,6 +33,7 @@ __all__ = [
     "EventModel",
     "RunningPeaks",
     "event_scorer",
+    "held_out_review_cut",
     "number_table_of_slices",
     "peak_inputs",
 ]
@@ -180,15 +182,59 @@ class RunningPeaks:
         return X
 
 
+def held_out_review_cut(
+    model: TrainedModel, slices: Iterable[EventFeatures], labels: pl.DataFrame
+) -> dict[str, float | int]:
+    """The score the model alone must reach to put a number at ``review``, chosen on a city
+    the model was not trained on: above every honest number's highest score over its events
+    there (``normal`` and ``legit_heavy``, and numbers without a label), so that on that city
+    the model alone raises no honest number above ``watch``. ``inf`` when an honest number
+    reaches the top score (the cut is then above 1): the model alone never goes above
+    ``watch``.
+    """
+    names = model.feature_names
+    ids: list[str] = []
+    highest: list[np.ndarray] = []
+    for piece in slices:
+        if piece.height == 0:
+            continue
+        s = model.predict(peak_inputs(piece.values, piece.num, names))
+        first = np.r_[0, np.flatnonzero(piece.num[1:] != piece.num[:-1]) + 1]
+        highest.append(np.maximum.reduceat(s, first))
+        ids += piece.numbers(first)
+    top = pl.DataFrame({"msisdn": ids, "top": np.concatenate(highest) if highest else []})
+    truth = top.join(labels.select("msisdn", "label"), on="msisdn", how="left")
+    honest = truth["label"].fill_null("normal").is_in(HONEST_LABELS).to_numpy()
+    scores = truth["top"].to_numpy()
+    worst = float(scores[honest].max()) if honest.any() else 0.0
+    cut = float(np.nextafter(worst, np.inf))  # (above 1 when an honest number reached 1)
+    fraud = scores[~honest]
+    return {
+        "review_cut": cut,
+        "honest_numbers": int(honest.sum()),
+        "fraud_numbers": int(fraud.shape[0]),
+        "fraud_at_cut": int((fraud >= cut).sum()),
+    }
+
+
 class EventModel:
     """A trained model at every event: what batch scoring with ``--model`` calls.
 
     The model reads each number's features at their peak so far (:func:`peak_inputs`), as it
     was trained on their peak over the day (:func:`number_table_of_slices`).
+
+    Where the model was given a review cut chosen on a held-out city (``metrics.json``
+    ``model_alone.review_cut``, :func:`held_out_review_cut`), its calibrated score is mapped,
+    keeping the order, so that the cut lands on ``review`` (the policy's, ``review``): below the
+    cut the model alone stays under ``review``, at or above it the model alone earns ``review``
+    (never more: ``model_alone_ceiling``). Without one, the calibrated score is used as it is.
     """
 
-    def __init__(self, model: TrainedModel) -> None:
+    def __init__(self, model: TrainedModel, review: float | None = None) -> None:
         self.model = model
+        self.review = PolicyConfig().review if review is None else review
+        cut = (model.metrics.get("model_alone") or {}).get("review_cut")
+        self.cut = None if cut is None else float(cut)
 
     def inputs(self, values: dict[str, np.ndarray], groups: np.ndarray) -> np.ndarray:
         """The model's rows at these events (see :func:`peak_inputs`)."""
@@ -199,8 +245,15 @@ class EventModel:
         return RunningPeaks(self.model.feature_names)
 
     def scores(self, X: np.ndarray) -> np.ndarray:
-        """Calibrated risk in [0, 1] of each row."""
-        return self.model.predict(X) if X.shape[0] else np.zeros(0)
+        """Risk in [0, 1] of each row: the calibrated score, mapped to the review cut where
+        the model has one."""
+        s = self.model.predict(X) if X.shape[0] else np.zeros(0)
+        if self.cut is None:
+            return s
+        r, t = self.review, self.cut
+        below = s * (np.nextafter(r, 0.0) / t)
+        above = r + (s - t) * ((1.0 - r) / (1.0 - t)) if t < 1.0 else np.full_like(s, r)
+        return np.where(s >= t, above, below)
 
     def reasons(self, row: np.ndarray) -> list[Reason]:
         """The features that raised one row's score most, in zh and en."""
@@ -214,8 +267,9 @@ class EventModel:
         )[0]
 
 
-def event_scorer(model_dir: Path) -> EventModel:
-    """Load a model directory for scoring call records at every event.
+def event_scorer(model_dir: Path, review: float | None = None) -> EventModel:
+    """Load a model directory for scoring call records at every event (``review``: the
+    policy's review level, where the model's review cut lands; the shipped policy's if None).
 
     Raises :class:`~callwarden.detect.model.artifact.ModelError` for a missing or incomplete
     directory, and names the features it lacks when the model was trained on another table.
@@ -228,4 +282,4 @@ def event_scorer(model_dir: Path) -> EventModel:
             f"{' ...' if len(missing) > 5 else ''}); train one on call records with "
             "`callwarden model train RECORDS_DIR`"
         )
-    return EventModel(model)
+    return EventModel(model, review)
