@@ -20,9 +20,11 @@ number at a time sees nothing. This module looks at the numbers together. Every
 3. **Groups**: connected components (scipy) of at least ``min_members`` numbers.
 4. **Cues** of a group: a shared callee list, synchronised start and stop, a shared cell or
    trunk, a shared device, adjacent numbers (one block or one area code), virtual ranges,
-   no inbound calls, fresh SIMs. No cue is required: two make a group worth a review (five
-   lines or more; fewer are watched), three a restriction, four a suspension (the policy's
-   thresholds and safeguards still apply).
+   no inbound calls, fresh SIMs. No cue is required: two make a group worth a review, three a
+   restriction, four a suspension, on five lines or more; three or four lines need two cues
+   more for the same decision (the policy's thresholds and safeguards still apply).
+   Synchronised means the lines' median start and stop lie within ``sync_s`` of the group's,
+   over a session of an hour or more seen whole in the window.
 5. **Honest behaviour** lowers a group's score, whatever its cues: people calling the lines
    back, long answered calls (conversations), callees called again by the same line (its own
    customers), nearly every call answered (notifications people expect), and established lines
@@ -391,6 +393,7 @@ def _cues(g: pl.DataFrame, calls: pl.DataFrame, cfg: CampaignConfig, at_us: int)
     seen = (
         np.median(first) >= int(np.min(calls["t"].to_numpy())) + 2 * spread
         and np.median(last) <= at_us - 2 * spread
+        and np.median(last) - np.median(first) >= 4 * spread  # a working session, not a moment
     )
     if (
         n >= 3
@@ -518,10 +521,6 @@ def find_campaigns(
         if len(cues) < 2:
             continue
         honesty = _honesty(g)
-        base = _BASE.get(len(cues), 0.97)
-        if len(cues) == 2 and g.height < 5:
-            base = 0.45  # two cues on three or four lines: watched, not acted on
-        score = min(base * (1.0 - honesty), 1.0)
         own = _member_cues(g, cues, cfg)
         members = sorted(
             r["a"]
@@ -531,6 +530,10 @@ def find_campaigns(
         )
         if len(members) < cfg.min_members:
             continue
+        # three or four lines are a small group: two more cues for the same decision
+        shown = len(cues) - (2 if len(members) < 5 else 0)
+        base = _BASE.get(shown, 0.97) if shown >= 2 else 0.45
+        score = min(base * (1.0 - honesty), 1.0)
         groups.append(
             CampaignGroup(
                 group_id=_gid(members),

@@ -127,6 +127,20 @@ VARIANTS: dict[str, Variant] = _variants(
         boost=40.0,
     ),
     Variant(
+        "rotation_no_shared_list",
+        "robocall_rotation",
+        "shared callees: every target dialled once, never retried from another line",
+        {"rotation": {"calls_per_target": 1.0}},
+        boost=40.0,
+    ),
+    Variant(
+        "rotation_few_landlines",
+        "robocall_rotation",
+        "volume and range together: 4-8 calls a line, every line a landline",
+        {"rotation": {"calls_per_number": (4, 8), "numbers": (60, 120), "landline_share": 1.0}},
+        boost=40.0,
+    ),
+    Variant(
         "simbox_spread",
         "simbox",
         "concentration: one SIM per module, fewer calls on each SIM",
