@@ -190,7 +190,11 @@ class Screener:
         marks = table.lookup(caller.key, at) if table is not None and caller.key else []
         decision = decide(hotline.policy, caller, marks, at, ivr_input)
         if ivr_input is not None and _challenged(decision):  # only then do earlier tries count
-            decision = self._keyed(hotline, caller, raw_caller, marks, at, ivr_input)
+            key = caller.stored or raw_caller[:64]
+            if decision.wrong_code:  # the tries before it say: ask again, or block
+                decision = self._keyed(hotline, caller, key, marks, at, ivr_input)
+            else:  # the right code passes whatever came before: forget those tries
+                self._forget(hotline.id, key)
         self.log.append(
             {
                 "hotline_id": hotline.id,
@@ -214,20 +218,18 @@ class Screener:
         self,
         hotline: HotlineState,
         caller: Caller,
-        raw_caller: str,
+        key: str,
         marks: list[tuple[Category, float]],
         at: datetime,
         ivr_input: str,
     ) -> Decision:
-        """Decide a call that keyed a code, counting wrong codes in the database.
+        """Decide a call that keyed a wrong code, counting wrong codes in the database.
 
-        One transaction per keyed call, serialised per (hotline, caller): the tries in the
-        window are counted, the call decided, and a wrong code recorded (or, once the caller
-        passed or was blocked, the tries forgotten) before the next try of the same caller is
-        counted, whichever worker or thread it reaches. So a caller gets exactly ``retries``
-        tries however many workers serve and however many tries arrive at once.
+        One transaction per wrong code, serialised per (hotline, caller): the tries in the
+        window are counted, the call decided and the try recorded before the next try of the
+        same caller is counted, whichever worker or thread it reaches. So a caller gets
+        exactly ``retries`` tries however many workers serve and however many arrive at once.
         """
-        key = caller.stored or raw_caller[:64]
         window = hotline.policy.challenge.window_minutes if hotline.policy.challenge else 30
         utc = at.astimezone(UTC)
         since = utc - timedelta(minutes=window)
@@ -239,11 +241,17 @@ class Screener:
                 select(func.count()).select_from(WrongCode).where(*mine, WrongCode.at <= utc)
             )
             decision = decide(hotline.policy, caller, marks, at, ivr_input, failures or 0)
-            if decision.wrong_code:
-                s.add(WrongCode(hotline_id=hotline.id, caller=key, at=utc))
-            elif decision.action != "challenge":  # passed (or blocked): start afresh next time
-                s.execute(delete(WrongCode).where(*mine))
+            s.add(WrongCode(hotline_id=hotline.id, caller=key, at=utc))
         return decision
+
+    def _forget(self, hotline_id: int, key: str) -> None:
+        """The caller passed the challenge: their wrong tries no longer count."""
+        mine = (WrongCode.hotline_id == hotline_id, WrongCode.caller == key)
+        with self.db.reads() as s:  # most who pass never keyed a wrong code: no write then
+            tried = s.scalar(select(WrongCode.id).where(*mine).limit(1))
+        if tried is not None:
+            with self.db.sessions.begin() as s:
+                s.execute(delete(WrongCode).where(*mine))
 
 
 def _challenged(decision: Decision) -> bool:
