@@ -285,10 +285,8 @@ def _check_final(
     assert week.restore_minutes["max"] is not None and week.restore_minutes["max"] <= 3.01
 
 
-def test_the_same_day_run_twice_at_once(pg_url: str) -> None:
-    """Two processes run the same campaign day at the same instant: one does the work, the
-    other waits and finds nothing left; no error, nothing twice."""
-    plan = pl.DataFrame(
+def _plan300() -> pl.DataFrame:
+    return pl.DataFrame(
         {
             "msisdn": [f"+861380000{i:04d}" for i in range(300)],
             "kind": ["never_registered", "incomplete", "user_differs", "corporate"] * 75,
@@ -299,12 +297,21 @@ def test_the_same_day_run_twice_at_once(pg_url: str) -> None:
             "balance_fen": [100] * 300,
         }
     )
+
+
+REGIONS = [{"region": "太原", "subscribers": 10_000, "verified": 9_700}]
+
+
+def test_the_same_day_run_twice_at_once(pg_url: str) -> None:
+    """Two processes run the same campaign day at the same instant: one does the work, the
+    other waits and finds nothing left; no error, nothing twice."""
+    plan = _plan300()
     day = CAMPAIGN.phases.suspension[0]
     clock = Clock()
     clock.now = _at(day, 8)
     dbs = [open_database(pg_url) for _ in range(2)]
     services = [CampaignService(db, CAMPAIGN, clock=clock) for db in dbs]
-    regions = [{"region": "太原", "subscribers": 10_000, "verified": 9_700}]
+    regions = REGIONS
     results: list[Any] = []
     barrier = threading.Barrier(2)
 
@@ -325,5 +332,71 @@ def test_the_same_day_run_twice_at_once(pg_url: str) -> None:
         assert s.scalar(select(func.count()).select_from(Case)) == 100
         assert s.scalar(select(func.count()).select_from(Subject)) == 300
         assert verify(s).ok
+    for db in dbs:
+        db.engine.dispose()
+
+
+def test_emergency_restores_recorded_once_when_two_look_at_once(pg_url: str) -> None:
+    """A technician's restore is recorded by the console (sync_emergencies) while a campaign
+    run records emergencies too: each subject goes to emergency once and is texted once."""
+    day = CAMPAIGN.phases.suspension[0]
+    clock = Clock()
+    clock.now = _at(day, 8)
+    dbs = [open_database(pg_url) for _ in range(3)]
+    first = CampaignService(dbs[0], CAMPAIGN, clock=clock)
+    first.load(_plan300(), REGIONS)
+    assert first.run_day(day).counts["suspend"] == 100
+    with dbs[0].reads() as s:
+        rescued = s.scalars(
+            select(Subject.msisdn)
+            .where(Subject.campaign == CAMPAIGN.name, Subject.state == "suspended")
+            .order_by(Subject.msisdn)
+            .limit(12)
+        ).all()
+    agent, boss = Actor("li.agent", Role.agent), Actor("zhang.super", Role.supervisor)
+    for msisdn in rescued:
+        first.emergency(msisdn, agent, "家中老人就医")
+        with dbs[0].reads() as s:
+            case_id = s.get(Subject, (CAMPAIGN.name, msisdn)).case_id  # type: ignore[union-attr]
+        assert case_id is not None
+        first.cases.act(case_id, boss, ActionIn(action="review", verdict="approve", reason="核实"))
+        first.cases.act(case_id, Actor("wu.tech", Role.technician), ActionIn(action="restore"))
+    clock.now = _at(day + timedelta(days=1), 8)
+    services = [CampaignService(db, CAMPAIGN, clock=clock) for db in dbs]
+    recorded: list[int] = []
+    barrier = threading.Barrier(3)
+
+    def console(svc: CampaignService) -> None:
+        barrier.wait()
+        recorded.append(svc.sync_emergencies())
+
+    def run(svc: CampaignService) -> None:
+        barrier.wait()
+        recorded.append(svc.run_day(day + timedelta(days=1)).counts["emergency_restore"])
+
+    threads = [
+        threading.Thread(target=console, args=(services[0],)),
+        threading.Thread(target=console, args=(services[1],)),
+        threading.Thread(target=run, args=(services[2],)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(recorded) == 3  # none of the three failed (a duplicate record raises)
+    assert sum(recorded) == len(rescued) == 12
+    with dbs[0].reads() as s:
+        texts = s.scalar(
+            select(func.count())
+            .select_from(NoticeRow)
+            .where(NoticeRow.kind == "realname_emergency")
+        )
+        assert texts == 12
+        states = s.scalars(select(Subject.state).where(Subject.msisdn.in_(rescued))).all()
+        assert set(states) == {"emergency"}
+        logged = s.scalar(
+            select(func.count()).select_from(Action).where(Action.action == "emergency_restore")
+        )
+        assert logged == 12
     for db in dbs:
         db.engine.dispose()

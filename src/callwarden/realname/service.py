@@ -404,8 +404,10 @@ class CampaignService:
 
     def sync_emergencies(self) -> int:
         """Record the emergency restores done on real-name cases since the last look (a run
-        does this too); how many."""
+        does this too); how many. Under the campaign's lock, as a run is: a console restore that
+        lands while a run records the same subject records it, and texts it, once."""
         with self.db.sessions.begin() as s:
+            serialise(s, self.lock)
             return self._emergencies(s, self.now())
 
     def _emergencies(self, s: Session, now: datetime) -> int:
