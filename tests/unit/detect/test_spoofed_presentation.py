@@ -166,11 +166,11 @@ def test_its_reason_says_the_number_is_impersonated_and_blocked() -> None:
 
 def test_triage_finds_numbers_presented_on_flagged_calls() -> None:
     calls = _own_day_with_a_spoofed_burst()
-    assert OWN in candidates(calls, None, _subscribers(OWN)).to_list()
+    assert OWN in candidates(Traffic(calls, None, _subscribers(OWN))).to_list()
     # three flagged calls in two clock hours are enough, two are not
     few = _calls([(OTHER_OWN, f"+86137{k:08d}", 10 * k, 0, "trunk_mismatch") for k in range(3)])
-    assert candidates(few, None, None).to_list() == [OTHER_OWN]
-    assert candidates(few.head(2), None, None).len() == 0
+    assert candidates(Traffic(few)).to_list() == [OTHER_OWN]
+    assert candidates(Traffic(few.head(2))).len() == 0
 
 
 def test_an_own_number_presented_by_someone_else_is_intercepted_not_suspended() -> None:

@@ -91,10 +91,9 @@ def event_model(city: CityFrames, frame: pl.DataFrame) -> EventModel:
 
 
 def test_slices_hold_every_number_whole_and_the_rows_of_one_pass(city: CityFrames) -> None:
-    whole, _, _ = embedded.event_features(city["calls"], city["sms"], city["subscribers"], TZ)
-    total, slices = event_feature_slices(
-        city["calls"], city["sms"], city["subscribers"], TZ, most=5_000
-    )
+    traffic = Traffic(city["calls"], city["sms"], city["subscribers"], timezone=TZ)
+    whole, _, _ = embedded.event_features(traffic)
+    total, slices = event_feature_slices(traffic, most=5_000)
     pieces = list(slices)
     assert total == len(pieces) > 3
     numbers = [set(p.num.tolist()) for p in pieces]
@@ -111,7 +110,7 @@ def test_number_table_from_slices_equals_the_one_from_the_frame(
 ) -> None:
     expected = number_table(frame, city["labels"])
     _, slices = event_feature_slices(
-        city["calls"], city["sms"], city["subscribers"], TZ, most=3_000
+        Traffic(city["calls"], city["sms"], city["subscribers"], timezone=TZ), most=3_000
     )
     got = number_table_of_slices(slices, city["labels"])
     assert got.ids == expected.ids

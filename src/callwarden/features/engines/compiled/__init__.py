@@ -9,6 +9,7 @@ on every core. Nothing outside this package imports its modules but the registry
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from callwarden.features.engines.base import Engine, EventFeatures, LiveFeatures, Traffic
 from callwarden.features.engines.compiled.batch import event_feature_slices, event_features
@@ -39,27 +40,20 @@ class CompiledEngine(Engine):
                 progress(name)
 
         step("cross-number signals")
-        calls = with_crossing_signals(traffic.calls, traffic.known)
+        traffic = replace(traffic, calls=with_crossing_signals(traffic.calls, traffic.known))
         if not (gated and triage):
-            return event_feature_slices(
-                calls, traffic.sms, traffic.subscribers, traffic.timezone, traffic.known,
-                gated=gated,
-            )  # fmt: skip
+            return event_feature_slices(traffic, gated=gated)
         step("triage")
-        only = candidates(calls, traffic.sms, traffic.subscribers)
+        only = candidates(traffic)
         if only.len() == 0:  # no number can reach the gate: no event to compute
             return 0, iter(())
-        calls, sms = restrict_to(only, calls, traffic.sms, traffic.known)
         step("features")
-        got, _, _ = event_features(
-            calls, sms, traffic.subscribers, traffic.timezone, only=only, known=traffic.known,
-            gated=True,
-        )  # fmt: skip
+        got, _, _ = event_features(restrict_to(only, traffic), only=only, gated=True)
         return 1, iter((got,))
 
     def live(self, traffic: Traffic) -> LiveFeatures:
         self.warm_up()
-        return IncrementalFeatures(traffic.subscribers, traffic.timezone, traffic.known)
+        return IncrementalFeatures(traffic)
 
     def warm_up(self) -> None:
         if not _warm:  # the machine code, loaded (or compiled) once per process

@@ -21,7 +21,7 @@ import numba
 import numpy as np
 import polars as pl
 
-from callwarden.features.engines.base import DEFAULT_TIMEZONE, EventFeatures
+from callwarden.features.engines.base import EventFeatures, Traffic
 from callwarden.features.engines.compiled.events import (
     Events,
     _any_rows,
@@ -314,16 +314,13 @@ def _profile_columns(
 
 
 def event_features(
-    calls: pl.DataFrame,
-    sms: pl.DataFrame | None = None,
-    subscribers: pl.DataFrame | None = None,
-    timezone: str = DEFAULT_TIMEZONE,
+    traffic: Traffic,
     only: pl.Series | None = None,
-    known: pl.Series | None = None,
     *,
     gated: bool = False,
 ) -> tuple[EventFeatures, pl.DataFrame, pl.DataFrame | None]:
-    """Every feature at every acting event, in event order (by number, then record order).
+    """Every feature at every acting event of ``traffic``, in event order (by number, then
+    record order); with ``only`` (numbers), those numbers' events alone.
 
     ``gated``: only the events that pass the gate (``features/gate.py``), the only ones a
     detector can score above 0. Their features are the same; the gate's own features are
@@ -332,18 +329,14 @@ def event_features(
 
     Returns ``(features, ordered_calls, ordered_sms)``.
     """
-    ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone, known, only=only)
+    ev, ordered_calls, ordered_sms = build_events(traffic, only=only)
     times = _record_times(ordered_calls, ordered_sms)
-    features = _features_of(ev, _profiles(ev, subscribers), times, gated=gated)
+    features = _features_of(ev, _profiles(ev, traffic.subscribers), times, gated=gated)
     return features, ordered_calls, ordered_sms
 
 
 def event_feature_slices(
-    calls: pl.DataFrame,
-    sms: pl.DataFrame | None = None,
-    subscribers: pl.DataFrame | None = None,
-    timezone: str = DEFAULT_TIMEZONE,
-    known: pl.Series | None = None,
+    traffic: Traffic,
     *,
     most: int | None = None,
     gated: bool = False,
@@ -359,9 +352,9 @@ def event_feature_slices(
 
     Returns ``(slices, iterator)``: how many slices there are, and the slices.
     """
-    ev, ordered_calls, ordered_sms = build_events(calls, sms, timezone, known)
+    ev, ordered_calls, ordered_sms = build_events(traffic)
     times = _record_times(ordered_calls, ordered_sms)
-    profiles = _profiles(ev, subscribers)
+    profiles = _profiles(ev, traffic.subscribers)
     cuts = ev.number_cuts(SLICE_EVENTS if most is None else most)
     return len(cuts), (_features_of(ev.slice(a, b), profiles, times, gated=gated) for a, b in cuts)
 

@@ -16,7 +16,7 @@ import numba
 import numpy as np
 import polars as pl
 
-from callwarden.features.engines.base import DEFAULT_TIMEZONE
+from callwarden.features.engines.base import Traffic
 from callwarden.features.engines.compiled.crossing import (
     CROSSING_COLUMNS,
     digit_codes,
@@ -271,20 +271,18 @@ def _select_events(
 
 
 def build_events(
-    calls: pl.DataFrame,
-    sms: pl.DataFrame | None = None,
-    timezone: str = DEFAULT_TIMEZONE,
-    known: pl.Series | None = None,
-    only: pl.Series | None = None,
+    traffic: Traffic, only: pl.Series | None = None
 ) -> tuple[Events, pl.DataFrame, pl.DataFrame | None]:
-    """Events of every party of every call (and SMS), plus the ordered inputs.
+    """Events of every party of every call (and SMS) of ``traffic``, plus the ordered inputs.
 
     With ``only`` (numbers), just those numbers' events: a number's features depend on its own
     events alone, so this changes none of them. Returns ``(events, ordered_calls,
     ordered_sms)``; ``events.record`` indexes into the ordered calls for call events and into
     the ordered SMS for SMS events.
     """
-    calls = with_crossing_signals(calls, known)
+    timezone = traffic.timezone
+    calls = with_crossing_signals(traffic.calls, traffic.known)
+    sms = traffic.sms
     sms = sms.sort(*SMS_ORDER) if sms is not None and sms.height else None
     codes, caller, callee = _number_codes(calls, sms)
     empty = np.zeros(0, np.int64)

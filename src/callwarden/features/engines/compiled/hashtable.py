@@ -1,9 +1,5 @@
 """Compiled int64 -> int64 hash tables and the growth rule of the engine's state arrays.
 
-State arrays grow into memory mapped ahead of need (:data:`SPARES`): in a virtual machine the
-first write to a fresh page is slow, so a big table grown into fresh memory stalls the stream
-(docs/benchmarks.md has the figures); a background thread allocates and fills it beforehand.
-
 Open addressing with linear probing, at most half full; keys are never negative (``EMPTY`` marks
 a free slot) and a missing key reads as ``NONE``. The functions take the table's arrays, so that
 numba-compiled loops (the incremental feature engine, the text codebooks) can use them inline.
@@ -16,21 +12,12 @@ numba-compiled loops (the incremental feature engine, the text codebooks) can us
 
 from __future__ import annotations
 
-import queue
-import threading
-import weakref
-from typing import Any
-
 import numba
 import numpy as np
 
-from callwarden.background import lowest_priority
 from callwarden.features.engines.compiled.threads import ranges, run_ranges
 
-__all__ = [
-    "EMPTY", "NONE", "SPARES", "IntSet", "Spares", "Table", "get", "grow",
-    "prepare_next", "put", "resized",
-]  # fmt: skip
+__all__ = ["EMPTY", "NONE", "IntSet", "Table", "get", "grow", "put", "resized"]
 
 NONE = np.iinfo(np.int64).min  # "no such time / number" in the state arrays
 EMPTY = -1  # an empty hash-table key (keys are never negative)
@@ -86,88 +73,6 @@ def _rehash(keys: np.ndarray, vals: np.ndarray, new_keys: np.ndarray, new_vals: 
             put(new_keys, new_vals, meta, keys[i], vals[i])
 
 
-#: arrays at least this big are prepared ahead of need (smaller ones are quick to map)
-SPARE_MIN_BYTES = 1 << 20
-#: share of the way to its next growth at which an array's successor is prepared
-SPARE_AT = 0.8
-#: most bytes of spares at once (prepared or being prepared): a day of 1M subscribers has
-#: arrays of several GB near growth at its end, and spares for all of them would add 2.4 GB
-SPARE_BUDGET_BYTES = 1 << 30
-
-
-class Spares:
-    """Arrays of an owner's next sizes, allocated and filled by a background thread ahead of
-    need: :meth:`prepare` asks for one (at most one waits per owner and name), :meth:`take`
-    returns it if it is ready and of that shape, else a new array made now.
-
-    The spares are not part of the owner (a checkpoint does not carry them) and go with it."""
-
-    def __init__(self) -> None:
-        self._ready: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._pending: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-        self._jobs: queue.SimpleQueue[tuple[Any, str, tuple[int, ...], Any, Any]] = (
-            queue.SimpleQueue()
-        )
-        self._lock = threading.Lock()
-        self._worker: threading.Thread | None = None
-        self._pending_bytes = 0
-
-    def prepare(self, owner: Any, name: str, shape: tuple[int, ...], dtype: Any, fill: Any) -> None:
-        """Have ``np.full(shape, fill, dtype)`` ready for ``owner``'s ``name`` (if big, and
-        within :data:`SPARE_BUDGET_BYTES`)."""
-        size = int(np.prod(shape)) * np.dtype(dtype).itemsize
-        if size < SPARE_MIN_BYTES:
-            return
-        with self._lock:
-            ready = self._ready.get(owner, {}).get(name)
-            if (ready is not None and ready.shape == shape) or name in self._pending.get(
-                owner, set()
-            ):
-                return
-            held = self._pending_bytes + sum(
-                a.nbytes for arrays in self._ready.values() for a in arrays.values()
-            )
-            if held + size > SPARE_BUDGET_BYTES:
-                return  # (this array grows into fresh memory, as without spares)
-            self._pending_bytes += size
-            self._pending.setdefault(owner, set()).add(name)
-            if self._worker is None or not self._worker.is_alive():
-                self._worker = threading.Thread(
-                    target=self._work, daemon=True, name="callwarden-spares"
-                )
-                self._worker.start()
-        self._jobs.put((weakref.ref(owner), name, shape, dtype, fill))
-
-    def take(self, owner: Any, name: str, shape: tuple[int, ...], dtype: Any, fill: Any
-             ) -> np.ndarray:  # fmt: skip
-        """``np.full(shape, fill, dtype)``: the prepared one if there is one of that shape."""
-        with self._lock:
-            ready = self._ready.get(owner, {}).pop(name, None)
-        if ready is not None and ready.shape == shape and ready.dtype == np.dtype(dtype):
-            return ready
-        return np.full(shape, fill, dtype)
-
-    def _work(self) -> None:
-        lowest_priority()
-        while True:
-            ref, name, shape, dtype, fill = self._jobs.get()
-            owner = ref()
-            if owner is not None:
-                array = np.full(shape, fill, dtype)  # (numpy lets go of the GIL to fill)
-                with self._lock:
-                    self._pending.get(owner, set()).discard(name)
-                    self._ready.setdefault(owner, {})[name] = array
-                del owner, array
-            with self._lock:
-                self._pending_bytes -= int(np.prod(shape)) * np.dtype(dtype).itemsize
-
-
-#: the process's spares (one background thread)
-SPARES = Spares()
-
-
 class Table:
     """An int64 -> int64 open-addressing hash table (linear probing), at most half full."""
 
@@ -177,19 +82,14 @@ class Table:
         self.meta = np.zeros(1, np.int64)
 
     def reserve(self, more: int, keep_after: int = NONE) -> None:
-        """Room for ``more`` new keys; entries with values not after ``keep_after`` may go.
-
-        Near the limit, the doubled arrays are prepared in the background (:data:`SPARES`)."""
+        """Room for ``more`` new keys; entries with values not after ``keep_after`` may go."""
         size, need = self.keys.shape[0], 2 * (int(self.meta[0]) + more)
         if need <= size:
-            if need > SPARE_AT * size:
-                SPARES.prepare(self, "keys", (2 * size,), np.int64, EMPTY)
-                SPARES.prepare(self, "vals", (2 * size,), np.int64, 0)
             return
         while need > size:
             size *= 2
-        keys = SPARES.take(self, "keys", (size,), np.int64, EMPTY)
-        vals = SPARES.take(self, "vals", (size,), np.int64, 0)
+        keys = np.full(size, EMPTY, np.int64)
+        vals = np.zeros(size, np.int64)
         _rehash(self.keys, self.vals, keys, vals, self.meta, keep_after)
         self.keys, self.vals = keys, vals
 
@@ -210,23 +110,11 @@ def grow(size: int, need: int) -> int:
     return size
 
 
-def resized(a: np.ndarray, size: int, fill: float, owner: Any = None, name: str = "") -> np.ndarray:
-    """``a`` in an array of ``size`` rows, the new ones ``fill``; ``owner``'s spare ``name`` if
-    one is ready (see :func:`prepare_next`)."""
-    shape = (size, *a.shape[1:])
-    out = SPARES.take(owner, name, shape, a.dtype, fill) if owner is not None else (
-        np.full(shape, fill, a.dtype)
-    )  # fmt: skip
+def resized(a: np.ndarray, size: int, fill: float) -> np.ndarray:
+    """``a`` in an array of ``size`` rows, the new ones ``fill``."""
+    out = np.full((size, *a.shape[1:]), fill, a.dtype)
     out[: a.shape[0]] = a
     return out
-
-
-def prepare_next(a: np.ndarray, used: int, fill: float, owner: Any, name: str) -> None:
-    """Once ``used`` rows of ``a`` are most of the way to its capacity, have the array of its
-    next size prepared in the background."""
-    rows = a.shape[0]
-    if used > SPARE_AT * rows:
-        SPARES.prepare(owner, name, (grow(rows, rows + 1), *a.shape[1:]), a.dtype, fill)
 
 
 @numba.njit(cache=True, nogil=True)

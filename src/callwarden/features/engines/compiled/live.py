@@ -43,8 +43,8 @@ import numba
 import numpy as np
 import polars as pl
 
-from callwarden.features.engines.base import DEFAULT_TIMEZONE, LiveBatch, LiveFeatures
-from callwarden.features.engines.compiled.hashtable import NONE, Table, grow, prepare_next, resized
+from callwarden.features.engines.base import LiveBatch, LiveFeatures, Traffic
+from callwarden.features.engines.compiled.hashtable import NONE, Table, grow, resized
 from callwarden.features.engines.compiled.hashtable import get as _ht_get
 from callwarden.features.engines.compiled.hashtable import put as _ht_put
 from callwarden.features.engines.compiled.pools import Pool, advance, push
@@ -267,16 +267,14 @@ _SIG = np.array(
 
 
 class IncrementalFeatures(LiveFeatures):
-    """Per-number state; :meth:`update` takes record batches (``records/batch.py``)."""
+    """Per-number state; :meth:`update` takes record batches (``records/batch.py``), read
+    against ``context``'s subscribers, known fraud numbers and zone (``Traffic.context``)."""
 
-    def __init__(
-        self,
-        subscribers: pl.DataFrame | None = None,
-        timezone: str = DEFAULT_TIMEZONE,
-        known: pl.Series | None = None,
-    ) -> None:
-        self.timezone = timezone
-        self.zone = ZoneInfo(timezone)
+    def __init__(self, context: Traffic | None = None) -> None:
+        context = context if context is not None else Traffic.context()
+        subscribers, known = context.subscribers, context.known
+        self.timezone = context.timezone
+        self.zone = ZoneInfo(self.timezone)
         self.numbers, self.cells, self.devices = Codebook("+"), Dictionary(), Codebook()
         n_windows = len(_WINDOW_ORDER)
         self.acting = Pool(len(ACT_SIGNALS), n_windows)
@@ -326,13 +324,8 @@ class IncrementalFeatures(LiveFeatures):
             if self.num.shape[0] < len(self.numbers):
                 size = grow(self.num.shape[0], len(self.numbers))
                 for name, fill in _PER_NUMBER:
-                    setattr(self, name, resized(getattr(self, name), size, fill, self, name))
-                self.flags = {k: resized(v, size, 0, self, k) for k, v in self.flags.items()}
-            else:
-                for name, fill in _PER_NUMBER:
-                    prepare_next(getattr(self, name), len(self.numbers), fill, self, name)
-                for k, v in self.flags.items():
-                    prepare_next(v, len(self.numbers), 0, self, k)
+                    setattr(self, name, resized(getattr(self, name), size, fill))
+                self.flags = {k: resized(v, size, 0) for k, v in self.flags.items()}
             digits, flags = number_flags_compiled(new, invalid=False)
             self.digits[first : len(self.numbers)] = digits
             for name, values in flags.items():
@@ -390,9 +383,7 @@ class IncrementalFeatures(LiveFeatures):
         imei, _ = self.devices.encode_series(batch["imei"])
         if self.device_sums.shape[0] < len(self.devices):
             size = grow(self.device_sums.shape[0], len(self.devices))
-            self.device_sums = resized(self.device_sums, size, 0, self, "device_sums")
-        else:
-            prepare_next(self.device_sums, len(self.devices), 0, self, "device_sums")
+            self.device_sums = resized(self.device_sums, size, 0)
         self.acting.reserve(n, len(self.numbers))
         self.incoming.reserve(n, len(self.numbers))
         self.device.reserve(n, len(self.devices))
@@ -503,6 +494,6 @@ def warm_up() -> None:
         "cell": ["C"], "imei": ["1"], "flag": ["trunk_mismatch"], "id": ["c"],
         "length": [None], "content": [None], "trunk": ["GW"],
     }  # fmt: skip
-    IncrementalFeatures(known=pl.Series(["+8613800000001"])).process(
+    IncrementalFeatures(Traffic.context(known=pl.Series(["+8613800000001"]))).process(
         pl.DataFrame(row, schema=RECORD_SCHEMA)
     )

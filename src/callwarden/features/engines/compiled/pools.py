@@ -14,7 +14,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from callwarden.features.engines.compiled.hashtable import grow, prepare_next, resized
+from callwarden.features.engines.compiled.hashtable import grow, resized
 
 __all__ = ["Pool", "advance", "push"]
 
@@ -94,24 +94,16 @@ class Pool:
         self.tail = np.full(1024, -1, np.int32)
 
     def reserve(self, events: int, owners: int) -> None:
-        """Room for ``events`` more events and ``owners`` owners (near the limit, the next
-        size is prepared in the background: hashtable.SPARES)."""
+        """Room for ``events`` more events and ``owners`` owners."""
         room = self.t.shape[0] - int(self.meta[0]) + int(self.meta[1])
         if room < events:
             size = grow(self.t.shape[0], self.t.shape[0] + events - room)
             for name in ("t", "next", "sig", "free"):
-                setattr(self, name, resized(getattr(self, name), size, 0, self, name))
-        else:
-            in_use = self.t.shape[0] - room + events
-            for name in ("t", "next", "sig", "free"):
-                prepare_next(getattr(self, name), in_use, 0, self, name)
+                setattr(self, name, resized(getattr(self, name), size, 0))
         if self.tail.shape[0] < owners:
             size = grow(self.tail.shape[0], owners)
-            self.head = resized(self.head, size, -1, self, "head")
-            self.tail = resized(self.tail, size, -1, self, "tail")
-        else:
-            prepare_next(self.head, owners, -1, self, "head")
-            prepare_next(self.tail, owners, -1, self, "tail")
+            self.head = resized(self.head, size, -1)
+            self.tail = resized(self.tail, size, -1)
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         return (self.t, self.next, self.sig, self.head, self.tail, self.free, self.meta)

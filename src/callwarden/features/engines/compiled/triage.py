@@ -13,12 +13,14 @@ The result equals scoring everything; it is only faster.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numba
 import numpy as np
 import polars as pl
 
+from callwarden.features.engines.base import Traffic
 from callwarden.features.engines.compiled.crossing import digit_codes, with_crossing_signals
 from callwarden.features.engines.compiled.hashtable import IntSet
 from callwarden.features.formulas import invalid_flags
@@ -127,13 +129,9 @@ def _pairs(per_hour: pl.DataFrame, who: str) -> pl.DataFrame:
     )
 
 
-def candidates(
-    calls: pl.DataFrame,
-    sms: pl.DataFrame | None,
-    subscribers: pl.DataFrame | None,
-    gate: Gate = GATE,
-) -> pl.Series:
-    """Numbers that may pass the gate somewhere in the input (a superset of the flaggable)."""
+def candidates(traffic: Traffic, gate: Gate = GATE) -> pl.Series:
+    """Numbers that may pass the gate somewhere in the traffic (a superset of the flaggable)."""
+    calls, sms, subscribers = traffic.calls, traffic.sms, traffic.subscribers
     # every condition below needs this many calls in two clock hours, or in all
     fewest = min(gate.busy_calls_1h, gate.unusual_calls_1h, gate.invalid_calls_1h)
     busy = (pl.col("peak") >= fewest) | (pl.col("total") >= gate.new_sim_calls_24h)
@@ -220,18 +218,14 @@ def _spoofed_callers(calls: pl.DataFrame, gate: Gate) -> pl.Series:
     return peaks.filter(pl.col("peak") >= gate.spoofed_calls_1h)["caller"]
 
 
-def restrict_to(
-    numbers: pl.Series,
-    calls: pl.DataFrame,
-    sms: pl.DataFrame | None,
-    known: pl.Series | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """The records that can change the features of ``numbers``: their own calls and SMS.
+def restrict_to(numbers: pl.Series, traffic: Traffic) -> Traffic:
+    """The traffic that can change the features of ``numbers``: their own calls and SMS.
 
     Signals that look at other numbers' calls (shared targets, shared devices) are computed on
     all calls first and kept as columns, so dropping the other calls changes nothing.
     """
-    calls = with_crossing_signals(calls, known)
+    calls = with_crossing_signals(traffic.calls, traffic.known)
+    sms = traffic.sms
     if "_caller_code" in calls.columns:  # compare int64 codes rather than strings
         codes = numbers.str.slice(1).cast(pl.Int64, strict=False).drop_nulls().to_numpy()
         chosen_codes = IntSet(codes[codes >= 0])
@@ -243,4 +237,4 @@ def restrict_to(
         kept = calls.filter(pl.col("caller").is_in(chosen) | pl.col("callee").is_in(chosen))
     chosen = numbers.implode()
     texts = sms.filter(pl.col("sender").is_in(chosen)) if sms is not None else None
-    return kept, texts
+    return replace(traffic, calls=kept, sms=texts)
