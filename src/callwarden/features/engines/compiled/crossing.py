@@ -210,7 +210,7 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
     if all(c in calls.columns for c in CROSSING_COLUMNS):
         return calls
     if calls.height == 0:  # (a day of SMS only)
-        return calls.with_columns(pl.lit(0.0).alias(c) for c in CROSSING_COLUMNS)
+        return calls.with_columns(pl.lit(0, pl.Int32).alias(c) for c in CROSSING_COLUMNS)
     n = calls.height
     t = calls["start_time"].dt.epoch("ms").to_numpy()
     caller_code = digit_codes(calls["caller"])
@@ -251,11 +251,12 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
 
     # the two groupings are independent: side by side (see threads.py)
     (shared, peer, victim), sims = run_both(targets, devices)
+    # (small integer columns: a day of calls carries them through triage)
     return calls.with_columns(
-        _shared_target=pl.Series(shared),
-        _imei_sims=pl.Series(sims),
-        _known_peer=pl.Series(peer),
-        _shared_victim=pl.Series(victim),
+        _shared_target=pl.Series(shared.astype(np.int8)),
+        _imei_sims=pl.Series(sims.astype(np.int32)),
+        _known_peer=pl.Series(peer.astype(np.int8)),
+        _shared_victim=pl.Series(victim.astype(np.int8)),
     )
 
 
