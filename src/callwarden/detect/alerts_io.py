@@ -71,11 +71,12 @@ def _codes(reasons: Any) -> str:
 def readable_alerts(alerts: pl.DataFrame, timezone: str) -> pl.DataFrame:
     """The alerts as a CSV shows them: local time with its offset, reasons as text.
 
+    >>> from callwarden.config import DEFAULT_TIMEZONE
     >>> at = datetime(2026, 7, 8, 10, 4, tzinfo=UTC)
     >>> reasons = [{"code": "relay_call", "weight": 0.82, "text_zh": "中转", "text_en": "relay",
     ...             "evidence": "{}"}]
     >>> row = readable_alerts(alerts_from_rows([{"msisdn": "+8613800000001", "flagged_at": at,
-    ...     "score": 0.9, "decision": "restrict", "reasons": reasons}]), "Asia/Shanghai").row(0)
+    ...     "score": 0.9, "decision": "restrict", "reasons": reasons}]), DEFAULT_TIMEZONE).row(0)
     >>> row[1], row[4:]
     ('2026-07-08T18:04:00+08:00', ('relay_call (0.82)', '中转', 'relay'))
     """

@@ -32,7 +32,7 @@ from typing import ClassVar
 import numpy as np
 import polars as pl
 
-from callwarden.config import Settings
+from callwarden.config import DEFAULT_TIMEZONE
 from callwarden.errors import CallwardenError, ConfigError
 from callwarden.features.spec import FEATURES
 
@@ -52,8 +52,6 @@ __all__ = [
 
 #: what :meth:`Engine.features` reports to its ``progress`` callback, in order
 BATCH_STEPS = ("cross-number signals", "triage", "features")
-#: the operator's zone unless told otherwise (``Settings.timezone``)
-DEFAULT_TIMEZONE: str = Settings.model_fields["timezone"].default
 
 
 @dataclass(frozen=True)
