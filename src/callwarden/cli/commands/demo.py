@@ -12,6 +12,7 @@ from callwarden.cases.db import open_database
 from callwarden.cases.service import CaseService
 from callwarden.cli.progress import console, frame_table, steps
 from callwarden.demo import run_demo
+from callwarden.detect.campaign_report import campaign_groups
 from callwarden.errors import Conflict
 from callwarden.simulate import SimulationConfig
 
@@ -63,6 +64,9 @@ def demo(
         )
         for line in _content_lines(result.score.alerts):
             console.print(line, highlight=False)
+        groups = campaign_groups(result.score.alerts)
+        if groups.height:
+            console.print(frame_table(groups, "campaign groups (one call centre, many lines)"))
     if result.cases:
         c = result.cases
         rows = [(f"cases / {s}", n) for s, n in c["cases_by_kind"].items()]
