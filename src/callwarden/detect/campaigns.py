@@ -158,7 +158,7 @@ class CampaignGroup:
         n = len(self.members) - 1
         zh = ", ".join(CUES[c][0] for c in self.cues)
         en = ", ".join(CUES[c][1] for c in self.cues)
-        shown = self.members[:20]
+        shown = self.members[:8]  # (all of them in the evidence; texts stay short)
         more = len(self.members) - len(shown)
         listed = ", ".join(shown) + (f" 等 {len(self.members)} 个" if more else "")
         listed_en = ", ".join(shown) + (f" and {more} more" if more else "")
