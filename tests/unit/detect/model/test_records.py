@@ -8,6 +8,7 @@ every row, the detectors, and the policy stepping through the candidates in reco
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,7 +45,10 @@ from callwarden.features.engines.base import Traffic, feature_frame, load_engine
 from callwarden.features.engines.compiled import batch as embedded
 from callwarden.features.engines.compiled.batch import event_feature_slices
 from callwarden.features.spec import FEATURES
+from callwarden.records.batch import record_batch
 from callwarden.simulate import SimulationConfig, simulate_city
+from callwarden.stream.engine import StreamEngine
+from callwarden.stream.snapshot import Checkpointer, read_state
 
 from .conftest import FAST
 
@@ -261,3 +265,32 @@ def test_stream_and_score_with_a_model_give_the_same_alerts(
     assert pl.read_parquet(tmp_path / "b.parquet").equals(want)
     codes = {r["code"] for reasons in want["reasons"].to_list() for r in reasons}
     assert any(c.startswith("model:") for c in codes), codes
+
+
+def test_a_checkpoint_of_a_stream_with_a_model_restores_the_same_alerts(
+    city: CityFrames, event_model: EventModel, tmp_path: Path
+) -> None:
+    """The model and each number's running peaks travel in the stream's checkpoint: a state
+    restored half-way gives the alerts the running one gives, and those of batch scoring."""
+    policy = PolicyConfig(watch=0.3)
+    traffic = Traffic(city["calls"], city["sms"], city["subscribers"], timezone=TZ)
+    want = score_records(traffic, policy, model=event_model).alerts
+    batch = record_batch(city["calls"], city["sms"])
+    cut = batch.height // 2
+    engine = StreamEngine(city["subscribers"], policy, TZ, model=event_model)
+    alerts = engine.push_frame(batch.slice(0, cut))
+    writer = Checkpointer(tmp_path / "ckpt")
+
+    async def checkpoint() -> None:
+        while not writer.start(engine):
+            await asyncio.wait_for(writer.wait(), timeout=120)
+        await asyncio.wait_for(writer.wait(), timeout=120)
+
+    asyncio.run(checkpoint())
+    restored = read_state(tmp_path / "ckpt")
+    assert isinstance(restored, StreamEngine)
+    rest = batch.slice(cut)
+    expected = engine.push_frame(rest) + engine.flush()
+    got = restored.push_frame(rest) + restored.flush()
+    assert got == expected
+    assert alerts_from_rows(alerts + got).equals(want)
