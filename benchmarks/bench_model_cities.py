@@ -47,8 +47,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", default="6000:11", help="SUBSCRIBERS:SEED of city A")
     parser.add_argument("--score", default="9000:23", help="SUBSCRIBERS:SEED of city B")
-    parser.add_argument("--holdout", default="5000:5",
-                        help="SUBSCRIBERS:SEED of city H, where the review cut is chosen")
+    parser.add_argument(
+        "--holdout",
+        default="5000:5",
+        help="SUBSCRIBERS:SEED of city H, where the review cut is chosen",
+    )
     parser.add_argument("--variant-subscribers", type=int, default=3000)
     parser.add_argument("--variant-seed", type=int, default=7)
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated; '' none")
