@@ -29,9 +29,9 @@ number at a time sees nothing. This module looks at the numbers together. Every
    back, long answered calls (conversations), callees called again by the same line (its own
    customers), nearly every call answered (notifications people expect), and established lines
    registered to an enterprise. A number whose own calls are honest in this way, or that does
-   not itself show three of its group's cues, or two with one about the line itself (range,
-   age, place, device, timing), only touches the group: it is no member (the group is the
-   rest, if three or more).
+   not itself show most of its group's cues (three in five, two at least, one of them about
+   the line itself: range, age, place, device, timing), only touches the group: it is no
+   member (the group is the rest, if three or more).
 
 The pass is one function (:func:`find_campaigns`) over a window of calls; batch scoring and
 the live stream call it at the same checkpoints over the same calls
@@ -45,6 +45,7 @@ found before; the id, the members and the cues are in the reason's evidence.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -525,7 +526,7 @@ def find_campaigns(
         members = sorted(
             r["a"]
             for r, k in zip(g.iter_rows(named=True), own, strict=True)
-            if k[0] >= 3 or (k[0] >= 2 and k[1] >= 1)
+            if k[0] >= max(2, math.ceil(0.6 * len(cues))) and k[1] >= 1
             if not _member_honest(r)
         )
         if len(members) < cfg.min_members:
