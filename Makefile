@@ -78,6 +78,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python benchmarks/bench_score.py
 	$(BIN)/python benchmarks/eval_detection.py
+	$(BIN)/python benchmarks/eval_scenarios.py --subscribers 50000 --seed 1001
 	$(BIN)/python benchmarks/bench_sichuan.py
 	$(BIN)/python benchmarks/bench_model_cities.py
 	$(BIN)/python benchmarks/bench_api_guard.py
