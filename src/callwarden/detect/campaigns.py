@@ -379,20 +379,34 @@ def _edges(
     return both.filter(evidence >= 2).select("i", "j"), nodes
 
 
-def _cues(g: pl.DataFrame, calls: pl.DataFrame, cfg: CampaignConfig, at_us: int) -> list[str]:
-    """The cues a group shows (see the module's notes)."""
+def _shared_calls(calls: pl.DataFrame, nodes: pl.DataFrame) -> dict[int, tuple[int, int]]:
+    """Per component: its calls, and those to callees two or more of its members call (one
+    pass over the window for every component)."""
+    mine = calls.join(nodes.select("a", "component"), on="a")
+    k = mine.group_by("component", "b").agg(k=pl.col("a").n_unique())
+    per = (
+        mine.join(k, on=["component", "b"])
+        .group_by("component")
+        .agg(calls=pl.len(), shared=(pl.col("k") >= 2).sum())
+    )
+    return {int(c): (int(n), int(sh)) for c, n, sh in per.iter_rows()}
+
+
+def _cues(
+    g: pl.DataFrame, shared: tuple[int, int], window_start: int, cfg: CampaignConfig, at_us: int
+) -> list[str]:
+    """The cues a group shows (see the module's notes); ``shared``: its calls, and those to
+    callees another member calls too."""
     n = g.height
     cues = []
-    mine = calls.filter(pl.col("a").is_in(g["a"].implode()))
-    callers = mine.group_by("b").agg(k=pl.col("a").n_unique())
-    shared_calls = mine.join(callers.filter(pl.col("k") >= 2), on="b", how="semi").height
-    if shared_calls >= max(3, 0.2 * mine.height):
+    total, shared_calls = shared
+    if shared_calls >= max(3, 0.2 * total):
         cues.append("shared_callees")
     first, last = g["first"].to_numpy(), g["last"].to_numpy()
     spread = cfg.sync_s * _US
     # a start is seen only after the window's first call, a stop only before the checkpoint
     seen = (
-        np.median(first) >= int(np.min(calls["t"].to_numpy())) + 2 * spread
+        np.median(first) >= window_start + 2 * spread
         and np.median(last) <= at_us - 2 * spread
         and np.median(last) - np.median(first) >= 4 * spread  # a working session, not a moment
     )
@@ -516,9 +530,11 @@ def find_campaigns(
     nodes = nodes.with_columns(component=pl.Series(label))
     sizes = nodes.group_by("component").agg(n=pl.len()).filter(pl.col("n") >= cfg.min_members)
     groups = []
-    for (comp,) in sizes.select("component").sort("component").iter_rows():
-        g = nodes.filter(pl.col("component") == comp)
-        cues = _cues(g, calls, cfg, at_us)
+    nodes = nodes.join(sizes.select("component"), on="component", how="semi")
+    shared = _shared_calls(calls, nodes)
+    window_start = int(np.min(calls["t"].to_numpy()))
+    for (comp,), g in sorted(nodes.partition_by("component", as_dict=True).items()):
+        cues = _cues(g, shared.get(int(comp), (0, 0)), window_start, cfg, at_us)
         if len(cues) < 2:
             continue
         honesty = _honesty(g)
