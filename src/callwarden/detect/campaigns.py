@@ -30,8 +30,10 @@ number at a time sees nothing. This module looks at the numbers together. Every
    customers), nearly every call answered (notifications people expect), and established lines
    registered to an enterprise. A number whose own calls are honest in this way, or that does
    not itself show most of its group's cues (three in five, two at least, one of them about
-   the line itself: range, age, place, device, timing), only touches the group: it is no
-   member (the group is the rest, if three or more).
+   the line itself: range, age, place, device, timing, and one that ties it to the others:
+   callees shared over more than one call, device, cell, block, hours), only touches the
+   group: it is no member (the group is the rest, if three or more). Being new and not yet
+   called back is what many honest subscribers share; it links nobody.
 
 The pass is one function (:func:`find_campaigns`) over a window of calls; batch scoring and
 the live stream call it at the same checkpoints over the same calls
@@ -379,17 +381,20 @@ def _edges(
     return both.filter(evidence >= 2).select("i", "j"), nodes
 
 
-def _shared_calls(calls: pl.DataFrame, nodes: pl.DataFrame) -> dict[int, tuple[int, int]]:
+def _shared_calls(
+    calls: pl.DataFrame, nodes: pl.DataFrame
+) -> tuple[dict[int, tuple[int, int]], pl.DataFrame]:
     """Per component: its calls, and those to callees two or more of its members call (one
-    pass over the window for every component)."""
+    pass over the window for every component); and per number (``a``, ``grouped``) its own
+    distinct callees among them: those it shares with its group, not with anyone."""
     mine = calls.join(nodes.select("a", "component"), on="a")
     k = mine.group_by("component", "b").agg(k=pl.col("a").n_unique())
-    per = (
-        mine.join(k, on=["component", "b"])
-        .group_by("component")
-        .agg(calls=pl.len(), shared=(pl.col("k") >= 2).sum())
+    both = mine.join(k, on=["component", "b"]).with_columns(shared=pl.col("k") >= 2)
+    per = both.group_by("component").agg(calls=pl.len(), shared=pl.col("shared").sum())
+    own = both.group_by("a").agg(
+        grouped=pl.col("b").filter(pl.col("shared")).n_unique().cast(pl.Int64)
     )
-    return {int(c): (int(n), int(sh)) for c, n, sh in per.iter_rows()}
+    return {int(c): (int(n), int(sh)) for c, n, sh in per.iter_rows()}, own
 
 
 def _cues(
@@ -462,11 +467,20 @@ def _honesty(g: pl.DataFrame) -> float:
     )
 
 
-def _member_cues(g: pl.DataFrame, cues: list[str], cfg: CampaignConfig) -> list[tuple[int, int]]:
-    """How many of the group's cues each member shows on its own, and how many of those are
-    about the line itself (range, age, place, device, timing), not only whom it calls and who
-    calls it: a number that only touches the group (a courier whose customers were on the list
-    too) is left out."""
+#: cues that tie a line to the others (whom it calls with them, its device, cell, block,
+#: hours), as against what many honest numbers share with no link at all (a new SIM, no calls
+#: in yet, a virtual range)
+TIES = ("shared_callees", "synchronised", "shared_cell", "shared_device", "adjacent_numbers")
+
+
+def _member_cues(
+    g: pl.DataFrame, cues: list[str], cfg: CampaignConfig
+) -> list[tuple[int, int, int]]:
+    """How many of the group's cues each member shows on its own, how many of those are about
+    the line itself (range, age, place, device, timing), not only whom it calls and who calls
+    it, and how many tie it to the others (:data:`TIES`): a number that only touches the group
+    (a courier whose customers were on the list too, a new subscriber nobody has called back
+    yet whose one call of three reached a listed callee) is left out."""
     spread = cfg.sync_s * _US
 
     def mode(c: str) -> Any:
@@ -474,7 +488,10 @@ def _member_cues(g: pl.DataFrame, cues: list[str], cfg: CampaignConfig) -> list[
         return known.mode().sort()[0] if known.len() else None
 
     checks = {
-        "shared_callees": pl.col("listed") >= 0.25,
+        # callees it shares with this group (not with anyone), a share of those it calls and
+        # more than one: one person in common (called twice or not) is chance
+        "shared_callees": (pl.col("grouped") >= 2)
+        & (pl.col("grouped") >= 0.25 * pl.col("callees")),
         "synchronised": ((pl.col("first") - pl.col("first").median()).abs() <= spread)
         & ((pl.col("last") - pl.col("last").median()).abs() <= spread),
         "shared_cell": pl.col("cell") == pl.lit(mode("cell"), pl.String),
@@ -492,8 +509,9 @@ def _member_cues(g: pl.DataFrame, cues: list[str], cfg: CampaignConfig) -> list[
             return pl.lit(0, pl.Int32)
         return pl.sum_horizontal(checks[c].fill_null(False).cast(pl.Int32) for c in names)
 
-    shown = g.select(k=count(cues), ident=count(identity))
-    return [(int(a), int(b)) for a, b in shown.iter_rows()]
+    ties = [c for c in cues if c in TIES]
+    shown = g.select(k=count(cues), ident=count(identity), ties=count(ties))
+    return [(int(a), int(b), int(c)) for a, b, c in shown.iter_rows()]
 
 
 def _member_honest(row: dict[str, Any]) -> bool:
@@ -531,7 +549,8 @@ def find_campaigns(
     sizes = nodes.group_by("component").agg(n=pl.len()).filter(pl.col("n") >= cfg.min_members)
     groups = []
     nodes = nodes.join(sizes.select("component"), on="component", how="semi")
-    shared = _shared_calls(calls, nodes)
+    shared, grouped = _shared_calls(calls, nodes)
+    nodes = nodes.join(grouped, on="a", how="left").with_columns(pl.col("grouped").fill_null(0))
     window_start = int(np.min(calls["t"].to_numpy()))
     for (comp,), g in sorted(nodes.partition_by("component", as_dict=True).items()):
         cues = _cues(g, shared.get(int(comp), (0, 0)), window_start, cfg, at_us)
@@ -542,7 +561,7 @@ def find_campaigns(
         members = sorted(
             r["a"]
             for r, k in zip(g.iter_rows(named=True), own, strict=True)
-            if k[0] >= max(2, math.ceil(0.6 * len(cues))) and k[1] >= 1
+            if k[0] >= max(2, math.ceil(0.6 * len(cues))) and k[1] >= 1 and k[2] >= 1
             if not _member_honest(r)
         )
         if len(members) < cfg.min_members:

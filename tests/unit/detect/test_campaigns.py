@@ -125,3 +125,43 @@ def test_switched_off_the_pass_raises_no_group_alert() -> None:
     alerts = score_records(Traffic(calls, None, subs), policy).alerts
     codes = alerts["reasons"].list.first().struct.field("code")
     assert not (codes == "campaign").any()
+
+
+def test_new_subscribers_who_cross_a_list_by_chance_are_no_members() -> None:
+    """Six fresh lines dial one list with no calls in: a group. Beside them, new subscribers
+    not called back yet, each of whom called a friend (twice) that a line also dialled: fresh,
+    silent so far, one person in common. A SIM's age and silence tie nobody, and one callee in
+    common is chance; they are no members."""
+    from callwarden.detect.campaigns import find_campaigns  # noqa: PLC0415
+
+    start = 1_783_000_000_000_000  # a morning, in µs
+    minute = 60_000_000
+    lines = [f"+861701234{k:04d}" for k in range(6)]
+    targets = [f"+86139{k:08d}" for k in range(60)]
+    # each line dials 20 of the 60, the lists overlapping
+    rows = [
+        (line, targets[(k * 7 + n) % 60], start + (k + 3 * n) * minute, 0)
+        for k, line in enumerate(lines)
+        for n in range(20)
+    ]
+    newcomers = [f"+86158{k:08d}" for k in range(4)]
+    for k, person in enumerate(newcomers):
+        rows.append((person, targets[k], start + 10 * minute, 5))  # a friend the lines dialled
+        rows.append((person, targets[k], start + 40 * minute, 8))  # called again
+        rows.append((person, f"+8613655500{k:03d}", start + (50 + k) * minute, 12))
+        rows.append((person, f"+8618800000{k:03d}", start + 70 * minute, 3))
+    calls = pl.DataFrame(
+        rows, schema={"a": pl.String, "b": pl.String, "t": pl.Int64, "d": pl.Int64}, orient="row"
+    ).with_columns(cell=pl.lit(None, pl.String), imei=pl.lit(None, pl.String))
+    day = 86_400_000_000
+    context = pl.DataFrame(
+        {
+            "msisdn": lines + newcomers,
+            "activated_us": [start - 5 * day] * 6 + [start - 20 * day] * 4,
+            "enterprise": [False] * 10,
+        }
+    )
+    groups = find_campaigns(calls, context, start + 6 * 60 * minute)
+    members = {m for g in groups for m in g.members}
+    assert set(lines) <= members
+    assert not members & set(newcomers)
