@@ -22,7 +22,6 @@ from typer.testing import CliRunner
 from callwarden.cli.app import app
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.base import DETECTORS
-from callwarden.detect.campaigns import CampaignConfig
 from callwarden.detect.model import ModelParams, train_model
 from callwarden.detect.model.events import event_scorer, number_table_of_slices
 from callwarden.detect.scoring import detector_scores, score_records
@@ -40,7 +39,6 @@ TOLERANCE = 1e-9
 GAPS: dict[str, str] = {
     "test_sms_texts": "SMS texts (content) are read by the embedded engine only",
 }
-NO_CAMPAIGNS = CampaignConfig(enabled=False)
 
 
 def _worlds(count: int = 40, seed: int = 5) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -281,9 +279,9 @@ def test_alerts_with_a_model_are_equal(spark: SparkSession, city: Path, model_di
     sms = pl.read_parquet(city / "sms", hive_partitioning=False)
     subs = pl.read_parquet(city / "subscribers")
     model = event_scorer(model_dir)
-    # a low watch level and a tight cap: many events where the model alone decides (the
-    # campaign pass, which reads no model, is held equal by its own tests)
-    policy = PolicyConfig(watch=0.3, daily_suspension_cap=2, campaigns=NO_CAMPAIGNS)
+    # a low watch level and a tight cap: many events where the model alone decides, and the
+    # campaign pass's groups between them at its checkpoints
+    policy = PolicyConfig(watch=0.3, daily_suspension_cap=2)
     want = score_records(Traffic(calls, sms, subs), policy, model=model).alerts
     got = score_records_spark(
         spark, _to_spark(spark, calls), _to_spark(spark, sms), _to_spark(spark, subs), policy,
@@ -296,9 +294,7 @@ def test_alerts_with_a_model_are_equal(spark: SparkSession, city: Path, model_di
 
 def test_learned_scorer(city: Path, model_dir: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    policy = tmp_path / "policy.toml"
-    policy.write_text("[campaigns]\nenabled = false\n", encoding="utf-8")
-    args = ["score", str(city), "--model", str(model_dir), "--policy", str(policy)]
+    args = ["score", str(city), "--model", str(model_dir)]
     embedded = runner.invoke(app, [*args, "--out", str(tmp_path / "embedded.parquet")])
     assert embedded.exit_code == 0, embedded.output
     on_spark = runner.invoke(app, [*args, "--out", str(tmp_path / "spark.parquet"),

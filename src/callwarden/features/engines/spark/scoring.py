@@ -46,7 +46,7 @@ from pyspark.sql.types import DoubleType, IntegerType, StructField, StructType
 from callwarden.decide.policy import INTERCEPT_LEVEL, LEVEL, PolicyConfig
 from callwarden.decide.served import Served, resolve_served
 from callwarden.detect.alerts_io import alerts_from_rows, write_alerts
-from callwarden.detect.campaign_steps import collected_traffic
+from callwarden.detect.campaign_steps import BatchCampaigns, collected_traffic
 from callwarden.detect.scoring import (
     EventScorer,
     FeatureArrays,
@@ -289,7 +289,7 @@ def score_records_spark(
         )
     else:
         result = _score_with_model(kept, model, allowed_numbers(subscribers), policy, timezone,
-                                   on_net)  # fmt: skip
+                                   on_net, campaigns)  # fmt: skip
     result.events = int(counter.value)
     return result
 
@@ -301,9 +301,11 @@ def _score_with_model(
     policy: PolicyConfig,
     timezone: str,
     served: Served,
+    campaigns: Traffic | None = None,
 ) -> ScoreResult:
     """The policy on the driver over the kept events, the model's score combined with the
-    detectors' as the executors combined it, and a model-only alert explained by the model."""
+    detectors' as the executors combined it, and a model-only alert explained by the model;
+    the campaign pass's groups at its checkpoints (``campaigns``: its records)."""
     width = len(model.model.feature_names)
     X = _model_rows(kept, width)
     features = kept.drop([f"{_PEAK}{j}" for j in range(width)])
@@ -314,7 +316,15 @@ def _score_with_model(
     idx = np.flatnonzero(combined >= policy.watch)  # (kept is in record order)
     listed = set(allowed["msisdn"].to_list()) if allowed is not None else set()
     scorer = EventScorer(policy, listed, timezone=timezone, served=served)
-    rows = scorer.step(arrays, idx, scores, combined, lambda i: model.reasons(X[i]))
+    rows: list[dict[str, object]] = []
+    if campaigns is None:
+        rows = scorer.step(arrays, idx, scores, combined, lambda i: model.reasons(X[i]))
+    else:
+        groups = BatchCampaigns(campaigns, policy, scorer)
+        times = features["time"].cast(pl.Datetime("us", "UTC")).dt.epoch("us").to_numpy()
+        for part, checkpoint in groups.segments(times[idx]):
+            rows += scorer.step(arrays, idx[part], scores, combined, lambda i: model.reasons(X[i]))
+            rows += groups.at(checkpoint)
     return ScoreResult(alerts_from_rows(rows), candidates=scorer.candidates,
                        detector_hits=scorer.hits)  # fmt: skip
 
