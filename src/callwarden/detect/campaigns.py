@@ -216,31 +216,41 @@ def _area(numbers: pl.Expr) -> pl.Expr:
 
 def _nodes(calls: pl.DataFrame, ctx: pl.DataFrame, cfg: CampaignConfig, at_us: int) -> pl.DataFrame:
     """Per-number figures of the window's callers that may belong to a campaign."""
-    per = calls.group_by("a").agg(
+    # first the cheap figures that rule most people out (few calls, or long conversations, or
+    # called as often as they call), then the rest for those left, over their own calls only
+    talk = (pl.col("d") >= cfg.talk_s).sum()
+    first = calls.group_by("a").agg(calls=pl.len(), talk=talk)
+    first = first.filter(
+        (pl.col("calls") >= cfg.min_calls) & (pl.col("talk") < 0.35 * pl.col("calls"))
+    )
+    first = first.filter(~pl.col("a").is_in(_registered(first["a"]).implode()))
+    if first.height == 0:
+        return first
+    inbound = (
+        calls.filter(pl.col("b").is_in(first["a"].implode()))
+        .group_by("b")
+        .agg(inbound=pl.len())
+        .rename({"b": "a"})
+    )
+    first = first.join(inbound, on="a", how="left").with_columns(pl.col("inbound").fill_null(0))
+    names = first.filter(pl.col("inbound") < 0.3 * pl.col("calls"))["a"].implode()
+    mine = calls.filter(pl.col("a").is_in(names))
+    per = mine.group_by("a").agg(
         calls=pl.len(),
         callees=pl.col("b").n_unique(),
         answered=(pl.col("d") > 0).sum(),
-        talk=(pl.col("d") >= cfg.talk_s).sum(),
+        talk=talk,
         first=pl.col("t").min(),
         last=pl.col("t").max(),
         cell=pl.col("cell").drop_nulls().mode().sort().first(),
         imei=pl.col("imei").drop_nulls().mode().sort().first(),
         repeat=(pl.col("b").is_duplicated()).sum(),
     )
-    per = per.filter(pl.col("calls") >= cfg.min_calls)
-    per = per.filter(~pl.col("a").is_in(_registered(per["a"]).implode()))
     if per.height == 0:
         return per
-    names = per["a"].implode()
-    inbound = (
-        calls.filter(pl.col("b").is_in(names))
-        .group_by("b")
-        .agg(inbound=pl.len())
-        .rename({"b": "a"})
-    )
     # callbacks: distinct callees of a node that called it in the window
-    out_pairs = calls.filter(pl.col("a").is_in(names)).select("a", "b").unique()
-    back_pairs = calls.select(a="b", b="a").unique()
+    out_pairs = mine.select("a", "b").unique()
+    back_pairs = calls.filter(pl.col("b").is_in(names)).select(a="b", b="a").unique()
     callbacks = (
         out_pairs.join(back_pairs, on=["a", "b"], how="semi").group_by("a").agg(callbacks=pl.len())
     )
