@@ -59,6 +59,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from callwarden.detect.campaign_cues import group_cues, member_cues, member_honest
+from callwarden.detect.campaign_cues import honesty as group_honesty
 from callwarden.detect.reasons import Reason
 from callwarden.features.formulas import number_flags
 from callwarden.numbers import NumberKind, classify
@@ -201,10 +203,6 @@ def group_of(reasons: Sequence[dict[str, Any]] | None) -> str | None:
             gid = data.get("group_id")
             return str(gid) if gid is not None else None
     return None
-
-
-def _ramp(x: float, lo: float, hi: float) -> float:
-    return float(min(1.0, max(0.0, (x - lo) / (hi - lo))))
 
 
 def _area(numbers: pl.Expr) -> pl.Expr:
@@ -407,127 +405,6 @@ def _shared_calls(
     return {int(c): (int(n), int(sh)) for c, n, sh in per.iter_rows()}, own
 
 
-def _cues(
-    g: pl.DataFrame, shared: tuple[int, int], window_start: int, cfg: CampaignConfig, at_us: int
-) -> list[str]:
-    """The cues a group shows (see the module's notes); ``shared``: its calls, and those to
-    callees another member calls too."""
-    n = g.height
-    cues = []
-    total, shared_calls = shared
-    if shared_calls >= max(3, 0.2 * total):
-        cues.append("shared_callees")
-    first, last = g["first"].to_numpy(), g["last"].to_numpy()
-    spread = cfg.sync_s * _US
-    # a start is seen only after the window's first call, a stop only before the checkpoint
-    seen = (
-        np.median(first) >= window_start + 2 * spread
-        and np.median(last) <= at_us - 2 * spread
-        and np.median(last) - np.median(first) >= 4 * spread  # a working session, not a moment
-    )
-    if (
-        n >= 3
-        and seen
-        and np.median(np.abs(first - np.median(first))) <= spread
-        and np.median(np.abs(last - np.median(last))) <= spread
-    ):
-        cues.append("synchronised")
-    if _share_of_mode(g["cell"]) >= 0.5:
-        cues.append("shared_cell")
-    if g["imei"].drop_nulls().is_duplicated().any():
-        cues.append("shared_device")
-    if max(_share_of_mode(g["block"]), _share_of_mode(g["area"])) >= 0.5:
-        cues.append("adjacent_numbers")
-    if float(np.mean(g["virtual"].to_numpy())) >= 0.5:
-        cues.append("virtual_range")
-    if int(g["inbound"].sum()) <= 0.02 * int(g["calls"].sum()):
-        cues.append("no_inbound")
-    age = g["age_days"].drop_nulls()
-    if age.len() and float(np.median(age.to_numpy())) < cfg.fresh_days:
-        cues.append("fresh_sims")
-    return cues
-
-
-def _share_of_mode(values: pl.Series) -> float:
-    known = values.drop_nulls()
-    if known.len() == 0:
-        return 0.0
-    return float(known.value_counts(sort=True)["count"][0]) / values.len()
-
-
-def _honesty(g: pl.DataFrame) -> float:
-    """How much the group behaves like honest work, in [0, 1] (see the module's notes)."""
-    calls = float(g["calls"].sum())
-    answered = float(g["answered"].sum()) / calls
-    talk = float(g["talk"].sum()) / calls
-    back = float(g["callbacks"].sum()) / max(float(g["callees"].sum()), 1.0)
-    repeat = float(g["repeat"].sum()) / calls
-    age = g["age_days"].drop_nulls()
-    established = (
-        bool(g["enterprise"].all())
-        and age.len() == g.height
-        and float(np.min(age.to_numpy(), initial=np.inf)) >= 365
-    )
-    return max(
-        _ramp(back, 0.1, 0.3),
-        _ramp(talk, 0.15, 0.35),
-        _ramp(repeat, 0.2, 0.4),
-        _ramp(answered, 0.85, 0.95),
-        0.6 if established else 0.0,
-    )
-
-
-#: cues that tie a line to the others (whom it calls with them, its device, cell, block,
-#: hours), as against what many honest numbers share with no link at all (a new SIM, no calls
-#: in yet, a virtual range)
-TIES = ("shared_callees", "synchronised", "shared_cell", "shared_device", "adjacent_numbers")
-
-
-def _member_cues(
-    g: pl.DataFrame, cues: list[str], cfg: CampaignConfig
-) -> list[tuple[int, int, int]]:
-    """How many of the group's cues each member shows on its own, how many of those are about
-    the line itself (range, age, place, device, timing), not only whom it calls and who calls
-    it, and how many tie it to the others (:data:`TIES`): a number that only touches the group
-    (a courier whose customers were on the list too, a new subscriber nobody has called back
-    yet whose one call of three reached a listed callee) is left out."""
-    spread = cfg.sync_s * _US
-
-    def mode(c: str) -> Any:
-        known = g[c].drop_nulls()
-        return known.mode().sort()[0] if known.len() else None
-
-    checks = {
-        # callees it shares with this group (not with anyone), a share of those it calls and
-        # more than one: one person in common (called twice or not) is chance
-        "shared_callees": (pl.col("grouped") >= 2)
-        & (pl.col("grouped") >= 0.25 * pl.col("callees")),
-        "synchronised": ((pl.col("first") - pl.col("first").median()).abs() <= spread)
-        & ((pl.col("last") - pl.col("last").median()).abs() <= spread),
-        "shared_cell": pl.col("cell") == pl.lit(mode("cell"), pl.String),
-        "shared_device": pl.col("imei").is_duplicated() & pl.col("imei").is_not_null(),
-        "adjacent_numbers": (pl.col("block") == pl.lit(mode("block"), pl.String))
-        | (pl.col("area") == pl.lit(mode("area"), pl.String)),
-        "virtual_range": pl.col("virtual"),
-        "no_inbound": pl.col("inbound") == 0,
-        "fresh_sims": pl.col("age_days") < cfg.fresh_days,
-    }
-    identity = [c for c in cues if c not in ("shared_callees", "no_inbound")]
-
-    def count(names: list[str]) -> pl.Expr:
-        if not names:
-            return pl.lit(0, pl.Int32)
-        return pl.sum_horizontal(checks[c].fill_null(False).cast(pl.Int32) for c in names)
-
-    ties = [c for c in cues if c in TIES]
-    shown = g.select(k=count(cues), ident=count(identity), ties=count(ties))
-    return [(int(a), int(b), int(c)) for a, b, c in shown.iter_rows()]
-
-
-def _member_honest(row: dict[str, Any]) -> bool:
-    return bool(row["talk_share"] >= 0.35 or row["back_share"] >= 0.3)
-
-
 _BASE = {2: 0.65, 3: 0.85}
 
 
@@ -563,16 +440,16 @@ def find_campaigns(
     nodes = nodes.join(grouped, on="a", how="left").with_columns(pl.col("grouped").fill_null(0))
     window_start = int(np.min(calls["t"].to_numpy()))
     for (comp,), g in sorted(nodes.partition_by("component", as_dict=True).items()):
-        cues = _cues(g, shared.get(int(comp), (0, 0)), window_start, cfg, at_us)
+        cues = group_cues(g, shared.get(int(comp), (0, 0)), window_start, cfg, at_us)
         if len(cues) < 2:
             continue
-        honesty = _honesty(g)
-        own = _member_cues(g, cues, cfg)
+        honesty = group_honesty(g)
+        own = member_cues(g, cues, cfg)
         members = sorted(
             r["a"]
             for r, k in zip(g.iter_rows(named=True), own, strict=True)
             if k[0] >= max(2, math.ceil(0.6 * len(cues))) and k[1] >= 1 and k[2] >= 1
-            if not _member_honest(r)
+            if not member_honest(r)
         )
         if len(members) < cfg.min_members:
             continue
