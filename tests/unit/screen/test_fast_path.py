@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -21,24 +20,17 @@ from callwarden.reputation.categories import Category, Source
 from callwarden.screen.hotlines import add_hotline, install_policy
 from callwarden.screen.models import ScreenDecision, WrongCode
 
-NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
-POLICY = """
-allow = ["13800000001"]
-[[bands]]
-categories = ["fraud"]
-min_score = 0.3
-action = "block"
-[[bands]]
-categories = ["marketing"]
-action = "challenge"
-[challenge]
-code = "66"
-retries = 2
-queue = "ivr-code"
-[[routes]]
+from .test_api import NOW
+from .test_api import POLICY as API_POLICY
+
+# the decision API's own policy, and a route by region besides
+POLICY = (
+    API_POLICY
+    + """[[routes]]
 queue = "xinjiang"
 regions = ["新疆"]
 """
+)
 GOOD = b'{"caller":"13800000002","callee":"4001234567","time":"2026-12-02T10:00:00+08:00"}'
 JSON = {"content-type": "application/json"}
 
