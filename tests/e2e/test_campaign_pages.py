@@ -43,7 +43,7 @@ def rn_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("rn-site")
     service = CaseService(open_database(str(folder / "cases.db")))
     now = service.now()
-    path = campaign_scene(service, folder, now.date())
+    path = campaign_scene(service, folder, now)
     # the dials at 10:00 in Shanghai today (inside the calling hours: some are allowed)
     outbound_scene(service, folder, datetime.combine(now.date(), time(2), UTC))
     tokens = {

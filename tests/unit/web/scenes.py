@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from fastapi.testclient import TestClient
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from callwarden.cases.service import CaseService
 from callwarden.compliance.businesses import add_business
 from callwarden.compliance.registers import import_register
+from callwarden.config import DEFAULT_TIMEZONE
 from callwarden.realname.campaign import Campaign
 from callwarden.realname.feeds import read_complaints
 from callwarden.realname.service import CampaignService
@@ -35,10 +37,12 @@ def _utc(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), UTC)
 
 
-def campaign_scene(svc: CaseService, folder: Path, today: date) -> Path:
-    """A campaign in its registration phase on ``today``: three numbers suspended, one
-    registered, complaints over the day's threshold from a frequent complainer. The campaign
-    file's path (for ``CALLWARDEN_CAMPAIGNS``)."""
+def campaign_scene(svc: CaseService, folder: Path, now: datetime) -> Path:
+    """A campaign in its registration phase on the campaign's local day at ``now`` (Shanghai,
+    the campaign's time zone: from 16:00 UTC that is already the next calendar day): three
+    numbers suspended, one registered, complaints over the day's threshold from a frequent
+    complainer. The campaign file's path (for ``CALLWARDEN_CAMPAIGNS``)."""
+    today = now.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date()
     d = [today + timedelta(days=i) for i in range(-10, 8)]
     path = folder / "autumn.toml"
     path.write_text(

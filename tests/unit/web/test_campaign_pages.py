@@ -41,7 +41,7 @@ def _staff(svc: CaseService, name: str, role: str) -> TestClient:
 def campaign_svc(
     case_service: CaseService, clock: Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> CaseService:
-    path = campaign_scene(case_service, tmp_path, clock.now.date())
+    path = campaign_scene(case_service, tmp_path, clock.now)
     monkeypatch.setenv(CAMPAIGNS_ENV, str(path))
     return case_service
 
