@@ -21,11 +21,14 @@ from callwarden.errors import ConfigError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["DEFAULT_URL", "Database", "database_url", "open_database"]
+__all__ = ["CLOCK", "DEFAULT_URL", "Database", "database_url", "open_database"]
 
 DEFAULT_URL = "sqlite:///callwarden.db"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _WRITES = "callwarden_writes"  # execution option: this connection's transactions write
+#: ``Session.info`` key: the clock of the service that opened the session (a callable giving
+#: an aware datetime); what runs inside the session's flush (the roll-up's watch) reads it
+CLOCK = "callwarden_clock"
 
 
 def database_url(value: str | None) -> str:

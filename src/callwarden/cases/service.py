@@ -32,7 +32,7 @@ from callwarden.cases.actions import HANDLERS
 from callwarden.cases.audit import event_fields, event_hash
 from callwarden.cases.checklist import Checklist, Owner, Requester, derive_checklist
 from callwarden.cases.config import CaseConfig
-from callwarden.cases.db import Database
+from callwarden.cases.db import CLOCK, Database
 from callwarden.cases.machine import QUEUE_OF, Role, lookup
 from callwarden.cases.models import (
     Alert,
@@ -111,6 +111,7 @@ class CaseService:
         for _ in range(_RETRIES):
             try:
                 with self.db.sessions.begin() as s:
+                    s.info[CLOCK] = self.now
                     return work(s)
             except (StaleDataError, IntegrityError):
                 continue

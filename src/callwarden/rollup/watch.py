@@ -2,7 +2,10 @@
 writes them: an alert flagged on a closed day (a batch of yesterday's alerts taken in today),
 a rating given on a case that closed on an earlier day. Registered on import (the console and
 ``callwarden cases open`` import it); each flush drops the stored figures of the closed local
-days it touched, in the writer's own transaction.
+days it touched, in the writer's own transaction. A day has closed by the clock of the service
+that opened the session (:data:`callwarden.cases.db.CLOCK`, set by the case service), so a
+service run on another clock than the wall's (a test's, a replay's) drops the days it sees as
+closed; a session opened around the service falls back to the wall clock.
 
 >>> from callwarden.cases.db import open_database
 >>> from callwarden.rollup import daily
@@ -23,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, delete, event, func, inspect, select
 from sqlalchemy.orm import Session
 
-from callwarden.cases.db import Database
+from callwarden.cases.db import CLOCK, Database
 from callwarden.cases.models import Alert, Case
 from callwarden.config import DEFAULT_TIMEZONE
 from callwarden.rollup.models import DailyFigures
@@ -68,7 +71,8 @@ def _has_table(session: Session) -> bool:
 
 @event.listens_for(Session, "after_flush")
 def _touched(session: Session, _context: Any) -> None:
-    now = datetime.now(UTC)
+    clock = session.info.get(CLOCK)
+    now: datetime = clock() if clock is not None else datetime.now(UTC)
     days: set[tuple[str, date]] = set()
     for obj in session.new:
         if isinstance(obj, Alert):

@@ -157,3 +157,17 @@ def test_a_rating_through_the_service_drops_the_closed_day(
         assert again is not None
         again.satisfaction = 2
     assert daily.figures(db, now) == _fresh(case_service, now, 14)
+
+
+def test_a_day_closed_by_the_service_clock_is_counted_again_whatever_the_wall_clock(
+    case_service: CaseService, clock: Clock
+) -> None:
+    """The watch asks the service's clock whether a day has closed, not the wall clock: on a
+    service whose clock is ahead of the wall's (a replay), an alert taken in for a day closed by
+    that clock still drops the day (by the wall clock the day would be in the future)."""
+    now = clock.now = datetime(2098, 7, 8, 7, 37, tzinfo=UTC)
+    _fill(case_service, now, n=40)
+    db = case_service.db
+    assert daily.figures(db, now) == _fresh(case_service, now, 14)
+    case_service.intake([_alert(90_000, now - timedelta(days=3), "wangiri")])
+    assert daily.figures(db, now) == _fresh(case_service, now, 14)
