@@ -4,14 +4,16 @@ one caller's tries together, serialised by an advisory lock, so the limit holds 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from callwarden.cases.db import open_database
 from callwarden.reputation.book import report
 from callwarden.reputation.categories import Category, Source
 from callwarden.screen.hotlines import add_hotline, install_policy
+from callwarden.screen.models import WrongCode
 from callwarden.screen.service import Screener, ScreenIn
 
 pytestmark = pytest.mark.integration
@@ -55,3 +57,31 @@ def test_concurrent_wrong_codes_on_two_workers_share_one_count(pg_url: str) -> N
         db.engine.dispose()
     # retries = 4: three wrong codes are asked again, the fourth and every later one blocks
     assert sorted(actions) == ["block"] * 13 + ["challenge"] * 3
+
+
+def test_expired_wrong_codes_are_dropped_on_postgres(pg_url: str) -> None:
+    """The refresher drops wrong codes that left every challenge window, by its own clock."""
+    db = open_database(pg_url)
+    with db.sessions.begin() as s:
+        token = add_hotline(s, "acme", "4001234567", NOW)
+        install_policy(s, "acme", POLICY, NOW, "admin")
+        report(s, CALLER, Category.MARKETING, Source.COMPLAINT, NOW)
+    now = [NOW]
+    screener = Screener(db, clock=lambda: now[0], poll=600).start(background=False)
+
+    def count() -> int:
+        with db.reads() as s:
+            return int(s.scalar(select(func.count()).select_from(WrongCode)) or 0)
+
+    try:
+        wrong = ScreenIn(caller=CALLER, callee="4001234567", time=NOW, ivr_input="00")
+        for _ in range(2):
+            assert screener.screen(token, wrong)["action"] == "challenge"
+        screener.refresh()
+        assert count() == 2  # in the window: kept
+        now[0] = NOW + timedelta(minutes=30, hours=1, seconds=1)  # and EXPIRE_EVERY later
+        screener.refresh()
+        assert count() == 0
+    finally:
+        screener.close()
+        db.engine.dispose()

@@ -5,7 +5,9 @@ hotlines with their policies in force; only a call that keys a business code als
 writes the database (the wrong codes each caller keyed lately, shared by every worker). A
 background thread keeps them current from the database (:mod:`callwarden.screen.feed`):
 ``LISTEN callwarden_screen`` on PostgreSQL, a poll of the change log every ``poll`` seconds on
-SQLite. Decisions go to the batched log (:mod:`callwarden.screen.decisions`).
+SQLite. Decisions go to the batched log (:mod:`callwarden.screen.decisions`). The same thread
+drops, every :data:`EXPIRE_EVERY` by the screener's clock, the wrong codes no challenge window
+counts any more (a caller who never called back left them).
 
 >>> from datetime import UTC, datetime
 >>> from callwarden.cases.db import open_database
@@ -45,11 +47,16 @@ from callwarden.screen.hotlines import HotlineState, digest, load_hotlines
 from callwarden.screen.marktable import MarkTable
 from callwarden.screen.models import Hotline, HotlinePolicy, WrongCode
 
-__all__ = ["ScreenIn", "Screener"]
+__all__ = ["EXPIRE_EVERY", "WRONG_CODES_KEPT", "ScreenIn", "Screener"]
 
 log = logging.getLogger("callwarden.screen")
 #: fold the overlay into the arrays once it holds this many numbers
 _COMPACT_AT = 200_000
+#: how often the refresher drops the wrong codes that have left every challenge window
+EXPIRE_EVERY = timedelta(minutes=10)
+#: wrong codes are kept this long beyond the longest challenge window in force: a switch whose
+#: clock is behind the screener's still finds the tries of its caller's window
+WRONG_CODES_KEPT = timedelta(hours=1)
 
 
 class ScreenIn(BaseModel):
@@ -103,6 +110,7 @@ class Screener:
         self._by_token: dict[str, HotlineState] = {}
         self._hotlines_seen: tuple[Any, ...] = ()
         self._lock = threading.Lock()
+        self._expire_at: datetime | None = None
         self._refresher = Refresher(
             db,
             self.refresh,
@@ -127,7 +135,8 @@ class Screener:
         return self
 
     def refresh(self) -> int:
-        """Catch up with the marks' change log and the hotlines; the numbers updated."""
+        """Catch up with the marks' change log and the hotlines, and drop the wrong codes that
+        have expired when :data:`EXPIRE_EVERY` has passed; the numbers updated."""
         with self._lock:
             table = self.table
             if table is None:
@@ -136,7 +145,29 @@ class Screener:
             if len(table.overlay) >= _COMPACT_AT:
                 self.table = table.compacted()
             self._reload_hotlines()
-            return updated
+        now = self.clock()
+        if self._expire_at is None or now >= self._expire_at:
+            self._expire_at = now + EXPIRE_EVERY
+            self.expire_wrong_codes(now)
+        return updated
+
+    def expire_wrong_codes(self, now: datetime) -> int:
+        """Drop the wrong codes keyed before the longest challenge window in force (and
+        :data:`WRONG_CODES_KEPT` more) as of ``now``: no call counts them any more. Most are
+        dropped by the caller's next wrong code; these are the callers who never came back.
+        How many rows were dropped."""
+        longest = max(
+            (
+                h.policy.challenge.window_minutes
+                for h in self._by_token.values()
+                if h.policy.challenge
+            ),
+            default=30,
+        )
+        before = now.astimezone(UTC) - timedelta(minutes=longest) - WRONG_CODES_KEPT
+        with self.db.sessions.begin() as s:
+            done = s.execute(delete(WrongCode).where(WrongCode.at < before))
+        return int(getattr(done, "rowcount", 0))
 
     def _reload_hotlines(self) -> None:
         with self.db.reads() as s:
