@@ -5,7 +5,7 @@ and challenged by hour, by mark category, by caller region; the most screened nu
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,10 +45,11 @@ def add_screening(
             names = [h.name for h in load_hotlines(s)]
         errors: dict[str, str] = {}
         zone = ZoneInfo(service.config.calendar.timezone)
+        today = service.now().astimezone(zone).date()  # the service's clock, as every page's
         try:
-            chosen = date.fromisoformat(day) if day else datetime.now(zone).date()
+            chosen = date.fromisoformat(day) if day else today
         except ValueError:
-            chosen, errors["day"] = datetime.now(zone).date(), "YYYY-MM-DD"
+            chosen, errors["day"] = today, "YYYY-MM-DD"
         name = hotline if hotline in names else (names[0] if names else "")
         report: dict[str, Any] | None = None
         chart = None
