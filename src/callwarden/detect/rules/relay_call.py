@@ -1,14 +1,22 @@
-"""Relay calls (seed 000): a SIM dialling strangers at a steady pace for someone else.
+"""Relay calls (seed 000): a SIM dialling strangers at a person's pace for someone else.
 
-The tell is the rhythm: a call every one to five minutes, each to a number never called before,
-few call backs. Five calls are enough to see it, long before a volume rule (100 calls an hour)
-would fire.
+The tell is the pace: a call every one to five minutes, each to a number not called before,
+few call backs, from one place. Five calls are enough to see it, long before a volume rule
+(100 calls an hour) would fire.
 
-"Steady" is judged twice: relative to the pace (coefficient of variation) and in seconds. Each of
-a relay's calls is a dial, a ring and a short talk the scammer cuts off, so its gaps vary by
-seconds whatever the pace. Honest phone work (a sales agent between client conversations) has
-gaps that vary by minutes; at a slow pace even a modest CV is a spread of a minute and a half,
-and a busy hour of such calls can look steady relative to its mean by chance alone.
+The pace is read two ways, and either is evidence:
+
+- **A steady rhythm**, judged relative to the pace (coefficient of variation) and in seconds.
+  Each of a relay's calls is a dial, a ring and a short talk the scammer cuts off, so its gaps
+  vary by seconds whatever the pace. Honest phone work (a sales agent between client
+  conversations) has gaps that vary by minutes; at a slow pace even a modest CV is a spread of
+  a minute and a half, and a busy hour of such calls can look steady relative to its mean by
+  chance alone. So working-age owners need more calls, and more again at a slow pace.
+- **A count of people within a quarter of an hour**, for the recruited owners (elderly and
+  minors, seed 000) only. It needs no regular gaps: a holder who redials by hand has gaps a
+  minute either way, and a burst that follows the owner's own call of half an hour before
+  carries that one long gap in its window; both spoil any spread of gaps, neither changes
+  how many different people were called in 15 minutes.
 """
 
 from __future__ import annotations
@@ -19,6 +27,12 @@ import numpy as np
 
 from callwarden.detect.base import Detector, Features, age_text, ramp, register
 from callwarden.detect.reasons import Reason
+
+
+def _unusual_owner(age: np.ndarray) -> np.ndarray:
+    """1 for owners aged 65 or over or under 18 (0 at 60 and 18), 0 for unknown owners."""
+    age = np.nan_to_num(age, nan=40.0)
+    return np.maximum(ramp(age, 60, 65), ramp(18 - age, 0, 1))
 
 
 @register
@@ -37,29 +51,69 @@ class RelayCallDetector(Detector):
         "callback_share_24h",
         "cells_24h",
         "owner_age",
+        "short_or_unanswered_share_1h",
     )
 
     def raw_score(self, f: Features) -> np.ndarray:
-        age = np.nan_to_num(f["owner_age"], nan=40.0)
-        # Elderly and minor owners are the ones recruited (seed 000): for them five steady
-        # calls are evidence enough; anyone else must keep the rhythm up for longer.
-        unusual_owner = np.maximum(ramp(age, 60, 65), ramp(18 - age, 0, 1))
-        n15, n1h = f["out_calls_15m"], f["out_calls_1h"]
-        enough_15 = unusual_owner * ramp(n15, 3.5, 5) + (1 - unusual_owner) * ramp(n15, 7, 9)
-        # A slower rhythm (a call every 3-5 minutes) is easier to hit by chance: ask for two more.
-        extra = 2.0 * ramp(f["gap_mean_1h"], 180, 300)
-        enough_1h = unusual_owner * ramp(n1h, 3.5 + extra, 5 + extra) + (1 - unusual_owner) * ramp(
-            n1h, 8 + extra, 11 + extra
-        )
-        rhythm = np.maximum(
-            enough_15 * self._steady(f["gap_cv_15m"], f["gap_mean_15m"]),
-            enough_1h * self._steady(f["gap_cv_1h"], f["gap_mean_1h"]),
-        )
-        strangers = ramp(f["uniq_callees_1h"] / np.maximum(n1h, 1), 0.75, 0.95)
+        pace = np.max(np.vstack(list(self._paces(f).values())), axis=0)
+        strangers = ramp(f["uniq_callees_1h"] / np.maximum(f["out_calls_1h"], 1), 0.75, 0.95)
         no_callbacks = ramp(0.5 - f["callback_share_24h"], 0, 0.3)
         # The SIM stays where its holder sits; couriers and drivers move from cell to cell.
         stationary = ramp(6 - f["cells_24h"], 0, 2)
-        return rhythm * strangers * no_callbacks * stationary
+        return pace * strangers * no_callbacks * stationary
+
+    @classmethod
+    def _paces(cls, f: Features) -> dict[str, np.ndarray]:
+        """The evidence of a relay's pace, three ways: a steady rhythm over the hour, over the
+        quarter hour, and the quarter hour's count of people (``count``)."""
+        unusual = _unusual_owner(f["owner_age"])
+        n15, n1h = f["out_calls_15m"], f["out_calls_1h"]
+        # Elderly and minor owners are the ones recruited (seed 000): for them five steady
+        # calls are evidence enough, at any of a relay's paces (dialling every few minutes so
+        # as not to look like a machine). A working owner must keep the rhythm up for longer,
+        # and a slower one (a call every 3-5 minutes, easier to hit by chance over an hour of
+        # calls between clients) for two calls more.
+        extra = 2.0 * ramp(f["gap_mean_1h"], 180, 300)
+        # Four calls whose gaps vary by seconds (under 15 s) are as good as five steady ones:
+        # at a slow relay's pace (a call every four or five minutes) a quarter hour holds
+        # only four, and nobody rings four people that evenly by chance.
+        tight = ramp(n15, 3, 4) * ramp(30 - f["gap_cv_15m"] * f["gap_mean_15m"], 0, 15)
+        enough_15 = unusual * np.maximum(ramp(n15, 3.5, 5), tight) + (1 - unusual) * ramp(n15, 7, 9)
+        enough_1h = unusual * ramp(n1h, 3.5, 5) + (1 - unusual) * ramp(n1h, 8 + extra, 11 + extra)
+        return {
+            "1h": enough_1h * cls._steady(f["gap_cv_1h"], f["gap_mean_1h"]),
+            "15m": enough_15 * cls._steady(f["gap_cv_15m"], f["gap_mean_15m"]),
+            "count": unusual * cls._people_in_15m(f),
+        }
+
+    @staticmethod
+    def _people_in_15m(f: Features) -> np.ndarray:
+        """Different people called one after another within 15 minutes, at a person's pace,
+        and many of the calls not answered.
+
+        Five people in 15 minutes are at most 225 s apart on average. That is evidence when
+        the calls are spread fairly evenly: a CV up to 0.7 (a minute either way at a
+        two-minute pace), none from 1.0, since a few calls in a rush then a long pause is
+        someone ringing round; six people are evidence however the calls fall (a burst after
+        one long gap). Every call to someone new, and not seconds apart: the next number tried
+        the moment one does not answer is a person in a hurry, not a relay's dial, ring and
+        talk (a long first gap can only raise the mean, so a rush is never missed).
+
+        The count alone stays under ``review`` up to seven people: an owner ringing family and
+        friends one after another gets through to most of them. Strangers often do not pick
+        up or hang up at once, so the hour's calls unanswered or under 10 s add up to 0.15
+        (all of it from three in ten): five people and that share make ``review``.
+        ``restrict`` (0.8) from nine people with that share; never a suspension on a count.
+        """
+        n15 = f["out_calls_15m"]
+        people = np.minimum(f["uniq_callees_15m"], n15)
+        all_new = ramp(people / np.maximum(n15, 1), 0.75, 0.95)
+        not_a_rush = ramp(f["gap_mean_15m"], 35, 60)
+        even = ramp(1.0 - f["gap_cv_15m"], 0, 0.3)
+        count = 0.5 * np.maximum(ramp(people, 4, 5) * even, ramp(people, 5, 6))
+        count += 0.2 * ramp(people, 6, 9)
+        unanswered = 0.15 * ramp(f["short_or_unanswered_share_1h"], 0.1, 0.3)
+        return (count + unanswered * (count > 0)) * all_new * not_a_rush
 
     @classmethod
     def _steady(cls, cv: np.ndarray, mean_s: np.ndarray) -> np.ndarray:
@@ -73,18 +127,38 @@ class RelayCallDetector(Detector):
         return ramp(gap_s, 45, 75) * ramp(400 - gap_s, 0, 60)
 
     def explain(self, f: Mapping[str, float]) -> Reason:
-        n, gap = int(f["out_calls_1h"]), round(f["gap_mean_1h"])
-        spread = round(f["gap_cv_1h"] * f["gap_mean_1h"])
-        uniq = int(f["uniq_callees_1h"])
+        """The figures of the evidence that gave the score: the hour's rhythm, the quarter
+        hour's rhythm, or the quarter hour's count of people."""
+        paces = self._paces({k: np.array([v], dtype=np.float64) for k, v in f.items()})
+        best = max(paces, key=lambda k: float(paces[k][0]))
         age_zh, age_en = age_text(f["owner_age"])
+        if best == "count":
+            n = int(f["out_calls_15m"])
+            people = int(min(f["uniq_callees_15m"], f["out_calls_15m"]))
+            return Reason(
+                self.name,
+                1.0,
+                f"15 分钟内主叫 {n} 次, 一个接一个打给 {people} 个不同号码, 几乎无回拨, "
+                f"位置固定; 疑似中转呼叫{age_zh}",
+                f"{n} outbound calls in 15 min, one after another to {people} different "
+                f"numbers, almost none calling back, from one place; looks like relay "
+                f"calling{age_en}",
+                {"out_calls_15m": n, "uniq_callees_15m": people,
+                 "gap_mean_s": round(f["gap_mean_15m"]), "owner_age": f["owner_age"]},
+            )  # fmt: skip
+        minutes = 60 if best == "1h" else 15
+        n, gap = int(f[f"out_calls_{best}"]), round(f[f"gap_mean_{best}"])
+        spread = round(f[f"gap_cv_{best}"] * f[f"gap_mean_{best}"])
+        uniq = int(f[f"uniq_callees_{best}"])
         return Reason(
             self.name,
             1.0,
-            f"60 分钟内主叫 {n} 次, 平均间隔 {gap} 秒 (相差约 {spread} 秒), "
+            f"{minutes} 分钟内主叫 {n} 次, 平均间隔 {gap} 秒 (相差约 {spread} 秒), "
             f"被叫 {uniq} 个不同号码, 几乎无回拨; 疑似中转呼叫{age_zh}",
-            f"{n} outbound calls in 60 min, one every {gap} s on average (give or take "
+            f"{n} outbound calls in {minutes} min, one every {gap} s on average (give or take "
             f"{spread} s), to {uniq} different numbers, almost none calling back; looks like "
             f"relay calling{age_en}",
-            {"out_calls_1h": n, "gap_mean_s": gap, "gap_sd_s": spread, "uniq_callees_1h": uniq,
-             "gap_cv": round(f["gap_cv_1h"], 2), "owner_age": f["owner_age"]},
+            {f"out_calls_{best}": n, "gap_mean_s": gap, "gap_sd_s": spread,
+             f"uniq_callees_{best}": uniq, "gap_cv": round(f[f"gap_cv_{best}"], 2),
+             "owner_age": f["owner_age"]},
         )  # fmt: skip

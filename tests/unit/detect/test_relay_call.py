@@ -1,0 +1,105 @@
+"""The relay-call rule on the features of one event: the pace read as a steady rhythm, or as a
+count of people in a quarter hour when the gaps are not steady."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from callwarden.decide.policy import PolicyConfig
+from callwarden.detect.rules.relay_call import RelayCallDetector
+
+DETECTOR = RelayCallDetector()
+POLICY = PolicyConfig()
+
+
+def event(**changes: float) -> dict[str, float]:
+    """A relay's fifth call in a quarter hour, every two minutes, steady, owner aged 78."""
+    base = {
+        "out_calls_15m": 5.0,
+        "out_calls_1h": 5.0,
+        "uniq_callees_15m": 5.0,
+        "uniq_callees_1h": 5.0,
+        "gap_mean_15m": 120.0,
+        "gap_cv_15m": 0.1,
+        "gap_mean_1h": 120.0,
+        "gap_cv_1h": 0.1,
+        "callback_share_24h": 0.0,
+        "cells_24h": 1.0,
+        "owner_age": 78.0,
+        "short_or_unanswered_share_1h": 0.4,
+    }
+    return base | changes
+
+
+def score(f: dict[str, float]) -> float:
+    return float(DETECTOR.score({k: np.array([v]) for k, v in f.items()})[0])
+
+
+def decision(f: dict[str, float]) -> str | None:
+    return POLICY.decision_for(score(f))
+
+
+def test_five_steady_calls_of_a_recruited_owner_are_a_relay() -> None:
+    assert decision(event()) == "suspend"
+
+
+def test_gaps_a_minute_either_way_still_read_as_a_relay_at_the_fifth_call() -> None:
+    # a holder redialling by hand: a CV of about 0.5 at a two-minute pace
+    jittered = event(gap_cv_15m=0.5, gap_cv_1h=0.5)
+    assert decision(jittered) == "review"
+    assert decision(jittered | {"out_calls_15m": 9, "out_calls_1h": 9, "uniq_callees_15m": 9,
+                                "uniq_callees_1h": 9}) == "restrict"  # fmt: skip
+
+
+def test_a_burst_after_the_owners_own_call_is_found_from_six_people() -> None:
+    # the owner's call of twenty minutes before sits in the window as one long first gap
+    after_a_call = event(gap_mean_15m=380.0, gap_cv_15m=1.3, gap_mean_1h=380.0, gap_cv_1h=1.3)
+    assert decision(after_a_call) is None
+    six = after_a_call | {"out_calls_15m": 6, "out_calls_1h": 6, "uniq_callees_15m": 6,
+                          "uniq_callees_1h": 6}  # fmt: skip
+    assert decision(six) == "review"
+
+
+def test_four_calls_to_the_second_at_a_slow_relays_pace() -> None:
+    slow = event(out_calls_15m=4, out_calls_1h=4, uniq_callees_15m=4, uniq_callees_1h=4,
+                 gap_mean_15m=290.0, gap_cv_15m=0.03,
+                 gap_mean_1h=290.0, gap_cv_1h=0.03)  # fmt: skip
+    assert POLICY.review <= score(slow)
+    loose = slow | {"gap_cv_15m": 0.15, "gap_cv_1h": 0.15}  # 45 s either way
+    assert score(loose) < POLICY.review
+
+
+@pytest.mark.parametrize("people", [5, 6, 7])
+def test_an_owner_ringing_family_who_answer_stays_under_review(people: int) -> None:
+    # uneven gaps and every call answered: ringing round relatives, not strangers
+    family = event(out_calls_15m=people, out_calls_1h=people, uniq_callees_15m=people,
+                   uniq_callees_1h=people, gap_mean_15m=150.0, gap_cv_15m=0.6,
+                   gap_mean_1h=150.0, gap_cv_1h=0.6, short_or_unanswered_share_1h=0.0)  # fmt: skip
+    assert score(family) < POLICY.review
+
+
+def test_the_count_of_people_is_for_recruited_owners_only() -> None:
+    working = event(owner_age=35.0, out_calls_15m=8, out_calls_1h=8, uniq_callees_15m=8,
+                    uniq_callees_1h=8, gap_cv_15m=0.6, gap_cv_1h=0.6)  # fmt: skip
+    assert score(working) == 0.0
+    company = working | {"owner_age": math.nan}
+    assert score(company) == 0.0
+
+
+def test_a_rush_of_calls_seconds_apart_is_not_a_relay() -> None:
+    rush = event(gap_mean_15m=25.0, gap_cv_15m=0.6, gap_mean_1h=25.0, gap_cv_1h=0.6)
+    assert score(rush) == 0.0
+
+
+def test_the_reason_quotes_the_quarter_hour_when_the_count_gave_the_score() -> None:
+    f = event(gap_mean_15m=380.0, gap_cv_15m=1.3, gap_mean_1h=380.0, gap_cv_1h=1.3,
+              out_calls_15m=6, out_calls_1h=6, uniq_callees_15m=6, uniq_callees_1h=6)  # fmt: skip
+    reason = DETECTOR.explain(f)
+    assert reason.text_zh.startswith("15 分钟内主叫 6 次, 一个接一个打给 6 个不同号码")
+    assert "机主 78 岁" in reason.text_zh
+    assert reason.text_en.startswith("6 outbound calls in 15 min")
+    steady = DETECTOR.explain(event())
+    assert "平均间隔 120 秒" in steady.text_zh
