@@ -195,6 +195,31 @@ def test_alerts_of_a_simulated_city_equal_the_replayed_stream(small_city: Path) 
     assert batch.equals(stream)
 
 
+def test_call_transcripts_give_batch_and_stream_the_same_reasons(small_city: Path) -> None:
+    """Transcripts of the alerted numbers' answered calls (disguised scam scripts, an honest
+    one, unusable rows): the same content reasons in batch and in the replayed stream."""
+    calls = pl.read_parquet(small_city / "calls", hive_partitioning=False)
+    sms = pl.read_parquet(small_city / "sms", hive_partitioning=False)
+    subs = pl.read_parquet(small_city / "subscribers")
+    alerted = score_records(Traffic(calls, sms, subs)).alerts["msisdn"].unique()
+    answered = calls.filter((pl.col("duration_s") > 0) & pl.col("caller").is_in(alerted.to_list()))
+    picked = answered.sort("start_time").gather_every(7)["call_id"].to_list()
+    scripts = ["我 是 市 公 安 局 民 警 ， 你 的 账 户 涉 嫌 洗 钱 ， 把 资 金 转 到 安 全 账 户",
+               "您好，我是京東客服，您的會員要扣費，請打開屏幕共享按步驟退款",
+               "喂，妈，我晚上回家吃饭"]  # fmt: skip
+    said = pl.DataFrame(
+        {
+            "call_id": [*picked, "no-such-call", "x"],
+            "text": [scripts[k % 3] for k in range(len(picked))] + ["你好", " "],
+        }
+    )
+    batch = score_records(Traffic(calls, sms, subs), transcripts=said).alerts
+    stream = replay_alerts(Traffic(calls, sms, subs), batch_size=5_000, transcripts=said)
+    codes = [r["code"] for reasons in batch["reasons"].to_list() for r in reasons]
+    assert len(picked) > 3 and "content" in codes
+    assert batch.equals(stream)
+
+
 def test_features_of_a_two_day_city_in_batches_equal_the_batch_engine(small_city: Path) -> None:
     """Two days, so state leaves the windows, storage is reused and old pairs are dropped."""
     calls = pl.read_parquet(small_city / "calls", hive_partitioning=False)

@@ -36,9 +36,7 @@ pytestmark = pytest.mark.integration
 T0 = dt.datetime(2026, 7, 8, 9, tzinfo=dt.UTC)
 TOLERANCE = 1e-9
 #: what the Spark engine does not do yet: test name -> why (each runs as a strict xfail)
-GAPS: dict[str, str] = {
-    "test_sms_texts": "SMS texts (content) are read by the embedded engine only",
-}
+GAPS: dict[str, str] = {}
 
 
 def _worlds(count: int = 40, seed: int = 5) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -144,10 +142,7 @@ def both_features(
 def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sparkcity")
     simulate_city(SimulationConfig(subscribers=1200, seed=21, days=1), out)
-    # the Spark engine reads no SMS texts yet (GAPS: test_sms_texts): its city carries none
-    for part in (out / "sms").rglob("*.parquet"):
-        pl.read_parquet(part, hive_partitioning=False).drop("content").write_parquet(part)
-    return out
+    return out  # (its spam senders' SMS carry scam texts: the content feature on both engines)
 
 
 def test_the_generated_worlds_exercise_the_signals(
@@ -305,7 +300,6 @@ def test_learned_scorer(city: Path, model_dir: Path, tmp_path: Path) -> None:
     _assert_same_alerts(pl.read_parquet(tmp_path / "spark.parquet"), want)
 
 
-@pytest.mark.xfail(strict=True, reason=GAPS["test_sms_texts"])
 def test_sms_texts(spark: SparkSession) -> None:
     """A burst of scam texts: the embedded engine reads them (detect/sms_content.py)."""
     count, text = 22, "【公安局】您的账户涉嫌洗钱，请立即将资金转入安全账户配合调查 {n}"
@@ -320,10 +314,55 @@ def test_sms_texts(spark: SparkSession) -> None:
         },
         schema_overrides={"length": pl.Int32, "sent_time": pl.Datetime("us", "UTC")},
     )
+    # an honest notification port's burst beside it: its texts must not raise its score
+    honest = sms.with_columns(
+        sms_id=pl.format("n{}", pl.col("sms_id")),
+        sender=pl.lit("+8610655880001"),
+        content=pl.format(
+            "【顺丰速运】您的快递已到驿站，取件码 {}", pl.int_range(1000, 1000 + count)
+        ),
+    )
+    # two texts from one sender at the same microsecond: the riskier one counts
+    twin = sms.head(1).with_columns(sms_id=pl.lit("twin"), content=pl.lit("您好，明天见"))
+    sms = pl.concat([sms, honest, twin])
     calls, _, subs = _worlds(count=1)
     want = score_records(Traffic(calls, sms, subs)).alerts
     got = score_records_spark(
         spark, _to_spark(spark, calls), _to_spark(spark, sms), _to_spark(spark, subs)
     ).alerts
     assert "content" in {r["code"] for reasons in want["reasons"].to_list() for r in reasons}
+    for number, codes in zip(want["msisdn"], want["reasons"].to_list(), strict=True):
+        assert ("content" in {r["code"] for r in codes}) == (number == "+8613812345678")
+    _assert_same_alerts(got, want)
+
+
+def test_call_transcripts(spark: SparkSession, city: Path) -> None:
+    """Transcripts joined to their calls on the driver: the same content reasons as batch,
+    the unusable ones counted alike."""
+    calls = pl.read_parquet(city / "calls", hive_partitioning=False)
+    sms = pl.read_parquet(city / "sms", hive_partitioning=False)
+    subs = pl.read_parquet(city / "subscribers")
+    want = score_records(Traffic(calls, sms, subs)).alerts
+    # the first answered call of every alerted number, transcribed as a disguised scam
+    answered = calls.filter(pl.col("duration_s") > 0).sort("start_time")
+    first = answered.join(want.select(pl.col("msisdn").alias("caller")).unique(), on="caller")
+    first = first.unique("caller", keep="first", maintain_order=True)
+    said = pl.DataFrame(
+        {
+            "call_id": [*first["call_id"], "no-such-call", calls["call_id"][0]],
+            "text": ["您好，我是市公安局民警，您的銀行卡涉嫌洗錢，請把資金轉入安全賬戶配合調查"]
+            * first.height
+            + ["你好", ""],
+            "language": ["zh-CN"] * (first.height + 2),
+            "confidence": [0.9] * (first.height + 2),
+        }
+    )
+    want = score_records(Traffic(calls, sms, subs), transcripts=said).alerts
+    got = score_records_spark(
+        spark, _to_spark(spark, calls), _to_spark(spark, sms), _to_spark(spark, subs),
+        transcripts=_to_spark(spark, said),
+    ).alerts  # fmt: skip
+    assert first.height > 3
+    reasons = [r for rs in want["reasons"].to_list() for r in rs if r["code"] == "content"]
+    assert any('"call_id": ' in r["evidence"] for r in reasons)
     _assert_same_alerts(got, want)

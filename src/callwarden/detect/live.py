@@ -21,6 +21,7 @@ import polars as pl
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows
+from callwarden.detect.call_content import CallContent
 from callwarden.detect.campaign_steps import LiveCampaigns
 from callwarden.detect.scoring import (
     EventScorer,
@@ -55,7 +56,9 @@ class LiveScorer:
         served: ServedNumbers | None = None,
         engine: str = "compiled",
         model: EventModel | None = None,
+        transcripts: pl.DataFrame | None = None,
     ) -> None:
+        # transcripts: those known at the start (an empty frame: none yet, more will come)
         self.features = load_engine(engine)().live(traffic)
         self.scorer = EventScorer(
             policy,
@@ -67,6 +70,17 @@ class LiveScorer:
         self.campaigns = LiveCampaigns(traffic.subscribers, policy, self.scorer)
         self.model = model
         self.peaks = model.running() if model is not None else None
+        #: call transcripts joined to the calls as both arrive (``detect/call_content.py``)
+        self.scorer.call_content = CallContent.live(expect=transcripts is not None)
+        if transcripts is not None:
+            self.add_transcripts(transcripts)
+
+    def add_transcripts(self, transcripts: pl.DataFrame) -> None:
+        """Call transcripts (``call_id``, ``text``) as they arrive, before or after their
+        calls: from then on, an alert of a caller whose answered call reads as a scam carries
+        the content reason."""
+        assert self.scorer.call_content is not None  # noqa: S101  (set in __init__)
+        self.scorer.call_content.add_transcripts(transcripts)
 
     def step_batch(self, batch: pl.DataFrame) -> list[dict[str, Any]]:
         """Process a record batch (``records/batch.py``); return the alert rows it raises,
@@ -76,6 +90,8 @@ class LiveScorer:
     def _step_part(self, batch: pl.DataFrame) -> list[dict[str, Any]]:
         """The detectors and the policy over records between two campaign checkpoints."""
         got = self.features.update(batch)
+        if self.scorer.call_content is not None:
+            self.scorer.call_content.add_calls(batch)
         arrays = FeatureArrays(got.msisdn, got.kind, got.time_us, got.values)
         # what the batch's SMS say: the content feature, filled in at the events scored
         self.scorer.content = SmsContent.of_batch(batch)
@@ -110,10 +126,13 @@ def replay_alerts(
     batch_size: int = 50_000,
     served: ServedNumbers | None = None,
     model: EventModel | None = None,
+    transcripts: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """All alerts from replaying recorded traffic through :class:`LiveScorer` in record
-    order, ``batch_size`` records at a time (with ``model``, the learned scorer too)."""
-    scorer = LiveScorer(traffic, policy or PolicyConfig(), served, model=model)
+    order, ``batch_size`` records at a time (with ``model``, the learned scorer too;
+    ``transcripts``: call transcripts, given before the first batch)."""
+    scorer = LiveScorer(traffic, policy or PolicyConfig(), served, model=model,
+                        transcripts=transcripts)  # fmt: skip
     records = record_batch(traffic.calls, traffic.sms)
     rows = []
     for start in range(0, records.height, batch_size):

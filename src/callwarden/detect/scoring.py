@@ -24,6 +24,7 @@ from callwarden.decide.served import Served, resolve_served
 from callwarden.detect import rules as _rules  # noqa: F401  (registers the built-in detectors)
 from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.base import DETECTORS, Detector, bounded
+from callwarden.detect.call_content import CallContent
 from callwarden.detect.campaign_steps import BatchCampaigns
 from callwarden.detect.reasons import Reason
 from callwarden.detect.rules.sms_burst import volume_score
@@ -243,6 +244,9 @@ class EventScorer:
         #: the texts of the SMS being scored (``detect/sms_content.py``), where records carry
         #: them: the content feature of SMS events and the content reason of their alerts
         self.content: SmsContent | None = None
+        #: the transcripts of answered calls (``detect/call_content.py``): a content reason
+        #: at any alert of a number whose calls read as a scam
+        self.call_content: CallContent | None = None
 
     def score(self, features: pl.DataFrame | FeatureArrays) -> list[dict[str, object]]:
         """Alert rows raised by these events (features in record order, or arrays whose
@@ -306,6 +310,10 @@ class EventScorer:
                 reasons = self._with_content(reasons, row, at, msisdn, arrays, int(i))
             if explain_model is not None and not reasons:
                 reasons = explain_model(int(i))
+            if self.call_content:
+                said = self.call_content.reason(msisdn, int(arrays.times_us(np.array([i]))[0]))
+                if said is not None:
+                    reasons = [*reasons, said]
             for r in reasons:
                 self.hits[r.code] = self.hits.get(r.code, 0) + 1
             raised.append(int(i))
@@ -384,14 +392,20 @@ def score_events(
     timezone: str = DEFAULT_TIMEZONE,
     served: Served | None = None,
     campaigns: Traffic | None = None,
+    content: SmsContent | None = None,
+    call_content: CallContent | None = None,
 ) -> ScoreResult:
     """Alerts from a features frame (as made by the feature engine, in record order), or from
     feature arrays. ``served``: the numbers the operator serves; by default
     :func:`served_numbers` of ``subscribers``. ``campaigns``: the records (calls, SMS times,
     subscribers) the campaign pass reads at its checkpoints, between the events before each
-    and the events after it, as :func:`score_records` does; None: no campaign pass."""
+    and the events after it, as :func:`score_records` does; None: no campaign pass.
+    ``content``: the SMS texts, for the content feature where the frame lacks it and the
+    content reason; ``call_content``: call transcripts joined to their calls, for theirs."""
     served = served if served is not None else served_numbers(subscribers)
     scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone, served=served)
+    scorer.content = content
+    scorer.call_content = call_content
     if campaigns is None:
         rows = scorer.score(features)
     else:
@@ -426,6 +440,7 @@ def score_records(
     progress: Callable[[str, int, int], None] | None = None,
     served: ServedNumbers | None = None,
     engine: str = "compiled",
+    transcripts: pl.DataFrame | CallContent | None = None,
 ) -> ScoreResult:
     """Score canonical records end to end (features, detectors, policy) into alerts.
 
@@ -436,7 +451,10 @@ def score_records(
     the numbers at a time. ``progress`` hears ``(step, done, total)`` as each of the
     :data:`SCORING_STEPS` starts (with a model or without triage, ``(step, part, parts)`` as
     each part of the numbers starts). ``served``: prefixes the operator serves
-    (``--served``), besides the subscribers (:func:`served_numbers`).
+    (``--served``), besides the subscribers (:func:`served_numbers`). ``transcripts``: call
+    transcripts (``call_id``, ``text``), or those already joined to the calls, for the
+    content reason of the numbers whose answered calls read as a scam
+    (``detect/call_content.py``).
     """
 
     def step(name: str) -> None:
@@ -480,6 +498,9 @@ def score_records(
         policy, allowed_numbers(traffic.subscribers), timezone=traffic.timezone, served=on_net
     )
     scorer.content = content
+    if isinstance(transcripts, pl.DataFrame):
+        transcripts = CallContent.of_records(transcripts, traffic.calls)
+    scorer.call_content = transcripts
     rows: list[dict[str, object]] = []
     groups = BatchCampaigns(traffic, policy, scorer)
     if decode is not None:

@@ -42,7 +42,7 @@ from callwarden.features.gate import GATE
 if TYPE_CHECKING:
     from callwarden.content.model import ContentModel
 
-__all__ = ["CONTENT_FEATURE", "CONTENT_SCAM", "SmsContent"]
+__all__ = ["CONTENT_FEATURE", "CONTENT_SCAM", "SmsContent", "classify_texts"]
 
 #: the feature: probability that the SMS's text is a scam (any label but ``normal``)
 CONTENT_FEATURE: Final = "sms_content_risk"  # (features/spec.py RECORD_FEATURES)
@@ -93,16 +93,8 @@ class SmsContent:
 
     def _classify(self, texts: list[str]) -> None:
         new = sorted({t for t in texts if t not in self._found})
-        if not new:
-            return
-        from callwarden.content.default import default_model  # noqa: PLC0415  # loads the model
-
-        scores = (self._model or default_model()).score_texts(new)
-        risk = np.nan_to_num(scores.risk, nan=0.0)
-        for k, text in enumerate(new):
-            self._found[text] = (
-                float(risk[k]), str(scores.label[k]), float(scores.score[k]), scores.evidence[k]
-            )  # fmt: skip
+        if new:
+            self._found.update(zip(new, classify_texts(new, self._model), strict=True))
 
     def _best(self, sender: str, time_us: int) -> _Found | None:
         texts = self._texts.get((sender, time_us))
@@ -159,6 +151,23 @@ class SmsContent:
             str(made["text_en"]),
             json.loads(str(made["evidence"])),
         )
+
+
+def classify_texts(texts: Sequence[str], model: ContentModel | None = None) -> list[_Found]:
+    """Risk (:data:`CONTENT_FEATURE`), label, score and evidence of each text, by ``model``
+    (the shipped one by default): the one definition batch, live and Spark scoring share.
+
+    >>> [round(f[0], 1) > 0.5 for f in classify_texts(["请将资金转入安全账户配合调查", ""])]
+    [True, False]
+    """
+    from callwarden.content.default import default_model  # noqa: PLC0415  # loads the model
+
+    scores = (model or default_model()).score_texts(list(texts))
+    risk = np.nan_to_num(scores.risk, nan=0.0)
+    return [
+        (float(risk[k]), str(scores.label[k]), float(scores.score[k]), scores.evidence[k])
+        for k in range(len(texts))
+    ]
 
 
 _EMPTY = pl.DataFrame(schema={"sender": pl.String, "us": pl.Int64, "content": pl.String})

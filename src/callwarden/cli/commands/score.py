@@ -20,12 +20,14 @@ from callwarden.cli.progress import console, frame_table, steps
 from callwarden.config import Settings
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import read_alerts, write_alerts
+from callwarden.detect.call_content import CallContent
 from callwarden.detect.evaluate import evaluate_alerts, uncovered
 from callwarden.detect.scoring import score_records
 from callwarden.errors import ConfigError, InputFileError
 from callwarden.features.engines.base import Traffic, load_engine
 from callwarden.network import ServedNumbers
 from callwarden.records.load import load_known_numbers, load_records
+from callwarden.records.quarantine import QuarantineWriter
 from callwarden.report import evaluation_report, scoring_report
 from callwarden.simulate.scenarios import read_scenario, variant_report, variant_tables
 
@@ -69,6 +71,17 @@ def score(
             "--sms",
             help="Canonical SMS (file or folder).",
             show_default="CALLS/sms when there, else no SMS",
+        ),
+    ] = None,
+    transcripts: Annotated[
+        Path | None,
+        typer.Option(
+            "--transcripts",
+            exists=True,
+            help="Canonical call transcripts (call_id, text; file or folder): an alert of a "
+            "number whose answered calls read as a scam carries a content reason "
+            "(docs/content.md). Unusable rows are counted and quarantined beside --out.",
+            show_default="CALLS/transcripts when there, else none",
         ),
     ] = None,
     model: Annotated[
@@ -178,13 +191,14 @@ def score(
             parts.calls, out, parts.subscribers, parts.sms, known, policy_config,
             settings.timezone, master,
             conf=settings_given, stream=stream, trigger_seconds=trigger_seconds, served=prefixes,
-            model=model,
+            model=model, transcripts=transcripts or part_of(calls, "transcripts"),
         )  # fmt: skip
         return
     uris = [x for x in (calls, out, subscribers, sms) if x and "://" in x]
     if uris:
         raise ConfigError(f"{uris[0]}: Hadoop-compatible locations need --engine spark")
-    for given in (calls, subscribers, sms):  # all of them before any work
+    transcripts = transcripts or part_of(calls, "transcripts")
+    for given in (calls, subscribers, sms, transcripts):  # all of them before any work
         if given and not Path(given).exists():
             raise InputFileError(given, "no such file or folder")
     scorer = None
@@ -210,10 +224,18 @@ def score(
             known=load_known_numbers(known) if known else None,
             timezone=settings.timezone,
         )
+        said = None
+        if transcripts is not None:
+            said = CallContent.of_records(
+                load_records(transcripts, "transcripts", allow_empty=True), frame
+            )
         result = score_records(
-            traffic, policy_config, model=scorer, progress=progress, served=prefixes
-        )
+            traffic, policy_config, model=scorer, progress=progress, served=prefixes,
+            transcripts=said,
+        )  # fmt: skip
     write_alerts(result.alerts, Path(out), timezone=settings.timezone)
+    if said is not None and transcripts is not None:
+        _say_transcripts(said, transcripts, Path(out))
     counts = result.alerts.group_by("decision").len().sort("decision")
     console.print(
         f"scored {frame.height:,} calls ({result.events:,} events); "
@@ -230,6 +252,20 @@ def score(
             events=result.events,
         )
         console.print(f"summary -> {written[0]}; report -> {written[1]}", highlight=False)
+
+
+def _say_transcripts(said: CallContent, source: Path, out: Path) -> None:
+    """How many transcripts were joined to their calls; the others to a quarantine file."""
+    counts = said.counts
+    line = f"transcripts: {counts['joined']:,} of {counts['read']:,} joined to answered calls"
+    left = {k: v for k, v in counts.items() if k not in ("read", "joined") and v}
+    if left:
+        path = out.with_name(out.name + ".transcripts-quarantine.jsonl")
+        with QuarantineWriter(path) as quarantine:
+            quarantine.write(str(source), said.rejects)
+        named = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in left.items())
+        line += f"; not used: {named} -> {path}"
+    console.print(line, highlight=False)
 
 
 def _key_value(item: str) -> tuple[str, str]:
@@ -254,7 +290,10 @@ def _score_on_spark(
     trigger_seconds: float,
     served: ServedNumbers | None,
     model: Path | None = None,
+    transcripts: Path | None = None,
 ) -> None:
+    if transcripts is not None and stream:
+        raise ConfigError("--transcripts is not read with --stream on Spark yet; score in batch")
     scorer = None
     if model is not None:
         # LightGBM loads only when a model is asked for
@@ -280,6 +319,7 @@ def _score_on_spark(
         result = spark.score(
             spark.read(calls, "calls"), spark.read(sms, "sms") if sms else None, subs, policy,
             timezone=timezone, known=listed, served=served, model=scorer,
+            transcripts=spark.read(str(transcripts), "transcripts") if transcripts else None,
         )  # fmt: skip
         spark.write_alerts(result.alerts, out)
     counts = result.alerts.group_by("decision").len().sort("decision")

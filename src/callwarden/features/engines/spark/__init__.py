@@ -70,13 +70,14 @@ class SparkEngine(Engine):
         known: DataFrame | None = None,
         served: ServedNumbers | None = None,
         model: EventModel | None = None,
+        transcripts: DataFrame | None = None,
     ) -> ScoreResult:
         """Alerts of records on the cluster (:func:`.scoring.score_records_spark`)."""
         from callwarden.features.engines.spark.scoring import score_records_spark  # noqa: PLC0415
 
         return score_records_spark(
             self.spark, calls, sms, subscribers, policy, timezone=timezone, known=known,
-            served=served, model=model,
+            served=served, model=model, transcripts=transcripts,
         )  # fmt: skip
 
     def write_alerts(self, alerts: pl.DataFrame, location: str) -> None:

@@ -46,6 +46,7 @@ from pyspark.sql.types import DoubleType, IntegerType, StructField, StructType
 from callwarden.decide.policy import INTERCEPT_LEVEL, LEVEL, PolicyConfig
 from callwarden.decide.served import Served, resolve_served
 from callwarden.detect.alerts_io import alerts_from_rows, write_alerts
+from callwarden.detect.call_content import CallContent
 from callwarden.detect.campaign_steps import BatchCampaigns, collected_traffic
 from callwarden.detect.scoring import (
     EventScorer,
@@ -57,6 +58,12 @@ from callwarden.detect.scoring import (
 )
 from callwarden.errors import ConfigError
 from callwarden.features.engines.base import DEFAULT_TIMEZONE, Traffic
+from callwarden.features.engines.spark.content import (
+    call_content,
+    driver_content,
+    sms_texts,
+    with_content_risk,
+)
 from callwarden.features.engines.spark.features import ORDER, spark_features
 from callwarden.features.engines.spark.session import is_uri
 from callwarden.features.spec import FEATURES
@@ -67,6 +74,7 @@ if TYPE_CHECKING:
     from pyspark import Accumulator
 
     from callwarden.detect.model.events import EventModel
+    from callwarden.detect.sms_content import SmsContent
 
 __all__ = [
     "alert_candidates",
@@ -261,9 +269,11 @@ def score_records_spark(
     triage: bool = True,
     served: ServedNumbers | None = None,
     model: EventModel | None = None,
+    transcripts: DataFrame | CallContent | None = None,
 ) -> ScoreResult:
     """Score canonical records on Spark into alerts, equal to the embedded engine's
-    (``model``: with the learned scorer, as ``score_records(..., model=...)``).
+    (``model``: with the learned scorer, as ``score_records(..., model=...)``; ``transcripts``:
+    call transcripts, joined to their calls on the driver, :func:`.content.call_content`).
 
     ``known`` is a frame with an ``msisdn`` column of known fraud numbers; ``served`` prefixes
     the operator serves besides the subscribers. ``events`` of the
@@ -275,7 +285,12 @@ def score_records_spark(
     counter = spark.sparkContext.accumulator(0)
     triage = triage and model is None  # (a model can flag any number)
     features = spark_features(calls, sms, subscribers, timezone, known, triage=triage)
+    texts = sms_texts(sms)  # (what the SMS say: the content feature, as batch fills it)
+    features = with_content_risk(features, texts)
     kept = features_to_polars(alert_candidates(features, policy, timezone, counter, model))
+    content = driver_content(kept, texts)
+    if transcripts is not None and not isinstance(transcripts, CallContent):
+        transcripts = call_content(transcripts, calls)
     campaigns = _campaign_records(calls, sms, subscribers, policy, timezone)
     # the numbers that may be decided on: the kept events', and a campaign group's lines
     deciding = kept["msisdn"]
@@ -285,11 +300,11 @@ def score_records_spark(
     if model is None:
         result = score_events(
             kept, allowed_numbers(subscribers), policy, timezone=timezone, served=on_net,
-            campaigns=campaigns,
-        )
+            campaigns=campaigns, content=content, call_content=transcripts,
+        )  # fmt: skip
     else:
         result = _score_with_model(kept, model, allowed_numbers(subscribers), policy, timezone,
-                                   on_net, campaigns)  # fmt: skip
+                                   on_net, campaigns, content, transcripts)  # fmt: skip
     result.events = int(counter.value)
     return result
 
@@ -302,10 +317,13 @@ def _score_with_model(
     timezone: str,
     served: Served,
     campaigns: Traffic | None = None,
+    content: SmsContent | None = None,
+    said: CallContent | None = None,
 ) -> ScoreResult:
     """The policy on the driver over the kept events, the model's score combined with the
     detectors' as the executors combined it, and a model-only alert explained by the model;
-    the campaign pass's groups at its checkpoints (``campaigns``: its records)."""
+    the campaign pass's groups at its checkpoints (``campaigns``: its records); ``content``:
+    the kept SMS events' texts, ``said`` the call transcripts, for their content reasons."""
     width = len(model.model.feature_names)
     X = _model_rows(kept, width)
     features = kept.drop([f"{_PEAK}{j}" for j in range(width)])
@@ -316,6 +334,8 @@ def _score_with_model(
     idx = np.flatnonzero(combined >= policy.watch)  # (kept is in record order)
     listed = set(allowed["msisdn"].to_list()) if allowed is not None else set()
     scorer = EventScorer(policy, listed, timezone=timezone, served=served)
+    scorer.content = content
+    scorer.call_content = said
     rows: list[dict[str, object]] = []
     if campaigns is None:
         rows = scorer.step(arrays, idx, scores, combined, lambda i: model.reasons(X[i]))

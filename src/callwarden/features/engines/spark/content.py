@@ -1,0 +1,112 @@
+"""What an SMS says, on Spark: the content feature at the SMS events, as batch scoring fills it.
+
+The feature is batch's and the live scorer's (``detect/sms_content.py``): at each SMS event past
+the detectors' gate, the highest scam risk among the texts its sender sent at that time; 0
+for calls, for SMS below the gate and for SMS without a text. On Spark:
+
+1. the texts worth reading: SMS with a text from senders who may reach the gate (at least
+   ``GATE.sms_1h`` SMS, with a text or not, in two consecutive clock hours: triage's bound);
+2. each distinct text classified once, on the executors, by the same function batch scoring
+   calls (:func:`~callwarden.detect.sms_content.classify_texts`, the shipped model, loaded once
+   per Python worker), over Arrow batches;
+3. the risks joined back to the events by sender and send time, the highest kept where a
+   sender sent several texts at the same microsecond, and set to 0 below the gate.
+
+The driver reads the texts of the few events that reached the policy (:func:`driver_content`)
+to write the content reason beside the SMS burst's, as batch does. Call transcripts are joined
+to their calls on the driver (:func:`call_content`): the transcripts and the calls they name
+are collected there, far fewer than the calls, and joined as batch scoring joins them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import polars as pl
+import pyarrow as pa
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import DoubleType, StringType, StructField, StructType
+
+from callwarden.detect.call_content import CallContent
+from callwarden.detect.sms_content import CONTENT_FEATURE, CONTENT_SCAM, SmsContent, classify_texts
+from callwarden.features.engines.spark.triage import _max_two_hours  # (the same bound)
+from callwarden.features.gate import GATE
+
+__all__ = ["call_content", "driver_content", "sms_texts", "with_content_risk"]
+
+_RISK = "_content_risk"
+
+
+def sms_texts(sms: DataFrame | None) -> DataFrame | None:
+    """``msisdn``, ``time``, ``content`` of the SMS with a text whose sender may reach the
+    gate; None without SMS or texts."""
+    if sms is None or "content" not in sms.columns:
+        return None
+    texts = sms.where(F.col("content").isNotNull() & (F.col("content") != ""))
+    # (every SMS counts towards the gate, with a text or without)
+    busy = _max_two_hours(sms.select("sender", "sent_time"), "sender", "sent_time")
+    senders = busy.where(F.col("peak") >= GATE.sms_1h).select(F.col("msisdn").alias("sender"))
+    return texts.join(senders, "sender", "left_semi").select(
+        F.col("sender").alias("msisdn"), F.col("sent_time").alias("time"), "content"
+    )
+
+
+def _risk_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        texts = batch.column(0)
+        risk = [found[0] for found in classify_texts(texts.to_pylist())]
+        yield pa.RecordBatch.from_arrays(
+            [texts, pa.array(risk, pa.float64())], names=["content", _RISK]
+        )
+
+
+def with_content_risk(features: DataFrame, texts: DataFrame | None) -> DataFrame:
+    """``features`` (``spark_features``) with :data:`CONTENT_FEATURE` beside them."""
+    if texts is None:
+        return features.withColumn(CONTENT_FEATURE, F.lit(0.0))
+    schema = StructType(
+        [StructField("content", StringType()), StructField(_RISK, DoubleType(), nullable=False)]
+    )
+    risks = texts.select("content").distinct().mapInArrow(_risk_batches, schema)
+    per_event = (
+        texts.join(risks, "content")
+        .groupBy("msisdn", "time")
+        .agg(F.max(_RISK).alias(_RISK))
+        .withColumn("kind", F.lit("sms"))
+    )
+    gated = (F.col("kind") == "sms") & (F.col("sms_out_1h") >= GATE.sms_1h)
+    risk = F.when(gated, F.coalesce(F.col(_RISK), F.lit(0.0))).otherwise(F.lit(0.0))
+    joined = features.join(per_event, ["msisdn", "kind", "time"], "left")
+    return joined.withColumn(CONTENT_FEATURE, risk).select(*features.columns, CONTENT_FEATURE)
+
+
+def driver_content(kept: pl.DataFrame, texts: DataFrame | None) -> SmsContent | None:
+    """The texts of the kept events (``features_to_polars`` of the alert candidates) whose
+    content reads as a scam, on the driver, for their content reasons; None without texts."""
+    if texts is None or CONTENT_FEATURE not in kept.columns:
+        return None
+    keys = kept.filter((pl.col("kind") == "sms") & (pl.col(CONTENT_FEATURE) >= CONTENT_SCAM))
+    keys = keys.select("msisdn", pl.col("time").cast(pl.Datetime("us", "UTC"))).unique()
+    if keys.height == 0:
+        return SmsContent.of_sms(None)
+    wanted = texts.sparkSession.createDataFrame(keys.to_arrow())
+    found = pl.from_arrow(texts.join(wanted, ["msisdn", "time"], "left_semi").toArrow())
+    assert isinstance(found, pl.DataFrame)  # noqa: S101  (a table converts to a frame)
+    frame = found.rename({"msisdn": "sender", "time": "sent_time"})
+    return SmsContent.of_sms(frame)
+
+
+def call_content(transcripts: DataFrame, calls: DataFrame) -> CallContent:
+    """Call transcripts (``call_id``, ``text``) joined to their calls on the driver, as
+    batch scoring joins them (``detect/call_content.py``): the unusable ones counted."""
+    said = transcripts.select("call_id", "text")
+    named = calls.select("call_id", "caller", "start_time", "duration_s").join(
+        said.select("call_id").distinct(), "call_id", "left_semi"
+    )
+    frames = []
+    for frame in (said, named):
+        got = pl.from_arrow(frame.toArrow())
+        assert isinstance(got, pl.DataFrame)  # noqa: S101  (a table converts to a frame)
+        frames.append(got)
+    return CallContent.of_records(frames[0], frames[1])
