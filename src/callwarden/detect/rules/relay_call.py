@@ -99,11 +99,13 @@ class RelayCallDetector(Detector):
         the moment one does not answer is a person in a hurry, not a relay's dial, ring and
         talk (a long first gap can only raise the mean, so a rush is never missed).
 
-        The count alone stays under ``review`` up to seven people: an owner ringing family and
-        friends one after another gets through to most of them. Strangers often do not pick
-        up or hang up at once, so the hour's calls unanswered or under 10 s add up to 0.15
-        (all of it from three in ten): five people and that share make ``review``.
-        ``restrict`` (0.8) from nine people with that share; never a suspension on a count.
+        The count alone stays under ``review`` (0.5 from five people, 0.55 from nine): an
+        owner ringing down a list of people who know them (a retired volunteer calling the
+        residents of a block, a grandmother calling the family) gets through to most of
+        them. Strangers often do not pick up or hang up at once, so the hour's calls
+        unanswered or under 10 s add up to 0.15 (all of it from three in ten): five people
+        and that share make ``review``. A count never earns more than ``review`` (0.7 at
+        most): a person looks before anything is restricted.
         """
         n15 = f["out_calls_15m"]
         people = np.minimum(f["uniq_callees_15m"], n15)
@@ -111,7 +113,7 @@ class RelayCallDetector(Detector):
         not_a_rush = ramp(f["gap_mean_15m"], 35, 60)
         even = ramp(1.0 - f["gap_cv_15m"], 0, 0.3)
         count = 0.5 * np.maximum(ramp(people, 4, 5) * even, ramp(people, 5, 6))
-        count += 0.2 * ramp(people, 6, 9)
+        count += 0.05 * ramp(people, 6, 9)
         unanswered = 0.15 * ramp(f["short_or_unanswered_share_1h"], 0.1, 0.3)
         return (count + unanswered * (count > 0)) * all_new * not_a_rush
 
