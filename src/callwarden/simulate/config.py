@@ -116,6 +116,36 @@ class SmsServicePortConfig(ActorConfig):
     sms_per_day: tuple[int, int] = (500, 3000)
 
 
+class CallRoundConfig(ActorConfig):
+    """People ringing down a list of people who know them, one after another: a class teacher
+    calling the parents of the class, a community volunteer (often retired) calling the
+    residents of a block. Most answer, talk a minute or two, and those who missed the call
+    ring back. Absent from an ordinary city (``per_million = 0``); the adversarial suite's
+    cities hold them (``simulate/scenarios.py``)."""
+
+    per_million: float = 0
+    minimum: int = 0
+    calls: tuple[int, int] = Field(default=(20, 45), description="calls in the one round")
+    retired_share: float = Field(default=0.4, ge=0, le=1, description="owner aged 60-72")
+    answer_rate: float = 0.85
+    median_talk_s: float = 75.0
+    callback_share: float = 0.5
+
+
+class ReminderLineConfig(ActorConfig):
+    """A hospital's appointment reminders or a bank's notification line: a company landline,
+    not on the allow list, working through the day's list at a clerk's steady pace, short
+    answered calls, some people ringing back to check. Absent from an ordinary city."""
+
+    per_million: float = 0
+    minimum: int = 0
+    calls_per_day: tuple[int, int] = (60, 240)
+    gap_s: tuple[float, float] = Field(default=(45.0, 120.0), description="a line's mean gap")
+    answer_rate: float = 0.7
+    median_talk_s: float = 30.0
+    callback_share: float = 0.15
+
+
 class RelayCallConfig(ActorConfig):
     """Relay-call SIMs (seed 000): an elderly or minor owner's SIM dials for a scammer."""
 
@@ -236,6 +266,8 @@ class SimulationConfig(_Model):
     sales_agent: SalesAgentConfig = SalesAgentConfig()
     service_line: ServiceLineConfig = ServiceLineConfig()
     sms_service_port: SmsServicePortConfig = SmsServicePortConfig()
+    call_round: CallRoundConfig = CallRoundConfig()
+    reminder_line: ReminderLineConfig = ReminderLineConfig()
     relay_call: RelayCallConfig = RelayCallConfig()
     robocall: RobocallConfig = RobocallConfig()
     rotation: RotationConfig = RotationConfig()

@@ -36,6 +36,8 @@ ACTORS: tuple[str, ...] = (
     "wangiri",
     "spoofed_caller_id",
     "cloud_trunk",
+    "call_round",
+    "reminder_line",
 )
 A = {name: code for code, name in enumerate(ACTORS)}
 LABEL_OF: dict[str, str] = {
@@ -53,6 +55,8 @@ LABEL_OF: dict[str, str] = {
     "wangiri": "wangiri",
     "spoofed_caller_id": "spoofed_caller_id",
     "cloud_trunk": "cloud_trunk",
+    "call_round": "legit_heavy",
+    "reminder_line": "legit_heavy",
 }
 REALNAME = ("verified", "incomplete", "mismatch", "corporate_unassigned", "none")
 
@@ -232,6 +236,45 @@ def _cloud_numbers(
     return numbers, group
 
 
+def _honest_look_alikes(
+    config: SimulationConfig,
+    actor: np.ndarray,
+    age: np.ndarray,
+    birth_year: np.ndarray,
+    enterprise: np.ndarray,
+    number: np.ndarray,
+    free: np.ndarray,
+    n_persons: int,
+) -> None:
+    """Call rounds and reminder lines, drawn from people still free, in place: a stream of
+    their own, so the rest of the city is what the same seed gave without them (and an
+    ordinary city, which has none, is unchanged)."""
+    rounds, lines = (
+        config.call_round.count(config.subscribers),
+        config.reminder_line.count(config.subscribers),
+    )
+    if rounds + lines == 0:
+        return
+    rng = np.random.default_rng(np.random.SeedSequence([config.seed, 0x10CA1]))
+    p_age = age[:n_persons]
+    person_idx = np.arange(n_persons)
+
+    def pick(k: int, mask: np.ndarray) -> np.ndarray:
+        pool = person_idx[free & mask & (actor[:n_persons] == A["normal"])]
+        chosen = np.sort(rng.choice(pool, size=min(k, pool.shape[0]), replace=False))
+        free[chosen] = False
+        return chosen
+
+    retired = round(rounds * config.call_round.retired_share)
+    actor[pick(retired, (p_age >= 60) & (p_age <= 72))] = A["call_round"]
+    actor[pick(rounds - retired, (p_age >= 25) & (p_age <= 55))] = A["call_round"]
+    desk = pick(lines, np.ones(n_persons, dtype=bool))
+    actor[desk] = A["reminder_line"]
+    birth_year[desk] = -1
+    enterprise[desk] = True
+    number[desk] = _landlines(desk.shape[0], _AREA_CODES[:1], salt=29)
+
+
 def build_population(config: SimulationConfig) -> Population:
     """Lay out the city for ``config.seed``: same seed, same people, same numbers."""
     rng = np.random.default_rng(np.random.SeedSequence([config.seed, 0xC17]))
@@ -381,6 +424,8 @@ def build_population(config: SimulationConfig) -> Population:
         members = boxes_idx[group[boxes_idx] == gid]
         modules = max(1, members.shape[0] // config.simbox.sims_per_module)
         imei[members] = imei[members[:modules]][np.arange(members.shape[0]) % modules]
+
+    _honest_look_alikes(config, actor, age, birth_year, enterprise, number, free, n_persons)
 
     # Social circles: people sorted by home cell, cut into communities of circle_size.
     order = np.lexsort((rng.random(n_persons), home_cell[:n_persons]))

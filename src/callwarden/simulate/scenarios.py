@@ -33,6 +33,7 @@ from callwarden.simulate.config import SimulationConfig
 __all__ = [
     "LOOK_ALIKES",
     "SCENARIO_FILE",
+    "SUITE_LOOK_ALIKES",
     "VARIANTS",
     "Variant",
     "read_scenario",
@@ -45,7 +46,19 @@ __all__ = [
 SCENARIO_FILE = "scenario.json"
 
 #: The honest actors whose traffic looks like fraud in one way or another (labelled legit_heavy).
-LOOK_ALIKES = ("courier", "ride_hailing", "sales_agent", "service_line", "sms_service_port")
+LOOK_ALIKES = (
+    "courier",
+    "ride_hailing",
+    "sales_agent",
+    "service_line",
+    "sms_service_port",
+    "call_round",
+    "reminder_line",
+)
+#: Look-alikes an ordinary city does not hold, added to every variant's city (per million
+#: subscribers): a teacher's or a retired volunteer's call round, a hospital's or a bank's
+#: reminder line off the allow list.
+SUITE_LOOK_ALIKES: dict[str, float] = {"call_round": 3000.0, "reminder_line": 1000.0}
 
 
 @dataclass(frozen=True)
@@ -68,8 +81,13 @@ class Variant:
         return self.apply(SimulationConfig(subscribers=subscribers, seed=seed))
 
     def apply(self, base: SimulationConfig) -> SimulationConfig:
-        """``base`` with this variant's overrides (and boost) applied."""
+        """``base`` with this variant's overrides (and boost) applied, and the suite's own
+        look-alikes (:data:`SUITE_LOOK_ALIKES`) where ``base`` has none."""
         sections: dict[str, Any] = {}
+        for section, per_million in SUITE_LOOK_ALIKES.items():
+            current = getattr(base, section)
+            if current.per_million == 0:
+                sections[section] = current.model_copy(update={"per_million": per_million})
         for section, changes in self.overrides.items():
             current = getattr(base, section)
             update = dict(changes)

@@ -18,6 +18,7 @@ from callwarden.simulate.behaviour.base import (
     Traffic,
     answered_durations,
     own_calls,
+    ring_times,
     spread_counts,
     strangers,
     window_seconds,
@@ -25,7 +26,15 @@ from callwarden.simulate.behaviour.base import (
 from callwarden.simulate.config import CourierConfig, RideHailingConfig
 from callwarden.simulate.population import Population
 
-__all__ = ["couriers", "ride_hailing", "sales_agents", "service_lines", "sms_service_ports"]
+__all__ = [
+    "call_rounds",
+    "couriers",
+    "reminder_lines",
+    "ride_hailing",
+    "sales_agents",
+    "service_lines",
+    "sms_service_ports",
+]
 
 _SERVICE_TEXTS = [
     "【工商银行】您尾号{}的储蓄卡于今日支出人民币{}元, 余额请查询手机银行。",
@@ -138,6 +147,98 @@ def service_lines(pop: Population, day: Day) -> Traffic:
     return Traffic(calls=_with_callbacks(pop, day, batch, cfg.callback_share))
 
 
+def _one_after_another(
+    k: np.ndarray, start: np.ndarray, talk: np.ndarray, dial: np.ndarray
+) -> np.ndarray:
+    """Start times of calls made one after another: each when the last ended and the next
+    number was dialled (``k`` calls per caller from ``start``; ``talk``, ``dial`` per call)."""
+    first = np.cumsum(np.concatenate([[0], k[:-1]])).astype(np.int64)
+    step = talk + dial
+    step = np.concatenate([[0.0], step[:-1]])
+    step[first] = 0.0
+    offset = np.cumsum(step)
+    offset -= np.repeat(offset[first], k)
+    return np.minimum(np.repeat(start, k) + offset, 86_399.0)
+
+
+def call_rounds(pop: Population, day: Day) -> Traffic:
+    """A teacher or a volunteer works through a list of people who know them in one sitting:
+    the same list every day (the class, the block), most answer and talk a minute or two,
+    those who missed the call ring back."""
+    cfg = pop.config.call_round
+    rng = day.rng
+    who = pop.of("call_round")
+    if who.shape[0] == 0:
+        return Traffic()
+    k = np.asarray(rng.integers(cfg.calls[0], cfg.calls[1], endpoint=True, size=who.shape[0]))
+    caller = np.repeat(who, k)
+    n = caller.shape[0]
+    # the list: people near the caller in the city (the class's parents, the block's
+    # residents), each called once in the round
+    pos = np.concatenate([np.arange(m) for m in k.tolist()]).astype(np.int64)
+    pool = pop.persons.shape[0]
+    base = (who.astype(np.int64) * 7919) % pool
+    callee = pop.number[pop.persons[(np.repeat(base, k) + pos * 13) % pool]]
+    duration = answered_durations(rng, n, cfg.answer_rate, cfg.median_talk_s, 0.6)
+    dial = rng.uniform(10.0, 60.0, size=n)  # find the next name, dial, ring
+    ring = ring_times(rng, duration)
+    start = np.where(rng.random(who.shape[0]) < 0.5, 18.5, 9.5) * 3600.0
+    start += rng.uniform(0, 5400.0, size=who.shape[0])
+    t = _one_after_another(k, start, duration + ring, dial)
+    batch = own_calls(pop, day, caller, callee=callee, t=t, duration=duration, ring=ring)
+    missed = batch.duration == 0
+    back = CallBatch(
+        caller=batch.callee[missed],
+        callee=batch.caller[missed],
+        t=np.minimum(batch.t[missed] + rng.exponential(1200.0, size=int(missed.sum())), 86_399.0),
+        duration=answered_durations(rng, int(missed.sum()), 0.95, 60.0, 0.6),
+        ring=rng.integers(2, 12, size=int(missed.sum())).astype(np.int32),
+        cell=np.full(int(missed.sum()), -1, dtype=np.int32),
+        imei=np.full(int(missed.sum()), -1, dtype=np.int64),
+    )
+    keep = rng.random(len(back)) < cfg.callback_share
+    sub = pop.index_of(back.caller)
+    inside = sub >= 0
+    back.cell[inside] = pop.home_cell[sub[inside]]
+    back.imei[inside] = pop.imei[sub[inside]]
+    return Traffic(calls=[batch, _take(back, keep)])
+
+
+def _take(batch: CallBatch, keep: np.ndarray) -> CallBatch:
+    return CallBatch(
+        caller=batch.caller[keep],
+        callee=batch.callee[keep],
+        t=batch.t[keep],
+        duration=batch.duration[keep],
+        ring=batch.ring[keep],
+        cell=batch.cell[keep],
+        imei=batch.imei[keep],
+    )
+
+
+def reminder_lines(pop: Population, day: Day) -> Traffic:
+    """A company landline working through the day's list (appointments, card statements)
+    from nine in the morning at a clerk's steady pace; short answered calls."""
+    cfg = pop.config.reminder_line
+    rng = day.rng
+    who = pop.of("reminder_line")
+    if who.shape[0] == 0:
+        return Traffic()
+    k = spread_counts(rng, who.shape[0], cfg.calls_per_day)
+    caller = np.repeat(who, k)
+    n = caller.shape[0]
+    duration = answered_durations(rng, n, cfg.answer_rate, cfg.median_talk_s, 0.4)
+    ring = ring_times(rng, duration)
+    mean_gap = np.repeat(rng.uniform(*cfg.gap_s, size=who.shape[0]), k)
+    # the next call when the last has ended, then a pause that varies as a clerk's does
+    dial = np.maximum(5.0, mean_gap - duration - ring + rng.normal(0.0, 15.0, size=n))
+    t = _one_after_another(k, np.full(who.shape[0], 9.0 * 3600.0), duration + ring, dial)
+    batch = own_calls(
+        pop, day, caller, callee=strangers(pop, rng, n, 0.3), t=t, duration=duration, ring=ring
+    )
+    return Traffic(calls=_with_callbacks(pop, day, batch, cfg.callback_share))
+
+
 def sms_service_ports(pop: Population, day: Day) -> Traffic:
     """Bank and app notifications from 106 ports, around the clock."""
     cfg = pop.config.sms_service_port
@@ -172,5 +273,7 @@ for _name, _fn in (
     ("sales_agent", sales_agents),
     ("service_line", service_lines),
     ("sms_service_port", sms_service_ports),
+    ("call_round", call_rounds),
+    ("reminder_line", reminder_lines),
 ):
     BEHAVIOURS.register(_name, _fn)
