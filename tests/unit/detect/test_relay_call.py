@@ -30,6 +30,9 @@ def event(**changes: float) -> dict[str, float]:
         "cells_24h": 1.0,
         "owner_age": 78.0,
         "short_or_unanswered_share_1h": 0.4,
+        "answered_share_1h": 0.55,
+        "mean_duration_1h": 40.0,
+        "is_landline": 0.0,
     }
     return base | changes
 
@@ -106,3 +109,16 @@ def test_the_reason_quotes_the_quarter_hour_when_the_count_gave_the_score() -> N
     assert reason.text_en.startswith("6 outbound calls in 15 min")
     steady = DETECTOR.explain(event())
     assert "平均间隔 120 秒" in steady.text_zh
+
+
+def test_a_call_round_of_conversations_is_not_a_relay() -> None:
+    # the same pace and owner, but most calls answered and talked through: a retired
+    # volunteer ringing the residents of a block spends most of the hour talking
+    round_ = event(answered_share_1h=0.85, mean_duration_1h=80.0)
+    assert score(round_) == 0.0
+    assert decision(event(answered_share_1h=0.7, mean_duration_1h=60.0)) is not None
+
+
+def test_a_landline_at_a_clerks_pace_is_not_a_relay() -> None:
+    assert score(event(is_landline=1.0, owner_age=math.nan, out_calls_15m=9,
+                       out_calls_1h=9, uniq_callees_15m=9, uniq_callees_1h=9)) == 0.0  # fmt: skip

@@ -8,20 +8,24 @@ import numpy as np
 
 from callwarden.detect.base import Detector, Features, age_text, ramp, register
 from callwarden.detect.reasons import Reason
+from callwarden.detect.rules.relay_call import CONVERSATION_FEATURES, not_conversations
 
 
 @register
 class ProfileMismatchDetector(Detector):
     name = "profile_mismatch"
     targets = ("relay_call",)
-    features = ("owner_age", "out_calls_1h", "uniq_callees_1h", "callback_share_24h")
+    features = ("owner_age", "out_calls_1h", "uniq_callees_1h", "callback_share_24h",
+                *CONVERSATION_FEATURES)  # fmt: skip
 
     def raw_score(self, f: Features) -> np.ndarray:
         age = np.nan_to_num(f["owner_age"], nan=40.0)
         unusual_owner = np.maximum(ramp(age, 62, 70), ramp(18 - age, 0, 2))
         busy = ramp(f["uniq_callees_1h"], 8, 14)
         no_callbacks = ramp(0.4 - f["callback_share_24h"], 0, 0.2)
-        return unusual_owner * busy * no_callbacks
+        # A retired volunteer ringing the residents of a block talks with most of them; a
+        # relay's strangers mostly do not pick up (relay_call.not_conversations).
+        return unusual_owner * busy * no_callbacks * not_conversations(f)
 
     def explain(self, f: Mapping[str, float]) -> Reason:
         n, uniq = int(f["out_calls_1h"]), int(f["uniq_callees_1h"])

@@ -35,6 +35,48 @@ def _unusual_owner(age: np.ndarray) -> np.ndarray:
     return np.maximum(ramp(age, 60, 65), ramp(18 - age, 0, 1))
 
 
+#: what :func:`not_conversations` reads
+CONVERSATION_FEATURES = ("answered_share_1h", "mean_duration_1h", "gap_mean_1h", "gap_mean_15m",
+                         "out_calls_15m", "is_landline")  # fmt: skip
+
+
+def talk_share(f: Features) -> np.ndarray:
+    """The share of the calling time spent talking: answered share times mean connected
+    seconds, over the time from one call to the next.
+
+    That time is the smallest of the mean gaps (15 min, 1 h) and the quarter hour over the
+    calls in it: each mean can only be raised by the long gap before the first call of a
+    burst, and ``n`` calls within 15 minutes are at most ``900 / (n - 1)`` seconds apart.
+
+    >>> f = {"answered_share_1h": np.array([0.85, 0.55]), "mean_duration_1h":
+    ...      np.array([75.0, 40.0]), "gap_mean_1h": np.array([900.0, 120.0]),
+    ...      "gap_mean_15m": np.array([400.0, 120.0]), "out_calls_15m": np.array([9.0, 7.0])}
+    >>> np.round(talk_share(f), 2).tolist()
+    [0.57, 0.18]
+    """
+    gap = np.minimum(f["gap_mean_1h"], f["gap_mean_15m"])
+    gap = np.minimum(gap, 900.0 / np.maximum(f["out_calls_15m"] - 1, 1))
+    mean = np.nan_to_num(f["mean_duration_1h"], nan=0.0)
+    return f["answered_share_1h"] * mean / np.maximum(gap, 1.0)
+
+
+def not_conversations(f: Features) -> np.ndarray:
+    """1 for a mobile line whose calls are mostly dialling and ringing (a talk share up to
+    0.4), 0 from a talk share of 0.55, and 0 for a landline.
+
+    A relay SIM dials strangers one after another: most do not pick up or hang up at once,
+    so however steady its pace, the line talks for a small part of the hour: a fifth at a
+    two-minute pace, under two fifths even when every victim answers and the scammer talks
+    for 45 s (seed 000), since the next call is two minutes on whatever happens.
+    Someone working down a list of people who know them (a class teacher ringing the
+    parents, a retired volunteer the residents of a block) has the same pace because each
+    call is a conversation: most of the hour is talk. And the relay is a handset in
+    someone's hand: a company landline at a clerk's pace (a hospital's reminders, a bank's
+    notices) is not one.
+    """
+    return ramp(0.55 - talk_share(f), 0, 0.15) * (1 - f["is_landline"])
+
+
 @register
 class RelayCallDetector(Detector):
     name = "relay_call"
@@ -52,6 +94,7 @@ class RelayCallDetector(Detector):
         "cells_24h",
         "owner_age",
         "short_or_unanswered_share_1h",
+        *CONVERSATION_FEATURES,
     )
 
     def raw_score(self, f: Features) -> np.ndarray:
@@ -60,7 +103,7 @@ class RelayCallDetector(Detector):
         no_callbacks = ramp(0.5 - f["callback_share_24h"], 0, 0.3)
         # The SIM stays where its holder sits; couriers and drivers move from cell to cell.
         stationary = ramp(6 - f["cells_24h"], 0, 2)
-        return pace * strangers * no_callbacks * stationary
+        return pace * strangers * no_callbacks * stationary * not_conversations(f)
 
     @classmethod
     def _paces(cls, f: Features) -> dict[str, np.ndarray]:
