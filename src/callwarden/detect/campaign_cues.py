@@ -1,15 +1,14 @@
 """What a campaign group shows, and what each of its numbers shows on its own.
 
-The cues of a group (:func:`group_cues`), how honest its work looks (:func:`honesty`), and per
-member the cues it shows itself (:func:`member_cues`): see :mod:`callwarden.detect.campaigns`
-for what each means and how they are used.
+For every component of the pass at once (columns of the nodes frame, no query per group):
+the cues of each group, how honest its work looks, and per number the cues it shows itself;
+see :mod:`callwarden.detect.campaigns` for what each means and how they are used.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -17,149 +16,227 @@ import polars as pl
 if TYPE_CHECKING:
     from callwarden.detect.campaigns import CampaignConfig
 
-__all__ = ["TIES", "group_cues", "honesty", "member_cues", "member_honest"]
+__all__ = ["CUE_ORDER", "TIES", "Verdict", "judge"]
 
 _US = 1_000_000
 
-
-def _ramp(x: float, lo: float, hi: float) -> float:
-    return float(min(1.0, max(0.0, (x - lo) / (hi - lo))))
-
-
-def group_cues(
-    g: pl.DataFrame, shared: tuple[int, int], window_start: int, cfg: CampaignConfig, at_us: int
-) -> list[str]:
-    """The cues a group shows (see the module's notes); ``shared``: its calls, and those to
-    callees another member calls too."""
-    n = g.height
-    cues = []
-    total, shared_calls = shared
-    if shared_calls >= max(3, 0.2 * total):
-        cues.append("shared_callees")
-    first, last = g["first"].to_numpy(), g["last"].to_numpy()
-    spread = cfg.sync_s * _US
-    # a start is seen only after the window's first call, a stop only before the checkpoint
-    seen = (
-        np.median(first) >= window_start + 2 * spread
-        and np.median(last) <= at_us - 2 * spread
-        and np.median(last) - np.median(first) >= 4 * spread  # a working session, not a moment
-    )
-    if (
-        n >= 3
-        and seen
-        and np.median(np.abs(first - np.median(first))) <= spread
-        and np.median(np.abs(last - np.median(last))) <= spread
-    ):
-        cues.append("synchronised")
-    if _share_of_mode(g["cell"]) >= 0.5:
-        cues.append("shared_cell")
-    if g["imei"].drop_nulls().is_duplicated().any():
-        cues.append("shared_device")
-    if max(_share_of_mode(g["block"]), _share_of_mode(g["area"])) >= 0.5:
-        cues.append("adjacent_numbers")
-    if float(np.mean(g["virtual"].to_numpy())) >= 0.5:
-        cues.append("virtual_range")
-    if int(g["inbound"].sum()) <= 0.02 * int(g["calls"].sum()):
-        cues.append("no_inbound")
-    age = g["age_days"].drop_nulls()
-    if age.len() and float(np.median(age.to_numpy())) < cfg.fresh_days:
-        cues.append("fresh_sims")
-    return cues
-
-
-def _share_of_mode(values: pl.Series) -> float:
-    counts = Counter(v for v in values.to_list() if v is not None)
-    if not counts:
-        return 0.0
-    return max(counts.values()) / values.len()
-
-
-def honesty(g: pl.DataFrame) -> float:
-    """How much the group behaves like honest work, in [0, 1] (see the module's notes)."""
-    calls = float(g["calls"].sum())
-    answered = float(g["answered"].sum()) / calls
-    talk = float(g["talk"].sum()) / calls
-    back = float(g["callbacks"].sum()) / max(float(g["callees"].sum()), 1.0)
-    repeat = float(g["repeat"].sum()) / calls
-    age = g["age_days"].drop_nulls()
-    established = (
-        bool(g["enterprise"].all())
-        and age.len() == g.height
-        and float(np.min(age.to_numpy(), initial=np.inf)) >= 365
-    )
-    return max(
-        _ramp(back, 0.1, 0.3),
-        _ramp(talk, 0.15, 0.35),
-        _ramp(repeat, 0.2, 0.4),
-        _ramp(answered, 0.85, 0.95),
-        0.6 if established else 0.0,
-    )
-
+#: the cues in the order a reason names them
+CUE_ORDER = (
+    "shared_callees",
+    "synchronised",
+    "shared_cell",
+    "shared_device",
+    "adjacent_numbers",
+    "virtual_range",
+    "no_inbound",
+    "fresh_sims",
+)
 
 #: cues that tie a line to the others (whom it calls with them, its device, cell, block,
 #: hours), as against what many honest numbers share with no link at all (a new SIM, no calls
 #: in yet, a virtual range)
 TIES = ("shared_callees", "synchronised", "shared_cell", "shared_device", "adjacent_numbers")
 
+#: cues about whom a line calls and who calls it, not about the line itself
+_NOT_IDENTITY = ("shared_callees", "no_inbound")
 
-def member_cues(
-    g: pl.DataFrame, cues: list[str], cfg: CampaignConfig
-) -> list[tuple[int, int, int]]:
-    """How many of the group's cues each member shows on its own, how many of those are about
-    the line itself (range, age, place, device, timing), not only whom it calls and who calls
-    it, and how many tie it to the others (:data:`TIES`): a number that only touches the group
-    (a courier whose customers were on the list too, a new subscriber nobody has called back
-    yet whose one call of three reached a listed callee) is left out."""
+
+@dataclass
+class Verdict:
+    """One component: its cues (two or more), honesty, members, size and figures."""
+
+    cues: list[str]
+    honesty: float
+    members: list[str]
+    linked: int
+    calls: float
+    answered: float
+
+
+class _Groups:
+    """Rows sorted by group; per-group reductions over them."""
+
+    def __init__(self, group: np.ndarray) -> None:
+        self.keys, self.start, self.size = np.unique(group, return_index=True, return_counts=True)
+        self.of_row = np.repeat(np.arange(self.keys.shape[0]), self.size)
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        return np.bincount(self.of_row, values, self.keys.shape[0])
+
+    def median(self, values: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+        """Each group's median (``np.median``'s: the middle value, or the mean of the two
+        middle ones) of its valid values; NaN where it has none."""
+        g = self.of_row if valid is None else self.of_row[valid]
+        v = (values if valid is None else values[valid]).astype(np.float64)
+        order = np.lexsort((v, g))
+        v, g = v[order], g[order]
+        count = np.bincount(g, minlength=self.keys.shape[0])
+        start = np.cumsum(count) - count
+        out = np.full(self.keys.shape[0], np.nan)
+        has = count > 0
+        hi = start[has] + count[has] // 2
+        lo = np.where(count[has] % 2 == 1, hi, hi - 1)
+        out[has] = (v[lo] + v[hi]) / 2
+        return out
+
+
+def _modes(frame: pl.DataFrame, col: str) -> pl.DataFrame:
+    """``g``, ``{col}_mode`` (the most frequent value that is not null, the smallest of
+    equals) and ``{col}_top`` (its count) of every group that has one."""
+    return (
+        frame.filter(pl.col(col).is_not_null())
+        .group_by("g", col)
+        .agg(k=pl.len())
+        .sort(["g", "k", col], descending=[False, True, False])
+        .group_by("g", maintain_order=True)
+        .first()
+        .select("g", pl.col(col).alias(f"{col}_mode"), pl.col("k").alias(f"{col}_top"))
+    )
+
+
+def _ramp(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return np.minimum(1.0, np.maximum(0.0, (x - lo) / (hi - lo)))
+
+
+def judge(
+    nodes: pl.DataFrame,
+    shared: dict[int, tuple[int, int]],
+    window_start: int,
+    cfg: CampaignConfig,
+    at_us: int,
+) -> list[Verdict]:
+    """The components of ``nodes`` that show two cues or more (``shared``: per component its
+    calls, and those to callees another member calls too), with their members: the numbers
+    that show most of the group's cues themselves, one of them about the line and one that
+    ties it to the others, and whose own calls are not honest."""
+    frame = nodes.sort("component", "a")
+    groups = _Groups(frame["component"].to_numpy())
+    frame = frame.with_columns(g=pl.Series(groups.of_row))
+    n_groups, row, size = groups.keys.shape[0], groups.of_row, groups.size
+    col = {
+        c: frame[c].to_numpy()
+        for c in ("calls", "answered", "talk", "callbacks", "callees", "repeat", "inbound")
+    }
+    col["grouped"] = frame["grouped"].to_numpy()
+    first = frame["first"].to_numpy().astype(np.float64)
+    last = frame["last"].to_numpy().astype(np.float64)
+    age = frame["age_days"].fill_null(np.nan).to_numpy().astype(np.float64)
+    aged = ~np.isnan(age)
+    virtual = frame["virtual"].to_numpy().astype(bool)
     spread = cfg.sync_s * _US
-    col = g.select(
-        "grouped", "callees", "first", "last", "cell", "imei", "block", "area", "virtual",
-        "inbound", "age_days",
-    ).to_dict(as_series=False)  # fmt: skip
-    # (a group is a handful of numbers: plain Python over its rows, not a query per check)
-    first_mid, last_mid = statistics.median(col["first"]), statistics.median(col["last"])
-    cell, block, area = _mode(col["cell"]), _mode(col["block"]), _mode(col["area"])
-    devices = Counter(v for v in col["imei"] if v is not None)
 
-    def same(value: Any, mode: Any) -> bool:
-        return value is not None and mode is not None and value == mode
+    modes = pl.DataFrame({"g": np.arange(n_groups)})
+    for c in ("cell", "imei", "block", "area"):
+        modes = modes.join(_modes(frame, c), on="g", how="left", maintain_order="left")
+    top = {c: modes[f"{c}_top"].fill_null(0).to_numpy() for c in ("cell", "block", "area")}
 
-    identity = [c for c in cues if c not in ("shared_callees", "no_inbound")]
-    ties = [c for c in cues if c in TIES]
+    # the group's cues
+    share = np.array([shared.get(int(c), (0, 0)) for c in groups.keys], np.int64).reshape(-1, 2)
+    mid_first, mid_last = groups.median(first), groups.median(last)
+    seen = (
+        (mid_first >= window_start + 2 * spread)
+        & (mid_last <= at_us - 2 * spread)
+        & (mid_last - mid_first >= 4 * spread)  # a working session, not a moment
+    )
+    dev_first = groups.median(np.abs(first - mid_first[row]))
+    dev_last = groups.median(np.abs(last - mid_last[row]))
+    mid_age = groups.median(age, aged)
+    device_shared = modes["imei_top"].fill_null(0).to_numpy() >= 2
+    has = {
+        "shared_callees": share[:, 1] >= np.maximum(3, 0.2 * share[:, 0]),
+        "synchronised": (size >= 3) & seen & (dev_first <= spread) & (dev_last <= spread),
+        "shared_cell": top["cell"] / size >= 0.5,
+        "shared_device": device_shared,
+        "adjacent_numbers": np.maximum(top["block"] / size, top["area"] / size) >= 0.5,
+        "virtual_range": groups.sum(virtual.astype(np.float64)) / size >= 0.5,
+        "no_inbound": groups.sum(col["inbound"]) <= 0.02 * groups.sum(col["calls"]),
+        "fresh_sims": ~np.isnan(mid_age) & (mid_age < cfg.fresh_days),
+    }
+    n_cues = sum(has[c].astype(np.int64) for c in CUE_ORDER)
+
+    # what each number shows itself
+    def same(c: str) -> np.ndarray:
+        mine = frame.select(pl.col(c) == pl.Series(modes[f"{c}_mode"].gather(row)))
+        return mine.to_series().fill_null(False).to_numpy()
+
+    imei_count = (
+        frame.join(
+            frame.filter(pl.col("imei").is_not_null()).group_by("g", "imei").agg(k=pl.len()),
+            on=["g", "imei"],
+            how="left",
+            maintain_order="left",
+        )["k"]
+        .fill_null(0)
+        .to_numpy()
+    )
+    shows = {
+        "shared_callees": (col["grouped"] >= 2) & (col["grouped"] >= 0.25 * col["callees"]),
+        "synchronised": (np.abs(first - mid_first[row]) <= spread)
+        & (np.abs(last - mid_last[row]) <= spread),
+        "shared_cell": same("cell"),
+        "shared_device": imei_count > 1,
+        "adjacent_numbers": same("block") | same("area"),
+        "virtual_range": virtual,
+        "no_inbound": col["inbound"] == 0,
+        "fresh_sims": aged & (age < cfg.fresh_days),
+    }
+    counts = np.zeros((3, frame.height), np.int64)
+    for c in CUE_ORDER:
+        on = shows[c] & has[c][row]
+        counts[0] += on
+        counts[1] += on if c not in _NOT_IDENTITY else 0
+        counts[2] += on if c in TIES else 0
+    need = np.maximum(2, np.ceil(0.6 * n_cues))
+    honest = (frame["talk_share"].to_numpy() >= 0.35) | (frame["back_share"].to_numpy() >= 0.3)
+    member = (counts[0] >= need[row]) & (counts[1] >= 1) & (counts[2] >= 1) & ~honest
+
+    score = honesty(groups, col, age, aged, frame["enterprise"].to_numpy().astype(bool))
+    names = frame["a"].to_list()
+    calls, answered = groups.sum(col["calls"]), groups.sum(col["answered"])
     out = []
-    for r in range(g.height):
-        age = col["age_days"][r]
-        shows = {
-            # callees it shares with this group (not with anyone), a share of those it calls
-            # and more than one: one person in common (called twice or not) is chance
-            "shared_callees": col["grouped"][r] >= 2
-            and col["grouped"][r] >= 0.25 * col["callees"][r],
-            "synchronised": abs(col["first"][r] - first_mid) <= spread
-            and abs(col["last"][r] - last_mid) <= spread,
-            "shared_cell": same(col["cell"][r], cell),
-            "shared_device": col["imei"][r] is not None and devices[col["imei"][r]] > 1,
-            "adjacent_numbers": same(col["block"][r], block) or same(col["area"][r], area),
-            "virtual_range": bool(col["virtual"][r]),
-            "no_inbound": col["inbound"][r] == 0,
-            "fresh_sims": age is not None and age < cfg.fresh_days,
-        }
+    for k in np.flatnonzero(n_cues >= 2).tolist():
+        lo, n = int(groups.start[k]), int(size[k])
         out.append(
-            (
-                sum(shows[c] for c in cues),
-                sum(shows[c] for c in identity),
-                sum(shows[c] for c in ties),
+            Verdict(
+                cues=[c for c in CUE_ORDER if has[c][k]],
+                honesty=float(score[k]),
+                members=sorted(names[r] for r in range(lo, lo + n) if member[r]),
+                linked=n,
+                calls=float(calls[k]),
+                answered=float(answered[k]),
             )
         )
     return out
 
 
-def _mode(values: list[Any]) -> Any:
-    """The most frequent value that is not None (the smallest of equals), or None."""
-    counts = Counter(v for v in values if v is not None)
-    if not counts:
-        return None
-    top = max(counts.values())
-    return min(v for v, k in counts.items() if k == top)
-
-
-def member_honest(row: dict[str, Any]) -> bool:
-    return bool(row["talk_share"] >= 0.35 or row["back_share"] >= 0.3)
+def honesty(
+    groups: _Groups, col: dict[str, np.ndarray], age: np.ndarray, aged: np.ndarray,
+    enterprise: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """How much each group behaves like honest work, in [0, 1]: people calling the lines back,
+    long answered calls, callees called again, nearly every call answered, established
+    enterprise lines."""
+    calls = groups.sum(col["calls"])
+    answered = groups.sum(col["answered"]) / calls
+    talk = groups.sum(col["talk"]) / calls
+    back = groups.sum(col["callbacks"]) / np.maximum(groups.sum(col["callees"]), 1.0)
+    repeat = groups.sum(col["repeat"]) / calls
+    lowest = np.full(groups.keys.shape[0], np.inf)
+    np.minimum.at(lowest, groups.of_row[aged], age[aged])
+    established = (
+        (groups.sum(enterprise.astype(np.float64)) == groups.size)
+        & (groups.sum(aged.astype(np.float64)) == groups.size)
+        & (lowest >= 365)
+    )
+    return np.max(
+        np.vstack(
+            [
+                _ramp(back, 0.1, 0.3),
+                _ramp(talk, 0.15, 0.35),
+                _ramp(repeat, 0.2, 0.4),
+                _ramp(answered, 0.85, 0.95),
+                np.where(established, 0.6, 0.0),
+            ]
+        ),
+        axis=0,
+    )

@@ -19,11 +19,12 @@ import polars as pl
 
 from callwarden.decide.groups import group_rows
 from callwarden.decide.policy import DecisionState, PolicyConfig
+from callwarden.detect.campaign_window import CallWindow, slice_seconds
 from callwarden.detect.campaigns import (
     CampaignConfig,
     CampaignContext,
     CampaignGroup,
-    find_campaigns,
+    groups_in,
 )
 from callwarden.features.engines.base import Traffic
 
@@ -41,18 +42,22 @@ _MS = 1000
 
 
 class CampaignTracker:
-    """The calls of the last window and the checkpoints, for a record stream in record order.
+    """The window of calls and the checkpoints, for a record stream in record order.
 
-    Batch scoring hands it all its calls at once (:meth:`windows` of a whole frame); the live
-    path adds record batches as they come (:meth:`add`) and asks for the checkpoints a batch
-    crosses (:meth:`due`). Both run :func:`find_campaigns` at the same event times over the
-    same calls. Group ids carry over between checkpoints by shared members.
+    Batch scoring hands it all its calls at once; the live path adds record batches as they
+    come (:meth:`add`) and asks for the checkpoints a batch crosses. Both run the pass at the
+    same event times over the same calls: at a checkpoint the calls added since the last one
+    are summed into the window's slices (``detect/campaign_window.py``), which then moves on.
+    Group ids carry over between checkpoints by shared members.
     """
 
     def __init__(self, subscribers: pl.DataFrame | None, cfg: CampaignConfig | None = None):
         self.cfg = cfg or CampaignConfig()
         self.context = CampaignContext(subscribers).frame()
-        self.buffer = _empty_calls()
+        self.window = CallWindow(
+            slice_seconds(self.cfg.every_s, self.cfg.window_s), self.cfg.talk_s, self.context
+        )
+        self.pending: list[pl.DataFrame] = []
         self.next_us: int | None = None
         self.ids: dict[str, str] = {}  # member -> the id of the group it was last in
 
@@ -76,21 +81,22 @@ class CampaignTracker:
             self.next_us = (first_us // every + 1) * every
 
     def add(self, calls: pl.DataFrame) -> None:
-        """Calls (pass columns) in record order."""
+        """Calls (pass columns), in any order."""
         if calls.height:
-            self.buffer = pl.concat([self.buffer, calls], how="vertical_relaxed")
+            self.pending.append(calls)
 
-    def checkpoint(self, at_us: int, calls: pl.DataFrame | None = None) -> list[CampaignGroup]:
-        """The groups at ``at_us`` (calls from ``calls`` or the buffer, before ``at_us``); the
-        next checkpoint moves on."""
+    def checkpoint(self, at_us: int) -> list[CampaignGroup]:
+        """The groups at ``at_us``, over the calls added so far with times in the window
+        before it; the next checkpoint moves on."""
         cfg = self.cfg
-        lo = at_us - cfg.window_s * _US
-        if calls is None:
-            self.buffer = self.buffer.filter(pl.col("t") >= lo)
-            calls = self.buffer
-        window = calls.filter((pl.col("t") >= lo) & (pl.col("t") < at_us))
+        if self.pending:
+            self.window.add(pl.concat(self.pending, how="vertical_relaxed"))
+            self.pending = []
         self.next_us = at_us + cfg.every_s * _US
-        groups = find_campaigns(window, self.context, at_us, cfg) if cfg.enabled else []
+        if not cfg.enabled:
+            return []
+        self.window.move_to(at_us - cfg.window_s * _US, at_us)
+        groups = groups_in(self.window, at_us, cfg)
         for g in groups:
             before = Counter(self.ids[m] for m in g.members if m in self.ids)
             if before:
@@ -124,7 +130,7 @@ class _Scorer(Protocol):
 
 def calls_of_traffic(calls: pl.DataFrame | None) -> pl.DataFrame:
     """Canonical calls in the pass's columns, as ``CampaignTracker.calls_of`` reads a record
-    batch of them (cell, else the ingress trunk), sorted by time."""
+    batch of them (cell, else the ingress trunk)."""
     if calls is None or calls.height == 0:
         return CampaignTracker.calls_of(pl.DataFrame())
     trunk = pl.col("trunk").cast(pl.String) if "trunk" in calls.columns else pl.lit(None, pl.String)
@@ -135,7 +141,7 @@ def calls_of_traffic(calls: pl.DataFrame | None) -> pl.DataFrame:
         d=pl.col("duration_s").fill_null(0).cast(pl.Int64),
         cell=pl.coalesce(pl.col("caller_cell").cast(pl.String), trunk),
         imei=pl.col("caller_imei").cast(pl.String),
-    ).sort("t", maintain_order=True)
+    )
 
 
 def _span_us(traffic: Traffic) -> tuple[int, int] | None:
@@ -159,9 +165,9 @@ class BatchCampaigns:
         self.scorer = scorer
         self.tracker = CampaignTracker(traffic.subscribers, policy.campaigns)
         self.enabled = policy.campaigns.enabled
-        self.calls = calls_of_traffic(traffic.calls) if self.enabled else None
         self.span = _span_us(traffic) if self.enabled else None
-        self._t = None if self.calls is None else self.calls["t"].to_numpy()
+        if self.enabled:
+            self.tracker.add(calls_of_traffic(traffic.calls))
 
     def checkpoints(self) -> list[int]:
         if self.span is None:
@@ -187,12 +193,9 @@ class BatchCampaigns:
 
     def at(self, checkpoint: int | None) -> list[dict[str, Any]]:
         """The group alerts of a checkpoint."""
-        if checkpoint is None or self.calls is None or self._t is None:
+        if checkpoint is None or not self.enabled:
             return []
-        window = self.tracker.cfg.window_s * 1_000_000
-        lo = int(np.searchsorted(self._t, checkpoint - window, "left"))
-        hi = int(np.searchsorted(self._t, checkpoint, "left"))
-        groups = self.tracker.checkpoint(checkpoint, self.calls.slice(lo, hi - lo))
+        groups = self.tracker.checkpoint(checkpoint)
         s = self.scorer
         return group_rows(s.state, groups, checkpoint, s.allowed, s.timezone, s.hits)
 

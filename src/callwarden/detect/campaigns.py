@@ -35,8 +35,12 @@ number at a time sees nothing. This module looks at the numbers together. Every
    group: it is no member (the group is the rest, if three or more). Being new and not yet
    called back is what many honest subscribers share; it links nobody.
 
-The pass is one function (:func:`find_campaigns`) over a window of calls; batch scoring and
-the live stream call it at the same checkpoints over the same calls
+The pass reads its window as running figures (``detect/campaign_window.py``): the calls are
+summed once into slices of event time, and a checkpoint adds the slices that entered the window
+and takes away those that left it, instead of reading 24 hours of calls again; the cues of all
+components are read at once (``detect/campaign_cues.py``). :func:`groups_in` finds the groups
+of a window as it stands, :func:`find_campaigns` those of a frame of calls. Batch scoring and
+the live stream run the pass at the same checkpoints over the same calls
 (``detect/campaign_steps.py``), so both raise the same group alerts in the same order. A
 checkpoint runs once a record at or after it arrives: the calls after the last record's
 checkpoint wait for the next record, as they would in the stream. Each group keeps an id
@@ -47,7 +51,6 @@ found before; the id, the members and the cues are in the reason's evidence.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -59,11 +62,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from callwarden.detect.campaign_cues import group_cues, member_cues, member_honest
-from callwarden.detect.campaign_cues import honesty as group_honesty
+from callwarden.detect.campaign_cues import judge
+from callwarden.detect.campaign_window import CallWindow, slice_seconds
 from callwarden.detect.reasons import Reason
 from callwarden.features.formulas import number_flags
-from callwarden.numbers import NumberKind, classify
 
 __all__ = [
     "CAMPAIGN_CODE",
@@ -73,6 +75,7 @@ __all__ = [
     "CampaignGroup",
     "find_campaigns",
     "group_of",
+    "groups_in",
     "utc_of",
 ]
 
@@ -212,66 +215,44 @@ def _area(numbers: pl.Expr) -> pl.Expr:
     return pl.when(two).then(national.str.slice(0, 2)).otherwise(national.str.slice(0, 3))
 
 
-def _nodes(calls: pl.DataFrame, ctx: pl.DataFrame, cfg: CampaignConfig, at_us: int) -> pl.DataFrame:
+def _nodes(window: CallWindow, cfg: CampaignConfig, at_us: int) -> pl.DataFrame:
     """Per-number figures of the window's callers that may belong to a campaign."""
-    # first the cheap figures that rule most people out (few calls, or long conversations, or
-    # called as often as they call), then the rest for those left, over their own calls only
-    talk = (pl.col("d") >= cfg.talk_s).sum()
-    first = calls.group_by("a").agg(calls=pl.len(), talk=talk)
-    first = first.filter(
-        (pl.col("calls") >= cfg.min_calls) & (pl.col("talk") < 0.35 * pl.col("calls"))
+    # the running figures rule most people out (few calls, long conversations, called as
+    # often as they call, registered numbers); the rest is read for those left
+    n = len(window.numbers)
+    f = {k: v[:n] for k, v in window.fig.items()}
+    calls = f["calls"]
+    keep = (
+        (calls >= cfg.min_calls)
+        & (f["talk"] < 0.35 * calls)
+        & ~window.is_registered[:n]
+        & (f["inbound"] < 0.3 * calls)
     )
-    first = first.filter(~pl.col("a").is_in(_registered(first["a"]).implode()))
-    if first.height == 0:
-        return first
-    inbound = (
-        calls.filter(pl.col("b").is_in(first["a"].implode()))
-        .group_by("b")
-        .agg(inbound=pl.len())
-        .rename({"b": "a"})
-    )
-    first = first.join(inbound, on="a", how="left").with_columns(pl.col("inbound").fill_null(0))
-    names = first.filter(pl.col("inbound") < 0.3 * pl.col("calls"))["a"].implode()
-    mine = calls.filter(pl.col("a").is_in(names))
-    per = mine.group_by("a").agg(
-        calls=pl.len(),
-        callees=pl.col("b").n_unique(),
-        answered=(pl.col("d") > 0).sum(),
-        talk=talk,
-        first=pl.col("t").min(),
-        last=pl.col("t").max(),
-        cell=pl.col("cell").drop_nulls().mode().sort().first(),
-        imei=pl.col("imei").drop_nulls().mode().sort().first(),
-        repeat=(pl.col("b").is_duplicated()).sum(),
-    )
-    if per.height == 0:
-        return per
-    # callbacks: distinct callees of a node that called it in the window
-    out_pairs = mine.select("a", "b").unique()
-    back_pairs = calls.filter(pl.col("b").is_in(names)).select(a="b", b="a").unique()
-    callbacks = (
-        out_pairs.join(back_pairs, on=["a", "b"], how="semi").group_by("a").agg(callbacks=pl.len())
-    )
+    codes = np.flatnonzero(keep).astype(np.int64)
+    if codes.shape[0] == 0:
+        return pl.DataFrame()
+    per = pl.DataFrame(
+        {
+            "code": codes,
+            "a": window.numbers.decode(codes),
+            **{k: f[k][codes] for k in ("calls", "callees", "answered", "talk", "repeat")},
+            "inbound": f["inbound"][codes],
+            "callbacks": f["back"][codes],
+            "activated_us": window.activated_us.gather(codes),
+            "enterprise": window.enterprise.gather(codes),
+        }
+    ).join(window.callers(codes), on="code", how="left", maintain_order="left")
     flags = number_flags(per["a"])
-    per = (
-        per.join(inbound, on="a", how="left")
-        .join(callbacks, on="a", how="left")
-        .join(ctx, left_on="a", right_on="msisdn", how="left")
-        .with_columns(
-            pl.col("inbound").fill_null(0),
-            pl.col("callbacks").fill_null(0),
-            pl.col("enterprise").fill_null(False),
-            virtual=pl.Series(flags["is_virtual"] > 0),
-            landline=pl.Series(flags["is_landline"] > 0),
-            age_days=((at_us - pl.col("activated_us")) / (86_400 * _US)),
-        )
-        .with_columns(
-            block=pl.col("a").str.slice(0, pl.col("a").str.len_chars() - 2),
-            area=pl.when(pl.col("landline")).then(_area(pl.col("a"))),
-            talk_share=pl.col("talk") / pl.col("calls"),
-            back_share=pl.col("callbacks") / pl.col("callees"),
-            repeat_share=pl.col("repeat") / pl.col("calls"),
-        )
+    per = per.with_columns(
+        virtual=pl.Series(flags["is_virtual"] > 0),
+        landline=pl.Series(flags["is_landline"] > 0),
+        age_days=((at_us - pl.col("activated_us")) / (86_400 * _US)),
+    ).with_columns(
+        block=pl.col("a").str.slice(0, pl.col("a").str.len_chars() - 2),
+        area=pl.when(pl.col("landline")).then(_area(pl.col("a"))),
+        talk_share=pl.col("talk") / pl.col("calls"),
+        back_share=pl.col("callbacks") / pl.col("callees"),
+        repeat_share=pl.col("repeat") / pl.col("calls"),
     )
     # a person in two-way conversation is no dialing line: calls mostly short or unanswered,
     # and few of the people called, or anyone, calling back
@@ -280,29 +261,6 @@ def _nodes(calls: pl.DataFrame, ctx: pl.DataFrame, cfg: CampaignConfig, at_us: i
         & (pl.col("back_share") < 0.3)
         & (pl.col("inbound") < 0.3 * pl.col("calls"))
     ).sort("a")
-
-
-def _registered(numbers: pl.Series) -> pl.Series:
-    """The registered enterprise and service numbers among ``numbers`` (400/800 hotlines,
-    95xxx, 100xx, 12xxx: ranges the regulator allocates to named enterprises), which are no
-    rotating lines of a call centre.
-
-    >>> _registered(pl.Series(["+8695588", "+864008123456", "+8617012345678"])).to_list()
-    ['+8695588', '+864008123456']
-    """
-    short = numbers.filter(
-        numbers.str.starts_with("+86")
-        & (
-            (numbers.str.len_chars() <= 11)
-            | numbers.str.starts_with("+86400")
-            | numbers.str.starts_with("+86800")
-        )
-    )
-    keep = [m for m in short.to_list() if classify(m) in _REGISTERED]
-    return pl.Series(keep, dtype=pl.String)
-
-
-_REGISTERED = (NumberKind.ENTERPRISE, NumberKind.SERVICE)
 
 
 def _pairs_by_key(nodes: pl.DataFrame, key: str, cap: int = 400) -> pl.DataFrame:
@@ -317,27 +275,35 @@ def _pairs_by_key(nodes: pl.DataFrame, key: str, cap: int = 400) -> pl.DataFrame
     )
 
 
+def _node_pairs(window: CallWindow, nodes: pl.DataFrame, key: str) -> pl.DataFrame:
+    """``code`` node, ``key`` (a column of the nodes), ``b`` callee code, ``n`` calls: the
+    nodes' callees in the window."""
+    codes = nodes["code"].to_numpy()
+    a, b, n = window.pairs_of(codes)
+    at = np.full(len(window.numbers), -1, np.int64)
+    at[codes] = nodes[key].to_numpy()
+    return pl.DataFrame({"code": a, key: at[a], "b": b, "n": n})
+
+
 def _edges(
-    calls: pl.DataFrame, nodes: pl.DataFrame, cfg: CampaignConfig
+    window: CallWindow, nodes: pl.DataFrame, cfg: CampaignConfig
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Linked node pairs (i < j) with at least two pieces of evidence, and the nodes with
     ``listed``, their share of calls to callees another node also calls."""
-    index = nodes.select("a", "i")
+    pairs = _node_pairs(window, nodes, "i")
     # shared callees: those two to ``list_callers`` dialing lines call (their friends and
     # family, who talk with them, are no nodes and do not count)
-    callers = calls.group_by("b").agg(callers=pl.col("a").n_unique())
-    rare = callers.filter(pl.col("callers") <= cfg.rare_callers)
-    touched = calls.join(rare, on="b", how="semi").join(index, on="a").select("i", "b").unique()
+    rare = window.fig["callers"][pairs["b"].to_numpy()] <= cfg.rare_callers
+    touched = pairs.filter(pl.Series(rare)).select("i", "b")
     by_nodes = touched.group_by("b").agg(k=pl.len())
     by_nodes = by_nodes.filter((pl.col("k") >= 2) & (pl.col("k") <= cfg.list_callers))
     touched = touched.join(by_nodes, on="b", how="semi")
     # a node's share of calls to callees another node also calls: high for the lines of one
     # list, low for a number whose callees merely cross a list now and then
     listed = (
-        calls.join(index, on="a")
-        .join(by_nodes, on="b", how="left")
+        pairs.join(by_nodes, on="b", how="left")
         .group_by("i")
-        .agg(listed=(pl.col("k").is_not_null()).mean())
+        .agg(listed=pl.col("n").filter(pl.col("k").is_not_null()).sum() / pl.col("n").sum())
     )
     nodes = nodes.join(listed, on="i", how="left").with_columns(pl.col("listed").fill_null(0.0))
     on_list = nodes.filter(pl.col("listed") >= 0.25).select("i")
@@ -355,13 +321,13 @@ def _edges(
             separator="/",
         ),
     )
-    pairs = [
+    keyed = [
         shared.select("i", "j"),
         _pairs_by_key(grid, "imei"),
         _pairs_by_key(grid, "block"),
         _pairs_by_key(grid, "sync"),
     ]
-    cand = pl.concat(pairs).unique()
+    cand = pl.concat(keyed).unique()
     attrs = grid.select(
         "i", "imei", "cell", "block", "area", "virtual", "sync",
         # absence of calls in is evidence only where the operator would see them: its own
@@ -390,22 +356,19 @@ def _edges(
 
 
 def _shared_calls(
-    calls: pl.DataFrame, nodes: pl.DataFrame
+    window: CallWindow, nodes: pl.DataFrame
 ) -> tuple[dict[int, tuple[int, int]], pl.DataFrame]:
-    """Per component: its calls, and those to callees two or more of its members call (one
-    pass over the window for every component); and per number (``a``, ``grouped``) its own
-    distinct callees among them: those it shares with its group, not with anyone."""
-    mine = calls.join(nodes.select("a", "component"), on="a")
-    k = mine.group_by("component", "b").agg(k=pl.col("a").n_unique())
-    both = mine.join(k, on=["component", "b"]).with_columns(shared=pl.col("k") >= 2)
-    per = both.group_by("component").agg(calls=pl.len(), shared=pl.col("shared").sum())
-    own = both.group_by("a").agg(
-        grouped=pl.col("b").filter(pl.col("shared")).n_unique().cast(pl.Int64)
+    """Per component: its calls, and those to callees two or more of its members call; and
+    per number (``code``, ``grouped``) its own distinct callees among them: those it shares
+    with its group, not with anyone."""
+    pairs = _node_pairs(window, nodes, "component")
+    k = pairs.group_by("component", "b").agg(k=pl.len())
+    both = pairs.join(k, on=["component", "b"]).with_columns(shared=pl.col("k") >= 2)
+    per = both.group_by("component").agg(
+        calls=pl.col("n").sum(), shared=pl.col("n").filter(pl.col("shared")).sum()
     )
+    own = both.group_by("code").agg(grouped=pl.col("shared").sum().cast(pl.Int64))
     return {int(c): (int(n), int(sh)) for c, n, sh in per.iter_rows()}, own
-
-
-_BASE = {2: 0.65, 3: 0.85}
 
 
 def find_campaigns(
@@ -414,65 +377,68 @@ def find_campaigns(
     at_us: int,
     cfg: CampaignConfig | None = None,
 ) -> list[CampaignGroup]:
-    """The groups among the calls of one window (columns ``a`` caller, ``b`` callee, ``t``
-    µs, ``d`` seconds, ``cell``, ``imei``), sorted by their smallest member; ids are
-    provisional (the members' hash) until :class:`CampaignTracker` carries them over.
-    ``context``: :meth:`CampaignContext.frame`."""
+    """The groups among ``calls``, all of them the window (columns ``a`` caller, ``b``
+    callee, ``t`` µs, ``d`` seconds, ``cell``, ``imei``), sorted by their smallest member;
+    ids are provisional (the members' hash) until :class:`CampaignTracker` carries them
+    over. ``context``: :meth:`CampaignContext.frame`."""
     cfg = cfg or CampaignConfig()
     if calls.height == 0:
         return []
-    nodes = _nodes(calls, context, cfg, at_us)
+    window = CallWindow(slice_seconds(cfg.every_s, cfg.window_s), cfg.talk_s, context)
+    window.add(calls)
+    step = window.slice_us
+    lo, hi = int(calls["t"].min()), int(calls["t"].max())  # type: ignore[arg-type]
+    window.move_to(lo // step * step, (hi // step + 1) * step)
+    return groups_in(window, at_us, cfg)
+
+
+def groups_in(window: CallWindow, at_us: int, cfg: CampaignConfig) -> list[CampaignGroup]:
+    """The groups among the calls of the window as it stands (:meth:`CallWindow.move_to`)."""
+    window_start = window.first_time()
+    if window_start is None:
+        return []
+    nodes = _nodes(window, cfg, at_us)
     if nodes.height < cfg.min_members:
         return []
     nodes = nodes.with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))
-    edges, nodes = _edges(calls, nodes, cfg)
+    edges, nodes = _edges(window, nodes, cfg)
     if edges.height == 0:
         return []
     n = nodes.height
     i, j = edges["i"].to_numpy(), edges["j"].to_numpy()
     graph = coo_matrix((np.ones(i.shape[0], np.int8), (i, j)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
-    nodes = nodes.with_columns(component=pl.Series(label))
+    nodes = nodes.with_columns(component=pl.Series(label, dtype=pl.Int64))
     sizes = nodes.group_by("component").agg(n=pl.len()).filter(pl.col("n") >= cfg.min_members)
-    groups = []
     nodes = nodes.join(sizes.select("component"), on="component", how="semi")
-    shared, grouped = _shared_calls(calls, nodes)
-    nodes = nodes.join(grouped, on="a", how="left").with_columns(pl.col("grouped").fill_null(0))
-    window_start = int(np.min(calls["t"].to_numpy()))
-    for (comp,), g in sorted(nodes.partition_by("component", as_dict=True).items()):
-        cues = group_cues(g, shared.get(int(comp), (0, 0)), window_start, cfg, at_us)
-        if len(cues) < 2:
-            continue
-        honesty = group_honesty(g)
-        own = member_cues(g, cues, cfg)
-        members = sorted(
-            r["a"]
-            for r, k in zip(g.iter_rows(named=True), own, strict=True)
-            if k[0] >= max(2, math.ceil(0.6 * len(cues))) and k[1] >= 1 and k[2] >= 1
-            if not member_honest(r)
-        )
-        if len(members) < cfg.min_members:
+    if nodes.height == 0:
+        return []
+    shared, grouped = _shared_calls(window, nodes)
+    nodes = nodes.join(grouped, on="code", how="left").with_columns(pl.col("grouped").fill_null(0))
+    groups = []
+    for v in judge(nodes, shared, window_start, cfg, at_us):
+        if len(v.members) < cfg.min_members:
             continue
         # three or four lines are a small group: two more cues for the same decision
-        shown = len(cues) - (2 if len(members) < 5 else 0)
+        shown = len(v.cues) - (2 if len(v.members) < 5 else 0)
         base = _BASE.get(shown, 0.97) if shown >= 2 else 0.45
-        score = min(base * (1.0 - honesty), 1.0)
+        score = min(base * (1.0 - v.honesty), 1.0)
         groups.append(
             CampaignGroup(
-                group_id=_gid(members),
-                members=members,
-                linked=g.height,
-                cues=cues,
+                group_id=_gid(v.members),
+                members=v.members,
+                linked=v.linked,
+                cues=v.cues,
                 score=round(score, 6),
-                honesty=honesty,
-                figures={
-                    "calls": float(g["calls"].sum()),
-                    "answered_share": float(g["answered"].sum()) / float(g["calls"].sum()),
-                },
+                honesty=v.honesty,
+                figures={"calls": float(v.calls), "answered_share": v.answered / v.calls},
             )
         )
     groups.sort(key=lambda x: x.members[0])
     return groups
+
+
+_BASE = {2: 0.65, 3: 0.85}
 
 
 def _gid(members: Sequence[str]) -> str:

@@ -89,8 +89,9 @@ def test_group_ids_carry_over_from_checkpoint_to_checkpoint() -> None:
     hour = 3_600_000_000
     first = (int(c["t"].min()) // hour + 1) * hour  # type: ignore[operator]
     ids: dict[str, set[str]] = {}
+    tracker.add(c)
     for at in range(first + 4 * hour, first + 10 * hour, hour):
-        for g in tracker.checkpoint(at, c.filter(pl.col("t") < at)):
+        for g in tracker.checkpoint(at):
             true = truth.filter(pl.col("msisdn").is_in(g.members))["group"].mode()[0]
             ids.setdefault(true, set()).add(g.group_id)
     assert ids

@@ -1,0 +1,387 @@
+"""The campaign pass's window of calls, kept as rolling counts instead of re-read.
+
+Every checkpoint looks at the calls of the last ``window_s`` (``detect/campaigns.py``); two
+checkpoints an hour apart share 23 of their 24 hours. So the calls are cut into *slices* of
+``gcd(every_s, window_s)`` seconds of event time, each slice summed once (per caller and
+callee pair: calls, long conversations, answered calls; per caller: first and last call,
+calls per cell and per device), and the window's per-number figures are running sums: at a
+checkpoint the slices that entered the window are added and those that left it taken away.
+What the pass asks of a window then costs the size of a slice and of the numbers it looks at,
+not of the window's calls:
+
+- per number: calls, long conversations, answered calls, calls in, distinct callees,
+  distinct callers, calls to callees it called more than once (repeats), callees that called
+  it back in the window;
+- per caller-callee pair: calls in the window (:meth:`CallWindow.pairs_of`);
+- per caller, read from the slices for the few numbers that need it: first and last call, the
+  most used cell and device (:meth:`CallWindow.callers`).
+
+Numbers, cells and devices get integer codes as they first come (:class:`Codes`). Calls can
+come in any order and in batches of any size: each batch is summed into the slices its calls
+fall in, and a checkpoint adds every summed batch of the window's slices once, so the window
+holds exactly the calls known at the checkpoint with times in ``[at - window_s, at)``, as a
+filter of all the calls would.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from callwarden.numbers import NumberKind, classify
+
+__all__ = ["CallWindow", "Codes", "registered"]
+
+_US = 1_000_000
+_SHIFT = 32  # a pair's key: caller code << 32 | callee code
+
+
+def registered(numbers: pl.Series) -> pl.Series:
+    """Which of ``numbers`` are registered enterprise and service numbers (400/800 hotlines,
+    95xxx, 100xx, 12xxx: ranges the regulator allocates to named enterprises), which are no
+    rotating lines of a call centre.
+
+    >>> registered(pl.Series(["+8695588", "+864008123456", "+8617012345678"])).to_list()
+    [True, True, False]
+    """
+    maybe = numbers.str.starts_with("+86") & (
+        (numbers.str.len_chars() <= 11)
+        | numbers.str.starts_with("+86400")
+        | numbers.str.starts_with("+86800")
+    )
+    out = np.zeros(numbers.len(), bool)
+    at = np.flatnonzero(maybe.fill_null(False).to_numpy())
+    for k, m in zip(at.tolist(), numbers.gather(at).to_list(), strict=True):
+        out[k] = classify(m) in (NumberKind.ENTERPRISE, NumberKind.SERVICE)
+    return pl.Series(out)
+
+
+class Codes:
+    """Strings to integer codes, in the order they first come; ``-1`` for null.
+
+    >>> c = Codes()
+    >>> c.encode(pl.Series(["b", "a", None, "b"])).tolist()
+    [0, 1, -1, 0]
+    >>> c.encode(pl.Series(["c", "a"])).tolist()
+    [2, 1]
+    >>> c.decode(np.array([2, 0])).to_list()
+    ['c', 'b']
+    """
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.strings = pl.Series("s", [], pl.String)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def encode(self, values: pl.Series) -> np.ndarray:
+        uniq = values.drop_nulls().unique(maintain_order=True)
+        before, index = len(self.index), self.index
+        codes = np.fromiter(
+            (index.setdefault(s, len(index)) for s in uniq.to_list()), np.int64, uniq.len()
+        )
+        if len(index) > before:  # new strings have the new codes, in the order they came
+            self.strings = pl.concat([self.strings, uniq.filter(pl.Series(codes >= before))])
+        lookup = pl.DataFrame({"v": uniq, "c": codes})
+        got = (
+            pl.DataFrame({"v": values})
+            .join(lookup, on="v", how="left", maintain_order="left")["c"]
+            .fill_null(-1)
+        )
+        return got.to_numpy().astype(np.int64, copy=False)
+
+    def decode(self, codes: np.ndarray) -> pl.Series:
+        return self.strings.gather(codes)
+
+
+def _grown(a: np.ndarray, n: int) -> np.ndarray:
+    if a.shape[0] >= n:
+        return a
+    out = np.zeros(max(n, 2 * a.shape[0], 1024), a.dtype)
+    out[: a.shape[0]] = a
+    return out
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The positions ``lo[k] .. hi[k] - 1`` for every k, one after another."""
+    lengths = hi - lo
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
+    return starts + np.arange(total, dtype=np.int64)
+
+
+@dataclass
+class _Part:
+    """One batch's calls in one slice, summed."""
+
+    pair: np.ndarray  # pair ids (distinct)
+    n: np.ndarray  # calls, long conversations, answered calls of each pair
+    talk: np.ndarray
+    answered: np.ndarray
+    caller: np.ndarray  # distinct caller codes, sorted, with their first and last call
+    first: np.ndarray
+    last: np.ndarray
+    row_a: np.ndarray  # per call: caller code (sorted), cell and device codes (-1: none)
+    row_cell: np.ndarray
+    row_imei: np.ndarray
+    t_min: int
+
+
+class CallWindow:
+    """Calls summed by slices, and the running figures of the slices in the window.
+
+    ``add`` takes calls in the pass's columns (``a``, ``b``, ``t`` µs, ``d`` s, ``cell``,
+    ``imei``) in any order; ``move_to(lo, hi)`` makes the window the calls with
+    ``lo <= t < hi`` (both whole slices); the figures are then read per number code.
+    """
+
+    def __init__(self, slice_s: int, talk_s: int, context: pl.DataFrame | None = None) -> None:
+        self.slice_us = slice_s * _US
+        self.talk_s = talk_s
+        self.numbers, self.cells, self.devices = Codes(), Codes(), Codes()
+        # per number code: registered enterprise or service number, activation, enterprise
+        self.context = pl.DataFrame(
+            schema={"msisdn": pl.String, "activated_us": pl.Int64, "enterprise": pl.Boolean}
+        )
+        if context is not None:
+            self.context = context.select(self.context.columns).cast(self.context.schema)
+        self.is_registered = np.zeros(0, bool)
+        self.activated_us = pl.Series("activated_us", [], pl.Int64)
+        self.enterprise = pl.Series("enterprise", [], pl.Boolean)
+        self._keys = np.zeros(0, np.int64)  # every pair's key, sorted, and its id
+        self._ids = np.zeros(0, np.int64)
+        self.pair_a = np.zeros(0, np.int64)
+        self.pair_b = np.zeros(0, np.int64)
+        self._rev = np.zeros(0, np.int64)  # the pair the other way round, -1 if none
+        self.pair_n = np.zeros(0, np.int64)  # calls in the window per pair
+        names = ("calls", "talk", "answered", "inbound", "callees", "callers", "repeat", "back")
+        self.fig = {k: np.zeros(0, np.int64) for k in names}
+        self.parts: dict[int, list[_Part]] = {}  # slice -> its summed batches
+        self.applied: set[tuple[int, int]] = set()  # (slice, part) in the running figures
+        self.span = (0, 0)  # the window's slices [lo, hi)
+
+    # -- adding calls ------------------------------------------------------------------------
+
+    def add(self, calls: pl.DataFrame) -> None:
+        """Sum calls (pass columns) into their slices."""
+        if calls.height == 0:
+            return
+        before = len(self.numbers)
+        both = self.numbers.encode(pl.concat([calls["a"], calls["b"]]))
+        self._numbered(before)
+        # calls by slice, then pair: a run is one pair's calls in one slice, and within a
+        # slice the calls are in caller order
+        frame = pl.DataFrame(
+            {
+                "s": calls["t"] // self.slice_us,
+                "k": (both[: calls.height] << _SHIFT) | both[calls.height :],
+                "t": calls["t"],
+                "d": calls["d"],
+                "cell": self.cells.encode(calls["cell"]),
+                "imei": self.devices.encode(calls["imei"]),
+            }
+        ).sort("s", "k")
+        s, key, t, d = (frame[c].to_numpy() for c in ("s", "k", "t", "d"))
+        cell, imei = frame["cell"].to_numpy(), frame["imei"].to_numpy()
+        starts = np.concatenate(
+            [[0], np.flatnonzero((key[1:] != key[:-1]) | (s[1:] != s[:-1])) + 1]
+        )
+        run_key, run_s = key[starts], s[starts]
+        uniq, inverse = np.unique(run_key, return_inverse=True)
+        run_pair = self._pair_ids(uniq)[inverse.reshape(-1)]
+        n = np.diff(np.append(starts, key.shape[0]))
+        talk = np.add.reduceat((d >= self.talk_s).astype(np.int64), starts)
+        answered = np.add.reduceat((d > 0).astype(np.int64), starts)
+        t_lo, t_hi = np.minimum.reduceat(t, starts), np.maximum.reduceat(t, starts)
+        cut = np.flatnonzero(run_s[1:] != run_s[:-1]) + 1
+        edges = np.concatenate([[0], cut, [run_s.shape[0]]])
+        for lo, hi in itertools.pairwise(edges.tolist()):
+            caller = run_key[lo:hi] >> _SHIFT
+            at = np.flatnonzero(np.concatenate([[True], caller[1:] != caller[:-1]]))
+            rows = slice(int(starts[lo]), int(starts[hi]) if hi < starts.shape[0] else None)
+            self.parts.setdefault(int(run_s[lo]), []).append(
+                _Part(
+                    run_pair[lo:hi], n[lo:hi], talk[lo:hi], answered[lo:hi], caller[at],
+                    np.minimum.reduceat(t_lo[lo:hi], at), np.maximum.reduceat(t_hi[lo:hi], at),
+                    key[rows] >> _SHIFT, cell[rows], imei[rows], int(t_lo[lo:hi].min()),
+                )
+            )  # fmt: skip
+
+    def _numbered(self, before: int) -> None:
+        """What is known of the numbers given codes from ``before`` on."""
+        if len(self.numbers) == before:
+            return
+        new = self.numbers.strings.slice(before)
+        self.is_registered = np.concatenate([self.is_registered, registered(new).to_numpy()])
+        known = pl.DataFrame({"msisdn": new}).join(
+            self.context, on="msisdn", how="left", maintain_order="left"
+        )
+        self.activated_us = pl.concat([self.activated_us, known["activated_us"]])
+        self.enterprise = pl.concat([self.enterprise, known["enterprise"].fill_null(False)])
+        for k, v in self.fig.items():
+            self.fig[k] = _grown(v, len(self.numbers))
+
+    def _pair_ids(self, uniq: np.ndarray) -> np.ndarray:
+        """Ids of the pairs with these keys (sorted, distinct), new pairs numbered as they
+        come."""
+        start = self.pair_a.shape[0]
+        if start == 0:  # the first calls: every pair is new
+            ids = fresh = np.arange(uniq.shape[0], dtype=np.int64)
+            new, self._keys, self._ids = uniq, uniq, fresh
+        else:
+            pos = np.searchsorted(self._keys, uniq)
+            found = np.zeros(uniq.shape[0], bool)
+            inside = pos < self._keys.shape[0]
+            found[inside] = self._keys[pos[inside]] == uniq[inside]
+            ids = np.empty(uniq.shape[0], np.int64)
+            ids[found] = self._ids[pos[found]]
+            new = uniq[~found]
+            fresh = np.arange(start, start + new.shape[0], dtype=np.int64)
+            ids[~found] = fresh
+            self._keys = np.insert(self._keys, pos[~found], new)
+            self._ids = np.insert(self._ids, pos[~found], fresh)
+        if new.shape[0]:
+            self.pair_a = np.concatenate([self.pair_a, new >> _SHIFT])
+            self.pair_b = np.concatenate([self.pair_b, new & ((1 << _SHIFT) - 1)])
+            self.pair_n = np.concatenate([self.pair_n, np.zeros(new.shape[0], np.int64)])
+            # the pair the other way round, for the new pairs and the pairs they reverse
+            back = (self.pair_b[fresh] << _SHIFT) | self.pair_a[fresh]
+            rev = (
+                pl.DataFrame({"k": back})
+                .join(
+                    pl.DataFrame({"k": self._keys, "id": self._ids}),
+                    on="k",
+                    how="left",
+                    maintain_order="left",
+                )["id"]
+                .fill_null(-1)
+                .to_numpy()
+            )
+            self._rev = np.concatenate([self._rev, rev])
+            self._rev[rev[rev >= 0]] = fresh[rev >= 0]
+        return ids
+
+    # -- the window --------------------------------------------------------------------------
+
+    def move_to(self, lo_us: int, hi_us: int) -> None:
+        """The window becomes the calls with ``lo_us <= t < hi_us`` (whole slices)."""
+        lo, hi = lo_us // self.slice_us, hi_us // self.slice_us
+        for s, k in sorted(self.applied):
+            if not lo <= s < hi:
+                self._apply(self.parts[s][k], -1)
+                self.applied.discard((s, k))
+        for s in sorted(self.parts):
+            if lo <= s < hi:
+                for k, part in enumerate(self.parts[s]):
+                    if (s, k) not in self.applied:
+                        self._apply(part, 1)
+                        self.applied.add((s, k))
+            elif s < lo:  # checkpoints move forward: a slice before the window is done
+                del self.parts[s]
+        self.span = (lo, hi)
+
+    def _apply(self, part: _Part, sign: int) -> None:
+        fig, p = self.fig, part.pair
+        a, b = self.pair_a[p], self.pair_b[p]
+        mark = np.zeros(self.pair_n.shape[0], bool)
+        mark[p] = True
+        mark[self._rev[p][self._rev[p] >= 0]] = True
+        touched = np.flatnonzero(mark)
+        mutual_before = self._mutual(touched)
+        old = self.pair_n[p]
+        new = old + sign * part.n
+        self.pair_n[p] = new
+        np.add.at(fig["calls"], a, sign * part.n)
+        np.add.at(fig["talk"], a, sign * part.talk)
+        np.add.at(fig["answered"], a, sign * part.answered)
+        np.add.at(fig["inbound"], b, sign * part.n)
+        became = (new > 0).astype(np.int64) - (old > 0)
+        np.add.at(fig["callees"], a, became)
+        np.add.at(fig["callers"], b, became)
+        np.add.at(fig["repeat"], a, np.where(new >= 2, new, 0) - np.where(old >= 2, old, 0))
+        mutual = self._mutual(touched).astype(np.int64) - mutual_before
+        np.add.at(fig["back"], self.pair_a[touched], mutual)
+
+    def _mutual(self, pairs: np.ndarray) -> np.ndarray:
+        rev = self._rev[pairs]
+        there = self.pair_n[np.maximum(rev, 0)] > 0
+        return (self.pair_n[pairs] > 0) & (rev >= 0) & there
+
+    def _window_parts(self) -> list[_Part]:
+        return [self.parts[s][k] for s, k in sorted(self.applied)]
+
+    def first_time(self) -> int | None:
+        """The time of the window's first call (µs), None when it is empty."""
+        times = [p.t_min for p in self._window_parts()]
+        return min(times) if times else None
+
+    def pairs_of(self, callers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(caller code, callee code, calls) of every pair of ``callers`` (distinct) in the
+        window."""
+        keys = self._keys
+        lo = np.searchsorted(keys, callers << _SHIFT, "left")
+        hi = np.searchsorted(keys, (callers + 1) << _SHIFT, "left")
+        ids = self._ids[_ranges(lo, hi)]
+        ids = ids[self.pair_n[ids] > 0]
+        return self.pair_a[ids], self.pair_b[ids], self.pair_n[ids]
+
+    def callers(self, codes: np.ndarray) -> pl.DataFrame:
+        """``code, first, last, cell, imei`` of ``codes`` (sorted, distinct) in the window:
+        their first and last call, and their most used cell and device (the smallest of
+        equals, as text)."""
+        spans, rows = [], []
+        for part in self._window_parts():
+            at = _ranges(
+                np.searchsorted(part.caller, codes, "left"),
+                np.searchsorted(part.caller, codes, "right"),
+            )
+            spans.append(
+                pl.DataFrame(
+                    {"code": part.caller[at], "first": part.first[at], "last": part.last[at]}
+                )
+            )
+            at = _ranges(
+                np.searchsorted(part.row_a, codes, "left"),
+                np.searchsorted(part.row_a, codes, "right"),
+            )
+            rows.append(
+                pl.DataFrame(
+                    {"a": part.row_a[at], "cell": part.row_cell[at], "imei": part.row_imei[at]}
+                )
+            )
+        out = pl.DataFrame({"code": codes})
+        if not spans:
+            return out.with_columns(
+                first=pl.lit(None, pl.Int64), last=pl.lit(None, pl.Int64),
+                cell=pl.lit(None, pl.String), imei=pl.lit(None, pl.String),
+            )  # fmt: skip
+        times = pl.concat(spans).group_by("code").agg(pl.col("first").min(), pl.col("last").max())
+        out = out.join(times, on="code", how="left", maintain_order="left")
+        calls = pl.concat(rows)
+        for name, codes_of in (("cell", self.cells), ("imei", self.devices)):
+            counts = calls.filter(pl.col(name) >= 0).group_by("a", name).agg(n=pl.len())
+            counts = counts.with_columns(text=codes_of.decode(counts[name].to_numpy()))
+            mode = (
+                counts.sort(["a", "n", "text"], descending=[False, True, False])
+                .group_by("a", maintain_order=True)
+                .first()
+                .select(code="a", **{name: "text"})
+            )
+            out = out.join(mode, on="code", how="left", maintain_order="left")
+        return out
+
+
+def slice_seconds(every_s: int, window_s: int) -> int:
+    """The slice: every checkpoint and every window edge falls on a slice's edge.
+
+    >>> slice_seconds(3600, 86_400), slice_seconds(900, 1000)
+    (3600, 100)
+    """
+    return math.gcd(every_s, window_s)

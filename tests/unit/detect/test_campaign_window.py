@@ -1,0 +1,157 @@
+"""The campaign pass's rolling window equals the same figures read from the window's calls."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from callwarden.detect.campaign_steps import CampaignTracker, calls_of_traffic
+from callwarden.detect.campaign_window import CallWindow, slice_seconds
+
+from .campaign_world import world
+
+HOUR = 3_600_000_000
+
+
+def _calls(seed: int, n: int = 4000) -> pl.DataFrame:
+    """Calls among a few dozen numbers over two days: pairs repeat, people call back, some
+    cells and devices are missing."""
+    rng = np.random.default_rng(seed)
+    people = [f"+86138000{k:05d}" for k in range(40)]
+    a = rng.integers(0, 40, n)
+    b = (a + rng.integers(1, 12, n)) % 40  # a neighbourhood: pairs repeat, both ways
+    cells = np.array(["c1", "c2", "c3", None], dtype=object)
+    devices = np.array(["i1", "i2", None], dtype=object)
+    return pl.DataFrame(
+        {
+            "a": [people[k] for k in a],
+            "b": [people[k] for k in b],
+            "t": rng.integers(0, 48 * HOUR, n),
+            "d": rng.choice([0, 0, 5, 30, 90, 400], n),
+            "cell": pl.Series(cells[rng.integers(0, 4, n)].tolist(), dtype=pl.String),
+            "imei": pl.Series(devices[rng.integers(0, 3, n)].tolist(), dtype=pl.String),
+        },
+        schema_overrides={"t": pl.Int64, "d": pl.Int64},
+    )
+
+
+def _expected(calls: pl.DataFrame, talk_s: int) -> pl.DataFrame:
+    """Per number, the figures straight from the calls (the pass's definitions)."""
+    out = calls.group_by("a").agg(
+        calls=pl.len(),
+        talk=(pl.col("d") >= talk_s).sum(),
+        answered=(pl.col("d") > 0).sum(),
+        callees=pl.col("b").n_unique(),
+        repeat=pl.col("b").is_duplicated().sum(),
+        first=pl.col("t").min(),
+        last=pl.col("t").max(),
+        cell=pl.col("cell").drop_nulls().mode().sort().first(),
+        imei=pl.col("imei").drop_nulls().mode().sort().first(),
+    )
+    inbound = calls.group_by("b").agg(inbound=pl.len(), callers=pl.col("a").n_unique())
+    pairs = calls.select("a", "b").unique()
+    back = (
+        pairs.join(pairs.select(a="b", b="a"), on=["a", "b"], how="semi")
+        .group_by("a")
+        .agg(back=pl.len())
+    )
+    return (
+        out.join(inbound.rename({"b": "a"}), on="a", how="left")
+        .join(back, on="a", how="left")
+        .with_columns(pl.col("inbound", "callers", "back").fill_null(0))
+        .sort("a")
+    )
+
+
+def _read(window: CallWindow, numbers: list[str]) -> pl.DataFrame:
+    codes = window.numbers.encode(pl.Series(numbers))
+    order = np.argsort(codes)
+    codes = codes[order]
+    fig = {k: v[codes] for k, v in window.fig.items() if k not in ("inbound", "callers")}
+    side = window.callers(codes)
+    return (
+        pl.DataFrame({"a": window.numbers.decode(codes), **fig})
+        .with_columns(side.select("first", "last", "cell", "imei"))
+        .join(
+            pl.DataFrame(
+                {
+                    "a": window.numbers.decode(codes),
+                    "inbound": window.fig["inbound"][codes],
+                    "callers": window.fig["callers"][codes],
+                }
+            ),
+            on="a",
+        )
+        .sort("a")
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rolling_figures_equal_the_window_read_again(seed: int) -> None:
+    calls = _calls(seed)
+    window = CallWindow(3600, talk_s=60)
+    # in batches, out of order: each batch summed into its slices, once
+    shuffled = calls.sample(fraction=1.0, shuffle=True, seed=seed)
+    for lo in range(0, shuffled.height, 700):
+        window.add(shuffled.slice(lo, 700))
+    for at in range(6 * HOUR, 48 * HOUR, 5 * HOUR):
+        window.move_to(at - 24 * HOUR, at)
+        inside = calls.filter((pl.col("t") >= at - 24 * HOUR) & (pl.col("t") < at))
+        want = _expected(inside, 60)
+        got = _read(window, want["a"].to_list()).select(want.columns)
+        assert got.equals(want.cast(got.schema)), at  # type: ignore[arg-type]
+        assert window.first_time() == inside["t"].min()
+        a, b, n = window.pairs_of(window.numbers.encode(pl.Series(want["a"][:5])))
+        pairs = pl.DataFrame(
+            {"a": window.numbers.decode(a), "b": window.numbers.decode(b), "n": n}
+        ).sort("a", "b")
+        direct = (
+            inside.filter(pl.col("a").is_in(want["a"][:5].implode()))
+            .group_by("a", "b")
+            .agg(n=pl.len().cast(pl.Int64))
+            .sort("a", "b")
+        )
+        assert pairs.equals(direct)
+
+
+def test_calls_added_late_count_once_their_slice_is_in_the_window() -> None:
+    calls = _calls(4, 600)
+    window = CallWindow(3600, talk_s=60)
+    early, late = calls.filter(pl.col("t") < 20 * HOUR), calls.filter(pl.col("t") >= 20 * HOUR)
+    window.add(early.slice(0, 200))
+    window.move_to(0, 24 * HOUR)
+    window.add(late)
+    window.add(early.slice(200))  # late records of slices already in the window
+    window.move_to(2 * HOUR, 26 * HOUR)
+    inside = calls.filter((pl.col("t") >= 2 * HOUR) & (pl.col("t") < 26 * HOUR))
+    assert int(window.fig["calls"].sum()) == inside.height
+    assert int(window.pair_n.sum()) == inside.height
+
+
+def test_the_slice_divides_the_step_and_the_window() -> None:
+    assert slice_seconds(3600, 86_400) == 3600
+    assert slice_seconds(1800, 7200) == 1800
+    assert slice_seconds(900, 1000) == 100
+
+
+def test_the_same_groups_whatever_the_batches() -> None:
+    """The tracker's groups do not depend on how the calls come: at once, or in shuffled
+    batches, some before their time (a record later than the checkpoint it arrives before)."""
+    calls, subs, _ = world(13)
+    c = calls_of_traffic(calls)
+    first = (int(c["t"].min()) // HOUR + 1) * HOUR  # type: ignore[operator]
+    whole, batched = CampaignTracker(subs), CampaignTracker(subs)
+    whole.add(c)
+    seen: list[list[tuple[str, list[str], list[str], float]]] = [[], []]
+    edge = int(c["t"].min())  # type: ignore[arg-type]
+    for at in range(first + 4 * HOUR, first + 12 * HOUR, HOUR):
+        due = c.filter((pl.col("t") >= edge) & (pl.col("t") < at + HOUR // 2))
+        edge = at + HOUR // 2
+        due = due.sample(fraction=1.0, shuffle=True, seed=at % 1000)
+        for lo in range(0, due.height, 333):
+            batched.add(due.slice(lo, 333))
+        for k, tracker in enumerate((whole, batched)):
+            seen[k] += [(g.group_id, g.members, g.cues, g.score) for g in tracker.checkpoint(at)]
+    assert seen[0]
+    assert seen[0] == seen[1]
