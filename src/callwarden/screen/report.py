@@ -12,6 +12,8 @@ by mark category and by region (province, 归属地); the top offending numbers.
 ...     _ = add_hotline(s, "acme", "4001234567", datetime(2026, 12, 1, tzinfo=UTC))
 >>> daily_report(db, "acme", date(2026, 12, 1)).total
 0
+>>> daily_report(db, "acme", None, now=datetime(2026, 12, 1, 16, 30, tzinfo=UTC)).day  # 00:30
+datetime.date(2026, 12, 2)
 """
 
 from __future__ import annotations
@@ -90,13 +92,23 @@ def _frame(db: Database, hotline_id: int, start: datetime, end: datetime) -> pl.
 
 
 def daily_report(
-    db: Database, name: str, day: date, *, top: int = 10, full_numbers: bool = False
+    db: Database,
+    name: str,
+    day: date | None,
+    *,
+    top: int = 10,
+    full_numbers: bool = False,
+    now: datetime | None = None,
 ) -> DailyReport:
-    """The report of hotline ``name`` for ``day`` (in the hotline's policy's time zone)."""
+    """The report of hotline ``name`` for ``day`` (in the hotline's policy's time zone); with
+    no day, the day it is there at ``now`` (the wall clock when not given), which from 16:00
+    UTC is already the next calendar day in Shanghai."""
     with db.reads() as s:
         hotline = hotline_named(s, name)
         states = {h.id: h for h in load_hotlines(s)}
     zone = states[hotline.id].policy.zone if hotline.id in states else UTC
+    if day is None:
+        day = (now or datetime.now(UTC)).astimezone(zone).date()
     start = datetime.combine(day, time(0), zone).astimezone(UTC)
     frame = _frame(db, hotline.id, start, start + timedelta(days=1))
     frame = frame.with_columns(

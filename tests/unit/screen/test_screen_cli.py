@@ -8,6 +8,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
@@ -93,6 +94,12 @@ def test_a_day_from_simulation_to_report(
     assert rep["top_numbers"][0]["caller"].count("*") >= 4  # masked by default
     code, out, _ = cli(capsys, "hotline", "report", "acme", "--day", "2026-12-02", "--db", db)
     assert code == 0 and "top offending numbers" in out
+    # without --day: today in the hotline's time zone (Shanghai), not the UTC date
+    zone = ZoneInfo("Asia/Shanghai")
+    before = datetime.now(zone).date()
+    code, out, _ = cli(capsys, "hotline", "report", "acme", "--db", db, "--json")
+    after = datetime.now(zone).date()
+    assert code == 0 and json.loads(out)["day"] in (before.isoformat(), after.isoformat())
 
 
 def test_hotline_errors_name_what_is_wrong(

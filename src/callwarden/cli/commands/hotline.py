@@ -176,7 +176,7 @@ def report(
         callwarden hotline report acme --day 2026-12-02 --db cases.db
     """
     try:
-        when = date.fromisoformat(day) if day else datetime.now(UTC).date()
+        when = date.fromisoformat(day) if day else None  # None: today in the hotline's zone
     except ValueError:
         raise typer.BadParameter(
             f"{day!r} is not a date (YYYY-MM-DD)", param_hint="--day"
@@ -190,11 +190,11 @@ def report(
         "top_numbers": rep.top_numbers,
     }
     if as_json:
-        body = {"hotline": name, "day": when.isoformat(), "decisions": rep.total}
+        body = {"hotline": name, "day": rep.day.isoformat(), "decisions": rep.total}
         body |= {k: v.to_dicts() for k, v in parts.items()}
         typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
-    console.print(f"[bold]{name}[/] {when}: {rep.total:,} decisions", highlight=False)
+    console.print(f"[bold]{name}[/] {rep.day}: {rep.total:,} decisions", highlight=False)
     titles = {
         "by_action": "decisions by action",
         "by_hour": "blocked and challenged by hour",
