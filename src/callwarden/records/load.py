@@ -52,6 +52,10 @@ def load_records(path: Path, record: str, *, allow_empty: bool = False) -> pl.Da
     """
     check_record_files(path, record)
     frame = read_canonical(path, record).collect()
+    # One chunk per column, a column at a time (not two whole frames at once): the engines
+    # add whole columns (codes, signals), and a frame whose columns are chunked differently
+    # is copied whole by its next filter or gather.
+    frame = pl.DataFrame([frame.drop_in_place(c).rechunk() for c in list(frame.columns)])
     if frame.height == 0 and not allow_empty:
         raise InputFileError(path, f"holds no {record} rows")
     return frame

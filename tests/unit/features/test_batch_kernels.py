@@ -332,7 +332,7 @@ def city(small_city: Callable[[int], dict[str, pl.DataFrame]]) -> dict[str, pl.D
 def test_event_order_features_are_the_frame_reordered(city: dict[str, pl.DataFrame]) -> None:
     calls, sms, subs = city["calls"], city["sms"], city["subscribers"]
     frame = feature_frame(load_engine("compiled")(), Traffic(calls, sms, subs))
-    events, _, _ = event_features(Traffic(calls, sms, subs))
+    events = event_features(Traffic(calls, sms, subs))
     order = np.argsort(events.seq)
     assert np.array_equal(events.seq[order], frame["seq"].to_numpy())
     assert events.numbers(order) == frame["msisdn"].to_list()
@@ -348,7 +348,7 @@ def test_scoring_event_order_arrays_equals_scoring_the_frame(
     # the texts' content is read by score_records (detect/sms_content.py), not by the features
     sms = city["sms"].drop("content", strict=False)
     frame = feature_frame(load_engine("compiled")(), Traffic(calls, sms, subs))
-    events, _, _ = event_features(Traffic(calls, sms, subs))
+    events = event_features(Traffic(calls, sms, subs))
     from_frame = score_events(frame, subs, PolicyConfig()).alerts
     from_arrays = score_events(FeatureArrays.of_events(events), subs, PolicyConfig()).alerts
     assert from_frame.height > 0
@@ -370,8 +370,8 @@ def test_score_records_reports_its_steps_in_order(city: dict[str, pl.DataFrame])
 
 def test_gated_event_features_are_the_events_past_the_gate(city: dict[str, pl.DataFrame]) -> None:
     calls, sms, subs = city["calls"], city["sms"], city["subscribers"]
-    every, _, _ = event_features(Traffic(calls, sms, subs))
-    gated, _, _ = event_features(Traffic(calls, sms, subs), gated=True)
+    every = event_features(Traffic(calls, sms, subs))
+    gated = event_features(Traffic(calls, sms, subs), gated=True)
     keep = np.flatnonzero(passes_gate(every.values))
     assert 0 < keep.shape[0] < every.height
     assert gated.height == keep.shape[0]
@@ -382,7 +382,7 @@ def test_gated_event_features_are_the_events_past_the_gate(city: dict[str, pl.Da
 
 
 def test_the_gate_reads_only_its_listed_features(city: dict[str, pl.DataFrame]) -> None:
-    every, _, _ = event_features(Traffic(city["calls"], city["sms"], city["subscribers"]))
+    every = event_features(Traffic(city["calls"], city["sms"], city["subscribers"]))
     # (a missing feature would raise a KeyError)
     only = {name: every.values[name] for name in GATE_FEATURES}
     assert np.array_equal(passes_gate(only), passes_gate(every.values))

@@ -96,7 +96,7 @@ def event_model(city: CityFrames, frame: pl.DataFrame) -> EventModel:
 
 def test_slices_hold_every_number_whole_and_the_rows_of_one_pass(city: CityFrames) -> None:
     traffic = Traffic(city["calls"], city["sms"], city["subscribers"], timezone=TZ)
-    whole, _, _ = embedded.event_features(traffic)
+    whole = embedded.event_features(traffic)
     total, slices = event_feature_slices(traffic, most=5_000)
     pieces = list(slices)
     assert total == len(pieces) > 3

@@ -48,8 +48,11 @@ class CompiledEngine(Engine):
         if only.len() == 0:  # no number can reach the gate: no event to compute
             return 0, iter(())
         step("features")
-        got, _, _ = event_features(restrict_to(only, traffic), only=only, gated=True)
-        return 1, iter((got,))
+        # handed over, not kept here: the day's calls with their codes go once the chosen
+        # numbers' are taken, and those once their events are built (event_features)
+        chosen = [restrict_to(only, traffic)]
+        del traffic
+        return 1, iter((event_features(chosen.pop(), only=only, gated=True),))
 
     def live(self, traffic: Traffic) -> LiveFeatures:
         self.warm_up()

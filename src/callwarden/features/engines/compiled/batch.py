@@ -318,7 +318,7 @@ def event_features(
     only: pl.Series | None = None,
     *,
     gated: bool = False,
-) -> tuple[EventFeatures, pl.DataFrame, pl.DataFrame | None]:
+) -> EventFeatures:
     """Every feature at every acting event of ``traffic``, in event order (by number, then
     record order); with ``only`` (numbers), those numbers' events alone.
 
@@ -326,13 +326,14 @@ def event_features(
     detector can score above 0. Their features are the same; the gate's own features are
     computed first, at every event, the rest only where it passes. ``evaluated`` counts the
     events before the gate.
-
-    Returns ``(features, ordered_calls, ordered_sms)``.
     """
     ev, ordered_calls, ordered_sms = build_events(traffic, only=only)
     times = _record_times(ordered_calls, ordered_sms)
-    features = _features_of(ev, _profiles(ev, traffic.subscribers), times, gated=gated)
-    return features, ordered_calls, ordered_sms
+    profiles = _profiles(ev, traffic.subscribers)
+    # only the events and their times are read from here on: the records can go (when the
+    # caller holds no other reference, as the engine's triage does not)
+    del ordered_calls, ordered_sms, traffic
+    return _features_of(ev, profiles, times, gated=gated)
 
 
 def event_feature_slices(
@@ -390,9 +391,11 @@ def _features_of(
     if gated:
         at_gate = _windowed(ev, signals, acting, GATE_FEATURES)
         keep = np.flatnonzero(passes_gate({**at_gate, **static}))
+        del at_gate
         acting = acting[keep]
         static = {k: v[keep] for k, v in static.items()}
     values = _windowed(ev, signals, acting)
+    del signals
     values.update(static)
     is_sms = ev.kind[acting] == EVENT_SMS
     rec = ev.record[acting]

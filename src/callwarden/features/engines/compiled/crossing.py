@@ -123,7 +123,7 @@ def _shared_targets(by_callee: np.ndarray, callee: np.ndarray, caller: np.ndarra
     for k in range(1, by_callee.shape[0]):
         i, j = by_callee[k], by_callee[k - 1]
         if callee[i] == callee[j] and caller[i] != caller[j] and t[i] - t[j] < window_ms:
-            out[i] = 1.0
+            out[i] = 1
 
 
 #: devices with more calls than this find their numbers' last calls by sorting, not a list
@@ -149,9 +149,9 @@ def _new_by_list(group: np.ndarray, caller: np.ndarray, t: np.ndarray, window_ms
             seen_num[m] = caller[i]
             found = m
             m += 1
-            new[k] = 1.0
+            new[k] = 1
         elif t[i] - seen_t[found] >= window_ms:
-            new[k] = 1.0
+            new[k] = 1
         seen_t[found] = t[i]
 
 
@@ -165,7 +165,7 @@ def _new_by_sort(group: np.ndarray, caller: np.ndarray, t: np.ndarray, window_ms
         i, k = group[order[q]], order[q]
         before = group[order[q - 1]] if q else -1
         if before < 0 or caller[before] != caller[i] or t[i] - t[before] >= window_ms:
-            new[k] = 1.0
+            new[k] = 1
 
 
 @numba.njit(cache=True, nogil=True)
@@ -175,7 +175,7 @@ def _device_sims(by_dev: np.ndarray, imei: np.ndarray, caller: np.ndarray, t: np
     on the device in the ``w`` before them (``by_dev``: calls grouped by device, record order
     inside)."""
     n = by_dev.shape[0]
-    new = np.zeros(n)
+    new = np.zeros(n, np.int8)
     start = 0
     while start < n:
         end = start + 1
@@ -186,7 +186,7 @@ def _device_sims(by_dev: np.ndarray, imei: np.ndarray, caller: np.ndarray, t: np
             _new_by_list(group, caller, t, window_ms, new[start:end])
         else:
             _new_by_sort(group, caller, t, window_ms, new[start:end])
-        acc = 0.0
+        acc = 0
         left = start
         for k in range(start, end):
             acc += new[k]
@@ -232,7 +232,7 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         # group). Each call against the callee's previous incoming call, in that order; a
         # spoofed presentation is no number's call, so it is not in the groups at all.
         by_callee = stable_argsort(callee) if own is None else own[stable_argsort(callee[own])]
-        shared = np.zeros(n)
+        shared = np.zeros(n, np.int8)
         _shared_targets(by_callee, callee, caller, t, SIX_H_MS, shared)
         return (shared, *_known_signals(calls, known, by_callee, callee, t, spoofed))
 
@@ -242,7 +242,7 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
 
     def devices() -> np.ndarray:
         # Devices: per IMEI, numbers first seen (again) within 24 h, summed over the last 24 h.
-        sims = np.zeros(n)
+        sims = np.zeros(n, np.int32)
         dev = np.flatnonzero(imei >= 0)
         if dev.shape[0]:
             by_dev = dev[stable_argsort(imei[dev])]
@@ -253,10 +253,10 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
     (shared, peer, victim), sims = run_both(targets, devices)
     # (small integer columns: a day of calls carries them through triage)
     return calls.with_columns(
-        _shared_target=pl.Series(shared.astype(np.int8)),
-        _imei_sims=pl.Series(sims.astype(np.int32)),
-        _known_peer=pl.Series(peer.astype(np.int8)),
-        _shared_victim=pl.Series(victim.astype(np.int8)),
+        _shared_target=pl.Series(shared),
+        _imei_sims=pl.Series(sims),
+        _known_peer=pl.Series(peer),
+        _shared_victim=pl.Series(victim),
     )
 
 
@@ -270,17 +270,17 @@ def _known_signals(
 ) -> tuple[np.ndarray, np.ndarray]:
     n = calls.height
     if known is None or known.len() == 0:
-        return np.zeros(n), np.zeros(n)
+        return np.zeros(n, np.int8), np.zeros(n, np.int8)
     listed = known.cast(pl.String).implode()
-    peer = calls["callee"].is_in(listed).to_numpy().astype(np.float64)
+    peer = calls["callee"].is_in(listed).to_numpy().astype(np.int8)
     if spoofed is not None:  # (and ``by_callee`` holds only the callers' own calls)
-        peer[spoofed != 0] = 0.0
+        peer[spoofed != 0] = 0
     by_known = calls["caller"].is_in(listed).to_numpy()
     caller = calls["caller"].to_numpy()
     # Within each callee's calls (record order): the latest earlier call from a known number.
     last = previous_index(callee[by_callee], by_known[by_callee])
     src = by_callee[np.maximum(last, 0)]
     here = by_callee
-    victim = np.zeros(n)
+    victim = np.zeros(n, np.int8)
     victim[here] = (last >= 0) & (caller[src] != caller[here]) & (t[here] - t[src] < DAY_MS)
     return peer, victim

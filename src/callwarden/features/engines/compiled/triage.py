@@ -226,15 +226,26 @@ def restrict_to(numbers: pl.Series, traffic: Traffic) -> Traffic:
     """
     calls = with_crossing_signals(traffic.calls, traffic.known)
     sms = traffic.sms
+    chosen = numbers.implode()
+    texts = sms.filter(pl.col("sender").is_in(chosen)) if sms is not None else None
+    # only the columns the events read: the devices are in the crossing signals already, and
+    # the numbers' texts are not needed where their codes are (and the SMS numbers are E.164)
+    unused = ["caller_imei", "callee_flag", "trunk"]
     if "_caller_code" in calls.columns:  # compare int64 codes rather than strings
         codes = numbers.str.slice(1).cast(pl.Int64, strict=False).drop_nulls().to_numpy()
         chosen_codes = IntSet(codes[codes >= 0])
         keep = chosen_codes.contains(calls["_caller_code"].to_numpy())
         keep |= chosen_codes.contains(calls["_callee_code"].to_numpy())
-        kept = calls.filter(pl.Series(keep))
+        if texts is None or texts.height == 0 or _e164_only(texts):
+            unused += ["caller", "callee"]
+        kept = calls.drop(unused, strict=False).filter(pl.Series(keep))
     else:
-        chosen = numbers.implode()
-        kept = calls.filter(pl.col("caller").is_in(chosen) | pl.col("callee").is_in(chosen))
-    chosen = numbers.implode()
-    texts = sms.filter(pl.col("sender").is_in(chosen)) if sms is not None else None
+        kept = calls.drop(unused, strict=False).filter(
+            pl.col("caller").is_in(chosen) | pl.col("callee").is_in(chosen)
+        )
     return replace(traffic, calls=kept, sms=texts)
+
+
+def _e164_only(sms: pl.DataFrame) -> bool:
+    """Whether every SMS number spells its E.164 digits (then the events code them so)."""
+    return digit_codes(pl.concat([sms["sender"], sms["recipient"]]).cast(pl.String)) is not None
