@@ -24,8 +24,10 @@ class ProfileMismatchDetector(Detector):
         busy = ramp(f["uniq_callees_1h"], 8, 14)
         no_callbacks = ramp(0.4 - f["callback_share_24h"], 0, 0.2)
         # A retired volunteer ringing the residents of a block talks with most of them; a
-        # relay's strangers mostly do not pick up (relay_call.not_conversations).
-        return unusual_owner * busy * no_callbacks * not_conversations(f)
+        # relay's strangers mostly do not pick up (relay_call.not_conversations). Volume
+        # alone is weaker evidence than a relay's rhythm, so the talk must be lower: up to
+        # 0.3 of the time, none from 0.45.
+        return unusual_owner * busy * no_callbacks * not_conversations(f, talking=0.45)
 
     def explain(self, f: Mapping[str, float]) -> Reason:
         n, uniq = int(f["out_calls_1h"]), int(f["uniq_callees_1h"])

@@ -60,9 +60,9 @@ def talk_share(f: Features) -> np.ndarray:
     return f["answered_share_1h"] * mean / np.maximum(gap, 1.0)
 
 
-def not_conversations(f: Features) -> np.ndarray:
+def not_conversations(f: Features, talking: float = 0.55) -> np.ndarray:
     """1 for a mobile line whose calls are mostly dialling and ringing (a talk share up to
-    0.4), 0 from a talk share of 0.55, and 0 for a landline.
+    ``talking - 0.15``), 0 from a talk share of ``talking``, and 0 for a landline.
 
     A relay SIM dials strangers one after another: most do not pick up or hang up at once,
     so however steady its pace, the line talks for a small part of the hour: a fifth at a
@@ -74,7 +74,7 @@ def not_conversations(f: Features) -> np.ndarray:
     someone's hand: a company landline at a clerk's pace (a hospital's reminders, a bank's
     notices) is not one.
     """
-    return ramp(0.55 - talk_share(f), 0, 0.15) * (1 - f["is_landline"])
+    return ramp(talking - talk_share(f), 0, 0.15) * (1 - f["is_landline"])
 
 
 @register
