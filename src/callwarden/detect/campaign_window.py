@@ -25,7 +25,6 @@ filter of all the calls would.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 
@@ -107,6 +106,13 @@ def _grown(a: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _by_slice(s: np.ndarray) -> np.ndarray:
+    """Positions in slice order, stable (a radix sort where the slices span under 2**15)."""
+    if s.shape[0] and int(s.max()) - int(s.min()) < 2**15:
+        s = (s - s.min()).astype(np.int16)
+    return np.argsort(s, kind="stable")
+
+
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """The positions ``lo[k] .. hi[k] - 1`` for every k, one after another."""
     lengths = hi - lo
@@ -176,41 +182,41 @@ class CallWindow:
         before = len(self.numbers)
         both = self.numbers.encode(pl.concat([calls["a"], calls["b"]]))
         self._numbered(before)
-        # calls by slice, then pair: a run is one pair's calls in one slice, and within a
-        # slice the calls are in caller order
+        # calls by pair, then slice: a run is one pair's calls in one slice
         frame = pl.DataFrame(
             {
-                "s": calls["t"] // self.slice_us,
                 "k": (both[: calls.height] << _SHIFT) | both[calls.height :],
+                "s": calls["t"] // self.slice_us,
                 "t": calls["t"],
                 "d": calls["d"],
                 "cell": self.cells.encode(calls["cell"]),
                 "imei": self.devices.encode(calls["imei"]),
             }
-        ).sort("s", "k")
-        s, key, t, d = (frame[c].to_numpy() for c in ("s", "k", "t", "d"))
+        ).sort("k", "s")
+        key, s, t, d = (frame[c].to_numpy() for c in ("k", "s", "t", "d"))
         cell, imei = frame["cell"].to_numpy(), frame["imei"].to_numpy()
-        starts = np.concatenate(
-            [[0], np.flatnonzero((key[1:] != key[:-1]) | (s[1:] != s[:-1])) + 1]
-        )
+        starts = np.flatnonzero(np.diff(key, prepend=-1) | np.diff(s, prepend=-1))
         run_key, run_s = key[starts], s[starts]
-        uniq, inverse = np.unique(run_key, return_inverse=True)
-        run_pair = self._pair_ids(uniq)[inverse.reshape(-1)]
+        pair_starts = np.diff(run_key, prepend=-1) != 0
+        run_pair = self._pair_ids(run_key[pair_starts])[np.cumsum(pair_starts) - 1]
         n = np.diff(np.append(starts, key.shape[0]))
         talk = np.add.reduceat((d >= self.talk_s).astype(np.int64), starts)
         answered = np.add.reduceat((d > 0).astype(np.int64), starts)
         t_lo, t_hi = np.minimum.reduceat(t, starts), np.maximum.reduceat(t, starts)
-        cut = np.flatnonzero(run_s[1:] != run_s[:-1]) + 1
-        edges = np.concatenate([[0], cut, [run_s.shape[0]]])
-        for lo, hi in itertools.pairwise(edges.tolist()):
-            caller = run_key[lo:hi] >> _SHIFT
-            at = np.flatnonzero(np.concatenate([[True], caller[1:] != caller[:-1]]))
-            rows = slice(int(starts[lo]), int(starts[hi]) if hi < starts.shape[0] else None)
-            self.parts.setdefault(int(run_s[lo]), []).append(
+        # each slice's runs and calls, in pair (so caller) order: stable sorts by slice
+        runs_by_s, calls_by_s = _by_slice(run_s), _by_slice(s)
+        cut = np.flatnonzero(np.diff(run_s[runs_by_s])) + 1
+        cut_calls = np.flatnonzero(np.diff(s[calls_by_s])) + 1
+        for runs, rows in zip(
+            np.split(runs_by_s, cut), np.split(calls_by_s, cut_calls), strict=True
+        ):
+            caller = run_key[runs] >> _SHIFT
+            at = np.flatnonzero(np.diff(caller, prepend=-1))
+            self.parts.setdefault(int(run_s[runs[0]]), []).append(
                 _Part(
-                    run_pair[lo:hi], n[lo:hi], talk[lo:hi], answered[lo:hi], caller[at],
-                    np.minimum.reduceat(t_lo[lo:hi], at), np.maximum.reduceat(t_hi[lo:hi], at),
-                    key[rows] >> _SHIFT, cell[rows], imei[rows], int(t_lo[lo:hi].min()),
+                    run_pair[runs], n[runs], talk[runs], answered[runs], caller[at],
+                    np.minimum.reduceat(t_lo[runs], at), np.maximum.reduceat(t_hi[runs], at),
+                    key[rows] >> _SHIFT, cell[rows], imei[rows], int(t_lo[runs].min()),
                 )
             )  # fmt: skip
 

@@ -275,22 +275,44 @@ def _pairs_by_key(nodes: pl.DataFrame, key: str, cap: int = 400) -> pl.DataFrame
     )
 
 
-def _node_pairs(window: CallWindow, nodes: pl.DataFrame, key: str) -> pl.DataFrame:
-    """``code`` node, ``key`` (a column of the nodes), ``b`` callee code, ``n`` calls: the
-    nodes' callees in the window."""
+def _synchronised_pairs(attrs: pl.DataFrame, cap: int = 400) -> list[pl.DataFrame]:
+    """The pairs of nodes on one start/stop grid (``sync``, groups above ``cap`` left out)
+    that show a second piece of evidence besides: the same device, cell, block or area, both
+    on virtual ranges, without calls in, or fresh (pairs that share callees come with those).
+    A pair with the grid alone is no edge, and at a million subscribers the grid's groups are
+    large: listing all their pairs cost more than the rest of the pass."""
+    sizes = attrs.group_by("sync").agg(n=pl.len()).filter((pl.col("n") >= 2) & (pl.col("n") <= cap))
+    synced = attrs.join(sizes.select("sync"), on="sync", how="semi")
+    out = []
+    for key in ("imei", "cell", "block", "area", "virtual", "none", "fresh"):
+        keyed = synced.filter(pl.col(key).is_not_null())
+        if attrs.schema[key] == pl.Boolean:
+            keyed = keyed.filter(pl.col(key))
+        keyed = keyed.select("i", "sync", key)
+        out.append(
+            keyed.join(keyed, on=["sync", key], suffix="_j")
+            .filter(pl.col("i") < pl.col("i_j"))
+            .select("i", j="i_j")
+        )
+    return out
+
+
+def _node_pairs(window: CallWindow, nodes: pl.DataFrame) -> pl.DataFrame:
+    """``code`` and ``i`` of a node, ``b`` callee code, ``n`` calls: the nodes' callees in
+    the window."""
     codes = nodes["code"].to_numpy()
     a, b, n = window.pairs_of(codes)
     at = np.full(len(window.numbers), -1, np.int64)
-    at[codes] = nodes[key].to_numpy()
-    return pl.DataFrame({"code": a, key: at[a], "b": b, "n": n})
+    at[codes] = nodes["i"].to_numpy()
+    return pl.DataFrame({"code": a, "i": at[a], "b": b, "n": n})
 
 
 def _edges(
-    window: CallWindow, nodes: pl.DataFrame, cfg: CampaignConfig
+    window: CallWindow, nodes: pl.DataFrame, pairs: pl.DataFrame, cfg: CampaignConfig
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Linked node pairs (i < j) with at least two pieces of evidence, and the nodes with
-    ``listed``, their share of calls to callees another node also calls."""
-    pairs = _node_pairs(window, nodes, "i")
+    ``listed``, their share of calls to callees another node also calls (``pairs``: the
+    nodes' callees, :func:`_node_pairs`)."""
     # shared callees: those two to ``list_callers`` dialing lines call (their friends and
     # family, who talk with them, are no nodes and do not count)
     rare = window.fig["callers"][pairs["b"].to_numpy()] <= cfg.rare_callers
@@ -321,13 +343,6 @@ def _edges(
             separator="/",
         ),
     )
-    keyed = [
-        shared.select("i", "j"),
-        _pairs_by_key(grid, "imei"),
-        _pairs_by_key(grid, "block"),
-        _pairs_by_key(grid, "sync"),
-    ]
-    cand = pl.concat(keyed).unique()
     attrs = grid.select(
         "i", "imei", "cell", "block", "area", "virtual", "sync",
         # absence of calls in is evidence only where the operator would see them: its own
@@ -335,6 +350,13 @@ def _edges(
         none=(pl.col("inbound") == 0) & pl.col("age_days").is_not_null(),
         fresh=(pl.col("age_days") < cfg.fresh_days).fill_null(False),
     )  # fmt: skip
+    keyed = [
+        shared.select("i", "j"),
+        _pairs_by_key(grid, "imei"),
+        _pairs_by_key(grid, "block"),
+        *_synchronised_pairs(attrs),
+    ]
+    cand = pl.concat(keyed).unique()
     both = cand.join(attrs, on="i").join(attrs, left_on="j", right_on="i", suffix="_j")
     both = both.join(shared, on=["i", "j"], how="left").with_columns(pl.col("shared").fill_null(0))
 
@@ -356,12 +378,12 @@ def _edges(
 
 
 def _shared_calls(
-    window: CallWindow, nodes: pl.DataFrame
+    pairs: pl.DataFrame, nodes: pl.DataFrame
 ) -> tuple[dict[int, tuple[int, int]], pl.DataFrame]:
     """Per component: its calls, and those to callees two or more of its members call; and
     per number (``code``, ``grouped``) its own distinct callees among them: those it shares
     with its group, not with anyone."""
-    pairs = _node_pairs(window, nodes, "component")
+    pairs = pairs.join(nodes.select("i", "component"), on="i")
     k = pairs.group_by("component", "b").agg(k=pl.len())
     both = pairs.join(k, on=["component", "b"]).with_columns(shared=pl.col("k") >= 2)
     per = both.group_by("component").agg(
@@ -401,7 +423,8 @@ def groups_in(window: CallWindow, at_us: int, cfg: CampaignConfig) -> list[Campa
     if nodes.height < cfg.min_members:
         return []
     nodes = nodes.with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))
-    edges, nodes = _edges(window, nodes, cfg)
+    pairs = _node_pairs(window, nodes)
+    edges, nodes = _edges(window, nodes, pairs, cfg)
     if edges.height == 0:
         return []
     n = nodes.height
@@ -413,7 +436,7 @@ def groups_in(window: CallWindow, at_us: int, cfg: CampaignConfig) -> list[Campa
     nodes = nodes.join(sizes.select("component"), on="component", how="semi")
     if nodes.height == 0:
         return []
-    shared, grouped = _shared_calls(window, nodes)
+    shared, grouped = _shared_calls(pairs, nodes)
     nodes = nodes.join(grouped, on="code", how="left").with_columns(pl.col("grouped").fill_null(0))
     groups = []
     for v in judge(nodes, shared, window_start, cfg, at_us):

@@ -1,0 +1,74 @@
+"""The cues of all components at once read the same figures as group by group."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from callwarden.detect.campaign_cues import _Groups, _modes
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_group_medians_are_numpy_medians_group_by_group(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    group = np.sort(rng.integers(0, 30, 400))
+    values = rng.integers(1_780_000_000_000_000, 1_790_000_000_000_000, 400)
+    valid = rng.random(400) < 0.7
+    groups = _Groups(group)
+    got, got_valid = groups.median(values), groups.median(values.astype(float), valid)
+    for k, g in enumerate(groups.keys):
+        assert got[k] == np.median(values[group == g])
+        mine = values[(group == g) & valid].astype(float)
+        assert np.isnan(got_valid[k]) if mine.size == 0 else got_valid[k] == np.median(mine)
+
+
+def test_a_mode_is_the_most_frequent_value_and_the_smallest_of_equals() -> None:
+    frame = pl.DataFrame(
+        {
+            "g": [0, 0, 0, 0, 1, 1, 1, 2],
+            "cell": ["c9", "c2", "c9", "c2", None, "c5", None, None],
+        }
+    )
+    modes = _modes(frame, "cell").sort("g")
+    assert modes.rows() == [(0, "c2", 2), (1, "c5", 1)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_synchronised_pairs_are_every_grid_pair_with_a_second_piece_of_evidence(
+    seed: int,
+) -> None:
+    from callwarden.detect.campaigns import _pairs_by_key, _synchronised_pairs  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    n = 300
+
+    def pick(values: list[object]) -> list[object]:
+        return [values[k] for k in rng.integers(0, len(values), n)]
+
+    attrs = pl.DataFrame(
+        {
+            "i": np.arange(n),
+            "imei": pick(["d1", "d2", None, None, None]),
+            "cell": pick(["c1", "c2", "c3", None]),
+            "block": pick(["+86170000001", "+86170000002", "+86170000003"]),
+            "area": pick(["10", "21", None, None]),
+            "virtual": pick([True, False]),
+            "sync": pick(["1/9", "2/9", "1/8"] + [f"{k}/20" for k in range(3, 40)]),
+            "none": pick([True, False, False]),
+            "fresh": pick([True, False, False]),
+        },
+        schema_overrides={"i": pl.Int64},
+    )
+    got = {tuple(r) for frame in _synchronised_pairs(attrs, cap=60) for r in frame.rows()}
+    every = _pairs_by_key(attrs, "sync", cap=60)
+    row = {r["i"]: r for r in attrs.iter_rows(named=True)}
+
+    def second(i: int, j: int) -> bool:
+        a, b = row[i], row[j]
+        same = any(a[k] is not None and a[k] == b[k] for k in ("imei", "cell", "block", "area"))
+        return same or any(a[k] and b[k] for k in ("virtual", "none", "fresh"))
+
+    want = {(i, j) for i, j in every.rows() if second(i, j)}
+    assert want
+    assert got == want
