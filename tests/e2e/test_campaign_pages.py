@@ -11,10 +11,9 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.staticfiles import StaticFiles
@@ -25,10 +24,12 @@ from tests.unit.web.scenes import AUDIT_CALLS, COMPLAINER, SUSPENDED, campaign_s
 from callwarden.api.app import create_app
 from callwarden.cases.db import open_database
 from callwarden.cases.service import CaseService
-from callwarden.config import DEFAULT_TIMEZONE
 from callwarden.realname.campaign import Campaign
 from callwarden.realname.models import Subject
 from callwarden.web import mount_web
+
+#: the site's clock: Wednesday 2 December 2026, 10:00 in Shanghai
+NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -43,12 +44,13 @@ class Site:
 def rn_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A site with one campaign in its registration phase and one outbound business."""
     folder = tmp_path_factory.mktemp("rn-site")
-    service = CaseService(open_database(str(folder / "cases.db")))
-    now = service.now()
-    path = campaign_scene(service, folder, now)
-    # the dials at the last 10:00 in Shanghai (inside the calling hours: some are allowed):
-    # today's, or yesterday's before 10:00 there, so never in the future whatever the hour
-    outbound_scene(service, folder, last_ten_am(now))
+    # the service's own clock, not the wall's: the pages show the same day at whatever hour
+    # the suite runs, and a run across midnight in Shanghai does not change it (the console's
+    # sign-in cookies expire by the wall clock, relative to now: the browser keeps them)
+    service = CaseService(open_database(str(folder / "cases.db")), clock=lambda: NOW)
+    path = campaign_scene(service, folder, NOW)
+    # the dials at 10:00 in Shanghai (inside the calling hours: some are allowed)
+    outbound_scene(service, folder, NOW)
     tokens = {
         role: service.add_user(f"{role}-1", role) for role in ("agent", "supervisor", "technician")
     }
@@ -63,20 +65,6 @@ def rn_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         app.mount("/__axe", StaticFiles(directory=str(AXE.parent)), name="axe")
     with served(app) as url:
         yield Site(url, service, tokens, folder)
-
-
-def last_ten_am(now: datetime) -> datetime:
-    """The latest 10:00 in Shanghai at or before ``now``, in UTC.
-
-    >>> last_ten_am(datetime(2026, 12, 6, 16, 30, tzinfo=UTC)).isoformat()  # 00:30 on the 7th
-    '2026-12-06T02:00:00+00:00'
-    >>> last_ten_am(datetime(2026, 12, 7, 2, 0, tzinfo=UTC)).isoformat()
-    '2026-12-07T02:00:00+00:00'
-    """
-    zone = ZoneInfo(DEFAULT_TIMEZONE)
-    local = now.astimezone(zone)
-    day = local.date() if local.time() >= time(10) else local.date() - timedelta(days=1)
-    return datetime.combine(day, time(10), zone).astimezone(UTC)
 
 
 def login(page: Any, site: Site, role: str) -> None:
