@@ -360,6 +360,45 @@ def day_state(city: Path) -> dict[str, Any]:
     }
 
 
+def day_through_broker(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """A whole simulated day (``--day-city``) through the broker: every record published as
+    Arrow messages of ``--per-message`` records, then ``callwarden stream`` (a child process,
+    checkpoints on) consumes them all; its peak resident memory, rate and alerts."""
+    city = args.day_city
+    settings = BrokerSettings(server=args.server, prefix=f"d{uuid.uuid4().hex[:6]}",
+                              stream=f"D{uuid.uuid4().hex[:6]}")  # fmt: skip
+    out: dict[str, Any] = {"per_message": args.per_message}
+    try:
+        records = 0
+        t = time.perf_counter()
+        for frame in parquet_frames(city / "calls", city / "sms", chunk=1_000_000):
+            records += asyncio.run(publish_frame(frame, settings, per_message=args.per_message))
+        out["records"] = records
+        out["publish_s"] = round(time.perf_counter() - t, 1)
+        log = work / "day-consumer.log"
+        idle = 5.0
+        t = time.perf_counter()
+        with log.open("w") as fh:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "callwarden", "stream", "--server", settings.server,
+                 "--subject-prefix", settings.prefix, "--stream", settings.stream,
+                 "--checkpoint", str(work / "day-ckpt"), "--idle-exit", str(idle),
+                 "--subscribers", str(city / "subscribers"),
+                 "--checkpoint-seconds", str(args.checkpoint_seconds)],
+                stdout=fh, stderr=fh,
+            )  # fmt: skip
+            _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - t - idle  # (the idle wait before it exits is not work)
+        out["exit_status"] = status
+        out["seconds"] = round(wall, 1)
+        out["records_per_s"] = round(records / wall)
+        out["peak_rss_mib"] = round(usage.ru_maxrss / 1024)
+        out["consumer_says"] = log.read_text().strip().splitlines()[-3:]
+    finally:
+        asyncio.run(drop(settings))
+    return out
+
+
 def broker_rates(
     args: argparse.Namespace,
     subs: pl.DataFrame,
@@ -421,7 +460,7 @@ def broker_rates(
     return result
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument("--subscribers", type=int, default=20_000)
     ap.add_argument("--rates", default="50000,10000", help="latency runs: records/s, comma list")
@@ -443,7 +482,25 @@ def main() -> None:
     ap.add_argument("--server", default="nats://127.0.0.1:4222")
     ap.add_argument("--wires", default="json,arrow", help="message formats to run, comma list")
     ap.add_argument("--skip-naive", action="store_true", help="leave out the naive baseline")
+    ap.add_argument(
+        "--day-broker-only",
+        action="store_true",
+        help="only --day-city's day through the broker (Arrow messages of --per-message "
+        "records into `callwarden stream`): its peak resident memory",
+    )
     args = ap.parse_args()
+    if args.day_broker_only and args.day_city is None:
+        ap.error("--day-broker-only needs --day-city")
+    return args
+
+
+def main() -> None:
+    args = arguments()
+    if args.day_broker_only:
+        work = Path(tempfile.mkdtemp(prefix="bench-stream-"))
+        day = day_through_broker(args, work)
+        print(json.dumps({"when": datetime.now(UTC).isoformat(timespec="seconds"), **day}))
+        return
     load_engine("compiled")().warm_up()
     work = Path(tempfile.mkdtemp(prefix="bench-stream-"))
     simulate_city(SimulationConfig(subscribers=args.subscribers, days=1, seed=11), work / "city")

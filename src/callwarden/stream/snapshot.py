@@ -62,6 +62,9 @@ _U64 = struct.Struct("<Q")
 HEADROOM = 1.25
 #: a state up to this size gets its staging area at once (a few milliseconds)
 SMALL = 4 * 2**20
+#: a larger state is not staged (a copy would double the memory it takes): the consumer waits
+#: while it is written straight from its arrays (about a second per GB into the page cache)
+STAGE_LIMIT = 2**30
 
 
 class CheckpointError(CallwardenError):
@@ -213,7 +216,8 @@ class Checkpointer:
         False when the staging area is too small for the state: a thread maps a larger one
         (about a second per GB in a virtual machine, which the consumer must not wait for),
         and the checkpoint is to be taken again once :meth:`done`. A small state (up to
-        ``SMALL`` bytes) gets its room at once."""
+        ``SMALL`` bytes) gets its room at once. A state over ``STAGE_LIMIT`` bytes is written
+        before this returns, from its own arrays, with no staging area."""
         if self._thread is not None:
             if self._thread.is_alive():
                 if self._writing:
@@ -224,6 +228,13 @@ class Checkpointer:
         data, views = _pickled(state)
         header = _header(data, views)
         need = sum(v.nbytes for v in views)
+        self._error = None
+        if need > STAGE_LIMIT:
+            self._stage = np.empty(0, np.uint8)
+            self._spawn(self._write, [header, data, *views], need, writing=True)
+            if self._thread is not None:  # (the state must not move while it is written)
+                self._thread.join()
+            return True
         if self._stage.nbytes < need:
             if need > SMALL:
                 self._spawn(self._prepare, need, writing=False)
@@ -235,7 +246,6 @@ class Checkpointer:
             np.copyto(part, np.frombuffer(v, np.uint8))
             staged.append(part.data)
             at += v.nbytes
-        self._error = None
         self._spawn(self._write, [header, data, *staged], need, writing=True)
         return True
 
@@ -248,6 +258,7 @@ class Checkpointer:
 
     def _prepare(self, need: int) -> None:
         lowest_priority()
+        self._stage = np.empty(0, np.uint8)  # (not two areas at once)
         self._stage = _touched(int(need * HEADROOM))
 
     def _write(self, parts: list[bytes | memoryview], need: int) -> None:
@@ -255,9 +266,10 @@ class Checkpointer:
         try:
             _write_parts(self.path, parts)
             del parts
-            if self._stage.nbytes < need * (1 + (HEADROOM - 1) / 2):
+            if need <= STAGE_LIMIT and self._stage.nbytes < need * (1 + (HEADROOM - 1) / 2):
                 # the state is catching up with the staging area: a larger one, mapped now,
                 # here, so that the next copy does not touch fresh memory in the consumer
+                self._stage = np.empty(0, np.uint8)  # (not two areas at once)
                 self._stage = _touched(int(need * HEADROOM))
         except BaseException as exc:  # (handed to wait())
             self._error = exc

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 
 from callwarden.records.batch import record_batch
 from callwarden.simulate import SimulationConfig, simulate_city
+from callwarden.stream import snapshot
 from callwarden.stream.engine import StreamEngine
 from callwarden.stream.snapshot import SMALL, Checkpointer, read_state
 
@@ -70,6 +72,20 @@ def test_a_state_bigger_than_the_staging_area_waits_for_room_and_is_written_whol
     asyncio.run(writer.wait())
     back = read_state(tmp_path / "big")
     assert back["seq"] == 41 and np.array_equal(back["sums"], np.arange(SMALL // 4, dtype=float))
+
+
+def test_a_state_over_the_staging_limit_is_written_before_start_returns_with_no_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshot, "STAGE_LIMIT", 1024)
+    writer = Checkpointer(tmp_path / "large")
+    state = {"sums": np.arange(1000, dtype=np.float64), "seq": 7}
+    assert writer.start(state) is True
+    assert (tmp_path / "large").exists() and writer.capacity == 0  # nothing staged
+    state["sums"][:] = -1.0
+    asyncio.run(writer.wait())
+    back = read_state(tmp_path / "large")
+    assert back["seq"] == 7 and np.array_equal(back["sums"], np.arange(1000, dtype=float))
 
 
 def test_a_checkpoint_written_before_the_engines_moved_still_restores(tmp_path: Path) -> None:
