@@ -27,6 +27,7 @@ from callwarden.features.spec import CALL_ORDER, SPOOFED_FLAGS, WINDOWS
 __all__ = [
     "CODE_COLUMNS",
     "CROSSING_COLUMNS",
+    "dense_codes",
     "digit_codes",
     "order_calls",
     "spoofed_calls",
@@ -103,7 +104,8 @@ def spoofed_calls(calls: pl.DataFrame) -> np.ndarray | None:
     return marked.cast(pl.Int8).to_numpy()
 
 
-def _dense(values: pl.Series) -> np.ndarray:
+def dense_codes(values: pl.Series) -> np.ndarray:
+    """Dense codes of a string column, -1 for null."""
     return values.cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
 
 
@@ -112,7 +114,7 @@ def _device_codes(imeis: pl.Series) -> np.ndarray:
     codes, bad = whole_numbers(imeis)
     # only when every integer spells the same text back (no signs, spaces or leading zeros),
     # so two different IMEIs never share a code
-    return codes if bad == 0 else _dense(imeis.cast(pl.String))
+    return codes if bad == 0 else dense_codes(imeis.cast(pl.String))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -221,8 +223,8 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         caller = caller_code.to_numpy()
         callee = callee_code.to_numpy()
     else:
-        caller = _dense(pl.concat([calls["caller"], calls["callee"]]))[:n]
-        callee = _dense(calls["callee"])
+        caller = dense_codes(pl.concat([calls["caller"], calls["callee"]]))[:n]
+        callee = dense_codes(calls["callee"])
 
     spoofed = spoofed_calls(calls)
     own = np.flatnonzero(spoofed == 0) if spoofed is not None else None

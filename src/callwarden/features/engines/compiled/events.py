@@ -19,6 +19,7 @@ import polars as pl
 from callwarden.features.engines.base import Traffic
 from callwarden.features.engines.compiled.crossing import (
     CROSSING_COLUMNS,
+    dense_codes,
     digit_codes,
     spoofed_calls,
     with_crossing_signals,
@@ -29,7 +30,7 @@ from callwarden.features.engines.compiled.threads import ranges, run_ranges
 from callwarden.features.engines.compiled.windows import stable_argsort
 from callwarden.features.formulas import e164_digits as digits
 from callwarden.features.formulas import fixed_offset_ms
-from callwarden.features.spec import EVENT_IN, EVENT_OUT, EVENT_SMS, SMS_ORDER
+from callwarden.features.spec import EVENT_IN, EVENT_OUT, EVENT_SMS, SMS_ORDER, WINDOWS
 
 __all__ = [
     "Events",
@@ -38,7 +39,7 @@ __all__ = [
     "spoofed_calls",
 ]
 
-HOUR_MS = 3_600_000
+HOUR_MS = WINDOWS["1h"]
 
 
 @dataclass
@@ -146,12 +147,6 @@ class Events:
                 nxt = int(starts[np.searchsorted(starts, at, side="right")])
             cuts.append(nxt)
         return list(itertools.pairwise(cuts))
-
-
-def _codes(values: pl.Series) -> np.ndarray:
-    """Dense codes for an optional string column, -1 for null."""
-    physical = values.cast(pl.Categorical).to_physical().cast(pl.Int64)
-    return physical.fill_null(-1).to_numpy()
 
 
 def _number_codes(
@@ -323,7 +318,7 @@ def build_events(
         t_call, seq_call,
         calls["duration_s"].fill_null(0).cast(pl.Int32).to_numpy(),
         calls["ring_s"].fill_null(-1).cast(pl.Int32).to_numpy(),
-        _codes(calls["caller_cell"]),
+        dense_codes(calls["caller_cell"]),
         local_hour(calls["start_time"], t_call),
         per_call,
         codes.encode(sms["recipient"]) if sms is not None else empty,

@@ -25,11 +25,11 @@ from callwarden.features.engines.compiled.crossing import digit_codes, with_cros
 from callwarden.features.engines.compiled.hashtable import IntSet
 from callwarden.features.formulas import invalid_flags
 from callwarden.features.gate import GATE, Gate
-from callwarden.features.spec import HOME_PREFIX, SPOOFED_FLAGS
+from callwarden.features.spec import HOME_PREFIX, SPOOFED_FLAGS, WINDOWS
 
 __all__ = ["candidates", "restrict_to"]
 
-HOUR_MS = 3_600_000
+HOUR_MS = WINDOWS["1h"]
 
 
 def _max_two_hours(
