@@ -39,7 +39,10 @@ _PLAIN: dict[str, tuple[str, str]] = {
     "wangiri": ("大量响一声即挂断的呼叫", "many calls that ring once and hang up"),
     "simbox": ("疑似猫池(SIM 卡池)设备拨号", "calls placed through a SIM box"),
     "sms_burst": ("短时间内群发大量短信", "many text messages in a short time"),
-    "content": ("所发短信内容疑似诈骗", "text messages whose words read as a scam"),
+    "content": (
+        "所发短信或通话内容疑似诈骗",
+        "text messages or calls whose words read as a scam",
+    ),
     "profile_mismatch": (
         "通话行为与机主登记信息明显不符",
         "calling that does not match the registered owner",

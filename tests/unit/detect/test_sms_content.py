@@ -86,7 +86,7 @@ def test_a_scam_burst_is_flagged_sooner_and_its_alert_names_category_and_words()
         assert sum(float(r["weight"]) for r in reasons) == pytest.approx(1.0, abs=1e-3)
     assert not [r for r in _reasons(honest) if r["code"] == "content"]
     # the owner's notice and the console say what the content reason means
-    assert plain_reason("content", "en") == "text messages whose words read as a scam"
+    assert plain_reason("content", "en") == "text messages or calls whose words read as a scam"
 
 
 @pytest.mark.parametrize("batch_size", [1, 7, 50_000])
