@@ -17,6 +17,10 @@ The pace is read two ways, and either is evidence:
   minute either way, and a burst that follows the owner's own call of half an hour before
   carries that one long gap in its window; both spoil any spread of gaps, neither changes
   how many different people were called in 15 minutes.
+
+Either way, the calls must not be conversations (:func:`not_conversations`): a class teacher
+ringing the parents or a retired volunteer the residents of a block has a relay's pace, but
+people who know the caller answer and talk, and a relay's strangers mostly do not.
 """
 
 from __future__ import annotations
