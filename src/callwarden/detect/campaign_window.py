@@ -36,6 +36,7 @@ from callwarden.numbers import NumberKind, classify
 __all__ = ["CallWindow", "Codes", "registered"]
 
 _US = 1_000_000
+_I = np.int32  # codes, ids and counts: a day of a million subscribers fits, at half the memory
 _SHIFT = 32  # a pair's key: caller code << 32 | callee code
 
 
@@ -162,13 +163,13 @@ class CallWindow:
         self.activated_us = pl.Series("activated_us", [], pl.Int64)
         self.enterprise = pl.Series("enterprise", [], pl.Boolean)
         self._keys = np.zeros(0, np.int64)  # every pair's key, sorted, and its id
-        self._ids = np.zeros(0, np.int64)
-        self.pair_a = np.zeros(0, np.int64)
-        self.pair_b = np.zeros(0, np.int64)
-        self._rev = np.zeros(0, np.int64)  # the pair the other way round, -1 if none
-        self.pair_n = np.zeros(0, np.int64)  # calls in the window per pair
+        self._ids = np.zeros(0, _I)
+        self.pair_a = np.zeros(0, _I)
+        self.pair_b = np.zeros(0, _I)
+        self._rev = np.zeros(0, _I)  # the pair the other way round, -1 if none
+        self.pair_n = np.zeros(0, _I)  # calls in the window per pair
         names = ("calls", "talk", "answered", "inbound", "callees", "callers", "repeat", "back")
-        self.fig = {k: np.zeros(0, np.int64) for k in names}
+        self.fig = {k: np.zeros(0, _I) for k in names}
         self.parts: dict[int, list[_Part]] = {}  # slice -> its summed batches
         self.applied: set[tuple[int, int]] = set()  # (slice, part) in the running figures
         self.span = (0, 0)  # the window's slices [lo, hi)
@@ -180,28 +181,30 @@ class CallWindow:
         if calls.height == 0:
             return
         before = len(self.numbers)
-        both = self.numbers.encode(pl.concat([calls["a"], calls["b"]]))
+        key = self.numbers.encode(calls["a"]) << _SHIFT
+        key |= self.numbers.encode(calls["b"])
         self._numbered(before)
         # calls by pair, then slice: a run is one pair's calls in one slice
         frame = pl.DataFrame(
             {
-                "k": (both[: calls.height] << _SHIFT) | both[calls.height :],
+                "k": key,
                 "s": calls["t"] // self.slice_us,
                 "t": calls["t"],
                 "d": calls["d"],
-                "cell": self.cells.encode(calls["cell"]),
-                "imei": self.devices.encode(calls["imei"]),
+                "cell": self.cells.encode(calls["cell"]).astype(_I),
+                "imei": self.devices.encode(calls["imei"]).astype(_I),
             }
         ).sort("k", "s")
+        del key
         key, s, t, d = (frame[c].to_numpy() for c in ("k", "s", "t", "d"))
         cell, imei = frame["cell"].to_numpy(), frame["imei"].to_numpy()
         starts = np.flatnonzero(np.diff(key, prepend=-1) | np.diff(s, prepend=-1))
         run_key, run_s = key[starts], s[starts]
         pair_starts = np.diff(run_key, prepend=-1) != 0
         run_pair = self._pair_ids(run_key[pair_starts])[np.cumsum(pair_starts) - 1]
-        n = np.diff(np.append(starts, key.shape[0]))
-        talk = np.add.reduceat((d >= self.talk_s).astype(np.int64), starts)
-        answered = np.add.reduceat((d > 0).astype(np.int64), starts)
+        n = np.diff(np.append(starts, key.shape[0])).astype(_I)
+        talk = np.add.reduceat((d >= self.talk_s).astype(_I), starts)
+        answered = np.add.reduceat((d > 0).astype(_I), starts)
         t_lo, t_hi = np.minimum.reduceat(t, starts), np.maximum.reduceat(t, starts)
         # each slice's runs and calls, in pair (so caller) order: stable sorts by slice
         runs_by_s, calls_by_s = _by_slice(run_s), _by_slice(s)
@@ -210,13 +213,14 @@ class CallWindow:
         for runs, rows in zip(
             np.split(runs_by_s, cut), np.split(calls_by_s, cut_calls), strict=True
         ):
-            caller = run_key[runs] >> _SHIFT
+            caller = (run_key[runs] >> _SHIFT).astype(_I)
             at = np.flatnonzero(np.diff(caller, prepend=-1))
             self.parts.setdefault(int(run_s[runs[0]]), []).append(
                 _Part(
                     run_pair[runs], n[runs], talk[runs], answered[runs], caller[at],
                     np.minimum.reduceat(t_lo[runs], at), np.maximum.reduceat(t_hi[runs], at),
-                    key[rows] >> _SHIFT, cell[rows], imei[rows], int(t_lo[runs].min()),
+                    (key[rows] >> _SHIFT).astype(_I), cell[rows], imei[rows],
+                    int(t_lo[runs].min()),
                 )
             )  # fmt: skip
 
@@ -239,26 +243,26 @@ class CallWindow:
         come."""
         start = self.pair_a.shape[0]
         if start == 0:  # the first calls: every pair is new
-            ids = fresh = np.arange(uniq.shape[0], dtype=np.int64)
+            ids = fresh = np.arange(uniq.shape[0], dtype=_I)
             new, self._keys, self._ids = uniq, uniq, fresh
         else:
             pos = np.searchsorted(self._keys, uniq)
             found = np.zeros(uniq.shape[0], bool)
             inside = pos < self._keys.shape[0]
             found[inside] = self._keys[pos[inside]] == uniq[inside]
-            ids = np.empty(uniq.shape[0], np.int64)
+            ids = np.empty(uniq.shape[0], _I)
             ids[found] = self._ids[pos[found]]
             new = uniq[~found]
-            fresh = np.arange(start, start + new.shape[0], dtype=np.int64)
+            fresh = np.arange(start, start + new.shape[0], dtype=_I)
             ids[~found] = fresh
             self._keys = np.insert(self._keys, pos[~found], new)
             self._ids = np.insert(self._ids, pos[~found], fresh)
         if new.shape[0]:
-            self.pair_a = np.concatenate([self.pair_a, new >> _SHIFT])
-            self.pair_b = np.concatenate([self.pair_b, new & ((1 << _SHIFT) - 1)])
-            self.pair_n = np.concatenate([self.pair_n, np.zeros(new.shape[0], np.int64)])
+            self.pair_a = np.concatenate([self.pair_a, (new >> _SHIFT).astype(_I)])
+            self.pair_b = np.concatenate([self.pair_b, (new & ((1 << _SHIFT) - 1)).astype(_I)])
+            self.pair_n = np.concatenate([self.pair_n, np.zeros(new.shape[0], _I)])
             # the pair the other way round, for the new pairs and the pairs they reverse
-            back = (self.pair_b[fresh] << _SHIFT) | self.pair_a[fresh]
+            back = (self.pair_b[fresh].astype(np.int64) << _SHIFT) | self.pair_a[fresh]
             rev = (
                 pl.DataFrame({"k": back})
                 .join(
@@ -308,11 +312,11 @@ class CallWindow:
         np.add.at(fig["talk"], a, sign * part.talk)
         np.add.at(fig["answered"], a, sign * part.answered)
         np.add.at(fig["inbound"], b, sign * part.n)
-        became = (new > 0).astype(np.int64) - (old > 0)
+        became = (new > 0).astype(_I) - (old > 0)
         np.add.at(fig["callees"], a, became)
         np.add.at(fig["callers"], b, became)
         np.add.at(fig["repeat"], a, np.where(new >= 2, new, 0) - np.where(old >= 2, old, 0))
-        mutual = self._mutual(touched).astype(np.int64) - mutual_before
+        mutual = self._mutual(touched).astype(_I) - mutual_before
         np.add.at(fig["back"], self.pair_a[touched], mutual)
 
     def _mutual(self, pairs: np.ndarray) -> np.ndarray:
@@ -336,30 +340,43 @@ class CallWindow:
         hi = np.searchsorted(keys, (callers + 1) << _SHIFT, "left")
         ids = self._ids[_ranges(lo, hi)]
         ids = ids[self.pair_n[ids] > 0]
-        return self.pair_a[ids], self.pair_b[ids], self.pair_n[ids]
+        return (
+            self.pair_a[ids].astype(np.int64),
+            self.pair_b[ids].astype(np.int64),
+            self.pair_n[ids].astype(np.int64),
+        )
 
     def callers(self, codes: np.ndarray) -> pl.DataFrame:
         """``code, first, last, cell, imei`` of ``codes`` (sorted, distinct) in the window:
         their first and last call, and their most used cell and device (the smallest of
         equals, as text)."""
         spans, rows = [], []
+        wanted = codes.astype(_I)  # (searched as the slices' own type: no copy of them)
         for part in self._window_parts():
             at = _ranges(
-                np.searchsorted(part.caller, codes, "left"),
-                np.searchsorted(part.caller, codes, "right"),
+                np.searchsorted(part.caller, wanted, "left"),
+                np.searchsorted(part.caller, wanted, "right"),
             )
             spans.append(
                 pl.DataFrame(
-                    {"code": part.caller[at], "first": part.first[at], "last": part.last[at]}
+                    {
+                        "code": part.caller[at].astype(np.int64),
+                        "first": part.first[at],
+                        "last": part.last[at],
+                    }
                 )
             )
             at = _ranges(
-                np.searchsorted(part.row_a, codes, "left"),
-                np.searchsorted(part.row_a, codes, "right"),
+                np.searchsorted(part.row_a, wanted, "left"),
+                np.searchsorted(part.row_a, wanted, "right"),
             )
             rows.append(
                 pl.DataFrame(
-                    {"a": part.row_a[at], "cell": part.row_cell[at], "imei": part.row_imei[at]}
+                    {
+                        "a": part.row_a[at].astype(np.int64),
+                        "cell": part.row_cell[at],
+                        "imei": part.row_imei[at],
+                    }
                 )
             )
         out = pl.DataFrame({"code": codes})
