@@ -40,7 +40,7 @@ def stable_argsort(*keys: np.ndarray) -> np.ndarray:
     names = [f"k{i}" for i in range(len(keys))]
     frame = pl.DataFrame(dict(zip(names, keys, strict=True)))
     order = frame.select(pl.arg_sort_by(names, maintain_order=True)).to_series()
-    return order.to_numpy().astype(np.int64)
+    return order.to_numpy()  # (polars' own index type, not widened: a day's sorts are large)
 
 
 def group_starts(keys: np.ndarray) -> np.ndarray:
