@@ -45,6 +45,11 @@ CANDIDATES = {
     "char 1-3 + words 1-2 + opening 20": ContentSettings(opening_chars=20),
     "char 1-3 + words 1-2 + opening 40": ContentSettings(opening_chars=40),
     "char 1-4 + words 1-2 + opening 20": ContentSettings(char_ngrams=(1, 4), opening_chars=20),
+    "char 1-3 + words 1-2 + opening 40, C 0.5": ContentSettings(opening_chars=40, c=0.5),
+    "char 1-3 + words 1-2 + opening 40, C 2": ContentSettings(opening_chars=40, c=2.0),
+    "char 1-3 + words 1-2 + opening 40 at 0.75": ContentSettings(
+        opening_chars=40, opening_weight=0.75
+    ),
 }
 #: the settings chosen, which the shipped code defaults to (``--speed-only`` measures these)
 DEFAULT = "char 1-3 + words 1-2 + opening 40"
@@ -220,9 +225,79 @@ def select(
     return best_name
 
 
+def scoring(subscribers: int, seed: int, master: str) -> None:
+    """Content in detection, side by side in one run: a simulated city scored in batch and on
+    Spark, its SMS with their texts and without, and in batch with call transcripts."""
+    from callwarden.content.templates import FRAUD_LABELS, compose  # noqa: PLC0415
+    from callwarden.detect.scoring import score_records  # noqa: PLC0415
+    from callwarden.features.engines.base import Traffic  # noqa: PLC0415
+    from callwarden.features.engines.spark.scoring import score_records_spark  # noqa: PLC0415
+    from callwarden.features.engines.spark.session import spark_session  # noqa: PLC0415
+    from callwarden.simulate import SimulationConfig, simulate_city  # noqa: PLC0415
+
+    city = Path(tempfile.mkdtemp()) / "city"
+    simulate_city(SimulationConfig(subscribers=subscribers, seed=seed, days=1), city)
+    calls = pl.read_parquet(city / "calls", hive_partitioning=False)
+    sms = pl.read_parquet(city / "sms", hive_partitioning=False)
+    subs = pl.read_parquet(city / "subscribers")
+    bare = sms.with_columns(content=pl.lit(None, pl.String))
+    # a transcript for every 20th answered call: scam scripts and honest words in turn
+    answered = calls.filter(pl.col("duration_s") > 0).gather_every(20)
+    rng = np.random.default_rng(seed)
+    kinds = [*FRAUD_LABELS, "honest"]
+    said = pl.DataFrame(
+        {
+            "call_id": answered["call_id"],
+            "text": [
+                "喂，我晚上回家吃饭" if kinds[k % 5] == "honest" else compose(kinds[k % 5], rng)
+                for k in range(answered.height)
+            ],
+        }
+    )
+    texts = sms["content"].drop_nulls().n_unique()
+    print(
+        f"city: {subscribers:,} subscribers, {calls.height:,} calls, {sms.height:,} SMS "
+        f"({texts:,} distinct texts), {said.height:,} transcripts"
+    )
+    spark = spark_session(master)
+
+    def on_spark(frame: pl.DataFrame) -> pl.DataFrame:
+        return spark.createDataFrame(frame.to_arrow())
+
+    runs: list[tuple[str, Callable[[], pl.DataFrame]]] = [
+        ("batch, SMS without texts", lambda: score_records(Traffic(calls, bare, subs)).alerts),
+        ("batch, SMS with texts", lambda: score_records(Traffic(calls, sms, subs)).alerts),
+        ("batch, texts and transcripts",
+         lambda: score_records(Traffic(calls, sms, subs), transcripts=said).alerts),
+        (f"Spark {master}, SMS without texts", lambda: score_records_spark(
+            spark, on_spark(calls), on_spark(bare), on_spark(subs)).alerts),
+        (f"Spark {master}, SMS with texts", lambda: score_records_spark(
+            spark, on_spark(calls), on_spark(sms), on_spark(subs)).alerts),
+    ]  # fmt: skip
+    found: dict[str, pl.DataFrame] = {}
+    score_records(Traffic(calls.head(1000), sms.head(1000), subs))  # (loads the model)
+    for name, run in runs:
+        print(f"  ({time.strftime('%H:%M:%S')}) {name} ...", flush=True)
+        start, cpu = time.perf_counter(), time.process_time()
+        found[name] = run()
+        wall, used = time.perf_counter() - start, time.process_time() - cpu
+        codes = [r["code"] for rs in found[name]["reasons"].to_list() for r in rs]
+        print(
+            f"  {name:<36} {wall:6.1f} s wall, {used:6.1f} s driver CPU, "
+            f"{found[name].height:,} alerts, {codes.count('content'):,} content reasons"
+        )
+    same = found["batch, SMS with texts"].equals(found[f"Spark {master}, SMS with texts"])
+    print(f"  Spark's alerts with texts equal batch's: {same}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument(
+        "--scoring", type=int, default=0, metavar="SUBSCRIBERS",
+        help="only the cost of content in detection, batch beside Spark, on a city this size",
+    )  # fmt: skip
+    parser.add_argument("--master", default="local[2]", help="Spark master with --scoring")
     parser.add_argument("--cv", type=int, default=0, help="cross-validation folds (0: none)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -233,6 +308,9 @@ def main() -> int:
         "--select-folds", type=int, default=3, help="folds of the training part for selection"
     )
     args = parser.parse_args()
+    if args.scoring:
+        scoring(args.scoring, args.seed, args.master)
+        return 0
     if not args.data.exists():
         print(f"skipped: {args.data} is absent (the shared benchmark data is not part of a clone)")
         return 0
