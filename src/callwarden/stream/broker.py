@@ -345,6 +345,8 @@ class _Consumer:
             await self.writer.wait()
         self.to_ack = self.last_msg
         self.last_msg, self.since, self.last_ckpt = None, 0, time.monotonic()
+        if self.writer.unstaged:  # written from the state itself: no record until it is done
+            await self.settle()
 
     async def confirm(self) -> None:
         """Wait until the broker has stored every alert published so far (raises if it

@@ -50,6 +50,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
+import pyarrow as pa
 
 from callwarden.background import lowest_priority
 from callwarden.errors import CallwardenError
@@ -117,11 +119,34 @@ def _sync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _frame(table: pa.Table) -> pl.DataFrame:
+    return pl.DataFrame(pl.from_arrow(table))
+
+
+def _series(name: str, array: pa.Array | pa.ChunkedArray) -> pl.Series:
+    return pl.Series(pl.from_arrow(array)).alias(name)
+
+
+class _Pickler(pickle.Pickler):
+    """Polars frames and series go as Arrow, whose buffers travel out of band like numpy's
+    (polars' own pickling writes a copy of every frame into the pickle: GBs for a day's
+    state)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        newest = pl.CompatLevel.newest()
+        if type(obj) is pl.DataFrame:
+            return _frame, (obj.to_arrow(compat_level=newest),)
+        if type(obj) is pl.Series:
+            return _series, (obj.name, obj.to_arrow(compat_level=newest))
+        return NotImplemented
+
+
 def _pickled(state: Any) -> tuple[bytes, list[memoryview]]:
     """The pickle (arrays out of band) and the arrays as views (not copies)."""
     buffers: list[pickle.PickleBuffer] = []
-    data = pickle.dumps(state, protocol=5, buffer_callback=buffers.append)
-    return data, [b.raw() for b in buffers]
+    out = io.BytesIO()
+    _Pickler(out, protocol=5, buffer_callback=buffers.append).dump(state)
+    return out.getvalue(), [b.raw() for b in buffers]
 
 
 def _header(data: bytes, views: list[memoryview]) -> bytes:
@@ -199,6 +224,8 @@ class Checkpointer:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._writing = False
+        #: the checkpoint being written reads the state itself: wait() before it moves
+        self.unstaged = False
 
     @property
     def capacity(self) -> int:
@@ -217,7 +244,9 @@ class Checkpointer:
         (about a second per GB in a virtual machine, which the consumer must not wait for),
         and the checkpoint is to be taken again once :meth:`done`. A small state (up to
         ``SMALL`` bytes) gets its room at once. A state over ``STAGE_LIMIT`` bytes is written
-        before this returns, from its own arrays, with no staging area."""
+        from its own arrays, with no staging area (:attr:`unstaged`): it must not move until
+        :meth:`wait` returns (the caller's event loop runs meanwhile, so its connections
+        stay served)."""
         if self._thread is not None:
             if self._thread.is_alive():
                 if self._writing:
@@ -232,9 +261,9 @@ class Checkpointer:
         if need > STAGE_LIMIT:
             self._stage = np.empty(0, np.uint8)
             self._spawn(self._write, [header, data, *views], need, writing=True)
-            if self._thread is not None:  # (the state must not move while it is written)
-                self._thread.join()
+            self.unstaged = True
             return True
+        self.unstaged = False
         if self._stage.nbytes < need:
             if need > SMALL:
                 self._spawn(self._prepare, need, writing=False)

@@ -74,16 +74,16 @@ def test_a_state_bigger_than_the_staging_area_waits_for_room_and_is_written_whol
     assert back["seq"] == 41 and np.array_equal(back["sums"], np.arange(SMALL // 4, dtype=float))
 
 
-def test_a_state_over_the_staging_limit_is_written_before_start_returns_with_no_copy(
+def test_a_state_over_the_staging_limit_is_written_from_its_own_arrays(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(snapshot, "STAGE_LIMIT", 1024)
     writer = Checkpointer(tmp_path / "large")
     state = {"sums": np.arange(1000, dtype=np.float64), "seq": 7}
     assert writer.start(state) is True
-    assert (tmp_path / "large").exists() and writer.capacity == 0  # nothing staged
-    state["sums"][:] = -1.0
+    assert writer.unstaged and writer.capacity == 0  # nothing staged: the state must wait
     asyncio.run(writer.wait())
+    state["sums"][:] = -1.0
     back = read_state(tmp_path / "large")
     assert back["seq"] == 7 and np.array_equal(back["sums"], np.arange(1000, dtype=float))
 
