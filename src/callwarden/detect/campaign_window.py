@@ -296,6 +296,33 @@ class CallWindow:
             elif s < lo:  # checkpoints move forward: a slice before the window is done
                 del self.parts[s]
         self.span = (lo, hi)
+        self._forget_pairs()
+
+    #: pairs no call of the window or of a later slice holds are dropped once they are this
+    #: many and at least half of all (a stream that runs for days meets new pairs every day)
+    forget_at = 1_000_000
+
+    def _forget_pairs(self) -> None:
+        keep = self.pair_n > 0
+        for parts in self.parts.values():
+            for part in parts:
+                keep[part.pair] = True
+        idle = int(keep.shape[0] - keep.sum())
+        if idle < self.forget_at or 2 * idle < keep.shape[0]:
+            return
+        new_id = (np.cumsum(keep) - 1).astype(_I)
+        rev = self._rev[keep]
+        there = rev >= 0
+        there[there] = keep[rev[there]]
+        self._rev = np.where(there, new_id[np.maximum(rev, 0)], -1).astype(_I)
+        self.pair_a, self.pair_b, self.pair_n = (
+            x[keep] for x in (self.pair_a, self.pair_b, self.pair_n)
+        )
+        held = keep[self._ids]
+        self._keys, self._ids = self._keys[held], new_id[self._ids[held]]
+        for parts in self.parts.values():
+            for part in parts:
+                part.pair = new_id[part.pair]
 
     def _apply(self, part: _Part, sign: int) -> None:
         fig, p = self.fig, part.pair

@@ -87,21 +87,25 @@ def _read(window: CallWindow, numbers: list[str]) -> pl.DataFrame:
     )
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_rolling_figures_equal_the_window_read_again(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "forget_at"), [(1, 10**9), (2, 10**9), (3, 0), (4, 0)])
+def test_rolling_figures_equal_the_window_read_again(seed: int, forget_at: int) -> None:
+    """(``forget_at=0``: pairs no call holds any more are dropped at every move.)"""
     calls = _calls(seed)
     window = CallWindow(3600, talk_s=60)
+    window.forget_at = forget_at
     # in batches, out of order: each batch summed into its slices, once
     shuffled = calls.sample(fraction=1.0, shuffle=True, seed=seed)
     for lo in range(0, shuffled.height, 700):
         window.add(shuffled.slice(lo, 700))
-    for at in range(6 * HOUR, 48 * HOUR, 5 * HOUR):
+    for at in [*range(6 * HOUR, 48 * HOUR, 5 * HOUR), 60 * HOUR, 70 * HOUR]:
         window.move_to(at - 24 * HOUR, at)
         inside = calls.filter((pl.col("t") >= at - 24 * HOUR) & (pl.col("t") < at))
         want = _expected(inside, 60)
         got = _read(window, want["a"].to_list()).select(want.columns)
         assert got.equals(want.cast(got.schema)), at  # type: ignore[arg-type]
         assert window.first_time() == inside["t"].min()
+        if inside.height == 0:
+            continue
         a, b, n = window.pairs_of(window.numbers.encode(pl.Series(want["a"][:5])))
         pairs = pl.DataFrame(
             {"a": window.numbers.decode(a), "b": window.numbers.decode(b), "n": n}
@@ -155,3 +159,21 @@ def test_the_same_groups_whatever_the_batches() -> None:
             seen[k] += [(g.group_id, g.members, g.cues, g.score) for g in tracker.checkpoint(at)]
     assert seen[0]
     assert seen[0] == seen[1]
+
+
+def test_pairs_forgotten_and_met_again_count_as_new() -> None:
+    """A stream that drops the pairs no call holds any more, then meets them again the next
+    day, reads the same figures as the calls themselves."""
+    calls = _calls(5)
+    window = CallWindow(3600, talk_s=60)
+    window.forget_at = 0
+    window.add(calls.filter(pl.col("t") < 24 * HOUR))
+    window.move_to(0, 24 * HOUR)
+    window.move_to(24 * HOUR, 48 * HOUR)  # the first day's pairs are all dropped
+    assert window.pair_a.shape[0] == 0
+    window.add(calls.filter(pl.col("t") >= 24 * HOUR))
+    window.move_to(24 * HOUR, 48 * HOUR)
+    inside = calls.filter(pl.col("t") >= 24 * HOUR)
+    want = _expected(inside, 60)
+    got = _read(window, want["a"].to_list()).select(want.columns)
+    assert got.equals(want.cast(got.schema))  # type: ignore[arg-type]
