@@ -165,16 +165,24 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
     v1 = APIRouter(prefix="/api/v1", responses=_ERRORS)
 
     screening = screener_holder(service)  # loaded at startup: see screen_routes
+    today = service.now().astimezone(service.sla.calendar.zone).date()
+    if gap := service.sla.calendar.missing_year(today):
+        problems.log.warning(gap)  # and on /health until the operator adds them
     # outermost: a well-formed screening request skips the framework (errors go on to it)
     app.add_middleware(ScreenFastPath, holder=screening, max_body_bytes=settings.max_body_bytes)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:
+        """Up, with what an operator should look at: the screening lists still loading, or
+        an SLA calendar without this year's public holidays (``calendar``: ``ok`` or why not).
+        """
+        today = service.now().astimezone(service.sla.calendar.zone).date()
         return {
             "status": "ok",
             "version": __version__,
             "database": service.db.dialect,
             "screening": "ready" if screening.ready else "loading",
+            "calendar": service.sla.calendar.missing_year(today) or "ok",
         }
 
     @v1.post("/alerts", tags=["alerts"], status_code=201)

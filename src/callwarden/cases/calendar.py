@@ -34,6 +34,27 @@ class BusinessCalendar:
         self._holidays = set(config.holidays)
         self._extra = set(config.extra_workdays)
 
+    def missing_year(self, day: date) -> str | None:
+        """Why the calendar cannot be trusted on ``day``: it lists public holidays, but none
+        in ``day``'s year (the State Council publishes each year's days off and make-up days
+        late in the year before, and the operator adds them), so that year's holidays would
+        count as working days. None when the year is covered or no holidays are kept at all.
+
+        >>> cal = BusinessCalendar(CalendarConfig())
+        >>> cal.missing_year(date(2026, 7, 8)) is None
+        True
+        >>> cal.missing_year(date(2027, 1, 4))  # doctest: +ELLIPSIS
+        'the SLA calendar lists no public holidays for 2027: add them ...'
+        """
+        listed = self._holidays | self._extra
+        if not listed or any(d.year == day.year for d in listed):
+            return None
+        return (
+            f"the SLA calendar lists no public holidays for {day.year}: add them ([calendar] "
+            "holidays and extra_workdays in the case settings), or its holidays count as "
+            "working days"
+        )
+
     def is_workday(self, day: date) -> bool:
         if day in self._extra:
             return True
