@@ -4,39 +4,22 @@ one caller's tries together, serialised by an advisory lock, so the limit holds 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from tests.unit.screen.wrong_code_scene import CALLER, NOW, challenging_hotline
 
 from callwarden.cases.db import open_database
-from callwarden.reputation.book import report
-from callwarden.reputation.categories import Category, Source
-from callwarden.screen.hotlines import add_hotline, install_policy
 from callwarden.screen.models import WrongCode
 from callwarden.screen.service import Screener, ScreenIn
 
 pytestmark = pytest.mark.integration
 
-NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
-CALLER = "+8613700000007"
-POLICY = """
-[[bands]]
-categories = ["marketing"]
-action = "challenge"
-[challenge]
-code = "66"
-retries = 4
-queue = "ivr-code"
-"""
-
 
 def test_concurrent_wrong_codes_on_two_workers_share_one_count(pg_url: str) -> None:
     db = open_database(pg_url)
-    with db.sessions.begin() as s:
-        token = add_hotline(s, "acme", "4001234567", NOW)
-        install_policy(s, "acme", POLICY, NOW, "admin")
-        report(s, CALLER, Category.MARKETING, Source.COMPLAINT, NOW)
+    token = challenging_hotline(db, "4001234567", retries=4)
     workers = [Screener(open_database(pg_url), clock=lambda: NOW, poll=600) for _ in range(2)]
     for w in workers:
         w.start(background=False)
@@ -62,10 +45,7 @@ def test_concurrent_wrong_codes_on_two_workers_share_one_count(pg_url: str) -> N
 def test_expired_wrong_codes_are_dropped_on_postgres(pg_url: str) -> None:
     """The refresher drops wrong codes that left every challenge window, by its own clock."""
     db = open_database(pg_url)
-    with db.sessions.begin() as s:
-        token = add_hotline(s, "acme", "4001234567", NOW)
-        install_policy(s, "acme", POLICY, NOW, "admin")
-        report(s, CALLER, Category.MARKETING, Source.COMPLAINT, NOW)
+    token = challenging_hotline(db, "4001234567", retries=4)
     now = [NOW]
     screener = Screener(db, clock=lambda: now[0], poll=600).start(background=False)
 

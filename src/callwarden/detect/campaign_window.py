@@ -114,6 +114,11 @@ def _by_slice(s: np.ndarray) -> np.ndarray:
     return np.argsort(s, kind="stable")
 
 
+def _matches(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The positions in sorted ``keys`` that hold any of ``wanted``, wanted by wanted."""
+    return _ranges(np.searchsorted(keys, wanted, "left"), np.searchsorted(keys, wanted, "right"))
+
+
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """The positions ``lo[k] .. hi[k] - 1`` for every k, one after another."""
     lengths = hi - lo
@@ -380,10 +385,7 @@ class CallWindow:
         spans, rows = [], []
         wanted = codes.astype(_I)  # (searched as the slices' own type: no copy of them)
         for part in self._window_parts():
-            at = _ranges(
-                np.searchsorted(part.caller, wanted, "left"),
-                np.searchsorted(part.caller, wanted, "right"),
-            )
+            at = _matches(part.caller, wanted)
             spans.append(
                 pl.DataFrame(
                     {
@@ -393,10 +395,7 @@ class CallWindow:
                     }
                 )
             )
-            at = _ranges(
-                np.searchsorted(part.row_a, wanted, "left"),
-                np.searchsorted(part.row_a, wanted, "right"),
-            )
+            at = _matches(part.row_a, wanted)
             rows.append(
                 pl.DataFrame(
                     {

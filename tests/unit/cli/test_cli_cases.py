@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import typer
+from tests.unit.cli.runner import run
 
 from callwarden.cases.db import open_database
 from callwarden.cases.schemas import AlertIn
@@ -22,17 +23,6 @@ from callwarden.cli.exits import run as run_cli
 from callwarden.detect.alerts_io import write_alerts
 from callwarden.detect.scoring import score_records
 from callwarden.features.engines.base import Traffic
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "callwarden", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"},
-        check=False,
-    )
 
 
 @pytest.fixture

@@ -34,6 +34,8 @@ OUTPUTS = {"out", "workdir", "checkpoint", "rejected_out"}
 def _is_output(p: Any) -> bool:
     """A file the command writes: named in OUTPUTS, or ``*_out`` (html_out, calls_out)."""
     return p.name in OUTPUTS or str(p.name).endswith("_out")
+
+
 #: input files the command checks itself rather than typer: they also take a URI (Spark), '-'
 #: or a shipped name, or another option's check comes first (--model with --engine spark)
 SELF_CHECKED = {

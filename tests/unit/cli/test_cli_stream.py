@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
+from tests.unit.cli.runner import run
 
 from callwarden.detect.scoring import score_records
 from callwarden.features.engines.base import Traffic
 from callwarden.stream.codec import encode
-
-
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "callwarden", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"},
-        check=False,
-    )
 
 
 def test_from_file_and_from_stdin_give_the_batch_alerts(

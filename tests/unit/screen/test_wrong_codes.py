@@ -10,35 +10,20 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.unit.screen.wrong_code_scene import CALLER, NOW, challenging_hotline
 
 from callwarden.api.app import create_app
 from callwarden.cases.db import open_database
 from callwarden.cases.service import CaseService
 from callwarden.reputation.book import report
 from callwarden.reputation.categories import Category, Source
-from callwarden.screen.hotlines import add_hotline, install_policy
 from callwarden.screen.models import WrongCode
 from callwarden.screen.service import EXPIRE_EVERY, Screener, ScreenIn
-
-NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
-CALLER = "+8613700000007"
-POLICY = """
-[[bands]]
-categories = ["marketing"]
-action = "challenge"
-[challenge]
-code = "66"
-retries = 3
-queue = "ivr-code"
-"""
 
 
 def _setup(url: str) -> str:
     db = open_database(url)
-    with db.sessions.begin() as s:
-        token = add_hotline(s, "acme", "400-123-4567", NOW)
-        install_policy(s, "acme", POLICY, NOW, "admin")
-        report(s, CALLER, Category.MARKETING, Source.COMPLAINT, NOW)
+    token = challenging_hotline(db, "400-123-4567", retries=3)
     db.engine.dispose()
     return token
 
