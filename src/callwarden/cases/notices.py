@@ -43,6 +43,10 @@ _PLAIN: dict[str, tuple[str, str]] = {
         "所发短信或通话内容疑似诈骗",
         "text messages or calls whose words read as a scam",
     ),
+    "call_content": (
+        "所拨电话的通话内容疑似诈骗话术",
+        "calls whose words read as a fraud script",
+    ),
     "profile_mismatch": (
         "通话行为与机主登记信息明显不符",
         "calling that does not match the registered owner",

@@ -1,13 +1,20 @@
 """What a caller said: call transcripts joined to their calls, and the content reason they give.
 
 A transcript (``transcripts``: ``call_id``, ``text``, from the operator's speech-to-text) is
-joined to its call by ``call_id``. Where an alert is raised at an event of a number whose
-answered calls up to then were transcribed and read as a scam by the content classifier
-(:func:`~callwarden.detect.sms_content.classify_texts`, the SMS texts' one definition), the
-alert carries a ``content`` reason beside the detectors': the category, in zh-CN and English,
-the words that decided and the call. It is evidence, not a trigger: it adds nothing to the
-score (weight 0), so the thresholds decide as before; a mark follows its category
-(``reputation/book.py``).
+joined to its call by ``call_id`` and read by the content classifier (:func:`read_texts`).
+
+- **Evidence of its own.** At each call event the detectors look at (past their gate), the
+  number's answered calls that started in the last 24 hours up to then give two record
+  features (:meth:`CallContent.fill`): :data:`CALL_RISK`, the highest probability that one of
+  their transcripts is a fraud script (the model's fraud labels together), and
+  :data:`CALL_SCAMS`, how many of them read as one with :data:`CALL_SCAM` or more. The
+  ``call_content`` detector (``detect/rules/call_content.py``) scores them; its reason names
+  the category, the words that decided and the call (:meth:`CallContent.explain`). An honest
+  line (a courier, a bank's notice) reads far below those bounds and raises nothing.
+- **A reason beside any alert.** An alert of a number whose answered calls up to its event
+  include one that reads as a scam carries a ``content`` reason (weight 0) with the
+  category and the words, whatever raised it; a mark follows its category
+  (``reputation/book.py``).
 
 Transcripts that cannot be used are counted, never fatal (:attr:`CallContent.rejects`, in the
 quarantine's format): an unknown ``call_id`` (no such call), an empty text, a call that was
@@ -35,19 +42,37 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+import numpy as np
 import polars as pl
 
 from callwarden.detect.reasons import Reason
-from callwarden.detect.sms_content import CONTENT_SCAM, classify_texts
+from callwarden.detect.sms_content import CONTENT_SCAM
+from callwarden.features.gate import GATE_FEATURES, passes_gate
 from callwarden.records.quarantine import REJECT_COLUMNS
 from callwarden.records.quarantine import Reason as Rejected
 
 if TYPE_CHECKING:
     from callwarden.content.model import ContentModel
 
-__all__ = ["REJECT_REASONS", "CallContent"]
+__all__ = [
+    "CALL_RISK", "CALL_SCAM", "CALL_SCAMS", "REJECT_REASONS", "WINDOW_US", "CallContent",
+    "read_texts",
+]  # fmt: skip
+
+#: the record features of a call event (``features/spec.py`` RECORD_FEATURES): the highest
+#: probability that a transcript of the number's recent answered calls is a fraud script, and
+#: how many of those calls read as one with :data:`CALL_SCAM` or more
+CALL_RISK: Final = "call_content_risk"
+CALL_SCAMS: Final = "call_content_calls"
+#: the fraud probability from which a transcribed call counts as a scam call
+CALL_SCAM: Final = 0.9
+#: the answered calls that count at an event: those that started in the last day up to it
+WINDOW_US: Final = 24 * 3600 * 10**6
+#: risk, label, score, evidence (as ``classify_texts``), and the fraud labels' probability
+_Read = tuple[float, str, float, list[str], float]
 
 #: why a transcript was not joined (the quarantine's ``reason`` of its row)
 REJECT_REASONS: Final = {
@@ -77,7 +102,7 @@ class CallContent:
         self._model = model
         #: caller -> (start µs, call_id, text) of its transcribed answered calls, by time
         self._calls: dict[str, list[tuple[int, str, str]]] = {}
-        self._found: dict[str, tuple[float, str, float, list[str]]] = {}
+        self._found: dict[str, _Read] = {}
         self._joined: set[str] = set()
         #: live only: transcripts waiting for their call; the answered calls of the last
         #: hours (frames of call_id, caller, us, one per batch), for transcripts that come late
@@ -214,6 +239,93 @@ class CallContent:
         """Live: transcripts whose call has not been seen (unknown so far)."""
         return len(self._pending)
 
+    def _read(self, texts: Sequence[str]) -> None:
+        new = sorted({t for t in texts if t not in self._found})
+        if new:
+            self._found.update(zip(new, read_texts(new, self._model), strict=True))
+
+    def _window(self, caller: str, time_us: int) -> list[tuple[int, str, str]]:
+        """The caller's transcribed answered calls that started in the last :data:`WINDOW_US`
+        up to ``time_us``, read."""
+        calls = self._calls.get(caller)
+        if not calls:
+            return []
+        lo = bisect.bisect_left(calls, (time_us - WINDOW_US + 1, "", ""))
+        part = calls[lo : bisect.bisect_right(calls, (time_us, "\uffff", ""))]
+        self._read([text for _, _, text in part])
+        return part
+
+    def evidence(self, caller: str, time_us: int) -> tuple[float, int]:
+        """:data:`CALL_RISK` and :data:`CALL_SCAMS` of an event of ``caller`` at ``time_us``."""
+        fraud = [self._found[text][4] for _, _, text in self._window(caller, time_us)]
+        return max(fraud, default=0.0), sum(f >= CALL_SCAM for f in fraud)
+
+    def fill(
+        self,
+        values: dict[str, np.ndarray],
+        is_call: np.ndarray,
+        time_us: np.ndarray,
+        numbers: Callable[[np.ndarray], Sequence[str]],
+    ) -> None:
+        """Set ``values[CALL_RISK]`` and ``values[CALL_SCAMS]`` at every event: 0 for SMS, for
+        numbers without transcripts and below the detectors' gate (no detector may fire there,
+        so the transcripts are not read); ``numbers(idx)`` gives the numbers of the events
+        ``idx``."""
+        risk, scams = np.zeros(is_call.shape[0]), np.zeros(is_call.shape[0])
+        if self._calls:
+            look = is_call
+            if all(name in values for name in GATE_FEATURES):
+                look = look & passes_gate(dict(values))
+            at = np.flatnonzero(look)
+            for k, who in zip(at.tolist(), numbers(at), strict=True):
+                if who in self._calls:
+                    risk[k], scams[k] = self.evidence(who, int(time_us[k]))
+        values[CALL_RISK] = risk
+        values[CALL_SCAMS] = scams
+
+    def calls_read(self) -> pl.DataFrame:
+        """Every joined transcript, read: ``caller``, ``us`` (the call's start), ``fraud``
+        (the fraud labels' probability), for an engine that computes the features itself
+        (Spark)."""
+        rows = [(who, us, text) for who, calls in self._calls.items() for us, _, text in calls]
+        self._read([text for _, _, text in rows])
+        return pl.DataFrame(
+            {
+                "caller": [r[0] for r in rows],
+                "us": [r[1] for r in rows],
+                "fraud": [self._found[r[2]][4] for r in rows],
+            },
+            schema={"caller": pl.String, "us": pl.Int64, "fraud": pl.Float64},
+        )
+
+    def explain(self, found: Reason, caller: str, time_us: int) -> Reason:
+        """The ``call_content`` detector's reason at an event, with the category and the
+        words of the number's strongest scam call (and that call's id) in place of the bare
+        figures; ``found`` as it is when that call reads as no category."""
+        from callwarden.content.service import content_reason  # noqa: PLC0415
+
+        part = self._window(caller, time_us)
+        if not part:
+            return found
+        # the strongest; the earliest call of equal probability
+        _, call_id, text = max(part, key=lambda c: (self._found[c[2]][4], -c[0]))
+        _, label, score, evidence, fraud = self._found[text]
+        made = content_reason(label, score, evidence, found.weight)
+        if made is None:
+            return found
+        n = sum(self._found[t][4] >= CALL_SCAM for _, _, t in part)
+        zh = f"近 24 小时 {n} 通已接通话" if n > 1 else "已接通话"
+        en = f"{n} answered calls in 24 hours: their" if n > 1 else "an answered call's"
+        text_zh = str(made["text_zh"]).replace("短信/通话内容", f"{zh}的内容", 1)
+        proof = json.loads(str(made["evidence"]))
+        return Reason(
+            found.code,
+            found.weight,
+            text_zh,
+            f"{en} {made['text_en']}",
+            {**found.evidence, **proof, "call_id": call_id, "fraud": round(fraud, 4)},
+        )
+
     def reason(self, caller: str, time_us: int) -> Reason | None:
         """The content reason of an event of ``caller`` at ``time_us``: its strongest scam
         transcript among its answered calls that started by then; None when there is none."""
@@ -223,16 +335,14 @@ class CallContent:
         if not calls:
             return None
         upto = calls[: bisect.bisect_right(calls, (time_us, "\uffff", ""))]
-        new = sorted({text for _, _, text in upto if text not in self._found})
-        if new:
-            self._found.update(zip(new, classify_texts(new, self._model), strict=True))
+        self._read([text for _, _, text in upto])
         best: tuple[float, str, str] | None = None
         for _, call_id, text in upto:  # (the strongest; the earliest call of equal risk)
             if best is None or self._found[text][0] > best[0]:
                 best = (self._found[text][0], call_id, text)
         if best is None or best[0] < CONTENT_SCAM:
             return None
-        _, label, score, evidence = self._found[best[2]]
+        _, label, score, evidence, _ = self._found[best[2]]
         made = content_reason(label, score, evidence, 0.0)
         if made is None:
             return None
@@ -240,3 +350,27 @@ class CallContent:
         text_en = "an answered call's " + str(made["text_en"])
         proof = json.loads(str(made["evidence"])) | {"call_id": best[1], "source": "transcript"}
         return Reason(str(made["code"]), 0.0, text_zh, text_en, proof)
+
+
+def read_texts(texts: Sequence[str], model: ContentModel | None = None) -> list[_Read]:
+    """Risk, label, score and evidence of each text (as
+    :func:`~callwarden.detect.sms_content.classify_texts`), and the probability of the
+    model's fraud labels together (those whose mark category is ``fraud``: the four scam
+    classes of the shipped model; 0 for a model without such labels).
+
+    >>> [round(r[4], 1) for r in read_texts(["请将资金转入安全账户配合调查", "喂，我晚上回家吃饭"])]
+    [1.0, 0.0]
+    """
+    from callwarden.content.default import default_model  # noqa: PLC0415  # loads the model
+    from callwarden.content.service import category_of_label  # noqa: PLC0415
+    from callwarden.reputation.categories import Category  # noqa: PLC0415
+
+    scores = (model or default_model()).score_texts(list(texts))
+    wanted = [k for k, c in enumerate(scores.classes) if category_of_label(c) is Category.FRAUD]
+    fraud = scores.proba[:, wanted].sum(axis=1) if wanted else np.zeros(len(texts))
+    risk = np.nan_to_num(scores.risk, nan=0.0)
+    return [
+        (float(risk[k]), str(scores.label[k]), float(scores.score[k]), scores.evidence[k],
+         float(fraud[k]))
+        for k in range(len(texts))
+    ]  # fmt: skip

@@ -24,7 +24,7 @@ from callwarden.decide.served import Served, resolve_served
 from callwarden.detect import rules as _rules  # noqa: F401  (registers the built-in detectors)
 from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.base import DETECTORS, Detector, bounded
-from callwarden.detect.call_content import CallContent
+from callwarden.detect.call_content import CALL_RISK, CallContent
 from callwarden.detect.campaign_steps import BatchCampaigns
 from callwarden.detect.reasons import Reason
 from callwarden.detect.rules.sms_burst import volume_score
@@ -266,6 +266,9 @@ class EventScorer:
         if self.content is not None and CONTENT_FEATURE not in arrays.values:
             sms = arrays.kind == "sms"
             self.content.fill(arrays.values, sms, arrays.times_us(), arrays.numbers)
+        if self.call_content is not None and CALL_RISK not in arrays.values:
+            calls = arrays.kind == "call"
+            self.call_content.fill(arrays.values, calls, arrays.times_us(), arrays.numbers)
         scores = detector_scores(arrays)
         combined = np.max(np.vstack(list(scores.values())), axis=0) if scores else np.zeros(0)
         idx = np.flatnonzero(combined >= self.policy.watch)
@@ -311,7 +314,10 @@ class EventScorer:
             if explain_model is not None and not reasons:
                 reasons = explain_model(int(i))
             if self.call_content:
-                said = self.call_content.reason(msisdn, int(arrays.times_us(np.array([i]))[0]))
+                at_us = int(arrays.times_us(np.array([i]))[0])
+                reasons = [self.call_content.explain(r, msisdn, at_us)
+                           if r.code == "call_content" else r for r in reasons]  # fmt: skip
+                said = self.call_content.reason(msisdn, at_us)
                 if said is not None:
                     reasons = [*reasons, said]
             for r in reasons:
@@ -470,11 +476,15 @@ def score_records(
     kept: list[_Candidates] = []
     decode = None
     content = SmsContent.of_sms(traffic.sms)
+    if isinstance(transcripts, pl.DataFrame):
+        transcripts = CallContent.of_records(transcripts, traffic.calls)
     for done, piece in enumerate(parts):
         if progress is not None and by_parts:
             progress("features and scores, by slices of numbers", done, total)
         decode = piece.decode
         content.fill(piece.values, piece.is_sms, piece.time_us, piece.numbers)
+        if transcripts is not None:
+            transcripts.fill(piece.values, ~piece.is_sms, piece.time_us, piece.numbers)
         scores = detector_scores(FeatureArrays.of_events(piece))
         combined = np.max(np.vstack(list(scores.values())), axis=0)
         X = None
@@ -498,8 +508,6 @@ def score_records(
         policy, allowed_numbers(traffic.subscribers), timezone=traffic.timezone, served=on_net
     )
     scorer.content = content
-    if isinstance(transcripts, pl.DataFrame):
-        transcripts = CallContent.of_records(transcripts, traffic.calls)
     scorer.call_content = transcripts
     rows: list[dict[str, object]] = []
     groups = BatchCampaigns(traffic, policy, scorer)

@@ -390,6 +390,19 @@ RECORD_FEATURES: dict[str, Feature] = {
         label_zh="短信内容诈骗概率",
         label_en="probability that the SMS text is a scam",
     ),
+    # (detect/call_content.py: the number's answered calls of the last 24 hours, transcribed)
+    "call_content_risk": Feature(
+        "call_content_risk",
+        Agg.LAST,
+        label_zh="已接通话内容诈骗概率(最高)",
+        label_en="highest probability that an answered call's transcript is a fraud script",
+    ),
+    "call_content_calls": Feature(
+        "call_content_calls",
+        Agg.LAST,
+        label_zh="内容像诈骗话术的已接通话数",
+        label_en="answered calls whose transcripts read as fraud scripts",
+    ),
 }
 
 

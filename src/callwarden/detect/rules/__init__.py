@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from callwarden.detect.rules import (  # noqa: F401  (imported to register)
     autodialer,
+    call_content,
     known_fraud_contact,
     profile_mismatch,
     relay_call,

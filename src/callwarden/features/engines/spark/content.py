@@ -28,12 +28,20 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
-from callwarden.detect.call_content import CallContent
+from callwarden.detect.call_content import (
+    CALL_RISK,
+    CALL_SCAM,
+    CALL_SCAMS,
+    WINDOW_US,
+    CallContent,
+)
 from callwarden.detect.sms_content import CONTENT_FEATURE, CONTENT_SCAM, SmsContent, classify_texts
 from callwarden.features.engines.spark.triage import _max_two_hours  # (the same bound)
 from callwarden.features.gate import GATE
 
-__all__ = ["call_content", "driver_content", "sms_texts", "with_content_risk"]
+__all__ = [
+    "call_content", "driver_content", "sms_texts", "with_call_content", "with_content_risk",
+]  # fmt: skip
 
 _RISK = "_content_risk"
 
@@ -110,3 +118,37 @@ def call_content(transcripts: DataFrame, calls: DataFrame) -> CallContent:
         assert isinstance(got, pl.DataFrame)  # noqa: S101  (a table converts to a frame)
         frames.append(got)
     return CallContent.of_records(frames[0], frames[1])
+
+
+def with_call_content(features: DataFrame, said: CallContent | None) -> DataFrame:
+    """``features`` with the call events' transcript features (``call_content_risk``,
+    ``call_content_calls``: ``detect/call_content.py``) beside them, as batch fills them: the
+    joined transcripts are read on the driver (each distinct text once; far fewer than the
+    calls) and joined to the call events of their callers within the last 24 hours. Without
+    transcripts the features are left out (the ``call_content`` detector scores 0, as in
+    batch)."""
+    if said is None or not said:
+        return features
+    read = said.calls_read()
+    spark = features.sparkSession
+    calls = spark.createDataFrame(read.to_arrow()).select(
+        F.col("caller").alias("msisdn"), F.col("us").alias("_us"), F.col("fraud").alias("_fraud")
+    )
+    events = features.where(F.col("kind") == "call").select("msisdn", "time").distinct()
+    at = F.unix_micros(F.col("time"))
+    per_event = (
+        events.join(calls, "msisdn")
+        .where((F.col("_us") <= at) & (F.col("_us") > at - F.lit(WINDOW_US)))
+        .groupBy("msisdn", "time")
+        .agg(
+            F.max("_fraud").alias(CALL_RISK),
+            F.sum(F.when(F.col("_fraud") >= CALL_SCAM, 1.0).otherwise(0.0)).alias(CALL_SCAMS),
+        )
+        .withColumn("kind", F.lit("call"))
+    )
+    joined = features.join(per_event, ["msisdn", "kind", "time"], "left")
+    return joined.select(
+        *features.columns,
+        F.coalesce(F.col(CALL_RISK), F.lit(0.0)).alias(CALL_RISK),
+        F.coalesce(F.col(CALL_SCAMS), F.lit(0.0)).alias(CALL_SCAMS),
+    )

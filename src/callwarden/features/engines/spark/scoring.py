@@ -62,6 +62,7 @@ from callwarden.features.engines.spark.content import (
     call_content,
     driver_content,
     sms_texts,
+    with_call_content,
     with_content_risk,
 )
 from callwarden.features.engines.spark.features import ORDER, spark_features
@@ -287,10 +288,12 @@ def score_records_spark(
     features = spark_features(calls, sms, subscribers, timezone, known, triage=triage)
     texts = sms_texts(sms)  # (what the SMS say: the content feature, as batch fills it)
     features = with_content_risk(features, texts)
-    kept = features_to_polars(alert_candidates(features, policy, timezone, counter, model))
-    content = driver_content(kept, texts)
     if transcripts is not None and not isinstance(transcripts, CallContent):
         transcripts = call_content(transcripts, calls)
+    # (what the calls said: the transcripts' features, as batch fills them)
+    features = with_call_content(features, transcripts)
+    kept = features_to_polars(alert_candidates(features, policy, timezone, counter, model))
+    content = driver_content(kept, texts)
     campaigns = _campaign_records(calls, sms, subscribers, policy, timezone)
     # the numbers that may be decided on: the kept events', and a campaign group's lines
     deciding = kept["msisdn"]
