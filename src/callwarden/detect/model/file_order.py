@@ -12,8 +12,19 @@ module gives that protocol inside a training file:
   honest figure for the validation rows) and the fraud-class F1-best one on the validation
   rows (the threshold a selection would carry forward; in-sample for the threshold);
 * :func:`choose_on_validation` runs several candidates and picks one by its validation
-  figures. Everything chosen this way (features, class weights, threshold) is chosen on the
-  validation rows only; a test part must then be scored once, with nothing changed.
+  figures;
+* :func:`cross_validate_candidate` runs the same candidate through stratified k-fold CV (each
+  fold's threshold chosen on inner folds of its training rows), so a change chosen on the
+  validation rows can be checked on shuffled folds too.
+
+A candidate may average LightGBM over several seeds (``seeds``) and blend it with other
+learners (``blend``: ``"logistic"``, a logistic regression on quantile-normalised,
+median-imputed features with missing-value indicators; ``"extra_trees"``, scikit-learn's
+ExtraTrees on features with missing values set to -1): the blended score is the plain mean of
+the members' probabilities, with no weights to tune.
+
+Everything chosen with :func:`choose_on_validation` (features, class weights, threshold) is
+chosen on the validation rows only; a test part must then be scored once, with nothing changed.
 
 >>> import numpy as np, polars as pl
 >>> rng = np.random.default_rng(0)
@@ -38,17 +49,27 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import polars as pl
+from sklearn.ensemble import ExtraTreesClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import QuantileTransformer
 
 from callwarden.detect.model.metrics import best_f1_threshold, fold_metrics
 from callwarden.detect.model.params import ModelParams
 from callwarden.detect.model.table import FeatureTable
+from callwarden.detect.model.train import cross_validate
 
 __all__ = [
+    "BLEND_MEMBERS",
     "Candidate",
     "Derived",
     "choose_on_validation",
+    "cross_validate_candidate",
+    "difference",
     "evaluate_candidate",
+    "missing",
     "ratio",
     "score_test_once",
     "split_file_order",
@@ -57,6 +78,8 @@ __all__ = [
 
 #: A derived feature: its name and an expression over the table's own columns.
 Derived = tuple[str, pl.Expr]
+#: Learners a candidate may blend with LightGBM (the mean of their probabilities).
+BLEND_MEMBERS = ("logistic", "extra_trees")
 
 
 def ratio(name: str, numerator: str, denominator: str) -> Derived:
@@ -75,17 +98,54 @@ def ratio(name: str, numerator: str, denominator: str) -> Derived:
     return name, expr.alias(name)
 
 
+def difference(name: str, minuend: str, subtrahend: str) -> Derived:
+    """``minuend - subtrahend`` as a feature (missing where either is).
+
+    >>> frame = pl.DataFrame({"a": [3.0, None], "b": [1.0, 1.0]})
+    >>> frame.select(difference("d", "a", "b")[1])["d"].to_list()
+    [2.0, None]
+    """
+    return name, (pl.col(minuend) - pl.col(subtrahend)).alias(name)
+
+
+def missing(name: str, columns: Sequence[str]) -> Derived:
+    """How many of ``columns`` are missing in the row (0 to ``len(columns)``).
+
+    With one column it is that column's missing-value indicator.
+
+    >>> frame = pl.DataFrame({"a": [1.0, None], "b": [None, None]})
+    >>> frame.select(missing("m", ["a", "b"])[1])["m"].to_list()
+    [1.0, 2.0]
+    """
+    expr = pl.sum_horizontal([pl.col(c).is_null().cast(pl.Float64) for c in columns])
+    return name, expr.alias(name)
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One configuration to try: parameters, extra features, monotone constraints by name.
 
     ``monotone`` maps a feature name to +1 (risk may only rise with it) or -1 (only fall).
+    ``seeds`` averages LightGBM over that many seeds (``seed``, ``seed + 1``, ...);
+    ``blend`` names learners of :data:`BLEND_MEMBERS` whose probabilities are averaged with
+    LightGBM's.
     """
 
     name: str
     params: ModelParams = field(default_factory=ModelParams)
     derived: tuple[Derived, ...] = ()
     monotone: Mapping[str, int] = field(default_factory=dict)
+    seeds: int = 1
+    blend: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.seeds < 1:
+            raise ValueError(f"seeds must be at least 1, got {self.seeds}")
+        unknown = sorted(set(self.blend) - set(BLEND_MEMBERS))
+        if unknown:
+            raise ValueError(
+                f"unknown blend members: {', '.join(unknown)} (known: {', '.join(BLEND_MEMBERS)})"
+            )
 
 
 def with_derived(table: FeatureTable, derived: Sequence[Derived]) -> FeatureTable:
@@ -150,6 +210,8 @@ def evaluate_candidate(
         "features": len(full.feature_names),
         "derived": [name for name, _ in candidate.derived],
         "monotone": dict(candidate.monotone),
+        "seeds": candidate.seeds,
+        "blend": list(candidate.blend),
         "params": candidate.params.model_dump(),
         "train_rows": len(train),
         "validation_rows": len(validation),
@@ -184,6 +246,30 @@ def choose_on_validation(
     values = [r["at_validation_threshold"][key] for r in results]
     best = int(np.argmax(values))
     return candidates[best], results
+
+
+def cross_validate_candidate(
+    table: FeatureTable, candidate: Candidate, *, folds: int = 5, seed: int = 0
+) -> list[dict[str, Any]]:
+    """Per-fold metrics of ``candidate`` in stratified ``folds``-fold CV over all rows.
+
+    The folds and the threshold rule are :func:`~callwarden.detect.model.train.cross_validate`'s
+    (each fold's fraud-class F1-best threshold chosen on inner folds of its training rows), so
+    the figures sit beside ``train_model``'s own CV.
+    """
+    full = with_derived(table, candidate.derived)
+    if full.y is None:
+        raise ValueError("cross-validation needs a labelled table")
+    fit = _fit_predict(candidate, full.feature_names, seed)
+    results, _ = cross_validate(
+        full.X.to_numpy().astype(np.float64),
+        full.y,
+        fit,
+        folds=folds,
+        threshold_folds=candidate.params.threshold_folds,
+        seed=seed,
+    )
+    return results
 
 
 def score_test_once(
@@ -227,9 +313,66 @@ def _fit_predict(
         params["monotone_constraints"] = [int(candidate.monotone.get(n, 0)) for n in names]
         params["monotone_constraints_method"] = "intermediate"
 
+    rounds = candidate.params.n_estimators
+    threads = candidate.params.num_threads
+
     def fit(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray) -> np.ndarray:
-        data = lgb.Dataset(X_train, label=y_train, params={"verbose": -1})
-        booster = lgb.train(params, data, num_boost_round=candidate.params.n_estimators)
-        return np.asarray(booster.predict(X_test), dtype=np.float64)
+        members = []
+        for k in range(candidate.seeds):
+            seeded = {**params, **_seeded(seed + k)}
+            data = lgb.Dataset(X_train, label=y_train, params={"verbose": -1})
+            booster = lgb.train(seeded, data, num_boost_round=rounds)
+            members.append(np.asarray(booster.predict(X_test), dtype=np.float64))
+        lightgbm = np.mean(members, axis=0)
+        others = [_BLEND[name](X_train, y_train, X_test, seed, threads) for name in candidate.blend]
+        return np.asarray(np.mean([lightgbm, *others], axis=0), dtype=np.float64)
 
     return fit
+
+
+def _seeded(seed: int) -> dict[str, int]:
+    return {
+        "seed": seed,
+        "bagging_seed": seed,
+        "feature_fraction_seed": seed,
+        "data_random_seed": seed,
+    }
+
+
+def _logistic(
+    X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, seed: int, threads: int
+) -> np.ndarray:
+    """Logistic regression on median-imputed, quantile-normalised features (with indicators
+    of the missing values): a smooth, additive view beside the trees'."""
+    del seed, threads  # deterministic, one thread
+    model = make_pipeline(
+        SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+        QuantileTransformer(
+            n_quantiles=min(200, len(X_train)), output_distribution="normal", random_state=0
+        ),
+        LogisticRegression(C=0.3, max_iter=3000),
+    )
+    model.fit(X_train, y_train)
+    return np.asarray(model.predict_proba(X_test)[:, 1], dtype=np.float64)
+
+
+def _extra_trees(
+    X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, seed: int, threads: int
+) -> np.ndarray:
+    """ExtraTrees (500 trees, leaves of at least 2, 30% of the features per split); missing
+    values become -1, below every count and share in these tables."""
+    model = ExtraTreesClassifier(
+        n_estimators=500,
+        min_samples_leaf=2,
+        max_features=0.3,
+        n_jobs=threads,
+        random_state=seed,
+    )
+    model.fit(np.nan_to_num(X_train, nan=-1.0), y_train)
+    return np.asarray(model.predict_proba(np.nan_to_num(X_test, nan=-1.0))[:, 1], dtype=np.float64)
+
+
+_BLEND: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray, int, int], np.ndarray]] = {
+    "logistic": _logistic,
+    "extra_trees": _extra_trees,
+}
