@@ -52,6 +52,11 @@ class ContentSettings:
     #: ``opening_weight`` against the whole text's blocks; 0: no such block
     opening_chars: int = 40
     opening_weight: float = 0.5
+    #: the text as it came (before normalisation: full-width forms, spacing, the way digits
+    #: were masked by the source) as character 1-3-grams of a block of its own, weighted
+    #: ``raw_weight``; 0: no such block (the default: it did not win the validation by more
+    #: than noise, docs/benchmarks.md)
+    raw_weight: float = 0.0
     min_df: int = 2
     c: float = 1.0  # the SVM's inverse regularisation
     balanced: bool = True  # weigh classes by the inverse of their frequency
@@ -80,25 +85,33 @@ class ContentScores:
 
 @dataclass(frozen=True)
 class _Batch:
-    """Normalised texts and their words; their openings and the openings' words."""
+    """Normalised texts and their words; their openings and the openings' words; the texts
+    as they came (one line each), where the model reads them."""
 
     texts: list[str]
     words: list[list[str]]
     openings: list[str]
     opening_words: list[list[str]]
+    raw: list[str] = field(default_factory=list)
 
 
-def _features(texts: Sequence[str], opening: int) -> _Batch:
+def _features(texts: Sequence[str], opening: int, raw: bool = False) -> _Batch:
     normal = normalise_all(list(texts))
+    lines = [_LINE_BREAK.sub(" ", t).strip() for t in texts] if raw else []
     if not opening:
-        return _Batch(normal, words_of(normal), [], [])
+        return _Batch(normal, words_of(normal), [], [], lines)
     head = [t[:opening] for t in normal]
-    return _Batch(normal, words_of(normal), head, words_of(head))
+    return _Batch(normal, words_of(normal), head, words_of(head), lines)
+
+
+_LINE_BREAK = re.compile(r"[\r\n]")
 
 
 #: the opening block's n-grams: character 1-3-grams and single words
 _OPENING_CHARS = (1, 3)
 _OPENING_WORDS = (1, 1)
+#: the raw block's: character 1-3-grams (no words)
+_RAW_CHARS = (1, 3)
 
 
 def _platt(decision: npt.NDArray[np.float64], truth: npt.NDArray[np.bool_]) -> tuple[float, float]:
@@ -123,19 +136,21 @@ class ContentModel:
         platt: npt.NDArray[np.float64],
         segmenter: str = SEGMENTER,
         opening: Vocabulary | None = None,
+        raw: Vocabulary | None = None,
     ) -> None:
         self.classes = tuple(classes)
         self.settings = settings
         self.vocabulary = vocabulary
         self.opening = opening  # the opening block's n-grams, when the settings have one
+        self.raw = raw  # the raw text's n-grams, when the settings have them
         self.coef = coef  # (classes, features)
         self.intercept = intercept  # (classes,)
         self.platt = platt  # (classes, 2): a, b
         self.segmenter = segmenter
-        raw = vocabulary.terms + (opening.terms if opening else [])
-        self.terms = [display(t) for t in raw]
+        every = vocabulary.terms + (opening.terms if opening else []) + (raw.terms if raw else [])
+        self.terms = [display(t) for t in every]
         self._bare = [t.replace(" ", "") for t in self.terms]
-        shown = np.fromiter(map(_readable, raw), dtype=bool, count=len(raw))
+        shown = np.fromiter(map(_readable, every), dtype=bool, count=len(every))
         # per label and feature, flat: a term a person can read that pushes towards the label
         self._telling = ((coef > 0) & shown).ravel()
         self._width = coef.shape[1]
@@ -163,7 +178,7 @@ class ContentModel:
                 f"labels {', '.join(rare)} have fewer than {settings.calibration_folds} texts "
                 "each: give each label at least that many"
             )
-        batch = _features(texts, settings.opening_chars)
+        batch = _features(texts, settings.opening_chars, settings.raw_weight > 0)
         vocabulary = Vocabulary.fit(
             batch.texts, batch.words, settings.char_ngrams, settings.word_ngrams, settings.min_df
         )
@@ -173,7 +188,12 @@ class ContentModel:
                 batch.openings, batch.opening_words, _OPENING_CHARS, _OPENING_WORDS,
                 settings.min_df,
             )  # fmt: skip
-        x = _stack(vocabulary, opening, batch, settings.opening_weight)
+        raw = None
+        if settings.raw_weight > 0:
+            raw = Vocabulary.fit(
+                batch.raw, [[]] * len(batch.raw), _RAW_CHARS, (1, 1), settings.min_df
+            )
+        x = _stack(vocabulary, opening, batch, settings, raw)
         coef, intercept = _fit_svm(x, y, classes, settings)
         # Platt scaling on decision values the SVM gives texts it was not trained on
         held_out = np.zeros((len(y), len(classes)))
@@ -184,13 +204,15 @@ class ContentModel:
             c, b = _fit_svm(x[fit_rows], y[fit_rows], classes, settings)
             held_out[test_rows] = x[test_rows] @ c.T + b
         platt = np.array([_platt(held_out[:, k], y == name) for k, name in enumerate(classes)])
-        return cls(classes, settings, vocabulary, coef, intercept, platt, opening=opening)
+        return cls(classes, settings, vocabulary, coef, intercept, platt, opening=opening, raw=raw)
 
     # scoring --------------------------------------------------------------------------------
 
     def _matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
-        batch = _features(texts, self.settings.opening_chars if self.opening else 0)
-        return _stack(self.vocabulary, self.opening, batch, self.settings.opening_weight)
+        batch = _features(
+            texts, self.settings.opening_chars if self.opening else 0, self.raw is not None
+        )
+        return _stack(self.vocabulary, self.opening, batch, self.settings, self.raw)
 
     def score_texts(self, texts: Sequence[str | None], workers: int = 1) -> ContentScores:
         """Label, calibrated score, risk and evidence terms for each text.
@@ -292,6 +314,7 @@ class ContentModel:
                 "words": self.opening.words,
                 "word_terms": self.opening.word_terms,
             },
+            "raw": None if self.raw is None else {"char_terms": self.raw.char_terms},
         }  # fmt: skip
         (folder / _MODEL_FILE).write_text(
             json.dumps(meta, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
@@ -312,6 +335,8 @@ class ContentModel:
                 "opening_word_keys": self.opening.word_keys,
                 "opening_word_idf": self.opening.word_idf,
             }
+        if self.raw is not None:
+            arrays |= {"raw_char_keys": self.raw.char_keys, "raw_char_idf": self.raw.char_idf}
         np.savez_compressed(folder / _WEIGHTS_FILE, allow_pickle=False, **arrays)
 
     @classmethod
@@ -328,10 +353,10 @@ class ContentModel:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             if meta.get("format") not in _FORMATS:
                 raise InputFileError(meta_path, f"format {meta.get('format')!r}, not {FORMAT}")
-            raw = {"opening_chars": 0, **meta["settings"]}  # format 1: no opening block
+            given = {"opening_chars": 0, **meta["settings"]}  # format 1: no opening block
             settings = ContentSettings(
-                **{**raw, "char_ngrams": tuple(raw["char_ngrams"]),
-                   "word_ngrams": tuple(raw["word_ngrams"])}
+                **{**given, "char_ngrams": tuple(given["char_ngrams"]),
+                   "word_ngrams": tuple(given["word_ngrams"])}
             )  # fmt: skip
             with np.load(folder / _WEIGHTS_FILE, allow_pickle=False) as weights:
                 arrays = {name: weights[name] for name in weights.files}
@@ -348,9 +373,16 @@ class ContentModel:
                     meta["opening"]["words"], arrays["opening_word_keys"],
                     arrays["opening_word_idf"], meta["opening"]["word_terms"],
                 )  # fmt: skip
+            raw = None
+            if meta.get("raw"):
+                raw = Vocabulary(
+                    _RAW_CHARS, (1, 1), arrays["raw_char_keys"], arrays["raw_char_idf"],
+                    meta["raw"]["char_terms"], [], np.zeros(0, dtype=np.uint64), np.zeros(0),
+                    [],
+                )  # fmt: skip
             return cls(
                 meta["classes"], settings, vocabulary, arrays["coef"], arrays["intercept"],
-                arrays["platt"], meta.get("segmenter", SEGMENTER), opening,
+                arrays["platt"], meta.get("segmenter", SEGMENTER), opening, raw,
             )  # fmt: skip
         except InputFileError:
             raise
@@ -373,15 +405,23 @@ def _score_shared(texts: list[str | None]) -> ContentScores:
 
 
 def _stack(
-    vocabulary: Vocabulary, opening: Vocabulary | None, batch: _Batch, weight: float
+    vocabulary: Vocabulary,
+    opening: Vocabulary | None,
+    batch: _Batch,
+    settings: ContentSettings,
+    raw: Vocabulary | None = None,
 ) -> sp.csr_matrix:
-    """The whole text's blocks, then the opening's, weighted."""
-    x = vocabulary.transform(batch.texts, batch.words)
-    if opening is None:
-        return x
-    head = opening.transform(batch.openings, batch.opening_words)
-    head.data *= weight
-    return sp.hstack([x, head], format="csr")
+    """The whole text's blocks, then the opening's and the raw text's, weighted."""
+    blocks = [vocabulary.transform(batch.texts, batch.words)]
+    if opening is not None:
+        head = opening.transform(batch.openings, batch.opening_words)
+        head.data *= settings.opening_weight
+        blocks.append(head)
+    if raw is not None:
+        came = raw.transform(batch.raw, [[]] * len(batch.raw))
+        came.data *= settings.raw_weight
+        blocks.append(came)
+    return blocks[0] if len(blocks) == 1 else sp.hstack(blocks, format="csr")
 
 
 #: letters, digits and Chinese characters (not "_"), or masks

@@ -58,3 +58,27 @@ def test_the_opening_block_is_saved_and_loaded(tmp_path: Path) -> None:
     np.testing.assert_allclose(
         loaded.score_texts(texts).proba, model.score_texts(texts).proba, atol=1e-6
     )
+
+
+def test_the_raw_text_block_is_saved_and_loaded_and_earlier_models_load(tmp_path: Path) -> None:
+    labels, texts = load_corpus()
+    model = ContentModel.train(labels, texts, ContentSettings(raw_weight=0.5))
+    assert model.raw is not None and model.raw.terms
+    model.save(tmp_path / "m")
+    loaded = ContentModel.load(tmp_path / "m")
+    assert loaded.raw is not None and loaded.settings.raw_weight == 0.5
+    sample = [*texts[::5], "ＶＩＰ客服：您的订单退款 ５００元", ""]
+    np.testing.assert_allclose(
+        loaded.score_texts(sample).proba, model.score_texts(sample).proba, atol=1e-6
+    )
+    assert loaded.score_texts(sample).label[-1] == ""
+    # a model written before the raw block (no such key, no such setting) loads without one
+    plain = ContentModel.train(labels, texts)
+    plain.save(tmp_path / "p")
+    meta_path = tmp_path / "p" / "model.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    del meta["raw"], meta["settings"]["raw_weight"]
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    old = ContentModel.load(tmp_path / "p")
+    assert old.raw is None and old.settings.raw_weight == 0.0
+    assert old.score_texts(sample).label.tolist() == plain.score_texts(sample).label.tolist()
