@@ -62,6 +62,14 @@ CANDIDATES = {
 #: the settings chosen, which the shipped code defaults to (``--speed-only`` measures these)
 DEFAULT = "char 1-3 + words 1-2 + opening 40"
 
+#: the honest transcripts of the scoring run (every fifth transcript, in turn)
+HONEST_LINES = (
+    "喂，我晚上回家吃饭",
+    "您好，我是快递员，您的包裹到了，放在小区门口的快递柜，取件码发您手机上了",
+    "您好，这里是银行信用卡中心，提醒您本期账单已出，到期还款日是十八号",
+    "您好，您退货的款项已经原路退回您的支付账户，一到三个工作日到账",
+    "您好，我是维修师傅，您报修的热水器我下午两点上门，您家里有人吗",
+)
 _FULL_WIDTH = {c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))}
 _NUMERALS = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
 _SEPARATORS = [" ", "*", ".", "-", "|", "/", "_", "~", "  "]
@@ -236,6 +244,8 @@ def select(
 def scoring(subscribers: int, seed: int, master: str) -> None:
     """Content in detection, side by side in one run: a simulated city scored in batch and on
     Spark, its SMS with their texts and without, and in batch with call transcripts."""
+    from pyspark.sql import DataFrame as SparkFrame  # noqa: PLC0415
+
     from callwarden.content.templates import FRAUD_LABELS, compose  # noqa: PLC0415
     from callwarden.detect.scoring import score_records  # noqa: PLC0415
     from callwarden.features.engines.base import Traffic  # noqa: PLC0415
@@ -257,7 +267,9 @@ def scoring(subscribers: int, seed: int, master: str) -> None:
         {
             "call_id": answered["call_id"],
             "text": [
-                "喂，我晚上回家吃饭" if kinds[k % 5] == "honest" else compose(kinds[k % 5], rng)
+                HONEST_LINES[k // 5 % len(HONEST_LINES)]
+                if kinds[k % 5] == "honest"
+                else compose(kinds[k % 5], rng)
                 for k in range(answered.height)
             ],
         }
@@ -267,21 +279,24 @@ def scoring(subscribers: int, seed: int, master: str) -> None:
         f"city: {subscribers:,} subscribers, {calls.height:,} calls, {sms.height:,} SMS "
         f"({texts:,} distinct texts), {said.height:,} transcripts"
     )
-    spark = spark_session(master)
-
-    def on_spark(frame: pl.DataFrame) -> pl.DataFrame:
-        return spark.createDataFrame(frame.to_arrow())
-
     runs: list[tuple[str, Callable[[], pl.DataFrame]]] = [
         ("batch, SMS without texts", lambda: score_records(Traffic(calls, bare, subs)).alerts),
         ("batch, SMS with texts", lambda: score_records(Traffic(calls, sms, subs)).alerts),
         ("batch, texts and transcripts",
          lambda: score_records(Traffic(calls, sms, subs), transcripts=said).alerts),
-        (f"Spark {master}, SMS without texts", lambda: score_records_spark(
-            spark, on_spark(calls), on_spark(bare), on_spark(subs)).alerts),
-        (f"Spark {master}, SMS with texts", lambda: score_records_spark(
-            spark, on_spark(calls), on_spark(sms), on_spark(subs)).alerts),
     ]  # fmt: skip
+    if master != "none":
+        spark = spark_session(master)
+
+        def on_spark(frame: pl.DataFrame) -> SparkFrame:
+            return spark.createDataFrame(frame.to_arrow())
+
+        runs += [
+            (f"Spark {master}, SMS without texts", lambda: score_records_spark(
+                spark, on_spark(calls), on_spark(bare), on_spark(subs)).alerts),
+            (f"Spark {master}, SMS with texts", lambda: score_records_spark(
+                spark, on_spark(calls), on_spark(sms), on_spark(subs)).alerts),
+        ]  # fmt: skip
     found: dict[str, pl.DataFrame] = {}
     score_records(Traffic(calls.head(1000), sms.head(1000), subs))  # (loads the model)
     for name, run in runs:
@@ -294,8 +309,28 @@ def scoring(subscribers: int, seed: int, master: str) -> None:
             f"  {name:<36} {wall:6.1f} s wall, {used:6.1f} s driver CPU, "
             f"{found[name].height:,} alerts, {codes.count('content'):,} content reasons"
         )
-    same = found["batch, SMS with texts"].equals(found[f"Spark {master}, SMS with texts"])
-    print(f"  Spark's alerts with texts equal batch's: {same}")
+    said_codes = [r["code"] for rs in found["batch, texts and transcripts"]["reasons"].to_list()
+                   for r in rs]  # fmt: skip
+    raised = found["batch, texts and transcripts"].filter(
+        pl.col("reasons").list.eval(pl.element().struct.field("code") == "call_content").list.any()
+    )
+    # the callers whose transcripts were all the honest line: none may be raised by them
+    heard = (
+        said.join(answered.select("call_id", "caller"), on="call_id")
+        .group_by("caller")
+        .agg(honest=pl.col("text").is_in(HONEST_LINES).all())
+    )
+    honest = set(heard.filter("honest")["caller"].to_list())
+    print(
+        f"  with transcripts: {said_codes.count('call_content'):,} call_content reasons, "
+        f"{raised['msisdn'].n_unique():,} numbers raised by them "
+        f"(decisions {sorted(raised['decision'].unique().to_list())}); of the "
+        f"{len(honest):,} callers whose transcripts were all honest, "
+        f"{len(honest & set(raised['msisdn'].to_list())):,} raised"
+    )
+    if master != "none":
+        same = found["batch, SMS with texts"].equals(found[f"Spark {master}, SMS with texts"])
+        print(f"  Spark's alerts with texts equal batch's: {same}")
 
 
 def main() -> int:
@@ -305,7 +340,9 @@ def main() -> int:
         "--scoring", type=int, default=0, metavar="SUBSCRIBERS",
         help="only the cost of content in detection, batch beside Spark, on a city this size",
     )  # fmt: skip
-    parser.add_argument("--master", default="local[2]", help="Spark master with --scoring")
+    parser.add_argument(
+        "--master", default="local[2]", help="Spark master with --scoring ('none': batch only)"
+    )
     parser.add_argument("--cv", type=int, default=0, help="cross-validation folds (0: none)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
