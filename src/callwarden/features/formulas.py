@@ -72,7 +72,7 @@ def features_from_sums(
         elif f.agg is Agg.CV:
             assert den is not None  # noqa: S101
             mean = _share(num, den)
-            var = _share(sums[f"gap_out_sq@{f.window}"], den)
+            var = _share(sums[f"{f.signal}_sq@{f.window}"], den)
             var -= mean * mean
             np.maximum(var, 0.0, out=var)
             np.sqrt(var, out=var)

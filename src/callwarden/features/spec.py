@@ -136,6 +136,13 @@ SIGNALS: dict[str, Signal] = {
         Signal(
             "has_gap_out", "1 when gap_out is defined (a previous own outgoing call within 1 h)"
         ),
+        Signal(
+            "inner_gap_out",
+            "gap_out when the previous own outgoing call was under 15 min before (a gap between "
+            "calls of one quarter hour, not the pause before its first)",
+        ),
+        Signal("inner_gap_out_sq", "inner_gap_out squared (for the spread of those gaps)"),
+        Signal("has_inner_gap_out", "1 when inner_gap_out is defined"),
         Signal("seq_out", f"callee within {SEQUENTIAL_STEP} of the previous own call's callee"),
         Signal(
             "new_callee_1h", "own call to a callee no own call reached in the previous hour", "1h"
@@ -188,7 +195,7 @@ class Agg(StrEnum):
     SUM = "sum"  # sum of one signal
     SHARE = "share"  # sum(signal) / sum(denominator signal)
     MEAN = "mean"  # sum(signal) / sum(denominator signal), in the signal's unit
-    CV = "cv"  # coefficient of variation from sum, sum of squares and count
+    CV = "cv"  # coefficient of variation from sum, sum of squares (signal + "_sq") and count
     RATIO = "ratio"  # sum(signal) / (sum(denominator) + 1)
     LAST = "last"  # the signal's value on the current event
     STATIC = "static"  # an attribute of the subscriber (or number), not of events
@@ -271,6 +278,24 @@ _ALL: tuple[Feature, ...] = (
         "呼叫间隔离散度",
         "regularity of gaps (CV)",
     ),
+    Feature(
+        "inner_gap_mean_15m",
+        Agg.MEAN,
+        "inner_gap_out",
+        "has_inner_gap_out",
+        "15m",
+        "15 分钟内相邻呼叫的平均间隔(秒)",
+        "mean seconds between the calls of 15 min",
+    ),
+    Feature(
+        "inner_gap_cv_15m",
+        Agg.CV,
+        "inner_gap_out",
+        "has_inner_gap_out",
+        "15m",
+        "15 分钟内相邻呼叫间隔离散度",
+        "regularity of the gaps between the calls of 15 min (CV)",
+    ),
     _share(
         "short_or_unanswered_share_1h",
         "short_out",
@@ -287,6 +312,22 @@ _ALL: tuple[Feature, ...] = (
         "未接通或短通话占比(24小时)",
         "share unanswered or under 10 s in 24 h",
     ),
+    _share(
+        "short_or_unanswered_share_15m",
+        "short_out",
+        "out",
+        "15m",
+        "未接通或短通话占比(15分钟)",
+        "share unanswered or under 10 s in 15 min",
+    ),
+    _share(
+        "answered_share_15m",
+        "answered_out",
+        "out",
+        "15m",
+        "接通率(15分钟)",
+        "answered share in 15 min",
+    ),
     _share("answered_share_1h", "answered_out", "out", "1h", "接通率", "answered share"),
     _share("one_ring_share_1h", "one_ring_out", "out", "1h", "响一声挂断占比", "one-ring share"),
     Feature(
@@ -297,6 +338,15 @@ _ALL: tuple[Feature, ...] = (
         "1h",
         "平均通话时长(秒)",
         "mean connected seconds",
+    ),
+    Feature(
+        "mean_duration_15m",
+        Agg.MEAN,
+        "dur_out",
+        "answered_out",
+        "15m",
+        "平均通话时长(秒, 15分钟)",
+        "mean connected seconds in 15 min",
     ),
     Feature(
         "in_out_ratio_24h", Agg.RATIO, "in", "out", "24h", "被叫/主叫比", "inbound per outbound"
@@ -410,8 +460,9 @@ def window_signals(names: Iterable[str] | None = None) -> dict[str, set[str]]:
     """For each window, the signals whose sums the features over it need (of all features,
     or of the features ``names``).
 
-    >>> sorted(window_signals()["15m"])
-    ['gap_out', 'gap_out_sq', 'has_gap_out', 'new_callee_1h', 'out']
+    >>> sorted(window_signals()["15m"])  # doctest: +NORMALIZE_WHITESPACE
+    ['answered_out', 'dur_out', 'gap_out', 'gap_out_sq', 'has_gap_out', 'has_inner_gap_out',
+     'inner_gap_out', 'inner_gap_out_sq', 'new_callee_1h', 'out', 'short_out']
     >>> {w: sorted(s) for w, s in window_signals(["out_calls_1h", "answered_share_1h"]).items()}
     {'1h': ['answered_out', 'out']}
     """
@@ -422,5 +473,5 @@ def window_signals(names: Iterable[str] | None = None) -> dict[str, set[str]]:
             group = needed.setdefault(f.window, set())
             group.update(x for x in (f.signal, f.over) if x)
             if f.agg is Agg.CV:
-                group.add("gap_out_sq")  # the spread needs the sum of squares too
+                group.add(f"{f.signal}_sq")  # the spread needs the sum of squares too
     return needed

@@ -79,9 +79,10 @@ FLAG_SIGNALS = (
     "out", "in", "sms_out", "short_out", "answered_out", "one_ring_out", "night_out",
     "has_gap_out", "seq_out", "new_callee_1h", "new_callee_24h", "new_recipient_1h",
     "callback_in", "new_cell_24h", "shared_target_out", "known_peer_out", "shared_victim_out",
-    "spoofed_out", "spoofed_new_callee_1h",
+    "spoofed_out", "spoofed_new_callee_1h", "has_inner_gap_out",
 )  # fmt: skip
-COUNT_SIGNALS = ("dur_out", "gap_out", "gap_out_sq", "imei_sims")
+COUNT_SIGNALS = ("dur_out", "gap_out", "gap_out_sq", "imei_sims", "inner_gap_out",
+                 "inner_gap_out_sq")  # fmt: skip
 SIGNALS = FLAG_SIGNALS + COUNT_SIGNALS
 _COL = {name: j for j, name in enumerate(SIGNALS)}
 _FLAG = {name: j for j, name in enumerate(FLAG_SIGNALS)}
@@ -231,6 +232,13 @@ def _signals(ev: Events) -> tuple[np.ndarray, np.ndarray]:
     counts[:, _COUNT["imei_sims"]] = ev.imei_sims
     if ev.spoofed is not None:  # (None: no flagged call, both columns stay 0)
         flags[:, _FLAG["spoofed_out"]] = ev.spoofed * (ev.kind == EVENT_OUT)
+    # a gap of whole seconds under 900 is one of under 15 minutes (the window's own gaps)
+    inner = (flags[:, _FLAG["has_gap_out"]] == 1) & (
+        counts[:, _COUNT["gap_out"]] < WINDOWS["15m"] // 1000
+    )
+    flags[:, _FLAG["has_inner_gap_out"]] = inner
+    counts[:, _COUNT["inner_gap_out"]] = np.where(inner, counts[:, _COUNT["gap_out"]], 0)
+    counts[:, _COUNT["inner_gap_out_sq"]] = np.where(inner, counts[:, _COUNT["gap_out_sq"]], 0)
     return flags, counts
 
 

@@ -77,6 +77,7 @@ from callwarden.records.batch import RECORD_SCHEMA
 __all__ = ["IncrementalFeatures", "warm_up"]
 
 HOUR_MS, DAY_MS, SIX_H_MS = WINDOWS["1h"], WINDOWS["24h"], WINDOWS["6h"]
+QUARTER_MS = WINDOWS["15m"]
 Arrays = tuple[np.ndarray, ...]  # one pool or hash table, as the compiled code takes it
 
 _NEEDED = window_signals()
@@ -153,6 +154,7 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
         sig_idx[17],
     )
     i_spoof, i_spoof_new = sig_idx[18], sig_idx[19]
+    i_inner, i_inner2, i_hasinner = sig_idx[20], sig_idx[21], sig_idx[22]
     for r in range(kind.shape[0]):
         v[:] = 0.0
         me, them, tr = a[r], b[r], t[r]
@@ -200,6 +202,10 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
             v[i_gap] = gap
             v[i_gap2] = gap * gap
             v[i_hasgap] = 1.0
+            if tr - last_out < QUARTER_MS:
+                v[i_inner] = gap
+                v[i_inner2] = gap * gap
+                v[i_hasinner] = 1.0
         now, before = digits[r], num[me, 1]
         if last_out != NONE and now >= 0 and before >= 0:
             step = abs(now - before)
@@ -259,7 +265,8 @@ _SIG = np.array(
             "out", "short_out", "answered_out", "one_ring_out", "night_out", "dur_out",
             "gap_out", "gap_out_sq", "has_gap_out", "seq_out", "new_callee_1h", "new_callee_24h",
             "new_cell_24h", "shared_target_out", "known_peer_out", "shared_victim_out", "sms_out",
-            "new_recipient_1h", "spoofed_out", "spoofed_new_callee_1h",
+            "new_recipient_1h", "spoofed_out", "spoofed_new_callee_1h", "inner_gap_out",
+            "inner_gap_out_sq", "has_inner_gap_out",
         )
     ],
     np.int64,
@@ -351,11 +358,15 @@ class IncrementalFeatures(LiveFeatures):
         state.setdefault("pair_spoof", Table())
         # A checkpoint from before the spoofed-presentation signals: their sums start at 0
         # (no call before it carried a caller flag on the wire).
-        if state["sums"].shape[1] == len(_SUMS_BEFORE_SPOOFED):
-            state["sums"] = _widen(state["sums"], _SUMS_BEFORE_SPOOFED, SUM_NAMES)
+        # From before the quarter hour's talk and inner gaps: those sums start at 0 too (the
+        # relay rule reads the quarter hour's own figures a quarter hour after a restart).
+        for old in (_SUMS_BEFORE_SPOOFED, _SUMS_BEFORE_QUARTER):
+            if state["sums"].shape[1] == len(old):
+                state["sums"] = _widen(state["sums"], old, SUM_NAMES)
         acting = state["acting"]
-        if acting.sig.shape[1] == len(_ACT_BEFORE_SPOOFED):
-            acting.sig = _widen(acting.sig, _ACT_BEFORE_SPOOFED, ACT_SIGNALS)
+        for old in (_ACT_BEFORE_SPOOFED, _ACT_BEFORE_QUARTER):
+            if acting.sig.shape[1] == len(old):
+                acting.sig = _widen(acting.sig, old, ACT_SIGNALS)
         self.__dict__.update(state)
 
     def _local_hour(self, time: pl.Series, t: np.ndarray) -> np.ndarray:
@@ -446,8 +457,14 @@ class IncrementalFeatures(LiveFeatures):
         )  # fmt: skip
 
 
-_SUMS_BEFORE_SPOOFED = tuple(n for n in SUM_NAMES if not n.startswith("spoofed_"))
-_ACT_BEFORE_SPOOFED = tuple(n for n in ACT_SIGNALS if not n.startswith("spoofed_"))
+#: what a checkpoint written before the quarter hour's talk and inner gaps holds
+_QUARTER_SUMS = ("answered_out@15m", "dur_out@15m", "short_out@15m", "has_inner_gap_out@15m",
+                 "inner_gap_out@15m", "inner_gap_out_sq@15m")  # fmt: skip
+_QUARTER_SIGNALS = ("has_inner_gap_out", "inner_gap_out", "inner_gap_out_sq")
+_SUMS_BEFORE_QUARTER = tuple(n for n in SUM_NAMES if n not in _QUARTER_SUMS)
+_ACT_BEFORE_QUARTER = tuple(n for n in ACT_SIGNALS if n not in _QUARTER_SIGNALS)
+_SUMS_BEFORE_SPOOFED = tuple(n for n in _SUMS_BEFORE_QUARTER if not n.startswith("spoofed_"))
+_ACT_BEFORE_SPOOFED = tuple(n for n in _ACT_BEFORE_QUARTER if not n.startswith("spoofed_"))
 
 
 def _widen(values: np.ndarray, old: tuple[str, ...], new: tuple[str, ...]) -> np.ndarray:

@@ -298,6 +298,7 @@ def _signals(events: DataFrame) -> DataFrame:
     prev_digits = F.last(F.when(out, F.col("other_digits")), ignorenulls=True).over(before)
     frame = frame.withColumns({"_prev_t": prev_t, "_prev_digits": prev_digits})
     has_gap = out & F.col("_prev_t").isNotNull() & (t - F.col("_prev_t") < HOUR_MS)
+    has_inner = has_gap & (t - F.col("_prev_t") < WINDOWS["15m"])
     gap = F.floor((t - F.col("_prev_t")) / 1000).cast("long")
     step = F.abs(F.col("other_digits") - F.col("_prev_digits"))
     frame = frame.withColumns(
@@ -305,6 +306,9 @@ def _signals(events: DataFrame) -> DataFrame:
             "gap_out": F.when(has_gap, gap).otherwise(0).cast("long"),
             "gap_out_sq": F.when(has_gap, gap * gap).otherwise(0).cast("long"),
             "has_gap_out": _flag(has_gap),
+            "inner_gap_out": F.when(has_inner, gap).otherwise(0).cast("long"),
+            "inner_gap_out_sq": F.when(has_inner, gap * gap).otherwise(0).cast("long"),
+            "has_inner_gap_out": _flag(has_inner),
             "seq_out": _flag(
                 out
                 & F.col("_prev_t").isNotNull()
@@ -380,7 +384,7 @@ def _feature_columns() -> dict[str, Column]:
             columns[f.name] = num.cast("double") / (den.cast("double") + F.lit(1.0))
         elif f.agg is Agg.CV:
             mean = _ratio(num, den)
-            var = _ratio(F.col(f"gap_out_sq@{f.window}"), den) - mean * mean
+            var = _ratio(F.col(f"{f.signal}_sq@{f.window}"), den) - mean * mean
             columns[f.name] = F.when(
                 mean > 0, F.sqrt(F.greatest(var, F.lit(0.0))) / mean
             ).otherwise(F.lit(0.0))
