@@ -27,6 +27,7 @@ from callwarden.detect.campaigns import (
     groups_in,
 )
 from callwarden.features.engines.base import Traffic
+from callwarden.records.codes import whole_number_keys
 
 __all__ = [
     "BatchCampaigns",
@@ -128,19 +129,35 @@ class _Scorer(Protocol):
     hits: dict[str, int]
 
 
-def calls_of_traffic(calls: pl.DataFrame | None) -> pl.DataFrame:
+def calls_of_traffic(calls: pl.DataFrame | None, *, keys: bool = False) -> pl.DataFrame:
     """Canonical calls in the pass's columns, as ``CampaignTracker.calls_of`` reads a record
-    batch of them (cell, else the ingress trunk)."""
+    batch of them (cell, else the ingress trunk).
+
+    ``keys``: caller, callee and device as their integer keys (``a_key``, ``b_key``,
+    ``imei_key``; ``records/codes.py``) wherever every text of the column spells one, so
+    the pass codes integers rather than texts (the window reads either)."""
     if calls is None or calls.height == 0:
         return CampaignTracker.calls_of(pl.DataFrame())
     trunk = pl.col("trunk").cast(pl.String) if "trunk" in calls.columns else pl.lit(None, pl.String)
+    numbers: dict[str, pl.Expr | pl.Series] = {
+        "a": pl.col("caller").cast(pl.String),
+        "b": pl.col("callee").cast(pl.String),
+    }
+    device: dict[str, pl.Expr | pl.Series] = {"imei": pl.col("caller_imei").cast(pl.String)}
+    if keys:
+        a = whole_number_keys(calls["caller"], "+")
+        b = whole_number_keys(calls["callee"], "+") if a is not None else None
+        if a is not None and b is not None:
+            numbers = {"a_key": pl.Series(a), "b_key": pl.Series(b)}
+        imei = whole_number_keys(calls["caller_imei"])
+        if imei is not None:
+            device = {"imei_key": pl.Series(imei)}
     return calls.select(
-        a=pl.col("caller").cast(pl.String),
-        b=pl.col("callee").cast(pl.String),
+        **numbers,
         t=pl.col("start_time").cast(pl.Datetime("us", "UTC")).dt.epoch("us"),
         d=pl.col("duration_s").fill_null(0).cast(pl.Int64),
         cell=pl.coalesce(pl.col("caller_cell").cast(pl.String), trunk),
-        imei=pl.col("caller_imei").cast(pl.String),
+        **device,
     )
 
 
@@ -167,7 +184,7 @@ class BatchCampaigns:
         self.enabled = policy.campaigns.enabled
         self.span = _span_us(traffic) if self.enabled else None
         if self.enabled:
-            self.tracker.add(calls_of_traffic(traffic.calls))
+            self.tracker.add(calls_of_traffic(traffic.calls, keys=True))
 
     def checkpoints(self) -> list[int]:
         if self.span is None:

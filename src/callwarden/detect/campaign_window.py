@@ -70,16 +70,32 @@ class Codes:
     [2, 1]
     >>> c.decode(np.array([2, 0])).to_list()
     ['c', 'b']
+
+    Texts that spell whole numbers can come as their integer keys (``records/codes.py``),
+    which are coded without a Python object per text; their texts are spelled for the new
+    codes alone:
+
+    >>> k = Codes()
+    >>> k.encode_keys(np.array([8613800000002, -1, 8613800000001, 8613800000002]), "+").tolist()
+    [0, -1, 1, 0]
+    >>> k.decode(np.array([1])).to_list()
+    ['+8613800000001']
     """
 
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
         self.strings = pl.Series("s", [], pl.String)
+        #: integer key -> code, while every code came from a key (None once a text came)
+        self.by_key: pl.DataFrame | None = None
+        self.prefix = ""
 
     def __len__(self) -> int:
-        return len(self.index)
+        return self.strings.len()
 
     def encode(self, values: pl.Series) -> np.ndarray:
+        if self.by_key is not None:  # codes from keys so far: their texts join the index
+            self.index = dict(zip(self.strings.to_list(), range(len(self)), strict=True))
+            self.by_key = None
         uniq = values.drop_nulls().unique(maintain_order=True)
         before, index = len(self.index), self.index
         codes = np.fromiter(
@@ -95,6 +111,32 @@ class Codes:
         )
         return got.to_numpy().astype(np.int64, copy=False)
 
+    def encode_keys(self, keys: np.ndarray, prefix: str = "") -> np.ndarray:
+        """Codes of the texts ``prefix`` + each key's digits (``-1``: null), as :meth:`encode`
+        gives them, read from the int64 keys."""
+        given = pl.Series("k", keys, pl.Int64)
+        if self.index or (self.by_key is not None and prefix != self.prefix):
+            # texts came first (or keys of another spelling): the texts are the codes' index
+            texts = pl.select(
+                pl.when(pl.lit(given) >= 0).then(pl.lit(prefix) + pl.lit(given).cast(pl.String))
+            )
+            return self.encode(texts.to_series())
+        self.prefix = prefix
+        known = self.by_key
+        if known is None:
+            known = pl.DataFrame(schema={"k": pl.Int64, "c": pl.Int64})
+        uniq = given.filter(given >= 0).unique(maintain_order=True)
+        new = uniq.filter(~uniq.is_in(known["k"].implode())) if known.height else uniq
+        if new.len():  # the next codes, in the order the keys first came
+            start = len(self)
+            fresh = pl.DataFrame({"k": new, "c": np.arange(start, start + new.len())})
+            known = pl.concat([known, fresh], how="vertical")
+            spelt = pl.select(s=pl.lit(prefix) + pl.lit(new.cast(pl.String))).to_series()
+            self.strings = pl.concat([self.strings, spelt])
+        self.by_key = known
+        got = pl.DataFrame({"k": given}).join(known, on="k", how="left", maintain_order="left")
+        return got["c"].fill_null(-1).to_numpy().astype(np.int64, copy=False)
+
     def decode(self, codes: np.ndarray) -> pl.Series:
         return self.strings.gather(codes)
 
@@ -105,6 +147,14 @@ def _grown(a: np.ndarray, n: int) -> np.ndarray:
     out = np.zeros(max(n, 2 * a.shape[0], 1024), a.dtype)
     out[: a.shape[0]] = a
     return out
+
+
+def _add_at(target: np.ndarray, at: np.ndarray, values: np.ndarray) -> None:
+    """``np.add.at(target, at, values)`` for whole numbers, as one count over the positions
+    (exact: the sums are far below 2**53)."""
+    if at.shape[0]:
+        sums = np.bincount(at, weights=values, minlength=target.shape[0])
+        target += sums[: target.shape[0]].astype(target.dtype)
 
 
 def _by_slice(s: np.ndarray) -> np.ndarray:
@@ -150,8 +200,10 @@ class CallWindow:
     """Calls summed by slices, and the running figures of the slices in the window.
 
     ``add`` takes calls in the pass's columns (``a``, ``b``, ``t`` µs, ``d`` s, ``cell``,
-    ``imei``) in any order; ``move_to(lo, hi)`` makes the window the calls with
-    ``lo <= t < hi`` (both whole slices); the figures are then read per number code.
+    ``imei``; or, for ``a``, ``b`` and ``imei``, their integer keys ``a_key``, ``b_key``
+    and ``imei_key`` of ``records/codes.py``) in any order; ``move_to(lo, hi)`` makes the
+    window the calls with ``lo <= t < hi`` (both whole slices); the figures are then read
+    per number code.
     """
 
     def __init__(self, slice_s: int, talk_s: int, context: pl.DataFrame | None = None) -> None:
@@ -186,21 +238,33 @@ class CallWindow:
         if calls.height == 0:
             return
         before = len(self.numbers)
-        key = self.numbers.encode(calls["a"]) << _SHIFT
-        key |= self.numbers.encode(calls["b"])
+        if "a_key" in calls.columns:  # integer keys (records/codes.py): no text to code
+            both = np.concatenate([calls["a_key"].to_numpy(), calls["b_key"].to_numpy()])
+            coded = self.numbers.encode_keys(both, "+")
+            del both
+            key = coded[: calls.height] << _SHIFT
+            key |= coded[calls.height :]
+            del coded
+        else:
+            key = self.numbers.encode(calls["a"]) << _SHIFT
+            key |= self.numbers.encode(calls["b"])
         self._numbered(before)
+        if "imei_key" in calls.columns:
+            imei = self.devices.encode_keys(calls["imei_key"].to_numpy())
+        else:
+            imei = self.devices.encode(calls["imei"])
         # calls by pair, then slice: a run is one pair's calls in one slice
         frame = pl.DataFrame(
             {
                 "k": key,
                 "s": calls["t"] // self.slice_us,
                 "t": calls["t"],
-                "d": calls["d"],
+                "d": calls["d"].cast(pl.Int32),
                 "cell": self.cells.encode(calls["cell"]).astype(_I),
-                "imei": self.devices.encode(calls["imei"]).astype(_I),
+                "imei": imei.astype(_I),
             }
         ).sort("k", "s")
-        del key
+        del key, imei
         key, s, t, d = (frame[c].to_numpy() for c in ("k", "s", "t", "d"))
         cell, imei = frame["cell"].to_numpy(), frame["imei"].to_numpy()
         starts = np.flatnonzero(np.diff(key, prepend=-1) | np.diff(s, prepend=-1))
@@ -308,6 +372,9 @@ class CallWindow:
     forget_at = 1_000_000
 
     def _forget_pairs(self) -> None:
+        idle_most = int(self.pair_n.shape[0] - np.count_nonzero(self.pair_n))
+        if idle_most < self.forget_at or 2 * idle_most < self.pair_n.shape[0]:
+            return  # (fewer idle pairs than that even before the later slices' are counted)
         keep = self.pair_n > 0
         for parts in self.parts.values():
             for part in parts:
@@ -340,16 +407,16 @@ class CallWindow:
         old = self.pair_n[p]
         new = old + sign * part.n
         self.pair_n[p] = new
-        np.add.at(fig["calls"], a, sign * part.n)
-        np.add.at(fig["talk"], a, sign * part.talk)
-        np.add.at(fig["answered"], a, sign * part.answered)
-        np.add.at(fig["inbound"], b, sign * part.n)
+        _add_at(fig["calls"], a, sign * part.n)
+        _add_at(fig["talk"], a, sign * part.talk)
+        _add_at(fig["answered"], a, sign * part.answered)
+        _add_at(fig["inbound"], b, sign * part.n)
         became = (new > 0).astype(_I) - (old > 0)
-        np.add.at(fig["callees"], a, became)
-        np.add.at(fig["callers"], b, became)
-        np.add.at(fig["repeat"], a, np.where(new >= 2, new, 0) - np.where(old >= 2, old, 0))
+        _add_at(fig["callees"], a, became)
+        _add_at(fig["callers"], b, became)
+        _add_at(fig["repeat"], a, np.where(new >= 2, new, 0) - np.where(old >= 2, old, 0))
         mutual = self._mutual(touched).astype(_I) - mutual_before
-        np.add.at(fig["back"], self.pair_a[touched], mutual)
+        _add_at(fig["back"], self.pair_a[touched], mutual)
 
     def _mutual(self, pairs: np.ndarray) -> np.ndarray:
         rev = self._rev[pairs]

@@ -500,6 +500,8 @@ def score_records(
                 None if X is None else X[idx],
             )
         )  # fmt: skip
+    if kept:  # the last slice's features and scores: only its candidates are kept
+        del piece, scores, combined, X, idx
     if by_parts and progress is not None:
         progress("detectors and policy", total, total)
     elif not by_parts:
@@ -511,8 +513,10 @@ def score_records(
     scorer.call_content = transcripts
     rows: list[dict[str, object]] = []
     groups = BatchCampaigns(traffic, policy, scorer)
+    events = sum(k.events for k in kept)
     if decode is not None:
         c = _Candidates.concat(kept)
+        kept.clear()  # (held once, joined)
         codes = decode
         arrays = FeatureArrays(
             lambda rows: list(codes(c.num[rows]).to_list()),
@@ -529,7 +533,7 @@ def score_records(
             rows += groups.at(checkpoint)
     return ScoreResult(
         alerts_from_rows(rows),
-        events=sum(k.events for k in kept),
+        events=events,
         candidates=scorer.candidates,
         detector_hits=scorer.hits,
     )

@@ -177,3 +177,49 @@ def test_pairs_forgotten_and_met_again_count_as_new() -> None:
     want = _expected(inside, 60)
     got = _read(window, want["a"].to_list()).select(want.columns)
     assert got.equals(want.cast(got.schema))  # type: ignore[arg-type]
+
+
+def _as_keys(calls: pl.DataFrame) -> pl.DataFrame:
+    """The calls with caller and callee as integer keys (E.164 digits), not texts."""
+    return calls.select(
+        a_key=pl.col("a").str.slice(1).cast(pl.Int64),
+        b_key=pl.col("b").str.slice(1).cast(pl.Int64),
+        t="t",
+        d="d",
+        cell="cell",
+        imei="imei",
+    )
+
+
+@pytest.mark.parametrize("keys_first", [True, False])
+def test_numbers_as_integer_keys_read_as_their_texts(keys_first: bool) -> None:
+    """Batches of calls whose numbers come as texts or as integer keys, in either order,
+    read the same figures as the texts alone."""
+    calls = _calls(6)
+    window = CallWindow(3600, talk_s=60)
+    for k, lo in enumerate(range(0, calls.height, 1000)):
+        batch = calls.slice(lo, 1000)
+        window.add(_as_keys(batch) if (k % 2 == 0) == keys_first else batch)
+    window.move_to(0, 24 * HOUR)
+    inside = calls.filter(pl.col("t") < 24 * HOUR)
+    want = _expected(inside, 60)
+    got = _read(window, want["a"].to_list()).select(want.columns)
+    assert got.equals(want.cast(got.schema))  # type: ignore[arg-type]
+
+
+def test_the_same_groups_from_integer_keys_as_from_texts() -> None:
+    """Batch scoring hands the pass integer keys (numbers, devices); the groups are those
+    of the texts."""
+    calls, subs, _ = world(13)
+    texts, keys = calls_of_traffic(calls), calls_of_traffic(calls, keys=True)
+    assert {"a_key", "b_key", "imei_key"} <= set(keys.columns)
+    first = (int(texts["t"].min()) // HOUR + 1) * HOUR  # type: ignore[operator]
+    seen: list[list[tuple[str, list[str], list[str], float]]] = [[], []]
+    trackers = (CampaignTracker(subs), CampaignTracker(subs))
+    for tracker, given in zip(trackers, (texts, keys), strict=True):
+        tracker.add(given)
+    for at in range(first + 4 * HOUR, first + 12 * HOUR, HOUR):
+        for k, tracker in enumerate(trackers):
+            seen[k] += [(g.group_id, g.members, g.cues, g.score) for g in tracker.checkpoint(at)]
+    assert seen[0]
+    assert seen[0] == seen[1]

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.scoring import SCORING_STEPS, FeatureArrays, score_events, score_records
 from callwarden.features.engines.base import Traffic, feature_frame, load_engine
-from callwarden.features.engines.compiled import textcodes
 from callwarden.features.engines.compiled.batch import (
     COUNT_SIGNALS,
     FLAG_SIGNALS,
@@ -45,6 +44,7 @@ from callwarden.features.spec import (
     SEQUENTIAL_STEP,
     SHORT_CALL_S,
 )
+from callwarden.records import codes as codes_module
 
 DAY_MS = 86_400_000
 
@@ -111,7 +111,7 @@ def test_whole_numbers_match_their_spelling(
     if as_views:
         codes, bad = whole_numbers(series, prefix)
     else:
-        with mock.patch.object(textcodes, "_views", return_value=None):
+        with mock.patch.object(codes_module, "_views", return_value=None):
             codes, bad = whole_numbers(series, prefix)
     want = [_spelled(v, prefix) for v in values]
     assert codes.tolist() == want

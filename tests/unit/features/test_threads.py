@@ -17,11 +17,12 @@ from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.scoring import score_records
 from callwarden.errors import ConfigError
 from callwarden.features.engines.base import Traffic, feature_frame, load_engine
-from callwarden.features.engines.compiled import textcodes, threads
+from callwarden.features.engines.compiled import threads
 from callwarden.features.engines.compiled.crossing import with_crossing_signals
 from callwarden.features.engines.compiled.hashtable import IntSet
 from callwarden.features.engines.compiled.textcodes import whole_numbers
 from callwarden.features.engines.compiled.threads import ranges, run_all, run_ranges, thread_count
+from callwarden.records import codes as codes_module
 
 
 @settings(deadline=None)
@@ -125,7 +126,7 @@ def test_number_parsing_in_pieces_equals_one_piece(monkeypatch: pytest.MonkeyPat
     assert many[1] == one[1] == 2
     assert np.array_equal(many[0], one[0])
     # the offsets path (Arrow large strings, where a column is not string views) too
-    monkeypatch.setattr(textcodes, "_views", lambda values: None)
+    monkeypatch.setattr(codes_module, "_views", lambda values: None)
     offsets = whole_numbers(texts, "+")
     assert offsets[1] == 2
     assert np.array_equal(offsets[0], one[0])
