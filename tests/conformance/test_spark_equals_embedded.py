@@ -337,8 +337,8 @@ def test_sms_texts(spark: SparkSession) -> None:
 
 
 def test_call_transcripts(spark: SparkSession, city: Path) -> None:
-    """Transcripts joined to their calls on the driver: the same content reasons as batch,
-    the unusable ones counted alike."""
+    """Transcripts joined to their calls on the driver and their features to the call events
+    on the cluster: the same alerts and reasons as batch, the unusable ones counted alike."""
     calls = pl.read_parquet(city / "calls", hive_partitioning=False)
     sms = pl.read_parquet(city / "sms", hive_partitioning=False)
     subs = pl.read_parquet(city / "subscribers")
@@ -365,4 +365,6 @@ def test_call_transcripts(spark: SparkSession, city: Path) -> None:
     assert first.height > 3
     reasons = [r for rs in want["reasons"].to_list() for r in rs if r["code"] == "content"]
     assert any('"call_id": ' in r["evidence"] for r in reasons)
+    # the transcripts raise numbers too (the call_content detector, on the executors there)
+    assert any(r["code"] == "call_content" for rs in want["reasons"].to_list() for r in rs)
     _assert_same_alerts(got, want)
