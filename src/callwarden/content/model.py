@@ -54,8 +54,8 @@ class ContentSettings:
     opening_weight: float = 0.5
     #: the text as it came (before normalisation: full-width forms, spacing, the way digits
     #: were masked by the source) as character 1-3-grams of a block of its own, weighted
-    #: ``raw_weight``; 0: no such block (the default: it did not win the validation by more
-    #: than noise, docs/benchmarks.md)
+    #: ``raw_weight``; 0: no such block (the default: it won the validation by two texts,
+    #: inside the noise, and lost the test split's plain texts; docs/benchmarks.md)
     raw_weight: float = 0.0
     min_df: int = 2
     c: float = 1.0  # the SVM's inverse regularisation

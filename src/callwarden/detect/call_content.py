@@ -19,7 +19,7 @@ joined to its call by ``call_id`` and read by the content classifier (:func:`rea
 Transcripts that cannot be used are counted, never fatal (:attr:`CallContent.rejects`, in the
 quarantine's format): an unknown ``call_id`` (no such call), an empty text, a call that was
 not answered, a second transcript of the same call. Texts are classified when first asked
-for (the numbers that alert), each distinct text once.
+for (the numbers past the gate), each distinct text once.
 
 >>> import datetime as dt
 >>> t = dt.datetime(2026, 7, 8, 10, tzinfo=dt.UTC)
@@ -36,6 +36,9 @@ for (the numbers that alert), each distinct text once.
 ('content', 'c1', 'impersonate_police_gov')
 >>> content.reason("+8613800000001", int(t.timestamp() * 1e6) - 1) is None  # before the call
 True
+>>> risk, scams = content.evidence("+8613800000001", int(t.timestamp() * 1e6))
+>>> risk > CALL_SCAM, scams
+(True, 1)
 """
 
 from __future__ import annotations
