@@ -78,9 +78,10 @@ def score(
         typer.Option(
             "--transcripts",
             exists=True,
-            help="Canonical call transcripts (call_id, text; file or folder): an alert of a "
-            "number whose answered calls read as a scam carries a content reason "
-            "(docs/content.md). Unusable rows are counted and quarantined beside --out.",
+            help="Canonical call transcripts (call_id, text; file or folder): answered calls "
+            "whose transcripts read as fraud scripts raise their number (the call_content "
+            "detector) and give its alerts a content reason (docs/content.md). Unusable rows "
+            "are counted and quarantined beside --out.",
             show_default="CALLS/transcripts when there, else none",
         ),
     ] = None,
