@@ -16,7 +16,10 @@ POLICY = PolicyConfig()
 
 
 def event(**changes: float) -> dict[str, float]:
-    """A relay's fifth call in a quarter hour, every two minutes, steady, owner aged 78."""
+    """A relay's fifth call in a quarter hour, every two minutes, steady, owner aged 78.
+
+    The quarter hour's own figures (talk, gaps between its calls) are the hour's unless
+    given: the calls of the quarter hour are the calls of the hour."""
     base = {
         "out_calls_15m": 5.0,
         "out_calls_1h": 5.0,
@@ -33,8 +36,11 @@ def event(**changes: float) -> dict[str, float]:
         "answered_share_1h": 0.55,
         "mean_duration_1h": 40.0,
         "is_landline": 0.0,
-    }
-    return base | changes
+    } | changes
+    same = {"short_or_unanswered_share_15m": "short_or_unanswered_share_1h",
+            "answered_share_15m": "answered_share_1h", "mean_duration_15m": "mean_duration_1h",
+            "inner_gap_mean_15m": "gap_mean_15m", "inner_gap_cv_15m": "gap_cv_15m"}  # fmt: skip
+    return {k: base[v] for k, v in same.items()} | base
 
 
 def score(f: dict[str, float]) -> float:
@@ -67,6 +73,39 @@ def test_a_burst_after_the_owners_own_call_is_found_from_six_people() -> None:
     six = after_a_call | {"out_calls_15m": 6, "out_calls_1h": 6, "uniq_callees_15m": 6,
                           "uniq_callees_1h": 6}  # fmt: skip
     assert decision(six) == "review"
+
+
+def test_a_burst_after_a_call_is_read_from_the_gaps_between_its_own_calls() -> None:
+    # five calls two minutes apart, twenty minutes after the owner's own call: the pause
+    # before the first spoils the spread of the window's gaps, not of the burst's own
+    after_a_call = event(gap_mean_15m=380.0, gap_cv_15m=1.3, gap_mean_1h=380.0, gap_cv_1h=1.3,
+                         inner_gap_mean_15m=120.0, inner_gap_cv_15m=0.1)  # fmt: skip
+    assert decision(after_a_call) == "review"
+    # five people in a rush then a long pause are still someone ringing round
+    uneven = after_a_call | {"inner_gap_cv_15m": 1.1}
+    assert score(uneven) < POLICY.watch
+
+
+def test_a_burst_after_the_owners_own_conversations_is_judged_by_its_own_calls() -> None:
+    # a ten-minute call to the family earlier that evening makes the hour look talkative;
+    # the quarter hour of the burst is dialling and ringing
+    after_a_talk = event(answered_share_1h=0.67, mean_duration_1h=160.0)
+    assert score(event(answered_share_1h=0.67, mean_duration_1h=160.0, answered_share_15m=0.67,
+                       mean_duration_15m=160.0)) == 0.0  # fmt: skip
+    assert decision(after_a_talk | {"answered_share_15m": 0.6, "mean_duration_15m": 40.0}) == (
+        "suspend"
+    )
+    # and the owner's own second call to the family that evening is not the burst's
+    twice = after_a_talk | {"answered_share_15m": 0.6, "mean_duration_15m": 40.0,
+                            "out_calls_1h": 7.0, "uniq_callees_1h": 5.0}  # fmt: skip
+    assert decision(twice) == "suspend"
+
+
+def test_a_call_round_whose_quarter_hour_talks_less_is_judged_with_its_hour() -> None:
+    # a retired volunteer's round: half the hour talking, a quarter hour of shorter talks
+    round_ = event(answered_share_1h=0.85, mean_duration_1h=70.0, answered_share_15m=0.7,
+                   mean_duration_15m=60.0)  # fmt: skip
+    assert score(round_) < POLICY.watch
 
 
 def test_four_calls_to_the_second_at_a_slow_relays_pace() -> None:

@@ -27,7 +27,7 @@ class ProfileMismatchDetector(Detector):
         # relay's strangers mostly do not pick up (relay_call.not_conversations). Volume
         # alone is weaker evidence than a relay's rhythm, so the talk must be lower: up to
         # 0.3 of the time, none from 0.45.
-        return unusual_owner * busy * no_callbacks * not_conversations(f, talking=0.45)
+        return unusual_owner * busy * no_callbacks * not_conversations(f, talking=0.45, width=0.15)
 
     def explain(self, f: Mapping[str, float]) -> Reason:
         n, uniq = int(f["out_calls_1h"]), int(f["uniq_callees_1h"])

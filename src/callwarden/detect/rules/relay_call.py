@@ -20,7 +20,10 @@ The pace is read two ways, and either is evidence:
 
 Either way, the calls must not be conversations (:func:`not_conversations`): a class teacher
 ringing the parents or a retired volunteer the residents of a block has a relay's pace, but
-people who know the caller answer and talk, and a relay's strangers mostly do not.
+people who know the caller answer and talk, and a relay's strangers mostly do not. Each
+reading is judged by the calls it read: the hour's rhythm by the hour's talk and callees, the
+quarter hour's rhythm and count by the quarter hour's, so that the owner's own conversations
+and calls to the family earlier that evening do not hide a burst that follows them.
 """
 
 from __future__ import annotations
@@ -40,17 +43,21 @@ def _unusual_owner(age: np.ndarray) -> np.ndarray:
 
 
 #: what :func:`not_conversations` reads
-CONVERSATION_FEATURES = ("answered_share_1h", "mean_duration_1h", "gap_mean_1h", "gap_mean_15m",
-                         "out_calls_15m", "is_landline")  # fmt: skip
+CONVERSATION_FEATURES = ("answered_share_1h", "mean_duration_1h", "answered_share_15m",
+                         "mean_duration_15m", "gap_mean_1h", "gap_mean_15m", "out_calls_15m",
+                         "is_landline")  # fmt: skip
 
 
-def talk_share(f: Features) -> np.ndarray:
+def talk_share(f: Features, window: str = "1h") -> np.ndarray:
     """The share of the calling time spent talking: answered share times mean connected
-    seconds, over the time from one call to the next.
+    seconds, over the time from one call to the next, all of the calls of ``window``
+    (``1h`` or ``15m``).
 
-    That time is the smallest of the mean gaps (15 min, 1 h) and the quarter hour over the
-    calls in it: each mean can only be raised by the long gap before the first call of a
-    burst, and ``n`` calls within 15 minutes are at most ``900 / (n - 1)`` seconds apart.
+    That time is the smallest of the mean gaps (of the window, and of the quarter hour) and
+    the quarter hour over the calls in it: each mean can only be raised by the long gap
+    before the first call of a burst, and ``n`` calls within 15 minutes are at most
+    ``900 / (n - 1)`` seconds apart. The quarter hour's own figures (``15m``) leave out the
+    owner's own conversations of the hour before a burst.
 
     >>> f = {"answered_share_1h": np.array([0.85, 0.55]), "mean_duration_1h":
     ...      np.array([75.0, 40.0]), "gap_mean_1h": np.array([900.0, 120.0]),
@@ -58,27 +65,36 @@ def talk_share(f: Features) -> np.ndarray:
     >>> np.round(talk_share(f), 2).tolist()
     [0.57, 0.18]
     """
-    gap = np.minimum(f["gap_mean_1h"], f["gap_mean_15m"])
+    gap = f["gap_mean_15m"]
+    if window != "15m":
+        gap = np.minimum(f[f"gap_mean_{window}"], gap)
     gap = np.minimum(gap, 900.0 / np.maximum(f["out_calls_15m"] - 1, 1))
-    mean = np.nan_to_num(f["mean_duration_1h"], nan=0.0)
-    return f["answered_share_1h"] * mean / np.maximum(gap, 1.0)
+    mean = np.nan_to_num(f[f"mean_duration_{window}"], nan=0.0)
+    return f[f"answered_share_{window}"] * mean / np.maximum(gap, 1.0)
 
 
-def not_conversations(f: Features, talking: float = 0.55) -> np.ndarray:
-    """1 for a mobile line whose calls are mostly dialling and ringing (a talk share up to
-    ``talking - 0.15``), 0 from a talk share of ``talking``, and 0 for a landline.
+def not_conversations(
+    f: Features, talking: float = 0.5, window: str = "1h", width: float = 0.1
+) -> np.ndarray:
+    """1 for a mobile line whose calls (of ``window``) are mostly dialling and ringing (a
+    talk share up to ``talking - width``), 0 from a talk share of ``talking``, and 0 for a
+    landline.
 
     A relay SIM dials strangers one after another: most do not pick up or hang up at once,
     so however steady its pace, the line talks for a small part of the hour: a fifth at a
     two-minute pace, under two fifths even when every victim answers and the scammer talks
-    for 45 s (seed 000), since the next call is two minutes on whatever happens.
+    for 45 s (seed 000), since the next call is two minutes on whatever happens. So the
+    hour's calls score fully up to two fifths and nothing from half, where a call round
+    talks (below); a quarter hour holds fewer calls, whose share strays further by chance
+    either way, and is asked for less (full up to a quarter, nothing from two fifths),
+    beside the hour's, never instead of it.
     Someone working down a list of people who know them (a class teacher ringing the
     parents, a retired volunteer the residents of a block) has the same pace because each
     call is a conversation: most of the hour is talk. And the relay is a handset in
     someone's hand: a company landline at a clerk's pace (a hospital's reminders, a bank's
     notices) is not one.
     """
-    return ramp(talking - talk_share(f), 0, 0.15) * (1 - f["is_landline"])
+    return ramp(talking - talk_share(f, window), 0, width) * (1 - f["is_landline"])
 
 
 @register
@@ -92,22 +108,44 @@ class RelayCallDetector(Detector):
         "uniq_callees_1h",
         "gap_mean_15m",
         "gap_cv_15m",
+        "inner_gap_mean_15m",
+        "inner_gap_cv_15m",
         "gap_mean_1h",
         "gap_cv_1h",
         "callback_share_24h",
         "cells_24h",
         "owner_age",
-        "short_or_unanswered_share_1h",
+        "short_or_unanswered_share_15m",
         *CONVERSATION_FEATURES,
     )
 
     def raw_score(self, f: Features) -> np.ndarray:
-        pace = np.max(np.vstack(list(self._paces(f).values())), axis=0)
-        strangers = ramp(f["uniq_callees_1h"] / np.maximum(f["out_calls_1h"], 1), 0.75, 0.95)
+        pace = np.max(np.vstack(list(self._evidence(f).values())), axis=0)
         no_callbacks = ramp(0.5 - f["callback_share_24h"], 0, 0.3)
         # The SIM stays where its holder sits; couriers and drivers move from cell to cell.
         stationary = ramp(6 - f["cells_24h"], 0, 2)
-        return pace * strangers * no_callbacks * stationary * not_conversations(f)
+        return pace * no_callbacks * stationary
+
+    @classmethod
+    def _evidence(cls, f: Features) -> dict[str, np.ndarray]:
+        """Each reading of the pace (:meth:`_paces`), where the calls it read are not
+        conversations: the hour's rhythm by the hour's talk, the quarter hour's rhythm and
+        count by the quarter hour's (a burst after the owner's own long calls of the hour
+        before is judged by the burst's calls)."""
+        paces = cls._paces(f)
+        # each call to someone not called before in the hour (the quarter hour's calls: the
+        # owner's own call to the family twice that evening is not the burst's)
+        strangers = {}
+        for w in ("1h", "15m"):
+            strangers[w] = ramp(f[f"uniq_callees_{w}"] / np.maximum(f[f"out_calls_{w}"], 1),
+                                0.75, 0.95)  # fmt: skip
+        hour = not_conversations(f)
+        quarter = np.maximum(hour, not_conversations(f, talking=0.4, window="15m", width=0.15))
+        return {
+            "1h": paces["1h"] * hour * strangers["1h"],
+            "15m": paces["15m"] * quarter * strangers["15m"],
+            "count": paces["count"] * quarter * strangers["15m"],
+        }
 
     @classmethod
     def _paces(cls, f: Features) -> dict[str, np.ndarray]:
@@ -139,17 +177,18 @@ class RelayCallDetector(Detector):
         and many of the calls not answered.
 
         Five people in 15 minutes are at most 225 s apart on average. That is evidence when
-        the calls are spread fairly evenly: a CV up to 0.7 (a minute either way at a
-        two-minute pace), none from 1.0, since a few calls in a rush then a long pause is
-        someone ringing round; six people are evidence however the calls fall (a burst after
-        one long gap). Every call to someone new, and not seconds apart: the next number tried
+        the calls are spread fairly evenly among themselves (the gaps between the quarter
+        hour's calls, not the pause before its first, ``inner_gap_*_15m``): a CV up to 0.7
+        (a minute either way at a two-minute pace), none from 1.0, since a few calls in a
+        rush then a long pause is someone ringing round; six people are evidence however the
+        calls fall. Every call to someone new, and not seconds apart: the next number tried
         the moment one does not answer is a person in a hurry, not a relay's dial, ring and
-        talk (a long first gap can only raise the mean, so a rush is never missed).
+        talk.
 
         The count alone stays under ``review`` (0.5 from five people, 0.55 from nine): an
         owner ringing down a list of people who know them (a retired volunteer calling the
         residents of a block, a grandmother calling the family) gets through to most of
-        them. Strangers often do not pick up or hang up at once, so the hour's calls
+        them. Strangers often do not pick up or hang up at once, so the quarter hour's calls
         unanswered or under 10 s add up to 0.15 (all of it from three in ten): five people
         and that share make ``review``. A count never earns more than ``review`` (0.7 at
         most): a person looks before anything is restricted.
@@ -157,11 +196,11 @@ class RelayCallDetector(Detector):
         n15 = f["out_calls_15m"]
         people = np.minimum(f["uniq_callees_15m"], n15)
         all_new = ramp(people / np.maximum(n15, 1), 0.75, 0.95)
-        not_a_rush = ramp(f["gap_mean_15m"], 35, 60)
-        even = ramp(1.0 - f["gap_cv_15m"], 0, 0.3)
+        not_a_rush = ramp(f["inner_gap_mean_15m"], 35, 60)
+        even = ramp(1.0 - f["inner_gap_cv_15m"], 0, 0.3)
         count = 0.5 * np.maximum(ramp(people, 4, 5) * even, ramp(people, 5, 6))
         count += 0.05 * ramp(people, 6, 9)
-        unanswered = 0.15 * ramp(f["short_or_unanswered_share_1h"], 0.1, 0.3)
+        unanswered = 0.15 * ramp(f["short_or_unanswered_share_15m"], 0.1, 0.3)
         return (count + unanswered * (count > 0)) * all_new * not_a_rush
 
     @classmethod
@@ -178,7 +217,7 @@ class RelayCallDetector(Detector):
     def explain(self, f: Mapping[str, float]) -> Reason:
         """The figures of the evidence that gave the score: the hour's rhythm, the quarter
         hour's rhythm, or the quarter hour's count of people."""
-        paces = self._paces({k: np.array([v], dtype=np.float64) for k, v in f.items()})
+        paces = self._evidence({k: np.array([v], dtype=np.float64) for k, v in f.items()})
         best = max(paces, key=lambda k: float(paces[k][0]))
         age_zh, age_en = age_text(f["owner_age"])
         if best == "count":
@@ -193,7 +232,7 @@ class RelayCallDetector(Detector):
                 f"numbers, almost none calling back, from one place; looks like relay "
                 f"calling{age_en}",
                 {"out_calls_15m": n, "uniq_callees_15m": people,
-                 "gap_mean_s": round(f["gap_mean_15m"]), "owner_age": f["owner_age"]},
+                 "gap_mean_s": round(f["inner_gap_mean_15m"]), "owner_age": f["owner_age"]},
             )  # fmt: skip
         minutes = 60 if best == "1h" else 15
         n, gap = int(f[f"out_calls_{best}"]), round(f[f"gap_mean_{best}"])
