@@ -13,7 +13,9 @@ number at a time sees nothing. This module looks at the numbers together. Every
 2. **Edges**: two nodes are linked when at least two pieces of evidence tie them: callees they
    share that few others call (``rare_callers``; each counts, up to two, and only
    between nodes that spend a quarter of their calls on such callees), the same device
-   (IMEI, counts two), the same serving cell or ingress trunk, numbers in one hundred-block,
+   (IMEI, counts two), the same serving cell or ingress trunk (of the operator's own
+   subscribers: another network's numbers come in on its interconnect, which carries them all),
+   numbers in one hundred-block,
    landlines of one area code, both on virtual-operator ranges (170/171/165/167/162), both
    starting and stopping within the same quarter hour, both receiving no calls at all, both
    fresh SIMs.
@@ -344,7 +346,14 @@ def _edges(
         ),
     )
     attrs = grid.select(
-        "i", "imei", "cell", "block", "area", "virtual", "sync",
+        "i", "imei", "block", "area", "virtual", "sync",
+        # a place is the serving cell of the operator's own subscribers; another network's
+        # numbers have none, only the trunk they come in on, and a carrier's interconnect
+        # carries every number of that network: sharing it ties nobody together (without a
+        # subscriber table no number is known to be another network's, and every place counts)
+        cell=pl.when(pl.col("age_days").is_not_null() | (window.context.height == 0)).then(
+            pl.col("cell")
+        ),
         # absence of calls in is evidence only where the operator would see them: its own
         # subscribers (another network's number may be called on that network)
         none=(pl.col("inbound") == 0) & pl.col("age_days").is_not_null(),

@@ -166,3 +166,45 @@ def test_new_subscribers_who_cross_a_list_by_chance_are_no_members() -> None:
     members = {m for g in groups for m in g.members}
     assert set(lines) <= members
     assert not members & set(newcomers)
+
+
+def test_another_networks_numbers_on_its_interconnect_trunk_are_no_group() -> None:
+    """Five numbers of another network ring a few people each through the night and morning,
+    starting and stopping in the same quarter hours: everything that network sends arrives on
+    the one interconnect trunk, so the trunk ties nobody together. Five of the operator's own
+    fresh lines on one cell, just as synchronised, are a group (and without a subscriber table
+    the trunk counts as any place)."""
+    from callwarden.detect.campaigns import find_campaigns  # noqa: PLC0415
+
+    start = 1_783_000_000_000_000  # µs
+    minute = 60_000_000
+    day = 86_400_000_000
+
+    def calls_of(callers: list[str], place: str) -> pl.DataFrame:
+        rows = [
+            (a, f"+86139{k:03d}{n:05d}", start + (n * 97 + k) * minute, 0, place)
+            for k, a in enumerate(callers)
+            for n in range(5)
+        ]
+        return pl.DataFrame(
+            rows,
+            schema={"a": pl.String, "b": pl.String, "t": pl.Int64, "d": pl.Int64,
+                    "cell": pl.String},
+            orient="row",
+        ).with_columns(imei=pl.lit(None, pl.String))  # fmt: skip
+
+    others = [f"+86133{k:08d}" for k in range(0, 5000000, 1000000)]
+    at = start + 8 * 60 * minute
+    empty = pl.DataFrame(
+        schema={"msisdn": pl.String, "activated_us": pl.Int64, "enterprise": pl.Boolean}
+    )
+    own = pl.DataFrame(
+        {"msisdn": ["+8613800000000"], "activated_us": [start - 900 * day], "enterprise": [False]}
+    )
+    assert not find_campaigns(calls_of(others, "IC-CT-01"), own, at)
+    lines = [f"+86170{k:08d}" for k in range(0, 5000000, 1000000)]
+    mine = pl.DataFrame(
+        {"msisdn": lines, "activated_us": [start - 5 * day] * 5, "enterprise": [False] * 5}
+    )
+    assert find_campaigns(calls_of(lines, "C1"), mine, at)
+    assert find_campaigns(calls_of(others, "IC-CT-01"), empty, at)
