@@ -90,9 +90,10 @@ class CampaignTracker:
         """The groups at ``at_us``, over the calls added so far with times in the window
         before it; the next checkpoint moves on."""
         cfg = self.cfg
-        if self.pending:
-            self.window.add(pl.concat(self.pending, how="vertical_relaxed"))
-            self.pending = []
+        if self.pending:  # (handed over: the window lets the texts go once coded)
+            pending, self.pending = self.pending, []
+            self.window.add(pl.concat(pending, how="vertical_relaxed") if len(pending) > 1
+                            else pending.pop())  # fmt: skip
         self.next_us = at_us + cfg.every_s * _US
         if not cfg.enabled:
             return []

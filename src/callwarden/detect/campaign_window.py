@@ -26,7 +26,7 @@ filter of all the calls would.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import polars as pl
@@ -141,6 +141,15 @@ class Codes:
         return self.strings.gather(codes)
 
 
+def _joined(parts: list[_Part]) -> _Part:
+    """Parts of one slice whose callers come in ascending ranges, as one part."""
+    if len(parts) == 1:
+        return parts[0]
+    names = [f.name for f in fields(_Part) if f.name != "t_min"]
+    joined = {k: np.concatenate([getattr(p, k) for p in parts]) for k in names}
+    return _Part(**joined, t_min=min(p.t_min for p in parts))
+
+
 def _grown(a: np.ndarray, n: int) -> np.ndarray:
     if a.shape[0] >= n:
         return a
@@ -233,38 +242,66 @@ class CallWindow:
 
     # -- adding calls ------------------------------------------------------------------------
 
+    #: calls summed at a time: a day of a million subscribers is summed a part of its callers
+    #: at a time, so the sort and the runs of one part are in memory, not of all calls
+    piece_calls = 2_000_000
+
     def add(self, calls: pl.DataFrame) -> None:
-        """Sum calls (pass columns) into their slices."""
-        if calls.height == 0:
+        """Sum calls (pass columns) into their slices.
+
+        The window holds ``calls`` no longer than this: a caller that hands over its last
+        reference (as :class:`~callwarden.detect.campaign_steps.CampaignTracker` does) has
+        the texts go once they are coded."""
+        n = calls.height
+        if n == 0:
             return
         before = len(self.numbers)
         if "a_key" in calls.columns:  # integer keys (records/codes.py): no text to code
             both = np.concatenate([calls["a_key"].to_numpy(), calls["b_key"].to_numpy()])
             coded = self.numbers.encode_keys(both, "+")
             del both
-            key = coded[: calls.height] << _SHIFT
-            key |= coded[calls.height :]
-            del coded
+            a, b = coded[:n], coded[n:]
         else:
-            key = self.numbers.encode(calls["a"]) << _SHIFT
-            key |= self.numbers.encode(calls["b"])
+            a, b = self.numbers.encode(calls["a"]), self.numbers.encode(calls["b"])
         self._numbered(before)
         if "imei_key" in calls.columns:
-            imei = self.devices.encode_keys(calls["imei_key"].to_numpy())
+            imei = self.devices.encode_keys(calls["imei_key"].to_numpy()).astype(_I)
         else:
-            imei = self.devices.encode(calls["imei"])
+            imei = self.devices.encode(calls["imei"]).astype(_I)
+        cell = self.cells.encode(calls["cell"]).astype(_I)
+        t = calls["t"].to_numpy()
+        d = calls["d"].cast(pl.Int32).to_numpy()
+        del calls
+        pieces = -(-n // self.piece_calls)
+        if pieces == 1:
+            summed = self._add_coded(a, b, t, d, cell, imei)
+        else:
+            # by ranges of caller codes, ascending: each pair's calls all in one piece, and a
+            # slice's parts of the pieces, one after the other, in caller order as one part
+            which = np.clip(a * pieces // max(len(self.numbers), 1), 0, pieces - 1)
+            by_slice: dict[int, list[_Part]] = {}
+            for k in range(pieces):
+                rows = np.flatnonzero(which == k)
+                got = self._add_coded(a[rows], b[rows], t[rows], d[rows], cell[rows], imei[rows])
+                for slice_, part in got.items():
+                    by_slice.setdefault(slice_, []).append(part)
+            # (one slice's copy at a time: its pieces go as it is joined)
+            summed = {slice_: _joined(by_slice.pop(slice_)) for slice_ in sorted(by_slice)}
+        for slice_, part in summed.items():
+            self.parts.setdefault(slice_, []).append(part)
+
+    def _add_coded(self, a: np.ndarray, b: np.ndarray, t: np.ndarray, d: np.ndarray,
+                   cell: np.ndarray, imei: np.ndarray) -> dict[int, _Part]:  # fmt: skip
+        """Coded calls (caller and callee codes, µs, seconds, cell and device codes) summed,
+        a part per slice."""
+        out: dict[int, _Part] = {}
+        key = a << _SHIFT
+        key |= b
         # calls by pair, then slice: a run is one pair's calls in one slice
         frame = pl.DataFrame(
-            {
-                "k": key,
-                "s": calls["t"] // self.slice_us,
-                "t": calls["t"],
-                "d": calls["d"].cast(pl.Int32),
-                "cell": self.cells.encode(calls["cell"]).astype(_I),
-                "imei": imei.astype(_I),
-            }
+            {"k": key, "s": t // self.slice_us, "t": t, "d": d, "cell": cell, "imei": imei}
         ).sort("k", "s")
-        del key, imei
+        del key, a, b, t, d, cell, imei
         key, s, t, d = (frame[c].to_numpy() for c in ("k", "s", "t", "d"))
         cell, imei = frame["cell"].to_numpy(), frame["imei"].to_numpy()
         starts = np.flatnonzero(np.diff(key, prepend=-1) | np.diff(s, prepend=-1))
@@ -284,14 +321,13 @@ class CallWindow:
         ):
             caller = (run_key[runs] >> _SHIFT).astype(_I)
             at = np.flatnonzero(np.diff(caller, prepend=-1))
-            self.parts.setdefault(int(run_s[runs[0]]), []).append(
-                _Part(
-                    run_pair[runs], n[runs], talk[runs], answered[runs], caller[at],
-                    np.minimum.reduceat(t_lo[runs], at), np.maximum.reduceat(t_hi[runs], at),
-                    (key[rows] >> _SHIFT).astype(_I), cell[rows], imei[rows],
-                    int(t_lo[runs].min()),
-                )
+            out[int(run_s[runs[0]])] = _Part(
+                run_pair[runs], n[runs], talk[runs], answered[runs], caller[at],
+                np.minimum.reduceat(t_lo[runs], at), np.maximum.reduceat(t_hi[runs], at),
+                (key[rows] >> _SHIFT).astype(_I), cell[rows], imei[rows],
+                int(t_lo[runs].min()),
             )  # fmt: skip
+        return out
 
     def _numbered(self, before: int) -> None:
         """What is known of the numbers given codes from ``before`` on."""
@@ -332,20 +368,23 @@ class CallWindow:
             self.pair_n = np.concatenate([self.pair_n, np.zeros(new.shape[0], _I)])
             # the pair the other way round, for the new pairs and the pairs they reverse
             back = (self.pair_b[fresh].astype(np.int64) << _SHIFT) | self.pair_a[fresh]
-            rev = (
-                pl.DataFrame({"k": back})
-                .join(
-                    pl.DataFrame({"k": self._keys, "id": self._ids}),
-                    on="k",
-                    how="left",
-                    maintain_order="left",
-                )["id"]
-                .fill_null(-1)
-                .to_numpy()
-            )
+            rev = self._id_of(back)
             self._rev = np.concatenate([self._rev, rev])
             self._rev[rev[rev >= 0]] = fresh[rev >= 0]
         return ids
+
+    def _id_of(self, keys: np.ndarray) -> np.ndarray:
+        """The id of the pair of each key, -1 where there is none (looked up in the sorted
+        keys, the wanted keys in order: no table as large as all pairs)."""
+        order = np.argsort(keys, kind="stable")
+        wanted = keys[order]
+        pos = np.searchsorted(self._keys, wanted)
+        inside = pos < self._keys.shape[0]
+        found = np.zeros(keys.shape[0], bool)
+        found[inside] = self._keys[pos[inside]] == wanted[inside]
+        out = np.full(keys.shape[0], -1, _I)
+        out[order[found]] = self._ids[pos[found]]
+        return out
 
     # -- the window --------------------------------------------------------------------------
 

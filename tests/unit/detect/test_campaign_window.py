@@ -223,3 +223,22 @@ def test_the_same_groups_from_integer_keys_as_from_texts() -> None:
             seen[k] += [(g.group_id, g.members, g.cues, g.score) for g in tracker.checkpoint(at)]
     assert seen[0]
     assert seen[0] == seen[1]
+
+
+def test_a_large_batch_summed_a_part_of_its_callers_at_a_time() -> None:
+    """A batch larger than ``piece_calls`` reads the figures of the calls all the same."""
+    calls = _calls(7)
+    window = CallWindow(3600, talk_s=60)
+    window.piece_calls = 450
+    window.add(_as_keys(calls))
+    for at in (12 * HOUR, 30 * HOUR, 48 * HOUR):
+        window.move_to(at - 24 * HOUR, at)
+        inside = calls.filter((pl.col("t") >= at - 24 * HOUR) & (pl.col("t") < at))
+        want = _expected(inside, 60)
+        got = _read(window, want["a"].to_list()).select(want.columns)
+        assert got.equals(want.cast(got.schema)), at  # type: ignore[arg-type]
+    # the pieces' parts of a slice joined as one, its callers in order (as the reads want)
+    for parts in window.parts.values():
+        assert len(parts) == 1
+        assert (np.diff(parts[0].caller) > 0).all()
+        assert (np.diff(parts[0].row_a) >= 0).all()
