@@ -3,11 +3,14 @@
     .venv/bin/python benchmarks/bench_sichuan.py [--folds 5] [--seed 0] [--threads 2]
                                                  [--also-balanced] [--file-order]
                                                  [--only-file-order] [--test TEST.csv]
+                                                 [--candidates 1,11] [--cv-check 5]
 
 ``--file-order`` adds the file-order protocol beside CV: train on the first 3,664 rows (60%
 of the full 6,106, as the published split), validate on rows 3,665-4,884; every candidate
 (features, class weights, monotone constraints) is reported on those validation rows, and the
-choice of candidate and threshold is made there only. ``--test`` scores a labelled later file
+choice of candidate and threshold is made there only (``--cv-check 5`` also runs the
+defaults, the chosen candidate and the best one at the honest threshold through 5-fold CV,
+``--candidates`` runs a subset). ``--test`` scores a labelled later file
 (the published test fifth, not in the workspace) once with the chosen candidate.
 
 Reads ../shared/datasets/sichuan/train.csv (4,884 numbers, 55 numeric features, 1,587 fraud)
