@@ -82,11 +82,15 @@ class Codes:
     ['+8613800000001']
     """
 
+    #: integer key -> code, while every code came from a key (None once a text came); and
+    #: the keys' spelling. (Class defaults too: a stream checkpoint written before them loads.)
+    by_key: pl.DataFrame | None = None
+    prefix = ""
+
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
         self.strings = pl.Series("s", [], pl.String)
-        #: integer key -> code, while every code came from a key (None once a text came)
-        self.by_key: pl.DataFrame | None = None
+        self.by_key = None
         self.prefix = ""
 
     def __len__(self) -> int:
