@@ -469,15 +469,22 @@ def score_records(
 
     policy = policy or PolicyConfig()
     on_net = served_numbers(traffic.subscribers, served)
+    content = SmsContent.of_sms(traffic.sms)
+    if isinstance(transcripts, pl.DataFrame):
+        transcripts = CallContent.of_records(transcripts, traffic.calls)
+    scorer = _event_scorer(traffic, policy, on_net, content, transcripts)
+    # the campaign pass codes the calls it reads before the features are built, so that
+    # the calls as read (their text columns) can go while the feature engine works: a
+    # caller that hands over its last reference to them has them let go there
+    groups = BatchCampaigns(traffic, policy, scorer)
+    handed = [traffic]
+    del traffic
     total, parts = load_engine(engine)().features(
-        traffic, gated=model is None, triage=triage and model is None, progress=step
+        handed.pop(), gated=model is None, triage=triage and model is None, progress=step
     )
     by_parts = model is not None or not triage
     kept: list[_Candidates] = []
     decode = None
-    content = SmsContent.of_sms(traffic.sms)
-    if isinstance(transcripts, pl.DataFrame):
-        transcripts = CallContent.of_records(transcripts, traffic.calls)
     for done, piece in enumerate(parts):
         if progress is not None and by_parts:
             progress("features and scores, by slices of numbers", done, total)
@@ -506,13 +513,7 @@ def score_records(
         progress("detectors and policy", total, total)
     elif not by_parts:
         step("detectors and policy")
-    scorer = EventScorer(
-        policy, allowed_numbers(traffic.subscribers), timezone=traffic.timezone, served=on_net
-    )
-    scorer.content = content
-    scorer.call_content = transcripts
     rows: list[dict[str, object]] = []
-    groups = BatchCampaigns(traffic, policy, scorer)
     events = sum(k.events for k in kept)
     if decode is not None:
         c = _Candidates.concat(kept)
@@ -537,6 +538,21 @@ def score_records(
         candidates=scorer.candidates,
         detector_hits=scorer.hits,
     )
+
+
+def _event_scorer(
+    traffic: Traffic,
+    policy: PolicyConfig,
+    served: Served,
+    content: SmsContent,
+    call_content: CallContent | None,
+) -> EventScorer:
+    scorer = EventScorer(
+        policy, allowed_numbers(traffic.subscribers), timezone=traffic.timezone, served=served
+    )
+    scorer.content = content
+    scorer.call_content = call_content
+    return scorer
 
 
 def _explainer(model: ModelScorer, X: np.ndarray) -> Callable[[int], list[Reason]]:

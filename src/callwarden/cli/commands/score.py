@@ -215,23 +215,11 @@ def score(
         warn_without_subscribers()
     with steps("scoring") as progress:
         progress("reading", 0, 0)
-        frame = load_records(Path(calls), "calls")
-        subs = load_records(Path(subscribers), "subscribers") if subscribers else None
-        texts = load_records(Path(sms), "sms", allow_empty=True) if sms else None
-        traffic = Traffic(
-            frame,
-            texts,
-            subs,
-            known=load_known_numbers(known) if known else None,
-            timezone=settings.timezone,
+        traffic, said, read = _read_traffic(
+            calls, subscribers, sms, transcripts, known, settings.timezone
         )
-        said = None
-        if transcripts is not None:
-            said = CallContent.of_records(
-                load_records(transcripts, "transcripts", allow_empty=True), frame
-            )
         result = score_records(
-            traffic, policy_config, model=scorer, progress=progress, served=prefixes,
+            traffic.pop(), policy_config, model=scorer, progress=progress, served=prefixes,
             transcripts=said,
         )  # fmt: skip
     write_alerts(result.alerts, Path(out), timezone=settings.timezone)
@@ -239,7 +227,7 @@ def score(
         _say_transcripts(said, transcripts, Path(out))
     counts = result.alerts.group_by("decision").len().sort("decision")
     console.print(
-        f"scored {frame.height:,} calls ({result.events:,} events); "
+        f"scored {read:,} calls ({result.events:,} events); "
         f"{result.alerts['msisdn'].n_unique():,} numbers alerted -> {out}"
     )
     console.print(frame_table(counts, "alerts by decision"))
@@ -249,10 +237,34 @@ def score(
             Path(out),
             timezone=settings.timezone,
             inputs={"calls": calls, "sms": sms, "subscribers": subscribers},
-            calls=frame.height,
+            calls=read,
             events=result.events,
         )
         console.print(f"summary -> {written[0]}; report -> {written[1]}", highlight=False)
+
+
+def _read_traffic(
+    calls: str,
+    subscribers: str | None,
+    sms: str | None,
+    transcripts: Path | None,
+    known: Path | None,
+    timezone: str,
+) -> tuple[list[Traffic], CallContent | None, int]:
+    """The records to score, in a list to be popped (handed over, not kept by the caller:
+    scoring lets the calls as read go once it has what it needs of them, and they are the
+    largest thing the command holds); the transcripts joined to the calls; the calls read."""
+    frame = load_records(Path(calls), "calls")
+    read = frame.height
+    subs = load_records(Path(subscribers), "subscribers") if subscribers else None
+    texts = load_records(Path(sms), "sms", allow_empty=True) if sms else None
+    said = None
+    if transcripts is not None:
+        said = CallContent.of_records(
+            load_records(transcripts, "transcripts", allow_empty=True), frame
+        )
+    listed = load_known_numbers(known) if known else None
+    return [Traffic(frame, texts, subs, known=listed, timezone=timezone)], said, read
 
 
 def _say_transcripts(said: CallContent, source: Path, out: Path) -> None:
