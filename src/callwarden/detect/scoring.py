@@ -463,25 +463,23 @@ def score_records(
     (``detect/call_content.py``).
     """
 
-    def step(name: str) -> None:
-        if progress is not None:
-            progress(name, SCORING_STEPS.index(name), len(SCORING_STEPS))
-
     policy = policy or PolicyConfig()
-    on_net = served_numbers(traffic.subscribers, served)
     content = SmsContent.of_sms(traffic.sms)
     if isinstance(transcripts, pl.DataFrame):
         transcripts = CallContent.of_records(transcripts, traffic.calls)
-    scorer = _event_scorer(traffic, policy, on_net, content, transcripts)
-    # the campaign pass codes the calls it reads before the features are built, so that
-    # the calls as read (their text columns) can go while the feature engine works: a
-    # caller that hands over its last reference to them has them let go there
-    groups = BatchCampaigns(traffic, policy, scorer)
-    handed = [traffic]
+    scorer = _event_scorer(traffic, policy, served, content, transcripts)
+    pending = _PendingCampaigns(traffic, policy, scorer)
     del traffic
+
+    def step(name: str) -> None:
+        if progress is not None:
+            progress(name, SCORING_STEPS.index(name), len(SCORING_STEPS))
+        pending.step(name)
+
     total, parts = load_engine(engine)().features(
-        handed.pop(), gated=model is None, triage=triage and model is None, progress=step
+        pending.traffic(), gated=model is None, triage=triage and model is None, progress=step
     )
+    groups = pending.made()
     by_parts = model is not None or not triage
     kept: list[_Candidates] = []
     decode = None
@@ -540,15 +538,47 @@ def score_records(
     )
 
 
+class _PendingCampaigns:
+    """The campaign pass of :func:`score_records`, made while the feature engine works.
+
+    The pass codes the calls it reads at the engine's first step after the cross-number
+    signals (their peak is then without the coded calls), else once the engine has returned
+    (:meth:`made`). From then on nothing here holds the calls as read, so their text columns
+    go as the engine lets go of its own, where the caller handed over its last reference."""
+
+    def __init__(self, traffic: Traffic, policy: PolicyConfig, scorer: EventScorer) -> None:
+        self._waiting = [traffic]
+        self._policy = policy
+        self._scorer = scorer
+        self._made: BatchCampaigns | None = None
+
+    def traffic(self) -> Traffic:
+        return self._waiting[0]
+
+    def step(self, name: str) -> None:
+        """The engine starts the step ``name`` (of ``BATCH_STEPS``)."""
+        if self._waiting and name != BATCH_STEPS[0]:
+            self._made = BatchCampaigns(self._waiting.pop(), self._policy, self._scorer)
+
+    def made(self) -> BatchCampaigns:
+        if self._waiting:
+            self._made = BatchCampaigns(self._waiting.pop(), self._policy, self._scorer)
+        assert self._made is not None  # noqa: S101  (made at a step or just now)
+        return self._made
+
+
 def _event_scorer(
     traffic: Traffic,
     policy: PolicyConfig,
-    served: Served,
+    served: ServedNumbers | None,
     content: SmsContent,
     call_content: CallContent | None,
 ) -> EventScorer:
     scorer = EventScorer(
-        policy, allowed_numbers(traffic.subscribers), timezone=traffic.timezone, served=served
+        policy,
+        allowed_numbers(traffic.subscribers),
+        timezone=traffic.timezone,
+        served=served_numbers(traffic.subscribers, served),
     )
     scorer.content = content
     scorer.call_content = call_content
