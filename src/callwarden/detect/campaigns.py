@@ -24,7 +24,9 @@ number at a time sees nothing. This module looks at the numbers together. Every
    trunk, a shared device, adjacent numbers (one block or one area code), virtual ranges,
    no inbound calls, fresh SIMs. No cue is required: two make a group worth a review, three a
    restriction, four a suspension, on five lines or more; three or four lines need two cues
-   more for the same decision (the policy's thresholds and safeguards still apply).
+   more for the same decision (the policy's thresholds and safeguards still apply). A group
+   whose lines placed fewer than ``min_group_calls`` calls in the window stays at ``watch``
+   whatever its cues: a campaign is a volume of calls.
    Synchronised means the lines' median start and stop lie within ``sync_s`` of the group's,
    over a session of an hour or more seen whole in the window.
 5. **Honest behaviour** lowers a group's score, whatever its cues: people calling the lines
@@ -109,6 +111,12 @@ class CampaignConfig(BaseModel):
     window_s: int = Field(default=86_400, ge=600, description="calls looked at by each pass")
     min_calls: int = Field(default=3, ge=1, description="calls in the window to be a node")
     min_members: int = Field(default=3, ge=2, description="numbers to make a group")
+    min_group_calls: int = Field(
+        default=100,
+        ge=0,
+        description="calls of a group's lines in the window for more than a watch: a campaign "
+        "is a volume of calls; a few dozen are what some neighbours make in a day",
+    )
     rare_callers: int = Field(
         default=6,
         ge=2,
@@ -453,7 +461,10 @@ def groups_in(window: CallWindow, at_us: int, cfg: CampaignConfig) -> list[Campa
             continue
         # three or four lines are a small group: two more cues for the same decision
         shown = len(v.cues) - (2 if len(v.members) < 5 else 0)
-        base = _BASE.get(shown, 0.97) if shown >= 2 else 0.45
+        # a campaign is a volume: a few dozen calls from lines that resemble each other is
+        # chance in a city of a million (neighbours on one cell and block, quiet on the same
+        # hours), and stays a watch however many cues it shows
+        base = _BASE.get(shown, 0.97) if shown >= 2 and v.calls >= cfg.min_group_calls else 0.45
         score = min(base * (1.0 - v.honesty), 1.0)
         groups.append(
             CampaignGroup(

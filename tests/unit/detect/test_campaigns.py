@@ -208,3 +208,42 @@ def test_another_networks_numbers_on_its_interconnect_trunk_are_no_group() -> No
     )
     assert find_campaigns(calls_of(lines, "C1"), mine, at)
     assert find_campaigns(calls_of(others, "IC-CT-01"), empty, at)
+
+
+def test_a_few_dozen_calls_are_no_campaign_to_act_on() -> None:
+    """Five neighbours' numbers (one block, one cell, quiet on the same hours) that each ring a
+    few people between morning and evening look like one group by every cue but volume: 20
+    calls in a day stay a watch. The same lines dialling 30 people each are a campaign."""
+    from callwarden.detect.campaigns import CampaignConfig, find_campaigns  # noqa: PLC0415
+
+    start = 1_783_000_000_000_000  # µs, a morning
+    minute = 60_000_000
+    day = 86_400_000_000
+    lines = [f"+861380000{k:04d}" for k in range(5)]
+
+    def calls_of(per_line: int) -> pl.DataFrame:
+        gap = 480 // (per_line - 1)  # from the first call to the last: eight hours
+        rows = [
+            (a, f"+86139{k:03d}{n:05d}", start + (n * gap + k) * minute, 0, "C7")
+            for k, a in enumerate(lines)
+            for n in range(per_line)
+        ]
+        return pl.DataFrame(
+            rows,
+            schema={"a": pl.String, "b": pl.String, "t": pl.Int64, "d": pl.Int64,
+                    "cell": pl.String},
+            orient="row",
+        ).with_columns(imei=pl.lit(None, pl.String))  # fmt: skip
+
+    context = pl.DataFrame(
+        {"msisdn": lines, "activated_us": [start - 900 * day] * 5, "enterprise": [False] * 5}
+    )
+    at = start + 10 * 60 * minute
+    review = PolicyConfig().review
+    few = find_campaigns(calls_of(4), context, at)
+    assert few and all(g.score < review for g in few)  # found, named, at watch
+    many = find_campaigns(calls_of(30), context, at)
+    assert many and max(g.score for g in many) >= review
+    # the floor is the policy file's to set
+    unfloored = find_campaigns(calls_of(4), context, at, CampaignConfig(min_group_calls=0))
+    assert max(g.score for g in unfloored) >= review
