@@ -94,6 +94,10 @@ def _modes(frame: pl.DataFrame, col: str) -> pl.DataFrame:
     )
 
 
+#: a member places at least this share of the calls of the group's median line
+_PACE = 0.25
+
+
 def _ramp(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return np.minimum(1.0, np.maximum(0.0, (x - lo) / (hi - lo)))
 
@@ -188,7 +192,10 @@ def judge(
         counts[2] += on if c in TIES else 0
     need = np.maximum(2, np.ceil(0.6 * n_cues))
     honest = (frame["talk_share"].to_numpy() >= 0.35) | (frame["back_share"].to_numpy() >= 0.3)
-    member = (counts[0] >= need[row]) & (counts[1] >= 1) & (counts[2] >= 1) & ~honest
+    # the lines of one call centre dial at a like pace; a number placing a fraction of what
+    # the group's lines place at the median is a person whose quiet hours match theirs
+    paced = col["calls"] >= _PACE * groups.median(col["calls"].astype(np.float64))[row]
+    member = (counts[0] >= need[row]) & (counts[1] >= 1) & (counts[2] >= 1) & ~honest & paced
 
     score = honesty(groups, col, age, aged, frame["enterprise"].to_numpy().astype(bool))
     names = frame["a"].to_list()

@@ -247,3 +247,41 @@ def test_a_few_dozen_calls_are_no_campaign_to_act_on() -> None:
     # the floor is the policy file's to set
     unfloored = find_campaigns(calls_of(4), context, at, CampaignConfig(min_group_calls=0))
     assert max(g.score for g in unfloored) >= review
+
+
+def test_a_quiet_neighbour_on_the_lines_hours_is_no_member() -> None:
+    """Five fresh lines on one cell dial 30 people each between morning and evening; two fresh
+    subscribers on the same cell, quiet on the same hours, ring 4 people each: their hours,
+    cell and age match, their pace does not. The lines are the group; the neighbours are not."""
+    from callwarden.detect.campaigns import find_campaigns  # noqa: PLC0415
+
+    start = 1_783_000_000_000_000  # µs, a morning
+    minute = 60_000_000
+    day = 86_400_000_000
+    lines = [f"+86170{k:08d}" for k in range(0, 5000000, 1000000)]
+    people = ["+8615800000001", "+8615800000002"]
+
+    def rows(callers: list[str], minutes: list[int], first: int) -> list[tuple[object, ...]]:
+        return [
+            (a, f"+86139{first + k:03d}{n:05d}", start + (m + k) * minute, 0, "C7")
+            for k, a in enumerate(callers)
+            for n, m in enumerate(minutes)
+        ]
+
+    # the lines: every 16 minutes from 0 to 464; the neighbours at 0, 150, 300 and 464
+    calls = pl.DataFrame(
+        rows(lines, list(range(0, 480, 16)), 0) + rows(people, [0, 150, 300, 464], 100),
+        schema={"a": pl.String, "b": pl.String, "t": pl.Int64, "d": pl.Int64, "cell": pl.String},
+        orient="row",
+    ).with_columns(imei=pl.lit(None, pl.String))
+    context = pl.DataFrame(
+        {
+            "msisdn": lines + people,
+            "activated_us": [start - 5 * day] * 7,
+            "enterprise": [False] * 7,
+        }
+    )
+    groups = find_campaigns(calls, context, start + 10 * 60 * minute)
+    members = {m for g in groups for m in g.members}
+    assert set(lines) <= members
+    assert not members & set(people)
