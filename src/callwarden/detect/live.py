@@ -21,11 +21,11 @@ import polars as pl
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows
+from callwarden.detect.arrays import FeatureArrays
 from callwarden.detect.call_content import CallContent
 from callwarden.detect.campaign_steps import LiveCampaigns
 from callwarden.detect.scoring import (
     EventScorer,
-    FeatureArrays,
     allowed_numbers,
     detector_scores,
     served_numbers,

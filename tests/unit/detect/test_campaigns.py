@@ -168,6 +168,15 @@ def test_new_subscribers_who_cross_a_list_by_chance_are_no_members() -> None:
     assert not members & set(newcomers)
 
 
+def _placed_calls(rows: list[tuple[object, ...]]) -> pl.DataFrame:
+    """The pass's calls from ``(caller, callee, µs, seconds, cell)`` rows, no device."""
+    return pl.DataFrame(
+        rows,
+        schema={"a": pl.String, "b": pl.String, "t": pl.Int64, "d": pl.Int64, "cell": pl.String},
+        orient="row",
+    ).with_columns(imei=pl.lit(None, pl.String))
+
+
 def test_another_networks_numbers_on_its_interconnect_trunk_are_no_group() -> None:
     """Five numbers of another network ring a few people each through the night and morning,
     starting and stopping in the same quarter hours: everything that network sends arrives on
@@ -186,12 +195,7 @@ def test_another_networks_numbers_on_its_interconnect_trunk_are_no_group() -> No
             for k, a in enumerate(callers)
             for n in range(5)
         ]
-        return pl.DataFrame(
-            rows,
-            schema={"a": pl.String, "b": pl.String, "t": pl.Int64, "d": pl.Int64,
-                    "cell": pl.String},
-            orient="row",
-        ).with_columns(imei=pl.lit(None, pl.String))  # fmt: skip
+        return _placed_calls(rows)
 
     others = [f"+86133{k:08d}" for k in range(0, 5000000, 1000000)]
     at = start + 8 * 60 * minute
@@ -228,12 +232,7 @@ def test_a_few_dozen_calls_are_no_campaign_to_act_on() -> None:
             for k, a in enumerate(lines)
             for n in range(per_line)
         ]
-        return pl.DataFrame(
-            rows,
-            schema={"a": pl.String, "b": pl.String, "t": pl.Int64, "d": pl.Int64,
-                    "cell": pl.String},
-            orient="row",
-        ).with_columns(imei=pl.lit(None, pl.String))  # fmt: skip
+        return _placed_calls(rows)
 
     context = pl.DataFrame(
         {"msisdn": lines, "activated_us": [start - 900 * day] * 5, "enterprise": [False] * 5}
@@ -269,11 +268,9 @@ def test_a_quiet_neighbour_on_the_lines_hours_is_no_member() -> None:
         ]
 
     # the lines: every 16 minutes from 0 to 464; the neighbours at 0, 150, 300 and 464
-    calls = pl.DataFrame(
-        rows(lines, list(range(0, 480, 16)), 0) + rows(people, [0, 150, 300, 464], 100),
-        schema={"a": pl.String, "b": pl.String, "t": pl.Int64, "d": pl.Int64, "cell": pl.String},
-        orient="row",
-    ).with_columns(imei=pl.lit(None, pl.String))
+    calls = _placed_calls(
+        rows(lines, list(range(0, 480, 16)), 0) + rows(people, [0, 150, 300, 464], 100)
+    )
     context = pl.DataFrame(
         {
             "msisdn": lines + people,

@@ -46,11 +46,11 @@ from pyspark.sql.types import DoubleType, IntegerType, StructField, StructType
 from callwarden.decide.policy import INTERCEPT_LEVEL, LEVEL, PolicyConfig
 from callwarden.decide.served import Served, resolve_served
 from callwarden.detect.alerts_io import alerts_from_rows, write_alerts
+from callwarden.detect.arrays import FeatureArrays
 from callwarden.detect.call_content import CallContent
 from callwarden.detect.campaign_steps import BatchCampaigns, collected_traffic
 from callwarden.detect.scoring import (
     EventScorer,
-    FeatureArrays,
     ScoreResult,
     detector_scores,
     impersonated,
