@@ -2,7 +2,9 @@
 
 A model directory holds five files:
 
-- ``model.txt``: the LightGBM model in its own text format;
+- ``model.txt``: the LightGBM model in its own text format (an ensemble of several LightGBM
+  seeds adds ``model_2.txt``, ``model_3.txt``, ..., listed in ``features.json``; its score
+  is the mean of the members' log-odds);
 - ``calibration.json``: the isotonic calibrator's knots (raw score -> probability);
 - ``features.json``: the ordered feature names, their optional zh/en labels, and per-feature
   training statistics (median; 10/25/50/75/90th percentiles among normal numbers) that reasons
@@ -21,7 +23,7 @@ no/such/model: no model directory here; train one first (callwarden model train)
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +33,12 @@ import numpy as np
 from callwarden.detect.model.calibration import IsotonicCalibrator
 from callwarden.errors import ConfigError
 
-__all__ = ["MODEL_FILES", "ModelError", "TrainedModel", "load_model"]
+__all__ = ["MODEL_FILES", "ModelError", "TrainedModel", "ensemble_probability", "load_model"]
 
 FORMAT = "callwarden-model/1"
+#: An ensemble: ``features.json`` lists its member files in ``boosters``. A reader of format 1
+#: alone refuses it rather than scoring with its first member only.
+ENSEMBLE_FORMAT = "callwarden-model/2"
 MODEL_FILES: tuple[str, ...] = (
     "model.txt",
     "calibration.json",
@@ -49,7 +54,12 @@ class ModelError(ConfigError):
 
 @dataclass
 class TrainedModel:
-    """A LightGBM booster with its calibrator, threshold, feature facts and CV metrics."""
+    """A LightGBM booster with its calibrator, threshold, feature facts and CV metrics.
+
+    ``more_boosters`` makes it an ensemble (LightGBM trained with other seeds): the raw score
+    is then the logistic of the mean of every member's log-odds, and a feature's contribution
+    the mean of its contributions, so contributions still add up to the raw log-odds.
+    """
 
     booster: lgb.Booster
     feature_names: list[str]
@@ -61,11 +71,20 @@ class TrainedModel:
     training_sha256: str
     id_column: str = "id"
     label_column: str = "label"
+    more_boosters: list[lgb.Booster] = field(default_factory=list)
+
+    @property
+    def boosters(self) -> list[lgb.Booster]:
+        """Every member: ``booster`` first, then ``more_boosters``."""
+        return [self.booster, *self.more_boosters]
 
     def raw_scores(self, X: np.ndarray) -> np.ndarray:
-        """LightGBM's uncalibrated probabilities for feature rows in ``feature_names`` order."""
+        """LightGBM's uncalibrated probabilities for feature rows in ``feature_names`` order
+        (for an ensemble, the logistic of the members' mean log-odds)."""
         self._check_width(X)
-        return np.asarray(self.booster.predict(X), dtype=np.float64)
+        if not self.more_boosters:
+            return np.asarray(self.booster.predict(X), dtype=np.float64)
+        return ensemble_probability(self.boosters, X)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Calibrated risk in [0, 1] for feature rows in ``feature_names`` order."""
@@ -74,7 +93,8 @@ class TrainedModel:
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Per-feature contributions to the raw log-odds (SHAP values); last column: the base."""
         self._check_width(X)
-        return np.asarray(self.booster.predict(X, pred_contrib=True), dtype=np.float64)
+        parts = [np.asarray(b.predict(X, pred_contrib=True), np.float64) for b in self.boosters]
+        return parts[0] if len(parts) == 1 else np.asarray(np.mean(parts, axis=0), np.float64)
 
     def save(self, directory: Path) -> Path:
         """Write the model directory (created if needed; the five files are replaced).
@@ -84,7 +104,10 @@ class TrainedModel:
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        self.booster.save_model(str(directory / "model.txt"))
+        for stale in directory.glob("model_*.txt"):  # members of an earlier ensemble here
+            stale.unlink()
+        for name, member in zip(self.booster_files(), self.boosters, strict=True):
+            member.save_model(str(directory / name))
         _write_json(directory / "calibration.json", self.calibrator.to_dict())
         _write_json(directory / "features.json", self._features_document())
         metrics = {**self.metrics, "training_data_sha256": self.training_sha256}
@@ -93,6 +116,10 @@ class TrainedModel:
             f"{self.training_sha256}  training data (ids, features, labels)\n", encoding="utf-8"
         )
         return directory
+
+    def booster_files(self) -> list[str]:
+        """The members' file names: ``model.txt``, then ``model_2.txt``, ``model_3.txt``, ..."""
+        return ["model.txt", *(f"model_{i}.txt" for i in range(2, len(self.boosters) + 1))]
 
     def _features_document(self) -> dict[str, Any]:
         lgb_names = self.booster.feature_name()
@@ -108,12 +135,16 @@ class TrainedModel:
                     "stats": self.feature_stats.get(name, {}),
                 }
             )
-        return {
-            "format": FORMAT,
+        document: dict[str, Any] = {
+            "format": ENSEMBLE_FORMAT if self.more_boosters else FORMAT,
             "id_column": self.id_column,
             "label_column": self.label_column,
             "features": features,
         }
+        if self.more_boosters:
+            document["boosters"] = self.booster_files()
+            document["combine"] = "logistic of the mean of the members' log-odds"
+        return document
 
     def _check_width(self, X: np.ndarray) -> None:
         if X.ndim != 2 or X.shape[1] != len(self.feature_names):
@@ -145,11 +176,12 @@ def load_model(directory: Path) -> TrainedModel:
         )
     features = _read_json(directory / "features.json")
     metrics = _read_json(directory / "metrics.json")
-    if features.get("format") != FORMAT:
+    if features.get("format") not in (FORMAT, ENSEMBLE_FORMAT):
         raise ModelError(
             f"{directory / 'features.json'}: unknown model format {features.get('format')!r}; "
-            f"this callwarden reads {FORMAT!r}"
+            f"this callwarden reads {FORMAT!r} and {ENSEMBLE_FORMAT!r}"
         )
+    files = _booster_files(directory, features)
     try:
         calibrator = IsotonicCalibrator.from_dict(_read_json(directory / "calibration.json"))
         entries = features["features"]
@@ -163,18 +195,22 @@ def load_model(directory: Path) -> TrainedModel:
         threshold = float(metrics["threshold"]["value"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{directory}: a model file is malformed: {exc}") from None
-    try:
-        booster = lgb.Booster(model_file=str(directory / "model.txt"))
-    except lgb.basic.LightGBMError as exc:
-        raise ModelError(f"{directory / 'model.txt'}: not a LightGBM text model: {exc}") from None
-    if booster.num_feature() != len(names):
-        raise ModelError(
-            f"{directory}: model.txt has {booster.num_feature()} features but features.json "
-            f"lists {len(names)}; the directory mixes two models"
-        )
+    boosters = []
+    for name in files:
+        try:
+            booster = lgb.Booster(model_file=str(directory / name))
+        except lgb.basic.LightGBMError as exc:
+            raise ModelError(f"{directory / name}: not a LightGBM text model: {exc}") from None
+        if booster.num_feature() != len(names):
+            raise ModelError(
+                f"{directory}: {name} has {booster.num_feature()} features but features.json "
+                f"lists {len(names)}; the directory mixes two models"
+            )
+        boosters.append(booster)
     sha = (directory / "training_data.sha256").read_text(encoding="utf-8").split()
     return TrainedModel(
-        booster=booster,
+        booster=boosters[0],
+        more_boosters=boosters[1:],
         feature_names=names,
         feature_labels=labels,
         feature_stats=stats,
@@ -185,6 +221,36 @@ def load_model(directory: Path) -> TrainedModel:
         id_column=str(features.get("id_column") or "id"),
         label_column=str(features.get("label_column") or "label"),
     )
+
+
+def ensemble_probability(boosters: list[lgb.Booster], X: np.ndarray) -> np.ndarray:
+    """The logistic of the mean of the boosters' log-odds for the rows of ``X``."""
+    raw = np.mean([np.asarray(b.predict(X, raw_score=True), np.float64) for b in boosters], axis=0)
+    return np.asarray(1.0 / (1.0 + np.exp(-raw)), dtype=np.float64)
+
+
+def _booster_files(directory: Path, features: dict[str, Any]) -> list[str]:
+    """The member files a model directory names (``model.txt`` alone for format 1)."""
+    if features.get("format") == FORMAT:
+        return ["model.txt"]
+    files = features.get("boosters")
+    if (
+        not isinstance(files, list)
+        or not files
+        or files[0] != "model.txt"
+        or any(not isinstance(name, str) or Path(name).name != name for name in files)
+    ):
+        raise ModelError(
+            f"{directory / 'features.json'}: an ensemble lists its members' file names in "
+            "'boosters', model.txt first"
+        )
+    missing = [name for name in files if not (directory / name).is_file()]
+    if missing:
+        raise ModelError(
+            f"{directory}: not a complete model directory; missing {', '.join(missing)} "
+            "(retrain, or copy the whole directory)"
+        )
+    return [str(name) for name in files]
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
