@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import deque
@@ -360,6 +361,28 @@ def day_state(city: Path) -> dict[str, Any]:
     }
 
 
+def rss_samples(pid: int, every: float = 5.0) -> list[int]:
+    """The resident memory (MiB) of process ``pid`` every ``every`` seconds while it runs,
+    read from /proc by a thread (the list fills as the process runs)."""
+    samples: list[int] = []
+
+    def watch() -> None:
+        status = Path(f"/proc/{pid}/status")
+        while True:
+            try:
+                text = status.read_text()
+            except OSError:
+                return
+            kb = next((int(x.split()[1]) for x in text.splitlines() if x.startswith("VmRSS")), 0)
+            if kb == 0:
+                return
+            samples.append(round(kb / 1024))
+            time.sleep(every)
+
+    threading.Thread(target=watch, daemon=True).start()
+    return samples
+
+
 def day_through_broker(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     """A whole simulated day (``--day-city``) through the broker: every record published as
     Arrow messages of ``--per-message`` records, then ``callwarden stream`` (a child process,
@@ -378,21 +401,27 @@ def day_through_broker(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         log = work / "day-consumer.log"
         idle = 5.0
         t = time.perf_counter()
+        alerts = args.day_alerts or work / "day-alerts.parquet"
         with log.open("w") as fh:
             child = subprocess.Popen(
                 [sys.executable, "-m", "callwarden", "stream", "--server", settings.server,
                  "--subject-prefix", settings.prefix, "--stream", settings.stream,
                  "--checkpoint", str(work / "day-ckpt"), "--idle-exit", str(idle),
-                 "--subscribers", str(city / "subscribers"),
+                 "--subscribers", str(city / "subscribers"), "--out", str(alerts),
                  "--checkpoint-seconds", str(args.checkpoint_seconds)],
                 stdout=fh, stderr=fh,
             )  # fmt: skip
+            samples = rss_samples(child.pid)
             _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - t - idle  # (the idle wait before it exits is not work)
         out["exit_status"] = status
         out["seconds"] = round(wall, 1)
         out["records_per_s"] = round(records / wall)
         out["peak_rss_mib"] = round(usage.ru_maxrss / 1024)
+        # resident memory every ``--rss-every`` s (MiB), to tell state from passing peaks
+        out["rss_mib_sampled"] = samples
+        out["alerts"] = pl.read_parquet(alerts).height
+        out["alerts_file"] = str(alerts)
         out["consumer_says"] = log.read_text().strip().splitlines()[-3:]
     finally:
         asyncio.run(drop(settings))
@@ -488,6 +517,7 @@ def arguments() -> argparse.Namespace:
         help="only --day-city's day through the broker (Arrow messages of --per-message "
         "records into `callwarden stream`): its peak resident memory",
     )
+    ap.add_argument("--day-alerts", type=Path, help="--day-broker-only: write its alerts here")
     args = ap.parse_args()
     if args.day_broker_only and args.day_city is None:
         ap.error("--day-broker-only needs --day-city")
