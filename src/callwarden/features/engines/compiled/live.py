@@ -47,7 +47,7 @@ from callwarden.features.engines.base import LiveBatch, LiveFeatures, Traffic
 from callwarden.features.engines.compiled.hashtable import NONE, Table, grow, resized
 from callwarden.features.engines.compiled.hashtable import get as _ht_get
 from callwarden.features.engines.compiled.hashtable import put as _ht_put
-from callwarden.features.engines.compiled.pools import Pool, advance, push
+from callwarden.features.engines.compiled.pools import Pool, advance_to, push_to
 from callwarden.features.engines.compiled.textcodes import (
     Codebook,
     Dictionary,
@@ -89,6 +89,15 @@ SUM_NAMES = tuple(f"{s}@{w}" for w in _WINDOW_ORDER for s in sorted(_NEEDED[w]))
 IN_SIGNALS = ("in", "callback_in")
 ACT_SIGNALS = tuple(sorted({s for names in _NEEDED.values() for s in names} - set(IN_SIGNALS)))
 _A = {s: k for k, s in enumerate(ACT_SIGNALS)}
+#: acting signals that are only ever 0 or 1 (``_process`` sets them so): kept as bits of one
+#: int32 per event (pools.py); the others (durations, gaps and their squares) as int32 columns
+BINARY_SIGNALS = (
+    "out", "short_out", "answered_out", "one_ring_out", "night_out", "has_gap_out", "seq_out",
+    "new_callee_1h", "new_callee_24h", "new_cell_24h", "shared_target_out", "known_peer_out",
+    "shared_victim_out", "sms_out", "new_recipient_1h", "spoofed_out", "spoofed_new_callee_1h",
+    "has_inner_gap_out",
+)  # fmt: skip
+_ACT_BITS = tuple(k for k, s in enumerate(ACT_SIGNALS) if s in BINARY_SIGNALS)
 
 
 def _window_map(signals: tuple[str, ...]) -> np.ndarray:
@@ -125,7 +134,7 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
     known in caller, its time (spoofed presentations leave them alone). ``sig_idx`` gives the
     ACT_SIGNALS positions (see ``_SIG``).
     """
-    n_act = act[2].shape[1]
+    n_act = act[8].shape[0]  # (the pool's signal columns: Pool.arrays)
     v = np.zeros(n_act)
     vin = np.zeros(2)
     vdev = np.zeros(1)
@@ -164,10 +173,8 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
             v[i_sms] = 1.0
             v[i_recip] = 1.0 if (prev == NONE or tr - prev >= HOUR_MS) else 0.0
             _ht_put(pair_sms[0], pair_sms[1], pair_sms[2], pair_key, tr)
-            push(act[0], act[1], act[2], act[3], act[4], act[5], act[6], sums, act_map, wms,
-                  me, tr, v)  # fmt: skip
-            advance(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
-                     me, tr)  # fmt: skip
+            push_to(act, sums, act_map, wms, me, tr, v)
+            advance_to(inc, sums, in_map, wms, me, tr)
             out_sums[r, :] = sums[me, :]
             out_sims[r] = 0.0
             continue
@@ -178,16 +185,13 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
             v[i_spoof] = 1.0
             v[i_spoof_new] = 1.0 if (prev_spoof == NONE or tr - prev_spoof >= HOUR_MS) else 0.0
             _ht_put(pair_spoof[0], pair_spoof[1], pair_spoof[2], pair_key, tr)
-            push(act[0], act[1], act[2], act[3], act[4], act[5], act[6], sums, act_map, wms,
-                  me, tr, v)  # fmt: skip
-            advance(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
-                     me, tr)  # fmt: skip
+            push_to(act, sums, act_map, wms, me, tr, v)
+            advance_to(inc, sums, in_map, wms, me, tr)
             out_sums[r, :] = sums[me, :]
             out_sims[r] = 0.0
             vin[0] = 1.0
             vin[1] = 0.0
-            push(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
-                  them, tr, vin)  # fmt: skip
+            push_to(inc, sums, in_map, wms, them, tr, vin)
             continue
         d = dur[r]
         v[i_out] = 1.0
@@ -232,13 +236,10 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
             prev_dev = _ht_get(dev_seen[0], dev_seen[1], dk)
             vdev[0] = 1.0 if (prev_dev == NONE or tr - prev_dev >= DAY_MS) else 0.0
             _ht_put(dev_seen[0], dev_seen[1], dev_seen[2], dk, tr)
-            push(dev[0], dev[1], dev[2], dev[3], dev[4], dev[5], dev[6], dev_sums, dev_map,
-                  dev_ms, imei[r], tr, vdev)  # fmt: skip
+            push_to(dev, dev_sums, dev_map, dev_ms, imei[r], tr, vdev)
             sims = dev_sums[imei[r], 0]
-        push(act[0], act[1], act[2], act[3], act[4], act[5], act[6], sums, act_map, wms,
-              me, tr, v)  # fmt: skip
-        advance(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
-                 me, tr)  # fmt: skip
+        push_to(act, sums, act_map, wms, me, tr, v)
+        advance_to(inc, sums, in_map, wms, me, tr)
         out_sums[r, :] = sums[me, :]
         out_sims[r] = sims
         num[me, 0] = tr
@@ -248,8 +249,7 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
         back = _ht_get(pair_out[0], pair_out[1], them * 4294967296 + me)
         vin[0] = 1.0
         vin[1] = 1.0 if (back != NONE and tr - back < DAY_MS) else 0.0
-        push(inc[0], inc[1], inc[2], inc[3], inc[4], inc[5], inc[6], sums, in_map, wms,
-              them, tr, vin)  # fmt: skip
+        push_to(inc, sums, in_map, wms, them, tr, vin)
         num[them, 2] = me
         num[them, 3] = tr
         if known_a[r]:
@@ -284,9 +284,9 @@ class IncrementalFeatures(LiveFeatures):
         self.zone = ZoneInfo(self.timezone)
         self.numbers, self.cells, self.devices = Codebook("+"), Dictionary(), Codebook()
         n_windows = len(_WINDOW_ORDER)
-        self.acting = Pool(len(ACT_SIGNALS), n_windows)
-        self.incoming = Pool(len(IN_SIGNALS), n_windows)
-        self.device = Pool(1, 1)
+        self.acting = Pool(len(ACT_SIGNALS), n_windows, _ACT_BITS)
+        self.incoming = Pool(len(IN_SIGNALS), n_windows, (0, 1))  # (an incoming call, a call back)
+        self.device = Pool(1, 1, (0,))  # (a new SIM on the device)
         self.device_sums = np.zeros((1024, 1))
         self.num = np.full((1024, 6), NONE, np.int64)
         self.sums = np.zeros((1024, len(SUM_NAMES)))
@@ -365,8 +365,13 @@ class IncrementalFeatures(LiveFeatures):
                 state["sums"] = _widen(state["sums"], old, SUM_NAMES)
         acting = state["acting"]
         for old in (_ACT_BEFORE_SPOOFED, _ACT_BEFORE_QUARTER):
-            if acting.sig.shape[1] == len(old):
+            if acting.width == len(old) and acting.sig.shape[1] == len(old):
                 acting.sig = _widen(acting.sig, old, ACT_SIGNALS)
+                acting.col = np.arange(len(ACT_SIGNALS))
+        # From before binary signals were bits: every signal was an int32 column.
+        acting.pack(_ACT_BITS)
+        state["incoming"].pack((0, 1))
+        state["device"].pack((0,))
         self.__dict__.update(state)
 
     def _local_hour(self, time: pl.Series, t: np.ndarray) -> np.ndarray:

@@ -1,7 +1,9 @@
 """Events as linked lists per owner (a number, a device), with event-time windows over them.
 
-A pool holds every owner's events in shared arrays: each event's time, its signals (int32:
-every signal is a whole number) and the next event of its owner. Each window keeps, per owner,
+A pool holds every owner's events in shared arrays: each event's time, its signals and the next
+event of its owner. Signals that are only ever 0 or 1 (``binary``) are bits of one int32 per
+event; the others are int32 columns (every signal is a whole number): an event of the stream's
+23 acting signals takes 40 bytes instead of 108. Each window keeps, per owner,
 a pointer to its oldest event and the running sums of the signals in it; when an event leaves
 the longest window its storage goes to a free list and is reused. :func:`push` and
 :func:`advance` are compiled inline into the live engine's loop over records.
@@ -16,13 +18,23 @@ import numpy as np
 
 from callwarden.features.engines.compiled.hashtable import grow, resized
 
-__all__ = ["Pool", "advance", "push"]
+__all__ = ["Pool", "advance", "advance_to", "push", "push_to"]
+
+
+@numba.njit(cache=True, inline="always")
+def _signal(sig: np.ndarray, bits: np.ndarray, col: np.ndarray, e: int, k: int) -> np.int64:
+    """Signal ``k`` of event ``e``: its column, or its bit (``col[k] < 0``: bit ``-1 - col``)."""
+    c = col[k]
+    if c >= 0:
+        return np.int64(sig[e, c])
+    return np.int64((bits[e] >> (-1 - c)) & 1)
 
 
 @numba.njit(cache=True, inline="always")
 def advance(pool_t: np.ndarray, nxt: np.ndarray, sig: np.ndarray, head: np.ndarray,
-             tail: np.ndarray, free: np.ndarray, meta: np.ndarray, sums: np.ndarray,
-             wmap: np.ndarray, wms: np.ndarray, s: int, t: int) -> None:  # fmt: skip
+             tail: np.ndarray, free: np.ndarray, meta: np.ndarray, bits: np.ndarray,
+             col: np.ndarray, sums: np.ndarray, wmap: np.ndarray, wms: np.ndarray, s: int,
+             t: int) -> None:  # fmt: skip
     """Move every window ``(t - w, t]`` of owner ``s`` up to ``t``, taking leavers out of sums.
 
     ``meta`` is ``[used, free count]``; windows are shortest first, so events that leave the
@@ -35,10 +47,10 @@ def advance(pool_t: np.ndarray, nxt: np.ndarray, sig: np.ndarray, head: np.ndarr
             continue
         edge = t - wms[w]
         while h >= 0 and pool_t[h] <= edge:
-            for k in range(sig.shape[1]):
+            for k in range(col.shape[0]):
                 j = wmap[w, k]
                 if j >= 0:
-                    sums[s, j] -= sig[h, k]
+                    sums[s, j] -= _signal(sig, bits, col, h, k)
             h = nxt[h]
         if w == nw - 1:
             g = head[s, w]
@@ -54,8 +66,9 @@ def advance(pool_t: np.ndarray, nxt: np.ndarray, sig: np.ndarray, head: np.ndarr
 
 @numba.njit(cache=True, inline="always")
 def push(pool_t: np.ndarray, nxt: np.ndarray, sig: np.ndarray, head: np.ndarray,
-          tail: np.ndarray, free: np.ndarray, meta: np.ndarray, sums: np.ndarray,
-          wmap: np.ndarray, wms: np.ndarray, s: int, t: int, v: np.ndarray) -> None:  # fmt: skip
+          tail: np.ndarray, free: np.ndarray, meta: np.ndarray, bits: np.ndarray,
+          col: np.ndarray, sums: np.ndarray, wmap: np.ndarray, wms: np.ndarray, s: int, t: int,
+          v: np.ndarray) -> None:  # fmt: skip
     """Append an event with signals ``v`` to owner ``s``'s list, then move its windows."""
     if meta[1] > 0:
         meta[1] -= 1
@@ -65,40 +78,88 @@ def push(pool_t: np.ndarray, nxt: np.ndarray, sig: np.ndarray, head: np.ndarray,
         meta[0] += 1
     pool_t[e] = t
     nxt[e] = -1
-    for k in range(sig.shape[1]):
-        sig[e, k] = np.int32(v[k])
+    mask = 0
+    for k in range(col.shape[0]):
+        c = col[k]
+        if c >= 0:
+            sig[e, c] = np.int32(v[k])
+        elif v[k] != 0.0:
+            mask |= 1 << (-1 - c)
+    bits[e] = np.int32(mask)
     if tail[s] >= 0:
         nxt[tail[s]] = e
     tail[s] = e
     for w in range(head.shape[1]):
         if head[s, w] < 0:
             head[s, w] = e
-        for k in range(sig.shape[1]):
+        for k in range(col.shape[0]):
             j = wmap[w, k]
             if j >= 0:
                 sums[s, j] += v[k]
-    advance(pool_t, nxt, sig, head, tail, free, meta, sums, wmap, wms, s, t)
+    advance(pool_t, nxt, sig, head, tail, free, meta, bits, col, sums, wmap, wms, s, t)
+
+
+@numba.njit(cache=True, inline="always")
+def push_to(p: Any, sums: np.ndarray, wmap: np.ndarray, wms: np.ndarray, s: int, t: int,
+            v: np.ndarray) -> None:  # fmt: skip
+    """:func:`push` into the pool whose arrays are ``p`` (:meth:`Pool.arrays`)."""
+    push(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], sums, wmap, wms, s, t, v)
+
+
+@numba.njit(cache=True, inline="always")
+def advance_to(p: Any, sums: np.ndarray, wmap: np.ndarray, wms: np.ndarray, s: int,
+               t: int) -> None:  # fmt: skip
+    """:func:`advance` in the pool whose arrays are ``p`` (:meth:`Pool.arrays`)."""
+    advance(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], sums, wmap, wms, s, t)
+
+
+def columns(width: int, binary: tuple[int, ...]) -> np.ndarray:
+    """Per signal, its int32 column (``>= 0``) or its bit (``-1 - bit``): ``binary`` names the
+    signals (positions) that are only ever 0 or 1.
+
+    >>> columns(4, (1, 3)).tolist()
+    [0, -1, 1, -2]
+    """
+    if len(binary) > 31:
+        raise ValueError("at most 31 binary signals fit one int32 per event")
+    col = np.empty(width, np.int64)
+    value = bit = 0
+    for k in range(width):
+        if k in binary:
+            col[k], bit = -1 - bit, bit + 1
+        else:
+            col[k], value = value, value + 1
+    return col
 
 
 class Pool:
-    """Events as linked lists per owner (number or device), with windows over them."""
+    """Events as linked lists per owner (number or device), with windows over them.
 
-    def __init__(self, width: int, windows: int) -> None:
+    ``binary``: positions of the signals that are only ever 0 or 1, kept as bits."""
+
+    def __init__(self, width: int, windows: int, binary: tuple[int, ...] = ()) -> None:
         # event indices are int32: a pool holds one day's events of one consumer
+        self.col = columns(width, binary)
         self.t = np.zeros(1024, np.int64)
         self.next = np.zeros(1024, np.int32)
-        self.sig = np.zeros((1024, width), np.int32)
+        self.sig = np.zeros((1024, width - len(binary)), np.int32)
+        self.bits = np.zeros(1024, np.int32)
         self.free = np.zeros(1024, np.int32)
         self.meta = np.zeros(2, np.int64)  # used, free count
         self.head = np.full((1024, windows), -1, np.int32)
         self.tail = np.full(1024, -1, np.int32)
+
+    @property
+    def width(self) -> int:
+        """Signals per event."""
+        return int(self.col.shape[0])
 
     def reserve(self, events: int, owners: int) -> None:
         """Room for ``events`` more events and ``owners`` owners."""
         room = self.t.shape[0] - int(self.meta[0]) + int(self.meta[1])
         if room < events:
             size = grow(self.t.shape[0], self.t.shape[0] + events - room)
-            for name in ("t", "next", "sig", "free"):
+            for name in _EVENT_ARRAYS:
                 setattr(self, name, resized(getattr(self, name), size, 0))
         if self.tail.shape[0] < owners:
             size = grow(self.tail.shape[0], owners)
@@ -106,16 +167,57 @@ class Pool:
             self.tail = resized(self.tail, size, -1)
 
     def arrays(self) -> tuple[np.ndarray, ...]:
-        return (self.t, self.next, self.sig, self.head, self.tail, self.free, self.meta)
+        return (self.t, self.next, self.sig, self.head, self.tail, self.free, self.meta,
+                self.bits, self.col)  # fmt: skip
+
+    def signals(self) -> np.ndarray:
+        """Every stored event's signals as one int32 array (events x width), for tests."""
+        rows = int(self.meta[0])
+        out = np.empty((rows, self.width), np.int32)
+        for k, c in enumerate(self.col.tolist()):
+            out[:, k] = self.sig[:rows, c] if c >= 0 else (self.bits[:rows] >> (-1 - c)) & 1
+        return out
 
     def __getstate__(self) -> dict[str, Any]:
         """The events' storage up to its last used row (a checkpoint copies and writes a fifth
         less; :meth:`reserve` grows it again after a restore)."""
         rows = max(int(self.meta[0]), 1024)
         state = dict(self.__dict__)
-        for name in ("t", "next", "sig", "free"):
-            state[name] = state[name][:rows]
+        for name in _EVENT_ARRAYS:
+            if name in state:  # (a pool restored from before bits has none until packed)
+                state[name] = state[name][:rows]
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A pool pickled before binary signals were bits has every signal as a column: it
+        keeps them so (no bits; the owner may repack it, :meth:`pack`)."""
+        if "col" not in state:
+            width = state["sig"].shape[1]
+            state["col"] = columns(width, ())
+            state["bits"] = np.zeros(state["t"].shape[0], np.int32)
+        self.__dict__.update(state)
+
+    def pack(self, binary: tuple[int, ...]) -> None:
+        """Keep the signals ``binary`` as bits (a pool restored from an older checkpoint, where
+        every signal was a column)."""
+        col = columns(self.width, binary)
+        if np.array_equal(col, self.col):
+            return
+        every = self.signals() if int(self.meta[0]) else np.zeros((0, self.width), np.int32)
+        size = self.t.shape[0]
+        self.col = col
+        self.sig = np.zeros((size, self.width - len(binary)), np.int32)
+        self.bits = np.zeros(size, np.int32)
+        rows = every.shape[0]
+        for k, c in enumerate(col.tolist()):
+            if c >= 0:
+                self.sig[:rows, c] = every[:, k]
+            else:
+                self.bits[:rows] |= (every[:, k] != 0).astype(np.int32) << (-1 - c)
 
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self.arrays())
+
+
+#: the arrays with a row per event
+_EVENT_ARRAYS = ("t", "next", "sig", "bits", "free")

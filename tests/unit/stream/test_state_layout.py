@@ -1,0 +1,101 @@
+"""The live engine's compact state gives the features it gave before, and a checkpoint written
+before the compact layout restores into it and goes on alike.
+
+Signals that are only ever 0 or 1 are kept as bits of one int32 per event (pools.py): a pool
+that keeps every signal as a column (the layout before) must give the same features, records
+in any batches; and an engine pickled with that layout, restored, must go on as one that never
+stopped.
+"""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from callwarden.features.engines.base import Traffic
+from callwarden.features.engines.compiled import live
+from callwarden.features.engines.compiled.live import ACT_SIGNALS, IncrementalFeatures
+from callwarden.features.engines.compiled.pools import Pool, columns
+from callwarden.records.batch import record_batch
+from callwarden.simulate import SimulationConfig, simulate_city
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, pl.DataFrame]:
+    root = tmp_path_factory.mktemp("layout-city")
+    simulate_city(SimulationConfig(subscribers=800, days=2, seed=17), root)
+    calls = pl.read_parquet(root / "calls", hive_partitioning=False)
+    sms = pl.read_parquet(root / "sms", hive_partitioning=False)
+    subs = pl.read_parquet(root / "subscribers")
+    return record_batch(calls, sms), subs
+
+
+def _features(engine: IncrementalFeatures, batch: pl.DataFrame) -> dict[str, np.ndarray]:
+    return engine.update(batch).values
+
+
+def _run(engine: IncrementalFeatures, records: pl.DataFrame, step: int) -> dict[str, Any]:
+    parts = [_features(engine, records.slice(s, step)) for s in range(0, records.height, step)]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _assert_equal(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
+    assert a.keys() == b.keys()
+    for name, got in a.items():
+        same = (got == b[name]) | (np.isnan(got) & np.isnan(b[name]))
+        assert same.all(), name
+
+
+def _columns_only(pool: Pool) -> Pool:
+    """The pool as it was before bits: every signal an int32 column (no ``col``, no ``bits``)."""
+    legacy = Pool.__new__(Pool)
+    every = np.zeros((pool.t.shape[0], pool.width), np.int32)
+    every[: int(pool.meta[0])] = pool.signals()
+    legacy.__dict__ = {"t": pool.t, "next": pool.next, "sig": every, "free": pool.free,
+                       "meta": pool.meta, "head": pool.head, "tail": pool.tail}  # fmt: skip
+    return legacy
+
+
+def test_columns_put_binary_signals_in_bits() -> None:
+    col = columns(len(ACT_SIGNALS), live._ACT_BITS)
+    assert (col < 0).sum() == len(live.BINARY_SIGNALS) == len(live._ACT_BITS)
+    assert sorted((-1 - col[col < 0]).tolist()) == list(range(len(live._ACT_BITS)))
+    assert sorted(col[col >= 0].tolist()) == list(range(len(ACT_SIGNALS) - len(live._ACT_BITS)))
+
+
+def test_bits_give_the_features_of_columns(city: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    records, subs = city
+    compact = IncrementalFeatures(Traffic.context(subs))
+    wide = IncrementalFeatures(Traffic.context(subs))
+    n_windows = wide.acting.head.shape[1]
+    wide.acting = Pool(len(ACT_SIGNALS), n_windows)  # every signal a column
+    wide.incoming, wide.device = Pool(2, n_windows), Pool(1, 1)
+    _assert_equal(_run(compact, records, 3_000), _run(wide, records, 777))
+    # the bits hold only 0 and 1, and the columns what the wide pool holds
+    rows = int(compact.acting.meta[0])
+    assert rows == int(wide.acting.meta[0])
+    assert np.array_equal(compact.acting.signals(), wide.acting.sig[:rows])
+    assert compact.acting.nbytes() < 0.45 * wide.acting.nbytes()
+
+
+def test_a_checkpoint_from_before_bits_restores_and_goes_on_alike(
+    city: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    records, subs = city
+    cut = records.height // 2
+    straight = IncrementalFeatures(Traffic.context(subs))
+    _run(straight, records.slice(0, cut), 5_000)
+    expected = _run(straight, records.slice(cut), 5_000)
+
+    stopped = IncrementalFeatures(Traffic.context(subs))
+    _run(stopped, records.slice(0, cut), 5_000)
+    stopped.acting = _columns_only(stopped.acting)
+    stopped.incoming = _columns_only(stopped.incoming)
+    stopped.device = _columns_only(stopped.device)
+    restored = pickle.loads(pickle.dumps(stopped))  # noqa: S301  (its own bytes)
+    assert (restored.acting.col < 0).sum() == len(live._ACT_BITS)
+    _assert_equal(_run(restored, records.slice(cut), 5_000), expected)
