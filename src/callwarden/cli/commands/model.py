@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,6 +22,14 @@ if TYPE_CHECKING:
 # other command starts fast.
 
 app = typer.Typer(help="Train and apply the learned scorer.", no_args_is_help=True)
+
+
+class Protocol(StrEnum):
+    """How `model train` chooses its calibration and threshold."""
+
+    auto = "auto"
+    file_order = "file-order"
+    cv = "cv"
 
 
 def _is_records(path: Path) -> bool:
@@ -65,7 +74,12 @@ def train(
         str, typer.Option("--label-column", help="0/1 label column of the table.")
     ] = "label",
     id_column: Annotated[str, typer.Option("--id-column", help="Id column of the table.")] = "id",
-    cv: Annotated[int, typer.Option("--cv", help="Cross-validation folds.")] = 5,
+    cv: Annotated[
+        int,
+        typer.Option(
+            "--cv", help="Cross-validation folds (file-order: 0 leaves the CV report out)."
+        ),
+    ] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     holdout: Annotated[
         Path | None,
@@ -77,8 +91,43 @@ def train(
             show_default="none: the calibrated score as it is",
         ),
     ] = None,
+    protocol: Annotated[
+        Protocol,
+        typer.Option(
+            "--protocol",
+            help="file-order: fit on the earlier rows of the table, choose trees, calibration "
+            "and threshold on the later rows, refit on all (docs/model.md); cv: "
+            "calibration and threshold from cross-validation; auto: file-order for a feature "
+            "table, cv for call records.",
+        ),
+    ] = Protocol.auto,
+    validation_share: Annotated[
+        float,
+        typer.Option(
+            "--validation-share", help="file-order: the share of last rows that validate."
+        ),
+    ] = 0.25,
+    seeds: Annotated[
+        int | None,
+        typer.Option(
+            "--seeds",
+            help="file-order: LightGBM seeds averaged (an ensemble in the model directory).",
+            show_default="5 with file-order, 1 with cv",
+        ),
+    ] = None,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit/--no-refit",
+            help="file-order: train again on all rows with the choices made (else ship the "
+            "model fitted on the earlier rows).",
+        ),
+    ] = True,
 ) -> None:
-    """Cross-validate, calibrate and train; write the model directory and print CV metrics.
+    """Train, calibrate and choose the threshold; write the model directory and print metrics.
+
+    A feature table is trained by the file-order protocol (its later rows validate); a folder
+    of call records by cross-validation. `--cv 0` leaves the CV report out of file order.
 
     Example:
 
@@ -86,16 +135,33 @@ def train(
     """
     from callwarden.detect.model import cv_report, train_model  # noqa: PLC0415
     from callwarden.detect.model.events import FEATURE_LABELS  # noqa: PLC0415
+    from callwarden.detect.model.ordered import train_file_order  # noqa: PLC0415
 
+    records = _is_records(features)
+    file_order = protocol is Protocol.file_order or (protocol is Protocol.auto and not records)
+    if not file_order and (seeds or 1) > 1:
+        raise ConfigError("--seeds: an ensemble is trained by the file-order protocol only")
     table = _table(features, id_column, label_column)
     with console.status("training") as status:
-        model = train_model(
-            table,
-            cv_folds=cv,
-            seed=seed,
-            feature_labels=FEATURE_LABELS if _is_records(features) else None,
-            progress=status.update,
-        )
+        if file_order:
+            model = train_file_order(
+                table,
+                seeds=5 if seeds is None else seeds,
+                validation_share=validation_share,
+                refit=refit,
+                cv_folds=cv,
+                seed=seed,
+                feature_labels=FEATURE_LABELS if records else None,
+                progress=status.update,
+            )
+        else:
+            model = train_model(
+                table,
+                cv_folds=cv,
+                seed=seed,
+                feature_labels=FEATURE_LABELS if records else None,
+                progress=status.update,
+            )
     if holdout is not None:
         if not _is_records(features) or not _is_records(holdout):
             raise ConfigError("--holdout: train on a folder of call records and give another")

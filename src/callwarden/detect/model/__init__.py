@@ -1,6 +1,7 @@
 """The learned scorer: LightGBM on per-number features, calibrated, with reasons.
 
-Train on a labelled feature table, save the model as a directory of text files, score new
+Train on a labelled feature table (``train_file_order``: the file-order protocol, the later rows
+choose; ``train_model``: cross-validation), save the model as a directory of text files, score new
 tables with calibrated risk, a 0/1 decision and per-number reasons (docs/model.md).
 
 >>> table = load_feature_table(Path("features.csv"), id_column="msisdn",  # doctest: +SKIP
@@ -18,6 +19,7 @@ from callwarden.detect.model import _openmp  # noqa: F401
 from callwarden.detect.model.artifact import MODEL_FILES, ModelError, TrainedModel, load_model
 from callwarden.detect.model.calibration import IsotonicCalibrator
 from callwarden.detect.model.metrics import best_f1_threshold, cv_report, fold_metrics
+from callwarden.detect.model.ordered import train_file_order
 from callwarden.detect.model.params import ModelParams
 from callwarden.detect.model.score import SCORE_COLUMNS, score_table, write_scores_csv
 from callwarden.detect.model.table import (
@@ -45,6 +47,7 @@ __all__ = [
     "load_feature_table",
     "load_model",
     "score_table",
+    "train_file_order",
     "train_model",
     "training_data_sha256",
     "write_scores_csv",

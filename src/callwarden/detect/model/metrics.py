@@ -149,7 +149,8 @@ def summarize(folds: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
 
 
 def cv_report(model: TrainedModel) -> str:
-    """The model's cross-validation metrics as a Markdown table, one row per fold.
+    """The model's cross-validation metrics as a Markdown table, one row per fold; for a model
+    trained by the file-order protocol, its validation figures first.
 
     F1, precision and recall are the fraud class's; the macro columns average both classes.
 
@@ -157,7 +158,20 @@ def cv_report(model: TrainedModel) -> str:
     | fold | rows | fraud | threshold | AUC | PR-AUC | F1 | precision | recall | accuracy | ...
     ...
     """
+    lines = _file_order_lines(model.metrics.get("file_order"))
     cv = model.metrics["cv"]
+    if cv.get("folds"):
+        lines += _cv_lines(model, cv)
+    lines += [
+        "F1, precision and recall: the fraud class; macro: the mean of the fraud and the "
+        "normal class.",
+        f"Decision threshold on the calibrated score: {model.threshold:.4f} "
+        f"({model.metrics['threshold']['method']}).",
+    ]
+    return "\n".join(lines)
+
+
+def _cv_lines(model: TrainedModel, cv: dict[str, Any]) -> list[str]:
     headings = ["fold", "rows", "fraud", "threshold", *(_HEADINGS[name] for name in METRICS)]
     lines = ["| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
     for i, fold in enumerate(cv["folds"], start=1):
@@ -175,12 +189,28 @@ def cv_report(model: TrainedModel) -> str:
         "",
         f"{cv['folds_count']}-fold stratified cross-validation (seed {cv['seed']}). "
         f"{cv['threshold_method']}",
-        "F1, precision and recall: the fraud class; macro: the mean of the fraud and the "
-        "normal class.",
-        f"Decision threshold on the calibrated score: {model.threshold:.4f} "
-        f"({model.metrics['threshold']['method']}).",
     ]
-    return "\n".join(lines)
+    return lines
+
+
+def _file_order_lines(file_order: dict[str, Any] | None) -> list[str]:
+    """The file-order protocol's figures on the validation rows (none for other models)."""
+    if not file_order:
+        return []
+    at = file_order["at_threshold"]
+    pooled = file_order["nested_halves"]["pooled"]
+    last = file_order["train_rows"] + file_order["validation_rows"]
+    return [
+        f"File order: fitted on rows 1-{file_order['train_rows']}, validated on rows "
+        f"{file_order['train_rows'] + 1}-{last} ({file_order['validation_positives']} fraud); "
+        f"{len(file_order['seeds'])} seed(s), {file_order['trees']} trees; "
+        f"{file_order['shipped']}.",
+        f"Validation rows at the threshold chosen on them: AUC {_cell(at['auc'])}, "
+        f"F1 {at['f1']:.4f}, macro F1 {at['f1_macro']:.4f} (in-sample for the threshold).",
+        f"Threshold chosen on one half of them, scored on the other (both ways, pooled): "
+        f"F1 {pooled['f1']:.4f}, macro F1 {pooled['f1_macro']:.4f}.",
+        "",
+    ]
 
 
 def _class_scores(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
