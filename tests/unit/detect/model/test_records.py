@@ -24,7 +24,7 @@ from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.campaigns import CampaignConfig
 from callwarden.detect.live import replay_alerts
-from callwarden.detect.model import FeatureTable, train_model
+from callwarden.detect.model import FeatureTable, load_model, train_file_order, train_model
 from callwarden.detect.model.events import (
     HONEST_LABELS,
     EventModel,
@@ -92,6 +92,13 @@ def frame(city: CityFrames) -> pl.DataFrame:
 def event_model(city: CityFrames, frame: pl.DataFrame) -> EventModel:
     table = number_table(frame, city["labels"])
     return EventModel(train_model(table, params=FAST, cv_folds=2, seed=0))
+
+
+@pytest.fixture(scope="module")
+def ensemble_model(city: CityFrames, frame: pl.DataFrame) -> EventModel:
+    """Three LightGBM seeds by the file-order protocol: a model directory of format 2."""
+    table = number_table(frame, city["labels"])
+    return EventModel(train_file_order(table, params=FAST, seeds=3, cv_folds=0))
 
 
 def test_slices_hold_every_number_whole_and_the_rows_of_one_pass(city: CityFrames) -> None:
@@ -242,14 +249,18 @@ def test_running_peaks_across_batches_equal_peaks_of_the_whole(frame: pl.DataFra
     assert np.array_equal(got, expected, equal_nan=True)
 
 
+@pytest.mark.parametrize("kind", ["event_model", "ensemble_model"])
 def test_stream_and_score_with_a_model_give_the_same_alerts(
-    tmp_path: Path, event_model: EventModel
+    tmp_path: Path, kind: str, request: pytest.FixtureRequest
 ) -> None:
     """``callwarden stream --model`` (records through the stream engine) and ``callwarden
-    score --model`` on the same city folder: the same alerts."""
+    score --model`` on the same city folder: the same alerts, for one LightGBM model and for
+    an ensemble of seeds."""
+    event_model: EventModel = request.getfixturevalue(kind)
     city = tmp_path / "city"
     simulate_city(SimulationConfig(subscribers=1200, seed=21), city)
     model_dir = event_model.model.save(tmp_path / "model")
+    assert len(load_model(model_dir).boosters) == len(event_model.model.boosters)
     policy = tmp_path / "policy.toml"
     policy.write_text("watch = 0.3\n", encoding="utf-8")
     runner = CliRunner()
