@@ -4,6 +4,7 @@
                                                  [--also-balanced] [--file-order]
                                                  [--only-file-order] [--test TEST.csv]
                                                  [--candidates 1,11] [--cv-check 5]
+                                                 [--shipped] [--repeats 3]
 
 ``--file-order`` adds the file-order protocol beside CV: train on the first 3,664 rows (60%
 of the full 6,106, as the published split), validate on rows 3,665-4,884; every candidate
@@ -12,6 +13,15 @@ choice of candidate and threshold is made there only (``--cv-check 5`` also runs
 defaults, the chosen candidate and the best one at the honest threshold through 5-fold CV,
 ``--candidates`` runs a subset). ``--test`` scores a labelled later file
 (the published test fifth, not in the workspace) once with the chosen candidate.
+
+``--shipped`` measures what ``callwarden model train`` ships for a feature table (the
+file-order protocol of ``detect/model/ordered.py``): on the whole file, its figures on the
+validation rows (the last quarter, threshold chosen there, as the protocol says) with the nested
+estimate beside them (the threshold chosen on one half of those rows and scored on the other)
+and 5-fold CV of the same ensemble; and, nested in file order, the whole procedure run on the
+first three quarters and scored once on the last quarter with the threshold it shipped
+(figures that chose nothing), against its variants and the CV-threshold product it replaces,
+over ``--repeats`` seeds.
 
 Reads ../shared/datasets/sichuan/train.csv (4,884 numbers, 55 numeric features, 1,587 fraud)
 through the public API, runs ``train_model`` with default parameters (stratified k-fold CV,
@@ -65,6 +75,7 @@ from callwarden.detect.model.file_order import (
     score_test_once,
 )
 from callwarden.detect.model.metrics import METRICS, summarize
+from callwarden.detect.model.ordered import train_file_order
 from callwarden.detect.model.sichuan import SICHUAN_DERIVED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -343,6 +354,114 @@ def _like_with_like(ours: dict[str, Any]) -> dict[str, dict[str, float | None]]:
     return out
 
 
+#: What the nested run compares: the shipped settings, each change taken back alone, and the
+#: product before (one LightGBM, calibration and threshold from cross-validation).
+SHIPPED_VARIANTS: dict[str, dict[str, Any]] = {
+    "shipped: 5 seeds, trees chosen, refit": {},
+    "1 seed": {"seeds": 1},
+    "all 500 trees": {"choose_trees": False},
+    "no refit (the model of the earlier rows)": {"refit": False},
+    "before: train_model, CV threshold": {"cv_protocol": True},
+}
+
+
+def _shipped(table: FeatureTable, params: ModelParams, repeats: int) -> dict[str, Any]:
+    """``model train``'s file-order protocol: its own figures on the whole file, and the whole
+    procedure nested (run on the first three quarters, scored once on the last quarter)."""
+    assert table.y is not None
+    started = time.perf_counter()
+    print("the shipped model on the whole file (5-fold CV of the same ensemble beside it)")
+    model = train_file_order(table, params=params, cv_folds=5, seed=0)
+    whole = {
+        "file_order": model.metrics["file_order"],
+        "cv_mean": model.metrics["cv"]["mean"],
+        "cv_folds": model.metrics["cv"]["folds"],
+        "threshold": model.threshold,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    cut = model.metrics["file_order"]["train_rows"]
+    earlier, later = _rows(table, 0, cut), _rows(table, cut, len(table))
+    assert later.y is not None
+    nested: dict[str, list[dict[str, Any]]] = {name: [] for name in SHIPPED_VARIANTS}
+    for seed in range(repeats):
+        for name, change in SHIPPED_VARIANTS.items():
+            print(f"nested, seed {seed}: {name}")
+            started = time.perf_counter()
+            if change.get("cv_protocol"):
+                fitted = train_model(earlier, params=params, cv_folds=5, seed=seed)
+            else:
+                fitted = train_file_order(earlier, params=params, cv_folds=0, seed=seed, **change)
+            scores = score_table(fitted, later, top_reasons=0)["score"].to_numpy()
+            nested[name].append(
+                {
+                    "seed": seed,
+                    "threshold": fitted.threshold,
+                    "trees": (fitted.metrics.get("file_order") or {}).get("trees"),
+                    **fold_metrics(later.y, scores, threshold=fitted.threshold),
+                    "seconds": round(time.perf_counter() - started, 1),
+                }
+            )
+    fo, pooled = whole["file_order"], whole["file_order"]["nested_halves"]["pooled"]
+    print(
+        f"\nShipped, on the whole file: fitted on rows 1-{cut}, validated on rows "
+        f"{cut + 1}-{len(table)}, {fo['trees']} trees, threshold {model.threshold:.4f}"
+    )
+    at = fo["at_threshold"]
+    print(
+        f"  validation rows, threshold chosen on them: AUC {at['auc']:.4f}, F1 {at['f1']:.4f}, "
+        f"macro F1 {at['f1_macro']:.4f}"
+    )
+    print(
+        f"  nested halves (threshold from the other half): F1 {pooled['f1']:.4f}, macro F1 "
+        f"{pooled['f1_macro']:.4f}"
+    )
+    cv = whole["cv_mean"]
+    print(
+        "  5-fold CV: "
+        + ", ".join(
+            f"{n} {cv[n]['mean']:.4f} ± {cv[n]['std']:.4f}" for n in ("auc", "f1", "f1_macro")
+        )
+    )
+    print(f"\nNested: the procedure on rows 1-{cut}, scored once on rows {cut + 1}-{len(table)}")
+    print("| variant | AUC | F1 | macro F1 | per seed (macro F1) |")
+    print("|---|---|---|---|---|")
+    summary = {}
+    for name, runs in nested.items():
+        mean = {
+            m: round(float(np.mean([r[m] for r in runs])), 4) for m in ("auc", "f1", "f1_macro")
+        }
+        summary[name] = mean
+        print(
+            f"| {name} | {mean['auc']:.4f} | {mean['f1']:.4f} | {mean['f1_macro']:.4f} | "
+            + ", ".join(f"{r['f1_macro']:.4f}" for r in runs)
+            + " |"
+        )
+    return {
+        "what": "callwarden model train's file-order protocol (5 LightGBM seeds, trees, "
+        "isotonic calibration and threshold chosen on the last quarter, refit on all rows)",
+        "whole_file": whole,
+        "nested": {
+            "what": f"the procedure run on rows 1-{cut} (its own split inside them), the model "
+            f"it ships scoring rows {cut + 1}-{len(table)} once at its own threshold",
+            "runs": nested,
+            "mean": summary,
+        },
+    }  # fmt: skip
+
+
+def _rows(table: FeatureTable, start: int, stop: int) -> FeatureTable:
+    assert table.y is not None
+    return FeatureTable(
+        ids=table.ids[start:stop],
+        X=table.X.slice(start, stop - start),
+        y=table.y[start:stop],
+        feature_names=table.feature_names,
+        source=f"{table.source} rows {start + 1}-{stop}",
+        id_column=table.id_column,
+        label_column=table.label_column,
+    )
+
+
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--folds", type=int, default=5)
@@ -379,6 +498,10 @@ def _parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--test", type=Path, default=None, help="labelled later rows to score once")
     parser.add_argument(
+        "--shipped", action="store_true", help="run the shipped file-order protocol only"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="--shipped: seeds of the nested run")
+    parser.add_argument(
         "--out", type=Path, default=ROOT / "benchmarks" / "results" / "sichuan.json"
     )
     return parser.parse_args()
@@ -394,6 +517,18 @@ def main() -> None:  # noqa: PLR0915 - one straight run, printed as it goes
     table = load_feature_table(DATA, id_column="phone_no_m", label_column="label")
     assert table.y is not None
     params = ModelParams(num_threads=args.threads)
+    if args.shipped:
+        shipped = _shipped(table, params, args.repeats)
+        shipped["load_average_at_start"] = load_at_start
+        shipped["load_average_at_end"] = [round(v, 1) for v in os.getloadavg()]
+        shipped["machine"] = (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        )
+        out = args.out.with_name("sichuan_shipped.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(shipped, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {out}")
+        return
     if args.only_file_order:
         selection = _file_order_selection(
             table, params, args.seed, args.test, only=args.candidates, cv_check=args.cv_check
