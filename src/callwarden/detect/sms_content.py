@@ -106,13 +106,26 @@ class SmsContent:
         return max((self._found[t] for t in texts), key=lambda f: f[0])
 
     def risk(self, numbers: Sequence[str], time_us: np.ndarray) -> np.ndarray:
-        """:data:`CONTENT_FEATURE` of SMS events: the senders ``numbers`` at ``time_us``."""
-        wanted = self._look_up(numbers, time_us)
-        self._classify([t for texts in wanted for t in texts])
-        out = np.zeros(len(wanted))
-        for k, texts in enumerate(wanted):
-            if texts:
-                out[k] = max(self._found[t][0] for t in texts)
+        """:data:`CONTENT_FEATURE` of SMS events: the senders ``numbers`` at ``time_us``
+        (one join over the texts; each distinct text classified once)."""
+        out = np.zeros(len(time_us))
+        if not self or out.shape[0] == 0:
+            return out
+        wanted = pl.DataFrame(
+            {"sender": numbers, "us": np.asarray(time_us, dtype=np.int64)},
+            schema={"sender": pl.String, "us": pl.Int64},
+        ).with_row_index("event")
+        found = wanted.join(self._frame, on=["sender", "us"], how="inner")
+        if found.height == 0:
+            return out
+        texts = found["content"].unique().to_list()
+        self._classify(texts)
+        risk = pl.DataFrame(
+            {"content": texts, "risk": [self._found[t][0] for t in texts]},
+            schema={"content": pl.String, "risk": pl.Float64},
+        )
+        best = found.join(risk, on="content").group_by("event").agg(pl.col("risk").max())
+        out[best["event"].to_numpy()] = best["risk"].to_numpy()
         return out
 
     def fill(
