@@ -1,9 +1,10 @@
 """The live engine's compact state gives the features it gave before, and a checkpoint written
 before the compact layout restores into it and goes on alike.
 
-Signals that are only ever 0 or 1 are kept as bits of one int32 per event (pools.py): a pool
-that keeps every signal as a column (the layout before) must give the same features, records
-in any batches; and an engine pickled with that layout, restored, must go on as one that never
+Signals that are only ever 0 or 1 are kept as bits of one int32 per event (pools.py), window
+sums as int32 (int64 for talk time): a pool that keeps every signal as a column (the layout
+before) must give the same features, records in any batches; and an engine pickled with the
+layout before (signals as columns, sums as float64), restored, must go on as one that never
 stopped.
 """
 
@@ -96,6 +97,14 @@ def test_a_checkpoint_from_before_bits_restores_and_goes_on_alike(
     stopped.acting = _columns_only(stopped.acting)
     stopped.incoming = _columns_only(stopped.incoming)
     stopped.device = _columns_only(stopped.device)
+    # ... and every window sum a float64 column of SUM_NAMES, the flags float64 too
+    every = np.zeros((stopped.sums.shape[0], len(live.SUM_NAMES)))
+    every[:, live._OUT_COLS[0]] = stopped.sums
+    every[:, live._OUT_COLS[1]] = stopped.long_sums
+    stopped.sums, stopped.device_sums = every, stopped.device_sums.astype(np.float64)
+    del stopped.long_sums
+    stopped.flags = {k: v.astype(np.float64) for k, v in stopped.flags.items()}
     restored = pickle.loads(pickle.dumps(stopped))  # noqa: S301  (its own bytes)
     assert (restored.acting.col < 0).sum() == len(live._ACT_BITS)
+    assert restored.sums.dtype == np.int32 and restored.long_sums.dtype == np.int64
     _assert_equal(_run(restored, records.slice(cut), 5_000), expected)

@@ -111,8 +111,16 @@ def grow(size: int, need: int) -> int:
 
 
 def resized(a: np.ndarray, size: int, fill: float) -> np.ndarray:
-    """``a`` in an array of ``size`` rows, the new ones ``fill``."""
-    out = np.full((size, *a.shape[1:]), fill, a.dtype)
+    """``a`` in an array of ``size`` rows, the new ones ``fill``.
+
+    Rows of zeros are not written: the kernel maps their pages only when they are first used,
+    so the room a grown array keeps for later (up to a third of it) takes no memory until then.
+    """
+    if fill == 0:
+        out = np.zeros((size, *a.shape[1:]), a.dtype)
+    else:
+        out = np.empty((size, *a.shape[1:]), a.dtype)
+        out[a.shape[0] :] = fill
     out[: a.shape[0]] = a
     return out
 

@@ -100,9 +100,19 @@ BINARY_SIGNALS = (
 _ACT_BITS = tuple(k for k, s in enumerate(ACT_SIGNALS) if s in BINARY_SIGNALS)
 
 
+#: sums that can outgrow int32 (a day's talk, in seconds) are int64 (``long_sums``); the
+#: others, counts and gaps under an hour (and their squares), int32 (``sums``)
+_LONG = tuple(j for j, name in enumerate(SUM_NAMES) if name.startswith("dur_out@"))
+_SHORT = tuple(j for j in range(len(SUM_NAMES)) if j not in _LONG)
+#: where each kept sum goes among SUM_NAMES: ``(short, long)``
+_OUT_COLS = (np.array(_SHORT, np.int64), np.array(_LONG, np.int64))
+
+
 def _window_map(signals: tuple[str, ...]) -> np.ndarray:
-    """``[window, signal] -> column of SUM_NAMES`` (or -1 where the window does not sum it)."""
-    where = {name: j for j, name in enumerate(SUM_NAMES)}
+    """``[window, signal] ->`` the column of its sum: ``j >= 0`` in ``sums``, ``-2 - j`` in
+    ``long_sums``, -1 where the window does not sum it (``pools._add``)."""
+    where = {SUM_NAMES[j]: k for k, j in enumerate(_SHORT)}
+    where.update({SUM_NAMES[j]: -2 - k for k, j in enumerate(_LONG)})
     out = np.full((len(_WINDOW_ORDER), len(signals)), -1, np.int64)
     for w, window in enumerate(_WINDOW_ORDER):
         for k, s in enumerate(signals):
@@ -113,6 +123,17 @@ def _window_map(signals: tuple[str, ...]) -> np.ndarray:
 _ACT_MAP, _IN_MAP = _window_map(ACT_SIGNALS), _window_map(IN_SIGNALS)
 _WINDOW_MS = np.array([WINDOWS[w] for w in _WINDOW_ORDER], np.int64)
 _DEVICE_MAP, _DEVICE_MS = np.zeros((1, 1), np.int64), np.array([DAY_MS], np.int64)
+_NO_LONGS = np.zeros((1, 0), np.int64)  # (the device pool sums no durations)
+
+
+@numba.njit(cache=True, inline="always")
+def _sums_out(tot: Any, s: int, cols: Any, out: np.ndarray, r: int) -> None:
+    """Owner ``s``'s sums into row ``r`` of ``out``, in SUM_NAMES order (``cols``: _OUT_COLS)."""
+    for k in range(cols[0].shape[0]):
+        out[r, cols[0][k]] = tot[0][s, k]
+    for k in range(cols[1].shape[0]):
+        out[r, cols[1][k]] = tot[1][s, k]
+
 
 # --- compiled state ----------------------------------------------------------------------
 
@@ -122,11 +143,12 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
     kind: np.ndarray, t: np.ndarray, a: np.ndarray, b: np.ndarray, digits: np.ndarray,
     dur: np.ndarray, ring: np.ndarray, hour: np.ndarray, cell: np.ndarray, imei: np.ndarray,
     spoofed: np.ndarray, known_a: np.ndarray, known_b: np.ndarray, has_known: bool,
-    num: np.ndarray, sums: np.ndarray,
+    num: np.ndarray, tot: Any,
     act: Arrays, act_map: np.ndarray, inc: Arrays, in_map: np.ndarray, wms: np.ndarray,
-    dev: Arrays, dev_sums: np.ndarray, dev_map: np.ndarray, dev_ms: np.ndarray,
+    dev: Arrays, dev_tot: Any, dev_map: np.ndarray, dev_ms: np.ndarray,
     pair_out: Arrays, pair_sms: Arrays, pair_spoof: Arrays, cell_seen: Arrays,
-    dev_seen: Arrays, sig_idx: np.ndarray, out_sums: np.ndarray, out_sims: np.ndarray,
+    dev_seen: Arrays, sig_idx: np.ndarray, out_cols: Any, out_sums: np.ndarray,
+    out_sims: np.ndarray,
 ) -> None:  # fmt: skip
     """Every record in order: its signals, the actor's (and callee's) windows, the sums out.
 
@@ -173,9 +195,9 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
             v[i_sms] = 1.0
             v[i_recip] = 1.0 if (prev == NONE or tr - prev >= HOUR_MS) else 0.0
             _ht_put(pair_sms[0], pair_sms[1], pair_sms[2], pair_key, tr)
-            push_to(act, sums, act_map, wms, me, tr, v)
-            advance_to(inc, sums, in_map, wms, me, tr)
-            out_sums[r, :] = sums[me, :]
+            push_to(act, tot, act_map, wms, me, tr, v)
+            advance_to(inc, tot, in_map, wms, me, tr)
+            _sums_out(tot, me, out_cols, out_sums, r)
             out_sims[r] = 0.0
             continue
         if spoofed[r]:
@@ -185,13 +207,13 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
             v[i_spoof] = 1.0
             v[i_spoof_new] = 1.0 if (prev_spoof == NONE or tr - prev_spoof >= HOUR_MS) else 0.0
             _ht_put(pair_spoof[0], pair_spoof[1], pair_spoof[2], pair_key, tr)
-            push_to(act, sums, act_map, wms, me, tr, v)
-            advance_to(inc, sums, in_map, wms, me, tr)
-            out_sums[r, :] = sums[me, :]
+            push_to(act, tot, act_map, wms, me, tr, v)
+            advance_to(inc, tot, in_map, wms, me, tr)
+            _sums_out(tot, me, out_cols, out_sums, r)
             out_sims[r] = 0.0
             vin[0] = 1.0
             vin[1] = 0.0
-            push_to(inc, sums, in_map, wms, them, tr, vin)
+            push_to(inc, tot, in_map, wms, them, tr, vin)
             continue
         d = dur[r]
         v[i_out] = 1.0
@@ -236,11 +258,11 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
             prev_dev = _ht_get(dev_seen[0], dev_seen[1], dk)
             vdev[0] = 1.0 if (prev_dev == NONE or tr - prev_dev >= DAY_MS) else 0.0
             _ht_put(dev_seen[0], dev_seen[1], dev_seen[2], dk, tr)
-            push_to(dev, dev_sums, dev_map, dev_ms, imei[r], tr, vdev)
-            sims = dev_sums[imei[r], 0]
-        push_to(act, sums, act_map, wms, me, tr, v)
-        advance_to(inc, sums, in_map, wms, me, tr)
-        out_sums[r, :] = sums[me, :]
+            push_to(dev, dev_tot, dev_map, dev_ms, imei[r], tr, vdev)
+            sims = float(dev_tot[0][imei[r], 0])
+        push_to(act, tot, act_map, wms, me, tr, v)
+        advance_to(inc, tot, in_map, wms, me, tr)
+        _sums_out(tot, me, out_cols, out_sums, r)
         out_sims[r] = sims
         num[me, 0] = tr
         num[me, 1] = now
@@ -249,7 +271,7 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
         back = _ht_get(pair_out[0], pair_out[1], them * 4294967296 + me)
         vin[0] = 1.0
         vin[1] = 1.0 if (back != NONE and tr - back < DAY_MS) else 0.0
-        push_to(inc, sums, in_map, wms, them, tr, vin)
+        push_to(inc, tot, in_map, wms, them, tr, vin)
         num[them, 2] = me
         num[them, 3] = tr
         if known_a[r]:
@@ -287,15 +309,16 @@ class IncrementalFeatures(LiveFeatures):
         self.acting = Pool(len(ACT_SIGNALS), n_windows, _ACT_BITS)
         self.incoming = Pool(len(IN_SIGNALS), n_windows, (0, 1))  # (an incoming call, a call back)
         self.device = Pool(1, 1, (0,))  # (a new SIM on the device)
-        self.device_sums = np.zeros((1024, 1))
+        self.device_sums = np.zeros((1024, 1), np.int32)
         self.num = np.full((1024, 6), NONE, np.int64)
-        self.sums = np.zeros((1024, len(SUM_NAMES)))
+        self.sums = np.zeros((1024, len(_SHORT)), np.int32)
+        self.long_sums = np.zeros((1024, len(_LONG)), np.int64)
         #: per number: activation (ms), birth year, E.164 digits, known fraud, and flags
         self.act_ms = np.full(1024, np.nan)
         self.birth = np.full(1024, np.nan)
         self.digits = np.full(1024, -1, np.int64)
         self.is_known = np.zeros(1024, np.bool_)
-        self.flags = {name: np.zeros(1024) for name in _FLAGS}
+        self.flags = {name: np.zeros(1024, np.int8) for name in _FLAGS}  # (0 or 1)
         #: is_invalid_number per number, -1 until the number first acts (asking the numbering
         #: plan costs more than the rest of a record, and most numbers are only called)
         self.invalid = np.full(1024, -1.0)
@@ -319,7 +342,8 @@ class IncrementalFeatures(LiveFeatures):
         rows = max(len(self.numbers), 1024)
         state = dict(self.__dict__)
         for name, _ in _PER_NUMBER:
-            state[name] = state[name][:rows]
+            if name in state:  # (not in a state restored from before it, until it is set)
+                state[name] = state[name][:rows]
         state["flags"] = {k: v[:rows] for k, v in self.flags.items()}
         return state
 
@@ -361,8 +385,13 @@ class IncrementalFeatures(LiveFeatures):
         # From before the quarter hour's talk and inner gaps: those sums start at 0 too (the
         # relay rule reads the quarter hour's own figures a quarter hour after a restart).
         for old in (_SUMS_BEFORE_SPOOFED, _SUMS_BEFORE_QUARTER):
-            if state["sums"].shape[1] == len(old):
+            if "long_sums" not in state and state["sums"].shape[1] == len(old):
                 state["sums"] = _widen(state["sums"], old, SUM_NAMES)
+        if "long_sums" not in state:  # from before: every sum a float64 column of SUM_NAMES
+            every = state["sums"]
+            state["sums"] = every[:, list(_SHORT)].astype(np.int32)
+            state["long_sums"] = every[:, list(_LONG)].astype(np.int64)
+            state["device_sums"] = state["device_sums"].astype(np.int32)
         acting = state["acting"]
         for old in (_ACT_BEFORE_SPOOFED, _ACT_BEFORE_QUARTER):
             if acting.width == len(old) and acting.sig.shape[1] == len(old):
@@ -417,14 +446,16 @@ class IncrementalFeatures(LiveFeatures):
             _i64(batch["duration_s"]), _i64(batch["ring_s"]),
             _i64(self._local_hour(batch["time"], t)), _i64(cell), _i64(imei),
             spoofed, _bool(self.is_known[a]), _bool(self.is_known[b]), self.has_known,
-            self.num, self.sums, self.acting.arrays(), _ACT_MAP, self.incoming.arrays(), _IN_MAP,
-            _WINDOW_MS, self.device.arrays(), self.device_sums, _DEVICE_MAP, _DEVICE_MS,
+            self.num, (self.sums, self.long_sums), self.acting.arrays(), _ACT_MAP,
+            self.incoming.arrays(), _IN_MAP, _WINDOW_MS, self.device.arrays(),
+            (self.device_sums, _NO_LONGS), _DEVICE_MAP, _DEVICE_MS,
             self.pair_out.arrays(), self.pair_sms.arrays(), self.pair_spoof.arrays(),
-            self.cell_seen.arrays(), self.device_seen.arrays(), _SIG, out_sums, out_sims,
+            self.cell_seen.arrays(), self.device_seen.arrays(), _SIG, _OUT_COLS, out_sums,
+            out_sims,
         )  # fmt: skip
         sums = {name: out_sums[:, j] for j, name in enumerate(SUM_NAMES)}
         values = features_from_sums(sums, {"imei_sims": out_sims})
-        values.update({name: flag[a] for name, flag in self.flags.items()})
+        values.update({name: flag[a].astype(np.float64) for name, flag in self.flags.items()})
         values["is_invalid_number"] = self._invalid(a, batch["actor"])
         values.update(profile_features(t, self.act_ms[a], self.birth[a]))
         return batch["actor"], _KIND_NAMES[kind], us, {name: values[name] for name in FEATURES}
@@ -452,8 +483,8 @@ class IncrementalFeatures(LiveFeatures):
 
     def state_bytes(self) -> int:
         """Bytes of the arrays that hold the state (the dictionaries of texts not included)."""
-        arrays = (self.num, self.sums, self.act_ms, self.birth, self.device_sums, self.digits,
-                  self.is_known, self.invalid, *self.flags.values())  # fmt: skip
+        arrays = (self.num, self.sums, self.long_sums, self.act_ms, self.birth, self.device_sums,
+                  self.digits, self.is_known, self.invalid, *self.flags.values())  # fmt: skip
         return (
             sum(a.nbytes for a in arrays)
             + sum(p.nbytes() for p in (self.acting, self.incoming, self.device))
@@ -482,8 +513,8 @@ def _widen(values: np.ndarray, old: tuple[str, ...], new: tuple[str, ...]) -> np
 
 _FLAGS = NUMBER_FLAGS
 #: the per-number arrays (besides the flags) and what a new number's row holds
-_PER_NUMBER = (("num", NONE), ("sums", 0), ("act_ms", np.nan), ("birth", np.nan),
-               ("digits", -1), ("is_known", 0), ("invalid", -1))  # fmt: skip
+_PER_NUMBER = (("num", NONE), ("sums", 0), ("long_sums", 0), ("act_ms", np.nan),
+               ("birth", np.nan), ("digits", -1), ("is_known", 0), ("invalid", -1))  # fmt: skip
 _KIND_NAMES = np.array(["call", "sms"])
 
 

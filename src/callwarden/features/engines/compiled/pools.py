@@ -3,10 +3,10 @@
 A pool holds every owner's events in shared arrays: each event's time, its signals and the next
 event of its owner. Signals that are only ever 0 or 1 (``binary``) are bits of one int32 per
 event; the others are int32 columns (every signal is a whole number): an event of the stream's
-23 acting signals takes 40 bytes instead of 108. Each window keeps, per owner,
-a pointer to its oldest event and the running sums of the signals in it; when an event leaves
-the longest window its storage goes to a free list and is reused. :func:`push` and
-:func:`advance` are compiled inline into the live engine's loop over records.
+23 acting signals takes 40 bytes instead of 108. Each window keeps, per owner, a pointer to its
+oldest event and the running sums of the signals in it (int32, and int64 for durations: see
+:func:`_add`); when an event leaves the longest window its storage goes to a free list and is
+reused. :func:`push` and :func:`advance` are compiled inline into the live engine's loop.
 """
 
 from __future__ import annotations
@@ -31,10 +31,20 @@ def _signal(sig: np.ndarray, bits: np.ndarray, col: np.ndarray, e: int, k: int) 
 
 
 @numba.njit(cache=True, inline="always")
+def _add(sums: np.ndarray, longs: np.ndarray, s: int, j: int, x: np.int64) -> None:
+    """Add ``x`` to owner ``s``'s running sum ``j``: a column of ``sums`` (int32) when
+    ``j >= 0``, else column ``-2 - j`` of ``longs`` (int64: durations); -1 is no sum."""
+    if j >= 0:
+        sums[s, j] += x
+    elif j < -1:
+        longs[s, -2 - j] += x
+
+
+@numba.njit(cache=True, inline="always")
 def advance(pool_t: np.ndarray, nxt: np.ndarray, sig: np.ndarray, head: np.ndarray,
              tail: np.ndarray, free: np.ndarray, meta: np.ndarray, bits: np.ndarray,
-             col: np.ndarray, sums: np.ndarray, wmap: np.ndarray, wms: np.ndarray, s: int,
-             t: int) -> None:  # fmt: skip
+             col: np.ndarray, sums: np.ndarray, longs: np.ndarray, wmap: np.ndarray,
+             wms: np.ndarray, s: int, t: int) -> None:  # fmt: skip
     """Move every window ``(t - w, t]`` of owner ``s`` up to ``t``, taking leavers out of sums.
 
     ``meta`` is ``[used, free count]``; windows are shortest first, so events that leave the
@@ -48,9 +58,7 @@ def advance(pool_t: np.ndarray, nxt: np.ndarray, sig: np.ndarray, head: np.ndarr
         edge = t - wms[w]
         while h >= 0 and pool_t[h] <= edge:
             for k in range(col.shape[0]):
-                j = wmap[w, k]
-                if j >= 0:
-                    sums[s, j] -= _signal(sig, bits, col, h, k)
+                _add(sums, longs, s, wmap[w, k], -_signal(sig, bits, col, h, k))
             h = nxt[h]
         if w == nw - 1:
             g = head[s, w]
@@ -67,8 +75,8 @@ def advance(pool_t: np.ndarray, nxt: np.ndarray, sig: np.ndarray, head: np.ndarr
 @numba.njit(cache=True, inline="always")
 def push(pool_t: np.ndarray, nxt: np.ndarray, sig: np.ndarray, head: np.ndarray,
           tail: np.ndarray, free: np.ndarray, meta: np.ndarray, bits: np.ndarray,
-          col: np.ndarray, sums: np.ndarray, wmap: np.ndarray, wms: np.ndarray, s: int, t: int,
-          v: np.ndarray) -> None:  # fmt: skip
+          col: np.ndarray, sums: np.ndarray, longs: np.ndarray, wmap: np.ndarray,
+          wms: np.ndarray, s: int, t: int, v: np.ndarray) -> None:  # fmt: skip
     """Append an event with signals ``v`` to owner ``s``'s list, then move its windows."""
     if meta[1] > 0:
         meta[1] -= 1
@@ -93,24 +101,26 @@ def push(pool_t: np.ndarray, nxt: np.ndarray, sig: np.ndarray, head: np.ndarray,
         if head[s, w] < 0:
             head[s, w] = e
         for k in range(col.shape[0]):
-            j = wmap[w, k]
-            if j >= 0:
-                sums[s, j] += v[k]
-    advance(pool_t, nxt, sig, head, tail, free, meta, bits, col, sums, wmap, wms, s, t)
+            _add(sums, longs, s, wmap[w, k], np.int64(v[k]))
+    advance(pool_t, nxt, sig, head, tail, free, meta, bits, col, sums, longs, wmap, wms, s, t)
 
 
 @numba.njit(cache=True, inline="always")
-def push_to(p: Any, sums: np.ndarray, wmap: np.ndarray, wms: np.ndarray, s: int, t: int,
+def push_to(p: Any, tot: Any, wmap: np.ndarray, wms: np.ndarray, s: int, t: int,
             v: np.ndarray) -> None:  # fmt: skip
-    """:func:`push` into the pool whose arrays are ``p`` (:meth:`Pool.arrays`)."""
-    push(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], sums, wmap, wms, s, t, v)
+    """:func:`push` into the pool whose arrays are ``p`` (:meth:`Pool.arrays`), its sums
+    ``tot`` (``(sums, longs)``)."""
+    push(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], tot[0], tot[1], wmap, wms, s, t,
+         v)  # fmt: skip
 
 
 @numba.njit(cache=True, inline="always")
-def advance_to(p: Any, sums: np.ndarray, wmap: np.ndarray, wms: np.ndarray, s: int,
+def advance_to(p: Any, tot: Any, wmap: np.ndarray, wms: np.ndarray, s: int,
                t: int) -> None:  # fmt: skip
-    """:func:`advance` in the pool whose arrays are ``p`` (:meth:`Pool.arrays`)."""
-    advance(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], sums, wmap, wms, s, t)
+    """:func:`advance` in the pool whose arrays are ``p`` (:meth:`Pool.arrays`), its sums
+    ``tot`` (``(sums, longs)``)."""
+    advance(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], tot[0], tot[1], wmap, wms, s,
+            t)  # fmt: skip
 
 
 def columns(width: int, binary: tuple[int, ...]) -> np.ndarray:
