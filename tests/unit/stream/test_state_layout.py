@@ -101,7 +101,8 @@ def test_a_checkpoint_from_before_bits_restores_and_goes_on_alike(
     every = np.zeros((stopped.sums.shape[0], len(live.SUM_NAMES)))
     every[:, live._OUT_COLS[0]] = stopped.sums
     every[:, live._OUT_COLS[1]] = stopped.long_sums
-    stopped.sums, stopped.device_sums = every, stopped.device_sums.astype(np.float64)
+    stopped.sums = every  # type: ignore[assignment]
+    stopped.device_sums = stopped.device_sums.astype(np.float64)
     del stopped.long_sums
     stopped.flags = {k: v.astype(np.float64) for k, v in stopped.flags.items()}
     restored = pickle.loads(pickle.dumps(stopped))  # noqa: S301  (its own bytes)

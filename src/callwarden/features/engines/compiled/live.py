@@ -483,8 +483,10 @@ class IncrementalFeatures(LiveFeatures):
 
     def state_bytes(self) -> int:
         """Bytes of the arrays that hold the state (the dictionaries of texts not included)."""
-        arrays = (self.num, self.sums, self.long_sums, self.act_ms, self.birth, self.device_sums,
-                  self.digits, self.is_known, self.invalid, *self.flags.values())  # fmt: skip
+        arrays: tuple[np.ndarray, ...] = (
+            self.num, self.sums, self.long_sums, self.act_ms, self.birth, self.device_sums,
+            self.digits, self.is_known, self.invalid, *self.flags.values(),
+        )  # fmt: skip
         return (
             sum(a.nbytes for a in arrays)
             + sum(p.nbytes() for p in (self.acting, self.incoming, self.device))
