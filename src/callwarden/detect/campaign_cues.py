@@ -108,11 +108,16 @@ def judge(
     window_start: int,
     cfg: CampaignConfig,
     at_us: int,
+    pairs: pl.DataFrame | None = None,
 ) -> list[Verdict]:
     """The components of ``nodes`` that show two cues or more (``shared``: per component its
     calls, and those to callees another member calls too), with their members: the numbers
     that show most of the group's cues themselves, one of them about the line and one that
-    ties it to the others, and whose own calls are not honest."""
+    ties it to the others, and whose own calls are not honest.
+
+    ``pairs`` (``code``, ``b``: the nodes' distinct callees): where given, a number's callees
+    shared with its group are counted again against the group's lines once they are known
+    (:func:`_shared_with_members`)."""
     frame = nodes.sort("component", "a")
     groups = _Groups(frame["component"].to_numpy())
     frame = frame.with_columns(g=pl.Series(groups.of_row))
@@ -191,11 +196,25 @@ def judge(
         counts[1] += on if c not in _NOT_IDENTITY else 0
         counts[2] += on if c in TIES else 0
     need = np.maximum(2, np.ceil(0.6 * n_cues))
-    honest = (frame["talk_share"].to_numpy() >= 0.35) | (frame["back_share"].to_numpy() >= 0.3)
-    # the lines of one call centre dial at a like pace; a number placing a fraction of what
-    # the group's lines place at the median is a person whose quiet hours match theirs
-    paced = col["calls"] >= _PACE * groups.median(col["calls"].astype(np.float64))[row]
-    member = (counts[0] >= need[row]) & (counts[1] >= 1) & (counts[2] >= 1) & ~honest & paced
+    # honest calls; or a pace unlike the lines' (the lines of one call centre dial at a like
+    # pace; a number placing a fraction of what the group's lines place at the median is a
+    # person whose quiet hours match theirs)
+    unlike = (
+        (frame["talk_share"].to_numpy() >= 0.35)
+        | (frame["back_share"].to_numpy() >= 0.3)
+        | (col["calls"] < _PACE * groups.median(col["calls"].astype(np.float64))[row])
+    )
+    member = _members(counts, need[row], unlike)
+    if pairs is not None:
+        # the callees a number shares with its group are those the group's lines call, not
+        # those of anyone its component touches: a person's friends are called by their other
+        # friends and by the couriers and reminder lines that cross the group as well
+        grouped = _shared_with_members(frame, pairs, member)
+        mine = (grouped >= 2) & (grouped >= 0.25 * col["callees"])
+        change = (mine.astype(np.int64) - shows["shared_callees"]) * has["shared_callees"][row]
+        counts[0] += change  # (a cue and a tie, not about the line itself)
+        counts[2] += change
+        member = _members(counts, need[row], unlike)
 
     score = honesty(groups, col, age, aged, frame["enterprise"].to_numpy().astype(bool))
     names = frame["a"].to_list()
@@ -214,6 +233,35 @@ def judge(
             )
         )
     return out
+
+
+def _members(counts: np.ndarray, need: np.ndarray, unlike: np.ndarray) -> np.ndarray:
+    """Members: most of the group's cues (``need``), one about the line itself and one that
+    ties it to the others; ``unlike``: honest calls, or a pace unlike the group's lines'."""
+    member: np.ndarray = (counts[0] >= need) & (counts[1] >= 1) & (counts[2] >= 1) & ~unlike
+    return member
+
+
+def _shared_with_members(
+    frame: pl.DataFrame, pairs: pl.DataFrame, member: np.ndarray
+) -> np.ndarray:
+    """Per row of ``frame``: its distinct callees that another member of its component calls
+    (``pairs``: ``code``, ``b``, one row per number and callee)."""
+    rows = frame.select("code", "component", member=pl.Series(member))
+    both = pairs.select("code", "b").join(rows, on="code")
+    k = both.filter(pl.col("member")).group_by("component", "b").agg(k=pl.len())
+    mine = (
+        both.join(k, on=["component", "b"], how="left")
+        .with_columns(others=pl.col("k").fill_null(0) - pl.col("member").cast(pl.Int64))
+        .group_by("code")
+        .agg(grouped=(pl.col("others") >= 1).sum().cast(pl.Int64))
+    )
+    grouped: np.ndarray = (
+        rows.join(mine, on="code", how="left", maintain_order="left")["grouped"]
+        .fill_null(0)
+        .to_numpy()
+    )
+    return grouped
 
 
 def honesty(
@@ -235,7 +283,7 @@ def honesty(
         & (groups.sum(aged.astype(np.float64)) == groups.size)
         & (lowest >= 365)
     )
-    return np.max(
+    out: np.ndarray = np.max(
         np.vstack(
             [
                 _ramp(back, 0.1, 0.3),
@@ -247,3 +295,4 @@ def honesty(
         ),
         axis=0,
     )
+    return out

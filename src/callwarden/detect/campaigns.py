@@ -37,7 +37,9 @@ number at a time sees nothing. This module looks at the numbers together. Every
    the line itself: range, age, place, device, timing, and one that ties it to the others:
    callees shared over more than one call, device, cell, block, hours), only touches the
    group: it is no member (the group is the rest, if three or more). Being new and not yet
-   called back is what many honest subscribers share; it links nobody.
+   called back is what many honest subscribers share; it links nobody. Callees shared with
+   the group count, in the end, only where shared with its lines
+   (``campaign_cues._shared_with_members``).
 
 The pass reads its window as running figures (``detect/campaign_window.py``): the calls are
 summed once into slices of event time, and a checkpoint adds the slices that entered the window
@@ -456,7 +458,7 @@ def groups_in(window: CallWindow, at_us: int, cfg: CampaignConfig) -> list[Campa
     shared, grouped = _shared_calls(pairs, nodes)
     nodes = nodes.join(grouped, on="code", how="left").with_columns(pl.col("grouped").fill_null(0))
     groups = []
-    for v in judge(nodes, shared, window_start, cfg, at_us):
+    for v in judge(nodes, shared, window_start, cfg, at_us, pairs):
         if len(v.members) < cfg.min_members:
             continue
         # three or four lines are a small group: two more cues for the same decision

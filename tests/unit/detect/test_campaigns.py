@@ -168,6 +168,45 @@ def test_new_subscribers_who_cross_a_list_by_chance_are_no_members() -> None:
     assert not members & set(newcomers)
 
 
+def test_a_newcomer_sharing_friends_with_an_old_friend_is_no_member() -> None:
+    """Six fresh lines dial one list with no calls in: a group. A new subscriber rings five
+    relatives, as does an old friend of the family (a SIM of years), and one of them also got
+    a line's call. The newcomer is fresh, silent and shares callees with someone the group
+    touches, but not with its lines: one callee in common with them is chance. The newcomer is
+    no member (the old friend never was: nothing about the line itself is like the group's)."""
+    from callwarden.detect.campaigns import find_campaigns  # noqa: PLC0415
+
+    start = 1_783_000_000_000_000  # a morning, in µs
+    minute = 60_000_000
+    day = 86_400_000_000
+    lines = [f"+861701234{k:04d}" for k in range(6)]
+    targets = [f"+86139{k:08d}" for k in range(60)]
+    rows = [
+        (line, targets[(k * 7 + n) % 60], start + (k + 3 * n) * minute, 0, None)
+        for k, line in enumerate(lines)
+        for n in range(20)
+    ]
+    relatives = [f"+8613655500{k:03d}" for k in range(5)] + [targets[0]]
+    newcomer, old_friend = "+8615800000001", "+8613300000001"
+    for k, person in enumerate((newcomer, old_friend)):
+        rows += [
+            (person, r, start + (30 * n + 7 * k) * minute, 25, None)
+            for n, r in enumerate(relatives)
+        ]
+    calls = _placed_calls(rows)
+    context = pl.DataFrame(
+        {
+            "msisdn": [*lines, newcomer, old_friend],
+            "activated_us": [start - 5 * day] * 6 + [start - 20 * day, start - 2000 * day],
+            "enterprise": [False] * 8,
+        }
+    )
+    groups = find_campaigns(calls, context, start + 6 * 60 * minute)
+    members = {m for g in groups for m in g.members}
+    assert set(lines) <= members
+    assert newcomer not in members and old_friend not in members
+
+
 def _placed_calls(rows: list[tuple[object, ...]]) -> pl.DataFrame:
     """The pass's calls from ``(caller, callee, µs, seconds, cell)`` rows, no device."""
     return pl.DataFrame(
