@@ -14,6 +14,7 @@ characters, Chinese numerals, other links and numbers: :func:`disguise`).
     .venv/bin/python benchmarks/bench_content.py --cv 5     # and 5-fold cross-validation
     .venv/bin/python benchmarks/bench_content.py --cv 5 --no-speed
     .venv/bin/python benchmarks/bench_content.py --speed-only
+    .venv/bin/python benchmarks/bench_content.py --ideas    # soft votes, priors, cleaning
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -241,6 +243,161 @@ def select(
     return best_name
 
 
+#: a fitted idea: the label probabilities of a batch of texts (columns in sorted label order)
+Proba = Callable[[list[str]], np.ndarray]
+#: fits an idea on labelled texts and their near-duplicate groups
+Fit = Callable[[list[str], list[str], np.ndarray], Proba]
+
+
+def _fit_model(settings: ContentSettings) -> Fit:
+    def fit(y: list[str], x: list[str], _groups: np.ndarray) -> Proba:
+        model = ContentModel.train(y, x, settings)
+        return lambda batch: model.score_texts(batch).proba
+
+    return fit
+
+
+def _fit_vote(*members: ContentSettings) -> Fit:
+    """Soft voting: the mean of the members' calibrated probabilities."""
+
+    def fit(y: list[str], x: list[str], groups: np.ndarray) -> Proba:
+        fitted = [_fit_model(s)(y, x, groups) for s in members]
+        return lambda batch: np.mean([p(batch) for p in fitted], axis=0)
+
+    return fit
+
+
+def _out_of_fold(y: list[str], x: list[str], groups: np.ndarray, seed: int) -> np.ndarray:
+    """The shipped settings' probabilities for each text, from a model not trained on it
+    (3 group folds of the texts given)."""
+    proba = np.zeros((len(y), len(set(y))))
+    for a, b in group_folds(y, groups, 3, seed):
+        model = ContentModel.train([y[i] for i in a], [x[i] for i in a])
+        proba[b] = model.score_texts([x[i] for i in b]).proba
+    return proba
+
+
+def _class_offsets(proba: np.ndarray, y: list[str]) -> np.ndarray:
+    """Per-label offsets of the log probabilities (a prior per class) that maximise macro-F1
+    on out-of-fold probabilities: coordinate search over -1.5..1.5 in steps of 0.1, twice."""
+    classes = np.array(sorted(set(y)))
+    logp = np.log(np.clip(proba, 1e-9, 1.0))
+    offsets = np.zeros(len(classes))
+    best = macro_f1(y, classes[logp.argmax(1)].tolist())
+    for _ in range(2):
+        for k in range(len(classes)):
+            for step in np.linspace(-1.5, 1.5, 31):
+                trial = offsets.copy()
+                trial[k] = step
+                f1 = macro_f1(y, classes[(logp + trial).argmax(1)].tolist())
+                if f1 > best + 1e-12:
+                    best, offsets = f1, trial
+    return offsets
+
+
+def _fit_offsets(seed: int) -> Fit:
+    """The shipped model, its labels shifted by per-class priors tuned on out-of-fold
+    probabilities of the training texts."""
+
+    def fit(y: list[str], x: list[str], groups: np.ndarray) -> Proba:
+        offsets = _class_offsets(_out_of_fold(y, x, groups, seed), y)
+        model = ContentModel.train(y, x)
+
+        def proba(batch: list[str]) -> np.ndarray:
+            shifted = np.exp(np.log(np.clip(model.score_texts(batch).proba, 1e-9, 1)) + offsets)
+            return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
+
+        return proba
+
+    return fit
+
+
+def _fit_cleaned(seed: int, below: float) -> Fit:
+    """The shipped model trained without the texts whose own label gets an out-of-fold
+    probability under ``below`` (labels that disagree with the rest of the set)."""
+
+    def fit(y: list[str], x: list[str], groups: np.ndarray) -> Proba:
+        proba = _out_of_fold(y, x, groups, seed)
+        classes = sorted(set(y))
+        own = proba[np.arange(len(y)), [classes.index(label) for label in y]]
+        keep = np.flatnonzero(own >= below)
+        print(f"    (cleaning leaves out {len(y) - len(keep)} of {len(y)} texts)", flush=True)
+        return _fit_model(ContentSettings())([y[i] for i in keep], [x[i] for i in keep], groups)
+
+    return fit
+
+
+_SHORT = {
+    "normal": "N",
+    "impersonate_police_gov": "police",
+    "loan_credit_card": "loan",
+    "impersonate_customer_service": "service",
+    "impersonate_leader_acquaintance": "leader",
+}
+
+
+def ideas(
+    labels: list[str],
+    texts: list[str],
+    train_rows: list[int],
+    test_rows: list[int],
+    groups: np.ndarray,
+    disguised: list[str],
+    folds: int,
+    seed: int,
+) -> None:
+    """Ideas beyond one model's settings, in the same protocol: chosen by cross-validation
+    inside the training part; the winner and the shipped model then scored once on the
+    test part, plain and disguised."""
+    ideas_: dict[str, Fit] = {
+        "shipped (char 1-3 + words 1-2 + opening 40)": _fit_model(ContentSettings()),
+        "soft vote: shipped + char 1-5": _fit_vote(
+            ContentSettings(), ContentSettings(char_ngrams=(1, 5))
+        ),
+        "soft vote: shipped + char 1-5 + no opening": _fit_vote(
+            ContentSettings(),
+            ContentSettings(char_ngrams=(1, 5)),
+            ContentSettings(opening_chars=0),
+        ),
+        "shipped + per-class priors tuned out of fold": _fit_offsets(seed),
+        "shipped trained without out-of-fold p(label) < 0.05": _fit_cleaned(seed, 0.05),
+    }
+    y = [labels[i] for i in train_rows]
+    x = [texts[i] for i in train_rows]
+    g = groups[train_rows]
+    classes = np.array(sorted(set(y)))
+    splits = group_folds(y, g, folds, seed)
+    print(
+        f"\nideas: {folds}-fold cross-validation inside the training part ({len(y):,} texts), "
+        "macro-F1 mean and wrong labels in all folds:"
+    )
+    best_name, best_f1 = "", -1.0
+    for name, fit in ideas_.items():
+        f1s, pairs = [], Counter[tuple[str, str]]()
+        for a, b in splits:
+            predict = fit([y[i] for i in a], [x[i] for i in a], g[a])
+            truth = [y[i] for i in b]
+            predicted = classes[predict([x[i] for i in b]).argmax(1)].tolist()
+            f1s.append(macro_f1(truth, predicted))
+            pairs.update((_SHORT.get(t, t), _SHORT.get(p, p))
+                         for t, p in zip(truth, predicted, strict=True) if t != p)  # fmt: skip
+        f1 = float(np.mean(f1s))
+        confused = ", ".join(f"{t}->{p} {n}" for (t, p), n in pairs.most_common())
+        print(f"  {name:<52} macro-F1 {f1:.4f}, {pairs.total()} wrong ({confused})", flush=True)
+        if f1 > best_f1:
+            best_name, best_f1 = name, f1
+    print(f"chosen: {best_name}")
+    reference = next(iter(ideas_))
+    ty = [labels[i] for i in test_rows]
+    tx = [texts[i] for i in test_rows]
+    print(f"test part ({len(ty):,} texts), scored once (plain | disguised):")
+    for name in dict.fromkeys([reference, best_name]):
+        predict = ideas_[name](y, x, g)
+        plain = classes[predict(tx).argmax(1)].tolist()
+        hidden = classes[predict(disguised).argmax(1)].tolist()
+        print(f"  {name:<52} {macro_f1(ty, plain):.4f} | {macro_f1(ty, hidden):.4f}")
+
+
 def scoring(subscribers: int, seed: int, master: str) -> None:
     """Content in detection, side by side in one run: a simulated city scored in batch and on
     Spark, its SMS with their texts and without, and in batch with call transcripts."""
@@ -350,6 +507,11 @@ def main() -> int:
     )
     parser.add_argument("--no-speed", action="store_true", help="accuracy only")
     parser.add_argument(
+        "--ideas", action="store_true",
+        help="only the ideas beyond settings (soft votes, per-class priors, cleaned labels), "
+        "chosen inside the training part, the winner scored once on the test part",
+    )  # fmt: skip
+    parser.add_argument(
         "--candidate", choices=list(CANDIDATES), default=DEFAULT,
         help="the settings --speed-only measures (default: the shipped ones)",
     )  # fmt: skip
@@ -381,12 +543,15 @@ def main() -> int:
         f"texts in {sum(np.bincount(groups) > 1):,} groups, each kept on one side of a split"
     )
     train_rows, test_rows = split(labels, groups, args.seed)
-    best_name = select(labels, texts, train_rows, groups, args.select_folds, args.seed)
-    chosen = CANDIDATES[best_name]
-
     rng = random.Random(args.seed)
     ty, tx = pick(test_rows)
     disguised = [disguise(t, rng, to_traditional) for t in tx]
+    if args.ideas:
+        ideas(labels, texts, train_rows, test_rows, groups, disguised, args.select_folds, args.seed)
+        return 0
+    best_name = select(labels, texts, train_rows, groups, args.select_folds, args.seed)
+    chosen = CANDIDATES[best_name]
+
     print(
         f"\nfixed split: train on {len(train_rows):,} texts, test on the other "
         f"{len(test_rows):,} (plain | disguised):"
