@@ -109,6 +109,7 @@ def judge(
     cfg: CampaignConfig,
     at_us: int,
     pairs: pl.DataFrame | None = None,
+    hours: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[Verdict]:
     """The components of ``nodes`` that show two cues or more (``shared``: per component its
     calls, and those to callees another member calls too), with their members: the numbers
@@ -117,7 +118,8 @@ def judge(
 
     ``pairs`` (``code``, ``b``: the nodes' distinct callees): where given, a number's callees
     shared with its group are counted again against the group's lines once they are known
-    (:func:`_shared_with_members`)."""
+    (:func:`_shared_with_members`). ``hours``: the first and last call of every node of the
+    window, where given, tell a group's own hours from everybody's (:func:`_own_hours`)."""
     frame = nodes.sort("component", "a")
     groups = _Groups(frame["component"].to_numpy())
     frame = frame.with_columns(g=pl.Series(groups.of_row))
@@ -153,7 +155,11 @@ def judge(
     device_shared = modes["imei_top"].fill_null(0).to_numpy() >= 2
     has = {
         "shared_callees": share[:, 1] >= np.maximum(3, 0.2 * share[:, 0]),
-        "synchronised": (size >= 3) & seen & (dev_first <= spread) & (dev_last <= spread),
+        "synchronised": (size >= 3)
+        & seen
+        & (dev_first <= spread)
+        & (dev_last <= spread)
+        & _own_hours(first, last, groups, (mid_first, mid_last), spread, hours),
         "shared_cell": top["cell"] / size >= 0.5,
         "shared_device": device_shared,
         "adjacent_numbers": np.maximum(top["block"] / size, top["area"] / size) >= 0.5,
@@ -240,6 +246,34 @@ def _members(counts: np.ndarray, need: np.ndarray, unlike: np.ndarray) -> np.nda
     ties it to the others; ``unlike``: honest calls, or a pace unlike the group's lines'."""
     member: np.ndarray = (counts[0] >= need) & (counts[1] >= 1) & (counts[2] >= 1) & ~unlike
     return member
+
+
+def _own_hours(
+    first: np.ndarray, last: np.ndarray, groups: _Groups, mid: tuple[np.ndarray, np.ndarray],
+    spread: float, hours: tuple[np.ndarray, np.ndarray] | None,
+) -> np.ndarray:  # fmt: skip
+    """Per group: whether most of the window's nodes that start and stop in the quarter hours
+    of its median start and stop are its own (``hours``: every node's first and last call;
+    None: every group's hours are its own).
+
+    Lines switched on and off together are one operator's; but a working day that starts at
+    nine and ends at six is everybody's, and at a million subscribers hundreds of quiet people
+    start and stop in the quarter hours a robocaller does: there, starting and stopping
+    together ties nobody."""
+    n = groups.keys.shape[0]
+    if hours is None:
+        return np.ones(n, bool)
+    row = groups.of_row
+    mine = (np.abs(first - mid[0][row]) <= spread) & (np.abs(last - mid[1][row]) <= spread)
+    own = np.bincount(row, mine.astype(np.int64), n)
+    order = np.argsort(hours[0], kind="stable")
+    starts, stops = hours[0][order], hours[1][order]
+    lo = np.searchsorted(starts, mid[0] - spread, "left")
+    hi = np.searchsorted(starts, mid[0] + spread, "right")
+    near = zip(lo, hi, mid[1], strict=True)
+    everyone = np.array([np.count_nonzero(np.abs(stops[a:b] - m) <= spread) for a, b, m in near])
+    out: np.ndarray = 2 * own >= everyone
+    return out
 
 
 def _shared_with_members(

@@ -39,7 +39,8 @@ number at a time sees nothing. This module looks at the numbers together. Every
    group: it is no member (the group is the rest, if three or more). Being new and not yet
    called back is what many honest subscribers share; it links nobody. Callees shared with
    the group count, in the end, only where shared with its lines
-   (``campaign_cues._shared_with_members``).
+   (``campaign_cues._shared_with_members``); the hours are the group's own only where most
+   numbers on them are its members (``campaign_cues._own_hours``).
 
 The pass reads its window as running figures (``detect/campaign_window.py``): the calls are
 summed once into slices of event time, and a checkpoint adds the slices that entered the window
@@ -451,6 +452,10 @@ def groups_in(window: CallWindow, at_us: int, cfg: CampaignConfig) -> list[Campa
     graph = coo_matrix((np.ones(i.shape[0], np.int8), (i, j)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
     nodes = nodes.with_columns(component=pl.Series(label, dtype=pl.Int64))
+    hours = (
+        nodes["first"].to_numpy().astype(np.float64),
+        nodes["last"].to_numpy().astype(np.float64),
+    )
     sizes = nodes.group_by("component").agg(n=pl.len()).filter(pl.col("n") >= cfg.min_members)
     nodes = nodes.join(sizes.select("component"), on="component", how="semi")
     if nodes.height == 0:
@@ -458,7 +463,7 @@ def groups_in(window: CallWindow, at_us: int, cfg: CampaignConfig) -> list[Campa
     shared, grouped = _shared_calls(pairs, nodes)
     nodes = nodes.join(grouped, on="code", how="left").with_columns(pl.col("grouped").fill_null(0))
     groups = []
-    for v in judge(nodes, shared, window_start, cfg, at_us, pairs):
+    for v in judge(nodes, shared, window_start, cfg, at_us, pairs, hours):
         if len(v.members) < cfg.min_members:
             continue
         # three or four lines are a small group: two more cues for the same decision

@@ -207,6 +207,53 @@ def test_a_newcomer_sharing_friends_with_an_old_friend_is_no_member() -> None:
     assert newcomer not in members and old_friend not in members
 
 
+def test_a_working_day_everybody_keeps_ties_nobody_to_a_robocaller() -> None:
+    """A robocaller dials 200 strangers from 09:00 to 18:00. Eight quiet people nobody called
+    that day make their first call at nine and their last at six, as do forty others (who were
+    called once or twice): the robocaller's hours are everybody's. Starting and stopping with
+    it ties none of them to it, and there is no group to act on. Forty lines switched on at
+    nine and off at six, calling nobody in common, are synchronised: those hours are theirs."""
+    from callwarden.detect.campaigns import find_campaigns  # noqa: PLC0415
+
+    day0 = 1_783_000_000_000_000  # µs, midnight
+    minute = 60_000_000
+    day = 86_400_000_000
+    nine, six = day0 + 9 * 60 * minute, day0 + 18 * 60 * minute
+
+    def day_of(a: str, n: int, first: int, k: int) -> list[tuple[object, ...]]:
+        start, gap = nine + 2 * minute + k * 1_000_000, (six - nine - 7 * minute) // (n - 1)
+        return [(a, f"+86139{first:04d}{k:02d}{i:03d}", start + i * gap, 0, None)
+                for i in range(n)]  # fmt: skip
+
+    dawn = [("+8613512345678", "+8613612345678", day0 + 6 * 60 * minute, 300, None)]
+
+    robocaller = "+8613000000000"
+    quiet = [f"+86158{k:04d}0001" for k in range(8)]  # (no two in one block)
+    others = [f"+86159{k:04d}0001" for k in range(40)]
+    rows = dawn + day_of(robocaller, 200, 0, 0)
+    for k, a in enumerate(quiet):
+        rows += day_of(a, 5, 1, k)
+    for k, a in enumerate(others):
+        rows += day_of(a, 6, 2, k)
+        rows.append((f"+86135{k:08d}", a, nine + 30 * minute, 60, None))  # called once
+    numbers = [robocaller, *quiet, *others]
+    context = pl.DataFrame(
+        {"msisdn": numbers, "activated_us": [day0 - 900 * day] * len(numbers),
+         "enterprise": [False] * len(numbers)}
+    )  # fmt: skip
+    at = day0 + 20 * 60 * minute
+    review = PolicyConfig().review
+    groups = find_campaigns(_placed_calls(rows), context, at)
+    assert not any(g.score >= review and set(quiet) & set(g.members) for g in groups)
+    lines = [f"+86136{k:04d}0001" for k in range(40)]
+    rows = dawn + [r for k, a in enumerate(lines) for r in day_of(a, 6, 3, k)]
+    context = pl.DataFrame(
+        {"msisdn": lines, "activated_us": [day0 - 900 * day] * 40, "enterprise": [False] * 40}
+    )
+    groups = find_campaigns(_placed_calls(rows), context, at)
+    assert any("synchronised" in g.cues and len(g.members) >= 30 for g in groups)
+
+
 def _placed_calls(rows: list[tuple[object, ...]]) -> pl.DataFrame:
     """The pass's calls from ``(caller, callee, µs, seconds, cell)`` rows, no device."""
     return pl.DataFrame(
