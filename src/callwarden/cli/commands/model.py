@@ -111,7 +111,8 @@ def train(
         int | None,
         typer.Option(
             "--seeds",
-            help="file-order: LightGBM seeds averaged (an ensemble in the model directory).",
+            help="file-order: LightGBM seeds averaged, an ensemble in the model directory "
+            "(5 unless given; cv trains one).",
             show_default="5 with file-order, 1 with cv",
         ),
     ] = None,
