@@ -51,6 +51,7 @@ from callwarden.stream.codec import (
     encode_alert,
 )
 from callwarden.stream.engine import StreamEngine, StreamStats
+from callwarden.stream.memory import release_unused
 from callwarden.stream.snapshot import Checkpointer, read_state
 
 __all__ = [
@@ -345,6 +346,7 @@ class _Consumer:
             await self.writer.wait()
         self.to_ack = self.last_msg
         self.last_msg, self.since, self.last_ckpt = None, 0, time.monotonic()
+        release_unused()  # (the batches since the last checkpoint: stream/memory.py)
         if self.writer.unstaged:  # written from the state itself: no record until it is done
             await self.settle()
 

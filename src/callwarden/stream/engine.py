@@ -44,6 +44,7 @@ from callwarden.features.engines.base import DEFAULT_TIMEZONE, Traffic
 from callwarden.features.spec import RECORD_ORDER
 from callwarden.network import ServedNumbers
 from callwarden.records.batch import RECORD_SCHEMA, batch_of, record_of
+from callwarden.stream.memory import release_unused
 
 if TYPE_CHECKING:
     from callwarden.detect.model.events import EventModel
@@ -290,8 +291,14 @@ class StreamEngine:
         ready = self._ready[0] if len(self._ready) == 1 else pl.concat(self._ready)
         self._ready = []
         self.stats.processed += ready.height
+        tracker = self.stepper.campaigns.tracker
+        passes = tracker.next_us
         alerts = self.stepper.step_batch(ready)
         self.stats.alerts += len(alerts)
+        if passes is not None and tracker.next_us != passes:
+            # a campaign pass ran: what it freed goes back to the system, not kept beside the
+            # state for the next one to land on (stream/memory.py)
+            release_unused()
         return alerts
 
     def take_quarantined(self) -> list[Quarantined]:
