@@ -81,6 +81,9 @@ def test_bits_give_the_features_of_columns(city: tuple[pl.DataFrame, pl.DataFram
     assert rows == int(wide.acting.meta[0])
     assert np.array_equal(compact.acting.signals(), wide.acting.sig[:rows])
     assert compact.acting.nbytes() < 0.45 * wide.acting.nbytes()
+    # the devices' pool keeps new SIMs only, not every call from a device
+    from_devices = int(((records["kind"] == 0) & records["imei"].is_not_null()).sum())
+    assert 0 < int(compact.device.meta[0]) < from_devices
 
 
 def test_a_checkpoint_from_before_bits_restores_and_goes_on_alike(

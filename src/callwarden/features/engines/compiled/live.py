@@ -47,7 +47,12 @@ from callwarden.features.engines.base import LiveBatch, LiveFeatures, Traffic
 from callwarden.features.engines.compiled.hashtable import NONE, Table, grow, resized
 from callwarden.features.engines.compiled.hashtable import get as _ht_get
 from callwarden.features.engines.compiled.hashtable import put as _ht_put
-from callwarden.features.engines.compiled.pools import Pool, advance_to, push_to
+from callwarden.features.engines.compiled.pools import (
+    Pool,
+    advance_to,
+    push_counted_to,
+    push_to,
+)
 from callwarden.features.engines.compiled.textcodes import (
     Codebook,
     Dictionary,
@@ -258,7 +263,7 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
             prev_dev = _ht_get(dev_seen[0], dev_seen[1], dk)
             vdev[0] = 1.0 if (prev_dev == NONE or tr - prev_dev >= DAY_MS) else 0.0
             _ht_put(dev_seen[0], dev_seen[1], dev_seen[2], dk, tr)
-            push_to(dev, dev_tot, dev_map, dev_ms, imei[r], tr, vdev)
+            push_counted_to(dev, dev_tot, dev_map, dev_ms, imei[r], tr, vdev)
             sims = float(dev_tot[0][imei[r], 0])
         push_to(act, tot, act_map, wms, me, tr, v)
         advance_to(inc, tot, in_map, wms, me, tr)

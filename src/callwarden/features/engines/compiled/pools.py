@@ -18,7 +18,7 @@ import numpy as np
 
 from callwarden.features.engines.compiled.hashtable import grow, resized
 
-__all__ = ["Pool", "advance", "advance_to", "push", "push_to"]
+__all__ = ["Pool", "advance", "advance_to", "push", "push_counted_to", "push_to"]
 
 
 @numba.njit(cache=True, inline="always")
@@ -123,6 +123,19 @@ def advance_to(p: Any, tot: Any, wmap: np.ndarray, wms: np.ndarray, s: int,
             t)  # fmt: skip
 
 
+@numba.njit(cache=True, inline="always")
+def push_counted_to(p: Any, tot: Any, wmap: np.ndarray, wms: np.ndarray, s: int, t: int,
+                    v: np.ndarray) -> None:  # fmt: skip
+    """:func:`push_to` for a pool read only through its sums (the devices' new SIMs): an event
+    whose signals are all 0 adds nothing to them, so it is not kept; the windows move on (the
+    pool then holds a device's new SIMs, not all its calls)."""
+    for k in range(v.shape[0]):
+        if v[k] != 0.0:
+            push_to(p, tot, wmap, wms, s, t, v)
+            return
+    advance_to(p, tot, wmap, wms, s, t)
+
+
 def columns(width: int, binary: tuple[int, ...]) -> np.ndarray:
     """Per signal, its int32 column (``>= 0``) or its bit (``-1 - bit``): ``binary`` names the
     signals (positions) that are only ever 0 or 1.
@@ -170,7 +183,9 @@ class Pool:
         if room < events:
             size = grow(self.t.shape[0], self.t.shape[0] + events - room)
             for name in _EVENT_ARRAYS:
-                setattr(self, name, resized(getattr(self, name), size, 0))
+                if name != "free":
+                    setattr(self, name, resized(getattr(self, name), size, 0))
+            self.free = _free_list(self.free, int(self.meta[1]), size)
         if self.tail.shape[0] < owners:
             size = grow(self.tail.shape[0], owners)
             self.head = resized(self.head, size, -1)
@@ -196,6 +211,7 @@ class Pool:
         for name in _EVENT_ARRAYS:
             if name in state:  # (a pool restored from before bits has none until packed)
                 state[name] = state[name][:rows]
+        state["free"] = self.free[: int(self.meta[1])]  # (the free list itself)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -205,6 +221,8 @@ class Pool:
             width = state["sig"].shape[1]
             state["col"] = columns(width, ())
             state["bits"] = np.zeros(state["t"].shape[0], np.int32)
+        # the free list holds at most every event: room for as many as the arrays
+        state["free"] = _free_list(state["free"], int(state["meta"][1]), state["t"].shape[0])
         self.__dict__.update(state)
 
     def pack(self, binary: tuple[int, ...]) -> None:
@@ -231,3 +249,12 @@ class Pool:
 
 #: the arrays with a row per event
 _EVENT_ARRAYS = ("t", "next", "sig", "bits", "free")
+
+
+def _free_list(free: np.ndarray, count: int, size: int) -> np.ndarray:
+    """The free list in an array of ``size`` rows, its ``count`` entries copied: the rest is
+    never written (on a stream's first day nothing leaves the longest window, and the list
+    stays empty: its pages are not mapped at all)."""
+    out = np.zeros(size, np.int32)
+    out[:count] = free[:count]
+    return out
