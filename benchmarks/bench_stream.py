@@ -453,6 +453,11 @@ def day_through_broker(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         out["alerts"] = pl.read_parquet(alerts).height
         out["alerts_file"] = str(alerts)
         out["consumer_says"] = log.read_text().strip().splitlines()[-3:]
+        # a consumer that stopped before the end (the broker dropped it, it waited out
+        # --idle-exit) scored fewer records than were published: such a run does not count
+        said = out["consumer_says"][-1].split(" records:")[0].replace(",", "")
+        out["records_scored"] = int(said) if said.isdigit() else None
+        out["complete"] = out["records_scored"] == records
     finally:
         asyncio.run(drop(settings))
     return out

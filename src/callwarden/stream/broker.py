@@ -559,13 +559,15 @@ async def consume(
             if loop.writer.writing and loop.writer.done():
                 await loop.settle()
             if msgs:
-                idle_since = now
                 await loop.take(msgs)
                 await loop.report(nc, now)
                 if on_progress is not None:
                     on_progress(engine.stats)
                 if loop.due(now):
                     await loop.checkpoint()
+                # idle from here: time spent scoring or writing a checkpoint (seconds for a
+                # large state, while no message is asked for) is not time without records
+                idle_since = time.monotonic()
             elif settings.idle_exit is not None and now - idle_since >= settings.idle_exit:
                 await loop.emit(engine.flush())
                 await loop.report(nc, now, force=True)
