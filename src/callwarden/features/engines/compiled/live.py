@@ -11,11 +11,12 @@ State is plain numpy arrays (so a checkpoint is a pickle of arrays):
 
 * **numbers** get dense slots (a codebook of the numbers' texts, textcodes.py); per slot the
   last outgoing call, last callee, last incoming caller, last incoming known fraud caller, and
-  the running sums of every window (``signal@window``);
-* **events** live in two pools, a number's acting events (outgoing calls and SMS, with their
-  signals as int32, since every signal is a whole number) and its incoming calls, each a linked
-  list per number. Each window keeps a pointer to its oldest event; when an event leaves the
-  longest window its storage is reused;
+  the running sums of every window (``signal@window``; int32, talk time int64);
+* **events** live in pools, a number's acting events (outgoing calls and SMS) and its incoming
+  calls, each a linked list per number, and devices' new SIMs; signals that are only 0 or 1
+  are bits of one int32 per event, the others (durations, gaps) int32 (pools.py). Each window
+  keeps a pointer to its oldest event; when an event leaves the longest window its storage is
+  reused;
 * **pairs** ("when did this number last call that one", cells, devices) are open-addressing
   hash tables of int64 keys (hashtable.py).
 
