@@ -23,8 +23,8 @@ from callwarden.features.engines.compiled.batch import (
 )
 from callwarden.features.engines.compiled.crossing import (
     _SMALL_DEVICE,
+    _callee_passes,
     _device_sims,
-    _shared_targets,
 )
 from callwarden.features.engines.compiled.events import Events, NumberCodes
 from callwarden.features.engines.compiled.textcodes import MAX_DIGITS, whole_numbers
@@ -309,19 +309,29 @@ def test_device_sims_equal_the_pair_formulas(n: int, numbers: int, seed: int) ->
 @settings(deadline=None)
 @given(st.integers(1, 200), st.integers(0, 2**31))
 def test_shared_targets_compare_each_call_with_the_callee_previous(n: int, seed: int) -> None:
+    """Shared targets and victims against each callee's earlier calls, spoofed ones left out;
+    many callees, so that the table grows."""
     rng = np.random.default_rng(seed)
-    t = np.sort(rng.integers(0, DAY_MS, n))
-    caller, callee = rng.integers(0, 6, n), rng.integers(0, 6, n)
-    got = np.zeros(n)
-    by_callee = stable_argsort(callee)
-    _shared_targets(by_callee, callee, caller, t, 6 * 3_600_000, got)
-    want = np.zeros(n)
-    for i in range(n):
-        earlier = [j for j in range(i) if callee[j] == callee[i]]
+    t = np.sort(rng.integers(0, 2 * DAY_MS, n))
+    callees = int(rng.choice([6, 5000]))
+    caller, callee = rng.integers(0, 6, n), rng.integers(-1, callees, n)
+    spoofed = (rng.random(n) < 0.1).astype(np.int8) if seed % 2 else np.zeros(0, np.int8)
+    known = (rng.random(n) < 0.3).astype(np.int8) if seed % 3 else np.zeros(0, np.int8)
+    got, got_victim = np.zeros(n, np.int8), np.zeros(n, np.int8)
+    _callee_passes(callee, caller, t, spoofed, known, 6 * 3_600_000, got, got_victim)
+    want, victim = np.zeros(n, np.int8), np.zeros(n, np.int8)
+    own = [j for j in range(n) if not (spoofed.shape[0] and spoofed[j])]
+    for i in own:
+        earlier = [j for j in own if j < i and callee[j] == callee[i]]
         if earlier:
             j = earlier[-1]
-            want[i] = float(caller[j] != caller[i] and t[i] - t[j] < 6 * 3_600_000)
+            want[i] = caller[j] != caller[i] and t[i] - t[j] < 6 * 3_600_000
+        from_known = [j for j in earlier if known.shape[0] and known[j]]
+        if from_known:
+            j = from_known[-1]
+            victim[i] = caller[j] != caller[i] and t[i] - t[j] < DAY_MS
     assert np.array_equal(got, want)
+    assert np.array_equal(got_victim, victim)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ import polars as pl
 
 from callwarden.features.engines.compiled.textcodes import whole_numbers
 from callwarden.features.engines.compiled.threads import run_both
-from callwarden.features.engines.compiled.windows import previous_index, stable_argsort
+from callwarden.features.engines.compiled.windows import stable_argsort
 from callwarden.features.spec import CALL_ORDER, SPOOFED_FLAGS, WINDOWS
 
 __all__ = [
@@ -117,15 +117,65 @@ def _device_codes(imeis: pl.Series) -> np.ndarray:
     return codes if bad == 0 else dense_codes(imeis.cast(pl.String))
 
 
+@numba.njit(cache=True, inline="always")
+def _slot(key: int, mask: int) -> np.int64:
+    z = np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)
+    return np.int64((z ^ (z >> np.uint64(29))) & np.uint64(mask))
+
+
+@numba.njit(cache=True)
+def _grown(table: np.ndarray) -> np.ndarray:
+    """The open-addressing table of :func:`_callee_passes` at twice the slots."""
+    mask = 2 * table.shape[0] - 1
+    out = np.zeros((mask + 1, table.shape[1]), np.int64)
+    for s in range(table.shape[0]):
+        if table[s, 0]:
+            j = _slot(table[s, 0], mask)
+            while out[j, 0]:
+                j = (j + 1) & mask
+            out[j, :] = table[s, :]
+    return out
+
+
 @numba.njit(cache=True, nogil=True)
-def _shared_targets(by_callee: np.ndarray, callee: np.ndarray, caller: np.ndarray,
-                    t: np.ndarray, window_ms: int, out: np.ndarray) -> None:  # fmt: skip
-    """``out[i]`` = 1 where the callee's previous incoming call (``by_callee``: calls grouped
-    by callee, record order inside) came from another number less than ``window_ms`` before."""
-    for k in range(1, by_callee.shape[0]):
-        i, j = by_callee[k], by_callee[k - 1]
-        if callee[i] == callee[j] and caller[i] != caller[j] and t[i] - t[j] < window_ms:
-            out[i] = 1
+def _callee_passes(callee: np.ndarray, caller: np.ndarray, t: np.ndarray, spoofed: np.ndarray,
+                   from_known: np.ndarray, window_ms: int, shared: np.ndarray,
+                   victim: np.ndarray) -> None:  # fmt: skip
+    """Over the calls in record order, each callee's previous incoming call kept in a hash
+    table (its caller and time, one cache line per callee): ``shared[i]`` = 1 where it came
+    from another number less than ``window_ms`` before; ``victim[i]`` = 1 where the callee's
+    latest earlier call from a known number (``from_known``, empty: none) came from another
+    number less than 24 h before. Spoofed presentations (``spoofed``, empty: none) are
+    nobody's calls: skipped, and never anyone's previous."""
+    any_spoofed, any_known = spoofed.shape[0] > 0, from_known.shape[0] > 0
+    # per slot: callee + 2 (0: free), last caller, last time, last known caller, its time,
+    # whether there is one
+    table = np.zeros((1 << 12, 8), np.int64)
+    used = 0
+    for i in range(callee.shape[0]):
+        if any_spoofed and spoofed[i]:
+            continue
+        if 2 * (used + 1) > table.shape[0]:
+            table = _grown(table)
+        key = callee[i] + 2  # (codes are -1 for null, else not negative)
+        mask = table.shape[0] - 1
+        s = _slot(key, mask)
+        while table[s, 0] != 0 and table[s, 0] != key:
+            s = (s + 1) & mask
+        if table[s, 0] == 0:
+            table[s, 0] = key
+            used += 1
+        else:
+            if caller[i] != table[s, 1] and t[i] - table[s, 2] < window_ms:
+                shared[i] = 1
+            if table[s, 5] and caller[i] != table[s, 3] and t[i] - table[s, 4] < DAY_MS:
+                victim[i] = 1
+        table[s, 1] = caller[i]
+        table[s, 2] = t[i]
+        if any_known and from_known[i]:
+            table[s, 3] = caller[i]
+            table[s, 4] = t[i]
+            table[s, 5] = 1
 
 
 #: devices with more calls than this find their numbers' last calls by sorting, not a list
@@ -227,16 +277,16 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         callee = dense_codes(calls["callee"])
 
     spoofed = spoofed_calls(calls)
-    own = np.flatnonzero(spoofed == 0) if spoofed is not None else None
 
     def targets() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        # Shared targets: group calls by callee (stable, so record order holds inside a
-        # group). Each call against the callee's previous incoming call, in that order; a
-        # spoofed presentation is no number's call, so it is not in the groups at all.
-        by_callee = stable_argsort(callee) if own is None else own[stable_argsort(callee[own])]
-        shared = np.zeros(n, np.int8)
-        _shared_targets(by_callee, callee, caller, t, SIX_H_MS, shared)
-        return (shared, *_known_signals(calls, known, by_callee, callee, t, spoofed))
+        # Shared targets and victims: each call against its callee's previous incoming call
+        # (and previous one from a known number), in record order; a spoofed presentation is
+        # no number's call, so it is neither.
+        shared, victim = np.zeros(n, np.int8), np.zeros(n, np.int8)
+        peer, from_known = _known_numbers(calls, known, spoofed)
+        _callee_passes(callee, caller, t, _none_if(spoofed), from_known, SIX_H_MS, shared,
+                       victim)  # fmt: skip
+        return shared, peer, victim
 
     imei = _device_codes(calls["caller_imei"])  # (on every thread, before the two below)
     if spoofed is not None:  # the device on a spoofed presentation is not the number's
@@ -262,27 +312,20 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
     )
 
 
-def _known_signals(
-    calls: pl.DataFrame,
-    known: pl.Series | None,
-    by_callee: np.ndarray,
-    callee: np.ndarray,
-    t: np.ndarray,
-    spoofed: np.ndarray | None,
+def _none_if(flags: np.ndarray | None) -> np.ndarray:
+    return flags if flags is not None else np.zeros(0, np.int8)
+
+
+def _known_numbers(
+    calls: pl.DataFrame, known: pl.Series | None, spoofed: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Per call: 1 where it goes to a known number (not for a spoofed presentation), and
+    1 where it comes from one (empty when no number is known)."""
     n = calls.height
     if known is None or known.len() == 0:
-        return np.zeros(n, np.int8), np.zeros(n, np.int8)
+        return np.zeros(n, np.int8), np.zeros(0, np.int8)
     listed = known.cast(pl.String).implode()
     peer = calls["callee"].is_in(listed).to_numpy().astype(np.int8)
-    if spoofed is not None:  # (and ``by_callee`` holds only the callers' own calls)
+    if spoofed is not None:
         peer[spoofed != 0] = 0
-    by_known = calls["caller"].is_in(listed).to_numpy()
-    caller = calls["caller"].to_numpy()
-    # Within each callee's calls (record order): the latest earlier call from a known number.
-    last = previous_index(callee[by_callee], by_known[by_callee])
-    src = by_callee[np.maximum(last, 0)]
-    here = by_callee
-    victim = np.zeros(n, np.int8)
-    victim[here] = (last >= 0) & (caller[src] != caller[here]) & (t[here] - t[src] < DAY_MS)
-    return peer, victim
+    return peer, calls["caller"].is_in(listed).to_numpy().astype(np.int8)
