@@ -247,6 +247,35 @@ def _column(signals: tuple[np.ndarray, np.ndarray], name: str) -> np.ndarray:
     return flags[:, _FLAG[name]] if name in _FLAG else counts[:, _COUNT[name]]
 
 
+def _window_sums(
+    ev: Events,
+    signals: tuple[np.ndarray, np.ndarray],
+    at: np.ndarray,
+    needed: dict[str, set[str]],
+    events: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """The sums ``signal@window`` of ``needed`` at the events ``at`` (indices into ``ev``,
+    ascending), summed over the events ``events`` alone (whole numbers' events, holding
+    ``at``; default all)."""
+    row = np.full(len(ev), -1, np.int64)
+    row[at] = np.arange(at.shape[0])
+    pairs = [(w, k) for w in needed for k in sorted(needed[w])]
+    columns = [(WINDOWS[w], [_COL[k] for k in sorted(needed[w])]) for w in needed]
+    num, t = ev.num, ev.t
+    if events is not None:  # (a number's sums read its own events only)
+        num, t, row = num[events], t[events], row[events]
+        signals = (signals[0][events], signals[1][events])
+    sums = window_sums_of(num, t, signals, columns, row, at.shape[0])
+    return {f"{k}@{w}": sums[q] for q, (w, k) in enumerate(pairs)}
+
+
+def _last_signals(
+    signals: tuple[np.ndarray, np.ndarray], at: np.ndarray, names: Iterable[str]
+) -> dict[str, np.ndarray]:
+    return {str(f.signal): _column(signals, str(f.signal))[at].astype(np.float64)
+            for f in (FEATURES[n] for n in names) if f.agg is Agg.LAST}  # fmt: skip
+
+
 def _windowed(
     ev: Events,
     signals: tuple[np.ndarray, np.ndarray],
@@ -255,19 +284,18 @@ def _windowed(
 ) -> dict[str, np.ndarray]:
     """The windowed features (every one, or those of ``names``) at the events ``at``
     (indices into ``ev``, ascending)."""
-    row = np.full(len(ev), -1, np.int64)
-    row[at] = np.arange(at.shape[0])
     chosen = list(FEATURES) if names is None else list(names)
-    needed = window_signals(chosen)
-    columns = [(WINDOWS[w], [_COL[k] for k in sorted(needed[w])]) for w in needed]
-    sums = window_sums_of(ev.num, ev.t, signals, columns, row, at.shape[0])
-    by_name = {
-        f"{k}@{w}": sums[q]
-        for q, (w, k) in enumerate((w, k) for w in needed for k in sorted(needed[w]))
-    }
-    last = {str(f.signal): _column(signals, str(f.signal))[at].astype(np.float64)
-            for f in (FEATURES[n] for n in chosen) if f.agg is Agg.LAST}  # fmt: skip
-    return features_from_sums(by_name, last, chosen)
+    sums = _window_sums(ev, signals, at, window_signals(chosen))
+    return features_from_sums(sums, _last_signals(signals, at, chosen), chosen)
+
+
+def _numbers_events(ev: Events, at: np.ndarray) -> np.ndarray | None:
+    """The events of the numbers that have an event in ``at`` (None: every event)."""
+    first = np.r_[True, ev.num[1:] != ev.num[:-1]] if len(ev) else np.zeros(0, bool)
+    block = np.cumsum(first) - 1
+    wanted = np.zeros(int(block[-1]) + 1 if len(ev) else 0, bool)
+    wanted[block[at]] = True
+    return None if wanted.all() else np.flatnonzero(wanted[block])
 
 
 #: each acting number's code (ascending), activation (ms since the epoch) and owner birth
@@ -397,12 +425,27 @@ def _features_of(
     signals = _signals(ev)
     static = _per_number_static(ev, acting, profiles)
     if gated:
-        at_gate = _windowed(ev, signals, acting, GATE_FEATURES)
+        # the gate's sums at every acting event, then the other sums only at those past it,
+        # over the events of their numbers alone (the gate's sums are not summed again)
+        gate_needs = window_signals(GATE_FEATURES)
+        gate_sums = _window_sums(ev, signals, acting, gate_needs)
+        last = _last_signals(signals, acting, GATE_FEATURES)
+        at_gate = features_from_sums(gate_sums, last, GATE_FEATURES)
         keep = np.flatnonzero(passes_gate({**at_gate, **static}))
         del at_gate
         acting = acting[keep]
         static = {k: v[keep] for k, v in static.items()}
-    values = _windowed(ev, signals, acting)
+        rest = {
+            w: ks - gate_needs.get(w, set()) for w, ks in window_signals(list(FEATURES)).items()
+        }
+        sums = _window_sums(ev, signals, acting, {w: ks for w, ks in rest.items() if ks},
+                            _numbers_events(ev, acting))  # fmt: skip
+        sums.update((k, v[keep]) for k, v in gate_sums.items())
+        del gate_sums
+        values = features_from_sums(sums, _last_signals(signals, acting, FEATURES), FEATURES)
+        del sums
+    else:
+        values = _windowed(ev, signals, acting)
     del signals
     values.update(static)
     is_sms = ev.kind[acting] == EVENT_SMS
