@@ -10,6 +10,7 @@ size (:class:`LiveCampaigns`).
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
@@ -156,7 +157,7 @@ def calls_of_traffic(calls: pl.DataFrame | None, *, keys: bool = False) -> pl.Da
     return calls.select(
         **numbers,
         t=pl.col("start_time").cast(pl.Datetime("us", "UTC")).dt.epoch("us"),
-        d=pl.col("duration_s").fill_null(0).cast(pl.Int64),
+        d=pl.col("duration_s").fill_null(0).cast(pl.Int32),  # (as the window keeps it)
         cell=pl.coalesce(pl.col("caller_cell").cast(pl.String), trunk),
         **device,
     )
@@ -177,17 +178,63 @@ def _span_us(traffic: Traffic) -> tuple[int, int] | None:
 
 
 class BatchCampaigns:
-    """The checkpoints of a whole recorded traffic, over its calls."""
+    """The checkpoints of a whole recorded traffic, over its calls.
+
+    The groups of every checkpoint depend on the calls alone (not on the decisions), so they
+    are found in a thread of their own (:meth:`begin`) while the feature engine works;
+    :meth:`at` waits for a checkpoint's groups and decides them in order, in the
+    caller's thread, against the decision state as it stands there (as the stream does)."""
 
     def __init__(self, traffic: Traffic, policy: PolicyConfig, scorer: _Scorer) -> None:
         self.scorer = scorer
         self.tracker = CampaignTracker(traffic.subscribers, policy.campaigns)
         self.enabled = policy.campaigns.enabled
         self.span = _span_us(traffic) if self.enabled else None
+        self._found: dict[int, list[CampaignGroup]] = {}
+        self._ready = threading.Condition()
+        self._failed: list[BaseException] = []
+        self._done = False
+        self._checkpoints = self._times()  # (before the thread moves the tracker on)
         if self.enabled:
             self.tracker.add(calls_of_traffic(traffic.calls, keys=True))
+        self._thread: threading.Thread | None = None
+
+    def begin(self) -> None:
+        """Start finding the groups (in a thread of their own; at the latest when the first
+        checkpoint's are asked for). The thread holds no reference to the traffic."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._find_all, name="campaign-pass")
+            self._thread.daemon = True
+            self._thread.start()
+
+    def _find_all(self) -> None:
+        try:
+            for at in self._checkpoints if self.enabled else []:
+                groups = self.tracker.checkpoint(at)
+                with self._ready:
+                    self._found[at] = groups
+                    self._ready.notify_all()
+        except BaseException as e:  # (raised again in the caller's thread)
+            self._failed.append(e)
+        finally:
+            with self._ready:
+                self._done = True
+                self._ready.notify_all()
+
+    def _groups(self, at: int) -> list[CampaignGroup]:
+        self.begin()
+        with self._ready:
+            self._ready.wait_for(lambda: at in self._found or self._done)
+            if at not in self._found:
+                raise RuntimeError("the campaign pass stopped early") from (
+                    self._failed[0] if self._failed else None
+                )
+            return self._found.pop(at)
 
     def checkpoints(self) -> list[int]:
+        return self._checkpoints
+
+    def _times(self) -> list[int]:
         if self.span is None:
             return []
         self.tracker.start(self.span[0])
@@ -213,7 +260,7 @@ class BatchCampaigns:
         """The group alerts of a checkpoint."""
         if checkpoint is None or not self.enabled:
             return []
-        groups = self.tracker.checkpoint(checkpoint)
+        groups = self._groups(checkpoint)
         s = self.scorer
         return group_rows(s.state, groups, checkpoint, s.allowed, s.timezone, s.hits)
 

@@ -469,6 +469,8 @@ class _PendingCampaigns:
         """The engine starts the step ``name`` (of ``BATCH_STEPS``)."""
         if self._waiting and name != BATCH_STEPS[0]:
             self._made = BatchCampaigns(self._waiting.pop(), self._policy, self._scorer)
+        if self._made is not None and name == BATCH_STEPS[-1]:
+            self._made.begin()  # (the groups beside the features, once triage has let go)
 
     def made(self) -> BatchCampaigns:
         if self._waiting:

@@ -57,7 +57,7 @@ class SmsContent:
     def __init__(self, texts: pl.DataFrame, model: ContentModel | None = None) -> None:
         #: sender, us, content: the SMS with a text
         self._frame = texts
-        self._texts: dict[tuple[str, int], list[str]] = {}  # those looked up so far
+        self._texts: dict[tuple[str, int], list[str]] | None = None  # (sender, us) -> texts
         self._model = model
         self._found: dict[str, _Found] = {}
 
@@ -80,16 +80,18 @@ class SmsContent:
     def __bool__(self) -> bool:
         return self._frame.height > 0
 
-    def _look_up(self, numbers: Sequence[str], time_us: np.ndarray) -> list[list[str]]:
-        """The texts each sender sent at each time (usually one, none for an unknown SMS)."""
-        wanted = pl.DataFrame(
-            {"sender": list(numbers), "us": np.asarray(time_us, dtype=np.int64)},
-            schema={"sender": pl.String, "us": pl.Int64},
-        ).unique()
-        found = wanted.join(self._frame, on=["sender", "us"], how="inner")
-        for (who, at), group in found.group_by(["sender", "us"]):
-            self._texts[(str(who), int(at))] = group["content"].to_list()
-        return [self._texts.get((n, int(t)), []) for n, t in zip(numbers, time_us, strict=True)]
+    def _index(self) -> dict[tuple[str, int], list[str]]:
+        """Every (sender, time) with its texts: built once, when a reason first asks."""
+        if self._texts is None:
+            grouped = self._frame.group_by("sender", "us").agg(pl.col("content"))
+            self._texts = dict(
+                zip(
+                    zip(grouped["sender"].to_list(), grouped["us"].to_list(), strict=True),
+                    grouped["content"].to_list(),
+                    strict=True,
+                )
+            )
+        return self._texts
 
     def _classify(self, texts: list[str]) -> None:
         new = sorted({t for t in texts if t not in self._found})
@@ -97,9 +99,7 @@ class SmsContent:
             self._found.update(zip(new, classify_texts(new, self._model), strict=True))
 
     def _best(self, sender: str, time_us: int) -> _Found | None:
-        texts = self._texts.get((sender, time_us))
-        if texts is None:
-            texts = self._look_up([sender], np.array([time_us]))[0]
+        texts = self._index().get((sender, int(time_us)))
         if not texts:
             return None
         self._classify(texts)

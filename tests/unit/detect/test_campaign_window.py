@@ -231,6 +231,11 @@ def test_a_large_batch_summed_a_part_of_its_callers_at_a_time() -> None:
     window = CallWindow(3600, talk_s=60)
     window.piece_calls = 450
     window.add(_as_keys(calls))
+    # coded a piece at a time, numbers and devices get the codes of one piece
+    whole = CallWindow(3600, talk_s=60)
+    whole.add(_as_keys(calls))
+    assert window.numbers.strings.equals(whole.numbers.strings)
+    assert window.devices.strings.equals(whole.devices.strings)
     for at in (12 * HOUR, 30 * HOUR, 48 * HOUR):
         window.move_to(at - 24 * HOUR, at)
         inside = calls.filter((pl.col("t") >= at - 24 * HOUR) & (pl.col("t") < at))

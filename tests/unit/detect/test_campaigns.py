@@ -368,3 +368,19 @@ def test_a_quiet_neighbour_on_the_lines_hours_is_no_member() -> None:
     members = {m for g in groups for m in g.members}
     assert set(lines) <= members
     assert not members & set(people)
+
+
+def test_a_failure_in_the_pass_thread_surfaces_where_its_groups_are_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The batch pass finds its groups in a thread of its own: an error there is raised in
+    the scoring thread, not lost with the thread."""
+
+    def broken(self: CampaignTracker, at_us: int) -> list[CampaignGroup]:
+        raise ValueError("broken window")
+
+    monkeypatch.setattr(CampaignTracker, "checkpoint", broken)
+    calls, subs, _ = world(14, people=800)
+    with pytest.raises(RuntimeError, match="campaign pass stopped") as caught:
+        score_records(Traffic(calls, None, subs))
+    assert isinstance(caught.value.__cause__, ValueError)
