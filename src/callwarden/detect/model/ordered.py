@@ -39,24 +39,23 @@ it (each fold's threshold on inner folds of its training rows).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import lightgbm as lgb
 import numpy as np
 
-import callwarden
 from callwarden.detect.model.artifact import TrainedModel, ensemble_probability
 from callwarden.detect.model.calibration import IsotonicCalibrator
 from callwarden.detect.model.metrics import best_f1_threshold, fold_metrics, summarize
 from callwarden.detect.model.params import ModelParams
-from callwarden.detect.model.table import FeatureTable, training_data_sha256
+from callwarden.detect.model.table import FeatureTable
 from callwarden.detect.model.train import (
     _check_trainable,
-    _stats,
     _train_booster,
     cross_validate,
+    described,
     lightgbm_feature_names,
+    packaged,
 )
 from callwarden.errors import ConfigError, InputFileError
 
@@ -119,7 +118,6 @@ def train_file_order(
     if cv_folds:
         cv = _cross_validation(X, y, chosen, members, lgb_names, cv_folds, seed, say)
 
-    normal = X[y == 0]
     file_order = {
         "what": "fit on the earlier rows, validate on the later rows (file order, nothing "
         "shuffled); trees, calibration and threshold chosen on the validation rows",
@@ -149,18 +147,7 @@ def train_file_order(
     metrics: dict[str, Any] = {
         "format": "callwarden-model/2" if seeds > 1 else "callwarden-model/1",
         "protocol": "file-order",
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "callwarden_version": callwarden.__version__,
-        "lightgbm_version": lgb.__version__,
-        "source": table.source,
-        "rows": len(y),
-        "positives": int(y.sum()),
-        "negatives": int((y == 0).sum()),
-        "positive_share": round(float(y.mean()), 4),
-        "features": len(names),
-        "dropped_columns": list(table.dropped_columns),
-        "seed": seed,
-        "params": params.model_dump(),
+        **described(table, y, seed, params),
         "lightgbm_params": chosen.lightgbm(seed),
         "file_order": file_order,
         "cv": cv,
@@ -176,19 +163,7 @@ def train_file_order(
             "fitted_on": "raw scores of the validation rows (model fitted on the earlier rows)",
         },
     }
-    return TrainedModel(
-        booster=final[0],
-        more_boosters=final[1:],
-        feature_names=names,
-        feature_labels=dict(feature_labels or {}),
-        feature_stats={name: _stats(X[:, i], normal[:, i]) for i, name in enumerate(names)},
-        calibrator=calibrator,
-        threshold=threshold,
-        metrics=metrics,
-        training_sha256=training_data_sha256(table),
-        id_column=table.id_column,
-        label_column=table.label_column or "label",
-    )
+    return packaged(table, X, y, final, calibrator, threshold, metrics, feature_labels)
 
 
 def choose_tree_count(

@@ -92,22 +92,9 @@ def train_model(
     say(f"training the final model on all {len(y)} rows")
     booster = _train_booster(X, y, params, seed, lgb_names)
 
-    normal = X[y == 0]
     metrics: dict[str, Any] = {
         "format": "callwarden-model/1",
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "callwarden_version": callwarden.__version__,
-        "lightgbm_version": lgb.__version__,
-        "source": table.source,
-        "rows": len(y),
-        "positives": int(y.sum()),
-        "negatives": int((y == 0).sum()),
-        "positive_share": round(float(y.mean()), 4),
-        "features": len(names),
-        "dropped_columns": list(table.dropped_columns),
-        "seed": seed,
-        "params": params.model_dump(),
-        "lightgbm_params": params.lightgbm(seed),
+        **described(table, y, seed, params),
         "cv": {
             "folds_count": cv_folds,
             "seed": seed,
@@ -130,8 +117,46 @@ def train_model(
         },
         "calibration": {"method": "isotonic", "fitted_on": "out-of-fold raw scores"},
     }
+    return packaged(table, X, y, [booster], calibrator, threshold, metrics, feature_labels)
+
+
+def described(table: FeatureTable, y: np.ndarray, seed: int, params: ModelParams) -> dict[str, Any]:
+    """What every model's ``metrics.json`` says of its making: versions, rows, features and
+    parameters (the protocol's own figures follow it)."""
+    return {
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "callwarden_version": callwarden.__version__,
+        "lightgbm_version": lgb.__version__,
+        "source": table.source,
+        "rows": len(y),
+        "positives": int(y.sum()),
+        "negatives": int((y == 0).sum()),
+        "positive_share": round(float(y.mean()), 4),
+        "features": len(table.feature_names),
+        "dropped_columns": list(table.dropped_columns),
+        "seed": seed,
+        "params": params.model_dump(),
+        "lightgbm_params": params.lightgbm(seed),
+    }
+
+
+def packaged(
+    table: FeatureTable,
+    X: np.ndarray,
+    y: np.ndarray,
+    boosters: Sequence[lgb.Booster],
+    calibrator: IsotonicCalibrator,
+    threshold: float,
+    metrics: dict[str, Any],
+    feature_labels: dict[str, tuple[str, str]] | None,
+) -> TrainedModel:
+    """The trained model of ``boosters`` (one, or an ensemble's seeds) with what it is read
+    by: feature names and labels, each feature's figures (all rows and the normal ones)."""
+    names = list(table.feature_names)
+    normal = X[y == 0]
     return TrainedModel(
-        booster=booster,
+        booster=boosters[0],
+        more_boosters=list(boosters[1:]),
         feature_names=names,
         feature_labels=dict(feature_labels or {}),
         feature_stats={name: _stats(X[:, i], normal[:, i]) for i, name in enumerate(names)},
