@@ -16,11 +16,11 @@ not of the window's calls:
 - per caller, read from the slices for the few numbers that need it: first and last call, the
   most used cell and device (:meth:`CallWindow.callers`).
 
-Numbers, cells and devices get integer codes as they first come (:class:`Codes`). Calls can
-come in any order and in batches of any size: each batch is summed into the slices its calls
-fall in, and a checkpoint adds every summed batch of the window's slices once, so the window
-holds exactly the calls known at the checkpoint with times in ``[at - window_s, at)``, as a
-filter of all the calls would.
+Numbers, cells and devices get integer codes as they first come (``campaign_codes.py``).
+Calls can come in any order and in batches of any size: each batch is summed into the slices
+its calls fall in, and a checkpoint adds every summed batch of the window's slices once, so the
+window holds exactly the calls known at the checkpoint with times in ``[at - window_s, at)``,
+as a filter of all the calls would.
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ from dataclasses import dataclass, fields
 import numpy as np
 import polars as pl
 
+from callwarden.detect.campaign_codes import Codes
 from callwarden.numbers import NumberKind, classify
 
-__all__ = ["CallWindow", "Codes", "registered"]
+__all__ = ["CallWindow", "registered"]
 
 _US = 1_000_000
 _I = np.int32  # codes, ids and counts: a day of a million subscribers fits, at half the memory
@@ -58,91 +59,6 @@ def registered(numbers: pl.Series) -> pl.Series:
     for k, m in zip(at.tolist(), numbers.gather(at).to_list(), strict=True):
         out[k] = classify(m) in (NumberKind.ENTERPRISE, NumberKind.SERVICE)
     return pl.Series(out)
-
-
-class Codes:
-    """Strings to integer codes, in the order they first come; ``-1`` for null.
-
-    >>> c = Codes()
-    >>> c.encode(pl.Series(["b", "a", None, "b"])).tolist()
-    [0, 1, -1, 0]
-    >>> c.encode(pl.Series(["c", "a"])).tolist()
-    [2, 1]
-    >>> c.decode(np.array([2, 0])).to_list()
-    ['c', 'b']
-
-    Texts that spell whole numbers can come as their integer keys (``records/codes.py``),
-    which are coded without a Python object per text; their texts are spelled for the new
-    codes alone:
-
-    >>> k = Codes()
-    >>> k.encode_keys(np.array([8613800000002, -1, 8613800000001, 8613800000002]), "+").tolist()
-    [0, -1, 1, 0]
-    >>> k.decode(np.array([1])).to_list()
-    ['+8613800000001']
-    """
-
-    #: integer key -> code, while every code came from a key (None once a text came); and
-    #: the keys' spelling. (Class defaults too: a stream checkpoint written before them loads.)
-    by_key: pl.DataFrame | None = None
-    prefix = ""
-
-    def __init__(self) -> None:
-        self.index: dict[str, int] = {}
-        self.strings = pl.Series("s", [], pl.String)
-        self.by_key = None
-        self.prefix = ""
-
-    def __len__(self) -> int:
-        return self.strings.len()
-
-    def encode(self, values: pl.Series) -> np.ndarray:
-        if self.by_key is not None:  # codes from keys so far: their texts join the index
-            self.index = dict(zip(self.strings.to_list(), range(len(self)), strict=True))
-            self.by_key = None
-        uniq = values.drop_nulls().unique(maintain_order=True)
-        before, index = len(self.index), self.index
-        codes = np.fromiter(
-            (index.setdefault(s, len(index)) for s in uniq.to_list()), np.int64, uniq.len()
-        )
-        if len(index) > before:  # new strings have the new codes, in the order they came
-            self.strings = pl.concat([self.strings, uniq.filter(pl.Series(codes >= before))])
-        lookup = pl.DataFrame({"v": uniq, "c": codes})
-        got = (
-            pl.DataFrame({"v": values})
-            .join(lookup, on="v", how="left", maintain_order="left")["c"]
-            .fill_null(-1)
-        )
-        return got.to_numpy().astype(np.int64, copy=False)
-
-    def encode_keys(self, keys: np.ndarray, prefix: str = "") -> np.ndarray:
-        """Codes of the texts ``prefix`` + each key's digits (``-1``: null), as :meth:`encode`
-        gives them, read from the int64 keys."""
-        given = pl.Series("k", keys, pl.Int64)
-        if self.index or (self.by_key is not None and prefix != self.prefix):
-            # texts came first (or keys of another spelling): the texts are the codes' index
-            texts = pl.select(
-                pl.when(pl.lit(given) >= 0).then(pl.lit(prefix) + pl.lit(given).cast(pl.String))
-            )
-            return self.encode(texts.to_series())
-        self.prefix = prefix
-        known = self.by_key
-        if known is None:
-            known = pl.DataFrame(schema={"k": pl.Int64, "c": pl.Int64})
-        uniq = given.filter(given >= 0).unique(maintain_order=True)
-        new = uniq.filter(~uniq.is_in(known["k"].implode())) if known.height else uniq
-        if new.len():  # the next codes, in the order the keys first came
-            start = len(self)
-            fresh = pl.DataFrame({"k": new, "c": np.arange(start, start + new.len())})
-            known = pl.concat([known, fresh], how="vertical")
-            spelt = pl.select(s=pl.lit(prefix) + pl.lit(new.cast(pl.String))).to_series()
-            self.strings = pl.concat([self.strings, spelt])
-        self.by_key = known
-        got = pl.DataFrame({"k": given}).join(known, on="k", how="left", maintain_order="left")
-        return got["c"].fill_null(-1).to_numpy().astype(np.int64, copy=False)
-
-    def decode(self, codes: np.ndarray) -> pl.Series:
-        return self.strings.gather(codes)
 
 
 def _joined(parts: list[_Part]) -> _Part:
@@ -261,14 +177,14 @@ class CallWindow:
             return
         before = len(self.numbers)
         if "a_key" in calls.columns:  # integer keys (records/codes.py): no text to code
-            # a piece at a time (callers, then callees: the codes come in the same order)
-            a = self._keys_coded(self.numbers, calls["a_key"].to_numpy(), "+").astype(_I)
-            b = self._keys_coded(self.numbers, calls["b_key"].to_numpy(), "+").astype(_I)
+            # (callers, then callees: the codes come in that order, as from the texts)
+            a = self.numbers.encode_keys(calls["a_key"].to_numpy(), "+").astype(_I)
+            b = self.numbers.encode_keys(calls["b_key"].to_numpy(), "+").astype(_I)
         else:
             a, b = self.numbers.encode(calls["a"]), self.numbers.encode(calls["b"])
         self._numbered(before)
         if "imei_key" in calls.columns:
-            imei = self._keys_coded(self.devices, calls["imei_key"].to_numpy(), "").astype(_I)
+            imei = self.devices.encode_keys(calls["imei_key"].to_numpy(), "").astype(_I)
         else:
             imei = self.devices.encode(calls["imei"]).astype(_I)
         cell = self.cells.encode(calls["cell"]).astype(_I)
@@ -292,18 +208,6 @@ class CallWindow:
             summed = {slice_: _joined(by_slice.pop(slice_)) for slice_ in sorted(by_slice)}
         for slice_, part in summed.items():
             self.parts.setdefault(slice_, []).append(part)
-
-    def _keys_coded(self, codes: Codes, keys: np.ndarray, prefix: str) -> np.ndarray:
-        """``codes.encode_keys`` over ``piece_calls`` keys at a time (the same codes: they
-        come in the order the keys first come either way), so no join is as long as a day."""
-        step = self.piece_calls
-        return np.concatenate(
-            [
-                codes.encode_keys(keys[lo : lo + step], prefix)
-                for lo in range(0, keys.shape[0], step)
-            ]
-            or [np.zeros(0, np.int64)]
-        )
 
     def _add_coded(self, a: np.ndarray, b: np.ndarray, t: np.ndarray, d: np.ndarray,
                    cell: np.ndarray, imei: np.ndarray) -> dict[int, _Part]:  # fmt: skip

@@ -195,6 +195,7 @@ _MOVED = {
     ("callwarden.features.textcodes", "Dictionary"): (
         "callwarden.features.engines.compiled.textcodes", "Dictionary"),
     ("callwarden.detect.replay", "AlertStepper"): ("callwarden.detect.live", "LiveScorer"),
+    ("callwarden.detect.campaign_window", "Codes"): ("callwarden.detect.campaign_codes", "Codes"),
 }  # fmt: skip
 
 

@@ -1,0 +1,102 @@
+"""The campaign pass's codes: first-seen order, -1 for missing, growth, checkpoints."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from callwarden.detect.campaign_codes import Codes, KeyCodes
+from callwarden.stream.snapshot import read_state, write_state
+
+
+def _first_seen(batches: list[np.ndarray]) -> list[np.ndarray]:
+    """The codes a dictionary gives the keys, batch after batch (-1 for negative keys)."""
+    index: dict[int, int] = {}
+    return [
+        np.array([index.setdefault(int(k), len(index)) if k >= 0 else -1 for k in b], np.int64)
+        for b in batches
+    ]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_codes_come_in_first_seen_order_across_batches(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # keys spread over the whole int64 range and clustered ones (neighbouring numbers)
+    pool = np.concatenate([rng.integers(0, 2**62, 3000), 8613800000000 + np.arange(3000)])
+    batches = [rng.choice(pool, rng.integers(0, 5000)) for _ in range(6)]
+    for b in batches:
+        b[rng.random(b.shape[0]) < 0.05] = -1
+    coder = KeyCodes()
+    got = [coder.encode(b) for b in batches]
+    for g, want in zip(got, _first_seen(batches), strict=True):
+        assert g.dtype == np.int64 and g.tolist() == want.tolist()
+    assert len(coder) == len({int(k) for b in batches for k in b if k >= 0})
+    order = np.unique(np.concatenate(got), return_index=True)
+    assert coder.keys()[order[0][1:]].tolist() == np.concatenate(batches)[order[1][1:]].tolist()
+
+
+def test_missing_keys_read_minus_one_and_take_no_code() -> None:
+    coder = KeyCodes()
+    assert coder.encode(np.array([-1, -1], np.int64)).tolist() == [-1, -1]
+    assert len(coder) == 0
+    assert coder.encode(np.array([], np.int64)).tolist() == []
+    assert coder.encode(np.array([0, -1, 0])).tolist() == [0, -1, 0]  # (0 is a key)
+
+
+def test_the_table_grows_past_its_first_size_in_one_batch_and_over_many() -> None:
+    keys = np.arange(10_000, dtype=np.int64)[::-1] * 7919
+    one = KeyCodes()
+    assert one.encode(keys).tolist() == list(range(10_000))
+    many = KeyCodes()
+    for lo in range(0, 10_000, 700):
+        assert many.encode(keys[lo : lo + 700]).tolist() == list(range(lo, min(lo + 700, 10_000)))
+    for coder in (one, many):  # every key found again after the table was rebuilt
+        assert coder.encode(keys[::-1]).tolist() == list(range(9_999, -1, -1))
+        assert coder.keys().tolist() == keys.tolist()
+
+
+def test_a_pickled_coder_goes_on_with_the_same_codes() -> None:
+    coder = KeyCodes()
+    coder.encode(np.arange(3000, dtype=np.int64) * 3)
+    copy = pickle.loads(pickle.dumps(coder))  # noqa: S301  (its own pickle)
+    more = np.array([9, 3001 * 3, 5, 3002 * 3, 3001 * 3], np.int64)
+    assert copy.encode(more).tolist() == [3, 3000, 3001, 3002, 3000]
+    assert coder.encode(more).tolist() == [3, 3000, 3001, 3002, 3000]
+    assert copy.keys().tolist() == coder.keys().tolist()
+
+
+def test_codes_of_keys_survive_a_stream_checkpoint(tmp_path: Path) -> None:
+    codes = Codes()
+    codes.encode_keys(np.array([8613800000002, -1, 8613800000001]), "+")
+    write_state({"numbers": codes}, tmp_path / "ckpt")
+    restored = read_state(tmp_path / "ckpt")["numbers"]
+    got = restored.encode_keys(np.array([8613800000001, 8613800000003]), "+")
+    assert got.tolist() == [1, 2]
+    assert restored.decode(np.array([0, 1, 2])).to_list() == [
+        "+8613800000002", "+8613800000001", "+8613800000003",
+    ]  # fmt: skip
+
+
+def test_a_checkpoint_written_with_the_keys_as_a_frame_still_loads(tmp_path: Path) -> None:
+    """Checkpoints written before the compiled coder kept the keys' codes as a frame, and the
+    class in ``detect/campaign_window.py``."""
+    old = Codes()
+    old.__dict__.update(
+        strings=pl.Series("s", ["+8613800000002", "+8613800000001"]),
+        by_key=pl.DataFrame({"k": [8613800000001, 8613800000002], "c": [1, 0]}),
+        prefix="+",
+    )
+    raw = pickle.dumps(old, protocol=2).replace(
+        b"callwarden.detect.campaign_codes\nCodes", b"callwarden.detect.campaign_window\nCodes"
+    )
+    assert b"campaign_window" in raw
+    (tmp_path / "old.pkl").write_bytes(raw)
+    restored = read_state(tmp_path / "old.pkl")
+    assert isinstance(restored, Codes) and isinstance(restored.by_key, KeyCodes)
+    got = restored.encode_keys(np.array([8613800000001, 8613800000005, 8613800000002]), "+")
+    assert got.tolist() == [1, 2, 0]
+    assert restored.decode(np.array([2])).to_list() == ["+8613800000005"]
