@@ -23,9 +23,12 @@ nothing from the suspension cap either.
 
 A learned model's score alone never goes above ``model_alone_ceiling`` (``review`` by
 default): where no detector scored at least ``review`` at the event, the model's score is held
-just under the next threshold (:meth:`PolicyConfig.combine_model`). A model trained on one
-population flags honest heavy callers of another; until it meets its precision target across
-cities, restricting or suspending a number needs rule evidence, and a person reviews the rest.
+just under the next threshold (:meth:`PolicyConfig.combine_model`). And it earns ``review`` only
+where a detector scored at least ``model_review_needs`` (``watch`` by default) at the same
+event; with no detector there, the model alone stays at ``watch``. A model trained on one
+population flags honest callers of kinds it never saw (a school's call round, a hospital's
+reminder line) in another; restricting or suspending a number needs rule evidence, opening a
+review needs at least a detector's ``watch`` beside the model, and the model alone only watches.
 
 The same :class:`DecisionState` is stepped by batch scoring and by the live stream, so both make
 the same decisions in the same order.
@@ -106,6 +109,11 @@ class PolicyConfig(BaseModel):
         description="the highest decision a learned model's score earns at an event where "
         "no detector scored at least `review` (no rule evidence)",
     )
+    model_review_needs: str = Field(
+        default="watch",
+        description="the detectors' decision an event needs for a learned model's score to earn "
+        "`review` there: below it the model alone stays at `watch`; `none`: no such need",
+    )
     campaigns: CampaignConfig = Field(
         default_factory=CampaignConfig,
         description="the group pass that finds one campaign's many lines (detect/campaigns.py)",
@@ -118,6 +126,8 @@ class PolicyConfig(BaseModel):
         for name in ("allow_list_ceiling", "model_alone_ceiling"):
             if getattr(self, name) not in DECISIONS:
                 raise ValueError(f"{name} must be one of {', '.join(DECISIONS)}")
+        if self.model_review_needs not in ("none", *DECISIONS):
+            raise ValueError(f"model_review_needs must be none or one of {', '.join(DECISIONS)}")
         return self
 
     @classmethod
@@ -135,12 +145,13 @@ class PolicyConfig(BaseModel):
         """The combined risk per event: the higher of the detectors' and the model's score,
         the model's held below the threshold above ``model_alone_ceiling`` where no detector
         scored at least ``review`` (rule evidence a person would act on): a model score alone,
-        or beside a mere ``watch`` from the rules, never earns more than the ceiling.
+        or beside a mere ``watch`` from the rules, never earns more than the ceiling; and held
+        below ``review`` where no detector scored at least ``model_review_needs``.
 
-        >>> policy = PolicyConfig()  # model_alone_ceiling="review": below restrict (0.8)
+        >>> policy = PolicyConfig()  # ceiling review (below restrict), review needs a watch
         >>> rules = np.array([0.0, 0.5, 0.65, 0.9])
         >>> [policy.decision_for(float(s)) for s in policy.combine_model(rules, np.full(4, 0.99))]
-        ['review', 'review', 'suspend', 'suspend']
+        ['watch', 'review', 'suspend', 'suspend']
         """
         rules = np.asarray(rules, dtype=np.float64)
         model = np.asarray(model, dtype=np.float64)
@@ -148,6 +159,10 @@ class PolicyConfig(BaseModel):
         if above < len(DECISIONS):
             cap = float(np.nextafter(getattr(self, DECISIONS[above]), -np.inf))
             model = np.where(rules >= self.review, model, np.minimum(model, cap))
+        if self.model_review_needs != "none":
+            bare = float(np.nextafter(self.review, -np.inf))
+            backed = rules >= getattr(self, self.model_review_needs)
+            model = np.where(backed, model, np.minimum(model, bare))
         return np.maximum(rules, model)
 
 

@@ -1,8 +1,10 @@
-"""A learned score alone never raises a decision above ``review`` without rule evidence.
+"""A learned score alone never raises a decision above ``review`` without rule evidence, and
+above ``watch`` without a detector's ``watch`` at the same event.
 
 The model here is deliberately harmful: trained to call the city's honest heavy callers fraud,
 it scores them near 1. The detectors see nothing wrong with them, so the policy must hold them
-at ``review`` at most; with the ceiling lifted, the same model restricts or suspends them.
+at ``watch`` (at ``review`` with ``model_review_needs="none"``); with the ceiling lifted and no
+such need, the same model restricts or suspends them.
 """
 
 from __future__ import annotations
@@ -68,21 +70,38 @@ def test_model_alone_stops_at_review_for_honest_heavy_callers(
     rules_only = _highest(score_records(traffic, PolicyConfig()).alerts, heavy)
     assert all(level < LEVEL["review"] for level in rules_only.values()), rules_only
 
-    lifted = PolicyConfig(model_alone_ceiling="suspend")
+    lifted = PolicyConfig(model_alone_ceiling="suspend", model_review_needs="none")
     unsafe = _highest(score_records(traffic, lifted, model=harmful_model).alerts, heavy)
     assert any(level >= LEVEL["restrict"] for level in unsafe.values()), unsafe
 
-    safe = _highest(score_records(traffic, PolicyConfig(), model=harmful_model).alerts, heavy)
+    unbacked = PolicyConfig(model_review_needs="none")
+    safe = _highest(score_records(traffic, unbacked, model=harmful_model).alerts, heavy)
     assert safe, "the harmful model should still put honest heavy callers under review"
-    assert max(safe.values()) <= LEVEL["review"], safe
+    assert max(safe.values()) == LEVEL["review"], safe
+
+    # by default a review needs a detector's watch beside the model; here there is none
+    watched = _highest(score_records(traffic, PolicyConfig(), model=harmful_model).alerts, heavy)
+    assert watched, "the harmful model should still put honest heavy callers on watch"
+    assert max(watched.values()) <= LEVEL["watch"], watched
 
 
 def test_rule_evidence_lets_the_model_raise_the_decision() -> None:
     policy = PolicyConfig()
-    rules = np.array([0.0, 0.45, 0.6, 0.0])
-    model = np.array([0.99, 0.99, 0.99, 0.5])
+    rules = np.array([0.0, 0.3, 0.45, 0.6, 0.0])
+    model = np.array([0.99, 0.99, 0.99, 0.99, 0.5])
     combined = policy.combine_model(rules, model)
+    # no detector at watch: the model alone watches; a detector's watch beside it: review;
+    # a detector's review: the model's score decides
     assert [policy.decision_for(float(s)) for s in combined] == [
+        "watch",
+        "watch",
+        "review",
+        "suspend",
+        "watch",
+    ]
+    unbacked = PolicyConfig(model_review_needs="none")
+    assert [unbacked.decision_for(float(s)) for s in unbacked.combine_model(rules, model)] == [
+        "review",
         "review",
         "review",
         "suspend",
@@ -90,3 +109,5 @@ def test_rule_evidence_lets_the_model_raise_the_decision() -> None:
     ]
     with pytest.raises(ValueError, match="model_alone_ceiling"):
         PolicyConfig(model_alone_ceiling="block")
+    with pytest.raises(ValueError, match="model_review_needs"):
+        PolicyConfig(model_review_needs="always")
