@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
+import polars as pl
 import typer
 
 from callwarden.cli.progress import console, steps
@@ -16,7 +17,11 @@ from callwarden.features.engines.base import EventFeatures, Traffic, load_engine
 from callwarden.records.load import load_records
 
 if TYPE_CHECKING:
+    from callwarden.detect.model.artifact import TrainedModel
+    from callwarden.detect.model.at_events import EventRows
     from callwarden.detect.model.table import FeatureTable
+
+_Rows = TypeVar("_Rows")
 
 # LightGBM and scikit-learn take seconds to import: only the model commands load them, so every
 # other command starts fast.
@@ -37,12 +42,23 @@ def _is_records(path: Path) -> bool:
 
 
 def _table(path: Path, id_column: str, label_column: str | None) -> FeatureTable:
-    """A feature table, or features computed from a folder of canonical records."""
+    """A feature table, or features computed from a folder of canonical records (one row per
+    number, each behavioural feature at its peak)."""
     from callwarden.detect.model import load_feature_table  # noqa: PLC0415
     from callwarden.detect.model.events import number_table_of_slices  # noqa: PLC0415
 
     if not _is_records(path):
         return load_feature_table(path, id_column=id_column, label_column=label_column)
+    return _from_records(path, label_column, number_table_of_slices)
+
+
+def _from_records(
+    path: Path,
+    label_column: str | None,
+    build: Callable[[Iterable[EventFeatures], pl.DataFrame | None], _Rows],
+) -> _Rows:
+    """``build`` over the features of a folder of canonical records, slice by slice, and its
+    labels (None without ``label_column`` or a labels/ folder)."""
     sms = load_records(path, "sms", allow_empty=True) if (path / "sms").is_dir() else None
     subs = load_records(path, "subscribers") if (path / "subscribers").is_dir() else None
     labels = load_records(path, "labels") if label_column and (path / "labels").is_dir() else None
@@ -56,7 +72,21 @@ def _table(path: Path, id_column: str, label_column: str | None) -> FeatureTable
                 progress("slices of numbers", done, total)
                 yield piece
 
-        return number_table_of_slices(reported(), labels)
+        return build(reported(), labels)
+
+
+def _event_rows(path: Path) -> EventRows:
+    """Training rows at each number's events, from a labelled folder of call records."""
+    from callwarden.detect.model.at_events import event_rows  # noqa: PLC0415
+
+    if not (path / "labels").is_dir():
+        raise ConfigError(f"{path}: training on call records needs its labels/ folder")
+
+    def build(slices: Iterable[EventFeatures], labels: pl.DataFrame | None) -> EventRows:
+        assert labels is not None  # noqa: S101  (checked above)
+        return event_rows(slices, labels)
+
+    return _from_records(path, "label", build)
 
 
 @app.command("train")
@@ -128,41 +158,34 @@ def train(
     """Train, calibrate and choose the threshold; write the model directory and print metrics.
 
     A feature table is trained by the file-order protocol (its later rows validate); a folder
-    of call records by cross-validation. `--cv 0` leaves the CV report out of file order.
+    of call records by cross-validation over its numbers, on rows taken at each number's
+    events as scoring reads them. `--cv 0` leaves the CV report out of file order.
 
     Example:
 
         callwarden model train city --out model
     """
-    from callwarden.detect.model import cv_report, train_model  # noqa: PLC0415
+    from callwarden.detect.model import cv_report  # noqa: PLC0415
     from callwarden.detect.model.events import FEATURE_LABELS  # noqa: PLC0415
-    from callwarden.detect.model.ordered import train_file_order  # noqa: PLC0415
 
     records = _is_records(features)
     file_order = protocol is Protocol.file_order or (protocol is Protocol.auto and not records)
     if not file_order and (seeds or 1) > 1:
         raise ConfigError("--seeds: an ensemble is trained by the file-order protocol only")
-    table = _table(features, id_column, label_column)
-    with console.status("training") as status:
-        if file_order:
-            model = train_file_order(
-                table,
-                seeds=5 if seeds is None else seeds,
-                validation_share=validation_share,
-                refit=refit,
-                cv_folds=cv,
-                seed=seed,
-                feature_labels=FEATURE_LABELS if records else None,
+    if records and not file_order:  # rows at events, as scoring reads them (docs/model.md)
+        from callwarden.detect.model.at_events import train_at_events  # noqa: PLC0415
+
+        rows = _event_rows(features)
+        with console.status("training") as status:
+            model = train_at_events(
+                rows, cv_folds=cv, seed=seed, feature_labels=FEATURE_LABELS,
                 progress=status.update,
-            )
-        else:
-            model = train_model(
-                table,
-                cv_folds=cv,
-                seed=seed,
-                feature_labels=FEATURE_LABELS if records else None,
-                progress=status.update,
-            )
+            )  # fmt: skip
+    else:
+        model = _train_table(
+            _table(features, id_column, label_column), file_order=file_order, records=records,
+            seeds=seeds, validation_share=validation_share, refit=refit, cv=cv, seed=seed,
+        )  # fmt: skip
     if holdout is not None:
         if not _is_records(features) or not _is_records(holdout):
             raise ConfigError("--holdout: train on a folder of call records and give another")
@@ -177,6 +200,43 @@ def train(
     model.save(out)
     console.print(cv_report(model))
     console.print(f"model written to {out}")
+
+
+def _train_table(
+    table: FeatureTable,
+    *,
+    file_order: bool,
+    records: bool,
+    seeds: int | None,
+    validation_share: float,
+    refit: bool,
+    cv: int,
+    seed: int,
+) -> TrainedModel:
+    """A feature table (or call records' one row per number) trained by file order or CV."""
+    from callwarden.detect.model import train_model  # noqa: PLC0415
+    from callwarden.detect.model.events import FEATURE_LABELS  # noqa: PLC0415
+    from callwarden.detect.model.ordered import train_file_order  # noqa: PLC0415
+
+    with console.status("training") as status:
+        if file_order:
+            return train_file_order(
+                table,
+                seeds=5 if seeds is None else seeds,
+                validation_share=validation_share,
+                refit=refit,
+                cv_folds=cv,
+                seed=seed,
+                feature_labels=FEATURE_LABELS if records else None,
+                progress=status.update,
+            )
+        return train_model(
+            table,
+            cv_folds=cv,
+            seed=seed,
+            feature_labels=FEATURE_LABELS if records else None,
+            progress=status.update,
+        )
 
 
 @app.command("score")
