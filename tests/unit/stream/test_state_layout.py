@@ -112,3 +112,41 @@ def test_a_checkpoint_from_before_bits_restores_and_goes_on_alike(
     assert (restored.acting.col < 0).sum() == len(live._ACT_BITS)
     assert restored.sums.dtype == np.int32 and restored.long_sums.dtype == np.int64
     _assert_equal(_run(restored, records.slice(cut), 5_000), expected)
+
+
+def test_derived_signals_are_not_stored_and_read_back_alike(
+    city: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    records, subs = city
+    engine = IncrementalFeatures(Traffic.context(subs))
+    _run(engine, records, 4_000)
+    acting = engine.acting
+    # dur_out and gap_out stored; the gaps' squares and the inner gaps read from gap_out
+    assert acting.sig.shape[1] == len(ACT_SIGNALS) - len(live._ACT_BITS) - 3
+    every = acting.signals()
+    gap, inner = every[:, live._A["gap_out"]], every[:, live._A["has_inner_gap_out"]]
+    assert (every[:, live._A["gap_out_sq"]] == gap * gap).all()
+    assert (every[:, live._A["inner_gap_out"]] == np.where(inner == 1, gap, 0)).all()
+    assert (inner == 1).any() and (gap > 0).any()
+
+
+def test_a_checkpoint_from_before_derived_signals_restores_and_goes_on_alike(
+    city: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    records, subs = city
+    cut = records.height // 3
+    straight = IncrementalFeatures(Traffic.context(subs))
+    _run(straight, records.slice(0, cut), 2_000)
+    expected = _run(straight, records.slice(cut), 2_000)
+
+    stopped = IncrementalFeatures(Traffic.context(subs))
+    n_windows = stopped.acting.head.shape[1]
+    stopped.acting = Pool(len(ACT_SIGNALS), n_windows, live._ACT_BITS)  # every gap stored
+    _run(stopped, records.slice(0, cut), 2_000)
+    for pool in (stopped.acting, stopped.incoming, stopped.device):
+        # a pool pickled before either: every owner row set, every signal of a column stored
+        pool.head[pool.owners :], pool.tail[pool.owners :] = -1, -1
+        del pool.der, pool.owners
+    restored = pickle.loads(pickle.dumps(stopped))  # noqa: S301  (its own bytes)
+    assert restored.acting.sig.shape[1] == len(ACT_SIGNALS) - len(live._ACT_BITS) - 3
+    _assert_equal(_run(restored, records.slice(cut), 2_000), expected)

@@ -12,6 +12,8 @@ numba-compiled loops (the incremental feature engine, the text codebooks) can us
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba
 import numpy as np
 
@@ -74,11 +76,14 @@ def _rehash(keys: np.ndarray, vals: np.ndarray, new_keys: np.ndarray, new_vals: 
 
 
 class Table:
-    """An int64 -> int64 open-addressing hash table (linear probing), at most half full."""
+    """An int64 -> int64 open-addressing hash table (linear probing), at most half full.
 
-    def __init__(self) -> None:
+    ``dtype``: the values' type, where they fit a narrower one (the live engine's times as
+    int32 offsets: ``offsets.py``)."""
+
+    def __init__(self, dtype: type[np.integer[Any]] = np.int64) -> None:
         self.keys = np.full(1024, EMPTY, np.int64)
-        self.vals = np.zeros(1024, np.int64)
+        self.vals = np.zeros(1024, dtype)
         self.meta = np.zeros(1, np.int64)
 
     def reserve(self, more: int, keep_after: int = NONE) -> None:
@@ -89,7 +94,7 @@ class Table:
         while need > size:
             size *= 2
         keys = np.full(size, EMPTY, np.int64)
-        vals = np.zeros(size, np.int64)
+        vals = np.zeros(size, self.vals.dtype)
         _rehash(self.keys, self.vals, keys, vals, self.meta, keep_after)
         self.keys, self.vals = keys, vals
 

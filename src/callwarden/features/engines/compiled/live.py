@@ -14,11 +14,14 @@ State is plain numpy arrays (so a checkpoint is a pickle of arrays):
   the running sums of every window (``signal@window``; int32, talk time int64);
 * **events** live in pools, a number's acting events (outgoing calls and SMS) and its incoming
   calls, each a linked list per number, and devices' new SIMs; signals that are only 0 or 1
-  are bits of one int32 per event, the others (durations, gaps) int32 (pools.py). Each window
+  are bits of one int32 per event, durations and gaps int32, and the gaps' squares and inner
+  gaps are read from the gap, not stored (pools.py). Each window
   keeps a pointer to its oldest event; when an event leaves the longest window its storage is
   reused;
 * **pairs** ("when did this number last call that one", cells, devices) are open-addressing
-  hash tables of int64 keys (hashtable.py).
+  hash tables of int64 keys (hashtable.py);
+* **times** (events', pairs', a number's last call) are milliseconds after a base, int32 in
+  the pools and pair tables (offsets.py).
 
 >>> import datetime as dt
 >>> eng = IncrementalFeatures()
@@ -48,6 +51,7 @@ from callwarden.features.engines.base import LiveBatch, LiveFeatures, Traffic
 from callwarden.features.engines.compiled.hashtable import NONE, Table, grow, resized
 from callwarden.features.engines.compiled.hashtable import get as _ht_get
 from callwarden.features.engines.compiled.hashtable import put as _ht_put
+from callwarden.features.engines.compiled.offsets import SPAN_MS, rebase, split_at
 from callwarden.features.engines.compiled.pools import (
     Pool,
     advance_to,
@@ -59,6 +63,7 @@ from callwarden.features.engines.compiled.textcodes import (
     Dictionary,
     number_flags_compiled,
 )
+from callwarden.features.engines.compiled.upgrades import upgraded
 from callwarden.features.formulas import (
     features_from_sums,
     fixed_offset_ms,
@@ -104,6 +109,14 @@ BINARY_SIGNALS = (
     "has_inner_gap_out",
 )  # fmt: skip
 _ACT_BITS = tuple(k for k, s in enumerate(ACT_SIGNALS) if s in BINARY_SIGNALS)
+#: acting signals read from others rather than stored (``_process`` sets them so): a gap's
+#: square, and the inner gap (and its square), the gap where the call came within the quarter
+#: hour (``has_inner_gap_out``) and 0 elsewhere
+_ACT_DERIVED = {
+    _A["gap_out_sq"]: (_A["gap_out"], True, -1),
+    _A["inner_gap_out"]: (_A["gap_out"], False, _A["has_inner_gap_out"]),
+    _A["inner_gap_out_sq"]: (_A["gap_out"], True, _A["has_inner_gap_out"]),
+}
 
 
 #: sums that can outgrow int32 (a day's talk, in seconds) are int64 (``long_sums``); the
@@ -312,9 +325,12 @@ class IncrementalFeatures(LiveFeatures):
         self.zone = ZoneInfo(self.timezone)
         self.numbers, self.cells, self.devices = Codebook("+"), Dictionary(), Codebook()
         n_windows = len(_WINDOW_ORDER)
-        self.acting = Pool(len(ACT_SIGNALS), n_windows, _ACT_BITS)
-        self.incoming = Pool(len(IN_SIGNALS), n_windows, (0, 1))  # (an incoming call, a call back)
-        self.device = Pool(1, 1, (0,))  # (a new SIM on the device)
+        # times as int32 ms after ``base_ms``, the first record's (offsets.py)
+        self.base_ms: int | None = None
+        self.acting = Pool(len(ACT_SIGNALS), n_windows, _ACT_BITS, _ACT_DERIVED, np.int32)
+        # (an incoming call, a call back); (a new SIM on the device)
+        self.incoming = Pool(len(IN_SIGNALS), n_windows, (0, 1), times=np.int32)
+        self.device = Pool(1, 1, (0,), times=np.int32)
         self.device_sums = np.zeros((1024, 1), np.int32)
         self.num = np.full((1024, 6), NONE, np.int64)
         self.sums = np.zeros((1024, len(_SHORT)), np.int32)
@@ -328,10 +344,10 @@ class IncrementalFeatures(LiveFeatures):
         #: is_invalid_number per number, -1 until the number first acts (asking the numbering
         #: plan costs more than the rest of a record, and most numbers are only called)
         self.invalid = np.full(1024, -1.0)
-        self.pair_out, self.pair_sms = Table(), Table()
+        self.pair_out, self.pair_sms = Table(np.int32), Table(np.int32)
         #: (number, callee) -> time of the latest spoofed presentation of the number to it
-        self.pair_spoof = Table()
-        self.cell_seen, self.device_seen = Table(), Table()
+        self.pair_spoof = Table(np.int32)
+        self.cell_seen, self.device_seen = Table(np.int32), Table(np.int32)
         self.has_known = known is not None and known.len() > 0
         if known is not None and known.len():
             slots = self._slots(known.cast(pl.String))
@@ -359,10 +375,15 @@ class IncrementalFeatures(LiveFeatures):
         if new:
             first = len(self.numbers) - len(new)
             if self.num.shape[0] < len(self.numbers):
+                # rows past the numbers are left as zeros, never written (their pages are not
+                # mapped), and set to their fill below as numbers take them
                 size = grow(self.num.shape[0], len(self.numbers))
-                for name, fill in _PER_NUMBER:
-                    setattr(self, name, resized(getattr(self, name), size, fill))
+                for name, _ in _PER_NUMBER:
+                    setattr(self, name, resized(getattr(self, name), size, 0))
                 self.flags = {k: resized(v, size, 0) for k, v in self.flags.items()}
+            for name, fill in _PER_NUMBER:
+                if fill != 0:
+                    getattr(self, name)[first : len(self.numbers)] = fill
             digits, flags = number_flags_compiled(new, invalid=False)
             self.digits[first : len(self.numbers)] = digits
             for name, values in flags.items():
@@ -380,34 +401,22 @@ class IncrementalFeatures(LiveFeatures):
         return got
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """A checkpoint from before ``is_invalid_number`` asks it again as numbers act."""
-        if "invalid" not in state:
-            state["invalid"] = np.full(state["num"].shape[0], -1.0)
-        # From before spoofed presentations kept their own pair times: none known (a callee
-        # a presentation reached within the hour before the checkpoint counts as new again).
-        state.setdefault("pair_spoof", Table())
-        # A checkpoint from before the spoofed-presentation signals: their sums start at 0
-        # (no call before it carried a caller flag on the wire).
-        # From before the quarter hour's talk and inner gaps: those sums start at 0 too (the
-        # relay rule reads the quarter hour's own figures a quarter hour after a restart).
-        for old in (_SUMS_BEFORE_SPOOFED, _SUMS_BEFORE_QUARTER):
-            if "long_sums" not in state and state["sums"].shape[1] == len(old):
-                state["sums"] = _widen(state["sums"], old, SUM_NAMES)
-        if "long_sums" not in state:  # from before: every sum a float64 column of SUM_NAMES
-            every = state["sums"]
-            state["sums"] = every[:, list(_SHORT)].astype(np.int32)
-            state["long_sums"] = every[:, list(_LONG)].astype(np.int64)
-            state["device_sums"] = state["device_sums"].astype(np.int32)
-        acting = state["acting"]
-        for old in (_ACT_BEFORE_SPOOFED, _ACT_BEFORE_QUARTER):
-            if acting.width == len(old) and acting.sig.shape[1] == len(old):
-                acting.sig = _widen(acting.sig, old, ACT_SIGNALS)
-                acting.col = np.arange(len(ACT_SIGNALS))
-        # From before binary signals were bits: every signal was an int32 column.
-        acting.pack(_ACT_BITS)
-        state["incoming"].pack((0, 1))
-        state["device"].pack((0,))
-        self.__dict__.update(state)
+        """A checkpoint from an earlier layout is brought to this one (upgrades.py)."""
+        self.__dict__.update(upgraded(state))
+
+    def _offsets(self, t: np.ndarray) -> np.ndarray:
+        """The batch's times (ms, in record order) as offsets from the base, which moves first
+        if they would reach too far past it (offsets.py)."""
+        if t.shape[0] == 0:
+            return t
+        if self.base_ms is None:
+            self.base_ms = int(t[0])
+        elif int(t[-1]) - self.base_ms > SPAN_MS:
+            delta = int(t[0]) - self.base_ms
+            pools = [getattr(self, k) for k in _POOLS]
+            rebase(pools, [getattr(self, k) for k in _TABLES], self.num, delta)
+            self.base_ms += delta
+        return t - self.base_ms
 
     def _local_hour(self, time: pl.Series, t: np.ndarray) -> np.ndarray:
         """Hour of day in the operator's zone; by arithmetic when the batch has one offset."""
@@ -427,6 +436,12 @@ class IncrementalFeatures(LiveFeatures):
         n = batch.height
         us = batch["time"].to_physical().to_numpy()
         t = us // 1000
+        if (cut := split_at(t)) < n:  # (more than int32 offsets span: in parts)
+            parts = [self.process_arrays(part) for part in (batch[:cut], batch[cut:])]
+            values = {k: np.concatenate([p[3][k] for p in parts]) for k in parts[0][3]}
+            return (pl.concat([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                    np.concatenate([p[2] for p in parts]), values)  # fmt: skip
+        rel = self._offsets(t)
         a = self._slots(batch["actor"])
         b = self._slots(batch["other"])
         kind = batch["kind"].to_numpy()
@@ -440,7 +455,7 @@ class IncrementalFeatures(LiveFeatures):
         self.device.reserve(n, len(self.devices))
         # Pair entries a day older than this batch answer like absent ones for it and every
         # later batch (records come in order): they go when a table grows.
-        stale = int(t.min()) - DAY_MS if n else NONE
+        stale = int(rel[0]) - DAY_MS if n else NONE
         for table in (self.pair_out, self.pair_sms, self.cell_seen, self.device_seen):
             table.reserve(n, stale)
         spoofed = _spoofed(batch)
@@ -448,7 +463,7 @@ class IncrementalFeatures(LiveFeatures):
         out_sums = np.zeros((n, len(SUM_NAMES)))
         out_sims = np.zeros(n)
         _process(
-            _i64(kind), _i64(t), _i64(a), _i64(b), _i64(self.digits[b]),
+            _i64(kind), _i64(rel), _i64(a), _i64(b), _i64(self.digits[b]),
             _i64(batch["duration_s"]), _i64(batch["ring_s"]),
             _i64(self._local_hour(batch["time"], t)), _i64(cell), _i64(imei),
             spoofed, _bool(self.is_known[a]), _bool(self.is_known[b]), self.has_known,
@@ -501,29 +516,14 @@ class IncrementalFeatures(LiveFeatures):
         )  # fmt: skip
 
 
-#: what a checkpoint written before the quarter hour's talk and inner gaps holds
-_QUARTER_SUMS = ("answered_out@15m", "dur_out@15m", "short_out@15m", "has_inner_gap_out@15m",
-                 "inner_gap_out@15m", "inner_gap_out_sq@15m")  # fmt: skip
-_QUARTER_SIGNALS = ("has_inner_gap_out", "inner_gap_out", "inner_gap_out_sq")
-_SUMS_BEFORE_QUARTER = tuple(n for n in SUM_NAMES if n not in _QUARTER_SUMS)
-_ACT_BEFORE_QUARTER = tuple(n for n in ACT_SIGNALS if n not in _QUARTER_SIGNALS)
-_SUMS_BEFORE_SPOOFED = tuple(n for n in _SUMS_BEFORE_QUARTER if not n.startswith("spoofed_"))
-_ACT_BEFORE_SPOOFED = tuple(n for n in _ACT_BEFORE_QUARTER if not n.startswith("spoofed_"))
-
-
-def _widen(values: np.ndarray, old: tuple[str, ...], new: tuple[str, ...]) -> np.ndarray:
-    """Columns named ``old`` placed among the columns ``new`` (the others 0)."""
-    out = np.zeros((values.shape[0], len(new)), values.dtype)
-    for j, name in enumerate(old):
-        out[:, new.index(name)] = values[:, j]
-    return out
-
-
 _FLAGS = NUMBER_FLAGS
 #: the per-number arrays (besides the flags) and what a new number's row holds
 _PER_NUMBER = (("num", NONE), ("sums", 0), ("long_sums", 0), ("act_ms", np.nan),
                ("birth", np.nan), ("digits", -1), ("is_known", 0), ("invalid", -1))  # fmt: skip
 _KIND_NAMES = np.array(["call", "sms"])
+#: the state's pools and pair tables (their times are offsets: offsets.py)
+_POOLS = ("acting", "incoming", "device")
+_TABLES = ("pair_out", "pair_sms", "pair_spoof", "cell_seen", "device_seen")
 
 
 def _i64(values: np.ndarray | pl.Series) -> np.ndarray:
