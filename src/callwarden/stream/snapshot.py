@@ -46,6 +46,7 @@ import os
 import pickle
 import struct
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -124,21 +125,90 @@ def _frame(table: pa.Table) -> pl.DataFrame:
 
 
 def _series(name: str, array: pa.Array | pa.ChunkedArray) -> pl.Series:
+    """(How checkpoints before :func:`_series_chunks` held a series.)"""
     return pl.Series(pl.from_arrow(array)).alias(name)
+
+
+#: a set or dictionary of more texts than this is pickled as one blob (:class:`_Pickler`)
+MANY = 65_536
+
+
+def _joined(texts: Iterable[Any], count: int) -> pickle.PickleBuffer | None:
+    """``count`` texts as one UTF-8 blob (out of band), NUL between them; None unless every
+    one is a ``str`` without a NUL (then they could not be told apart)."""
+    try:
+        blob = "\x00".join(texts)
+    except TypeError:
+        return None
+    if blob.count("\x00") != count - 1:
+        return None
+    return pickle.PickleBuffer(blob.encode("utf-8", "surrogatepass"))
+
+
+def _split(blob: Any) -> list[str]:
+    return str(blob, "utf-8", "surrogatepass").split("\x00")
+
+
+def _series_chunks(name: str, chunks: list[pa.Array]) -> pl.Series:
+    return pl.concat([pl.Series(name, pl.from_arrow(c)) for c in chunks], rechunk=False)
 
 
 class _Pickler(pickle.Pickler):
     """Polars frames and series go as Arrow, whose buffers travel out of band like numpy's
     (polars' own pickling writes a copy of every frame into the pickle: GBs for a day's
-    state)."""
+    state). So do large sets of texts and dictionaries of texts to integers (a million
+    subscribers' numbers): pickled one by one, each text took an entry of the pickler's memo
+    and its bytes in band, which made the 1M-subscriber day's checkpoints hold 290 MiB more
+    for a moment, for 69 MiB of pickle (docs/benchmarks.md). Those go as persistent ids
+    (``reducer_override`` is not asked about sets and dictionaries), which
+    :class:`_Unpickler` reads back."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: the id given to each large container (kept alive), so that a container met twice
+        #: comes back as one object
+        self._given: dict[int, tuple[Any, tuple[str, Any, Any]]] = {}
 
     def reducer_override(self, obj: Any) -> Any:
-        newest = pl.CompatLevel.newest()
-        if type(obj) is pl.DataFrame:
-            return _frame, (obj.to_arrow(compat_level=newest),)
-        if type(obj) is pl.Series:
-            return _series, (obj.name, obj.to_arrow(compat_level=newest))
+        kind = type(obj)
+        if kind is pl.DataFrame:
+            return _frame, (obj.to_arrow(compat_level=pl.CompatLevel.newest()),)
+        if kind is pl.Series and obj.n_chunks() > 0:
+            # chunk by chunk: a series of several chunks is copied whole into one by to_arrow
+            newest = pl.CompatLevel.newest()
+            chunks = [c.to_arrow(compat_level=newest) for c in obj.get_chunks()]
+            return _series_chunks, (obj.name, chunks)
         return NotImplemented
+
+    def persistent_id(self, obj: Any) -> Any:
+        if type(obj) not in (frozenset, set, dict) or len(obj) <= MANY:
+            return None
+        if id(obj) in self._given:
+            return self._given[id(obj)][1]
+        given = _texts_id(obj)
+        if given is not None:
+            self._given[id(obj)] = (obj, given)
+        return given
+
+
+def _texts_id(obj: frozenset[Any] | set[Any] | dict[Any, Any]) -> tuple[str, Any, Any] | None:
+    """A large container's persistent id: its texts as one blob (and a dictionary's codes as
+    an array, or None for the codes 0, 1, 2, ... in order); None unless it holds texts only
+    (and integers as values). No list of the texts is made: a million subscribers' numbers
+    as a list and an Arrow array held twice their memory at the checkpoint."""
+    blob = _joined(obj, len(obj))
+    if blob is None:
+        return None
+    if not isinstance(obj, dict):
+        return ("texts", blob, type(obj) is frozenset)
+    if not all(type(c) is int for c in obj.values()):
+        return None
+    try:
+        codes = np.fromiter(obj.values(), np.int64, count=len(obj))
+    except OverflowError:  # (an integer past int64)
+        return None
+    in_order = bool((codes == np.arange(codes.shape[0])).all())
+    return ("text_codes", blob, None if in_order else codes)
 
 
 def _pickled(state: Any) -> tuple[bytes, list[memoryview]]:
@@ -200,10 +270,30 @@ _MOVED = {
 
 
 class _Unpickler(pickle.Unpickler):
-    """Reads checkpoints, those written before classes moved too (:data:`_MOVED`)."""
+    """Reads checkpoints, those written before classes moved too (:data:`_MOVED`), and the
+    large containers :class:`_Pickler` gave persistent ids."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._made: dict[int, tuple[Any, Any]] = {}
 
     def find_class(self, module: str, name: str) -> Any:
         return super().find_class(*_MOVED.get((module, name), (module, name)))
+
+    def persistent_load(self, pid: Any) -> Any:
+        if id(pid) in self._made:  # (the same container again: the pickle memoised its id)
+            return self._made[id(pid)][1]
+        what, blob, more = pid
+        values = _split(blob)
+        if what == "texts":
+            made: Any = frozenset(values) if more else set(values)
+        elif what == "text_codes":
+            codes = range(len(values)) if more is None else more.tolist()
+            made = dict(zip(values, codes, strict=True))
+        else:
+            raise pickle.UnpicklingError(f"unknown persistent id {what!r}")
+        self._made[id(pid)] = (pid, made)
+        return made
 
 
 def _touched(size: int) -> np.ndarray:

@@ -115,3 +115,31 @@ def test_a_checkpoint_written_before_the_engines_moved_still_restores(tmp_path: 
     assert isinstance(restored, StreamEngine)
     rest = batch.slice(cut)
     assert restored.push_frame(rest) + restored.flush() == engine.push_frame(rest) + engine.flush()
+
+
+def test_large_sets_and_dictionaries_of_texts_go_out_of_band_and_come_back_equal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshot, "MANY", 3)
+    numbers = [f"+86138{k:08d}" for k in range(10)]
+    shared = frozenset(numbers)
+    state = {
+        "served": shared, "again": shared, "seen": set(numbers[:5]),
+        "index": {n: k for k, n in enumerate(reversed(numbers))},
+        "mixed": {**{n: k for k, n in enumerate(numbers)}, 7: 1},  # (not all texts: as before)
+        "floats": {n: 0.5 for n in numbers}, "few": {"a": 1}, "ints": set(range(10)),
+        "nul": {"a\x00b", *numbers},  # (a NUL in a text: pickled as before)
+        # a series of several chunks goes chunk by chunk (to_arrow copies it into one)
+        "chunks": pl.concat([pl.Series("s", numbers[:4]), pl.Series("s", numbers[4:])],
+                            rechunk=False),
+    }  # fmt: skip
+    data, _ = snapshot._pickled({k: state[k] for k in ("served", "seen", "index")})
+    assert not any(n.encode() in data for n in numbers)  # (the texts are out of band)
+    snapshot.write_state(state, tmp_path / "ckpt")
+    back = read_state(tmp_path / "ckpt")
+    chunks = back.pop("chunks")
+    assert back == {k: v for k, v in state.items() if k != "chunks"}
+    assert chunks.to_list() == numbers and chunks.name == "s" and chunks.n_chunks() == 2
+    assert type(back["served"]) is frozenset and type(back["seen"]) is set
+    assert list(back["index"]) == list(state["index"])  # (in the same order)
+    assert back["served"] is back["again"]
