@@ -66,8 +66,11 @@ HEADROOM = 1.25
 #: a state up to this size gets its staging area at once (a few milliseconds)
 SMALL = 4 * 2**20
 #: a larger state is not staged (a copy would double the memory it takes): the consumer waits
-#: while it is written straight from its arrays (about a second per GB into the page cache)
-STAGE_LIMIT = 2**30
+#: while it is written straight from its arrays (about a second per GB into the page cache).
+#: At 1 GiB, the staging area held beside a state just under it (a quarter larger) was the
+#: 1M-subscriber day's highest point, a third into the day (docs/benchmarks.md); the latency
+#: runs' states (370 MB at 100,000 subscribers) stay staged
+STAGE_LIMIT = 2**29
 
 
 class CheckpointError(CallwardenError):
