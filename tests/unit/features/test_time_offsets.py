@@ -50,6 +50,7 @@ def test_state_times_are_int32(city: tuple[pl.DataFrame, pl.DataFrame]) -> None:
         assert getattr(engine, name).t.dtype == np.int32
     for name in live._TABLES:
         assert getattr(engine, name).vals.dtype == np.int32
+    assert engine.numbers.table.vals.dtype == np.int32  # (codes)
 
 
 def test_a_moving_base_gives_the_same_features(
@@ -102,6 +103,10 @@ def test_a_checkpoint_from_before_offsets_restores_and_goes_on_alike(
     stopped = IncrementalFeatures(Traffic.context(subs))
     _run(stopped, records.slice(0, cut), 5_000)
     _as_before_offsets(stopped)
+    # ... and from before is_invalid_number and birth years were int8 and float32
+    stopped.invalid = stopped.invalid.astype(np.float64)
+    stopped.birth = stopped.birth.astype(np.float64)
     restored = pickle.loads(pickle.dumps(stopped))  # noqa: S301  (its own bytes)
     assert restored.base_ms is not None and restored.acting.t.dtype == np.int32
+    assert restored.invalid.dtype == np.int8 and restored.birth.dtype == np.float32
     _assert_equal(_run(restored, records.slice(cut), 5_000), expected)

@@ -337,13 +337,13 @@ class IncrementalFeatures(LiveFeatures):
         self.long_sums = np.zeros((1024, len(_LONG)), np.int64)
         #: per number: activation (ms), birth year, E.164 digits, known fraud, and flags
         self.act_ms = np.full(1024, np.nan)
-        self.birth = np.full(1024, np.nan)
+        self.birth = np.full(1024, np.nan, np.float32)  # (years: exact in float32)
         self.digits = np.full(1024, -1, np.int64)
         self.is_known = np.zeros(1024, np.bool_)
         self.flags = {name: np.zeros(1024, np.int8) for name in _FLAGS}  # (0 or 1)
         #: is_invalid_number per number, -1 until the number first acts (asking the numbering
         #: plan costs more than the rest of a record, and most numbers are only called)
-        self.invalid = np.full(1024, -1.0)
+        self.invalid = np.full(1024, -1, np.int8)
         self.pair_out, self.pair_sms = Table(np.int32), Table(np.int32)
         #: (number, callee) -> time of the latest spoofed presentation of the number to it
         self.pair_spoof = Table(np.int32)
@@ -398,7 +398,7 @@ class IncrementalFeatures(LiveFeatures):
             rows = pl.Series(unknown)
             self.invalid[slots[unknown]] = invalid_flags(actors.gather(rows))
             got = self.invalid[slots]
-        return got
+        return got.astype(np.float64)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """A checkpoint from an earlier layout is brought to this one (upgrades.py)."""
@@ -478,7 +478,7 @@ class IncrementalFeatures(LiveFeatures):
         values = features_from_sums(sums, {"imei_sims": out_sims})
         values.update({name: flag[a].astype(np.float64) for name, flag in self.flags.items()})
         values["is_invalid_number"] = self._invalid(a, batch["actor"])
-        values.update(profile_features(t, self.act_ms[a], self.birth[a]))
+        values.update(profile_features(t, self.act_ms[a], self.birth[a].astype(np.float64)))
         return batch["actor"], _KIND_NAMES[kind], us, {name: values[name] for name in FEATURES}
 
     def update(self, batch: pl.DataFrame) -> LiveBatch:

@@ -192,7 +192,7 @@ class Codebook(Dictionary):
     def __init__(self, prefix: str = "") -> None:
         super().__init__()
         self.prefix = prefix
-        self.table = Table()
+        self.table = Table(np.int32)  # (codes: a day's numbers or devices fit int32)
 
     def encode_series(self, values: pl.Series) -> tuple[np.ndarray, list[str]]:
         """Codes of a column of texts, and the texts new to the codebook, in code order."""

@@ -42,9 +42,12 @@ def upgraded(state: dict[str, Any]) -> dict[str, Any]:
     act_before_quarter = tuple(n for n in signals if n not in _QUARTER_SIGNALS)
     sums_before_spoofed = tuple(n for n in sums_before_quarter if not n.startswith("spoofed_"))
     act_before_spoofed = tuple(n for n in act_before_quarter if not n.startswith("spoofed_"))
-    # From before ``is_invalid_number`` was kept: asked again as numbers act.
+    # From before ``is_invalid_number`` was kept: asked again as numbers act. From before it
+    # was int8 (-1, 0, 1) and birth years float32: float64.
     if "invalid" not in state:
-        state["invalid"] = np.full(state["num"].shape[0], -1.0)
+        state["invalid"] = np.full(state["num"].shape[0], -1, np.int8)
+    state["invalid"] = state["invalid"].astype(np.int8, copy=False)
+    state["birth"] = state["birth"].astype(np.float32, copy=False)
     # From before spoofed presentations kept their own pair times: none known (a callee
     # a presentation reached within the hour before the checkpoint counts as new again).
     state.setdefault("pair_spoof", Table())
