@@ -4,8 +4,8 @@ Every time the live engine keeps (each pooled event's, each pair's last, each nu
 call) is only ever compared with another within a day of it (the longest window): what matters
 is the difference, and a difference under a day fits int32 milliseconds many times over. So
 the compiled loop sees times as milliseconds after ``base`` (the first record's time), and the
-pools and pair tables store them as int32: on a day of 1M subscribers, about 20M pooled
-events and 27M pair slots, 175 MiB less than int64.
+pools and pair tables store them as int32: on a day of 1M subscribers, about 21M pooled
+events and 25M pair slots, 175 MiB less than int64.
 
 An int32 of milliseconds spans 24.8 days. Before a batch would reach past :data:`SPAN_MS`
 after the base, the base moves to the batch's first time (:func:`rebase`): every stored time
