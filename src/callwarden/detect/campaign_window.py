@@ -32,6 +32,7 @@ import numpy as np
 import polars as pl
 
 from callwarden.detect.campaign_codes import Codes
+from callwarden.detect.campaign_kernels import apply_part, pairs_in_window, sorted_search
 from callwarden.numbers import NumberKind, classify
 
 __all__ = ["CallWindow", "registered"]
@@ -39,6 +40,8 @@ __all__ = ["CallWindow", "registered"]
 _US = 1_000_000
 _I = np.int32  # codes, ids and counts: a day of a million subscribers fits, at half the memory
 _SHIFT = 32  # a pair's key: caller code << 32 | callee code
+#: the running figures per number code
+_FIGURES = ("calls", "talk", "answered", "inbound", "callees", "callers", "repeat", "back")
 
 
 def registered(numbers: pl.Series) -> pl.Series:
@@ -78,14 +81,6 @@ def _grown(a: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _add_at(target: np.ndarray, at: np.ndarray, values: np.ndarray) -> None:
-    """``np.add.at(target, at, values)`` for whole numbers, as one count over the positions
-    (exact: the sums are far below 2**53)."""
-    if at.shape[0]:
-        sums = np.bincount(at, weights=values, minlength=target.shape[0])
-        target += sums[: target.shape[0]].astype(target.dtype)
-
-
 def _by_slice(s: np.ndarray) -> np.ndarray:
     """Positions in slice order, stable (a radix sort where the slices span under 2**15)."""
     if s.shape[0] and int(s.max()) - int(s.min()) < 2**15:
@@ -93,9 +88,17 @@ def _by_slice(s: np.ndarray) -> np.ndarray:
     return np.argsort(s, kind="stable")
 
 
+def _search(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(keys, wanted)`` for sorted ``wanted`` (a compiled walk)."""
+    out = np.empty(wanted.shape[0], np.int64)
+    sorted_search(keys, wanted, out)
+    return out
+
+
 def _matches(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """The positions in sorted ``keys`` that hold any of ``wanted``, wanted by wanted."""
-    return _ranges(np.searchsorted(keys, wanted, "left"), np.searchsorted(keys, wanted, "right"))
+    """The positions in sorted ``keys`` that hold any of ``wanted`` (sorted), wanted by
+    wanted."""
+    return _ranges(_search(keys, wanted), _search(keys, wanted + 1))  # (whole numbers)
 
 
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -154,8 +157,7 @@ class CallWindow:
         self.pair_b = np.zeros(0, _I)
         self._rev = np.zeros(0, _I)  # the pair the other way round, -1 if none
         self.pair_n = np.zeros(0, _I)  # calls in the window per pair
-        names = ("calls", "talk", "answered", "inbound", "callees", "callers", "repeat", "back")
-        self.fig = {k: np.zeros(0, _I) for k in names}
+        self.fig = {k: np.zeros(0, _I) for k in _FIGURES}
         self.parts: dict[int, list[_Part]] = {}  # slice -> its summed batches
         self.applied: set[tuple[int, int]] = set()  # (slice, part) in the running figures
         self.span = (0, 0)  # the window's slices [lo, hi)
@@ -270,7 +272,7 @@ class CallWindow:
             ids = fresh = np.arange(uniq.shape[0], dtype=_I)
             new, self._keys, self._ids = uniq, uniq, fresh
         else:
-            pos = np.searchsorted(self._keys, uniq)
+            pos = _search(self._keys, uniq)
             found = np.zeros(uniq.shape[0], bool)
             inside = pos < self._keys.shape[0]
             found[inside] = self._keys[pos[inside]] == uniq[inside]
@@ -293,11 +295,11 @@ class CallWindow:
         return ids
 
     def _id_of(self, keys: np.ndarray) -> np.ndarray:
-        """The id of the pair of each key, -1 where there is none (looked up in the sorted
-        keys, the wanted keys in order: no table as large as all pairs)."""
-        order = np.argsort(keys, kind="stable")
+        """The id of the pair of each key (distinct), -1 where there is none (looked up in the
+        sorted keys, the wanted keys in order: no table as large as all pairs)."""
+        order = np.argsort(keys)  # (distinct keys: any sort gives this order)
         wanted = keys[order]
-        pos = np.searchsorted(self._keys, wanted)
+        pos = _search(self._keys, wanted)
         inside = pos < self._keys.shape[0]
         found = np.zeros(keys.shape[0], bool)
         found[inside] = self._keys[pos[inside]] == wanted[inside]
@@ -355,31 +357,9 @@ class CallWindow:
                 part.pair = new_id[part.pair]
 
     def _apply(self, part: _Part, sign: int) -> None:
-        fig, p = self.fig, part.pair
-        a, b = self.pair_a[p], self.pair_b[p]
-        mark = np.zeros(self.pair_n.shape[0], bool)
-        mark[p] = True
-        mark[self._rev[p][self._rev[p] >= 0]] = True
-        touched = np.flatnonzero(mark)
-        mutual_before = self._mutual(touched)
-        old = self.pair_n[p]
-        new = old + sign * part.n
-        self.pair_n[p] = new
-        _add_at(fig["calls"], a, sign * part.n)
-        _add_at(fig["talk"], a, sign * part.talk)
-        _add_at(fig["answered"], a, sign * part.answered)
-        _add_at(fig["inbound"], b, sign * part.n)
-        became = (new > 0).astype(_I) - (old > 0)
-        _add_at(fig["callees"], a, became)
-        _add_at(fig["callers"], b, became)
-        _add_at(fig["repeat"], a, np.where(new >= 2, new, 0) - np.where(old >= 2, old, 0))
-        mutual = self._mutual(touched).astype(_I) - mutual_before
-        _add_at(fig["back"], self.pair_a[touched], mutual)
-
-    def _mutual(self, pairs: np.ndarray) -> np.ndarray:
-        rev = self._rev[pairs]
-        there = self.pair_n[np.maximum(rev, 0)] > 0
-        return (self.pair_n[pairs] > 0) & (rev >= 0) & there
+        fig = tuple(self.fig[k] for k in _FIGURES)
+        apply_part(part.pair, part.n, part.talk, part.answered, sign,
+                   self.pair_a, self.pair_b, self.pair_n, self._rev, fig)  # fmt: skip
 
     def _window_parts(self) -> list[_Part]:
         return [self.parts[s][k] for s, k in sorted(self.applied)]
@@ -392,11 +372,9 @@ class CallWindow:
     def pairs_of(self, callers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(caller code, callee code, calls) of every pair of ``callers`` (distinct) in the
         window."""
-        keys = self._keys
-        lo = np.searchsorted(keys, callers << _SHIFT, "left")
-        hi = np.searchsorted(keys, (callers + 1) << _SHIFT, "left")
-        ids = self._ids[_ranges(lo, hi)]
-        ids = ids[self.pair_n[ids] > 0]
+        room = np.empty(self._keys.shape[0], _I)  # (pages untouched past the pairs found)
+        got = pairs_in_window(self._keys, self._ids, self.pair_n, callers, room)
+        ids = room[:got]
         return (
             self.pair_a[ids].astype(np.int64),
             self.pair_b[ids].astype(np.int64),

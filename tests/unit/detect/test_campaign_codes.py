@@ -100,3 +100,16 @@ def test_a_checkpoint_written_with_the_keys_as_a_frame_still_loads(tmp_path: Pat
     got = restored.encode_keys(np.array([8613800000001, 8613800000005, 8613800000002]), "+")
     assert got.tolist() == [1, 2, 0]
     assert restored.decode(np.array([2])).to_list() == ["+8613800000005"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_galloping_search_finds_what_searchsorted_finds(seed: int) -> None:
+    """(The window's lookups of sorted keys among its sorted pairs.)"""
+    from callwarden.detect.campaign_kernels import sorted_search  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    keys = np.unique(rng.integers(0, 10_000, rng.integers(0, 3000)))
+    wanted = np.sort(rng.integers(-5, 10_005, rng.integers(0, 4000)))
+    out = np.empty(wanted.shape[0], np.int64)
+    sorted_search(keys, wanted, out)
+    assert out.tolist() == np.searchsorted(keys, wanted, "left").tolist()

@@ -1,0 +1,92 @@
+"""Compiled loops of the campaign pass's window (``detect/campaign_window.py``).
+
+Each walks the rows it is given once, and none holds the interpreter (``nogil``): in batch
+scoring the pass runs in a thread of its own beside the scoring thread, and a loop that held
+the interpreter would take turns with it instead of running on the other core.
+
+- :func:`apply_part` adds (or takes away) one summed batch of calls to the running figures,
+  pair by pair, instead of marking the touched pairs in arrays as long as all pairs;
+- :func:`sorted_search` finds where sorted keys go in sorted keys in one walk;
+- :func:`pairs_in_window` lists the pairs of some callers that have calls in the window.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["apply_part", "pairs_in_window", "sorted_search"]
+
+_SHIFT = 32  # a pair's key: caller code << 32 | callee code
+
+
+@numba.njit(cache=True, nogil=True)
+def apply_part(pair: np.ndarray, n: np.ndarray, talk: np.ndarray, answered: np.ndarray,
+               sign: int, pair_a: np.ndarray, pair_b: np.ndarray, pair_n: np.ndarray,
+               rev: np.ndarray, fig: tuple[np.ndarray, ...]) -> None:  # fmt: skip
+    """Add ``sign`` times a part's pairs (ids, calls, long conversations, answered calls) to
+    the calls per pair and to the figures per number code (``fig``: calls, talk, answered,
+    inbound, callees, callers, repeat, back).
+
+    A pair is mutual while it and the pair the other way round (``rev``) both have calls;
+    ``back`` counts a caller's mutual pairs. A pair's change can change only its own and its
+    reverse's status, so the changes are counted one pair at a time, as they happen."""
+    calls, long_, answer, inbound = fig[0], fig[1], fig[2], fig[3]
+    callees, callers, repeat, back = fig[4], fig[5], fig[6], fig[7]
+    for k in range(pair.shape[0]):
+        p = pair[k]
+        a, b, r = pair_a[p], pair_b[p], rev[p]
+        old = pair_n[p]
+        new = old + sign * n[k]
+        mutual_before = r >= 0 and old > 0 and pair_n[r] > 0
+        pair_n[p] = new
+        mutual_after = r >= 0 and new > 0 and pair_n[r] > 0
+        calls[a] += sign * n[k]
+        long_[a] += sign * talk[k]
+        answer[a] += sign * answered[k]
+        inbound[b] += sign * n[k]
+        became = np.int64(new > 0) - np.int64(old > 0)
+        callees[a] += became
+        callers[b] += became
+        repeat[a] += (new if new >= 2 else 0) - (old if old >= 2 else 0)
+        changed = np.int64(mutual_after) - np.int64(mutual_before)
+        if changed != 0:
+            back[a] += changed  # the pair itself
+            if r != p:
+                back[pair_a[r]] += changed  # the pair the other way round, alike
+
+
+@numba.njit(cache=True, nogil=True)
+def sorted_search(keys: np.ndarray, wanted: np.ndarray, out: np.ndarray) -> None:
+    """``out``: ``np.searchsorted(keys, wanted, "left")`` for ``wanted`` sorted ascending, in
+    one walk that gallops over the gaps (each search starts where the last one ended, near
+    it, instead of halving the whole array again from far away)."""
+    j, m = 0, keys.shape[0]
+    for k in range(wanted.shape[0]):
+        w = wanted[k]
+        if j < m and keys[j] < w:
+            step = 1
+            while j + step < m and keys[j + step] < w:
+                step *= 2
+            lo, hi = j + step // 2, min(j + step, m)
+            j = lo + np.searchsorted(keys[lo:hi], w)
+        out[k] = j
+
+
+@numba.njit(cache=True, nogil=True)
+def pairs_in_window(keys: np.ndarray, ids: np.ndarray, pair_n: np.ndarray,
+                    callers: np.ndarray, out: np.ndarray) -> int:  # fmt: skip
+    """The ids of the pairs of ``callers`` (sorted, distinct) with calls in the window, in
+    key order, into ``out`` (room for all the pairs); returns how many. ``keys``: every
+    pair's key, sorted, and ``ids`` its id."""
+    got, m = 0, keys.shape[0]
+    for k in range(callers.shape[0]):
+        lo = np.int64(callers[k]) << _SHIFT
+        hi = (np.int64(callers[k]) + 1) << _SHIFT
+        j = np.searchsorted(keys, lo)
+        while j < m and keys[j] < hi:
+            if pair_n[ids[j]] > 0:
+                out[got] = ids[j]
+                got += 1
+            j += 1
+    return got
