@@ -85,10 +85,15 @@ def _as_before_offsets(engine: IncrementalFeatures) -> None:
         vals = table.vals.astype(np.int64)
         vals[table.keys != EMPTY] += base
         table.vals = vals
+    # ``num`` as it was: int64, NONE for none, the last callee's digits its second column
+    wide = engine.num.astype(np.int64)
+    wide[engine.num == offsets.UNSET] = NONE
     for c in offsets.TIME_COLUMNS:
-        column = engine.num[:, c]
-        column[column != NONE] += base
-    del engine.base_ms
+        wide[wide[:, c] != NONE, c] += base
+    callee = engine.last_callee.copy()
+    callee[callee < 0] = NONE
+    engine.num = np.column_stack([wide[:, 0], callee, wide[:, 1:]])
+    del engine.base_ms, engine.last_callee
 
 
 def test_a_checkpoint_from_before_offsets_restores_and_goes_on_alike(
@@ -109,4 +114,5 @@ def test_a_checkpoint_from_before_offsets_restores_and_goes_on_alike(
     restored = pickle.loads(pickle.dumps(stopped))  # noqa: S301  (its own bytes)
     assert restored.base_ms is not None and restored.acting.t.dtype == np.int32
     assert restored.invalid.dtype == np.int8 and restored.birth.dtype == np.float32
+    assert restored.num.dtype == np.int32 and restored.num.shape[1] == 5
     _assert_equal(_run(restored, records.slice(cut), 5_000), expected)

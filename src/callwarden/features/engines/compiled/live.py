@@ -51,7 +51,7 @@ from callwarden.features.engines.base import LiveBatch, LiveFeatures, Traffic
 from callwarden.features.engines.compiled.hashtable import NONE, Table, grow, resized
 from callwarden.features.engines.compiled.hashtable import get as _ht_get
 from callwarden.features.engines.compiled.hashtable import put as _ht_put
-from callwarden.features.engines.compiled.offsets import SPAN_MS, rebase, split_at
+from callwarden.features.engines.compiled.offsets import SPAN_MS, UNSET, rebase, split_at
 from callwarden.features.engines.compiled.pools import (
     Pool,
     advance_to,
@@ -162,7 +162,7 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
     kind: np.ndarray, t: np.ndarray, a: np.ndarray, b: np.ndarray, digits: np.ndarray,
     dur: np.ndarray, ring: np.ndarray, hour: np.ndarray, cell: np.ndarray, imei: np.ndarray,
     spoofed: np.ndarray, known_a: np.ndarray, known_b: np.ndarray, has_known: bool,
-    num: np.ndarray, tot: Any,
+    num: np.ndarray, last_callee: np.ndarray, tot: Any,
     act: Arrays, act_map: np.ndarray, inc: Arrays, in_map: np.ndarray, wms: np.ndarray,
     dev: Arrays, dev_tot: Any, dev_map: np.ndarray, dev_ms: np.ndarray,
     pair_out: Arrays, pair_sms: Arrays, pair_spoof: Arrays, cell_seen: Arrays,
@@ -171,8 +171,9 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
 ) -> None:  # fmt: skip
     """Every record in order: its signals, the actor's (and callee's) windows, the sums out.
 
-    ``num[slot]`` = last own out time, last own callee digits, last in caller, its time, last
-    known in caller, its time (spoofed presentations leave them alone). ``sig_idx`` gives the
+    ``num[slot]`` (int32, ``UNSET`` for none) = last own out time, last in caller, its time,
+    last known in caller, its time; ``last_callee[slot]`` the last own callee's digits
+    (spoofed presentations leave them alone). ``sig_idx`` gives the
     ACT_SIGNALS positions (see ``_SIG``).
     """
     n_act = act[8].shape[0]  # (the pool's signal columns: Pool.arrays)
@@ -242,7 +243,7 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
         v[i_night] = 1.0 if (hour[r] >= NIGHT_HOURS[0] and hour[r] < NIGHT_HOURS[1]) else 0.0
         v[i_dur] = float(d)
         last_out = num[me, 0]
-        if last_out != NONE and tr - last_out < HOUR_MS:
+        if last_out != UNSET and tr - last_out < HOUR_MS:
             gap = float((tr - last_out) // 1000)
             v[i_gap] = gap
             v[i_gap2] = gap * gap
@@ -251,8 +252,8 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
                 v[i_inner] = gap
                 v[i_inner2] = gap * gap
                 v[i_hasinner] = 1.0
-        now, before = digits[r], num[me, 1]
-        if last_out != NONE and now >= 0 and before >= 0:
+        now, before = digits[r], last_callee[me]
+        if last_out != UNSET and now >= 0 and before >= 0:
             step = abs(now - before)
             v[i_seq] = 1.0 if (step >= 1 and step <= SEQUENTIAL_STEP) else 0.0
         prev_pair = _ht_get(pair_out[0], pair_out[1], pair_key)
@@ -263,14 +264,14 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
             prev_cell = _ht_get(cell_seen[0], cell_seen[1], ck)
             v[i_cell] = 1.0 if (prev_cell == NONE or tr - prev_cell >= DAY_MS) else 0.0
             _ht_put(cell_seen[0], cell_seen[1], cell_seen[2], ck, tr)
-        who = num[them, 2]
-        if who != NONE:
-            v[i_shared] = 1.0 if (who != me and tr - num[them, 3] < SIX_H_MS) else 0.0
+        who = num[them, 1]
+        if who != UNSET:
+            v[i_shared] = 1.0 if (who != me and tr - num[them, 2] < SIX_H_MS) else 0.0
         if has_known:
             v[i_peer] = 1.0 if known_b[r] else 0.0
-            kwho = num[them, 4]
-            if kwho != NONE:
-                v[i_victim] = 1.0 if (kwho != me and tr - num[them, 5] < DAY_MS) else 0.0
+            kwho = num[them, 3]
+            if kwho != UNSET:
+                v[i_victim] = 1.0 if (kwho != me and tr - num[them, 4] < DAY_MS) else 0.0
         sims = 0.0
         if imei[r] >= 0:
             dk = imei[r] * 4294967296 + me
@@ -284,18 +285,18 @@ def _process(  # noqa: PLR0915  (one compiled loop over records)
         _sums_out(tot, me, out_cols, out_sums, r)
         out_sims[r] = sims
         num[me, 0] = tr
-        num[me, 1] = now
+        last_callee[me] = now
         _ht_put(pair_out[0], pair_out[1], pair_out[2], pair_key, tr)
         # the callee's side: an incoming call, maybe a call back
         back = _ht_get(pair_out[0], pair_out[1], them * 4294967296 + me)
         vin[0] = 1.0
         vin[1] = 1.0 if (back != NONE and tr - back < DAY_MS) else 0.0
         push_to(inc, tot, in_map, wms, them, tr, vin)
-        num[them, 2] = me
-        num[them, 3] = tr
+        num[them, 1] = me
+        num[them, 2] = tr
         if known_a[r]:
-            num[them, 4] = me
-            num[them, 5] = tr
+            num[them, 3] = me
+            num[them, 4] = tr
 
 
 #: the ACT_SIGNALS positions ``_process`` needs, in its order
@@ -332,7 +333,8 @@ class IncrementalFeatures(LiveFeatures):
         self.incoming = Pool(len(IN_SIGNALS), n_windows, (0, 1), times=np.int32)
         self.device = Pool(1, 1, (0,), times=np.int32)
         self.device_sums = np.zeros((1024, 1), np.int32)
-        self.num = np.full((1024, 6), NONE, np.int64)
+        self.num = np.full((1024, 5), UNSET, np.int32)  # (times are offsets, numbers slots)
+        self.last_callee = np.full(1024, -1, np.int64)
         self.sums = np.zeros((1024, len(_SHORT)), np.int32)
         self.long_sums = np.zeros((1024, len(_LONG)), np.int64)
         #: per number: activation (ms), birth year, E.164 digits, known fraud, and flags
@@ -467,7 +469,7 @@ class IncrementalFeatures(LiveFeatures):
             _i64(batch["duration_s"]), _i64(batch["ring_s"]),
             _i64(self._local_hour(batch["time"], t)), _i64(cell), _i64(imei),
             spoofed, _bool(self.is_known[a]), _bool(self.is_known[b]), self.has_known,
-            self.num, (self.sums, self.long_sums), self.acting.arrays(), _ACT_MAP,
+            self.num, self.last_callee, (self.sums, self.long_sums), self.acting.arrays(), _ACT_MAP,
             self.incoming.arrays(), _IN_MAP, _WINDOW_MS, self.device.arrays(),
             (self.device_sums, _NO_LONGS), _DEVICE_MAP, _DEVICE_MS,
             self.pair_out.arrays(), self.pair_sms.arrays(), self.pair_spoof.arrays(),
@@ -505,7 +507,8 @@ class IncrementalFeatures(LiveFeatures):
     def state_bytes(self) -> int:
         """Bytes of the arrays that hold the state (the dictionaries of texts not included)."""
         arrays: tuple[np.ndarray, ...] = (
-            self.num, self.sums, self.long_sums, self.act_ms, self.birth, self.device_sums,
+            self.num, self.last_callee, self.sums, self.long_sums, self.act_ms, self.birth,
+            self.device_sums,
             self.digits, self.is_known, self.invalid, *self.flags.values(),
         )  # fmt: skip
         return (
@@ -518,8 +521,9 @@ class IncrementalFeatures(LiveFeatures):
 
 _FLAGS = NUMBER_FLAGS
 #: the per-number arrays (besides the flags) and what a new number's row holds
-_PER_NUMBER = (("num", NONE), ("sums", 0), ("long_sums", 0), ("act_ms", np.nan),
-               ("birth", np.nan), ("digits", -1), ("is_known", 0), ("invalid", -1))  # fmt: skip
+_PER_NUMBER = (("num", UNSET), ("last_callee", -1), ("sums", 0), ("long_sums", 0),
+               ("act_ms", np.nan), ("birth", np.nan), ("digits", -1), ("is_known", 0),
+               ("invalid", -1))  # fmt: skip
 _KIND_NAMES = np.array(["call", "sms"])
 #: the state's pools and pair tables (their times are offsets: offsets.py)
 _POOLS = ("acting", "incoming", "device")

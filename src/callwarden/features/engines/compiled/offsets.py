@@ -26,15 +26,17 @@ import numpy as np
 from callwarden.features.engines.compiled.hashtable import EMPTY, NONE, Table
 from callwarden.features.engines.compiled.pools import Pool
 
-__all__ = ["FLOOR", "SPAN_MS", "absolute_to_offsets", "rebase", "shifted", "split_at"]
+__all__ = ["FLOOR", "SPAN_MS", "UNSET", "absolute_to_offsets", "rebase", "shifted", "split_at"]
 
 #: a batch reaching past this many ms after the base moves the base (half of int32's range:
 #: a batch of up to as much again, and the day before it, still fit)
 SPAN_MS = 2**30
 #: the lowest stored offset: older times are held at it
 FLOOR = -(2**31) + 1
+#: "no time, no number" in the engine's int32 ``num`` (below :data:`FLOOR`: never a time)
+UNSET = -(2**31)
 #: the columns of the engine's ``num`` that hold times (the others are numbers)
-TIME_COLUMNS = (0, 3, 5)
+TIME_COLUMNS = (0, 2, 4)
 
 
 def shifted(values: np.ndarray, delta: int) -> np.ndarray:
@@ -44,10 +46,14 @@ def shifted(values: np.ndarray, delta: int) -> np.ndarray:
 
 
 def _shift_num(num: np.ndarray, delta: int) -> None:
+    """(int32, ``UNSET`` for none; int64 with ``NONE``: a checkpoint's from before offsets)"""
     for c in TIME_COLUMNS:
         column = num[:, c]
-        known = column != NONE
-        column[known] -= delta
+        if num.dtype == np.int32:
+            known = column != UNSET
+            column[known] = shifted(column[known], delta)
+        else:
+            column[column != NONE] -= delta
 
 
 def _shift_table(table: Table, delta: int) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from callwarden.features.engines.compiled.hashtable import Table
-from callwarden.features.engines.compiled.offsets import absolute_to_offsets
+from callwarden.features.engines.compiled.hashtable import NONE, Table
+from callwarden.features.engines.compiled.offsets import FLOOR, UNSET, absolute_to_offsets
 
 __all__ = ["upgraded"]
 
@@ -74,9 +74,23 @@ def upgraded(state: dict[str, Any]) -> dict[str, Any]:
     acting.pack(live._ACT_BITS, live._ACT_DERIVED)
     state["incoming"].pack((0, 1))
     state["device"].pack((0,))
+    # From before ``num`` was int32: int64, the last callee's digits its second column and
+    # NONE for none (and, before offsets, the times epoch milliseconds).
+    if state["num"].shape[1] == 6:
+        old_num = state["num"]
+        callee = old_num[:, 1].copy()
+        callee[callee == NONE] = -1
+        state["last_callee"] = callee
+        state["num"] = np.ascontiguousarray(old_num[:, [0, 2, 3, 4, 5]])
     # From before times were int32 offsets from a base: epoch milliseconds, int64.
     if "base_ms" not in state:
         pools = [state[k] for k in live._POOLS]
         tables = [state[k] for k in live._TABLES]
         state["base_ms"] = absolute_to_offsets(pools, tables, state["num"])
+    if state["num"].dtype != np.int32:
+        wide = state["num"]
+        num = np.full(wide.shape, UNSET, np.int32)
+        known = wide != NONE
+        num[known] = np.maximum(wide[known], FLOOR)  # (times and slots both fit once offsets)
+        state["num"] = num
     return state
