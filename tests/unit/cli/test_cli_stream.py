@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 from tests.unit.cli.runner import run
 
+from callwarden.cli.commands.stream import _subscribers_for
 from callwarden.detect.scoring import score_records
 from callwarden.features.engines.base import Traffic
 from callwarden.stream.codec import encode
@@ -44,3 +45,17 @@ def test_from_file_needs_out_and_a_broker_error_is_one_line(tmp_path: Path) -> N
     assert done.returncode == 2 and "cannot reach NATS" in done.stderr
     done = run("stream", "--partition", "4/4", "--checkpoint", str(tmp_path))
     assert done.returncode == 2 and "0..N-1" in done.stderr
+
+
+def test_the_subscribers_as_read_are_let_go_once_the_engine_takes_them(
+    tmp_path: Path, seed000_records: tuple[pl.DataFrame, pl.DataFrame]
+) -> None:
+    _, subs = seed000_records
+    subs.write_parquet(tmp_path / "subs.parquet")
+    take = _subscribers_for(tmp_path / "subs.parquet", keep=False)
+    first, again = take(), take()  # (taken again: read again)
+    assert first is not None and again is not None and first is not again
+    assert first.equals(again) and first.height == subs.height
+    kept = _subscribers_for(tmp_path / "subs.parquet", keep=True)  # (--db: cases read it)
+    assert kept() is kept()
+    assert _subscribers_for(None, keep=False)() is None
