@@ -7,7 +7,8 @@ the interpreter would take turns with it instead of running on the other core.
 - :func:`apply_part` adds (or takes away) one summed batch of calls to the running figures,
   pair by pair, instead of marking the touched pairs in arrays as long as all pairs;
 - :func:`sorted_search` finds where sorted keys go in sorted keys in one walk;
-- :func:`pairs_in_window` lists the pairs of some callers that have calls in the window.
+- :func:`pairs_in_window` lists the pairs of some callers that have calls in the window;
+- :func:`counting_order` sorts small whole numbers by counting (no comparison sort).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["apply_part", "pairs_in_window", "sorted_search"]
+__all__ = ["apply_part", "counting_order", "pairs_in_window", "sorted_search"]
 
 _SHIFT = 32  # a pair's key: caller code << 32 | callee code
 
@@ -90,3 +91,18 @@ def pairs_in_window(keys: np.ndarray, ids: np.ndarray, pair_n: np.ndarray,
                 got += 1
             j += 1
     return got
+
+
+@numba.njit(cache=True, nogil=True)
+def counting_order(values: np.ndarray, size: int, out: np.ndarray) -> None:
+    """``out``: the positions of ``values`` (whole numbers ``0 <= v < size``) in a stable
+    ascending order, ``np.argsort(values, kind="stable")``, by counting."""
+    start = np.zeros(size + 1, np.int64)
+    for k in range(values.shape[0]):
+        start[values[k] + 1] += 1
+    for v in range(size):
+        start[v + 1] += start[v]
+    for k in range(values.shape[0]):
+        v = values[k]
+        out[start[v]] = k
+        start[v] += 1

@@ -32,7 +32,12 @@ import numpy as np
 import polars as pl
 
 from callwarden.detect.campaign_codes import Codes
-from callwarden.detect.campaign_kernels import apply_part, pairs_in_window, sorted_search
+from callwarden.detect.campaign_kernels import (
+    apply_part,
+    counting_order,
+    pairs_in_window,
+    sorted_search,
+)
 from callwarden.numbers import NumberKind, classify
 
 __all__ = ["CallWindow", "registered"]
@@ -287,17 +292,20 @@ class CallWindow:
             self.pair_a = np.concatenate([self.pair_a, (new >> _SHIFT).astype(_I)])
             self.pair_b = np.concatenate([self.pair_b, (new & ((1 << _SHIFT) - 1)).astype(_I)])
             self.pair_n = np.concatenate([self.pair_n, np.zeros(new.shape[0], _I)])
-            # the pair the other way round, for the new pairs and the pairs they reverse
+            # the pair the other way round, for the new pairs and the pairs they reverse: the
+            # new pairs come by caller, then callee, so by callee (stable) they are in the
+            # order of their reverse keys
+            order = np.empty(new.shape[0], np.int64)
+            counting_order(self.pair_b[fresh], len(self.numbers), order)
             back = (self.pair_b[fresh].astype(np.int64) << _SHIFT) | self.pair_a[fresh]
-            rev = self._id_of(back)
+            rev = self._id_of(back, order)
             self._rev = np.concatenate([self._rev, rev])
             self._rev[rev[rev >= 0]] = fresh[rev >= 0]
         return ids
 
-    def _id_of(self, keys: np.ndarray) -> np.ndarray:
-        """The id of the pair of each key (distinct), -1 where there is none (looked up in the
-        sorted keys, the wanted keys in order: no table as large as all pairs)."""
-        order = np.argsort(keys)  # (distinct keys: any sort gives this order)
+    def _id_of(self, keys: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """The id of the pair of each key, -1 where there is none (looked up in the sorted
+        keys, the wanted keys in ``order``, ascending: no table as large as all pairs)."""
         wanted = keys[order]
         pos = _search(self._keys, wanted)
         inside = pos < self._keys.shape[0]

@@ -113,3 +113,12 @@ def test_the_galloping_search_finds_what_searchsorted_finds(seed: int) -> None:
     out = np.empty(wanted.shape[0], np.int64)
     sorted_search(keys, wanted, out)
     assert out.tolist() == np.searchsorted(keys, wanted, "left").tolist()
+
+
+def test_counting_order_is_the_stable_argsort() -> None:
+    from callwarden.detect.campaign_kernels import counting_order  # noqa: PLC0415
+
+    values = np.random.default_rng(3).integers(0, 50, 2000).astype(np.int32)
+    out = np.empty(values.shape[0], np.int64)
+    counting_order(values, 50, out)
+    assert out.tolist() == np.argsort(values, kind="stable").tolist()
