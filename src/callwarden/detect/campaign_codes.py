@@ -118,10 +118,11 @@ class KeyCodes:
         self._slot_code = np.empty(size, np.int32)
         _placed(self.keys(), self._slot_key, self._slot_code)
 
-    def encode(self, given: np.ndarray) -> np.ndarray:
-        """The code of each key (int64; -1 for a negative key), new keys numbered in order."""
+    def encode(self, given: np.ndarray, dtype: type = np.int64) -> np.ndarray:
+        """The code of each key (-1 for a negative key), new keys numbered in order; as
+        ``dtype`` (int64, or int32 where the codes fit: no array of int64 codes to copy)."""
         given = np.ascontiguousarray(given, np.int64)
-        out = np.empty(given.shape[0], np.int64)
+        out: np.ndarray = np.empty(given.shape[0], dtype)
         at = 0
         while True:
             at = _code(given, at, self._slot_key, self._slot_code, self._keys, self._count, out)
@@ -203,21 +204,21 @@ class Codes:
         )
         return got.to_numpy().astype(np.int64, copy=False)
 
-    def encode_keys(self, keys: np.ndarray, prefix: str = "") -> np.ndarray:
+    def encode_keys(self, keys: np.ndarray, prefix: str = "", dtype: type = np.int64) -> np.ndarray:
         """Codes of the texts ``prefix`` + each key's digits (``-1``: null), as :meth:`encode`
-        gives them, read from the int64 keys."""
+        gives them, read from the int64 keys (as ``dtype``: see :meth:`KeyCodes.encode`)."""
         if self.index or (self.by_key is not None and prefix != self.prefix):
             # texts came first (or keys of another spelling): the texts are the codes' index
             given = pl.Series("k", keys, pl.Int64)
             texts = pl.select(
                 pl.when(pl.lit(given) >= 0).then(pl.lit(prefix) + pl.lit(given).cast(pl.String))
             )
-            return self.encode(texts.to_series())
+            return self.encode(texts.to_series()).astype(dtype, copy=False)
         self.prefix = prefix
         if self.by_key is None:
             self.by_key = KeyCodes()
         before = len(self.by_key)
-        out = self.by_key.encode(keys)
+        out = self.by_key.encode(keys, dtype)
         if len(self.by_key) > before:  # the new codes' texts, in code order
             new = pl.Series("k", self.by_key.keys()[before:])
             spelt = pl.select(s=pl.lit(prefix) + new.cast(pl.String)).to_series()

@@ -185,13 +185,13 @@ class CallWindow:
         before = len(self.numbers)
         if "a_key" in calls.columns:  # integer keys (records/codes.py): no text to code
             # (callers, then callees: the codes come in that order, as from the texts)
-            a = self.numbers.encode_keys(calls["a_key"].to_numpy(), "+").astype(_I)
-            b = self.numbers.encode_keys(calls["b_key"].to_numpy(), "+").astype(_I)
+            a = self.numbers.encode_keys(calls["a_key"].to_numpy(), "+", _I)
+            b = self.numbers.encode_keys(calls["b_key"].to_numpy(), "+", _I)
         else:
             a, b = self.numbers.encode(calls["a"]), self.numbers.encode(calls["b"])
         self._numbered(before)
         if "imei_key" in calls.columns:
-            imei = self.devices.encode_keys(calls["imei_key"].to_numpy(), "").astype(_I)
+            imei = self.devices.encode_keys(calls["imei_key"].to_numpy(), "", _I)
         else:
             imei = self.devices.encode(calls["imei"]).astype(_I)
         cell = self.cells.encode(calls["cell"]).astype(_I)

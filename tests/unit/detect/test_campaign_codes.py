@@ -45,6 +45,8 @@ def test_missing_keys_read_minus_one_and_take_no_code() -> None:
     assert len(coder) == 0
     assert coder.encode(np.array([], np.int64)).tolist() == []
     assert coder.encode(np.array([0, -1, 0])).tolist() == [0, -1, 0]  # (0 is a key)
+    narrow = coder.encode(np.array([7, -1, 0]), np.int32)  # (as the window keeps them)
+    assert narrow.dtype == np.int32 and narrow.tolist() == [1, -1, 0]
 
 
 def test_the_table_grows_past_its_first_size_in_one_batch_and_over_many() -> None:
