@@ -55,9 +55,15 @@ import polars as pl
 import pyarrow as pa
 
 from callwarden.background import lowest_priority
-from callwarden.errors import CallwardenError
+from callwarden.errors import CallwardenError, InputFileError
 
-__all__ = ["CheckpointError", "Checkpointer", "read_state", "write_state"]
+__all__ = [
+    "CheckpointError",
+    "Checkpointer",
+    "UntrustedCheckpointError",
+    "read_state",
+    "write_state",
+]
 
 MAGIC = b"CWSNAP1\n"
 _U64 = struct.Struct("<Q")
@@ -238,7 +244,7 @@ def read_state(path: Path) -> Any:
     its arrays are writable."""
     raw = bytearray(path.read_bytes())
     if not raw.startswith(MAGIC):
-        return _Unpickler(io.BytesIO(raw)).load()
+        return _Unpickler(io.BytesIO(raw), path=path).load()
     at = len(MAGIC)
     size, count = _U64.unpack_from(raw, at)[0], _U64.unpack_from(raw, at + 8)[0]
     at += 16
@@ -251,7 +257,7 @@ def read_state(path: Path) -> Any:
     for n in lengths:
         buffers.append(view[at : at + n])
         at += n
-    return _Unpickler(io.BytesIO(data), buffers=buffers).load()
+    return _Unpickler(io.BytesIO(data), path=path, buffers=buffers).load()
 
 
 #: where the classes of checkpoints written before features/ became engines behind one
@@ -272,16 +278,108 @@ _MOVED = {
 }  # fmt: skip
 
 
+#: the modules whose classes a checkpoint holds: the stream engine and everything it keeps
+#: (the live features, the scorer, the campaign pass, the policy, a learned model)
+_STATE_MODULES = frozenset(
+    f"callwarden.{m}"
+    for m in (
+        "stream.engine", "detect.live", "detect.scoring", "detect.call_content",
+        "detect.sms_content", "detect.campaigns", "detect.campaign_codes",
+        "detect.campaign_cues", "detect.campaign_steps", "detect.campaign_window",
+        "detect.model.artifact", "detect.model.calibration", "detect.model.events",
+        "decide.policy", "decide.served", "network",
+        "features.engines.compiled.live", "features.engines.compiled.pools",
+        "features.engines.compiled.hashtable", "features.engines.compiled.textcodes",
+    )
+)  # fmt: skip
+_NUMPY = {"_reconstruct", "scalar", "_frombuffer"}
+#: every other name a checkpoint may hold, module -> names: what numpy, Arrow, polars,
+#: LightGBM and the standard library name to rebuild their objects (the old spellings of
+#: protocols 0-2 and of numpy 1 too), and this module's own
+_ALLOWED: dict[str, frozenset[str]] = {
+    module: frozenset(names)
+    for module, names in {
+        "builtins": {"set", "frozenset", "bytes", "bytearray", "object", "complex", "slice"},
+        "__builtin__": {"set", "frozenset", "bytes", "bytearray", "object", "complex", "slice"},
+        "copyreg": {"_reconstructor"}, "copy_reg": {"_reconstructor"},
+        "_codecs": {"encode"},
+        "collections": {"OrderedDict", "defaultdict", "deque", "Counter"},
+        "datetime": {"date", "datetime", "time", "timedelta", "timezone"},
+        "zoneinfo": {"ZoneInfo"},
+        "numpy": {"dtype", "ndarray"},
+        "numpy._core.multiarray": _NUMPY, "numpy.core.multiarray": _NUMPY,
+        "numpy._core.numeric": _NUMPY, "numpy.core.numeric": _NUMPY,
+        "pyarrow.lib": {
+            "_restore_array", "_reconstruct_table", "_reconstruct_record_batch",
+            "chunked_array", "field", "schema", "py_buffer", "type_for_alias", "timestamp",
+            "duration", "time32", "time64", "list_", "large_list", "struct", "dictionary",
+            "decimal128", "fixed_size_binary", "map_", "KeyValueMetadata",
+        },
+        "polars.dataframe.frame": {"DataFrame"},
+        "polars.series.series": {"Series"},
+        "lightgbm.basic": {"Booster"},
+        __name__: {"_frame", "_series", "_series_chunks"},
+    }.items()
+}  # fmt: skip
+#: ``getattr`` is named by the pickles of some classes' methods (``ZoneInfo._unpickle``):
+#: allowed for these attributes only (with any other it reaches anything: a module's globals)
+_ATTRIBUTES = {("zoneinfo", "ZoneInfo", "_unpickle")}
+
+
+class UntrustedCheckpointError(InputFileError):
+    """A checkpoint names something no callwarden checkpoint holds: it was damaged or tampered
+    with, and nothing it names is run."""
+
+
+def _detectors() -> set[tuple[str, str]]:
+    """Every registered detector's class (a checkpoint holds the scorer's detectors)."""
+    from callwarden.detect import rules  # noqa: F401, PLC0415  (registers them)
+    from callwarden.detect.base import DETECTORS  # noqa: PLC0415
+
+    return {(type(d).__module__, type(d).__qualname__) for _, d in DETECTORS.items()}
+
+
 class _Unpickler(pickle.Unpickler):
     """Reads checkpoints, those written before classes moved too (:data:`_MOVED`), and the
-    large containers :class:`_Pickler` gave persistent ids."""
+    large containers :class:`_Pickler` gave persistent ids.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    A checkpoint is a pickle, and a pickle can name any function to call: a tampered file
+    would run whatever it names. So only what a checkpoint holds is found (the classes of the
+    state modules, the detectors, :data:`_ALLOWED`); anything else raises
+    :class:`UntrustedCheckpointError` before it is imported."""
+
+    def __init__(self, *args: Any, path: Path | str = "checkpoint", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._made: dict[int, tuple[Any, Any]] = {}
+        self._path = path
+
+    def _refuse(self, what: str) -> UntrustedCheckpointError:
+        return UntrustedCheckpointError(
+            self._path,
+            f"refused: it names {what}, which no callwarden checkpoint holds (a damaged or "
+            "tampered file; nothing in it was run). Restore a checkpoint you trust, or move "
+            "this one aside to start afresh",
+        )
 
     def find_class(self, module: str, name: str) -> Any:
-        return super().find_class(*_MOVED.get((module, name), (module, name)))
+        module, name = _MOVED.get((module, name), (module, name))
+        if name == "getattr" and module in ("builtins", "__builtin__"):
+            return self._getattr
+        if name in _ALLOWED.get(module, ()):
+            return super().find_class(module, name)
+        if module in _STATE_MODULES and "." not in name:
+            found = super().find_class(module, name)
+            if isinstance(found, type) and found.__module__ == module:
+                return found
+        elif (module, name) in _detectors():
+            return super().find_class(module, name)
+        raise self._refuse(f"{module}.{name}")
+
+    def _getattr(self, obj: Any, name: str) -> Any:
+        owner = (getattr(obj, "__module__", None), getattr(obj, "__qualname__", None))
+        if isinstance(obj, type) and (*owner, name) in _ATTRIBUTES:
+            return getattr(obj, name)
+        raise self._refuse(f"getattr({obj!r}, {name!r})")
 
     def persistent_load(self, pid: Any) -> Any:
         if id(pid) in self._made:  # (the same container again: the pickle memoised its id)

@@ -9,13 +9,17 @@ child does not have), with a bound on the wait.
 from __future__ import annotations
 
 import asyncio
+import os
 import pickle
+import re
+import sys
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
+from callwarden.errors import CallwardenError
 from callwarden.records.batch import record_batch
 from callwarden.simulate import SimulationConfig, simulate_city
 from callwarden.stream import snapshot
@@ -143,3 +147,53 @@ def test_large_sets_and_dictionaries_of_texts_go_out_of_band_and_come_back_equal
     assert type(back["served"]) is frozenset and type(back["seen"]) is set
     assert list(back["index"]) == list(state["index"])  # (in the same order)
     assert back["served"] is back["again"]
+
+
+class _RunsACommand:
+    """What a tampered checkpoint holds: unpickled, it would run a shell command."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_a_checkpoint_naming_anything_else_is_refused_and_nothing_in_it_runs(
+    tmp_path: Path,
+) -> None:
+    marker = tmp_path / "ran"
+    state = {"sums": np.arange(4.0), "evil": _RunsACommand(marker)}
+    snapshot.write_state(state, tmp_path / "ckpt")
+    (tmp_path / "plain.pickle").write_bytes(pickle.dumps(state["evil"]))
+    for name in ("ckpt", "plain.pickle"):
+        with pytest.raises(snapshot.UntrustedCheckpointError, match=r"system, which no") as err:
+            read_state(tmp_path / name)
+        assert str(tmp_path / name) in str(err.value) and f"{os.system.__module__}." in str(
+            err.value
+        )
+        assert isinstance(err.value, CallwardenError)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [
+        # a module never imported is not imported to look the name up
+        (b"cthis\nd\n.", "this.d"),
+        # getattr reaches a function's globals (and from them, any module): only the
+        # attributes real checkpoints read are allowed
+        (b"\x80\x02cbuiltins\ngetattr\nccallwarden.stream.snapshot\n_frame\nX\x0b\x00\x00\x00"
+         b"__globals__\x86R.", "getattr("),
+        # the state modules give their own classes only, not what they import
+        (b"\x80\x02ccallwarden.stream.engine\nmath\n.", "callwarden.stream.engine.math"),
+        (b"\x80\x02ccallwarden.stream.snapshot\nwrite_state\n.", "snapshot.write_state"),
+    ],
+)  # fmt: skip
+def test_modules_functions_and_attributes_a_checkpoint_never_holds_are_refused(
+    tmp_path: Path, raw: bytes, named: str
+) -> None:
+    (tmp_path / "ckpt").write_bytes(raw)
+    with pytest.raises(snapshot.UntrustedCheckpointError, match=re.escape(named)):
+        read_state(tmp_path / "ckpt")
+    assert "this" not in sys.modules
