@@ -4,12 +4,16 @@ it, and a checkpoint from before offsets (epoch ms, int64) restores into them al
 
 from __future__ import annotations
 
-import pickle
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from tests.unit.features.live_checkpoints import (
+    assert_restores_alike,
+    assert_same_features,
+    run_features,
+)
 
 from callwarden.features.engines.base import Traffic
 from callwarden.features.engines.compiled import live, offsets
@@ -29,22 +33,10 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, pl.Dat
     return record_batch(calls, sms), pl.read_parquet(root / "subscribers")
 
 
-def _run(engine: IncrementalFeatures, records: pl.DataFrame, step: int) -> dict[str, Any]:
-    parts = [engine.update(records.slice(s, step)).values for s in range(0, records.height, step)]
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-
-
-def _assert_equal(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
-    assert a.keys() == b.keys()
-    for name, got in a.items():
-        same = (got == b[name]) | (np.isnan(got) & np.isnan(b[name]))
-        assert same.all(), name
-
-
 def test_state_times_are_int32(city: tuple[pl.DataFrame, pl.DataFrame]) -> None:
     records, subs = city
     engine = IncrementalFeatures(Traffic.context(subs))
-    _run(engine, records.slice(0, 5_000), 5_000)
+    run_features(engine, records.slice(0, 5_000), 5_000)
     assert engine.base_ms == int(records["time"].to_physical()[0]) // 1000
     for name in live._POOLS:
         assert getattr(engine, name).t.dtype == np.int32
@@ -57,7 +49,7 @@ def test_a_moving_base_gives_the_same_features(
     city: tuple[pl.DataFrame, pl.DataFrame], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     records, subs = city
-    expected = _run(IncrementalFeatures(Traffic.context(subs)), records, 4_000)
+    expected = run_features(IncrementalFeatures(Traffic.context(subs)), records, 4_000)
     # the base moves every two hours of event time, batches of a day are cut in parts, and
     # times a day and a moment older than a batch are held at the floor
     monkeypatch.setattr(offsets, "SPAN_MS", 2 * WINDOWS["1h"])
@@ -65,12 +57,12 @@ def test_a_moving_base_gives_the_same_features(
     monkeypatch.setattr(offsets, "FLOOR", -WINDOWS["24h"] - 1)
     moving = IncrementalFeatures(Traffic.context(subs))
     first = int(records["time"].to_physical()[0]) // 1000
-    _assert_equal(_run(moving, records, 4_000), expected)
+    assert_same_features(run_features(moving, records, 4_000), expected)
     assert moving.base_ms is not None and moving.base_ms > first + WINDOWS["24h"]
     held = moving.acting.t[: int(moving.acting.meta[0])]
     assert (held == offsets.FLOOR).any()
     moved_in_parts = IncrementalFeatures(Traffic.context(subs))
-    _assert_equal(_run(moved_in_parts, records, records.height // 2), expected)
+    assert_same_features(run_features(moved_in_parts, records, records.height // 2), expected)
 
 
 def _as_before_offsets(engine: IncrementalFeatures) -> None:
@@ -97,22 +89,21 @@ def _as_before_offsets(engine: IncrementalFeatures) -> None:
 
 
 def test_a_checkpoint_from_before_offsets_restores_and_goes_on_alike(
-    city: tuple[pl.DataFrame, pl.DataFrame],
+    city: tuple[pl.DataFrame, pl.DataFrame], tmp_path: Path
 ) -> None:
-    records, subs = city
-    cut = records.height // 2
-    straight = IncrementalFeatures(Traffic.context(subs))
-    _run(straight, records.slice(0, cut), 5_000)
-    expected = _run(straight, records.slice(cut), 5_000)
+    def as_before(engine: IncrementalFeatures) -> None:
+        _as_before_offsets(engine)
+        # ... and from before is_invalid_number and birth years were int8 and float32
+        engine.invalid = engine.invalid.astype(np.float64)
+        engine.birth = engine.birth.astype(np.float64)
 
-    stopped = IncrementalFeatures(Traffic.context(subs))
-    _run(stopped, records.slice(0, cut), 5_000)
-    _as_before_offsets(stopped)
-    # ... and from before is_invalid_number and birth years were int8 and float32
-    stopped.invalid = stopped.invalid.astype(np.float64)
-    stopped.birth = stopped.birth.astype(np.float64)
-    restored = pickle.loads(pickle.dumps(stopped))  # noqa: S301  (its own bytes)
-    assert restored.base_ms is not None and restored.acting.t.dtype == np.int32
-    assert restored.invalid.dtype == np.int8 and restored.birth.dtype == np.float32
-    assert restored.num.dtype == np.int32 and restored.num.shape[1] == 5
-    _assert_equal(_run(restored, records.slice(cut), 5_000), expected)
+    def check(restored: IncrementalFeatures) -> None:
+        assert restored.base_ms is not None and restored.acting.t.dtype == np.int32
+        assert restored.invalid.dtype == np.int8 and restored.birth.dtype == np.float32
+        assert restored.num.dtype == np.int32 and restored.num.shape[1] == 5
+
+    records, subs = city
+    assert_restores_alike(
+        records, subs, tmp_path / "ckpt", cut=records.height // 2, step=5_000,
+        as_before=as_before, check=check,
+    )  # fmt: skip

@@ -10,12 +10,16 @@ stopped.
 
 from __future__ import annotations
 
-import pickle
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from tests.unit.features.live_checkpoints import (
+    assert_restores_alike,
+    assert_same_features,
+    run_features,
+)
 
 from callwarden.features.engines.base import Traffic
 from callwarden.features.engines.compiled import live
@@ -33,22 +37,6 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, pl.Dat
     sms = pl.read_parquet(root / "sms", hive_partitioning=False)
     subs = pl.read_parquet(root / "subscribers")
     return record_batch(calls, sms), subs
-
-
-def _features(engine: IncrementalFeatures, batch: pl.DataFrame) -> dict[str, np.ndarray]:
-    return engine.update(batch).values
-
-
-def _run(engine: IncrementalFeatures, records: pl.DataFrame, step: int) -> dict[str, Any]:
-    parts = [_features(engine, records.slice(s, step)) for s in range(0, records.height, step)]
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-
-
-def _assert_equal(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
-    assert a.keys() == b.keys()
-    for name, got in a.items():
-        same = (got == b[name]) | (np.isnan(got) & np.isnan(b[name]))
-        assert same.all(), name
 
 
 def _columns_only(pool: Pool) -> Pool:
@@ -75,7 +63,7 @@ def test_bits_give_the_features_of_columns(city: tuple[pl.DataFrame, pl.DataFram
     n_windows = wide.acting.head.shape[1]
     wide.acting = Pool(len(ACT_SIGNALS), n_windows)  # every signal a column
     wide.incoming, wide.device = Pool(2, n_windows), Pool(1, 1)
-    _assert_equal(_run(compact, records, 3_000), _run(wide, records, 777))
+    assert_same_features(run_features(compact, records, 3_000), run_features(wide, records, 777))
     # the bits hold only 0 and 1, and the columns what the wide pool holds
     rows = int(compact.acting.meta[0])
     assert rows == int(wide.acting.meta[0])
@@ -87,31 +75,30 @@ def test_bits_give_the_features_of_columns(city: tuple[pl.DataFrame, pl.DataFram
 
 
 def test_a_checkpoint_from_before_bits_restores_and_goes_on_alike(
-    city: tuple[pl.DataFrame, pl.DataFrame],
+    city: tuple[pl.DataFrame, pl.DataFrame], tmp_path: Path
 ) -> None:
-    records, subs = city
-    cut = records.height // 2
-    straight = IncrementalFeatures(Traffic.context(subs))
-    _run(straight, records.slice(0, cut), 5_000)
-    expected = _run(straight, records.slice(cut), 5_000)
+    def as_before(stopped: IncrementalFeatures) -> None:
+        stopped.acting = _columns_only(stopped.acting)
+        stopped.incoming = _columns_only(stopped.incoming)
+        stopped.device = _columns_only(stopped.device)
+        # ... and every window sum a float64 column of SUM_NAMES, the flags float64 too
+        every = np.zeros((stopped.sums.shape[0], len(live.SUM_NAMES)))
+        every[:, live._OUT_COLS[0]] = stopped.sums
+        every[:, live._OUT_COLS[1]] = stopped.long_sums
+        stopped.sums = every  # type: ignore[assignment]
+        stopped.device_sums = stopped.device_sums.astype(np.float64)
+        del stopped.long_sums
+        stopped.flags = {k: v.astype(np.float64) for k, v in stopped.flags.items()}
 
-    stopped = IncrementalFeatures(Traffic.context(subs))
-    _run(stopped, records.slice(0, cut), 5_000)
-    stopped.acting = _columns_only(stopped.acting)
-    stopped.incoming = _columns_only(stopped.incoming)
-    stopped.device = _columns_only(stopped.device)
-    # ... and every window sum a float64 column of SUM_NAMES, the flags float64 too
-    every = np.zeros((stopped.sums.shape[0], len(live.SUM_NAMES)))
-    every[:, live._OUT_COLS[0]] = stopped.sums
-    every[:, live._OUT_COLS[1]] = stopped.long_sums
-    stopped.sums = every  # type: ignore[assignment]
-    stopped.device_sums = stopped.device_sums.astype(np.float64)
-    del stopped.long_sums
-    stopped.flags = {k: v.astype(np.float64) for k, v in stopped.flags.items()}
-    restored = pickle.loads(pickle.dumps(stopped))  # noqa: S301  (its own bytes)
-    assert (restored.acting.col < 0).sum() == len(live._ACT_BITS)
-    assert restored.sums.dtype == np.int32 and restored.long_sums.dtype == np.int64
-    _assert_equal(_run(restored, records.slice(cut), 5_000), expected)
+    def check(restored: IncrementalFeatures) -> None:
+        assert (restored.acting.col < 0).sum() == len(live._ACT_BITS)
+        assert restored.sums.dtype == np.int32 and restored.long_sums.dtype == np.int64
+
+    records, subs = city
+    assert_restores_alike(
+        records, subs, tmp_path / "ckpt", cut=records.height // 2, step=5_000,
+        as_before=as_before, check=check,
+    )  # fmt: skip
 
 
 def test_derived_signals_are_not_stored_and_read_back_alike(
@@ -119,7 +106,7 @@ def test_derived_signals_are_not_stored_and_read_back_alike(
 ) -> None:
     records, subs = city
     engine = IncrementalFeatures(Traffic.context(subs))
-    _run(engine, records, 4_000)
+    run_features(engine, records, 4_000)
     acting = engine.acting
     # dur_out and gap_out stored; the gaps' squares and the inner gaps read from gap_out
     assert acting.sig.shape[1] == len(ACT_SIGNALS) - len(live._ACT_BITS) - 3
@@ -131,22 +118,23 @@ def test_derived_signals_are_not_stored_and_read_back_alike(
 
 
 def test_a_checkpoint_from_before_derived_signals_restores_and_goes_on_alike(
-    city: tuple[pl.DataFrame, pl.DataFrame],
+    city: tuple[pl.DataFrame, pl.DataFrame], tmp_path: Path
 ) -> None:
-    records, subs = city
-    cut = records.height // 3
-    straight = IncrementalFeatures(Traffic.context(subs))
-    _run(straight, records.slice(0, cut), 2_000)
-    expected = _run(straight, records.slice(cut), 2_000)
+    def every_gap_stored(stopped: IncrementalFeatures) -> None:
+        n_windows = stopped.acting.head.shape[1]
+        stopped.acting = Pool(len(ACT_SIGNALS), n_windows, live._ACT_BITS)
 
-    stopped = IncrementalFeatures(Traffic.context(subs))
-    n_windows = stopped.acting.head.shape[1]
-    stopped.acting = Pool(len(ACT_SIGNALS), n_windows, live._ACT_BITS)  # every gap stored
-    _run(stopped, records.slice(0, cut), 2_000)
-    for pool in (stopped.acting, stopped.incoming, stopped.device):
-        # a pool pickled before either: every owner row set, every signal of a column stored
-        pool.head[pool.owners :], pool.tail[pool.owners :] = -1, -1
-        del pool.der, pool.owners
-    restored = pickle.loads(pickle.dumps(stopped))  # noqa: S301  (its own bytes)
-    assert restored.acting.sig.shape[1] == len(ACT_SIGNALS) - len(live._ACT_BITS) - 3
-    _assert_equal(_run(restored, records.slice(cut), 2_000), expected)
+    def as_before(stopped: IncrementalFeatures) -> None:
+        for pool in (stopped.acting, stopped.incoming, stopped.device):
+            # a pool pickled before either: every owner row set, every signal of a column stored
+            pool.head[pool.owners :], pool.tail[pool.owners :] = -1, -1
+            del pool.der, pool.owners
+
+    def check(restored: IncrementalFeatures) -> None:
+        assert restored.acting.sig.shape[1] == len(ACT_SIGNALS) - len(live._ACT_BITS) - 3
+
+    records, subs = city
+    assert_restores_alike(
+        records, subs, tmp_path / "ckpt", cut=records.height // 3, step=2_000,
+        as_before=as_before, start=every_gap_stored, check=check,
+    )  # fmt: skip
