@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 import numba
 import numpy as np
@@ -71,6 +71,7 @@ __all__ = [
     "LEVEL",
     "DecisionState",
     "PolicyConfig",
+    "ReviewNeed",
     "level_of",
 ]
 
@@ -82,6 +83,10 @@ INTERCEPT_LEVEL = ALERT_LEVEL[INTERCEPT]
 #: detectors that find a number being impersonated (someone else presents it): where one of
 #: them drives an alert, restrict and suspend become intercept, whoever serves the number
 INTERCEPT_ONLY_DETECTORS = ("spoofed_presentation",)
+
+
+#: what ``model_review_needs`` accepts: a decision of :data:`DECISIONS`, or none
+ReviewNeed = Literal["none", "watch", "review", "restrict", "suspend"]
 
 
 def level_of(decision: str | None) -> int:
@@ -109,7 +114,7 @@ class PolicyConfig(BaseModel):
         description="the highest decision a learned model's score earns at an event where "
         "no detector scored at least `review` (no rule evidence)",
     )
-    model_review_needs: str = Field(
+    model_review_needs: ReviewNeed = Field(
         default="watch",
         description="the detectors' decision an event needs for a learned model's score to earn "
         "`review` there: below it the model alone stays at `watch`; `none`: no such need",
@@ -126,8 +131,6 @@ class PolicyConfig(BaseModel):
         for name in ("allow_list_ceiling", "model_alone_ceiling"):
             if getattr(self, name) not in DECISIONS:
                 raise ValueError(f"{name} must be one of {', '.join(DECISIONS)}")
-        if self.model_review_needs not in ("none", *DECISIONS):
-            raise ValueError(f"model_review_needs must be none or one of {', '.join(DECISIONS)}")
         return self
 
     @classmethod

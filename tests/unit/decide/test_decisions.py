@@ -1,13 +1,21 @@
-"""The policy stepped over many events at once decides as stepping them one by one."""
+"""The policy stepped over many events at once decides as stepping them one by one; its
+settings take only the values it knows."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import get_args
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from callwarden.decide.policy import LEVEL, DecisionState, PolicyConfig, level_of
+from callwarden.decide.policy import LEVEL, DecisionState, PolicyConfig, ReviewNeed, level_of
+from callwarden.errors import ConfigError
 from callwarden.network import ServedNumbers
+from callwarden.records.schema import DECISIONS
 
 NUMBERS = ["+8613800000001", "+8613800000002", "+8613800000003", "+8613900000009",
            "+8613012345678", "+371573613369"]  # fmt: skip
@@ -71,3 +79,17 @@ def test_off_net_numbers_are_intercepted_without_using_the_cap() -> None:
     assert state.step("+8613800000001", day=day, score=0.99, allowed=False) == "suspend"
     assert state.step("+8613800000002", day=day, score=0.99, allowed=False) == "review"  # cap
     assert state.step("+8613800000003", day=day, score=0.7, allowed=False) == "review"
+
+
+def test_model_review_needs_takes_none_or_a_decision(tmp_path: Path) -> None:
+    assert get_args(ReviewNeed) == ("none", *DECISIONS)
+    for need in get_args(ReviewNeed):
+        (tmp_path / "policy.toml").write_text(f'model_review_needs = "{need}"\n')
+        assert PolicyConfig.load(tmp_path / "policy.toml").model_review_needs == need
+    with pytest.raises(ValidationError, match="model_review_needs") as err:
+        PolicyConfig(model_review_needs="always")  # type: ignore[arg-type]
+    assert "'none', 'watch', 'review', 'restrict' or 'suspend'" in str(err.value)
+    (tmp_path / "policy.toml").write_text('model_review_needs = "Watch"\n')
+    with pytest.raises(ConfigError, match="model_review_needs") as bad:
+        PolicyConfig.load(tmp_path / "policy.toml")
+    assert str(tmp_path / "policy.toml") in str(bad.value) and "'suspend'" in str(bad.value)
