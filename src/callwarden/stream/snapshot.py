@@ -278,20 +278,19 @@ _MOVED = {
 }  # fmt: skip
 
 
-#: the modules whose classes a checkpoint holds: the stream engine and everything it keeps
-#: (the live features, the scorer, the campaign pass, the policy, a learned model)
+#: the modules whose classes a checkpoint holds: the stream engine and what it keeps besides
+#: the scorer (the live features, the policy, the served numbers) ...
 _STATE_MODULES = frozenset(
     f"callwarden.{m}"
     for m in (
-        "stream.engine", "detect.live", "detect.scoring", "detect.call_content",
-        "detect.sms_content", "detect.campaigns", "detect.campaign_codes",
-        "detect.campaign_cues", "detect.campaign_steps", "detect.campaign_window",
-        "detect.model.artifact", "detect.model.calibration", "detect.model.events",
-        "decide.policy", "decide.served", "network",
+        "stream.engine", "decide.policy", "decide.served", "network",
         "features.engines.compiled.live", "features.engines.compiled.pools",
         "features.engines.compiled.hashtable", "features.engines.compiled.textcodes",
     )
 )  # fmt: skip
+#: ... and every module of the scorer's package: the detectors, the campaign pass, the
+#: models, and whatever detect/ adds (its classes are computation, nothing that acts)
+_STATE_PACKAGE = "callwarden.detect."
 _NUMPY = {"_reconstruct", "scalar", "_frombuffer"}
 #: every other name a checkpoint may hold, module -> names: what numpy, Arrow, polars,
 #: LightGBM and the standard library name to rebuild their objects (the old spellings of
@@ -332,7 +331,8 @@ class UntrustedCheckpointError(InputFileError):
 
 
 def _detectors() -> set[tuple[str, str]]:
-    """Every registered detector's class (a checkpoint holds the scorer's detectors)."""
+    """Every registered detector's class (a checkpoint holds the scorer's detectors; those
+    of other packages too)."""
     from callwarden.detect import rules  # noqa: F401, PLC0415  (registers them)
     from callwarden.detect.base import DETECTORS  # noqa: PLC0415
 
@@ -345,8 +345,8 @@ class _Unpickler(pickle.Unpickler):
 
     A checkpoint is a pickle, and a pickle can name any function to call: a tampered file
     would run whatever it names. So only what a checkpoint holds is found (the classes of the
-    state modules, the detectors, :data:`_ALLOWED`); anything else raises
-    :class:`UntrustedCheckpointError` before it is imported."""
+    state modules and of detect/, the registered detectors, :data:`_ALLOWED`); anything else
+    raises :class:`UntrustedCheckpointError` before it is imported."""
 
     def __init__(self, *args: Any, path: Path | str = "checkpoint", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -367,7 +367,7 @@ class _Unpickler(pickle.Unpickler):
             return self._getattr
         if name in _ALLOWED.get(module, ()):
             return super().find_class(module, name)
-        if module in _STATE_MODULES and "." not in name:
+        if (module in _STATE_MODULES or module.startswith(_STATE_PACKAGE)) and "." not in name:
             found = super().find_class(module, name)
             if isinstance(found, type) and found.__module__ == module:
                 return found

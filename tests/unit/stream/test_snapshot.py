@@ -188,6 +188,7 @@ def test_a_checkpoint_naming_anything_else_is_refused_and_nothing_in_it_runs(
         # the state modules give their own classes only, not what they import
         (b"\x80\x02ccallwarden.stream.engine\nmath\n.", "callwarden.stream.engine.math"),
         (b"\x80\x02ccallwarden.stream.snapshot\nwrite_state\n.", "snapshot.write_state"),
+        (b"\x80\x02ccallwarden.detect.live\nreplay_alerts\n.", "live.replay_alerts"),
     ],
 )  # fmt: skip
 def test_modules_functions_and_attributes_a_checkpoint_never_holds_are_refused(
