@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +45,7 @@ from callwarden.features.engines.base import DEFAULT_TIMEZONE, Traffic
 from callwarden.features.spec import RECORD_ORDER
 from callwarden.network import ServedNumbers
 from callwarden.records.batch import RECORD_SCHEMA, batch_of, record_of
+from callwarden.records.load import load_records
 from callwarden.stream.memory import release_unused
 
 if TYPE_CHECKING:
@@ -109,7 +111,9 @@ class StreamEngine:
     """Per-number state and the reorder buffer: feed :meth:`push_frame` (or :meth:`push`),
     end with :meth:`flush`."""
 
-    subscribers: pl.DataFrame | None = None
+    #: the subscribers: a table, or the path of one (read here). The engine keeps what it
+    #: reads of them and lets the table go (every column: 83 MiB for a million subscribers)
+    subscribers: pl.DataFrame | Path | None = None
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     timezone: str = DEFAULT_TIMEZONE
     known: pl.Series | None = None
@@ -123,13 +127,17 @@ class StreamEngine:
     model: EventModel | None = None
 
     def __post_init__(self) -> None:
+        subscribers, self.subscribers = self.subscribers, None
+        if isinstance(subscribers, Path):
+            subscribers = load_records(subscribers, "subscribers")
+        # the stepper keeps what it needs of the table, which goes with this frame unless the
+        # caller holds it (cases opened from the stream read it); checkpoints stay small
         self.stepper = LiveScorer(
-            Traffic.context(self.subscribers, self.known, self.timezone),
+            Traffic.context(subscribers, self.known, self.timezone),
             self.policy,
             self.served,
             model=self.model,
         )
-        self.subscribers = None  # the stepper keeps what it needs; checkpoints stay small
         #: records waiting for the watermark, in arrival order (a keyed record batch)
         empty = pl.DataFrame(schema=RECORD_SCHEMA)
         ms, _, us = _keys(empty)

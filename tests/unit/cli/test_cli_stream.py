@@ -7,7 +7,6 @@ from pathlib import Path
 import polars as pl
 from tests.unit.cli.runner import run
 
-from callwarden.cli.commands.stream import _subscribers_for
 from callwarden.detect.scoring import score_records
 from callwarden.features.engines.base import Traffic
 from callwarden.stream.codec import encode
@@ -47,15 +46,12 @@ def test_from_file_needs_out_and_a_broker_error_is_one_line(tmp_path: Path) -> N
     assert done.returncode == 2 and "0..N-1" in done.stderr
 
 
-def test_the_subscribers_as_read_are_let_go_once_the_engine_takes_them(
-    tmp_path: Path, seed000_records: tuple[pl.DataFrame, pl.DataFrame]
-) -> None:
-    _, subs = seed000_records
-    subs.write_parquet(tmp_path / "subs.parquet")
-    take = _subscribers_for(tmp_path / "subs.parquet", keep=False)
-    first, again = take(), take()  # (taken again: read again)
-    assert first is not None and again is not None and first is not again
-    assert first.equals(again) and first.height == subs.height
-    kept = _subscribers_for(tmp_path / "subs.parquet", keep=True)  # (--db: cases read it)
-    assert kept() is kept()
-    assert _subscribers_for(None, keep=False)() is None
+def test_a_wrong_subscribers_file_is_said_before_the_broker_is_asked(tmp_path: Path) -> None:
+    """The engine reads the subscribers when it is made, after the broker answered (or never,
+    restored from a checkpoint); their file is checked at once all the same."""
+    (tmp_path / "subs.parquet").write_text("not parquet")
+    done = run("stream", "--server", "nats://127.0.0.1:1", "--idle-exit", "1",
+               "--checkpoint", str(tmp_path / "ckpt"),
+               "--subscribers", str(tmp_path / "subs.parquet"))  # fmt: skip
+    assert done.returncode == 3 and "subs.parquet: not a Parquet file" in done.stderr
+    assert "cannot reach NATS" not in done.stderr

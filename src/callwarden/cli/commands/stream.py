@@ -24,11 +24,9 @@ from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows, write_alerts
 from callwarden.errors import ConfigError, InputFileError
 from callwarden.network import ServedNumbers
-from callwarden.records.load import load_known_numbers, load_records
+from callwarden.records.load import check_record_files, load_known_numbers, load_records
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from callwarden.stream.broker import BrokerSettings, ConsumeStatus
     from callwarden.stream.engine import StreamEngine
 
@@ -77,23 +75,6 @@ def _seconds(text: str) -> float:
         return float(t)
     except ValueError:
         raise ConfigError(f"{text!r}: give a duration like 30s, 500ms or 2m") from None
-
-
-def _subscribers_for(path: Path | None, *, keep: bool) -> Callable[[], pl.DataFrame | None]:
-    """The subscribers, read now, for the engine to take: the engine keeps what it reads of
-    them, and the table as read (every column: 83 MiB for a million subscribers) is let go once
-    taken, unless ``keep`` (cases are opened with it: ``--db``). Taken again, it is read again.
-    """
-    held = [load_records(path, "subscribers")] if path else []
-
-    def take() -> pl.DataFrame | None:
-        if keep and held:
-            return held[0]
-        if held:
-            return held.pop()
-        return load_records(path, "subscribers") if path else None
-
-    return take
 
 
 def _case_handler(db: str | None, subscribers: pl.DataFrame | None) -> Any:
@@ -249,11 +230,15 @@ def stream(
         raise InputFileError(from_file, "no such file or folder")
     from_file, sms, subscribers = _inputs(from_file, sms, subscribers, no_subscribers)
     settings = Settings()
-    take_subscribers = _subscribers_for(subscribers, keep=db is not None)
+    if subscribers is not None:
+        check_record_files(subscribers, "subscribers")  # (a wrong file is said at once)
+    # the engine reads the subscribers from their path and keeps only what it needs, unless
+    # cases are opened (--db): they read the table, which is then read once and shared
+    cases_subscribers = load_records(subscribers, "subscribers") if db and subscribers else None
     known_numbers = load_known_numbers(known) if known else None
     prefixes = ServedNumbers.from_csv(served) if served is not None else None
     lateness_ms = int(_seconds(lateness) * 1000)
-    handler = _case_handler(db, take_subscribers() if db else None)
+    handler = _case_handler(db, cases_subscribers)
     scorer = None
     if model is not None:
         # LightGBM loads only when a model is asked for
@@ -263,7 +248,7 @@ def stream(
 
     def new_engine() -> StreamEngine:
         # refused here, after the broker answered: a wrong --server is said first
-        if (subs := take_subscribers()) is None and not no_subscribers:
+        if subscribers is None and not no_subscribers:
             raise ConfigError(
                 "no subscribers: give --subscribers PATH (a file, or a city folder holding "
                 "subscribers/), or --no-subscribers to score without them"
@@ -271,7 +256,8 @@ def stream(
         if no_subscribers:
             warn_without_subscribers()
         return StreamEngine(
-            subs, PolicyConfig.load(policy), settings.timezone, known_numbers, lateness_ms,
+            subscribers if cases_subscribers is None else cases_subscribers,
+            PolicyConfig.load(policy), settings.timezone, known_numbers, lateness_ms,
             served=prefixes, model=scorer,
         )  # fmt: skip
 
