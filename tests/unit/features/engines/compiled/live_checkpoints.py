@@ -1,6 +1,7 @@
 """The live engine (``features/engines/compiled/live.py``) run over records in batches, and the
 check that a checkpoint of an older state layout restores and goes on as a run that never
-stopped (``tests/unit/features/test_time_offsets.py``, ``tests/unit/stream/test_state_layout.py``).
+stopped (``tests/unit/features/engines/compiled/test_offsets.py``,
+``tests/unit/stream/test_state_layout.py``).
 """
 
 from __future__ import annotations

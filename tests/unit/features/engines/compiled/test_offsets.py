@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from tests.unit.features.live_checkpoints import (
+from tests.unit.features.engines.compiled.live_checkpoints import (
     assert_restores_alike,
     assert_same_features,
     run_features,
