@@ -16,7 +16,7 @@ import polars as pl
 if TYPE_CHECKING:
     from callwarden.detect.campaigns import CampaignConfig
 
-__all__ = ["CUE_ORDER", "TIES", "Verdict", "judge"]
+__all__ = ["CUE_ORDER", "TIES", "Verdict", "chance_matches", "judge"]
 
 _US = 1_000_000
 
@@ -109,7 +109,7 @@ def judge(
     cfg: CampaignConfig,
     at_us: int,
     pairs: pl.DataFrame | None = None,
-    hours: tuple[np.ndarray, np.ndarray] | None = None,
+    hours: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> list[Verdict]:
     """The components of ``nodes`` that show two cues or more (``shared``: per component its
     calls, and those to callees another member calls too), with their members: the numbers
@@ -118,8 +118,9 @@ def judge(
 
     ``pairs`` (``code``, ``b``: the nodes' distinct callees): where given, a number's callees
     shared with its group are counted again against the group's lines once they are known
-    (:func:`_shared_with_members`). ``hours``: the first and last call of every node of the
-    window, where given, tell a group's own hours from everybody's (:func:`_own_hours`)."""
+    (:func:`_shared_with_members`). ``hours``: the first and last call and the calls of every
+    node of the window, where given, tell a group's own hours from everybody's
+    (:func:`_own_hours`) and what chance puts on them (:func:`chance_matches`)."""
     frame = nodes.sort("component", "a")
     groups = _Groups(frame["component"].to_numpy())
     frame = frame.with_columns(g=pl.Series(groups.of_row))
@@ -139,7 +140,7 @@ def judge(
     modes = pl.DataFrame({"g": np.arange(n_groups)})
     for c in ("cell", "imei", "block", "area"):
         modes = modes.join(_modes(frame, c), on="g", how="left", maintain_order="left")
-    top = {c: modes[f"{c}_top"].fill_null(0).to_numpy() for c in ("cell", "block", "area")}
+    adjacent = _adjacent(frame, modes, groups)
 
     # the group's cues
     share = np.array([shared.get(int(c), (0, 0)) for c in groups.keys], np.int64).reshape(-1, 2)
@@ -152,17 +153,23 @@ def judge(
     dev_first = groups.median(np.abs(first - mid_first[row]))
     dev_last = groups.median(np.abs(last - mid_last[row]))
     mid_age = groups.median(age, aged)
-    device_shared = modes["imei_top"].fill_null(0).to_numpy() >= 2
+    # a number's first and last calls in the group's quarter hours tie it to the lines only
+    # where that beats chance for a number of its calls among the window's (chance_matches)
+    timed = _timed(
+        first, last, (mid_first[row], mid_last[row]), col["calls"], spread,
+        (first, last, col["calls"]) if hours is None else hours,
+    )  # fmt: skip
     has = {
         "shared_callees": share[:, 1] >= np.maximum(3, 0.2 * share[:, 0]),
         "synchronised": (size >= 3)
         & seen
         & (dev_first <= spread)
         & (dev_last <= spread)
-        & _own_hours(first, last, groups, (mid_first, mid_last), spread, hours),
-        "shared_cell": top["cell"] / size >= 0.5,
-        "shared_device": device_shared,
-        "adjacent_numbers": np.maximum(top["block"] / size, top["area"] / size) >= 0.5,
+        & _own_hours(first, last, groups, (mid_first, mid_last), spread, hours)
+        & (groups.sum(timed.astype(np.float64)) >= 2),  # two lines' hours beyond chance
+        "shared_cell": modes["cell_top"].fill_null(0).to_numpy() / size >= 0.5,
+        "shared_device": modes["imei_top"].fill_null(0).to_numpy() >= 2,
+        "adjacent_numbers": adjacent[0],
         "virtual_range": groups.sum(virtual.astype(np.float64)) / size >= 0.5,
         "no_inbound": groups.sum(col["inbound"]) <= 0.02 * groups.sum(col["calls"]),
         "fresh_sims": ~np.isnan(mid_age) & (mid_age < cfg.fresh_days),
@@ -186,11 +193,10 @@ def judge(
     )
     shows = {
         "shared_callees": (col["grouped"] >= 2) & (col["grouped"] >= 0.25 * col["callees"]),
-        "synchronised": (np.abs(first - mid_first[row]) <= spread)
-        & (np.abs(last - mid_last[row]) <= spread),
+        "synchronised": timed,
         "shared_cell": same("cell"),
         "shared_device": imei_count > 1,
-        "adjacent_numbers": same("block") | same("area"),
+        "adjacent_numbers": adjacent[1],
         "virtual_range": virtual,
         "no_inbound": col["inbound"] == 0,
         "fresh_sims": aged & (age < cfg.fresh_days),
@@ -248,9 +254,87 @@ def _members(counts: np.ndarray, need: np.ndarray, unlike: np.ndarray) -> np.nda
     return member
 
 
+def _adjacent(
+    frame: pl.DataFrame, modes: pl.DataFrame, groups: _Groups
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group, whether its numbers are adjacent (half of them or more in one hundred-block,
+    or landlines of one area code); per number, whether it is in that block or area with
+    another number of its group.
+
+    An area code is a city's: where the group's numbers are fewer than half of the window's
+    dialling numbers with that code (``area_nodes``, per number), the code is everybody's
+    there, as a working day's hours are, and ties nobody (a city's landlines that ring a few
+    people without calls in are many)."""
+    row, size = groups.of_row, groups.size
+    top = {c: modes[f"{c}_top"].fill_null(0).to_numpy() for c in ("block", "area")}
+
+    def shared(c: str) -> np.ndarray:
+        mine = frame.select(pl.col(c) == pl.Series(modes[f"{c}_mode"].gather(row)))
+        out: np.ndarray = mine.to_series().fill_null(False).to_numpy() & (top[c][row] >= 2)
+        return out
+
+    in_block, in_area = shared("block"), shared("area")
+    if "area_nodes" in frame.columns:
+        in_area &= 2 * top["area"][row] >= frame["area_nodes"].fill_null(0).to_numpy()
+        top["area"] = np.where(groups.sum(in_area.astype(np.float64)) > 0, top["area"], 0)
+    has: np.ndarray = np.maximum(top["block"] / size, top["area"] / size) >= 0.5
+    return has, in_block | in_area
+
+
+def _timed(
+    first: np.ndarray, last: np.ndarray, mid: tuple[np.ndarray, np.ndarray], calls: np.ndarray,
+    spread: float, everyone: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray:  # fmt: skip
+    """Per number: its first and last call within ``spread`` of its group's median start and
+    stop (``mid``, per row), beyond chance (:func:`chance_matches`) among the window's numbers
+    (``everyone``: the first and last call and the calls of each) that place as many calls as
+    it or more, over the window's day: from the first calls of all but the earliest
+    twentieth of its numbers to the last calls of all but the latest twentieth."""
+    on: np.ndarray = (np.abs(first - mid[0]) <= spread) & (np.abs(last - mid[1]) <= spread)
+    if everyone[0].size == 0:
+        return on
+    day = float(np.quantile(everyone[1], 0.95) - np.quantile(everyone[0], 0.05))
+    busy = np.sort(everyone[2])
+    crowd = busy.size - np.searchsorted(busy, calls, "left")
+    out: np.ndarray = on & (chance_matches(calls, mid[1] - mid[0], day, spread, crowd) < 1.0)
+    return out
+
+
+def chance_matches(
+    calls: np.ndarray, session: np.ndarray, span: float, spread: float, crowd: np.ndarray | int
+) -> np.ndarray:
+    """How many of ``crowd`` numbers, each placing as many calls as a row's number (``calls``)
+    at random times of a day ``span`` µs long, would start and stop within ``spread`` of a
+    session's median start and stop (``session`` µs apart) by chance alone.
+
+    A line of a shift is on the shift's hours over many calls: n calls fall in the first and
+    last quarter hours and nowhere outside the session only with probability about
+    ``n (n - 1) (w / span)^2 ((session + w) / span)^(n - 2)`` (``w`` the width ``2 spread``),
+    which falls fast with n; a person with a handful of calls matches some session's hours
+    often, and among a million subscribers' numbers hundreds do. The hours tie a number to the
+    others only where fewer than one number as busy would match them by chance.
+
+    >>> hour = 3_600_000_000.0
+    >>> got = chance_matches(np.array([4, 60]), np.full(2, 9 * hour), 15 * hour, hour / 4, 50_000)
+    >>> bool(got[0] > 1), bool(got[1] < 1e-6)
+    (True, True)
+    """
+    n = np.maximum(calls.astype(np.float64), 2.0)
+    w = 2.0 * spread
+    span = max(span, w)
+    inside = np.minimum(1.0, (np.maximum(session, 0.0) + w) / span)
+    log_p = (
+        np.log(n * (n - 1.0))
+        + 2.0 * np.log(w / span)
+        + (n - 2.0) * np.log(np.maximum(inside, 1e-300))
+    )
+    out: np.ndarray = crowd * np.exp(np.minimum(log_p, 0.0))
+    return out
+
+
 def _own_hours(
     first: np.ndarray, last: np.ndarray, groups: _Groups, mid: tuple[np.ndarray, np.ndarray],
-    spread: float, hours: tuple[np.ndarray, np.ndarray] | None,
+    spread: float, hours: tuple[np.ndarray, ...] | None,
 ) -> np.ndarray:  # fmt: skip
     """Per group: whether most of the window's nodes that start and stop in the quarter hours
     of its median start and stop are its own (``hours``: every node's first and last call;

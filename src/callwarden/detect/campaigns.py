@@ -40,7 +40,12 @@ number at a time sees nothing. This module looks at the numbers together. Every
    called back is what many honest subscribers share; it links nobody. Callees shared with
    the group count, in the end, only where shared with its lines
    (``campaign_cues._shared_with_members``); the hours are the group's own only where most
-   numbers on them are its members (``campaign_cues._own_hours``).
+   numbers on them are its members (``campaign_cues._own_hours``), and tie a number to the
+   lines only beyond chance: where fewer than one of the window's numbers placing as many
+   calls would start and stop on them at random (``campaign_cues.chance_matches``; a shift's
+   line does over hundreds of calls, a person with a handful does by chance in a big city).
+   Likewise an area code ties only where the group's numbers are half or more of the window's
+   dialling numbers with it: a city's code is everybody's there.
 
 The pass reads its window as running figures (``detect/campaign_window.py``): the calls are
 summed once into slices of event time, and a checkpoint adds the slices that entered the window
@@ -451,10 +456,14 @@ def groups_in(window: CallWindow, at_us: int, cfg: CampaignConfig) -> list[Campa
     i, j = edges["i"].to_numpy(), edges["j"].to_numpy()
     graph = coo_matrix((np.ones(i.shape[0], np.int8), (i, j)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
-    nodes = nodes.with_columns(component=pl.Series(label, dtype=pl.Int64))
+    nodes = nodes.with_columns(
+        component=pl.Series(label, dtype=pl.Int64),
+        area_nodes=pl.len().over("area"),  # the window's dialling numbers of its area code
+    )
     hours = (
         nodes["first"].to_numpy().astype(np.float64),
         nodes["last"].to_numpy().astype(np.float64),
+        nodes["calls"].to_numpy(),
     )
     sizes = nodes.group_by("component").agg(n=pl.len()).filter(pl.col("n") >= cfg.min_members)
     nodes = nodes.join(sizes.select("component"), on="component", how="semi")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -245,13 +246,36 @@ def test_a_working_day_everybody_keeps_ties_nobody_to_a_robocaller() -> None:
     review = PolicyConfig().review
     groups = find_campaigns(_placed_calls(rows), context, at)
     assert not any(g.score >= review and set(quiet) & set(g.members) for g in groups)
+    # (in a town whose people call from morning to night, not only from nine to six: where
+    # every number keeps nine to six, those hours are nobody's in particular)
     lines = [f"+86136{k:04d}0001" for k in range(40)]
-    rows = dawn + [r for k, a in enumerate(lines) for r in day_of(a, 6, 3, k)]
+    town, people = _crowd(200, day0, seed=5)
+    rows = town + [r for k, a in enumerate(lines) for r in day_of(a, 6, 3, k)]
+    numbers = lines + people
     context = pl.DataFrame(
-        {"msisdn": lines, "activated_us": [day0 - 900 * day] * 40, "enterprise": [False] * 40}
-    )
+        {"msisdn": numbers, "activated_us": [day0 - 900 * day] * len(numbers),
+         "enterprise": [False] * len(numbers)}
+    )  # fmt: skip
     groups = find_campaigns(_placed_calls(rows), context, at)
     assert any("synchronised" in g.cues and len(g.members) >= 30 for g in groups)
+
+
+def _crowd(
+    count: int, day0: int, *, seed: int, calls: tuple[int, int] = (3, 6), prefix: str = "+86188"
+) -> tuple[list[tuple[object, ...]], list[str]]:
+    """Quiet people of a city (``count``, numbers ``prefix`` and eight digits): each rings a
+    few strangers (``calls``: from, to exclusive) at random times from 07:00 to 23:00, short
+    calls nobody returns; their rows for :func:`_placed_calls` and their numbers."""
+    rng = np.random.default_rng(seed)
+    hour = 3_600_000_000
+    people = [f"{prefix}{k:08d}" for k in rng.choice(10**8, size=count, replace=False)]
+    rows: list[tuple[object, ...]] = []
+    for k, a in enumerate(people):
+        n = int(rng.integers(*calls))
+        for i, t in enumerate(np.sort(rng.uniform(7 * hour, 23 * hour, n)).astype(np.int64)):
+            cell = f"T{int(rng.integers(0, 300))}"
+            rows.append((a, f"+86187{k:06d}{i:02d}", day0 + int(t), 30, cell))
+    return rows, people
 
 
 def _placed_calls(rows: list[tuple[object, ...]]) -> pl.DataFrame:
@@ -384,3 +408,119 @@ def test_a_failure_in_the_pass_thread_surfaces_where_its_groups_are_asked_for(
     with pytest.raises(RuntimeError, match="campaign pass stopped") as caught:
         score_records(Traffic(calls, None, subs))
     assert isinstance(caught.value.__cause__, ValueError)
+
+
+def test_a_shift_stands_out_in_a_city_its_neighbours_hours_do_not() -> None:
+    """Three robocallers work one shift (200 calls each, 09:00 to 18:00) in a city of 3,000
+    quiet people who ring three to five strangers at any hour; eight of those people happen to
+    make their first call at nine and their last at six, and nobody called them that day.
+    Among 3,000 people with a handful of calls, dozens start and stop in any two quarter hours
+    by chance: those hours tie the eight to nobody, while 200 calls on them tie the lines. The
+    eight are no members of any group (each would be, with two cues, on its hours alone)."""
+    from callwarden.detect.campaigns import find_campaigns  # noqa: PLC0415
+
+    day0 = 1_783_000_000_000_000  # µs, midnight
+    minute = 60_000_000
+    day = 86_400_000_000
+    nine, six = day0 + 9 * 60 * minute, day0 + 18 * 60 * minute
+
+    def shift(a: str, n: int, tag: int) -> list[tuple[object, ...]]:
+        gap = (six - nine - 7 * minute) // (n - 1)
+        return [(a, f"+86139{tag:04d}{i:04d}", nine + 2 * minute + i * gap, 0, f"S{tag}")
+                for i in range(n)]  # fmt: skip
+
+    rows, crowd = _crowd(3000, day0, seed=7)
+    lines = [f"+8613{k}00000000" for k in range(1, 4)]
+    quiet = [f"+86158{k:04d}0001" for k in range(8)]
+    for k, a in enumerate(lines):
+        rows += shift(a, 200, k)
+    for k, a in enumerate(quiet):
+        rows += shift(a, 5, 100 + k)
+    numbers = [*lines, *quiet, *crowd]
+    context = pl.DataFrame(
+        {"msisdn": numbers, "activated_us": [day0 - 900 * day] * len(numbers),
+         "enterprise": [False] * len(numbers)}
+    )  # fmt: skip
+    groups = find_campaigns(_placed_calls(rows), context, day0 + 20 * 60 * minute)
+    members = {m for g in groups for m in g.members}
+    assert not members & set(quiet)
+    assert set(lines) <= members
+
+
+def test_a_small_rotation_with_two_cues_is_found_in_a_city() -> None:
+    """Twelve lines of ordinary mobile numbers (old SIMs, each on its own cell, no shared
+    device) work a list of 60 people from 09:30 to 17:30, twelve calls a line, and a stranger
+    rings each line once: two cues, a shared callee list and one shift, in a city of 3,000
+    quiet people. Twelve calls on the shift's hours beat chance among the city's numbers that
+    busy; the campaign is found and reviewed, every line a member."""
+    from callwarden.detect.campaigns import find_campaigns  # noqa: PLC0415
+
+    day0 = 1_783_000_000_000_000  # µs, midnight
+    hour = 3_600_000_000
+    day = 24 * hour
+    rng = np.random.default_rng(3)
+    rows, crowd = _crowd(3000, day0, seed=11)
+    lines = [f"+86135{k:08d}" for k in rng.choice(10**8, size=12, replace=False)]
+    targets = [f"+86150{k:08d}" for k in range(60)]
+    for k, a in enumerate(lines):
+        times = np.linspace(9.5 * hour, 17.5 * hour, 12).astype(np.int64) + k * 60_000_000
+        for t, b in zip(times, rng.choice(targets, size=12, replace=False), strict=True):
+            rows.append((a, str(b), day0 + int(t), 0, f"L{k}"))
+        rows.append((f"+86189{k:08d}", a, day0 + 12 * hour, 40, "X"))  # a stranger rings it
+    numbers = [*lines, *crowd]
+    context = pl.DataFrame(
+        {"msisdn": numbers, "activated_us": [day0 - 900 * day] * len(numbers),
+         "enterprise": [False] * len(numbers)}
+    )  # fmt: skip
+    groups = find_campaigns(_placed_calls(rows), context, day0 + 20 * hour)
+    found = [g for g in groups if set(lines) <= set(g.members)]
+    assert found
+    assert sorted(found[0].cues) == ["shared_callees", "synchronised"]
+    assert found[0].score >= PolicyConfig().review
+
+
+def test_a_citys_area_code_ties_nobody_where_its_landlines_are_many() -> None:
+    """Two landline robocallers of Chengdu (area code 28) dial 300 strangers each from 09:00
+    to 18:00; four quiet Chengdu landlines that nobody called make their first call at nine
+    and their last at six, in a city of 3,000 quiet mobiles and 400 quiet Chengdu landlines.
+    The code is the city's: the group's numbers are a handful of the window's 400 with it, so
+    it ties the four to nobody (they would be members by it). Twelve landlines of a small
+    town's code, which no other dialling number has, dialling from ten to four, are adjacent."""
+    from callwarden.detect.campaigns import find_campaigns  # noqa: PLC0415
+
+    day0 = 1_783_000_000_000_000  # µs, midnight
+    minute = 60_000_000
+    day = 86_400_000_000
+    nine, six = day0 + 9 * 60 * minute, day0 + 18 * 60 * minute
+
+    def shift(a: str, n: int, tag: int, hours: tuple[int, int] = (nine, six)) -> list[
+        tuple[object, ...]
+    ]:  # fmt: skip
+        gap = (hours[1] - hours[0] - 7 * minute) // (n - 1)
+        return [(a, f"+86139{tag:04d}{i:04d}", hours[0] + 2 * minute + i * gap, 0, f"S{tag}")
+                for i in range(n)]  # fmt: skip
+
+    rows, crowd = _crowd(3000, day0, seed=13)
+    more, landlines = _crowd(400, day0, seed=17, prefix="+8628")
+    robocallers = ["+862860000001", "+862870000001"]
+    quiet = [f"+8628{k}1000001" for k in range(4, 8)]
+    rows += more
+    for k, a in enumerate(robocallers):
+        rows += shift(a, 300, k)
+    for k, a in enumerate(quiet):
+        rows += shift(a, 5, 100 + k)
+    numbers = [*robocallers, *quiet, *crowd, *landlines]
+    context = pl.DataFrame(
+        {"msisdn": numbers, "activated_us": [day0 - 900 * day] * len(numbers),
+         "enterprise": [False] * len(numbers)}
+    )  # fmt: skip
+    at = day0 + 20 * 60 * minute
+    groups = find_campaigns(_placed_calls(rows), context, at)
+    assert not {m for g in groups for m in g.members} & set(quiet)
+    assert not any("adjacent_numbers" in g.cues for g in groups)
+    town = [f"+86838{k:02d}00001" for k in range(12)]  # (one code, twelve blocks)
+    ten, four = nine + 60 * minute, six - 120 * minute
+    rows += [r for k, a in enumerate(town) for r in shift(a, 30, 200 + k, (ten, four))]
+    context = pl.concat([context, context.head(12).with_columns(msisdn=pl.Series(town))])
+    groups = find_campaigns(_placed_calls(rows), context, at)
+    assert any(set(town) <= set(g.members) and "adjacent_numbers" in g.cues for g in groups)
