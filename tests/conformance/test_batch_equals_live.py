@@ -19,6 +19,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from tests.unit.detect import area_world
 
 from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.live import replay_alerts
@@ -193,6 +194,65 @@ def test_alerts_of_a_simulated_city_equal_the_replayed_stream(small_city: Path) 
     stream = replay_alerts(Traffic(calls, sms, subs))
     assert batch.height > 0
     assert batch.equals(stream)
+
+
+def _area_subscribers(regions: list[str], called: list[str], strangers: int) -> pl.DataFrame:
+    """The generated worlds' numbers (aged 76) with areas drawn from ``regions``, the
+    ``strangers`` they call from ``called`` (empty: none), and a hundred people of 成都 who
+    call nobody (so that another area is a rare one)."""
+    numbers = [*NUMBERS, *(f"+86139{k:08d}" for k in range(strangers))]
+    areas = [regions[k % len(regions)] for k in range(len(NUMBERS))]
+    areas += [called[k % len(called)] for k in range(strangers)]
+    numbers += [f"+86137{k:08d}" for k in range(100)]
+    areas += ["成都"] * 100
+    n = len(numbers)
+    return pl.DataFrame(
+        {
+            "msisdn": numbers,
+            "owner_birth_year": [1950] * n,
+            "owner_type": ["individual"] * n,
+            "activated_on": [dt.date(2015, 1, 1)] * n,
+            "realname_status": ["verified"] * n,
+            "region": [a or None for a in areas],
+            "whitelisted": [False] * n,
+        },
+        schema_overrides={"owner_birth_year": pl.Int16, "region": pl.String},
+    )
+
+
+AREA_NAMES = st.sampled_from(["成都", "绵阳", "", "510700"])
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    traffic=traffic(hours=2, callers=3, strangers=40, most_calls=80, most_sms=10),
+    regions=st.lists(AREA_NAMES, min_size=1, max_size=9),
+    called=st.lists(AREA_NAMES, min_size=1, max_size=4),
+    chunk=st.sampled_from([1, 2, 7, 50, 5000]),
+)
+def test_where_the_callees_live_gives_the_stream_the_batch_alerts(
+    traffic: tuple[pl.DataFrame, pl.DataFrame], regions: list[str], called: list[str], chunk: int
+) -> None:
+    """The relay rules read where the callees live (``detect/callee_areas.py``): the stream,
+    holding the last hour's calls, gives the batch alerts and reasons, whatever the areas."""
+    calls, sms = traffic
+    subs = _area_subscribers(regions, called, 40)
+    batch = score_records(Traffic(calls, sms, subs)).alerts
+    texts = [r["text_en"] for rs in batch["reasons"].to_list() for r in rs]
+    event("an area lowered a score" if any("score lowered" in t for t in texts) else "none")
+    assert replay_alerts(Traffic(calls, sms, subs), batch_size=chunk).equals(batch)
+
+
+def test_area_world_alerts_equal_the_replayed_stream() -> None:
+    """The hand-written areas world (``tests/unit/detect/area_world.py``): a round of calls to
+    one area, lists from anywhere, another network's and foreign callees, an operator of one
+    area, no areas at all."""
+    for kw in ({}, {"one_area": True}, {"regions": False}):
+        world = Traffic(area_world.calls(), None, area_world.subscribers(**kw))
+        batch = score_records(world).alerts
+        assert batch.height >= 5
+        for size in (1, 3, 50):
+            assert replay_alerts(world, batch_size=size).equals(batch)
 
 
 def test_call_transcripts_give_batch_and_stream_the_same_reasons(small_city: Path) -> None:

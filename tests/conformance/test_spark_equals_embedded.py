@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 import pytest
 from pyspark.sql import DataFrame, SparkSession
+from tests.unit.detect import area_world
 from typer.testing import CliRunner
 
 from callwarden.cli.app import app
@@ -334,6 +335,22 @@ def test_sms_texts(spark: SparkSession) -> None:
     for number, codes in zip(want["msisdn"], want["reasons"].to_list(), strict=True):
         assert ("content" in {r["code"] for r in codes}) == (number == "+8613812345678")
     _assert_same_alerts(got, want)
+
+
+@pytest.mark.parametrize("kw", [{}, {"one_area": True}, {"regions": False}],
+                         ids=["areas", "one-area", "no-regions"])  # fmt: skip
+def test_where_the_callees_live(spark: SparkSession, kw: dict[str, bool]) -> None:
+    """The hand-written areas world (``tests/unit/detect/area_world.py``): a round of calls to
+    one area lowered, lists from anywhere, another network's and foreign callees, an operator
+    of one area: the area features computed on the cluster give the batch alerts and
+    reasons."""
+    calls, subs = area_world.calls(), area_world.subscribers(**kw)
+    want = score_records(Traffic(calls, None, subs)).alerts
+    got = score_records_spark(spark, _to_spark(spark, calls), None, _to_spark(spark, subs))
+    texts = [r["text_en"] for rs in want["reasons"].to_list() for r in rs]
+    assert want.height >= 5
+    assert any("score lowered" in t for t in texts) == (kw == {})
+    _assert_same_alerts(got.alerts, want)
 
 
 def test_call_transcripts(spark: SparkSession, city: Path) -> None:

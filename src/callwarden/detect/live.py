@@ -23,6 +23,7 @@ from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.arrays import FeatureArrays
 from callwarden.detect.call_content import CallContent
+from callwarden.detect.callee_areas import CalleeAreas
 from callwarden.detect.campaign_steps import LiveCampaigns
 from callwarden.detect.scoring import (
     EventScorer,
@@ -72,6 +73,9 @@ class LiveScorer:
         self.peaks = model.running() if model is not None else None
         #: call transcripts joined to the calls as both arrive (``detect/call_content.py``)
         self.scorer.call_content = CallContent.live(expect=transcripts is not None)
+        #: the last hour's own calls and where their callees live (``detect/callee_areas.py``)
+        self.scorer.callee_areas = CalleeAreas.live(traffic.subscribers)
+        self.scorer.areas = self.scorer.callee_areas.areas
         if transcripts is not None:
             self.add_transcripts(transcripts)
 
@@ -92,6 +96,8 @@ class LiveScorer:
         got = self.features.update(batch)
         if self.scorer.call_content is not None:
             self.scorer.call_content.add_calls(batch)
+        if self.scorer.callee_areas is not None:
+            self.scorer.callee_areas.add_calls(batch)
         arrays = FeatureArrays(got.msisdn, got.kind, got.time_us, got.values)
         # what the batch's SMS say: the content feature, filled in at the events scored
         self.scorer.content = SmsContent.of_batch(batch)
@@ -104,6 +110,9 @@ class LiveScorer:
         X = self.peaks.update(got.msisdn.to_list(), got.values)
         self.scorer.content.fill(arrays.values, arrays.kind == "sms", arrays.times_us(),
                                  arrays.numbers)  # fmt: skip
+        if self.scorer.callee_areas is not None:
+            self.scorer.callee_areas.fill(arrays.values, arrays.kind == "call",
+                                          arrays.times_us(), arrays.numbers)  # fmt: skip
         scores = detector_scores(arrays)
         rules = np.max(np.vstack(list(scores.values())), axis=0)
         combined = self.scorer.policy.combine_model(rules, model.scores(X))

@@ -23,6 +23,7 @@ from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.arrays import FeatureArrays
 from callwarden.detect.base import DETECTORS, Detector, bounded
 from callwarden.detect.call_content import CALL_RISK, CallContent
+from callwarden.detect.callee_areas import CUE, RELAY_DETECTORS, Areas, CalleeAreas
 from callwarden.detect.campaign_steps import BatchCampaigns
 from callwarden.detect.reasons import Reason
 from callwarden.detect.rules.sms_burst import volume_score
@@ -30,6 +31,7 @@ from callwarden.detect.sms_content import CONTENT_FEATURE, SmsContent
 from callwarden.features.engines.base import (
     BATCH_STEPS,
     DEFAULT_TIMEZONE,
+    EventFeatures,
     Traffic,
     load_engine,
 )
@@ -157,6 +159,11 @@ class EventScorer:
         #: the transcripts of answered calls (``detect/call_content.py``): a content reason
         #: at any alert of a number whose calls read as a scam
         self.call_content: CallContent | None = None
+        #: the callers' own calls and where their callees live (``detect/callee_areas.py``):
+        #: the area features at the events scored, where the features lack them
+        self.callee_areas: CalleeAreas | None = None
+        #: the areas' names, for the relay detectors' reasons
+        self.areas: Areas | None = None
 
     def score(self, features: pl.DataFrame | FeatureArrays) -> list[dict[str, object]]:
         """Alert rows raised by these events (features in record order, or arrays whose
@@ -179,6 +186,9 @@ class EventScorer:
         if self.call_content is not None and CALL_RISK not in arrays.values:
             calls = arrays.kind == "call"
             self.call_content.fill(arrays.values, calls, arrays.times_us(), arrays.numbers)
+        if self.callee_areas is not None and CUE not in arrays.values:
+            calls = arrays.kind == "call"
+            self.callee_areas.fill(arrays.values, calls, arrays.times_us(), arrays.numbers)
         scores = detector_scores(arrays)
         combined = np.max(np.vstack(list(scores.values())), axis=0) if scores else np.zeros(0)
         idx = np.flatnonzero(combined >= self.policy.watch)
@@ -219,6 +229,10 @@ class EventScorer:
             row = {c: float(v[i]) for c, v in arrays.values.items()}
             at = {name: float(s[i]) for name, s in scores.items()}
             reasons = explain_event(row, at, self.policy.watch, self.detectors)
+            if self.areas is not None:  # where the callees live (callee_areas.py)
+                areas = self.areas
+                reasons = [areas.explain(r, row) if r.code in RELAY_DETECTORS else r
+                           for r in reasons]  # fmt: skip
             if self.content is not None and arrays.kind[i] == "sms":
                 reasons = self._with_content(reasons, row, at, msisdn, arrays, int(i))
             if explain_model is not None and not reasons:
@@ -310,6 +324,7 @@ def score_events(
     campaigns: Traffic | None = None,
     content: SmsContent | None = None,
     call_content: CallContent | None = None,
+    areas: Areas | CalleeAreas | None = None,
 ) -> ScoreResult:
     """Alerts from a features frame (as made by the feature engine, in record order), or from
     feature arrays. ``served``: the numbers the operator serves; by default
@@ -317,11 +332,20 @@ def score_events(
     subscribers) the campaign pass reads at its checkpoints, between the events before each
     and the events after it, as :func:`score_records` does; None: no campaign pass.
     ``content``: the SMS texts, for the content feature where the frame lacks it and the
-    content reason; ``call_content``: call transcripts joined to their calls, for theirs."""
+    content reason; ``call_content``: call transcripts joined to their calls, for theirs;
+    ``areas``: the callers' calls and their callees' areas, for the area features where the
+    frame lacks them (``detect/callee_areas.py``), or the areas alone (the frame has them),
+    for the relay detectors' reasons; by default, with ``campaigns``, its calls'."""
+    if areas is None and campaigns is not None:
+        areas = CalleeAreas.of_records(campaigns.calls, campaigns.subscribers)
     served = served if served is not None else served_numbers(subscribers)
     scorer = EventScorer(policy, allowed_numbers(subscribers), timezone=timezone, served=served)
     scorer.content = content
     scorer.call_content = call_content
+    if isinstance(areas, CalleeAreas):
+        scorer.callee_areas, scorer.areas = areas, areas.areas
+    else:
+        scorer.areas = areas
     if campaigns is None:
         rows = scorer.score(features)
     else:
@@ -377,7 +401,10 @@ def score_records(
     content = SmsContent.of_sms(traffic.sms)
     if isinstance(transcripts, pl.DataFrame):
         transcripts = CallContent.of_records(transcripts, traffic.calls)
+    # where the callees of the callers who may reach the relay detectors live
+    areas = CalleeAreas.of_records(traffic.calls, traffic.subscribers)
     scorer = _event_scorer(traffic, policy, served, content, transcripts)
+    scorer.areas = areas.areas
     pending = _PendingCampaigns(traffic, policy, scorer)
     del traffic
 
@@ -397,9 +424,7 @@ def score_records(
         if progress is not None and by_parts:
             progress("features and scores, by slices of numbers", done, total)
         decode = piece.decode
-        content.fill(piece.values, piece.is_sms, piece.time_us, piece.numbers)
-        if transcripts is not None:
-            transcripts.fill(piece.values, ~piece.is_sms, piece.time_us, piece.numbers)
+        _fill_records(piece, content, transcripts, areas)
         scores = detector_scores(FeatureArrays.of_events(piece))
         combined = np.max(np.vstack(list(scores.values())), axis=0)
         X = None
@@ -495,6 +520,20 @@ def _event_scorer(
     scorer.content = content
     scorer.call_content = call_content
     return scorer
+
+
+def _fill_records(
+    piece: EventFeatures,
+    content: SmsContent,
+    transcripts: CallContent | None,
+    areas: CalleeAreas,
+) -> None:
+    """The record features at a slice's events: what the SMS and the calls said, where the
+    callees live."""
+    content.fill(piece.values, piece.is_sms, piece.time_us, piece.numbers)
+    if transcripts is not None:
+        transcripts.fill(piece.values, ~piece.is_sms, piece.time_us, piece.numbers)
+    areas.fill(piece.values, ~piece.is_sms, piece.time_us, piece.numbers)
 
 
 def _explainer(model: ModelScorer, X: np.ndarray) -> Callable[[int], list[Reason]]:

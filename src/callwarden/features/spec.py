@@ -453,6 +453,38 @@ RECORD_FEATURES: dict[str, Feature] = {
         label_zh="内容像诈骗话术的已接通话数",
         label_en="answered calls whose transcripts read as fraud scripts",
     ),
+    # (detect/callee_areas.py: where the callees of the number's own calls of the last
+    # quarter hour or hour live, at the call events the relay detectors score)
+    "callee_area_cue": Feature(
+        "callee_area_cue",
+        Agg.LAST,
+        label_zh="被叫同在一地的程度(超出偶然)",
+        label_en="how far the numbers called live in one area, beyond chance",
+    ),
+    "callee_area_callees": Feature(
+        "callee_area_callees",
+        Agg.LAST,
+        label_zh="同在一地的被叫号码数",
+        label_en="numbers called that live in that one area",
+    ),
+    "callee_area_of": Feature(
+        "callee_area_of",
+        Agg.LAST,
+        label_zh="被叫号码数(区域判断所用)",
+        label_en="different numbers called (the areas' window)",
+    ),
+    "callee_area_code": Feature(
+        "callee_area_code",
+        Agg.LAST,
+        label_zh="被叫所在地区编号",
+        label_en="code of that area (-1: none)",
+    ),
+    "callee_area_minutes": Feature(
+        "callee_area_minutes",
+        Agg.LAST,
+        label_zh="被叫区域判断所用的时段(分钟)",
+        label_en="minutes of calls the areas were read over",
+    ),
 }
 
 

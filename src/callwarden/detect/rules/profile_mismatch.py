@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from callwarden.detect.base import Detector, Features, age_text, ramp, register
+from callwarden.detect.callee_areas import CUE, lowered
 from callwarden.detect.reasons import Reason
 from callwarden.detect.rules.relay_call import CONVERSATION_FEATURES, not_conversations
 
@@ -16,7 +17,7 @@ class ProfileMismatchDetector(Detector):
     name = "profile_mismatch"
     targets = ("relay_call",)
     features = ("owner_age", "out_calls_1h", "uniq_callees_1h", "callback_share_24h",
-                *CONVERSATION_FEATURES)  # fmt: skip
+                *CONVERSATION_FEATURES, CUE)  # fmt: skip
 
     def raw_score(self, f: Features) -> np.ndarray:
         age = np.nan_to_num(f["owner_age"], nan=40.0)
@@ -27,7 +28,9 @@ class ProfileMismatchDetector(Detector):
         # relay's strangers mostly do not pick up (relay_call.not_conversations). Volume
         # alone is weaker evidence than a relay's rhythm, so the talk must be lower: up to
         # 0.3 of the time, none from 0.45.
-        return unusual_owner * busy * no_callbacks * not_conversations(f, talking=0.45, width=0.15)
+        talk = not_conversations(f, talking=0.45, width=0.15)
+        # callees living in one area beyond chance: a round, not a bought list (callee_areas)
+        return unusual_owner * busy * no_callbacks * talk * lowered(f, busy)
 
     def explain(self, f: Mapping[str, float]) -> Reason:
         n, uniq = int(f["out_calls_1h"]), int(f["uniq_callees_1h"])

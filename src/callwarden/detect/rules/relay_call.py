@@ -24,6 +24,10 @@ people who know the caller answer and talk, and a relay's strangers mostly do no
 reading is judged by the calls it read: the hour's rhythm by the hour's talk and callees, the
 quarter hour's rhythm and count by the quarter hour's, so that the owner's own conversations
 and calls to the family earlier that evening do not hide a burst that follows them.
+
+And where the people called live: a round's callees share one home area beyond chance, a
+relay's bought list comes from anywhere; the score is lowered by up to 0.4 where they do
+(``detect/callee_areas.py``), so the strongest evidence still reaches ``review``.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from callwarden.detect.base import Detector, Features, age_text, ramp, register
+from callwarden.detect.callee_areas import CUE, lowered
 from callwarden.detect.reasons import Reason
 
 
@@ -117,6 +122,7 @@ class RelayCallDetector(Detector):
         "owner_age",
         "short_or_unanswered_share_15m",
         *CONVERSATION_FEATURES,
+        CUE,
     )
 
     def raw_score(self, f: Features) -> np.ndarray:
@@ -124,7 +130,7 @@ class RelayCallDetector(Detector):
         no_callbacks = ramp(0.5 - f["callback_share_24h"], 0, 0.3)
         # The SIM stays where its holder sits; couriers and drivers move from cell to cell.
         stationary = ramp(6 - f["cells_24h"], 0, 2)
-        return pace * no_callbacks * stationary
+        return pace * no_callbacks * stationary * lowered(f, pace)
 
     @classmethod
     def _evidence(cls, f: Features) -> dict[str, np.ndarray]:

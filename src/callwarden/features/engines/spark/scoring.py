@@ -58,6 +58,7 @@ from callwarden.detect.scoring import (
 )
 from callwarden.errors import ConfigError
 from callwarden.features.engines.base import DEFAULT_TIMEZONE, Traffic
+from callwarden.features.engines.spark.areas import with_callee_areas
 from callwarden.features.engines.spark.content import (
     call_content,
     driver_content,
@@ -74,6 +75,7 @@ from callwarden.records.schema import ALERTS, DECISIONS
 if TYPE_CHECKING:
     from pyspark import Accumulator
 
+    from callwarden.detect.callee_areas import Areas
     from callwarden.detect.model.events import EventModel
     from callwarden.detect.sms_content import SmsContent
 
@@ -292,6 +294,8 @@ def score_records_spark(
         transcripts = call_content(transcripts, calls)
     # (what the calls said: the transcripts' features, as batch fills them)
     features = with_call_content(features, transcripts)
+    # (where the callees live: the relay detectors' area features, as batch fills them)
+    features, areas = with_callee_areas(features, calls, subscribers)
     kept = features_to_polars(alert_candidates(features, policy, timezone, counter, model))
     content = driver_content(kept, texts)
     campaigns = _campaign_records(calls, sms, subscribers, policy, timezone)
@@ -303,11 +307,11 @@ def score_records_spark(
     if model is None:
         result = score_events(
             kept, allowed_numbers(subscribers), policy, timezone=timezone, served=on_net,
-            campaigns=campaigns, content=content, call_content=transcripts,
+            campaigns=campaigns, content=content, call_content=transcripts, areas=areas,
         )  # fmt: skip
     else:
         result = _score_with_model(kept, model, allowed_numbers(subscribers), policy, timezone,
-                                   on_net, campaigns, content, transcripts)  # fmt: skip
+                                   on_net, campaigns, content, transcripts, areas)  # fmt: skip
     result.events = int(counter.value)
     return result
 
@@ -322,6 +326,7 @@ def _score_with_model(
     campaigns: Traffic | None = None,
     content: SmsContent | None = None,
     said: CallContent | None = None,
+    areas: Areas | None = None,
 ) -> ScoreResult:
     """The policy on the driver over the kept events, the model's score combined with the
     detectors' as the executors combined it, and a model-only alert explained by the model;
@@ -339,6 +344,7 @@ def _score_with_model(
     scorer = EventScorer(policy, listed, timezone=timezone, served=served)
     scorer.content = content
     scorer.call_content = said
+    scorer.areas = areas
     rows: list[dict[str, object]] = []
     if campaigns is None:
         rows = scorer.step(arrays, idx, scores, combined, lambda i: model.reasons(X[i]))

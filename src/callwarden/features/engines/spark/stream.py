@@ -29,8 +29,10 @@ from pyspark.sql.pandas.types import from_arrow_schema
 from pyspark.sql.streaming.query import StreamingQuery
 
 from callwarden.decide.policy import PolicyConfig
+from callwarden.detect.callee_areas import Areas
 from callwarden.detect.scoring import score_events
 from callwarden.features.engines.base import DEFAULT_TIMEZONE
+from callwarden.features.engines.spark.areas import with_callee_areas
 from callwarden.features.engines.spark.features import spark_features
 from callwarden.features.engines.spark.scoring import (
     alert_candidates,
@@ -63,6 +65,8 @@ class StreamJob:
     allowed: pl.DataFrame | None = None
     #: prefixes the operator serves, besides the subscribers
     served: ServedNumbers | None = None
+    #: the areas the subscribers live in (the relay detectors' reasons)
+    areas: Areas | None = None
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         history = f"{self.state}/history"
@@ -80,6 +84,8 @@ class StreamJob:
         features = spark_features(
             calls, None, self.subscribers, self.timezone, self.known, triage=True
         )
+        # (where the callees live: the relay detectors' area features, as batch fills them)
+        features, self.areas = with_callee_areas(features, calls, self.subscribers)
         fresh = features.join(new.select(F.col("call_id").alias("rid")), "rid", "left_semi")
         kept = alert_candidates(fresh, self.policy, self.timezone)
         kept.write.mode("overwrite").parquet(f"{self.state}/candidates/batch={batch_id}")
@@ -99,7 +105,12 @@ class StreamJob:
         frame = kept.drop("batch").with_columns(seq=pl.int_range(pl.len(), dtype=pl.Int64))
         on_net = served_among(frame["msisdn"], self.subscribers, self.served)
         return score_events(
-            frame, self.allowed, self.policy, timezone=self.timezone, served=on_net
+            frame,
+            self.allowed,
+            self.policy,
+            timezone=self.timezone,
+            served=on_net,
+            areas=self.areas,
         ).alerts
 
 
