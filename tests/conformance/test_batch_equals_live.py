@@ -31,6 +31,7 @@ from callwarden.features.formulas import e164_digits, number_flags
 from callwarden.features.gate import passes_gate
 from callwarden.features.spec import FEATURES
 from callwarden.records.batch import batch_of, in_record_order, record_batch
+from callwarden.records.codes import with_call_keys
 from callwarden.simulate import SimulationConfig, simulate_city
 from callwarden.stream.engine import StreamEngine
 from callwarden.stream.files import run_records
@@ -116,6 +117,22 @@ def test_features_in_any_batches_equal_the_batch_engine(
     online = _in_batches(_live(known=known), record_batch(calls, sms), sizes)
     assert online["msisdn"].to_list() == batch["msisdn"].to_list()
     _assert_same_features(batch.select(list(FEATURES)), online.select(list(FEATURES)))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(traffic(hours=2), st.lists(st.sampled_from(NUMBERS), max_size=4))
+def test_keys_parsed_as_read_change_no_feature(
+    world: tuple[pl.DataFrame, pl.DataFrame], known_list: list[str]
+) -> None:
+    """Batch scoring parses the calls' numbers and devices once (``with_call_keys``) and the
+    engine reads those keys: its features are those it computes from the texts, opaque
+    identifiers and foreign numbers among them."""
+    calls, sms = world
+    known = pl.Series(known_list, dtype=pl.String) if known_list else None
+    keyed = with_call_keys(calls)
+    assert keyed.drop([c for c in keyed.columns if c not in calls.columns]).equals(calls)
+    got = _batch(keyed, sms, known=known)
+    assert got.equals(_batch(calls, sms, known=known))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

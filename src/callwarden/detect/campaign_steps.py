@@ -146,14 +146,20 @@ def calls_of_traffic(calls: pl.DataFrame | None, *, keys: bool = False) -> pl.Da
         "b": pl.col("callee").cast(pl.String),
     }
     device: dict[str, pl.Expr | pl.Series] = {"imei": pl.col("caller_imei").cast(pl.String)}
-    if keys:
-        a = whole_number_keys(calls["caller"], "+")
-        b = whole_number_keys(calls["callee"], "+") if a is not None else None
-        if a is not None and b is not None:
-            numbers = {"a_key": pl.Series(a), "b_key": pl.Series(b)}
-        imei = whole_number_keys(calls["caller_imei"])
-        if imei is not None:
-            device = {"imei_key": pl.Series(imei)}
+    if keys:  # (the keys parsed as the calls were read, where they were: records/codes.py)
+        if "_caller_code" in calls.columns and "_callee_code" in calls.columns:
+            numbers = {"a_key": pl.col("_caller_code"), "b_key": pl.col("_callee_code")}
+        else:
+            a = whole_number_keys(calls["caller"], "+")
+            b = whole_number_keys(calls["callee"], "+") if a is not None else None
+            if a is not None and b is not None:
+                numbers = {"a_key": pl.Series(a), "b_key": pl.Series(b)}
+        if "_imei_code" in calls.columns:
+            device = {"imei_key": pl.col("_imei_code")}
+        else:
+            imei = whole_number_keys(calls["caller_imei"])
+            if imei is not None:
+                device = {"imei_key": pl.Series(imei)}
     return calls.select(
         **numbers,
         t=pl.col("start_time").cast(pl.Datetime("us", "UTC")).dt.epoch("us"),

@@ -10,7 +10,7 @@ stream gives the same alerts, because both step the same :class:`DecisionState` 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -37,6 +37,7 @@ from callwarden.features.engines.base import (
 )
 from callwarden.features.gate import passes_gate
 from callwarden.network import ServedNumbers
+from callwarden.records.codes import with_call_keys
 from callwarden.records.schema import ALERT_DECISIONS
 
 __all__ = [
@@ -482,7 +483,7 @@ class _PendingCampaigns:
     go as the engine lets go of its own, where the caller handed over its last reference."""
 
     def __init__(self, traffic: Traffic, policy: PolicyConfig, scorer: EventScorer) -> None:
-        self._waiting = [traffic]
+        self._waiting = [_keyed(traffic)]  # (what the engine and the pass both read)
         self._policy = policy
         self._scorer = scorer
         self._made: BatchCampaigns | None = None
@@ -502,6 +503,14 @@ class _PendingCampaigns:
             self._made = BatchCampaigns(self._waiting.pop(), self._policy, self._scorer)
         assert self._made is not None  # noqa: S101  (made at a step or just now)
         return self._made
+
+
+def _keyed(traffic: Traffic) -> Traffic:
+    """The calls with their numbers' keys (``records/codes.py``): parsed once, read by the
+    feature engine and the campaign pass alike."""
+    if traffic.calls is None:
+        return traffic
+    return replace(traffic, calls=with_call_keys(traffic.calls))
 
 
 def _event_scorer(

@@ -2,9 +2,10 @@
 
 An E.164 number is ``+`` and its digits, an IMEI its 15 digits: where every text of a column
 spells an integer exactly (no sign, space or leading zero), the integers stand for the texts one
-to one, and joins, sorts and groupings run over int64 instead of strings. The feature engine
-codes callers and callees so (``_caller_code``, ``_callee_code``), and so does the campaign
-pass (``detect/campaign_window.py``), from the same function: one text, one key, everywhere.
+to one, and joins, sorts and groupings run over int64 instead of strings. Batch scoring parses
+the calls' numbers and devices once (:func:`with_call_keys`: ``_caller_code``, ``_callee_code``,
+``_imei_code``), and the feature engine and the campaign pass (``detect/campaign_window.py``)
+both read those columns: one text, one key, everywhere, parsed once.
 
 >>> whole_number_keys(pl.Series(["+8613800000001", None, "+21620123456"]), "+").tolist()
 [8613800000001, -1, 21620123456]
@@ -15,6 +16,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -23,7 +25,16 @@ import pyarrow as pa
 
 from callwarden.records.arrow_text import as_text, large_strings, string_buffers
 
-__all__ = ["MAX_DIGITS", "Pieces", "spelled", "whole_number_keys", "whole_numbers"]
+__all__ = [
+    "CALL_KEYS",
+    "MAX_DIGITS",
+    "Pieces",
+    "call_keys",
+    "spelled",
+    "whole_number_keys",
+    "whole_numbers",
+    "with_call_keys",
+]
 
 #: texts longer than this many digits spell no key (their integer could overflow)
 MAX_DIGITS = 18
@@ -171,3 +182,47 @@ def whole_number_keys(
     after ``prefix`` (see :func:`whole_numbers`), else None: then the texts are the keys."""
     keys, bad = whole_numbers(values, prefix, pieces)
     return None if bad else keys
+
+
+#: the calls' key columns: caller and callee (``+`` and digits; both or neither, and only
+#: where no number is missing) and the caller's device (15 digits, -1 where none)
+CALL_KEYS = {"caller": "_caller_code", "callee": "_callee_code", "caller_imei": "_imei_code"}
+
+
+def with_call_keys(calls: pl.DataFrame) -> pl.DataFrame:
+    """``calls`` with the int64 keys of :data:`CALL_KEYS` as columns, parsed once for every
+    reader of the calls (the feature engine, the campaign pass): caller and callee where every
+    one of them is a whole E.164 number, the device where every IMEI given spells a whole
+    number. A column already there is kept; a key that cannot be had is left out, and each
+    reader then codes the texts its own way.
+
+    >>> calls = pl.DataFrame({"caller": ["+8613800000001"], "callee": ["+21620123456"],
+    ...                       "caller_imei": [None]})
+    >>> with_call_keys(calls).select("_caller_code", "_callee_code", "_imei_code").row(0)
+    (8613800000001, 21620123456, -1)
+    >>> with_call_keys(calls.with_columns(callee=pl.lit("5e1272273e041e82"))).columns
+    ['caller', 'callee', 'caller_imei', '_imei_code']
+    """
+    wanted = [c for c, key in CALL_KEYS.items() if c in calls.columns and key not in calls.columns]
+    if calls.height == 0 or not wanted:
+        return calls
+    # (three independent passes over text buffers, each in compiled code without the GIL)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        keys = dict(zip(wanted, pool.map(lambda c: call_keys(calls[c], c), wanted), strict=True))
+    numbers = [keys.get(c) for c in ("caller", "callee")]
+    if any(k is None for k in numbers) and "_caller_code" not in calls.columns:
+        keys.pop("caller", None)
+        keys.pop("callee", None)
+    return calls.with_columns(pl.Series(CALL_KEYS[c], k) for c, k in keys.items() if k is not None)
+
+
+def call_keys(values: pl.Series, column: str) -> np.ndarray | None:
+    """The keys of one of :data:`CALL_KEYS`' columns, or None where that column has none (a
+    caller or callee that is missing or no whole E.164 number; an IMEI that is no whole
+    number)."""
+    if column == "caller_imei":
+        return whole_number_keys(values)
+    keys, bad = whole_numbers(values, "+")
+    if bad or values.null_count() or not bool((keys > 0).all()):
+        return None
+    return keys

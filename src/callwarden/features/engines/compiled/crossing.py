@@ -265,8 +265,13 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         return calls.with_columns(pl.lit(0, pl.Int32).alias(c) for c in CROSSING_COLUMNS)
     n = calls.height
     t = calls["start_time"].dt.epoch("ms").to_numpy()
-    caller_code = digit_codes(calls["caller"])
-    callee_code = digit_codes(calls["callee"]) if caller_code is not None else None
+    caller_code: pl.Series | None
+    callee_code: pl.Series | None
+    if all(c in calls.columns for c in CODE_COLUMNS):  # parsed as read (records/codes.py)
+        caller_code, callee_code = calls["_caller_code"], calls["_callee_code"]
+    else:
+        caller_code = digit_codes(calls["caller"])
+        callee_code = digit_codes(calls["callee"]) if caller_code is not None else None
     if caller_code is not None and callee_code is not None:
         # E.164 digits are codes already, and far cheaper than a dictionary
         calls = calls.with_columns(_caller_code=caller_code, _callee_code=callee_code)
@@ -288,7 +293,11 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
                        victim)  # fmt: skip
         return shared, peer, victim
 
-    imei = _device_codes(calls["caller_imei"])  # (on every thread, before the two below)
+    imei = (
+        calls["_imei_code"].to_numpy()
+        if "_imei_code" in calls.columns
+        else _device_codes(calls["caller_imei"])  # (on every thread, before the two below)
+    )
     if spoofed is not None:  # the device on a spoofed presentation is not the number's
         imei = np.where(spoofed == 0, imei, -1)
 

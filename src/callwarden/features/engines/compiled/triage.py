@@ -230,7 +230,7 @@ def restrict_to(numbers: pl.Series, traffic: Traffic) -> Traffic:
     texts = sms.filter(pl.col("sender").is_in(chosen)) if sms is not None else None
     # only the columns the events read: the devices are in the crossing signals already, and
     # the numbers' texts are not needed where their codes are (and the SMS numbers are E.164)
-    unused = ["caller_imei", "callee_flag", "trunk"]
+    unused = ["caller_imei", "_imei_code", "callee_flag", "trunk"]
     if "_caller_code" in calls.columns:  # compare int64 codes rather than strings
         codes = numbers.str.slice(1).cast(pl.Int64, strict=False).drop_nulls().to_numpy()
         chosen_codes = IntSet(codes[codes >= 0])
