@@ -210,23 +210,31 @@ class Areas:
                       f"{found.text_en}; {en}", evidence)  # fmt: skip
 
 
+def _key(numbers: pl.Expr) -> pl.Expr:
+    """A number as the 64-bit hash its calls are kept by (texts of a day's calls would cost
+    several times as much; two numbers of one hash, some 1 in 10^13 pairs, would be read as
+    one)."""
+    return numbers.cast(pl.String).hash()
+
+
 class _Calls:
-    """Own calls by caller, sorted by start: µs, callee and the callee's area code."""
+    """Own calls by caller (its :func:`_key`), sorted by start: µs, callee (its key) and
+    the callee's area code."""
 
     def __init__(self, frame: pl.DataFrame) -> None:
         frame = frame.sort("caller", "us", "callee")
         self.us: list[int] = frame["us"].to_list()
-        self.callee: list[str] = frame["callee"].to_list()
+        self.callee: list[int] = frame["callee"].to_list()
         self.area: list[int] = frame["area"].to_list()
         bounds = (
             frame.with_row_index("i")
             .group_by("caller", maintain_order=True)
             .agg(lo=pl.col("i").first(), hi=pl.col("i").last() + 1)
         )
-        self.rows: dict[str, tuple[int, int]] = {c: (lo, hi) for c, lo, hi in bounds.iter_rows()}
+        self.rows: dict[int, tuple[int, int]] = {c: (lo, hi) for c, lo, hi in bounds.iter_rows()}
 
     def at(
-        self, caller: str, at_us: int, weights: Sequence[float]
+        self, caller: int, at_us: int, weights: Sequence[float]
     ) -> tuple[float, int, int, int, int]:
         lo, hi = self.rows.get(caller, (0, 0))
         return cue_at(self.us[lo:hi], self.callee[lo:hi], self.area[lo:hi], at_us, weights)
@@ -245,9 +253,9 @@ class CalleeAreas:
             {"region": list(self.areas.names), "area": range(len(self.areas.names))},
             schema={"region": pl.String, "area": pl.Int32},
         )
-        #: msisdn -> area code
+        #: callee key -> area code
         self._homes = homes.join(codes, on="region").select(
-            pl.col("msisdn").alias("callee"), "area"
+            callee=_key(pl.col("msisdn")), area=pl.col("area")
         )
         self._frame: pl.DataFrame | None = None  # batch: every caller's own calls
         self._recent: list[pl.DataFrame] = []  # live: the last hour's, a frame per batch
@@ -262,26 +270,59 @@ class CalleeAreas:
         consecutive clock hours (no relay detector scores another's events)."""
         made = cls(subscribers)
         if made and calls.height:
-            mine = _busy_callers(calls)
-            made._frame = made._own(mine, "caller", "callee", "start_time", "caller_flag")
+            made._frame = made._busy_hours(calls)
         return made
+
+    def _busy_hours(self, calls: pl.DataFrame) -> pl.DataFrame:
+        """The own calls in two consecutive clock hours of their caller holding at least
+        :data:`LOOK_CALLS_1H` of them: every call an event the relay rules score can read
+        (its hour's calls lie in its clock hour and the one before, both kept), counted by
+        the caller's key plus the hour in arrays as long as the calls, never their texts.
+        (Two keys that meet by chance only keep more calls than needed.)"""
+        mine = (calls["caller"].is_not_null() & calls["callee"].is_not_null()).to_numpy()
+        if "caller_flag" in calls.columns:  # a spoofed presentation is another's call
+            flag = calls["caller_flag"].cast(pl.String).is_in(list(SPOOFED_FLAGS))
+            mine &= ~flag.fill_null(value=False).to_numpy()
+        us = calls["start_time"].cast(pl.Datetime("us", "UTC")).dt.epoch("us").to_numpy()
+        caller = calls.select(_key(pl.col("caller"))).to_series().to_numpy()
+        slot = caller[mine] + (us[mine] // WINDOWS_US[1]).astype(np.uint64)  # (wraps)
+        slots, inverse, counts = np.unique(slot, return_inverse=True, return_counts=True)
+        del slot
+        # each slot's pair with the next hour, and with the hour before (sorted lookups)
+        starts = counts + _counts_at(slots, counts, slots + np.uint64(1)) >= LOOK_CALLS_1H
+        ends = _counts_at(slots, starts.astype(np.int64), slots - np.uint64(1)) > 0
+        keep = np.zeros(calls.height, dtype=bool)
+        keep[np.flatnonzero(mine)] = (starts | ends)[inverse]
+        del slots, inverse, counts, starts, ends
+        at = np.flatnonzero(keep)
+        callee = calls["callee"].gather(at).to_frame().select(_key(pl.col("callee")))
+        kept = pl.DataFrame(
+            {"caller": caller[at], "callee": callee.to_series(), "us": us[at]},
+            schema={"caller": pl.UInt64, "callee": pl.UInt64, "us": pl.Int64},
+        )
+        return kept.join(self._homes, on="callee", how="left").with_columns(
+            pl.col("area").fill_null(-1)
+        )
 
     @classmethod
     def live(cls, subscribers: pl.DataFrame | None) -> CalleeAreas:
         return cls(subscribers)
 
     def _own(
-        self, calls: pl.DataFrame, caller: str, callee: str, start: str, flag: str
-    ) -> pl.DataFrame:
-        if flag in calls.columns:  # a spoofed presentation is not the number's own call
-            calls = calls.filter(~pl.col(flag).cast(pl.String).is_in(list(SPOOFED_FLAGS))
-                                 .fill_null(value=False))  # fmt: skip
-        own = calls.select(
-            caller=pl.col(caller).cast(pl.String),
-            callee=pl.col(callee).cast(pl.String),
+        self, calls: pl.LazyFrame, caller: str, callee: str, start: str, flag: str
+    ) -> pl.LazyFrame:
+        """The own calls (``caller`` and ``callee`` keys, ``us``, the callee's ``area``)."""
+        mine = pl.col(caller).is_not_null() & pl.col(callee).is_not_null()
+        if flag in calls.collect_schema().names():  # a spoofed presentation is another's
+            mine = mine & ~pl.col(flag).cast(pl.String).is_in(list(SPOOFED_FLAGS)).fill_null(
+                value=False
+            )
+        own = calls.filter(mine).select(
+            caller=_key(pl.col(caller)),
+            callee=_key(pl.col(callee)),
             us=pl.col(start).cast(pl.Datetime("us", "UTC")).dt.epoch("us"),
-        ).filter(pl.col("caller").is_not_null() & pl.col("callee").is_not_null())
-        return own.join(self._homes, on="callee", how="left").with_columns(
+        )
+        return own.join(self._homes.lazy(), on="callee", how="left").with_columns(
             pl.col("area").fill_null(-1)
         )
 
@@ -297,13 +338,14 @@ class CalleeAreas:
         oldest = int(first) - WINDOWS_US[1]  # type: ignore[arg-type]
         while self._recent and int(self._recent[0]["us"].max()) <= oldest:  # type: ignore[arg-type]
             self._recent.pop(0)
-        own = self._own(batch.filter(pl.col("kind") == 0), "actor", "other", "time", "flag")
+        calls = batch.lazy().filter(pl.col("kind") == 0)
+        own = self._own(calls, "actor", "other", "time", "flag").collect()
         if own.height:
             self._recent.append(own)
 
-    def _calls_of(self, callers: set[str]) -> _Calls:
+    def _calls_of(self, callers: set[int]) -> _Calls:
         parts = [self._frame] if self._frame is not None else self._recent
-        wanted = pl.Series(sorted(callers), dtype=pl.String).implode()
+        wanted = pl.Series(sorted(callers), dtype=pl.UInt64).implode()
         frame = pl.concat([p.filter(pl.col("caller").is_in(wanted)) for p in parts])
         return _Calls(frame)
 
@@ -326,46 +368,28 @@ class CalleeAreas:
                 look &= _relay_scores(values) > 0
             at = np.flatnonzero(look)
             if at.shape[0]:
-                who = list(numbers(at))
-                calls = self._calls_of(set(who))
-                for k, caller in zip(at.tolist(), who, strict=True):
+                who = pl.select(_key(pl.lit(pl.Series(list(numbers(at)), dtype=pl.String))))
+                keys: list[int] = who.to_series().to_list()
+                calls = self._calls_of(set(keys))
+                for k, caller in zip(at.tolist(), keys, strict=True):
                     got = calls.at(caller, int(time_us[k]), self.areas.weights)
                     for name, v in zip(AREA_FEATURES, got, strict=True):
                         out[name][k] = v
         values.update(out)
 
 
-def _busy_callers(calls: pl.DataFrame) -> pl.DataFrame:
-    """The calls (``caller``, ``callee``, ``start_time``, ``caller_flag``) of the callers
-    with at least :data:`LOOK_CALLS_1H` own calls in two consecutive clock hours (at least
-    as many as in any hour), counted by the callers' hashes: the day's calls are read once
-    and nothing as long as they is kept (two callers of one hash, if ever, only keep more
-    calls than needed)."""
-    own = pl.col("caller").is_not_null()
-    if "caller_flag" in calls.columns:
-        flag = pl.col("caller_flag").cast(pl.String).is_in(list(SPOOFED_FLAGS)).fill_null(False)
-        own = own & ~flag
-    hour = pl.col("start_time").cast(pl.Datetime("us", "UTC")).dt.epoch("us") // WINDOWS_US[1]
-    per = (
-        calls.lazy()
-        .filter(own)
-        .select(h=pl.col("caller").cast(pl.String).hash(), hour=hour)
-        .group_by("h", "hour")
-        .len()
-        .collect()
-    )
-    after = per.select("h", pl.col("hour") - 1, after=pl.col("len"))
-    peak = per.join(after, on=["h", "hour"], how="left").select(
-        "h", peak=pl.col("len") + pl.col("after").fill_null(0)
-    )
-    busy = peak.filter(pl.col("peak") >= LOOK_CALLS_1H)["h"].unique()
-    wanted = [c for c in ("caller", "callee", "start_time", "caller_flag") if c in calls.columns]
-    return (
-        calls.lazy()
-        .select(wanted)
-        .filter(pl.col("caller").cast(pl.String).hash().is_in(busy.implode()))
-        .collect()
-    )
+def _sorted_has(sorted_values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Whether each of ``wanted`` is among ``sorted_values`` (without sorting ``wanted``)."""
+    if sorted_values.shape[0] == 0:
+        return np.zeros(wanted.shape[0], dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, wanted), sorted_values.shape[0] - 1)
+    return np.asarray(sorted_values[at] == wanted)
+
+
+def _counts_at(slots: np.ndarray, counts: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The count of each ``wanted`` slot among the sorted ``slots`` (0 where absent)."""
+    at = np.minimum(np.searchsorted(slots, wanted), slots.shape[0] - 1)
+    return np.where(slots[at] == wanted, counts[at], 0)
 
 
 def _relay_scores(values: Mapping[str, np.ndarray]) -> np.ndarray:
