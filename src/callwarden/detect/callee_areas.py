@@ -84,6 +84,9 @@ MIN_CALLEES: Final = 3
 #: the relay detectors score 0 below this many own calls in the hour (the gate's bound for
 #: the recruited owners'), so no engine need compute the cue there
 LOOK_CALLS_1H: Final = GATE.unusual_calls_1h
+#: nor below this many for an owner aged 18 to 60 or unknown (the gate's bound for anyone; the
+#: relay rules ask such owners for more), so batch keeps only their busier hours
+LOOK_CALLS_1H_USUAL: Final = GATE.busy_calls_1h
 
 
 def _ramp(x: float, lo: float, hi: float) -> float:
@@ -270,15 +273,16 @@ class CalleeAreas:
         consecutive clock hours (no relay detector scores another's events)."""
         made = cls(subscribers)
         if made and calls.height:
-            made._frame = made._busy_hours(calls)
+            made._frame = made._busy_hours(calls, _unusual_owners(calls, subscribers))
         return made
 
-    def _busy_hours(self, calls: pl.DataFrame) -> pl.DataFrame:
+    def _busy_hours(self, calls: pl.DataFrame, unusual: np.ndarray) -> pl.DataFrame:
         """The own calls in two consecutive clock hours of their caller holding at least
         :data:`LOOK_CALLS_1H` of them: every call an event the relay rules score can read
-        (its hour's calls lie in its clock hour and the one before, both kept), counted by
-        the caller's key plus the hour in arrays as long as the calls, never their texts.
-        (Two keys that meet by chance only keep more calls than needed.)"""
+        (its hour's calls lie in its clock hour and the one before, both kept), or
+        :data:`LOOK_CALLS_1H_USUAL` for a caller not among the ``unusual`` owners (sorted
+        keys), counted by the caller's key plus the hour in arrays as long as the calls, never
+        their texts. (Two keys that meet by chance only keep more calls than needed.)"""
         mine = (calls["caller"].is_not_null() & calls["callee"].is_not_null()).to_numpy()
         if "caller_flag" in calls.columns:  # a spoofed presentation is another's call
             flag = calls["caller_flag"].cast(pl.String).is_in(list(SPOOFED_FLAGS))
@@ -289,7 +293,10 @@ class CalleeAreas:
         slots, inverse, counts = np.unique(slot, return_inverse=True, return_counts=True)
         del slot
         # each slot's pair with the next hour, and with the hour before (sorted lookups)
-        starts = counts + _counts_at(slots, counts, slots + np.uint64(1)) >= LOOK_CALLS_1H
+        need = np.full(slots.shape[0], LOOK_CALLS_1H_USUAL)
+        odd = pl.Series(caller[mine]).is_in(pl.Series(unusual).implode()).to_numpy()
+        need[inverse[odd]] = LOOK_CALLS_1H
+        starts = counts + _counts_at(slots, counts, slots + np.uint64(1)) >= need
         ends = _counts_at(slots, starts.astype(np.int64), slots - np.uint64(1)) > 0
         keep = np.zeros(calls.height, dtype=bool)
         keep[np.flatnonzero(mine)] = (starts | ends)[inverse]
@@ -376,6 +383,22 @@ class CalleeAreas:
                     for name, v in zip(AREA_FEATURES, got, strict=True):
                         out[name][k] = v
         values.update(out)
+
+
+def _unusual_owners(calls: pl.DataFrame, subscribers: pl.DataFrame | None) -> np.ndarray:
+    """The sorted keys of the subscribers who may be over 60 or under 18 at some call (a year
+    of slack each side, as the triage's gate), for whom the relay rules look from
+    :data:`LOOK_CALLS_1H` calls."""
+    if subscribers is None or "owner_birth_year" not in subscribers.columns:
+        return np.zeros(0, dtype=np.uint64)
+    years = calls["start_time"].cast(pl.Datetime("us", "UTC")).dt.year()
+    first, last = years.min(), years.max()
+    if not isinstance(first, int) or not isinstance(last, int):
+        return np.zeros(0, dtype=np.uint64)
+    birth = pl.col("owner_birth_year")
+    odd = (birth <= last - 60) | (birth >= first - 18)
+    keys = subscribers.filter(odd.fill_null(value=False)).select(_key(pl.col("msisdn")))
+    return np.sort(keys.to_series().to_numpy())
 
 
 def _sorted_has(sorted_values: np.ndarray, wanted: np.ndarray) -> np.ndarray:

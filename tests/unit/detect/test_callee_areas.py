@@ -21,6 +21,7 @@ from callwarden.detect.callee_areas import (
     CUE,
     IN_AREA,
     LOOK_CALLS_1H,
+    LOOK_CALLS_1H_USUAL,
     RELAY_DETECTORS,
     STRENGTH,
     Areas,
@@ -177,3 +178,36 @@ def test_relay_detectors_score_nothing_under_the_looked_at_calls(data: st.DataOb
     f = {k: np.array([float(v)]) for k, v in row.items()}
     for name in RELAY_DETECTORS:
         assert DETECTORS.get(name).score(f)[0] == 0.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_relay_detectors_ask_owners_of_working_age_for_more_calls(data: st.DataObject) -> None:
+    """Batch keeps only the busier hours (``LOOK_CALLS_1H_USUAL``) of owners aged 18 to 60 or
+    unknown: the relay detectors score 0 below them there, whatever else holds."""
+    n1h = data.draw(st.integers(0, LOOK_CALLS_1H_USUAL - 1))
+    n15 = data.draw(st.integers(0, n1h))
+    row = {f: data.draw(st.floats(0, 1e4)) for f in FEATURES}
+    row.update({f: data.draw(st.floats(0, 1)) for f in RECORD_FEATURES})
+    age = data.draw(st.one_of(st.just(math.nan), st.integers(18, 60).map(float)))
+    row.update(out_calls_1h=n1h, out_calls_15m=n15, uniq_callees_1h=data.draw(st.integers(0, n1h)),
+               uniq_callees_15m=data.draw(st.integers(0, n15)), owner_age=age)  # fmt: skip
+    f = {k: np.array([float(v)]) for k, v in row.items()}
+    for name in RELAY_DETECTORS:
+        assert DETECTORS.get(name).score(f)[0] == 0.0
+
+
+def test_batch_keeps_the_hours_the_relay_rules_can_read() -> None:
+    """A working-age owner's five calls in an hour (``COMMON``'s, made 36) are not kept: the
+    rules never score them; a retired owner's are."""
+    subs = subscribers().with_columns(
+        owner_birth_year=pl.when(pl.col("msisdn") == COMMON)
+        .then(1990)
+        .otherwise(pl.col("owner_birth_year"))
+        .cast(pl.Int16)
+    )
+    kept = CalleeAreas.of_records(calls(), subs)._frame
+    assert kept is not None
+    callers = set(kept["caller"].to_list())
+    keys = pl.select(pl.lit(pl.Series([ROUND, COMMON])).hash()).to_series().to_list()
+    assert keys[0] in callers and keys[1] not in callers
