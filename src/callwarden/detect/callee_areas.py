@@ -289,18 +289,28 @@ class CalleeAreas:
             mine &= ~flag.fill_null(value=False).to_numpy()
         us = calls["start_time"].cast(pl.Datetime("us", "UTC")).dt.epoch("us").to_numpy()
         caller = calls.select(_key(pl.col("caller"))).to_series().to_numpy()
-        slot = caller[mine] + (us[mine] // WINDOWS_US[1]).astype(np.uint64)  # (wraps)
-        slots, inverse, counts = np.unique(slot, return_inverse=True, return_counts=True)
-        del slot
-        # each slot's pair with the next hour, and with the hour before (sorted lookups)
-        need = np.full(slots.shape[0], LOOK_CALLS_1H_USUAL)
-        odd = pl.Series(caller[mine]).is_in(pl.Series(unusual).implode()).to_numpy()
-        need[inverse[odd]] = LOOK_CALLS_1H
+        slot = pl.Series(caller[mine] + (us[mine] // WINDOWS_US[1]).astype(np.uint64))  # (wraps)
+        # the calls per slot by a hash grouping (a sort of the day's calls cost several
+        # times as much), then the few slots, sorted, each with its pair with the next hour
+        # and the hour before (sorted lookups)
+        odd = pl.Series(caller[mine]).is_in(pl.Series(unusual).implode())
+        per = (
+            pl.DataFrame({"s": slot, "odd": odd})
+            .group_by("s")
+            .agg(n=pl.len(), odd=pl.col("odd").first())
+            .sort("s")
+        )
+        del odd
+        slots, counts = per["s"].to_numpy(), per["n"].to_numpy().astype(np.int64)
+        need = np.where(per["odd"].to_numpy(), LOOK_CALLS_1H, LOOK_CALLS_1H_USUAL)
+        del per
         starts = counts + _counts_at(slots, counts, slots + np.uint64(1)) >= need
         ends = _counts_at(slots, starts.astype(np.int64), slots - np.uint64(1)) > 0
+        kept_slots = pl.Series(slots[starts | ends])
+        del slots, counts, starts, ends, need
         keep = np.zeros(calls.height, dtype=bool)
-        keep[np.flatnonzero(mine)] = (starts | ends)[inverse]
-        del slots, inverse, counts, starts, ends
+        keep[np.flatnonzero(mine)] = slot.is_in(kept_slots.implode()).to_numpy()
+        del slot, kept_slots
         at = np.flatnonzero(keep)
         callee = calls["callee"].gather(at).to_frame().select(_key(pl.col("callee")))
         kept = pl.DataFrame(
