@@ -41,6 +41,7 @@ __all__ = [
     "CARRIER_PREFIXES",
     "DEFAULT_SERVED_PREFIXES",
     "Network",
+    "NumberSet",
     "ServedNumbers",
     "carrier_of",
     "is_valid_number",
@@ -193,6 +194,59 @@ def valid_numbers(numbers: pl.Series) -> np.ndarray:
     return out
 
 
+class NumberSet:
+    """A large set of numbers kept compact: those that spell ``+`` and a whole number (E.164)
+    as a sorted int64 array, any other text in a set of its own. A subscriber table of a
+    million numbers takes 8 MB here, against some 300 MB as a set of Python strings.
+
+    >>> table = NumberSet.of(pl.Series(["+8617012345678", "+21620123456", "5e1272273e041e82"]))
+    >>> "+8617012345678" in table, "5e1272273e041e82" in table, "+086170" in table
+    (True, True, False)
+    >>> len(table), "+8617012345679" in table
+    (3, False)
+    """
+
+    def __init__(self, keys: np.ndarray, others: frozenset[str]) -> None:
+        self._keys = keys  # sorted, distinct
+        self._others = others
+
+    @classmethod
+    def of(cls, numbers: pl.Series) -> NumberSet:
+        from callwarden.records.codes import whole_numbers  # noqa: PLC0415  (numba: on use)
+
+        texts = numbers.cast(pl.String).drop_nulls()
+        keys, _ = whole_numbers(texts, "+")
+        others = frozenset(texts.filter(pl.Series(keys < 0)).to_list())
+        return cls(np.unique(keys[keys >= 0]), others)
+
+    def __len__(self) -> int:
+        return int(self._keys.shape[0]) + len(self._others)
+
+    def __contains__(self, e164: object) -> bool:
+        if not isinstance(e164, str):
+            return False
+        key = _whole_key(e164)
+        if key is None:
+            return e164 in self._others
+        at = int(np.searchsorted(self._keys, key))
+        return at < self._keys.shape[0] and int(self._keys[at]) == key
+
+
+def _whole_key(e164: str) -> int | None:
+    """The integer ``+digits`` spells as ``records/codes.py`` reads it (1 to 18 digits, no
+    leading zero), else None."""
+    digits = e164[1:]
+    if (
+        not e164.startswith("+")
+        or not 0 < len(digits) <= 18  # (records/codes.py MAX_DIGITS)
+        or not digits.isascii()
+        or not digits.isdigit()
+        or (len(digits) > 1 and digits[0] == "0")
+    ):
+        return None
+    return int(digits)
+
+
 @dataclass(frozen=True)
 class ServedNumbers:
     """The numbers the operator serves: a subscriber table, else prefixes.
@@ -205,7 +259,7 @@ class ServedNumbers:
 
     prefixes: tuple[str, ...] = DEFAULT_SERVED_PREFIXES
     #: every number of the subscriber table, when one is given; then prefixes are not used
-    numbers: frozenset[str] | None = field(default=None, repr=False)
+    numbers: frozenset[str] | NumberSet | None = field(default=None, repr=False)
 
     def serves(self, e164: str) -> bool:
         """In the table (whatever it looks like), or in a served range and a valid number
@@ -215,8 +269,11 @@ class ServedNumbers:
         return e164.startswith(self.prefixes) and is_valid_number(e164)
 
     @classmethod
-    def from_numbers(cls, numbers: Iterable[str]) -> ServedNumbers:
-        """Every number of a subscriber table is served."""
+    def from_numbers(cls, numbers: Iterable[str] | pl.Series) -> ServedNumbers:
+        """Every number of a subscriber table is served (a column of it is kept compact:
+        :class:`NumberSet`)."""
+        if isinstance(numbers, pl.Series):
+            return cls(numbers=NumberSet.of(numbers))
         return cls(numbers=frozenset(numbers))
 
     @classmethod

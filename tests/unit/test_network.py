@@ -1,5 +1,6 @@
 """Whether a number can be anyone's, for a whole column at once: the answers of
-``is_valid_number`` (phonenumbers one number at a time), whatever the numbers."""
+``is_valid_number`` (phonenumbers one number at a time), whatever the numbers; a subscriber
+table kept compact answers as the plain set."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callwarden.network import is_valid_number, valid_numbers
+from callwarden.network import NumberSet, ServedNumbers, is_valid_number, valid_numbers
 
 _HOME = st.builds(
     lambda head, tail: f"+86{head}{tail}",
@@ -46,3 +47,24 @@ def test_every_chinese_range_and_length_gets_the_one_by_one_answers() -> None:
     want = [is_valid_number(n) for n in numbers]
     assert sum(want) > 1000  # (both valid and invalid numbers in play)
     assert got == want
+
+
+_TEXTS = st.one_of(
+    st.from_regex(r"\+[1-9][0-9]{0,19}", fullmatch=True),  # E.164 and too long to be one
+    st.from_regex(r"\+0[0-9]{0,5}", fullmatch=True),  # a leading zero spells no key
+    st.text(max_size=8),  # hashed identifiers, spaces, signs, nothing at all
+)
+
+
+@settings(deadline=None)  # (the first example loads the compiled parser)
+@given(st.lists(_TEXTS, max_size=40), st.lists(_TEXTS, max_size=20))
+def test_a_compact_subscriber_table_serves_exactly_its_numbers(
+    table: list[str], asked: list[str]
+) -> None:
+    # a million subscribers are kept as sorted integers, not Python strings: the same
+    # answer as the plain set for every text, odd ones included
+    served = ServedNumbers.from_numbers(pl.Series(table, dtype=pl.String))
+    plain = ServedNumbers.from_numbers(table)
+    assert isinstance(served.numbers, NumberSet)
+    for number in [*asked, *table, *(t + "0" for t in table)]:
+        assert served.serves(number) == plain.serves(number), number

@@ -29,6 +29,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+import polars as pl
+
 from callwarden.network import ServedNumbers
 
 __all__ = ["AnyOf", "Served", "resolve_served"]
@@ -51,7 +53,7 @@ class AnyOf:
 
 
 def resolve_served(
-    subscriber_numbers: Iterable[str] | None, prefixes: ServedNumbers | None
+    subscriber_numbers: Iterable[str] | pl.Series | None, prefixes: ServedNumbers | None
 ) -> ServedNumbers | AnyOf:
     """The served numbers from a subscriber table's numbers and a prefix configuration (see
     the module notes for how they combine)."""

@@ -126,7 +126,7 @@ def served_numbers(subscribers: pl.DataFrame | None, served: ServedNumbers | Non
     """
     table = None
     if subscribers is not None and subscribers.height:
-        table = subscribers["msisdn"].cast(pl.String).drop_nulls().to_list()
+        table = subscribers["msisdn"].cast(pl.String).drop_nulls()  # (kept compact)
     return resolve_served(table, served)
 
 
