@@ -140,7 +140,7 @@ def _grown(table: np.ndarray) -> np.ndarray:
 @numba.njit(cache=True, nogil=True)
 def _callee_passes(callee: np.ndarray, caller: np.ndarray, t: np.ndarray, spoofed: np.ndarray,
                    from_known: np.ndarray, window_ms: int, shared: np.ndarray,
-                   victim: np.ndarray) -> None:  # fmt: skip
+                   victim: np.ndarray, callees: int) -> None:  # fmt: skip
     """Over the calls in record order, each callee's previous incoming call kept in a hash
     table (its caller and time, one cache line per callee): ``shared[i]`` = 1 where it came
     from another number less than ``window_ms`` before; ``victim[i]`` = 1 where the callee's
@@ -150,7 +150,12 @@ def _callee_passes(callee: np.ndarray, caller: np.ndarray, t: np.ndarray, spoofe
     any_spoofed, any_known = spoofed.shape[0] > 0, from_known.shape[0] > 0
     # per slot: callee + 2 (0: free), last caller, last time, last known caller, its time,
     # whether there is one
-    table = np.zeros((1 << 12, 8), np.int64)
+    # sized for ``callees`` distinct callees at the start: growing it by doubling held the
+    # old table beside the new one, a third more memory at the engine's peak
+    slots = 1 << 12
+    while slots < 2 * (callees + 1):
+        slots *= 2
+    table = np.zeros((slots, 8), np.int64)
     used = 0
     for i in range(callee.shape[0]):
         if any_spoofed and spoofed[i]:
@@ -289,8 +294,9 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         # no number's call, so it is neither.
         shared, victim = np.zeros(n, np.int8), np.zeros(n, np.int8)
         peer, from_known = _known_numbers(calls, known, spoofed)
+        callees = pl.Series(callee).n_unique()  # (a hash count on every core)
         _callee_passes(callee, caller, t, _none_if(spoofed), from_known, SIX_H_MS, shared,
-                       victim)  # fmt: skip
+                       victim, callees)  # fmt: skip
         return shared, peer, victim
 
     imei = (

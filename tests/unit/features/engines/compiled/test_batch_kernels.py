@@ -310,7 +310,7 @@ def test_device_sims_equal_the_pair_formulas(n: int, numbers: int, seed: int) ->
 @given(st.integers(1, 200), st.integers(0, 2**31))
 def test_shared_targets_compare_each_call_with_the_callee_previous(n: int, seed: int) -> None:
     """Shared targets and victims against each callee's earlier calls, spoofed ones left out;
-    many callees, so that the table grows."""
+    many callees, so that the table grows (when not sized for them at the start)."""
     rng = np.random.default_rng(seed)
     t = np.sort(rng.integers(0, 2 * DAY_MS, n))
     callees = int(rng.choice([6, 5000]))
@@ -318,7 +318,9 @@ def test_shared_targets_compare_each_call_with_the_callee_previous(n: int, seed:
     spoofed = (rng.random(n) < 0.1).astype(np.int8) if seed % 2 else np.zeros(0, np.int8)
     known = (rng.random(n) < 0.3).astype(np.int8) if seed % 3 else np.zeros(0, np.int8)
     got, got_victim = np.zeros(n, np.int8), np.zeros(n, np.int8)
-    _callee_passes(callee, caller, t, spoofed, known, 6 * 3_600_000, got, got_victim)
+    # the table sized for the callees at the start, or too small, so that it grows
+    sized = int(rng.choice([0, np.unique(callee).shape[0]]))
+    _callee_passes(callee, caller, t, spoofed, known, 6 * 3_600_000, got, got_victim, sized)
     want, victim = np.zeros(n, np.int8), np.zeros(n, np.int8)
     own = [j for j in range(n) if not (spoofed.shape[0] and spoofed[j])]
     for i in own:
