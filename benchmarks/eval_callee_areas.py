@@ -1,5 +1,9 @@
 """Offline: would "the callees all live in one area" tell call rounds from relay SIMs?
 
+This is the measurement that led to the cue; the relay rules now read it themselves
+(``detect/callee_areas.py``, on every engine), and this script still measures it as it was
+first defined, from the features of the rules without it, for comparison.
+
 A class teacher rings the parents of one class, a volunteer the residents of one block: the
 people called live near one another. A relay SIM dials a list of strangers bought from
 anywhere. This script measures that cue beside the relay rules as they are, without changing
