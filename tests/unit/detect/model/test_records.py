@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from callwarden.cli.app import app
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.alerts_io import alerts_from_rows
+from callwarden.detect.callee_areas import CalleeAreas
 from callwarden.detect.campaigns import CampaignConfig
 from callwarden.detect.live import replay_alerts
 from callwarden.detect.model import FeatureTable, load_model, train_file_order, train_model
@@ -139,6 +140,9 @@ def _one_frame_reference(
     arrays = FeatureArrays.of(frame)
     content = SmsContent.of_sms(city["sms"])  # what the texts say, as score_records reads it
     content.fill(arrays.values, arrays.kind == "sms", arrays.times_us(), arrays.numbers)
+    # and where the callees live, as it reads that (the relay rules' cue)
+    areas = CalleeAreas.of_records(city["calls"], city["subscribers"])
+    areas.fill(arrays.values, arrays.kind == "call", arrays.times_us(), arrays.numbers)
     scores = detector_scores(arrays)
     combined = policy.combine_model(
         np.max(np.vstack(list(scores.values())), axis=0), model.scores(X)
@@ -149,6 +153,7 @@ def _one_frame_reference(
         policy, allowed_numbers(subscribers), timezone=TZ, served=served_numbers(subscribers)
     )
     scorer.content = content
+    scorer.areas = areas.areas
     rows = scorer.step(arrays, idx, scores, combined, lambda i: model.reasons(X[i]))
     return alerts_from_rows(rows)
 
