@@ -233,18 +233,16 @@ class NumberSet:
 
 
 def _whole_key(e164: str) -> int | None:
-    """The integer ``+digits`` spells as ``records/codes.py`` reads it (1 to 18 digits, no
-    leading zero), else None."""
-    digits = e164[1:]
-    if (
-        not e164.startswith("+")
-        or not 0 < len(digits) <= 18  # (records/codes.py MAX_DIGITS)
-        or not digits.isascii()
-        or not digits.isdigit()
-        or (len(digits) > 1 and digits[0] == "0")
-    ):
-        return None
-    return int(digits)
+    """The integer ``+digits`` spells as ``records/codes.py`` reads it (its own rule:
+    :func:`~callwarden.records.codes.spelled`), else None."""
+    from callwarden.records.codes import spelled  # noqa: PLC0415  (numba: on use)
+
+    text = np.frombuffer(e164.encode(), np.uint8)
+    key = int(spelled(text, 0, text.shape[0], _PLUS))
+    return None if key < 0 else key
+
+
+_PLUS = np.frombuffer(b"+", np.uint8)
 
 
 @dataclass(frozen=True)

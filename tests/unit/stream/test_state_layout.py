@@ -18,6 +18,7 @@ import pytest
 from tests.unit.features.engines.compiled.live_checkpoints import (
     assert_restores_alike,
     assert_same_features,
+    city_records,
     run_features,
 )
 
@@ -25,18 +26,11 @@ from callwarden.features.engines.base import Traffic
 from callwarden.features.engines.compiled import live
 from callwarden.features.engines.compiled.live import ACT_SIGNALS, IncrementalFeatures
 from callwarden.features.engines.compiled.pools import Pool, columns
-from callwarden.records.batch import record_batch
-from callwarden.simulate import SimulationConfig, simulate_city
 
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, pl.DataFrame]:
-    root = tmp_path_factory.mktemp("layout-city")
-    simulate_city(SimulationConfig(subscribers=800, days=2, seed=17), root)
-    calls = pl.read_parquet(root / "calls", hive_partitioning=False)
-    sms = pl.read_parquet(root / "sms", hive_partitioning=False)
-    subs = pl.read_parquet(root / "subscribers")
-    return record_batch(calls, sms), subs
+    return city_records(tmp_path_factory.mktemp("layout-city"), 800, 2, 17)
 
 
 def _columns_only(pool: Pool) -> Pool:

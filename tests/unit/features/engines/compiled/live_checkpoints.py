@@ -14,9 +14,21 @@ import polars as pl
 
 from callwarden.features.engines.base import Traffic
 from callwarden.features.engines.compiled.live import IncrementalFeatures
+from callwarden.records.batch import record_batch
+from callwarden.simulate import SimulationConfig, simulate_city
 from callwarden.stream.snapshot import read_state, write_state
 
 Change = Callable[[IncrementalFeatures], None]
+
+
+def city_records(
+    root: Path, subscribers: int, days: int, seed: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A simulated city under ``root``: its records as one record batch, and its subscribers."""
+    simulate_city(SimulationConfig(subscribers=subscribers, days=days, seed=seed), root)
+    calls = pl.read_parquet(root / "calls", hive_partitioning=False)
+    sms = pl.read_parquet(root / "sms", hive_partitioning=False)
+    return record_batch(calls, sms), pl.read_parquet(root / "subscribers")
 
 
 def run_features(

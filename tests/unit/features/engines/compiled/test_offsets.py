@@ -12,6 +12,7 @@ import pytest
 from tests.unit.features.engines.compiled.live_checkpoints import (
     assert_restores_alike,
     assert_same_features,
+    city_records,
     run_features,
 )
 
@@ -20,17 +21,11 @@ from callwarden.features.engines.compiled import live, offsets
 from callwarden.features.engines.compiled.hashtable import EMPTY, NONE
 from callwarden.features.engines.compiled.live import IncrementalFeatures
 from callwarden.features.spec import WINDOWS
-from callwarden.records.batch import record_batch
-from callwarden.simulate import SimulationConfig, simulate_city
 
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[pl.DataFrame, pl.DataFrame]:
-    root = tmp_path_factory.mktemp("offsets-city")
-    simulate_city(SimulationConfig(subscribers=600, days=3, seed=23), root)
-    calls = pl.read_parquet(root / "calls", hive_partitioning=False)
-    sms = pl.read_parquet(root / "sms", hive_partitioning=False)
-    return record_batch(calls, sms), pl.read_parquet(root / "subscribers")
+    return city_records(tmp_path_factory.mktemp("offsets-city"), 600, 3, 23)
 
 
 def test_state_times_are_int32(city: tuple[pl.DataFrame, pl.DataFrame]) -> None:
