@@ -6,7 +6,8 @@ prefix (E.164 numbers after ``+``, IMEIs) into integer keys and looks them up in
 hash table, straight from the column's Arrow buffers: no Python object per text. Any other text
 goes through a dictionary (:class:`Dictionary`). Both hand out codes from one counter, and
 whether a text takes the first path depends on the text alone, so one text always gets one code
-and two texts never share one (tests/unit/features/test_live_codes.py holds it, across batches).
+and two texts never share one (tests/unit/features/engines/compiled/test_textcodes.py holds it,
+across batches).
 
 >>> book = Codebook("+")
 >>> codes, new = book.encode_series(pl.Series(["+8613800000001", "n/a", None, "+8613800000001"]))

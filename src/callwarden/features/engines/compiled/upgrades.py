@@ -2,8 +2,8 @@
 
 A consumer restarted on a new version resumes from the checkpoint the old one wrote: each
 layout change of the state (``live.py``) says here how a state from before it is read, and
-``tests/unit/stream/test_state_layout.py`` holds that such a state goes on as one that never
-stopped.
+``tests/unit/features/engines/compiled/test_state_layout.py`` holds that such a state goes on as
+one that never stopped.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """The live engine (``features/engines/compiled/live.py``) run over records in batches, and the
 check that a checkpoint of an older state layout restores and goes on as a run that never
-stopped (``tests/unit/features/engines/compiled/test_offsets.py``,
-``tests/unit/stream/test_state_layout.py``).
+stopped (``test_offsets.py`` and ``test_state_layout.py`` beside it).
 """
 
 from __future__ import annotations
