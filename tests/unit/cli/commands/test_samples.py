@@ -12,7 +12,7 @@ import polars as pl
 
 from callwarden.cli.commands.samples import write_samples
 
-DOC = Path(__file__).parents[2] / "docs" / "ingest.md"
+DOC = Path(__file__).parents[4] / "docs" / "ingest.md"
 
 
 def tutorial() -> list[str]:
