@@ -46,7 +46,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import numpy as np
 import polars as pl
@@ -100,6 +100,10 @@ class CallContent:
     Batch: :meth:`of_records`. Live: :meth:`live`, then :meth:`add_calls` with each batch's
     calls and :meth:`add_transcripts` as transcripts arrive, in either order.
     """
+
+    #: a reader of records (``detect/record_features.py``)
+    features: ClassVar[tuple[str, ...]] = (CALL_RISK, CALL_SCAMS)
+    kind: ClassVar[str] = "call"
 
     def __init__(self, model: ContentModel | None = None) -> None:
         self._model = model
@@ -266,17 +270,17 @@ class CallContent:
     def fill(
         self,
         values: dict[str, np.ndarray],
-        is_call: np.ndarray,
+        is_kind: np.ndarray,
         time_us: np.ndarray,
         numbers: Callable[[np.ndarray], Sequence[str]],
     ) -> None:
         """Set ``values[CALL_RISK]`` and ``values[CALL_SCAMS]`` at every event: 0 for SMS, for
         numbers without transcripts and below the detectors' gate (no detector may fire there,
-        so the transcripts are not read); ``numbers(idx)`` gives the numbers of the events
-        ``idx``."""
-        risk, scams = np.zeros(is_call.shape[0]), np.zeros(is_call.shape[0])
+        so the transcripts are not read); ``is_kind``: the call events; ``numbers(idx)``
+        gives the numbers of the events ``idx``."""
+        risk, scams = np.zeros(is_kind.shape[0]), np.zeros(is_kind.shape[0])
         if self._calls:
-            look = is_call
+            look = is_kind
             if all(name in values for name in GATE_FEATURES):
                 look = look & passes_gate(dict(values))
             at = np.flatnonzero(look)

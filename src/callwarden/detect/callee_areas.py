@@ -51,7 +51,7 @@ import bisect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import ClassVar, Final
 
 import numpy as np
 import polars as pl
@@ -249,6 +249,10 @@ class CalleeAreas:
     Batch: :meth:`of_records`. Live: :meth:`live`, then :meth:`add_calls` with each batch.
     """
 
+    #: a reader of records (``detect/record_features.py``)
+    features: ClassVar[tuple[str, ...]] = AREA_FEATURES
+    kind: ClassVar[str] = "call"
+
     def __init__(self, subscribers: pl.DataFrame | None) -> None:
         homes = Areas.homes(subscribers)
         self.areas = Areas.of_counts(dict(homes["region"].value_counts().iter_rows()))
@@ -369,18 +373,18 @@ class CalleeAreas:
     def fill(
         self,
         values: dict[str, np.ndarray],
-        is_call: np.ndarray,
+        is_kind: np.ndarray,
         time_us: np.ndarray,
         numbers: Callable[[np.ndarray], Sequence[str]],
     ) -> None:
-        """Set the :data:`AREA_FEATURES` at every event: at the call events with at least
-        :data:`LOOK_CALLS_1H` own calls in the hour where a relay detector scores, from the
-        calls known; 0 (``AREA`` -1) elsewhere (nothing reads them there)."""
-        n = is_call.shape[0]
+        """Set the :data:`AREA_FEATURES` at every event: at the call events (``is_kind``)
+        with at least :data:`LOOK_CALLS_1H` own calls in the hour where a relay detector
+        scores, from the calls known; 0 (``AREA`` -1) elsewhere (nothing reads them there)."""
+        n = is_kind.shape[0]
         out = {name: np.zeros(n) for name in AREA_FEATURES}
         out[AREA][:] = -1.0
         if self and n and "out_calls_1h" in values:
-            look = is_call & (values["out_calls_1h"] >= LOOK_CALLS_1H)
+            look = is_kind & (values["out_calls_1h"] >= LOOK_CALLS_1H)
             if look.any():
                 look &= _relay_scores(values) > 0
             at = np.flatnonzero(look)

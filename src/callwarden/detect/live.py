@@ -108,11 +108,7 @@ class LiveScorer:
             return []
         model = self.model
         X = self.peaks.update(got.msisdn.to_list(), got.values)
-        self.scorer.content.fill(arrays.values, arrays.kind == "sms", arrays.times_us(),
-                                 arrays.numbers)  # fmt: skip
-        if self.scorer.callee_areas is not None:
-            self.scorer.callee_areas.fill(arrays.values, arrays.kind == "call",
-                                          arrays.times_us(), arrays.numbers)  # fmt: skip
+        self.scorer.fill_records(arrays)
         scores = detector_scores(arrays)
         rules = np.max(np.vstack(list(scores.values())), axis=0)
         combined = self.scorer.policy.combine_model(rules, model.scores(X))

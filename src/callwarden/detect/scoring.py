@@ -22,16 +22,16 @@ from callwarden.detect import rules as _rules  # noqa: F401  (registers the buil
 from callwarden.detect.alerts_io import alerts_from_rows
 from callwarden.detect.arrays import FeatureArrays
 from callwarden.detect.base import DETECTORS, Detector, bounded
-from callwarden.detect.call_content import CALL_RISK, CallContent
-from callwarden.detect.callee_areas import CUE, RELAY_DETECTORS, Areas, CalleeAreas
+from callwarden.detect.call_content import CallContent
+from callwarden.detect.callee_areas import RELAY_DETECTORS, Areas, CalleeAreas
 from callwarden.detect.campaign_steps import BatchCampaigns
 from callwarden.detect.reasons import Reason
+from callwarden.detect.record_features import RecordFeatures, fill_records
 from callwarden.detect.rules.sms_burst import volume_score
-from callwarden.detect.sms_content import CONTENT_FEATURE, SmsContent
+from callwarden.detect.sms_content import SmsContent
 from callwarden.features.engines.base import (
     BATCH_STEPS,
     DEFAULT_TIMEZONE,
-    EventFeatures,
     Traffic,
     load_engine,
 )
@@ -181,15 +181,7 @@ class EventScorer:
                 return []
             if passing.shape[0] < arrays.height:
                 arrays = arrays.take(passing)
-        if self.content is not None and CONTENT_FEATURE not in arrays.values:
-            sms = arrays.kind == "sms"
-            self.content.fill(arrays.values, sms, arrays.times_us(), arrays.numbers)
-        if self.call_content is not None and CALL_RISK not in arrays.values:
-            calls = arrays.kind == "call"
-            self.call_content.fill(arrays.values, calls, arrays.times_us(), arrays.numbers)
-        if self.callee_areas is not None and CUE not in arrays.values:
-            calls = arrays.kind == "call"
-            self.callee_areas.fill(arrays.values, calls, arrays.times_us(), arrays.numbers)
+        self.fill_records(arrays, missing_only=True)
         scores = detector_scores(arrays)
         combined = np.max(np.vstack(list(scores.values())), axis=0) if scores else np.zeros(0)
         idx = np.flatnonzero(combined >= self.policy.watch)
@@ -198,6 +190,16 @@ class EventScorer:
         if seq is not None:  # the policy steps through events in record order
             idx = idx[np.argsort(seq[idx], kind="stable")]
         return self.step(arrays, idx, scores, combined)
+
+    @property
+    def fillers(self) -> list[RecordFeatures | None]:
+        """The readers of records it holds, in the order of ``record_features.FILLERS``."""
+        return [self.content, self.call_content, self.callee_areas]
+
+    def fill_records(self, arrays: FeatureArrays, *, missing_only: bool = False) -> None:
+        """The record features at these events (``missing_only``: those the arrays lack)."""
+        fill_records(self.fillers, arrays.values, arrays.kind == "sms", arrays.times_us(),
+                     arrays.numbers, missing_only=missing_only)  # fmt: skip
 
     def step(
         self,
@@ -405,7 +407,7 @@ def score_records(
     # where the callees of the callers who may reach the relay detectors live
     areas = CalleeAreas.of_records(traffic.calls, traffic.subscribers)
     scorer = _event_scorer(traffic, policy, served, content, transcripts)
-    scorer.areas = areas.areas
+    scorer.callee_areas, scorer.areas = areas, areas.areas
     pending = _PendingCampaigns(traffic, policy, scorer)
     del traffic
 
@@ -425,7 +427,8 @@ def score_records(
         if progress is not None and by_parts:
             progress("features and scores, by slices of numbers", done, total)
         decode = piece.decode
-        _fill_records(piece, content, transcripts, areas)
+        # what the records say at the slice's events (``detect/record_features.py``)
+        fill_records(scorer.fillers, piece.values, piece.is_sms, piece.time_us, piece.numbers)
         scores = detector_scores(FeatureArrays.of_events(piece))
         combined = np.max(np.vstack(list(scores.values())), axis=0)
         X = None
@@ -529,20 +532,6 @@ def _event_scorer(
     scorer.content = content
     scorer.call_content = call_content
     return scorer
-
-
-def _fill_records(
-    piece: EventFeatures,
-    content: SmsContent,
-    transcripts: CallContent | None,
-    areas: CalleeAreas,
-) -> None:
-    """The record features at a slice's events: what the SMS and the calls said, where the
-    callees live."""
-    content.fill(piece.values, piece.is_sms, piece.time_us, piece.numbers)
-    if transcripts is not None:
-        transcripts.fill(piece.values, ~piece.is_sms, piece.time_us, piece.numbers)
-    areas.fill(piece.values, ~piece.is_sms, piece.time_us, piece.numbers)
 
 
 def _explainer(model: ModelScorer, X: np.ndarray) -> Callable[[int], list[Reason]]:

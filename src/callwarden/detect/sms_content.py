@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 import numpy as np
 import polars as pl
@@ -52,7 +52,11 @@ _Found = tuple[float, str, float, list[str]]  # risk, label, score, evidence
 
 
 class SmsContent:
-    """SMS texts by (sender, send time in µs), looked up and classified when first asked for."""
+    """SMS texts by (sender, send time in µs), looked up and classified when first asked for
+    (a reader of records: ``detect/record_features.py``)."""
+
+    features: ClassVar[tuple[str, ...]] = (CONTENT_FEATURE,)
+    kind: ClassVar[str] = "sms"
 
     def __init__(self, texts: pl.DataFrame, model: ContentModel | None = None) -> None:
         #: sender, us, content: the SMS with a text
@@ -131,16 +135,17 @@ class SmsContent:
     def fill(
         self,
         values: dict[str, np.ndarray],
-        is_sms: np.ndarray,
+        is_kind: np.ndarray,
         time_us: np.ndarray,
         numbers: Callable[[np.ndarray], Sequence[str]],
     ) -> None:
         """Set ``values[CONTENT_FEATURE]`` at every event: 0 for calls, and for SMS below the
         gate (``sms_burst`` scores 0 there whatever they say, so they are not read);
-        ``numbers(idx)`` gives the numbers of the events ``idx``."""
-        risk = np.zeros(is_sms.shape[0])
+        ``is_kind``: the SMS events; ``numbers(idx)`` gives the numbers of the events
+        ``idx``."""
+        risk = np.zeros(is_kind.shape[0])
         if self:
-            look = np.flatnonzero(is_sms & (values["sms_out_1h"] >= GATE.sms_1h))
+            look = np.flatnonzero(is_kind & (values["sms_out_1h"] >= GATE.sms_1h))
             if look.shape[0]:
                 risk[look] = self.risk(numbers(look), time_us[look])
         values[CONTENT_FEATURE] = risk

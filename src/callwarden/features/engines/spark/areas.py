@@ -82,14 +82,13 @@ def _batches(weights: Sequence[float]) -> object:
 
 
 def with_callee_areas(
-    features: DataFrame, calls: DataFrame, subscribers: DataFrame | None
-) -> tuple[DataFrame, Areas]:
-    """``features`` (``spark_features``) with the :data:`AREA_FEATURES` beside them, and the
-    areas (for the relay detectors' reasons on the driver)."""
-    areas, homes = spark_areas(subscribers)
+    features: DataFrame, calls: DataFrame, areas: Areas, homes: DataFrame | None
+) -> DataFrame:
+    """``features`` (``spark_features``) with the :data:`AREA_FEATURES` beside them, from the
+    areas and the subscribers' area codes (:func:`spark_areas`)."""
     defaults = {name: F.lit(-1.0 if name == AREA else 0.0) for name in AREA_FEATURES}
     if homes is None:
-        return features.withColumns(defaults), areas
+        return features.withColumns(defaults)
     own = calls
     if "caller_flag" in calls.columns:  # a spoofed presentation is not the number's own call
         own = own.where(~F.coalesce(F.col("caller_flag").isin(*SPOOFED_FLAGS), F.lit(False)))
@@ -126,4 +125,4 @@ def with_callee_areas(
     return joined.select(
         *features.columns,
         *(F.coalesce(F.col(name), default).alias(name) for name, default in defaults.items()),
-    ), areas
+    )

@@ -58,15 +58,9 @@ from callwarden.detect.scoring import (
 )
 from callwarden.errors import ConfigError
 from callwarden.features.engines.base import DEFAULT_TIMEZONE, Traffic
-from callwarden.features.engines.spark.areas import with_callee_areas
-from callwarden.features.engines.spark.content import (
-    call_content,
-    driver_content,
-    sms_texts,
-    with_call_content,
-    with_content_risk,
-)
+from callwarden.features.engines.spark.content import driver_content
 from callwarden.features.engines.spark.features import ORDER, spark_features
+from callwarden.features.engines.spark.records import SparkRecords, with_record_features
 from callwarden.features.engines.spark.session import is_uri
 from callwarden.features.spec import FEATURES
 from callwarden.network import ServedNumbers
@@ -288,16 +282,13 @@ def score_records_spark(
     counter = spark.sparkContext.accumulator(0)
     triage = triage and model is None  # (a model can flag any number)
     features = spark_features(calls, sms, subscribers, timezone, known, triage=triage)
-    texts = sms_texts(sms)  # (what the SMS say: the content feature, as batch fills it)
-    features = with_content_risk(features, texts)
-    if transcripts is not None and not isinstance(transcripts, CallContent):
-        transcripts = call_content(transcripts, calls)
-    # (what the calls said: the transcripts' features, as batch fills them)
-    features = with_call_content(features, transcripts)
-    # (where the callees live: the relay detectors' area features, as batch fills them)
-    features, areas = with_callee_areas(features, calls, subscribers)
+    # what the records say (the SMS, the calls' transcripts, where the callees live), as
+    # batch fills it
+    records = SparkRecords.of(calls, sms, subscribers, transcripts)
+    features = with_record_features(features, records)
     kept = features_to_polars(alert_candidates(features, policy, timezone, counter, model))
-    content = driver_content(kept, texts)
+    content = driver_content(kept, records.texts)
+    transcripts, areas = records.said, records.areas
     campaigns = _campaign_records(calls, sms, subscribers, policy, timezone)
     # the numbers that may be decided on: the kept events', and a campaign group's lines
     deciding = kept["msisdn"]

@@ -32,8 +32,8 @@ from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.callee_areas import Areas
 from callwarden.detect.scoring import score_events
 from callwarden.features.engines.base import DEFAULT_TIMEZONE
-from callwarden.features.engines.spark.areas import with_callee_areas
 from callwarden.features.engines.spark.features import spark_features
+from callwarden.features.engines.spark.records import SparkRecords, with_record_features
 from callwarden.features.engines.spark.scoring import (
     alert_candidates,
     allowed_numbers,
@@ -84,8 +84,9 @@ class StreamJob:
         features = spark_features(
             calls, None, self.subscribers, self.timezone, self.known, triage=True
         )
-        # (where the callees live: the relay detectors' area features, as batch fills them)
-        features, self.areas = with_callee_areas(features, calls, self.subscribers)
+        # what the records say (calls only here: where the callees live), as batch fills it
+        records = SparkRecords.of(calls, None, self.subscribers)
+        features, self.areas = with_record_features(features, records), records.areas
         fresh = features.join(new.select(F.col("call_id").alias("rid")), "rid", "left_semi")
         kept = alert_candidates(fresh, self.policy, self.timezone)
         kept.write.mode("overwrite").parquet(f"{self.state}/candidates/batch={batch_id}")
