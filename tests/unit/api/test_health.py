@@ -1,5 +1,5 @@
 """``/health``: what an operator should look at, here an SLA calendar without this year's
-public holidays (the screening lists' loading is in tests/unit/screen/test_api.py)."""
+public holidays (the screening lists' loading is in tests/unit/api/test_screen_routes.py)."""
 
 from __future__ import annotations
 

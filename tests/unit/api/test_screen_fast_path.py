@@ -20,8 +20,8 @@ from callwarden.reputation.categories import Category, Source
 from callwarden.screen.hotlines import add_hotline, install_policy
 from callwarden.screen.models import ScreenDecision, WrongCode
 
-from .test_api import NOW
-from .test_api import POLICY as API_POLICY
+from .test_screen_routes import NOW
+from .test_screen_routes import POLICY as API_POLICY
 
 # the decision API's own policy, and a route by region besides
 POLICY = (

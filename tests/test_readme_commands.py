@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nats
 
-README = Path(__file__).parents[2] / "README.md"
+README = Path(__file__).parents[1] / "README.md"
 
 
 def using_it() -> list[list[str]]:
