@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from unittest import mock
 
 import numpy as np
@@ -139,6 +140,11 @@ def window_sums_at(
     return {name: out[j] for j, name in enumerate(names)}
 
 
+def drawn(data: st.DataObject, n: int, elements: st.SearchStrategy[Any]) -> np.ndarray:
+    """One drawn value per element of a block of ``n`` (a row, when ``elements`` draws lists)."""
+    return np.array(data.draw(st.lists(elements, min_size=n, max_size=n)))
+
+
 @st.composite
 def blocks_and_times(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
     n = draw(st.integers(1, 300))
@@ -156,11 +162,10 @@ def test_sliding_sums_equal_prefix_sums(
     keys, t = bt
     n = keys.shape[0]
     signals = {
-        "a": np.array(data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)), float),
-        "b": np.array(data.draw(st.lists(st.integers(0, 3600), min_size=n, max_size=n)), float)
-        ** 2,
+        "a": drawn(data, n, st.integers(0, 3)).astype(float),
+        "b": drawn(data, n, st.integers(0, 3600)).astype(float) ** 2,
     }
-    at = np.flatnonzero(np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n))))
+    at = np.flatnonzero(drawn(data, n, st.booleans()))
     row = np.full(n, -1)
     row[at] = np.random.default_rng(n).permutation(at.shape[0])  # any order of the caller's
     got = window_sums_at(keys, t, signals, window, row, at.shape[0])
@@ -176,14 +181,11 @@ def test_all_windows_in_one_pass_equal_prefix_sums_per_window(
 ) -> None:
     keys, t = bt
     n = keys.shape[0]
-
-    def matrix(hi: int, width: int, dtype: type) -> np.ndarray:
-        row = st.lists(st.integers(0, hi), min_size=width, max_size=width)
-        return np.array(data.draw(st.lists(row, min_size=n, max_size=n)), dtype)
-
-    flags, counts = matrix(1, 3, np.int8), matrix(3600**2, 2, np.int32)
+    flags = drawn(data, n, st.lists(st.integers(0, 1), min_size=3, max_size=3)).astype(np.int8)
+    counts = drawn(data, n, st.lists(st.integers(0, 3600**2), min_size=2, max_size=2))
+    counts = counts.astype(np.int32)
     columns = [(900_000, [0, 3]), (3_600_000, [1, 2, 4]), (DAY_MS, [0, 4])]
-    at = np.flatnonzero(np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n))))
+    at = np.flatnonzero(drawn(data, n, st.booleans()))
     row = np.full(n, -1)
     row[at] = np.arange(at.shape[0])
     got = window_sums_of(keys, t, (flags, counts), columns, row, at.shape[0])
@@ -233,7 +235,7 @@ def test_own_signals_equal_the_array_formulas(
     n = num.shape[0]
 
     def ints(lo: int, hi: int) -> np.ndarray:
-        return np.array(data.draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n)))
+        return drawn(data, n, st.integers(lo, hi))
 
     kind, duration, ring, hour = ints(0, 2).astype(np.int8), ints(0, 40), ints(-1, 9), ints(0, 23)
     other = ints(-1, 12) + 8613800000000 * (ints(0, 1))
