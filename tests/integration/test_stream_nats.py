@@ -19,14 +19,17 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import nats
 import polars as pl
@@ -36,10 +39,11 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from callwarden.cases.db import open_database
 from callwarden.cases.queries import summary
 from callwarden.detect.scoring import score_records
+from callwarden.errors import CallwardenError
 from callwarden.features.engines.base import Traffic
 from callwarden.records.batch import record_batch
 from callwarden.simulate import SimulationConfig, simulate_city
-from callwarden.stream.broker import BrokerSettings, ensure_streams
+from callwarden.stream.broker import BrokerSettings, _Consumer, ensure_streams
 from callwarden.stream.codec import encode, encode_arrow
 
 pytestmark = pytest.mark.integration
@@ -399,3 +403,154 @@ def test_a_spoofed_foreign_burst_is_intercepted_and_the_stream_goes_on(
     cases.engine.dispose()
     assert counts["cases_by_kind"].get("interception") == 1, counts
     assert counts["cases_by_kind"].get("suspension") == 1, counts
+
+
+class CuttingProxy:
+    """A TCP relay to the NATS server whose connections the test cuts, as a network blip or the
+    broker dropping a slow client would."""
+
+    def __init__(self, server: str) -> None:
+        host, port = server.removeprefix("nats://").rsplit(":", 1)
+        self.target = (host, int(port))
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"nats://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.open: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            upstream = socket.create_connection(self.target)
+            with self.lock:
+                self.open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := src.recv(65536):
+                dst.sendall(data)
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        """Break every connection now (bytes in flight are lost)."""
+        with self.lock:
+            cut, self.open = self.open, []
+        for s in cut:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.listener.close()
+        self.cut()
+
+
+def test_a_consumer_whose_connection_breaks_reconnects_and_loses_nothing(
+    city: Path, names: BrokerSettings, tmp_path: Path
+) -> None:
+    """The connection broken three times while the consumer works: it reconnects each time,
+    takes up again where its engine stands (records in flight when it broke are delivered
+    again, not settled unseen), and ends with exactly the batch alerts, each stored once."""
+    published = subprocess.run(
+        cli("replay", str(city / "calls"), "--sms", str(city / "sms"), "--server", names.server,
+            "--subject-prefix", names.prefix, "--stream", names.stream),
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert published.returncode == 0, published.stderr
+    proxy = CuttingProxy(names.server)
+    checkpoint = tmp_path / "ckpt"
+    args = stream_args(
+        replace(names, server=proxy.url), checkpoint, "--subscribers", str(city / "subscribers"),
+        "--checkpoint-seconds", "0.3", "--idle-exit", "5",
+    )  # fmt: skip
+    try:
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        ckpt = checkpoint / "callwarden-p0.pickle"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None and not ckpt.exists():
+            time.sleep(0.05)  # working: its first checkpoint is written
+        cuts = 0
+        for _ in range(3):
+            if proc.poll() is not None:
+                break
+            proxy.cut()
+            cuts += 1
+            time.sleep(2.5)  # (the client waits 2 s before it reconnects)
+        _, err = proc.communicate(timeout=180)
+    finally:
+        proxy.close()
+    assert proc.returncode == 0, err
+    assert cuts >= 2, "the consumer finished before its connection could be cut: a bigger city"
+    assert err.count("broker: reconnected") >= cuts - 1, err
+    assert_alerts_equal_batch(names, city)
+
+
+def _an_alert(i: int) -> dict[str, Any]:
+    return {"msisdn": f"+86138000000{i:02d}", "decision": "review",
+            "flagged_at": datetime(2026, 7, 8, 10, i, tzinfo=UTC), "score": 0.7}  # fmt: skip
+
+
+def test_an_alert_whose_acknowledgement_is_lost_is_published_again_and_stored_once(
+    names: BrokerSettings, tmp_path: Path
+) -> None:
+    """A dropped connection takes the broker's answers with it: an alert whose answer never
+    came is published again under its id before the checkpoint, and stored once."""
+
+    async def run() -> None:
+        nc = await nats.connect(names.server)
+        js = nc.jetstream()
+        await ensure_streams(js, names)
+        settings = replace(names, checkpoint=tmp_path, confirm_wait=0.3)
+        consumer = _Consumer(settings, js, cast(Any, None), None)
+        await consumer.emit([_an_alert(1), _an_alert(2)])
+        stored, aid, data = consumer.published[0]
+        await stored
+        never: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        consumer.published[0] = (never, aid, data)  # its answer was lost on the way
+        await consumer.confirm()
+        assert never.cancelled()
+        assert consumer.published == []
+        await nc.close()
+
+    asyncio.run(run())
+    messages = read_subject(names, names.alerts_subject)
+    assert sorted(json.loads(m.data)["msisdn"] for m in messages) == [
+        "+8613800000001", "+8613800000002"
+    ]  # fmt: skip
+
+
+def test_alerts_the_broker_never_confirms_stop_the_consumer_with_a_clear_error(
+    names: BrokerSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No checkpoint without the alerts stored: after ``confirm_tries`` waits the consumer
+    stops and says what to do, rather than waiting for ever."""
+
+    async def run() -> None:
+        nc = await nats.connect(names.server)
+        js = nc.jetstream()
+        await ensure_streams(js, names)
+        settings = replace(names, checkpoint=tmp_path, confirm_wait=0.1, confirm_tries=2)
+        consumer = _Consumer(settings, js, cast(Any, None), None)
+        tries: list[str] = []
+
+        async def unanswered(aid: str, data: bytes) -> asyncio.Future[Any]:
+            tries.append(aid)
+            return asyncio.get_running_loop().create_future()
+
+        monkeypatch.setattr(consumer, "_publish", unanswered)
+        await consumer.emit([_an_alert(3)])
+        try:
+            with pytest.raises(CallwardenError, match="did not confirm 1 alerts in 2 tries"):
+                await consumer.confirm()
+        finally:
+            await nc.close()
+        assert len(tries) == 2  # published, then once again
+
+    asyncio.run(run())

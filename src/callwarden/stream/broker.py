@@ -17,6 +17,15 @@ before that checkpoint. After a crash the consumer resumes from its checkpoint: 
 consumer is set up again to deliver from the first stream sequence the checkpoint does not
 hold, in order; alerts raised again carry the same id, so neither the broker nor the case
 service stores them twice.
+
+A dropped connection (a network blip, a broker restart, or the broker cutting off a client that
+read nothing for 10 s) is survived: the client reconnects, and the consumer then sets its
+durable consumer up again at the engine's position, since records in flight when the
+connection broke are lost on the way and acknowledging later ones (``AckPolicy.ALL``) would
+settle them unseen; alerts whose acknowledgement did not come are published again under the
+same id (:meth:`_Consumer.confirm`). Scoring runs in a worker thread, so the event loop keeps
+reading from the socket while a batch (an hourly campaign pass, seconds on a large day) is
+scored.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import contextlib
 import gc
 import json
 import math
+import sys
 import time
 import zlib
 from collections.abc import Callable
@@ -42,7 +52,7 @@ from nats.js.client import JetStreamContext
 from nats.js.errors import BadRequestError, NotFoundError
 
 from callwarden.detect.alerts_io import alert_id
-from callwarden.errors import ConfigError
+from callwarden.errors import CallwardenError, ConfigError
 from callwarden.features.engines.base import load_engine
 from callwarden.stream.codec import (
     decode_arrow,
@@ -107,6 +117,11 @@ class BrokerSettings:
     #: sequence, last record id, counts, watermark) goes to ``<prefix>.progress.p<partition>``
     #: on plain NATS, for lag monitoring; None: none
     progress_every: float | None = 0.005
+    #: longest wait (seconds) for the broker to confirm the alerts published before a
+    #: checkpoint; those still unconfirmed are published again (same id), at most
+    #: ``confirm_tries`` times in all, then the consumer stops with an error
+    confirm_wait: float = 15.0
+    confirm_tries: int = 3
 
     @property
     def records_subject(self) -> str:
@@ -150,9 +165,38 @@ class ConsumeStatus:
     final: bool = False
 
 
-async def _connect(server: str) -> NATS:
+class _Link:
+    """What became of the connection: reconnections counted, each drop said on stderr."""
+
+    def __init__(self, server: str) -> None:
+        self.server, self.reconnects, self.closing = server, 0, False
+
+    async def dropped(self) -> None:
+        if self.closing:
+            return
+        print(f"broker: disconnected from {self.server}; reconnecting", file=sys.stderr)
+
+    async def back(self) -> None:
+        self.reconnects += 1
+        print(f"broker: reconnected to {self.server}", file=sys.stderr)
+
+    async def error(self, exc: Exception) -> None:
+        print(f"broker: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+
+
+#: reconnection attempts after a drop, 2 s apart (about a minute: a broker's restart)
+RECONNECT_ATTEMPTS = 30
+
+
+async def _connect(server: str, link: _Link | None = None) -> NATS:
+    events: dict[str, Any] = {}
+    if link is not None:
+        events = {"disconnected_cb": link.dropped, "reconnected_cb": link.back,
+                  "error_cb": link.error}  # fmt: skip
     try:
-        return await nats.connect(server, connect_timeout=3, max_reconnect_attempts=3)
+        return await nats.connect(
+            server, connect_timeout=3, max_reconnect_attempts=RECONNECT_ATTEMPTS, **events
+        )
     except (OSError, NatsTimeout, nats.errors.NoServersError) as exc:
         raise ConfigError(
             f"--server {server}: cannot reach NATS ({exc.__class__.__name__}); start "
@@ -232,6 +276,33 @@ class _Puller:
         self.sub: Any = None
         self.credit = 0  # messages asked for and not yet received
         self.asked_at = 0.0
+        self.reconnects = 0  # the connection's reconnections seen
+        self.mean_size = 0.0  # bytes per message, running
+
+    async def fetch(self, settings: BrokerSettings) -> list[Any]:
+        """As many messages as make about ``fetch_bytes`` (by their running mean size), at
+        most ``batch``: those that have arrived, or the first within ``fetch_wait``."""
+        ask = (
+            min(settings.batch, 16)  # (the first: message sizes are not known yet)
+            if self.mean_size == 0
+            else max(1, min(settings.batch, int(settings.fetch_bytes // self.mean_size)))
+        )
+        msgs = await self.take(ask, settings.fetch_wait)
+        if msgs:
+            size = sum(len(m.data) for m in msgs) / len(msgs)
+            self.mean_size = size if self.mean_size == 0 else 0.8 * self.mean_size + 0.2 * size
+        return msgs
+
+    async def rejoin(
+        self, js: JetStreamContext, settings: BrokerSettings, engine: StreamEngine, seen: int
+    ) -> None:
+        """After a reconnection: what was in flight when the connection broke never arrives,
+        so the durable consumer delivers again from the engine's position (what arrived
+        meanwhile is skipped by its sequence), and is asked anew (the old requests went with
+        the old consumer)."""
+        self.reconnects = seen
+        await _subscribe(js, settings, engine)
+        self.credit = 0
 
     async def start(self) -> None:
         self.sub = await self.nc.subscribe(self.inbox, pending_bytes_limit=512 * 2**20)
@@ -293,7 +364,8 @@ class _Consumer:
         self.writer = Checkpointer(settings.checkpoint_file)
         self.since = 0
         self.last_ckpt = time.monotonic()
-        self.published: list[asyncio.Future[Any]] = []
+        #: alerts published and not yet confirmed by the broker: (its answer, id, message)
+        self.published: list[tuple[asyncio.Future[Any], str, bytes]] = []
         #: the last record taken (arrival order): its id and event time (µs), for progress
         self.last_record: tuple[str, int] | None = None
         self.last_progress = 0.0
@@ -309,12 +381,8 @@ class _Consumer:
         for aid, a in ided:
             # pipelined: the next batch need not wait for the broker's acknowledgement; every
             # one is awaited before a checkpoint (acked) says the records behind it are done
-            self.published.append(
-                await self.js.publish_async(
-                    self.settings.alerts_subject, encode_alert(a, aid), wait_stall=30,
-                    headers={"Nats-Msg-Id": aid},
-                )
-            )  # fmt: skip
+            data = encode_alert(a, aid)
+            self.published.append((await self._publish(aid, data), aid, data))
         # the client writes to the socket from a task of its own: let it run now, or the
         # alerts wait for the loop's next pause (with records queued, a batch or more)
         await asyncio.sleep(0)
@@ -350,12 +418,39 @@ class _Consumer:
         if self.writer.unstaged:  # written from the state itself: no record until it is done
             await self.settle()
 
+    async def _publish(self, aid: str, data: bytes) -> asyncio.Future[Any]:
+        return await self.js.publish_async(
+            self.settings.alerts_subject, data, wait_stall=30, headers={"Nats-Msg-Id": aid}
+        )
+
     async def confirm(self) -> None:
         """Wait until the broker has stored every alert published so far (raises if it
-        refused one: then no checkpoint, and the records come again after a restart)."""
-        if self.published:
-            await asyncio.gather(*self.published)
-            self.published.clear()
+        refused one: then no checkpoint, and the records come again after a restart).
+
+        An acknowledgement lost with a dropped connection would never come: what is still
+        unconfirmed after ``confirm_wait`` is published again under its id (the alerts
+        stream keeps one of each inside its duplicate window), up to ``confirm_tries``
+        times in all."""
+        s = self.settings
+        for tried in range(1, s.confirm_tries + 1):
+            if not self.published:
+                return
+            futures = [f for f, _, _ in self.published]
+            done, _ = await asyncio.wait(futures, timeout=s.confirm_wait)
+            for f in done:
+                f.result()  # (the broker refused it: raise)
+            late = [(f, aid, data) for f, aid, data in self.published if f not in done]
+            self.published = []
+            if late and tried == s.confirm_tries:
+                raise CallwardenError(
+                    f"the broker at {s.server} did not confirm {len(late)} alerts in "
+                    f"{s.confirm_tries} tries of {s.confirm_wait:g} s; nothing past the last "
+                    "checkpoint is acknowledged: start the consumer again to score those "
+                    "records again (their alerts keep their ids)"
+                )
+            for f, aid, data in late:
+                f.cancel()
+                self.published.append((await self._publish(aid, data), aid, data))
 
     async def settle(self) -> None:
         """Wait for the checkpoint being written, then acknowledge what it holds."""
@@ -403,7 +498,8 @@ class _Consumer:
             await self.quarantine(body, f"bad record: {reason}")
         if frames:
             frame = frames[0] if len(frames) == 1 else pl.concat(frames)
-            await self.emit(self.engine.push_frame(frame))
+            # (in a worker thread: the event loop goes on reading the socket meanwhile)
+            await self.emit(await asyncio.to_thread(self.engine.push_frame, frame))
             if frame.height:
                 self.last_record = (frame["id"][-1], int(frame["time"].to_physical()[-1]))
         for q in self.engine.take_quarantined():
@@ -436,11 +532,11 @@ class _Consumer:
 
 
 async def _open(
-    settings: BrokerSettings, new_engine: Callable[[], StreamEngine]
+    settings: BrokerSettings, new_engine: Callable[[], StreamEngine], link: _Link
 ) -> tuple[NATS, JetStreamContext, StreamEngine]:
     """Connect, make sure the streams exist, and take the checkpoint's engine or a new one
     (a factory that refuses closes the connection before its error goes up)."""
-    nc = await _connect(settings.server)
+    nc = await _connect(settings.server, link)
     try:
         js = nc.jetstream()
         await ensure_streams(js, settings)
@@ -531,7 +627,8 @@ async def consume(
 
     ``on_status`` hears where the consumer stands (:class:`ConsumeStatus`) about every
     ``status_every`` seconds, and once when it stops for want of records."""
-    nc, js, engine = await _open(settings, new_engine)
+    link = _Link(settings.server)
+    nc, js, engine = await _open(settings, new_engine, link)
     load_engine("compiled")().warm_up()  # before the first record waits (a restored state too)
     # What lives now (the libraries' objects, the state) lives as long as the process: out of
     # the collector's sight, so that a full collection walks only what came later (50-70 ms
@@ -543,18 +640,12 @@ async def consume(
     await puller.start()
     loop = _Consumer(settings, js, engine, on_alerts)
     idle_since = started = last_status = time.monotonic()
-    mean_size = 0.0  # bytes per message, running
     try:
         while True:
-            ask = (
-                min(settings.batch, 16)  # (the first: message sizes are not known yet)
-                if mean_size == 0
-                else max(1, min(settings.batch, int(settings.fetch_bytes // mean_size)))
-            )
-            msgs = await puller.take(ask, settings.fetch_wait)
-            if msgs:
-                size = sum(len(m.data) for m in msgs) / len(msgs)
-                mean_size = size if mean_size == 0 else 0.8 * mean_size + 0.2 * size
+            if link.reconnects != puller.reconnects:
+                await puller.rejoin(js, settings, engine, link.reconnects)
+                idle_since = time.monotonic()  # (time away is not time without records)
+            msgs = await puller.fetch(settings)
             now = time.monotonic()
             if loop.writer.writing and loop.writer.done():
                 await loop.settle()
@@ -569,7 +660,7 @@ async def consume(
                 # large state, while no message is asked for) is not time without records
                 idle_since = time.monotonic()
             elif settings.idle_exit is not None and now - idle_since >= settings.idle_exit:
-                await loop.emit(engine.flush())
+                await loop.emit(await asyncio.to_thread(engine.flush))
                 await loop.report(nc, now, force=True)
                 await loop.checkpoint(now=True)
                 await loop.settle()
@@ -577,7 +668,7 @@ async def consume(
                     on_status(await _status(js, loop, started, durable, final=True))
                 return engine
             elif engine.buffer.height and now - idle_since >= settings.idle_release:
-                await loop.emit(engine.flush())
+                await loop.emit(await asyncio.to_thread(engine.flush))
                 await loop.report(nc, now, force=True)
             elif loop.last_msg is not None and now - idle_since >= min(
                 1.0, loop.settings.checkpoint_seconds
@@ -587,4 +678,5 @@ async def consume(
                 last_status = now
                 on_status(await _status(js, loop, started, durable))
     finally:
+        link.closing = True
         await nc.close()
