@@ -8,7 +8,9 @@ the interpreter would take turns with it instead of running on the other core.
   pair by pair, instead of marking the touched pairs in arrays as long as all pairs;
 - :func:`sorted_search` finds where sorted keys go in sorted keys in one walk;
 - :func:`pairs_in_window` lists the pairs of some callers that have calls in the window;
-- :func:`counting_order` sorts small whole numbers by counting (no comparison sort).
+- :func:`counting_order` sorts small whole numbers by counting (no comparison sort);
+- :func:`caller_spans`, :func:`rows_of` and :func:`modes` read the first and last call and
+  the most used cell and device of some callers from the window's slices.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["apply_part", "counting_order", "pairs_in_window", "sorted_search"]
+__all__ = [
+    "apply_part",
+    "caller_spans",
+    "counting_order",
+    "modes",
+    "pairs_in_window",
+    "rows_of",
+    "sorted_search",
+]
 
 _SHIFT = 32  # a pair's key: caller code << 32 | callee code
 
@@ -106,3 +116,95 @@ def counting_order(values: np.ndarray, size: int, out: np.ndarray) -> None:
         v = values[k]
         out[start[v]] = k
         start[v] += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def caller_spans(caller: np.ndarray, first: np.ndarray, last: np.ndarray, wanted: np.ndarray,
+                 out_first: np.ndarray, out_last: np.ndarray) -> None:  # fmt: skip
+    """For each of ``wanted`` (sorted, distinct) found in ``caller`` (a slice's callers, sorted,
+    distinct, with their ``first`` and ``last`` call): ``out_first`` lowered to its first
+    call, ``out_last`` raised to its last (one galloping walk, as :func:`sorted_search`)."""
+    j, m = 0, caller.shape[0]
+    for k in range(wanted.shape[0]):
+        w = wanted[k]
+        if j < m and caller[j] < w:
+            step = 1
+            while j + step < m and caller[j + step] < w:
+                step *= 2
+            lo, hi = j + step // 2, min(j + step, m)
+            j = lo + np.searchsorted(caller[lo:hi], w)
+        if j < m and caller[j] == w:
+            out_first[k] = min(out_first[k], first[j])
+            out_last[k] = max(out_last[k], last[j])
+
+
+@numba.njit(cache=True, nogil=True)
+def rows_of(row_a: np.ndarray, columns: tuple[np.ndarray, np.ndarray],
+            wanted: np.ndarray, at: np.ndarray, out: tuple[np.ndarray, np.ndarray],
+            count_only: bool) -> None:  # fmt: skip
+    """The rows of ``wanted`` (sorted, distinct) in a slice's calls (``row_a``: their callers,
+    sorted): with ``count_only``, ``at[k]`` grows by the rows of ``wanted[k]``; else their
+    ``columns`` are copied to ``out`` from ``at[k]`` on, which moves past them."""
+    j, m = 0, row_a.shape[0]
+    for k in range(wanted.shape[0]):
+        w = wanted[k]
+        if j < m and row_a[j] < w:
+            step = 1
+            while j + step < m and row_a[j + step] < w:
+                step *= 2
+            lo, hi = j + step // 2, min(j + step, m)
+            j = lo + np.searchsorted(row_a[lo:hi], w)
+        end = j
+        while end < m and row_a[end] == w:
+            end += 1
+        if count_only:
+            at[k] += end - j
+        else:
+            p = at[k]
+            for r in range(j, end):
+                out[0][p] = columns[0][r]
+                out[1][p] = columns[1][r]
+                p += 1
+            at[k] = p
+        j = end
+
+
+@numba.njit(cache=True, nogil=True)
+def modes(values: np.ndarray, start: np.ndarray, best: np.ndarray, tied: np.ndarray) -> int:
+    """The most frequent value (not negative) of each run ``values[start[k]:start[k + 1]]``
+    into ``best[k]`` (-1: none; the run is sorted in place). Where several values are as
+    frequent, ``best[k]`` is -2 and the run's number and each of those values are written to
+    ``tied`` (rows ``(k, value)``, room for as many as ``values``); returns how many rows."""
+    got = 0
+    for k in range(start.shape[0] - 1):
+        run = values[start[k] : start[k + 1]]
+        run.sort()
+        top, n = 0, run.shape[0]
+        i = 0
+        while i < n:  # the highest count
+            e = i + 1
+            while e < n and run[e] == run[i]:
+                e += 1
+            if run[i] >= 0 and e - i > top:
+                top = e - i
+            i = e
+        best[k] = -1
+        if top == 0:
+            continue
+        many = 0
+        i = 0
+        while i < n:  # the values that reach it
+            e = i + 1
+            while e < n and run[e] == run[i]:
+                e += 1
+            if run[i] >= 0 and e - i == top:
+                tied[got + many, 0] = k
+                tied[got + many, 1] = run[i]
+                many += 1
+            i = e
+        if many == 1:
+            best[k] = tied[got, 1]
+        else:
+            best[k] = -2
+            got += many
+    return got

@@ -34,8 +34,11 @@ import polars as pl
 from callwarden.detect.campaign_codes import Codes
 from callwarden.detect.campaign_kernels import (
     apply_part,
+    caller_spans,
     counting_order,
+    modes,
     pairs_in_window,
+    rows_of,
     sorted_search,
 )
 from callwarden.numbers import NumberKind, classify
@@ -98,22 +101,6 @@ def _search(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     out = np.empty(wanted.shape[0], np.int64)
     sorted_search(keys, wanted, out)
     return out
-
-
-def _matches(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """The positions in sorted ``keys`` that hold any of ``wanted`` (sorted), wanted by
-    wanted."""
-    return _ranges(_search(keys, wanted), _search(keys, wanted + 1))  # (whole numbers)
-
-
-def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """The positions ``lo[k] .. hi[k] - 1`` for every k, one after another."""
-    lengths = hi - lo
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, np.int64)
-    starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
-    return starts + np.arange(total, dtype=np.int64)
 
 
 @dataclass
@@ -332,24 +319,35 @@ class CallWindow:
                         self.applied.add((s, k))
             elif s < lo:  # checkpoints move forward: a slice before the window is done
                 del self.parts[s]
+                self._idle_seen = None  # (its pairs may be idle now)
         self.span = (lo, hi)
         self._forget_pairs()
 
     #: pairs no call of the window or of a later slice holds are dropped once they are this
     #: many and at least half of all (a stream that runs for days meets new pairs every day)
     forget_at = 1_000_000
+    #: the idle pairs the last count found, while no slice has gone since (None: unknown).
+    #: Only a slice that goes leaves pairs idle (calls added or read into the window hold
+    #: theirs), so until one does there are no more idle pairs than that: in batch scoring the
+    #: later slices' pairs, not yet in the window, are counted once, not at every checkpoint.
+    #: (A class default too: a stream checkpoint written before it loads.)
+    _idle_seen: int | None = None
 
     def _forget_pairs(self) -> None:
         idle_most = int(self.pair_n.shape[0] - np.count_nonzero(self.pair_n))
         if idle_most < self.forget_at or 2 * idle_most < self.pair_n.shape[0]:
             return  # (fewer idle pairs than that even before the later slices' are counted)
+        seen = self._idle_seen
+        if seen is not None and (seen < self.forget_at or 2 * seen < self.pair_n.shape[0]):
+            return
         keep = self.pair_n > 0
         for parts in self.parts.values():
             for part in parts:
                 keep[part.pair] = True
-        idle = int(keep.shape[0] - keep.sum())
+        idle = self._idle_seen = int(keep.shape[0] - keep.sum())
         if idle < self.forget_at or 2 * idle < keep.shape[0]:
             return
+        self._idle_seen = 0
         new_id = (np.cumsum(keep) - 1).astype(_I)
         rev = self._rev[keep]
         there = rev >= 0
@@ -392,50 +390,62 @@ class CallWindow:
     def callers(self, codes: np.ndarray) -> pl.DataFrame:
         """``code, first, last, cell, imei`` of ``codes`` (sorted, distinct) in the window:
         their first and last call, and their most used cell and device (the smallest of
-        equals, as text)."""
-        spans, rows = [], []
-        wanted = codes.astype(_I)  # (searched as the slices' own type: no copy of them)
-        for part in self._window_parts():
-            at = _matches(part.caller, wanted)
-            spans.append(
-                pl.DataFrame(
-                    {
-                        "code": part.caller[at].astype(np.int64),
-                        "first": part.first[at],
-                        "last": part.last[at],
-                    }
-                )
-            )
-            at = _matches(part.row_a, wanted)
-            rows.append(
-                pl.DataFrame(
-                    {
-                        "a": part.row_a[at].astype(np.int64),
-                        "cell": part.row_cell[at],
-                        "imei": part.row_imei[at],
-                    }
-                )
-            )
+        equals, as text).
+
+        Read from each slice with compiled walks over its sorted callers: the spans of the
+        callers, then their calls' cells and devices gathered caller by caller, each caller's
+        most used found in its own few; only ties are decided on the texts."""
         out = pl.DataFrame({"code": codes})
-        if not spans:
+        parts = self._window_parts()
+        if not parts:
             return out.with_columns(
                 first=pl.lit(None, pl.Int64), last=pl.lit(None, pl.Int64),
                 cell=pl.lit(None, pl.String), imei=pl.lit(None, pl.String),
             )  # fmt: skip
-        times = pl.concat(spans).group_by("code").agg(pl.col("first").min(), pl.col("last").max())
-        out = out.join(times, on="code", how="left", maintain_order="left")
-        calls = pl.concat(rows)
-        for name, codes_of in (("cell", self.cells), ("imei", self.devices)):
-            counts = calls.filter(pl.col(name) >= 0).group_by("a", name).agg(n=pl.len())
-            counts = counts.with_columns(text=codes_of.decode(counts[name].to_numpy()))
-            mode = (
-                counts.sort(["a", "n", "text"], descending=[False, True, False])
-                .group_by("a", maintain_order=True)
-                .first()
-                .select(code="a", **{name: "text"})
-            )
-            out = out.join(mode, on="code", how="left", maintain_order="left")
-        return out
+        wanted = codes.astype(_I)  # (searched as the slices' own type: no copy of them)
+        m = wanted.shape[0]
+        first = np.full(m, np.iinfo(np.int64).max, np.int64)
+        last = np.full(m, np.iinfo(np.int64).min, np.int64)
+        rows = np.zeros(m, np.int64)
+        for part in parts:
+            caller_spans(part.caller, part.first, part.last, wanted, first, last)
+            rows_of(part.row_a, (part.row_cell, part.row_imei), wanted, rows, _NO_ROWS, True)
+        start = np.zeros(m + 1, np.int64)
+        np.cumsum(rows, out=start[1:])
+        cell, imei = np.empty(int(start[-1]), _I), np.empty(int(start[-1]), _I)
+        at = start[:-1].copy()
+        for part in parts:
+            rows_of(part.row_a, (part.row_cell, part.row_imei), wanted, at, (cell, imei), False)
+        seen = pl.Series(first <= last)
+        return out.with_columns(
+            first=pl.when(seen).then(pl.Series(first)),
+            last=pl.when(seen).then(pl.Series(last)),
+            cell=_mode_texts(cell, start, self.cells),
+            imei=_mode_texts(imei, start, self.devices),
+        )
+
+
+_NO_ROWS = (np.zeros(0, _I), np.zeros(0, _I))
+
+
+def _mode_texts(values: np.ndarray, start: np.ndarray, codes_of: Codes) -> pl.Series:
+    """The text of the most frequent code of each run ``values[start[k]:start[k + 1]]``
+    (null: none), the smallest text of equally frequent codes."""
+    best = np.empty(start.shape[0] - 1, np.int64)
+    tied = np.empty((values.shape[0], 2), np.int64)
+    got = modes(values, start, best, tied)
+    has = best >= 0
+    if has.any():
+        texts = pl.select(
+            pl.when(pl.Series(has)).then(codes_of.decode(np.where(has, best, 0)))
+        ).to_series()
+    else:  # (perhaps no code at all: no text to gather)
+        texts = pl.repeat(None, best.shape[0], dtype=pl.String, eager=True)
+    if got:  # (a code's text is its own: the smallest of the tied texts)
+        ties = pl.DataFrame({"k": tied[:got, 0], "text": codes_of.decode(tied[:got, 1])})
+        won = ties.sort("k", "text").group_by("k", maintain_order=True).first()
+        texts = texts.scatter(won["k"], won["text"])
+    return texts
 
 
 def slice_seconds(every_s: int, window_s: int) -> int:

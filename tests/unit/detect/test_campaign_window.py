@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from callwarden.detect.campaign_steps import CampaignTracker, calls_of_traffic
 from callwarden.detect.campaign_window import CallWindow, slice_seconds
@@ -216,8 +218,8 @@ def test_the_same_groups_from_integer_keys_as_from_texts() -> None:
     first = (int(texts["t"].min()) // HOUR + 1) * HOUR  # type: ignore[operator]
     seen: list[list[tuple[str, list[str], list[str], float]]] = [[], []]
     trackers = (CampaignTracker(subs), CampaignTracker(subs))
-    for tracker, given in zip(trackers, (texts, keys), strict=True):
-        tracker.add(given)
+    for tracker, calls_as in zip(trackers, (texts, keys), strict=True):
+        tracker.add(calls_as)
     for at in range(first + 4 * HOUR, first + 12 * HOUR, HOUR):
         for k, tracker in enumerate(trackers):
             seen[k] += [(g.group_id, g.members, g.cues, g.score) for g in tracker.checkpoint(at)]
@@ -247,3 +249,86 @@ def test_a_large_batch_summed_a_part_of_its_callers_at_a_time() -> None:
         assert len(parts) == 1
         assert (np.diff(parts[0].caller) > 0).all()
         assert (np.diff(parts[0].row_a) >= 0).all()
+
+
+_TEXTS = st.sampled_from(["z9", "a1", "m5", "b", "c10", "c2", None])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(0, 6 * HOUR - 1), _TEXTS,
+                  _TEXTS),
+        min_size=1, max_size=200,
+    ),
+    st.integers(1, 3),
+    st.integers(0, 5),
+    st.integers(1, 6),
+)  # fmt: skip
+@example([(0, 1, 10, None, None), (1, 0, HOUR, None, None)], 1, 0, 2)  # no cell nor device
+@example(  # every caller's devices tied
+    [(0, 1, 10, None, "z9"), (0, 1, 20, "m5", "b"), (1, 0, 30, "c2", "c10"),
+     (1, 0, 40, None, "a1")],
+    1, 0, 1,
+)  # fmt: skip
+def test_callers_read_from_the_slices_equal_the_window_read_again(
+    rows: list[tuple[int, int, int, str | None, str | None]], batches: int, lo: int, hours: int
+) -> None:
+    """A caller's first and last call and most used cell and device (the smallest text of
+    equals), read from the window's slices, are those of its calls in the window; a number
+    without calls in the window reads none. Cells and devices come in any order, so their
+    codes are not in the order of their texts."""
+    calls = pl.DataFrame(
+        {
+            "a": [f"+8613800000{r[0]:03d}" for r in rows],
+            "b": [f"+8613900000{r[1]:03d}" for r in rows],
+            "t": [r[2] for r in rows],
+            "d": [30] * len(rows),
+            "cell": [r[3] for r in rows],
+            "imei": [r[4] for r in rows],
+        },
+        schema_overrides={"t": pl.Int64, "d": pl.Int64, "cell": pl.String, "imei": pl.String},
+    )
+    window = CallWindow(3600, talk_s=60)
+    size = -(-calls.height // batches)
+    for k in range(0, calls.height, size):
+        window.add(calls.slice(k, size))
+    window.move_to(lo * HOUR, (lo + hours) * HOUR)
+    inside = calls.filter((pl.col("t") >= lo * HOUR) & (pl.col("t") < (lo + hours) * HOUR))
+    want = inside.group_by("a").agg(
+        first=pl.col("t").min(),
+        last=pl.col("t").max(),
+        cell=pl.col("cell").drop_nulls().mode().sort().first(),
+        imei=pl.col("imei").drop_nulls().mode().sort().first(),
+    )
+    numbers = window.numbers.strings  # callers and callees, in the window or not
+    codes = np.arange(numbers.len(), dtype=np.int64)
+    got = window.callers(codes).with_columns(a=numbers)
+    expected = (
+        pl.DataFrame({"a": numbers})
+        .join(want, on="a", how="left", maintain_order="left")
+        .select("a", "first", "last", "cell", "imei")
+    )
+    assert got.select(expected.columns).equals(expected)
+
+
+def test_pairs_left_idle_by_a_slice_that_goes_are_forgotten_after_a_count_found_none() -> None:
+    """The idle pairs are counted again once a slice goes: a count that found none while the
+    later slices held their pairs does not keep the pairs the first day leaves idle."""
+    day1 = _calls(8).filter(pl.col("t") < 24 * HOUR)
+    day2 = (
+        _calls(9)
+        .filter(pl.col("t") >= 24 * HOUR)
+        .with_columns(pl.col("a", "b").str.replace("+86138", "+86139", literal=True))
+    )  # other people
+    window = CallWindow(3600, talk_s=60)
+    window.forget_at = 0
+    window.add(pl.concat([day1, day2]))  # both days at once: the second's pairs held by it
+    window.move_to(0, 24 * HOUR)  # (none idle)
+    window.move_to(0, 25 * HOUR)
+    assert window.pair_a.shape[0] == pl.concat([day1, day2]).select("a", "b").n_unique()
+    window.move_to(24 * HOUR, 48 * HOUR)
+    assert window.pair_a.shape[0] == day2.select("a", "b").n_unique()
+    want = _expected(day2, 60)
+    got = _read(window, want["a"].to_list()).select(want.columns)
+    assert got.equals(want.cast(got.schema))  # type: ignore[arg-type]
