@@ -59,6 +59,7 @@ import polars as pl
 from callwarden.detect.reasons import Reason
 from callwarden.features.gate import GATE
 from callwarden.features.spec import SPOOFED_FLAGS
+from callwarden.records.codes import CALL_KEYS, whole_numbers
 
 __all__ = [
     "AREA", "AREA_FEATURES", "CALLEES", "CUE", "IN_AREA", "LOOK_CALLS_1H", "MINUTES",
@@ -214,14 +215,26 @@ class Areas:
 
 
 def _key(numbers: pl.Expr) -> pl.Expr:
-    """A number as the 64-bit hash its calls are kept by (texts of a day's calls would cost
-    several times as much; two numbers of one hash, some 1 in 10^13 pairs, would be read as
-    one)."""
+    """A number as the 64-bit hash its calls are kept by where the calls' numbers were not
+    parsed to keys (texts of a day's calls would cost several times as much; two numbers of
+    one hash, some 1 in 10^13 pairs, would be read as one)."""
     return numbers.cast(pl.String).hash()
 
 
+#: no number's key where the numbers are parsed (``whole_numbers``' -1, unsigned)
+_NO_KEY: Final = np.uint64(2**64 - 1)
+
+
+def _keys(numbers: pl.Series, *, parsed: bool) -> np.ndarray:
+    """The numbers' keys (uint64): their E.164 digits (``records/codes.py``, :data:`_NO_KEY`
+    for a text that spells none) where the calls' numbers are ``parsed``, else :func:`_key`."""
+    if parsed:
+        return whole_numbers(numbers, "+")[0].view(np.uint64)
+    return numbers.to_frame().select(_key(pl.col(numbers.name))).to_series().to_numpy()
+
+
 class _Calls:
-    """Own calls by caller (its :func:`_key`), sorted by start: µs, callee (its key) and
+    """Own calls by caller (its key), sorted by start: µs, callee (its key) and
     the callee's area code."""
 
     def __init__(self, frame: pl.DataFrame) -> None:
@@ -253,7 +266,10 @@ class CalleeAreas:
     features: ClassVar[tuple[str, ...]] = AREA_FEATURES
     kind: ClassVar[str] = "call"
 
-    def __init__(self, subscribers: pl.DataFrame | None) -> None:
+    def __init__(self, subscribers: pl.DataFrame | None, *, parsed: bool = False) -> None:
+        #: the numbers are keyed by their E.164 digits (batch, as ``records/codes.py`` parsed
+        #: the calls'), else by :func:`_key`
+        self._parsed = parsed
         homes = Areas.homes(subscribers)
         self.areas = Areas.of_counts(dict(homes["region"].value_counts().iter_rows()))
         codes = pl.DataFrame(
@@ -261,9 +277,11 @@ class CalleeAreas:
             schema={"region": pl.String, "area": pl.Int32},
         )
         #: callee key -> area code
-        self._homes = homes.join(codes, on="region").select(
-            callee=_key(pl.col("msisdn")), area=pl.col("area")
-        )
+        homes = homes.join(codes, on="region")
+        self._homes = pl.DataFrame(
+            {"callee": _keys(homes["msisdn"], parsed=parsed), "area": homes["area"]},
+            schema={"callee": pl.UInt64, "area": pl.Int32},
+        ).filter(pl.col("callee") != _NO_KEY)
         self._frame: pl.DataFrame | None = None  # batch: every caller's own calls
         self._recent: list[pl.DataFrame] = []  # live: the last hour's, a frame per batch
 
@@ -272,53 +290,58 @@ class CalleeAreas:
 
     @classmethod
     def of_records(cls, calls: pl.DataFrame, subscribers: pl.DataFrame | None) -> CalleeAreas:
-        """Canonical calls (``caller``, ``callee``, ``start_time``, ``caller_flag`` if any):
-        the own calls of the callers with at least :data:`LOOK_CALLS_1H` of them in two
-        consecutive clock hours (no relay detector scores another's events)."""
-        made = cls(subscribers)
+        """Canonical calls (``caller``, ``callee``, ``start_time``, ``caller_flag`` if any;
+        their keys ``_caller_code`` and ``_callee_code`` where ``records/codes.py`` parsed
+        them, read instead of the texts): the own calls of the callers with at least
+        :data:`LOOK_CALLS_1H` of them in two consecutive clock hours (no relay detector scores
+        another's events)."""
+        parsed = all(CALL_KEYS[c] in calls.columns for c in ("caller", "callee"))
+        made = cls(subscribers, parsed=parsed)
         if made and calls.height:
-            made._frame = made._busy_hours(calls, _unusual_owners(calls, subscribers))
+            unusual = _unusual_owners(calls, subscribers, parsed=parsed)
+            made._frame = made._busy_hours(calls, unusual)
         return made
+
+    def _call_keys(self, calls: pl.DataFrame, column: str) -> np.ndarray:
+        """The keys of the calls' ``caller`` or ``callee``: parsed once, or hashed here."""
+        if self._parsed:
+            return calls[CALL_KEYS[column]].to_numpy().view(np.uint64)
+        return _keys(calls[column], parsed=False)
 
     def _busy_hours(self, calls: pl.DataFrame, unusual: np.ndarray) -> pl.DataFrame:
         """The own calls in two consecutive clock hours of their caller holding at least
         :data:`LOOK_CALLS_1H` of them: every call an event the relay rules score can read
         (its hour's calls lie in its clock hour and the one before, both kept), or
-        :data:`LOOK_CALLS_1H_USUAL` for a caller not among the ``unusual`` owners (sorted
-        keys), counted by the caller's key plus the hour in arrays as long as the calls, never
-        their texts. (Two keys that meet by chance only keep more calls than needed.)"""
+        :data:`LOOK_CALLS_1H_USUAL` for a caller not among the ``unusual`` owners (their
+        keys), counted by a hash of the caller's key plus the hour in arrays as long as the
+        calls, never their texts. (Two keys that meet by chance only keep more calls than
+        needed.)"""
         mine = (calls["caller"].is_not_null() & calls["callee"].is_not_null()).to_numpy()
         if "caller_flag" in calls.columns:  # a spoofed presentation is another's call
             flag = calls["caller_flag"].cast(pl.String).is_in(list(SPOOFED_FLAGS))
             mine &= ~flag.fill_null(value=False).to_numpy()
         us = calls["start_time"].cast(pl.Datetime("us", "UTC")).dt.epoch("us").to_numpy()
-        caller = calls.select(_key(pl.col("caller"))).to_series().to_numpy()
-        slot = pl.Series(caller[mine] + (us[mine] // WINDOWS_US[1]).astype(np.uint64))  # (wraps)
-        # the calls per slot by a hash grouping (a sort of the day's calls cost several
-        # times as much), then the few slots, sorted, each with its pair with the next hour
-        # and the hour before (sorted lookups)
-        odd = pl.Series(caller[mine]).is_in(pl.Series(unusual).implode())
-        per = (
-            pl.DataFrame({"s": slot, "odd": odd})
-            .group_by("s")
-            .agg(n=pl.len(), odd=pl.col("odd").first())
-            .sort("s")
+        caller = self._call_keys(calls, "caller")
+        own = pl.Series(caller[mine])
+        # (a hash spreads keys that differ by one, as neighbouring numbers' digits do)
+        slot = own.hash().to_numpy() + (us[mine] // WINDOWS_US[1]).astype(np.uint64)  # (wraps)
+        odd = own.is_in(pl.Series(unusual, dtype=pl.UInt64).implode()).to_numpy()
+        del own
+        kept_slots = np.concatenate(
+            [_busy_slots(slot[odd], LOOK_CALLS_1H), _busy_slots(slot[~odd], LOOK_CALLS_1H_USUAL)]
         )
         del odd
-        slots, counts = per["s"].to_numpy(), per["n"].to_numpy().astype(np.int64)
-        need = np.where(per["odd"].to_numpy(), LOOK_CALLS_1H, LOOK_CALLS_1H_USUAL)
-        del per
-        starts = counts + _counts_at(slots, counts, slots + np.uint64(1)) >= need
-        ends = _counts_at(slots, starts.astype(np.int64), slots - np.uint64(1)) > 0
-        kept_slots = pl.Series(slots[starts | ends])
-        del slots, counts, starts, ends, need
         keep = np.zeros(calls.height, dtype=bool)
-        keep[np.flatnonzero(mine)] = slot.is_in(kept_slots.implode()).to_numpy()
+        wanted = pl.Series(kept_slots, dtype=pl.UInt64).implode()
+        keep[np.flatnonzero(mine)] = pl.Series(slot, dtype=pl.UInt64).is_in(wanted).to_numpy()
         del slot, kept_slots
         at = np.flatnonzero(keep)
-        callee = calls["callee"].gather(at).to_frame().select(_key(pl.col("callee")))
+        if self._parsed:
+            callee = self._call_keys(calls, "callee")[at]
+        else:  # (only the kept calls' texts hashed)
+            callee = _keys(calls["callee"].gather(at), parsed=False)
         kept = pl.DataFrame(
-            {"caller": caller[at], "callee": callee.to_series(), "us": us[at]},
+            {"caller": caller[at], "callee": callee, "us": us[at]},
             schema={"caller": pl.UInt64, "callee": pl.UInt64, "us": pl.Int64},
         )
         return kept.join(self._homes, on="callee", how="left").with_columns(
@@ -389,8 +412,8 @@ class CalleeAreas:
                 look &= _relay_scores(values) > 0
             at = np.flatnonzero(look)
             if at.shape[0]:
-                who = pl.select(_key(pl.lit(pl.Series(list(numbers(at)), dtype=pl.String))))
-                keys: list[int] = who.to_series().to_list()
+                who = pl.Series("msisdn", list(numbers(at)), dtype=pl.String)
+                keys: list[int] = _keys(who, parsed=self._parsed).tolist()
                 calls = self._calls_of(set(keys))
                 for k, caller in zip(at.tolist(), keys, strict=True):
                     got = calls.at(caller, int(time_us[k]), self.areas.weights)
@@ -399,10 +422,12 @@ class CalleeAreas:
         values.update(out)
 
 
-def _unusual_owners(calls: pl.DataFrame, subscribers: pl.DataFrame | None) -> np.ndarray:
-    """The sorted keys of the subscribers who may be over 60 or under 18 at some call (a year
-    of slack each side, as the triage's gate), for whom the relay rules look from
-    :data:`LOOK_CALLS_1H` calls."""
+def _unusual_owners(
+    calls: pl.DataFrame, subscribers: pl.DataFrame | None, *, parsed: bool
+) -> np.ndarray:
+    """The keys (:func:`_keys`) of the subscribers who may be over 60 or under 18 at some
+    call (a year of slack each side, as the triage's gate), for whom the relay rules look
+    from :data:`LOOK_CALLS_1H` calls."""
     if subscribers is None or "owner_birth_year" not in subscribers.columns:
         return np.zeros(0, dtype=np.uint64)
     years = calls["start_time"].cast(pl.Datetime("us", "UTC")).dt.year()
@@ -411,22 +436,28 @@ def _unusual_owners(calls: pl.DataFrame, subscribers: pl.DataFrame | None) -> np
         return np.zeros(0, dtype=np.uint64)
     birth = pl.col("owner_birth_year")
     odd = (birth <= last - 60) | (birth >= first - 18)
-    keys = subscribers.filter(odd.fill_null(value=False)).select(_key(pl.col("msisdn")))
-    return np.sort(keys.to_series().to_numpy())
+    numbers = subscribers.filter(odd.fill_null(value=False))["msisdn"].cast(pl.String)
+    keys = _keys(numbers, parsed=parsed)
+    return keys[keys != _NO_KEY]
 
 
-def _sorted_has(sorted_values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Whether each of ``wanted`` is among ``sorted_values`` (without sorting ``wanted``)."""
-    if sorted_values.shape[0] == 0:
-        return np.zeros(wanted.shape[0], dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_values, wanted), sorted_values.shape[0] - 1)
-    return np.asarray(sorted_values[at] == wanted)
-
-
-def _counts_at(slots: np.ndarray, counts: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """The count of each ``wanted`` slot among the sorted ``slots`` (0 where absent)."""
-    at = np.minimum(np.searchsorted(slots, wanted), slots.shape[0] - 1)
-    return np.where(slots[at] == wanted, counts[at], 0)
+def _busy_slots(slots: np.ndarray, need: int) -> np.ndarray:
+    """Of the calls' (caller, clock hour) ``slots``: those holding, with the next hour's, at
+    least ``need`` calls, and the hours that follow them; one sort of the slots and a pass
+    over their runs (a hash grouping of the day's calls cost twice as much)."""
+    ordered = pl.Series(slots, dtype=pl.UInt64).sort().to_numpy()
+    if ordered.shape[0] == 0:
+        return ordered
+    first = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    distinct = ordered[first]
+    counts = np.diff(np.append(first, ordered.shape[0]))
+    follows = distinct[1:] == distinct[:-1] + np.uint64(1)  # (the next hour, its caller's)
+    pair = counts.copy()
+    pair[:-1] += np.where(follows, counts[1:], 0)
+    starts = pair >= need
+    ends = np.zeros_like(starts)
+    ends[1:] = follows & starts[:-1]
+    return distinct[starts | ends]
 
 
 def _relay_scores(values: Mapping[str, np.ndarray]) -> np.ndarray:

@@ -401,13 +401,10 @@ def score_records(
     """
 
     policy = policy or PolicyConfig()
-    content = SmsContent.of_sms(traffic.sms)
     if isinstance(transcripts, pl.DataFrame):
         transcripts = CallContent.of_records(transcripts, traffic.calls)
-    # where the callees of the callers who may reach the relay detectors live
-    areas = CalleeAreas.of_records(traffic.calls, traffic.subscribers)
-    scorer = _event_scorer(traffic, policy, served, content, transcripts)
-    scorer.callee_areas, scorer.areas = areas, areas.areas
+    traffic = _keyed(traffic)  # (the numbers' keys, parsed once for every reader)
+    scorer = _event_scorer(traffic, policy, served, transcripts)
     pending = _PendingCampaigns(traffic, policy, scorer)
     del traffic
 
@@ -478,7 +475,8 @@ def score_records(
 
 
 class _PendingCampaigns:
-    """The campaign pass of :func:`score_records`, made while the feature engine works.
+    """The campaign pass of :func:`score_records` over the keyed ``traffic`` (:func:`_keyed`),
+    made while the feature engine works.
 
     The pass codes the calls it reads at the engine's first step after the cross-number
     signals (their peak is then without the coded calls), else once the engine has returned
@@ -486,7 +484,7 @@ class _PendingCampaigns:
     go as the engine lets go of its own, where the caller handed over its last reference."""
 
     def __init__(self, traffic: Traffic, policy: PolicyConfig, scorer: EventScorer) -> None:
-        self._waiting = [_keyed(traffic)]  # (what the engine and the pass both read)
+        self._waiting = [traffic]  # (what the engine and the pass both read)
         self._policy = policy
         self._scorer = scorer
         self._made: BatchCampaigns | None = None
@@ -510,7 +508,7 @@ class _PendingCampaigns:
 
 def _keyed(traffic: Traffic) -> Traffic:
     """The calls with their numbers' keys (``records/codes.py``): parsed once, read by the
-    feature engine and the campaign pass alike."""
+    callee areas, the feature engine and the campaign pass alike."""
     if traffic.calls is None:
         return traffic
     return replace(traffic, calls=with_call_keys(traffic.calls))
@@ -520,17 +518,21 @@ def _event_scorer(
     traffic: Traffic,
     policy: PolicyConfig,
     served: ServedNumbers | None,
-    content: SmsContent,
     call_content: CallContent | None,
 ) -> EventScorer:
+    """The scorer of the keyed ``traffic`` with its readers of records: what the SMS say,
+    what the calls said (``call_content``), where the callees of the callers who may reach
+    the relay detectors live."""
     scorer = EventScorer(
         policy,
         allowed_numbers(traffic.subscribers),
         timezone=traffic.timezone,
         served=served_numbers(traffic.subscribers, served),
     )
-    scorer.content = content
+    scorer.content = SmsContent.of_sms(traffic.sms)
     scorer.call_content = call_content
+    areas = CalleeAreas.of_records(traffic.calls, traffic.subscribers)
+    scorer.callee_areas, scorer.areas = areas, areas.areas
     return scorer
 
 

@@ -17,6 +17,7 @@ from callwarden.detect import rules as _rules  # noqa: F401  (registers the dete
 from callwarden.detect.base import DETECTORS
 from callwarden.detect.callee_areas import (
     AREA,
+    AREA_FEATURES,
     CALLEES,
     CUE,
     IN_AREA,
@@ -32,6 +33,7 @@ from callwarden.detect.callee_areas import (
 from callwarden.detect.scoring import score_records
 from callwarden.features.engines.base import Traffic
 from callwarden.features.spec import FEATURES, RECORD_FEATURES
+from callwarden.records.codes import with_call_keys
 
 from .area_world import (
     CALLED,
@@ -211,3 +213,27 @@ def test_batch_keeps_the_hours_the_relay_rules_can_read() -> None:
     callers = set(kept["caller"].to_list())
     keys = pl.select(pl.lit(pl.Series([ROUND, COMMON])).hash()).to_series().to_list()
     assert keys[0] in callers and keys[1] not in callers
+
+
+def test_the_numbers_parsed_once_give_the_features_of_their_texts() -> None:
+    """Batch reads the callers' and callees' keys that ``records/codes.py`` parsed where every
+    one spells an E.164 number, and hashes the texts where not: the same features."""
+    plain = calls().filter(pl.col("caller") != FOREIGN).sort("start_time")
+    keyed = with_call_keys(plain)
+    assert {"_caller_code", "_callee_code"} <= set(keyed.columns)
+    n = plain.height
+    us = plain["start_time"].dt.epoch("us").to_numpy()
+    got = []
+    for frame in (plain, keyed):
+        found = CalleeAreas.of_records(frame, subscribers())
+        values = {name: np.zeros(n) for name in FEATURES}
+        values.update(out_calls_15m=np.full(n, 5.0), out_calls_1h=np.full(n, 5.0),
+                      uniq_callees_15m=np.full(n, 5.0), uniq_callees_1h=np.full(n, 5.0),
+                      gap_mean_15m=np.full(n, 120.0), gap_mean_1h=np.full(n, 120.0),
+                      inner_gap_mean_15m=np.full(n, 120.0), gap_cv_15m=np.full(n, 0.1),
+                      gap_cv_1h=np.full(n, 0.1), inner_gap_cv_15m=np.full(n, 0.1),
+                      owner_age=np.full(n, 76.0))  # fmt: skip
+        found.fill(values, np.ones(n, bool), us, lambda idx: plain["caller"].gather(idx).to_list())
+        got.append(np.column_stack([values[name] for name in AREA_FEATURES]))
+    assert (got[0][:, 0] > 0).any() and (got[0][:, 2] >= 3).any()
+    assert np.array_equal(got[0], got[1])
