@@ -18,12 +18,9 @@ import datetime as dt
 
 import polars as pl
 
+from .records_by_hand import CALL_SCHEMA, subscriber_table
+
 T0 = dt.datetime(2026, 7, 8, 8, tzinfo=dt.UTC)
-CALL_SCHEMA = {
-    "call_id": pl.String, "caller": pl.String, "callee": pl.String,
-    "start_time": pl.Datetime("us", "UTC"), "duration_s": pl.Int32, "ring_s": pl.Int32,
-    "caller_cell": pl.String, "caller_imei": pl.String,
-}  # fmt: skip
 AREAS = ["成都", "绵阳", "德阳", "自贡", "泸州", "乐山", "南充", "宜宾", "达州", "511800"]
 COMMON_AREA, ROUND_AREA = AREAS[0], AREAS[1]
 #: residents of each area: 48 in 成都, 6 elsewhere
@@ -59,17 +56,10 @@ def subscribers(*, one_area: bool = False, regions: bool = True) -> pl.DataFrame
     成都; ``regions=False``: no ``region`` column."""
     numbers = [(m, a) for a, ms in RESIDENTS.items() for m in ms]
     numbers += [(c, COMMON_AREA) for c in CALLERS]
-    n = len(numbers)
-    frame = pl.DataFrame(
-        {
-            "msisdn": [m for m, _ in numbers],
-            "owner_birth_year": [1950 if m in CALLERS else 1985 for m, _ in numbers],
-            "owner_type": ["individual"] * n,
-            "activated_on": [dt.date(2015, 1, 1)] * n,
-            "realname_status": ["verified"] * n,
-            "region": [COMMON_AREA if one_area else a for _, a in numbers],
-            "whitelisted": [False] * n,
-        },
-        schema_overrides={"owner_birth_year": pl.Int16},
+    frame = subscriber_table(
+        [m for m, _ in numbers],
+        [COMMON_AREA if one_area else a for _, a in numbers],
+        [1950 if m in CALLERS else 1985 for m, _ in numbers],
+        dt.date(2015, 1, 1),
     )
     return frame if regions else frame.drop("region")

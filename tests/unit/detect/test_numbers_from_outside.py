@@ -21,13 +21,9 @@ from callwarden.errors import ConfigError
 from callwarden.features.engines.base import Traffic
 from callwarden.network import Network, ServedNumbers, network_of
 
-T0 = dt.datetime(2026, 7, 8, 10, tzinfo=dt.UTC)
-CALL_SCHEMA = {
-    "call_id": pl.String, "caller": pl.String, "callee": pl.String,
-    "start_time": pl.Datetime("us", "UTC"), "duration_s": pl.Int32, "ring_s": pl.Int32,
-    "caller_cell": pl.String, "caller_imei": pl.String,
-}  # fmt: skip
+from .records_by_hand import CALL_SCHEMA, subscriber_table
 
+T0 = dt.datetime(2026, 7, 8, 10, tzinfo=dt.UTC)
 SPOOFED_LATVIAN = "+371573613369"  # Latvian numbers have 8 digits: nobody can own this one
 SPOOFED_MALDIVES = "+960180379979"
 FOREIGN = "+447911123456"
@@ -60,18 +56,7 @@ def burst(
 
 def subscribers(numbers: list[str]) -> pl.DataFrame:
     n = len(numbers)
-    return pl.DataFrame(
-        {
-            "msisdn": numbers,
-            "owner_birth_year": [1980] * n,
-            "owner_type": ["individual"] * n,
-            "activated_on": [dt.date(2020, 1, 1)] * n,
-            "realname_status": ["verified"] * n,
-            "region": ["510100"] * n,
-            "whitelisted": [False] * n,
-        },
-        schema_overrides={"owner_birth_year": pl.Int16},
-    )
+    return subscriber_table(numbers, ["510100"] * n, [1980] * n, dt.date(2020, 1, 1))
 
 
 def decisions(alerts: pl.DataFrame, msisdn: str) -> list[str]:
