@@ -43,8 +43,9 @@ from callwarden.errors import CallwardenError
 from callwarden.features.engines.base import Traffic
 from callwarden.records.batch import record_batch
 from callwarden.simulate import SimulationConfig, simulate_city
-from callwarden.stream.broker import BrokerSettings, _Consumer, ensure_streams
+from callwarden.stream.broker import BrokerSettings, _Consumer, consume, ensure_streams
 from callwarden.stream.codec import encode, encode_arrow
+from callwarden.stream.engine import StreamEngine
 
 pytestmark = pytest.mark.integration
 SERVER = os.environ.get("CALLWARDEN_NATS", "nats://127.0.0.1:4222")
@@ -448,6 +449,9 @@ class CuttingProxy:
                 s.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
+        """No more connections (a blocked accept is woken), and every one open broken."""
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
         self.cut()
 
@@ -554,3 +558,16 @@ def test_alerts_the_broker_never_confirms_stop_the_consumer_with_a_clear_error(
         assert len(tries) == 2  # published, then once again
 
     asyncio.run(run())
+
+
+def test_a_broker_gone_for_good_stops_the_consumer_with_a_clear_error(
+    names: BrokerSettings, tmp_path: Path
+) -> None:
+    """When no reconnection succeeds the consumer stops and says what to do, rather than an
+    internal error from the client."""
+    proxy = CuttingProxy(names.server)
+    settings = replace(names, server=proxy.url, checkpoint=tmp_path, reconnect_attempts=1)
+    threading.Timer(1.0, proxy.close).start()
+    with pytest.raises(CallwardenError, match="1 tries to reconnect failed") as got:
+        asyncio.run(asyncio.wait_for(consume(settings, StreamEngine), timeout=60))
+    assert proxy.url in str(got.value)

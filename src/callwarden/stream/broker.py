@@ -122,6 +122,9 @@ class BrokerSettings:
     #: ``confirm_tries`` times in all, then the consumer stops with an error
     confirm_wait: float = 15.0
     confirm_tries: int = 3
+    #: reconnection attempts after a drop, 2 s apart (30: about a minute, a broker's restart);
+    #: then the consumer stops with an error
+    reconnect_attempts: int = 30
 
     @property
     def records_subject(self) -> str:
@@ -184,18 +187,14 @@ class _Link:
         print(f"broker: {exc.__class__.__name__}: {exc}", file=sys.stderr)
 
 
-#: reconnection attempts after a drop, 2 s apart (about a minute: a broker's restart)
-RECONNECT_ATTEMPTS = 30
-
-
-async def _connect(server: str, link: _Link | None = None) -> NATS:
+async def _connect(server: str, link: _Link | None = None, attempts: int = 3) -> NATS:
     events: dict[str, Any] = {}
     if link is not None:
         events = {"disconnected_cb": link.dropped, "reconnected_cb": link.back,
                   "error_cb": link.error}  # fmt: skip
     try:
         return await nats.connect(
-            server, connect_timeout=3, max_reconnect_attempts=RECONNECT_ATTEMPTS, **events
+            server, connect_timeout=3, max_reconnect_attempts=attempts, **events
         )
     except (OSError, NatsTimeout, nats.errors.NoServersError) as exc:
         raise ConfigError(
@@ -505,9 +504,19 @@ class _Consumer:
         for q in self.engine.take_quarantined():
             await self.quarantine(encode(q.kind, q.record), q.reason)
 
-    async def report(self, nc: NATS, now: float, *, force: bool = False) -> None:
+    async def report(
+        self,
+        nc: NATS,
+        now: float,
+        *,
+        force: bool = False,
+        heard: Callable[[StreamStats], None] | None = None,
+    ) -> None:
         """Publish where this partition stands (at most every ``progress_every`` seconds, and
-        after the buffer is scored for want of records: ``force``)."""
+        after the buffer is scored for want of records: ``force``); ``heard`` hears the
+        engine's counts each time."""
+        if heard is not None:
+            heard(self.engine.stats)
         every = self.settings.progress_every
         if every is None or (now - self.last_progress < every and not force):
             return
@@ -536,7 +545,7 @@ async def _open(
 ) -> tuple[NATS, JetStreamContext, StreamEngine]:
     """Connect, make sure the streams exist, and take the checkpoint's engine or a new one
     (a factory that refuses closes the connection before its error goes up)."""
-    nc = await _connect(settings.server, link)
+    nc = await _connect(settings.server, link, settings.reconnect_attempts)
     try:
         js = nc.jetstream()
         await ensure_streams(js, settings)
@@ -651,9 +660,7 @@ async def consume(
                 await loop.settle()
             if msgs:
                 await loop.take(msgs)
-                await loop.report(nc, now)
-                if on_progress is not None:
-                    on_progress(engine.stats)
+                await loop.report(nc, now, heard=on_progress)
                 if loop.due(now):
                     await loop.checkpoint()
                 # idle from here: time spent scoring or writing a checkpoint (seconds for a
@@ -677,6 +684,13 @@ async def consume(
             if on_status is not None and now - last_status >= status_every:
                 last_status = now
                 on_status(await _status(js, loop, started, durable))
+    except nats.errors.ConnectionClosedError:
+        raise CallwardenError(
+            f"--server {settings.server}: the connection to the broker broke and "
+            f"{settings.reconnect_attempts} tries to reconnect failed; nothing past the last "
+            "checkpoint is acknowledged: start the consumer again once the broker is back "
+            "(it resumes from its checkpoint)"
+        ) from None
     finally:
         link.closing = True
         await nc.close()
