@@ -89,12 +89,18 @@ def pairs_in_window(keys: np.ndarray, ids: np.ndarray, pair_n: np.ndarray,
                     callers: np.ndarray, out: np.ndarray) -> int:  # fmt: skip
     """The ids of the pairs of ``callers`` (sorted, distinct) with calls in the window, in
     key order, into ``out`` (room for all the pairs); returns how many. ``keys``: every
-    pair's key, sorted, and ``ids`` its id."""
-    got, m = 0, keys.shape[0]
+    pair's key, sorted, and ``ids`` its id. (One galloping walk, as :func:`sorted_search`:
+    each caller's pairs are looked for from where the last caller's ended.)"""
+    got, j, m = 0, 0, keys.shape[0]
     for k in range(callers.shape[0]):
         lo = np.int64(callers[k]) << _SHIFT
         hi = (np.int64(callers[k]) + 1) << _SHIFT
-        j = np.searchsorted(keys, lo)
+        if j < m and keys[j] < lo:
+            step = 1
+            while j + step < m and keys[j + step] < lo:
+                step *= 2
+            a, b = j + step // 2, min(j + step, m)
+            j = a + int(np.searchsorted(keys[a:b], lo))
         while j < m and keys[j] < hi:
             if pair_n[ids[j]] > 0:
                 out[got] = ids[j]

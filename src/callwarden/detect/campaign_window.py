@@ -377,9 +377,9 @@ class CallWindow:
 
     def pairs_of(self, callers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(caller code, callee code, calls) of every pair of ``callers`` (distinct) in the
-        window."""
+        window, by caller code, then callee code."""
         room = np.empty(self._keys.shape[0], _I)  # (pages untouched past the pairs found)
-        got = pairs_in_window(self._keys, self._ids, self.pair_n, callers, room)
+        got = pairs_in_window(self._keys, self._ids, self.pair_n, np.sort(callers), room)
         ids = room[:got]
         return (
             self.pair_a[ids].astype(np.int64),

@@ -77,7 +77,7 @@ from scipy.sparse.csgraph import connected_components
 from callwarden.detect.campaign_cues import judge
 from callwarden.detect.campaign_window import CallWindow, slice_seconds
 from callwarden.detect.reasons import Reason
-from callwarden.features.formulas import number_flags
+from callwarden.features.formulas import range_flags
 
 __all__ = [
     "CAMPAIGN_CODE",
@@ -260,10 +260,10 @@ def _nodes(window: CallWindow, cfg: CampaignConfig, at_us: int) -> pl.DataFrame:
             "enterprise": window.enterprise.gather(codes),
         }
     ).join(window.callers(codes), on="code", how="left", maintain_order="left")
-    flags = number_flags(per["a"])
+    flags = range_flags(per["a"])
     per = per.with_columns(
-        virtual=pl.Series(flags["is_virtual"] > 0),
-        landline=pl.Series(flags["is_landline"] > 0),
+        virtual=pl.Series(flags["is_virtual"]),
+        landline=pl.Series(flags["is_landline"]),
         age_days=((at_us - pl.col("activated_us")) / (86_400 * _US)),
     ).with_columns(
         block=pl.col("a").str.slice(0, pl.col("a").str.len_chars() - 2),
@@ -332,34 +332,30 @@ def _edges(
     ``listed``, their share of calls to callees another node also calls (``pairs``: the
     nodes' callees, :func:`_node_pairs`)."""
     # shared callees: those two to ``list_callers`` dialing lines call (their friends and
-    # family, who talk with them, are no nodes and do not count)
-    rare = window.fig["callers"][pairs["b"].to_numpy()] <= cfg.rare_callers
-    touched = pairs.filter(pl.Series(rare)).select("i", "b")
-    by_nodes = touched.group_by("b").agg(k=pl.len())
-    by_nodes = by_nodes.filter((pl.col("k") >= 2) & (pl.col("k") <= cfg.list_callers))
-    touched = touched.join(by_nodes, on="b", how="semi")
+    # family, who talk with them, are no nodes and do not count). (Arrays over the pairs: a
+    # count per callee, sums per node; ``pairs`` holds each node and callee once.)
+    i, b, n = (pairs[c].to_numpy() for c in ("i", "b", "n"))
+    rare = window.fig["callers"][b] <= cfg.rare_callers
+    lines = np.bincount(b[rare], minlength=len(window.numbers))[b]  # nodes calling it
+    on_lists = rare & (lines >= 2) & (lines <= cfg.list_callers)
     # a node's share of calls to callees another node also calls: high for the lines of one
     # list, low for a number whose callees merely cross a list now and then
-    listed = (
-        pairs.join(by_nodes, on="b", how="left")
-        .group_by("i")
-        .agg(listed=pl.col("n").filter(pl.col("k").is_not_null()).sum() / pl.col("n").sum())
-    )
-    nodes = nodes.join(listed, on="i", how="left").with_columns(pl.col("listed").fill_null(0.0))
-    on_list = nodes.filter(pl.col("listed") >= 0.25).select("i")
-    touched = touched.join(on_list, on="i", how="semi")
+    some = np.bincount(i, minlength=nodes.height) > 0
+    total = np.bincount(i, n, nodes.height)
+    listed = np.bincount(i, np.where(on_lists, n, 0), nodes.height) / np.where(some, total, 1)
+    nodes = nodes.with_columns(listed=pl.Series(listed))
+    touched = on_lists & (listed[i] >= 0.25)
+    touched_i = pl.DataFrame({"i": i[touched], "b": b[touched]})
     shared = (
-        touched.join(touched, on="b", suffix="_j")
+        touched_i.join(touched_i, on="b", suffix="_j")
         .filter(pl.col("i") < pl.col("i_j"))
         .group_by("i", j="i_j")
         .agg(shared=pl.len())
     )
+    # the start/stop grid: the first and last calls' quarter hours, as one whole number
+    quarter = cfg.sync_s * _US
     grid = nodes.with_columns(
-        sync=pl.concat_str(
-            (pl.col("first") // (cfg.sync_s * _US)).cast(pl.String),
-            (pl.col("last") // (cfg.sync_s * _US)).cast(pl.String),
-            separator="/",
-        ),
+        sync=pl.col("first") // quarter * (1 << 32) + pl.col("last") // quarter
     )
     attrs = grid.select(
         "i", "imei", "block", "area", "virtual", "sync",
@@ -408,14 +404,25 @@ def _shared_calls(
     """Per component: its calls, and those to callees two or more of its members call; and
     per number (``code``, ``grouped``) its own distinct callees among them: those it shares
     with its group, not with anyone."""
-    pairs = pairs.join(nodes.select("i", "component"), on="i")
-    k = pairs.group_by("component", "b").agg(k=pl.len())
-    both = pairs.join(k, on=["component", "b"]).with_columns(shared=pl.col("k") >= 2)
-    per = both.group_by("component").agg(
-        calls=pl.col("n").sum(), shared=pl.col("n").filter(pl.col("shared")).sum()
+    # (arrays: the pairs hold each number and callee once)
+    i, b, n, code = (pairs[c].to_numpy() for c in ("i", "b", "n", "code"))
+    node = nodes["i"].to_numpy()
+    of = np.full(max(int(i.max(initial=-1)), int(node.max(initial=-1))) + 1, -1, np.int64)
+    of[node] = nodes["component"].to_numpy()  # (-1: no component's)
+    inside = of[i] >= 0
+    i, b, n, code = i[inside], b[inside], n[inside], code[inside]
+    c = of[i]
+    _, at, members = np.unique((c << 32) | b, return_inverse=True, return_counts=True)
+    shared = members[at] >= 2  # a callee two or more of the component's numbers call
+    comps, ci = np.unique(c, return_inverse=True)
+    calls = np.bincount(ci, n, comps.shape[0]).astype(np.int64)
+    on_shared = np.bincount(ci, np.where(shared, n, 0), comps.shape[0]).astype(np.int64)
+    numbers, ni = np.unique(code, return_inverse=True)
+    grouped = np.bincount(ni, shared, numbers.shape[0]).astype(np.int64)
+    per = zip(comps.tolist(), calls.tolist(), on_shared.tolist(), strict=True)
+    return {k: (total, on) for k, total, on in per}, pl.DataFrame(
+        {"code": numbers, "grouped": grouped}
     )
-    own = both.group_by("code").agg(grouped=pl.col("shared").sum().cast(pl.Int64))
-    return {int(c): (int(n), int(sh)) for c, n, sh in per.iter_rows()}, own
 
 
 def find_campaigns(
@@ -469,6 +476,10 @@ def groups_in(window: CallWindow, at_us: int, cfg: CampaignConfig) -> list[Campa
     nodes = nodes.join(sizes.select("component"), on="component", how="semi")
     if nodes.height == 0:
         return []
+    # (what is read of the pairs from here on is of the components' numbers alone)
+    grouped_i = np.zeros(n, bool)
+    grouped_i[nodes["i"].to_numpy()] = True
+    pairs = pairs.filter(pl.Series(grouped_i[pairs["i"].to_numpy()]))
     shared, grouped = _shared_calls(pairs, nodes)
     nodes = nodes.join(grouped, on="code", how="left").with_columns(pl.col("grouped").fill_null(0))
     groups = []

@@ -32,6 +32,7 @@ __all__ = [
     "invalid_flags",
     "number_flags",
     "profile_features",
+    "range_flags",
     "window_sum_names",
 ]
 
@@ -100,16 +101,35 @@ def invalid_flags(numbers: Sequence[str | None] | pl.Series) -> np.ndarray:
 def number_flags(numbers: pl.Series) -> dict[str, np.ndarray]:
     """Static features read off the number itself (range, country, whether it is valid)."""
     frame = pl.DataFrame({"msisdn": numbers.cast(pl.String)})
-    home = pl.col("msisdn").str.starts_with(HOME_PREFIX)
-    national = pl.col("msisdn").str.slice(len(HOME_PREFIX))
+    ranges = _ranges(pl.col("msisdn"))
     flags = frame.select(
-        is_international=(~home).cast(pl.Float64),
-        is_virtual=(home & national.str.contains(VIRTUAL_PATTERN)).cast(pl.Float64),
-        is_landline=(home & national.str.contains(LANDLINE_PATTERN)).cast(pl.Float64),
+        is_international=(~pl.col("msisdn").str.starts_with(HOME_PREFIX)).cast(pl.Float64),
+        **{name: flag.cast(pl.Float64) for name, flag in ranges.items()},
     )
     out = {c: flags[c].to_numpy() for c in flags.columns}
     out["is_invalid_number"] = invalid_flags(frame["msisdn"])
     return out
+
+
+def range_flags(numbers: pl.Series) -> dict[str, np.ndarray]:
+    """``is_virtual`` and ``is_landline`` of :func:`number_flags` alone (as booleans), without
+    the validity check that costs the most.
+
+    >>> flags = range_flags(pl.Series(["+8617012345678", "+861012345678", "+8613800000001"]))
+    >>> flags["is_virtual"].tolist(), flags["is_landline"].tolist()
+    ([True, False, False], [False, True, False])
+    """
+    flags = pl.DataFrame({"msisdn": numbers.cast(pl.String)}).select(**_ranges(pl.col("msisdn")))
+    return {c: flags[c].fill_null(False).to_numpy() for c in flags.columns}
+
+
+def _ranges(msisdn: pl.Expr) -> dict[str, pl.Expr]:
+    home = msisdn.str.starts_with(HOME_PREFIX)
+    national = msisdn.str.slice(len(HOME_PREFIX))
+    return {
+        "is_virtual": home & national.str.contains(VIRTUAL_PATTERN),
+        "is_landline": home & national.str.contains(LANDLINE_PATTERN),
+    }
 
 
 _E164_DIGITS = r"^\+[0-9]{1,18}$"
