@@ -431,8 +431,9 @@ FEATURES: dict[str, Feature] = {f.name: f for f in _ALL}
 FEATURE_NAMES: list[str] = [f.name for f in _ALL]
 
 #: Features of what a record *says*, not of events: no engine computes them. Detection fills
-#: them in at the events it scores, where it reads the records (``detect/sms_content.py``);
-#: a detector reading one scores as without it where it is absent.
+#: them in at the events it scores, where it reads the records (each reader a
+#: ``RecordFeatures`` of ``detect/record_features.py``, all of them in its ``FILLERS``); a
+#: detector reading one scores as without it where it is absent.
 RECORD_FEATURES: dict[str, Feature] = {
     "sms_content_risk": Feature(
         "sms_content_risk",
