@@ -176,39 +176,35 @@ def rows_of(row_a: np.ndarray, columns: tuple[np.ndarray, np.ndarray],
 
 
 @numba.njit(cache=True, nogil=True)
-def modes(values: np.ndarray, start: np.ndarray, best: np.ndarray, tied: np.ndarray) -> int:
-    """The most frequent value (not negative) of each run ``values[start[k]:start[k + 1]]``
-    into ``best[k]`` (-1: none; the run is sorted in place). Where several values are as
-    frequent, ``best[k]`` is -2 and the run's number and each of those values are written to
-    ``tied`` (rows ``(k, value)``, room for as many as ``values``); returns how many rows."""
+def modes(values: np.ndarray, start: np.ndarray, size: int, best: np.ndarray,
+          tied: np.ndarray) -> int:  # fmt: skip
+    """The most frequent value (``0 <= v < size``; a negative one is none) of each run
+    ``values[start[k]:start[k + 1]]`` into ``best[k]`` (-1: none). Where several values are
+    as frequent, ``best[k]`` is -2 and the run's number and each of those values are written
+    to ``tied`` (rows ``(k, value)``, room for as many as ``values``); returns how many rows.
+    (Counted in one table of ``size`` counts, each run's counts cleared after it: no sort.)"""
+    count = np.zeros(size, np.int32)
     got = 0
     for k in range(start.shape[0] - 1):
-        run = values[start[k] : start[k + 1]]
-        run.sort()
-        top, n = 0, run.shape[0]
-        i = 0
-        while i < n:  # the highest count
-            e = i + 1
-            while e < n and run[e] == run[i]:
-                e += 1
-            if run[i] >= 0 and e - i > top:
-                top = e - i
-            i = e
-        best[k] = -1
-        if top == 0:
-            continue
+        lo, hi = start[k], start[k + 1]
+        top = 0
+        for r in range(lo, hi):
+            v = values[r]
+            if v >= 0:
+                count[v] += 1
+                top = max(top, count[v])
         many = 0
-        i = 0
-        while i < n:  # the values that reach it
-            e = i + 1
-            while e < n and run[e] == run[i]:
-                e += 1
-            if run[i] >= 0 and e - i == top:
-                tied[got + many, 0] = k
-                tied[got + many, 1] = run[i]
-                many += 1
-            i = e
-        if many == 1:
+        for r in range(lo, hi):  # the values that reach it, each once (its count cleared)
+            v = values[r]
+            if v >= 0:
+                if count[v] == top:
+                    tied[got + many, 0] = k
+                    tied[got + many, 1] = v
+                    many += 1
+                count[v] = 0
+        if many == 0:
+            best[k] = -1
+        elif many == 1:
             best[k] = tied[got, 1]
         else:
             best[k] = -2

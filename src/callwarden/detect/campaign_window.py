@@ -433,7 +433,7 @@ def _mode_texts(values: np.ndarray, start: np.ndarray, codes_of: Codes) -> pl.Se
     (null: none), the smallest text of equally frequent codes."""
     best = np.empty(start.shape[0] - 1, np.int64)
     tied = np.empty((values.shape[0], 2), np.int64)
-    got = modes(values, start, best, tied)
+    got = modes(values, start, len(codes_of), best, tied)
     has = best >= 0
     if has.any():
         texts = pl.select(
