@@ -514,13 +514,13 @@ def test_an_alert_whose_acknowledgement_is_lost_is_published_again_and_stored_on
         settings = replace(names, checkpoint=tmp_path, confirm_wait=0.3)
         consumer = _Consumer(settings, js, cast(Any, None), None)
         await consumer.emit([_an_alert(1), _an_alert(2)])
-        stored, aid, data = consumer.published[0]
+        stored, subject, data, aid = consumer.out.pending[0]
         await stored
         never: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        consumer.published[0] = (never, aid, data)  # its answer was lost on the way
+        consumer.out.pending[0] = (never, subject, data, aid)  # its answer was lost on the way
         await consumer.confirm()
         assert never.cancelled()
-        assert consumer.published == []
+        assert consumer.out.pending == []
         await nc.close()
 
     asyncio.run(run())
@@ -544,14 +544,17 @@ def test_alerts_the_broker_never_confirms_stop_the_consumer_with_a_clear_error(
         consumer = _Consumer(settings, js, cast(Any, None), None)
         tries: list[str] = []
 
-        async def unanswered(aid: str, data: bytes) -> asyncio.Future[Any]:
-            tries.append(aid)
+        async def unanswered(subject: str, data: bytes, mid: str) -> asyncio.Future[Any]:
+            tries.append(mid)
             return asyncio.get_running_loop().create_future()
 
-        monkeypatch.setattr(consumer, "_publish", unanswered)
+        monkeypatch.setattr(consumer.out, "_send", unanswered)
         await consumer.emit([_an_alert(3)])
         try:
-            with pytest.raises(CallwardenError, match="did not confirm 1 alerts in 2 tries"):
+            with pytest.raises(
+                CallwardenError,
+                match=r"did not confirm 1 alerts in 2 tries.*start the consumer again",
+            ):
                 await consumer.confirm()
         finally:
             await nc.close()
@@ -571,3 +574,40 @@ def test_a_broker_gone_for_good_stops_the_consumer_with_a_clear_error(
     with pytest.raises(CallwardenError, match="1 tries to reconnect failed") as got:
         asyncio.run(asyncio.wait_for(consume(settings, StreamEngine), timeout=60))
     assert proxy.url in str(got.value)
+
+
+def test_a_replay_whose_connection_breaks_stores_every_record_once(
+    city: Path, names: BrokerSettings
+) -> None:
+    """``callwarden replay`` through a connection broken while it publishes: it reconnects,
+    publishes again what the broker had not confirmed, and the stream holds each record once."""
+    calls = pl.read_parquet(city / "calls", hive_partitioning=False)
+    proxy = CuttingProxy(names.server)
+    folder = city.parent / f"replay-{names.prefix}"
+    folder.mkdir()
+    calls.write_parquet(folder / "calls.parquet")
+    try:
+        proc = subprocess.Popen(
+            cli("replay", str(folder / "calls.parquet"), "--server", proxy.url,
+                "--subject-prefix", names.prefix, "--stream", names.stream),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not proxy.open and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)  # connected: publishing starts
+        time.sleep(0.2)
+        publishing = proc.poll() is None
+        proxy.cut()
+        _, err = proc.communicate(timeout=180)
+    finally:
+        proxy.close()
+    assert proc.returncode == 0, err
+    assert publishing, "the replay ended before its connection could be cut: more records"
+
+    async def stored() -> int:
+        nc = await nats.connect(names.server)
+        info = await nc.jetstream().stream_info(names.stream)
+        await nc.close()
+        return int(info.state.messages)
+
+    assert asyncio.run(stored()) == calls.height

@@ -23,7 +23,7 @@ read nothing for 10 s) is survived: the client reconnects, and the consumer then
 durable consumer up again at the engine's position, since records in flight when the
 connection broke are lost on the way and acknowledging later ones (``AckPolicy.ALL``) would
 settle them unseen; alerts whose acknowledgement did not come are published again under the
-same id (:meth:`_Consumer.confirm`). Scoring runs in a worker thread, so the event loop keeps
+same id (``acked.py``). Scoring runs in a worker thread, so the event loop keeps
 reading from the socket while a batch (an hourly campaign pass, seconds on a large day) is
 scored.
 """
@@ -54,6 +54,7 @@ from nats.js.errors import BadRequestError, NotFoundError
 from callwarden.detect.alerts_io import alert_id
 from callwarden.errors import CallwardenError, ConfigError
 from callwarden.features.engines.base import load_engine
+from callwarden.stream.acked import AckedPublisher
 from callwarden.stream.codec import (
     decode_arrow,
     decode_batch,
@@ -173,6 +174,7 @@ class _Link:
 
     def __init__(self, server: str) -> None:
         self.server, self.reconnects, self.closing = server, 0, False
+        self.up = False  # connected once (before: the command's own error says it)
 
     async def dropped(self) -> None:
         if self.closing:
@@ -184,7 +186,17 @@ class _Link:
         print(f"broker: reconnected to {self.server}", file=sys.stderr)
 
     async def error(self, exc: Exception) -> None:
+        if not self.up:
+            return
         print(f"broker: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+
+
+def lost_broker(settings: BrokerSettings, then: str) -> CallwardenError:
+    """The error of a connection that broke for good (every reconnection attempt failed)."""
+    return CallwardenError(
+        f"--server {settings.server}: the connection to the broker broke and "
+        f"{settings.reconnect_attempts} tries to reconnect failed; {then}"
+    )
 
 
 async def _connect(server: str, link: _Link | None = None, attempts: int = 3) -> NATS:
@@ -193,14 +205,17 @@ async def _connect(server: str, link: _Link | None = None, attempts: int = 3) ->
         events = {"disconnected_cb": link.dropped, "reconnected_cb": link.back,
                   "error_cb": link.error}  # fmt: skip
     try:
-        return await nats.connect(
-            server, connect_timeout=3, max_reconnect_attempts=attempts, **events
-        )
+        # a server that is not there is said at once (3 tries), not after a minute of them
+        nc = await nats.connect(server, connect_timeout=3, max_reconnect_attempts=3, **events)
     except (OSError, NatsTimeout, nats.errors.NoServersError) as exc:
         raise ConfigError(
             f"--server {server}: cannot reach NATS ({exc.__class__.__name__}); start "
             "nats-server -js, or use --from-file for the embedded path"
         ) from None
+    nc.options["max_reconnect_attempts"] = attempts  # (read at each reconnection)
+    if link is not None:
+        link.up = True
+    return nc
 
 
 async def ensure_streams(js: JetStreamContext, settings: BrokerSettings) -> None:
@@ -363,8 +378,10 @@ class _Consumer:
         self.writer = Checkpointer(settings.checkpoint_file)
         self.since = 0
         self.last_ckpt = time.monotonic()
-        #: alerts published and not yet confirmed by the broker: (its answer, id, message)
-        self.published: list[tuple[asyncio.Future[Any], str, bytes]] = []
+        #: alerts published and not yet confirmed by the broker
+        self.out = AckedPublisher(
+            js, settings.server, "alerts", settings.confirm_wait, settings.confirm_tries
+        )
         #: the last record taken (arrival order): its id and event time (µs), for progress
         self.last_record: tuple[str, int] | None = None
         self.last_progress = 0.0
@@ -381,7 +398,7 @@ class _Consumer:
             # pipelined: the next batch need not wait for the broker's acknowledgement; every
             # one is awaited before a checkpoint (acked) says the records behind it are done
             data = encode_alert(a, aid)
-            self.published.append((await self._publish(aid, data), aid, data))
+            await self.out.publish(self.settings.alerts_subject, data, aid)
         # the client writes to the socket from a task of its own: let it run now, or the
         # alerts wait for the loop's next pause (with records queued, a batch or more)
         await asyncio.sleep(0)
@@ -417,39 +434,18 @@ class _Consumer:
         if self.writer.unstaged:  # written from the state itself: no record until it is done
             await self.settle()
 
-    async def _publish(self, aid: str, data: bytes) -> asyncio.Future[Any]:
-        return await self.js.publish_async(
-            self.settings.alerts_subject, data, wait_stall=30, headers={"Nats-Msg-Id": aid}
-        )
-
     async def confirm(self) -> None:
         """Wait until the broker has stored every alert published so far (raises if it
-        refused one: then no checkpoint, and the records come again after a restart).
-
-        An acknowledgement lost with a dropped connection would never come: what is still
-        unconfirmed after ``confirm_wait`` is published again under its id (the alerts
-        stream keeps one of each inside its duplicate window), up to ``confirm_tries``
-        times in all."""
-        s = self.settings
-        for tried in range(1, s.confirm_tries + 1):
-            if not self.published:
-                return
-            futures = [f for f, _, _ in self.published]
-            done, _ = await asyncio.wait(futures, timeout=s.confirm_wait)
-            for f in done:
-                f.result()  # (the broker refused it: raise)
-            late = [(f, aid, data) for f, aid, data in self.published if f not in done]
-            self.published = []
-            if late and tried == s.confirm_tries:
-                raise CallwardenError(
-                    f"the broker at {s.server} did not confirm {len(late)} alerts in "
-                    f"{s.confirm_tries} tries of {s.confirm_wait:g} s; nothing past the last "
-                    "checkpoint is acknowledged: start the consumer again to score those "
-                    "records again (their alerts keep their ids)"
-                )
-            for f, aid, data in late:
-                f.cancel()
-                self.published.append((await self._publish(aid, data), aid, data))
+        refused one: then no checkpoint, and the records come again after a restart). An
+        answer lost with a dropped connection would never come: what is unanswered after
+        ``confirm_wait`` is published again under its id (``acked.py``)."""
+        try:
+            await self.out.confirm()
+        except CallwardenError as exc:
+            raise CallwardenError(
+                f"{exc}; nothing past the last checkpoint is acknowledged: start the consumer "
+                "again to score those records again (their alerts keep their ids)"
+            ) from None
 
     async def settle(self) -> None:
         """Wait for the checkpoint being written, then acknowledge what it holds."""
@@ -685,11 +681,10 @@ async def consume(
                 last_status = now
                 on_status(await _status(js, loop, started, durable))
     except nats.errors.ConnectionClosedError:
-        raise CallwardenError(
-            f"--server {settings.server}: the connection to the broker broke and "
-            f"{settings.reconnect_attempts} tries to reconnect failed; nothing past the last "
-            "checkpoint is acknowledged: start the consumer again once the broker is back "
-            "(it resumes from its checkpoint)"
+        raise lost_broker(
+            settings,
+            "nothing past the last checkpoint is acknowledged: start the consumer "
+            "again once the broker is back (it resumes from its checkpoint)",
         ) from None
     finally:
         link.closing = True

@@ -10,10 +10,19 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import nats
 import numpy as np
 import polars as pl
+from nats.js.client import JetStreamContext
 
-from callwarden.stream.broker import BrokerSettings, _connect, ensure_streams, partition_of
+from callwarden.stream.acked import AckedPublisher
+from callwarden.stream.broker import (
+    BrokerSettings,
+    _connect,
+    ensure_streams,
+    lost_broker,
+    partition_of,
+)
 from callwarden.stream.codec import encode, encode_arrow, encode_lines
 
 __all__ = ["publish_frame", "publish_records"]
@@ -35,11 +44,11 @@ async def publish_records(
     message carries an id made of its first record's id (``Nats-Msg-Id``), so a replay that
     is repeated the same way is stored once.
     """
-    nc = await _connect(settings.server)
+    nc = await _connect(settings.server, attempts=settings.reconnect_attempts)
     js = nc.jetstream(publish_async_max_pending=4000)
     await ensure_streams(js, settings)
     sent, t0_event, t0_wall = 0, None, time.monotonic()
-    pending: list[asyncio.Future[Any]] = []
+    out = _publisher(js, settings)
     groups: dict[int, list[tuple[str, dict[str, Any]]]] = {}
 
     async def send(part: int) -> None:
@@ -52,12 +61,7 @@ async def publish_records(
             subject, body = f"lines.p{part}", encode_lines(group)
             mid = f"lines:{kind}:{rid}:{len(group)}"
         # acknowledged publishing, pipelined: nothing is lost, and it stays fast
-        pending.append(
-            await js.publish_async(
-                f"{settings.records_subject}.{subject}", body, wait_stall=30,
-                headers={"Nats-Msg-Id": mid},
-            )
-        )  # fmt: skip
+        await out.publish(f"{settings.records_subject}.{subject}", body, mid)
 
     try:
         for kind, record in records:
@@ -76,14 +80,15 @@ async def publish_records(
             if len(groups[part]) >= per_message:
                 await send(part)
             sent += 1
-            if len(pending) >= 2000:
-                await asyncio.gather(*pending)  # raises if the broker refused one
-                pending.clear()
+            if len(out.pending) >= 2000:
+                await out.confirm()  # raises if the broker refused one
                 if on_sent:
                     on_sent(sent)
         for part in list(groups):
             await send(part)
-        await asyncio.gather(*pending)
+        await out.confirm()
+    except nats.errors.ConnectionClosedError:
+        raise lost_broker(settings, _AGAIN) from None
     finally:
         await nc.close()
     return sent
@@ -105,7 +110,7 @@ async def publish_frame(
     that fell due since the last, so none waits in a half-full message. Each message's id is
     its first record's id and its size, so a repeated replay is stored once.
     """
-    nc = await _connect(settings.server)
+    nc = await _connect(settings.server, attempts=settings.reconnect_attempts)
     js = nc.jetstream(publish_async_max_pending=4000)
     await ensure_streams(js, settings)
     n = batch.height
@@ -115,7 +120,7 @@ async def publish_frame(
         else np.zeros(n, np.int64)
     )
     t_us = batch["time"].to_physical().to_numpy()
-    pending: list[asyncio.Future[Any]] = []
+    out = _publisher(js, settings)
     sent, start, t0_wall = 0, 0, time.monotonic()
     due = (t_us - t_us[0]) / 1e6 / speed if speed is not None and n else None
     try:
@@ -131,20 +136,31 @@ async def publish_frame(
                 for k in range(0, rows.shape[0], per_message):
                     chunk = batch[rows[k : k + per_message]]
                     mid = f"arrow:{chunk['id'][0]}:{chunk.height}"
-                    pending.append(
-                        await js.publish_async(
-                            f"{settings.records_subject}.arrow.p{part}", encode_arrow(chunk),
-                            wait_stall=30, headers={"Nats-Msg-Id": mid},
-                        )
-                    )  # fmt: skip
-                    if len(pending) >= 2000:
-                        await asyncio.gather(*pending)  # raises if the broker refused one
-                        pending.clear()
+                    subject = f"{settings.records_subject}.arrow.p{part}"
+                    await out.publish(subject, encode_arrow(chunk), mid)
+                    if len(out.pending) >= 2000:
+                        await out.confirm()  # raises if the broker refused one
             sent += end - start
             start = end
             if on_sent:
                 on_sent(sent)
-        await asyncio.gather(*pending)
+        await out.confirm()
+    except nats.errors.ConnectionClosedError:
+        raise lost_broker(settings, _AGAIN) from None
     finally:
         await nc.close()
     return sent
+
+
+#: what to do when the broker is gone
+_AGAIN = (
+    "run the replay again once the broker is back: a record stored already is stored once if "
+    "it comes again within the records stream's duplicate window (two minutes)"
+)
+
+
+def _publisher(js: JetStreamContext, settings: BrokerSettings) -> AckedPublisher:
+    """Records are stored once whatever is published again: the records stream's duplicate
+    window (two minutes) is longer than the waits (``acked.py``)."""
+    return AckedPublisher(js, settings.server, "records", settings.confirm_wait,
+                          settings.confirm_tries)  # fmt: skip
