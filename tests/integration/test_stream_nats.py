@@ -474,8 +474,13 @@ def test_a_consumer_whose_connection_breaks_reconnects_and_loses_nothing(
         replace(names, server=proxy.url), checkpoint, "--subscribers", str(city / "subscribers"),
         "--checkpoint-seconds", "0.3", "--idle-exit", "5",
     )  # fmt: skip
+    said: list[str] = []
     try:
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        assert proc.stderr is not None
+        reader = threading.Thread(target=lambda: said.extend(iter(proc.stderr.readline, "")),
+                                  daemon=True)  # fmt: skip
+        reader.start()
         ckpt = checkpoint / "callwarden-p0.pickle"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None and not ckpt.exists():
@@ -486,10 +491,18 @@ def test_a_consumer_whose_connection_breaks_reconnects_and_loses_nothing(
                 break
             proxy.cut()
             cuts += 1
-            time.sleep(2.5)  # (the client waits 2 s before it reconnects)
-        _, err = proc.communicate(timeout=180)
+            deadline = time.monotonic() + 60  # (the client waits 2 s before it reconnects)
+            while (
+                proc.poll() is None
+                and time.monotonic() < deadline
+                and sum("broker: reconnected" in line for line in said) < cuts
+            ):
+                time.sleep(0.05)
+        proc.wait(timeout=180)
+        reader.join(timeout=10)
     finally:
         proxy.close()
+    err = "".join(said)
     assert proc.returncode == 0, err
     assert cuts >= 2, "the consumer finished before its connection could be cut: a bigger city"
     assert err.count("broker: reconnected") >= cuts - 1, err
@@ -570,9 +583,13 @@ def test_a_broker_gone_for_good_stops_the_consumer_with_a_clear_error(
     internal error from the client."""
     proxy = CuttingProxy(names.server)
     settings = replace(names, server=proxy.url, checkpoint=tmp_path, reconnect_attempts=1)
-    threading.Timer(1.0, proxy.close).start()
+
+    def gone(status: object) -> None:  # (the consumer's loop runs: the broker goes)
+        proxy.close()
+
     with pytest.raises(CallwardenError, match="1 tries to reconnect failed") as got:
-        asyncio.run(asyncio.wait_for(consume(settings, StreamEngine), timeout=60))
+        run = consume(settings, StreamEngine, on_status=gone, status_every=0.1)
+        asyncio.run(asyncio.wait_for(run, timeout=60))
     assert proxy.url in str(got.value)
 
 

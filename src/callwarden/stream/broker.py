@@ -634,6 +634,33 @@ async def consume(
     ``status_every`` seconds, and once when it stops for want of records."""
     link = _Link(settings.server)
     nc, js, engine = await _open(settings, new_engine, link)
+    try:
+        return await _serve(
+            settings, nc, js, engine, link, on_alerts, on_progress, on_status, status_every
+        )
+    except nats.errors.ConnectionClosedError:
+        raise lost_broker(
+            settings,
+            "nothing past the last checkpoint is acknowledged: start the consumer "
+            "again once the broker is back (it resumes from its checkpoint)",
+        ) from None
+    finally:
+        link.closing = True
+        await nc.close()
+
+
+async def _serve(
+    settings: BrokerSettings,
+    nc: NATS,
+    js: JetStreamContext,
+    engine: StreamEngine,
+    link: _Link,
+    on_alerts: AlertHandler | None,
+    on_progress: Callable[[StreamStats], None] | None,
+    on_status: Callable[[ConsumeStatus], None] | None,
+    status_every: float,
+) -> StreamEngine:
+    """:func:`consume` once connected."""
     load_engine("compiled")().warm_up()  # before the first record waits (a restored state too)
     # What lives now (the libraries' objects, the state) lives as long as the process: out of
     # the collector's sight, so that a full collection walks only what came later (50-70 ms
@@ -645,47 +672,37 @@ async def consume(
     await puller.start()
     loop = _Consumer(settings, js, engine, on_alerts)
     idle_since = started = last_status = time.monotonic()
-    try:
-        while True:
-            if link.reconnects != puller.reconnects:
-                await puller.rejoin(js, settings, engine, link.reconnects)
-                idle_since = time.monotonic()  # (time away is not time without records)
-            msgs = await puller.fetch(settings)
-            now = time.monotonic()
-            if loop.writer.writing and loop.writer.done():
-                await loop.settle()
-            if msgs:
-                await loop.take(msgs)
-                await loop.report(nc, now, heard=on_progress)
-                if loop.due(now):
-                    await loop.checkpoint()
-                # idle from here: time spent scoring or writing a checkpoint (seconds for a
-                # large state, while no message is asked for) is not time without records
-                idle_since = time.monotonic()
-            elif settings.idle_exit is not None and now - idle_since >= settings.idle_exit:
-                await loop.emit(await asyncio.to_thread(engine.flush))
-                await loop.report(nc, now, force=True)
-                await loop.checkpoint(now=True)
-                await loop.settle()
-                if on_status is not None:
-                    on_status(await _status(js, loop, started, durable, final=True))
-                return engine
-            elif engine.buffer.height and now - idle_since >= settings.idle_release:
-                await loop.emit(await asyncio.to_thread(engine.flush))
-                await loop.report(nc, now, force=True)
-            elif loop.last_msg is not None and now - idle_since >= min(
-                1.0, loop.settings.checkpoint_seconds
-            ):
-                await loop.checkpoint()  # quiet for a while: make what was taken durable
-            if on_status is not None and now - last_status >= status_every:
-                last_status = now
-                on_status(await _status(js, loop, started, durable))
-    except nats.errors.ConnectionClosedError:
-        raise lost_broker(
-            settings,
-            "nothing past the last checkpoint is acknowledged: start the consumer "
-            "again once the broker is back (it resumes from its checkpoint)",
-        ) from None
-    finally:
-        link.closing = True
-        await nc.close()
+    while True:
+        if link.reconnects != puller.reconnects:
+            await puller.rejoin(js, settings, engine, link.reconnects)
+            idle_since = time.monotonic()  # (time away is not time without records)
+        msgs = await puller.fetch(settings)
+        now = time.monotonic()
+        if loop.writer.writing and loop.writer.done():
+            await loop.settle()
+        if msgs:
+            await loop.take(msgs)
+            await loop.report(nc, now, heard=on_progress)
+            if loop.due(now):
+                await loop.checkpoint()
+            # idle from here: time spent scoring or writing a checkpoint (seconds for a
+            # large state, while no message is asked for) is not time without records
+            idle_since = time.monotonic()
+        elif settings.idle_exit is not None and now - idle_since >= settings.idle_exit:
+            await loop.emit(await asyncio.to_thread(engine.flush))
+            await loop.report(nc, now, force=True)
+            await loop.checkpoint(now=True)
+            await loop.settle()
+            if on_status is not None:
+                on_status(await _status(js, loop, started, durable, final=True))
+            return engine
+        elif engine.buffer.height and now - idle_since >= settings.idle_release:
+            await loop.emit(await asyncio.to_thread(engine.flush))
+            await loop.report(nc, now, force=True)
+        elif loop.last_msg is not None and now - idle_since >= min(
+            1.0, loop.settings.checkpoint_seconds
+        ):
+            await loop.checkpoint()  # quiet for a while: make what was taken durable
+        if on_status is not None and now - last_status >= status_every:
+            last_status = now
+            on_status(await _status(js, loop, started, durable))
