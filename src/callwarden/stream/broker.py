@@ -291,6 +291,10 @@ class _Puller:
         self.credit = 0  # messages asked for and not yet received
         self.asked_at = 0.0
         self.reconnects = 0  # the connection's reconnections seen
+        #: the consumer's delivery sequence expected next: a message past it means those
+        #: between were lost on the way (a broken connection), and the consumer must rejoin
+        self.next_delivery = 1
+        self.broken = False
         self.mean_size = 0.0  # bytes per message, running
 
     async def fetch(self, settings: BrokerSettings) -> list[Any]:
@@ -314,9 +318,19 @@ class _Puller:
         so the durable consumer delivers again from the engine's position (what arrived
         meanwhile is skipped by its sequence), and is asked anew (the old requests went with
         the old consumer)."""
-        self.reconnects = seen
-        await _subscribe(js, settings, engine)
-        self.credit = 0
+        self.reconnects, self.broken, self.credit, self.next_delivery = seen, False, 0, 1
+        # a new inbox: what the old consumer still sends goes nowhere (what it had sent is
+        # delivered again from the engine's position)
+        with contextlib.suppress(nats.errors.Error):
+            await self.sub.unsubscribe()
+        self.inbox = self.nc.new_inbox()
+        try:
+            await self.start()
+            await _subscribe(js, settings, engine)
+        except (NatsTimeout, nats.errors.ConnectionReconnectingError):
+            # the connection broke again meanwhile: try again at the loop's next turn
+            self.broken = True
+            await asyncio.sleep(0.5)
 
     async def start(self) -> None:
         self.sub = await self.nc.subscribe(self.inbox, pending_bytes_limit=512 * 2**20)
@@ -332,6 +346,11 @@ class _Puller:
         status = msg.headers.get("Status") if msg.headers else None
         if not status:
             self.credit -= 1
+            delivered = int(msg.metadata.sequence.consumer)
+            if delivered != self.next_delivery:
+                self.broken = True  # (a delivery is missing: not this one either)
+                return False
+            self.next_delivery = delivered + 1
             return True
         if status in ("408", "409"):  # a request ended: what it still owed is not coming
             owed = msg.headers.get("Nats-Pending-Messages")
@@ -359,6 +378,8 @@ class _Puller:
                 self.sub._pending_size -= len(msg.data)
             if self._note(msg):
                 out.append(msg)
+            elif self.broken:
+                break
         return out
 
 
@@ -673,7 +694,7 @@ async def _serve(
     loop = _Consumer(settings, js, engine, on_alerts)
     idle_since = started = last_status = time.monotonic()
     while True:
-        if link.reconnects != puller.reconnects:
+        if link.reconnects != puller.reconnects or puller.broken:
             await puller.rejoin(js, settings, engine, link.reconnects)
             idle_since = time.monotonic()  # (time away is not time without records)
         msgs = await puller.fetch(settings)
