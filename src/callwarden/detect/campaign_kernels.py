@@ -31,6 +31,22 @@ __all__ = [
 _SHIFT = 32  # a pair's key: caller code << 32 | callee code
 
 
+@numba.njit(cache=True, inline="always")
+def _gallop(keys: np.ndarray, j: int, w: int) -> int:
+    """Where ``w`` goes in ``keys[j:]`` (sorted; ``keys[j - 1] < w``), found by galloping
+    from ``j``: steps of 1, 2, 4, ... until past it, then halving the last step. Walks over
+    sorted wanted keys start each search where the last one ended, near it, instead of
+    halving the whole array again from far away."""
+    m = keys.shape[0]
+    if j < m and keys[j] < w:
+        step = 1
+        while j + step < m and keys[j + step] < w:
+            step *= 2
+        lo, hi = j + step // 2, min(j + step, m)
+        j = lo + int(np.searchsorted(keys[lo:hi], w))
+    return j
+
+
 @numba.njit(cache=True, nogil=True)
 def apply_part(pair: np.ndarray, n: np.ndarray, talk: np.ndarray, answered: np.ndarray,
                sign: int, pair_a: np.ndarray, pair_b: np.ndarray, pair_n: np.ndarray,
@@ -70,17 +86,10 @@ def apply_part(pair: np.ndarray, n: np.ndarray, talk: np.ndarray, answered: np.n
 @numba.njit(cache=True, nogil=True)
 def sorted_search(keys: np.ndarray, wanted: np.ndarray, out: np.ndarray) -> None:
     """``out``: ``np.searchsorted(keys, wanted, "left")`` for ``wanted`` sorted ascending, in
-    one walk that gallops over the gaps (each search starts where the last one ended, near
-    it, instead of halving the whole array again from far away)."""
-    j, m = 0, keys.shape[0]
+    one walk that gallops over the gaps (:func:`_gallop`)."""
+    j = 0
     for k in range(wanted.shape[0]):
-        w = wanted[k]
-        if j < m and keys[j] < w:
-            step = 1
-            while j + step < m and keys[j + step] < w:
-                step *= 2
-            lo, hi = j + step // 2, min(j + step, m)
-            j = lo + np.searchsorted(keys[lo:hi], w)
+        j = _gallop(keys, j, wanted[k])
         out[k] = j
 
 
@@ -89,18 +98,12 @@ def pairs_in_window(keys: np.ndarray, ids: np.ndarray, pair_n: np.ndarray,
                     callers: np.ndarray, out: np.ndarray) -> int:  # fmt: skip
     """The ids of the pairs of ``callers`` (sorted, distinct) with calls in the window, in
     key order, into ``out`` (room for all the pairs); returns how many. ``keys``: every
-    pair's key, sorted, and ``ids`` its id. (One galloping walk, as :func:`sorted_search`:
-    each caller's pairs are looked for from where the last caller's ended.)"""
+    pair's key, sorted, and ``ids`` its id. (One galloping walk, :func:`_gallop`: each
+    caller's pairs are looked for from where the last caller's ended.)"""
     got, j, m = 0, 0, keys.shape[0]
     for k in range(callers.shape[0]):
-        lo = np.int64(callers[k]) << _SHIFT
+        j = _gallop(keys, j, int(callers[k]) << _SHIFT)
         hi = (np.int64(callers[k]) + 1) << _SHIFT
-        if j < m and keys[j] < lo:
-            step = 1
-            while j + step < m and keys[j + step] < lo:
-                step *= 2
-            a, b = j + step // 2, min(j + step, m)
-            j = a + int(np.searchsorted(keys[a:b], lo))
         while j < m and keys[j] < hi:
             if pair_n[ids[j]] > 0:
                 out[got] = ids[j]
@@ -129,16 +132,11 @@ def caller_spans(caller: np.ndarray, first: np.ndarray, last: np.ndarray, wanted
                  out_first: np.ndarray, out_last: np.ndarray) -> None:  # fmt: skip
     """For each of ``wanted`` (sorted, distinct) found in ``caller`` (a slice's callers, sorted,
     distinct, with their ``first`` and ``last`` call): ``out_first`` lowered to its first
-    call, ``out_last`` raised to its last (one galloping walk, as :func:`sorted_search`)."""
+    call, ``out_last`` raised to its last (one galloping walk, :func:`_gallop`)."""
     j, m = 0, caller.shape[0]
     for k in range(wanted.shape[0]):
         w = wanted[k]
-        if j < m and caller[j] < w:
-            step = 1
-            while j + step < m and caller[j + step] < w:
-                step *= 2
-            lo, hi = j + step // 2, min(j + step, m)
-            j = lo + np.searchsorted(caller[lo:hi], w)
+        j = _gallop(caller, j, w)
         if j < m and caller[j] == w:
             out_first[k] = min(out_first[k], first[j])
             out_last[k] = max(out_last[k], last[j])
@@ -154,12 +152,7 @@ def rows_of(row_a: np.ndarray, columns: tuple[np.ndarray, np.ndarray],
     j, m = 0, row_a.shape[0]
     for k in range(wanted.shape[0]):
         w = wanted[k]
-        if j < m and row_a[j] < w:
-            step = 1
-            while j + step < m and row_a[j + step] < w:
-                step *= 2
-            lo, hi = j + step // 2, min(j + step, m)
-            j = lo + np.searchsorted(row_a[lo:hi], w)
+        j = _gallop(row_a, j, w)
         end = j
         while end < m and row_a[end] == w:
             end += 1
