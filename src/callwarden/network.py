@@ -217,7 +217,12 @@ class NumberSet:
         texts = numbers.cast(pl.String).drop_nulls()
         keys, _ = whole_numbers(texts, "+")
         others = frozenset(texts.filter(pl.Series(keys < 0)).to_list())
-        return cls(np.unique(keys[keys >= 0]), others)
+        # a sort and the first of each run: numpy's ``unique`` of a million keys costs ten
+        # times as much as their sort
+        ordered = np.sort(keys[keys >= 0])
+        distinct = np.ones(ordered.shape[0], dtype=bool)
+        distinct[1:] = ordered[1:] != ordered[:-1]
+        return cls(ordered[distinct], others)
 
     def __len__(self) -> int:
         return int(self._keys.shape[0]) + len(self._others)

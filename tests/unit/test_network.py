@@ -66,5 +66,6 @@ def test_a_compact_subscriber_table_serves_exactly_its_numbers(
     served = ServedNumbers.from_numbers(pl.Series(table, dtype=pl.String))
     plain = ServedNumbers.from_numbers(table)
     assert isinstance(served.numbers, NumberSet)
+    assert len(served.numbers) == len(set(table))  # each number once, however often listed
     for number in [*asked, *table, *(t + "0" for t in table)]:
         assert served.serves(number) == plain.serves(number), number
