@@ -61,7 +61,7 @@ class SmsContent:
     def __init__(self, texts: pl.DataFrame, model: ContentModel | None = None) -> None:
         #: sender, us, content: the SMS with a text
         self._frame = texts
-        self._texts: dict[tuple[str, int], list[str]] | None = None  # (sender, us) -> texts
+        self._times: tuple[np.ndarray, np.ndarray] | None = None  # rows by send time, times
         self._model = model
         self._found: dict[str, _Found] = {}
 
@@ -84,18 +84,26 @@ class SmsContent:
     def __bool__(self) -> bool:
         return self._frame.height > 0
 
-    def _index(self) -> dict[tuple[str, int], list[str]]:
-        """Every (sender, time) with its texts: built once, when a reason first asks."""
-        if self._texts is None:
-            grouped = self._frame.group_by("sender", "us").agg(pl.col("content"))
-            self._texts = dict(
-                zip(
-                    zip(grouped["sender"].to_list(), grouped["us"].to_list(), strict=True),
-                    grouped["content"].to_list(),
-                    strict=True,
-                )
+    def _index(self) -> tuple[np.ndarray, np.ndarray]:
+        """The rows with a send time in the order of it (rows of one µs in record order) and
+        those times: one sort, when a reason first asks (a table of every (sender, time) with
+        its texts cost a Python object per SMS, for the few hundred events that alert)."""
+        if self._times is None:
+            timed = self._frame.select(pl.int_range(pl.len()).alias("row"), "us").filter(
+                pl.col("us").is_not_null()
             )
-        return self._texts
+            times = timed["us"].to_numpy()
+            order = np.argsort(times, kind="stable")
+            self._times = (timed["row"].to_numpy()[order], times[order])
+        return self._times
+
+    def _texts_of(self, sender: str, time_us: int) -> list[str]:
+        """The texts ``sender`` sent at ``time_us``, in record order."""
+        rows, times = self._index()
+        lo = int(np.searchsorted(times, time_us, side="left"))
+        hi = int(np.searchsorted(times, time_us, side="right"))
+        senders, texts = self._frame["sender"], self._frame["content"]
+        return [texts[int(r)] for r in rows[lo:hi] if senders[int(r)] == sender]
 
     def _classify(self, texts: list[str]) -> None:
         new = sorted({t for t in texts if t not in self._found})
@@ -103,7 +111,7 @@ class SmsContent:
             self._found.update(zip(new, classify_texts(new, self._model), strict=True))
 
     def _best(self, sender: str, time_us: int) -> _Found | None:
-        texts = self._index().get((sender, int(time_us)))
+        texts = self._texts_of(sender, int(time_us))
         if not texts:
             return None
         self._classify(texts)

@@ -107,3 +107,25 @@ def test_texts_are_matched_by_sender_and_time_and_read_only_past_the_gate() -> N
     assert values[CONTENT_FEATURE][2] == 0.0  # a call
     assert content.risk(["+8613000000000"], us[:1]).tolist() == [0.0]  # another sender
     assert not SmsContent.of_sms(traffic.sms.drop("content"))
+
+
+def test_a_reason_reads_the_texts_of_its_sender_at_its_microsecond_alone() -> None:
+    other = "+8613900000009"
+    t1, t2 = T0 + dt.timedelta(microseconds=1), T0 + dt.timedelta(microseconds=2)
+    sms = pl.DataFrame(
+        {
+            "sender": [other, SENDER, SENDER, SENDER, SENDER, other],
+            "sent_time": [T0, T0, t1, t1, None, t2],
+            "content": [(SCAM if k in (1, 4, 5, 6) else HONEST).format(n=k) for k in range(1, 7)],
+        },
+        schema_overrides={"sent_time": pl.Datetime("us", "UTC")},
+    )
+    content = SmsContent.of_sms(sms)
+    us = int(T0.timestamp() * 1e6)
+    assert content.reason(SENDER, us, 1.0) is None  # its honest text, not the other's scam
+    found = content.reason(other, us, 1.0)
+    assert found is not None and found.code == "content"
+    # the riskiest of the sender's texts of one µs
+    assert content.reason(SENDER, us + 1, 1.0) is not None
+    assert content.reason(SENDER, us + 2, 1.0) is None  # the other's text of that µs
+    assert content.reason(other, us + 3, 1.0) is None  # no text then
