@@ -36,6 +36,7 @@ from callwarden.records.trunks import TrunkTable
 from callwarden.simulate.behaviour import BEHAVIOURS, Day, Traffic
 from callwarden.simulate.behaviour.base import CallBatch, SmsBatch
 from callwarden.simulate.config import SimulationConfig
+from callwarden.simulate.groups import GROUP_ACTORS
 from callwarden.simulate.population import ACTORS, LABEL_OF, REALNAME, Population, build_population
 from callwarden.simulate.registration import registration_columns
 from callwarden.simulate.trunks import TRUNKS, trunk_names, write_trunks
@@ -199,8 +200,9 @@ def _labels_frame(pop: Population, onsets: dict[int, int]) -> pl.DataFrame:
         }
     )
     grouped = frame["actor"].is_in(
-        ["robocall_rotation", "simbox", "wangiri", "spoofed_caller_id", "cloud_trunk"]
-    )
+        ["robocall_rotation", "simbox", "wangiri", "spoofed_caller_id", "cloud_trunk",
+         *GROUP_ACTORS]
+    )  # fmt: skip
     return frame.with_columns(
         behaviour_start=pl.when(pl.col("behaviour_start").dt.epoch("us") >= 0)
         .then("behaviour_start")

@@ -31,11 +31,15 @@ __all__ = [
     "CloudTrunkConfig",
     "CourierConfig",
     "NormalConfig",
+    "NoticeLineConfig",
     "RelayCallConfig",
+    "ReminderDeskConfig",
     "RideHailingConfig",
     "RobocallConfig",
     "RotationConfig",
     "SalesAgentConfig",
+    "SalesTeamConfig",
+    "SchoolRoundConfig",
     "ServiceLineConfig",
     "SimBoxConfig",
     "SimulationConfig",
@@ -144,6 +148,97 @@ class ReminderLineConfig(ActorConfig):
     answer_rate: float = 0.7
     median_talk_s: float = 30.0
     callback_share: float = 0.15
+
+
+class SalesTeamConfig(ActorConfig):
+    """A sales team working one shared list of clients who agreed to be called (an insurer's
+    renewals, a bank's wealth-management desk, an estate agency's registered buyers): the
+    agents' corporate SIMs are numbers of one enterprise block, they sit in one office and keep
+    its hours (a lunch break between), the list is handed out afresh each day so a client who
+    missed a call is tried again later, often from a colleague's line; clients answer and talk,
+    some ring back, and the same clients come round again on later days. ``per_million``
+    counts teams. Absent from an ordinary city; the adversarial suite's cities hold them."""
+
+    per_million: float = 0  # teams
+    minimum: int = 0
+    agents: tuple[int, int] = Field(default=(5, 15), description="agents (lines) in a team")
+    list_per_agent: tuple[int, int] = Field(
+        default=(120, 250), description="clients on the team's list, per agent"
+    )
+    clients_per_day: tuple[int, int] = Field(
+        default=(25, 55), description="clients an agent works through in a day"
+    )
+    attempts: int = Field(default=3, ge=1, description="tries at most for a client who misses")
+    answer_rate: float = Field(default=0.55, ge=0, le=1)
+    median_talk_s: float = 150.0
+    colleague_share: float = Field(
+        default=0.5, ge=0, le=1, description="retries made from another agent's line"
+    )
+    callback_share: float = Field(default=0.2, ge=0, le=1, description="clients who ring back")
+
+
+class NoticeLineConfig(ActorConfig):
+    """A bank's or a utility's notification lines (a card payment due, a transaction to
+    confirm, a planned power cut): several landlines of one enterprise block behind the
+    company's exchange, each dialling its share of the day's customers (strangers across the
+    city and beyond) at a machine's steady pace, short answered notices, a customer who did not
+    pick up tried again later from whichever line is free; customers seldom ring the line
+    back (they call the published hotline). ``per_million`` counts companies. Absent from an
+    ordinary city."""
+
+    per_million: float = 0  # companies
+    minimum: int = 0
+    lines: tuple[int, int] = Field(default=(4, 12), description="lines in the block")
+    customers_per_line: tuple[int, int] = Field(
+        default=(60, 200), description="customers a line is given in a day"
+    )
+    attempts: int = Field(default=3, ge=1)
+    gap_s: tuple[float, float] = Field(default=(40.0, 90.0), description="a line's mean gap")
+    answer_rate: float = Field(default=0.65, ge=0, le=1)
+    median_talk_s: float = 25.0
+    callback_share: float = Field(default=0.03, ge=0, le=1)
+
+
+class ReminderDeskConfig(ActorConfig):
+    """A hospital's appointment desk: a few clerks on landlines of the hospital's block ring
+    tomorrow's patients in the afternoon, one after another; most answer, a patient who did
+    not is tried once more from another desk line, and some ring back to move the
+    appointment. ``per_million`` counts hospitals. Absent from an ordinary city."""
+
+    per_million: float = 0  # hospitals
+    minimum: int = 0
+    lines: tuple[int, int] = Field(default=(3, 8), description="desk lines")
+    patients_per_line: tuple[int, int] = Field(default=(30, 70))
+    start_hour: float = 14.0
+    gap_s: tuple[float, float] = Field(default=(60.0, 150.0), description="a clerk's mean gap")
+    answer_rate: float = Field(default=0.75, ge=0, le=1)
+    median_talk_s: float = 45.0
+    retry_share: float = Field(
+        default=0.6, ge=0, le=1, description="missed patients tried again, from another line"
+    )
+    callback_share: float = Field(default=0.3, ge=0, le=1, description="of the missed ones")
+
+
+class SchoolRoundConfig(ActorConfig):
+    """A school's class teachers ringing the parents of their own class on the same evening
+    (after a notice from the head, before a holiday, after an exam), each from their own
+    mobile: the parents live around the school, a parent who does not answer is followed by
+    the child's other parent, a few families have children in two classes, most answer and
+    talk a minute or two, and those who missed the call ring back. ``per_million`` counts
+    schools. Absent from an ordinary city."""
+
+    per_million: float = 0  # schools
+    minimum: int = 0
+    teachers: tuple[int, int] = Field(default=(6, 18), description="class teachers calling")
+    pupils: tuple[int, int] = Field(default=(30, 48), description="children in a class")
+    start_hour: float = 19.0
+    start_spread_h: float = 0.5
+    answer_rate: float = Field(default=0.8, ge=0, le=1)
+    median_talk_s: float = 80.0
+    sibling_share: float = Field(
+        default=0.04, ge=0, le=1, description="children with a brother or sister in another class"
+    )
+    callback_share: float = Field(default=0.5, ge=0, le=1, description="of the missed ones")
 
 
 class RelayCallConfig(ActorConfig):
@@ -268,6 +363,10 @@ class SimulationConfig(_Model):
     sms_service_port: SmsServicePortConfig = SmsServicePortConfig()
     call_round: CallRoundConfig = CallRoundConfig()
     reminder_line: ReminderLineConfig = ReminderLineConfig()
+    sales_team: SalesTeamConfig = SalesTeamConfig()
+    notice_line: NoticeLineConfig = NoticeLineConfig()
+    reminder_desk: ReminderDeskConfig = ReminderDeskConfig()
+    school_round: SchoolRoundConfig = SchoolRoundConfig()
     relay_call: RelayCallConfig = RelayCallConfig()
     robocall: RobocallConfig = RobocallConfig()
     rotation: RotationConfig = RotationConfig()

@@ -17,6 +17,7 @@ import polars as pl
 
 from callwarden.numbers import presented_number, try_normalise
 from callwarden.simulate.config import SimulationConfig
+from callwarden.simulate.groups import CityArrays, place_groups
 
 __all__ = ["ACTORS", "LABEL_OF", "Population", "build_population", "luhn_complete"]
 
@@ -38,6 +39,10 @@ ACTORS: tuple[str, ...] = (
     "cloud_trunk",
     "call_round",
     "reminder_line",
+    "sales_team",
+    "notice_line",
+    "reminder_desk",
+    "school_round",
 )
 A = {name: code for code, name in enumerate(ACTORS)}
 LABEL_OF: dict[str, str] = {
@@ -57,6 +62,10 @@ LABEL_OF: dict[str, str] = {
     "cloud_trunk": "cloud_trunk",
     "call_round": "legit_heavy",
     "reminder_line": "legit_heavy",
+    "sales_team": "legit_heavy",
+    "notice_line": "legit_heavy",
+    "reminder_desk": "legit_heavy",
+    "school_round": "legit_heavy",
 }
 REALNAME = ("verified", "incomplete", "mismatch", "corporate_unassigned", "none")
 
@@ -429,9 +438,13 @@ def build_population(config: SimulationConfig) -> Population:
 
     # Social circles: people sorted by home cell, cut into communities of circle_size.
     order = np.lexsort((rng.random(n_persons), home_cell[:n_persons]))
-    persons = person_idx[order]
+    arrays = CityArrays(
+        actor, group, number, enterprise, birth_year, realname, activated_on, region,
+        home_cell, work_cell, imei, age, free,
+    )  # fmt: skip
+    persons = place_groups(config, A, arrays, person_idx[order])
     circle_pos = np.full(n, -1, dtype=np.int64)
-    circle_pos[persons] = np.arange(n_persons)
+    circle_pos[persons] = np.arange(persons.shape[0])
 
     ext_n = max(100, int(n * config.external_pool_per_subscriber))
     n_land = ext_n // 5

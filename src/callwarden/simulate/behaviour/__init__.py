@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from callwarden.simulate.behaviour import (  # noqa: F401  (imported to register)
     cloud_trunk,
+    honest_groups,
     legit,
     relay_call,
     robocall,
