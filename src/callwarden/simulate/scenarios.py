@@ -54,11 +54,25 @@ LOOK_ALIKES = (
     "sms_service_port",
     "call_round",
     "reminder_line",
+    "sales_team",
+    "notice_line",
+    "reminder_desk",
+    "school_round",
 )
 #: Look-alikes an ordinary city does not hold, added to every variant's city (per million
-#: subscribers): a teacher's or a retired volunteer's call round, a hospital's or a bank's
-#: reminder line off the allow list.
-SUITE_LOOK_ALIKES: dict[str, float] = {"call_round": 3000.0, "reminder_line": 1000.0}
+#: subscribers; groups per million for the last four): a teacher's or a retired volunteer's
+#: call round, a hospital's or a bank's reminder line off the allow list, and honest groups
+#: whose lines call together (simulate/groups.py): sales teams working one shared list of
+#: consenting clients, a bank's notification lines, a hospital's appointment desk, a school's
+#: class teachers ringing parents the same evening.
+SUITE_LOOK_ALIKES: dict[str, float] = {
+    "call_round": 3000.0,
+    "reminder_line": 1000.0,
+    "sales_team": 100.0,
+    "notice_line": 50.0,
+    "reminder_desk": 50.0,
+    "school_round": 100.0,
+}
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from callwarden.simulate.config import (
 )
 from callwarden.simulate.groups import GROUP_ACTORS
 from callwarden.simulate.population import build_population
+from callwarden.simulate.scenarios import LOOK_ALIKES, SUITE_LOOK_ALIKES, VARIANTS
 
 LOCAL = "Asia/Shanghai"
 CONFIG = SimulationConfig(
@@ -83,6 +84,14 @@ def test_every_group_is_honest_counted_and_sized(labels: pl.DataFrame) -> None:
         got = labels.filter(pl.col("actor") == actor)
         assert set(got["label"]) == {"legit_heavy"}
         assert got["behaviour_start"].null_count() == got.height
+
+
+def test_the_suite_holds_every_group_and_an_ordinary_city_none() -> None:
+    assert set(GROUP_ACTORS) <= set(LOOK_ALIKES) and set(GROUP_ACTORS) <= set(SUITE_LOOK_ALIKES)
+    plain = SimulationConfig(subscribers=3000, seed=7)
+    assert all(getattr(plain, actor).count(3000) == 0 for actor in GROUP_ACTORS)
+    suite = VARIANTS["relay_slow"].config(subscribers=3000, seed=7)
+    assert all(getattr(suite, actor).count(3000) >= 1 for actor in GROUP_ACTORS)
 
 
 def test_the_rest_of_the_city_is_what_the_seed_gave_without_them() -> None:
