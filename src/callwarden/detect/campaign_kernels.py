@@ -6,9 +6,12 @@ the interpreter would take turns with it instead of running on the other core.
 
 - :func:`apply_part` adds (or takes away) one summed batch of calls to the running figures,
   pair by pair, instead of marking the touched pairs in arrays as long as all pairs;
-- :func:`sorted_search` finds where sorted keys go in sorted keys in one walk;
+- :func:`sorted_search` finds where sorted keys go in sorted keys in one walk, and
+  :func:`merge_keys` merges them in;
 - :func:`pairs_in_window` lists the pairs of some callers that have calls in the window;
-- :func:`counting_order` sorts small whole numbers by counting (no comparison sort);
+- :func:`counting_order` and :func:`counting_sort` sort small whole numbers by counting (no
+  comparison sort);
+- :func:`pair_keys` and :func:`slice_runs` sum a batch of calls by slice and pair;
 - :func:`caller_spans`, :func:`rows_of` and :func:`modes` read the first and last call and
   the most used cell and device of some callers from the window's slices.
 """
@@ -22,9 +25,13 @@ __all__ = [
     "apply_part",
     "caller_spans",
     "counting_order",
+    "counting_sort",
+    "merge_keys",
     "modes",
+    "pair_keys",
     "pairs_in_window",
     "rows_of",
+    "slice_runs",
     "sorted_search",
 ]
 
@@ -94,6 +101,35 @@ def sorted_search(keys: np.ndarray, wanted: np.ndarray, out: np.ndarray) -> None
 
 
 @numba.njit(cache=True, nogil=True)
+def merge_keys(keys: np.ndarray, ids: np.ndarray, wanted: np.ndarray, next_id: int,
+               out_keys: np.ndarray, out_ids: np.ndarray, got: np.ndarray) -> int:  # fmt: skip
+    """``wanted`` (sorted, distinct) merged into ``keys`` (sorted, distinct, with their
+    ``ids``) as ``out_keys`` and ``out_ids`` (room for both); ``got[k]``: the id of
+    ``wanted[k]``, a new key's ``next_id``, ``next_id + 1``, ... in order. Returns how many
+    keys were new. (One walk, :func:`_gallop` over the keys between wanted ones.)"""
+    i, o, fresh, m = 0, 0, 0, keys.shape[0]
+    for k in range(wanted.shape[0]):
+        w = wanted[k]
+        j = _gallop(keys, i, w)
+        out_keys[o : o + j - i] = keys[i:j]
+        out_ids[o : o + j - i] = ids[i:j]
+        o += j - i
+        i = j
+        if i < m and keys[i] == w:
+            got[k] = ids[i]
+            i += 1
+        else:
+            got[k] = next_id + fresh
+            fresh += 1
+        out_keys[o] = w
+        out_ids[o] = got[k]
+        o += 1
+    out_keys[o : o + m - i] = keys[i:]
+    out_ids[o : o + m - i] = ids[i:]
+    return fresh
+
+
+@numba.njit(cache=True, nogil=True)
 def pairs_in_window(keys: np.ndarray, ids: np.ndarray, pair_n: np.ndarray,
                     callers: np.ndarray, out: np.ndarray) -> int:  # fmt: skip
     """The ids of the pairs of ``callers`` (sorted, distinct) with calls in the window, in
@@ -116,15 +152,87 @@ def pairs_in_window(keys: np.ndarray, ids: np.ndarray, pair_n: np.ndarray,
 def counting_order(values: np.ndarray, size: int, out: np.ndarray) -> None:
     """``out``: the positions of ``values`` (whole numbers ``0 <= v < size``) in a stable
     ascending order, ``np.argsort(values, kind="stable")``, by counting."""
+    counting_sort(values, size, np.arange(values.shape[0]), out)
+
+
+@numba.njit(cache=True, nogil=True)
+def counting_sort(values: np.ndarray, size: int, order: np.ndarray, out: np.ndarray) -> None:
+    """``out``: the positions ``order`` stably sorted by their ``values`` (whole numbers
+    ``0 <= v < size``), ``order[np.argsort(values[order], kind="stable")]``, by counting.
+    Sorted by one column, then by another, positions are in the order of both (the last
+    first), ties in their first order."""
     start = np.zeros(size + 1, np.int64)
-    for k in range(values.shape[0]):
-        start[values[k] + 1] += 1
+    for k in range(order.shape[0]):
+        start[values[order[k]] + 1] += 1
     for v in range(size):
         start[v + 1] += start[v]
-    for k in range(values.shape[0]):
-        v = values[k]
-        out[start[v]] = k
+    for k in range(order.shape[0]):
+        i = order[k]
+        v = values[i]
+        out[start[v]] = i
         start[v] += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def pair_keys(order: np.ndarray, a: np.ndarray, b: np.ndarray, pair: np.ndarray,
+              keys: np.ndarray) -> int:  # fmt: skip
+    """The distinct keys (``a << 32 | b``) of calls in ``order`` (by caller, then callee)
+    into ``keys``, ascending, and each call's place among them into ``pair``; returns how
+    many keys."""
+    got, last = -1, np.int64(-1)
+    for k in range(order.shape[0]):
+        i = order[k]
+        key = (np.int64(a[i]) << _SHIFT) | np.int64(b[i])
+        if key != last:
+            got += 1
+            keys[got] = key
+            last = key
+        pair[i] = got
+    return got + 1
+
+
+@numba.njit(cache=True, nogil=True)
+def slice_runs(order: np.ndarray, s: np.ndarray, pair: np.ndarray, keys: np.ndarray,
+               t: np.ndarray, d: np.ndarray, talk_s: int) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """The runs of calls in ``order`` (by slice ``s``, then pair key: :func:`pair_keys`'s
+    ``pair`` and ``keys``), a run one pair's calls in one slice, summed in one walk: per run
+    its ``pair``, slice, calls, long conversations (``d >= talk_s``), answered calls
+    (``d > 0``); per slice and caller, its code, slice, first and last call (``t``)."""
+    n = order.shape[0]
+    run_pair = np.empty(n, np.int32)
+    run_s = np.empty(n, s.dtype)
+    calls = np.zeros(n, np.int32)
+    talk = np.zeros(n, np.int32)
+    answered = np.zeros(n, np.int32)
+    caller = np.empty(n, np.int32)
+    caller_s = np.empty(n, s.dtype)
+    first = np.empty(n, t.dtype)
+    last = np.empty(n, t.dtype)
+    r, c = -1, -1
+    prev_s, prev_p, prev_a = s[0] - 1, -1, np.int64(-1)
+    for k in range(n):
+        i = order[k]
+        si, p, ti = s[i], pair[i], t[i]
+        if si != prev_s or p != prev_p:
+            r += 1
+            run_pair[r] = p
+            run_s[r] = si
+            a = keys[p] >> _SHIFT
+            if si != prev_s or a != prev_a:
+                c += 1
+                caller[c] = a
+                caller_s[c] = si
+                first[c] = ti
+                last[c] = ti
+            prev_s, prev_p, prev_a = si, p, a
+        calls[r] += 1
+        talk[r] += d[i] >= talk_s
+        answered[r] += d[i] > 0
+        first[c] = min(first[c], ti)
+        last[c] = max(last[c], ti)
+    r, c = r + 1, c + 1
+    return (run_pair[:r], run_s[:r], calls[:r], talk[:r], answered[:r],
+            caller[:c], caller_s[:c], first[:c], last[:c])  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)

@@ -36,9 +36,13 @@ from callwarden.detect.campaign_kernels import (
     apply_part,
     caller_spans,
     counting_order,
+    counting_sort,
+    merge_keys,
     modes,
+    pair_keys,
     pairs_in_window,
     rows_of,
+    slice_runs,
     sorted_search,
 )
 from callwarden.numbers import NumberKind, classify
@@ -87,13 +91,6 @@ def _grown(a: np.ndarray, n: int) -> np.ndarray:
     out = np.zeros(max(n, 2 * a.shape[0], 1024), a.dtype)
     out[: a.shape[0]] = a
     return out
-
-
-def _by_slice(s: np.ndarray) -> np.ndarray:
-    """Positions in slice order, stable (a radix sort where the slices span under 2**15)."""
-    if s.shape[0] and int(s.max()) - int(s.min()) < 2**15:
-        s = (s - s.min()).astype(np.int16)
-    return np.argsort(s, kind="stable")
 
 
 def _search(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -206,39 +203,52 @@ class CallWindow:
     def _add_coded(self, a: np.ndarray, b: np.ndarray, t: np.ndarray, d: np.ndarray,
                    cell: np.ndarray, imei: np.ndarray) -> dict[int, _Part]:  # fmt: skip
         """Coded calls (caller and callee codes, µs, seconds, cell and device codes) summed,
-        a part per slice."""
+        a part per slice.
+
+        The calls are put in the order of slice, caller, callee by counting (stable sorts
+        by callee, caller, then slice: whatever order they came in), so that a run of them
+        is one pair's calls in one slice, and summed in one compiled walk."""
+        n = a.shape[0]
+        if n == 0:
+            return {}
+        if int(a.min()) < 0 or int(b.min()) < 0:  # (a code past the counts' ends)
+            raise ValueError("a call without its caller's or its callee's number")
+        size = len(self.numbers)
+        by_b, order = np.empty(n, np.int64), np.empty(n, np.int64)
+        counting_sort(b, size, np.arange(n), by_b)
+        counting_sort(a, size, by_b, order)  # (by caller, then callee)
+        del by_b
+        pair, keys = np.empty(n, _I), np.empty(n, np.int64)
+        keys = keys[: pair_keys(order, a, b, pair, keys)]
+        s = t // self.slice_us
+        low = int(s.min())
+        s -= low
+        slices = int(s.max()) + 1
+        if slices <= max(n, 1 << 16):  # (else a few calls years apart: compared, not counted)
+            counting_sort(s, slices, order.copy(), order)
+        else:
+            order = order[np.argsort(s[order], kind="stable")]
+        run_pair, run_s, calls, talk, answered, caller, caller_s, first, last = slice_runs(
+            order, s, pair, keys, t, d, self.talk_s
+        )
+        del pair, s
+        run_pair = self._pair_ids(keys)[run_pair]
+        rows = np.zeros(run_s.shape[0] + 1, np.int64)  # the runs' calls, from the first run
+        np.cumsum(calls, out=rows[1:])
+        row_a, row_cell, row_imei = a[order], cell[order], imei[order]
+        present = run_s[np.flatnonzero(np.diff(run_s, prepend=-1))]
+        run_at = np.searchsorted(run_s, present)
+        caller_at = np.searchsorted(caller_s, present)
+        run_at, caller_at = np.append(run_at, run_s.shape[0]), np.append(caller_at, caller.shape[0])
         out: dict[int, _Part] = {}
-        key = a.astype(np.int64) << _SHIFT
-        key |= b
-        # calls by pair, then slice: a run is one pair's calls in one slice
-        frame = pl.DataFrame(
-            {"k": key, "s": t // self.slice_us, "t": t, "d": d, "cell": cell, "imei": imei}
-        ).sort("k", "s")
-        del key, a, b, t, d, cell, imei
-        key, s, t, d = (frame[c].to_numpy() for c in ("k", "s", "t", "d"))
-        cell, imei = frame["cell"].to_numpy(), frame["imei"].to_numpy()
-        starts = np.flatnonzero(np.diff(key, prepend=-1) | np.diff(s, prepend=-1))
-        run_key, run_s = key[starts], s[starts]
-        pair_starts = np.diff(run_key, prepend=-1) != 0
-        run_pair = self._pair_ids(run_key[pair_starts])[np.cumsum(pair_starts) - 1]
-        n = np.diff(np.append(starts, key.shape[0])).astype(_I)
-        talk = np.add.reduceat((d >= self.talk_s).astype(_I), starts)
-        answered = np.add.reduceat((d > 0).astype(_I), starts)
-        t_lo, t_hi = np.minimum.reduceat(t, starts), np.maximum.reduceat(t, starts)
-        # each slice's runs and calls, in pair (so caller) order: stable sorts by slice
-        runs_by_s, calls_by_s = _by_slice(run_s), _by_slice(s)
-        cut = np.flatnonzero(np.diff(run_s[runs_by_s])) + 1
-        cut_calls = np.flatnonzero(np.diff(s[calls_by_s])) + 1
-        for runs, rows in zip(
-            np.split(runs_by_s, cut), np.split(calls_by_s, cut_calls), strict=True
-        ):
-            caller = (run_key[runs] >> _SHIFT).astype(_I)
-            at = np.flatnonzero(np.diff(caller, prepend=-1))
-            out[int(run_s[runs[0]])] = _Part(
-                run_pair[runs], n[runs], talk[runs], answered[runs], caller[at],
-                np.minimum.reduceat(t_lo[runs], at), np.maximum.reduceat(t_hi[runs], at),
-                (key[rows] >> _SHIFT).astype(_I), cell[rows], imei[rows],
-                int(t_lo[runs].min()),
+        for k, slice_ in enumerate(present.tolist()):
+            r0, r1, c0, c1 = run_at[k], run_at[k + 1], caller_at[k], caller_at[k + 1]
+            w0, w1 = rows[r0], rows[r1]
+            out[slice_ + low] = _Part(
+                run_pair[r0:r1].copy(), calls[r0:r1].copy(), talk[r0:r1].copy(),
+                answered[r0:r1].copy(), caller[c0:c1].copy(), first[c0:c1].copy(),
+                last[c0:c1].copy(), row_a[w0:w1].copy(), row_cell[w0:w1].copy(),
+                row_imei[w0:w1].copy(), int(first[c0:c1].min()),
             )  # fmt: skip
         return out
 
@@ -264,17 +274,17 @@ class CallWindow:
             ids = fresh = np.arange(uniq.shape[0], dtype=_I)
             new, self._keys, self._ids = uniq, uniq, fresh
         else:
-            pos = _search(self._keys, uniq)
-            found = np.zeros(uniq.shape[0], bool)
-            inside = pos < self._keys.shape[0]
-            found[inside] = self._keys[pos[inside]] == uniq[inside]
+            m = self._keys.shape[0] + uniq.shape[0]
+            keys, ids_of = np.empty(m, np.int64), np.empty(m, _I)
             ids = np.empty(uniq.shape[0], _I)
-            ids[found] = self._ids[pos[found]]
-            new = uniq[~found]
-            fresh = np.arange(start, start + new.shape[0], dtype=_I)
-            ids[~found] = fresh
-            self._keys = np.insert(self._keys, pos[~found], new)
-            self._ids = np.insert(self._ids, pos[~found], fresh)
+            count = merge_keys(self._keys, self._ids, uniq, start, keys, ids_of, ids)
+            held = m - uniq.shape[0] + count
+            # (the merged keys alone, not the room for all: they are the window's state)
+            self._keys, self._ids = (
+                x[:held] if held == m else x[:held].copy() for x in (keys, ids_of)
+            )
+            new = uniq[ids >= start]
+            fresh = np.arange(start, start + count, dtype=_I)
         if new.shape[0]:
             self.pair_a = np.concatenate([self.pair_a, (new >> _SHIFT).astype(_I)])
             self.pair_b = np.concatenate([self.pair_b, (new & ((1 << _SHIFT) - 1)).astype(_I)])

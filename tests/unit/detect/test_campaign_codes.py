@@ -124,3 +124,46 @@ def test_counting_order_is_the_stable_argsort() -> None:
     out = np.empty(values.shape[0], np.int64)
     counting_order(values, 50, out)
     assert out.tolist() == np.argsort(values, kind="stable").tolist()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_counting_sorts_one_column_then_another_order_by_both(seed: int) -> None:
+    """(The window's batches put in the order of caller, then callee: by callee, then
+    caller; ties keep the order they came in.)"""
+    from callwarden.detect.campaign_kernels import counting_sort  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 3000))
+    a, b = rng.integers(0, 30, n).astype(np.int32), rng.integers(0, 40, n).astype(np.int32)
+    by_b, order = np.empty(n, np.int64), np.empty(n, np.int64)
+    counting_sort(b, 40, np.arange(n), by_b)
+    counting_sort(a, 30, by_b, order)
+    assert order.tolist() == np.lexsort((np.arange(n), b, a)).tolist()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_keys_merged_in_get_their_old_ids_and_new_ones_in_order(seed: int) -> None:
+    """(The window's pairs: a batch's pair keys merged into all pairs' keys.)"""
+    from callwarden.detect.campaign_kernels import merge_keys  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    keys = np.unique(rng.integers(0, 5000, rng.integers(0, 2000)))
+    ids = rng.permutation(keys.shape[0]).astype(np.int32)
+    wanted = np.unique(rng.integers(-3, 5003, rng.integers(0, 2000)))
+    m = keys.shape[0] + wanted.shape[0]
+    out_keys, out_ids = np.empty(m, np.int64), np.empty(m, np.int32)
+    got = np.empty(wanted.shape[0], np.int32)
+    fresh = merge_keys(keys, ids, wanted, keys.shape[0], out_keys, out_ids, got)
+    new = ~np.isin(wanted, keys)
+    assert fresh == int(new.sum())
+    held = keys.shape[0] + fresh
+    assert out_keys[:held].tolist() == np.union1d(keys, wanted).tolist()
+    old = dict(zip(keys.tolist(), ids.tolist(), strict=True))
+    want = [old.get(k, -1) for k in wanted.tolist()]
+    want = np.array(want)
+    want[new] = np.arange(keys.shape[0], held)
+    assert got.tolist() == want.tolist()
+    assert dict(zip(out_keys[:held].tolist(), out_ids[:held].tolist(), strict=True)) == {
+        **old,
+        **dict(zip(wanted[new].tolist(), want[new].tolist(), strict=True)),
+    }
