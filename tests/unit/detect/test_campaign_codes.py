@@ -159,8 +159,7 @@ def test_keys_merged_in_get_their_old_ids_and_new_ones_in_order(seed: int) -> No
     held = keys.shape[0] + fresh
     assert out_keys[:held].tolist() == np.union1d(keys, wanted).tolist()
     old = dict(zip(keys.tolist(), ids.tolist(), strict=True))
-    want = [old.get(k, -1) for k in wanted.tolist()]
-    want = np.array(want)
+    want = np.array([old.get(k, -1) for k in wanted.tolist()])
     want[new] = np.arange(keys.shape[0], held)
     assert got.tolist() == want.tolist()
     assert dict(zip(out_keys[:held].tolist(), out_ids[:held].tolist(), strict=True)) == {
