@@ -253,10 +253,11 @@ def caller_spans(caller: np.ndarray, first: np.ndarray, last: np.ndarray, wanted
 @numba.njit(cache=True, nogil=True)
 def rows_of(row_a: np.ndarray, columns: tuple[np.ndarray, np.ndarray],
             wanted: np.ndarray, at: np.ndarray, out: tuple[np.ndarray, np.ndarray],
-            count_only: bool) -> None:  # fmt: skip
+            count_only: bool, room: np.ndarray) -> None:  # fmt: skip
     """The rows of ``wanted`` (sorted, distinct) in a slice's calls (``row_a``: their callers,
     sorted): with ``count_only``, ``at[k]`` grows by the rows of ``wanted[k]``; else their
-    ``columns`` are copied to ``out`` from ``at[k]`` on, which moves past them."""
+    ``columns`` are copied to ``out`` from ``at[k]`` on, which moves past them (those at or
+    past ``room[k]`` are not written: a room too small shows as ``at[k]`` past it)."""
     j, m = 0, row_a.shape[0]
     for k in range(wanted.shape[0]):
         w = wanted[k]
@@ -269,8 +270,9 @@ def rows_of(row_a: np.ndarray, columns: tuple[np.ndarray, np.ndarray],
         else:
             p = at[k]
             for r in range(j, end):
-                out[0][p] = columns[0][r]
-                out[1][p] = columns[1][r]
+                if p < room[k]:
+                    out[0][p] = columns[0][r]
+                    out[1][p] = columns[1][r]
                 p += 1
             at[k] = p
         j = end

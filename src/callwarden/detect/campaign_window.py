@@ -416,16 +416,21 @@ class CallWindow:
         m = wanted.shape[0]
         first = np.full(m, np.iinfo(np.int64).max, np.int64)
         last = np.full(m, np.iinfo(np.int64).min, np.int64)
-        rows = np.zeros(m, np.int64)
+        # a caller's calls in the window's slices are its running calls: room for each
+        # without a walk over the slices to count them (one where that does not hold)
+        start = np.zeros(m + 1, np.int64)
+        np.cumsum(self.fig["calls"][codes], out=start[1:])
         for part in parts:
             caller_spans(part.caller, part.first, part.last, wanted, first, last)
-            rows_of(part.row_a, (part.row_cell, part.row_imei), wanted, rows, _NO_ROWS, True)
-        start = np.zeros(m + 1, np.int64)
-        np.cumsum(rows, out=start[1:])
-        cell, imei = np.empty(int(start[-1]), _I), np.empty(int(start[-1]), _I)
-        at = start[:-1].copy()
-        for part in parts:
-            rows_of(part.row_a, (part.row_cell, part.row_imei), wanted, at, (cell, imei), False)
+        got = _gathered(parts, wanted, start)
+        if got is None:
+            rows = np.zeros(m, np.int64)
+            for part in parts:
+                rows_of(part.row_a, _NO_ROWS, wanted, rows, _NO_ROWS, True, rows)
+            np.cumsum(rows, out=start[1:])
+            got = _gathered(parts, wanted, start)
+            assert got is not None  # noqa: S101  (counted just now)
+        cell, imei = got
         seen = pl.Series(first <= last)
         return out.with_columns(
             first=pl.when(seen).then(pl.Series(first)),
@@ -436,6 +441,19 @@ class CallWindow:
 
 
 _NO_ROWS = (np.zeros(0, _I), np.zeros(0, _I))
+
+
+def _gathered(
+    parts: list[_Part], wanted: np.ndarray, start: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The cells and devices of the calls of ``wanted`` in ``parts``, those of ``wanted[k]``
+    at ``start[k]:start[k + 1]``; None where they are not that many."""
+    cell, imei = np.empty(int(start[-1]), _I), np.empty(int(start[-1]), _I)
+    at = start[:-1].copy()
+    for part in parts:
+        columns = (part.row_cell, part.row_imei)
+        rows_of(part.row_a, columns, wanted, at, (cell, imei), False, start[1:])
+    return (cell, imei) if np.array_equal(at, start[1:]) else None
 
 
 def _mode_texts(values: np.ndarray, start: np.ndarray, codes_of: Codes) -> pl.Series:
