@@ -64,7 +64,25 @@ class CityArrays:
     free: np.ndarray
 
 
-def _mobile_block(rng: np.random.Generator, k: int, taken: np.ndarray) -> np.ndarray:
+class _Taken:
+    """The numbers in use: the city's as it was (sorted once) and the blocks given since."""
+
+    def __init__(self, numbers: np.ndarray) -> None:
+        self.sorted = np.sort(numbers)
+        self.given: list[np.ndarray] = []
+
+    def clash(self, numbers: np.ndarray) -> bool:
+        pos = np.minimum(np.searchsorted(self.sorted, numbers), self.sorted.shape[0] - 1)
+        return bool((self.sorted[pos] == numbers).any()) or any(
+            np.isin(numbers, block).any() for block in self.given
+        )
+
+    def take(self, numbers: np.ndarray) -> np.ndarray:
+        self.given.append(numbers)
+        return numbers
+
+
+def _mobile_block(rng: np.random.Generator, k: int, taken: _Taken) -> np.ndarray:
     """``k`` mobile numbers of one enterprise block: one prefix and four middle digits, the
     last four a few apart (SIMs issued to the company together), none already in use."""
     while True:
@@ -73,11 +91,11 @@ def _mobile_block(rng: np.random.Generator, k: int, taken: np.ndarray) -> np.nda
         start = int(rng.integers(0, 10_000 - 4 * k))
         last = start + np.sort(rng.choice(4 * k, size=k, replace=False))
         numbers = 86 * 10**11 + prefix * 10**8 + middle * 10**4 + last.astype(np.int64)
-        if not np.isin(numbers, taken).any():
-            return numbers
+        if not taken.clash(numbers):
+            return taken.take(numbers)
 
 
-def _landline_block(rng: np.random.Generator, k: int, taken: np.ndarray) -> np.ndarray:
+def _landline_block(rng: np.random.Generator, k: int, taken: _Taken) -> np.ndarray:
     """``k`` landlines of one hundred-block of the city (``+86 28 8xxx xx00``-``99``), the
     company's extensions, valid in the numbering plan and none already in use."""
     while True:
@@ -85,8 +103,8 @@ def _landline_block(rng: np.random.Generator, k: int, taken: np.ndarray) -> np.n
         local = hundred + np.sort(rng.choice(100, size=k, replace=False)).astype(np.int64)
         national = pl.Series(_CITY_AREA * 10**8 + local).cast(pl.String)
         numbers = (86 * 100 + _CITY_AREA) * 10**8 + local
-        if national.str.contains(_FIXED).all() and not np.isin(numbers, taken).any():
-            return numbers
+        if national.str.contains(_FIXED).all() and not taken.clash(numbers):
+            return taken.take(numbers)
 
 
 def _nearest_free(
@@ -97,7 +115,10 @@ def _nearest_free(
     idx = np.flatnonzero(wanted)
     gap = np.abs(pos[idx] - anchor)
     gap = np.minimum(gap, n_persons - gap)  # the order wraps round
-    return idx[np.argsort(gap, kind="stable")[:k]]
+    if idx.shape[0] > k:  # (the k nearest, ties by index: no full sort of the city)
+        near = gap <= np.partition(gap, k - 1)[k - 1]
+        idx, gap = idx[near], gap[near]
+    return idx[np.lexsort((idx, gap))[:k]]
 
 
 def place_groups(
@@ -114,6 +135,7 @@ def place_groups(
     pos[persons] = np.arange(n_persons)
     age = city.age[:n_persons]
     lines: list[np.ndarray] = []
+    taken = _Taken(city.number)
 
     def normal() -> np.ndarray:
         return city.free & (city.actor[:n_persons] == codes["normal"])
@@ -141,7 +163,7 @@ def place_groups(
         k = int(rng.integers(*cfg_team.agents, endpoint=True))
         pool = np.flatnonzero(normal() & (age >= 22) & (age <= 45))
         members = np.sort(rng.choice(pool, size=min(k, pool.shape[0]), replace=False))
-        company("sales_team", gid, members, _mobile_block(rng, members.shape[0], city.number))
+        company("sales_team", gid, members, _mobile_block(rng, members.shape[0], taken))
         # corporate SIMs: registered to the company, a third without a named user
         city.realname[members] = np.where(rng.random(members.shape[0]) < 0.3, 3, 0)
     for name in COMPANY_LINES:
@@ -150,7 +172,7 @@ def place_groups(
             k = int(rng.integers(*bounds, endpoint=True))
             pool = np.flatnonzero(normal())
             members = np.sort(rng.choice(pool, size=min(k, pool.shape[0]), replace=False))
-            company(name, gid, members, _landline_block(rng, members.shape[0], city.number))
+            company(name, gid, members, _landline_block(rng, members.shape[0], taken))
             city.realname[members] = 0
             city.imei[members] = -1
     cfg_school = config.school_round
