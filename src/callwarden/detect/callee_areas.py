@@ -33,7 +33,8 @@ Batch scoring (:meth:`CalleeAreas.of_records`) and the live scorer (:meth:`Calle
 then :meth:`CalleeAreas.add_calls` with each record batch) fill them in at the call events
 where a relay detector scores (:meth:`CalleeAreas.fill`: the figure multiplies nothing
 elsewhere); Spark computes them at its call events with enough calls
-(``features/engines/spark/areas.py``), all three with :func:`cue_at`.
+(``features/engines/spark/areas.py``), all three by :func:`cue_at`'s rule (batch and live
+read every event's in one compiled walk, ``callee_area_kernels.py``, held to it bit for bit).
 
 >>> areas = Areas.of_counts({"成都": 40, "绵阳": 5, "德阳": 5})
 >>> areas.names
@@ -49,13 +50,14 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Final
 
 import numpy as np
 import polars as pl
 
+from callwarden.detect.callee_area_kernels import cues_at
 from callwarden.detect.reasons import Reason
 from callwarden.features.gate import GATE
 from callwarden.features.spec import SPOOFED_FLAGS
@@ -239,21 +241,23 @@ class _Calls:
 
     def __init__(self, frame: pl.DataFrame) -> None:
         frame = frame.sort("caller", "us", "callee")
-        self.us: list[int] = frame["us"].to_list()
-        self.callee: list[int] = frame["callee"].to_list()
-        self.area: list[int] = frame["area"].to_list()
-        bounds = (
-            frame.with_row_index("i")
-            .group_by("caller", maintain_order=True)
-            .agg(lo=pl.col("i").first(), hi=pl.col("i").last() + 1)
-        )
-        self.rows: dict[int, tuple[int, int]] = {c: (lo, hi) for c, lo, hi in bounds.iter_rows()}
+        self.caller = frame["caller"].to_numpy()
+        self.us = frame["us"].to_numpy()
+        self.callee = frame["callee"].to_numpy()
+        self.area = frame["area"].to_numpy()
 
-    def at(
-        self, caller: int, at_us: int, weights: Sequence[float]
-    ) -> tuple[float, int, int, int, int]:
-        lo, hi = self.rows.get(caller, (0, 0))
-        return cue_at(self.us[lo:hi], self.callee[lo:hi], self.area[lo:hi], at_us, weights)
+    def at(self, callers: np.ndarray, at_us: np.ndarray, weights: Sequence[float]) -> np.ndarray:
+        """:func:`cue_at` at each event (its caller's key, its time): a row of the
+        :data:`AREA_FEATURES` per event, in one compiled walk (``callee_area_kernels.py``)."""
+        out = np.zeros((at_us.shape[0], len(AREA_FEATURES)))
+        cues_at(
+            self.us, self.callee, self.area,
+            np.searchsorted(self.caller, callers, side="left"),
+            np.searchsorted(self.caller, callers, side="right"),
+            np.asarray(at_us, np.int64), np.asarray(weights, np.float64),
+            np.array(WINDOWS_US, np.int64), MIN_CALLEES, out,
+        )  # fmt: skip
+        return out
 
 
 class CalleeAreas:
@@ -408,17 +412,15 @@ class CalleeAreas:
         out[AREA][:] = -1.0
         if self and n and "out_calls_1h" in values:
             look = is_kind & (values["out_calls_1h"] >= LOOK_CALLS_1H)
-            if look.any():
-                look &= _relay_scores(values) > 0
             at = np.flatnonzero(look)
             if at.shape[0]:
+                at = at[_relay_scores(values, at) > 0]
+            if at.shape[0]:
                 who = pl.Series("msisdn", list(numbers(at)), dtype=pl.String)
-                keys: list[int] = _keys(who, parsed=self._parsed).tolist()
-                calls = self._calls_of(set(keys))
-                for k, caller in zip(at.tolist(), keys, strict=True):
-                    got = calls.at(caller, int(time_us[k]), self.areas.weights)
-                    for name, v in zip(AREA_FEATURES, got, strict=True):
-                        out[name][k] = v
+                keys = _keys(who, parsed=self._parsed)
+                got = self._calls_of(set(keys.tolist())).at(keys, time_us[at], self.areas.weights)
+                for j, name in enumerate(AREA_FEATURES):
+                    out[name][at] = got[:, j]
         values.update(out)
 
 
@@ -430,8 +432,9 @@ def _unusual_owners(
     from :data:`LOOK_CALLS_1H` calls."""
     if subscribers is None or "owner_birth_year" not in subscribers.columns:
         return np.zeros(0, dtype=np.uint64)
-    years = calls["start_time"].cast(pl.Datetime("us", "UTC")).dt.year()
-    first, last = years.min(), years.max()
+    at = pl.col("start_time").cast(pl.Datetime("us", "UTC"))
+    # (the years of the first and last start: the year of every call cost a pass as long)
+    first, last = calls.select(at.min().dt.year(), at.max().dt.year().alias("last")).row(0)
     if not isinstance(first, int) or not isinstance(last, int):
         return np.zeros(0, dtype=np.uint64)
     birth = pl.col("owner_birth_year")
@@ -460,13 +463,34 @@ def _busy_slots(slots: np.ndarray, need: int) -> np.ndarray:
     return distinct[starts | ends]
 
 
-def _relay_scores(values: Mapping[str, np.ndarray]) -> np.ndarray:
-    """The relay detectors' highest score at each event, without the cue."""
+class _AtRows(Mapping[str, np.ndarray]):
+    """The features at some events (``rows``), each taken when a detector first reads it;
+    no cue."""
+
+    def __init__(self, values: Mapping[str, np.ndarray], rows: np.ndarray) -> None:
+        self._values, self._rows = values, rows
+        self._taken: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name == CUE:
+            raise KeyError(name)
+        if name not in self._taken:
+            self._taken[name] = self._values[name][self._rows]
+        return self._taken[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in self._values if k != CUE)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _relay_scores(values: Mapping[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """The relay detectors' highest score at the events ``rows``, without the cue."""
     from callwarden.detect.base import DETECTORS  # noqa: PLC0415  (the rules import this)
 
-    plain = {k: v for k, v in values.items() if k != CUE}
-    n = values["out_calls_1h"].shape[0]
-    found = np.zeros(n)
+    plain = _AtRows(values, rows)
+    found = np.zeros(rows.shape[0])
     for name in RELAY_DETECTORS:
         if name in DETECTORS.names():
             found = np.maximum(found, DETECTORS.get(name).score(plain))

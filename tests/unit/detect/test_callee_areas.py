@@ -27,6 +27,7 @@ from callwarden.detect.callee_areas import (
     STRENGTH,
     Areas,
     CalleeAreas,
+    _Calls,
     best_area,
     cue_at,
 )
@@ -237,3 +238,44 @@ def test_the_numbers_parsed_once_give_the_features_of_their_texts() -> None:
         got.append(np.column_stack([values[name] for name in AREA_FEATURES]))
     assert (got[0][:, 0] > 0).any() and (got[0][:, 2] >= 3).any()
     assert np.array_equal(got[0], got[1])
+
+
+_MINUTE = 60 * 10**6
+
+
+@settings(deadline=None, max_examples=200)  # (the first example loads the compiled walk)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 3),  # caller
+            st.integers(0, 150),  # start, minutes
+            st.integers(1, 12),  # callee
+            st.integers(-1, 3),  # the callee's area, -1 for none
+        ),
+        max_size=60,
+    ),
+    st.lists(st.tuples(st.integers(0, 4), st.integers(0, 160)), min_size=1, max_size=12),
+    st.lists(st.integers(1, 400), min_size=4, max_size=4),
+)
+def test_the_compiled_walk_gives_cue_at_figures_bit_for_bit(
+    rows: list[tuple[int, int, int, int]],
+    events: list[tuple[int, int]],
+    sizes: list[int],
+) -> None:
+    # the batch and live scorers read every event's areas in one compiled walk; Spark calls
+    # cue_at per event: the same figures, ties, window edges and repeated callees included
+    weights = Areas.of_counts({f"area{a}": n for a, n in enumerate(sizes)}).weights
+    frame = pl.DataFrame(
+        [(c, m * _MINUTE, e, a) for c, m, e, a in rows],
+        schema={"caller": pl.UInt64, "us": pl.Int64, "callee": pl.UInt64, "area": pl.Int32},
+        orient="row",
+    )
+    callers = np.array([c for c, _ in events], np.uint64)
+    at_us = np.array([m * _MINUTE for _, m in events], np.int64)
+    got = _Calls(frame).at(callers, at_us, weights)
+    ordered = frame.sort("caller", "us", "callee")
+    for e, (caller, at) in enumerate(zip(callers.tolist(), at_us.tolist(), strict=True)):
+        mine = ordered.filter(pl.col("caller") == caller)
+        want = cue_at(mine["us"].to_list(), mine["callee"].to_list(), mine["area"].to_list(),
+                      at, weights)  # fmt: skip
+        assert got[e].tolist() == [float(x) for x in want]
