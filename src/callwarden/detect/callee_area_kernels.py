@@ -59,3 +59,35 @@ def cues_at(us: np.ndarray, callee: np.ndarray, area: np.ndarray, starts: np.nda
                 out[e, 2] = k
                 out[e, 3] = code
                 out[e, 4] = windows[w] // 60_000_000
+
+
+@numba.njit(cache=True, nogil=True)
+def busy_slots(ordered: np.ndarray, need: int) -> np.ndarray:
+    """Of the sorted (caller, clock hour) slots ``ordered`` (uint64, a caller's next hour one
+    more): each slot holding, with the next hour's, at least ``need`` of them, and each slot
+    that follows one of those, ascending; one pass over their runs."""
+    n = ordered.shape[0]
+    out = np.empty(n, ordered.dtype)
+    kept = 0
+    one = np.uint64(1)
+    start, last = False, ordered[0] if n else one
+    i = 0
+    while i < n:
+        slot = ordered[i]
+        j = i + 1
+        while j < n and ordered[j] == slot:
+            j += 1
+        pair = j - i
+        if j < n and ordered[j] - slot == one:  # (the next hour, its caller's)
+            k = j + 1
+            while k < n and ordered[k] == ordered[j]:
+                k += 1
+            pair += k - j
+        follows = i > 0 and start and slot - last == one
+        start = pair >= need
+        if start or follows:
+            out[kept] = slot
+            kept += 1
+        last = slot
+        i = j
+    return out[:kept]

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from callwarden.detect import rules as _rules  # noqa: F401  (registers the detectors)
 from callwarden.detect.base import DETECTORS
+from callwarden.detect.callee_area_kernels import busy_slots
 from callwarden.detect.callee_areas import (
     AREA,
     AREA_FEATURES,
@@ -279,3 +280,22 @@ def test_the_compiled_walk_gives_cue_at_figures_bit_for_bit(
         want = cue_at(mine["us"].to_list(), mine["callee"].to_list(), mine["area"].to_list(),
                       at, weights)  # fmt: skip
         assert got[e].tolist() == [float(x) for x in want]
+
+
+@given(
+    st.lists(st.integers(0, 12), max_size=60),
+    st.integers(1, 6),
+    st.booleans(),
+)
+def test_busy_slots_are_the_hours_of_enough_calls_with_the_next_and_those_after(
+    hours: list[int], need: int, at_the_top: bool
+) -> None:
+    # a caller's hours as slots, at the top of uint64 too (a hashed caller's slots wrap)
+    base = 2**64 - 13 if at_the_top else 0  # (the last hour is the largest slot)
+    slots = np.sort(np.array([base + h for h in hours], np.uint64))
+    counts: dict[int, int] = {}
+    for h in hours:
+        counts[h] = counts.get(h, 0) + 1
+    starts = {h for h in counts if counts[h] + counts.get(h + 1, 0) >= need}
+    want = sorted(starts | {h + 1 for h in starts if h + 1 in counts})
+    assert busy_slots(slots, need).tolist() == [base + h for h in want]
