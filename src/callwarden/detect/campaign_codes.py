@@ -196,13 +196,12 @@ class Codes:
         )
         if len(index) > before:  # new strings have the new codes, in the order they came
             self.strings = pl.concat([self.strings, uniq.filter(pl.Series(codes >= before))])
-        lookup = pl.DataFrame({"v": uniq, "c": codes})
-        got = (
-            pl.DataFrame({"v": values})
-            .join(lookup, on="v", how="left", maintain_order="left")["c"]
-            .fill_null(-1)
-        )
-        return got.to_numpy().astype(np.int64, copy=False)
+        if uniq.len() == 0:
+            return np.full(values.len(), -1, np.int64)
+        # each text's place among ``uniq`` (an enum of them: no join), then its code; null
+        # reads the place past them, -1
+        place = values.cast(pl.Enum(uniq)).to_physical().cast(pl.Int64).fill_null(uniq.len())
+        return np.append(codes, -1)[place.to_numpy()]
 
     def encode_keys(self, keys: np.ndarray, prefix: str = "", dtype: type = np.int64) -> np.ndarray:
         """Codes of the texts ``prefix`` + each key's digits (``-1``: null), as :meth:`encode`
