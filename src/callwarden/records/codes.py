@@ -206,9 +206,15 @@ def with_call_keys(calls: pl.DataFrame) -> pl.DataFrame:
     wanted = [c for c, key in CALL_KEYS.items() if c in calls.columns and key not in calls.columns]
     if calls.height == 0 or not wanted:
         return calls
-    # (three independent passes over text buffers, each in compiled code without the GIL)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        keys = dict(zip(wanted, pool.map(lambda c: call_keys(calls[c], c), wanted), strict=True))
+    # (three independent passes over text buffers, each in compiled code without the GIL, each
+    # in two halves: three columns over two threads would leave one idle for the third)
+    with ThreadPoolExecutor(max_workers=2) as work, ThreadPoolExecutor(len(wanted)) as columns:
+
+        def halves(job: Callable[[int, int], int], n: int) -> list[int]:
+            return list(work.map(lambda r: job(*r), ((0, n // 2), (n // 2, n))))
+
+        found = columns.map(lambda c: call_keys(calls[c], c, halves), wanted)
+        keys = dict(zip(wanted, found, strict=True))
     numbers = [keys.get(c) for c in ("caller", "callee")]
     if any(k is None for k in numbers) and "_caller_code" not in calls.columns:
         keys.pop("caller", None)
@@ -216,13 +222,13 @@ def with_call_keys(calls: pl.DataFrame) -> pl.DataFrame:
     return calls.with_columns(pl.Series(CALL_KEYS[c], k) for c, k in keys.items() if k is not None)
 
 
-def call_keys(values: pl.Series, column: str) -> np.ndarray | None:
+def call_keys(values: pl.Series, column: str, pieces: Pieces | None = None) -> np.ndarray | None:
     """The keys of one of :data:`CALL_KEYS`' columns, or None where that column has none (a
     caller or callee that is missing or no whole E.164 number; an IMEI that is no whole
-    number)."""
+    number). ``pieces``: as :func:`whole_numbers`'."""
     if column == "caller_imei":
-        return whole_number_keys(values)
-    keys, bad = whole_numbers(values, "+")
+        return whole_number_keys(values, pieces=pieces)
+    keys, bad = whole_numbers(values, "+", pieces)
     if bad or values.null_count() or not bool((keys > 0).all()):
         return None
     return keys

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
 
-from callwarden.records.codes import with_call_keys
+from callwarden.records.codes import whole_numbers, with_call_keys
+
+#: whole E.164 numbers mostly, now and then one that spells no key
+_NUMBERS = st.one_of(
+    st.integers(10**9, 10**14).map(lambda n: f"+{n}"),
+    st.sampled_from(["+086123", "anonymous"]),
+)
+_DEVICES = st.one_of(
+    st.none(), st.integers(10**14, 10**15 - 1).map(str), st.just("35-209900-176148-1")
+)
 
 
 def _calls(
@@ -52,3 +63,23 @@ def test_keys_already_there_are_kept_and_an_empty_frame_is_left_alone() -> None:
     assert with_call_keys(calls)["_imei_code"].to_list() == [7]
     empty = calls.clear()
     assert with_call_keys(empty).columns == empty.columns
+
+
+@given(st.lists(st.tuples(_NUMBERS, _NUMBERS, _DEVICES), min_size=1, max_size=30))
+def test_keys_read_in_halves_are_those_of_the_whole_column(
+    rows: list[tuple[str, str, str | None]],
+) -> None:
+    # each column is parsed in two halves on two threads: a key, a null or an odd text in
+    # either half counts as in one pass over the column
+    calls = _calls(*(list(column) for column in zip(*rows, strict=True)))
+    got = with_call_keys(calls)
+    numbers = [whole_numbers(calls[c], "+") for c in ("caller", "callee")]
+    keyed = all(not bad and bool((codes > 0).all()) for codes, bad in numbers)
+    for (codes, _), key in zip(numbers, ("_caller_code", "_callee_code"), strict=True):
+        assert (key in got.columns) == keyed
+        if keyed:
+            assert got[key].to_list() == codes.tolist()
+    devices, odd = whole_numbers(calls["caller_imei"])
+    assert ("_imei_code" in got.columns) == (not odd)
+    if not odd:
+        assert got["_imei_code"].to_list() == devices.tolist()
