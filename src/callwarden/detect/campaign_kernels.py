@@ -12,8 +12,8 @@ the interpreter would take turns with it instead of running on the other core.
 - :func:`counting_order` and :func:`counting_sort` sort small whole numbers by counting (no
   comparison sort);
 - :func:`pair_keys` and :func:`slice_runs` sum a batch of calls by slice and pair;
-- :func:`caller_spans`, :func:`rows_of` and :func:`modes` read the first and last call and
-  the most used cell and device of some callers from the window's slices.
+- :func:`caller_calls` and :func:`modes` read the first and last call and the most used cell
+  and device of some callers from the window's slices.
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ import numpy as np
 
 __all__ = [
     "apply_part",
-    "caller_spans",
+    "caller_calls",
     "counting_order",
     "counting_sort",
     "merge_keys",
     "modes",
     "pair_keys",
     "pairs_in_window",
-    "rows_of",
     "slice_runs",
     "sorted_search",
 ]
@@ -197,7 +196,7 @@ def slice_runs(order: np.ndarray, s: np.ndarray, pair: np.ndarray, keys: np.ndar
     """The runs of calls in ``order`` (by slice ``s``, then pair key: :func:`pair_keys`'s
     ``pair`` and ``keys``), a run one pair's calls in one slice, summed in one walk: per run
     its ``pair``, slice, calls, long conversations (``d >= talk_s``), answered calls
-    (``d > 0``); per slice and caller, its code, slice, first and last call (``t``)."""
+    (``d > 0``); per slice and caller, its code, slice, calls, first and last call (``t``)."""
     n = order.shape[0]
     run_pair = np.empty(n, np.int32)
     run_s = np.empty(n, s.dtype)
@@ -206,6 +205,7 @@ def slice_runs(order: np.ndarray, s: np.ndarray, pair: np.ndarray, keys: np.ndar
     answered = np.zeros(n, np.int32)
     caller = np.empty(n, np.int32)
     caller_s = np.empty(n, s.dtype)
+    caller_n = np.zeros(n, np.int32)
     first = np.empty(n, t.dtype)
     last = np.empty(n, t.dtype)
     r, c = -1, -1
@@ -226,21 +226,29 @@ def slice_runs(order: np.ndarray, s: np.ndarray, pair: np.ndarray, keys: np.ndar
                 last[c] = ti
             prev_s, prev_p, prev_a = si, p, a
         calls[r] += 1
+        caller_n[c] += 1
         talk[r] += d[i] >= talk_s
         answered[r] += d[i] > 0
         first[c] = min(first[c], ti)
         last[c] = max(last[c], ti)
     r, c = r + 1, c + 1
     return (run_pair[:r], run_s[:r], calls[:r], talk[:r], answered[:r],
-            caller[:c], caller_s[:c], first[:c], last[:c])  # fmt: skip
+            caller[:c], caller_s[:c], caller_n[:c], first[:c], last[:c])  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)
-def caller_spans(caller: np.ndarray, first: np.ndarray, last: np.ndarray, wanted: np.ndarray,
-                 out_first: np.ndarray, out_last: np.ndarray) -> None:  # fmt: skip
-    """For each of ``wanted`` (sorted, distinct) found in ``caller`` (a slice's callers, sorted,
-    distinct, with their ``first`` and ``last`` call): ``out_first`` lowered to its first
-    call, ``out_last`` raised to its last (one galloping walk, :func:`_gallop`)."""
+def caller_calls(caller: np.ndarray, first: np.ndarray, last: np.ndarray, row_at: np.ndarray,
+                 columns: tuple[np.ndarray, np.ndarray], wanted: np.ndarray,
+                 out_first: np.ndarray, out_last: np.ndarray, at: np.ndarray,
+                 out: tuple[np.ndarray, np.ndarray], room: np.ndarray,
+                 count_only: bool) -> None:  # fmt: skip
+    """For each of ``wanted`` (sorted, distinct) found in a slice's ``caller`` (sorted,
+    distinct, with their ``first`` and ``last`` call, and ``row_at``, where their calls start
+    in the slice's rows): ``out_first`` lowered to its first call, ``out_last`` raised to its
+    last; with ``count_only``, ``at[k]`` grows by its calls; else the calls' ``columns`` are
+    copied to ``out`` from ``at[k]`` on, which moves past them (those at or past ``room[k]``
+    are not written: a room too small shows as ``at[k]`` past it). One galloping walk over
+    the callers, :func:`_gallop`."""
     j, m = 0, caller.shape[0]
     for k in range(wanted.shape[0]):
         w = wanted[k]
@@ -248,34 +256,17 @@ def caller_spans(caller: np.ndarray, first: np.ndarray, last: np.ndarray, wanted
         if j < m and caller[j] == w:
             out_first[k] = min(out_first[k], first[j])
             out_last[k] = max(out_last[k], last[j])
-
-
-@numba.njit(cache=True, nogil=True)
-def rows_of(row_a: np.ndarray, columns: tuple[np.ndarray, np.ndarray],
-            wanted: np.ndarray, at: np.ndarray, out: tuple[np.ndarray, np.ndarray],
-            count_only: bool, room: np.ndarray) -> None:  # fmt: skip
-    """The rows of ``wanted`` (sorted, distinct) in a slice's calls (``row_a``: their callers,
-    sorted): with ``count_only``, ``at[k]`` grows by the rows of ``wanted[k]``; else their
-    ``columns`` are copied to ``out`` from ``at[k]`` on, which moves past them (those at or
-    past ``room[k]`` are not written: a room too small shows as ``at[k]`` past it)."""
-    j, m = 0, row_a.shape[0]
-    for k in range(wanted.shape[0]):
-        w = wanted[k]
-        j = _gallop(row_a, j, w)
-        end = j
-        while end < m and row_a[end] == w:
-            end += 1
-        if count_only:
-            at[k] += end - j
-        else:
+            lo, hi = row_at[j], row_at[j + 1]
+            if count_only:
+                at[k] += hi - lo
+                continue
             p = at[k]
-            for r in range(j, end):
+            for r in range(lo, hi):
                 if p < room[k]:
                     out[0][p] = columns[0][r]
                     out[1][p] = columns[1][r]
                 p += 1
             at[k] = p
-        j = end
 
 
 @numba.njit(cache=True, nogil=True)

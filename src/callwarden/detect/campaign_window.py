@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -34,14 +35,13 @@ import polars as pl
 from callwarden.detect.campaign_codes import Codes
 from callwarden.detect.campaign_kernels import (
     apply_part,
-    caller_spans,
+    caller_calls,
     counting_order,
     counting_sort,
     merge_keys,
     modes,
     pair_keys,
     pairs_in_window,
-    rows_of,
     slice_runs,
     sorted_search,
 )
@@ -80,9 +80,13 @@ def _joined(parts: list[_Part]) -> _Part:
     """Parts of one slice whose callers come in ascending ranges, as one part."""
     if len(parts) == 1:
         return parts[0]
-    names = [f.name for f in fields(_Part) if f.name != "t_min"]
+    names = [f.name for f in fields(_Part) if f.name not in ("t_min", "row_at")]
     joined = {k: np.concatenate([getattr(p, k) for p in parts]) for k in names}
-    return _Part(**joined, t_min=min(p.t_min for p in parts))
+    # (each part's starts past the rows of the parts before it)
+    ends = np.cumsum([0] + [p.row_cell.shape[0] for p in parts])
+    starts = [p.row_at[:-1] + end for p, end in zip(parts, ends[:-1].tolist(), strict=True)]
+    row_at = np.concatenate([*starts, np.array([ends[-1]], _I)]).astype(_I)
+    return _Part(**joined, row_at=row_at, t_min=min(p.t_min for p in parts))
 
 
 def _grown(a: np.ndarray, n: int) -> np.ndarray:
@@ -111,10 +115,17 @@ class _Part:
     caller: np.ndarray  # distinct caller codes, sorted, with their first and last call
     first: np.ndarray
     last: np.ndarray
-    row_a: np.ndarray  # per call: caller code (sorted), cell and device codes (-1: none)
-    row_cell: np.ndarray
+    row_at: np.ndarray  # where each caller's calls start in the rows, and the rows' end
+    row_cell: np.ndarray  # per call, by caller: cell and device codes (-1: none)
     row_imei: np.ndarray
     t_min: int
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        row_a = state.pop("row_a", None)
+        if row_a is not None:  # (a checkpoint that kept each call's caller, not the starts)
+            at = np.searchsorted(row_a, state["caller"]).astype(_I)
+            state["row_at"] = np.append(at, np.array([row_a.shape[0]], _I))
+        self.__dict__.update(state)
 
 
 class CallWindow:
@@ -228,14 +239,14 @@ class CallWindow:
             counting_sort(s, slices, order.copy(), order)
         else:
             order = order[np.argsort(s[order], kind="stable")]
-        run_pair, run_s, calls, talk, answered, caller, caller_s, first, last = slice_runs(
-            order, s, pair, keys, t, d, self.talk_s
+        run_pair, run_s, calls, talk, answered, caller, caller_s, caller_n, first, last = (
+            slice_runs(order, s, pair, keys, t, d, self.talk_s)
         )
         del pair, s
         run_pair = self._pair_ids(keys)[run_pair]
         rows = np.zeros(run_s.shape[0] + 1, np.int64)  # the runs' calls, from the first run
         np.cumsum(calls, out=rows[1:])
-        row_a, row_cell, row_imei = a[order], cell[order], imei[order]
+        row_cell, row_imei = cell[order], imei[order]
         present = run_s[np.flatnonzero(np.diff(run_s, prepend=-1))]
         run_at = np.searchsorted(run_s, present)
         caller_at = np.searchsorted(caller_s, present)
@@ -244,10 +255,12 @@ class CallWindow:
         for k, slice_ in enumerate(present.tolist()):
             r0, r1, c0, c1 = run_at[k], run_at[k + 1], caller_at[k], caller_at[k + 1]
             w0, w1 = rows[r0], rows[r1]
+            row_at = np.zeros(c1 - c0 + 1, _I)
+            np.cumsum(caller_n[c0:c1], out=row_at[1:])
             out[slice_ + low] = _Part(
                 run_pair[r0:r1].copy(), calls[r0:r1].copy(), talk[r0:r1].copy(),
                 answered[r0:r1].copy(), caller[c0:c1].copy(), first[c0:c1].copy(),
-                last[c0:c1].copy(), row_a[w0:w1].copy(), row_cell[w0:w1].copy(),
+                last[c0:c1].copy(), row_at, row_cell[w0:w1].copy(),
                 row_imei[w0:w1].copy(), int(first[c0:c1].min()),
             )  # fmt: skip
         return out
@@ -402,9 +415,10 @@ class CallWindow:
         their first and last call, and their most used cell and device (the smallest of
         equals, as text).
 
-        Read from each slice with compiled walks over its sorted callers: the spans of the
-        callers, then their calls' cells and devices gathered caller by caller, each caller's
-        most used found in its own few; only ties are decided on the texts."""
+        Read from each slice with one compiled walk over its sorted callers: their first and
+        last call and, from where each caller's calls start, their cells and devices, into
+        room as large as each one's calls in the window; each caller's most used found in its
+        own few; only ties are decided on the texts."""
         out = pl.DataFrame({"code": codes})
         parts = self._window_parts()
         if not parts:
@@ -420,15 +434,14 @@ class CallWindow:
         # without a walk over the slices to count them (one where that does not hold)
         start = np.zeros(m + 1, np.int64)
         np.cumsum(self.fig["calls"][codes], out=start[1:])
-        for part in parts:
-            caller_spans(part.caller, part.first, part.last, wanted, first, last)
-        got = _gathered(parts, wanted, start)
+        got = _gathered(parts, wanted, start, first, last)
         if got is None:
             rows = np.zeros(m, np.int64)
             for part in parts:
-                rows_of(part.row_a, _NO_ROWS, wanted, rows, _NO_ROWS, True, rows)
+                caller_calls(part.caller, part.first, part.last, part.row_at, _NO_ROWS, wanted,
+                             first, last, rows, _NO_ROWS, rows, True)  # fmt: skip
             np.cumsum(rows, out=start[1:])
-            got = _gathered(parts, wanted, start)
+            got = _gathered(parts, wanted, start, first, last)
             assert got is not None  # noqa: S101  (counted just now)
         cell, imei = got
         seen = pl.Series(first <= last)
@@ -444,15 +457,18 @@ _NO_ROWS = (np.zeros(0, _I), np.zeros(0, _I))
 
 
 def _gathered(
-    parts: list[_Part], wanted: np.ndarray, start: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
+    parts: list[_Part], wanted: np.ndarray, start: np.ndarray, first: np.ndarray,
+    last: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
     """The cells and devices of the calls of ``wanted`` in ``parts``, those of ``wanted[k]``
-    at ``start[k]:start[k + 1]``; None where they are not that many."""
+    at ``start[k]:start[k + 1]``, and their first and last calls (into ``first``, ``last``);
+    None where they are not that many."""
     cell, imei = np.empty(int(start[-1]), _I), np.empty(int(start[-1]), _I)
     at = start[:-1].copy()
     for part in parts:
         columns = (part.row_cell, part.row_imei)
-        rows_of(part.row_a, columns, wanted, at, (cell, imei), False, start[1:])
+        caller_calls(part.caller, part.first, part.last, part.row_at, columns, wanted,
+                     first, last, at, (cell, imei), start[1:], False)  # fmt: skip
     return (cell, imei) if np.array_equal(at, start[1:]) else None
 
 

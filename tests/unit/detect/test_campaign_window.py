@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import polars as pl
 import pytest
@@ -9,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from callwarden.detect.campaign_steps import CampaignTracker, calls_of_traffic
-from callwarden.detect.campaign_window import CallWindow, slice_seconds
+from callwarden.detect.campaign_window import CallWindow, _Part, slice_seconds
 
 from .campaign_world import world
 
@@ -248,7 +250,8 @@ def test_a_large_batch_summed_a_part_of_its_callers_at_a_time() -> None:
     for parts in window.parts.values():
         assert len(parts) == 1
         assert (np.diff(parts[0].caller) > 0).all()
-        assert (np.diff(parts[0].row_a) >= 0).all()
+        assert (np.diff(parts[0].row_at) >= 0).all()
+        assert parts[0].row_at[-1] == parts[0].row_cell.shape[0]
 
 
 _TEXTS = st.sampled_from(["z9", "a1", "m5", "b", "c10", "c2", None])
@@ -337,3 +340,24 @@ def test_pairs_left_idle_by_a_slice_that_goes_are_forgotten_after_a_count_found_
     want = _expected(day2, 60)
     got = _read(window, want["a"].to_list()).select(want.columns)
     assert got.equals(want.cast(got.schema))  # type: ignore[arg-type]
+
+
+def test_a_checkpoint_that_kept_each_calls_caller_reads_the_same_callers() -> None:
+    """A window pickled when its slices kept each call's caller (``row_a``), not where each
+    caller's calls start, loads and reads the same first and last calls, cells and devices."""
+    calls = _calls(11, 900)
+    window = CallWindow(3600, talk_s=60)
+    window.add(calls)
+    window.move_to(4 * HOUR, 28 * HOUR)
+    codes = np.arange(len(window.numbers), dtype=np.int64)
+    want = window.callers(codes)
+    for parts in window.parts.values():
+        for k, part in enumerate(parts):
+            old = _Part.__new__(_Part)
+            old.__dict__.update({n: v for n, v in part.__dict__.items() if n != "row_at"})
+            old.__dict__["row_a"] = np.repeat(part.caller, np.diff(part.row_at))
+            parts[k] = pickle.loads(pickle.dumps(old))  # noqa: S301  (our own bytes)
+            assert "row_a" not in parts[k].__dict__
+            assert np.array_equal(parts[k].row_at, part.row_at)
+    assert window.callers(codes).equals(want)
+    assert pickle.loads(pickle.dumps(window)).callers(codes).equals(want)  # noqa: S301
