@@ -104,6 +104,35 @@ def _search(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return out
 
 
+class _Rooms:
+    """Room for the pairs' arrays while one batch is summed a piece at a time: each piece's
+    new pairs are written after the last piece's, in arrays as long as the most the batch
+    can add, instead of every array copied whole into new memory at every piece (memory the
+    system maps page by page as it is first written: for the 1M day's five pieces, three
+    times the pairs' bytes). The room past the pairs is never written, so never mapped."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most  # the pairs the arrays may come to hold
+        self.room: dict[str, np.ndarray] = {}
+
+    @staticmethod
+    def extended(name: str, old: np.ndarray, more: np.ndarray) -> np.ndarray:
+        """``old``, then ``more``, in new memory."""
+        return np.concatenate([old, more])
+
+    def extended_in_room(self, name: str, old: np.ndarray, more: np.ndarray) -> np.ndarray:
+        """``old``, then ``more``: written after ``old`` where ``old`` is the start of the
+        room kept as ``name``, else both into new room."""
+        n, k = old.shape[0], more.shape[0]
+        room = self.room.get(name)
+        if room is None or old.base is not room or room.shape[0] < n + k:
+            room = np.empty(max(n + k, self.most), old.dtype)
+            room[:n] = old
+            self.room[name] = room
+        room[n : n + k] = more
+        return room[: n + k]
+
+
 @dataclass
 class _Part:
     """One batch's calls in one slice, summed."""
@@ -201,9 +230,12 @@ class CallWindow:
             # slice's parts of the pieces, one after the other, in caller order as one part
             which = np.clip(a.astype(np.int64) * pieces // max(len(self.numbers), 1), 0, pieces - 1)
             by_slice: dict[int, list[_Part]] = {}
+            rooms = _Rooms(self.pair_a.shape[0] + n)  # (each call one new pair at the most)
             for k in range(pieces):
                 rows = np.flatnonzero(which == k)
-                got = self._add_coded(a[rows], b[rows], t[rows], d[rows], cell[rows], imei[rows])
+                got = self._add_coded(
+                    a[rows], b[rows], t[rows], d[rows], cell[rows], imei[rows], rooms
+                )
                 for slice_, part in got.items():
                     by_slice.setdefault(slice_, []).append(part)
             # (one slice's copy at a time: its pieces go as it is joined)
@@ -212,7 +244,8 @@ class CallWindow:
             self.parts.setdefault(slice_, []).append(part)
 
     def _add_coded(self, a: np.ndarray, b: np.ndarray, t: np.ndarray, d: np.ndarray,
-                   cell: np.ndarray, imei: np.ndarray) -> dict[int, _Part]:  # fmt: skip
+                   cell: np.ndarray, imei: np.ndarray,
+                   rooms: _Rooms | None = None) -> dict[int, _Part]:  # fmt: skip
         """Coded calls (caller and callee codes, µs, seconds, cell and device codes) summed,
         a part per slice.
 
@@ -243,7 +276,7 @@ class CallWindow:
             slice_runs(order, s, pair, keys, t, d, self.talk_s)
         )
         del pair, s
-        run_pair = self._pair_ids(keys)[run_pair]
+        run_pair = self._pair_ids(keys, rooms)[run_pair]
         rows = np.zeros(run_s.shape[0] + 1, np.int64)  # the runs' calls, from the first run
         np.cumsum(calls, out=rows[1:])
         row_cell, row_imei = cell[order], imei[order]
@@ -279,13 +312,18 @@ class CallWindow:
         for k, v in self.fig.items():
             self.fig[k] = _grown(v, len(self.numbers))
 
-    def _pair_ids(self, uniq: np.ndarray) -> np.ndarray:
+    def _pair_ids(self, uniq: np.ndarray, rooms: _Rooms | None = None) -> np.ndarray:
         """Ids of the pairs with these keys (sorted, distinct), new pairs numbered as they
-        come."""
+        come. ``rooms``: the pieces of one batch (:meth:`add`) grow the pairs' arrays in room
+        kept from piece to piece."""
         start = self.pair_a.shape[0]
-        if start == 0:  # the first calls: every pair is new
-            ids = fresh = np.arange(uniq.shape[0], dtype=_I)
-            new, self._keys, self._ids = uniq, uniq, fresh
+        grown = _Rooms.extended if rooms is None else rooms.extended_in_room
+        if start == 0 or uniq.shape[0] == 0 or uniq[0] > self._keys[-1]:
+            # every pair new, past the known ones (the first calls; a batch's later pieces)
+            ids = fresh = np.arange(start, start + uniq.shape[0], dtype=_I)
+            new = uniq
+            self._keys = grown("keys", self._keys, uniq)
+            self._ids = grown("ids", self._ids, fresh)
         else:
             m = self._keys.shape[0] + uniq.shape[0]
             keys, ids_of = np.empty(m, np.int64), np.empty(m, _I)
@@ -299,9 +337,9 @@ class CallWindow:
             new = uniq[ids >= start]
             fresh = np.arange(start, start + count, dtype=_I)
         if new.shape[0]:
-            self.pair_a = np.concatenate([self.pair_a, (new >> _SHIFT).astype(_I)])
-            self.pair_b = np.concatenate([self.pair_b, (new & ((1 << _SHIFT) - 1)).astype(_I)])
-            self.pair_n = np.concatenate([self.pair_n, np.zeros(new.shape[0], _I)])
+            self.pair_a = grown("a", self.pair_a, (new >> _SHIFT).astype(_I))
+            self.pair_b = grown("b", self.pair_b, (new & ((1 << _SHIFT) - 1)).astype(_I))
+            self.pair_n = grown("n", self.pair_n, np.zeros(new.shape[0], _I))
             # the pair the other way round, for the new pairs and the pairs they reverse: the
             # new pairs come by caller, then callee, so by callee (stable) they are in the
             # order of their reverse keys
@@ -309,7 +347,7 @@ class CallWindow:
             counting_order(self.pair_b[fresh], len(self.numbers), order)
             back = (self.pair_b[fresh].astype(np.int64) << _SHIFT) | self.pair_a[fresh]
             rev = self._id_of(back, order)
-            self._rev = np.concatenate([self._rev, rev])
+            self._rev = grown("rev", self._rev, rev)
             self._rev[rev[rev >= 0]] = fresh[rev >= 0]
         return ids
 
