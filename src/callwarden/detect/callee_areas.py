@@ -274,18 +274,24 @@ class CalleeAreas:
         #: the numbers are keyed by their E.164 digits (batch, as ``records/codes.py`` parsed
         #: the calls'), else by :func:`_key`
         self._parsed = parsed
-        homes = Areas.homes(subscribers)
+        homes = _keyed_homes(subscribers) if parsed else None
+        if homes is None:
+            named = Areas.homes(subscribers)
+            homes = pl.DataFrame(
+                {"callee": _keys(named["msisdn"], parsed=parsed), "region": named["region"]},
+                schema={"callee": pl.UInt64, "region": pl.String},
+            )
         self.areas = Areas.of_counts(dict(homes["region"].value_counts().iter_rows()))
         codes = pl.DataFrame(
             {"region": list(self.areas.names), "area": range(len(self.areas.names))},
             schema={"region": pl.String, "area": pl.Int32},
         )
         #: callee key -> area code
-        homes = homes.join(codes, on="region")
-        self._homes = pl.DataFrame(
-            {"callee": _keys(homes["msisdn"], parsed=parsed), "area": homes["area"]},
-            schema={"callee": pl.UInt64, "area": pl.Int32},
-        ).filter(pl.col("callee") != _NO_KEY)
+        self._homes = (
+            homes.join(codes, on="region")
+            .select("callee", "area")
+            .filter(pl.col("callee") != _NO_KEY)
+        )
         self._frame: pl.DataFrame | None = None  # batch: every caller's own calls
         self._recent: list[pl.DataFrame] = []  # live: the last hour's, a frame per batch
 
@@ -422,6 +428,27 @@ class CalleeAreas:
                 for j, name in enumerate(AREA_FEATURES):
                     out[name][at] = got[:, j]
         values.update(out)
+
+
+def _keyed_homes(subscribers: pl.DataFrame | None) -> pl.DataFrame | None:
+    """Each subscriber's key (its E.164 digits) and area (``callee``, ``region``), as
+    :meth:`Areas.homes` gives them, without grouping the texts: where every number with an
+    area spells a key and only once (a subscriber table lists each number once), else None.
+    (Grouping a million texts cost 0.3 s on the 1M day, and their keys read in the grouped
+    order, scattered, as much again as in the table's.)"""
+    if subscribers is None or "region" not in subscribers.columns:
+        return None
+    table = subscribers.select(
+        pl.col("msisdn").cast(pl.String), pl.col("region").cast(pl.String)
+    ).filter(pl.col("msisdn").is_not_null() & (pl.col("region").fill_null("") != ""))
+    keys = _keys(table["msisdn"], parsed=True)
+    ordered = np.sort(keys)
+    if ordered.shape[0] and (ordered[-1] == _NO_KEY or bool((ordered[1:] == ordered[:-1]).any())):
+        return None
+    return pl.DataFrame(
+        {"callee": keys, "region": table["region"]},
+        schema={"callee": pl.UInt64, "region": pl.String},
+    )
 
 
 def _unusual_owners(

@@ -35,7 +35,7 @@ from callwarden.detect.callee_areas import (
 from callwarden.detect.scoring import score_records
 from callwarden.features.engines.base import Traffic
 from callwarden.features.spec import FEATURES, RECORD_FEATURES
-from callwarden.records.codes import with_call_keys
+from callwarden.records.codes import whole_numbers, with_call_keys
 
 from .area_world import (
     CALLED,
@@ -299,3 +299,34 @@ def test_busy_slots_are_the_hours_of_enough_calls_with_the_next_and_those_after(
     starts = {h for h in counts if counts[h] + counts.get(h + 1, 0) >= need}
     want = sorted(starts | {h + 1 for h in starts if h + 1 in counts})
     assert busy_slots(slots, need).tolist() == [base + h for h in want]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(
+                st.integers(8613800000000, 8613800000009).map(lambda n: f"+{n}"),
+                st.sampled_from(["5e1272273e041e82", "+086123", None]),
+            ),
+            st.sampled_from(["成都", "绵阳", "德阳", "", None]),
+        ),
+        max_size=25,
+    )
+)
+def test_the_subscribers_homes_by_their_keys_are_those_of_their_texts(
+    rows: list[tuple[str | None, str | None]],
+) -> None:
+    # batch reads the homes by the numbers' keys, without grouping the texts, where each
+    # number with an area spells a key once; a repeated or odd number: grouped as before
+    subs = pl.DataFrame(rows, schema={"msisdn": pl.String, "region": pl.String}, orient="row")
+    homes = Areas.homes(subs)
+    codes = {name: k for k, name in enumerate(Areas.of_subscribers(subs).names)}
+    keys = whole_numbers(homes["msisdn"], "+")[0].tolist()
+    want = sorted(
+        (key, codes[region])
+        for key, region in zip(keys, homes["region"].to_list(), strict=True)
+        if key >= 0
+    )
+    made = CalleeAreas(subs, parsed=True)
+    assert made.areas == Areas.of_subscribers(subs)
+    assert sorted(made._homes.iter_rows()) == want
