@@ -228,7 +228,10 @@ def judge(
         counts[2] += change
         member = _members(counts, need[row], unlike)
 
-    score = honesty(groups, col, age, aged, frame["enterprise"].to_numpy().astype(bool))
+    # the members' own work says whether the group is honest: the numbers that only touch it
+    # neither veto an honest reading (a courier beside a bank's lines) nor lend a campaign
+    # their call-backs and talk
+    score = honesty(groups, col, age, aged, frame["enterprise"].to_numpy().astype(bool), member)
     names = frame["a"].to_list()
     calls, answered = groups.sum(col["calls"]), groups.sum(col["answered"])
     out = []
@@ -384,21 +387,32 @@ def _shared_with_members(
 
 def honesty(
     groups: _Groups, col: dict[str, np.ndarray], age: np.ndarray, aged: np.ndarray,
-    enterprise: np.ndarray,
+    enterprise: np.ndarray, member: np.ndarray | None = None,
 ) -> np.ndarray:  # fmt: skip
     """How much each group behaves like honest work, in [0, 1]: people calling the lines back,
     long answered calls, callees called again, nearly every call answered, established
-    enterprise lines."""
-    calls = groups.sum(col["calls"])
-    answered = groups.sum(col["answered"]) / calls
-    talk = groups.sum(col["talk"]) / calls
-    back = groups.sum(col["callbacks"]) / np.maximum(groups.sum(col["callees"]), 1.0)
-    repeat = groups.sum(col["repeat"]) / calls
+    enterprise lines. Read over the rows ``member`` marks (a group's members), or over all of
+    a group's rows where it has no member or none is given."""
+    rows = np.ones(groups.of_row.shape[0], bool)
+    if member is not None:
+        has_members = groups.sum(member.astype(np.float64)) > 0
+        rows = member | ~has_members[groups.of_row]
+    w = rows.astype(np.float64)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return groups.sum(values * w)
+
+    calls = total(col["calls"])
+    answered = total(col["answered"]) / calls
+    talk = total(col["talk"]) / calls
+    back = total(col["callbacks"]) / np.maximum(total(col["callees"]), 1.0)
+    repeat = total(col["repeat"]) / calls
     lowest = np.full(groups.keys.shape[0], np.inf)
-    np.minimum.at(lowest, groups.of_row[aged], age[aged])
+    np.minimum.at(lowest, groups.of_row[aged & rows], age[aged & rows])
+    counted = total(np.ones(w.shape[0]))
     established = (
-        (groups.sum(enterprise.astype(np.float64)) == groups.size)
-        & (groups.sum(aged.astype(np.float64)) == groups.size)
+        (total(enterprise.astype(np.float64)) == counted)
+        & (total(aged.astype(np.float64)) == counted)
         & (lowest >= 365)
     )
     out: np.ndarray = np.max(

@@ -32,7 +32,9 @@ number at a time sees nothing. This module looks at the numbers together. Every
 5. **Honest behaviour** lowers a group's score, whatever its cues: people calling the lines
    back, long answered calls (conversations), callees called again by the same line (its own
    customers), nearly every call answered (notifications people expect), and established lines
-   registered to an enterprise. A number whose own calls are honest in this way, or that does
+   registered to an enterprise, read over the members' own calls (those that only touch
+   the group neither veto nor lend it honesty). A number whose own calls are honest in this
+   way, or that does
    not itself show most of its group's cues (three in five, two at least, one of them about
    the line itself: range, age, place, device, timing, and one that ties it to the others:
    callees shared over more than one call, device, cell, block, hours), only touches the

@@ -72,3 +72,33 @@ def test_synchronised_pairs_are_every_grid_pair_with_a_second_piece_of_evidence(
     want = {(i, j) for i, j in every.rows() if second(i, j)}
     assert want
     assert got == want
+
+
+def test_a_groups_honesty_is_its_members_own_work() -> None:
+    """A bank's four notification lines (enterprise landlines held for years, short notices
+    nobody returns) and a courier that only touches their component: the lines are
+    established honest work whether the courier is there or not. A campaign's five lines that
+    nobody calls back stay as dishonest beside two people whose friends ring them back."""
+    from callwarden.detect.campaign_cues import honesty  # noqa: PLC0415
+
+    groups = _Groups(np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1]))
+    col = {
+        "calls": np.array([80, 90, 70, 85, 12, 40, 40, 40, 40, 40, 6, 5], float),
+        "answered": np.array([50, 60, 40, 55, 8, 10, 12, 9, 11, 10, 6, 5], float),
+        "talk": np.array([0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 5, 4], float),
+        "callbacks": np.array([1, 0, 2, 1, 3, 0, 0, 0, 0, 0, 30, 30], float),
+        "callees": np.array([75, 85, 66, 80, 12, 40, 40, 40, 40, 40, 5, 5], float),
+        "repeat": np.zeros(12),
+    }
+    age = np.array([2000, 2000, 1500, 1800, 40, 3, 3, 3, 3, 3, 900, 1200], float)
+    aged = np.ones(12, bool)
+    enterprise = np.array([True] * 4 + [False] * 8)
+    member = np.array([True] * 4 + [False] + [True] * 5 + [False] * 2)
+    whole = honesty(groups, col, age, aged, enterprise)
+    mine = honesty(groups, col, age, aged, enterprise, member)
+    assert whole[0] < 0.6 <= mine[0]  # the courier no longer vetoes the bank's lines
+    assert mine[1] < whole[1]  # nor do the people lend the campaign their call-backs
+    assert mine[1] == 0.0
+    # a group without members is read over all its rows
+    none = honesty(groups, col, age, aged, enterprise, np.zeros(12, bool))
+    assert np.array_equal(none, whole)
