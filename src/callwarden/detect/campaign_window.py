@@ -107,9 +107,9 @@ def _search(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 class _Rooms:
     """Room for the pairs' arrays while one batch is summed a piece at a time: each piece's
     new pairs are written after the last piece's, in arrays as long as the most the batch
-    can add, instead of every array copied whole into new memory at every piece (memory the
-    system maps page by page as it is first written: for the 1M day's five pieces, three
-    times the pairs' bytes). The room past the pairs is never written, so never mapped."""
+    can add, instead of every array copied whole into new memory at every piece (over the
+    1M day's five pieces, three times the pairs' bytes). The room past the pairs is never
+    written, so never mapped."""
 
     def __init__(self, most: int) -> None:
         self.most = most  # the pairs the arrays may come to hold
