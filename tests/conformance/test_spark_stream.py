@@ -2,7 +2,7 @@
 
 The day's calls land as five files, two batches of them; the job runs twice (the second run
 picks up from its checkpoint, as after a restart) and its alert files together equal batch
-scoring of all the calls.
+scoring of all the calls, the campaign pass's group alerts among them.
 """
 
 from __future__ import annotations
@@ -56,4 +56,6 @@ def test_arriving_files_give_the_batch_alerts(spark: SparkSession, tmp_path: Pat
     got = pl.read_parquet(files)
     want = score_records(Traffic(calls, None, subs)).alerts
     assert want.height > 10
+    codes = want["reasons"].list.eval(pl.element().struct.field("code")).explode()
+    assert (codes == "campaign").any()  # (a rotation campaign's lines, found as a group)
     assert got.equals(want)

@@ -76,6 +76,7 @@ if TYPE_CHECKING:
 __all__ = [
     "alert_candidates",
     "allowed_numbers",
+    "campaign_records",
     "features_to_polars",
     "score_records_spark",
     "served_among",
@@ -289,7 +290,7 @@ def score_records_spark(
     kept = features_to_polars(alert_candidates(features, policy, timezone, counter, model))
     content = driver_content(kept, records.texts)
     transcripts, areas = records.said, records.areas
-    campaigns = _campaign_records(calls, sms, subscribers, policy, timezone)
+    campaigns = campaign_records(calls, sms, subscribers, policy, timezone)
     # the numbers that may be decided on: the kept events', and a campaign group's lines
     deciding = kept["msisdn"]
     if campaigns is not None:
@@ -349,7 +350,7 @@ def _score_with_model(
                        detector_hits=scorer.hits)  # fmt: skip
 
 
-def _campaign_records(
+def campaign_records(
     calls: DataFrame,
     sms: DataFrame | None,
     subscribers: DataFrame | None,

@@ -5,7 +5,8 @@ file, and every micro-batch runs the batch job of :mod:`.scoring` on the new cal
 with the calls of the lookback before them (twice the longest window: a 24 h feature at an
 event sums signals that themselves look back 24 h). Only the new calls' events are scored.
 The policy's memory (decisions so far, suspensions per day) is the set of alert candidates
-kept so far, replayed through the same ``DecisionState``.
+kept so far, replayed through the same ``DecisionState``, with the campaign pass's groups
+(``detect/campaign_steps.py``) over the calls before the new ones, on the driver.
 
 Everything the job remembers is in files under ``state`` (by default ``OUT/_state``): Spark's
 checkpoint (which input files are done), the lookback of calls and the kept candidates, each
@@ -37,6 +38,7 @@ from callwarden.features.engines.spark.records import SparkRecords, with_record_
 from callwarden.features.engines.spark.scoring import (
     alert_candidates,
     allowed_numbers,
+    campaign_records,
     features_to_polars,
     served_among,
     write_alerts_to,
@@ -93,24 +95,43 @@ class StreamJob:
         kept_so_far = features_to_polars(
             self.spark.read.parquet(f"{self.state}/candidates").where(F.col("batch") <= batch_id)
         )
-        alerts = self._alerts(kept_so_far)
-        before = self._alerts(kept_so_far.filter(pl.col("batch") < batch_id))
+        # the campaign pass reads the calls of twice its window (or the look-back, if longer)
+        # before the new calls: its groups at each checkpoint up to the latest call, collected
+        # on the driver as Spark batch collects them; the replays with and without the new
+        # files read from the same start, so only what the new files change is written
+        back_s = max(LOOKBACK_MS // 1000, 2 * self.policy.campaigns.window_s)
+        seen = (
+            self.spark.read.parquet(history)
+            .where(F.col("start_time") >= F.lit(first[0]) - F.expr(f"INTERVAL {back_s} SECONDS"))
+            .select(*CALLS.columns, "batch")
+        )
+        alerts = self._alerts(kept_so_far, seen.where(F.col("batch") <= batch_id))
+        before = self._alerts(
+            kept_so_far.filter(pl.col("batch") < batch_id), seen.where(F.col("batch") < batch_id)
+        )
         new_alerts = alerts.join(before.select("msisdn", "decision"), on=["msisdn", "decision"],
                                  how="anti")  # fmt: skip
         write_alerts_to(self.spark, new_alerts, f"{self.out}/alerts-{batch_id:06d}.parquet")
 
-    def _alerts(self, kept: pl.DataFrame) -> pl.DataFrame:
-        """Replay the kept candidates through the policy (in record order, as batch does)."""
+    def _alerts(self, kept: pl.DataFrame, calls: DataFrame) -> pl.DataFrame:
+        """Replay the kept candidates through the policy (in record order, as batch does),
+        with the campaign pass's groups over ``calls`` at its checkpoints."""
         if self.allowed is None:
             self.allowed = allowed_numbers(self.subscribers)
         frame = kept.drop("batch").with_columns(seq=pl.int_range(pl.len(), dtype=pl.Int64))
-        on_net = served_among(frame["msisdn"], self.subscribers, self.served)
+        campaigns = campaign_records(calls, None, self.subscribers, self.policy, self.timezone)
+        # the numbers that may be decided on: the kept events', and a campaign group's lines
+        deciding = frame["msisdn"]
+        if campaigns is not None and campaigns.calls is not None:
+            deciding = pl.concat([deciding, campaigns.calls["caller"].cast(pl.String)]).unique()
+        on_net = served_among(deciding, self.subscribers, self.served)
         return score_events(
             frame,
             self.allowed,
             self.policy,
             timezone=self.timezone,
             served=on_net,
+            campaigns=campaigns,
             areas=self.areas,
         ).alerts
 
