@@ -6,7 +6,8 @@ with the calls of the lookback before them (twice the longest window: a 24 h fea
 event sums signals that themselves look back 24 h). Only the new calls' events are scored.
 The policy's memory (decisions so far, suspensions per day) is the set of alert candidates
 kept so far, replayed through the same ``DecisionState``, with the campaign pass's groups
-(``detect/campaign_steps.py``) over the calls before the new ones, on the driver.
+(``detect/campaign_steps.py``) over the new calls and those of twice its window before them,
+on the driver.
 
 Everything the job remembers is in files under ``state`` (by default ``OUT/_state``): Spark's
 checkpoint (which input files are done), the lookback of calls and the kept candidates, each
