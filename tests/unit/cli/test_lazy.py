@@ -59,3 +59,19 @@ def test_help_and_a_small_command_import_no_other_command_module() -> None:
         )
         *_, heavy, loaded = done.stderr.strip().splitlines()
         assert (heavy, loaded) == ("[]", want)
+
+
+def test_scoring_loads_the_charts_library_only_for_its_report() -> None:
+    """`score --no-report` writes its alerts without the charts' library (matplotlib and its
+    dependencies: a few tenths of a second at the start of every run); the report loads it."""
+    code = (
+        "import sys\n"
+        "import callwarden.cli.commands.score as score\n"
+        "print(sorted({'matplotlib', 'callwarden.report'} & set(sys.modules)), file=sys.stderr)\n"
+        "from callwarden.report import scoring_report\n"
+        "print('matplotlib' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    *_, before, after = done.stderr.strip().splitlines()
+    assert before == "[]"
+    assert after == "True"

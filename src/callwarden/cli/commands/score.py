@@ -28,7 +28,6 @@ from callwarden.features.engines.base import Traffic, load_engine
 from callwarden.network import ServedNumbers
 from callwarden.records.load import load_known_numbers, load_records
 from callwarden.records.quarantine import QuarantineWriter
-from callwarden.report import evaluation_report, scoring_report
 from callwarden.simulate.scenarios import read_scenario, variant_report, variant_tables
 
 if TYPE_CHECKING:
@@ -232,6 +231,9 @@ def score(
     )
     console.print(frame_table(counts, "alerts by decision"))
     if report:
+        # (the charts' library is loaded for the report alone, after the alerts are written)
+        from callwarden.report import scoring_report  # noqa: PLC0415
+
         written = scoring_report(
             result.alerts,
             Path(out),
@@ -444,6 +446,8 @@ def evaluate(
     inputs |= {k: str(v) for k, v in (("calls", calls), ("sms", sms)) if v is not None}
     if truth_covers is not None:
         inputs["truth covers"] = str(truth_covers)
+    from callwarden.report import evaluation_report  # noqa: PLC0415  (the charts' library)
+
     written = evaluation_report(
         ev,
         alerted,
