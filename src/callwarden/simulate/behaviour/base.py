@@ -64,6 +64,23 @@ class CallBatch:
             return np.full(len(self), NULL, dtype=np.int8)
         return self.trunk.astype(np.int8)
 
+    def take(self, keep: np.ndarray) -> CallBatch:
+        """The attempts ``keep`` selects (a mask or indices)."""
+        return CallBatch(
+            caller=self.caller[keep], callee=self.callee[keep], t=self.t[keep],
+            duration=self.duration[keep], ring=self.ring[keep], cell=self.cell[keep],
+            imei=self.imei[keep], trunk=None if self.trunk is None else self.trunk[keep],
+        )  # fmt: skip
+
+    def from_home(self, pop: Population) -> CallBatch:
+        """The same attempts, those whose callers are in the network placed from their home
+        cell and own phone (in place; returned for chaining)."""
+        sub = pop.index_of(self.caller)
+        inside = sub >= 0
+        self.cell[inside] = pop.home_cell[sub[inside]]
+        self.imei[inside] = pop.imei[sub[inside]]
+        return self
+
     @staticmethod
     def concat(batches: list[CallBatch]) -> CallBatch:
         columns = {

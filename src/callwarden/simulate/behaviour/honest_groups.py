@@ -104,23 +104,7 @@ def _rung_back(
         cell=np.full(k, NULL, dtype=np.int32),
         imei=np.full(k, NULL, dtype=np.int64),
     )
-    sub = pop.index_of(reply.caller)
-    inside = sub >= 0
-    reply.cell[inside] = pop.home_cell[sub[inside]]
-    reply.imei[inside] = pop.imei[sub[inside]]
-    return reply
-
-
-def _take(batch: CallBatch, keep: np.ndarray) -> CallBatch:
-    return CallBatch(
-        caller=batch.caller[keep],
-        callee=batch.callee[keep],
-        t=batch.t[keep],
-        duration=batch.duration[keep],
-        ring=batch.ring[keep],
-        cell=batch.cell[keep],
-        imei=batch.imei[keep],
-    )
+    return reply.from_home(pop)
 
 
 def _groups(pop: Population, actor: str) -> list[np.ndarray]:
@@ -173,7 +157,7 @@ def sales_teams(pop: Population, day: Day) -> Traffic:
         batch = own_calls(
             pop, day, agents[agent], callee=today[who], t=t, duration=duration, ring=ring
         )
-        batch = _take(batch, (w < _WORK_S) & (t < 18.5 * 3600.0))
+        batch = batch.take((w < _WORK_S) & (t < 18.5 * 3600.0))
         calls += [batch, _rung_back(pop, rng, batch, cfg.callback_share, 2400.0)]
     return Traffic(calls=calls)
 
@@ -220,7 +204,7 @@ def _company_lists(
         cell=np.full(n, NULL, dtype=np.int32),
         imei=np.full(n, NULL, dtype=np.int64),
     )
-    return _take(batch, (t < end_h * 3600.0) & ((attempt == 0) | (rng.random(n) < retry_share)))
+    return batch.take((t < end_h * 3600.0) & ((attempt == 0) | (rng.random(n) < retry_share)))
 
 
 def notice_lines(pop: Population, day: Day) -> Traffic:
@@ -250,7 +234,7 @@ def reminder_desks(pop: Population, day: Day) -> Traffic:
             gap_s=np.asarray(rng.uniform(*cfg.gap_s, size=lines.shape[0])), start_h=cfg.start_hour,
             end_h=18.0, again_after=(1800.0, 5400.0), retry_share=cfg.retry_share,
         )  # fmt: skip
-        missed = _take(batch, batch.duration == 0)
+        missed = batch.take(batch.duration == 0)
         calls += [batch, _rung_back(pop, rng, missed, cfg.callback_share, 1800.0)]
     return Traffic(calls=calls)
 
@@ -299,8 +283,8 @@ def school_rounds(pop: Population, day: Day) -> Traffic:
         batch = own_calls(
             pop, day, teacher, callee=pop.number[parent], t=t, duration=duration, ring=ring
         )
-        batch = _take(batch, parent != teacher)
-        missed = _take(batch, batch.duration == 0)
+        batch = batch.take(parent != teacher)
+        missed = batch.take(batch.duration == 0)
         calls += [batch, _rung_back(pop, rng, missed, cfg.callback_share, 1200.0)]
     return Traffic(calls=calls)
 

@@ -62,11 +62,7 @@ def _with_callbacks(pop: Population, day: Day, batch: CallBatch, share: float) -
         imei=np.full(int(back.sum()), -1, dtype=np.int64),
     )
     # Callers inside the network have a cell and a device.
-    sub = pop.index_of(reply.caller)
-    inside = sub >= 0
-    reply.cell[inside] = pop.home_cell[sub[inside]]
-    reply.imei[inside] = pop.imei[sub[inside]]
-    return [batch, reply]
+    return [batch, reply.from_home(pop)]
 
 
 def _workers(
@@ -197,23 +193,7 @@ def call_rounds(pop: Population, day: Day) -> Traffic:
         imei=np.full(int(missed.sum()), -1, dtype=np.int64),
     )
     keep = rng.random(len(back)) < cfg.callback_share
-    sub = pop.index_of(back.caller)
-    inside = sub >= 0
-    back.cell[inside] = pop.home_cell[sub[inside]]
-    back.imei[inside] = pop.imei[sub[inside]]
-    return Traffic(calls=[batch, _take(back, keep)])
-
-
-def _take(batch: CallBatch, keep: np.ndarray) -> CallBatch:
-    return CallBatch(
-        caller=batch.caller[keep],
-        callee=batch.callee[keep],
-        t=batch.t[keep],
-        duration=batch.duration[keep],
-        ring=batch.ring[keep],
-        cell=batch.cell[keep],
-        imei=batch.imei[keep],
-    )
+    return Traffic(calls=[batch, back.from_home(pop).take(keep)])
 
 
 def reminder_lines(pop: Population, day: Day) -> Traffic:
