@@ -31,7 +31,7 @@ from callwarden.api.outbound_routes import outbound_router
 from callwarden.api.ratelimit import SlidingWindow
 from callwarden.api.reputation_routes import reputation_routes
 from callwarden.api.screen_routes import ScreenFastPath, screen_router, screener_holder
-from callwarden.cases import queries
+from callwarden.cases import groups, queries
 from callwarden.cases.access import Actor
 from callwarden.cases.audit import verify
 from callwarden.cases.from_files import IntakeCounts, Rejected, validate_alert
@@ -261,6 +261,15 @@ def create_app(  # noqa: PLR0915  (routes close over the one service: one short 
     def case(case_id: CaseId, who: Staff, s: Db) -> dict[str, Any]:
         """One case with its checklist, SLA, evidence and audit timeline."""
         return queries.case_detail(s, who, case_id, service.sla, service.now())
+
+    @v1.get("/campaign-groups/{group_id}", tags=["cases"])
+    def campaign_group(
+        group_id: Annotated[str, Path(max_length=48)], who: Staff, s: Db
+    ) -> dict[str, Any]:
+        """The lines of one call centre found as a group: its cues, and each number it named
+        with its highest decision and its case (the group id is in a case's `campaign_group`
+        and in the `campaign` reason's evidence)."""
+        return groups.group_view(s, who, group_id)
 
     @v1.post("/cases/{case_id}/actions", tags=["cases"])
     def act(case_id: CaseId, body: ActionIn, who: Staff) -> dict[str, Any]:

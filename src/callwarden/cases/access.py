@@ -28,6 +28,7 @@ from callwarden.cases.models import (
     SubscriberProfile,
 )
 from callwarden.errors import Conflict, RateLimited, Unauthorized, Unprocessable
+from callwarden.numbers import mask
 from callwarden.reputation.models import Mark
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
     "take_attempt",
 ]
 
+#: the roles that see whole numbers in lists
+_FULL_NUMBER = (Role.analyst, Role.supervisor, Role.system)
 BAD_CODE = "the code is wrong or has expired; ask for a new one"
 
 
@@ -51,6 +54,11 @@ class Actor:
     name: str
     role: Role
     msisdn: str | None = None
+
+    def shows(self, msisdn: str) -> str:
+        """A number as this actor may see it in lists: whole for those who review evidence
+        (analyst, supervisor, system), masked for the rest (``138****5678``)."""
+        return msisdn if self.role in _FULL_NUMBER else mask(msisdn)
 
 
 def _digest(text: str) -> str:

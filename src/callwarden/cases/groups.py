@@ -1,40 +1,117 @@
 """A campaign group's numbers and their cases, linked through the group id of their alerts.
 
 The campaign pass (``detect/campaigns.py``) gives every alert about a group the group's id in
-its reason's evidence; the case database keeps every alert with its reasons. This finds a
-group's alerted numbers and their cases, and the group of a case, so that one look at a case
-shows the other lines of the same call centre.
+its reason's evidence, with the group's members and the cues that tie them; the case database
+keeps every alert with its reasons. This finds a group's alerted numbers and their cases, and
+the group of a case, so that one look at a case shows the other lines of the same call centre
+(``GET /api/v1/campaign-groups/{group_id}``, the case's ``campaign_group`` and its page in the
+console). Members the group named that have no alert of the group (an allow-listed line, a
+number held back by the daily cap) are listed too, without a case.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import re
+from typing import Any, Final
 
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
+from callwarden.cases.access import Actor
+from callwarden.cases.machine import Role
 from callwarden.cases.models import Alert
-from callwarden.detect.campaigns import group_of
+from callwarden.cases.overview import DECISIONS
+from callwarden.detect.reasons import CAMPAIGN_CODE, group_of
+from callwarden.errors import NotFound, Unprocessable
 
-__all__ = ["group_of_case", "numbers_of_group"]
+__all__ = ["GROUP_ID", "group_of_case", "group_view", "numbers_of_group"]
+
+#: what a group id looks like (``campaign-`` and a short hexadecimal digest)
+GROUP_ID: Final = re.compile(r"^campaign-[0-9a-f]{1,32}$")
 
 
 def numbers_of_group(s: Session, group_id: str) -> list[dict[str, Any]]:
-    """Every number alerted as a member of ``group_id``: ``msisdn``, its highest ``decision``
-    seen, ``case_id`` (the case of its latest alert, if any), sorted by number."""
+    """Every number alerted as a member of ``group_id``: ``msisdn``, its ``decisions`` in
+    time order, ``case_id`` (the case of its latest alert, if any), sorted by number."""
+    return [
+        {"msisdn": m, "decisions": n["decisions"], "case_id": n["case_id"]}
+        for m, n in _alerted(s, group_id)[0].items()
+    ]
+
+
+def _alerted(s: Session, group_id: str) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """The group's alerted numbers (sorted) and the evidence of its latest alert."""
     rows = s.execute(
         select(Alert.msisdn, Alert.decision, Alert.case_id, Alert.flagged_at, Alert.reasons)
         .where(cast(Alert.reasons, String).like(f"%{group_id}%"))
-        .order_by(Alert.flagged_at)
+        .order_by(Alert.flagged_at, Alert.alert_id)
     ).all()
     out: dict[str, dict[str, Any]] = {}
-    for msisdn, decision, case_id, _, reasons in rows:
+    latest: dict[str, Any] = {}
+    for msisdn, decision, case_id, flagged_at, reasons in rows:
         if group_of(reasons) != group_id:
             continue
-        entry = out.setdefault(msisdn, {"msisdn": msisdn, "decisions": [], "case_id": None})
+        entry = out.setdefault(msisdn, {"decisions": [], "case_id": None, "last_at": None})
         entry["decisions"].append(decision)
         entry["case_id"] = case_id if case_id is not None else entry["case_id"]
-    return [out[m] for m in sorted(out)]
+        entry["last_at"] = flagged_at
+        latest = _evidence(reasons) | {"flagged_at": flagged_at}
+    return {m: out[m] for m in sorted(out)}, latest
+
+
+def _evidence(reasons: list[dict[str, Any]]) -> dict[str, Any]:
+    for r in reasons:
+        if r.get("code") == CAMPAIGN_CODE:
+            ev = r.get("evidence")
+            data = json.loads(ev) if isinstance(ev, str) else (ev or {})
+            return dict(data) | {"text_zh": r.get("text_zh"), "text_en": r.get("text_en")}
+    return {}
+
+
+def group_view(s: Session, actor: Actor, group_id: str) -> dict[str, Any]:
+    """A group for the staff: its cues and members as its latest alert gave them, and every
+    number (alerted or only named) with its highest decision and case. Numbers are shown as in
+    the case lists (whole for analysts and supervisors); customers see no group."""
+    if not GROUP_ID.match(group_id):
+        raise Unprocessable("group_id", "a group id is 'campaign-' and a hexadecimal digest")
+    alerted, latest = _alerted(s, group_id)
+    if actor.role is Role.customer or not alerted:
+        raise NotFound(f"no campaign group {group_id}")
+    named = [str(m) for m in latest.get("members") or []]
+    numbers = [
+        {
+            "msisdn": actor.shows(m),
+            "decision": max(n["decisions"], key=_level) if n else None,
+            "decisions": n["decisions"] if n else [],
+            "case_id": n["case_id"] if n else None,
+            "alerted": bool(n),
+        }
+        for m, n in sorted({**{m: {} for m in named}, **alerted}.items())
+    ]
+    return {
+        "group_id": group_id,
+        "cues": list(latest.get("cues") or []),
+        "text_zh": _masked(latest.get("text_zh"), named, actor),
+        "text_en": _masked(latest.get("text_en"), named, actor),
+        "members": len(named),
+        "linked": latest.get("linked"),
+        "latest_at": latest["flagged_at"].isoformat(),
+        "numbers": numbers,
+        "alerted": len(alerted),
+        "cases": sorted({n["case_id"] for n in alerted.values() if n["case_id"] is not None}),
+    }
+
+
+def _masked(text: str | None, numbers: list[str], actor: Actor) -> str | None:
+    """The reason's text with the members' numbers as the actor may see them."""
+    for m in numbers:
+        text = text.replace(m, actor.shows(m)) if text else text
+    return text
+
+
+def _level(decision: str) -> int:
+    return DECISIONS.index(decision) if decision in DECISIONS else -1
 
 
 def group_of_case(s: Session, case_id: int) -> str | None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from callwarden.cases import appeal
 from callwarden.cases.access import Actor
 from callwarden.cases.checklist import Checklist
+from callwarden.cases.groups import group_view
 from callwarden.cases.machine import RULES, Role, step_text
 from callwarden.cases.models import (
     Alert,
@@ -27,6 +28,7 @@ from callwarden.cases.models import (
 )
 from callwarden.cases.notices import plain_reason
 from callwarden.cases.sla import SlaClock
+from callwarden.detect.reasons import group_of
 from callwarden.errors import Forbidden, NotFound, Unprocessable
 from callwarden.numbers import mask
 
@@ -42,7 +44,6 @@ __all__ = [
     "summary",
 ]
 
-_FULL_NUMBER = (Role.analyst, Role.supervisor, Role.system)
 MAX_PAGE = 200
 #: ids are 32-bit integers on every database callwarden runs on
 MAX_ID = 2**31 - 1
@@ -53,7 +54,7 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def _shown(actor: Actor, msisdn: str) -> str:
-    return msisdn if actor.role in _FULL_NUMBER else mask(msisdn)
+    return actor.shows(msisdn)
 
 
 def allowed_actions(case: Case, role: Role) -> list[str]:
@@ -236,7 +237,10 @@ def case_detail(
     events = list(
         s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq))
     )
-    alerts = s.scalars(select(Alert).where(Alert.case_id == case_id).order_by(Alert.flagged_at))
+    alerts = list(
+        s.scalars(select(Alert).where(Alert.case_id == case_id).order_by(Alert.flagged_at))
+    )
+    group = next((g for a in reversed(alerts) if (g := group_of(a.reasons)) is not None), None)
     return _case_row(case, actor, sla, now) | {
         "msisdn": case.msisdn if actor.role is not Role.technician else mask(case.msisdn),
         "requester": case.requester,
@@ -259,6 +263,7 @@ def case_detail(
         ],
         "allowed_actions": allowed_actions(case, actor.role),
         "timeline": _timeline(events, for_customer=False),
+        "campaign_group": group_view(s, actor, group) if group is not None else None,
     }
 
 

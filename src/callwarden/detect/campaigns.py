@@ -68,7 +68,6 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -78,7 +77,7 @@ from scipy.sparse.csgraph import connected_components
 
 from callwarden.detect.campaign_cues import judge
 from callwarden.detect.campaign_window import CallWindow, slice_seconds
-from callwarden.detect.reasons import Reason
+from callwarden.detect.reasons import CAMPAIGN_CODE, Reason, group_of
 from callwarden.features.formulas import range_flags
 
 __all__ = [
@@ -93,8 +92,6 @@ __all__ = [
     "utc_of",
 ]
 
-#: the reason code of a group alert
-CAMPAIGN_CODE = "campaign"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = 1_000_000
 
@@ -207,25 +204,6 @@ class CampaignGroup:
                 **{k: round(v, 4) for k, v in self.figures.items()},
             },
         )
-
-
-def group_of(reasons: Sequence[dict[str, Any]] | None) -> str | None:
-    """The campaign group id in an alert's reasons (records with JSON evidence), if any.
-
-    >>> group_of([{"code": "campaign", "evidence": '{"group_id": "campaign-ab12"}'}])
-    'campaign-ab12'
-    >>> group_of([{"code": "relay_call", "evidence": "{}"}]) is None
-    True
-    """
-    import json  # noqa: PLC0415  (only here)
-
-    for r in reasons or []:
-        if r.get("code") == CAMPAIGN_CODE:
-            ev = r.get("evidence")
-            data = json.loads(ev) if isinstance(ev, str) else (ev or {})
-            gid = data.get("group_id")
-            return str(gid) if gid is not None else None
-    return None
 
 
 def _area(numbers: pl.Expr) -> pl.Expr:

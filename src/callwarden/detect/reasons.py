@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Reason", "reasons_to_json"]
+__all__ = ["CAMPAIGN_CODE", "Reason", "group_of", "reasons_to_json"]
+
+#: the reason code of a campaign group's alert (``detect/campaigns.py``)
+CAMPAIGN_CODE = "campaign"
 
 
 @dataclass(frozen=True)
@@ -57,3 +61,20 @@ def reasons_to_json(reasons: list[Reason]) -> str:
     '[{"code": "x", "evidence": "{}", "text_en": "en", "text_zh": "中", "weight": 1.0}]'
     """
     return json.dumps([r.as_record() for r in reasons], ensure_ascii=False, sort_keys=True)
+
+
+def group_of(reasons: Sequence[dict[str, Any]] | None) -> str | None:
+    """The campaign group id in an alert's reasons (records with JSON evidence), if any.
+
+    >>> group_of([{"code": "campaign", "evidence": '{"group_id": "campaign-ab12"}'}])
+    'campaign-ab12'
+    >>> group_of([{"code": "relay_call", "evidence": "{}"}]) is None
+    True
+    """
+    for r in reasons or []:
+        if r.get("code") == CAMPAIGN_CODE:
+            ev = r.get("evidence")
+            data = json.loads(ev) if isinstance(ev, str) else (ev or {})
+            gid = data.get("group_id")
+            return str(gid) if gid is not None else None
+    return None
