@@ -178,6 +178,7 @@ class CallWindow:
         if context is not None:
             self.context = context.select(self.context.columns).cast(self.context.schema)
         self.is_registered = np.zeros(0, bool)
+        self.served = np.zeros(0, bool)  # in the subscriber table: the operator's own number
         self.activated_us = pl.Series("activated_us", [], pl.Int64)
         self.enterprise = pl.Series("enterprise", [], pl.Boolean)
         self._keys = np.zeros(0, np.int64)  # every pair's key, sorted, and its id
@@ -196,6 +197,11 @@ class CallWindow:
     #: calls summed at a time: a day of a million subscribers is summed a part of its callers
     #: at a time, so the sort and the runs of one part are in memory, not of all calls
     piece_calls = 2_000_000
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "served" not in state:  # (a checkpoint from before ``served``: as it read then)
+            state["served"] = state["activated_us"].is_not_null().to_numpy()
+        self.__dict__.update(state)
 
     def add(self, calls: pl.DataFrame) -> None:
         """Sum calls (pass columns) into their slices.
@@ -308,6 +314,8 @@ class CallWindow:
             self.context, on="msisdn", how="left", maintain_order="left"
         )
         self.activated_us = pl.concat([self.activated_us, known["activated_us"]])
+        # (a subscriber's ``enterprise`` is never null; a number not in the table has none)
+        self.served = np.concatenate([self.served, known["enterprise"].is_not_null().to_numpy()])
         self.enterprise = pl.concat([self.enterprise, known["enterprise"].fill_null(False)])
         for k, v in self.fig.items():
             self.fig[k] = _grown(v, len(self.numbers))

@@ -238,6 +238,7 @@ def _nodes(window: CallWindow, cfg: CampaignConfig, at_us: int) -> pl.DataFrame:
             "callbacks": f["back"][codes],
             "activated_us": window.activated_us.gather(codes),
             "enterprise": window.enterprise.gather(codes),
+            "served": window.served[codes],
         }
     ).join(window.callers(codes), on="code", how="left", maintain_order="left")
     flags = range_flags(per["a"])
@@ -343,12 +344,10 @@ def _edges(
         # numbers have none, only the trunk they come in on, and a carrier's interconnect
         # carries every number of that network: sharing it ties nobody together (without a
         # subscriber table no number is known to be another network's, and every place counts)
-        cell=pl.when(pl.col("age_days").is_not_null() | (window.context.height == 0)).then(
-            pl.col("cell")
-        ),
+        cell=pl.when(pl.col("served") | (window.context.height == 0)).then(pl.col("cell")),
         # absence of calls in is evidence only where the operator would see them: its own
         # subscribers (another network's number may be called on that network)
-        none=(pl.col("inbound") == 0) & pl.col("age_days").is_not_null(),
+        none=(pl.col("inbound") == 0) & pl.col("served"),
         fresh=(pl.col("age_days") < cfg.fresh_days).fill_null(False),
     )  # fmt: skip
     keyed = [

@@ -361,3 +361,22 @@ def test_a_checkpoint_that_kept_each_calls_caller_reads_the_same_callers() -> No
             assert np.array_equal(parts[k].row_at, part.row_at)
     assert window.callers(codes).equals(want)
     assert pickle.loads(pickle.dumps(window)).callers(codes).equals(want)  # noqa: S301
+
+
+def test_a_checkpoint_from_before_served_reads_the_operators_own_as_it_did() -> None:
+    """A window pickled before it kept which numbers are the subscribers' (``served``) loads
+    with them read as then: the numbers with an activation date."""
+    day = 86_400_000_000
+    context = pl.DataFrame(
+        {"msisdn": ["+8613800000001", "+8613800000003"], "activated_us": [5 * day, None],
+         "enterprise": [False, True]}
+    )  # fmt: skip
+    window = CallWindow(3600, talk_s=60, context=context)
+    window.add(_calls(3, 200))
+    numbers = window.numbers.decode(np.arange(len(window.numbers), dtype=np.int64)).to_list()
+    assert {"+8613800000001", "+8613800000003"} <= set(numbers)
+    assert window.served.tolist() == [n in context["msisdn"].to_list() for n in numbers]
+    old = CallWindow.__new__(CallWindow)
+    old.__dict__.update({k: v for k, v in window.__dict__.items() if k != "served"})
+    loaded = pickle.loads(pickle.dumps(old))  # noqa: S301  (our own bytes)
+    assert loaded.served.tolist() == [n == "+8613800000001" for n in numbers]

@@ -324,6 +324,35 @@ def test_another_networks_numbers_on_its_interconnect_trunk_are_no_group() -> No
     assert find_campaigns(calls_of(others, "IC-CT-01"), empty, at)
 
 
+def test_subscribers_without_an_activation_date_are_still_the_operators_own() -> None:
+    """Five of the operator's own lines far apart in its numbering, on one cell, none called
+    back, working the same hours: a group by the place and the silence. A subscriber table
+    without activation dates still says they are the operator's own, so the same group is
+    found (not called fresh: nothing says when they were sold)."""
+    from callwarden.detect.campaigns import find_campaigns  # noqa: PLC0415
+
+    start = 1_783_000_000_000_000  # µs
+    minute = 60_000_000
+    lines = [f"+86138{k:08d}" for k in range(1234567, 80000000, 17654321)]
+    calls = _placed_calls(
+        [
+            (a, f"+86139{k:03d}{n:05d}", start + (n * 97 + k) * minute, 0, "C1")
+            for k, a in enumerate(lines)
+            for n in range(8)
+        ]
+    )
+    dated = pl.DataFrame(
+        {"msisdn": lines, "activated_us": [start - 900 * 86_400_000_000] * 5,
+         "enterprise": [False] * 5}
+    )  # fmt: skip
+    undated = dated.with_columns(activated_us=pl.lit(None, pl.Int64))
+    at = start + 14 * 60 * minute
+    found = [find_campaigns(calls, subs, at) for subs in (dated, undated)]
+    assert [[(g.members, g.cues) for g in f] for f in found] == [
+        [(lines, ["shared_cell", "no_inbound"])]
+    ] * 2
+
+
 def test_a_few_dozen_calls_are_no_campaign_to_act_on() -> None:
     """Five neighbours' numbers (one block, one cell, quiet on the same hours) that each ring a
     few people between morning and evening look like one group by every cue but volume: 20
