@@ -90,16 +90,28 @@ class CampaignTracker:
     def checkpoint(self, at_us: int) -> list[CampaignGroup]:
         """The groups at ``at_us``, over the calls added so far with times in the window
         before it; the next checkpoint moves on."""
+        return self.named(self.found_at(at_us))
+
+    def found_at(self, at_us: int, window: CallWindow | None = None) -> list[CampaignGroup]:
+        """The groups at ``at_us`` as :meth:`checkpoint` finds them, before their ids carry
+        over (:meth:`named`, checkpoint after checkpoint in order). ``window``: a twin of
+        the tracker's own (``CallWindow.twin``), moved to this checkpoint instead of it."""
         cfg = self.cfg
         if self.pending:  # (handed over: the window lets the texts go once coded)
             pending, self.pending = self.pending, []
             self.window.add(pl.concat(pending, how="vertical_relaxed") if len(pending) > 1
                             else pending.pop())  # fmt: skip
-        self.next_us = at_us + cfg.every_s * _US
+        if window is None:
+            window = self.window
+            self.next_us = at_us + cfg.every_s * _US
         if not cfg.enabled:
             return []
-        self.window.move_to(at_us - cfg.window_s * _US, at_us)
-        groups = groups_in(self.window, at_us, cfg)
+        window.move_to(at_us - cfg.window_s * _US, at_us)
+        return groups_in(window, at_us, cfg)
+
+    def named(self, groups: list[CampaignGroup]) -> list[CampaignGroup]:
+        """The groups of the next checkpoint with the ids of the groups before them that
+        shared the most members (the smallest id of equals)."""
         for g in groups:
             before = Counter(self.ids[m] for m in g.members if m in self.ids)
             if before:
@@ -187,7 +199,8 @@ class BatchCampaigns:
     """The checkpoints of a whole recorded traffic, over its calls.
 
     The groups of every checkpoint depend on the calls alone (not on the decisions), so they
-    are found in a thread of their own (:meth:`begin`) while the feature engine works;
+    are found in a thread of their own (:meth:`begin`) while the feature engine works (the
+    checkpoints after the first, which adds every call, in two: ``CallWindow.twin``);
     :meth:`at` waits for a checkpoint's groups and decides them in order, in the
     caller's thread, against the decision state as it stands there (as the stream does)."""
 
@@ -214,28 +227,57 @@ class BatchCampaigns:
             self._thread.start()
 
     def _find_all(self) -> None:
+        other = None
         try:
-            for at in self._checkpoints if self.enabled else []:
-                groups = self.tracker.checkpoint(at)
-                with self._ready:
-                    self._found[at] = groups
-                    self._ready.notify_all()
+            todo = self._checkpoints if self.enabled else []
+            if todo:  # (the first adds every call)
+                self._publish(todo[0], self.tracker.found_at(todo[0]))
+            rest = todo[1:]
+            if len(rest) >= 2:
+                # every call is in: the later checkpoints in two threads, each on its own
+                # running figures over the same slices, every other checkpoint each (the
+                # groups depend on the calls alone; their ids carry over in order in _groups)
+                twin = self.tracker.window.twin()
+                other = threading.Thread(
+                    target=self._find, args=(rest[1::2], twin), name="campaign-pass-2"
+                )
+                other.daemon = True
+                other.start()
+                rest = rest[0::2]
+            self._find(rest, None)
         except BaseException as e:  # (raised again in the caller's thread)
             self._failed.append(e)
         finally:
+            if other is not None:
+                other.join()
             with self._ready:
                 self._done = True
                 self._ready.notify_all()
 
+    def _find(self, checkpoints: list[int], window: CallWindow | None) -> None:
+        try:
+            for at in checkpoints:
+                self._publish(at, self.tracker.found_at(at, window))
+        except BaseException as e:  # (raised again in the caller's thread)
+            with self._ready:
+                self._failed.append(e)
+                self._ready.notify_all()
+
+    def _publish(self, at: int, groups: list[CampaignGroup]) -> None:
+        with self._ready:
+            self._found[at] = groups
+            self._ready.notify_all()
+
     def _groups(self, at: int) -> list[CampaignGroup]:
         self.begin()
         with self._ready:
-            self._ready.wait_for(lambda: at in self._found or self._done)
+            self._ready.wait_for(lambda: at in self._found or self._done or bool(self._failed))
             if at not in self._found:
                 raise RuntimeError("the campaign pass stopped early") from (
                     self._failed[0] if self._failed else None
                 )
-            return self._found.pop(at)
+            found = self._found.pop(at)
+        return self.tracker.named(found)  # (asked for in order: the ids carry over so)
 
     def checkpoints(self) -> list[int]:
         return self._checkpoints

@@ -25,6 +25,7 @@ as a filter of all the calls would.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, fields
 from typing import Any
@@ -198,6 +199,24 @@ class CallWindow:
     #: at a time, so the sort and the runs of one part are in memory, not of all calls
     piece_calls = 2_000_000
 
+    #: whether another window shares this one's slices and pairs (:meth:`twin`). (A class
+    #: default too: a stream checkpoint written before it loads.)
+    _twinned = False
+
+    def twin(self) -> CallWindow:
+        """A window over the same summed calls, with running figures of its own, to be
+        moved to other checkpoints than this one in another thread (batch scoring's
+        checkpoints, once every call is added). The two share the slices and the pairs, so
+        from then on neither takes calls nor forgets pairs (forgetting only saves memory:
+        the groups are the same)."""
+        twin = copy.copy(self)
+        twin.fig = {k: v.copy() for k, v in self.fig.items()}
+        twin.pair_n = self.pair_n.copy()
+        twin.applied = set(self.applied)
+        twin.parts = {s: list(parts) for s, parts in self.parts.items()}
+        self._twinned = twin._twinned = True
+        return twin
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         if "served" not in state:  # (a checkpoint from before ``served``: as it read then)
             state["served"] = state["activated_us"].is_not_null().to_numpy()
@@ -212,6 +231,8 @@ class CallWindow:
         n = calls.height
         if n == 0:
             return
+        if self._twinned:
+            raise RuntimeError("a window that shares its slices (twin) takes no more calls")
         before = len(self.numbers)
         if "a_key" in calls.columns:  # integer keys (records/codes.py): no text to code
             # (callers, then callees: the codes come in that order, as from the texts)
@@ -403,6 +424,8 @@ class CallWindow:
     _idle_seen: int | None = None
 
     def _forget_pairs(self) -> None:
+        if self._twinned:  # (the pairs are shared: see twin)
+            return
         idle_most = int(self.pair_n.shape[0] - np.count_nonzero(self.pair_n))
         if idle_most < self.forget_at or 2 * idle_most < self.pair_n.shape[0]:
             return  # (fewer idle pairs than that even before the later slices' are counted)

@@ -10,8 +10,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from callwarden.detect.campaign_steps import CampaignTracker, calls_of_traffic
+from callwarden.decide.policy import PolicyConfig
+from callwarden.detect.campaign_steps import BatchCampaigns, CampaignTracker, calls_of_traffic
 from callwarden.detect.campaign_window import CallWindow, _Part, slice_seconds
+from callwarden.detect.scoring import EventScorer
+from callwarden.features.engines.base import Traffic
 
 from .campaign_world import world
 
@@ -380,3 +383,47 @@ def test_a_checkpoint_from_before_served_reads_the_operators_own_as_it_did() -> 
     old.__dict__.update({k: v for k, v in window.__dict__.items() if k != "served"})
     loaded = pickle.loads(pickle.dumps(old))  # noqa: S301  (our own bytes)
     assert loaded.served.tolist() == [n == "+8613800000001" for n in numbers]
+
+
+def test_a_twin_moves_on_its_own_and_reads_what_its_origin_reads() -> None:
+    """A twin (batch scoring's second thread of checkpoints) moved to every other checkpoint
+    reads at each the figures, pairs and callers the window read at it; the window moved
+    past it meanwhile is not changed by it; neither takes calls any more."""
+    calls = _calls(8)
+    window = CallWindow(3600, talk_s=60)
+    window.add(_as_keys(calls))
+    window.move_to(0, 4 * HOUR)
+    twin = window.twin()
+    codes = np.arange(len(window.numbers))
+    for hi in range(5 * HOUR, 30 * HOUR, 2 * HOUR):
+        window.move_to(hi - 24 * HOUR, hi)  # (ahead of the twin by one checkpoint)
+        before = {k: v.copy() for k, v in window.fig.items()}
+        twin.move_to(hi - 24 * HOUR - HOUR, hi - HOUR)
+        assert all(np.array_equal(window.fig[k], v) for k, v in before.items())
+        alone = CallWindow(3600, talk_s=60)
+        alone.add(_as_keys(calls))
+        alone.move_to(hi - 25 * HOUR, hi - HOUR)
+        for k, v in alone.fig.items():
+            assert np.array_equal(twin.fig[k], v), k
+        got, want = twin.pairs_of(codes), alone.pairs_of(codes)
+        assert all(np.array_equal(x, y) for x, y in zip(got, want, strict=True))
+        assert twin.callers(codes).equals(alone.callers(codes))
+    for w in (window, twin):
+        with pytest.raises(RuntimeError, match="takes no more calls"):
+            w.add(_as_keys(calls.head(5)))
+
+
+def test_batch_checkpoints_in_two_threads_give_the_trackers_groups() -> None:
+    """Batch scoring finds the checkpoints after the first in two threads; the groups and
+    their ids are the tracker's, checkpoint after checkpoint in one thread."""
+    calls, subs, _ = world(13)
+    batch = BatchCampaigns(Traffic(calls, None, subs), PolicyConfig(), EventScorer(PolicyConfig()))
+    tracker = CampaignTracker(subs)
+    tracker.add(calls_of_traffic(calls, keys=True))
+    assert len(batch.checkpoints()) >= 4
+    seen: list[list[list[tuple[object, ...]]]] = [[], []]
+    for at in batch.checkpoints():
+        for k, groups in enumerate((batch._groups(at), tracker.checkpoint(at))):
+            seen[k].append([(g.group_id, g.members, g.cues, g.score, g.figures) for g in groups])
+    assert any(seen[0])
+    assert seen[0] == seen[1]

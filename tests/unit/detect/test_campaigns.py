@@ -429,10 +429,10 @@ def test_a_failure_in_the_pass_thread_surfaces_where_its_groups_are_asked_for(
     """The batch pass finds its groups in a thread of its own: an error there is raised in
     the scoring thread, not lost with the thread."""
 
-    def broken(self: CampaignTracker, at_us: int) -> list[CampaignGroup]:
+    def broken(self: CampaignTracker, at_us: int, window: object = None) -> list[CampaignGroup]:
         raise ValueError("broken window")
 
-    monkeypatch.setattr(CampaignTracker, "checkpoint", broken)
+    monkeypatch.setattr(CampaignTracker, "found_at", broken)
     calls, subs, _ = world(14, people=800)
     with pytest.raises(RuntimeError, match="campaign pass stopped") as caught:
         score_records(Traffic(calls, None, subs))
