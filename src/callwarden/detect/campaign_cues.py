@@ -228,15 +228,27 @@ def judge(
         counts[2] += change
         member = _members(counts, need[row], unlike)
 
+    enterprise = frame["enterprise"].to_numpy().astype(bool)
+    # one organisation's own block of numbers, held for years in its name, is no part of a
+    # campaign whose list its notices cross by chance
+    unlike |= _established_blocks(frame, age, aged, enterprise, member)
+    member = _members(counts, need[row], unlike)
     # the members' own work says whether the group is honest: the numbers that only touch it
     # neither veto an honest reading (a courier beside a bank's lines) nor lend a campaign
     # their call-backs and talk
-    score = honesty(groups, col, age, aged, frame["enterprise"].to_numpy().astype(bool), member)
-    names = frame["a"].to_list()
+    score = honesty(groups, col, age, aged, enterprise, member)
+    return _verdicts(frame["a"].to_list(), groups, col, has, n_cues >= 2, score, member)
+
+
+def _verdicts(
+    names: list[str], groups: _Groups, col: dict[str, np.ndarray], has: dict[str, np.ndarray],
+    shown: np.ndarray, score: np.ndarray, member: np.ndarray,
+) -> list[Verdict]:  # fmt: skip
+    """The verdicts of the groups ``shown`` (two cues or more)."""
     calls, answered = groups.sum(col["calls"]), groups.sum(col["answered"])
     out = []
-    for k in np.flatnonzero(n_cues >= 2).tolist():
-        lo, n = int(groups.start[k]), int(size[k])
+    for k in np.flatnonzero(shown).tolist():
+        lo, n = int(groups.start[k]), int(groups.size[k])
         out.append(
             Verdict(
                 cues=[c for c in CUE_ORDER if has[c][k]],
@@ -247,6 +259,39 @@ def judge(
                 answered=float(answered[k]),
             )
         )
+    return out
+
+
+#: an enterprise's line held this many days or more is one of its established lines
+_ESTABLISHED_DAYS = 365
+
+
+def _established_blocks(
+    frame: pl.DataFrame, age: np.ndarray, aged: np.ndarray, enterprise: np.ndarray,
+    member: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """Per row: a member in a hundred-block with another member of its group, every member
+    of that block an established enterprise line (registered to an enterprise, held a year
+    or more).
+
+    A component can hold more than one organisation: a campaign's lines and a bank's notice
+    lines, a hospital's desk, that call many of the same people in one city by chance and so
+    show the campaign's cues. An organisation's own lines are a block of its numbers that it
+    has held for years under its name: such a block is the organisation's work beside the
+    campaign and no part of it, whatever the rest of the group is. (How honest the calls
+    themselves look is read over the whole group, :func:`honesty`: a few lines' call-backs
+    are chance, and a campaign's blocks differ from one another by that much.)"""
+    held = aged & (np.where(aged, age, -1.0) >= _ESTABLISHED_DAYS)
+    rows = frame.select("component", "block").with_columns(
+        member=pl.Series(member), est=pl.Series(enterprise & held)
+    )
+    block = ["component", "block"]
+    mine = rows.select(
+        pl.col("member"),
+        n=pl.col("member").sum().over(block),
+        all_est=(pl.col("est") | ~pl.col("member")).all().over(block),
+    )
+    out: np.ndarray = (mine["member"] & (mine["n"] >= 2) & mine["all_est"]).to_numpy()
     return out
 
 
@@ -413,7 +458,7 @@ def honesty(
     established = (
         (total(enterprise.astype(np.float64)) == counted)
         & (total(aged.astype(np.float64)) == counted)
-        & (lowest >= 365)
+        & (lowest >= _ESTABLISHED_DAYS)
     )
     out: np.ndarray = np.max(
         np.vstack(

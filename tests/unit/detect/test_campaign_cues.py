@@ -102,3 +102,47 @@ def test_a_groups_honesty_is_its_members_own_work() -> None:
     # a group without members is read over all its rows
     none = honesty(groups, col, age, aged, enterprise, np.zeros(12, bool))
     assert np.array_equal(none, whole)
+
+
+def test_a_banks_block_of_lines_beside_a_campaign_is_judged_on_its_own_work() -> None:
+    """Six lines of one block of a city's landlines ring 60 of the same 200 people each (a
+    campaign's list); a bank's five notice lines, one block of established enterprise
+    landlines of the same city on the operator's trunk, ring 80 people each of a city of 400,
+    so they share many callees with the campaign by chance and show its two cues (shared
+    callees, one area code) themselves. The bank's block is honest by its own work and is no
+    part of the group; the campaign is found as before, its lines alone."""
+    from callwarden.detect.campaigns import find_campaigns  # noqa: PLC0415
+
+    start, minute, day = 1_783_000_000_000_000, 60_000_000, 86_400_000_000
+    rng = np.random.default_rng(5)
+    people = [f"+86139{k:08d}" for k in range(0, 40_001_200, 100_003)]
+    lines = [f"+86288123{k:03d}" for k in (105, 131, 157, 170, 188, 196)]
+    bank = [f"+86288555{k:03d}" for k in (110, 123, 137, 150, 164)]
+    rows: list[tuple[str, str, int, int, str]] = []
+
+    def ring(a: str, callees: np.ndarray, t0: int, gap: float, answer: float, cell: str) -> None:
+        for n, c in enumerate(callees.tolist()):
+            d = int(rng.integers(5, 40)) if rng.random() < answer else 0
+            rows.append((a, people[c], t0 + int(n * gap), d, cell))
+
+    for k, a in enumerate(lines):
+        ring(a, rng.choice(200, 60, replace=False), start + (540 + 7 * k) * minute, 7 * minute,
+             0.4, f"C{k}")  # fmt: skip
+    for k, a in enumerate(bank):
+        ring(a, rng.choice(400, 80, replace=False), start + (480 + 13 * k) * minute,
+             6.5 * minute, 0.65, "IMS-SC-01")  # fmt: skip
+    for a in lines + bank:  # a few people ring every line back
+        rows += [(people[int(rng.integers(200, 400))], a, start + (720 + 3 * n) * minute, 30, "C9")
+                 for n in range(4)]  # fmt: skip
+    calls = pl.DataFrame(
+        rows,
+        schema={"a": pl.String, "b": pl.String, "t": pl.Int64, "d": pl.Int64, "cell": pl.String},
+        orient="row",
+    ).with_columns(imei=pl.lit(None, pl.String))
+    subs = pl.DataFrame(
+        {"msisdn": lines + bank, "activated_us": [start - 200 * day] * 6 + [start - 2000 * day] * 5,
+         "enterprise": [False] * 6 + [True] * 5}
+    )  # fmt: skip
+    (group,) = find_campaigns(calls, subs, start + 1200 * minute)
+    assert group.members == lines and group.linked == 11
+    assert group.cues == ["shared_callees", "adjacent_numbers"] and group.score == 0.65
