@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -148,3 +150,21 @@ def test_demo_prints_the_summary(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     for text in ("by actor type", "relay_call", "precision", "courier", "log in as demo-agent"):
         assert text in done.stdout
+
+
+def test_scoring_asks_for_no_huge_pages(city: Path, tmp_path: Path) -> None:
+    """`score` leaves numpy's arrays in ordinary pages (no ``madvise`` for huge pages, whose
+    faults compact and clear 2 MiB at a time): asked of numpy after the command has run."""
+    code = (
+        "import sys\n"
+        "from numpy._core import multiarray\n"
+        "from callwarden.cli.app import command\n"
+        "from callwarden.cli.exits import run\n"
+        "multiarray._set_madvise_hugepage(True)\n"
+        "code = run(command(), sys.argv[1:])\n"
+        "print(code, multiarray._set_madvise_hugepage(True), file=sys.stderr)\n"
+    )
+    args = ["score", str(city), "--out", str(tmp_path / "a.parquet"), "--no-report"]
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    assert done.stderr.strip().splitlines()[-1] == "0 False"

@@ -212,6 +212,7 @@ def score(
     parts.say()
     if no_subscribers:
         warn_without_subscribers()
+    _small_pages()
     with steps("scoring") as progress:
         progress("reading", 0, 0)
         traffic, said, read = _read_traffic(
@@ -243,6 +244,19 @@ def score(
             events=result.events,
         )
         console.print(f"summary -> {written[0]}; report -> {written[1]}", highlight=False)
+
+
+def _small_pages() -> None:
+    """numpy's arrays in ordinary pages from here on, not huge pages (``madvise``): the
+    command makes thousands of large arrays, each written once or twice, and where the
+    kernel's transparent huge pages are on request its fault handler compacts memory and
+    clears 2 MiB at a time for each of them. On the 1M-subscriber day that cost 3 CPU s of
+    system time of 9 (docs/benchmarks.md); the command's peak memory is the same."""
+    from numpy._core import multiarray  # noqa: PLC0415
+
+    huge_pages = getattr(multiarray, "_set_madvise_hugepage", None)
+    if huge_pages is not None:  # (else another numpy: its default stands)
+        huge_pages(False)
 
 
 def _read_traffic(
