@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 
 from callwarden.errors import InputFileError
 from callwarden.records.ingest import canonical_files, read_canonical
-from callwarden.records.schema import RECORDS
+from callwarden.records.schema import RECORDS, FieldKind
 
 __all__ = ["check_record_files", "load_known_numbers", "load_records"]
 
@@ -50,8 +50,9 @@ def load_records(path: Path, record: str, *, allow_empty: bool = False) -> pl.Da
     Raises :class:`InputFileError` naming the file when it is not Parquet, lacks a required
     column, or (unless ``allow_empty``) holds no rows.
     """
-    check_record_files(path, record)
+    files = check_record_files(path, record)
     frame = read_canonical(path, record).collect()
+    _check_present(files, frame, record)
     # One chunk per column, a column at a time (not two whole frames at once): the engines
     # add whole columns (codes, signals), and a frame whose columns are chunked differently
     # is copied whole by its next filter or gather.
@@ -59,6 +60,33 @@ def load_records(path: Path, record: str, *, allow_empty: bool = False) -> pl.Da
     if frame.height == 0 and not allow_empty:
         raise InputFileError(path, f"holds no {record} rows")
     return frame
+
+
+def _check_present(files: list[Path], frame: pl.DataFrame, record: str) -> None:
+    """Raise :class:`InputFileError` naming the file and row of the first row without one of
+    the record's numbers or its time (a call with no caller cannot be scored; ``callwarden
+    ingest`` quarantines such rows with their reason). Free when there is none: a column's
+    null count is known without reading it."""
+    spec = RECORDS[record]
+    needed = [
+        c for c in spec.required if spec.kinds.get(c) in (FieldKind.NUMBER, FieldKind.TIMESTAMP)
+    ]
+    counts = frame.select(pl.col(needed).null_count()).row(0) if needed else ()
+    for column, missing in zip(needed, counts, strict=True):
+        if not missing:
+            continue
+        at = int(frame[column].is_null().arg_true()[0])
+        for file in files:  # (read in this order: the rows of each file one after another)
+            rows = pq.read_metadata(file).num_rows
+            if at < rows:
+                break
+            at -= rows
+        raise InputFileError(
+            file,
+            f"{missing} {record} row(s) with no {column} (the first at row {at + 1}); every "
+            f"{record} row needs {', '.join(needed)}. `callwarden ingest {file} --mapping "
+            f"{record} --out DIR` keeps the others and quarantines these with their reason",
+        )
 
 
 _HONEST = ("normal", "legit_heavy")

@@ -260,3 +260,44 @@ def test_every_reason_code_is_in_the_ingest_docs_reason_table() -> None:
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     documented = {code for line in rows for code in line.split("|")[1].split("`")[1::2]}
     assert {reason.value for reason in Reason} <= documented
+
+
+@pytest.mark.parametrize(
+    ("record", "column"),
+    [("calls", "caller"), ("calls", "callee"), ("calls", "start_time"), ("sms", "sent_time")],
+)
+def test_canonical_rows_without_a_number_or_time_name_the_file_and_row(
+    tmp_path: Path, record: str, column: str
+) -> None:
+    """A canonical folder read as it is (``callwarden score`` on Parquet) where a row of the
+    second file has no caller, callee or time: a clear error naming that file and row and the
+    way to quarantine it, not an internal error deep in the engine. (The same file through
+    ``callwarden ingest`` keeps the other rows and quarantines that one.)"""
+    from callwarden.records.load import load_records  # noqa: PLC0415
+
+    t0 = pl.datetime(2026, 7, 8, 10, time_zone="UTC")
+    if record == "calls":
+        frame = pl.DataFrame(
+            {"call_id": ["a", "b", "c"], "caller": ["+8613812345678"] * 3,
+             "callee": ["+8613912345678"] * 3, "duration_s": [30, 31, 0]},
+            schema_overrides={"duration_s": pl.Int32},
+        ).with_columns(start_time=t0)  # fmt: skip
+    else:
+        frame = pl.DataFrame(
+            {"sms_id": ["a", "b", "c"], "sender": ["+8613812345678"] * 3,
+             "recipient": ["+8613912345678"] * 3, "length": [10, 11, 12]},
+            schema_overrides={"length": pl.Int32},
+        ).with_columns(sent_time=t0)  # fmt: skip
+    folder = tmp_path / record
+    folder.mkdir()
+    frame.write_parquet(folder / "part-0.parquet")
+    broken = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 1).then(None).otherwise(pl.col(column)).alias(column)
+    )
+    broken.write_parquet(folder / "part-1.parquet")
+    assert load_records(folder / "part-0.parquet", record).height == 3
+    with pytest.raises(InputFileError) as err:
+        load_records(folder, record)
+    assert err.value.path.endswith("part-1.parquet")
+    assert f"1 {record} row(s) with no {column} (the first at row 2)" in err.value.problem
+    assert "callwarden ingest" in err.value.problem
