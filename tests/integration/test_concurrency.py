@@ -252,9 +252,7 @@ def test_over_http_forwarded_for_is_believed_only_from_trusted_proxies(
 def test_the_daily_suspension_cap_holds_across_parallel_intakes(case_service: CaseService) -> None:
     """N stream partitions each keep the policy's cap for themselves; the case database's
     cap holds for all of them together."""
-    capped = CaseService(
-        case_service.db, CaseConfig(daily_suspension_cap=3), case_service.clock
-    )
+    capped = CaseService(case_service.db, CaseConfig(daily_suspension_cap=3), case_service.clock)
 
     def suspend(i: int) -> Any:
         alert = _alert(score=0.97, decision="suspend").model_copy(

@@ -118,9 +118,7 @@ def serve(
     )
 
 
-def _config(
-    app: Any, service: CaseService, host: str, port: int, log_level: str
-) -> uvicorn.Config:
+def _config(app: Any, service: CaseService, host: str, port: int, log_level: str) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,

@@ -103,9 +103,7 @@ class IntakeCounts:
         opened = sum(r.opened and not r.intercepted for r in taken)
         intercepted = sum(r.opened and r.intercepted for r in taken)
         dup = sum(r.duplicate for r in taken)
-        added = sum(
-            not r.opened and not r.duplicate and r.case_id is not None for r in taken
-        )
+        added = sum(not r.opened and not r.duplicate and r.case_id is not None for r in taken)
         evidence = sum(not r.duplicate and r.case_id is None for r in taken)
         return cls(
             alerts=len(results) + len(rejected),

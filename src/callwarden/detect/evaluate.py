@@ -236,8 +236,9 @@ def _time_to_flag(
     A number flagged before its labelled start (a label dated by a later event than the one
     that flagged it) was flagged at once: 0 minutes, never a negative time."""
     frame = flagged.filter(pl.col("behaviour_start").is_not_null()).with_columns(
-        minutes=((pl.col("first_flag") - pl.col("behaviour_start")).dt.total_seconds() / 60.0)
-        .clip(lower_bound=0.0)
+        minutes=((pl.col("first_flag") - pl.col("behaviour_start")).dt.total_seconds() / 60.0).clip(
+            lower_bound=0.0
+        )
     )
     aggs = [pl.col("minutes").median().round(1).alias("median_minutes_to_flag")]
     acts = []

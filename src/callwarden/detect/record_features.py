@@ -33,6 +33,7 @@ from callwarden.detect.sms_content import SmsContent
 
 __all__ = ["FILLERS", "RecordFeatures", "fill_records"]
 
+
 class RecordFeatures(Protocol):
     """Reads one kind of record and sets its features at the events scored."""
 

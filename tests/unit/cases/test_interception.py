@@ -213,14 +213,18 @@ def test_no_number_string_stops_the_intake(batch: list[tuple[str, str]]) -> None
     )
     inputs, rejected = alerts_from_frame(frame, None)
     counts = IntakeCounts.of(svc.intake(inputs), rejected)
-    assert counts.alerts == len(batch) == sum(
-        (
-            counts.cases_opened,
-            counts.interceptions,
-            counts.added_to_open_cases,
-            counts.already_received,
-            counts.evidence_only,
-            counts.reported,
+    assert (
+        counts.alerts
+        == len(batch)
+        == sum(
+            (
+                counts.cases_opened,
+                counts.interceptions,
+                counts.added_to_open_cases,
+                counts.already_received,
+                counts.evidence_only,
+                counts.reported,
+            )
         )
     )
     svc.db.engine.dispose()

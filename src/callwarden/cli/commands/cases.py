@@ -89,9 +89,23 @@ def _staff(svc: CaseService, username: str) -> Actor:
 def case_tables(detail: dict[str, Any]) -> Group:
     """One case as tables a person reads: the case, its alerts with reasons, its timeline."""
     fields = [
-        "id", "kind", "msisdn", "state", "queue", "outcome", "risk_score", "high_risk",
-        "escalated", "breached", "complaints", "opened_at", "due_at", "expected_completion",
-        "closed_at", "verified_channel", "satisfaction",
+        "id",
+        "kind",
+        "msisdn",
+        "state",
+        "queue",
+        "outcome",
+        "risk_score",
+        "high_risk",
+        "escalated",
+        "breached",
+        "complaints",
+        "opened_at",
+        "due_at",
+        "expected_completion",
+        "closed_at",
+        "verified_channel",
+        "satisfaction",
     ]
     head = Table(title=f"case {detail['id']}", title_justify="left", show_header=False)
     head.add_column("field", style="bold")
@@ -180,9 +194,7 @@ def open_cases(
     if inputs:  # alerts of past days: the dashboard's roll-up counts those days again
         zone = ZoneInfo(svc.config.calendar.timezone)
         forget(svc.db, min(a.flagged_at for a in inputs).astimezone(zone).date(), zone.key)
-    failed = [
-        Rejected(0, r.msisdn, f"alert {r.alert_id}: {r.error}") for r in results if r.error
-    ]
+    failed = [Rejected(0, r.msisdn, f"alert {r.alert_id}: {r.error}") for r in results if r.error]
     for r in [*rejected, *failed][:20]:
         err.print(f"[yellow]not opened:[/] {r.line(str(alerts))}", highlight=False)
     if rejected or failed:
@@ -319,8 +331,7 @@ def act(
         str | None,
         typer.Option(
             "--verdict",
-            help="For review: approve, ask (for more from the customer), clear, restrict, "
-            "suspend.",
+            help="For review: approve, ask (for more from the customer), clear, restrict, suspend.",
             show_default="none",
         ),
     ] = None,
@@ -347,9 +358,7 @@ def act(
     ] = "",
     relationship: Annotated[
         str,
-        typer.Option(
-            "--relationship", help="request: who asks: owner, family, company, other."
-        ),
+        typer.Option("--relationship", help="request: who asks: owner, family, company, other."),
     ] = "owner",
     document: Annotated[
         str,

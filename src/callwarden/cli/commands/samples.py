@@ -205,7 +205,6 @@ def samples(
     for path in write_samples(out, subscribers=subscribers, seed=seed):
         console.print(f"wrote {path}", highlight=False)
     console.print(
-        f"next: callwarden ingest {out / 'calls.csv'} --mapping {out / 'calls.toml'} "
-        "--out data",
+        f"next: callwarden ingest {out / 'calls.csv'} --mapping {out / 'calls.toml'} --out data",
         highlight=False,
     )
