@@ -48,6 +48,7 @@ __all__ = [
     "ScoreResult",
     "allowed_numbers",
     "explain_event",
+    "highest",
     "score_events",
     "score_records",
     "served_numbers",
@@ -86,9 +87,26 @@ def detector_scores(features: pl.DataFrame | FeatureArrays) -> dict[str, np.ndar
     if isinstance(features, pl.DataFrame):
         features = FeatureArrays.of(features)
     scores: dict[str, np.ndarray] = {}
+    of_kind: dict[str, np.ndarray] = {}  # (each kind's events compared once, not per detector)
     for name, det in DETECTORS.items():
-        scores[name] = np.where(features.kind == det.kind, bounded(det.score(features.values)), 0.0)
+        if det.kind not in of_kind:
+            of_kind[det.kind] = features.kind == det.kind
+        scores[name] = np.where(of_kind[det.kind], bounded(det.score(features.values)), 0.0)
     return scores
+
+
+def highest(scores: dict[str, np.ndarray]) -> np.ndarray:
+    """The highest of the detectors' scores at each event (``np.max`` of them stacked,
+    without the stack: one array as long as the events).
+
+    >>> highest({"a": np.array([0.1, 0.9]), "b": np.array([0.5, 0.2])}).tolist()
+    [0.5, 0.9]
+    """
+    columns = iter(scores.values())
+    out = np.array(next(columns, np.zeros(0)), np.float64)
+    for s in columns:
+        np.maximum(out, s, out=out)
+    return out
 
 
 def explain_event(
@@ -183,7 +201,7 @@ class EventScorer:
                 arrays = arrays.take(passing)
         self.fill_records(arrays, missing_only=True)
         scores = detector_scores(arrays)
-        combined = np.max(np.vstack(list(scores.values())), axis=0) if scores else np.zeros(0)
+        combined = highest(scores)
         idx = np.flatnonzero(combined >= self.policy.watch)
         seq = frame["seq"].to_numpy() if frame is not None and "seq" in frame.columns else None
         seq = arrays.seq if seq is None else seq
@@ -427,7 +445,7 @@ def score_records(
         # what the records say at the slice's events (``detect/record_features.py``)
         fill_records(scorer.fillers, piece.values, piece.is_sms, piece.time_us, piece.numbers)
         scores = detector_scores(FeatureArrays.of_events(piece))
-        combined = np.max(np.vstack(list(scores.values())), axis=0)
+        combined = highest(scores)
         X = None
         if model is not None:
             X = model.inputs(piece.values, piece.num)
