@@ -56,7 +56,6 @@ from typing import Literal, Self
 
 import numba
 import numpy as np
-import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from callwarden.config import load_model
@@ -166,7 +165,8 @@ class PolicyConfig(BaseModel):
             bare = float(np.nextafter(self.review, -np.inf))
             backed = rules >= getattr(self, self.model_review_needs)
             model = np.where(backed, model, np.minimum(model, bare))
-        return np.maximum(rules, model)
+        combined: np.ndarray = np.maximum(rules, model)
+        return combined
 
 
 class DecisionState:
@@ -259,10 +259,21 @@ class DecisionState:
 
 
 def _dense(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
-    """Dense codes of the texts (0, 1, ... in sorted order), and the texts of the codes."""
-    series = pl.Series(values, dtype=pl.String)
-    codes = (series.rank("dense") - 1).cast(pl.Int64).to_numpy()
-    return codes, series.unique().sort().to_list()
+    """Dense codes of the texts (0, 1, ... in sorted order), and the texts of the codes.
+
+    (One dict over the texts and a sort of the distinct ones: the texts come as Python
+    strings, a few per number, and a frame of them ranked cost more.)
+
+    >>> codes, names = _dense(["+862", "+861", "+862"])
+    >>> codes.tolist(), names
+    ([1, 0, 1], ['+861', '+862'])
+    """
+    index: dict[str, int] = {}
+    seen = np.fromiter((index.setdefault(v, len(index)) for v in values), np.int64, len(values))
+    names = sorted(index)
+    place = np.empty(len(names), np.int64)
+    place[np.fromiter((index[v] for v in names), np.int64, len(names))] = np.arange(len(names))
+    return place[seen], names
 
 
 @numba.njit(cache=True)

@@ -12,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from callwarden.decide.policy import LEVEL, DecisionState, PolicyConfig, ReviewNeed, level_of
+from callwarden.decide.policy import (
+    LEVEL,
+    DecisionState,
+    PolicyConfig,
+    ReviewNeed,
+    _dense,
+    level_of,
+)
 from callwarden.errors import ConfigError
 from callwarden.network import ServedNumbers
 from callwarden.records.schema import DECISIONS
@@ -93,3 +100,19 @@ def test_model_review_needs_takes_none_or_a_decision(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="model_review_needs") as bad:
         PolicyConfig.load(tmp_path / "policy.toml")
     assert str(tmp_path / "policy.toml") in str(bad.value) and "'suspend'" in str(bad.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["+8613800000001", "+8613800000002", "+861", "", "号码", "a"]))
+       | st.lists(st.text(max_size=4)))  # fmt: skip
+def test_dense_codes_rank_the_texts_in_sorted_order(values: list[str]) -> None:
+    """The numbers' and days' dense codes of a policy step: each text's rank among the
+    distinct texts, sorted as polars sorts them (by their UTF-8 bytes)."""
+    import polars as pl  # noqa: PLC0415
+
+    codes, names = _dense(values)
+    series = pl.Series(values, dtype=pl.String)
+    assert names == series.unique().sort().to_list()
+    if values:
+        assert codes.tolist() == (series.rank("dense") - 1).cast(pl.Int64).to_list()
+    assert codes.dtype == np.int64 and codes.shape == (len(values),)
