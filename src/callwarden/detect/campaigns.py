@@ -17,7 +17,8 @@ number at a time sees nothing. This module looks at the numbers together. Every
    subscribers: another network's numbers come in on its interconnect, which carries them all),
    numbers in one hundred-block,
    landlines of one area code, both on virtual-operator ranges (170/171/165/167/162), both
-   starting and stopping within the same quarter hour, both receiving no calls at all, both
+   starting and stopping within the same quarter hour of the clock (two numbers whose hours
+   beat chance: within a quarter hour of each other's), both receiving no calls at all, both
    fresh SIMs.
 3. **Groups**: connected components (scipy) of at least ``min_members`` numbers.
 4. **Cues** of a group: a shared callee list, synchronised start and stop, a shared cell or
@@ -75,7 +76,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from callwarden.detect.campaign_cues import judge
+from callwarden.detect.campaign_cues import chance_matches, judge
 from callwarden.detect.campaign_window import CallWindow, slice_seconds
 from callwarden.detect.reasons import CAMPAIGN_CODE, Reason, group_of
 from callwarden.features.formulas import range_flags
@@ -274,25 +275,75 @@ def _pairs_by_key(nodes: pl.DataFrame, key: str, cap: int = 400) -> pl.DataFrame
     )
 
 
-def _synchronised_pairs(attrs: pl.DataFrame, cap: int = 400) -> list[pl.DataFrame]:
-    """The pairs of nodes on one start/stop grid (``sync``, groups above ``cap`` left out)
+def _synchronised_pairs(attrs: pl.DataFrame, quarter: int, cap: int = 400) -> list[pl.DataFrame]:
+    """The pairs of nodes on one start/stop grid (``qf``, ``ql``: the first and last calls'
+    quarter hours; cells above ``cap`` nodes left out), and the pairs of nodes whose hours
+    beat chance (``timed``) with first and last calls within ``quarter`` µs of each other's,
     that show a second piece of evidence besides: the same device, cell, block or area, both
     on virtual ranges, without calls in, or fresh (pairs that share callees come with those).
     A pair with the grid alone is no edge, and at a million subscribers the grid's groups are
-    large: listing all their pairs cost more than the rest of the pass."""
-    sizes = attrs.group_by("sync").agg(n=pl.len()).filter((pl.col("n") >= 2) & (pl.col("n") <= cap))
-    synced = attrs.join(sizes.select("sync"), on="sync", how="semi")
+    large: listing all their pairs cost more than the rest of the pass.
+
+    The grid's cells hold together the numbers of one cell and no other: a clock's quarter
+    hours, they tie no chain of people a few minutes apart, each to the next, across the day.
+    But a shift's lines start a few minutes either side of its hour, and the clock's edge
+    between 08:59 and 09:01 parts lines that start together. Numbers whose hours no number as
+    busy would keep by chance (:func:`_timed_nodes`) are tied within a quarter hour, whichever
+    cells: a line of a hundred calls on a shift's hours, not a person with a handful."""
+    cell = ["qf", "ql"]
+    sizes = attrs.group_by(cell).agg(n=pl.len()).filter((pl.col("n") >= 2) & (pl.col("n") <= cap))
+    synced = attrs.join(sizes.select(cell), on=cell, how="semi")
+    timed = attrs.filter(pl.col("timed"))
+    # a timed number looks into its own cell and the eight around it
+    steps = pl.DataFrame({"df": [-1, -1, -1, 0, 0, 0, 1, 1, 1], "dl": [-1, 0, 1] * 3})
     out = []
     for key in ("imei", "cell", "block", "area", "virtual", "none", "fresh"):
-        keyed = synced.filter(pl.col(key).is_not_null())
+        keyed, near = (
+            frame.filter(pl.col(key).is_not_null()).select("i", "first", "last", *cell, key)
+            for frame in (synced, timed)
+        )
         if attrs.schema[key] == pl.Boolean:
-            keyed = keyed.filter(pl.col(key))
-        keyed = keyed.select("i", "sync", key)
+            keyed, near = keyed.filter(pl.col(key)), near.filter(pl.col(key))
         out.append(
-            keyed.join(keyed, on=["sync", key], suffix="_j")
+            keyed.join(keyed, on=[*cell, key], suffix="_j")
             .filter(pl.col("i") < pl.col("i_j"))
             .select("i", j="i_j")
         )
+        moved = {"qf": pl.col("qf") + pl.col("df"), "ql": pl.col("ql") + pl.col("dl")}
+        around = near.join(steps, how="cross").select("i", "first", "last", key, **moved)
+        out.append(
+            around.join(near, on=[*cell, key], suffix="_j")
+            .filter((pl.col("i") < pl.col("i_j")) & _within(quarter))
+            .select("i", j="i_j")
+        )
+    return out
+
+
+def _within(quarter: int) -> pl.Expr:
+    """A pair's first calls within ``quarter`` µs of each other, and its last calls too."""
+    return ((pl.col("first") - pl.col("first_j")).abs() <= quarter) & (
+        (pl.col("last") - pl.col("last_j")).abs() <= quarter
+    )
+
+
+def _timed_nodes(nodes: pl.DataFrame, quarter: int) -> np.ndarray:
+    """Per node: its first and last calls, an hour apart or more (a working session, as the
+    group's cue asks), keep hours that fewer than one of the window's nodes as busy would
+    keep by chance (:func:`campaign_cues.chance_matches`: its calls at random over the
+    window's day, from the first calls of all but the earliest twentieth of the nodes to the
+    last calls of all but the latest twentieth). (A few calls within minutes of each other
+    are a moment, not hours: the two quarter hours overlap, and chance would be read low.)"""
+    first, last = (nodes[c].to_numpy().astype(np.float64) for c in ("first", "last"))
+    calls = nodes["calls"].to_numpy()
+    if calls.shape[0] == 0:
+        return np.zeros(0, bool)
+    day = float(np.quantile(last, 0.95) - np.quantile(first, 0.05))
+    busy = np.sort(calls)
+    crowd = busy.size - np.searchsorted(busy, calls, "left")
+    session = last - first
+    out: np.ndarray = (session >= 4 * quarter) & (
+        chance_matches(calls, session, day, quarter, crowd) < 1.0
+    )
     return out
 
 
@@ -333,13 +384,15 @@ def _edges(
         .group_by("i", j="i_j")
         .agg(shared=pl.len())
     )
-    # the start/stop grid: the first and last calls' quarter hours, as one whole number
+    # the start/stop grid: the first and last calls' quarter hours
     quarter = cfg.sync_s * _US
     grid = nodes.with_columns(
-        sync=pl.col("first") // quarter * (1 << 32) + pl.col("last") // quarter
+        qf=pl.col("first") // quarter,
+        ql=pl.col("last") // quarter,
+        timed=pl.Series(_timed_nodes(nodes, quarter)),
     )
     attrs = grid.select(
-        "i", "imei", "block", "area", "virtual", "sync",
+        "i", "imei", "block", "area", "virtual", "first", "last", "qf", "ql", "timed",
         # a place is the serving cell of the operator's own subscribers; another network's
         # numbers have none, only the trunk they come in on, and a carrier's interconnect
         # carries every number of that network: sharing it ties nobody together (without a
@@ -354,7 +407,7 @@ def _edges(
         shared.select("i", "j"),
         _pairs_by_key(grid, "imei"),
         _pairs_by_key(grid, "block"),
-        *_synchronised_pairs(attrs),
+        *_synchronised_pairs(attrs, quarter),
     ]
     cand = pl.concat(keyed).unique()
     both = cand.join(attrs, on="i").join(attrs, left_on="j", right_on="i", suffix="_j")
@@ -369,7 +422,10 @@ def _edges(
         + same("cell")
         + same("block")
         + same("area")
-        + same("sync")
+        + (
+            ((pl.col("qf") == pl.col("qf_j")) & (pl.col("ql") == pl.col("ql_j")))
+            | (pl.col("timed") & pl.col("timed_j") & _within(quarter))
+        ).cast(pl.Int32)
         + (pl.col("virtual") & pl.col("virtual_j")).cast(pl.Int32)
         + (pl.col("none") & pl.col("none_j")).cast(pl.Int32)
         + (pl.col("fresh") & pl.col("fresh_j")).cast(pl.Int32)

@@ -38,14 +38,22 @@ def test_a_mode_is_the_most_frequent_value_and_the_smallest_of_equals() -> None:
 def test_synchronised_pairs_are_every_grid_pair_with_a_second_piece_of_evidence(
     seed: int,
 ) -> None:
-    from callwarden.detect.campaigns import _pairs_by_key, _synchronised_pairs  # noqa: PLC0415
+    """The pairs on one cell of the start/stop grid (cells above the cap left out), and the
+    pairs of timed numbers whose first and last calls lie within a quarter hour of each
+    other's, in any cells: those of them with a second piece of evidence, and no other."""
+    from callwarden.detect.campaigns import _synchronised_pairs  # noqa: PLC0415
 
     rng = np.random.default_rng(seed)
-    n = 300
+    n, quarter = 300, 900
 
     def pick(values: list[object]) -> list[object]:
         return [values[k] for k in rng.integers(0, len(values), n)]
 
+    # hours: a few busy cells, many scattered ones, every number a few minutes off its cell's
+    spots = [(36, 72), (37, 72), (36, 71)] + [(k, 60 + k % 7) for k in range(3, 40)]
+    at = rng.integers(0, len(spots), n)
+    first = np.array([spots[k][0] for k in at]) * quarter + rng.integers(0, quarter, n)
+    last = np.array([spots[k][1] for k in at]) * quarter + rng.integers(0, quarter, n)
     attrs = pl.DataFrame(
         {
             "i": np.arange(n),
@@ -54,23 +62,37 @@ def test_synchronised_pairs_are_every_grid_pair_with_a_second_piece_of_evidence(
             "block": pick(["+86170000001", "+86170000002", "+86170000003"]),
             "area": pick(["10", "21", None, None]),
             "virtual": pick([True, False]),
-            "sync": pick(["1/9", "2/9", "1/8"] + [f"{k}/20" for k in range(3, 40)]),
+            "first": first,
+            "last": last,
+            "qf": first // quarter,
+            "ql": last // quarter,
+            "timed": pick([True, False, False, False]),
             "none": pick([True, False, False]),
             "fresh": pick([True, False, False]),
         },
-        schema_overrides={"i": pl.Int64},
+        schema_overrides={"i": pl.Int64, "first": pl.Int64, "last": pl.Int64},
     )
-    got = {tuple(r) for frame in _synchronised_pairs(attrs, cap=60) for r in frame.rows()}
-    every = _pairs_by_key(attrs, "sync", cap=60)
+    got = {tuple(r) for frame in _synchronised_pairs(attrs, quarter, cap=60) for r in frame.rows()}
     row = {r["i"]: r for r in attrs.iter_rows(named=True)}
+    size = attrs.group_by("qf", "ql").len()
+    small = {(a, b) for a, b, k in size.rows() if k <= 60}
 
-    def second(i: int, j: int) -> bool:
-        a, b = row[i], row[j]
+    def second(a: dict[str, object], b: dict[str, object]) -> bool:
         same = any(a[k] is not None and a[k] == b[k] for k in ("imei", "cell", "block", "area"))
         return same or any(a[k] and b[k] for k in ("virtual", "none", "fresh"))
 
-    want = {(i, j) for i, j in every.rows() if second(i, j)}
+    def tied(i: int, j: int) -> bool:
+        cell = (row[i]["qf"], row[i]["ql"])
+        if cell == (row[j]["qf"], row[j]["ql"]) and cell in small:
+            return True
+        near = abs(first[i] - first[j]) <= quarter and abs(last[i] - last[j]) <= quarter
+        return bool(row[i]["timed"] and row[j]["timed"] and near)
+
+    want = {(i, j) for i in range(n) for j in range(i + 1, n)
+            if tied(i, j) and second(row[i], row[j])}  # fmt: skip
     assert want
+    # (both kinds are there: pairs on one cell and timed pairs on neighbouring cells)
+    assert any((row[i]["qf"], row[i]["ql"]) != (row[j]["qf"], row[j]["ql"]) for i, j in want)
     assert got == want
 
 

@@ -553,3 +553,46 @@ def test_a_citys_area_code_ties_nobody_where_its_landlines_are_many() -> None:
     context = pl.concat([context, context.head(12).with_columns(msisdn=pl.Series(town))])
     groups = find_campaigns(_placed_calls(rows), context, at)
     assert any(set(town) <= set(g.members) and "adjacent_numbers" in g.cues for g in groups)
+
+
+def test_lines_starting_a_minute_either_side_of_a_quarter_hour_are_synchronised() -> None:
+    """Eight lines of one shift (old mobile SIMs far apart in the numbering, each on its own
+    cell, each ringing its own 30 strangers, nobody calling them) start around nine and stop
+    around six, each a minute before or a minute after the hour, in a town of 200 quiet people
+    who ring a few strangers at any hour. The lines are within two minutes of one another at
+    both ends: they start and stop together, though no more than two of them start and stop in
+    the same quarter hours of the clock. They are one group, every line a member, reviewed.
+    Lines whose hours lie twenty minutes apart, one after another, are not tied to one another
+    by them."""
+    from callwarden.detect.campaigns import find_campaigns  # noqa: PLC0415
+
+    day0 = 1_783_036_800_000_000  # µs, a midnight (UTC): nine o'clock is a quarter hour's edge
+    minute = 60_000_000
+    day = 86_400_000_000
+    nine, six = day0 + 9 * 60 * minute, day0 + 18 * 60 * minute
+    lines = [f"+86135{k:02d}{k * 7 % 10}34567" for k in range(8)]  # (eight blocks)
+
+    def shift(a: str, k: int, first: int, last: int) -> list[tuple[object, ...]]:
+        gap = (last - first) // 29
+        return [(a, f"+86139{k:04d}{i:04d}", first + i * gap, 0, f"S{k}") for i in range(30)]
+
+    def town(offsets: list[tuple[int, int]]) -> list[CampaignGroup]:
+        rows, people = _crowd(200, day0, seed=5)
+        for k, (a, (early, late)) in enumerate(zip(lines, offsets, strict=True)):
+            rows += shift(a, k, nine + early * minute, six + late * minute)
+        numbers = lines + people
+        context = pl.DataFrame(
+            {"msisdn": numbers, "activated_us": [day0 - 900 * day] * len(numbers),
+             "enterprise": [False] * len(numbers)}
+        )  # fmt: skip
+        return find_campaigns(_placed_calls(rows), context, day0 + 20 * 60 * minute)
+
+    # a minute either side of nine and of six: two lines on each of the four pairs of cells
+    jittered = [(-1 if k % 2 else 1, -1 if k // 2 % 2 else 1) for k in range(8)]
+    groups = town(jittered)
+    found = [g for g in groups if set(lines) <= set(g.members)]
+    assert found and "synchronised" in found[0].cues
+    assert found[0].score >= PolicyConfig().review
+    # one line after another, twenty minutes apart at both ends: no two in one group
+    apart = [(20 * k, 20 * k) for k in range(8)]
+    assert all(len(set(g.members) & set(lines)) <= 1 for g in town(apart))
