@@ -200,7 +200,8 @@ class BatchCampaigns:
 
     The groups of every checkpoint depend on the calls alone (not on the decisions), so they
     are found in a thread of their own (:meth:`begin`) while the feature engine works (the
-    checkpoints after the first, which adds every call, in two: ``CallWindow.twin``);
+    checkpoints after the first, which adds every call, in two once groups are asked for:
+    :meth:`_find`);
     :meth:`at` waits for a checkpoint's groups and decides them in order, in the
     caller's thread, against the decision state as it stands there (as the stream does)."""
 
@@ -217,6 +218,12 @@ class BatchCampaigns:
         if self.enabled:
             self.tracker.add(calls_of_traffic(traffic.calls, keys=True))
         self._thread: threading.Thread | None = None
+        # the checkpoints after the first, those taken, whether groups were asked for, the
+        # second thread (see _find)
+        self._rest: list[int] = []
+        self._taken = 0
+        self._asked = False
+        self._other: threading.Thread | None = None
 
     def begin(self) -> None:
         """Start finding the groups (in a thread of their own; at the latest when the first
@@ -227,36 +234,49 @@ class BatchCampaigns:
             self._thread.start()
 
     def _find_all(self) -> None:
-        other = None
         try:
             todo = self._checkpoints if self.enabled else []
             if todo:  # (the first adds every call)
                 self._publish(todo[0], self.tracker.found_at(todo[0]))
-            rest = todo[1:]
-            if len(rest) >= 2:
-                # every call is in: the later checkpoints in two threads, each on its own
-                # running figures over the same slices, every other checkpoint each (the
-                # groups depend on the calls alone; their ids carry over in order in _groups)
-                twin = self.tracker.window.twin()
-                other = threading.Thread(
-                    target=self._find, args=(rest[1::2], twin), name="campaign-pass-2"
-                )
-                other.daemon = True
-                other.start()
-                rest = rest[0::2]
-            self._find(rest, None)
+            self._rest = todo[1:]
+            self._find(None)
         except BaseException as e:  # (raised again in the caller's thread)
             self._failed.append(e)
         finally:
-            if other is not None:
-                other.join()
+            if self._other is not None:
+                self._other.join()
             with self._ready:
                 self._done = True
                 self._ready.notify_all()
 
-    def _find(self, checkpoints: list[int], window: CallWindow | None) -> None:
+    def _find(self, window: CallWindow | None) -> None:
+        """The checkpoints not yet taken, one after the other (``window``: a twin's thread).
+
+        Every call is in after the first checkpoint, so once the caller asks for groups
+        (its feature engine has let its memory go) the tracker's thread starts a second one
+        on a twin of its window (``CallWindow.twin``: running figures of its own over the
+        same slices): each takes the next checkpoint left, both moving forward. The groups
+        depend on the calls alone; their ids carry over in order in :meth:`_groups`."""
         try:
-            for at in checkpoints:
+            while True:
+                with self._ready:
+                    if self._failed or self._taken >= len(self._rest):
+                        return
+                    at = self._rest[self._taken]
+                    self._taken += 1
+                    split = (
+                        window is None
+                        and self._other is None
+                        and self._asked
+                        and self._taken < len(self._rest)
+                    )
+                if split:  # (between checkpoints: the window as the last one left it)
+                    self._other = threading.Thread(
+                        target=self._find, args=(self.tracker.window.twin(),),
+                        name="campaign-pass-2",
+                    )  # fmt: skip
+                    self._other.daemon = True
+                    self._other.start()
                 self._publish(at, self.tracker.found_at(at, window))
         except BaseException as e:  # (raised again in the caller's thread)
             with self._ready:
@@ -271,6 +291,7 @@ class BatchCampaigns:
     def _groups(self, at: int) -> list[CampaignGroup]:
         self.begin()
         with self._ready:
+            self._asked = True
             self._ready.wait_for(lambda: at in self._found or self._done or bool(self._failed))
             if at not in self._found:
                 raise RuntimeError("the campaign pass stopped early") from (

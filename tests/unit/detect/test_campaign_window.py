@@ -414,8 +414,9 @@ def test_a_twin_moves_on_its_own_and_reads_what_its_origin_reads() -> None:
 
 
 def test_batch_checkpoints_in_two_threads_give_the_trackers_groups() -> None:
-    """Batch scoring finds the checkpoints after the first in two threads; the groups and
-    their ids are the tracker's, checkpoint after checkpoint in one thread."""
+    """Batch scoring finds the checkpoints after the first in two threads once groups are
+    asked for; the groups and their ids are the tracker's, checkpoint after checkpoint in
+    one thread."""
     calls, subs, _ = world(13)
     batch = BatchCampaigns(Traffic(calls, None, subs), PolicyConfig(), EventScorer(PolicyConfig()))
     tracker = CampaignTracker(subs)
@@ -427,3 +428,4 @@ def test_batch_checkpoints_in_two_threads_give_the_trackers_groups() -> None:
             seen[k].append([(g.group_id, g.members, g.cues, g.score, g.figures) for g in groups])
     assert any(seen[0])
     assert seen[0] == seen[1]
+    assert batch._other is not None  # (the second thread took part)
