@@ -223,6 +223,8 @@ def run(city: Path, out: Path, threads: int = 2, memory_limit: str | None = None
     con.execute(f"PRAGMA threads={threads}")
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")
+        # what spills goes beside the output, not into ``.tmp`` of the working folder
+        con.execute(f"SET temp_directory = '{out.parent / 'duckdb_spill'}'")
     sms = city / "sms"
     *setup, select = spec_query(str(city / "calls"), str(sms) if sms.exists() else None)
     for statement in setup:
