@@ -5,8 +5,8 @@ its reason's evidence, with the group's members and the cues that tie them; the 
 keeps every alert with its reasons. This finds a group's alerted numbers and their cases, and
 the group of a case, so that one look at a case shows the other lines of the same call centre
 (``GET /api/v1/campaign-groups/{group_id}``, the case's ``campaign_group`` and its page in the
-console). Members the group named that have no alert of the group (an allow-listed line, a
-number held back by the daily cap) are listed too, without a case.
+console). Members the group named that have no alert of the group (a line already at a
+higher decision by another alert, which the group did not raise) are listed too.
 """
 
 from __future__ import annotations
