@@ -31,6 +31,7 @@ import argparse
 import bisect
 import math
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +105,11 @@ def first_flags(ev: pl.DataFrame, side: str) -> pl.DataFrame:
     return ev.filter(pl.col(side) >= REVIEW).sort("seq").group_by("msisdn").first()
 
 
-def run(city: Path, strength: float) -> dict[str, object]:
+def relay_events(
+    city: Path,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, np.ndarray]:
+    """A city's calls, subscribers and labels, its call events where a relay detector scores
+    (``msisdn``, ``time``, ``seq``) and the higher of the two relay scores at each."""
     calls = pl.read_parquet(city / "calls", hive_partitioning=False)
     sms = pl.read_parquet(city / "sms", hive_partitioning=False)
     subs = pl.read_parquet(city / "subscribers")
@@ -114,8 +119,27 @@ def run(city: Path, strength: float) -> dict[str, object]:
     relay = np.maximum(scores["relay_call"], scores["profile_mismatch"])
     look = (frame["kind"] == "call").to_numpy() & (relay > 0)
     ev = frame.filter(pl.Series(look)).select("msisdn", "time", "seq")
-    lowered = relay[look] * (1 - strength * cue_at_events(ev, calls, subs))
-    ev = ev.with_columns(before=pl.Series(relay[look]), after=pl.Series(lowered))
+    return calls, subs, labels, ev, relay[look]
+
+
+def cities(
+    subscribers: int, seeds: str, variants: str, root: Path, keep: bool = False
+) -> Iterator[tuple[int, str, Path]]:
+    """Each seed's city of each variant under ``root``, simulated (again, unless ``keep``
+    finds it there)."""
+    for seed in (int(s) for s in seeds.split(",")):
+        for name in variants.split(","):
+            spec = PLAIN if name == PLAIN.name else VARIANTS[name]
+            city = root / f"{subscribers}_{seed}_{name}"
+            if not (keep and (city / "labels").exists()):
+                simulate_city(spec.config(subscribers=subscribers, seed=seed), city)
+            yield seed, name, city
+
+
+def run(city: Path, strength: float) -> dict[str, object]:
+    calls, subs, labels, ev, relay = relay_events(city)
+    lowered = relay * (1 - strength * cue_at_events(ev, calls, subs))
+    ev = ev.with_columns(before=pl.Series(relay), after=pl.Series(lowered))
     ev = ev.join(labels, on="msisdn", how="left")
     before, after = first_flags(ev, "before"), first_flags(ev, "after")
     relays = [f.filter(pl.col("label") == "relay_call") for f in (before, after)]
@@ -139,12 +163,8 @@ def main() -> None:
     parser.add_argument("--strength", type=float, default=0.4)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        for seed in (int(s) for s in args.seeds.split(",")):
-            for name in args.variants.split(","):
-                spec = PLAIN if name == PLAIN.name else VARIANTS[name]
-                city = Path(tmp) / f"{seed}_{name}"
-                simulate_city(spec.config(subscribers=args.subscribers, seed=seed), city)
-                print(seed, name, run(city, args.strength), flush=True)
+        for seed, name, city in cities(args.subscribers, args.seeds, args.variants, Path(tmp)):
+            print(seed, name, run(city, args.strength), flush=True)
 
 
 if __name__ == "__main__":

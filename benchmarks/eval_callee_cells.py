@@ -47,26 +47,16 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from eval_callee_areas import RELAY_VARIANTS, cities, first_flags, ramp, relay_events
 
 from callwarden.detect.evaluate import HONEST
-from callwarden.detect.scoring import detector_scores
-from callwarden.features.engines.base import Traffic, feature_frame, load_engine
 from callwarden.features.spec import SPOOFED_FLAGS
-from callwarden.simulate import simulate_city
-from callwarden.simulate.scenarios import VARIANTS, Variant
 
-PLAIN = Variant("plain", "none", "none (the ordinary city)")
-RELAY_VARIANTS = "plain,relay_slow,relay_jittered,relay_short_bursts"
-REVIEW = 0.6
 WINDOWS_US = (15 * 60 * 10**6, 3600 * 10**6)
 DEFINITIONS = ("last", "mode", "any", "night")
 #: the ``any`` definition read otherwise: only the callees of a known cell counted; half of
 #: them in one cell enough (``ramp(m / k, 0.5, 0.7)``, at least three)
 EXTRA = ("any_known", "any_half")
-
-
-def ramp(x: float, lo: float, hi: float) -> float:
-    return min(max((x - lo) / (hi - lo), 0.0), 1.0)
 
 
 def own_calls(calls: pl.DataFrame) -> pl.DataFrame:
@@ -202,25 +192,12 @@ def cues_at_events(
     return out, shape
 
 
-def first_flags(ev: pl.DataFrame, side: str) -> pl.DataFrame:
-    """Each number's first event at ``review`` on one side."""
-    return ev.filter(pl.col(side) >= REVIEW).sort("seq").group_by("msisdn").first()
-
-
 def run(city: Path, strength: float) -> dict[str, object]:
-    calls = pl.read_parquet(city / "calls", hive_partitioning=False)
-    sms = pl.read_parquet(city / "sms", hive_partitioning=False)
-    subs = pl.read_parquet(city / "subscribers")
-    labels = pl.read_parquet(city / "labels").select("msisdn", "label", "actor")
-    frame = feature_frame(load_engine("compiled")(), Traffic(calls, sms, subs))
-    scores = detector_scores(frame)
-    relay = np.maximum(scores["relay_call"], scores["profile_mismatch"])
-    look = (frame["kind"] == "call").to_numpy() & (relay > 0)
-    ev = frame.filter(pl.Series(look)).select("msisdn", "time", "seq")
+    calls, subs, labels, ev, relay = relay_events(city)
     cues, shape = cues_at_events(ev, calls, subs, Cells(calls))
-    sides = {"none": relay[look], "area": relay[look] * (1 - strength * cues["area"])}
+    sides = {"none": relay, "area": relay * (1 - strength * cues["area"])}
     for d in (*DEFINITIONS, *EXTRA):
-        sides[d] = relay[look] * (1 - strength * np.maximum(cues["area"], cues[d]))
+        sides[d] = relay * (1 - strength * np.maximum(cues["area"], cues[d]))
     ev = ev.with_columns(
         *(pl.Series(f"s_{s}", v) for s, v in sides.items()),
         *(pl.Series(f"cue_{s}", v) for s, v in cues.items()),
@@ -277,15 +254,10 @@ def main() -> None:
     parser.add_argument("--cities", type=Path, help="keep the cities here (reused if present)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        root = args.cities or Path(tmp)
-        for seed in (int(s) for s in args.seeds.split(",")):
-            for name in args.variants.split(","):
-                spec = PLAIN if name == PLAIN.name else VARIANTS[name]
-                city = root / f"{args.subscribers}_{seed}_{name}"
-                if not (city / "labels").exists():
-                    simulate_city(spec.config(subscribers=args.subscribers, seed=seed), city)
-                got = {"seed": seed, "variant": name, **run(city, args.strength)}
-                print(json.dumps(got, ensure_ascii=False), flush=True)
+        root, keep = (args.cities, True) if args.cities else (Path(tmp), False)
+        for seed, name, city in cities(args.subscribers, args.seeds, args.variants, root, keep):
+            got = {"seed": seed, "variant": name, **run(city, args.strength)}
+            print(json.dumps(got, ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":

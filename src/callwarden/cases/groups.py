@@ -11,7 +11,6 @@ higher decision by another alert, which the group did not raise) are listed too.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Final
 
@@ -22,7 +21,7 @@ from callwarden.cases.access import Actor
 from callwarden.cases.machine import Role
 from callwarden.cases.models import Alert
 from callwarden.cases.overview import DECISIONS
-from callwarden.detect.reasons import CAMPAIGN_CODE, group_of
+from callwarden.detect.reasons import campaign_reason, group_of
 from callwarden.errors import NotFound, Unprocessable
 
 __all__ = ["GROUP_ID", "group_of_case", "group_view", "numbers_of_group"]
@@ -50,23 +49,17 @@ def _alerted(s: Session, group_id: str) -> tuple[dict[str, dict[str, Any]], dict
     out: dict[str, dict[str, Any]] = {}
     latest: dict[str, Any] = {}
     for msisdn, decision, case_id, flagged_at, reasons in rows:
-        if group_of(reasons) != group_id:
+        reason = campaign_reason(reasons)
+        if reason is None or reason["evidence"].get("group_id") != group_id:
             continue
-        entry = out.setdefault(msisdn, {"decisions": [], "case_id": None, "last_at": None})
+        entry = out.setdefault(msisdn, {"decisions": [], "case_id": None})
         entry["decisions"].append(decision)
         entry["case_id"] = case_id if case_id is not None else entry["case_id"]
-        entry["last_at"] = flagged_at
-        latest = _evidence(reasons) | {"flagged_at": flagged_at}
+        latest = reason["evidence"] | {
+            "text_zh": reason.get("text_zh"), "text_en": reason.get("text_en"),
+            "flagged_at": flagged_at,
+        }  # fmt: skip
     return {m: out[m] for m in sorted(out)}, latest
-
-
-def _evidence(reasons: list[dict[str, Any]]) -> dict[str, Any]:
-    for r in reasons:
-        if r.get("code") == CAMPAIGN_CODE:
-            ev = r.get("evidence")
-            data = json.loads(ev) if isinstance(ev, str) else (ev or {})
-            return dict(data) | {"text_zh": r.get("text_zh"), "text_en": r.get("text_en")}
-    return {}
 
 
 def group_view(s: Session, actor: Actor, group_id: str) -> dict[str, Any]:

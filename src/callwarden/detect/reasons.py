@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CAMPAIGN_CODE", "Reason", "group_of", "reasons_to_json"]
+__all__ = ["CAMPAIGN_CODE", "Reason", "campaign_reason", "group_of", "reasons_to_json"]
 
 #: the reason code of a campaign group's alert (``detect/campaigns.py``)
 CAMPAIGN_CODE = "campaign"
@@ -63,6 +63,20 @@ def reasons_to_json(reasons: list[Reason]) -> str:
     return json.dumps([r.as_record() for r in reasons], ensure_ascii=False, sort_keys=True)
 
 
+def campaign_reason(reasons: Sequence[dict[str, Any]] | None) -> dict[str, Any] | None:
+    """An alert's campaign reason (a record of its ``reasons``) with its evidence read from
+    JSON, if it has one.
+
+    >>> campaign_reason([{"code": "campaign", "evidence": '{"group_id": "g1"}'}])["evidence"]
+    {'group_id': 'g1'}
+    """
+    for r in reasons or []:
+        if r.get("code") == CAMPAIGN_CODE:
+            ev = r.get("evidence")
+            return {**r, "evidence": json.loads(ev) if isinstance(ev, str) else dict(ev or {})}
+    return None
+
+
 def group_of(reasons: Sequence[dict[str, Any]] | None) -> str | None:
     """The campaign group id in an alert's reasons (records with JSON evidence), if any.
 
@@ -71,10 +85,6 @@ def group_of(reasons: Sequence[dict[str, Any]] | None) -> str | None:
     >>> group_of([{"code": "relay_call", "evidence": "{}"}]) is None
     True
     """
-    for r in reasons or []:
-        if r.get("code") == CAMPAIGN_CODE:
-            ev = r.get("evidence")
-            data = json.loads(ev) if isinstance(ev, str) else (ev or {})
-            gid = data.get("group_id")
-            return str(gid) if gid is not None else None
-    return None
+    reason = campaign_reason(reasons)
+    gid = reason["evidence"].get("group_id") if reason is not None else None
+    return str(gid) if gid is not None else None
