@@ -66,12 +66,12 @@ def relay_texts(alerts: pl.DataFrame, msisdn: str, lang: str = "zh") -> list[str
 def test_a_round_in_one_area_is_lowered_and_says_so() -> None:
     plain, lowered = alerts(subscribers(regions=False)), alerts(subscribers())
     assert top(plain, ROUND) == 1.0
-    # the strongest cue takes 0.4 off: still looked at (review), never suspended
+    # the strongest cue takes 0.45 off: the strongest rhythm is watched, not reviewed
     assert top(lowered, ROUND) == pytest.approx(1.0 - STRENGTH)
-    assert lowered.filter(pl.col("msisdn") == ROUND)["decision"].to_list() == ["review"]
+    assert lowered.filter(pl.col("msisdn") == ROUND)["decision"].to_list() == ["watch"]
     texts = relay_texts(lowered, ROUND)
     assert texts and all(f"4 个号码中 4 个同在{ROUND_AREA}" in t for t in texts)
-    assert all("分数下调 40%" in t for t in texts)
+    assert all("分数下调 45%" in t for t in texts)
     english = relay_texts(lowered, ROUND, "en")
     assert all("4 of the 4 numbers called in 60 min live in" in t for t in english)
     evidence = lowered.filter(pl.col("msisdn") == ROUND)["reasons"].to_list()[0][0]["evidence"]

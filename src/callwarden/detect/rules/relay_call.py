@@ -26,8 +26,9 @@ quarter hour's rhythm and count by the quarter hour's, so that the owner's own c
 and calls to the family earlier that evening do not hide a burst that follows them.
 
 And where the people called live: a round's callees share one home area beyond chance, a
-relay's bought list comes from anywhere; the score is lowered by up to 0.4 where they do
-(``detect/callee_areas.py``), so the strongest evidence still reaches ``review``.
+relay's bought list comes from anywhere; the score is lowered by up to 0.45 where they do
+(``detect/callee_areas.py``), so at the strongest cue even the strongest evidence is watched,
+not reviewed.
 """
 
 from __future__ import annotations
