@@ -51,7 +51,30 @@ def _unusual_owner(age: np.ndarray) -> np.ndarray:
 #: what :func:`not_conversations` reads
 CONVERSATION_FEATURES = ("answered_share_1h", "mean_duration_1h", "answered_share_15m",
                          "mean_duration_15m", "gap_mean_1h", "gap_mean_15m", "out_calls_15m",
-                         "is_landline")  # fmt: skip
+                         "out_calls_1h", "inner_gap_mean_15m", "is_landline")  # fmt: skip
+#: the longest gap counted as calling time: a quarter hour without a call is a pause
+QUARTER_S = 900.0
+
+
+def pause_before_quarter(f: Features) -> np.ndarray:
+    """The gap before the quarter hour's first call where it is a pause of a quarter hour or
+    more, else 0 (seconds).
+
+    Only that call's gap can be one: every later call of the quarter hour follows another
+    within it. The quarter hour's gaps sum to ``out_calls_15m * gap_mean_15m``; those under a
+    quarter hour to ``(out_calls_15m - 1) * inner_gap_mean_15m`` (all but the first call's,
+    when that one is a pause), so the difference is the first call's gap.
+
+    >>> f = {"out_calls_15m": np.array([1.0, 4.0, 4.0]), "gap_mean_15m":
+    ...      np.array([1751.0, 555.0, 120.0]), "inner_gap_mean_15m": np.array([np.nan, 110.0,
+    ...      120.0])}
+    >>> pause_before_quarter(f).tolist()
+    [1751.0, 1890.0, 0.0]
+    """
+    n15, g15 = f["out_calls_15m"], f["gap_mean_15m"]
+    inner = np.nan_to_num(f["inner_gap_mean_15m"], nan=0.0)
+    first = np.nan_to_num(np.where(n15 <= 1, g15, n15 * g15 - (n15 - 1) * inner), nan=0.0)
+    return np.where(first >= QUARTER_S, first, 0.0)
 
 
 def talk_share(f: Features, window: str = "1h") -> np.ndarray:
@@ -65,16 +88,31 @@ def talk_share(f: Features, window: str = "1h") -> np.ndarray:
     ``900 / (n - 1)`` seconds apart. The quarter hour's own figures (``15m``) leave out the
     owner's own conversations of the hour before a burst.
 
-    >>> f = {"answered_share_1h": np.array([0.85, 0.55]), "mean_duration_1h":
-    ...      np.array([75.0, 40.0]), "gap_mean_1h": np.array([900.0, 120.0]),
-    ...      "gap_mean_15m": np.array([400.0, 120.0]), "out_calls_15m": np.array([9.0, 7.0])}
+    A pause is calling time only up to a quarter hour, in the hour as in the quarter hour
+    (whose bound above counts a lone call's gap as 900 s at most): the hour's mean gap
+    counts the pause before the quarter hour's first call (:func:`pause_before_quarter`) as
+    a quarter hour. Otherwise the first call after a round of calls and half an hour's
+    rest reads the round's conversations as a fraction of an hour that was mostly rest (a
+    round of 16 calls, three in four answered and talking 100 s, every two minutes, read as
+    a third of the time talking at the call that followed a 29-minute pause; 0.44 with the
+    pause counted as a quarter hour).
+
+    >>> f = {"answered_share_1h": np.array([0.85, 0.55, 0.75]), "mean_duration_1h":
+    ...      np.array([75.0, 40.0, 100.0]), "gap_mean_1h": np.array([900.0, 120.0, 225.0]),
+    ...      "gap_mean_15m": np.array([400.0, 120.0, 1751.0]), "out_calls_15m":
+    ...      np.array([9.0, 7.0, 1.0]), "out_calls_1h": np.array([12.0, 7.0, 16.0]),
+    ...      "inner_gap_mean_15m": np.array([110.0, 120.0, np.nan])}
     >>> np.round(talk_share(f), 2).tolist()
-    [0.57, 0.18]
+    [0.57, 0.18, 0.44]
     """
     gap = f["gap_mean_15m"]
     if window != "15m":
-        gap = np.minimum(f[f"gap_mean_{window}"], gap)
-    gap = np.minimum(gap, 900.0 / np.maximum(f["out_calls_15m"] - 1, 1))
+        hour = f[f"gap_mean_{window}"]
+        if window == "1h":
+            over = pause_before_quarter(f) - QUARTER_S
+            hour = hour - np.maximum(over, 0.0) / np.maximum(f["out_calls_1h"], 1.0)
+        gap = np.minimum(hour, gap)
+    gap = np.minimum(gap, QUARTER_S / np.maximum(f["out_calls_15m"] - 1, 1))
     mean = np.nan_to_num(f[f"mean_duration_{window}"], nan=0.0)
     return f[f"answered_share_{window}"] * mean / np.maximum(gap, 1.0)
 
