@@ -6,12 +6,14 @@ the interpreter would take turns with it instead of running on the other core.
 
 - :func:`apply_part` adds (or takes away) one summed batch of calls to the running figures,
   pair by pair, instead of marking the touched pairs in arrays as long as all pairs;
+- :func:`canonical_keys` gives a pair and the pair the other way round one key;
 - :func:`sorted_search` finds where sorted keys go in sorted keys in one walk, and
   :func:`merge_keys` merges them in;
 - :func:`pairs_in_window` lists the pairs of some callers that have calls in the window;
 - :func:`counting_order` and :func:`counting_sort` sort small whole numbers by counting (no
   comparison sort);
-- :func:`pair_keys` and :func:`slice_runs` sum a batch of calls by slice and pair;
+- :func:`is_sorted`, :func:`pair_keys`, :func:`slice_runs` and :func:`distinct_sorted` sum a
+  batch of calls by slice and pair;
 - :func:`caller_calls` and :func:`modes` read the first and last call and the most used cell
   and device of some callers from the window's slices.
 """
@@ -24,8 +26,11 @@ import numpy as np
 __all__ = [
     "apply_part",
     "caller_calls",
+    "canonical_keys",
     "counting_order",
     "counting_sort",
+    "distinct_sorted",
+    "is_sorted",
     "merge_keys",
     "modes",
     "pair_keys",
@@ -173,67 +178,90 @@ def counting_sort(values: np.ndarray, size: int, order: np.ndarray, out: np.ndar
 
 
 @numba.njit(cache=True, nogil=True)
-def pair_keys(order: np.ndarray, a: np.ndarray, b: np.ndarray, pair: np.ndarray,
-              keys: np.ndarray) -> int:  # fmt: skip
-    """The distinct keys (``a << 32 | b``) of calls in ``order`` (by caller, then callee)
-    into ``keys``, ascending, and each call's place among them into ``pair``; returns how
-    many keys."""
-    got, last = -1, np.int64(-1)
-    for k in range(order.shape[0]):
-        i = order[k]
-        key = (np.int64(a[i]) << _SHIFT) | np.int64(b[i])
-        if key != last:
-            got += 1
-            keys[got] = key
-            last = key
-        pair[i] = got
-    return got + 1
+def is_sorted(t: np.ndarray) -> bool:
+    """Whether ``t`` is in ascending order (as batch scoring hands over the day's calls)."""
+    for k in range(1, t.shape[0]):  # noqa: SIM110  (compiled: no generators)
+        if t[k] < t[k - 1]:
+            return False
+    return True
 
 
 @numba.njit(cache=True, nogil=True)
-def slice_runs(order: np.ndarray, s: np.ndarray, pair: np.ndarray, keys: np.ndarray,
-               t: np.ndarray, d: np.ndarray, talk_s: int) -> tuple[np.ndarray, ...]:  # fmt: skip
-    """The runs of calls in ``order`` (by slice ``s``, then pair key: :func:`pair_keys`'s
-    ``pair`` and ``keys``), a run one pair's calls in one slice, summed in one walk: per run
-    its ``pair``, slice, calls, long conversations (``d >= talk_s``), answered calls
-    (``d > 0``); per slice and caller, its code, slice, calls, first and last call (``t``)."""
-    n = order.shape[0]
-    run_pair = np.empty(n, np.int32)
-    run_s = np.empty(n, s.dtype)
-    calls = np.zeros(n, np.int32)
-    talk = np.zeros(n, np.int32)
-    answered = np.zeros(n, np.int32)
-    caller = np.empty(n, np.int32)
-    caller_s = np.empty(n, s.dtype)
-    caller_n = np.zeros(n, np.int32)
-    first = np.empty(n, t.dtype)
-    last = np.empty(n, t.dtype)
+def pair_keys(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """``out``: each call's pair key, ``a << 32 | b`` (caller and callee codes)."""
+    for k in range(a.shape[0]):
+        out[k] = (np.int64(a[k]) << _SHIFT) | np.int64(b[k])
+
+
+@numba.njit(cache=True, nogil=True)
+def slice_runs(order: np.ndarray, key: np.ndarray, t: np.ndarray, d: np.ndarray,
+               cell: np.ndarray, imei: np.ndarray,
+               talk_s: int) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """One slice's calls in ``order`` (by pair ``key``: :func:`pair_keys`), summed in one
+    walk: per run of one pair's calls, its key, calls, long conversations (``d >= talk_s``),
+    answered calls (``d > 0``); per caller, its code, first and last call (``t``) and where
+    its calls start in the rows (then the rows' end); per call in that order, its ``cell``
+    and ``imei``."""
+    m = order.shape[0]
+    run_key = np.empty(m, np.int64)
+    calls = np.zeros(m, np.int32)
+    talk = np.zeros(m, np.int32)
+    answered = np.zeros(m, np.int32)
+    caller = np.empty(m, np.int32)
+    first = np.empty(m, t.dtype)
+    last = np.empty(m, t.dtype)
+    row_at = np.empty(m + 1, np.int32)
+    row_cell = np.empty(m, np.int32)
+    row_imei = np.empty(m, np.int32)
     r, c = -1, -1
-    prev_s, prev_p, prev_a = s[0] - 1, -1, np.int64(-1)
-    for k in range(n):
+    prev_key, prev_a = np.int64(-1), np.int64(-1)
+    for k in range(m):
         i = order[k]
-        si, p, ti = s[i], pair[i], t[i]
-        if si != prev_s or p != prev_p:
+        ki, ti, di = key[i], t[i], d[i]
+        if ki != prev_key:
             r += 1
-            run_pair[r] = p
-            run_s[r] = si
-            a = keys[p] >> _SHIFT
-            if si != prev_s or a != prev_a:
+            run_key[r] = ki
+            prev_key = ki
+            a = ki >> _SHIFT
+            if a != prev_a:
                 c += 1
                 caller[c] = a
-                caller_s[c] = si
                 first[c] = ti
                 last[c] = ti
-            prev_s, prev_p, prev_a = si, p, a
+                row_at[c] = k
+                prev_a = a
         calls[r] += 1
-        caller_n[c] += 1
-        talk[r] += d[i] >= talk_s
-        answered[r] += d[i] > 0
+        talk[r] += di >= talk_s
+        answered[r] += di > 0
         first[c] = min(first[c], ti)
         last[c] = max(last[c], ti)
+        row_cell[k] = cell[i]
+        row_imei[k] = imei[i]
     r, c = r + 1, c + 1
-    return (run_pair[:r], run_s[:r], calls[:r], talk[:r], answered[:r],
-            caller[:c], caller_s[:c], caller_n[:c], first[:c], last[:c])  # fmt: skip
+    row_at[c] = m
+    return (run_key[:r].copy(), calls[:r].copy(), talk[:r].copy(), answered[:r].copy(),
+            caller[:c].copy(), first[:c].copy(), last[:c].copy(), row_at[: c + 1].copy(),
+            row_cell, row_imei)  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
+def canonical_keys(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """``out``: the key of each pair's numbers, smaller code first (``min << 32 | max``), which
+    a pair and the pair the other way round share."""
+    for k in range(a.shape[0]):
+        lo, hi = min(a[k], b[k]), max(a[k], b[k])
+        out[k] = (np.int64(lo) << _SHIFT) | np.int64(hi)
+
+
+@numba.njit(cache=True, nogil=True)
+def distinct_sorted(keys: np.ndarray) -> int:
+    """``keys`` (sorted) made distinct in place, at its start; returns how many."""
+    got = 0
+    for k in range(keys.shape[0]):
+        if got == 0 or keys[k] != keys[got - 1]:
+            keys[got] = keys[k]
+            got += 1
+    return got
 
 
 @numba.njit(cache=True, nogil=True)

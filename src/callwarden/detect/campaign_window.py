@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,8 +37,10 @@ from callwarden.detect.campaign_codes import Codes
 from callwarden.detect.campaign_kernels import (
     apply_part,
     caller_calls,
+    canonical_keys,
     counting_order,
-    counting_sort,
+    distinct_sorted,
+    is_sorted,
     merge_keys,
     modes,
     pair_keys,
@@ -77,19 +79,6 @@ def registered(numbers: pl.Series) -> pl.Series:
     return pl.Series(out)
 
 
-def _joined(parts: list[_Part]) -> _Part:
-    """Parts of one slice whose callers come in ascending ranges, as one part."""
-    if len(parts) == 1:
-        return parts[0]
-    names = [f.name for f in fields(_Part) if f.name not in ("t_min", "row_at")]
-    joined = {k: np.concatenate([getattr(p, k) for p in parts]) for k in names}
-    # (each part's starts past the rows of the parts before it)
-    ends = np.cumsum([0] + [p.row_cell.shape[0] for p in parts])
-    starts = [p.row_at[:-1] + end for p, end in zip(parts, ends[:-1].tolist(), strict=True)]
-    row_at = np.concatenate([*starts, np.array([ends[-1]], _I)]).astype(_I)
-    return _Part(**joined, row_at=row_at, t_min=min(p.t_min for p in parts))
-
-
 def _grown(a: np.ndarray, n: int) -> np.ndarray:
     if a.shape[0] >= n:
         return a
@@ -103,35 +92,6 @@ def _search(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     out = np.empty(wanted.shape[0], np.int64)
     sorted_search(keys, wanted, out)
     return out
-
-
-class _Rooms:
-    """Room for the pairs' arrays while one batch is summed a piece at a time: each piece's
-    new pairs are written after the last piece's, in arrays as long as the most the batch
-    can add, instead of every array copied whole into new memory at every piece (over the
-    1M day's five pieces, three times the pairs' bytes). The room past the pairs is never
-    written, so never mapped."""
-
-    def __init__(self, most: int) -> None:
-        self.most = most  # the pairs the arrays may come to hold
-        self.room: dict[str, np.ndarray] = {}
-
-    @staticmethod
-    def extended(name: str, old: np.ndarray, more: np.ndarray) -> np.ndarray:
-        """``old``, then ``more``, in new memory."""
-        return np.concatenate([old, more])
-
-    def extended_in_room(self, name: str, old: np.ndarray, more: np.ndarray) -> np.ndarray:
-        """``old``, then ``more``: written after ``old`` where ``old`` is the start of the
-        room kept as ``name``, else both into new room."""
-        n, k = old.shape[0], more.shape[0]
-        room = self.room.get(name)
-        if room is None or old.base is not room or room.shape[0] < n + k:
-            room = np.empty(max(n + k, self.most), old.dtype)
-            room[:n] = old
-            self.room[name] = room
-        room[n : n + k] = more
-        return room[: n + k]
 
 
 @dataclass
@@ -195,10 +155,6 @@ class CallWindow:
 
     # -- adding calls ------------------------------------------------------------------------
 
-    #: calls summed at a time: a day of a million subscribers is summed a part of its callers
-    #: at a time, so the sort and the runs of one part are in memory, not of all calls
-    piece_calls = 2_000_000
-
     #: whether another window shares this one's slices and pairs (:meth:`twin`). (A class
     #: default too: a stream checkpoint written before it loads.)
     _twinned = False
@@ -249,80 +205,62 @@ class CallWindow:
         t = calls["t"].to_numpy()
         d = calls["d"].cast(pl.Int32).to_numpy()
         del calls
-        pieces = -(-n // self.piece_calls)
-        if pieces == 1:
-            summed = self._add_coded(a, b, t, d, cell, imei)
-        else:
-            # by ranges of caller codes, ascending: each pair's calls all in one piece, and a
-            # slice's parts of the pieces, one after the other, in caller order as one part
-            which = np.clip(a.astype(np.int64) * pieces // max(len(self.numbers), 1), 0, pieces - 1)
-            by_slice: dict[int, list[_Part]] = {}
-            rooms = _Rooms(self.pair_a.shape[0] + n)  # (each call one new pair at the most)
-            for k in range(pieces):
-                rows = np.flatnonzero(which == k)
-                got = self._add_coded(
-                    a[rows], b[rows], t[rows], d[rows], cell[rows], imei[rows], rooms
-                )
-                for slice_, part in got.items():
-                    by_slice.setdefault(slice_, []).append(part)
-            # (one slice's copy at a time: its pieces go as it is joined)
-            summed = {slice_: _joined(by_slice.pop(slice_)) for slice_ in sorted(by_slice)}
-        for slice_, part in summed.items():
+        for slice_, part in self._add_coded(a, b, t, d, cell, imei).items():
             self.parts.setdefault(slice_, []).append(part)
 
     def _add_coded(self, a: np.ndarray, b: np.ndarray, t: np.ndarray, d: np.ndarray,
-                   cell: np.ndarray, imei: np.ndarray,
-                   rooms: _Rooms | None = None) -> dict[int, _Part]:  # fmt: skip
+                   cell: np.ndarray, imei: np.ndarray) -> dict[int, _Part]:  # fmt: skip
         """Coded calls (caller and callee codes, µs, seconds, cell and device codes) summed,
         a part per slice.
 
-        The calls are put in the order of slice, caller, callee by counting (stable sorts
-        by callee, caller, then slice: whatever order they came in), so that a run of them
-        is one pair's calls in one slice, and summed in one compiled walk."""
+        The calls are taken a slice at a time (a range of rows where they come in time
+        order, as batch scoring hands them over; else found by counting), each slice's put
+        in the order of its pair keys (caller, then callee) by one sort of its own, so that a
+        run of them is one pair's calls, and summed in one compiled walk; then the batch's
+        pairs are numbered at once."""
         n = a.shape[0]
         if n == 0:
             return {}
         if int(a.min()) < 0 or int(b.min()) < 0:  # (a code past the counts' ends)
             raise ValueError("a call without its caller's or its callee's number")
-        size = len(self.numbers)
-        by_b, order = np.empty(n, np.int64), np.empty(n, np.int64)
-        counting_sort(b, size, np.arange(n), by_b)
-        counting_sort(a, size, by_b, order)  # (by caller, then callee)
-        del by_b
-        pair, keys = np.empty(n, _I), np.empty(n, np.int64)
-        keys = keys[: pair_keys(order, a, b, pair, keys)]
-        s = t // self.slice_us
-        low = int(s.min())
-        s -= low
-        slices = int(s.max()) + 1
-        if slices <= max(n, 1 << 16):  # (else a few calls years apart: compared, not counted)
-            counting_sort(s, slices, order.copy(), order)
+        step = self.slice_us
+        rows: np.ndarray | None = None  # the calls by slice where they are not in time order
+        if is_sorted(t) and (int(t[-1]) - int(t[0])) // step <= max(n, 1 << 16):
+            lo, hi = int(t[0]) // step, int(t[-1]) // step
+            at = np.searchsorted(t, np.arange(lo, hi + 2, dtype=np.int64) * step)
         else:
-            order = order[np.argsort(s[order], kind="stable")]
-        run_pair, run_s, calls, talk, answered, caller, caller_s, caller_n, first, last = (
-            slice_runs(order, s, pair, keys, t, d, self.talk_s)
-        )
-        del pair, s
-        run_pair = self._pair_ids(keys, rooms)[run_pair]
-        rows = np.zeros(run_s.shape[0] + 1, np.int64)  # the runs' calls, from the first run
-        np.cumsum(calls, out=rows[1:])
-        row_cell, row_imei = cell[order], imei[order]
-        present = run_s[np.flatnonzero(np.diff(run_s, prepend=-1))]
-        run_at = np.searchsorted(run_s, present)
-        caller_at = np.searchsorted(caller_s, present)
-        run_at, caller_at = np.append(run_at, run_s.shape[0]), np.append(caller_at, caller.shape[0])
+            s = t // step
+            lo, hi = int(s.min()), int(s.max())
+            s -= lo
+            if hi - lo <= max(n, 1 << 16):  # (else a few calls years apart: compared)
+                rows = np.empty(n, np.int64)
+                counting_order(s, hi - lo + 1, rows)
+            else:
+                rows = np.argsort(s, kind="stable")
+            at = np.searchsorted(s[rows], np.arange(hi - lo + 2, dtype=np.int64))
+            del s
+        summed: dict[int, tuple[np.ndarray, ...]] = {}
+        for k in np.flatnonzero(np.diff(at)).tolist():
+            if rows is None:
+                cut = slice(int(at[k]), int(at[k + 1]))
+                x = (a[cut], b[cut], t[cut], d[cut], cell[cut], imei[cut])
+            else:
+                which = rows[at[k] : at[k + 1]]
+                x = (a[which], b[which], t[which], d[which], cell[which], imei[which])
+            key = np.empty(x[0].shape[0], np.int64)
+            pair_keys(x[0], x[1], key)
+            summed[lo + k] = slice_runs(np.argsort(key), key, *x[2:], self.talk_s)
+        # the batch's pairs: every slice's keys, sorted and made distinct, numbered at once
+        keys = np.concatenate([runs[0] for runs in summed.values()])
+        keys.sort()
+        keys = keys[: distinct_sorted(keys)]
+        ids = self._pair_ids(keys)
         out: dict[int, _Part] = {}
-        for k, slice_ in enumerate(present.tolist()):
-            r0, r1, c0, c1 = run_at[k], run_at[k + 1], caller_at[k], caller_at[k + 1]
-            w0, w1 = rows[r0], rows[r1]
-            row_at = np.zeros(c1 - c0 + 1, _I)
-            np.cumsum(caller_n[c0:c1], out=row_at[1:])
-            out[slice_ + low] = _Part(
-                run_pair[r0:r1].copy(), calls[r0:r1].copy(), talk[r0:r1].copy(),
-                answered[r0:r1].copy(), caller[c0:c1].copy(), first[c0:c1].copy(),
-                last[c0:c1].copy(), row_at, row_cell[w0:w1].copy(),
-                row_imei[w0:w1].copy(), int(first[c0:c1].min()),
-            )  # fmt: skip
+        for slice_, runs in summed.items():
+            run_key, calls, talk, answered, caller, first, last, row_at, row_cell, row_imei = runs
+            pair = ids[_search(keys, run_key)]
+            out[slice_] = _Part(pair, calls, talk, answered, caller, first, last, row_at,
+                                row_cell, row_imei, int(first.min()))  # fmt: skip
         return out
 
     def _numbered(self, before: int) -> None:
@@ -341,18 +279,16 @@ class CallWindow:
         for k, v in self.fig.items():
             self.fig[k] = _grown(v, len(self.numbers))
 
-    def _pair_ids(self, uniq: np.ndarray, rooms: _Rooms | None = None) -> np.ndarray:
+    def _pair_ids(self, uniq: np.ndarray) -> np.ndarray:
         """Ids of the pairs with these keys (sorted, distinct), new pairs numbered as they
-        come. ``rooms``: the pieces of one batch (:meth:`add`) grow the pairs' arrays in room
-        kept from piece to piece."""
+        come."""
         start = self.pair_a.shape[0]
-        grown = _Rooms.extended if rooms is None else rooms.extended_in_room
         if start == 0 or uniq.shape[0] == 0 or uniq[0] > self._keys[-1]:
-            # every pair new, past the known ones (the first calls; a batch's later pieces)
+            # every pair new, past the known ones (the first calls)
             ids = fresh = np.arange(start, start + uniq.shape[0], dtype=_I)
             new = uniq
-            self._keys = grown("keys", self._keys, uniq)
-            self._ids = grown("ids", self._ids, fresh)
+            self._keys = np.concatenate([self._keys, uniq])
+            self._ids = np.concatenate([self._ids, fresh])
         else:
             m = self._keys.shape[0] + uniq.shape[0]
             keys, ids_of = np.empty(m, np.int64), np.empty(m, _I)
@@ -366,9 +302,12 @@ class CallWindow:
             new = uniq[ids >= start]
             fresh = np.arange(start, start + count, dtype=_I)
         if new.shape[0]:
-            self.pair_a = grown("a", self.pair_a, (new >> _SHIFT).astype(_I))
-            self.pair_b = grown("b", self.pair_b, (new & ((1 << _SHIFT) - 1)).astype(_I))
-            self.pair_n = grown("n", self.pair_n, np.zeros(new.shape[0], _I))
+            self.pair_a = np.concatenate([self.pair_a, (new >> _SHIFT).astype(_I)])
+            self.pair_b = np.concatenate([self.pair_b, (new & ((1 << _SHIFT) - 1)).astype(_I)])
+            self.pair_n = np.concatenate([self.pair_n, np.zeros(new.shape[0], _I)])
+            if start == 0:  # (the first pairs: each one's id is its place among the keys)
+                self._rev = _reverse_pairs(self._keys, self.pair_a, self.pair_b)
+                return ids
             # the pair the other way round, for the new pairs and the pairs they reverse: the
             # new pairs come by caller, then callee, so by callee (stable) they are in the
             # order of their reverse keys
@@ -376,7 +315,7 @@ class CallWindow:
             counting_order(self.pair_b[fresh], len(self.numbers), order)
             back = (self.pair_b[fresh].astype(np.int64) << _SHIFT) | self.pair_a[fresh]
             rev = self._id_of(back, order)
-            self._rev = grown("rev", self._rev, rev)
+            self._rev = np.concatenate([self._rev, rev])
             self._rev[rev[rev >= 0]] = fresh[rev >= 0]
         return ids
 
@@ -523,6 +462,28 @@ class CallWindow:
 
 
 _NO_ROWS = (np.zeros(0, _I), np.zeros(0, _I))
+
+
+def _reverse_pairs(keys: np.ndarray, pair_a: np.ndarray, pair_b: np.ndarray) -> np.ndarray:
+    """The id of each pair the other way round (-1: none) where each pair's id is its place
+    among ``keys`` (sorted): the pairs both ways share their numbers' key, smaller code
+    first, so they are the keys found twice once those are sorted (no sort of the pairs,
+    no table as large as them)."""
+    both = np.empty(keys.shape[0], np.int64)
+    canonical_keys(pair_a, pair_b, both)
+    both.sort()
+    twice = both[:-1][both[1:] == both[:-1]]  # (x << 32 | y, x < y), ascending
+    del both
+    one = _search(keys, twice).astype(_I)
+    back = ((twice & ((1 << _SHIFT) - 1)) << _SHIFT) | (twice >> _SHIFT)  # y << 32 | x
+    order = np.argsort(back)
+    other = np.empty(one.shape[0], _I)
+    other[order] = _search(keys, back[order])
+    rev = np.full(keys.shape[0], -1, _I)
+    rev[one], rev[other] = other, one
+    itself = np.flatnonzero(pair_a == pair_b)  # (a number that called itself)
+    rev[itself] = itself
+    return rev
 
 
 def _gathered(

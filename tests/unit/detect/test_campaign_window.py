@@ -232,29 +232,29 @@ def test_the_same_groups_from_integer_keys_as_from_texts() -> None:
     assert seen[0] == seen[1]
 
 
-def test_a_large_batch_summed_a_part_of_its_callers_at_a_time() -> None:
-    """A batch larger than ``piece_calls`` reads the figures of the calls all the same."""
-    calls = _calls(7)
+@pytest.mark.parametrize("spread", [1, 10**6])
+def test_calls_in_time_order_are_summed_by_their_slices_rows(spread: int) -> None:
+    """Calls in time order (as batch scoring hands them over: each slice a range of rows)
+    read the figures of the calls, as calls in any order do (each slice found by counting);
+    so do calls whose slices lie too far apart to count (``spread``: hours apart)."""
+    calls = _calls(7).with_columns(pl.col("t") // HOUR * HOUR * spread + pl.col("t") % HOUR)
     window = CallWindow(3600, talk_s=60)
-    window.piece_calls = 450
-    window.add(_as_keys(calls))
-    # coded a piece at a time, numbers and devices get the codes of one piece
-    whole = CallWindow(3600, talk_s=60)
-    whole.add(_as_keys(calls))
-    assert window.numbers.strings.equals(whole.numbers.strings)
-    assert window.devices.strings.equals(whole.devices.strings)
-    for at in (12 * HOUR, 30 * HOUR, 48 * HOUR):
-        window.move_to(at - 24 * HOUR, at)
-        inside = calls.filter((pl.col("t") >= at - 24 * HOUR) & (pl.col("t") < at))
+    window.add(_as_keys(calls.sort("t")))
+    for hour in (12, 30, 48):
+        at = hour * HOUR * spread
+        window.move_to(at - 24 * HOUR * spread, at)
+        inside = calls.filter((pl.col("t") >= at - 24 * HOUR * spread) & (pl.col("t") < at))
         want = _expected(inside, 60)
         got = _read(window, want["a"].to_list()).select(want.columns)
         assert got.equals(want.cast(got.schema)), at  # type: ignore[arg-type]
-    # the pieces' parts of a slice joined as one, its callers in order (as the reads want)
+    # a part per slice, its callers in order (as the reads want), its rows theirs
     for parts in window.parts.values():
         assert len(parts) == 1
         assert (np.diff(parts[0].caller) > 0).all()
-        assert (np.diff(parts[0].row_at) >= 0).all()
+        assert (np.diff(parts[0].row_at) > 0).all()
         assert parts[0].row_at[-1] == parts[0].row_cell.shape[0]
+    keys = (window.pair_a.astype(np.int64) << 32) | window.pair_b
+    assert (np.diff(keys[window._ids]) > 0).all()  # (the pairs' keys sorted, distinct)
 
 
 _TEXTS = st.sampled_from(["z9", "a1", "m5", "b", "c10", "c2", None])
@@ -429,3 +429,33 @@ def test_batch_checkpoints_in_two_threads_give_the_trackers_groups() -> None:
     assert any(seen[0])
     assert seen[0] == seen[1]
     assert batch._other is not None  # (the second thread took part)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_each_pair_knows_the_pair_the_other_way_round(seed: int) -> None:
+    """The first calls' pairs (found as keys shared both ways) and the pairs of later batches
+    (looked up by their reverse keys) know the pair the other way round, a number that called
+    itself its own pair."""
+    rng = np.random.default_rng(seed)
+    people = [f"+86138000{k:05d}" for k in range(30)]
+    window = CallWindow(3600, talk_s=60)
+    for n in (300, 200, 100):
+        a, b = rng.integers(0, 30, n), rng.integers(0, 30, n)
+        window.add(
+            pl.DataFrame(
+                {
+                    "a": [people[k] for k in a],
+                    "b": [people[k] for k in b],
+                    "t": rng.integers(0, 4 * HOUR, n),
+                    "d": rng.integers(0, 100, n),
+                    "cell": ["c"] * n,
+                    "imei": ["i"] * n,
+                }
+            )
+        )
+        id_of = {
+            (int(x), int(y)): k
+            for k, (x, y) in enumerate(zip(window.pair_a, window.pair_b, strict=True))
+        }
+        want = [id_of.get((int(y), int(x)), -1) for x, y in zip(window.pair_a, window.pair_b)]
+        assert window._rev.tolist() == want
