@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callwarden.cases.access import Actor
@@ -24,10 +24,17 @@ from callwarden.cases.overview import DECISIONS
 from callwarden.detect.reasons import campaign_reason, group_of
 from callwarden.errors import NotFound, Unprocessable
 
-__all__ = ["GROUP_ID", "group_of_case", "group_view", "numbers_of_group"]
+__all__ = ["GROUP_ID", "group_of_case", "group_view", "numbers_of_group", "stored_group"]
 
 #: what a group id looks like (``campaign-`` and a short hexadecimal digest)
 GROUP_ID: Final = re.compile(r"^campaign-[0-9a-f]{1,32}$")
+
+
+def stored_group(reasons: list[dict[str, Any]] | None) -> str | None:
+    """The group id an alert's reasons name, as the alerts table indexes it: only an id of
+    the campaign pass's shape (an alert submitted by hand may name anything)."""
+    gid = group_of(reasons)
+    return gid if gid is not None and GROUP_ID.match(gid) else None
 
 
 def numbers_of_group(s: Session, group_id: str) -> list[dict[str, Any]]:
@@ -43,7 +50,7 @@ def _alerted(s: Session, group_id: str) -> tuple[dict[str, dict[str, Any]], dict
     """The group's alerted numbers (sorted) and the evidence of its latest alert."""
     rows = s.execute(
         select(Alert.msisdn, Alert.decision, Alert.case_id, Alert.flagged_at, Alert.reasons)
-        .where(cast(Alert.reasons, String).like(f"%{group_id}%"))
+        .where(Alert.campaign_group == group_id)
         .order_by(Alert.flagged_at, Alert.alert_id)
     ).all()
     out: dict[str, dict[str, Any]] = {}
@@ -71,7 +78,7 @@ def group_view(s: Session, actor: Actor, group_id: str) -> dict[str, Any]:
     alerted, latest = _alerted(s, group_id)
     if actor.role is Role.customer or not alerted:
         raise NotFound(f"no campaign group {group_id}")
-    named = [str(m) for m in latest.get("members") or []]
+    named = [str(m) for m in _listed(latest.get("members"))]
     numbers = [
         {
             "msisdn": actor.shows(m),
@@ -84,7 +91,7 @@ def group_view(s: Session, actor: Actor, group_id: str) -> dict[str, Any]:
     ]
     return {
         "group_id": group_id,
-        "cues": list(latest.get("cues") or []),
+        "cues": [str(c) for c in _listed(latest.get("cues"))],
         "text_zh": _masked(latest.get("text_zh"), named, actor),
         "text_en": _masked(latest.get("text_en"), named, actor),
         "members": len(named),
@@ -94,6 +101,11 @@ def group_view(s: Session, actor: Actor, group_id: str) -> dict[str, Any]:
         "alerted": len(alerted),
         "cases": sorted({n["case_id"] for n in alerted.values() if n["case_id"] is not None}),
     }
+
+
+def _listed(value: object) -> list[Any]:
+    """A list from the evidence, or none (an alert submitted by hand may hold anything)."""
+    return value if isinstance(value, list) else []
 
 
 def _masked(text: str | None, numbers: list[str], actor: Actor) -> str | None:
@@ -109,11 +121,9 @@ def _level(decision: str) -> int:
 
 def group_of_case(s: Session, case_id: int) -> str | None:
     """The campaign group of a case's alerts (the latest that names one), if any."""
-    rows = s.execute(
-        select(Alert.reasons).where(Alert.case_id == case_id).order_by(Alert.flagged_at.desc())
-    ).all()
-    for (reasons,) in rows:
-        gid = group_of(reasons)
-        if gid is not None:
-            return gid
-    return None
+    return s.execute(
+        select(Alert.campaign_group)
+        .where(Alert.case_id == case_id, Alert.campaign_group.is_not(None))
+        .order_by(Alert.flagged_at.desc(), Alert.alert_id.desc())
+        .limit(1)
+    ).scalar()

@@ -121,6 +121,9 @@ class Alert(Base):
     reasons: Mapped[list[Any]]
     received_at: Mapped[datetime]
     case_id: Mapped[int | None] = mapped_column(Integer, index=True)  # a case's alerts
+    #: the campaign group the alert's reasons name (detect/reasons.group_of), if any: a
+    #: group's lines are found by this index, not by reading every alert's reasons
+    campaign_group: Mapped[str | None] = mapped_column(String(48), index=True)
 
 
 class Suspension(Base):

@@ -33,6 +33,7 @@ from callwarden.cases.audit import event_fields, event_hash
 from callwarden.cases.checklist import Checklist, Owner, Requester, derive_checklist
 from callwarden.cases.config import CaseConfig
 from callwarden.cases.db import CLOCK, Database
+from callwarden.cases.groups import stored_group
 from callwarden.cases.machine import QUEUE_OF, Role, lookup
 from callwarden.cases.models import (
     Alert,
@@ -227,6 +228,7 @@ class CaseService:
             decision=alert.decision,
             reasons=reasons,
             received_at=now,
+            campaign_group=stored_group(reasons),
         )
         s.add(row)
         marks.on_alert(s, row, now)

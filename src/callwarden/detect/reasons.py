@@ -72,9 +72,23 @@ def campaign_reason(reasons: Sequence[dict[str, Any]] | None) -> dict[str, Any] 
     """
     for r in reasons or []:
         if r.get("code") == CAMPAIGN_CODE:
-            ev = r.get("evidence")
-            return {**r, "evidence": json.loads(ev) if isinstance(ev, str) else dict(ev or {})}
+            return {**r, "evidence": _evidence(r.get("evidence"))}
     return None
+
+
+def _evidence(ev: object) -> dict[str, Any]:
+    """A reason's evidence as a dict: JSON text read, anything else that is no JSON object
+    (an alert submitted by hand may carry any text) as none.
+
+    >>> _evidence('{"group_id": "g1"}'), _evidence("not json"), _evidence("[1]")
+    ({'group_id': 'g1'}, {}, {})
+    """
+    if isinstance(ev, str):
+        try:
+            ev = json.loads(ev)
+        except ValueError:
+            return {}
+    return dict(ev) if isinstance(ev, dict) else {}
 
 
 def group_of(reasons: Sequence[dict[str, Any]] | None) -> str | None:

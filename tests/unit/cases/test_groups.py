@@ -3,17 +3,21 @@ service's queries, over the REST API and on the console's case page (SQLite and 
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select, text
 
 from callwarden.api.app import create_app
 from callwarden.cases import queries
 from callwarden.cases.access import Actor
 from callwarden.cases.groups import group_of_case, group_view, numbers_of_group
 from callwarden.cases.machine import Role
+from callwarden.cases.models import Alert
 from callwarden.cases.schemas import AlertIn
 from callwarden.cases.service import CaseService
 from callwarden.detect.campaigns import CampaignGroup
@@ -160,3 +164,78 @@ def test_the_case_page_links_the_other_lines_of_the_group(
     assert GID in section and QUIET in section
     linked = set(map(int, re.findall(r'href="/console/cases/(\d+)"', section)))
     assert linked == {c for m, c in opened.items() if m in LINES and c not in (None, case_id)}
+
+
+def test_an_alert_submitted_by_hand_with_odd_campaign_evidence_is_kept_and_breaks_no_view(
+    case_service: CaseService, opened: dict[str, int | None]
+) -> None:
+    """Evidence that is no JSON, names another shape of id, or gives members as a text: the
+    alert is kept, indexes no group (or its own), and the group views answer, never fail."""
+    odd = [
+        ("+8613800000101", "not json {"),
+        ("+8613800000102", '{"group_id": "campaign-' + "f" * 60 + '"}'),  # too long an id
+        ("+8613800000103", '{"group_id": 7}'),
+        ("+8613800000104", '{"group_id": "campaign-dd", "members": "+861380000", "cues": 3}'),
+    ]
+    results = case_service.intake(
+        [
+            AlertIn.model_validate(
+                {
+                    "msisdn": m,
+                    "flagged_at": "2026-07-08T11:00:00Z",
+                    "score": 0.7,
+                    "decision": "review",
+                    "reasons": [{"code": "campaign", "evidence": ev}],
+                }
+            )
+            for m, ev in odd
+        ]
+    )
+    assert all(r.error is None for r in results)
+    with case_service.db.reads() as s:
+        for r in results[:3]:
+            assert r.case_id is not None and group_of_case(s, r.case_id) is None
+        assert results[3].case_id is not None and group_of_case(s, results[3].case_id) == (
+            "campaign-dd"
+        )
+        view = group_view(s, SUPERVISOR, "campaign-dd")
+        assert view["members"] == 0 and view["cues"] == []
+        assert [n["msisdn"] for n in view["numbers"]] == ["+8613800000104"]
+        assert [f["msisdn"] for f in numbers_of_group(s, GID)] == LINES  # the others unchanged
+
+
+@pytest.mark.parametrize(
+    "where", ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)]
+)
+def test_the_migration_fills_the_group_of_the_alerts_kept_before_it(
+    request: pytest.FixtureRequest, tmp_path: Path, where: str
+) -> None:
+    """A case database of the revision before the column: its alerts get their group."""
+    from alembic import command  # noqa: PLC0415
+
+    from callwarden.cases.db import alembic_config, open_database  # noqa: PLC0415
+
+    url = str(tmp_path / "cases.db") if where == "sqlite" else request.getfixturevalue("pg_url")
+    db = open_database(url, migrate=False)
+    group = _group().reason().as_record()
+    with db.engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0015")
+        for k, reasons in enumerate([[group], [{"code": "relay_call", "evidence": "{}"}]]):
+            conn.execute(
+                text(
+                    "INSERT INTO alerts (alert_id, msisdn, flagged_at, score, decision, reasons,"
+                    " received_at) VALUES (:a, :m, :t, 0.9, 'review', :r, :t)"
+                ),
+                {"a": f"a{k}", "m": LINES[k], "t": "2026-07-08 10:00:00", "r": json.dumps(reasons)},
+            )
+    db.engine.dispose()
+    db = open_database(url)  # migrates to the head
+    with db.reads() as s:
+        assert numbers_of_group(s, GID) == [
+            {"msisdn": LINES[0], "decisions": ["review"], "case_id": None}
+        ]
+        kept = {a: g for a, g in s.execute(select(Alert.alert_id, Alert.campaign_group))}
+    assert kept == {"a0": GID, "a1": None}
+    db.engine.dispose()
