@@ -2,7 +2,9 @@
 
 The day's calls land as five files, two batches of them; the job runs twice (the second run
 picks up from its checkpoint, as after a restart) and its alert files together equal batch
-scoring of all the calls, the campaign pass's group alerts among them.
+scoring of all the calls, the campaign pass's group alerts among them. With SMS arriving in a
+folder of their own beside the calls, the alerts equal batch scoring of calls and SMS, the SMS
+bursts and their content reasons among them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 from pyspark.sql import SparkSession
+from typer.testing import CliRunner
 
+from callwarden.cli.app import app
 from callwarden.detect.scoring import score_records
 from callwarden.features.engines.base import Traffic
 from callwarden.features.engines.spark.session import read_records
@@ -23,11 +27,11 @@ from callwarden.simulate import SimulationConfig, simulate_city
 pytestmark = pytest.mark.integration
 
 
-def _land(calls: pl.DataFrame, folder: Path, parts: range, of: int) -> None:
-    """Write parts of the calls as files, oldest first (the file source goes by file age)."""
+def _land(calls: pl.DataFrame, folder: Path, parts: range, of: int, name: str = "calls") -> None:
+    """Write parts of the records as files, oldest first (the file source goes by file age)."""
     n = calls.height
     for k in parts:
-        path = folder / f"calls-{k:02d}.parquet"
+        path = folder / f"{name}-{k:02d}.parquet"
         calls[k * n // of : (k + 1) * n // of].write_parquet(path)
         os.utime(path, (1_700_000_000 + k, 1_700_000_000 + k))
 
@@ -59,3 +63,47 @@ def test_arriving_files_give_the_batch_alerts(spark: SparkSession, tmp_path: Pat
     codes = want["reasons"].list.eval(pl.element().struct.field("code")).explode()
     assert (codes == "campaign").any()  # (a rotation campaign's lines, found as a group)
     assert got.equals(want)
+
+
+def test_arriving_sms_beside_the_calls_give_the_batch_alerts(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    city = tmp_path / "city"
+    simulate_city(SimulationConfig(subscribers=1000, seed=6, days=1), city)
+    calls = pl.read_parquet(city / "calls", hive_partitioning=False).sort("start_time", "call_id")
+    sms = pl.read_parquet(city / "sms", hive_partitioning=False).sort("sent_time", "sms_id")
+    subs = pl.read_parquet(city / "subscribers")
+    incoming, texts, out = tmp_path / "incoming", tmp_path / "texts", tmp_path / "alerts"
+    incoming.mkdir()
+    texts.mkdir()
+    subscribers = read_records(spark, str(city), "subscribers")
+
+    def run() -> None:
+        query = start_stream(spark, str(incoming), str(out), subscribers=subscribers,
+                             trigger_seconds=0, files_per_batch=2,
+                             sms_source=str(texts))  # fmt: skip
+        query.awaitTermination()
+        assert query.exception() is None
+
+    # (the SMS of each part of the day land with its calls; the files of both folders are
+    # taken two at a time per folder)
+    _land(calls, incoming, range(2), of=4)
+    _land(sms, texts, range(2), of=4, name="sms")
+    run()
+    _land(calls, incoming, range(2, 4), of=4)
+    _land(sms, texts, range(2, 4), of=4, name="sms")
+    # the rest through the command, on the same state (a restart with the same folders)
+    done = CliRunner().invoke(app, [
+        "score", str(incoming), "--sms", str(texts), "--subscribers", str(city / "subscribers"),
+        "--out", str(out), "--engine", "spark", "--master", "local[2]", "--stream",
+        "--trigger-seconds", "0",
+    ])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert " and " in done.output and "texts ->" in done.output  # (the SMS folder read)
+    got = pl.read_parquet(sorted(out.glob("alerts-*.parquet")))
+    want = score_records(Traffic(calls, sms, subs)).alerts
+    codes = want["reasons"].list.eval(pl.element().struct.field("code")).explode()
+    assert (codes == "sms_burst").any() and (codes == "content").any()
+    assert got.equals(want)
+    without = score_records(Traffic(calls, None, subs)).alerts
+    assert not without.equals(want)  # (the SMS change the day's alerts: they were read)

@@ -138,8 +138,9 @@ def score(
         bool,
         typer.Option(
             "--stream",
-            help="With --engine spark: read CALLS as a folder of arriving Parquet files and "
-            "write alerts-<batch>.parquet files into the --out folder as they come.",
+            help="With --engine spark: read CALLS (and --sms, if given) as folders of arriving "
+            "Parquet files and write alerts-<batch>.parquet files into the --out folder as they "
+            "come.",
         ),
     ] = False,
     trigger_seconds: Annotated[
@@ -338,10 +339,11 @@ def _score_on_spark(
     if stream:
         query = spark.stream(
             calls, out, subscribers=subs, policy=policy, timezone=timezone, known=listed,
-            trigger_seconds=trigger_seconds, served=served,
+            trigger_seconds=trigger_seconds, served=served, sms_source=sms,
         )  # fmt: skip
         how = "the files there now" if trigger_seconds <= 0 else "Ctrl-C stops; a rerun goes on"
-        console.print(f"streaming {calls} -> {out} ({how})")
+        also = f" and {sms}" if sms else ""
+        console.print(f"streaming {calls}{also} -> {out} ({how})")
         query.awaitTermination()
         return
     with console.status("scoring on Spark"):

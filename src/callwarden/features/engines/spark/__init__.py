@@ -87,7 +87,8 @@ class SparkEngine(Engine):
         write_alerts_to(self.spark, alerts, location)
 
     def stream(self, source: str, out: str, **options: Any) -> StreamingQuery:
-        """Score calls as they arrive in ``source`` (:func:`.stream.start_stream`)."""
+        """Score calls as they arrive in ``source``, and SMS in ``sms_source`` if given
+        (:func:`.stream.start_stream`)."""
         from callwarden.features.engines.spark.stream import start_stream  # noqa: PLC0415
 
         return start_stream(self.spark, source, out, **options)

@@ -40,7 +40,8 @@ from callwarden.features.engines.spark.triage import _max_two_hours  # (the same
 from callwarden.features.gate import GATE
 
 __all__ = [
-    "call_content", "driver_content", "sms_texts", "with_call_content", "with_content_risk",
+    "DRIVER_TEXTS", "call_content", "driver_content", "driver_texts", "sms_texts",
+    "with_call_content", "with_content_risk",
 ]  # fmt: skip
 
 _RISK = "_content_risk"
@@ -89,20 +90,33 @@ def with_content_risk(features: DataFrame, texts: DataFrame | None) -> DataFrame
     return joined.withColumn(CONTENT_FEATURE, risk).select(*features.columns, CONTENT_FEATURE)
 
 
+#: the driver's texts of kept SMS events (:func:`driver_texts`)
+DRIVER_TEXTS: dict[str, pl.DataType] = {
+    "sender": pl.String(), "sent_time": pl.Datetime("us", "UTC"), "content": pl.String(),
+}  # fmt: skip
+
+
 def driver_content(kept: pl.DataFrame, texts: DataFrame | None) -> SmsContent | None:
     """The texts of the kept events (``features_to_polars`` of the alert candidates) whose
     content reads as a scam, on the driver, for their content reasons; None without texts."""
+    found = driver_texts(kept, texts)
+    return None if found is None else SmsContent.of_sms(found if found.height else None)
+
+
+def driver_texts(kept: pl.DataFrame, texts: DataFrame | None) -> pl.DataFrame | None:
+    """The SMS (:data:`DRIVER_TEXTS`) of the kept events whose content reads as a scam,
+    collected on the driver; None without texts."""
     if texts is None or CONTENT_FEATURE not in kept.columns:
         return None
     keys = kept.filter((pl.col("kind") == "sms") & (pl.col(CONTENT_FEATURE) >= CONTENT_SCAM))
     keys = keys.select("msisdn", pl.col("time").cast(pl.Datetime("us", "UTC"))).unique()
     if keys.height == 0:
-        return SmsContent.of_sms(None)
+        return pl.DataFrame(schema=DRIVER_TEXTS)
     wanted = texts.sparkSession.createDataFrame(keys.to_arrow())
     found = pl.from_arrow(texts.join(wanted, ["msisdn", "time"], "left_semi").toArrow())
     assert isinstance(found, pl.DataFrame)  # noqa: S101  (a table converts to a frame)
     frame = found.rename({"msisdn": "sender", "time": "sent_time"})
-    return SmsContent.of_sms(frame)
+    return frame.select(pl.col(c).cast(t) for c, t in DRIVER_TEXTS.items())
 
 
 def call_content(transcripts: DataFrame, calls: DataFrame) -> CallContent:

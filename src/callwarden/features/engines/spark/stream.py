@@ -15,8 +15,13 @@ written per micro-batch id, so a re-run batch overwrites its own output and a re
 goes on where it stopped. Alerts go to ``OUT/alerts-<batch>.parquet`` (the canonical schema;
 ``OUT`` reads as one Parquet dataset, ``_state`` being hidden).
 
-Files must arrive in event-time order (each file's calls later than earlier files'), as a
-switch writes them; a late file's calls are scored with the lookback there is, and decisions
+SMS records may arrive too, as files in a folder of their own (``sms_source``): both folders
+are read by one query, each micro-batch taking the new files of either, and the SMS are kept
+and looked back on as the calls are; what the kept SMS events said (their content reasons) is
+kept with them, so a replay reads the texts of events older than the lookback as well.
+
+Files must arrive in event-time order (each file's records later than earlier files'), as a
+switch writes them; a late file's records are scored with the lookback there is, and decisions
 already made are not revisited.
 """
 
@@ -25,15 +30,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
-from pyspark.sql import DataFrame, SparkSession
+import pyarrow as pa
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_schema
 from pyspark.sql.streaming.query import StreamingQuery
+from pyspark.sql.types import StructType
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.callee_areas import Areas
 from callwarden.detect.scoring import score_events
+from callwarden.detect.sms_content import SmsContent
 from callwarden.features.engines.base import DEFAULT_TIMEZONE
+from callwarden.features.engines.spark.content import DRIVER_TEXTS, driver_texts
 from callwarden.features.engines.spark.features import spark_features
 from callwarden.features.engines.spark.records import SparkRecords, with_record_features
 from callwarden.features.engines.spark.scoring import (
@@ -46,12 +55,25 @@ from callwarden.features.engines.spark.scoring import (
 )
 from callwarden.features.spec import WINDOWS
 from callwarden.network import ServedNumbers
-from callwarden.records.schema import CALLS
+from callwarden.records.schema import CALLS, SMS, RecordSpec
 
 __all__ = ["LOOKBACK_MS", "StreamJob", "start_stream"]
 
-#: calls kept before each micro-batch's first call
+#: records kept before each micro-batch's first record
 LOOKBACK_MS = 2 * max(WINDOWS.values())
+#: the column that tells which folder a row of the stream came from
+_RECORD = "_record"
+#: each record's time column
+_TIME = {"calls": "start_time", "sms": "sent_time"}
+
+
+def _schema(spec: RecordSpec, *, batch: bool = False) -> StructType:
+    """A record's Spark schema (every field nullable, as the file source reads it), with the
+    ``batch`` partition column of the state's history when asked."""
+    fields = [f.with_nullable(True) for f in spec.schema]
+    if batch:
+        fields.append(pa.field("batch", pa.int32()))
+    return from_arrow_schema(pa.schema(fields))
 
 
 @dataclass
@@ -71,56 +93,119 @@ class StreamJob:
     #: the areas the subscribers live in (the relay detectors' reasons)
     areas: Areas | None = None
 
+    #: whether SMS arrive beside the calls (``sms_source``)
+    with_sms: bool = False
+
+    def _kept(self, batch: DataFrame, record: str, batch_id: int) -> DataFrame:
+        """The batch's new ``record`` rows, written to the state's history and read back."""
+        spec = CALLS if record == "calls" else SMS
+        rows = batch.where(F.col(_RECORD) == record) if _RECORD in batch.columns else batch
+        where = f"{self.state}/{'history' if record == 'calls' else 'sms_history'}"
+        rows.select(*spec.columns).write.mode("overwrite").parquet(f"{where}/batch={batch_id}")
+        return self.spark.read.schema(_schema(spec)).parquet(f"{where}/batch={batch_id}")
+
+    def _history(self, record: str, batch_id: int, since: Column) -> DataFrame:
+        """The ``record`` rows of the batches up to ``batch_id`` from ``since`` on."""
+        spec = CALLS if record == "calls" else SMS
+        where = f"{self.state}/{'history' if record == 'calls' else 'sms_history'}"
+        return (
+            self.spark.read.schema(_schema(spec, batch=True))
+            .parquet(where)
+            .where((F.col("batch") <= batch_id) & (F.col(_TIME[record]) >= since))
+        )
+
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
-        history = f"{self.state}/history"
-        batch.select(*CALLS.columns).write.mode("overwrite").parquet(f"{history}/batch={batch_id}")
-        new = self.spark.read.parquet(f"{history}/batch={batch_id}")
-        first = new.agg(F.min("start_time")).first()
-        if first is None or first[0] is None:
+        new = self._kept(batch, "calls", batch_id)
+        new_sms = self._kept(batch, "sms", batch_id) if self.with_sms else None
+        starts = [new.agg(F.min("start_time")).first()]
+        if new_sms is not None:
+            starts.append(new_sms.agg(F.min("sent_time")).first())
+        known = [row[0] for row in starts if row is not None and row[0] is not None]
+        if not known:
             return
+        first = [min(known)]
         since = F.lit(first[0]) - F.expr(f"INTERVAL {LOOKBACK_MS // 1000} SECONDS")
-        calls = (
-            self.spark.read.parquet(history)
-            .where((F.col("batch") <= batch_id) & (F.col("start_time") >= since))
-            .select(*CALLS.columns)
-        )
+        calls = self._history("calls", batch_id, since).select(*CALLS.columns)
+        sms = None
+        if new_sms is not None:
+            sms = self._history("sms", batch_id, since).select(*SMS.columns)
         features = spark_features(
-            calls, None, self.subscribers, self.timezone, self.known, triage=True
+            calls, sms, self.subscribers, self.timezone, self.known, triage=True
         )
-        # what the records say (calls only here: where the callees live), as batch fills it
-        records = SparkRecords.of(calls, None, self.subscribers)
+        # what the records say (the SMS, where the callees live), as batch fills it
+        records = SparkRecords.of(calls, sms, self.subscribers)
         features, self.areas = with_record_features(features, records), records.areas
-        fresh = features.join(new.select(F.col("call_id").alias("rid")), "rid", "left_semi")
+        ids = new.select(F.col("call_id").alias("rid"))
+        if new_sms is not None:
+            ids = ids.unionByName(new_sms.select(F.col("sms_id").alias("rid")))
+        fresh = features.join(ids, "rid", "left_semi")
         kept = alert_candidates(fresh, self.policy, self.timezone)
         kept.write.mode("overwrite").parquet(f"{self.state}/candidates/batch={batch_id}")
         kept_so_far = features_to_polars(
             self.spark.read.parquet(f"{self.state}/candidates").where(F.col("batch") <= batch_id)
         )
+        content = self._texts(kept_so_far, records.texts, batch_id)
         # the campaign pass reads the calls of twice its window (or the look-back, if longer)
         # before the new calls: its groups at each checkpoint up to the latest call, collected
         # on the driver as Spark batch collects them; the replays with and without the new
         # files read from the same start, so only what the new files change is written
         back_s = max(LOOKBACK_MS // 1000, 2 * self.policy.campaigns.window_s)
-        seen = (
-            self.spark.read.parquet(history)
-            .where(F.col("start_time") >= F.lit(first[0]) - F.expr(f"INTERVAL {back_s} SECONDS"))
-            .select(*CALLS.columns, "batch")
-        )
-        alerts = self._alerts(kept_so_far, seen.where(F.col("batch") <= batch_id))
+        back = F.lit(first[0]) - F.expr(f"INTERVAL {back_s} SECONDS")
+        seen = self._history("calls", batch_id, back).select(*CALLS.columns, "batch")
+        seen_sms = None  # (the SMS times: the first record of the span may be one)
+        if new_sms is not None:
+            seen_sms = self._history("sms", batch_id, back).select("sent_time", "batch")
+        alerts = self._alerts(kept_so_far, seen, seen_sms, content)
         before = self._alerts(
-            kept_so_far.filter(pl.col("batch") < batch_id), seen.where(F.col("batch") < batch_id)
+            kept_so_far.filter(pl.col("batch") < batch_id),
+            seen.where(F.col("batch") < batch_id),
+            None if seen_sms is None else seen_sms.where(F.col("batch") < batch_id),
+            content,
         )
         new_alerts = alerts.join(before.select("msisdn", "decision"), on=["msisdn", "decision"],
                                  how="anti")  # fmt: skip
         write_alerts_to(self.spark, new_alerts, f"{self.out}/alerts-{batch_id:06d}.parquet")
 
-    def _alerts(self, kept: pl.DataFrame, calls: DataFrame) -> pl.DataFrame:
+    def _texts(
+        self, kept: pl.DataFrame, texts: DataFrame | None, batch_id: int
+    ) -> SmsContent | None:
+        """What the kept SMS events that read as a scam said (their content reasons): this
+        batch's, read from the SMS looked back on and kept in the state, with the earlier
+        batches' kept there."""
+        if not self.with_sms:
+            return None
+        where = f"{self.state}/texts"
+        fresh = kept.filter(pl.col("batch") == batch_id)
+        found = driver_texts(fresh, texts)
+        frame = found if found is not None else pl.DataFrame(schema=DRIVER_TEXTS)
+        # (written whatever it holds: a re-run batch overwrites its own texts)
+        self.spark.createDataFrame(
+            frame.to_arrow(), schema=from_arrow_schema(frame.to_arrow().schema)
+        ).write.mode("overwrite").parquet(f"{where}/batch={batch_id}")
+        kept_texts = pl.from_arrow(
+            self.spark.read.parquet(where).where(F.col("batch") <= batch_id).drop("batch").toArrow()
+        )
+        assert isinstance(kept_texts, pl.DataFrame)  # noqa: S101  (a table converts to a frame)
+        if kept_texts.height == 0:
+            return SmsContent.of_sms(None)
+        return SmsContent.of_sms(
+            kept_texts.select(pl.col(c).cast(t) for c, t in DRIVER_TEXTS.items())
+        )
+
+    def _alerts(
+        self,
+        kept: pl.DataFrame,
+        calls: DataFrame,
+        sms: DataFrame | None = None,
+        content: SmsContent | None = None,
+    ) -> pl.DataFrame:
         """Replay the kept candidates through the policy (in record order, as batch does),
-        with the campaign pass's groups over ``calls`` at its checkpoints."""
+        with the campaign pass's groups over ``calls`` (and the times of ``sms``) at its
+        checkpoints; ``content``: what the kept SMS events said."""
         if self.allowed is None:
             self.allowed = allowed_numbers(self.subscribers)
         frame = kept.drop("batch").with_columns(seq=pl.int_range(pl.len(), dtype=pl.Int64))
-        campaigns = campaign_records(calls, None, self.subscribers, self.policy, self.timezone)
+        campaigns = campaign_records(calls, sms, self.subscribers, self.policy, self.timezone)
         # the numbers that may be decided on: the kept events', and a campaign group's lines
         deciding = frame["msisdn"]
         if campaigns is not None and campaigns.calls is not None:
@@ -133,6 +218,7 @@ class StreamJob:
             timezone=self.timezone,
             served=on_net,
             campaigns=campaigns,
+            content=content,
             areas=self.areas,
         ).alerts
 
@@ -150,24 +236,38 @@ def start_stream(
     trigger_seconds: float = 10.0,
     files_per_batch: int | None = None,
     served: ServedNumbers | None = None,
+    sms_source: str | None = None,
 ) -> StreamingQuery:
-    """Start scoring the calls arriving in ``source`` (a folder of canonical Parquet files).
+    """Start scoring the calls arriving in ``source`` (a folder of canonical Parquet files),
+    and the SMS arriving in ``sms_source`` if given (a folder of its own).
 
     ``trigger_seconds`` 0 processes the files there now and stops (``query.awaitTermination()``
-    returns); otherwise a micro-batch starts that often. Returns the running query.
+    returns); otherwise a micro-batch starts that often. ``files_per_batch`` caps the new
+    files of each folder a micro-batch takes. Returns the running query. A state written
+    without an SMS folder does not take one later (Spark's checkpoint holds the query's
+    sources): start such a job on a new ``state``.
     """
     state = state or f"{out}/_state"
-    schema = from_arrow_schema(CALLS.schema)
-    reader = spark.readStream.schema(schema).option("pathGlobFilter", "*.parquet")
-    if files_per_batch:
-        reader = reader.option("maxFilesPerTrigger", files_per_batch)
+
+    def arriving(spec: RecordSpec, folder: str) -> DataFrame:
+        reader = spark.readStream.schema(from_arrow_schema(spec.schema))
+        reader = reader.option("pathGlobFilter", "*.parquet")
+        if files_per_batch:
+            reader = reader.option("maxFilesPerTrigger", files_per_batch)
+        return reader.parquet(folder)
+
+    records = arriving(CALLS, source)
+    if sms_source is not None:  # one query over both folders: each row says which it is
+        records = records.withColumn(_RECORD, F.lit("calls")).unionByName(
+            arriving(SMS, sms_source).withColumn(_RECORD, F.lit("sms")),
+            allowMissingColumns=True,
+        )
     job = StreamJob(
-        spark, out, state, subscribers, policy or PolicyConfig(), timezone, known, served=served
-    )
-    writer = (
-        reader.parquet(source)
-        .writeStream.foreachBatch(job)
-        .option("checkpointLocation", f"{state}/checkpoint")
+        spark, out, state, subscribers, policy or PolicyConfig(), timezone, known, served=served,
+        with_sms=sms_source is not None,
+    )  # fmt: skip
+    writer = records.writeStream.foreachBatch(job).option(
+        "checkpointLocation", f"{state}/checkpoint"
     )
     if trigger_seconds > 0:
         writer = writer.trigger(processingTime=f"{trigger_seconds} seconds")
