@@ -185,7 +185,9 @@ class Codes:
     def __len__(self) -> int:
         return self.strings.len()
 
-    def encode(self, values: pl.Series) -> np.ndarray:
+    def encode(self, values: pl.Series, dtype: type = np.int64) -> np.ndarray:
+        """The code of each text (-1: null), new texts numbered in the order they first
+        come; as ``dtype`` (int64, or int32 where the codes fit)."""
         if self.by_key is not None:  # codes from keys so far: their texts join the index
             self.index = dict(zip(self.strings.to_list(), range(len(self)), strict=True))
             self.by_key = None
@@ -197,11 +199,14 @@ class Codes:
         if len(index) > before:  # new strings have the new codes, in the order they came
             self.strings = pl.concat([self.strings, uniq.filter(pl.Series(codes >= before))])
         if uniq.len() == 0:
-            return np.full(values.len(), -1, np.int64)
+            return np.full(values.len(), -1, dtype)
         # each text's place among ``uniq`` (an enum of them: no join), then its code; null
         # reads the place past them, -1
-        place = values.cast(pl.Enum(uniq)).to_physical().cast(pl.Int64).fill_null(uniq.len())
-        return np.append(codes, -1)[place.to_numpy()]
+        place = values.cast(pl.Enum(uniq)).to_physical()
+        if place.null_count():
+            place = place.fill_null(uniq.len())
+        out: np.ndarray = np.append(codes, -1).astype(dtype)[place.to_numpy()]
+        return out
 
     def encode_keys(self, keys: np.ndarray, prefix: str = "", dtype: type = np.int64) -> np.ndarray:
         """Codes of the texts ``prefix`` + each key's digits (``-1``: null), as :meth:`encode`

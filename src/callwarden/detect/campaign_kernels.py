@@ -142,18 +142,25 @@ def merge_keys(keys: np.ndarray, ids: np.ndarray, wanted: np.ndarray, next_id: i
 
 @numba.njit(cache=True, nogil=True)
 def pairs_in_window(keys: np.ndarray, ids: np.ndarray, pair_n: np.ndarray,
-                    callers: np.ndarray, out: np.ndarray) -> int:  # fmt: skip
-    """The ids of the pairs of ``callers`` (sorted, distinct) with calls in the window, in
-    key order, into ``out`` (room for all the pairs); returns how many. ``keys``: every
-    pair's key, sorted, and ``ids`` its id. (One galloping walk, :func:`_gallop`: each
-    caller's pairs are looked for from where the last caller's ended.)"""
-    got, j, m = 0, 0, keys.shape[0]
+                    callers: np.ndarray, out_a: np.ndarray, out_b: np.ndarray,
+                    out_n: np.ndarray) -> int:  # fmt: skip
+    """The pairs of ``callers`` (sorted, distinct) with calls in the window, in key order:
+    caller code, callee code and calls into ``out_a``, ``out_b``, ``out_n`` (those past
+    their room are not written); returns how many. ``keys``: every pair's key, sorted, and
+    ``ids`` its id. (One galloping walk, :func:`_gallop`: each caller's pairs are looked for
+    from where the last caller's ended.)"""
+    got, j, m, room = 0, 0, keys.shape[0], out_a.shape[0]
+    mask = (np.int64(1) << _SHIFT) - 1
     for k in range(callers.shape[0]):
         j = _gallop(keys, j, int(callers[k]) << _SHIFT)
         hi = (np.int64(callers[k]) + 1) << _SHIFT
         while j < m and keys[j] < hi:
-            if pair_n[ids[j]] > 0:
-                out[got] = ids[j]
+            calls = pair_n[ids[j]]
+            if calls > 0:
+                if got < room:
+                    out_a[got] = callers[k]
+                    out_b[got] = keys[j] & mask
+                    out_n[got] = calls
                 got += 1
             j += 1
     return got

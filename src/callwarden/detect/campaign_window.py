@@ -200,8 +200,8 @@ class CallWindow:
         if "imei_key" in calls.columns:
             imei = self.devices.encode_keys(calls["imei_key"].to_numpy(), "", _I)
         else:
-            imei = self.devices.encode(calls["imei"]).astype(_I)
-        cell = self.cells.encode(calls["cell"]).astype(_I)
+            imei = self.devices.encode(calls["imei"], _I)
+        cell = self.cells.encode(calls["cell"], _I)
         t = calls["t"].to_numpy()
         d = calls["d"].cast(pl.Int32).to_numpy()
         del calls
@@ -409,14 +409,16 @@ class CallWindow:
     def pairs_of(self, callers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(caller code, callee code, calls) of every pair of ``callers`` (distinct) in the
         window, by caller code, then callee code."""
-        room = np.empty(self._keys.shape[0], _I)  # (pages untouched past the pairs found)
-        got = pairs_in_window(self._keys, self._ids, self.pair_n, np.sort(callers), room)
-        ids = room[:got]
-        return (
-            self.pair_a[ids].astype(np.int64),
-            self.pair_b[ids].astype(np.int64),
-            self.pair_n[ids].astype(np.int64),
-        )
+        callers = np.sort(callers)
+        # room for each caller's callees in the window (its running figure: the pairs
+        # found, one more walk where that does not hold)
+        room = int(self.fig["callees"][callers].sum())
+        while True:
+            a, b, n = (np.empty(room, np.int64) for _ in range(3))
+            got = pairs_in_window(self._keys, self._ids, self.pair_n, callers, a, b, n)
+            if got == room:
+                return a, b, n
+            room = got
 
     def callers(self, codes: np.ndarray) -> pl.DataFrame:
         """``code, first, last, cell, imei`` of ``codes`` (sorted, distinct) in the window:
