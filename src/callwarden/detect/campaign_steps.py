@@ -92,10 +92,16 @@ class CampaignTracker:
         before it; the next checkpoint moves on."""
         return self.named(self.found_at(at_us))
 
-    def found_at(self, at_us: int, window: CallWindow | None = None) -> list[CampaignGroup]:
+    def found_at(
+        self,
+        at_us: int,
+        window: CallWindow | None = None,
+        move: Callable[[CallWindow, int, int], None] = CallWindow.move_to,
+    ) -> list[CampaignGroup]:
         """The groups at ``at_us`` as :meth:`checkpoint` finds them, before their ids carry
         over (:meth:`named`, checkpoint after checkpoint in order). ``window``: a twin of
-        the tracker's own (``CallWindow.twin``), moved to this checkpoint instead of it."""
+        the tracker's own (``CallWindow.twin``), moved to this checkpoint instead of it (by
+        ``move``, the window's own move by default)."""
         cfg = self.cfg
         if self.pending:  # (handed over: the window lets the texts go once coded)
             pending, self.pending = self.pending, []
@@ -106,7 +112,7 @@ class CampaignTracker:
             self.next_us = at_us + cfg.every_s * _US
         if not cfg.enabled:
             return []
-        window.move_to(at_us - cfg.window_s * _US, at_us)
+        move(window, at_us - cfg.window_s * _US, at_us)
         return groups_in(window, at_us, cfg)
 
     def named(self, groups: list[CampaignGroup]) -> list[CampaignGroup]:
@@ -224,6 +230,9 @@ class BatchCampaigns:
         self._taken = 0
         self._asked = False
         self._other: threading.Thread | None = None
+        # the windows of the two threads, and the lock their moves (and copies) take
+        self._windows: list[CallWindow] = [self.tracker.window]
+        self._moving = threading.Lock()
 
     def begin(self) -> None:
         """Start finding the groups (in a thread of their own; at the latest when the first
@@ -271,17 +280,31 @@ class BatchCampaigns:
                         and self._taken < len(self._rest)
                     )
                 if split:  # (between checkpoints: the window as the last one left it)
+                    with self._moving:
+                        twin = self.tracker.window.twin()
+                        self._windows.append(twin)
                     self._other = threading.Thread(
-                        target=self._find, args=(self.tracker.window.twin(),),
-                        name="campaign-pass-2",
-                    )  # fmt: skip
+                        target=self._find, args=(twin,), name="campaign-pass-2"
+                    )
                     self._other.daemon = True
                     self._other.start()
-                self._publish(at, self.tracker.found_at(at, window))
+                self._publish(at, self.tracker.found_at(at, window, self._move))
         except BaseException as e:  # (raised again in the caller's thread)
             with self._ready:
                 self._failed.append(e)
                 self._ready.notify_all()
+
+    def _move(self, window: CallWindow, lo_us: int, hi_us: int) -> None:
+        """``window`` moved to ``[lo_us, hi_us)``; where the other thread's window stands
+        further on (each takes the next checkpoint left, so it is a checkpoint ahead), its
+        figures are copied first (``CallWindow.caught_up``): a copy costs less than adding
+        the slices it has moved past. (The moves and the copies one at a time: a window is
+        not copied while it moves.)"""
+        with self._moving:
+            ahead = [w for w in self._windows if w is not window and w.span[1] > window.span[1]]
+            if ahead and ahead[0].span[1] <= hi_us // window.slice_us:
+                window.caught_up(ahead[0])
+            window.move_to(lo_us, hi_us)
 
     def _publish(self, at: int, groups: list[CampaignGroup]) -> None:
         with self._ready:

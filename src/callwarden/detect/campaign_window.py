@@ -173,6 +173,19 @@ class CallWindow:
         self._twinned = twin._twinned = True
         return twin
 
+    def caught_up(self, other: CallWindow) -> None:
+        """This window's running figures become those of ``other``, a twin (the same
+        slices and pairs), where it stands: a copy of them instead of adding the slices
+        ``other`` has moved past (batch scoring's two threads of checkpoints, each window a
+        checkpoint behind the other)."""
+        n = len(self.numbers)
+        for k, v in self.fig.items():
+            v[:n] = other.fig[k][:n]
+        self.pair_n[:] = other.pair_n
+        self.applied = set(other.applied)
+        self.parts = {s: list(parts) for s, parts in other.parts.items()}
+        self.span = other.span
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         if "served" not in state:  # (a checkpoint from before ``served``: as it read then)
             state["served"] = state["activated_us"].is_not_null().to_numpy()

@@ -413,6 +413,34 @@ def test_a_twin_moves_on_its_own_and_reads_what_its_origin_reads() -> None:
             w.add(_as_keys(calls.head(5)))
 
 
+def test_twins_that_start_from_each_others_figures_read_what_a_window_alone_reads() -> None:
+    """Batch scoring's two windows take the checkpoints in turn, each starting from the
+    figures of the other (a checkpoint ahead) instead of adding the slices it missed: at
+    each, as slices enter and leave, the figures, pairs and callers of a window moved there
+    alone; the window copied from is not changed."""
+    calls = _calls(9)
+    window = CallWindow(3600, talk_s=60)
+    window.add(_as_keys(calls))
+    window.move_to(0, 4 * HOUR)
+    windows = (window, window.twin())
+    codes = np.arange(len(window.numbers))
+    for k, hi in enumerate(range(5 * HOUR, 40 * HOUR, HOUR)):
+        mine, other = windows[k % 2], windows[1 - k % 2]
+        before = {key: v.copy() for key, v in other.fig.items()}
+        mine.caught_up(other)
+        mine.move_to(hi - 24 * HOUR, hi)
+        assert all(np.array_equal(other.fig[key], v) for key, v in before.items())
+        alone = CallWindow(3600, talk_s=60)
+        alone.add(_as_keys(calls))
+        alone.move_to(hi - 24 * HOUR, hi)
+        for key, v in alone.fig.items():
+            assert np.array_equal(mine.fig[key][: len(v)], v[: len(mine.fig[key])]), key
+        got, want = mine.pairs_of(codes), alone.pairs_of(codes)
+        assert all(np.array_equal(x, y) for x, y in zip(got, want, strict=True))
+        assert mine.callers(codes).equals(alone.callers(codes))
+        assert mine.first_time() == alone.first_time()
+
+
 def test_batch_checkpoints_in_two_threads_give_the_trackers_groups() -> None:
     """Batch scoring finds the checkpoints after the first in two threads once groups are
     asked for; the groups and their ids are the tracker's, checkpoint after checkpoint in
@@ -457,5 +485,6 @@ def test_each_pair_knows_the_pair_the_other_way_round(seed: int) -> None:
             (int(x), int(y)): k
             for k, (x, y) in enumerate(zip(window.pair_a, window.pair_b, strict=True))
         }
-        want = [id_of.get((int(y), int(x)), -1) for x, y in zip(window.pair_a, window.pair_b)]
+        pairs = zip(window.pair_a, window.pair_b, strict=True)
+        want = [id_of.get((int(y), int(x)), -1) for x, y in pairs]
         assert window._rev.tolist() == want
