@@ -4,7 +4,9 @@ The day's calls land as five files, two batches of them; the job runs twice (the
 picks up from its checkpoint, as after a restart) and its alert files together equal batch
 scoring of all the calls, the campaign pass's group alerts among them. With SMS arriving in a
 folder of their own beside the calls, the alerts equal batch scoring of calls and SMS, the SMS
-bursts and their content reasons among them.
+bursts and their content reasons among them. With the learned scorer, the files taken one a
+micro-batch, the alerts equal batch scoring with the same model: each number's highest model
+inputs carry from one micro-batch to the next.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from pyspark.sql import SparkSession
 from typer.testing import CliRunner
 
 from callwarden.cli.app import app
+from callwarden.decide.policy import PolicyConfig
+from callwarden.detect.model import ModelParams, train_model
+from callwarden.detect.model.events import event_scorer, number_table_of_slices
 from callwarden.detect.scoring import score_records
-from callwarden.features.engines.base import Traffic
+from callwarden.features.engines.base import Traffic, load_engine
 from callwarden.features.engines.spark.session import read_records
 from callwarden.features.engines.spark.stream import start_stream
 from callwarden.simulate import SimulationConfig, simulate_city
@@ -107,3 +112,35 @@ def test_arriving_sms_beside_the_calls_give_the_batch_alerts(
     assert got.equals(want)
     without = score_records(Traffic(calls, None, subs)).alerts
     assert not without.equals(want)  # (the SMS change the day's alerts: they were read)
+
+
+def test_arriving_files_with_a_model_give_the_batch_alerts(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    city = tmp_path / "city"
+    simulate_city(SimulationConfig(subscribers=1000, seed=4, days=1), city)
+    calls = pl.read_parquet(city / "calls", hive_partitioning=False).sort("start_time", "call_id")
+    subs = pl.read_parquet(city / "subscribers")
+    # a real model, small and fast, trained on the city's own records and labels
+    _, slices = load_engine("compiled")().features(Traffic(calls, None, subs))
+    table = number_table_of_slices(slices, pl.read_parquet(city / "labels"))
+    params = ModelParams(n_estimators=40, num_leaves=7, min_child_samples=10, threshold_folds=2)
+    train_model(table, params=params, cv_folds=2, seed=0).save(tmp_path / "model")
+    model = event_scorer(tmp_path / "model")
+    # a low watch level and a tight cap: many events where the model alone decides
+    policy = PolicyConfig(watch=0.3, daily_suspension_cap=2)
+    incoming, out = tmp_path / "incoming", tmp_path / "alerts"
+    incoming.mkdir()
+    _land(calls, incoming, range(3), of=3)
+    query = start_stream(spark, str(incoming), str(out), policy=policy, model=model,
+                         subscribers=read_records(spark, str(city), "subscribers"),
+                         trigger_seconds=0, files_per_batch=1)  # fmt: skip
+    query.awaitTermination()
+    assert query.exception() is None
+    files = sorted(out.glob("alerts-*.parquet"))
+    assert len(files) == 3
+    got = pl.read_parquet(files)
+    want = score_records(Traffic(calls, None, subs), policy, model=model).alerts
+    codes = {r["code"] for reasons in want["reasons"].to_list() for r in reasons}
+    assert any(c.startswith("model:") for c in codes), codes  # the model alone raised some
+    assert got.equals(want)

@@ -176,12 +176,6 @@ def score(
     if engine is Engine.spark or stream:
         if engine is not Engine.spark:
             raise ConfigError("--stream runs on Spark: add --engine spark")
-        if model is not None and stream:
-            raise ConfigError(
-                "the learned scorer (--model) is not available with --stream on Spark yet; "
-                "score the files in batch (without --stream), or run `callwarden stream "
-                "--model`"
-            )
         settings_given = dict(_key_value(item) for item in spark_conf or [])
         load_engine("spark")  # the install hint before anything else
         parts = find_parts(calls, sms, subscribers, no_subscribers=no_subscribers)
@@ -339,7 +333,7 @@ def _score_on_spark(
     if stream:
         query = spark.stream(
             calls, out, subscribers=subs, policy=policy, timezone=timezone, known=listed,
-            trigger_seconds=trigger_seconds, served=served, sms_source=sms,
+            trigger_seconds=trigger_seconds, served=served, sms_source=sms, model=scorer,
         )  # fmt: skip
         how = "the files there now" if trigger_seconds <= 0 else "Ctrl-C stops; a rerun goes on"
         also = f" and {sms}" if sms else ""

@@ -27,7 +27,9 @@ batch scoring gives the model (``detect/model/events.py``). The executors score 
 the detectors and keep an event when the combined risk (``PolicyConfig.combine_model``) can
 change a decision; the driver explains a model-only alert with the model's reasons, as batch
 does. The model ships to the executors in the task closure (LightGBM's own text format inside).
-Streaming on Spark with a model is not available (``--stream`` refuses ``--model``).
+Streaming on Spark keeps each number's highest inputs so far with its state
+(:func:`peaks_of`), so a micro-batch's events read the events of earlier batches as batch reads
+the day's.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ __all__ = [
     "allowed_numbers",
     "campaign_records",
     "features_to_polars",
+    "model_alerts",
+    "peaks_of",
     "score_records_spark",
     "served_among",
     "write_alerts_to",
@@ -101,15 +105,22 @@ def _float_frame(batch: pa.RecordBatch) -> pl.DataFrame:
 _PEAK = "_peak_"
 
 
-def _peak_columns(features: DataFrame, names: list[str]) -> DataFrame:
+def _peak_columns(
+    features: DataFrame, names: list[str], before: DataFrame | None = None
+) -> DataFrame:
     """``features`` with the model's inputs beside them: ``_peak_<j>`` for the model's ``j``-th
     feature, a behavioural one at its highest so far for the number in record order (missing
-    values, NaN or null, passed over; null until there is one), a static one as it is."""
+    values, NaN or null, passed over; null until there is one), a static one as it is.
+    ``before``: each number's highest values of its events before these (``msisdn`` and
+    ``_peak_<j>`` of the behavioural ones: :func:`peaks_of`), which count as earlier events."""
     so_far = (
         Window.partitionBy("msisdn")
         .orderBy(*_ACTING_ORDER)
         .rowsBetween(Window.unboundedPreceding, Window.currentRow)
     )
+    if before is not None:
+        earlier = {c: f"_before{c}" for c in before.columns if c.startswith(_PEAK)}
+        features = features.join(before.withColumnsRenamed(earlier), "msisdn", "left")
     columns = {}
     for j, name in enumerate(names):
         column = F.col(name).cast(DoubleType())
@@ -118,7 +129,27 @@ def _peak_columns(features: DataFrame, names: list[str]) -> DataFrame:
         else:  # (Spark's max ranks NaN above every number: NaN is made null first)
             known = F.when(F.isnan(column), F.lit(None)).otherwise(column)
             columns[f"{_PEAK}{j}"] = F.max(known).over(so_far)
-    return features.withColumns(columns)
+            if before is not None:  # (greatest passes over nulls)
+                columns[f"{_PEAK}{j}"] = F.greatest(
+                    columns[f"{_PEAK}{j}"], F.col(f"_before{_PEAK}{j}")
+                )
+    peaked = features.withColumns(columns)
+    return peaked if before is None else peaked.drop(*[f"_before{c}" for c in earlier])
+
+
+def peaks_of(features: DataFrame, names: list[str]) -> DataFrame:
+    """Each number's highest value of each behavioural model input over ``features`` (missing
+    values passed over): ``msisdn`` and ``_peak_<j>``, what :func:`_peak_columns` reads as
+    ``before`` for later events."""
+    highest = []
+    for j, name in enumerate(names):
+        if not FEATURES[name].static:
+            column = F.col(name).cast(DoubleType())
+            known = F.when(F.isnan(column), F.lit(None)).otherwise(column)
+            highest.append(F.max(known).alias(f"{_PEAK}{j}"))
+    if not highest:
+        return features.select("msisdn").distinct()
+    return features.groupBy("msisdn").agg(*highest)
 
 
 def _model_rows(frame: pl.DataFrame, width: int) -> np.ndarray:
@@ -171,11 +202,13 @@ def alert_candidates(
     timezone: str = DEFAULT_TIMEZONE,
     counter: Accumulator[int] | None = None,
     model: EventModel | None = None,
+    peaks_before: DataFrame | None = None,
 ) -> DataFrame:
     """The events that can change a number's decision (see the module notes), as a frame;
-    with ``model``, with the model's inputs (``_peak_<j>``) beside the features."""
+    with ``model``, with the model's inputs (``_peak_<j>``) beside the features
+    (``peaks_before``: the numbers' highest inputs of earlier events, :func:`peaks_of`)."""
     if model is not None:
-        features = _peak_columns(features, model.model.feature_names)
+        features = _peak_columns(features, model.model.feature_names, peaks_before)
     schema = StructType(
         [
             *features.schema.fields,
@@ -302,13 +335,13 @@ def score_records_spark(
             campaigns=campaigns, content=content, call_content=transcripts, areas=areas,
         )  # fmt: skip
     else:
-        result = _score_with_model(kept, model, allowed_numbers(subscribers), policy, timezone,
+        result = model_alerts(kept, model, allowed_numbers(subscribers), policy, timezone,
                                    on_net, campaigns, content, transcripts, areas)  # fmt: skip
     result.events = int(counter.value)
     return result
 
 
-def _score_with_model(
+def model_alerts(
     kept: pl.DataFrame,
     model: EventModel,
     allowed: pl.DataFrame | None,

@@ -28,6 +28,7 @@ already made are not revisited.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pyarrow as pa
@@ -50,12 +51,17 @@ from callwarden.features.engines.spark.scoring import (
     allowed_numbers,
     campaign_records,
     features_to_polars,
+    model_alerts,
+    peaks_of,
     served_among,
     write_alerts_to,
 )
 from callwarden.features.spec import WINDOWS
 from callwarden.network import ServedNumbers
 from callwarden.records.schema import CALLS, SMS, RecordSpec
+
+if TYPE_CHECKING:
+    from callwarden.detect.model.events import EventModel
 
 __all__ = ["LOOKBACK_MS", "StreamJob", "start_stream"]
 
@@ -95,6 +101,9 @@ class StreamJob:
 
     #: whether SMS arrive beside the calls (``sms_source``)
     with_sms: bool = False
+    #: the learned scorer, if any: every number's events get features (no triage), and each
+    #: number's highest model inputs so far are kept in the state (``_state/peaks``)
+    model: EventModel | None = None
 
     def _kept(self, batch: DataFrame, record: str, batch_id: int) -> DataFrame:
         """The batch's new ``record`` rows, written to the state's history and read back."""
@@ -130,7 +139,7 @@ class StreamJob:
         if new_sms is not None:
             sms = self._history("sms", batch_id, since).select(*SMS.columns)
         features = spark_features(
-            calls, sms, self.subscribers, self.timezone, self.known, triage=True
+            calls, sms, self.subscribers, self.timezone, self.known, triage=self.model is None
         )
         # what the records say (the SMS, where the callees live), as batch fills it
         records = SparkRecords.of(calls, sms, self.subscribers)
@@ -139,8 +148,15 @@ class StreamJob:
         if new_sms is not None:
             ids = ids.unionByName(new_sms.select(F.col("sms_id").alias("rid")))
         fresh = features.join(ids, "rid", "left_semi")
-        kept = alert_candidates(fresh, self.policy, self.timezone)
+        earlier = None
+        if self.model is not None:  # (the new events are read twice: kept once)
+            fresh = fresh.persist()
+            earlier = self._peaks(fresh, batch_id)
+        kept = alert_candidates(fresh, self.policy, self.timezone, model=self.model,
+                                peaks_before=earlier)  # fmt: skip
         kept.write.mode("overwrite").parquet(f"{self.state}/candidates/batch={batch_id}")
+        if self.model is not None:
+            fresh.unpersist()
         kept_so_far = features_to_polars(
             self.spark.read.parquet(f"{self.state}/candidates").where(F.col("batch") <= batch_id)
         )
@@ -165,6 +181,21 @@ class StreamJob:
         new_alerts = alerts.join(before.select("msisdn", "decision"), on=["msisdn", "decision"],
                                  how="anti")  # fmt: skip
         write_alerts_to(self.spark, new_alerts, f"{self.out}/alerts-{batch_id:06d}.parquet")
+
+    def _peaks(self, fresh: DataFrame, batch_id: int) -> DataFrame | None:
+        """Each number's highest model inputs before this batch (the earlier batches' kept in
+        the state), and this batch's written there for the next ones."""
+        assert self.model is not None  # noqa: S101  (asked for with a model only)
+        where = f"{self.state}/peaks"
+        names = self.model.model.feature_names
+        peaks_of(fresh, names).write.mode("overwrite").parquet(f"{where}/batch={batch_id}")
+        if batch_id == 0:
+            return None
+        kept = self.spark.read.parquet(where).where(F.col("batch") < batch_id).drop("batch")
+        peaks = [c for c in kept.columns if c != "msisdn"]
+        if not peaks:
+            return None
+        return kept.groupBy("msisdn").agg(*[F.max(c).alias(c) for c in peaks])
 
     def _texts(
         self, kept: pl.DataFrame, texts: DataFrame | None, batch_id: int
@@ -211,6 +242,11 @@ class StreamJob:
         if campaigns is not None and campaigns.calls is not None:
             deciding = pl.concat([deciding, campaigns.calls["caller"].cast(pl.String)]).unique()
         on_net = served_among(deciding, self.subscribers, self.served)
+        if self.model is not None:
+            return model_alerts(
+                frame, self.model, self.allowed, self.policy, self.timezone, on_net,
+                campaigns, content, None, self.areas,
+            ).alerts  # fmt: skip
         return score_events(
             frame,
             self.allowed,
@@ -237,13 +273,15 @@ def start_stream(
     files_per_batch: int | None = None,
     served: ServedNumbers | None = None,
     sms_source: str | None = None,
+    model: EventModel | None = None,
 ) -> StreamingQuery:
     """Start scoring the calls arriving in ``source`` (a folder of canonical Parquet files),
     and the SMS arriving in ``sms_source`` if given (a folder of its own).
 
     ``trigger_seconds`` 0 processes the files there now and stops (``query.awaitTermination()``
     returns); otherwise a micro-batch starts that often. ``files_per_batch`` caps the new
-    files of each folder a micro-batch takes. Returns the running query. A state written
+    files of each folder a micro-batch takes. ``model``: the learned scorer beside the
+    detectors, as batch scoring with it. Returns the running query. A state written
     without an SMS folder does not take one later (Spark's checkpoint holds the query's
     sources): start such a job on a new ``state``.
     """
@@ -264,7 +302,7 @@ def start_stream(
         )
     job = StreamJob(
         spark, out, state, subscribers, policy or PolicyConfig(), timezone, known, served=served,
-        with_sms=sms_source is not None,
+        with_sms=sms_source is not None, model=model,
     )  # fmt: skip
     writer = records.writeStream.foreachBatch(job).option(
         "checkpointLocation", f"{state}/checkpoint"

@@ -36,7 +36,6 @@ def test_a_missing_java_names_the_debian_package(monkeypatch: pytest.MonkeyPatch
     ("args", "problem"),
     [
         (["--stream"], "--stream runs on Spark"),
-        (["--engine", "spark", "--stream", "--model", "m"], "not available with --stream"),
         (["--subscribers", "s3a://cdr/subscribers"], "need --engine spark"),
         (["--engine", "spark", "--conf", "executors"], "expected KEY=VALUE"),
     ],
