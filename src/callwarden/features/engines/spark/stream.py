@@ -40,16 +40,16 @@ from pyspark.sql.types import StructType
 
 from callwarden.decide.policy import PolicyConfig
 from callwarden.detect.callee_areas import Areas
+from callwarden.detect.campaign_steps import collected_traffic
 from callwarden.detect.scoring import score_events
 from callwarden.detect.sms_content import SmsContent
-from callwarden.features.engines.base import DEFAULT_TIMEZONE
+from callwarden.features.engines.base import DEFAULT_TIMEZONE, Traffic
 from callwarden.features.engines.spark.content import DRIVER_TEXTS, driver_texts
 from callwarden.features.engines.spark.features import spark_features
 from callwarden.features.engines.spark.records import SparkRecords, with_record_features
 from callwarden.features.engines.spark.scoring import (
     alert_candidates,
     allowed_numbers,
-    campaign_records,
     features_to_polars,
     model_alerts,
     peaks_of,
@@ -71,6 +71,12 @@ LOOKBACK_MS = 2 * max(WINDOWS.values())
 _RECORD = "_record"
 #: each record's time column
 _TIME = {"calls": "start_time", "sms": "sent_time"}
+
+
+def _collect(frame: DataFrame) -> pl.DataFrame:
+    got = pl.from_arrow(frame.toArrow())
+    assert isinstance(got, pl.DataFrame)  # noqa: S101  (a table converts to a frame)
+    return got
 
 
 def _schema(spec: RecordSpec, *, batch: bool = False) -> StructType:
@@ -104,6 +110,9 @@ class StreamJob:
     #: the learned scorer, if any: every number's events get features (no triage), and each
     #: number's highest model inputs so far are kept in the state (``_state/peaks``)
     model: EventModel | None = None
+    #: the calls' columns the campaign pass reads, and the subscribers' columns it reads,
+    #: collected once (``_campaign_columns``)
+    _read: tuple[list[str], pl.DataFrame | None] | None = None
 
     def _kept(self, batch: DataFrame, record: str, batch_id: int) -> DataFrame:
         """The batch's new ``record`` rows, written to the state's history and read back."""
@@ -167,15 +176,19 @@ class StreamJob:
         # files read from the same start, so only what the new files change is written
         back_s = max(LOOKBACK_MS // 1000, 2 * self.policy.campaigns.window_s)
         back = F.lit(first[0]) - F.expr(f"INTERVAL {back_s} SECONDS")
-        seen = self._history("calls", batch_id, back).select(*CALLS.columns, "batch")
-        seen_sms = None  # (the SMS times: the first record of the span may be one)
-        if new_sms is not None:
-            seen_sms = self._history("sms", batch_id, back).select("sent_time", "batch")
-        alerts = self._alerts(kept_so_far, seen, seen_sms, content)
+        # (collected once for both replays, each taking the batches it reads)
+        seen, seen_sms = None, None
+        if self.policy.campaigns.enabled:
+            wanted = self._campaign_columns(calls)
+            seen = _collect(self._history("calls", batch_id, back).select(*wanted, "batch"))
+            if new_sms is not None:  # (the SMS times: the first record of a span may be one)
+                seen_sms = _collect(
+                    self._history("sms", batch_id, back).select("sent_time", "batch")
+                )
+        alerts = self._alerts(kept_so_far, self._campaigns(seen, seen_sms, batch_id), content)
         before = self._alerts(
             kept_so_far.filter(pl.col("batch") < batch_id),
-            seen.where(F.col("batch") < batch_id),
-            None if seen_sms is None else seen_sms.where(F.col("batch") < batch_id),
+            self._campaigns(seen, seen_sms, batch_id - 1),
             content,
         )
         new_alerts = alerts.join(before.select("msisdn", "decision"), on=["msisdn", "decision"],
@@ -223,20 +236,39 @@ class StreamJob:
             kept_texts.select(pl.col(c).cast(t) for c, t in DRIVER_TEXTS.items())
         )
 
+    def _campaign_columns(self, calls: DataFrame) -> list[str]:
+        """The calls' columns the campaign pass reads (``collected_traffic``: asked of it
+        over no rows), and the subscribers' it reads, collected once for the job (they do
+        not change while it runs)."""
+        if self._read is None:
+            probe = collected_traffic(calls.limit(0), None, self.subscribers, self.timezone)
+            assert probe.calls is not None  # noqa: S101  (collected from a frame)
+            self._read = (probe.calls.columns, probe.subscribers)
+        return self._read[0]
+
+    def _campaigns(
+        self, calls: pl.DataFrame | None, sms: pl.DataFrame | None, upto: int
+    ) -> Traffic | None:
+        """The records the campaign pass reads (as ``campaign_records`` collects them) of the batches up to
+        ``upto``, from the calls and SMS times collected with their batch."""
+        if calls is None or self._read is None:
+            return None
+        return Traffic(
+            calls.filter(pl.col("batch") <= upto).drop("batch"),
+            None if sms is None else sms.filter(pl.col("batch") <= upto).drop("batch"),
+            self._read[1],
+            timezone=self.timezone,
+        )
+
     def _alerts(
-        self,
-        kept: pl.DataFrame,
-        calls: DataFrame,
-        sms: DataFrame | None = None,
-        content: SmsContent | None = None,
+        self, kept: pl.DataFrame, campaigns: Traffic | None, content: SmsContent | None = None
     ) -> pl.DataFrame:
         """Replay the kept candidates through the policy (in record order, as batch does),
-        with the campaign pass's groups over ``calls`` (and the times of ``sms``) at its
+        with the campaign pass's groups over ``campaigns`` (:meth:`_campaigns`) at its
         checkpoints; ``content``: what the kept SMS events said."""
         if self.allowed is None:
             self.allowed = allowed_numbers(self.subscribers)
         frame = kept.drop("batch").with_columns(seq=pl.int_range(pl.len(), dtype=pl.Int64))
-        campaigns = campaign_records(calls, sms, self.subscribers, self.policy, self.timezone)
         # the numbers that may be decided on: the kept events', and a campaign group's lines
         deciding = frame["msisdn"]
         if campaigns is not None and campaigns.calls is not None:
