@@ -223,12 +223,15 @@ class RelayCallDetector(Detector):
 
         Five people in 15 minutes are at most 225 s apart on average. That is evidence when
         the calls are spread fairly evenly among themselves (the gaps between the quarter
-        hour's calls, not the pause before its first, ``inner_gap_*_15m``): a CV up to 0.7
-        (a minute either way at a two-minute pace), none from 1.0, since a few calls in a
-        rush then a long pause is someone ringing round; six people are evidence however the
-        calls fall. Every call to someone new, and not seconds apart: the next number tried
-        the moment one does not answer is a person in a hurry, not a relay's dial, ring and
-        talk.
+        hour's calls, not the pause before its first, ``inner_gap_*_15m``): a CV up to 0.8,
+        none from 1.1, since a few calls in a rush then a long pause is someone ringing
+        round; six people are evidence however the calls fall. A holder redialling by hand
+        has gaps a minute either way (a CV about 0.5 at a two-minute pace); and the owner's
+        own call of a few minutes before the burst is one of the quarter hour's gaps (a gap
+        under 15 minutes is not a pause): four gaps of two minutes and one of nine, a CV
+        about 0.8 (one of fourteen minutes, 1.1). Every call to someone new, and not seconds
+        apart: the next number tried the moment one does not answer is a person in a
+        hurry, not a relay's dial, ring and talk.
 
         The count alone stays under ``review`` (0.5 from five people, 0.55 from nine): an
         owner ringing down a list of people who know them (a retired volunteer calling the
@@ -242,7 +245,7 @@ class RelayCallDetector(Detector):
         people = np.minimum(f["uniq_callees_15m"], n15)
         all_new = ramp(people / np.maximum(n15, 1), 0.75, 0.95)
         not_a_rush = ramp(f["inner_gap_mean_15m"], 35, 60)
-        even = ramp(1.0 - f["inner_gap_cv_15m"], 0, 0.3)
+        even = ramp(1.1 - f["inner_gap_cv_15m"], 0, 0.3)
         count = 0.5 * np.maximum(ramp(people, 4, 5) * even, ramp(people, 5, 6))
         count += 0.05 * ramp(people, 6, 9)
         unanswered = 0.15 * ramp(f["short_or_unanswered_share_15m"], 0.1, 0.3)

@@ -86,6 +86,19 @@ def test_a_burst_after_a_call_is_read_from_the_gaps_between_its_own_calls() -> N
     assert score(uneven) < POLICY.watch
 
 
+def test_a_burst_minutes_after_the_owners_own_call_is_read_from_five_people() -> None:
+    # the owner's own call nine minutes before the burst is in the quarter hour, and its gap
+    # (under 15 minutes, not a pause) among the burst's: gaps of 540, 120, 120, 120, 120 s
+    gaps = np.array([540.0, 120.0, 120.0, 120.0, 120.0])
+    mean, cv = float(gaps.mean()), float(gaps.std() / gaps.mean())
+    burst = event(gap_mean_15m=mean, gap_cv_15m=cv, gap_mean_1h=mean, gap_cv_1h=cv,
+                  short_or_unanswered_share_1h=0.6, answered_share_1h=0.4)  # fmt: skip
+    assert 0.8 < cv < 0.85
+    assert decision(burst) == "review"
+    # the same gaps with most people answering stay under review: a count alone never does
+    assert decision(burst | {"short_or_unanswered_share_15m": 0.0}) == "watch"
+
+
 def test_a_burst_after_the_owners_own_conversations_is_judged_by_its_own_calls() -> None:
     # a ten-minute call to the family earlier that evening makes the hour look talkative;
     # the quarter hour of the burst is dialling and ringing
