@@ -12,7 +12,7 @@ the interpreter would take turns with it instead of running on the other core.
 - :func:`pairs_in_window` lists the pairs of some callers that have calls in the window;
 - :func:`counting_order` and :func:`counting_sort` sort small whole numbers by counting (no
   comparison sort);
-- :func:`is_sorted`, :func:`pair_keys`, :func:`slice_runs` and :func:`distinct_sorted` sum a
+- :func:`is_sorted`, :func:`pair_keys`, :func:`slice_runs` and :func:`merge_runs` sum a
   batch of calls by slice and pair;
 - :func:`caller_calls` and :func:`modes` read the first and last call and the most used cell
   and device of some callers from the window's slices.
@@ -29,9 +29,9 @@ __all__ = [
     "canonical_keys",
     "counting_order",
     "counting_sort",
-    "distinct_sorted",
     "is_sorted",
     "merge_keys",
+    "merge_runs",
     "modes",
     "pair_keys",
     "pairs_in_window",
@@ -209,15 +209,14 @@ def pair_keys(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
 
 @numba.njit(cache=True, nogil=True)
 def slice_runs(order: np.ndarray, key: np.ndarray, t: np.ndarray, d: np.ndarray,
-               cell: np.ndarray, imei: np.ndarray,
-               talk_s: int) -> tuple[np.ndarray, ...]:  # fmt: skip
+               cell: np.ndarray, imei: np.ndarray, talk_s: int,
+               run_key: np.ndarray) -> tuple[np.ndarray, ...]:  # fmt: skip
     """One slice's calls in ``order`` (by pair ``key``: :func:`pair_keys`), summed in one
-    walk: per run of one pair's calls, its key, calls, long conversations (``d >= talk_s``),
-    answered calls (``d > 0``); per caller, its code, first and last call (``t``) and where
-    its calls start in the rows (then the rows' end); per call in that order, its ``cell``
-    and ``imei``."""
+    walk: per run of one pair's calls, its key (into ``run_key``, from its start), calls,
+    long conversations (``d >= talk_s``), answered calls (``d > 0``); per caller, its code,
+    first and last call (``t``) and where its calls start in the rows (then the rows' end);
+    per call in that order, its ``cell`` and ``imei``."""
     m = order.shape[0]
-    run_key = np.empty(m, np.int64)
     calls = np.zeros(m, np.int32)
     talk = np.zeros(m, np.int32)
     answered = np.zeros(m, np.int32)
@@ -253,9 +252,60 @@ def slice_runs(order: np.ndarray, key: np.ndarray, t: np.ndarray, d: np.ndarray,
         row_imei[k] = imei[i]
     r, c = r + 1, c + 1
     row_at[c] = m
-    return (run_key[:r].copy(), calls[:r].copy(), talk[:r].copy(), answered[:r].copy(),
-            caller[:c].copy(), first[:c].copy(), last[:c].copy(), row_at[: c + 1].copy(),
-            row_cell, row_imei)  # fmt: skip
+    return (calls[:r].copy(), talk[:r].copy(), answered[:r].copy(), caller[:c].copy(),
+            first[:c].copy(), last[:c].copy(), row_at[: c + 1].copy(), row_cell,
+            row_imei)  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
+def merge_runs(keys: np.ndarray, start: np.ndarray, out: np.ndarray) -> int:
+    """The runs ``keys[start[s]:start[s + 1]]`` (each sorted) merged: their distinct keys
+    into ``out``, ascending, and each key's place among them written over it in ``keys``;
+    returns how many. (A heap of the runs' next keys: one walk over each run, no sort.)"""
+    m = start.shape[0] - 1
+    head = start[:-1].copy()
+    heap = np.empty(m, np.int64)  # runs, by their next key
+    top = np.empty(m, np.int64)  # (their next keys)
+    size = 0
+    for r in range(m):
+        if head[r] < start[r + 1]:
+            # (sift up)
+            j = size
+            size += 1
+            w = keys[head[r]]
+            while j > 0 and top[(j - 1) // 2] > w:
+                heap[j], top[j] = heap[(j - 1) // 2], top[(j - 1) // 2]
+                j = (j - 1) // 2
+            heap[j], top[j] = r, w
+    got = 0
+    while size > 0:
+        r, w = heap[0], top[0]
+        if got == 0 or out[got - 1] != w:
+            out[got] = w
+            got += 1
+        i = head[r]
+        keys[i] = got - 1
+        head[r] = i + 1
+        if head[r] < start[r + 1]:
+            w = keys[head[r]]
+        else:
+            size -= 1
+            r, w = heap[size], top[size]
+        # (sift down from the root)
+        j = 0
+        while True:
+            c = 2 * j + 1
+            if c >= size:
+                break
+            if c + 1 < size and top[c + 1] < top[c]:
+                c += 1
+            if top[c] >= w:
+                break
+            heap[j], top[j] = heap[c], top[c]
+            j = c
+        if size > 0:
+            heap[j], top[j] = r, w
+    return got
 
 
 @numba.njit(cache=True, nogil=True)
@@ -265,17 +315,6 @@ def canonical_keys(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     for k in range(a.shape[0]):
         lo, hi = min(a[k], b[k]), max(a[k], b[k])
         out[k] = (np.int64(lo) << _SHIFT) | np.int64(hi)
-
-
-@numba.njit(cache=True, nogil=True)
-def distinct_sorted(keys: np.ndarray) -> int:
-    """``keys`` (sorted) made distinct in place, at its start; returns how many."""
-    got = 0
-    for k in range(keys.shape[0]):
-        if got == 0 or keys[k] != keys[got - 1]:
-            keys[got] = keys[k]
-            got += 1
-    return got
 
 
 @numba.njit(cache=True, nogil=True)

@@ -39,9 +39,9 @@ from callwarden.detect.campaign_kernels import (
     caller_calls,
     canonical_keys,
     counting_order,
-    distinct_sorted,
     is_sorted,
     merge_keys,
+    merge_runs,
     modes,
     pair_keys,
     pairs_in_window,
@@ -77,6 +77,12 @@ def registered(numbers: pl.Series) -> pl.Series:
     for k, m in zip(at.tolist(), numbers.gather(at).to_list(), strict=True):
         out[k] = classify(m) in (NumberKind.ENTERPRISE, NumberKind.SERVICE)
     return pl.Series(out)
+
+
+def _then(old: np.ndarray, more: np.ndarray) -> np.ndarray:
+    """``old``, then ``more`` (``more`` itself where ``old`` is empty: the first pairs are
+    not copied once more)."""
+    return more if old.shape[0] == 0 else np.concatenate([old, more])
 
 
 def _grown(a: np.ndarray, n: int) -> np.ndarray:
@@ -253,6 +259,8 @@ class CallWindow:
             at = np.searchsorted(s[rows], np.arange(hi - lo + 2, dtype=np.int64))
             del s
         summed: dict[int, tuple[np.ndarray, ...]] = {}
+        keys = np.empty(n, np.int64)  # every slice's run keys, one slice after the other
+        start = [0]
         for k in np.flatnonzero(np.diff(at)).tolist():
             if rows is None:
                 cut = slice(int(at[k]), int(at[k + 1]))
@@ -262,16 +270,19 @@ class CallWindow:
                 x = (a[which], b[which], t[which], d[which], cell[which], imei[which])
             key = np.empty(x[0].shape[0], np.int64)
             pair_keys(x[0], x[1], key)
-            summed[lo + k] = slice_runs(np.argsort(key), key, *x[2:], self.talk_s)
-        # the batch's pairs: every slice's keys, sorted and made distinct, numbered at once
-        keys = np.concatenate([runs[0] for runs in summed.values()])
-        keys.sort()
-        keys = keys[: distinct_sorted(keys)]
-        ids = self._pair_ids(keys)
+            runs = slice_runs(np.argsort(key), key, *x[2:], self.talk_s, keys[start[-1] :])
+            summed[lo + k] = runs
+            start.append(start[-1] + runs[0].shape[0])
+        # the batch's pairs: every slice's keys merged, distinct, numbered at once (each
+        # slice's run keys then read their place among them)
+        uniq = np.empty(start[-1], np.int64)
+        uniq = uniq[: merge_runs(keys, np.array(start, np.int64), uniq)]
+        ids = self._pair_ids(uniq)
+        del uniq
         out: dict[int, _Part] = {}
-        for slice_, runs in summed.items():
-            run_key, calls, talk, answered, caller, first, last, row_at, row_cell, row_imei = runs
-            pair = ids[_search(keys, run_key)]
+        for (slice_, runs), r0, r1 in zip(summed.items(), start[:-1], start[1:], strict=True):
+            calls, talk, answered, caller, first, last, row_at, row_cell, row_imei = runs
+            pair = ids[keys[r0:r1]]
             out[slice_] = _Part(pair, calls, talk, answered, caller, first, last, row_at,
                                 row_cell, row_imei, int(first.min()))  # fmt: skip
         return out
@@ -300,8 +311,8 @@ class CallWindow:
             # every pair new, past the known ones (the first calls)
             ids = fresh = np.arange(start, start + uniq.shape[0], dtype=_I)
             new = uniq
-            self._keys = np.concatenate([self._keys, uniq])
-            self._ids = np.concatenate([self._ids, fresh])
+            self._keys = _then(self._keys, uniq)
+            self._ids = _then(self._ids, fresh)
         else:
             m = self._keys.shape[0] + uniq.shape[0]
             keys, ids_of = np.empty(m, np.int64), np.empty(m, _I)
@@ -315,9 +326,9 @@ class CallWindow:
             new = uniq[ids >= start]
             fresh = np.arange(start, start + count, dtype=_I)
         if new.shape[0]:
-            self.pair_a = np.concatenate([self.pair_a, (new >> _SHIFT).astype(_I)])
-            self.pair_b = np.concatenate([self.pair_b, (new & ((1 << _SHIFT) - 1)).astype(_I)])
-            self.pair_n = np.concatenate([self.pair_n, np.zeros(new.shape[0], _I)])
+            self.pair_a = _then(self.pair_a, (new >> _SHIFT).astype(_I))
+            self.pair_b = _then(self.pair_b, (new & ((1 << _SHIFT) - 1)).astype(_I))
+            self.pair_n = _then(self.pair_n, np.zeros(new.shape[0], _I))
             if start == 0:  # (the first pairs: each one's id is its place among the keys)
                 self._rev = _reverse_pairs(self._keys, self.pair_a, self.pair_b)
                 return ids

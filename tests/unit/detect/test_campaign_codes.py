@@ -166,3 +166,19 @@ def test_keys_merged_in_get_their_old_ids_and_new_ones_in_order(seed: int) -> No
         **old,
         **dict(zip(wanted[new].tolist(), want[new].tolist(), strict=True)),
     }
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_runs_merged_give_the_distinct_keys_and_each_keys_place(seed: int) -> None:
+    from callwarden.detect.campaign_kernels import merge_runs  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    runs = [np.unique(rng.integers(0, 60, rng.integers(0, 30))) for _ in range(rng.integers(1, 9))]
+    keys = np.concatenate([np.zeros(0, np.int64), *runs]).astype(np.int64)
+    start = np.cumsum([0] + [r.shape[0] for r in runs]).astype(np.int64)
+    want = np.unique(keys)
+    out = np.empty(keys.shape[0], np.int64)
+    places = keys.copy()
+    got = merge_runs(places, start, out)
+    assert out[:got].tolist() == want.tolist()
+    assert places.tolist() == np.searchsorted(want, keys).tolist()
