@@ -14,6 +14,7 @@ the interpreter would take turns with it instead of running on the other core.
   comparison sort);
 - :func:`is_sorted`, :func:`pair_keys`, :func:`slice_runs` and :func:`merge_runs` sum a
   batch of calls by slice and pair;
+- :func:`callee_lines` counts the nodes calling each callee;
 - :func:`caller_calls` and :func:`modes` read the first and last call and the most used cell
   and device of some callers from the window's slices.
 """
@@ -25,6 +26,7 @@ import numpy as np
 
 __all__ = [
     "apply_part",
+    "callee_lines",
     "caller_calls",
     "canonical_keys",
     "counting_order",
@@ -348,6 +350,20 @@ def caller_calls(caller: np.ndarray, first: np.ndarray, last: np.ndarray, row_at
                     out[1][p] = columns[1][r]
                 p += 1
             at[k] = p
+
+
+@numba.njit(cache=True, nogil=True)
+def callee_lines(b: np.ndarray, counted: np.ndarray, size: int) -> np.ndarray:
+    """Per pair, how many of the pairs ``counted`` have its callee ``b`` (``0 <= b <
+    size``): ``np.bincount(b[counted], minlength=size)[b]``, counted in a table of int32."""
+    count = np.zeros(size, np.int32)
+    for k in range(b.shape[0]):
+        if counted[k]:
+            count[b[k]] += 1
+    out = np.empty(b.shape[0], np.int64)
+    for k in range(b.shape[0]):
+        out[k] = count[b[k]]
+    return out
 
 
 @numba.njit(cache=True, nogil=True)

@@ -77,6 +77,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from callwarden.detect.campaign_cues import chance_matches, judge
+from callwarden.detect.campaign_kernels import callee_lines
 from callwarden.detect.campaign_window import CallWindow, slice_seconds
 from callwarden.detect.reasons import CAMPAIGN_CODE, Reason, group_of
 from callwarden.features.formulas import range_flags
@@ -241,7 +242,8 @@ def _nodes(window: CallWindow, cfg: CampaignConfig, at_us: int) -> pl.DataFrame:
             "enterprise": window.enterprise.gather(codes),
             "served": window.served[codes],
         }
-    ).join(window.callers(codes), on="code", how="left", maintain_order="left")
+    )
+    per = per.hstack(window.callers(codes).drop("code"))  # (its rows are the codes, in order)
     flags = range_flags(per["a"])
     per = per.with_columns(
         virtual=pl.Series(flags["is_virtual"]),
@@ -368,7 +370,7 @@ def _edges(
     # count per callee, sums per node; ``pairs`` holds each node and callee once.)
     i, b, n = (pairs[c].to_numpy() for c in ("i", "b", "n"))
     rare = window.fig["callers"][b] <= cfg.rare_callers
-    lines = np.bincount(b[rare], minlength=len(window.numbers))[b]  # nodes calling it
+    lines = callee_lines(b, rare, len(window.numbers))  # nodes calling it
     on_lists = rare & (lines >= 2) & (lines <= cfg.list_callers)
     # a node's share of calls to callees another node also calls: high for the lines of one
     # list, low for a number whose callees merely cross a list now and then
