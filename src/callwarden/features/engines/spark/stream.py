@@ -20,6 +20,10 @@ are read by one query, each micro-batch taking the new files of either, and the 
 and looked back on as the calls are; what the kept SMS events said (their content reasons) is
 kept with them, so a replay reads the texts of events older than the lookback as well.
 
+With the learned scorer (``model``), every number's new events get features (no triage), and
+each micro-batch keeps its numbers' highest model inputs (``_state/peaks``): the next ones read
+them as earlier events, so an event's inputs are its number's highest so far, as in batch.
+
 Files must arrive in event-time order (each file's records later than earlier files'), as a
 switch writes them; a late file's records are scored with the lookback there is, and decisions
 already made are not revisited.
@@ -249,8 +253,8 @@ class StreamJob:
     def _campaigns(
         self, calls: pl.DataFrame | None, sms: pl.DataFrame | None, upto: int
     ) -> Traffic | None:
-        """The records the campaign pass reads (as ``campaign_records`` collects them) of the batches up to
-        ``upto``, from the calls and SMS times collected with their batch."""
+        """The records the campaign pass reads (as ``campaign_records`` collects them) of the
+        batches up to ``upto``, from the calls and SMS times collected with their batch."""
         if calls is None or self._read is None:
             return None
         return Traffic(
