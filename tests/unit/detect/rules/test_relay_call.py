@@ -99,6 +99,20 @@ def test_a_burst_minutes_after_the_owners_own_call_is_read_from_five_people() ->
     assert decision(burst | {"short_or_unanswered_share_15m": 0.0}) == "watch"
 
 
+def test_the_owners_own_call_a_minute_before_a_burst_leaves_it_a_burst_of_strangers() -> None:
+    # a call to a friend called an hour before, a minute before six calls to strangers: the
+    # quarter hour holds seven calls, six to people new that hour, after a long pause
+    burst = event(out_calls_15m=7.0, out_calls_1h=7.0, uniq_callees_15m=6.0, uniq_callees_1h=6.0,
+                  gap_mean_15m=572.0, gap_cv_15m=1.95, gap_mean_1h=572.0, gap_cv_1h=1.95,
+                  inner_gap_mean_15m=117.0, inner_gap_cv_15m=0.2,
+                  short_or_unanswered_share_1h=0.43, answered_share_1h=0.57)  # fmt: skip
+    assert decision(burst) == "review"
+    # two calls in five to people called before are someone ringing the same few people
+    few = burst | {"out_calls_15m": 5.0, "out_calls_1h": 5.0, "uniq_callees_15m": 3.0,
+                   "uniq_callees_1h": 3.0}  # fmt: skip
+    assert score(few) == 0.0
+
+
 def test_a_burst_after_the_owners_own_conversations_is_judged_by_its_own_calls() -> None:
     # a ten-minute call to the family earlier that evening makes the hour look talkative;
     # the quarter hour of the burst is dialling and ringing
