@@ -6,7 +6,8 @@ the interpreter would take turns with it instead of running on the other core.
 
 - :func:`apply_part` adds (or takes away) one summed batch of calls to the running figures,
   pair by pair, instead of marking the touched pairs in arrays as long as all pairs;
-- :func:`canonical_keys` gives a pair and the pair the other way round one key;
+- :func:`key_numbers` reads a pair key's numbers; :func:`canonical_keys` gives a pair and
+  the pair the other way round one key;
 - :func:`sorted_search` finds where sorted keys go in sorted keys in one walk, and
   :func:`merge_keys` merges them in;
 - :func:`pairs_in_window` lists the pairs of some callers that have calls in the window;
@@ -32,6 +33,7 @@ __all__ = [
     "counting_order",
     "counting_sort",
     "is_sorted",
+    "key_numbers",
     "merge_keys",
     "merge_runs",
     "modes",
@@ -308,6 +310,15 @@ def merge_runs(keys: np.ndarray, start: np.ndarray, out: np.ndarray) -> int:
         if size > 0:
             heap[j], top[j] = r, w
     return got
+
+
+@numba.njit(cache=True, nogil=True)
+def key_numbers(keys: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+    """The caller and callee codes of pair keys (``a << 32 | b``), into ``a`` and ``b``."""
+    mask = (np.int64(1) << _SHIFT) - 1
+    for k in range(keys.shape[0]):
+        a[k] = keys[k] >> _SHIFT
+        b[k] = keys[k] & mask
 
 
 @numba.njit(cache=True, nogil=True)

@@ -40,6 +40,7 @@ from callwarden.detect.campaign_kernels import (
     canonical_keys,
     counting_order,
     is_sorted,
+    key_numbers,
     merge_keys,
     merge_runs,
     modes,
@@ -224,19 +225,23 @@ class CallWindow:
         t = calls["t"].to_numpy()
         d = calls["d"].cast(pl.Int32).to_numpy()
         del calls
-        for slice_, part in self._add_coded(a, b, t, d, cell, imei).items():
+        coded = [a, b, t, d, cell, imei]
+        del a, b, t, d, cell, imei  # (let go once summed: see _add_coded)
+        for slice_, part in self._add_coded(coded).items():
             self.parts.setdefault(slice_, []).append(part)
 
-    def _add_coded(self, a: np.ndarray, b: np.ndarray, t: np.ndarray, d: np.ndarray,
-                   cell: np.ndarray, imei: np.ndarray) -> dict[int, _Part]:  # fmt: skip
-        """Coded calls (caller and callee codes, µs, seconds, cell and device codes) summed,
-        a part per slice.
+    def _add_coded(self, coded: list[np.ndarray]) -> dict[int, _Part]:
+        """Coded calls (``coded``: caller and callee codes, µs, seconds, cell and device
+        codes) summed, a part per slice. ``coded`` is emptied once the slices are summed, so
+        that the calls go before the pairs are numbered (where the caller held no other
+        reference).
 
         The calls are taken a slice at a time (a range of rows where they come in time
         order, as batch scoring hands them over; else found by counting), each slice's put
         in the order of its pair keys (caller, then callee) by one sort of its own, so that a
         run of them is one pair's calls, and summed in one compiled walk; then the batch's
         pairs are numbered at once."""
+        a, b, t, d, cell, imei = coded
         n = a.shape[0]
         if n == 0:
             return {}
@@ -261,6 +266,7 @@ class CallWindow:
         summed: dict[int, tuple[np.ndarray, ...]] = {}
         keys = np.empty(n, np.int64)  # every slice's run keys, one slice after the other
         start = [0]
+        which: np.ndarray | None = None
         for k in np.flatnonzero(np.diff(at)).tolist():
             if rows is None:
                 cut = slice(int(at[k]), int(at[k + 1]))
@@ -273,6 +279,9 @@ class CallWindow:
             runs = slice_runs(np.argsort(key), key, *x[2:], self.talk_s, keys[start[-1] :])
             summed[lo + k] = runs
             start.append(start[-1] + runs[0].shape[0])
+        del a, b, t, d, cell, imei, x, key, runs
+        rows = which = None
+        coded.clear()
         # the batch's pairs: every slice's keys merged, distinct, numbered at once (each
         # slice's run keys then read their place among them)
         uniq = np.empty(start[-1], np.int64)
@@ -326,8 +335,11 @@ class CallWindow:
             new = uniq[ids >= start]
             fresh = np.arange(start, start + count, dtype=_I)
         if new.shape[0]:
-            self.pair_a = _then(self.pair_a, (new >> _SHIFT).astype(_I))
-            self.pair_b = _then(self.pair_b, (new & ((1 << _SHIFT) - 1)).astype(_I))
+            callers, callees = np.empty(new.shape[0], _I), np.empty(new.shape[0], _I)
+            key_numbers(new, callers, callees)
+            self.pair_a = _then(self.pair_a, callers)
+            self.pair_b = _then(self.pair_b, callees)
+            del callers, callees
             self.pair_n = _then(self.pair_n, np.zeros(new.shape[0], _I))
             if start == 0:  # (the first pairs: each one's id is its place among the keys)
                 self._rev = _reverse_pairs(self._keys, self.pair_a, self.pair_b)
