@@ -41,11 +41,17 @@ def _land(calls: pl.DataFrame, folder: Path, parts: range, of: int, name: str = 
         os.utime(path, (1_700_000_000 + k, 1_700_000_000 + k))
 
 
-def test_arriving_files_give_the_batch_alerts(spark: SparkSession, tmp_path: Path) -> None:
+def _city(tmp_path: Path, seed: int) -> tuple[Path, pl.DataFrame, pl.DataFrame]:
+    """A simulated day of 1,000 subscribers: its folder, its calls in record order, its
+    subscribers."""
     city = tmp_path / "city"
-    simulate_city(SimulationConfig(subscribers=1000, seed=4, days=1), city)
+    simulate_city(SimulationConfig(subscribers=1000, seed=seed, days=1), city)
     calls = pl.read_parquet(city / "calls", hive_partitioning=False).sort("start_time", "call_id")
-    subs = pl.read_parquet(city / "subscribers")
+    return city, calls, pl.read_parquet(city / "subscribers")
+
+
+def test_arriving_files_give_the_batch_alerts(spark: SparkSession, tmp_path: Path) -> None:
+    city, calls, subs = _city(tmp_path, seed=4)
     incoming, out = tmp_path / "incoming", tmp_path / "alerts"
     incoming.mkdir()
     subscribers = read_records(spark, str(city), "subscribers")
@@ -73,11 +79,8 @@ def test_arriving_files_give_the_batch_alerts(spark: SparkSession, tmp_path: Pat
 def test_arriving_sms_beside_the_calls_give_the_batch_alerts(
     spark: SparkSession, tmp_path: Path
 ) -> None:
-    city = tmp_path / "city"
-    simulate_city(SimulationConfig(subscribers=1000, seed=6, days=1), city)
-    calls = pl.read_parquet(city / "calls", hive_partitioning=False).sort("start_time", "call_id")
+    city, calls, subs = _city(tmp_path, seed=6)
     sms = pl.read_parquet(city / "sms", hive_partitioning=False).sort("sent_time", "sms_id")
-    subs = pl.read_parquet(city / "subscribers")
     incoming, texts, out = tmp_path / "incoming", tmp_path / "texts", tmp_path / "alerts"
     incoming.mkdir()
     texts.mkdir()
@@ -117,10 +120,7 @@ def test_arriving_sms_beside_the_calls_give_the_batch_alerts(
 def test_arriving_files_with_a_model_give_the_batch_alerts(
     spark: SparkSession, tmp_path: Path
 ) -> None:
-    city = tmp_path / "city"
-    simulate_city(SimulationConfig(subscribers=1000, seed=4, days=1), city)
-    calls = pl.read_parquet(city / "calls", hive_partitioning=False).sort("start_time", "call_id")
-    subs = pl.read_parquet(city / "subscribers")
+    city, calls, subs = _city(tmp_path, seed=4)
     # a real model, small and fast, trained on the city's own records and labels
     _, slices = load_engine("compiled")().features(Traffic(calls, None, subs))
     table = number_table_of_slices(slices, pl.read_parquet(city / "labels"))
