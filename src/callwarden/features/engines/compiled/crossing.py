@@ -296,7 +296,8 @@ def with_crossing_signals(calls: pl.DataFrame, known: pl.Series | None = None) -
         peer, from_known = _known_numbers(calls, known, spoofed)
         # (the table's size only: HyperLogLog's estimate, a tenth more for its error, costs
         # a sixth of an exact count; a table too small grows and gives the same values)
-        callees = int(pl.Series(callee).approx_n_unique() * 1.1)
+        estimate = pl.DataFrame({"k": callee}).select(pl.col("k").approx_n_unique()).item()
+        callees = int(estimate * 1.1)
         _callee_passes(callee, caller, t, _none_if(spoofed), from_known, SIX_H_MS, shared,
                        victim, callees)  # fmt: skip
         return shared, peer, victim
