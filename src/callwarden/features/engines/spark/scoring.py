@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 import pyarrow as pa
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, IntegerType, StructField, StructType
 
@@ -123,12 +123,10 @@ def _peak_columns(
         features = features.join(before.withColumnsRenamed(earlier), "msisdn", "left")
     columns = {}
     for j, name in enumerate(names):
-        column = F.col(name).cast(DoubleType())
         if FEATURES[name].static:
-            columns[f"{_PEAK}{j}"] = column
-        else:  # (Spark's max ranks NaN above every number: NaN is made null first)
-            known = F.when(F.isnan(column), F.lit(None)).otherwise(column)
-            columns[f"{_PEAK}{j}"] = F.max(known).over(so_far)
+            columns[f"{_PEAK}{j}"] = F.col(name).cast(DoubleType())
+        else:
+            columns[f"{_PEAK}{j}"] = F.max(_known(name)).over(so_far)
             if before is not None:  # (greatest passes over nulls)
                 columns[f"{_PEAK}{j}"] = F.greatest(
                     columns[f"{_PEAK}{j}"], F.col(f"_before{_PEAK}{j}")
@@ -137,16 +135,22 @@ def _peak_columns(
     return peaked if before is None else peaked.drop(*[f"_before{c}" for c in earlier])
 
 
+def _known(name: str) -> Column:
+    """A feature as a double, NaN made null (Spark's max ranks NaN above every number; a
+    missing value is passed over)."""
+    column = F.col(name).cast(DoubleType())
+    return F.when(F.isnan(column), F.lit(None)).otherwise(column)
+
+
 def peaks_of(features: DataFrame, names: list[str]) -> DataFrame:
     """Each number's highest value of each behavioural model input over ``features`` (missing
     values passed over): ``msisdn`` and ``_peak_<j>``, what :func:`_peak_columns` reads as
     ``before`` for later events."""
-    highest = []
-    for j, name in enumerate(names):
-        if not FEATURES[name].static:
-            column = F.col(name).cast(DoubleType())
-            known = F.when(F.isnan(column), F.lit(None)).otherwise(column)
-            highest.append(F.max(known).alias(f"{_PEAK}{j}"))
+    highest = [
+        F.max(_known(name)).alias(f"{_PEAK}{j}")
+        for j, name in enumerate(names)
+        if not FEATURES[name].static
+    ]
     if not highest:
         return features.select("msisdn").distinct()
     return features.groupBy("msisdn").agg(*highest)

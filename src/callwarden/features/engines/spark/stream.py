@@ -75,6 +75,8 @@ LOOKBACK_MS = 2 * max(WINDOWS.values())
 _RECORD = "_record"
 #: each record's time column
 _TIME = {"calls": "start_time", "sms": "sent_time"}
+#: each record's spec and the state's folder of its history
+_KEPT = {"calls": (CALLS, "history"), "sms": (SMS, "sms_history")}
 
 
 def _collect(frame: DataFrame) -> pl.DataFrame:
@@ -120,16 +122,16 @@ class StreamJob:
 
     def _kept(self, batch: DataFrame, record: str, batch_id: int) -> DataFrame:
         """The batch's new ``record`` rows, written to the state's history and read back."""
-        spec = CALLS if record == "calls" else SMS
+        spec, folder = _KEPT[record]
         rows = batch.where(F.col(_RECORD) == record) if _RECORD in batch.columns else batch
-        where = f"{self.state}/{'history' if record == 'calls' else 'sms_history'}"
+        where = f"{self.state}/{folder}"
         rows.select(*spec.columns).write.mode("overwrite").parquet(f"{where}/batch={batch_id}")
         return self.spark.read.schema(_schema(spec)).parquet(f"{where}/batch={batch_id}")
 
     def _history(self, record: str, batch_id: int, since: Column) -> DataFrame:
         """The ``record`` rows of the batches up to ``batch_id`` from ``since`` on."""
-        spec = CALLS if record == "calls" else SMS
-        where = f"{self.state}/{'history' if record == 'calls' else 'sms_history'}"
+        spec, folder = _KEPT[record]
+        where = f"{self.state}/{folder}"
         return (
             self.spark.read.schema(_schema(spec, batch=True))
             .parquet(where)
@@ -227,9 +229,10 @@ class StreamJob:
         found = driver_texts(fresh, texts)
         frame = found if found is not None else pl.DataFrame(schema=DRIVER_TEXTS)
         # (written whatever it holds: a re-run batch overwrites its own texts)
-        self.spark.createDataFrame(
-            frame.to_arrow(), schema=from_arrow_schema(frame.to_arrow().schema)
-        ).write.mode("overwrite").parquet(f"{where}/batch={batch_id}")
+        table = frame.to_arrow()
+        self.spark.createDataFrame(table, schema=from_arrow_schema(table.schema)).write.mode(
+            "overwrite"
+        ).parquet(f"{where}/batch={batch_id}")
         kept_texts = pl.from_arrow(
             self.spark.read.parquet(where).where(F.col("batch") <= batch_id).drop("batch").toArrow()
         )
