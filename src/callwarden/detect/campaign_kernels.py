@@ -6,15 +6,15 @@ the interpreter would take turns with it instead of running on the other core.
 
 - :func:`apply_part` adds (or takes away) one summed batch of calls to the running figures,
   pair by pair, instead of marking the touched pairs in arrays as long as all pairs;
-- :func:`key_numbers` reads a pair key's numbers; :func:`canonical_keys` gives a pair and
-  the pair the other way round one key;
+- :func:`key_numbers` reads a pair key's numbers;
 - :func:`sorted_search` finds where sorted keys go in sorted keys in one walk, and
   :func:`merge_keys` merges them in;
 - :func:`pairs_in_window` lists the pairs of some callers that have calls in the window;
 - :func:`counting_order` and :func:`counting_sort` sort small whole numbers by counting (no
   comparison sort);
-- :func:`is_sorted`, :func:`pair_keys`, :func:`slice_runs` and :func:`merge_runs` sum a
-  batch of calls by slice and pair;
+- :func:`is_sorted`, :func:`pair_keys`, :func:`pair_order`, :func:`slice_runs` and
+  :func:`merge_runs` sum a batch of calls by slice and pair;
+- :func:`reverse_pairs` finds the pair the other way round of every pair;
 - :func:`callee_lines` counts the nodes calling each callee;
 - :func:`caller_calls` and :func:`modes` read the first and last call and the most used cell
   and device of some callers from the window's slices.
@@ -29,7 +29,6 @@ __all__ = [
     "apply_part",
     "callee_lines",
     "caller_calls",
-    "canonical_keys",
     "counting_order",
     "counting_sort",
     "is_sorted",
@@ -38,7 +37,9 @@ __all__ = [
     "merge_runs",
     "modes",
     "pair_keys",
+    "pair_order",
     "pairs_in_window",
+    "reverse_pairs",
     "slice_runs",
     "sorted_search",
 ]
@@ -211,6 +212,47 @@ def pair_keys(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
         out[k] = (np.int64(a[k]) << _SHIFT) | np.int64(b[k])
 
 
+_DIGIT = 11  # bits a pass of :func:`pair_order` sorts by: its counts fit the first cache
+
+
+@numba.njit(cache=True, nogil=True)
+def pair_order(a: np.ndarray, b: np.ndarray, bits: int, key: np.ndarray,
+               order: np.ndarray) -> None:  # fmt: skip
+    """``key``: each call's pair key (:func:`pair_keys`); ``order``: the calls in the order
+    of their keys, ties in the order they came (``np.argsort(key, kind="stable")``), by a
+    least-significant-digit radix sort of the codes (``0 <= a, b < 2 ** bits``): a few
+    passes of counts and one write each, no comparisons."""
+    m = a.shape[0]
+    size = 1 << _DIGIT
+    mask = size - 1
+    passes = max(1, (2 * bits + _DIGIT - 1) // _DIGIT)
+    value = np.empty(m, np.int64)  # (caller and callee codes side by side, 2 * bits)
+    count = np.zeros((passes, size + 1), np.int64)
+    for k in range(m):
+        key[k] = (np.int64(a[k]) << _SHIFT) | np.int64(b[k])
+        v = (np.int64(a[k]) << bits) | np.int64(b[k])
+        value[k] = v
+        for p in range(passes):
+            count[p, ((v >> (p * _DIGIT)) & mask) + 1] += 1
+    src_v, src_i = value, np.arange(m)
+    dst_v, dst_i = np.empty(m, np.int64), order
+    for p in range(passes):
+        at = count[p]
+        for j in range(size):
+            at[j + 1] += at[j]
+        shift = p * _DIGIT
+        for k in range(m):
+            v = src_v[k]
+            d = (v >> shift) & mask
+            dst_v[at[d]] = v
+            dst_i[at[d]] = src_i[k]
+            at[d] += 1
+        src_v, dst_v = dst_v, src_v
+        src_i, dst_i = dst_i, src_i
+    if passes % 2 == 0:  # (the last pass wrote the scratch positions)
+        order[:] = src_i
+
+
 @numba.njit(cache=True, nogil=True)
 def slice_runs(order: np.ndarray, key: np.ndarray, t: np.ndarray, d: np.ndarray,
                cell: np.ndarray, imei: np.ndarray, talk_s: int,
@@ -322,12 +364,47 @@ def key_numbers(keys: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
 
 
 @numba.njit(cache=True, nogil=True)
-def canonical_keys(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    """``out``: the key of each pair's numbers, smaller code first (``min << 32 | max``), which
-    a pair and the pair the other way round share."""
-    for k in range(a.shape[0]):
-        lo, hi = min(a[k], b[k]), max(a[k], b[k])
-        out[k] = (np.int64(lo) << _SHIFT) | np.int64(hi)
+def reverse_pairs(pair_a: np.ndarray, pair_b: np.ndarray, size: int, rev: np.ndarray) -> None:
+    """``rev``: for each pair (caller ``pair_a``, callee ``pair_b``, codes ``< size``; the
+    pairs distinct and in key order, each one's id its place), the id of the pair the other
+    way round, -1 where there is none (itself where a number called itself).
+
+    Each number's pairs as caller are in the order of their callees; its pairs as callee,
+    put in the order of their callers by one counting sort (by callee, stable over the key
+    order), are in the order of their callers: the two lists are walked side by side, and a
+    number in both is a pair both ways. (No sort of the pairs, no search.)"""
+    m = pair_a.shape[0]
+    out_at = np.zeros(size + 1, np.int64)  # where each number's pairs as caller start
+    in_at = np.zeros(size + 1, np.int64)  # ... and as callee, once sorted so
+    for k in range(m):
+        out_at[pair_a[k] + 1] += 1
+        in_at[pair_b[k] + 1] += 1
+    for v in range(size):
+        out_at[v + 1] += out_at[v]
+        in_at[v + 1] += in_at[v]
+    fill = in_at[:-1].copy()
+    in_id = np.empty(m, np.int32)  # the pairs by callee, then caller: id and caller
+    in_caller = np.empty(m, np.int32)
+    for k in range(m):
+        v = pair_b[k]
+        in_id[fill[v]] = k
+        in_caller[fill[v]] = pair_a[k]
+        fill[v] += 1
+    for k in range(m):
+        rev[k] = -1
+    for x in range(size):
+        i, i_end = out_at[x], out_at[x + 1]  # pairs (x, y), y ascending
+        j, j_end = in_at[x], in_at[x + 1]  # pairs (y, x), y ascending
+        while i < i_end and j < j_end:
+            y_out, y_in = pair_b[i], in_caller[j]
+            if y_out < y_in:
+                i += 1
+            elif y_out > y_in:
+                j += 1
+            else:
+                rev[i] = in_id[j]
+                i += 1
+                j += 1
 
 
 @numba.njit(cache=True, nogil=True)

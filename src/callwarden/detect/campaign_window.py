@@ -37,7 +37,6 @@ from callwarden.detect.campaign_codes import Codes
 from callwarden.detect.campaign_kernels import (
     apply_part,
     caller_calls,
-    canonical_keys,
     counting_order,
     is_sorted,
     key_numbers,
@@ -45,7 +44,9 @@ from callwarden.detect.campaign_kernels import (
     merge_runs,
     modes,
     pair_keys,
+    pair_order,
     pairs_in_window,
+    reverse_pairs,
     slice_runs,
     sorted_search,
 )
@@ -263,6 +264,7 @@ class CallWindow:
                 rows = np.argsort(s, kind="stable")
             at = np.searchsorted(s[rows], np.arange(hi - lo + 2, dtype=np.int64))
             del s
+        bits = max(len(self.numbers) - 1, 1).bit_length()  # (every code below 2 ** bits)
         summed: dict[int, tuple[np.ndarray, ...]] = {}
         keys = np.empty(n, np.int64)  # every slice's run keys, one slice after the other
         start = [0]
@@ -274,12 +276,10 @@ class CallWindow:
             else:
                 which = rows[at[k] : at[k + 1]]
                 x = (a[which], b[which], t[which], d[which], cell[which], imei[which])
-            key = np.empty(x[0].shape[0], np.int64)
-            pair_keys(x[0], x[1], key)
-            runs = slice_runs(np.argsort(key), key, *x[2:], self.talk_s, keys[start[-1] :])
+            runs = slice_runs(*_by_pair(x[0], x[1], bits), *x[2:], self.talk_s, keys[start[-1] :])
             summed[lo + k] = runs
             start.append(start[-1] + runs[0].shape[0])
-        del a, b, t, d, cell, imei, x, key, runs
+        del a, b, t, d, cell, imei, x, runs
         rows = which = None
         coded.clear()
         # the batch's pairs: every slice's keys merged, distinct, numbered at once (each
@@ -342,7 +342,8 @@ class CallWindow:
             del callers, callees
             self.pair_n = _then(self.pair_n, np.zeros(new.shape[0], _I))
             if start == 0:  # (the first pairs: each one's id is its place among the keys)
-                self._rev = _reverse_pairs(self._keys, self.pair_a, self.pair_b)
+                self._rev = np.empty(self.pair_a.shape[0], _I)
+                reverse_pairs(self.pair_a, self.pair_b, len(self.numbers), self._rev)
                 return ids
             # the pair the other way round, for the new pairs and the pairs they reverse: the
             # new pairs come by caller, then callee, so by callee (stable) they are in the
@@ -502,26 +503,21 @@ class CallWindow:
 _NO_ROWS = (np.zeros(0, _I), np.zeros(0, _I))
 
 
-def _reverse_pairs(keys: np.ndarray, pair_a: np.ndarray, pair_b: np.ndarray) -> np.ndarray:
-    """The id of each pair the other way round (-1: none) where each pair's id is its place
-    among ``keys`` (sorted): the pairs both ways share their numbers' key, smaller code
-    first, so they are the keys found twice once those are sorted (no sort of the pairs,
-    no table as large as them)."""
-    both = np.empty(keys.shape[0], np.int64)
-    canonical_keys(pair_a, pair_b, both)
-    both.sort()
-    twice = both[:-1][both[1:] == both[:-1]]  # (x << 32 | y, x < y), ascending
-    del both
-    one = _search(keys, twice).astype(_I)
-    back = ((twice & ((1 << _SHIFT) - 1)) << _SHIFT) | (twice >> _SHIFT)  # y << 32 | x
-    order = np.argsort(back)
-    other = np.empty(one.shape[0], _I)
-    other[order] = _search(keys, back[order])
-    rev = np.full(keys.shape[0], -1, _I)
-    rev[one], rev[other] = other, one
-    itself = np.flatnonzero(pair_a == pair_b)  # (a number that called itself)
-    rev[itself] = itself
-    return rev
+#: calls in a slice from which its order by pair is counted (:func:`pair_order`), not compared
+_RADIX_FROM = 1 << 14
+
+
+def _by_pair(a: np.ndarray, b: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The calls' positions in the order of their pair keys (caller, then callee codes,
+    each below ``2 ** bits``), and the keys: counted in a few passes where the calls are many,
+    sorted where they are few."""
+    key = np.empty(a.shape[0], np.int64)
+    if a.shape[0] < _RADIX_FROM:
+        pair_keys(a, b, key)
+        return np.argsort(key), key
+    order = np.empty(a.shape[0], np.int64)
+    pair_order(a, b, bits, key, order)
+    return order, key
 
 
 def _gathered(

@@ -182,3 +182,35 @@ def test_runs_merged_give_the_distinct_keys_and_each_keys_place(seed: int) -> No
     got = merge_runs(places, start, out)
     assert out[:got].tolist() == want.tolist()
     assert places.tolist() == np.searchsorted(want, keys).tolist()
+
+
+@pytest.mark.parametrize("bits", [1, 5, 6, 16, 21, 31])
+def test_the_pair_order_by_counting_is_the_stable_argsort_of_the_keys(bits: int) -> None:
+    """(A slice's calls put in the order of their pairs: one pass of counts or several, an
+    odd or an even number of them.)"""
+    from callwarden.detect.campaign_kernels import pair_order  # noqa: PLC0415
+
+    rng = np.random.default_rng(bits)
+    n = 5000
+    a = rng.integers(0, 1 << bits, n).astype(np.int32)
+    b = rng.integers(0, min(1 << bits, 40), n).astype(np.int32)  # (callees repeat: ties)
+    key, order = np.empty(n, np.int64), np.empty(n, np.int64)
+    pair_order(a, b, bits, key, order)
+    assert key.tolist() == ((a.astype(np.int64) << 32) | b).tolist()
+    assert order.tolist() == np.argsort(key, kind="stable").tolist()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_reverse_pairs_finds_each_pair_the_other_way_round(seed: int) -> None:
+    from callwarden.detect.campaign_kernels import reverse_pairs  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(1, 60))
+    keys = np.unique(rng.integers(0, size, 800) * (1 << 32) + rng.integers(0, size, 800))
+    a, b = (keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32)
+    rev = np.empty(keys.shape[0], np.int32)
+    reverse_pairs(a, b, size, rev)
+    place = {(int(x), int(y)): k for k, (x, y) in enumerate(zip(a, b, strict=True))}
+    want = [place.get((int(y), int(x)), -1) for x, y in zip(a, b, strict=True)]
+    assert rev.tolist() == want
+    assert (a == b).any() == (rev == np.arange(keys.shape[0])).any()  # (itself, where one)
