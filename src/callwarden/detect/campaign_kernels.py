@@ -13,7 +13,8 @@ the interpreter would take turns with it instead of running on the other core.
 - :func:`counting_order` and :func:`counting_sort` sort small whole numbers by counting (no
   comparison sort);
 - :func:`is_sorted`, :func:`pair_keys`, :func:`pair_order`, :func:`slice_runs` and
-  :func:`merge_runs` sum a batch of calls by slice and pair;
+  :func:`merge_runs` sum a batch of calls by slice and pair; :func:`pair_counts` counts the
+  rows of each pair;
 - :func:`reverse_pairs` finds the pair the other way round of every pair;
 - :func:`callee_lines` counts the nodes calling each callee;
 - :func:`caller_calls` and :func:`modes` read the first and last call and the most used cell
@@ -36,6 +37,7 @@ __all__ = [
     "merge_keys",
     "merge_runs",
     "modes",
+    "pair_counts",
     "pair_keys",
     "pair_order",
     "pairs_in_window",
@@ -251,6 +253,22 @@ def pair_order(a: np.ndarray, b: np.ndarray, bits: int, key: np.ndarray,
         src_i, dst_i = dst_i, src_i
     if passes % 2 == 0:  # (the last pass wrote the scratch positions)
         order[:] = src_i
+
+
+@numba.njit(cache=True, nogil=True)
+def pair_counts(a: np.ndarray, b: np.ndarray, bits: int, out: np.ndarray) -> None:
+    """``out[k]``: how many rows hold the pair ``(a[k], b[k])`` (``0 <= a, b < 2 ** bits``),
+    ``np.unique(a << 32 | b, return_inverse=True, return_counts=True)``'s counts of each
+    row's pair, found by :func:`pair_order` and one walk over its runs (no comparisons)."""
+    m = a.shape[0]
+    key, order = np.empty(m, np.int64), np.empty(m, np.int64)
+    pair_order(a, b, bits, key, order)
+    lo = 0
+    for k in range(1, m + 1):
+        if k == m or key[order[k]] != key[order[lo]]:
+            for r in range(lo, k):
+                out[order[r]] = k - lo
+            lo = k
 
 
 @numba.njit(cache=True, nogil=True)

@@ -77,7 +77,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from callwarden.detect.campaign_cues import chance_matches, judge
-from callwarden.detect.campaign_kernels import callee_lines
+from callwarden.detect.campaign_kernels import callee_lines, pair_counts
 from callwarden.detect.campaign_window import CallWindow, slice_seconds
 from callwarden.detect.reasons import CAMPAIGN_CODE, Reason, group_of
 from callwarden.features.formulas import range_flags
@@ -449,17 +449,38 @@ def _shared_calls(
     inside = of[i] >= 0
     i, b, n, code = i[inside], b[inside], n[inside], code[inside]
     c = of[i]
-    _, at, members = np.unique((c << 32) | b, return_inverse=True, return_counts=True)
-    shared = members[at] >= 2  # a callee two or more of the component's numbers call
-    comps, ci = np.unique(c, return_inverse=True)
+    members = np.empty(c.shape[0], np.int64)  # the component's numbers calling the callee
+    bits = max(int(c.max(initial=0)), int(b.max(initial=0)), 1).bit_length()
+    pair_counts(c, b, bits, members)
+    shared = members >= 2  # a callee two or more of the component's numbers call
+    comps, ci = _dense(c)
     calls = np.bincount(ci, n, comps.shape[0]).astype(np.int64)
     on_shared = np.bincount(ci, np.where(shared, n, 0), comps.shape[0]).astype(np.int64)
-    numbers, ni = np.unique(code, return_inverse=True)
+    numbers, ni = _dense(code)
     grouped = np.bincount(ni, shared, numbers.shape[0]).astype(np.int64)
     per = zip(comps.tolist(), calls.tolist(), on_shared.tolist(), strict=True)
     return {k: (total, on) for k, total, on in per}, pl.DataFrame(
         {"code": numbers, "grouped": grouped}
     )
+
+
+def _dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` of whole numbers: by counts where they lie
+    in a range no longer than twice their count (a component's label), by runs where they are
+    sorted (the pairs' callers), else sorted."""
+    if values.shape[0] == 0:
+        return values[:0], np.zeros(0, np.int64)
+    if int(values.min()) >= 0 and int(values.max()) < 2 * values.shape[0]:
+        seen = np.bincount(values) > 0
+        place = np.cumsum(seen) - 1
+        return np.flatnonzero(seen), place[values]
+    if (values[1:] >= values[:-1]).all():
+        new = np.empty(values.shape[0], bool)
+        new[0] = True
+        np.not_equal(values[1:], values[:-1], out=new[1:])
+        return values[new], np.cumsum(new) - 1
+    out: tuple[np.ndarray, np.ndarray] = np.unique(values, return_inverse=True)
+    return out
 
 
 def find_campaigns(

@@ -3,11 +3,12 @@ as frames (``detect/campaigns.py``)."""
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callwarden.detect.campaigns import _shared_calls
+from callwarden.detect.campaigns import _dense, _shared_calls
 
 
 def _frames(
@@ -50,3 +51,17 @@ def test_shared_calls_as_arrays_equal_the_frames(
     want, want_own = _frames(pairs, kept)
     assert got == want
     assert own.sort("code").equals(want_own.sort("code"))
+
+
+@given(st.lists(st.integers(0, 2**40), max_size=60), st.sampled_from(["small", "sorted", "any"]))
+def test_dense_codes_are_numpys_unique(values: list[int], kind: str) -> None:
+    """(Components' labels by counts, the pairs' sorted callers by runs, else a sort.)"""
+    given_ = np.array(values, np.int64)
+    if kind == "small":
+        given_ %= max(1, len(values))
+    elif kind == "sorted":
+        given_.sort()
+    got, at = _dense(given_)
+    want, want_at = np.unique(given_, return_inverse=True)
+    assert got.tolist() == want.tolist()
+    assert at.tolist() == want_at.tolist()
