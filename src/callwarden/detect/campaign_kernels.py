@@ -9,7 +9,8 @@ the interpreter would take turns with it instead of running on the other core.
 - :func:`key_numbers` reads a pair key's numbers;
 - :func:`sorted_search` finds where sorted keys go in sorted keys in one walk, and
   :func:`merge_keys` merges them in;
-- :func:`pairs_in_window` lists the pairs of some callers that have calls in the window;
+- :func:`caller_starts` finds where each caller's pairs start, and :func:`pairs_in_window`
+  lists the pairs of some callers that have calls in the window;
 - :func:`counting_order` and :func:`counting_sort` sort small whole numbers by counting (no
   comparison sort);
 - :func:`is_sorted`, :func:`pair_keys`, :func:`pair_order`, :func:`slice_runs` and
@@ -30,6 +31,7 @@ __all__ = [
     "apply_part",
     "callee_lines",
     "caller_calls",
+    "caller_starts",
     "counting_order",
     "counting_sort",
     "is_sorted",
@@ -148,28 +150,37 @@ def merge_keys(keys: np.ndarray, ids: np.ndarray, wanted: np.ndarray, next_id: i
 
 
 @numba.njit(cache=True, nogil=True)
-def pairs_in_window(keys: np.ndarray, ids: np.ndarray, pair_n: np.ndarray,
+def caller_starts(keys: np.ndarray, size: int, out: np.ndarray) -> None:
+    """``out[x]``: where the pairs of caller ``x`` (``0 <= x <= size``) start among ``keys``
+    (sorted), ``np.searchsorted(keys, x << 32)``, in one walk."""
+    j, m = 0, keys.shape[0]
+    for x in range(size + 1):
+        while j < m and (keys[j] >> _SHIFT) < x:
+            j += 1
+        out[x] = j
+
+
+@numba.njit(cache=True, nogil=True)
+def pairs_in_window(starts: np.ndarray, keys: np.ndarray, ids: np.ndarray, pair_n: np.ndarray,
                     callers: np.ndarray, out_a: np.ndarray, out_b: np.ndarray,
                     out_n: np.ndarray) -> int:  # fmt: skip
     """The pairs of ``callers`` (sorted, distinct) with calls in the window, in key order:
     caller code, callee code and calls into ``out_a``, ``out_b``, ``out_n`` (those past
     their room are not written); returns how many. ``keys``: every pair's key, sorted, and
-    ``ids`` its id. (One galloping walk, :func:`_gallop`: each caller's pairs are looked for
-    from where the last caller's ended.)"""
-    got, j, m, room = 0, 0, keys.shape[0], out_a.shape[0]
+    ``ids`` its id; ``starts``: where each caller's pairs start among them
+    (:func:`caller_starts`), so that a caller's pairs are one read away."""
+    got, room = 0, out_a.shape[0]
     mask = (np.int64(1) << _SHIFT) - 1
     for k in range(callers.shape[0]):
-        j = _gallop(keys, j, int(callers[k]) << _SHIFT)
-        hi = (np.int64(callers[k]) + 1) << _SHIFT
-        while j < m and keys[j] < hi:
+        c = callers[k]
+        for j in range(starts[c], starts[c + 1]):
             calls = pair_n[ids[j]]
             if calls > 0:
                 if got < room:
-                    out_a[got] = callers[k]
+                    out_a[got] = c
                     out_b[got] = keys[j] & mask
                     out_n[got] = calls
                 got += 1
-            j += 1
     return got
 
 

@@ -37,6 +37,7 @@ from callwarden.detect.campaign_codes import Codes
 from callwarden.detect.campaign_kernels import (
     apply_part,
     caller_calls,
+    caller_starts,
     counting_order,
     is_sorted,
     key_numbers,
@@ -174,6 +175,7 @@ class CallWindow:
         from then on neither takes calls nor forgets pairs (forgetting only saves memory:
         the groups are the same)."""
         twin = copy.copy(self)
+        twin._starts = self._starts
         twin.fig = {k: v.copy() for k, v in self.fig.items()}
         twin.pair_n = self.pair_n.copy()
         twin.applied = set(self.applied)
@@ -193,6 +195,16 @@ class CallWindow:
         self.applied = set(other.applied)
         self.parts = {s: list(parts) for s, parts in other.parts.items()}
         self.span = other.span
+
+    #: where each caller's pairs start among the keys (``caller_starts``), found once the keys
+    #: are read after they change; not kept in a checkpoint (a class default: one written
+    #: before it loads)
+    _starts: np.ndarray | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_starts", None)
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         if "served" not in state:  # (a checkpoint from before ``served``: as it read then)
@@ -321,6 +333,7 @@ class CallWindow:
             ids = fresh = np.arange(start, start + uniq.shape[0], dtype=_I)
             new = uniq
             self._keys = _then(self._keys, uniq)
+            self._starts = None
             self._ids = _then(self._ids, fresh)
         else:
             m = self._keys.shape[0] + uniq.shape[0]
@@ -332,6 +345,7 @@ class CallWindow:
             self._keys, self._ids = (
                 x[:held] if held == m else x[:held].copy() for x in (keys, ids_of)
             )
+            self._starts = None
             new = uniq[ids >= start]
             fresh = np.arange(start, start + count, dtype=_I)
         if new.shape[0]:
@@ -426,6 +440,7 @@ class CallWindow:
         )
         held = keep[self._ids]
         self._keys, self._ids = self._keys[held], new_id[self._ids[held]]
+        self._starts = None
         for parts in self.parts.values():
             for part in parts:
                 part.pair = new_id[part.pair]
@@ -450,9 +465,15 @@ class CallWindow:
         # room for each caller's callees in the window (its running figure: the pairs
         # found, one more walk where that does not hold)
         room = int(self.fig["callees"][callers].sum())
+        starts = self._starts
+        if starts is None or starts.shape[0] != len(self.numbers) + 1:
+            fits = self._keys.shape[0] < np.iinfo(_I).max
+            starts = np.empty(len(self.numbers) + 1, _I if fits else np.int64)
+            caller_starts(self._keys, len(self.numbers), starts)
+            self._starts = starts
         while True:
             a, b, n = (np.empty(room, np.int64) for _ in range(3))
-            got = pairs_in_window(self._keys, self._ids, self.pair_n, callers, a, b, n)
+            got = pairs_in_window(starts, self._keys, self._ids, self.pair_n, callers, a, b, n)
             if got == room:
                 return a, b, n
             room = got

@@ -488,3 +488,34 @@ def test_each_pair_knows_the_pair_the_other_way_round(seed: int) -> None:
         pairs = zip(window.pair_a, window.pair_b, strict=True)
         want = [id_of.get((int(y), int(x)), -1) for x, y in pairs]
         assert window._rev.tolist() == want
+
+
+def test_pairs_of_callers_read_again_after_the_keys_change() -> None:
+    """Each caller's pairs are found from where its pairs start among the keys, found again
+    once new pairs come or idle ones go (and not kept in a checkpoint)."""
+    calls = _calls(11)
+    window = CallWindow(3600, talk_s=60)
+    window.forget_at = 1
+    for hour in (12, 24, 36, 48):
+        window.add(calls.filter((pl.col("t") >= (hour - 12) * HOUR) & (pl.col("t") < hour * HOUR)))
+        window.move_to((hour - 6) * HOUR, hour * HOUR)
+        inside = calls.filter((pl.col("t") >= (hour - 6) * HOUR) & (pl.col("t") < hour * HOUR))
+        want = inside.group_by("a", "b").agg(n=pl.len()).sort("a", "b")
+        for seen in (window, pickle.loads(pickle.dumps(window))):  # noqa: S301  (our own)
+            assert "_starts" not in seen.__getstate__()
+            codes = np.unique(seen.numbers.encode(want["a"].unique()))
+            a, b, n = seen.pairs_of(codes)
+            got = pl.DataFrame(
+                {"a": seen.numbers.decode(a), "b": seen.numbers.decode(b), "n": n}
+            ).sort("a", "b")
+            assert got.equals(want.cast(got.schema)), hour  # type: ignore[arg-type]
+
+
+def test_where_each_callers_pairs_start_is_searchsorted() -> None:
+    from callwarden.detect.campaign_kernels import caller_starts  # noqa: PLC0415
+
+    rng = np.random.default_rng(5)
+    keys = np.unique(rng.integers(0, 30, 400) * (1 << 32) + rng.integers(0, 30, 400))
+    out = np.empty(41, np.int64)
+    caller_starts(keys, 40, out)
+    assert out.tolist() == np.searchsorted(keys, np.arange(41) << 32).tolist()
