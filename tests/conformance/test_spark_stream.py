@@ -6,7 +6,9 @@ scoring of all the calls, the campaign pass's group alerts among them. With SMS 
 folder of their own beside the calls, the alerts equal batch scoring of calls and SMS, the SMS
 bursts and their content reasons among them. With the learned scorer, the files taken one a
 micro-batch, the alerts equal batch scoring with the same model: each number's highest model
-inputs carry from one micro-batch to the next.
+inputs carry from one micro-batch to the next. The state's growing tables are kept as at most
+two versions each, whatever the number of micro-batches, and the look-back of a three-day
+stream drops the calls no micro-batch reads any more, its alerts still equal batch's.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ def test_arriving_files_give_the_batch_alerts(spark: SparkSession, tmp_path: Pat
     codes = want["reasons"].list.eval(pl.element().struct.field("code")).explode()
     assert (codes == "campaign").any()  # (a rotation campaign's lines, found as a group)
     assert got.equals(want)
+    assert _versions(out / "_state") == {"candidates": 2}  # (of three micro-batches)
 
 
 def test_arriving_sms_beside_the_calls_give_the_batch_alerts(
@@ -115,6 +118,7 @@ def test_arriving_sms_beside_the_calls_give_the_batch_alerts(
     assert got.equals(want)
     without = score_records(Traffic(calls, None, subs)).alerts
     assert not without.equals(want)  # (the SMS change the day's alerts: they were read)
+    assert _versions(out / "_state") == {"candidates": 2, "texts": 2}
 
 
 def test_arriving_files_with_a_model_give_the_batch_alerts(
@@ -144,3 +148,36 @@ def test_arriving_files_with_a_model_give_the_batch_alerts(
     codes = {r["code"] for reasons in want["reasons"].to_list() for r in reasons}
     assert any(c.startswith("model:") for c in codes), codes  # the model alone raised some
     assert got.equals(want)
+    assert _versions(out / "_state") == {"candidates": 2, "peaks": 2}
+
+
+def test_the_look_back_no_micro_batch_reads_is_removed(spark: SparkSession, tmp_path: Path) -> None:
+    city = tmp_path / "city"
+    simulate_city(SimulationConfig(subscribers=300, seed=5, days=3), city)
+    calls = pl.read_parquet(city / "calls", hive_partitioning=False).sort("start_time", "call_id")
+    subs = pl.read_parquet(city / "subscribers")
+    incoming, out = tmp_path / "incoming", tmp_path / "alerts"
+    incoming.mkdir()
+    # three days as six files of twelve hours, one a micro-batch
+    half = ((pl.col("start_time") - calls["start_time"].min()).dt.total_hours() // 12).cast(int)
+    for k, rows in enumerate(calls.with_columns(h=half).partition_by("h", maintain_order=True)):
+        rows.drop("h").write_parquet(incoming / f"calls-{k}.parquet")
+        os.utime(incoming / f"calls-{k}.parquet", (1_700_000_000 + k,) * 2)
+    query = start_stream(spark, str(incoming), str(out), trigger_seconds=0, files_per_batch=1,
+                         subscribers=read_records(spark, str(city), "subscribers"))  # fmt: skip
+    query.awaitTermination()
+    assert query.exception() is None
+    got = pl.read_parquet(sorted(out.glob("alerts-*.parquet")))
+    want = score_records(Traffic(calls, None, subs)).alerts
+    assert want.height > 10
+    assert got.equals(want)
+    # the last micro-batch looks back 48 hours from its first call: the first file's calls are
+    # older, and gone from the state; the others are kept
+    kept = sorted(p.name for p in (out / "_state" / "history").glob("batch=*"))
+    assert kept == [f"batch={k}" for k in range(1, 6)]
+
+
+def _versions(state: Path) -> dict[str, int]:
+    """How many versions of each growing table the state holds."""
+    return {t.name: len(list(t.glob("upto=*"))) for t in state.iterdir() if t.name not in
+            ("checkpoint", "history", "sms_history")}  # fmt: skip

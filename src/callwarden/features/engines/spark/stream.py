@@ -10,10 +10,15 @@ kept so far, replayed through the same ``DecisionState``, with the campaign pass
 on the driver.
 
 Everything the job remembers is in files under ``state`` (by default ``OUT/_state``): Spark's
-checkpoint (which input files are done), the lookback of calls and the kept candidates, each
-written per micro-batch id, so a re-run batch overwrites its own output and a restarted job
-goes on where it stopped. Alerts go to ``OUT/alerts-<batch>.parquet`` (the canonical schema;
-``OUT`` reads as one Parquet dataset, ``_state`` being hidden).
+checkpoint (which input files are done), the lookback of calls written per micro-batch id
+(``history``), and the tables that grow with the job (the kept candidates, texts and
+peaks), each kept as one cumulative version per micro-batch (:class:`_Table`): a
+micro-batch reads the version before it and writes its own, and the versions older than the
+one it read are removed, so a micro-batch reads one version of each whatever the number of
+micro-batches before it. A re-run micro-batch (the job stopped before Spark committed it)
+reads the same version and overwrites its own output, and a restarted job goes on where it
+stopped. Alerts go to ``OUT/alerts-<batch>.parquet`` (the canonical schema; ``OUT`` reads as
+one Parquet dataset, ``_state`` being hidden).
 
 SMS records may arrive too, as files in a folder of their own (``sms_source``): both folders
 are read by one query, each micro-batch taking the new files of either, and the SMS are kept
@@ -21,8 +26,9 @@ and looked back on as the calls are; what the kept SMS events said (their conten
 kept with them, so a replay reads the texts of events older than the lookback as well.
 
 With the learned scorer (``model``), every number's new events get features (no triage), and
-each micro-batch keeps its numbers' highest model inputs (``_state/peaks``): the next ones read
-them as earlier events, so an event's inputs are its number's highest so far, as in batch.
+each micro-batch keeps every number's highest model inputs so far (``_state/peaks``): the next
+one reads them as earlier events, so an event's inputs are its number's highest so far, as in
+batch.
 
 Files must arrive in event-time order (each file's records later than earlier files'), as a
 switch writes them; a late file's records are scored with the lookback there is, and decisions
@@ -32,7 +38,7 @@ already made are not revisited.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
@@ -85,6 +91,64 @@ def _collect(frame: DataFrame) -> pl.DataFrame:
     return got
 
 
+def _spark(spark: SparkSession, frame: pl.DataFrame) -> DataFrame:
+    """A frame made on the driver, as one Spark partition (one file written)."""
+    table = frame.to_arrow()
+    return spark.createDataFrame(table, schema=from_arrow_schema(table.schema)).coalesce(1)
+
+
+def _listing(spark: SparkSession, where: str, prefix: str) -> tuple[Any, list[int]]:
+    """The ids of the folders ``WHERE/<prefix><id>`` (through Hadoop's file system: local,
+    HDFS, S3), and a function that removes one by its id."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None  # noqa: S101  (on the driver)
+    path = jvm.org.apache.hadoop.fs.Path(where)
+    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+
+    def remove(one: int) -> None:
+        fs.delete(jvm.org.apache.hadoop.fs.Path(f"{where}/{prefix}{one}"), True)
+
+    if not fs.exists(path):
+        return remove, []
+    names = [status.getPath().getName() for status in fs.listStatus(path)]
+    return remove, sorted(int(n[len(prefix) :]) for n in names if n.startswith(prefix))
+
+
+@dataclass
+class _Table:
+    """A table of the job's state that grows with it, as one cumulative version per
+    micro-batch: ``WHERE/upto=<batch id>`` holds it as of that micro-batch.
+
+    A micro-batch reads the latest version before its own (:meth:`base`), writes its own
+    (:meth:`write`), then removes the versions older than its base. Spark runs a micro-batch
+    only once the one before it is committed, and runs again the one it had not committed
+    (same id, same files) after a restart: that one finds the same base, so at most two
+    versions are kept, and one written in part is never read.
+    """
+
+    spark: SparkSession
+    where: str
+
+    def _versions(self) -> tuple[Any, list[int]]:
+        return _listing(self.spark, self.where, "upto=")
+
+    def base(self, batch_id: int) -> int | None:
+        """The latest version before micro-batch ``batch_id``; None before the first."""
+        earlier = [v for v in self._versions()[1] if v < batch_id]
+        return earlier[-1] if earlier else None
+
+    def read(self, version: int) -> DataFrame:
+        return self.spark.read.parquet(f"{self.where}/upto={version}")
+
+    def write(self, frame: DataFrame, batch_id: int, base: int | None) -> None:
+        """``frame`` as the version of ``batch_id``; then the versions before ``base`` go."""
+        frame.write.mode("overwrite").parquet(f"{self.where}/upto={batch_id}")
+        remove, versions = self._versions()
+        for old in versions:
+            if base is not None and old < base:
+                remove(old)
+
+
 def _schema(spec: RecordSpec, *, batch: bool = False) -> StructType:
     """A record's Spark schema (every field nullable, as the file source reads it), with the
     ``batch`` partition column of the state's history when asked."""
@@ -128,27 +192,32 @@ class StreamJob:
         rows.select(*spec.columns).write.mode("overwrite").parquet(f"{where}/batch={batch_id}")
         return self.spark.read.schema(_schema(spec)).parquet(f"{where}/batch={batch_id}")
 
-    def _history(self, record: str, batch_id: int, since: Column) -> DataFrame:
-        """The ``record`` rows of the batches up to ``batch_id`` from ``since`` on."""
+    def _history(self, record: str, batch_id: int, since: Column | None = None) -> DataFrame:
+        """The ``record`` rows of the batches up to ``batch_id`` (from ``since`` on)."""
         spec, folder = _KEPT[record]
         where = f"{self.state}/{folder}"
-        return (
-            self.spark.read.schema(_schema(spec, batch=True))
-            .parquet(where)
-            .where((F.col("batch") <= batch_id) & (F.col(_TIME[record]) >= since))
-        )
+        rows = self.spark.read.schema(_schema(spec, batch=True)).parquet(where)
+        rows = rows.where(F.col("batch") <= batch_id)
+        return rows if since is None else rows.where(F.col(_TIME[record]) >= since)
+
+    def _table(self, name: str) -> _Table:
+        return _Table(self.spark, f"{self.state}/{name}")
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         new = self._kept(batch, "calls", batch_id)
         new_sms = self._kept(batch, "sms", batch_id) if self.with_sms else None
-        starts = [new.agg(F.min("start_time")).first()]
+        starts = [new.agg(F.min(F.unix_micros("start_time"))).first()]
         if new_sms is not None:
-            starts.append(new_sms.agg(F.min("sent_time")).first())
+            starts.append(new_sms.agg(F.min(F.unix_micros("sent_time"))).first())
         known = [row[0] for row in starts if row is not None and row[0] is not None]
         if not known:
             return
-        first = [min(known)]
-        since = F.lit(first[0]) - F.expr(f"INTERVAL {LOOKBACK_MS // 1000} SECONDS")
+        first = int(min(known))
+
+        def back(seconds: int) -> Column:  # (the time that long before the first new record)
+            return F.timestamp_micros(F.lit(first - seconds * 10**6))
+
+        since = back(LOOKBACK_MS // 1000)
         calls = self._history("calls", batch_id, since).select(*CALLS.columns)
         sms = None
         if new_sms is not None:
@@ -169,27 +238,23 @@ class StreamJob:
             earlier = self._peaks(fresh, batch_id)
         kept = alert_candidates(fresh, self.policy, self.timezone, model=self.model,
                                 peaks_before=earlier)  # fmt: skip
-        kept.write.mode("overwrite").parquet(f"{self.state}/candidates/batch={batch_id}")
+        kept_so_far = self._candidates(kept, batch_id)
         if self.model is not None:
             fresh.unpersist()
-        kept_so_far = features_to_polars(
-            self.spark.read.parquet(f"{self.state}/candidates").where(F.col("batch") <= batch_id)
-        )
         content = self._texts(kept_so_far, records.texts, batch_id)
         # the campaign pass reads the calls of twice its window (or the look-back, if longer)
         # before the new calls: its groups at each checkpoint up to the latest call, collected
         # on the driver as Spark batch collects them; the replays with and without the new
         # files read from the same start, so only what the new files change is written
-        back_s = max(LOOKBACK_MS // 1000, 2 * self.policy.campaigns.window_s)
-        back = F.lit(first[0]) - F.expr(f"INTERVAL {back_s} SECONDS")
+        since = back(max(LOOKBACK_MS // 1000, 2 * self.policy.campaigns.window_s))
         # (collected once for both replays, each taking the batches it reads)
         seen, seen_sms = None, None
         if self.policy.campaigns.enabled:
             wanted = self._campaign_columns(calls)
-            seen = _collect(self._history("calls", batch_id, back).select(*wanted, "batch"))
+            seen = _collect(self._history("calls", batch_id, since).select(*wanted, "batch"))
             if new_sms is not None:  # (the SMS times: the first record of a span may be one)
                 seen_sms = _collect(
-                    self._history("sms", batch_id, back).select("sent_time", "batch")
+                    self._history("sms", batch_id, since).select("sent_time", "batch")
                 )
         alerts = self._alerts(kept_so_far, self._campaigns(seen, seen_sms, batch_id), content)
         before = self._alerts(
@@ -200,48 +265,70 @@ class StreamJob:
         new_alerts = alerts.join(before.select("msisdn", "decision"), on=["msisdn", "decision"],
                                  how="anti")  # fmt: skip
         write_alerts_to(self.spark, new_alerts, f"{self.out}/alerts-{batch_id:06d}.parquet")
+        for record in ("calls", "sms") if new_sms is not None else ("calls",):
+            self._forget(record, batch_id, since)
+
+    def _forget(self, record: str, batch_id: int, since: Column) -> None:
+        """Remove the look-back's earlier micro-batches whose ``record`` rows all came before
+        ``since`` (this micro-batch's farthest look-back): files arrive in event-time order,
+        so no later micro-batch reads them, and a re-run of this one reads from ``since``."""
+        where = f"{self.state}/{_KEPT[record][1]}"
+        remove, batches = _listing(self.spark, where, "batch=")
+        rows = self._history(record, batch_id - 1)
+        last = rows.groupBy("batch").agg(F.max(_TIME[record]).alias("last"))
+        still = {int(row[0]) for row in last.where(F.col("last") >= since).collect()}
+        for old in batches:
+            if old < batch_id and old not in still:
+                remove(old)
+
+    def _candidates(self, kept: DataFrame, batch_id: int) -> pl.DataFrame:
+        """The alert candidates so far (with their ``batch``): this batch's ``kept`` with the
+        earlier ones kept in the state, written there as one table."""
+        table = self._table("candidates")
+        base = table.base(batch_id)
+        kept = kept.withColumn("batch", F.lit(batch_id))
+        if base is not None:
+            kept = table.read(base).unionByName(kept, allowMissingColumns=True)
+        table.write(kept.repartition(1), batch_id, base)
+        return features_to_polars(table.read(batch_id))
 
     def _peaks(self, fresh: DataFrame, batch_id: int) -> DataFrame | None:
-        """Each number's highest model inputs before this batch (the earlier batches' kept in
-        the state), and this batch's written there for the next ones."""
+        """Each number's highest model inputs before this batch (kept in the state), and
+        with this batch's written there for the next ones."""
         assert self.model is not None  # noqa: S101  (asked for with a model only)
-        where = f"{self.state}/peaks"
-        names = self.model.model.feature_names
-        peaks_of(fresh, names).write.mode("overwrite").parquet(f"{where}/batch={batch_id}")
-        if batch_id == 0:
+        table = self._table("peaks")
+        base = table.base(batch_id)
+        peaks = peaks_of(fresh, self.model.model.feature_names)
+        if base is None:
+            table.write(peaks, batch_id, base)
             return None
-        kept = self.spark.read.parquet(where).where(F.col("batch") < batch_id).drop("batch")
-        peaks = [c for c in kept.columns if c != "msisdn"]
-        if not peaks:
-            return None
-        return kept.groupBy("msisdn").agg(*[F.max(c).alias(c) for c in peaks])
+        kept = table.read(base)
+        highest = [F.max(c).alias(c) for c in kept.columns if c != "msisdn"]
+        both = kept.unionByName(peaks)
+        table.write(both.groupBy("msisdn").agg(*highest) if highest else both.distinct(),
+                    batch_id, base)  # fmt: skip
+        return kept if highest else None
 
     def _texts(
         self, kept: pl.DataFrame, texts: DataFrame | None, batch_id: int
     ) -> SmsContent | None:
         """What the kept SMS events that read as a scam said (their content reasons): this
-        batch's, read from the SMS looked back on and kept in the state, with the earlier
-        batches' kept there."""
+        batch's, read from the SMS looked back on, with the earlier batches' kept in the
+        state."""
         if not self.with_sms:
             return None
-        where = f"{self.state}/texts"
-        fresh = kept.filter(pl.col("batch") == batch_id)
-        found = driver_texts(fresh, texts)
-        frame = found if found is not None else pl.DataFrame(schema=DRIVER_TEXTS)
+        table = self._table("texts")
+        base = table.base(batch_id)
+        found = driver_texts(kept.filter(pl.col("batch") == batch_id), texts)
+        frames = [] if found is None else [found]
+        if base is not None:
+            frames.insert(0, _collect(table.read(base)))
+        frame = pl.concat(
+            [f.select(pl.col(c).cast(t) for c, t in DRIVER_TEXTS.items()) for f in frames]
+        ) if frames else pl.DataFrame(schema=DRIVER_TEXTS)  # fmt: skip
         # (written whatever it holds: a re-run batch overwrites its own texts)
-        table = frame.to_arrow()
-        self.spark.createDataFrame(table, schema=from_arrow_schema(table.schema)).write.mode(
-            "overwrite"
-        ).parquet(f"{where}/batch={batch_id}")
-        kept_texts = pl.from_arrow(
-            self.spark.read.parquet(where).where(F.col("batch") <= batch_id).drop("batch").toArrow()
-        )
-        assert isinstance(kept_texts, pl.DataFrame)  # noqa: S101  (a table converts to a frame)
-        if kept_texts.height == 0:
-            return SmsContent.of_sms(None)
-        return SmsContent.of_sms(
-            kept_texts.select(pl.col(c).cast(t) for c, t in DRIVER_TEXTS.items())
-        )
+        table.write(_spark(self.spark, frame), batch_id, base)
+        return SmsContent.of_sms(frame if frame.height else None)
 
     def _campaign_columns(self, calls: DataFrame) -> list[str]:
         """The calls' columns the campaign pass reads (``collected_traffic``: asked of it
@@ -268,7 +355,10 @@ class StreamJob:
         )
 
     def _alerts(
-        self, kept: pl.DataFrame, campaigns: Traffic | None, content: SmsContent | None = None
+        self,
+        kept: pl.DataFrame,
+        campaigns: Traffic | None,
+        content: SmsContent | None = None,
     ) -> pl.DataFrame:
         """Replay the kept candidates through the policy (in record order, as batch does),
         with the campaign pass's groups over ``campaigns`` (:meth:`_campaigns`) at its
@@ -321,8 +411,8 @@ def start_stream(
     returns); otherwise a micro-batch starts that often. ``files_per_batch`` caps the new
     files of each folder a micro-batch takes. ``model``: the learned scorer beside the
     detectors, as batch scoring with it. Returns the running query. A state written
-    without an SMS folder does not take one later (Spark's checkpoint holds the query's
-    sources): start such a job on a new ``state``.
+    without an SMS folder does not take one later (Spark's checkpoint holds
+    the query's sources): start such a job on a new ``state``.
     """
     state = state or f"{out}/_state"
 
