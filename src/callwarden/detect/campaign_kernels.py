@@ -17,7 +17,8 @@ the interpreter would take turns with it instead of running on the other core.
   :func:`merge_runs` sum a batch of calls by slice and pair; :func:`pair_counts` counts the
   rows of each pair;
 - :func:`reverse_pairs` finds the pair the other way round of every pair;
-- :func:`callee_lines` counts the nodes calling each callee;
+- :func:`dialling` finds the numbers that may be a campaign's lines; :func:`callee_lines`
+  counts the nodes calling each callee;
 - :func:`caller_calls` and :func:`modes` read the first and last call and the most used cell
   and device of some callers from the window's slices.
 """
@@ -34,6 +35,7 @@ __all__ = [
     "caller_starts",
     "counting_order",
     "counting_sort",
+    "dialling",
     "is_sorted",
     "key_numbers",
     "merge_keys",
@@ -231,9 +233,9 @@ _DIGIT = 11  # bits a pass of :func:`pair_order` sorts by: its counts fit the fi
 @numba.njit(cache=True, nogil=True)
 def pair_order(a: np.ndarray, b: np.ndarray, bits: int, key: np.ndarray,
                order: np.ndarray) -> None:  # fmt: skip
-    """``key``: each call's pair key (:func:`pair_keys`); ``order``: the calls in the order
-    of their keys, ties in the order they came (``np.argsort(key, kind="stable")``), by a
-    least-significant-digit radix sort of the codes (``0 <= a, b < 2 ** bits``): a few
+    """``order``: the calls in the order of their pair keys (:func:`pair_keys`), ties in the
+    order they came (``np.argsort(keys, kind="stable")``); ``key``: the keys in that order.
+    By a least-significant-digit radix sort of the codes (``0 <= a, b < 2 ** bits``): a few
     passes of counts and one write each, no comparisons."""
     m = a.shape[0]
     size = 1 << _DIGIT
@@ -242,7 +244,6 @@ def pair_order(a: np.ndarray, b: np.ndarray, bits: int, key: np.ndarray,
     value = np.empty(m, np.int64)  # (caller and callee codes side by side, 2 * bits)
     count = np.zeros((passes, size + 1), np.int64)
     for k in range(m):
-        key[k] = (np.int64(a[k]) << _SHIFT) | np.int64(b[k])
         v = (np.int64(a[k]) << bits) | np.int64(b[k])
         value[k] = v
         for p in range(passes):
@@ -264,6 +265,9 @@ def pair_order(a: np.ndarray, b: np.ndarray, bits: int, key: np.ndarray,
         src_i, dst_i = dst_i, src_i
     if passes % 2 == 0:  # (the last pass wrote the scratch positions)
         order[:] = src_i
+    low = (np.int64(1) << bits) - 1
+    for k in range(m):
+        key[k] = ((src_v[k] >> bits) << _SHIFT) | (src_v[k] & low)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -276,7 +280,7 @@ def pair_counts(a: np.ndarray, b: np.ndarray, bits: int, out: np.ndarray) -> Non
     pair_order(a, b, bits, key, order)
     lo = 0
     for k in range(1, m + 1):
-        if k == m or key[order[k]] != key[order[lo]]:
+        if k == m or key[k] != key[lo]:
             for r in range(lo, k):
                 out[order[r]] = k - lo
             lo = k
@@ -286,11 +290,11 @@ def pair_counts(a: np.ndarray, b: np.ndarray, bits: int, out: np.ndarray) -> Non
 def slice_runs(order: np.ndarray, key: np.ndarray, t: np.ndarray, d: np.ndarray,
                cell: np.ndarray, imei: np.ndarray, talk_s: int,
                run_key: np.ndarray) -> tuple[np.ndarray, ...]:  # fmt: skip
-    """One slice's calls in ``order`` (by pair ``key``: :func:`pair_keys`), summed in one
-    walk: per run of one pair's calls, its key (into ``run_key``, from its start), calls,
-    long conversations (``d >= talk_s``), answered calls (``d > 0``); per caller, its code,
-    first and last call (``t``) and where its calls start in the rows (then the rows' end);
-    per call in that order, its ``cell`` and ``imei``."""
+    """One slice's calls in ``order`` (by pair key: :func:`pair_keys`; ``key``: the keys in
+    that order), summed in one walk: per run of one pair's calls, its key (into ``run_key``,
+    from its start), calls, long conversations (``d >= talk_s``), answered calls (``d > 0``);
+    per caller, its code, first and last call (``t``) and where its calls start in the rows
+    (then the rows' end); per call in that order, its ``cell`` and ``imei``."""
     m = order.shape[0]
     calls = np.zeros(m, np.int32)
     talk = np.zeros(m, np.int32)
@@ -305,7 +309,7 @@ def slice_runs(order: np.ndarray, key: np.ndarray, t: np.ndarray, d: np.ndarray,
     prev_key, prev_a = np.int64(-1), np.int64(-1)
     for k in range(m):
         i = order[k]
-        ki, ti, di = key[i], t[i], d[i]
+        ki, ti, di = key[k], t[i], d[i]
         if ki != prev_key:
             r += 1
             run_key[r] = ki
@@ -467,6 +471,21 @@ def caller_calls(caller: np.ndarray, first: np.ndarray, last: np.ndarray, row_at
                     out[1][p] = columns[1][r]
                 p += 1
             at[k] = p
+
+
+@numba.njit(cache=True, nogil=True)
+def dialling(calls: np.ndarray, talk: np.ndarray, inbound: np.ndarray, registered: np.ndarray,
+             min_calls: int, out: np.ndarray) -> int:  # fmt: skip
+    """The codes of the numbers that may be a campaign's lines into ``out``, ascending; returns
+    how many: ``min_calls`` calls or more, under 35% of them long conversations, under 30% as
+    many calls in, not registered (``np.flatnonzero`` of those tests, in one walk)."""
+    got = 0
+    for k in range(calls.shape[0]):
+        c = calls[k]
+        if c >= min_calls and talk[k] < 0.35 * c and inbound[k] < 0.3 * c and not registered[k]:
+            out[got] = k
+            got += 1
+    return got
 
 
 @numba.njit(cache=True, nogil=True)

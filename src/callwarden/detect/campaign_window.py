@@ -530,12 +530,13 @@ _RADIX_FROM = 1 << 14
 
 def _by_pair(a: np.ndarray, b: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
     """The calls' positions in the order of their pair keys (caller, then callee codes,
-    each below ``2 ** bits``), and the keys: counted in a few passes where the calls are many,
-    sorted where they are few."""
+    each below ``2 ** bits``), and the keys in that order: counted in a few passes where the
+    calls are many, sorted where they are few."""
     key = np.empty(a.shape[0], np.int64)
     if a.shape[0] < _RADIX_FROM:
         pair_keys(a, b, key)
-        return np.argsort(key), key
+        order = np.argsort(key)
+        return order, key[order]
     order = np.empty(a.shape[0], np.int64)
     pair_order(a, b, bits, key, order)
     return order, key

@@ -77,7 +77,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from callwarden.detect.campaign_cues import chance_matches, judge
-from callwarden.detect.campaign_kernels import callee_lines, pair_counts
+from callwarden.detect.campaign_kernels import callee_lines, dialling, pair_counts
 from callwarden.detect.campaign_window import CallWindow, slice_seconds
 from callwarden.detect.reasons import CAMPAIGN_CODE, Reason, group_of
 from callwarden.features.formulas import range_flags
@@ -221,14 +221,11 @@ def _nodes(window: CallWindow, cfg: CampaignConfig, at_us: int) -> pl.DataFrame:
     # often as they call, registered numbers); the rest is read for those left
     n = len(window.numbers)
     f = {k: v[:n] for k, v in window.fig.items()}
-    calls = f["calls"]
-    keep = (
-        (calls >= cfg.min_calls)
-        & (f["talk"] < 0.35 * calls)
-        & ~window.is_registered[:n]
-        & (f["inbound"] < 0.3 * calls)
-    )
-    codes = np.flatnonzero(keep).astype(np.int64)
+    room = np.empty(n, np.int64)
+    got = dialling(f["calls"], f["talk"], f["inbound"], window.is_registered[:n], cfg.min_calls,
+                   room)  # fmt: skip
+    codes = room[:got].copy()
+    del room
     if codes.shape[0] == 0:
         return pl.DataFrame()
     per = pl.DataFrame(

@@ -519,3 +519,21 @@ def test_where_each_callers_pairs_start_is_searchsorted() -> None:
     out = np.empty(41, np.int64)
     caller_starts(keys, 40, out)
     assert out.tolist() == np.searchsorted(keys, np.arange(41) << 32).tolist()
+
+
+@pytest.mark.parametrize("radix_from", [1, 1 << 30])
+def test_a_slices_calls_by_pair_counted_or_sorted_read_the_same_figures(
+    radix_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(Large slices are put in the order of their pairs by counting, small ones by a sort.)"""
+    import callwarden.detect.campaign_window as cw  # noqa: PLC0415
+
+    monkeypatch.setattr(cw, "_RADIX_FROM", radix_from)
+    calls = _calls(13)
+    window = CallWindow(3600, talk_s=60)
+    window.add(_as_keys(calls.sort("t")))
+    window.move_to(12 * HOUR, 36 * HOUR)
+    inside = calls.filter((pl.col("t") >= 12 * HOUR) & (pl.col("t") < 36 * HOUR))
+    want = _expected(inside, 60)
+    got = _read(window, want["a"].to_list()).select(want.columns)
+    assert got.equals(want.cast(got.schema))  # type: ignore[arg-type]
