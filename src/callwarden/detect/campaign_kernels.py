@@ -18,7 +18,7 @@ the interpreter would take turns with it instead of running on the other core.
   rows of each pair;
 - :func:`reverse_pairs` finds the pair the other way round of every pair;
 - :func:`dialling` finds the numbers that may be a campaign's lines; :func:`callee_lines`
-  counts the nodes calling each callee;
+  counts the nodes calling each callee; :func:`components` finds the groups the edges make;
 - :func:`caller_calls` and :func:`modes` read the first and last call and the most used cell
   and device of some callers from the window's slices.
 """
@@ -33,6 +33,7 @@ __all__ = [
     "callee_lines",
     "caller_calls",
     "caller_starts",
+    "components",
     "counting_order",
     "counting_sort",
     "dialling",
@@ -486,6 +487,35 @@ def dialling(calls: np.ndarray, talk: np.ndarray, inbound: np.ndarray, registere
             out[got] = k
             got += 1
     return got
+
+
+@numba.njit(cache=True, nogil=True)
+def components(i: np.ndarray, j: np.ndarray, n: int, label: np.ndarray) -> None:
+    """``label``: the connected component of each of ``n`` nodes, the edges ``i[k]-j[k]``
+    read both ways, numbered in the order of their first node (as scipy's
+    ``connected_components(directed=False)`` numbers them): a union-find over the edges,
+    then one walk over the nodes."""
+    root = np.arange(n)
+    for k in range(i.shape[0]):
+        x, y = i[k], j[k]
+        while root[x] != x:  # (halving the path as it goes)
+            root[x] = root[root[x]]
+            x = root[x]
+        while root[y] != y:
+            root[y] = root[root[y]]
+            y = root[y]
+        if x != y:
+            root[max(x, y)] = min(x, y)  # (a component's root its smallest node)
+    got = 0
+    for v in range(n):
+        r = v
+        while root[r] != r:
+            r = root[r]
+        if r == v:
+            label[v] = got
+            got += 1
+        else:
+            label[v] = label[r]
 
 
 @numba.njit(cache=True, nogil=True)

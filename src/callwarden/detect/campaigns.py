@@ -20,7 +20,7 @@ number at a time sees nothing. This module looks at the numbers together. Every
    starting and stopping within the same quarter hour of the clock (two numbers whose hours
    beat chance: within a quarter hour of each other's), both receiving no calls at all, both
    fresh SIMs.
-3. **Groups**: connected components (scipy) of at least ``min_members`` numbers.
+3. **Groups**: connected components of at least ``min_members`` numbers.
 4. **Cues** of a group: a shared callee list, synchronised start and stop, a shared cell or
    trunk, a shared device, adjacent numbers (one block or one area code), virtual ranges,
    no inbound calls, fresh SIMs. No cue is required: two make a group worth a review, three a
@@ -73,11 +73,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from callwarden.detect.campaign_cues import chance_matches, judge
-from callwarden.detect.campaign_kernels import callee_lines, dialling, pair_counts
+from callwarden.detect.campaign_kernels import callee_lines, components, dialling, pair_counts
 from callwarden.detect.campaign_window import CallWindow, slice_seconds
 from callwarden.detect.reasons import CAMPAIGN_CODE, Reason, group_of
 from callwarden.features.formulas import range_flags
@@ -515,9 +513,8 @@ def groups_in(window: CallWindow, at_us: int, cfg: CampaignConfig) -> list[Campa
     if edges.height == 0:
         return []
     n = nodes.height
-    i, j = edges["i"].to_numpy(), edges["j"].to_numpy()
-    graph = coo_matrix((np.ones(i.shape[0], np.int8), (i, j)), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
+    label = np.empty(n, np.int64)
+    components(edges["i"].to_numpy(), edges["j"].to_numpy(), n, label)
     nodes = nodes.with_columns(
         component=pl.Series(label, dtype=pl.Int64),
         area_nodes=pl.len().over("area"),  # the window's dialling numbers of its area code

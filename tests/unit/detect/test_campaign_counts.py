@@ -65,3 +65,21 @@ def test_dense_codes_are_numpys_unique(values: list[int], kind: str) -> None:
     want, want_at = np.unique(given_, return_inverse=True)
     assert got.tolist() == want.tolist()
     assert at.tolist() == want_at.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 40), st.lists(st.tuples(st.integers(0, 39), st.integers(0, 39)), max_size=60))
+def test_components_are_scipys(n: int, edges: list[tuple[int, int]]) -> None:
+    """(The groups' components, numbered as scipy numbers them: by their first node.)"""
+    from scipy.sparse import coo_matrix  # noqa: PLC0415
+    from scipy.sparse.csgraph import connected_components  # noqa: PLC0415
+
+    from callwarden.detect.campaign_kernels import components  # noqa: PLC0415
+
+    i = np.array([a % n for a, _ in edges], np.int64)
+    j = np.array([b % n for _, b in edges], np.int64)
+    graph = coo_matrix((np.ones(i.shape[0], np.int8), (i, j)), shape=(n, n))
+    _, want = connected_components(graph, directed=False)
+    got = np.empty(n, np.int64)
+    components(i, j, n, got)
+    assert got.tolist() == want.tolist()
