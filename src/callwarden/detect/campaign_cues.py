@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from callwarden.detect.campaign_kernels import medians
+
 if TYPE_CHECKING:
     from callwarden.detect.campaigns import CampaignConfig
 
@@ -59,6 +61,7 @@ class _Groups:
     def __init__(self, group: np.ndarray) -> None:
         self.keys, self.start, self.size = np.unique(group, return_index=True, return_counts=True)
         self.of_row = np.repeat(np.arange(self.keys.shape[0]), self.size)
+        self.bounds = np.append(self.start, group.shape[0])  # (each group's rows, then the end)
 
     def sum(self, values: np.ndarray) -> np.ndarray:
         return np.bincount(self.of_row, values, self.keys.shape[0])
@@ -66,17 +69,9 @@ class _Groups:
     def median(self, values: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
         """Each group's median (``np.median``'s: the middle value, or the mean of the two
         middle ones) of its valid values; NaN where it has none."""
-        g = self.of_row if valid is None else self.of_row[valid]
-        v = (values if valid is None else values[valid]).astype(np.float64)
-        order = np.lexsort((v, g))
-        v, g = v[order], g[order]
-        count = np.bincount(g, minlength=self.keys.shape[0])
-        start = np.cumsum(count) - count
-        out = np.full(self.keys.shape[0], np.nan)
-        has = count > 0
-        hi = start[has] + count[has] // 2
-        lo = np.where(count[has] % 2 == 1, hi, hi - 1)
-        out[has] = (v[lo] + v[hi]) / 2
+        out = np.empty(self.keys.shape[0], np.float64)
+        ok = np.ones(values.shape[0], bool) if valid is None else valid
+        medians(values.astype(np.float64), ok, self.bounds, out)
         return out
 
 

@@ -19,6 +19,7 @@ the interpreter would take turns with it instead of running on the other core.
 - :func:`reverse_pairs` finds the pair the other way round of every pair;
 - :func:`dialling` finds the numbers that may be a campaign's lines; :func:`callee_lines`
   counts the nodes calling each callee; :func:`components` finds the groups the edges make;
+  :func:`medians` reads each group's medians;
 - :func:`caller_calls` and :func:`modes` read the first and last call and the most used cell
   and device of some callers from the window's slices.
 """
@@ -39,6 +40,7 @@ __all__ = [
     "dialling",
     "is_sorted",
     "key_numbers",
+    "medians",
     "merge_keys",
     "merge_runs",
     "modes",
@@ -516,6 +518,27 @@ def components(i: np.ndarray, j: np.ndarray, n: int, label: np.ndarray) -> None:
             got += 1
         else:
             label[v] = label[r]
+
+
+@numba.njit(cache=True, nogil=True)
+def medians(values: np.ndarray, valid: np.ndarray, start: np.ndarray, out: np.ndarray) -> None:
+    """``out[g]``: the median (``np.median``'s: the middle value, or the mean of the two
+    middle ones) of the ``valid`` values of the run ``values[start[g]:start[g + 1]]``, NaN
+    where it has none; each run's few values sorted on their own."""
+    for g in range(start.shape[0] - 1):
+        lo, hi = start[g], start[g + 1]
+        mine = np.empty(hi - lo, np.float64)
+        m = 0
+        for r in range(lo, hi):
+            if valid[r]:
+                mine[m] = values[r]
+                m += 1
+        if m == 0:
+            out[g] = np.nan
+            continue
+        mine = np.sort(mine[:m])
+        top = m // 2
+        out[g] = (mine[top if m % 2 == 1 else top - 1] + mine[top]) / 2
 
 
 @numba.njit(cache=True, nogil=True)
