@@ -8,7 +8,9 @@ bursts and their content reasons among them. With the learned scorer, the files 
 micro-batch, the alerts equal batch scoring with the same model: each number's highest model
 inputs carry from one micro-batch to the next. The state's growing tables are kept as at most
 two versions each, whatever the number of micro-batches, and the look-back of a three-day
-stream drops the calls no micro-batch reads any more, its alerts still equal batch's.
+stream drops the calls no micro-batch reads any more, its alerts still equal batch's. With call
+transcripts arriving in a folder of their own, some before their call and some a micro-batch
+after it, the alerts equal batch scoring (embedded and on Spark) with the same transcripts.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from callwarden.detect.model import ModelParams, train_model
 from callwarden.detect.model.events import event_scorer, number_table_of_slices
 from callwarden.detect.scoring import score_records
 from callwarden.features.engines.base import Traffic, load_engine
+from callwarden.features.engines.spark.scoring import score_records_spark
 from callwarden.features.engines.spark.session import read_records
 from callwarden.features.engines.spark.stream import start_stream
 from callwarden.simulate import SimulationConfig, simulate_city
@@ -181,3 +184,111 @@ def _versions(state: Path) -> dict[str, int]:
     """How many versions of each growing table the state holds."""
     return {t.name: len(list(t.glob("upto=*"))) for t in state.iterdir() if t.name not in
             ("checkpoint", "history", "sms_history")}  # fmt: skip
+
+
+def test_arriving_transcripts_give_the_batch_alerts(spark: SparkSession, tmp_path: Path) -> None:
+    city, calls, subs = _city(tmp_path, seed=6)
+    sms = pl.read_parquet(city / "sms", hive_partitioning=False).sort("sent_time", "sms_id")
+    # the day in six parts of four hours, one file of each folder per micro-batch
+    t0 = calls["start_time"].min()
+
+    def part(c: str) -> pl.Expr:
+        return ((pl.col(c) - t0).dt.total_seconds() // (4 * 3600)).cast(pl.Int32).alias("part")
+
+    calls, sms = calls.with_columns(part("start_time")), sms.with_columns(part("sent_time"))
+    alerted = score_records(Traffic(calls, sms, subs)).alerts["msisdn"].unique().to_list()
+    answered = calls.filter((pl.col("duration_s") > 0) & pl.col("caller").is_in(alerted))
+    picked = answered.sort("start_time").gather_every(7)
+    scripts = ["我 是 市 公 安 局 民 警 ， 你 的 账 户 涉 嫌 洗 钱 ， 把 资 金 转 到 安 全 账 户",
+               "您好，我是京東客服，您的會員要扣費，請打開屏幕共享按步驟退款",
+               "喂，妈，我晚上回家吃饭"]  # fmt: skip
+    said = picked.select("call_id", "part", "start_time", "caller").with_columns(
+        text=pl.Series([scripts[k % 3] for k in range(picked.height)])
+    )
+    # a transcript lands a part late where its call is its caller's last record of its part
+    # (no event of the caller read it in batch before it lands) and started at most 6 hours
+    # before the next part's latest call (the calls remembered for a late transcript)
+    ends = pl.concat([calls.select(n="caller", t="start_time", part="part"),
+                      calls.select(n="callee", t="start_time", part="part"),
+                      sms.select(n="sender", t="sent_time", part="part"),
+                      sms.select(n="recipient", t="sent_time", part="part")])  # fmt: skip
+    ends = ends.group_by("n", "part").agg(last=pl.col("t").max())
+    latest = calls.group_by("part").agg(latest=pl.col("start_time").max())
+    said = said.join(ends, left_on=["caller", "part"], right_on=["n", "part"]).join(
+        latest.with_columns(pl.col("part") - 1), on="part", how="left"
+    )
+    late = (pl.col("last") == pl.col("start_time")) & (
+        pl.col("start_time") >= pl.col("latest") - pl.duration(hours=6)
+    )
+    # every fifth other one lands a part early, before its call; one lands three parts late,
+    # when its call is no longer remembered: it waits, and is not used
+    early = (pl.int_range(pl.len()) % 5 == 1) & (pl.col("part") > 0) & ~late
+    lands = pl.when(late).then(pl.col("part") + 1).when(early).then(pl.col("part") - 1)
+    said = said.sort("start_time").with_columns(lands=lands.otherwise("part"))
+    too_late = said.filter(~late & ~early & (pl.col("part") == 2))["call_id"][0]
+    said = said.with_columns(
+        lands=pl.when(pl.col("call_id") == too_late).then(5).otherwise("lands")
+    )
+    junk = pl.DataFrame({"call_id": ["no-such-call", calls["call_id"][0]], "text": ["你好", " "],
+                         "lands": [1, 2]}, schema_overrides={"lands": pl.Int32})  # fmt: skip
+    landed = pl.concat([said.select("call_id", "text", "lands"), junk]).sort("lands")
+    assert said.filter(late).height >= 3 and said.filter(early).height >= 3
+    incoming, texts, talk = tmp_path / "incoming", tmp_path / "texts", tmp_path / "talk"
+    out = tmp_path / "alerts"
+    for folder in (incoming, texts, talk):
+        folder.mkdir()
+
+    def land(parts: range) -> None:
+        for k in parts:
+            for frame, folder, name in ((calls, incoming, "calls"), (sms, texts, "sms")):
+                frame.filter(pl.col("part") == k).drop("part").write_parquet(
+                    folder / f"{name}-{k}.parquet"
+                )
+            landed.filter(pl.col("lands") == k).drop("lands").write_parquet(
+                talk / f"said-{k}.parquet"
+            )
+            for folder, name in ((incoming, "calls"), (texts, "sms"), (talk, "said")):
+                os.utime(folder / f"{name}-{k}.parquet", (1_700_000_000 + k,) * 2)
+
+    def run() -> None:
+        query = start_stream(spark, str(incoming), str(out), trigger_seconds=0,
+                             subscribers=read_records(spark, str(city), "subscribers"),
+                             files_per_batch=1, sms_source=str(texts),
+                             transcripts_source=str(talk))  # fmt: skip
+        query.awaitTermination()
+        assert query.exception() is None
+
+    land(range(3))
+    run()
+    land(range(3, 5))
+    run()  # (a restart: the state's tables read where the first run left them)
+    land(range(5, 6))
+    # the last part through the command, on the same state
+    done = CliRunner().invoke(app, [
+        "score", str(incoming), "--sms", str(texts), "--transcripts", str(talk),
+        "--subscribers", str(city / "subscribers"), "--out", str(out), "--engine", "spark",
+        "--master", "local[2]", "--stream", "--trigger-seconds", "0",
+    ])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert len(list(out.glob("alerts-*.parquet"))) == 6
+    got = pl.read_parquet(sorted(out.glob("alerts-*.parquet")))
+    used = landed.filter(pl.col("call_id") != too_late).drop("lands")
+    traffic = Traffic(calls.drop("part"), sms.drop("part"), subs)
+    want = score_records(traffic, transcripts=used).alerts
+    codes = want["reasons"].list.eval(pl.element().struct.field("code")).explode()
+    assert (codes == "call_content").any() and (codes == "content").any()
+    assert not want.equals(score_records(traffic).alerts)  # (the transcripts were read)
+    assert got.equals(want)
+    on_spark = score_records_spark(
+        spark, *(spark.createDataFrame(f.to_arrow()) for f in (traffic.calls, traffic.sms, subs)),
+        transcripts=spark.createDataFrame(used.to_arrow()),
+    ).alerts  # fmt: skip
+    assert got.equals(on_spark)
+    # the growing tables: at most two versions each after six micro-batches; the transcript
+    # whose call was no longer remembered, and the one of no call, wait
+    state = out / "_state"
+    assert _versions(state) == {"candidates": 2, "texts": 2, "transcripts": 2}
+    kept = pl.read_parquet(sorted((state / "transcripts").glob("upto=*"))[-1] / "*.parquet")
+    waiting = set(kept.filter(pl.col("caller").is_null())["call_id"])
+    assert waiting == {too_late, "no-such-call"}
+    assert set(kept["call_id"]) == set(used["call_id"]) - {calls["call_id"][0]} | {too_late}

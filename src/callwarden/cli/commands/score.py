@@ -80,7 +80,8 @@ def score(
             help="Canonical call transcripts (call_id, text; file or folder): answered calls "
             "whose transcripts read as fraud scripts raise their number (the call_content "
             "detector) and give its alerts a content reason (docs/content.md). Unusable rows "
-            "are counted and quarantined beside --out.",
+            "are counted and quarantined beside --out. With --stream: a folder of arriving "
+            "files, each transcript joined to its call as it comes.",
             show_default="CALLS/transcripts when there, else none",
         ),
     ] = None,
@@ -138,9 +139,9 @@ def score(
         bool,
         typer.Option(
             "--stream",
-            help="With --engine spark: read CALLS (and --sms, if given) as folders of arriving "
-            "Parquet files and write alerts-<batch>.parquet files into the --out folder as they "
-            "come.",
+            help="With --engine spark: read CALLS (and --sms and --transcripts, if given) as "
+            "folders of arriving Parquet files and write alerts-<batch>.parquet files into the "
+            "--out folder as they come.",
         ),
     ] = False,
     trigger_seconds: Annotated[
@@ -316,8 +317,6 @@ def _score_on_spark(
     model: Path | None = None,
     transcripts: Path | None = None,
 ) -> None:
-    if transcripts is not None and stream:
-        raise ConfigError("--transcripts is not read with --stream on Spark yet; score in batch")
     scorer = None
     if model is not None:
         # LightGBM loads only when a model is asked for
@@ -334,9 +333,10 @@ def _score_on_spark(
         query = spark.stream(
             calls, out, subscribers=subs, policy=policy, timezone=timezone, known=listed,
             trigger_seconds=trigger_seconds, served=served, sms_source=sms, model=scorer,
+            transcripts_source=str(transcripts) if transcripts else None,
         )  # fmt: skip
         how = "the files there now" if trigger_seconds <= 0 else "Ctrl-C stops; a rerun goes on"
-        also = f" and {sms}" if sms else ""
+        also = "".join(f" and {x}" for x in (sms, transcripts) if x)
         console.print(f"streaming {calls}{also} -> {out} ({how})")
         query.awaitTermination()
         return

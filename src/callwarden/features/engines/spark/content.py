@@ -15,7 +15,9 @@ for calls, for SMS below the gate and for SMS without a text. On Spark:
 The driver reads the texts of the few events that reached the policy (:func:`driver_content`)
 to write the content reason beside the SMS burst's, as batch does. Call transcripts are joined
 to their calls on the driver (:func:`call_content`): the transcripts and the calls they name
-are collected there, far fewer than the calls, and joined as batch scoring joins them.
+are collected there, far fewer than the calls, and joined as batch scoring joins them. The
+streaming job joins transcripts as they arrive, as the live scorer does
+(:func:`arriving_transcripts`), and keeps them (:data:`KEPT_TRANSCRIPTS`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from callwarden.detect.call_content import (
     CALL_RISK,
     CALL_SCAM,
     CALL_SCAMS,
+    KEEP_CALLS_S,
     WINDOW_US,
     CallContent,
 )
@@ -40,8 +43,8 @@ from callwarden.features.engines.spark.triage import _max_two_hours  # (the same
 from callwarden.features.gate import GATE
 
 __all__ = [
-    "DRIVER_TEXTS", "call_content", "driver_content", "driver_texts", "sms_texts",
-    "with_call_content", "with_content_risk",
+    "DRIVER_TEXTS", "KEPT_TRANSCRIPTS", "arriving_transcripts", "call_content", "driver_content",
+    "driver_texts", "kept_call_content", "sms_texts", "with_call_content", "with_content_risk",
 ]  # fmt: skip
 
 _RISK = "_content_risk"
@@ -132,6 +135,62 @@ def call_content(transcripts: DataFrame, calls: DataFrame) -> CallContent:
         assert isinstance(got, pl.DataFrame)  # noqa: S101  (a table converts to a frame)
         frames.append(got)
     return CallContent.of_records(frames[0], frames[1])
+
+
+#: the streaming job's transcripts (:func:`arriving_transcripts`): each joined to its call
+#: (``caller``, ``start_time``, ``duration_s``), or waiting for it (those null)
+KEPT_TRANSCRIPTS: dict[str, pl.DataType] = {
+    "call_id": pl.String(), "text": pl.String(), "caller": pl.String(),
+    "start_time": pl.Datetime("us", "UTC"), "duration_s": pl.Int64(),
+}  # fmt: skip
+_CALL = ("caller", "start_time", "duration_s")
+
+
+def arriving_transcripts(
+    kept: pl.DataFrame, arrived: pl.DataFrame, calls: pl.DataFrame, batch_id: int
+) -> pl.DataFrame:
+    """The transcripts kept (:data:`KEPT_TRANSCRIPTS`) after micro-batch ``batch_id``, joined
+    to their calls as the live scorer joins them (``CallContent.add_transcripts``): one that
+    arrives (``arrived``: ``call_id``, ``text``) takes its call from this micro-batch, or from
+    an earlier one if the call started at most ``KEEP_CALLS_S`` before the latest call (so
+    far); else it waits for its call, and takes it when the call arrives. ``calls``: the calls
+    named (``call_id``, ``caller``, ``start_time``, ``duration_s``, ``batch``: their
+    micro-batch) and the latest call (``latest``) of the micro-batches up to this one. As in
+    batch, a transcript without text, one of an unanswered call and a second one of a call
+    are not used (the first one is)."""
+    kept = kept.select(pl.col(c).cast(t) for c, t in KEPT_TRANSCRIPTS.items())
+    joined = kept.filter(pl.col("caller").is_not_null())
+    arrived = arrived.select(pl.col("call_id").cast(pl.String), pl.col("text").cast(pl.String))
+    arrived = arrived.filter(pl.col("text").str.strip_chars().str.len_chars() > 0)
+    calls = calls.select(
+        "call_id", *(pl.col(c).cast(KEPT_TRANSCRIPTS[c]) for c in _CALL), "batch",
+        pl.col("latest").cast(KEPT_TRANSCRIPTS["start_time"]),
+    )  # fmt: skip
+    now = calls.filter(pl.col("batch") == batch_id).drop("batch", "latest")
+    keep_us = KEEP_CALLS_S * 10**6
+    recent = pl.col("start_time") >= pl.col("latest") - pl.duration(microseconds=keep_us)
+    remembered = calls.filter((pl.col("batch") == batch_id) | recent).drop("batch", "latest")
+    waiting = kept.filter(pl.col("caller").is_null()).select("call_id", "text")
+    named = pl.concat([  # (in the order they arrived: the first of a call is used)
+        waiting.join(now, on="call_id", how="left", maintain_order="left"),
+        arrived.join(remembered, on="call_id", how="left", maintain_order="left"),
+    ])  # fmt: skip
+    used = ~pl.col("call_id").is_in(joined["call_id"].implode())
+    found = named.filter(pl.col("caller").is_not_null() & used)
+    found = found.unique("call_id", keep="first", maintain_order=True)
+    found = found.filter(pl.col("duration_s").fill_null(0) > 0)
+    still = named.filter(pl.col("caller").is_null() & used)
+    still = still.filter(~pl.col("call_id").is_in(found["call_id"].implode()))
+    return pl.concat([joined, found, still]).select(list(KEPT_TRANSCRIPTS))
+
+
+def kept_call_content(kept: pl.DataFrame, since_us: int | None = None) -> CallContent:
+    """The joined transcripts of :data:`KEPT_TRANSCRIPTS` (those of calls that started from
+    ``since_us`` on, if given) as batch scoring's :class:`CallContent`."""
+    joined = kept.filter(pl.col("caller").is_not_null())
+    if since_us is not None:
+        joined = joined.filter(pl.col("start_time").dt.epoch("us") >= since_us)
+    return CallContent.of_records(joined.select("call_id", "text"), joined.drop("text"))
 
 
 def with_call_content(features: DataFrame, said: CallContent | None) -> DataFrame:

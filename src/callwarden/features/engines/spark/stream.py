@@ -11,8 +11,8 @@ on the driver.
 
 Everything the job remembers is in files under ``state`` (by default ``OUT/_state``): Spark's
 checkpoint (which input files are done), the lookback of calls written per micro-batch id
-(``history``), and the tables that grow with the job (the kept candidates, texts and
-peaks), each kept as one cumulative version per micro-batch (:class:`_Table`): a
+(``history``), and the tables that grow with the job (the kept candidates, texts, peaks and
+transcripts), each kept as one cumulative version per micro-batch (:class:`_Table`): a
 micro-batch reads the version before it and writes its own, and the versions older than the
 one it read are removed, so a micro-batch reads one version of each whatever the number of
 micro-batches before it. A re-run micro-batch (the job stopped before Spark committed it)
@@ -30,6 +30,15 @@ each micro-batch keeps every number's highest model inputs so far (``_state/peak
 one reads them as earlier events, so an event's inputs are its number's highest so far, as in
 batch.
 
+Call transcripts may arrive too, as files in a folder of their own (``transcripts_source``),
+read by the same query, and are joined to their calls as the live scorer joins them
+(``detect/call_content.py``; :func:`.content.arriving_transcripts`): a transcript takes its
+call from its own micro-batch or an earlier one whose call started at most 6 hours before the
+latest call, else waits for its call (``_state/transcripts`` keeps the joined and the waiting
+ones). A transcript counts for the events of its micro-batch and later ones: the alerts equal
+batch's when no event of the caller after the call comes in a micro-batch before its
+transcript.
+
 Files must arrive in event-time order (each file's records later than earlier files'), as a
 switch writes them; a late file's records are scored with the lookback there is, and decisions
 already made are not revisited.
@@ -46,15 +55,22 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_schema
 from pyspark.sql.streaming.query import StreamingQuery
-from pyspark.sql.types import StructType
+from pyspark.sql.types import DoubleType, StructType
 
 from callwarden.decide.policy import PolicyConfig
+from callwarden.detect.call_content import CALL_RISK, CALL_SCAMS, WINDOW_US, CallContent
 from callwarden.detect.callee_areas import Areas
 from callwarden.detect.campaign_steps import collected_traffic
 from callwarden.detect.scoring import score_events
 from callwarden.detect.sms_content import SmsContent
 from callwarden.features.engines.base import DEFAULT_TIMEZONE, Traffic
-from callwarden.features.engines.spark.content import DRIVER_TEXTS, driver_texts
+from callwarden.features.engines.spark.content import (
+    DRIVER_TEXTS,
+    KEPT_TRANSCRIPTS,
+    arriving_transcripts,
+    driver_texts,
+    kept_call_content,
+)
 from callwarden.features.engines.spark.features import spark_features
 from callwarden.features.engines.spark.records import SparkRecords, with_record_features
 from callwarden.features.engines.spark.scoring import (
@@ -68,7 +84,7 @@ from callwarden.features.engines.spark.scoring import (
 )
 from callwarden.features.spec import WINDOWS
 from callwarden.network import ServedNumbers
-from callwarden.records.schema import CALLS, SMS, RecordSpec
+from callwarden.records.schema import CALLS, SMS, TRANSCRIPTS, RecordSpec
 
 if TYPE_CHECKING:
     from callwarden.detect.model.events import EventModel
@@ -180,6 +196,8 @@ class StreamJob:
     #: the learned scorer, if any: every number's events get features (no triage), and each
     #: number's highest model inputs so far are kept in the state (``_state/peaks``)
     model: EventModel | None = None
+    #: whether call transcripts arrive beside the calls (``transcripts_source``)
+    with_transcripts: bool = False
     #: the calls' columns the campaign pass reads, and the subscribers' columns it reads,
     #: collected once (``_campaign_columns``)
     _read: tuple[list[str], pl.DataFrame | None] | None = None
@@ -206,6 +224,7 @@ class StreamJob:
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         new = self._kept(batch, "calls", batch_id)
         new_sms = self._kept(batch, "sms", batch_id) if self.with_sms else None
+        transcripts = self._transcripts(batch, batch_id)
         starts = [new.agg(F.min(F.unix_micros("start_time"))).first()]
         if new_sms is not None:
             starts.append(new_sms.agg(F.min(F.unix_micros("sent_time"))).first())
@@ -225,9 +244,15 @@ class StreamJob:
         features = spark_features(
             calls, sms, self.subscribers, self.timezone, self.known, triage=self.model is None
         )
-        # what the records say (the SMS, where the callees live), as batch fills it
-        records = SparkRecords.of(calls, sms, self.subscribers)
+        # what the records say (the SMS, the calls' transcripts of the last day before the
+        # new records, where the callees live), as batch fills it
+        said = None if transcripts is None else kept_call_content(transcripts)
+        recent = None if transcripts is None else kept_call_content(transcripts, first - WINDOW_US)
+        records = SparkRecords.of(calls, sms, self.subscribers, recent)
         features, self.areas = with_record_features(features, records), records.areas
+        if said is not None and CALL_RISK not in features.columns:  # (none of the last day)
+            features = features.withColumns({c: F.lit(0.0).cast(DoubleType())
+                                              for c in (CALL_RISK, CALL_SCAMS)})  # fmt: skip
         ids = new.select(F.col("call_id").alias("rid"))
         if new_sms is not None:
             ids = ids.unionByName(new_sms.select(F.col("sms_id").alias("rid")))
@@ -256,11 +281,12 @@ class StreamJob:
                 seen_sms = _collect(
                     self._history("sms", batch_id, since).select("sent_time", "batch")
                 )
-        alerts = self._alerts(kept_so_far, self._campaigns(seen, seen_sms, batch_id), content)
+        alerts = self._alerts(kept_so_far, self._campaigns(seen, seen_sms, batch_id), content, said)
         before = self._alerts(
             kept_so_far.filter(pl.col("batch") < batch_id),
             self._campaigns(seen, seen_sms, batch_id - 1),
             content,
+            said,
         )
         new_alerts = alerts.join(before.select("msisdn", "decision"), on=["msisdn", "decision"],
                                  how="anti")  # fmt: skip
@@ -291,6 +317,37 @@ class StreamJob:
             kept = table.read(base).unionByName(kept, allowMissingColumns=True)
         table.write(kept.repartition(1), batch_id, base)
         return features_to_polars(table.read(batch_id))
+
+    def _transcripts(self, batch: DataFrame, batch_id: int) -> pl.DataFrame | None:
+        """The transcripts kept after this micro-batch (:data:`.content.KEPT_TRANSCRIPTS`):
+        those of the earlier ones, with this one's joined to their calls or waiting."""
+        if not self.with_transcripts:
+            return None
+        table = self._table("transcripts")
+        base = table.base(batch_id)
+        kept = pl.DataFrame(schema=KEPT_TRANSCRIPTS)
+        if base is not None:
+            kept = _collect(table.read(base)).select(
+                pl.col(c).cast(t) for c, t in KEPT_TRANSCRIPTS.items()
+            )
+        rows = batch.where(F.col(_RECORD) == "transcripts")
+        arrived = _collect(rows.select(*TRANSCRIPTS.columns[:2]))
+        wanted = pl.concat([kept.filter(pl.col("caller").is_null())["call_id"],
+                            arrived["call_id"]]).unique()  # fmt: skip
+        columns = ["call_id", "caller", "start_time", "duration_s", "batch"]
+        calls = pl.DataFrame(
+            schema={c: KEPT_TRANSCRIPTS[c] for c in columns[:-1]}
+            | {"batch": pl.Int32(), "latest": KEPT_TRANSCRIPTS["start_time"]}
+        )
+        if wanted.len():
+            history = self._history("calls", batch_id)
+            asked = self.spark.createDataFrame(wanted.to_frame().to_arrow())
+            latest = history.agg(F.max("start_time").alias("latest"))
+            calls = _collect(history.join(asked, "call_id", "left_semi").select(*columns)
+                             .crossJoin(latest))  # fmt: skip
+        kept_now = arriving_transcripts(kept, arrived, calls, batch_id)
+        table.write(_spark(self.spark, kept_now), batch_id, base)
+        return kept_now
 
     def _peaks(self, fresh: DataFrame, batch_id: int) -> DataFrame | None:
         """Each number's highest model inputs before this batch (kept in the state), and
@@ -359,10 +416,11 @@ class StreamJob:
         kept: pl.DataFrame,
         campaigns: Traffic | None,
         content: SmsContent | None = None,
+        said: CallContent | None = None,
     ) -> pl.DataFrame:
         """Replay the kept candidates through the policy (in record order, as batch does),
         with the campaign pass's groups over ``campaigns`` (:meth:`_campaigns`) at its
-        checkpoints; ``content``: what the kept SMS events said."""
+        checkpoints; ``content``: what the kept SMS events said, ``said`` the transcripts."""
         if self.allowed is None:
             self.allowed = allowed_numbers(self.subscribers)
         frame = kept.drop("batch").with_columns(seq=pl.int_range(pl.len(), dtype=pl.Int64))
@@ -374,7 +432,7 @@ class StreamJob:
         if self.model is not None:
             return model_alerts(
                 frame, self.model, self.allowed, self.policy, self.timezone, on_net,
-                campaigns, content, None, self.areas,
+                campaigns, content, said, self.areas,
             ).alerts  # fmt: skip
         return score_events(
             frame,
@@ -384,6 +442,7 @@ class StreamJob:
             served=on_net,
             campaigns=campaigns,
             content=content,
+            call_content=said,
             areas=self.areas,
         ).alerts
 
@@ -403,15 +462,17 @@ def start_stream(
     served: ServedNumbers | None = None,
     sms_source: str | None = None,
     model: EventModel | None = None,
+    transcripts_source: str | None = None,
 ) -> StreamingQuery:
     """Start scoring the calls arriving in ``source`` (a folder of canonical Parquet files),
-    and the SMS arriving in ``sms_source`` if given (a folder of its own).
+    and the SMS arriving in ``sms_source`` and the call transcripts in ``transcripts_source``
+    if given (each a folder of its own).
 
     ``trigger_seconds`` 0 processes the files there now and stops (``query.awaitTermination()``
     returns); otherwise a micro-batch starts that often. ``files_per_batch`` caps the new
     files of each folder a micro-batch takes. ``model``: the learned scorer beside the
     detectors, as batch scoring with it. Returns the running query. A state written
-    without an SMS folder does not take one later (Spark's checkpoint holds
+    without an SMS or transcripts folder does not take one later (Spark's checkpoint holds
     the query's sources): start such a job on a new ``state``.
     """
     state = state or f"{out}/_state"
@@ -424,14 +485,20 @@ def start_stream(
         return reader.parquet(folder)
 
     records = arriving(CALLS, source)
-    if sms_source is not None:  # one query over both folders: each row says which it is
-        records = records.withColumn(_RECORD, F.lit("calls")).unionByName(
-            arriving(SMS, sms_source).withColumn(_RECORD, F.lit("sms")),
-            allowMissingColumns=True,
-        )
+    others = {"sms": (SMS, sms_source), "transcripts": (TRANSCRIPTS, transcripts_source)}
+    if sms_source is not None or transcripts_source is not None:
+        # one query over the folders: each row says which it came from
+        records = records.withColumn(_RECORD, F.lit("calls"))
+        for name, (spec, folder) in others.items():
+            if folder is not None:
+                records = records.unionByName(
+                    arriving(spec, folder).withColumn(_RECORD, F.lit(name)),
+                    allowMissingColumns=True,
+                )
     job = StreamJob(
         spark, out, state, subscribers, policy or PolicyConfig(), timezone, known, served=served,
         with_sms=sms_source is not None, model=model,
+        with_transcripts=transcripts_source is not None,
     )  # fmt: skip
     writer = records.writeStream.foreachBatch(job).option(
         "checkpointLocation", f"{state}/checkpoint"
