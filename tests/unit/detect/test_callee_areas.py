@@ -32,6 +32,7 @@ from callwarden.detect.callee_areas import (
     best_area,
     cue_at,
 )
+from callwarden.detect.rules.relay_call import FIRST_CALLS_CEILING
 from callwarden.detect.scoring import score_records
 from callwarden.features.engines.base import Traffic
 from callwarden.features.spec import FEATURES, RECORD_FEATURES
@@ -65,7 +66,8 @@ def relay_texts(alerts: pl.DataFrame, msisdn: str, lang: str = "zh") -> list[str
 
 def test_a_round_in_one_area_is_lowered_and_says_so() -> None:
     plain, lowered = alerts(subscribers(regions=False)), alerts(subscribers())
-    assert top(plain, ROUND) == 1.0
+    # (its strongest rhythm at its first calls: restricted, not suspended; relay_call.sustained)
+    assert top(plain, ROUND) == FIRST_CALLS_CEILING
     # the strongest cue takes 0.45 off: the strongest rhythm is watched, not reviewed
     assert top(lowered, ROUND) == pytest.approx(1.0 - STRENGTH)
     assert lowered.filter(pl.col("msisdn") == ROUND)["decision"].to_list() == ["watch"]
@@ -157,7 +159,7 @@ def test_missing_or_empty_regions_are_no_area() -> None:
     )
     subs = pl.concat([subs, subs.head(1).with_columns(region=pl.lit(""))])  # a second row
     got = alerts(subs)
-    assert top(got, ROUND) == 1.0  # three of six without an area: no round
+    assert top(got, ROUND) == FIRST_CALLS_CEILING  # three of six without an area: no round
     assert not CalleeAreas.of_records(calls(), None)
     assert not CalleeAreas.of_records(calls(), subscribers(regions=False))
 

@@ -29,6 +29,12 @@ And where the people called live: a round's callees share one home area beyond c
 relay's bought list comes from anywhere; the score is lowered by up to 0.45 where they do
 (``detect/callee_areas.py``), so at the strongest cue even the strongest evidence is watched,
 not reviewed.
+
+And how long it goes on: the first few calls restrict the SIM's outbound calls at most (which
+stops a relay), and suspension waits for the calling to go on (:func:`sustained`). Seed 000's
+SIM was suspended after dozens of calls in an hour; an honest round of four or five steady
+calls reads as a relay at its fourth, and a wrong suspension cuts an elderly owner off
+entirely, calls in included (DESIGN.md, principle 1: graduated actions).
 """
 
 from __future__ import annotations
@@ -46,6 +52,20 @@ def _unusual_owner(age: np.ndarray) -> np.ndarray:
     """1 for owners aged 65 or over or under 18 (0 at 60 and 18), 0 for unknown owners."""
     age = np.nan_to_num(age, nan=40.0)
     return np.maximum(ramp(age, 60, 65), ramp(18 - age, 0, 1))
+
+
+#: the highest score of a relay read from its first few calls: above the default ``restrict``
+#: (0.8), below ``suspend`` (0.95)
+FIRST_CALLS_CEILING = 0.9
+#: the hour's calls from which the ceiling is lifted: gone in full at the second count
+SUSTAINED_CALLS_1H = (8.0, 12.0)
+
+
+def sustained(f: Features) -> np.ndarray:
+    """The ceiling of the relay score at each event: :data:`FIRST_CALLS_CEILING` up to the
+    first of :data:`SUSTAINED_CALLS_1H` calls in the hour, 1 from the second."""
+    lift = ramp(f["out_calls_1h"], *SUSTAINED_CALLS_1H)
+    return FIRST_CALLS_CEILING + (1.0 - FIRST_CALLS_CEILING) * lift
 
 
 #: what :func:`not_conversations` reads
@@ -184,7 +204,8 @@ class RelayCallDetector(Detector):
         no_callbacks = ramp(0.5 - f["callback_share_24h"], 0, 0.3)
         # The SIM stays where its holder sits; couriers and drivers move from cell to cell.
         stationary = ramp(6 - f["cells_24h"], 0, 2)
-        return pace * no_callbacks * stationary * lowered(f, pace)
+        score = pace * no_callbacks * stationary * lowered(f, pace)
+        return np.minimum(score, sustained(f))
 
     @classmethod
     def _evidence(cls, f: Features) -> dict[str, np.ndarray]:

@@ -41,7 +41,7 @@ def test_open_act_verify_export(tmp_path: Path, alerts_file: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "1 cases opened" in done.stdout
     again = run("cases", "open", str(alerts_file), "--db", db)
-    assert "1 already received" in again.stdout
+    assert "2 already received" in again.stdout  # (restricted, then suspended)
     listed = run("cases", "list", "--db", db)
     assert "awaiting_request" in listed.stdout and "+8613800001948" in listed.stdout
     for name, role in [

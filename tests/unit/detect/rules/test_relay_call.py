@@ -52,7 +52,21 @@ def decision(f: dict[str, float]) -> str | None:
 
 
 def test_five_steady_calls_of_a_recruited_owner_are_a_relay() -> None:
-    assert decision(event()) == "suspend"
+    assert decision(event()) == "restrict"
+
+
+def test_a_relay_is_suspended_once_its_calling_goes_on() -> None:
+    """The first few calls restrict outbound at most: an honest round of five steady calls
+    reads the same, and a suspension cuts the owner off entirely. A relay that keeps calling
+    is suspended (seed 000: dozens of calls in an hour)."""
+    more = {"out_calls_15m": 8.0, "uniq_callees_15m": 8.0}
+    assert decision(event(**more, out_calls_1h=8.0, uniq_callees_1h=8.0)) == "restrict"
+    assert score(event(**more, out_calls_1h=9.0, uniq_callees_1h=9.0)) == pytest.approx(0.925)
+    assert decision(event(**more, out_calls_1h=9.0, uniq_callees_1h=9.0)) == "restrict"
+    assert decision(event(**more, out_calls_1h=12.0, uniq_callees_1h=12.0)) == "suspend"
+    # the ceiling only holds the score down: weak evidence stays weak
+    jittered = event(gap_cv_15m=0.5, gap_cv_1h=0.5, out_calls_1h=12.0, uniq_callees_1h=12.0)
+    assert decision(jittered) == "review"
 
 
 def test_gaps_a_minute_either_way_still_read_as_a_relay_at_the_fifth_call() -> None:
@@ -120,12 +134,12 @@ def test_a_burst_after_the_owners_own_conversations_is_judged_by_its_own_calls()
     assert score(event(answered_share_1h=0.67, mean_duration_1h=160.0, answered_share_15m=0.67,
                        mean_duration_15m=160.0)) == 0.0  # fmt: skip
     assert decision(after_a_talk | {"answered_share_15m": 0.6, "mean_duration_15m": 40.0}) == (
-        "suspend"
+        "restrict"
     )
     # and the owner's own second call to the family that evening is not the burst's
     twice = after_a_talk | {"answered_share_15m": 0.6, "mean_duration_15m": 40.0,
                             "out_calls_1h": 7.0, "uniq_callees_1h": 5.0}  # fmt: skip
-    assert decision(twice) == "suspend"
+    assert decision(twice) == "restrict"
 
 
 def test_a_call_round_whose_quarter_hour_talks_less_is_judged_with_its_hour() -> None:
