@@ -175,7 +175,6 @@ class CallWindow:
         from then on neither takes calls nor forgets pairs (forgetting only saves memory:
         the groups are the same)."""
         twin = copy.copy(self)
-        twin._starts = self._starts
         twin.fig = {k: v.copy() for k, v in self.fig.items()}
         twin.pair_n = self.pair_n.copy()
         twin.applied = set(self.applied)
