@@ -23,6 +23,10 @@ def spark() -> Iterator[SparkSession]:
             "spark.sql.shuffle.partitions": "2",
             "spark.default.parallelism": "2",
             "spark.ui.enabled": "false",
+            # One JVM serves every Spark test of the run: at the default 1 GB heap, a run's
+            # later streaming tests spent their time in full collections, and one lost Spark's
+            # scheduler thread and hung (the heap 82% full after 60 full collections)
+            "spark.driver.memory": "2g",
             # Compiling whole-stage code for these wide plans takes longer than running them
             # on test-sized data.
             "spark.sql.codegen.wholeStage": "false",
