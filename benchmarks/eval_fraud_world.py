@@ -1,7 +1,8 @@
 """Detection on bigger cities of ``tests/unit/detect/fraud_world.py`` (written apart from the
 simulator): relay SIMs, SIM boxes, auto-dialers and wangiri among honest heavy callers.
 
-For each seed the city is drawn and scored through ``score_records`` (the path of
+For each seed the city is drawn (``--actors`` sets of the fraud and honest actors, by default
+one per 3,000 people) and scored through ``score_records`` (the path of
 ``callwarden score``); the tables, as Markdown, give per variant the numbers, those reaching
 ``review`` or above, the median of the calls each had made by then and how many carried a reason
 of their type; per type recall and precision (of the numbers whose first alert at ``review`` or
@@ -45,9 +46,11 @@ OWN_REASONS = {
 }
 
 
-def _city(seed: int, people: int, detectors: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+def _city(
+    seed: int, people: int, actors: int, detectors: bool
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     t0 = time.perf_counter()
-    calls, subs, truth = world(seed, people=people)
+    calls, subs, truth = world(seed, people=people, actors=actors)
     t1 = time.perf_counter()
     alerts = score_records(Traffic(calls, None, subs)).alerts
     t2 = time.perf_counter()
@@ -151,11 +154,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[31, 32, 33])
+    parser.add_argument(
+        "--actors", type=int, default=None,
+        help="times each actor's count (default: one set per 3,000 people)",
+    )  # fmt: skip
     parser.add_argument("--detectors", action="store_true", help="each detector's top scores")
     args = parser.parse_args()
     made, scores = [], []
     for seed in args.seeds:
-        m, s = _city(seed, args.people, args.detectors)
+        actors = args.actors or max(1, args.people // 3000)
+        m, s = _city(seed, args.people, actors, args.detectors)
         made.append(m)
         if s is not None:
             scores.append(s)

@@ -414,8 +414,11 @@ def _honest(w: _World, name: str, taken: set[int]) -> None:
                    w.talk(90, 0.8))  # fmt: skip
 
 
-def world(seed: int, *, people: int = 3000) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The city: ``people`` own subscribers (and others around them), every actor above.
+def world(
+    seed: int, *, people: int = 3000, actors: int = 1
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The city: ``people`` own subscribers (and others around them), ``actors`` times the
+    count of every actor above.
 
     >>> calls, subs, truth = world(1, people=300)
     >>> sorted(set(truth["family"]))
@@ -426,7 +429,7 @@ def world(seed: int, *, people: int = 3000) -> tuple[pl.DataFrame, pl.DataFrame,
     taken: set[int] = set()
     for family, variants in VARIANTS.items():
         for variant, (count, opts) in variants.items():
-            for _ in range(count):
+            for _ in range(count * actors):
                 if family == "relay":
                     _relay(w, variant, opts, taken)
                 elif family == "simbox":
@@ -436,7 +439,7 @@ def world(seed: int, *, people: int = 3000) -> tuple[pl.DataFrame, pl.DataFrame,
                 else:
                     _wangiri(w, variant, opts)
     for name, count in HONEST.items():
-        for _ in range(count):
+        for _ in range(count * actors):
             _honest(w, name, taken)
     for p in w.folk:  # everyone's own life, actors' owners included
         _ordinary(w, p, range(DAYS))

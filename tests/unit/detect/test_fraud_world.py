@@ -29,8 +29,10 @@ OWN_REASONS = {
 
 
 @functools.cache
-def _scored(seed: int) -> pl.DataFrame:
+def _scored(seed: int, *, rings: bool = True) -> pl.DataFrame:
     calls, subs, truth = world(seed)
+    if not rings:  # a feed without ringing times (``ring_s`` is nullable)
+        calls = calls.with_columns(ring_s=pl.lit(None, pl.Int32))
     return outcomes(calls, truth, score_records(Traffic(calls, None, subs)).alerts)
 
 
@@ -48,7 +50,7 @@ MISSED = {
         "a working-age owner's phone dialling 10-22 strangers a session, two sessions, one call "
         "every 4-5 min with log-normal gaps (sigma 0.7), a third answered: relay_call scores 0 "
         "at every call (a working-age owner needs 8-9 steady calls; these gaps are not steady), "
-        "autodialer at most 0.23 (13-15 calls an hour, 60-70% unanswered or short); no alert"
+        "autodialer below watch (13-15 calls an hour, 60-70% unanswered or short); no alert"
     ),
     "relay:minor_slow": (
         "a minor's own SIM (aged 15-17) dialling 10-18 strangers one every ~6 min (log-normal "
@@ -127,11 +129,24 @@ def test_no_ordinary_person_goes_above_watch(seed: int) -> None:
         "simbox:imei_per_sim": (
             "eight SIMs, each in its own module with its own IMEI, in one cell, dialling "
             "strangers all day: simbox scores 0 on every call (it counts numbers on one "
-            "device); rotation and the campaign pass find the lines (restrict at calls "
-            "8-33), but no alert names a SIM box"
+            "device); rotation and the campaign pass find the lines (restricted at their "
+            "8th-26th call), but no alert names a SIM box"
         )}),
 )  # fmt: skip
 def test_a_box_is_named_a_sim_box(seed: int, kind: str) -> None:
     box = _scored(seed).filter(pl.col("kind") == kind)
     named = box.filter(pl.col("codes").str.contains("simbox"))
     assert named.height > 0, box.select("msisdn", "codes").rows()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "with ring_s null the wangiri rule never scores: the one-ring numbers abroad are "
+    "intercepted by autodialer at their 20th call at night; by day (one call every ~2.5 min) "
+    "they reach review only at their 24th-131st call, or stay at watch (seed 21: one of two), "
+    "and no alert names wangiri"
+))  # fmt: skip
+@pytest.mark.parametrize("seed", SEEDS)
+def test_one_ring_calls_from_abroad_are_wangiri_without_ringing_times(seed: int) -> None:
+    abroad = _scored(seed, rings=False).filter(pl.col("kind").str.starts_with("wangiri:foreign"))
+    assert abroad.height > 0
+    assert abroad.filter((pl.col("level") < 2) | (pl.col("detector") != "wangiri")).height == 0
