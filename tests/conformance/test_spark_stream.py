@@ -11,6 +11,8 @@ two versions each, whatever the number of micro-batches, and the look-back of a 
 stream drops the calls no micro-batch reads any more, its alerts still equal batch's. With call
 transcripts arriving in a folder of their own, some before their call and some a micro-batch
 after it, the alerts equal batch scoring (embedded and on Spark) with the same transcripts.
+Transcripts that cannot be used, and one whose call never comes, go to the quarantine with
+batch's reasons, at their file and row: joined + quarantined + waiting = arrived.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from callwarden.features.engines.base import Traffic, load_engine
 from callwarden.features.engines.spark.scoring import score_records_spark
 from callwarden.features.engines.spark.session import read_records
 from callwarden.features.engines.spark.stream import start_stream
+from callwarden.records.quarantine import read_quarantine
 from callwarden.simulate import SimulationConfig, simulate_city
 
 pytestmark = pytest.mark.integration
@@ -285,10 +288,93 @@ def test_arriving_transcripts_give_the_batch_alerts(spark: SparkSession, tmp_pat
     ).alerts  # fmt: skip
     assert got.equals(on_spark)
     # the growing tables: at most two versions each after six micro-batches; the transcript
-    # whose call was no longer remembered, and the one of no call, wait
+    # whose call was no longer remembered, the one of no call (once the stream is 6 hours
+    # past it) and the one without text are quarantined, none waits: nothing lost
     state = out / "_state"
     assert _versions(state) == {"candidates": 2, "texts": 2, "transcripts": 2}
     kept = pl.read_parquet(sorted((state / "transcripts").glob("upto=*"))[-1] / "*.parquet")
-    waiting = set(kept.filter(pl.col("caller").is_null())["call_id"])
-    assert waiting == {too_late, "no-such-call"}
-    assert set(kept["call_id"]) == set(used["call_id"]) - {calls["call_id"][0]} | {too_late}
+    assert kept.filter(pl.col("caller").is_null()).height == 0
+    assert set(kept["call_id"]) == set(used["call_id"]) - {calls["call_id"][0], "no-such-call"}
+    quarantined = [row for path in sorted((out / "_quarantine").glob("transcripts-*.jsonl"))
+                   for row in read_quarantine(path)]  # fmt: skip
+    assert {(q["raw"]["call_id"], q["reason"]) for q in quarantined} == {
+        (too_late, "late_transcript"), ("no-such-call", "unknown_call_id"),
+        (calls["call_id"][0], "missing_value"),
+    }  # fmt: skip
+    assert kept.height + len(quarantined) == landed.height
+    assert f"transcripts not used -> {out}/_quarantine/" in done.output
+
+
+def test_unusable_transcripts_are_quarantined_and_the_counts_add_up(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    city = tmp_path / "city"
+    simulate_city(SimulationConfig(subscribers=300, seed=7, days=1), city)
+    calls = pl.read_parquet(city / "calls", hive_partitioning=False).sort("start_time", "call_id")
+    subs = pl.read_parquet(city / "subscribers")
+    # the day in three parts of eight hours, one file of each folder per micro-batch
+    t0 = calls["start_time"].min()
+    part = ((pl.col("start_time") - t0).dt.total_seconds() // (8 * 3600)).cast(pl.Int32)
+    calls = calls.with_columns(part=part)
+    answered = calls.filter(pl.col("duration_s") > 0)
+    first, last = answered.filter(pl.col("part") == 0), answered.filter(pl.col("part") == 2)
+    unanswered = calls.filter((pl.col("duration_s") == 0) & (pl.col("part") == 0))
+    assert first.height > 4 and last.height and unanswered.height
+    c = first["call_id"]
+    police = "我是市公安局民警，你的账户涉嫌洗钱，把资金转到安全账户配合调查"
+    rows = [  # (call_id, text, part it lands in, what becomes of it)
+        (c[0], police, 0, "joined"),
+        (c[1], "喂，妈，我晚上回家吃饭", 0, "joined"),
+        (last["call_id"][0], police, 1, "joined"),  # (a part before its call: it waits)
+        (None, "你好", 0, "unknown_call_id"),
+        (c[2], " ", 0, "missing_value"),
+        (unanswered["call_id"][0], "喂", 0, "unanswered_call"),
+        (c[0], "再说一遍", 0, "duplicate_key"),
+        ("no-such-call", "你好", 0, "unknown_call_id"),  # (no call in the next 6 hours)
+        (c[3], police, 1, "late_transcript"),  # (its call 8+ hours before the latest)
+        ("call-yet-to-come", "你好", 2, "waiting"),
+    ]
+    landed = pl.DataFrame(rows, schema=["call_id", "text", "lands", "fate"], orient="row")
+    incoming, talk, out = tmp_path / "incoming", tmp_path / "talk", tmp_path / "alerts"
+    for folder in (incoming, talk):
+        folder.mkdir()
+    for k in range(3):
+        day = calls.filter(pl.col("part") == k).drop("part")
+        day.write_parquet(incoming / f"calls-{k}.parquet")
+        said = landed.filter(pl.col("lands") == k).select("call_id", "text")
+        said.write_parquet(talk / f"said-{k}.parquet")
+        for path in (incoming / f"calls-{k}.parquet", talk / f"said-{k}.parquet"):
+            os.utime(path, (1_700_000_000 + k,) * 2)
+    query = start_stream(spark, str(incoming), str(out), trigger_seconds=0, files_per_batch=1,
+                         subscribers=read_records(spark, str(city), "subscribers"),
+                         transcripts_source=str(talk))  # fmt: skip
+    query.awaitTermination()
+    assert query.exception() is None
+    # each transcript set aside is in the quarantine's format, at its file and row, with the
+    # reason batch gives it (or the stream's own, for one whose call is remembered no more)
+    quarantined = [row for path in sorted((out / "_quarantine").glob("transcripts-*.jsonl"))
+                   for row in read_quarantine(path)]  # fmt: skip
+    assert all(set(q) == {"file", "row", "reason", "field", "message", "raw"} for q in quarantined)
+    for q in quarantined:
+        source = pl.read_parquet(q["file"].removeprefix("file:"))
+        assert source.row(q["row"] - 1, named=True) == q["raw"]
+    got = sorted((q["raw"]["call_id"] or "", q["raw"]["text"], q["reason"]) for q in quarantined)
+    set_aside = landed.filter(~pl.col("fate").is_in(["joined", "waiting"]))
+    assert got == sorted((i or "", t, f) for i, t, f in set_aside.select("call_id", "text", "fate")
+                         .iter_rows())  # fmt: skip
+    never = next(q for q in quarantined if q["raw"]["call_id"] == "no-such-call")
+    assert "no call 'no-such-call' arrived within 6 h" in never["message"]
+    # the state keeps the joined ones and the one still waiting: nothing lost
+    state = out / "_state" / "transcripts"
+    kept = pl.read_parquet(sorted(state.glob("upto=*"))[-1] / "*.parquet")
+    joined = kept.filter(pl.col("caller").is_not_null())
+    assert sorted(joined["call_id"]) == sorted(landed.filter(pl.col("fate") == "joined")["call_id"])
+    assert kept.filter(pl.col("caller").is_null())["call_id"].to_list() == ["call-yet-to-come"]
+    assert joined.height + len(quarantined) + 1 == landed.height
+    # the alerts equal batch's with the same transcripts but the late one (batch would join
+    # it), and OUT reads as one dataset of them
+    alerts = pl.read_parquet(sorted(out.glob("alerts-*.parquet")))
+    used = landed.filter(pl.col("fate") != "late_transcript").select("call_id", "text")
+    want = score_records(Traffic(calls.drop("part"), None, subs), transcripts=used).alerts
+    assert alerts.equals(want)
+    assert spark.read.parquet(str(out)).count() == alerts.height

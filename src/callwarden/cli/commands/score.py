@@ -81,7 +81,9 @@ def score(
             "whose transcripts read as fraud scripts raise their number (the call_content "
             "detector) and give its alerts a content reason (docs/content.md). Unusable rows "
             "are counted and quarantined beside --out. With --stream: a folder of arriving "
-            "files, each transcript joined to its call as it comes.",
+            "files, each transcript joined to its call as it comes; unusable ones, and those "
+            "whose call does not come within 6 hours, go to OUT/_quarantine/"
+            "transcripts-<batch>.jsonl.",
             show_default="CALLS/transcripts when there, else none",
         ),
     ] = None,
@@ -338,6 +340,8 @@ def _score_on_spark(
         how = "the files there now" if trigger_seconds <= 0 else "Ctrl-C stops; a rerun goes on"
         also = "".join(f" and {x}" for x in (sms, transcripts) if x)
         console.print(f"streaming {calls}{also} -> {out} ({how})")
+        if transcripts:
+            console.print(f"transcripts not used -> {out}/_quarantine/", highlight=False)
         query.awaitTermination()
         return
     with console.status("scoring on Spark"):

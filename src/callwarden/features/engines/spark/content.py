@@ -17,12 +17,15 @@ to write the content reason beside the SMS burst's, as batch does. Call transcri
 to their calls on the driver (:func:`call_content`): the transcripts and the calls they name
 are collected there, far fewer than the calls, and joined as batch scoring joins them. The
 streaming job joins transcripts as they arrive, as the live scorer does
-(:func:`arriving_transcripts`), and keeps them (:data:`KEPT_TRANSCRIPTS`).
+(:func:`arriving_transcripts`), keeps them (:data:`KEPT_TRANSCRIPTS`), and sets aside, with
+their reasons, those batch would not use and those whose call does not come in time
+(:data:`REJECTED_TRANSCRIPTS`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 import polars as pl
 import pyarrow as pa
@@ -35,6 +38,7 @@ from callwarden.detect.call_content import (
     CALL_SCAM,
     CALL_SCAMS,
     KEEP_CALLS_S,
+    REJECT_REASONS,
     WINDOW_US,
     CallContent,
 )
@@ -43,8 +47,9 @@ from callwarden.features.engines.spark.triage import _max_two_hours  # (the same
 from callwarden.features.gate import GATE
 
 __all__ = [
-    "DRIVER_TEXTS", "KEPT_TRANSCRIPTS", "arriving_transcripts", "call_content", "driver_content",
-    "driver_texts", "kept_call_content", "sms_texts", "with_call_content", "with_content_risk",
+    "DRIVER_TEXTS", "KEPT_TRANSCRIPTS", "LATE_TRANSCRIPT", "REJECTED_TRANSCRIPTS",
+    "arriving_transcripts", "call_content", "driver_content", "driver_texts", "kept_call_content",
+    "sms_texts", "with_call_content", "with_content_risk",
 ]  # fmt: skip
 
 _RISK = "_content_risk"
@@ -138,50 +143,151 @@ def call_content(transcripts: DataFrame, calls: DataFrame) -> CallContent:
 
 
 #: the streaming job's transcripts (:func:`arriving_transcripts`): each joined to its call
-#: (``caller``, ``start_time``, ``duration_s``), or waiting for it (those null)
+#: (``caller``, ``start_time``, ``duration_s``), or waiting for it (those null); where it came
+#: from (``file``, its 1-based ``row`` there) and the latest call so far when it arrived
+#: (``arrived_at``: it waits for its call until the latest call is :data:`KEEP_CALLS_S` later)
 KEPT_TRANSCRIPTS: dict[str, pl.DataType] = {
     "call_id": pl.String(), "text": pl.String(), "caller": pl.String(),
-    "start_time": pl.Datetime("us", "UTC"), "duration_s": pl.Int64(),
+    "start_time": pl.Datetime("us", "UTC"), "duration_s": pl.Int64(), "file": pl.String(),
+    "row": pl.Int64(), "arrived_at": pl.Datetime("us", "UTC"),
 }  # fmt: skip
 _CALL = ("caller", "start_time", "duration_s")
+#: a transcript whose call started more than :data:`KEEP_CALLS_S` before the latest call when
+#: it arrived: the stream no longer remembers the call (batch scoring would join it)
+LATE_TRANSCRIPT: Final = "late_transcript"
+_HORIZON = f"{KEEP_CALLS_S // 3600} h"
+#: why the stream set a transcript aside: the quarantine's reason and message (batch's reasons,
+#: ``detect/call_content.py``, and the stream's own two)
+_WHY: Final = {
+    "no_call_id": (REJECT_REASONS["unknown_call_id"], "a transcript without call_id: no call "
+                   "to join it to"),
+    "empty_text": (REJECT_REASONS["empty_text"], "the transcript of call {id!r} has no text"),
+    "unanswered": (REJECT_REASONS["unanswered"], "call {id!r} was not answered (duration 0): "
+                   "a transcript of it is not used"),
+    "duplicate": (REJECT_REASONS["duplicate"], "call {id!r} has a transcript already (the "
+                  "first one is used)"),
+    "late": (LATE_TRANSCRIPT, f"call {{id!r}} started more than {_HORIZON} before the latest "
+             "call when its transcript arrived: too late to be joined"),
+    "expired": (REJECT_REASONS["unknown_call_id"], f"no call {{id!r}} arrived within {_HORIZON} "
+                "of its transcript, nor was among the calls kept when it arrived: the "
+                "transcript is not used"),
+}  # fmt: skip
+#: the quarantine's rows (``records/quarantine.py``), ``file`` first as it writes them
+_RAW = pl.Struct({"call_id": pl.String(), "text": pl.String()})
+REJECTED_TRANSCRIPTS: dict[str, pl.DataType] = {
+    "file": pl.String(), "row": pl.Int64(), "reason": pl.String(), "field": pl.String(),
+    "message": pl.String(), "raw": _RAW,
+}  # fmt: skip
+
+
+def _as_kept(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with the columns of :data:`KEPT_TRANSCRIPTS` (those it lacks null: a state
+    written before they were kept)."""
+    return frame.select(
+        (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
+        for c, t in KEPT_TRANSCRIPTS.items()
+    )
 
 
 def arriving_transcripts(
-    kept: pl.DataFrame, arrived: pl.DataFrame, calls: pl.DataFrame, batch_id: int
-) -> pl.DataFrame:
-    """The transcripts kept (:data:`KEPT_TRANSCRIPTS`) after micro-batch ``batch_id``, joined
-    to their calls as the live scorer joins them (``CallContent.add_transcripts``): one that
-    arrives (``arrived``: ``call_id``, ``text``) takes its call from this micro-batch, or from
-    an earlier one if the call started at most ``KEEP_CALLS_S`` before the latest call (so
-    far); else it waits for its call, and takes it when the call arrives. ``calls``: the calls
-    named (``call_id``, ``caller``, ``start_time``, ``duration_s``, ``batch``: their
-    micro-batch) and the latest call (``latest``) of the micro-batches up to this one. As in
-    batch, a transcript without text, one of an unanswered call and a second one of a call
-    are not used (the first one is)."""
-    kept = kept.select(pl.col(c).cast(t) for c, t in KEPT_TRANSCRIPTS.items())
+    kept: pl.DataFrame,
+    arrived: pl.DataFrame,
+    calls: pl.DataFrame,
+    batch_id: int,
+    latest_us: int | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The transcripts kept (:data:`KEPT_TRANSCRIPTS`) after micro-batch ``batch_id``, and
+    those set aside there (:data:`REJECTED_TRANSCRIPTS`), joined to their calls as the live
+    scorer joins them (``CallContent.add_transcripts``), and rejected as batch rejects them.
+
+    One that arrives (``arrived``: ``call_id``, ``text``, ``file``, ``row``) takes its call
+    from this micro-batch, or from an earlier one if the call started at most
+    :data:`KEEP_CALLS_S` before the latest call (``latest_us``, µs; None before any call);
+    else it waits for its call, and takes it when the call arrives, until the latest call is
+    :data:`KEEP_CALLS_S` past the latest call when it arrived: then it is set aside as a
+    transcript of no call (``unknown_call_id``). ``calls``: the calls named (``call_id``,
+    ``caller``, ``start_time``, ``duration_s``, ``batch``: their micro-batch), of the
+    micro-batches up to this one. As in batch, one without a call id (``unknown_call_id``) or
+    without text (``missing_value``: set aside when it arrives, its call come or not), one of
+    an unanswered call (``unanswered_call``) and a second one of a call (``duplicate_key``:
+    the first one is used) are set aside; and one whose call is remembered no more
+    (:data:`LATE_TRANSCRIPT`), which batch would join. Each transcript that arrives is kept
+    or set aside, once: kept before + arrived = kept after + set aside.
+    """
+    kept = _as_kept(kept)
     joined = kept.filter(pl.col("caller").is_not_null())
-    arrived = arrived.select(pl.col("call_id").cast(pl.String), pl.col("text").cast(pl.String))
-    arrived = arrived.filter(pl.col("text").str.strip_chars().str.len_chars() > 0)
-    calls = calls.select(
-        "call_id", *(pl.col(c).cast(KEPT_TRANSCRIPTS[c]) for c in _CALL), "batch",
-        pl.col("latest").cast(KEPT_TRANSCRIPTS["start_time"]),
+    at = pl.lit(latest_us, pl.Int64).cast(KEPT_TRANSCRIPTS["arrived_at"])
+    waiting = kept.filter(pl.col("caller").is_null()).select(
+        "call_id", "text", "file", "row", pl.col("arrived_at").fill_null(at)
+    )
+    arrived = arrived.select(
+        pl.col("call_id").cast(pl.String), pl.col("text").cast(pl.String),
+        pl.col("file").cast(pl.String), pl.col("row").cast(pl.Int64), arrived_at=at,
     )  # fmt: skip
-    now = calls.filter(pl.col("batch") == batch_id).drop("batch", "latest")
-    keep_us = KEEP_CALLS_S * 10**6
-    recent = pl.col("start_time") >= pl.col("latest") - pl.duration(microseconds=keep_us)
-    remembered = calls.filter((pl.col("batch") == batch_id) | recent).drop("batch", "latest")
-    waiting = kept.filter(pl.col("caller").is_null()).select("call_id", "text")
+    # (the first record of a call, as batch joins it)
+    calls = calls.sort("batch", maintain_order=True).unique("call_id", keep="first",
+                                                           maintain_order=True)  # fmt: skip
+    calls = calls.select(
+        "call_id", *(pl.col(c).cast(KEPT_TRANSCRIPTS[c]) for c in _CALL),
+        now=pl.col("batch") == batch_id,
+    )  # fmt: skip
+    recent = pl.lit(False)
+    if latest_us is not None:
+        since = latest_us - KEEP_CALLS_S * 10**6
+        recent = pl.col("start_time").dt.epoch("us") >= since
     named = pl.concat([  # (in the order they arrived: the first of a call is used)
-        waiting.join(now, on="call_id", how="left", maintain_order="left"),
-        arrived.join(remembered, on="call_id", how="left", maintain_order="left"),
+        waiting.join(calls.filter("now"), on="call_id", how="left", maintain_order="left"),
+        arrived.join(calls, on="call_id", how="left", maintain_order="left"),
     ])  # fmt: skip
-    used = ~pl.col("call_id").is_in(joined["call_id"].implode())
-    found = named.filter(pl.col("caller").is_not_null() & used)
-    found = found.unique("call_id", keep="first", maintain_order=True)
-    found = found.filter(pl.col("duration_s").fill_null(0) > 0)
-    still = named.filter(pl.col("caller").is_null() & used)
-    still = still.filter(~pl.col("call_id").is_in(found["call_id"].implode()))
-    return pl.concat([joined, found, still]).select(list(KEPT_TRANSCRIPTS))
+    named = named.with_columns(
+        recent=pl.col("now").fill_null(False) | recent.fill_null(False),
+        seq=pl.int_range(pl.len(), dtype=pl.Int64),
+    )
+    found = pl.col("caller").is_not_null()
+    answered = pl.col("duration_s").fill_null(0) > 0
+    again = pl.col("call_id").is_in(joined["call_id"].implode())
+    late = found & answered & ~again & ~pl.col("recent")
+    expired = pl.lit(False)
+    if latest_us is not None:
+        expired = pl.col("arrived_at").dt.epoch("us") < latest_us - KEEP_CALLS_S * 10**6
+    why = (
+        pl.when(pl.col("call_id").is_null()).then(pl.lit("no_call_id"))
+        .when(pl.col("text").fill_null("").str.strip_chars() == "").then(pl.lit("empty_text"))
+        .when(found & ~answered).then(pl.lit("unanswered"))
+        .when(found & again).then(pl.lit("duplicate"))
+        .when(late).then(pl.lit("late"))
+        .when(~found & expired).then(pl.lit("expired"))
+    )  # fmt: skip
+    named = named.with_columns(why=why)
+    # a second usable one of the same call in this micro-batch: a duplicate too
+    usable = named.filter(pl.col("why").is_null() & found)
+    first = usable.unique("call_id", keep="first", maintain_order=True)["seq"].implode()
+    named = named.with_columns(
+        why=pl.when(pl.col("why").is_null() & found & ~pl.col("seq").is_in(first))
+        .then(pl.lit("duplicate"))
+        .otherwise("why")
+    )
+    now_kept = named.filter(pl.col("why").is_null())
+    kept_now = pl.concat([joined, _as_kept(now_kept.filter(found)),
+                          _as_kept(now_kept.filter(~found))])  # fmt: skip
+    return kept_now, _rejected(named.filter(pl.col("why").is_not_null()))
+
+
+def _rejected(named: pl.DataFrame) -> pl.DataFrame:
+    """The quarantine's rows (:data:`REJECTED_TRANSCRIPTS`) of the transcripts set aside
+    (``why``: a key of :data:`_WHY`)."""
+    rows = [
+        {
+            "file": file, "row": row, "reason": _WHY[why][0],
+            "field": "text" if why == "empty_text" else "call_id",
+            "message": _WHY[why][1].format(id=call_id),
+            "raw": {"call_id": call_id, "text": text},
+        }
+        for call_id, text, file, row, why in named.select(
+            "call_id", "text", "file", "row", "why"
+        ).iter_rows()
+    ]  # fmt: skip
+    return pl.DataFrame(rows, schema=REJECTED_TRANSCRIPTS)
 
 
 def kept_call_content(kept: pl.DataFrame, since_us: int | None = None) -> CallContent:

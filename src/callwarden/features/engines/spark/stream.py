@@ -37,7 +37,12 @@ call from its own micro-batch or an earlier one whose call started at most 6 hou
 latest call, else waits for its call (``_state/transcripts`` keeps the joined and the waiting
 ones). A transcript counts for the events of its micro-batch and later ones: the alerts equal
 batch's when no event of the caller after the call comes in a micro-batch before its
-transcript.
+transcript. Nothing is lost: those batch would not use (no call id, no text, an unanswered
+call, a second one of a call), one whose call is remembered no more, and one still waiting
+when the latest call is 6 hours past the latest call when it arrived (no call of that id
+came) are written, with their file, row and reason, to
+``OUT/_quarantine/transcripts-<batch>.jsonl`` (the quarantine's format); joined + waiting +
+quarantined = arrived.
 
 Files must arrive in event-time order (each file's records later than earlier files'), as a
 switch writes them; a late file's records are scored with the lookback there is, and decisions
@@ -46,6 +51,7 @@ already made are not revisited.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -89,12 +95,16 @@ from callwarden.records.schema import CALLS, SMS, TRANSCRIPTS, RecordSpec
 if TYPE_CHECKING:
     from callwarden.detect.model.events import EventModel
 
-__all__ = ["LOOKBACK_MS", "StreamJob", "start_stream"]
+__all__ = ["LOOKBACK_MS", "TRANSCRIPTS_QUARANTINE", "StreamJob", "start_stream"]
 
 #: records kept before each micro-batch's first record
 LOOKBACK_MS = 2 * max(WINDOWS.values())
 #: the column that tells which folder a row of the stream came from
 _RECORD = "_record"
+#: a transcript's file and its 0-based row there (the file source's hidden metadata)
+_FILE, _ROW = "_file", "_row"
+#: the folder under ``OUT`` of the transcripts set aside (hidden from a reader of the alerts)
+TRANSCRIPTS_QUARANTINE = "_quarantine"
 #: each record's time column
 _TIME = {"calls": "start_time", "sms": "sent_time"}
 #: each record's spec and the state's folder of its history
@@ -111,6 +121,19 @@ def _spark(spark: SparkSession, frame: pl.DataFrame) -> DataFrame:
     """A frame made on the driver, as one Spark partition (one file written)."""
     table = frame.to_arrow()
     return spark.createDataFrame(table, schema=from_arrow_schema(table.schema)).coalesce(1)
+
+
+def _write_file(spark: SparkSession, where: str, data: bytes) -> None:
+    """Write ``data`` as the file ``where`` (through Hadoop's file system: local, HDFS, S3),
+    replacing one there."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None  # noqa: S101  (on the driver)
+    path = jvm.org.apache.hadoop.fs.Path(where)
+    stream = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).create(path, True)
+    try:
+        stream.write(bytearray(data))
+    finally:
+        stream.close()
 
 
 def _listing(spark: SparkSession, where: str, prefix: str) -> tuple[Any, list[int]]:
@@ -320,34 +343,48 @@ class StreamJob:
 
     def _transcripts(self, batch: DataFrame, batch_id: int) -> pl.DataFrame | None:
         """The transcripts kept after this micro-batch (:data:`.content.KEPT_TRANSCRIPTS`):
-        those of the earlier ones, with this one's joined to their calls or waiting."""
+        those of the earlier ones, with this one's joined to their calls or waiting; those
+        set aside go to :meth:`transcripts_quarantine`."""
         if not self.with_transcripts:
             return None
         table = self._table("transcripts")
         base = table.base(batch_id)
         kept = pl.DataFrame(schema=KEPT_TRANSCRIPTS)
         if base is not None:
-            kept = _collect(table.read(base)).select(
-                pl.col(c).cast(t) for c, t in KEPT_TRANSCRIPTS.items()
-            )
+            kept = _collect(table.read(base))
         rows = batch.where(F.col(_RECORD) == "transcripts")
-        arrived = _collect(rows.select(*TRANSCRIPTS.columns[:2]))
-        wanted = pl.concat([kept.filter(pl.col("caller").is_null())["call_id"],
-                            arrived["call_id"]]).unique()  # fmt: skip
+        arrived = _collect(rows.select(
+            "call_id", "text", F.col(_FILE).alias("file"), (F.col(_ROW) + 1).alias("row")
+        ))  # fmt: skip
+        wanted = pl.concat([kept.filter(pl.col("caller").is_null())["call_id"].cast(pl.String),
+                            arrived["call_id"].cast(pl.String)]).drop_nulls().unique()  # fmt: skip
         columns = ["call_id", "caller", "start_time", "duration_s", "batch"]
         calls = pl.DataFrame(
-            schema={c: KEPT_TRANSCRIPTS[c] for c in columns[:-1]}
-            | {"batch": pl.Int32(), "latest": KEPT_TRANSCRIPTS["start_time"]}
+            schema={c: KEPT_TRANSCRIPTS[c] for c in columns[:-1]} | {"batch": pl.Int32()}
         )
+        latest_us = None
         if wanted.len():
             history = self._history("calls", batch_id)
             asked = self.spark.createDataFrame(wanted.to_frame().to_arrow())
-            latest = history.agg(F.max("start_time").alias("latest"))
-            calls = _collect(history.join(asked, "call_id", "left_semi").select(*columns)
-                             .crossJoin(latest))  # fmt: skip
-        kept_now = arriving_transcripts(kept, arrived, calls, batch_id)
+            named = history.join(asked, "call_id", "left_semi").select(*columns)
+            # (one job: the latest call so far on every row, and on one row without calls)
+            latest = history.agg(F.max(F.unix_micros("start_time")).alias("_latest"))
+            got = _collect(latest.join(named, F.lit(True), "left"))
+            latest_us = got["_latest"][0]
+            calls = got.filter(pl.col("call_id").is_not_null()).select(columns)
+        kept_now, rejected = arriving_transcripts(kept, arrived, calls, batch_id, latest_us)
         table.write(_spark(self.spark, kept_now), batch_id, base)
+        if rejected.height:
+            data = io.BytesIO()
+            rejected.sort("file", "row", nulls_last=True, maintain_order=True).write_ndjson(data)
+            _write_file(self.spark, self.transcripts_quarantine(batch_id), data.getvalue())
         return kept_now
+
+    def transcripts_quarantine(self, batch_id: int) -> str:
+        """Where micro-batch ``batch_id`` writes the transcripts it set aside (if any): one
+        JSON Lines file in the quarantine's format (``records/quarantine.py``), under ``OUT``
+        but hidden from a reader of its alerts (as ``_state``)."""
+        return f"{self.out}/{TRANSCRIPTS_QUARANTINE}/transcripts-{batch_id:06d}.jsonl"
 
     def _peaks(self, fresh: DataFrame, batch_id: int) -> DataFrame | None:
         """Each number's highest model inputs before this batch (kept in the state), and
@@ -490,11 +527,13 @@ def start_stream(
         # one query over the folders: each row says which it came from
         records = records.withColumn(_RECORD, F.lit("calls"))
         for name, (spec, folder) in others.items():
-            if folder is not None:
-                records = records.unionByName(
-                    arriving(spec, folder).withColumn(_RECORD, F.lit(name)),
-                    allowMissingColumns=True,
-                )
+            if folder is None:
+                continue
+            rows = arriving(spec, folder).withColumn(_RECORD, F.lit(name))
+            if name == "transcripts":  # (where each came from, for the quarantine)
+                rows = rows.withColumns({_FILE: F.col("_metadata.file_path"),
+                                         _ROW: F.col("_metadata.row_index")})  # fmt: skip
+            records = records.unionByName(rows, allowMissingColumns=True)
     job = StreamJob(
         spark, out, state, subscribers, policy or PolicyConfig(), timezone, known, served=served,
         with_sms=sms_source is not None, model=model,
