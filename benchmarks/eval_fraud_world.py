@@ -110,7 +110,7 @@ def report(made: pl.DataFrame) -> str:
         right = said.filter(pl.col("family") == family).height
         types.append({
             "type": family, "numbers": them.height, "found (review+)": int(them["found"].sum()),
-            "recall": round(float(them["found"].mean() or 0), 3),
+            "recall": round(int(them["found"].sum()) / max(them.height, 1), 3),
             "first reason says so": said.height,
             "precision": round(right / said.height, 3) if said.height else None,
         })  # fmt: skip
@@ -123,7 +123,7 @@ def report(made: pl.DataFrame) -> str:
     })  # fmt: skip
     everyone = {
         "type": "all fraud", "numbers": fraud.height, "found (review+)": int(fraud["found"].sum()),
-        "recall": round(float(fraud["found"].mean() or 0), 3),
+        "recall": round(int(fraud["found"].sum()) / max(fraud.height, 1), 3),
         "first reason says so": flagged.height,
         "precision": round(flagged.filter(pl.col("family").is_in(list(VARIANTS))).height
                            / max(flagged.height, 1), 3),
@@ -158,6 +158,10 @@ def main() -> None:
         "--actors", type=int, default=None,
         help="times each actor's count (default: one set per 3,000 people)",
     )  # fmt: skip
+    parser.add_argument(
+        "--list", nargs="*", default=[], metavar="KIND",
+        help="print each number of these kinds (honest:teacher, relay:minor_slow, ...)",
+    )  # fmt: skip
     parser.add_argument("--detectors", action="store_true", help="each detector's top scores")
     args = parser.parse_args()
     made, scores = [], []
@@ -168,9 +172,14 @@ def main() -> None:
         if s is not None:
             scores.append(s)
     print(report(pl.concat(made, how="diagonal_relaxed")))
+    if args.list:
+        them = pl.concat(made, how="diagonal_relaxed").filter(pl.col("kind").is_in(args.list))
+        cols = ["seed", "kind", "msisdn", "level", "calls_by", "detector", "codes"]
+        print()
+        print(_table(them.select(cols).sort("kind", "seed", "level")))
     if scores:
         top = pl.concat(scores).drop("msisdn", "family").group_by("kind").max().sort("kind")
-        keep = [c for c in top.columns if c == "kind" or (top[c].max() or 0) > 0]
+        keep = [c for c in top.columns if c == "kind" or top[c].cast(pl.Float64).max() or 0.0]
         print()
         print(_table(top.select(keep).with_columns(pl.exclude("kind").round(2))))
 
