@@ -1,5 +1,6 @@
 """Relay SIMs, SIM boxes, auto-dialers and wangiri among honest heavy callers, in a third city
-written apart from the simulator (``fraud_world.py``), scored through ``score_records``.
+written apart from the simulator (``fraud_world.py``), scored through ``score_records`` (the
+``callwarden score`` command decides the same, tested below).
 
 Every fraud number of each variant must reach ``review`` and carry a reason of its own type;
 no honest heavy caller and no ordinary person may go above ``watch``. What the product does
@@ -9,10 +10,13 @@ not yet achieve is marked ``xfail(strict=True)`` with the diagnosis, so it flips
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
+from callwarden.cli.app import app
 from callwarden.detect.scoring import score_records
 from callwarden.features.engines.base import Traffic
 
@@ -29,11 +33,18 @@ OWN_REASONS = {
 
 
 @functools.cache
-def _scored(seed: int, *, rings: bool = True) -> pl.DataFrame:
+def _city(seed: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     calls, subs, truth = world(seed)
+    return calls, subs, truth, score_records(Traffic(calls, None, subs)).alerts
+
+
+@functools.cache
+def _scored(seed: int, *, rings: bool = True) -> pl.DataFrame:
+    calls, subs, truth, alerts = _city(seed)
     if not rings:  # a feed without ringing times (``ring_s`` is nullable)
         calls = calls.with_columns(ring_s=pl.lit(None, pl.Int32))
-    return outcomes(calls, truth, score_records(Traffic(calls, None, subs)).alerts)
+        alerts = score_records(Traffic(calls, None, subs)).alerts
+    return outcomes(calls, truth, alerts)
 
 
 def _cases(kinds: list[str], known: dict[str, str]) -> list[object]:
@@ -150,3 +161,15 @@ def test_one_ring_calls_from_abroad_are_wangiri_without_ringing_times(seed: int)
     abroad = _scored(seed, rings=False).filter(pl.col("kind").str.starts_with("wangiri:foreign"))
     assert abroad.height > 0
     assert abroad.filter((pl.col("level") < 2) | (pl.col("detector") != "wangiri")).height == 0
+
+
+def test_the_score_command_decides_as_the_tests_read(tmp_path: Path) -> None:
+    calls, subs, _, alerts = _city(SEEDS[0])
+    calls.write_parquet(tmp_path / "calls.parquet")
+    subs.write_parquet(tmp_path / "subscribers.parquet")
+    out = tmp_path / "alerts.parquet"
+    args = ["score", str(tmp_path / "calls.parquet"), "--out", str(out)]
+    done = CliRunner().invoke(app, [*args, "--subscribers", str(tmp_path / "subscribers.parquet")])
+    assert done.exit_code == 0, done.output
+    key = ["msisdn", "flagged_at", "decision"]
+    assert pl.read_parquet(out).select(key).sort(key).equals(alerts.select(key).sort(key))
