@@ -30,6 +30,7 @@ from callwarden.features.engines.base import Traffic, feature_frame, load_engine
 from callwarden.features.engines.spark import SparkEngine
 from callwarden.features.engines.spark.scoring import score_records_spark
 from callwarden.features.spec import FEATURE_NAMES
+from callwarden.records.quarantine import read_quarantine
 from callwarden.simulate import SimulationConfig, simulate_city
 
 pytestmark = pytest.mark.integration
@@ -241,8 +242,19 @@ def test_alerts_of_a_simulated_city_are_equal(spark: SparkSession, city: Path, c
 def test_the_command_scores_on_spark_in_local_mode(
     spark: SparkSession, city: Path, tmp_path: Path
 ) -> None:
+    """The command on Spark: the embedded command's alerts, and the same transcripts
+    quarantined beside them (one of no call, one empty, one of an unanswered call, one
+    twice)."""
     runner = CliRunner()
-    args = ["score", str(city / "calls"), "--subscribers", str(city), "--sms", str(city / "sms")]
+    calls = pl.read_parquet(city / "calls", hive_partitioning=False)
+    answered = calls.filter(pl.col("duration_s") > 0)["call_id"]
+    unanswered = calls.filter(pl.col("duration_s") == 0)["call_id"][0]
+    pl.DataFrame({
+        "call_id": [answered[0], "no-such-call", answered[1], unanswered, answered[0]],
+        "text": ["你好，快递到了", "你好", " ", "在吗", "再说一遍"],
+    }).write_parquet(tmp_path / "transcripts.parquet")  # fmt: skip
+    args = ["score", str(city / "calls"), "--subscribers", str(city), "--sms", str(city / "sms"),
+            "--transcripts", str(tmp_path / "transcripts.parquet")]  # fmt: skip
     embedded = runner.invoke(app, [*args, "--out", str(tmp_path / "embedded.parquet")])
     assert embedded.exit_code == 0, embedded.output
     on_spark = runner.invoke(app, [*args, "--out", str(tmp_path / "spark.parquet"),
@@ -252,6 +264,13 @@ def test_the_command_scores_on_spark_in_local_mode(
     _assert_same_alerts(
         pl.read_parquet(tmp_path / "spark.parquet"), pl.read_parquet(tmp_path / "embedded.parquet")
     )
+    quarantined = [list(read_quarantine(tmp_path / f"{side}.parquet.transcripts-quarantine.jsonl"))
+                   for side in ("embedded", "spark")]  # fmt: skip
+    assert quarantined[1] == quarantined[0]
+    assert [(q["row"], q["reason"]) for q in quarantined[1]] == [
+        (2, "unknown_call_id"), (3, "missing_value"), (4, "unanswered_call"), (5, "duplicate_key"),
+    ]  # fmt: skip
+    assert "1 of 5 joined" in on_spark.output
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,10 @@ from typing import IO, Any
 
 import polars as pl
 
-__all__ = ["REJECT_COLUMNS", "QuarantineWriter", "Reason", "empty_rejects", "read_quarantine"]
+__all__ = [
+    "REJECT_COLUMNS", "QuarantineWriter", "Reason", "empty_rejects", "quarantine_lines",
+    "read_quarantine",
+]  # fmt: skip
 
 
 class Reason(StrEnum):
@@ -100,10 +103,9 @@ class QuarantineWriter:
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = self.path.open("wb")
-        frame = rejects.sort("row").select(pl.lit(file).alias("file"), *REJECT_COLUMNS)
-        frame.write_ndjson(self._fh)
-        self.count += frame.height
-        return frame.height
+        self._fh.write(quarantine_lines(file, rejects))
+        self.count += rejects.height
+        return rejects.height
 
     def close(self) -> None:
         """Flush and close the file (a no-op when nothing was quarantined)."""
@@ -116,6 +118,14 @@ class QuarantineWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def quarantine_lines(file: str, rejects: pl.DataFrame) -> bytes:
+    """The JSON Lines of rejected rows from ``file`` (sorted by row), as
+    :class:`QuarantineWriter` writes them: for writers that are not a local file (Spark's
+    Hadoop file system)."""
+    frame = rejects.sort("row").select(pl.lit(file).alias("file"), *REJECT_COLUMNS)
+    return frame.write_ndjson().encode()
 
 
 def read_quarantine(path: Path) -> Iterator[dict[str, Any]]:

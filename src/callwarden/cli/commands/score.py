@@ -27,10 +27,12 @@ from callwarden.errors import ConfigError, InputFileError
 from callwarden.features.engines.base import Traffic, load_engine
 from callwarden.network import ServedNumbers
 from callwarden.records.load import load_known_numbers, load_records
-from callwarden.records.quarantine import QuarantineWriter
+from callwarden.records.quarantine import QuarantineWriter, quarantine_lines
 from callwarden.simulate.scenarios import read_scenario, variant_report, variant_tables
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from callwarden.features.engines.spark import SparkEngine
 
 
@@ -222,7 +224,7 @@ def score(
         )  # fmt: skip
     write_alerts(result.alerts, Path(out), timezone=settings.timezone)
     if said is not None and transcripts is not None:
-        _say_transcripts(said, transcripts, Path(out))
+        _say_transcripts(said, str(transcripts), out)
     counts = result.alerts.group_by("decision").len().sort("decision")
     console.print(
         f"scored {read:,} calls ({result.events:,} events); "
@@ -281,15 +283,25 @@ def _read_traffic(
     return [Traffic(frame, texts, subs, known=listed, timezone=timezone)], said, read
 
 
-def _say_transcripts(said: CallContent, source: Path, out: Path) -> None:
-    """How many transcripts were joined to their calls; the others to a quarantine file."""
+def _say_transcripts(
+    said: CallContent,
+    source: str,
+    out: str,
+    write: Callable[[str, bytes], None] | None = None,
+) -> None:
+    """How many transcripts were joined to their calls; the others to a quarantine file
+    beside ``out`` (``write``: how to write it where ``out`` is not a local file, as Spark
+    writes to a Hadoop URI)."""
     counts = said.counts
     line = f"transcripts: {counts['joined']:,} of {counts['read']:,} joined to answered calls"
     left = {k: v for k, v in counts.items() if k not in ("read", "joined") and v}
     if left:
-        path = out.with_name(out.name + ".transcripts-quarantine.jsonl")
-        with QuarantineWriter(path) as quarantine:
-            quarantine.write(str(source), said.rejects)
+        path = f"{out.rstrip('/')}.transcripts-quarantine.jsonl"
+        if write is not None:
+            write(path, quarantine_lines(source, said.rejects))
+        else:
+            with QuarantineWriter(Path(path)) as quarantine:
+                quarantine.write(source, said.rejects)
         named = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in left.items())
         line += f"; not used: {named} -> {path}"
     console.print(line, highlight=False)
@@ -345,12 +357,17 @@ def _score_on_spark(
         query.awaitTermination()
         return
     with console.status("scoring on Spark"):
+        frame = spark.read(calls, "calls")
+        said = None
+        if transcripts:
+            said = spark.call_content(spark.read(str(transcripts), "transcripts"), frame)
         result = spark.score(
-            spark.read(calls, "calls"), spark.read(sms, "sms") if sms else None, subs, policy,
-            timezone=timezone, known=listed, served=served, model=scorer,
-            transcripts=spark.read(str(transcripts), "transcripts") if transcripts else None,
+            frame, spark.read(sms, "sms") if sms else None, subs, policy,
+            timezone=timezone, known=listed, served=served, model=scorer, transcripts=said,
         )  # fmt: skip
         spark.write_alerts(result.alerts, out)
+    if said is not None and transcripts:
+        _say_transcripts(said, str(transcripts), out, write=spark.write_file)
     counts = result.alerts.group_by("decision").len().sort("decision")
     console.print(
         f"scored on Spark ({master}): {result.events:,} outgoing calls and SMS after triage; "

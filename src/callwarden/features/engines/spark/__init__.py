@@ -16,7 +16,12 @@ import numpy as np
 import polars as pl
 
 from callwarden.features.engines.base import Engine, EventFeatures, Traffic
-from callwarden.features.engines.spark.session import read_records, require_spark, spark_session
+from callwarden.features.engines.spark.session import (
+    read_records,
+    require_spark,
+    spark_session,
+    write_file,
+)
 from callwarden.features.gate import passes_gate
 from callwarden.features.spec import FEATURES
 
@@ -25,6 +30,7 @@ if TYPE_CHECKING:
     from pyspark.sql.streaming.query import StreamingQuery
 
     from callwarden.decide.policy import PolicyConfig
+    from callwarden.detect.call_content import CallContent
     from callwarden.detect.model.events import EventModel
     from callwarden.detect.scoring import ScoreResult
     from callwarden.network import ServedNumbers
@@ -70,7 +76,7 @@ class SparkEngine(Engine):
         known: DataFrame | None = None,
         served: ServedNumbers | None = None,
         model: EventModel | None = None,
-        transcripts: DataFrame | None = None,
+        transcripts: DataFrame | CallContent | None = None,
     ) -> ScoreResult:
         """Alerts of records on the cluster (:func:`.scoring.score_records_spark`)."""
         from callwarden.features.engines.spark.scoring import score_records_spark  # noqa: PLC0415
@@ -79,6 +85,17 @@ class SparkEngine(Engine):
             self.spark, calls, sms, subscribers, policy, timezone=timezone, known=known,
             served=served, model=model, transcripts=transcripts,
         )  # fmt: skip
+
+    def call_content(self, transcripts: DataFrame, calls: DataFrame) -> CallContent:
+        """Call transcripts joined to their calls on the driver, the unusable ones counted
+        and kept (:func:`.content.call_content`)."""
+        from callwarden.features.engines.spark.content import call_content  # noqa: PLC0415
+
+        return call_content(transcripts, calls)
+
+    def write_file(self, location: str, data: bytes) -> None:
+        """``data`` as the file ``location``, local or a Hadoop URI, replacing one there."""
+        write_file(self.spark, location, data)
 
     def write_alerts(self, alerts: pl.DataFrame, location: str) -> None:
         """Alerts to a local file or, through Spark, to a Hadoop URI."""

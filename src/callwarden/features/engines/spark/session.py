@@ -33,6 +33,7 @@ __all__ = [
     "read_records",
     "require_spark",
     "spark_session",
+    "write_file",
 ]
 
 INSTALL_EXTRA = "pip install 'callwarden[spark]'"
@@ -146,3 +147,16 @@ def read_records(spark: SparkSession, location: str, record: str) -> DataFrame:
     except Exception as exc:  # AnalysisException and friends: the location cannot be read
         raise InputFileError(location, f"cannot be read as Parquet {record} ({exc})") from None
     return frame.select(*spec.columns)
+
+
+def write_file(spark: SparkSession, where: str, data: bytes) -> None:
+    """Write ``data`` as the file ``where`` (through Hadoop's file system: local, HDFS, S3),
+    replacing one there."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None  # noqa: S101  (on the driver)
+    path = jvm.org.apache.hadoop.fs.Path(where)
+    stream = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).create(path, True)
+    try:
+        stream.write(bytearray(data))
+    finally:
+        stream.close()

@@ -88,6 +88,7 @@ from callwarden.features.engines.spark.scoring import (
     served_among,
     write_alerts_to,
 )
+from callwarden.features.engines.spark.session import write_file
 from callwarden.features.spec import WINDOWS
 from callwarden.network import ServedNumbers
 from callwarden.records.schema import CALLS, SMS, TRANSCRIPTS, RecordSpec
@@ -121,19 +122,6 @@ def _spark(spark: SparkSession, frame: pl.DataFrame) -> DataFrame:
     """A frame made on the driver, as one Spark partition (one file written)."""
     table = frame.to_arrow()
     return spark.createDataFrame(table, schema=from_arrow_schema(table.schema)).coalesce(1)
-
-
-def _write_file(spark: SparkSession, where: str, data: bytes) -> None:
-    """Write ``data`` as the file ``where`` (through Hadoop's file system: local, HDFS, S3),
-    replacing one there."""
-    jvm = spark.sparkContext._jvm
-    assert jvm is not None  # noqa: S101  (on the driver)
-    path = jvm.org.apache.hadoop.fs.Path(where)
-    stream = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).create(path, True)
-    try:
-        stream.write(bytearray(data))
-    finally:
-        stream.close()
 
 
 def _listing(spark: SparkSession, where: str, prefix: str) -> tuple[Any, list[int]]:
@@ -377,7 +365,7 @@ class StreamJob:
         if rejected.height:
             data = io.BytesIO()
             rejected.sort("file", "row", nulls_last=True, maintain_order=True).write_ndjson(data)
-            _write_file(self.spark, self.transcripts_quarantine(batch_id), data.getvalue())
+            write_file(self.spark, self.transcripts_quarantine(batch_id), data.getvalue())
         return kept_now
 
     def transcripts_quarantine(self, batch_id: int) -> str:
