@@ -28,7 +28,8 @@ from callwarden.features.engines.base import Traffic, feature_frame, load_engine
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.unit.detect.fraud_world import (
     ATTRIBUTION,
-    HONEST,
+    FRAUD_KINDS,
+    HONEST_KINDS,
     LEVELS,
     VARIANTS,
     outcomes,
@@ -36,7 +37,6 @@ from tests.unit.detect.fraud_world import (
 )
 
 NAMES = {0: "", **{v: k for k, v in LEVELS.items()}}
-KINDS = [f"{f}:{v}" for f, variants in VARIANTS.items() for v in variants]
 #: the reasons that name each type (a SIM box's lines found as one group also name a box)
 OWN_REASONS = {
     "relay": {"relay_call", "profile_mismatch"},
@@ -91,7 +91,7 @@ def report(made: pl.DataFrame) -> str:
     fraud = made.filter(pl.col("family").is_in(list(VARIANTS)))
     by_seed = fraud.group_by("kind", "seed").agg(
         n=pl.len(), found=pl.col("found").sum(), named=(pl.col("found") & pl.col("own")).sum()
-    ).sort(pl.col("kind").replace_strict(KINDS, list(range(len(KINDS)))), "seed")  # fmt: skip
+    ).sort(pl.col("kind").replace_strict(FRAUD_KINDS, range(len(FRAUD_KINDS))), "seed")  # fmt: skip
     variants = by_seed.group_by("kind", maintain_order=True).agg(
         numbers=_per_seed(pl.col("n")), found=_per_seed(pl.col("found")),
         named=_per_seed(pl.col("named")),
@@ -140,7 +140,7 @@ def report(made: pl.DataFrame) -> str:
         )
         .sort("kind")
     )
-    order = [f"honest:{h}" for h in HONEST] + ["person"]
+    order = [*HONEST_KINDS, "person"]
     honest = honest.sort(pl.col("kind").replace_strict(order, list(range(len(order)))))
     return "\n\n".join([
         _table(variants.rename({"median_calls_at_review": "median calls at review"})),

@@ -76,12 +76,22 @@ WANGIRI: dict[str, tuple[int, dict[str, Any]]] = {
 HONEST = {"courier": 6, "ride_hailing": 6, "insurance_agent": 3, "property_agent": 3,
           "cs_landline": 2, "elderly_relatives": 4, "teacher": 3,
           "delivery_station": 2}  # fmt: skip
+#: drawn after everyone's own life (so the actors above draw the same calls with or without
+#: them): kind -> how many per city
+LATER = {"simbox:car_box": 1, "wangiri:longer_ring": 2, "honest:hall_sim_tests": 1,
+         "honest:wedding_invites": 3, "honest:courier_busy_day": 3}  # fmt: skip
 VARIANTS: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {
     "relay": RELAY,
     "simbox": SIMBOX,
     "robocall": ROBOCALL,
     "wangiri": WANGIRI,
 }
+
+#: every kind of actor, fraud and honest, in the order of the tables above
+FRAUD_KINDS = [f"{f}:{v}" for f, vs in VARIANTS.items() for v in vs] + [
+    k for k in LATER if not k.startswith("honest:")
+]
+HONEST_KINDS = [f"honest:{h}" for h in HONEST] + [k for k in LATER if k.startswith("honest:")]
 
 OWN = ("+86135", "+86137", "+86147", "+86150", "+86187", "+86198")  # the operator's ranges
 OTHER = ("+86130", "+86131", "+86156", "+86133", "+86153", "+86189", "+86171")
@@ -414,6 +424,71 @@ def _honest(w: _World, name: str, taken: set[int]) -> None:
                    w.talk(90, 0.8))  # fmt: skip
 
 
+def _later(w: _World, kind: str, taken: set[int]) -> None:
+    if kind.startswith("honest:"):
+        _later_honest(w, kind, taken)
+        return
+    rng = w.rng
+    day = 86_400
+    if kind == "simbox:car_box":  # a box in a car: two modules, eight SIMs, a new cell often
+        sims = [w.number(OWN) for _ in range(8)]
+        devices = [w.imei() for _ in range(2)]
+        route = [f"V{int(c)}" for c in rng.integers(0, 600, size=40)]
+        for k, m in enumerate(sims):
+            w.subscriber(m, born=int(rng.integers(1965, 2002)), age_days=int(rng.integers(4, 45)),
+                         kind=kind, region=str(rng.choice(AREAS)))  # fmt: skip
+            n = int(rng.integers(30, 60))
+            times = np.sort(day + rng.uniform(9, 20, size=n) * 3600)
+            for t, q in zip(times, _strangers(w, None, n), strict=False):
+                d = w.talk(35, 0.9) if rng.random() < 0.3 else 0
+                cell = route[int((t - day) // 600) % len(route)]
+                w.call(m, q.msisdn, float(t), d, cell=cell, imei=devices[k % 2])
+    elif kind == "wangiri:longer_ring":  # two or three rings before hanging up
+        prefix, digits = ABROAD[int(rng.integers(0, len(ABROAD)))]
+        m = w.number((prefix,), digits)
+        w.truth[m] = kind
+        t = day + rng.uniform(1, 2) * 3600
+        for q in _strangers(w, None, 200):
+            w.call(m, q.msisdn, t, 0, ring=int(rng.integers(4, 8)))
+            if rng.random() < 0.05:
+                w.person_call(q, m, t + rng.uniform(6, 9) * 3600, w.talk(70, 0.5))
+            t += _gaps(w, 35.0, 0.5)
+
+
+def _later_honest(w: _World, kind: str, taken: set[int]) -> None:
+    rng = w.rng
+    day = 86_400
+    if kind == "honest:hall_sim_tests":  # a business hall tries each new SIM in its phone
+        imei, cell = w.imei(), f"H{int(rng.integers(0, 600))}"
+        for t in np.sort(day + rng.uniform(9, 18, size=int(rng.integers(15, 26))) * 3600):
+            m = w.number(OWN)
+            w.subscriber(m, born=int(rng.integers(1950, 2006)), age_days=-1, kind=kind,
+                         region=str(rng.choice(AREAS)))  # fmt: skip
+            w.call(m, "+8610086", float(t), w.talk(20, 0.4), cell=cell, imei=imei)
+            if rng.random() < 0.6:  # and rings the customer's family to give the number
+                q = w.folk[int(rng.integers(0, len(w.folk)))]
+                w.call(m, q.msisdn, float(t) + 60, w.talk(40, 0.6), cell=cell, imei=imei)
+            own = w.imei()  # then the SIM goes home in the customer's phone
+            for _ in range(int(rng.integers(1, 4))):
+                q = w.folk[int(rng.integers(0, len(w.folk)))]
+                w.call(m, q.msisdn, float(t) + rng.uniform(1, 6) * 3600, w.talk(60, 0.8),
+                       cell=f"L{int(rng.integers(0, 600))}", imei=own)  # fmt: skip
+    elif kind == "honest:wedding_invites":  # a working-age owner rings everyone to invite
+        p = _pick(w, (1988, 1998), taken)
+        w.truth[p.msisdn] = kind
+        guests = [w.folk[i].msisdn for i in dict.fromkeys(p.book)][:25]
+        guests += [q.msisdn for q in _strangers(w, p, 10)]  # colleagues' partners, old classmates
+        _round(w, p, guests, day + rng.uniform(12, 20) * 3600, 0.7, (60, 0.7), (10, 60), 0.5)
+    else:  # a courier on a weekday: recipients at work answer half the time
+        p = _pick(w, (1975, 2000), taken)
+        w.truth[p.msisdn] = kind
+        n = int(rng.integers(80, 121))
+        for t, q in zip(np.sort(day + rng.uniform(8.5, 19, size=n) * 3600),
+                        _strangers(w, p, n), strict=False):  # fmt: skip
+            p.work = p.home = f"L{int(rng.integers(0, 600))}"
+            _round(w, p, [q.msisdn], float(t), 0.5, (18, 0.5), (5, 10), 0.5)
+
+
 def world(
     seed: int, *, people: int = 3000, actors: int = 1
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -443,6 +518,9 @@ def world(
             _honest(w, name, taken)
     for p in w.folk:  # everyone's own life, actors' owners included
         _ordinary(w, p, range(DAYS))
+    for kind, count in LATER.items():
+        for _ in range(count * actors):
+            _later(w, kind, taken)
     rows = sorted(w.rows, key=lambda r: r[2])
     calls = pl.DataFrame(
         [(f"f{k:07d}", a, b, DAY0 + dt.timedelta(seconds=t), d, ring, cell, imei)
