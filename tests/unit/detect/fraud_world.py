@@ -12,18 +12,21 @@ frauds, with parameters of its own. Two local days (UTC+8) of an operator's call
   dials strangers for a scammer talking on another phone: bursts at a person's pace, steady
   or jittered, quick or slow, by elderly, working-age and minor owners;
 - **SIM boxes** (猫池 / GoIP): a dozen SIMs in one box, on few modules' devices or one device
-  each, calling strangers all day, nobody calling in;
+  each, or in a moving car, calling strangers all day, nobody calling in;
 - **auto-dialers** (群呼 / 外呼机器人): blasting, an AI voice that talks, scanning a range,
   and dialling slowly all day;
 - **wangiri** (响一声): one ring to many, from abroad at night or slowly by day, from the
-  operator's own SIM, from another carrier's number; some victims ring back;
+  operator's own SIM, from another carrier's number, or two or three rings; some victims ring
+  back;
 - **honest heavy callers**: couriers, ride-hailing drivers, insurance and property agents,
   an allow-listed customer-service landline, elderly people ringing their relatives, teachers
-  ringing parents, a delivery station.
+  ringing parents, a delivery station; and (:data:`LATER`) a business hall trying new SIMs in
+  its own phone, wedding invitations, a courier whose recipients answer half the time.
 
-``world(seed)`` gives ``(calls, subscribers, truth)``; ``truth`` has ``msisdn, kind, family``
-with ``kind`` ``<family>:<variant>`` (``relay:steady_elderly``, ``honest:courier``) or
-``person``, and ``family`` one of :data:`FAMILIES`, ``honest`` or ``person``.
+``world(seed, people=3000, actors=1)`` gives ``(calls, subscribers, truth)``; ``truth`` has
+``msisdn, kind, family`` with ``kind`` ``<family>:<variant>`` (``relay:steady_elderly``,
+``honest:courier``) or ``person``, and ``family`` one of :data:`FAMILIES`, ``honest`` or
+``person``.
 """
 
 from __future__ import annotations
