@@ -4,7 +4,8 @@ simulator): relay SIMs, SIM boxes, auto-dialers and wangiri among honest heavy c
 For each seed the city is drawn (``--actors`` sets of the fraud and honest actors, by default
 one per 3,000 people) and scored through ``score_records`` (the path of
 ``callwarden score``); the tables, as Markdown, give per variant the numbers, those reaching
-``review`` or above, the median of the calls each had made by then and how many carried a reason
+``review`` or above, the median of the calls each had made by then (all, and since its behaviour
+began: an owner's own life aside) and how many carried a reason
 of their type; per type recall and precision (of the numbers whose first alert at ``review`` or
 above gives that type's reason, the share truly of that type); and per honest kind the numbers
 above ``watch``. ``--detectors`` adds each variant's highest score per detector (the features'
@@ -99,6 +100,7 @@ def report(made: pl.DataFrame) -> str:
         fraud.group_by("kind").agg(
             recall=(pl.col("found").mean()).round(2),
             median_calls_at_review=pl.col("calls_by").median(),
+            median_into=pl.col("calls_into").median(),
             first_reasons=pl.col("detector").filter("found").unique().sort().str.join(", "),
         ), on="kind", maintain_order="left",
     )  # fmt: skip
@@ -143,7 +145,8 @@ def report(made: pl.DataFrame) -> str:
     order = [*HONEST_KINDS, "person"]
     honest = honest.sort(pl.col("kind").replace_strict(order, list(range(len(order)))))
     return "\n\n".join([
-        _table(variants.rename({"median_calls_at_review": "median calls at review"})),
+        _table(variants.rename({"median_calls_at_review": "median calls at review",
+                                "median_into": "of them into its behaviour"})),
         _table(pl.DataFrame([*types, everyone])),
         _table(honest.rename({"above_watch": "above watch", "at_watch": "at watch",
                               "highest": "highest decision"})),
@@ -174,7 +177,7 @@ def main() -> None:
     print(report(pl.concat(made, how="diagonal_relaxed")))
     if args.list:
         them = pl.concat(made, how="diagonal_relaxed").filter(pl.col("kind").is_in(args.list))
-        cols = ["seed", "kind", "msisdn", "level", "calls_by", "detector", "codes"]
+        cols = ["seed", "kind", "msisdn", "level", "calls_by", "calls_into", "detector", "codes"]
         print()
         print(_table(them.select(cols).sort("kind", "seed", "level")))
     if scores:

@@ -132,6 +132,10 @@ class _World:
     truth: dict[str, str] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     folk: list[_Person] = field(default_factory=list)
+    starts: dict[str, float] = field(default_factory=dict)  # an owner's behaviour begins
+
+    def began(self, m: str, t: float) -> None:
+        self.starts[m] = min(self.starts.get(m, t), t)
 
     def number(self, prefixes: tuple[str, ...], digits: int = 8) -> str:
         while True:
@@ -269,6 +273,7 @@ def _relay(w: _World, variant: str, opts: dict[str, Any], taken: set[int]) -> No
             answered = rng.random() < 0.32
             d = (w.talk(20, 0.6) if rng.random() < 0.6 else w.talk(150, 0.8)) if answered else 0
             ring = w.ring(answered)
+            w.began(p.msisdn, t)
             w.person_call(p, q.msisdn, t, d, ring)
             if answered and rng.random() < 0.04:  # a victim rings the number back
                 w.person_call(q, p.msisdn, t + rng.uniform(600, 7200), w.talk(40, 0.6))
@@ -366,6 +371,7 @@ def _round(w: _World, p: _Person, callees: list[str], t: float, answer: float,
            talk: tuple[float, float], pause: tuple[float, float], back: float) -> None:  # fmt: skip
     """One call after another; those who missed it often ring back."""
     rng = w.rng
+    w.began(p.msisdn, t)
     for b in callees:
         answered = rng.random() < answer
         d = w.talk(*talk) if answered else 0
@@ -534,10 +540,13 @@ def world(
         pl.col("owner_birth_year").cast(pl.Int16)
     )
     seen = set(calls["caller"]) | set(calls["callee"])
+    starts = {m: DAY0 + dt.timedelta(seconds=t) for m, t in w.starts.items()}
     truth = pl.DataFrame(
-        [(m, k) for m, k in w.truth.items() if m in seen]
-        + [(p.msisdn, "person") for p in w.folk if p.msisdn not in w.truth and p.msisdn in seen],
-        schema={"msisdn": pl.String, "kind": pl.String}, orient="row",
+        [(m, k, starts.get(m)) for m, k in w.truth.items() if m in seen]
+        + [(p.msisdn, "person", None) for p in w.folk
+           if p.msisdn not in w.truth and p.msisdn in seen],
+        schema={"msisdn": pl.String, "kind": pl.String, "start": pl.Datetime("us", "UTC")},
+        orient="row",
     ).unique("msisdn", keep="first")  # fmt: skip
     truth = truth.with_columns(family=pl.col("kind").str.split(":").list.first())
     return calls, subs, truth
@@ -554,8 +563,10 @@ LEVELS = {"watch": 1, "review": 2, "restrict": 3, "suspend": 4, "intercept": 5}
 def outcomes(calls: pl.DataFrame, truth: pl.DataFrame, alerts: pl.DataFrame) -> pl.DataFrame:
     """Each number of ``truth`` with what scoring made of it: its highest ``level``
     (:data:`LEVELS`, 0 for none), the first alert at ``review`` or above (``review_at``), how
-    many calls the number had made by then (``calls_by``), the first reason's ``detector``
-    there (at its highest alert where it never reached review) and every reason's code."""
+    many calls the number had made by then (``calls_by``: its owner's own included) and since
+    its behaviour's ``start`` (``calls_into``: all its calls where it has no other life), the
+    first reason's ``detector`` there (at its highest alert where it never reached review) and
+    every reason's code."""
     a = alerts.with_columns(
         level=pl.col("decision").replace_strict(LEVELS, return_dtype=pl.Int64),
         detector=pl.col("reasons").list.first().struct.field("code"),
@@ -570,9 +581,15 @@ def outcomes(calls: pl.DataFrame, truth: pl.DataFrame, alerts: pl.DataFrame) -> 
             pl.col("detector").sort_by("level").last()),
     )  # fmt: skip
     made = truth.join(top, on="msisdn", how="left").join(codes, on="msisdn", how="left")
-    out = calls.select("caller", "start_time").join(
-        made.select("msisdn", "review_at"), left_on="caller", right_on="msisdn"
+    out = (
+        calls.select("caller", "start_time")
+        .join(made.select("msisdn", "review_at", "start"), left_on="caller", right_on="msisdn")
+        .filter(pl.col("start_time") <= pl.col("review_at"))
     )
-    by = out.filter(pl.col("start_time") <= pl.col("review_at")).group_by("caller").len()
-    return made.join(by.rename({"caller": "msisdn", "len": "calls_by"}), on="msisdn",
-                     how="left").with_columns(pl.col("level").fill_null(0))  # fmt: skip
+    by = out.group_by("caller").agg(
+        calls_by=pl.len(),
+        calls_into=(pl.col("start").is_null() | (pl.col("start_time") >= pl.col("start"))).sum(),
+    )
+    return made.join(by.rename({"caller": "msisdn"}), on="msisdn", how="left").with_columns(
+        pl.col("level").fill_null(0)
+    )

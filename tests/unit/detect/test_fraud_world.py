@@ -4,7 +4,8 @@ written apart from the simulator (``fraud_world.py``), scored through ``score_re
 
 Every fraud number of each variant must reach ``review`` and carry a reason of its own type;
 no honest heavy caller and no ordinary person may go above ``watch``. What the product does
-not yet achieve is marked ``xfail(strict=True)`` with the diagnosis, so it flips when fixed.
+not yet achieve is marked ``xfail(strict=True)`` with the diagnosis, so it flips when fixed;
+a call's place counts the number's own calls in the records, or those of its relay or round.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ MISSED = {
         "a minor's own SIM (aged 15-17) dialling 10-18 strangers one every ~6 min (log-normal "
         "gaps, sigma 0.45): relay_call 0 (never 5 calls within 15 min at that pace), "
         "profile_mismatch at most 0.08-0.17 (9 new callees in the hour); seed 21 none of 4 "
-        "alerted, seed 22 two of 4 restricted at their 18th-19th call, two nothing"
+        "alerted, seed 22 two of 4 restricted at the 12th-14th call of the relay, two nothing"
     ),
     "robocall:slow_drip": (
         "one call every ~5.5 min (log-normal gaps, sigma 0.3) 08:30-20:30, a fifth answered for "
@@ -101,7 +102,8 @@ FALSE_ALARMS = {
         "called in the two days before; those who missed ring back later. relay_call raises "
         "it inside the round ('N outbound calls in 15 min ... almost none calling back; looks "
         "like relay calling'), profile_mismatch joins: seed 21 all 4 above watch, at review "
-        "by calls 7-39, one suspended (call 14); seed 22 two of 4, one suspended (call 18)"
+        "by the 4th-22nd call of the round, one suspended (its 7th); seed 22 two of 4, one "
+        "suspended (its 5th)"
     ),
 }
 
