@@ -63,7 +63,8 @@ def _city(
     frame = feature_frame(load_engine("compiled")(), Traffic(calls, None, subs))
     scores = pl.DataFrame({"msisdn": frame["msisdn"], **detector_scores(frame)})
     top = scores.group_by("msisdn").max()
-    return made, truth.filter(pl.col("family") != "person").join(top, on="msisdn", how="left")
+    known = truth.filter(pl.col("family") != "person").drop("start")
+    return made, known.join(top, on="msisdn", how="left")
 
 
 def _table(frame: pl.DataFrame) -> str:
