@@ -96,7 +96,7 @@ LANDLINE_PATTERN = "^(10|[2-9])"  # national digits of a fixed line (Beijing 10,
 NUMBER_FLAGS = ("is_international", "is_virtual", "is_landline")
 
 SHORT_CALL_S = 10  # a connected call shorter than this counts as "short"
-ONE_RING_S = 3  # rang this long or less and was not answered: a one-ring call
+ONE_RING_S = 8  # rang this long or less, not answered: one or two rings (a cycle is 5 s)
 SEQUENTIAL_STEP = 10  # callee numbers this close to the previous callee are "sequential"
 NIGHT_HOURS = (0, 6)  # local hours counted as night
 #: caller flags (``caller_flag`` of canonical calls, records/schema.py NUMBER_FLAGS) that say

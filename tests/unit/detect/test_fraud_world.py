@@ -85,11 +85,6 @@ UNNAMED = {
         "call by rotation and autodialer, never with a wangiri reason (the rule reads foreign "
         "numbers only): the reason says nothing of one-ring calls or the call-backs they bait"
     ),
-    "wangiri:longer_ring": (
-        "a number abroad ringing 4-7 s (two or three rings) before hanging up, one call every "
-        "~35 s at night: the wangiri rule never scores (it reads ringing up to about 3 s); "
-        "autodialer intercepts it at its 20th call"
-    ),
     "wangiri:other_carrier": (
         "another carrier's +86 165/170 number ringing 1-2 s is intercepted at its 20th call "
         "by autodialer, never with a wangiri reason (the rule reads foreign numbers only)"

@@ -1,4 +1,7 @@
-"""Wangiri (响一声): foreign numbers ringing once to bait expensive call-backs."""
+"""Wangiri (响一声): foreign numbers ringing once or twice to bait expensive call-backs.
+
+A one-ring call (``one_ring_out``) is an own call not answered after ringing at most
+``ONE_RING_S`` (8 s, ``features/spec.py``): one or two rings, a ring cycle being 5 s."""
 
 from __future__ import annotations
 
@@ -28,8 +31,8 @@ class WangiriDetector(Detector):
         return Reason(
             self.name,
             1.0,
-            f"境外号码 60 分钟内呼叫 {n} 次, {share}% 响一声即挂; 疑似响一声诈骗, 请勿回拨",
-            f"foreign number called {n} times in 60 min, {share}% hung up after one ring; "
+            f"境外号码 60 分钟内呼叫 {n} 次, {share}% 响一两声即挂; 疑似响一声诈骗, 请勿回拨",
+            f"foreign number called {n} times in 60 min, {share}% hung up within one or two rings; "
             "looks like wangiri, do not call back",
             {"out_calls_1h": n, "one_ring_pct": share},
         )
