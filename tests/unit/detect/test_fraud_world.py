@@ -80,15 +80,6 @@ UNNAMED = {
         "the line found is named a relay (relay_call, 'looks like relay calling; owner aged "
         "..'), with no auto-dialer reason: the owner is told of a relay scam"
     ),
-    "wangiri:own_sim": (
-        "the operator's own SIM ringing 1-2 s to strangers 19:00-22:00 is suspended at its 8th "
-        "call by rotation and autodialer, never with a wangiri reason (the rule reads foreign "
-        "numbers only): the reason says nothing of one-ring calls or the call-backs they bait"
-    ),
-    "wangiri:other_carrier": (
-        "another carrier's +86 165/170 number ringing 1-2 s is intercepted at its 20th call "
-        "by autodialer, never with a wangiri reason (the rule reads foreign numbers only)"
-    ),
 }
 FALSE_ALARMS = {
     "honest:elderly_relatives": (

@@ -1,7 +1,9 @@
-"""Wangiri (响一声): foreign numbers ringing once or twice to bait expensive call-backs.
+"""Wangiri (响一声): numbers ringing strangers once or twice to bait expensive call-backs.
 
 A one-ring call (``one_ring_out``) is an own call not answered after ringing at most
-``ONE_RING_S`` (8 s, ``features/spec.py``): one or two rings, a ring cycle being 5 s."""
+``ONE_RING_S`` (8 s, ``features/spec.py``): one or two rings, a ring cycle being 5 s. Most
+come from abroad; a Chinese number ringing many people that way (the operator's own SIM,
+another carrier's) baits the same call-backs and is asked for more calls."""
 
 from __future__ import annotations
 
@@ -20,19 +22,25 @@ class WangiriDetector(Detector):
     features = ("is_international", "one_ring_share_1h", "out_calls_1h")
 
     def raw_score(self, f: Features) -> np.ndarray:
-        return (
-            f["is_international"]
-            * ramp(f["one_ring_share_1h"], 0.6, 0.85)
-            * ramp(f["out_calls_1h"], 4, 8)
+        # From abroad, four to eight such calls in an hour; from a Chinese number (another
+        # carrier's, or a SIM of the operator's own), eight to twelve: the bait is the same
+        # (a missed call from an unknown number, rung back), but a person ringing a friend
+        # once as a sign ("打个响") is a domestic habit, so more calls are asked for
+        abroad = f["is_international"]
+        volume = abroad * ramp(f["out_calls_1h"], 4, 8) + (1 - abroad) * ramp(
+            f["out_calls_1h"], 8, 12
         )
+        return ramp(f["one_ring_share_1h"], 0.6, 0.85) * volume
 
     def explain(self, f: Mapping[str, float]) -> Reason:
         n, share = int(f["out_calls_1h"]), round(100 * f["one_ring_share_1h"])
+        abroad = f["is_international"] >= 0.5
+        who_zh, who_en = ("境外号码 ", "foreign number called") if abroad else ("", "called")
         return Reason(
             self.name,
             1.0,
-            f"境外号码 60 分钟内呼叫 {n} 次, {share}% 响一两声即挂; 疑似响一声诈骗, 请勿回拨",
-            f"foreign number called {n} times in 60 min, {share}% hung up within one or two rings; "
+            f"{who_zh}60 分钟内呼叫 {n} 次, {share}% 响一两声即挂; 疑似响一声诈骗, 请勿回拨",
+            f"{who_en} {n} times in 60 min, {share}% hung up within one or two rings; "
             "looks like wangiri, do not call back",
-            {"out_calls_1h": n, "one_ring_pct": share},
+            {"out_calls_1h": n, "one_ring_pct": share, "abroad": bool(abroad)},
         )
