@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean help java sip chromium axe
+.PHONY: run test lint typecheck unit bench clean clean-kernels help java sip chromium axe
 
 help:
 	@echo "make run    simulate a city's day, ingest it, print the summary"
@@ -79,10 +79,15 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_score.py
 	$(BIN)/python benchmarks/eval_detection.py
 	$(BIN)/python benchmarks/eval_scenarios.py --subscribers 50000 --seed 1001
+	$(BIN)/python benchmarks/eval_fraud_world.py --people 20000 --seeds 31 32 33
 	$(BIN)/python benchmarks/bench_sichuan.py
 	$(BIN)/python benchmarks/bench_model_cities.py
 	$(BIN)/python benchmarks/bench_api_guard.py
 	$(BIN)/python benchmarks/bench_content.py --cv 5
 
-clean:
+clean: clean-kernels
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache
+
+# the compiled kernels' caches (numba keeps the spec's constants they were compiled with)
+clean-kernels:
+	find src -name '*.nbi' -delete -o -name '*.nbc' -delete
