@@ -19,7 +19,7 @@ from callwarden.detect.reasons import Reason
 class WangiriDetector(Detector):
     name = "wangiri"
     targets = ("wangiri",)
-    features = ("is_international", "one_ring_share_1h", "out_calls_1h")
+    features = ("is_international", "one_ring_share_1h", "out_calls_1h", "uniq_callees_1h")
 
     def raw_score(self, f: Features) -> np.ndarray:
         # From abroad, four to eight such calls in an hour; from a Chinese number (another
@@ -30,7 +30,10 @@ class WangiriDetector(Detector):
         volume = abroad * ramp(f["out_calls_1h"], 4, 8) + (1 - abroad) * ramp(
             f["out_calls_1h"], 8, 12
         )
-        return ramp(f["one_ring_share_1h"], 0.6, 0.85) * volume
+        # ... each to a different number: a parent redialling a child who does not pick up,
+        # hanging up after a ring or two each time, is not baiting anyone
+        different = ramp(f["uniq_callees_1h"] / np.maximum(f["out_calls_1h"], 1), 0.6, 0.85)
+        return ramp(f["one_ring_share_1h"], 0.6, 0.85) * volume * different
 
     def explain(self, f: Mapping[str, float]) -> Reason:
         n, share = int(f["out_calls_1h"]), round(100 * f["one_ring_share_1h"])
