@@ -49,9 +49,15 @@ def _scored(seed: int, *, rings: bool = True) -> pl.DataFrame:
 
 
 def _cases(kinds: list[str], known: dict[str, str]) -> list[object]:
+    """Each seed and kind, a strict xfail where ``known`` names the kind (every seed) or
+    ``"<seed>-<kind>"`` (that seed alone)."""
+
+    def why(seed: int, kind: str) -> str | None:
+        return known.get(f"{seed}-{kind}", known.get(kind))
+
     return [
         pytest.param(seed, kind, id=f"{seed}-{kind}", marks=pytest.mark.xfail(
-            strict=True, reason=known[kind]) if kind in known else ())
+            strict=True, reason=why(seed, kind)) if why(seed, kind) else ())
         for seed in SEEDS for kind in kinds
     ]  # fmt: skip
 
@@ -69,16 +75,12 @@ MISSED = {
         "profile_mismatch at most 0.08-0.17 (9 new callees in the hour); seed 21 none of 4 "
         "alerted, seed 22 two of 4 restricted at the 12th-14th call of the relay, two nothing"
     ),
-    "robocall:slow_drip": (
-        "one call every ~5.5 min (log-normal gaps, sigma 0.3) 08:30-20:30, a fifth answered for "
-        "~9 s: autodialer at most 0.15 (about 11 calls an hour); relay_call carries it, one "
-        "line of the two at review or above (at its 39th / 21st call), the other at watch"
-    ),
 }
 UNNAMED = {
-    "robocall:slow_drip": (
-        "the line found is named a relay (relay_call, 'looks like relay calling; owner aged "
-        "..'), with no auto-dialer reason: the owner is told of a relay scam"
+    "22-robocall:slow_drip": (
+        "one of the two lines is restricted by relay_call at its 21st call ('looks like relay "
+        "calling; owner aged ..') before the day's autodialer reading (at most restrict) "
+        "reaches it at its 36th: no auto-dialer reason, the owner is told of a relay scam"
     ),
 }
 FALSE_ALARMS = {
