@@ -57,7 +57,7 @@ def _cases(kinds: list[str], known: dict[str, str]) -> list[object]:
 
     return [
         pytest.param(seed, kind, id=f"{seed}-{kind}", marks=pytest.mark.xfail(
-            strict=True, reason=why(seed, kind)) if why(seed, kind) else ())
+            strict=True, reason=why(seed, kind) or "") if why(seed, kind) else ())
         for seed in SEEDS for kind in kinds
     ]  # fmt: skip
 
