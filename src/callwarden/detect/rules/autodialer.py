@@ -9,13 +9,13 @@ Two readings, the higher one counts:
   morning to night, or a few sessions a day): 25-40 different numbers or more in 24 hours,
   hardly any called twice, 55-75% or more of the calls unanswered or under 10 s, almost
   none of them ringing back, hardly any inbound; and busy in the hour at the event (6-8
-  calls). A sales agent cold-calling 30 people a day, six in ten not answering, reads 0.47
-  at the looser bounds first tried (20-30 people, 50-70%: `watch`, on the 1M-subscriber
-  day); these keep such a day well under `review`. Honest phone work that reaches this many people is answered (a courier's
+  calls). Honest phone work that reaches this many people is answered (a courier's
   recipients, a driver's passengers, an agent's clients) or rung back (a round of relatives,
-  the parents of a class), and a company's notice line is on the allow list. It is worth
-  restricting the line at most (0.85): a slow dialler does its harm over the day, and a
-  person reviews before anything more.
+  the parents of a class), and a company's notice line is on the allow list. A sales agent
+  cold-calling 30 people a day, six in ten not answering, read 0.47 (`watch`, on the
+  1M-subscriber day) at the looser bounds first tried (20-30 people, 50-70%); these keep
+  such a day well under `review`. It is worth restricting the line at most (0.85): a slow
+  dialler does its harm over the day, and a person reviews before anything more.
 """
 
 from __future__ import annotations
